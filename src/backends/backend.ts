@@ -1,0 +1,51 @@
+/**
+ * The interface every backend implements (CPU reference, WebGPU, WebGL). The stage names are
+ * the same everywhere: potential, phase, transport, reductions. The solver (src/solver) owns
+ * the step order and the time-step policy and calls only this interface.
+ */
+import type { Fields } from '../model/initial.ts';
+
+export interface SolveReport { iterations: number; residual: number; converged: boolean }
+
+export interface PotentialReport extends SolveReport {
+  /** Scaled current through the x1 (counter) and x0 (collector) faces, and the source Σβξ̇dV. */
+  fluxX1: number; fluxX0: number; source: number;
+}
+
+export interface TransportReport extends SolveReport {
+  /** Ions returned by the conservative sink limiter this step (scaled: c0·µm^d). */
+  limited: number;
+}
+
+/** Per-step quantities the time-step and re-solve policies need. */
+export interface StepStats {
+  /** max |deterministic ∂ξ/∂t|, 1/s. */
+  maxRate: number;
+  /** Reaction stiffness bound, 1/s. */
+  stiffness: number;
+  /** Largest explicit migration outflow rate, 1/s. */
+  migrationRate: number;
+  /** max |ξ − ξ at the last potential solve|. */
+  dxiSinceSolve: number;
+}
+
+/** Raw sums the metrics are made of (scaled units; src/solver/metrics.ts converts to SI). */
+export interface Reductions {
+  sumXi: number; sumC: number; sumXidot: number; sumGrad: number;
+  tip: number; cMax: number; cMin: number; xiMin: number; xiMax: number; nonFinite: number;
+}
+
+export interface Backend {
+  readonly name: 'cpu' | 'webgpu' | 'webgl';
+  /** Human-readable device description (adapter, threads). */
+  readonly device: string;
+  init(fields: Fields): Promise<void>;
+  potential(tol: number, maxIter: number): Promise<PotentialReport>;
+  phase(dt: number, step: number): Promise<void>;
+  transport(dt: number, tol: number, maxIter: number): Promise<TransportReport>;
+  stepStats(): Promise<StepStats>;
+  reductions(): Promise<Reductions>;
+  /** ξ, c̃, ψ and the last ∂ξ/∂t, as f64 copies. */
+  read(): Promise<Fields & { xidot: Float64Array }>;
+  dispose(): Promise<void>;
+}

@@ -1,0 +1,83 @@
+/**
+ * Initial conditions: flat layer with the equilibrium tanh profile, nuclei (discs in 2D,
+ * hemispheres/spheres in 3D), and a seeded rough surface. All lengths in SI on input.
+ */
+import type { Scenario } from './scenario.ts';
+import { interfaceWidth } from './params.ts';
+import { hash32, uniform24 } from './noise.ts';
+
+export interface Fields {
+  xi: Float64Array;
+  c: Float64Array;
+  /** ψ = fφ, dimensionless. */
+  psi: Float64Array;
+}
+
+/** h(ξ) = ξ³(6ξ² − 15ξ + 10), the interpolation function. */
+export function hInterp(x: number): number {
+  return x * x * x * (6 * x * x - 15 * x + 10);
+}
+
+/** Equilibrium profile ½(1 − tanh(d/w)) for signed distance d (positive outside the metal). */
+function profile(d: number, w: number): number {
+  return 0.5 * (1 - Math.tanh(d / w));
+}
+
+/** A seeded random surface height h(y, z), zero mean, RMS ≈ amplitude, features ≥ wavelength. */
+function roughHeight(s: Scenario): ((y: number, z: number) => number) | null {
+  const r = s.initial.rough;
+  if (!r || r.amplitude === 0) return null;
+  const [, ny, nz] = s.grid.n;
+  const Ly = ny * s.grid.dx;
+  const Lz = nz * s.grid.dx;
+  const modes: { ky: number; kz: number; phase: number; amp: number }[] = [];
+  const maxK = Math.max(1, Math.floor(Ly / r.wavelength));
+  let key = hash32(r.seed);
+  for (let m = 1; m <= maxK; m++) {
+    for (let q = 0; q <= (s.grid.dims === 3 ? Math.max(1, Math.floor(Lz / r.wavelength)) : 0); q++) {
+      key = hash32(key + m * 131 + q);
+      const phase = 2 * Math.PI * uniform24(key);
+      key = hash32(key);
+      modes.push({ ky: (2 * Math.PI * m) / Ly, kz: Lz > 0 ? (2 * Math.PI * q) / Lz : 0, phase, amp: uniform24(key) });
+    }
+  }
+  const norm = Math.sqrt(modes.reduce((a, m) => a + (m.amp * m.amp) / 2, 0)) || 1;
+  return (y, z) => (r.amplitude / norm) * modes.reduce((a, m) => a + m.amp * Math.cos(m.ky * y + m.kz * z + m.phase), 0);
+}
+
+/** Builds ξ, c̃ and ψ on the grid (memory order x fastest, then y, then z). */
+export function initialFields(s: Scenario): Fields {
+  const [nx, ny, nz] = s.grid.n;
+  const dx = s.grid.dx;
+  const w = interfaceWidth(s.parameters);
+  const N = nx * ny * nz;
+  const xi = new Float64Array(N);
+  const c = new Float64Array(N);
+  const psi = new Float64Array(N);
+  const rough = roughHeight(s);
+  const layer = s.initial.layer;
+  const hasLayer = layer > 0 || rough !== null;
+  const nuclei = s.initial.nuclei;
+  for (let k = 0; k < nz; k++) {
+    const z = (k + 0.5) * dx;
+    for (let j = 0; j < ny; j++) {
+      const y = (j + 0.5) * dx;
+      const top = layer + (rough ? rough(y, z) : 0);
+      for (let i = 0; i < nx; i++) {
+        const x = (i + 0.5) * dx;
+        let v = hasLayer ? profile(x - top, w) : 0;
+        for (const nu of nuclei) {
+          const dxn = x - nu.center[0];
+          const dyn = y - nu.center[1];
+          const dzn = s.grid.dims === 3 ? z - nu.center[2] : 0;
+          const d = Math.sqrt(dxn * dxn + dyn * dyn + dzn * dzn) - nu.radius;
+          v = Math.max(v, profile(d, w));
+        }
+        const idx = i + nx * (j + ny * k);
+        xi[idx] = v;
+        c[idx] = s.initial.concentration === 'uniform' ? 1 : 1 - hInterp(v);
+      }
+    }
+  }
+  return { xi, c, psi };
+}

@@ -1,0 +1,263 @@
+/**
+ * Scenario files: the JSON a user writes, its schema (zod), and the resolved form in SI that
+ * the engine runs. Everything a run needs is here; nothing in a scenario is evaluated as code.
+ */
+import { z } from 'zod';
+import { DEFAULT_PARAMS, anisotropyLimit, type PhysicalParams } from './params.ts';
+import { parseQuantity, SI_UNIT, type Dimension } from './units.ts';
+
+/** A quantity in SI or with an explicit unit, constrained to an open/closed range (SI). */
+function qty(dim: Dimension, opts: { min?: number; max?: number; gt?: number; lt?: number } = {}) {
+  const u = SI_UNIT[dim];
+  return z.any().transform((v, ctx) => {
+    const r = parseQuantity(v, dim);
+    if (typeof r !== 'number') {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: r.error });
+      return z.NEVER;
+    }
+    if (!Number.isFinite(r)) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `must be a finite number (${u})` });
+      return z.NEVER;
+    }
+    const range = describeRange(opts, u);
+    const bad =
+      (opts.min !== undefined && r < opts.min) || (opts.max !== undefined && r > opts.max) ||
+      (opts.gt !== undefined && r <= opts.gt) || (opts.lt !== undefined && r >= opts.lt);
+    if (bad) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `out of range: allowed ${range}` });
+      return z.NEVER;
+    }
+    return r;
+  });
+}
+
+function describeRange(o: { min?: number; max?: number; gt?: number; lt?: number }, u: string): string {
+  const lo = o.gt !== undefined ? `> ${o.gt}` : o.min !== undefined ? `>= ${o.min}` : '';
+  const hi = o.lt !== undefined ? `< ${o.lt}` : o.max !== undefined ? `<= ${o.max}` : '';
+  return [lo, hi].filter(Boolean).join(' and ') + ` ${u}`;
+}
+
+const num = (min: number, max: number) => z.number().finite().min(min).max(max);
+const posInt = (max: number) => z.number().int().min(1).max(max);
+
+const bcSchema = z.union([
+  z.object({ type: z.literal('dirichlet'), value: z.number().finite().min(-1e3).max(1e3) }).strict(),
+  z.object({ type: z.literal('noflux') }).strict(),
+  z.object({ type: z.literal('periodic') }).strict(),
+]);
+export type BoundaryCondition = z.infer<typeof bcSchema>;
+export const FACES = ['x0', 'x1', 'y0', 'y1', 'z0', 'z1'] as const;
+export type Face = (typeof FACES)[number];
+export const FIELDS = ['xi', 'c', 'phi'] as const;
+export type FieldName = (typeof FIELDS)[number];
+
+const faceMap = z.object({
+  x0: bcSchema.optional(), x1: bcSchema.optional(), y0: bcSchema.optional(),
+  y1: bcSchema.optional(), z0: bcSchema.optional(), z1: bcSchema.optional(),
+}).strict();
+
+const paramsSchema = z.object({
+  T: qty('temperature', { min: 200, max: 400 }),
+  n: z.number().int().min(1).max(3),
+  alpha: num(0.05, 0.95),
+  Lsigma: z.number().finite().positive().max(1),
+  Leta: qty('rate', { gt: 0, max: 1e6 }),
+  kappa0: z.number().finite().positive().max(1),
+  W: z.number().finite().positive().max(1e12),
+  Dl: z.number().finite().positive().max(1e-6),
+  Ds: z.number().finite().positive().max(1e-6),
+  sigmaS: z.number().finite().positive().max(1e10),
+  sigmaL: z.number().finite().positive().max(1e4),
+  cs: qty('concentration', { gt: 0, max: 1e6 }),
+  c0: qty('concentration', { gt: 0, max: 1e5 }),
+}).partial().strict();
+
+const vec = (dim: Dimension) => z.array(qty(dim)).min(2).max(3);
+
+const nucleusSchema = z.object({
+  center: vec('length'),
+  radius: qty('length', { gt: 0, max: 1 }),
+}).strict();
+
+export const scenarioSchema = z.object({
+  name: z.string().min(1).max(100).regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" and "-" only'),
+  description: z.string().max(2000).optional(),
+  grid: z.object({
+    dims: z.union([z.literal(2), z.literal(3)]),
+    n: z.array(posInt(16384)).min(2).max(3),
+    dx: qty('length', { gt: 1e-10, max: 1e-3 }),
+  }).strict(),
+  time: z.object({
+    end: qty('time', { gt: 0, max: 1e7 }),
+    output: qty('time', { gt: 0, max: 1e7 }),
+  }).strict(),
+  voltage: qty('voltage', { min: -2, max: 2 }),
+  parameters: paramsSchema.default({}),
+  anisotropy: z.object({
+    delta: num(0, 1).default(0),
+    omega: z.number().int().min(2).max(12).default(4),
+    theta0: num(-10, 10).default(0),
+  }).strict().default({}),
+  boundary: z.object({
+    lateral: z.enum(['noflux', 'periodic']).default('noflux'),
+    xi: faceMap.default({}), c: faceMap.default({}), phi: faceMap.default({}),
+  }).strict().default({}),
+  initial: z.object({
+    layer: qty('length', { min: 0, max: 1 }).default(0),
+    nuclei: z.array(nucleusSchema).max(10000).default([]),
+    rough: z.object({
+      amplitude: qty('length', { min: 0, max: 1 }),
+      wavelength: qty('length', { gt: 0, max: 1 }),
+      seed: z.number().int().min(0).max(2 ** 32 - 1).default(1),
+    }).strict().optional(),
+    concentration: z.enum(['electrolyte', 'uniform']).default('electrolyte'),
+  }).strict().default({}),
+  noise: z.object({
+    amplitude: qty('rate', { min: 0, max: 100 }).default(0),
+    seed: z.number().int().min(0).max(2 ** 32 - 1).default(1),
+    dtRef: qty('time', { gt: 0, max: 10 }).default(0.02),
+  }).strict().default({}),
+  numerics: z.object({
+    sigmaContrastCap: z.number().finite().min(10).max(1e12).nullable().default(null),
+    potentialTol: num(1e-14, 1e-2).default(1e-9),
+    potentialMaxIter: posInt(10000).default(500),
+    transportTol: num(1e-14, 1e-2).default(1e-9),
+    resolveXiTol: num(0, 1).default(0.02),
+    resolveMaxSteps: posInt(100000).default(10),
+    dtMax: qty('time', { gt: 0, max: 1e3 }).default(0.05),
+    dtInitial: qty('time', { gt: 0, max: 1e3 }).default(1e-4),
+    maxDxiPerStep: num(1e-4, 0.5).default(0.05),
+    safety: num(0.05, 1).default(0.8),
+    maxSteps: posInt(1e9).default(5e7),
+  }).strict().default({}),
+  output: z.object({
+    vti: z.boolean().default(true),
+    png: z.boolean().default(true),
+    checkpoint: z.boolean().default(true),
+  }).strict().default({}),
+}).strict();
+
+export type ScenarioInput = z.input<typeof scenarioSchema>;
+type Parsed = z.output<typeof scenarioSchema>;
+
+/** A validated scenario in SI, with every default filled in. */
+export interface Scenario extends Omit<Parsed, 'parameters' | 'grid' | 'boundary' | 'initial'> {
+  parameters: PhysicalParams;
+  grid: { dims: 2 | 3; n: [number, number, number]; dx: number };
+  boundary: Record<FieldName, Record<Face, BoundaryCondition>>;
+  initial: Omit<Parsed['initial'], 'nuclei'> & { nuclei: { center: [number, number, number]; radius: number }[] };
+}
+
+/** Raised for a scenario that cannot run; `issues` name the field, the value and what is allowed. */
+export class ScenarioError extends Error {
+  constructor(public readonly issues: string[]) {
+    super(`invalid scenario:\n  - ${issues.join('\n  - ')}`);
+    this.name = 'ScenarioError';
+  }
+}
+
+function valueAt(obj: unknown, path: (string | number)[]): unknown {
+  let v: unknown = obj;
+  for (const k of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<string | number, unknown>)[k];
+  }
+  return v;
+}
+
+function show(v: unknown): string {
+  if (v === undefined) return 'missing';
+  let s: string;
+  try { s = JSON.stringify(v) ?? String(v); } catch { s = String(v); }
+  if (typeof v === 'number' && !Number.isFinite(v)) s = String(v);
+  return s.length > 60 ? s.slice(0, 57) + '...' : s;
+}
+
+/** Default boundary conditions: the Hong & Viswanathan set-up (electrode at x = 0). */
+function defaultBoundary(voltage: number, lateral: 'noflux' | 'periodic'): Record<FieldName, Record<Face, BoundaryCondition>> {
+  const lat: BoundaryCondition = { type: lateral };
+  const sides = { y0: lat, y1: lat, z0: lat, z1: lat };
+  return {
+    xi: { x0: { type: 'dirichlet', value: 1 }, x1: { type: 'dirichlet', value: 0 }, ...sides },
+    c: { x0: { type: 'noflux' }, x1: { type: 'dirichlet', value: 1 }, ...sides },
+    phi: { x0: { type: 'dirichlet', value: voltage }, x1: { type: 'dirichlet', value: 0 }, ...sides },
+  };
+}
+
+/**
+ * Validates raw JSON (already parsed) and returns the resolved scenario, or throws
+ * ScenarioError listing every problem found.
+ */
+export function parseScenario(raw: unknown): Scenario {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new ScenarioError([`scenario: must be a JSON object (got ${show(raw)})`]);
+  }
+  const res = scenarioSchema.safeParse(raw);
+  if (!res.success) {
+    const issues = res.error.issues.map((i) => {
+      const where = i.path.length ? i.path.join('.') : 'scenario';
+      const got = i.code === 'unrecognized_keys' ? '' : ` (got ${show(valueAt(raw, i.path))})`;
+      return `${where}: ${i.message}${got}`;
+    });
+    throw new ScenarioError(issues);
+  }
+  return resolve(res.data);
+}
+
+function resolve(s: Parsed): Scenario {
+  const issues: string[] = [];
+  const dims = s.grid.dims;
+  if (s.grid.n.length !== dims) issues.push(`grid.n: needs ${dims} entries for a ${dims}D grid (got ${s.grid.n.length})`);
+  const n: [number, number, number] = [s.grid.n[0], s.grid.n[1], dims === 3 ? s.grid.n[2] ?? 1 : 1];
+  const minN = dims === 3 ? 4 : 4;
+  n.slice(0, dims).forEach((v, a) => { if (v < minN) issues.push(`grid.n[${a}]: at least ${minN} cells (got ${v})`); });
+  const cells = n[0] * n[1] * n[2];
+  if (cells > 2 ** 28) issues.push(`grid.n: ${cells} cells is more than the 268435456 (2^28) this engine allows`);
+
+  const params: PhysicalParams = { ...DEFAULT_PARAMS, ...(s.parameters as Partial<PhysicalParams>) };
+  const lim = anisotropyLimit(s.anisotropy.omega);
+  if (s.anisotropy.delta >= lim) {
+    issues.push(`anisotropy.delta: ${s.anisotropy.delta} makes the interface stiffness negative (ill-posed); allowed 0 <= delta < 1/(omega^2-1) = ${lim.toPrecision(4)} for omega = ${s.anisotropy.omega}`);
+  }
+  if (s.time.output > s.time.end) issues.push(`time.output: ${s.time.output} s is longer than time.end = ${s.time.end} s`);
+  if (s.numerics.dtInitial > s.numerics.dtMax) issues.push(`numerics.dtInitial: ${s.numerics.dtInitial} s exceeds numerics.dtMax = ${s.numerics.dtMax} s`);
+
+  const boundary = defaultBoundary(s.voltage, s.boundary.lateral);
+  for (const f of ['xi', 'c', 'phi'] as const) Object.assign(boundary[f], s.boundary[f]);
+  const axes = dims === 3 ? ['x', 'y', 'z'] : ['x', 'y'];
+  for (const f of FIELDS) {
+    for (const a of axes) {
+      const lo = boundary[f][`${a}0` as Face].type === 'periodic';
+      const hi = boundary[f][`${a}1` as Face].type === 'periodic';
+      if (lo !== hi) issues.push(`boundary.${f}.${a}0/${a}1: periodic must be set on both faces of an axis`);
+    }
+    for (const a of axes) {
+      const p = boundary[f][`${a}0` as Face].type === 'periodic';
+      for (const g of FIELDS) {
+        if ((boundary[g][`${a}0` as Face].type === 'periodic') !== p) {
+          issues.push(`boundary.${g}.${a}0: periodicity of axis ${a} must be the same for xi, c and phi`);
+        }
+      }
+    }
+  }
+  const hasDirichlet = (f: FieldName) => axes.some((a) => ['0', '1'].some((e) => boundary[f][`${a}${e}` as Face].type === 'dirichlet'));
+  if (!hasDirichlet('phi')) issues.push('boundary.phi: the potential needs at least one dirichlet face (an electrode)');
+
+  const L = n.map((v) => v * s.grid.dx);
+  const nuclei = s.initial.nuclei.map((nu, k) => {
+    if (nu.center.length !== dims) issues.push(`initial.nuclei.${k}.center: needs ${dims} coordinates (got ${nu.center.length})`);
+    nu.center.forEach((c, a) => {
+      if (a < dims && (c < 0 || c > L[a])) issues.push(`initial.nuclei.${k}.center[${a}]: ${c} m is outside the domain [0, ${L[a].toPrecision(4)}] m`);
+    });
+    return { center: [nu.center[0], nu.center[1], nu.center[2] ?? 0] as [number, number, number], radius: nu.radius };
+  });
+  if (s.initial.layer > L[0]) issues.push(`initial.layer: ${s.initial.layer} m is thicker than the domain (${L[0].toPrecision(4)} m)`);
+  if (issues.length) throw new ScenarioError(issues);
+  return {
+    ...s,
+    parameters: params,
+    grid: { dims, n, dx: s.grid.dx },
+    boundary,
+    initial: { ...s.initial, nuclei },
+  };
+}

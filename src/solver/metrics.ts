@@ -1,0 +1,48 @@
+/**
+ * Converts backend reductions (scaled units) into the metrics row written to metrics.csv.
+ * 2D amounts are per metre of depth (mol/m, A/m); 3D amounts are totals (mol, A).
+ */
+import type { Reductions, PotentialReport, TransportReport } from '../backends/backend.ts';
+import type { Coefficients } from '../model/derived.ts';
+import { FARADAY } from '../model/params.ts';
+import type { Scenario } from '../model/scenario.ts';
+
+export type MetricsRow = Record<string, number>;
+
+export function metricColumns(dims: 2 | 3): string[] {
+  const mol = dims === 2 ? 'mol_per_m' : 'mol';
+  const amp = dims === 2 ? 'A_per_m' : 'A';
+  const size = dims === 2 ? 'interface_length_um' : 'interface_area_um2';
+  return ['time_s', 'step', 'dt_s', 'front_mean_um', 'front_tip_um', size,
+    `li_ions_${mol}`, `li_metal_${mol}`, `li_total_${mol}`, `limited_${mol}`,
+    `i_faradaic_${amp}`, `i_counter_${amp}`, `i_collector_${amp}`,
+    'c_max', 'c_min', 'xi_min', 'xi_max',
+    'potential_solves', 'potential_iters', 'potential_residual', 'transport_iters', 'transport_residual'];
+}
+
+export interface RunCounters {
+  time: number; step: number; dt: number; solves: number; limitedTotal: number;
+  pot: PotentialReport | null; tr: TransportReport | null;
+}
+
+export function metricsRow(s: Scenario, k: Coefficients, red: Reductions, run: RunCounters): MetricsRow {
+  const d = k.dims;
+  const [, ny, nz] = k.n;
+  const dxm = k.dx * 1e-6;
+  const dV = dxm ** d;
+  const p = s.parameters;
+  const cols = metricColumns(d);
+  // scaled current (σ̂·ψ·µm^(d−2)) → A (3D) or A/m (2D)
+  const toAmp = (F: number) => (p.sigmaL / k.f) * F * (d === 3 ? 1e-6 : 1);
+  const ions = p.c0 * red.sumC * dV;
+  const metal = p.cs * red.sumXi * dV;
+  const vals = [run.time, run.step, run.dt, (red.sumXi * k.dx) / (ny * nz), red.tip, red.sumGrad * k.dx ** d,
+    ions, metal, ions + metal, p.c0 * run.limitedTotal * 1e-6 ** d,
+    p.n * FARADAY * p.cs * red.sumXidot * dV,
+    run.pot ? toAmp(run.pot.fluxX1) : NaN, run.pot ? toAmp(run.pot.fluxX0) : NaN,
+    red.cMax, red.cMin, red.xiMin, red.xiMax,
+    run.solves, run.pot?.iterations ?? 0, run.pot?.residual ?? 0, run.tr?.iterations ?? 0, run.tr?.residual ?? 0];
+  const row: MetricsRow = {};
+  cols.forEach((c, i) => (row[c] = vals[i]));
+  return row;
+}
