@@ -96,9 +96,12 @@ export function derivedGroups(s: Scenario): DerivedGroup[] {
 
 /** Explicit stability bounds on dt, s (the adaptive policy starts from these). */
 export function stabilityLimits(k: Coefficients): { phase: number; curvature: string } {
-  const aniso = (1 + k.delta * k.omega * k.omega) ** 2;
+  // Largest eigenvalue of ∂J/∂∇ξ over all directions: the normal part a² ≤ (1+δ)², the
+  // tangential part a² + a′² + a a″ ≤ (1+δ)² + δω²(1+δ) (Kobayashi; the cubic 3D form is the ω = 4 case).
+  const w = k.dims === 3 ? 4 : k.omega;
+  const aniso = (1 + k.delta) ** 2 + k.delta * w * w * (1 + k.delta);
   const phase = (k.dx * k.dx) / (2 * k.dims * k.mobKappa * aniso);
-  return { phase, curvature: 'dx²/(2·d·L_σκ0·(1+δω²)²)' };
+  return { phase, curvature: 'dx²/(2·d·L_σκ0·((1+δ)² + δω²(1+δ)))' };
 }
 
 /** Warnings to print before a run (under-resolution, step counts). */

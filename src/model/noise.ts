@@ -21,9 +21,12 @@ export function stepKey(seed: number, step: number): number {
   return hash32((hash32(seed >>> 0) + (step >>> 0)) >>> 0);
 }
 
-/** Uniform in (0,1) with 24 bits: exactly representable in f32, so GPU and CPU agree exactly. */
+/**
+ * Uniform in (0,1): (2m+1)/2^24 with m the top 23 bits of h. Every value has at most 24
+ * significant bits, so it is exactly representable in f32 and GPU and CPU agree exactly.
+ */
 export function uniform24(h: number): number {
-  return ((h >>> 8) + 0.5) * (1 / 16777216);
+  return ((h >>> 9) + 0.5) * (1 / 8388608);
 }
 
 /** Standard normal for one cell at one step (Box–Muller on two hashed uniforms). */

@@ -133,7 +133,6 @@ export const scenarioSchema = z.object({
   output: z.object({
     vti: z.boolean().default(true),
     png: z.boolean().default(true),
-    checkpoint: z.boolean().default(true),
   }).strict().default({}),
 }).strict();
 

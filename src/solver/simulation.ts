@@ -5,7 +5,7 @@
  *   2. phase     — explicit update of ξ with the current ψ and c̃ⁿ (+ noise);
  *   3. transport — implicit c̃ with the sink −(c_s/c0)Δξ and the conservative limiter.
  * Time-step policy (after every step, from the backend's step statistics):
- *   dt = min(dtMax, safety·dx²/(2d·L_σκ0·(1+δω²)²), safety/stiffness,
+ *   dt = min(dtMax, safety·dx²/(2d·L_σκ0·((1+δ)² + δω²(1+δ))), safety/stiffness,
  *            maxDxiPerStep/max|∂ξ/∂t|, safety/migration outflow rate, 1.5·dt_prev,
  *            time to the next output)
  * The first step uses numerics.dtInitial.

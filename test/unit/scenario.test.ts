@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { parseScenario, ScenarioError } from '../../src/model/scenario.ts';
+import { coefficients, derivedGroups, scenarioWarnings } from '../../src/model/derived.ts';
+import { parseQuantity } from '../../src/model/units.ts';
+
+const base = () => ({
+  name: 'unit', grid: { dims: 2, n: [32, 16], dx: '0.25 um' }, time: { end: 1, output: 0.5 }, voltage: -0.45,
+});
+
+function issues(raw: unknown): string[] {
+  try { parseScenario(raw); } catch (e) { if (e instanceof ScenarioError) return e.issues; throw e; }
+  return [];
+}
+
+describe('scenario schema', () => {
+  it('fills the model.md §2 defaults and converts units to SI', () => {
+    const s = parseScenario(base());
+    expect(s.grid.dx).toBeCloseTo(0.25e-6, 18);
+    expect(s.parameters.Dl).toBe(3.197e-10);
+    expect(s.parameters.sigmaS).toBe(1e7);
+    expect(s.boundary.phi.x0).toEqual({ type: 'dirichlet', value: -0.45 });
+    expect(s.boundary.c.x1).toEqual({ type: 'dirichlet', value: 1 });
+    expect(parseScenario({ ...base(), voltage: '-450 mV' }).voltage).toBeCloseTo(-0.45, 12);
+  });
+
+  it('derives the groups of model.md §2', () => {
+    const s = parseScenario(base());
+    const k = coefficients(s);
+    expect(k.f).toBeCloseTo(38.69, 1);
+    expect(k.mobW).toBeCloseTo(15, 10);
+    expect(k.mobKappa).toBeCloseTo(1.875, 10);
+    expect(k.Dl).toBeCloseTo(319.7, 6);
+    expect(k.csRatio).toBeCloseTo(76.4, 10);
+    const g = Object.fromEntries(derivedGroups(s).map((x) => [x.symbol, x.value]));
+    expect(g['w']).toBeCloseTo(0.5, 10);
+    expect(g['nFc_s l0²/(σ_l t0)']).toBeCloseTo(6.2e-3, 4);
+    expect(g['exp(αf|V|)']).toBeGreaterThan(5900);
+    expect(g['exp(αf|V|)']).toBeLessThan(6100);
+    expect(g['i0 = nFc_s·3w·L_η']).toBeCloseTo(11.06, 1);
+  });
+
+  it('names the field, the value and the allowed range', () => {
+    const bad = issues({ ...base(), grid: { dims: 2, n: [32, 16], dx: -1 } });
+    expect(bad.join('\n')).toMatch(/grid\.dx: .*allowed > 1e-10.* m.*\(got -1\)/);
+    expect(issues({ ...base(), voltage: 'abc' })[0]).toMatch(/^voltage: cannot read "abc"/);
+    expect(issues({ ...base(), voltage: '3 V' })[0]).toMatch(/^voltage: out of range: allowed >= -2 and <= 2 V \(got "3 V"\)/);
+    expect(issues({ ...base(), grid: { dims: 2, n: [32, 16], dx: '1 parsec' } })[0]).toMatch(/unknown length unit "parsec"/);
+    expect(issues({ ...base(), extra: 1 })[0]).toMatch(/Unrecognized key.*extra/);
+    expect(issues({ ...base(), time: { end: 1, output: 2 } })[0]).toMatch(/^time\.output: 2 s is longer than time\.end/);
+    expect(issues({ ...base(), grid: { dims: 3, n: [32, 16], dx: 1e-7 } })[0]).toMatch(/^grid\.n: needs 3 entries/);
+    expect(issues({ ...base(), grid: { dims: 2, n: [1e6, 1e6], dx: 1e-7 } }).join()).toMatch(/grid\.n\.0: .*16384/);
+    expect(issues('nope')[0]).toMatch(/must be a JSON object/);
+  });
+
+  it('refuses anisotropy above the ill-posed limit 1/(ω²−1)', () => {
+    expect(issues({ ...base(), anisotropy: { delta: 0.066 } })).toEqual([]);
+    expect(issues({ ...base(), anisotropy: { delta: 0.07 } })[0]).toMatch(/anisotropy\.delta: 0\.07 .*ill-posed.*0\.06667/);
+    expect(issues({ ...base(), anisotropy: { delta: 0.03, omega: 6 } })[0]).toMatch(/0\.02857/);
+  });
+
+  it('checks boundary conditions for consistency', () => {
+    expect(issues({ ...base(), boundary: { c: { y0: { type: 'periodic' } } } }).join()).toMatch(/periodic must be set on both faces/);
+    const noElectrode = { ...base(), boundary: { phi: { x0: { type: 'noflux' }, x1: { type: 'noflux' } } } };
+    expect(issues(noElectrode).join()).toMatch(/boundary\.phi: the potential needs at least one dirichlet face/);
+    expect(issues({ ...base(), initial: { nuclei: [{ center: ['0 um', '100 um'], radius: '1 um' }] } }).join()).toMatch(/initial\.nuclei\.0\.center\[1\]: .* outside the domain/);
+  });
+
+  it('warns when dx > w/2', () => {
+    expect(scenarioWarnings(parseScenario(base()))).toEqual([]);
+    const coarse = parseScenario({ ...base(), grid: { dims: 2, n: [32, 16], dx: '1 um' } });
+    expect(scenarioWarnings(coarse).join()).toMatch(/dx = 1\.00 µm > w\/2 = 0\.250 µm/);
+  });
+
+  it('parses quantities', () => {
+    expect(parseQuantity('1 M', 'concentration')).toBe(1000);
+    expect(parseQuantity('2.5e-1 um', 'length')).toBeCloseTo(2.5e-7, 20);
+    expect(parseQuantity('  3 ', 'time')).toBe(3);
+    expect(parseQuantity('x'.repeat(100), 'time')).toEqual({ error: expect.stringMatching(/too long/) });
+  });
+});
