@@ -15,6 +15,8 @@ export interface PotentialReport extends SolveReport {
 export interface TransportReport extends SolveReport {
   /** Ions returned by the conservative sink limiter this step (scaled: c0·µm^d). */
   limited: number;
+  /** Ions that entered through the boundary faces this step (scaled: c0·µm^d). */
+  influx: number;
 }
 
 /** Per-step quantities the time-step and re-solve policies need. */

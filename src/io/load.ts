@@ -1,4 +1,8 @@
-/** Reads a scenario file (JSON, data only) and validates it. */
+/**
+ * Reads a scenario file (JSON, data only, at most 1 MiB, an optional UTF-8 BOM) and validates it.
+ * Every problem, from an unreadable path to a bad field, is a ScenarioError whose messages start
+ * with the file path or the field path (test/reliability/fuzz.test.ts).
+ */
 import { readFileSync, statSync } from 'node:fs';
 import { parseScenario, ScenarioError, type Scenario } from '../model/scenario.ts';
 
@@ -15,6 +19,8 @@ export function loadScenario(path: string): Scenario {
     if (e instanceof ScenarioError) throw e;
     throw new ScenarioError([`${path}: cannot read (${(e as Error).message})`]);
   }
+  // a UTF-8 byte-order mark (some editors write one) is not part of the JSON
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   let raw: unknown;
   try { raw = JSON.parse(text); } catch (e) {
     throw new ScenarioError([`${path}: not valid JSON (${(e as Error).message})`]);

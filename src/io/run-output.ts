@@ -1,13 +1,16 @@
 /**
  * The files of one run directory:
  *   manifest.json          resolved scenario, derived groups, backend, versions, status
+ *                          (rewritten after every output and checkpoint)
  *   metrics.csv            one row per output time (appended, fsync'd)
  *   fields/fields_NNNN.vti ξ, c̃ (c/c0) and φ (V) as VTK ImageData cell data
  *   png/{xi,c,phi}_NNNN.png maps (2D; the mid-plane z slice in 3D)
- * Every file is written atomically (complete or absent).
+ *   checkpoint/            restart data (src/io/checkpoint.ts)
+ * Every file is written atomically (complete or absent); every path is resolved inside the
+ * run directory (safeJoin).
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureDir, safeJoin, writeFileAtomic } from './atomic.ts';
@@ -24,10 +27,16 @@ export function packageVersion(): string {
   try { return JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version; } catch { return 'unknown'; }
 }
 
+let commitCache: { value: string | null } | null = null;
+
 export function gitCommit(): string | null {
+  if (commitCache) return commitCache.value;
+  let value: string | null = null;
   try {
-    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
-  } catch { return null; }
+    value = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+  } catch { value = null; }
+  commitCache = { value };
+  return value;
 }
 
 export type RunStatus =
@@ -39,16 +48,46 @@ export type RunStatus =
 /** Physical fields at one output time. */
 export interface OutputFields { xi: Float64Array; c: Float64Array; phi: Float64Array }
 
+export interface OutputRecord { index: number; time: number; files: string[] }
+
+export interface CheckpointNote { file: string; step: number; time: number; exact: boolean; writtenAt: string }
+
+export interface RunWriterOptions {
+  /** Outputs already in the directory (resume): the list continues from them. */
+  outputs?: OutputRecord[];
+  /** Extra fields every manifest carries (e.g. what a resume started from). */
+  extra?: Record<string, unknown>;
+}
+
 export class RunWriter {
   private csv: MetricsCsv;
   private started = Date.now();
-  private outputs: { index: number; time: number; files: string[] }[] = [];
+  private outputs: OutputRecord[];
+  private checkpoint: CheckpointNote | null = null;
+  private extra: Record<string, unknown>;
 
-  constructor(readonly dir: string, private s: Scenario, private meta: { groups: DerivedGroup[]; backend: string; device: string; warnings: string[]; argv: string[] }) {
+  constructor(readonly dir: string, private s: Scenario, private meta: { groups: DerivedGroup[]; backend: string; device: string; warnings: string[]; argv: string[] }, opts: RunWriterOptions = {}) {
     ensureDir(dir);
-    ensureDir(join(dir, 'fields'));
-    if (s.grid.dims === 2 || s.output.png) ensureDir(join(dir, 'png'));
-    this.csv = new MetricsCsv(join(dir, 'metrics.csv'), metricColumns(s.grid.dims));
+    ensureDir(this.resolveInRun('fields'));
+    if (s.grid.dims === 2 || s.output.png) ensureDir(this.resolveInRun('png'));
+    this.csv = new MetricsCsv(this.resolveInRun('metrics.csv'), metricColumns(s.grid.dims));
+    this.outputs = (opts.outputs ?? []).map((o) => ({ ...o, files: [...o.files] }));
+    this.extra = opts.extra ?? {};
+  }
+
+  /** The absolute path of `rel` inside the run directory; throws if it would leave it. */
+  resolveInRun(rel: string): string {
+    return safeJoin(this.dir, rel);
+  }
+
+  /** The outputs written so far (copies). */
+  outputList(): OutputRecord[] {
+    return this.outputs.map((o) => ({ ...o, files: [...o.files] }));
+  }
+
+  /** Records the newest checkpoint (shown in the next manifest). */
+  noteCheckpoint(c: CheckpointNote): void {
+    this.checkpoint = { ...c };
   }
 
   writeManifest(status: RunStatus, extra: Record<string, unknown> = {}): void {
@@ -72,13 +111,16 @@ export class RunWriter {
         fields: 'xi: phase field (1 = Li metal); c: Li+ concentration / c0; phi: potential in V',
       },
       outputs: this.outputs,
+      checkpoint: this.checkpoint,
+      ...this.extra,
       ...extra,
     };
-    writeFileAtomic(join(this.dir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+    writeFileAtomic(this.resolveInRun('manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
   }
 
   /** Writes the files of output number `index` and appends the metrics row. */
   writeOutput(index: number, time: number, f: OutputFields, row: MetricsRow): void {
+    if (!Number.isSafeInteger(index) || index < 0) throw new Error(`RunWriter: output index ${String(index)} is not a non-negative integer`);
     const s = this.s;
     const [nx, ny, nz] = s.grid.n;
     const tag = String(index).padStart(4, '0');
@@ -113,4 +155,57 @@ export class RunWriter {
     this.csv.append(row);
     this.outputs.push({ index, time, files });
   }
+}
+
+/**
+ * Makes a run directory agree with a checkpoint before a resume: metrics.csv keeps its header
+ * and the complete rows up to the checkpoint's step (a torn last line and the rows of outputs
+ * written after the checkpoint go), and field/PNG files numbered from the checkpoint's next
+ * output index on are removed (the resumed run writes them again). Returns what was dropped.
+ */
+export function rewindRunDir(dir: string, at: { step: number; nextIndex: number }): { rowsDropped: number; filesRemoved: string[] } {
+  let rowsDropped = 0;
+  const csvPath = safeJoin(dir, 'metrics.csv');
+  if (existsSync(csvPath)) {
+    const text = readFileSync(csvPath, 'utf8');
+    const lines = text.split('\n');
+    const complete = text.endsWith('\n') ? lines.slice(0, -1) : lines.slice(0, -1);
+    if (!text.endsWith('\n') && lines.length > 0) rowsDropped++;
+    const header = complete[0];
+    if (header !== undefined) {
+      const stepCol = header.split(',').indexOf('step');
+      const keep = [header];
+      for (const line of complete.slice(1)) {
+        const step = stepCol >= 0 ? Number(line.split(',')[stepCol]) : NaN;
+        if (Number.isFinite(step) && step <= at.step && keep.length - 1 < at.nextIndex) keep.push(line);
+        else rowsDropped++;
+      }
+      const next = keep.join('\n') + '\n';
+      if (next !== text) writeFileAtomic(csvPath, next);
+    }
+  }
+  const filesRemoved: string[] = [];
+  // temp files of atomic writes a killed process left behind (".<name>.tmp-<pid>-<hex>")
+  for (const sub of ['.', 'fields', 'png', 'checkpoint']) {
+    const d = safeJoin(dir, sub);
+    if (!existsSync(d)) continue;
+    for (const name of readdirSync(d)) {
+      if (/^\..+\.tmp-\d+-[0-9a-f]+$/.test(name)) {
+        rmSync(safeJoin(d, name), { force: true });
+        filesRemoved.push(sub === '.' ? name : `${sub}/${name}`);
+      }
+    }
+  }
+  for (const sub of ['fields', 'png']) {
+    const d = safeJoin(dir, sub);
+    if (!existsSync(d)) continue;
+    for (const name of readdirSync(d)) {
+      const m = /_(\d+)\.(vti|png)$/.exec(name);
+      if (m && Number(m[1]) >= at.nextIndex) {
+        rmSync(safeJoin(d, name), { force: true });
+        filesRemoved.push(`${sub}/${name}`);
+      }
+    }
+  }
+  return { rowsDropped, filesRemoved };
 }

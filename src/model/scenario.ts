@@ -119,7 +119,7 @@ export const scenarioSchema = z.object({
   }).strict().default({}),
   numerics: z.object({
     sigmaContrastCap: z.number().finite().min(10).max(1e12).nullable().default(null),
-    potentialTol: num(1e-14, 1e-2).default(1e-9),
+    potentialTol: num(1e-15, 1e-2).default(1e-12),
     potentialMaxIter: posInt(10000).default(500),
     transportTol: num(1e-14, 1e-2).default(1e-9),
     resolveXiTol: num(0, 1).default(0.02),
@@ -129,10 +129,16 @@ export const scenarioSchema = z.object({
     maxDxiPerStep: num(1e-4, 0.5).default(0.05),
     safety: num(0.05, 1).default(0.8),
     maxSteps: posInt(1e9).default(5e7),
+    /** Steps between stability checks (NaN/Inf, ξ and c̃ ranges) and in-memory rollback copies; null: 1 on the CPU, 10 on GPUs. */
+    checkEvery: posInt(1e6).nullable().default(null),
+    /** Retries with dt halved after an instability or a solver failure before the run stops. */
+    maxRetries: z.number().int().min(0).max(20).default(3),
   }).strict().default({}),
   output: z.object({
     vti: z.boolean().default(true),
     png: z.boolean().default(true),
+    /** Simulated time between checkpoints (checkpoint/ in the run directory); default: time.output. */
+    checkpointEvery: qty('time', { gt: 0, max: 1e7 }).optional(),
   }).strict().default({}),
 }).strict();
 
@@ -167,7 +173,10 @@ function valueAt(obj: unknown, path: (string | number)[]): unknown {
 function show(v: unknown): string {
   if (v === undefined) return 'missing';
   let s: string;
-  try { s = JSON.stringify(v) ?? String(v); } catch { s = String(v); }
+  try { s = JSON.stringify(v) ?? String(v); } catch {
+    // too deep (or cyclic) for JSON.stringify: String() of a nested array recurses as well
+    try { s = String(v); } catch { s = Array.isArray(v) ? '[...]' : '{...}'; }
+  }
   if (typeof v === 'number' && !Number.isFinite(v)) s = String(v);
   return s.length > 60 ? s.slice(0, 57) + '...' : s;
 }
@@ -222,7 +231,10 @@ function resolve(s: Parsed): Scenario {
   if (s.numerics.dtInitial > s.numerics.dtMax) issues.push(`numerics.dtInitial: ${s.numerics.dtInitial} s exceeds numerics.dtMax = ${s.numerics.dtMax} s`);
 
   const boundary = defaultBoundary(s.voltage, s.boundary.lateral);
-  for (const f of ['xi', 'c', 'phi'] as const) Object.assign(boundary[f], s.boundary[f]);
+  for (const f of ['xi', 'c', 'phi'] as const) {
+    // a face given as `undefined` (possible from JS callers, not from JSON) keeps its default
+    for (const [face, bc] of Object.entries(s.boundary[f])) if (bc !== undefined) boundary[f][face as Face] = bc;
+  }
   const axes = dims === 3 ? ['x', 'y', 'z'] : ['x', 'y'];
   for (const f of FIELDS) {
     for (const a of axes) {

@@ -14,14 +14,14 @@ export function metricColumns(dims: 2 | 3): string[] {
   const amp = dims === 2 ? 'A_per_m' : 'A';
   const size = dims === 2 ? 'interface_length_um' : 'interface_area_um2';
   return ['time_s', 'step', 'dt_s', 'front_mean_um', 'front_tip_um', size,
-    `li_ions_${mol}`, `li_metal_${mol}`, `li_total_${mol}`, `limited_${mol}`,
+    `li_ions_${mol}`, `li_metal_${mol}`, `li_total_${mol}`, `li_influx_${mol}`, `limited_${mol}`,
     `i_faradaic_${amp}`, `i_counter_${amp}`, `i_collector_${amp}`,
     'c_max', 'c_min', 'xi_min', 'xi_max',
     'potential_solves', 'potential_iters', 'potential_residual', 'transport_iters', 'transport_residual'];
 }
 
 export interface RunCounters {
-  time: number; step: number; dt: number; solves: number; limitedTotal: number;
+  time: number; step: number; dt: number; solves: number; limitedTotal: number; influxTotal: number;
   pot: PotentialReport | null; tr: TransportReport | null;
 }
 
@@ -37,7 +37,7 @@ export function metricsRow(s: Scenario, k: Coefficients, red: Reductions, run: R
   const ions = p.c0 * red.sumC * dV;
   const metal = p.cs * red.sumXi * dV;
   const vals = [run.time, run.step, run.dt, (red.sumXi * k.dx) / (ny * nz), red.tip, red.sumGrad * k.dx ** d,
-    ions, metal, ions + metal, p.c0 * run.limitedTotal * 1e-6 ** d,
+    ions, metal, ions + metal, p.c0 * run.influxTotal * 1e-6 ** d, p.c0 * run.limitedTotal * 1e-6 ** d,
     p.n * FARADAY * p.cs * red.sumXidot * dV,
     run.pot ? toAmp(run.pot.fluxX1) : NaN, run.pot ? toAmp(run.pot.fluxX0) : NaN,
     red.cMax, red.cMin, red.xiMin, red.xiMax,

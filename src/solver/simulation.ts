@@ -9,19 +9,84 @@
  *            maxDxiPerStep/max|∂ξ/∂t|, safety/migration outflow rate, 1.5·dt_prev,
  *            time to the next output)
  * The first step uses numerics.dtInitial.
+ *
+ * Stability checks and rollback (docs/reliability.md). Every numerics.checkEvery steps (default:
+ * 1 on the CPU, 10 on GPU backends) the fields are checked through the backend's reductions:
+ * any NaN/Inf, ξ outside [−0.5, 1.5] or c̃ < −1e-9 is an instability; so are a non-finite
+ * ∂ξ/∂t (every step) and a potential or transport solve that does not converge. At every check
+ * that passes, the next step boundary keeps an in-memory copy of ξ, c̃, ψ and of the solver state
+ * (read()); an instability rolls back to that copy and retries with the first step of the
+ * interval halved, up to numerics.maxRetries times, then stops with a SolverError naming the
+ * field, the cell (i, j, k), its centre (x, y, z) in µm and the step.
+ *
+ * Restart points. Backend.init() uploads ξ, c̃ and ψ, sets ∂ξ/∂t = 0 and takes ξ as "ξ at the
+ * last potential solve". Between the potential decision of a step and its phase stage neither
+ * of those two matters when a solve has just happened (∂ξ/∂t is rewritten by the transport
+ * stage before anything reads it, and ξ at the last solve is ξ), so a state captured there
+ * (snapshot() after prepareCheckpoint() returned 'exact') restores bit for bit: the restarted
+ * run takes exactly the steps the uninterrupted one takes. A state captured anywhere else
+ * restores with one extra potential solve at the next step.
  */
 import type { Backend, PotentialReport, TransportReport } from '../backends/backend.ts';
 import { coefficients, stabilityLimits, type Coefficients } from '../model/derived.ts';
-import { initialFields } from '../model/initial.ts';
+import { initialFields, type Fields } from '../model/initial.ts';
 import type { Scenario } from '../model/scenario.ts';
 import { metricsRow, type MetricsRow, type RunCounters } from './metrics.ts';
 
-/** A run that cannot continue (non-convergence, NaN); `where` names the stage or field. */
+/** Physical ranges a field may never leave (model.md §4; the limiter keeps c̃ ≥ 0). */
+export const XI_RANGE = [-0.5, 1.5] as const;
+export const C_MIN = -1e-9;
+
+export type FieldKey = 'xi' | 'c' | 'psi' | 'xidot';
+const FIELD_LABEL: Record<FieldKey, string> = { xi: 'xi (ξ)', c: 'c (c̃ = c/c0)', psi: 'psi (ψ = fφ)', xidot: 'xidot (∂ξ/∂t)' };
+
+export interface SolverErrorDetails {
+  /** The offending field, its value, the cell (i, j, k) and the cell centre (x, y, z) in µm. */
+  field?: FieldKey; value?: number; cell?: [number, number, number]; position?: [number, number, number];
+  /** Retries made before giving up (final errors). */
+  retries?: number;
+  /** An instability the simulation may roll back from (internal; false on what callers see). */
+  retryable?: boolean;
+}
+
+/** A run that cannot continue (non-convergence, NaN, a field out of range). */
 export class SolverError extends Error {
-  constructor(message: string, public readonly step: number, public readonly time: number) {
+  constructor(message: string, public readonly step: number, public readonly time: number, public readonly details: SolverErrorDetails = {}) {
     super(message);
     this.name = 'SolverError';
   }
+}
+
+/** Everything a Simulation needs, besides ξ, c̃ and ψ, to continue exactly (snapshot/restore). */
+export interface SimState {
+  time: number; step: number; dt: number; solves: number; stepsSinceSolve: number;
+  limitedTotal: number; influxTotal: number;
+  lastPot: PotentialReport | null; lastTr: TransportReport | null;
+  /** Captured right after a potential solve: ψ belongs to ξ and the restart is exact. */
+  atSolvePoint: boolean;
+  /** The next potential decision solves regardless of the re-solve test. */
+  forceSolve: boolean;
+  /** Rollbacks so far. */
+  retries: number;
+}
+
+/** One rollback. */
+export interface InstabilityEvent {
+  /** Where the problem was found. */
+  step: number; time: number;
+  reason: string;
+  /** The state the run went back to. */
+  rolledBackTo: { step: number; time: number };
+  /** 1..maxRetries for the current check interval. */
+  attempt: number;
+  /** The first step of the retried interval. */
+  dtRetry: number;
+}
+
+interface GoodState {
+  fields: Fields; state: SimState;
+  /** Saved after the boundary's potential decision (else before it: start()). */
+  decided: boolean;
 }
 
 export class Simulation {
@@ -31,55 +96,171 @@ export class Simulation {
   dt: number;
   solves = 0;
   limitedTotal = 0;
+  /** Ions that entered through the boundaries since the start (scaled: c0·µm^d). */
+  influxTotal = 0;
+  /** Rollbacks so far (all intervals). */
+  retries = 0;
+  /** Every rollback, in order. */
+  readonly events: InstabilityEvent[] = [];
+  /** Called after each rollback (logging). */
+  onInstability?: (e: InstabilityEvent) => void;
+  readonly checkEvery: number;
+  readonly maxRetries: number;
   private stepsSinceSolve = Infinity;
   private lastPot: PotentialReport | null = null;
   private lastTr: TransportReport | null = null;
   private dtPhase: number;
   private started = false;
+  // step-boundary bookkeeping
+  /** The potential decision of the coming step is made (and solvedHere says whether it solved). */
+  private decided = false;
+  private solvedHere = false;
+  private forcedHere = false;
+  private forceSolve = false;
+  /** The fields at this boundary passed the stability check. */
+  private checkedHere = false;
+  // rollback
+  private saveNext = true;
+  private sinceSave = 0;
+  private attempt = 0;
+  private segFirstDt = NaN;
+  private good: GoodState | null = null;
 
   constructor(readonly scenario: Scenario, readonly backend: Backend) {
     this.k = coefficients(scenario);
     this.dt = scenario.numerics.dtInitial;
     this.dtPhase = stabilityLimits(this.k).phase;
+    const n = scenario.numerics as Scenario['numerics'] & { checkEvery?: number | null; maxRetries?: number };
+    this.checkEvery = n.checkEvery ?? (backend.name === 'cpu' ? 1 : 10);
+    this.maxRetries = n.maxRetries ?? 3;
   }
 
-  /** Uploads the initial condition (or restored fields) and solves the potential. */
+  /** Uploads the initial condition (or given fields) and checks it. */
   async start(fields = initialFields(this.scenario)): Promise<void> {
     await this.backend.init(fields);
     this.started = true;
+    this.resetBoundary();
+    const bad = await this.findProblem();
+    if (bad) throw new SolverError(`initial fields: ${bad.text}`, this.step, this.time, { ...bad.details, retryable: false });
+    this.checkedHere = true;
+    // the first rollback target (before the first potential decision: ∂ξ/∂t = 0 is exact here)
+    await this.save();
+  }
+
+  /** The solver state (counters, dt, last solver reports); exact at a point prepareCheckpoint() reported. */
+  snapshot(): SimState {
+    const copy = <T extends object>(r: T | null): T | null => (r ? { ...r } : null);
+    return {
+      time: this.time, step: this.step, dt: this.dt, solves: this.solves, stepsSinceSolve: this.stepsSinceSolve,
+      limitedTotal: this.limitedTotal, influxTotal: this.influxTotal, lastPot: copy(this.lastPot), lastTr: copy(this.lastTr),
+      atSolvePoint: this.decided && this.solvedHere, forceSolve: this.forceSolve, retries: this.retries,
+    };
+  }
+
+  /**
+   * Continues from a snapshot and the fields taken with it (ξ, c̃, ψ; ∂ξ/∂t is not needed, see
+   * the header comment). The next advance() takes the step the snapshotted run took next.
+   */
+  async restore(state: SimState, fields: Fields): Promise<void> {
+    const N = this.k.n[0] * this.k.n[1] * this.k.n[2];
+    for (const f of ['xi', 'c', 'psi'] as const) {
+      if (fields[f].length !== N) throw new Error(`Simulation.restore: ${f} has ${fields[f].length} cells, the grid ${N}`);
+    }
+    await this.backend.init(fields);
+    this.started = true;
+    this.applyState(state);
+    this.retries = state.retries;
+    this.resetBoundary();
+    this.decided = true;
+    this.solvedHere = state.atSolvePoint;
+    this.forceSolve = state.forceSolve || !state.atSolvePoint;
+    this.checkedHere = true;
+  }
+
+  private applyState(s: SimState): void {
+    this.time = s.time; this.step = s.step; this.dt = s.dt; this.solves = s.solves;
+    this.stepsSinceSolve = s.stepsSinceSolve; this.limitedTotal = s.limitedTotal; this.influxTotal = s.influxTotal;
+    this.lastPot = s.lastPot ? { ...s.lastPot } : null;
+    this.lastTr = s.lastTr ? { ...s.lastTr } : null;
+  }
+
+  private resetBoundary(): void {
+    this.decided = false; this.solvedHere = false; this.forcedHere = false; this.checkedHere = false;
+    this.saveNext = true; this.sinceSave = 0; this.attempt = 0; this.segFirstDt = NaN; this.good = null;
   }
 
   private async solvePotential(): Promise<void> {
     const n = this.scenario.numerics;
-    const r = await this.backend.potential(n.potentialTol, n.potentialMaxIter);
+    const r = await this.stage('potential solver', () => this.backend.potential(n.potentialTol, n.potentialMaxIter));
     this.solves++;
     this.stepsSinceSolve = 0;
     this.lastPot = r;
     if (!r.converged) {
-      throw new SolverError(`potential solver did not converge: relative residual ${r.residual.toExponential(2)} after ${r.iterations} iterations (tolerance ${n.potentialTol})`, this.step, this.time);
+      throw new SolverError(`potential solver did not converge in step ${this.step + 1} (t = ${this.time} s): relative residual ${r.residual.toExponential(2)} after ${r.iterations} iterations (tolerance ${n.potentialTol})`, this.step, this.time, { retryable: true });
     }
   }
 
-  /** One coupled step of length min(dt, maxDt). */
+  /**
+   * Runs a solver stage; an exception from it (e.g. the multigrid's "not positive definite" on
+   * fields that left their range) becomes a retryable SolverError like a non-convergence.
+   */
+  private async stage<T>(what: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (e) {
+      if (e instanceof SolverError) throw e;
+      const msg = e instanceof Error ? e.message : String(e);
+      throw new SolverError(`${what} failed at step ${this.step + 1} (t = ${this.time} s): ${msg}`, this.step, this.time, { retryable: true });
+    }
+  }
+
+  /** The potential decision of the coming step (made once per step boundary). */
+  private async decide(force: boolean): Promise<void> {
+    if (this.decided) {
+      if (force && !this.solvedHere) { await this.solvePotential(); this.solvedHere = true; this.forcedHere = true; }
+      return;
+    }
+    const n = this.scenario.numerics;
+    let due = this.forceSolve || this.lastPot === null || this.stepsSinceSolve >= n.resolveMaxSteps;
+    if (!due) due = (await this.backend.stepStats()).dxiSinceSolve > n.resolveXiTol;
+    if (due) { await this.solvePotential(); this.forceSolve = false; }
+    this.decided = true;
+    this.solvedHere = due;
+  }
+
+  /** One coupled step of length min(dt, maxDt) — or, after an instability, a rollback (time goes back). */
   async advance(maxDt = Infinity): Promise<void> {
     if (!this.started) await this.start();
-    const n = this.scenario.numerics;
-    const dt = Math.min(this.dt, maxDt);
-    if (this.stepsSinceSolve >= n.resolveMaxSteps || this.lastPot === null) await this.solvePotential();
-    else {
-      const st = await this.backend.stepStats();
-      if (st.dxiSinceSolve > n.resolveXiTol) await this.solvePotential();
+    try {
+      await this.stepOnce(maxDt);
+    } catch (e) {
+      if (!(e instanceof SolverError) || !e.details.retryable) throw e;
+      await this.rollback(e);
     }
+  }
+
+  private async stepOnce(maxDt: number): Promise<void> {
+    const n = this.scenario.numerics;
+    await this.decide(false);
+    if (this.saveNext) await this.save();
+    const dt = Math.min(this.dt, maxDt);
+    if (this.sinceSave === 0) this.segFirstDt = dt;
+    this.decided = false; this.solvedHere = false; this.forcedHere = false; this.checkedHere = false;
     await this.backend.phase(dt, this.step);
-    const tr = await this.backend.transport(dt, n.transportTol, 200);
+    const tr = await this.stage('transport solver', () => this.backend.transport(dt, n.transportTol, 200));
     this.lastTr = tr;
-    if (!tr.converged) throw new SolverError(`transport solver did not converge: relative residual ${tr.residual.toExponential(2)} after ${tr.iterations} iterations`, this.step, this.time);
     this.limitedTotal += tr.limited;
+    this.influxTotal += tr.influx;
     this.time += dt;
     this.step++;
     this.stepsSinceSolve++;
+    this.sinceSave++;
+    if (!tr.converged) {
+      throw new SolverError(`transport solver did not converge at step ${this.step} (t = ${this.time} s): relative residual ${tr.residual.toExponential(2)} after ${tr.iterations} iterations`, this.step, this.time, { retryable: true });
+    }
     const st = await this.backend.stepStats();
-    if (!Number.isFinite(st.maxRate)) throw new SolverError(`non-finite ∂ξ/∂t at step ${this.step} (t = ${this.time} s): the phase field blew up; reduce numerics.dtMax or numerics.maxDxiPerStep`, this.step, this.time);
+    if (!Number.isFinite(st.maxRate)) throw await this.instability(`non-finite max |∂ξ/∂t| = ${st.maxRate}`);
+    if (this.sinceSave >= this.checkEvery) await this.check();
     const inf = (x: number) => (x > 0 ? x : 0);
     this.dt = Math.min(
       n.dtMax,
@@ -89,6 +270,127 @@ export class Simulation {
       inf(st.migrationRate) > 0 ? n.safety / st.migrationRate : Infinity,
       1.5 * dt,
     );
+  }
+
+  /** Keeps the fields and the state at this boundary (the rollback target). */
+  private async save(): Promise<void> {
+    const f = await this.backend.read();
+    this.good = { fields: { xi: f.xi, c: f.c, psi: f.psi }, state: this.snapshot(), decided: this.decided };
+    this.saveNext = false;
+    this.sinceSave = 0;
+    // the interval before this boundary is done: a later failure starts a fresh retry count
+    this.attempt = 0;
+  }
+
+  /** The stability check of the current fields; throws a retryable SolverError. */
+  private async check(): Promise<void> {
+    const red = await this.backend.reductions();
+    const ok = red.nonFinite === 0 && red.xiMin >= XI_RANGE[0] && red.xiMax <= XI_RANGE[1] && red.cMin >= C_MIN;
+    if (!ok) throw await this.instability(`reductions: ${red.nonFinite} non-finite cells, ξ in [${red.xiMin}, ${red.xiMax}], min c̃ = ${red.cMin}`);
+    this.checkedHere = true;
+    this.saveNext = true;
+  }
+
+  /** Reads the fields back and names the first problem cell. */
+  private async findProblem(): Promise<{ text: string; details: SolverErrorDetails } | null> {
+    const f = await this.backend.read();
+    const p = locateProblem(f, this.k);
+    if (!p) return null;
+    const [nx, ny] = this.k.n;
+    const i = p.index % nx, j = Math.floor(p.index / nx) % ny, kk = Math.floor(p.index / (nx * ny));
+    const dx = this.k.dx;
+    const pos: [number, number, number] = [(i + 0.5) * dx, (j + 0.5) * dx, this.k.dims === 3 ? (kk + 0.5) * dx : 0];
+    const fmt = (v: number) => Number(v.toPrecision(6)).toString();
+    const text = `field ${FIELD_LABEL[p.field]} = ${p.value} (${p.why}) at cell (i, j, k) = (${i}, ${j}, ${kk}), (x, y, z) = (${pos.map(fmt).join(', ')}) µm`;
+    return { text, details: { field: p.field, value: p.value, cell: [i, j, kk], position: pos } };
+  }
+
+  private async instability(fallback: string): Promise<SolverError> {
+    const p = await this.findProblem();
+    const what = p ? p.text : fallback;
+    return new SolverError(`instability after step ${this.step} (t = ${this.time} s): ${what}`, this.step, this.time, { ...(p?.details ?? {}), retryable: true });
+  }
+
+  /** Adds the first problem cell to a solver failure that does not name one yet. */
+  private async locate(err: SolverError): Promise<SolverError> {
+    if (err.details.field) return err;
+    const p = await this.findProblem();
+    return p ? new SolverError(`${err.message}; ${p.text}`, err.step, err.time, { ...err.details, ...p.details }) : err;
+  }
+
+  /** Goes back to the last good state and halves the first step, or gives up. */
+  private async rollback(failure: SolverError): Promise<void> {
+    const err = await this.locate(failure);
+    const g = this.good;
+    this.attempt++;
+    if (!g || this.attempt > this.maxRetries) {
+      const why = !g
+        ? 'no earlier good state to roll back to'
+        : `still failing after ${this.maxRetries} ${this.maxRetries === 1 ? 'retry' : 'retries'} with the step halved (last retry dt = ${(Number.isNaN(this.segFirstDt) ? this.dt : this.segFirstDt).toExponential(3)} s)`;
+      throw new SolverError(`${err.message}; ${why}. Reduce numerics.dtMax / numerics.maxDxiPerStep or check the scenario`, err.step, err.time,
+        { ...err.details, retryable: false, retries: this.attempt - 1 });
+    }
+    // the first step of the failed interval (the current dt when it failed before taking one)
+    const failedDt = Number.isNaN(this.segFirstDt) ? this.dt : this.segFirstDt;
+    const retries = this.retries;
+    await this.backend.init(g.fields);
+    this.applyState(g.state);
+    this.retries = retries + 1;
+    this.decided = g.decided;
+    this.solvedHere = g.decided && g.state.atSolvePoint;
+    this.forcedHere = false;
+    // after a save past the decision without a solve, ξ-at-last-solve is lost: solve next time
+    this.forceSolve = g.state.forceSolve || (g.decided && !g.state.atSolvePoint);
+    this.checkedHere = true;
+    this.saveNext = false;
+    this.sinceSave = 0;
+    this.dt = failedDt / 2;
+    const ev: InstabilityEvent = {
+      step: err.step, time: err.time, reason: err.message, rolledBackTo: { step: this.step, time: this.time },
+      attempt: this.attempt, dtRetry: this.dt,
+    };
+    this.events.push(ev);
+    this.onInstability?.(ev);
+  }
+
+  /**
+   * Makes sure the current fields passed the stability check (rolling back if not).
+   * Returns false after a rollback: the caller should keep stepping.
+   */
+  async verify(): Promise<boolean> {
+    if (!this.started) await this.start();
+    if (this.checkedHere) return true;
+    try {
+      await this.check();
+      return true;
+    } catch (e) {
+      if (!(e instanceof SolverError) || !e.details.retryable) throw e;
+      await this.rollback(e);
+      return false;
+    }
+  }
+
+  /**
+   * At a step boundary: checks the fields and makes the coming step's potential decision.
+   * Returns 'exact' when that decision solved (snapshot() + read() now restore bit for bit),
+   * 'forced' when `force` made it solve (a valid restart point, but the uninterrupted run
+   * would not have solved here), or null (no restart point here; take a step and ask again).
+   */
+  async prepareCheckpoint(force = false): Promise<'exact' | 'forced' | null> {
+    if (!this.started) await this.start();
+    // in the middle of a retry (rolled back, no good state saved since): not a restart point
+    if (this.attempt > 0) return null;
+    try {
+      if (!this.checkedHere) await this.check();
+      await this.decide(false);
+      if (!this.solvedHere && force) await this.decide(true);
+    } catch (e) {
+      if (!(e instanceof SolverError) || !e.details.retryable) throw e;
+      await this.rollback(e);
+      return null;
+    }
+    if (!this.solvedHere) return null;
+    return this.forcedHere ? 'forced' : 'exact';
   }
 
   /** Advances to exactly time t (the last step is shortened to land on t). */
@@ -104,7 +406,41 @@ export class Simulation {
   /** The metrics row for the current state. */
   async metrics(): Promise<MetricsRow> {
     const red = await this.backend.reductions();
-    const run: RunCounters = { time: this.time, step: this.step, dt: this.dt, solves: this.solves, limitedTotal: this.limitedTotal, pot: this.lastPot, tr: this.lastTr };
+    const run: RunCounters = { time: this.time, step: this.step, dt: this.dt, solves: this.solves, limitedTotal: this.limitedTotal, influxTotal: this.influxTotal, pot: this.lastPot, tr: this.lastTr };
     return metricsRow(this.scenario, this.k, red, run);
   }
+}
+
+/**
+ * The first problem cell: a non-finite value in ξ, c̃, ψ or ∂ξ/∂t (in that order), else the
+ * cell furthest outside ξ ∈ [−0.5, 1.5], else the most negative c̃ below −1e-9; null if none.
+ */
+export function locateProblem(f: Fields & { xidot?: Float64Array }, _k?: Coefficients): { field: FieldKey; index: number; value: number; why: string } | null {
+  const order: FieldKey[] = ['xi', 'c', 'psi', 'xidot'];
+  for (const name of order) {
+    const a = f[name as keyof typeof f];
+    if (!a) continue;
+    const i = firstNonFinite(a);
+    if (i >= 0) return { field: name, index: i, value: a[i], why: 'not finite' };
+  }
+  const xo = worstOutside(f.xi, XI_RANGE[0], XI_RANGE[1]);
+  if (xo >= 0) return { field: 'xi', index: xo, value: f.xi[xo], why: `outside [${XI_RANGE[0]}, ${XI_RANGE[1]}]` };
+  const co = worstOutside(f.c, C_MIN, Infinity);
+  if (co >= 0) return { field: 'c', index: co, value: f.c[co], why: `below ${C_MIN}` };
+  return null;
+}
+
+function firstNonFinite(a: Float64Array): number {
+  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return i;
+  return -1;
+}
+
+function worstOutside(a: Float64Array, lo: number, hi: number): number {
+  let worst = -1, by = 0;
+  for (let i = 0; i < a.length; i++) {
+    const v = a[i];
+    const d = v < lo ? lo - v : v > hi ? v - hi : 0;
+    if (d > by) { by = d; worst = i; }
+  }
+  return worst;
 }

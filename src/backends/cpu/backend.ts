@@ -1,61 +1,92 @@
 /**
  * The CPU reference backend (f64). It is the oracle the GPU backends are tested against.
+ *
+ * Threads: with threads > 1 (default: os.availableParallelism()) the row kernels run on a pool
+ * of worker threads over shared memory (pool.ts); threads = 1 runs everything on the calling
+ * thread. Both give bit-identical fields and metrics: every kernel writes only its own rows,
+ * and every sum is per-row partials added on the main thread in a fixed (pairwise) order.
  */
 import type { Coefficients } from '../../model/derived.ts';
 import type { Fields } from '../../model/initial.ts';
 import { stepKey } from '../../model/noise.ts';
 import type { Backend, PotentialReport, Reductions, StepStats, TransportReport } from '../backend.ts';
 import type { BCSet, Layout } from '../layout.ts';
-import { fillPadded, makePadded, type Padded } from './padded.ts';
-import { phaseRows } from './phase.ts';
-import { PotentialStage } from './potential.ts';
-import { reduceFields } from './reductions.ts';
-import { TransportStage } from './transport.ts';
+import { canThread, resolveThreads, SerialExec, type Exec, type ExecOptions, type Task } from './exec.ts';
+import { makePadded, type Padded } from './padded.ts';
+import { Pool } from './pool.ts';
+import { PotentialSolver } from './potential.ts';
+import { Reducer } from './reductions.ts';
+import { sharedF64 } from './shared.ts';
+import { TransportSolver } from './transport.ts';
+
+export type CpuOptions = ExecOptions;
 
 export class CpuBackend implements Backend {
   readonly name = 'cpu' as const;
-  readonly device: string;
+  private deviceText: string;
+  private threadCount: number;
+  private exec: Exec;
   private xi: Float64Array; private c: Float64Array; private psi: Float64Array;
   private xiNew: Float64Array; private xidot: Float64Array; private xiSolve: Float64Array;
   private P: Padded;
-  private rowMaxRate: Float64Array; private rowStiff: Float64Array;
-  private pot: PotentialStage; private tr: TransportStage;
+  private rowMaxRate: Float64Array; private rowStiff: Float64Array; private rowDxi: Float64Array;
+  private pot: PotentialSolver; private tr: TransportSolver; private red: Reducer;
+  private tPad: Task; private tPhase: Task; private tMark: Task;
   private migrationRate = 0;
 
-  constructor(private L: Layout, private k: Coefficients, private bc: BCSet) {
-    this.device = 'CPU (f64, serial)';
-    const N = L.N;
-    this.xi = new Float64Array(N); this.c = new Float64Array(N); this.psi = new Float64Array(N);
-    this.xiNew = new Float64Array(N); this.xidot = new Float64Array(N); this.xiSolve = new Float64Array(N);
+  constructor(private L: Layout, private k: Coefficients, private bc: BCSet, opts: CpuOptions = {}) {
+    const threads = resolveThreads(opts.threads);
+    this.threadCount = threads;
+    this.exec = threads > 1 && canThread() ? new Pool({ ...opts, threads }) : new SerialExec();
+    this.deviceText = threads > 1 ? `CPU (f64, ${threads} threads)` : 'CPU (f64, serial)';
+    const { N, rows, nx } = L;
+    const exec = this.exec;
+    this.xi = sharedF64(N); this.c = sharedF64(N); this.psi = sharedF64(N);
+    this.xiNew = sharedF64(N); this.xidot = sharedF64(N); this.xiSolve = sharedF64(N);
     this.P = makePadded(L);
-    this.rowMaxRate = new Float64Array(L.rows); this.rowStiff = new Float64Array(L.rows);
-    this.pot = new PotentialStage(L, k, bc.phi);
-    this.tr = new TransportStage(L, k, bc.c, bc.phi);
+    this.rowMaxRate = sharedF64(rows); this.rowStiff = sharedF64(rows); this.rowDxi = sharedF64(rows);
+    const { xi, c, psi, xiNew, xidot, xiSolve, rowDxi } = this;
+    this.pot = new PotentialSolver(exec, L, k, bc.phi, { xi, xidot, psi, xiSolve, rowDxi });
+    this.tr = new TransportSolver(exec, L, k, bc.c, bc.phi, { c, psi, xi, xiNew, xidot, xiSolve, rowDxi });
+    this.red = new Reducer(exec, L, xi, c, xidot);
+    this.tPad = exec.task('fillPadded', { L, items: [{ P: this.P, u: xi, bc: bc.xi }] }, this.P.py * this.P.pz, N);
+    this.tPhase = exec.task('phase', { L, k, P: this.P, c, psi, out: xiNew, rowMaxRate: this.rowMaxRate, rowStiff: this.rowStiff }, rows, N);
+    this.tMark = exec.task('markSolve', { nx, xi, xiSolve, rowDxi }, rows, N);
   }
 
+  /** Human-readable device description (threads). */
+  get device(): string { return this.deviceText; }
+
+  /** Threads working on large tasks (1 = serial). */
+  get threads(): number { return this.threadCount; }
+
   async init(f: Fields): Promise<void> {
+    try {
+      await this.exec.ready();
+    } catch (e) {
+      // the pool's main thread claims every chunk itself when no worker is up: carry on serially
+      const why = e instanceof Error ? e.message : String(e);
+      console.warn(`lidendrite: ${why}; the CPU backend continues on the main thread only`);
+      this.threadCount = 1;
+      this.deviceText = `CPU (f64, serial: ${why})`;
+    }
     this.xi.set(f.xi); this.c.set(f.c); this.psi.set(f.psi);
     this.xidot.fill(0);
-    this.xiSolve.set(f.xi);
+    this.exec.run(this.tMark);
   }
 
   async potential(tol: number, maxIter: number): Promise<PotentialReport> {
-    const r = this.pot.solve(this.xi, this.xidot, this.psi, tol, maxIter);
-    this.xiSolve.set(this.xi);
-    return r;
+    return this.pot.solve(tol, maxIter);
   }
 
   async phase(dt: number, step: number): Promise<void> {
-    fillPadded(this.P, this.xi, this.L, this.bc.xi);
-    phaseRows({ L: this.L, k: this.k, P: this.P, c: this.c, psi: this.psi, out: this.xiNew, dt,
-      key: stepKey(this.k.seed, step), rowMaxRate: this.rowMaxRate, rowStiff: this.rowStiff }, 0, this.L.rows);
+    this.exec.run(this.tPad);
+    this.exec.run(this.tPhase, dt, stepKey(this.k.seed, step));
   }
 
   async transport(dt: number, tol: number, maxIter: number): Promise<TransportReport> {
-    const r = this.tr.step(this.c, this.psi, this.xi, this.xiNew, dt, tol, maxIter);
+    const r = this.tr.step(dt, tol, maxIter);
     this.migrationRate = r.migrationRate;
-    const { xi, xiNew, xidot } = this;
-    for (let i = 0; i < xi.length; i++) { xidot[i] = (xiNew[i] - xi[i]) / dt; xi[i] = xiNew[i]; }
     return r;
   }
 
@@ -64,18 +95,26 @@ export class CpuBackend implements Backend {
     for (let r = 0; r < this.L.rows; r++) {
       maxRate = Math.max(maxRate, this.rowMaxRate[r]);
       stiffness = Math.max(stiffness, this.rowStiff[r]);
+      dxi = Math.max(dxi, this.rowDxi[r]);
     }
-    for (let i = 0; i < this.xi.length; i++) dxi = Math.max(dxi, Math.abs(this.xi[i] - this.xiSolve[i]));
     return { maxRate, stiffness, migrationRate: this.migrationRate, dxiSinceSolve: dxi };
   }
 
   async reductions(): Promise<Reductions> {
-    return reduceFields(this.L, this.xi, this.c, this.xidot);
+    return this.red.run();
   }
 
   async read() {
     return { xi: this.xi.slice(), c: this.c.slice(), psi: this.psi.slice(), xidot: this.xidot.slice() };
   }
 
-  async dispose(): Promise<void> {}
+  /** Pool statistics (chunks of parallel tasks, and how many of them worker threads ran); null when serial. */
+  threadStats(): { chunks: number; workerChunks: number; tasks: number } | null {
+    return this.exec instanceof Pool ? this.exec.stats() : null;
+  }
+
+  /** Stops the worker threads (a no-op in serial mode). */
+  async dispose(): Promise<void> {
+    await this.exec.dispose();
+  }
 }

@@ -26,78 +26,145 @@ export interface PhaseArgs {
   rowMaxRate: Float64Array; rowStiff: Float64Array;
 }
 
+/** Phase task: PhaseArgs without the per-call dt and key (they are scalars s[0], s[1]). */
+export type PhaseTaskArgs = Omit<PhaseArgs, 'dt' | 'key'>;
+
 const GRAD_EPS2 = 1e-18;
 
-function flux2(gx: number, gy: number, k: Coefficients): [number, number] {
-  if (k.delta === 0) return [gx, gy];
+// Face fluxes: each function returns one component of J(∇ξ) (the one normal to the face), with
+// the same floating-point expression as the full vector. A face is shared by two cells and
+// both compute it from the same numbers (the transverse sums are added in either order, which
+// IEEE addition does not mind), so a row computes each face once and hands its + faces to the
+// next row.
+
+function flux2x(gx: number, gy: number, k: Coefficients): number {
+  if (k.delta === 0) return gx;
   const g2 = gx * gx + gy * gy;
-  if (g2 < GRAD_EPS2) return [gx, gy];
+  if (g2 < GRAD_EPS2) return gx;
   const th = Math.atan2(gy, gx);
   const arg = k.omega * (th - k.theta0);
   const a = 1 + k.delta * Math.cos(arg);
   const ap = -k.delta * k.omega * Math.sin(arg);
-  return [a * a * gx - a * ap * gy, a * a * gy + a * ap * gx];
+  return a * a * gx - a * ap * gy;
 }
 
-function flux3(gx: number, gy: number, gz: number, k: Coefficients): [number, number, number] {
-  if (k.delta === 0) return [gx, gy, gz];
+function flux2y(gx: number, gy: number, k: Coefficients): number {
+  if (k.delta === 0) return gy;
+  const g2 = gx * gx + gy * gy;
+  if (g2 < GRAD_EPS2) return gy;
+  const th = Math.atan2(gy, gx);
+  const arg = k.omega * (th - k.theta0);
+  const a = 1 + k.delta * Math.cos(arg);
+  const ap = -k.delta * k.omega * Math.sin(arg);
+  return a * a * gy + a * ap * gx;
+}
+
+/** Component `axis` of the 3D cubic-anisotropy flux. */
+function flux3(gx: number, gy: number, gz: number, k: Coefficients, axis: 0 | 1 | 2): number {
+  const ga = axis === 0 ? gx : axis === 1 ? gy : gz;
+  if (k.delta === 0) return ga;
   const g2 = gx * gx + gy * gy + gz * gz;
-  if (g2 < GRAD_EPS2) return [gx, gy, gz];
+  if (g2 < GRAD_EPS2) return ga;
   const g = Math.sqrt(g2);
   const nx = gx / g, ny = gy / g, nz = gz / g;
-  const s4 = nx ** 4 + ny ** 4 + nz ** 4;
+  // powers by multiplication (x ** 4 is a libm pow call, ~50× slower; the results differ by round-off)
+  const nx2 = nx * nx, ny2 = ny * ny, nz2 = nz * nz;
+  const s4 = nx2 * nx2 + ny2 * ny2 + nz2 * nz2;
   const a = 1 - k.delta * (3 - 4 * s4);
   const t = 16 * k.delta * a * g;
-  return [a * a * gx + t * (nx ** 3 - nx * s4), a * a * gy + t * (ny ** 3 - ny * s4), a * a * gz + t * (nz ** 3 - nz * s4)];
+  const na = axis === 0 ? nx : axis === 1 ? ny : nz;
+  return a * a * ga + t * (na * na * na - na * s4);
 }
 
-/** Divergence of J at padded index p (2D). */
-function divJ2(d: Float64Array, p: number, sy: number, k: Coefficients, inv: number): number {
-  const c = d[p];
-  // central ∂y at the cell and its x neighbours, ∂x at the cell and its y neighbours
-  const cyC = d[p + sy] - d[p - sy], cyE = d[p + 1 + sy] - d[p + 1 - sy], cyW = d[p - 1 + sy] - d[p - 1 - sy];
-  const cxC = d[p + 1] - d[p - 1], cxN = d[p + 1 + sy] - d[p - 1 + sy], cxS = d[p + 1 - sy] - d[p - 1 - sy];
-  const jE = flux2((d[p + 1] - c) * inv, 0.25 * (cyC + cyE) * inv, k)[0];
-  const jW = flux2((c - d[p - 1]) * inv, 0.25 * (cyC + cyW) * inv, k)[0];
-  const jN = flux2(0.25 * (cxC + cxN) * inv, (d[p + sy] - c) * inv, k)[1];
-  const jS = flux2(0.25 * (cxC + cxS) * inv, (c - d[p - sy]) * inv, k)[1];
-  return (jE - jW + jN - jS) * inv;
-}
+// Per-thread scratch (each worker has its own module instance); valid within one call only.
+let fxBuf = new Float64Array(0), nBuf = new Float64Array(0), sBuf = new Float64Array(0);
+let upPlane = new Float64Array(0);
+let upK = new Int32Array(0);
 
-/** Divergence of J at padded index p (3D). */
-function divJ3(d: Float64Array, p: number, sy: number, sz: number, k: Coefficients, inv: number): number {
-  const c = d[p];
-  const dY = (q: number) => d[q + sy] - d[q - sy];
-  const dZ = (q: number) => d[q + sz] - d[q - sz];
-  const dX = (q: number) => d[q + 1] - d[q - 1];
-  const h = 0.25 * inv;
-  const jE = flux3((d[p + 1] - c) * inv, h * (dY(p) + dY(p + 1)), h * (dZ(p) + dZ(p + 1)), k)[0];
-  const jW = flux3((c - d[p - 1]) * inv, h * (dY(p) + dY(p - 1)), h * (dZ(p) + dZ(p - 1)), k)[0];
-  const jN = flux3(h * (dX(p) + dX(p + sy)), (d[p + sy] - c) * inv, h * (dZ(p) + dZ(p + sy)), k)[1];
-  const jS = flux3(h * (dX(p) + dX(p - sy)), (c - d[p - sy]) * inv, h * (dZ(p) + dZ(p - sy)), k)[1];
-  const jU = flux3(h * (dX(p) + dX(p + sz)), h * (dY(p) + dY(p + sz)), (d[p + sz] - c) * inv, k)[2];
-  const jD = flux3(h * (dX(p) + dX(p - sz)), h * (dY(p) + dY(p - sz)), (c - d[p - sz]) * inv, k)[2];
-  return (jE - jW + jN - jS + jU - jD) * inv;
+function scratch(nx: number, ny: number, three: boolean): void {
+  if (fxBuf.length < nx + 1) { fxBuf = new Float64Array(nx + 1); nBuf = new Float64Array(nx); sBuf = new Float64Array(nx); }
+  if (three && (upPlane.length < nx * ny || upK.length < ny)) { upPlane = new Float64Array(nx * ny); upK = new Int32Array(ny); }
+  if (three) upK.fill(-2, 0, ny);
 }
 
 /** Updates rows [r0, r1): out = ξ + dt·rate + noise. */
 export function phaseRows(a: PhaseArgs, r0: number, r1: number): void {
-  const { L, k, P, c, psi, out, dt } = a;
+  phaseRowsAt(a, a.dt, a.key, r0, r1);
+}
+
+/** Kernel form: s[0] = dt, s[1] = noise key. */
+export function phaseK(a: PhaseTaskArgs, s: Float64Array, r0: number, r1: number): void {
+  phaseRowsAt(a, s[0], s[1], r0, r1);
+}
+
+function phaseRowsAt(a: PhaseTaskArgs, dt: number, key: number, r0: number, r1: number): void {
+  const { L, k, P, c, psi, out } = a;
   const d = P.data;
   const inv = 1 / L.dx;
   const ea = 1 - k.alpha, eb = k.alpha;
   const noiseAmp = k.noiseSigma * Math.sqrt(dt);
   const H2MAX = 5.7735; // max |h″(ξ)| on [0,1] = 10/√3
+  const nx = L.nx, ny = L.ny;
+  const sy = P.sy, sz = P.sz;
+  const three = L.dims === 3;
+  const h = 0.25 * inv;
+  scratch(nx, ny, three);
+  const fx = fxBuf;
+  let fs = sBuf, fn = nBuf;
+  let prev = -2;
   for (let r = r0; r < r1; r++) {
-    const j = r % L.ny, kk = (r / L.ny) | 0;
-    const base = L.nx * r;
-    const pbase = P.off + P.sy * j + P.sz * kk;
+    const j = r % ny, kk = (r / ny) | 0;
+    const base = nx * r;
+    const pbase = P.off + sy * j + sz * kk;
+    // the south faces of this row are the north faces of the previous one when it was (j−1, k)
+    const haveSouth = r === prev + 1 && j > 0;
+    if (!haveSouth) {
+      for (let i = 0; i < nx; i++) {
+        const p = pbase + i;
+        if (three) {
+          fs[i] = flux3(h * (d[p + 1] - d[p - 1] + (d[p + 1 - sy] - d[p - 1 - sy])), (d[p] - d[p - sy]) * inv,
+            h * (d[p + sz] - d[p - sz] + (d[p - sy + sz] - d[p - sy - sz])), k, 1);
+        } else {
+          const cxC = d[p + 1] - d[p - 1], cxS = d[p + 1 - sy] - d[p - 1 - sy];
+          fs[i] = flux2y(0.25 * (cxC + cxS) * inv, (d[p] - d[p - sy]) * inv, k);
+        }
+      }
+    }
+    // x faces: fx[f] is the face between cells f−1 and f
+    for (let f = 0; f <= nx; f++) {
+      const q = pbase + f - 1;
+      if (three) {
+        fx[f] = flux3((d[q + 1] - d[q]) * inv, h * (d[q + sy] - d[q - sy] + (d[q + 1 + sy] - d[q + 1 - sy])),
+          h * (d[q + sz] - d[q - sz] + (d[q + 1 + sz] - d[q + 1 - sz])), k, 0);
+      } else {
+        const cyq = d[q + sy] - d[q - sy], cyq1 = d[q + 1 + sy] - d[q + 1 - sy];
+        fx[f] = flux2x((d[q + 1] - d[q]) * inv, 0.25 * (cyq + cyq1) * inv, k);
+      }
+    }
     let maxRate = 0, maxStiff = 0;
-    for (let i = 0; i < L.nx; i++) {
+    for (let i = 0; i < nx; i++) {
       const p = pbase + i;
       const idx = base + i;
       const x = d[p];
-      const div = L.dims === 3 ? divJ3(d, p, P.sy, P.sz, k, inv) : divJ2(d, p, P.sy, k, inv);
+      let div: number;
+      if (three) {
+        const dXp = d[p + 1] - d[p - 1], dYp = d[p + sy] - d[p - sy], dZp = d[p + sz] - d[p - sz];
+        const jN = flux3(h * (dXp + (d[p + 1 + sy] - d[p - 1 + sy])), (d[p + sy] - x) * inv,
+          h * (dZp + (d[p + sy + sz] - d[p + sy - sz])), k, 1);
+        fn[i] = jN;
+        const q = j * nx + i;
+        const jD = upK[j] === kk - 1 ? upPlane[q] : flux3(h * (dXp + (d[p - sz + 1] - d[p - sz - 1])),
+          h * (dYp + (d[p - sz + sy] - d[p - sz - sy])), (x - d[p - sz]) * inv, k, 2);
+        const jU = flux3(h * (dXp + (d[p + sz + 1] - d[p + sz - 1])), h * (dYp + (d[p + sz + sy] - d[p + sz - sy])),
+          (d[p + sz] - x) * inv, k, 2);
+        upPlane[q] = jU;
+        div = (fx[i + 1] - fx[i] + jN - fs[i] + jU - jD) * inv;
+      } else {
+        const cxC = d[p + 1] - d[p - 1], cxN = d[p + 1 + sy] - d[p - 1 + sy];
+        const jN = flux2y(0.25 * (cxC + cxN) * inv, (d[p + sy] - x) * inv, k);
+        fn[i] = jN;
+        div = (fx[i + 1] - fx[i] + jN - fs[i]) * inv;
+      }
       const gp = 2 * x * (1 - x) * (1 - 2 * x);
       const hp = 30 * x * x * (1 - x) * (1 - x);
       const ox = Math.exp(ea * psi[idx]);
@@ -106,7 +173,7 @@ export function phaseRows(a: PhaseArgs, r0: number, r1: number): void {
       let xn = x + dt * rate;
       if (noiseAmp > 0) {
         const m = 16 * x * x * (1 - x) * (1 - x);
-        if (m > 0) xn += noiseAmp * m * cellNormal(a.key, idx);
+        if (m > 0) xn += noiseAmp * m * cellNormal(key, idx);
       }
       out[idx] = xn;
       const ar = Math.abs(rate);
@@ -114,7 +181,10 @@ export function phaseRows(a: PhaseArgs, r0: number, r1: number): void {
       const st = k.Leta * (ox + Math.abs(red)) * H2MAX;
       if (st > maxStiff) maxStiff = st;
     }
+    if (three) upK[j] = kk;
     a.rowMaxRate[r] = maxRate;
     a.rowStiff[r] = maxStiff;
+    const t = fs; fs = fn; fn = t;
+    prev = r;
   }
 }

@@ -4,23 +4,41 @@
  */
 import type { Layout } from '../layout.ts';
 import type { Reductions } from '../backend.ts';
+import type { Exec, Task } from './exec.ts';
 import { pairwiseSum } from './pcg.ts';
+import { sharedF64 } from './shared.ts';
 
-export function reduceFields(L: Layout, xi: Float64Array, c: Float64Array, xidot: Float64Array): Reductions {
+/** Per-row partials of the reductions. */
+export interface RowReductions {
+  sXi: Float64Array; sC: Float64Array; sD: Float64Array; sG: Float64Array;
+  /** The row's ξ = 0.5 crossing furthest along x (−∞ where there is none). */
+  tip: Float64Array;
+  cMax: Float64Array; cMin: Float64Array; xiMin: Float64Array; xiMax: Float64Array; nonFinite: Float64Array;
+}
+
+export function makeRowReductions(rows: number): RowReductions {
+  return {
+    sXi: sharedF64(rows), sC: sharedF64(rows), sD: sharedF64(rows), sG: sharedF64(rows), tip: sharedF64(rows),
+    cMax: sharedF64(rows), cMin: sharedF64(rows), xiMin: sharedF64(rows), xiMax: sharedF64(rows), nonFinite: sharedF64(rows),
+  };
+}
+
+/** Rows: the partials of one row each. */
+export function reduceK(a: { L: Layout; xi: Float64Array; c: Float64Array; xidot: Float64Array; out: RowReductions }, _s: Float64Array, r0: number, r1: number): void {
+  const { L, xi, c, xidot, out } = a;
   const { nx, ny, nz } = L;
-  const sXi = new Float64Array(L.rows), sC = new Float64Array(L.rows), sD = new Float64Array(L.rows), sG = new Float64Array(L.rows);
-  let tip = 0, cMax = -Infinity, cMin = Infinity, xiMin = Infinity, xiMax = -Infinity, nonFinite = 0;
   const sy = nx, sz = nx * ny;
   const inv2 = 0.5 / L.dx;
-  for (let r = 0; r < L.rows; r++) {
+  for (let r = r0; r < r1; r++) {
     const j = r % ny, k = (r / ny) | 0;
     const b = nx * r;
-    let a = 0, bc = 0, d = 0, g = 0;
+    let sa = 0, sc = 0, sd = 0, g = 0;
+    let cMax = -Infinity, cMin = Infinity, xiMin = Infinity, xiMax = -Infinity, nonFinite = 0;
     for (let i = 0; i < nx; i++) {
       const q = b + i;
       const x = xi[q], cc = c[q];
       if (!Number.isFinite(x) || !Number.isFinite(cc) || !Number.isFinite(xidot[q])) { nonFinite++; continue; }
-      a += x; bc += cc; d += xidot[q];
+      sa += x; sc += cc; sd += xidot[q];
       if (cc > cMax) cMax = cc;
       if (cc < cMin) cMin = cc;
       if (x > xiMax) xiMax = x;
@@ -31,16 +49,53 @@ export function reduceFields(L: Layout, xi: Float64Array, c: Float64Array, xidot
       const gz = L.dims === 3 ? (xi[k < nz - 1 ? q + sz : q] - xi[k > 0 ? q - sz : q]) * (k > 0 && k < nz - 1 ? inv2 : 2 * inv2) : 0;
       g += Math.sqrt(gx * gx + gy * gy + gz * gz);
     }
-    sXi[r] = a; sC[r] = bc; sD[r] = d; sG[r] = g;
+    out.sXi[r] = sa; out.sC[r] = sc; out.sD[r] = sd; out.sG[r] = g;
+    out.cMax[r] = cMax; out.cMin[r] = cMin; out.xiMin[r] = xiMin; out.xiMax[r] = xiMax; out.nonFinite[r] = nonFinite;
     // tip: the furthest ξ = 0.5 crossing along x in this row
+    let tip = -Infinity;
     for (let i = nx - 1; i >= 0; i--) {
       if (xi[b + i] >= 0.5) {
         let x = (i + 0.5) * L.dx;
         if (i < nx - 1) { const x0 = xi[b + i], x1 = xi[b + i + 1]; x += (L.dx * (x0 - 0.5)) / (x0 - x1); }
-        if (x > tip) tip = x;
+        tip = x;
         break;
       }
     }
+    out.tip[r] = tip;
   }
-  return { sumXi: pairwiseSum(sXi), sumC: pairwiseSum(sC), sumXidot: pairwiseSum(sD), sumGrad: pairwiseSum(sG), tip, cMax, cMin, xiMin, xiMax, nonFinite };
+}
+
+/** Combines the row partials: sums pairwise over rows, extrema in any order (they are exact). */
+export function combineRows(p: RowReductions): Reductions {
+  let tip = 0, cMax = -Infinity, cMin = Infinity, xiMin = Infinity, xiMax = -Infinity, nonFinite = 0;
+  for (let r = 0; r < p.tip.length; r++) {
+    if (p.tip[r] > tip) tip = p.tip[r];
+    if (p.cMax[r] > cMax) cMax = p.cMax[r];
+    if (p.cMin[r] < cMin) cMin = p.cMin[r];
+    if (p.xiMax[r] > xiMax) xiMax = p.xiMax[r];
+    if (p.xiMin[r] < xiMin) xiMin = p.xiMin[r];
+    nonFinite += p.nonFinite[r];
+  }
+  return { sumXi: pairwiseSum(p.sXi), sumC: pairwiseSum(p.sC), sumXidot: pairwiseSum(p.sD), sumGrad: pairwiseSum(p.sG), tip, cMax, cMin, xiMin, xiMax, nonFinite };
+}
+
+/** Serial reductions of three fields. */
+export function reduceFields(L: Layout, xi: Float64Array, c: Float64Array, xidot: Float64Array): Reductions {
+  const out = makeRowReductions(L.rows);
+  reduceK({ L, xi, c, xidot, out }, new Float64Array(0), 0, L.rows);
+  return combineRows(out);
+}
+
+/** The reductions of fixed fields as a task. */
+export class Reducer {
+  private out: RowReductions;
+  private t: Task;
+  constructor(private exec: Exec, L: Layout, xi: Float64Array, c: Float64Array, xidot: Float64Array) {
+    this.out = makeRowReductions(L.rows);
+    this.t = exec.task('reduce', { L, xi, c, xidot, out: this.out }, L.rows, L.N);
+  }
+  run(): Reductions {
+    this.exec.run(this.t);
+    return combineRows(this.out);
+  }
 }

@@ -1,97 +1,292 @@
 /**
- * Transport stage: equation (2) in scaled units, backward Euler on the variable-coefficient
- * diffusion with the migration term lagged (explicit, first-order upwind, conservative):
- *   (1 − dt ∇·D∇) c̃ⁿ⁺¹ = c̃ⁿ + dt ∇·(D c̃ⁿ ∇ψ) − (c_s/c0)(ξⁿ⁺¹ − ξⁿ)
- * The implicit system is SPD and is solved by the same MG-PCG as the potential.
+ * Transport stage: equation (2) in scaled units,
+ *   ∂c̃/∂t = ∇·[D(ξ)(∇c̃ + c̃∇ψ)] − (c_s/c0) ∂ξ/∂t,
+ * fully implicit in c̃ (backward Euler) with ψ lagged (from the last potential solve), using
+ * the Scharfetter–Gummel flux between cells i and j (Δ = ψ_j − ψ_i):
+ *   J_ij = (D_f/dx) [B(Δ) c̃_i − B(−Δ) c̃_j],   B(Δ) = Δ/(e^Δ − 1),
+ * which is exact for a constant flux between the cell centres, upwinds itself where drift
+ * dominates and needs no migration CFL (migrationRate is always 0). In the Slotboom variable
+ * u = c̃ e^{ψ−ψ_ref} the flux is J_ij = (D_f/dx) w_ij (u_i − u_j) with the symmetric weight
+ *   w_ij = e^{−(max(ψ_i,ψ_j)−ψ_ref)}·|Δ|/(1 − e^{−|Δ|})   (sgWeight),
+ * D_f = harmonic(D_i, D_j), so the step is the SPD system
+ *   [diag(M) + (dt/dx²) A_w] u = c̃ⁿ − (c_s/c0)(ξⁿ⁺¹ − ξⁿ) + Dirichlet terms,   M = e^{−(ψ−ψ_ref)},
+ * solved by the same MG-PCG as the potential, warm-started from u = c̃ⁿ e^{ψ−ψ_ref}; then
+ * c̃ⁿ⁺¹ = M u. ψ_ref = max of ψ over the cells and the Dirichlet values of φ keeps every
+ * exponent ≤ 0 in the weights. A Dirichlet face of c̃ (value g) uses ψ at the face (the mean of
+ * the cell and its ghost) at distance dx/2: weight w_b = 2·(dt/dx²)·D_cell·sgWeight(ψ_i, ψ_face),
+ * u_b = g e^{ψ_face−ψ_ref}; the boundary influx is Σ_faces w_b (u_b − u_i)·cellVolume.
  *
  * Conservative sink: where c̃ⁿ⁺¹ < 0 the step consumed more ions than the cell held; the
  * deficit is returned by un-depositing metal in that cell (ξ −= |c̃|/(c_s/c0), c̃ = 0), so
  * c0 c̃ + c_s ξ is unchanged — no lithium is created by clamping (model.md §4).
+ *
+ * Kernels: D(ξⁿ⁺¹); the padded copy of ψ; the row maxima of ψ (ψ_ref is their maximum, taken
+ * on the main thread: a max is exact, so the split does not matter); the assembly (M, the
+ * operator, the right-hand side with its Dirichlet terms, the warm start); the CG solve; and
+ * the finish pass (boundary influx, c̃ = M u with the limiter, then ξ̇ = (ξⁿ⁺¹ − ξⁿ)/dt,
+ * ξ ← ξⁿ⁺¹ and the per-row distance from ξ at the last potential solve). Every expression is
+ * the one of the serial prototype (transport-sg.ts) in the same order, so the results agree
+ * with it bit for bit (test/unit/transport-sg.test.ts).
  */
 import type { Coefficients } from '../../model/derived.ts';
 import { BC_DIRICHLET, BC_PERIODIC, type FieldBC, type Layout } from '../layout.ts';
-import { assemble, harmonic, interpCoef } from './coefficients.ts';
-import { makeOp } from './operator.ts';
-import { makePadded, fillPadded, type Padded } from './padded.ts';
-import { pcg, pairwiseSum, type SolveStats } from './pcg.ts';
+import { harmonic } from './coefficients.ts';
+import { SerialExec, type Exec, type Task } from './exec.ts';
+import { makeOp, type StencilOp } from './operator.ts';
+import { makePadded, type Padded } from './padded.ts';
+import { Pcg, pairwiseSum, type SolveStats } from './pcg.ts';
+import { sharedF64 } from './shared.ts';
 
 export interface TransportResult extends SolveStats {
   /** Ions given back by the conservative limiter (Σ|c̃| dV, scaled: c0·µm^d). */
   limited: number;
-  /** Largest explicit migration outflow rate, 1/s (dt·rate ≤ 1 keeps the explicit part positive). */
+  /** Ions that entered through the boundary (Dirichlet) faces this step (scaled: c0·µm^d). */
+  influx: number;
+  /** Kept for the step statistics; the implicit Scharfetter–Gummel scheme has no migration limit (always 0). */
   migrationRate: number;
 }
 
-export class TransportStage {
-  private op;
-  private rhs: Float64Array;
+/** Symmetric Scharfetter–Gummel weight for cells with shifted potentials a, b (both ≤ 0 … small). */
+export function sgWeight(a: number, b: number): number {
+  const m = a > b ? a : b;
+  const d = Math.abs(b - a);
+  const bern = d < 1e-10 ? 1 - 0.5 * d : d / -Math.expm1(-d);
+  return Math.exp(-m) * bern;
+}
+
+/** Rows: out[r] = max over the row of u (−∞ for an empty or all-NaN row; the first of equal values). */
+export function rowMaxK(a: { nx: number; u: Float64Array; out: Float64Array }, _s: Float64Array, r0: number, r1: number): void {
+  const { nx, u, out } = a;
+  for (let r = r0; r < r1; r++) {
+    let m = -Infinity;
+    for (let i = nx * r, e = i + nx; i < e; i++) if (u[i] > m) m = u[i];
+    out[r] = m;
+  }
+}
+
+export interface TransportAssembleArgs {
+  L: Layout; csRatio: number; bc: FieldBC;
+  /** ψ padded with its own boundary conditions (the ghosts give the face potentials). */
+  Pp: Padded;
+  c: Float64Array; D: Float64Array; xiOld: Float64Array; xiNew: Float64Array;
+  /** Out: M = e^{−(ψ−ψ_ref)}, the right-hand side, the warm start u and the operator. */
+  M: Float64Array; rhs: Float64Array; u: Float64Array; op: StencilOp;
+}
+
+/**
+ * Rows (dt = s[0], ψ_ref = s[1]): M, the SG operator diag(M) + (dt/dx²)A_w with its Dirichlet
+ * terms, rhs = c̃ⁿ − (c_s/c0)(ξⁿ⁺¹ − ξⁿ) + Σ w_b u_b, and the warm start u = c̃ⁿ e^{ψ−ψ_ref}.
+ */
+export function transportAssembleK(a: TransportAssembleArgs, s: Float64Array, r0: number, r1: number): void {
+  const dt = s[0], ref = s[1];
+  const { L, bc, c, D, xiOld, xiNew, M, rhs, u, op } = a;
+  const P = a.Pp, p = P.data;
+  const { nx, ny, nz } = L;
+  const three = L.dims === 3;
+  const sc = dt / (L.dx * L.dx);
+  const cs = a.csRatio;
+  const sy = nx, sz = nx * ny;
+  const psy = P.sy, psz = P.sz;
+  const d = op.d, w0 = op.w[0], w1 = op.w[1], w2 = op.w[2];
+  const t = bc.type, v = bc.value;
+  const perX = t[1] === BC_PERIODIC, perY = t[3] === BC_PERIODIC, perZ = t[5] === BC_PERIODIC;
+  const dir0 = t[0] === BC_DIRICHLET, dir1 = t[1] === BC_DIRICHLET, dir2 = t[2] === BC_DIRICHLET;
+  const dir3 = t[3] === BC_DIRICHLET, dir4 = t[4] === BC_DIRICHLET, dir5 = t[5] === BC_DIRICHLET;
+  for (let r = r0; r < r1; r++) {
+    const j = r % ny, kk = (r / ny) | 0;
+    const base = nx * r;
+    const pbase = P.off + psy * j + psz * kk;
+    const y0 = j === 0 && dir2, y1 = j === ny - 1 && dir3;
+    const z0 = three && kk === 0 && dir4, z1 = three && kk === nz - 1 && dir5;
+    for (let i = 0; i < nx; i++) {
+      const c0 = base + i;
+      const q = pbase + i;
+      const aa = p[q] - ref;
+      const m = Math.exp(-aa);
+      M[c0] = m;
+      d[c0] = m;
+      rhs[c0] = c[c0] - cs * (xiNew[c0] - xiOld[c0]);
+      u[c0] = c[c0] * Math.exp(aa);
+      // + faces (the − face of a cell is the + face of its neighbour)
+      const Dc = D[c0];
+      w0[c0] = i < nx - 1 ? sc * harmonic(Dc, D[c0 + 1]) * sgWeight(aa, p[q + 1] - ref)
+        : perX ? sc * harmonic(Dc, D[c0 - nx + 1]) * sgWeight(aa, p[q + 1] - ref) : 0;
+      w1[c0] = j < ny - 1 ? sc * harmonic(Dc, D[c0 + sy]) * sgWeight(aa, p[q + psy] - ref)
+        : perY ? sc * harmonic(Dc, D[c0 - (ny - 1) * sy]) * sgWeight(aa, p[q + psy] - ref) : 0;
+      if (three) {
+        w2[c0] = kk < nz - 1 ? sc * harmonic(Dc, D[c0 + sz]) * sgWeight(aa, p[q + psz] - ref)
+          : perZ ? sc * harmonic(Dc, D[c0 - (nz - 1) * sz]) * sgWeight(aa, p[q + psz] - ref) : 0;
+      }
+      // Dirichlet faces of c̃ in the order x0, x1, y0, y1, z0, z1: half-cell SG flux to the
+      // face value g, u_face = g e^{ψ_face − ψ_ref}
+      const x0 = i === 0 && dir0, x1 = i === nx - 1 && dir1;
+      if (x0 || x1 || y0 || y1 || z0 || z1) {
+        if (x0) addDirichlet(a, c0, 2 * sc * Dc, aa, 0.5 * (p[q] + p[q - 1]) - ref, v[0]);
+        if (x1) addDirichlet(a, c0, 2 * sc * Dc, aa, 0.5 * (p[q] + p[q + 1]) - ref, v[1]);
+        if (y0) addDirichlet(a, c0, 2 * sc * Dc, aa, 0.5 * (p[q] + p[q - psy]) - ref, v[2]);
+        if (y1) addDirichlet(a, c0, 2 * sc * Dc, aa, 0.5 * (p[q] + p[q + psy]) - ref, v[3]);
+        if (z0) addDirichlet(a, c0, 2 * sc * Dc, aa, 0.5 * (p[q] + p[q - psz]) - ref, v[4]);
+        if (z1) addDirichlet(a, c0, 2 * sc * Dc, aa, 0.5 * (p[q] + p[q + psz]) - ref, v[5]);
+      }
+    }
+  }
+}
+
+/** One Dirichlet face of cell c0: w_b = s2D·sgWeight(a, af) (s2D = 2·dt/dx²·D_cell), u_b = g e^{af}. */
+function addDirichlet(a: TransportAssembleArgs, c0: number, s2D: number, aa: number, af: number, g: number): void {
+  const wb = s2D * sgWeight(aa, af); // distance dx/2 → factor 2
+  const ub = g * Math.exp(af);
+  a.op.d[c0] += wb;
+  a.rhs[c0] += wb * ub;
+}
+
+export interface TransportFinishArgs {
+  L: Layout; bc: FieldBC; csRatio: number; vol: number;
+  Pp: Padded; D: Float64Array; u: Float64Array; M: Float64Array;
+  c: Float64Array; xi: Float64Array; xiNew: Float64Array; xidot: Float64Array; xiSolve: Float64Array;
+  rowDxi: Float64Array; part: Float64Array; inPart: Float64Array;
+}
+
+/**
+ * Rows (dt = s[0], ψ_ref = s[1]): the boundary influx Σ w_b (u_b − u_i)·vol over the row's
+ * Dirichlet faces (w_b, u_b recomputed exactly as the assembly made them; cells in order, faces
+ * x0, x1, y0, y1, z0, z1 within a cell), then c̃ = M u with the conservative limiter on c̃ and
+ * ξⁿ⁺¹ (row partials of the ions given back × vol), then ξ̇ = (ξⁿ⁺¹ − ξ)/dt, ξ = ξⁿ⁺¹ and
+ * rowDxi[r] = max |ξ − xiSolve| over the row.
+ */
+export function transportFinishK(a: TransportFinishArgs, s: Float64Array, r0: number, r1: number): void {
+  const dt = s[0], ref = s[1];
+  const { L, bc, csRatio, vol, D, u, M, c, xi, xiNew, xidot, xiSolve, rowDxi, part, inPart } = a;
+  const P = a.Pp, p = P.data;
+  const { nx, ny, nz } = L;
+  const three = L.dims === 3;
+  const sc = dt / (L.dx * L.dx);
+  const psy = P.sy, psz = P.sz;
+  const t = bc.type, v = bc.value;
+  const dir0 = t[0] === BC_DIRICHLET, dir1 = t[1] === BC_DIRICHLET, dir2 = t[2] === BC_DIRICHLET;
+  const dir3 = t[3] === BC_DIRICHLET, dir4 = t[4] === BC_DIRICHLET, dir5 = t[5] === BC_DIRICHLET;
+  const ghost = [-1, 1, -psy, psy, -psz, psz];
+  const on = [false, false, false, false, false, false];
+  for (let r = r0; r < r1; r++) {
+    const j = r % ny, kk = (r / ny) | 0;
+    const i0 = nx * r, i1 = i0 + nx;
+    const pbase = P.off + psy * j + psz * kk;
+    on[2] = j === 0 && dir2; on[3] = j === ny - 1 && dir3;
+    on[4] = three && kk === 0 && dir4; on[5] = three && kk === nz - 1 && dir5;
+    const whole = on[2] || on[3] || on[4] || on[5];
+    // boundary influx
+    let fin = 0;
+    for (let i = 0; i < nx; i++) {
+      // without a y or z Dirichlet face only the two end cells of the row can have one
+      if (!whole && i > 0 && i < nx - 1) { i = nx - 2; continue; }
+      on[0] = i === 0 && dir0; on[1] = i === nx - 1 && dir1;
+      const c0 = i0 + i, q = pbase + i;
+      const aa = p[q] - ref;
+      for (let f = 0; f < 6; f++) {
+        if (!on[f]) continue;
+        const af = 0.5 * (p[q] + p[q + ghost[f]]) - ref;
+        const wb = 2 * sc * D[c0] * sgWeight(aa, af);
+        const ub = v[f] * Math.exp(af);
+        fin += wb * (ub - u[c0]) * vol;
+      }
+    }
+    inPart[r] = fin;
+    // c̃ = M u and the limiter
+    let lim = 0;
+    for (let i = i0; i < i1; i++) {
+      const cn = u[i] * M[i];
+      if (cn < 0) { lim -= cn; xiNew[i] += cn / csRatio; c[i] = 0; } else c[i] = cn;
+    }
+    part[r] = lim * vol;
+    let m = 0;
+    for (let i = i0; i < i1; i++) {
+      xidot[i] = (xiNew[i] - xi[i]) / dt;
+      xi[i] = xiNew[i];
+      m = Math.max(m, Math.abs(xi[i] - xiSolve[i]));
+    }
+    rowDxi[r] = m;
+  }
+}
+
+export interface TransportFields {
+  c: Float64Array; psi: Float64Array;
+  /** ξ before the phase stage (updated to ξⁿ⁺¹ by step()) and after it. */
+  xi: Float64Array; xiNew: Float64Array;
+  xidot: Float64Array; xiSolve: Float64Array; rowDxi: Float64Array;
+}
+
+/** The transport step over fixed (shared) fields, run by an executor (serial or pool). */
+export class TransportSolver {
+  private op: StencilOp;
+  private rhs: Float64Array; private u: Float64Array; private M: Float64Array;
   private D: Float64Array;
-  private Pc: Padded; private Pp: Padded; private PD: Padded;
-  constructor(private L: Layout, private k: Coefficients, private bcC: FieldBC, private bcPsi: FieldBC) {
+  private Pp: Padded;
+  private rowMax: Float64Array; private part: Float64Array; private inPart: Float64Array;
+  private pcg: Pcg;
+  private tInterp: Task; private tPad: Task; private tMax: Task; private tAssemble: Task; private tFinish: Task;
+  /** Dirichlet values of φ (they bound ψ_ref from below). */
+  private psiDirichlet: number[] = [];
+
+  constructor(private exec: Exec, private L: Layout, k: Coefficients, bcC: FieldBC, bcPsi: FieldBC, f: TransportFields) {
+    const { N, rows, nx } = L;
     this.op = makeOp(L.dims, [L.nx, L.ny, L.nz], L.periodic);
-    this.rhs = new Float64Array(L.N);
-    this.D = new Float64Array(L.N);
-    this.Pc = makePadded(L); this.Pp = makePadded(L); this.PD = makePadded(L);
+    this.rhs = sharedF64(N); this.u = sharedF64(N); this.M = sharedF64(N);
+    this.D = sharedF64(N);
+    this.Pp = makePadded(L);
+    this.rowMax = sharedF64(rows); this.part = sharedF64(rows); this.inPart = sharedF64(rows);
+    for (let q = 0; q < 6; q++) if (bcPsi.type[q] === BC_DIRICHLET) this.psiDirichlet.push(bcPsi.value[q]);
+    this.tInterp = exec.task('interp', { nx, src: f.xiNew, dst: this.D, hi: k.Ds, lo: k.Dl }, rows, N);
+    this.tPad = exec.task('fillPadded', { L, items: [{ P: this.Pp, u: f.psi, bc: bcPsi }] }, this.Pp.py * this.Pp.pz, N);
+    this.tMax = exec.task('rowMax', { nx, u: f.psi, out: this.rowMax }, rows, N);
+    this.tAssemble = exec.task('transportAssemble', { L, csRatio: k.csRatio, bc: bcC, Pp: this.Pp, c: f.c, D: this.D,
+      xiOld: f.xi, xiNew: f.xiNew, M: this.M, rhs: this.rhs, u: this.u, op: this.op }, rows, N);
+    const vol = L.dims === 3 ? L.dx ** 3 : L.dx ** 2;
+    this.tFinish = exec.task('transportFinish', { L, bc: bcC, csRatio: k.csRatio, vol, Pp: this.Pp, D: this.D, u: this.u, M: this.M,
+      c: f.c, xi: f.xi, xiNew: f.xiNew, xidot: f.xidot, xiSolve: f.xiSolve, rowDxi: f.rowDxi, part: this.part, inPart: this.inPart }, rows, N);
+    this.pcg = new Pcg(exec, this.op, this.rhs, this.u);
   }
 
   /**
-   * Advances c̃ in place; xiNew may be reduced by the limiter. Returns solver stats.
-   * xiOld/xiNew: ξ before and after the phase stage.
+   * Advances c̃ in place and commits ξ ← ξⁿ⁺¹ (after the limiter, which may reduce ξⁿ⁺¹),
+   * with ξ̇ = (ξⁿ⁺¹ − ξⁿ)/dt. Returns solver stats.
    */
-  step(c: Float64Array, psi: Float64Array, xiOld: Float64Array, xiNew: Float64Array, dt: number, tol: number, maxIter: number): TransportResult {
-    const { L, k } = this;
-    interpCoef(xiNew, k.Ds, k.Dl, this.D);
-    fillPadded(this.Pc, c, L, this.bcC);
-    fillPadded(this.Pp, psi, L, this.bcPsi);
-    // D's ghosts: the cell's own value (boundary faces use D_cell), wrapped when periodic
-    const bcD: FieldBC = { type: this.bcC.type.map((t) => (t === BC_PERIODIC ? BC_PERIODIC : 0)) as Int32Array, value: new Float64Array(6) };
-    fillPadded(this.PD, this.D, L, bcD);
-    const migRate = this.migration(dt);
-    for (let i = 0; i < L.N; i++) this.rhs[i] = c[i] + this.rhs[i] - k.csRatio * (xiNew[i] - xiOld[i]);
-    assemble(L, this.D, dt / (L.dx * L.dx), 1, this.bcC, this.op, this.rhs);
-    const st = pcg(this.op, this.rhs, c, { tol, maxIter });
-    // conservative limiter
-    const vol = L.dims === 3 ? L.dx ** 3 : L.dx ** 2;
-    const part = new Float64Array(L.rows);
-    for (let r = 0; r < L.rows; r++) {
-      let s = 0;
-      for (let i = L.nx * r, e = i + L.nx; i < e; i++) {
-        if (c[i] < 0) { s -= c[i]; xiNew[i] += c[i] / k.csRatio; c[i] = 0; }
-      }
-      part[r] = s * vol;
-    }
-    return { ...st, limited: pairwiseSum(part), migrationRate: migRate };
+  step(dt: number, tol: number, maxIter: number): TransportResult {
+    const { exec } = this;
+    exec.run(this.tInterp);
+    exec.run(this.tPad);
+    exec.run(this.tMax);
+    // ψ_ref: the largest ψ over the cells (rows in order, first of equal values, as one pass
+    // over the cells would take it), then the Dirichlet values of φ
+    let ref = -Infinity;
+    const rm = this.rowMax;
+    for (let r = 0; r < rm.length; r++) if (rm[r] > ref) ref = rm[r];
+    for (const g of this.psiDirichlet) if (g > ref) ref = g;
+    exec.run(this.tAssemble, dt, ref);
+    const st = this.pcg.solve({ tol, maxIter });
+    exec.run(this.tFinish, dt, ref);
+    return { ...st, limited: pairwiseSum(this.part), influx: pairwiseSum(this.inPart), migrationRate: 0 };
+  }
+}
+
+/**
+ * The transport stage on caller-owned arrays, serially (tests, tools):
+ * new TransportStage(L, k, bcC, bcPsi).step(c, psi, xiOld, xiNew, dt, tol, maxIter) advances c
+ * in place; xiNew may be reduced by the limiter.
+ */
+export class TransportStage {
+  private f: TransportFields;
+  private solver: TransportSolver;
+  constructor(L: Layout, k: Coefficients, bcC: FieldBC, bcPsi: FieldBC, exec: Exec = new SerialExec()) {
+    const N = L.N;
+    this.f = { c: sharedF64(N), psi: sharedF64(N), xi: sharedF64(N), xiNew: sharedF64(N), xidot: sharedF64(N), xiSolve: sharedF64(N), rowDxi: sharedF64(L.rows) };
+    this.solver = new TransportSolver(exec, L, k, bcC, bcPsi, this.f);
   }
 
-  /** rhs ← dt·∇·(D c̃ ∇ψ) (upwind); returns the largest outflow rate. */
-  private migration(dt: number): number {
-    const { L } = this;
-    const c = this.Pc.data, p = this.Pp.data, D = this.PD.data;
-    const P = this.Pc;
-    const inv2 = 1 / (L.dx * L.dx);
-    const offs = L.dims === 3 ? [1, -1, P.sy, -P.sy, P.sz, -P.sz] : [1, -1, P.sy, -P.sy];
-    // faces in offs order +x, −x, +y, −y, +z, −z are the boundary faces x1, x0, y1, y0, z1, z0
-    const bfaceOf = [1, 0, 3, 2, 5, 4];
-    let maxOut = 0;
-    for (let kk = 0; kk < L.nz; kk++) for (let j = 0; j < L.ny; j++) for (let i = 0; i < L.nx; i++) {
-      const q = P.off + i + P.sy * j + P.sz * kk;
-      const idx = i + L.nx * (j + L.ny * kk);
-      const onFace = [i === 0, i === L.nx - 1, j === 0, j === L.ny - 1, kk === 0, kk === L.nz - 1];
-      let acc = 0, out = 0;
-      for (let f = 0; f < offs.length; f++) {
-        const bq = bfaceOf[f];
-        // a face on a no-flux boundary of c̃ carries no migration flux either
-        if (onFace[bq] && this.bcC.type[bq] !== BC_DIRICHLET && this.bcC.type[bq] !== BC_PERIODIC) continue;
-        const nb = q + offs[f];
-        const dpsi = p[nb] - p[q];
-        const Df = onFace[bq] && this.bcC.type[bq] === BC_DIRICHLET ? D[q] : harmonic(D[q], D[nb]);
-        const cu = dpsi < 0 ? c[q] : c[nb];
-        acc += Df * cu * dpsi;
-        if (dpsi < 0) out -= Df * dpsi;
-      }
-      this.rhs[idx] = dt * acc * inv2;
-      if (out * inv2 > maxOut) maxOut = out * inv2;
-    }
-    return maxOut;
+  step(c: Float64Array, psi: Float64Array, xiOld: Float64Array, xiNew: Float64Array, dt: number, tol: number, maxIter: number): TransportResult {
+    const f = this.f;
+    f.c.set(c); f.psi.set(psi); f.xi.set(xiOld); f.xiNew.set(xiNew);
+    const r = this.solver.step(dt, tol, maxIter);
+    c.set(f.c); xiNew.set(f.xiNew);
+    return r;
   }
 }
