@@ -17,8 +17,10 @@ import { readCheckpoint } from '../../src/io/checkpoint.ts';
 import { Simulation, SolverError } from '../../src/solver/simulation.ts';
 import { bitDiffs, FaultyBackend, scenarioFile, smallScenario, tmp, type FaultPlan } from './helpers.ts';
 
+// dtMax 2e-4 s gives ~100 steps in 0.02 s, so the faults below (at steps 3…90) are reached
+// whatever the dt policy would otherwise choose (the implicit transport allows ~4e-3 s here).
 function scenario(numerics: Record<string, unknown> = {}): Scenario {
-  return parseScenario(smallScenario({ time: { end: '0.02 s', output: '0.01 s' }, numerics }));
+  return parseScenario(smallScenario({ time: { end: '0.02 s', output: '0.01 s' }, numerics: { dtMax: 2e-4, ...numerics } }));
 }
 
 const cpu = (s: Scenario) => new CpuBackend(makeLayout(s), coefficients(s), makeBCs(s), { threads: 1 });
@@ -163,7 +165,7 @@ describe('instability: detection, rollback, retry', () => {
 
 describe('a failing run through the CLI keeps its outputs and its last checkpoint', () => {
   it('exit 3, manifest failed with the located reason and the retry count; resume from the kept checkpoint is exact', async () => {
-    const file = scenarioFile(smallScenario());
+    const file = scenarioFile(smallScenario({ numerics: { dtMax: 2e-4 } }));
     const args = (dir: string) => ['--out', dir, '--backend', 'cpu', '--threads', '1', '--until', '0.04', '--quiet'];
     const lines: string[] = [];
     const cap = (...a: unknown[]) => { lines.push(a.map(String).join(' ')); };
@@ -173,20 +175,20 @@ describe('a failing run through the CLI keeps its outputs and its last checkpoin
     try {
       const bad = join(tmp('fail'), 'run');
       const code = await runCli(['run', file, ...args(bad)], {
-        wrapBackend: (b) => new FaultyBackend(b, { atStep: 90, field: 'xi', index: 100, value: NaN, times: Infinity }),
+        wrapBackend: (b) => new FaultyBackend(b, { atStep: 150, field: 'xi', index: 100, value: NaN, times: Infinity }),
       });
       expect(code, lines.join('\n')).toBe(3);
-      expect(lines.filter((l) => /rolled back to step 89/.test(l))).toHaveLength(3);
+      expect(lines.filter((l) => /rolled back to step 149/.test(l))).toHaveLength(3);
       const man = JSON.parse(readFileSync(join(bad, 'manifest.json'), 'utf8'));
       expect(man.status.state).toBe('failed');
       expect(man.status.reason).toMatch(/field xi \(ξ\) = NaN \(not finite\) at cell \(i, j, k\) = \(4, 2, 0\), \(x, y, z\) = \(1\.125, 0\.625, 0\) µm/);
-      expect(man.status.reason).toMatch(/after step 90 /);
+      expect(man.status.reason).toMatch(/after step 150 /);
       expect(man.retries).toBe(3);
       // outputs before the failure are all there, and so is the last checkpoint
       expect(man.outputs.length).toBeGreaterThanOrEqual(2);
       for (const o of man.outputs) for (const f of o.files) expect(existsSync(join(bad, f)), f).toBe(true);
       const ck = readCheckpoint(bad);
-      expect(ck.state.step).toBeLessThan(90);
+      expect(ck.state.step).toBeLessThan(150);
 
       // the kept checkpoint continues exactly like a run that never saw the fault
       expect(await runCli(['resume', bad, '--backend', 'cpu', '--threads', '1', '--until', '0.04', '--quiet'], {}), lines.join('\n')).toBe(0);

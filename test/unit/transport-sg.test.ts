@@ -1,6 +1,6 @@
 /**
  * The threaded Scharfetter–Gummel transport stage (src/backends/cpu/transport.ts) must give the
- * bits of the serial reference (src/backends/cpu/transport-sg.ts) on the same inputs: c̃ and ξⁿ⁺¹
+ * bits of its serial run (the TransportStage wrapper on the main thread) on the same inputs: c̃ and ξⁿ⁺¹
  * after the conservative limiter, the boundary influx, the ions the limiter gave back and the
  * solver statistics, serially and with 2 and 3 worker threads (every task split, coarse
  * multigrid levels included), in 2D and 3D with Dirichlet, no-flux and periodic faces, over two
@@ -13,7 +13,6 @@ import { SerialExec, type Exec } from '../../src/backends/cpu/exec.ts';
 import { Pool } from '../../src/backends/cpu/pool.ts';
 import { potentialPrepK } from '../../src/backends/cpu/potential.ts';
 import { TransportStage } from '../../src/backends/cpu/transport.ts';
-import { TransportStage as ReferenceStage } from '../../src/backends/cpu/transport-sg.ts';
 import { BC_DIRICHLET, BC_NOFLUX, BC_PERIODIC, type FieldBC, type Layout } from '../../src/backends/layout.ts';
 import { coefficients, type Coefficients } from '../../src/model/derived.ts';
 import { hInterp } from '../../src/model/initial.ts';
@@ -122,7 +121,7 @@ const STEPS = 2;
 const TOL = 1e-9, MAX_ITER = 200;
 
 function runReference(cs: Case, k: Coefficients, inp: Inputs): Outcome {
-  const st = new ReferenceStage(cs.L, k, cs.bcC, cs.bcPsi);
+  const st = new TransportStage(cs.L, k, cs.bcC, cs.bcPsi);
   const c = inp.c.slice(), xiOld = inp.xiOld.slice(), xiNew = inp.xiNew.slice();
   const r = [];
   for (let s = 0; s < STEPS; s++) {
@@ -172,7 +171,7 @@ const pools: Pool[] = [];
 let workerChunks = 0;
 afterAll(async () => { for (const p of pools) await p.dispose(); });
 
-describe('threaded Scharfetter–Gummel transport = serial reference (transport-sg.ts)', () => {
+describe('threaded Scharfetter–Gummel transport = its serial run', () => {
   for (const cs of CASES) {
     it(`${cs.name}: serial and 2/3 threads give the reference bits`, async () => {
       const inp = inputs(cs, 12345 + cs.L.N);

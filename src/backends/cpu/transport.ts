@@ -24,9 +24,8 @@
  * on the main thread: a max is exact, so the split does not matter); the assembly (M, the
  * operator, the right-hand side with its Dirichlet terms, the warm start); the CG solve; and
  * the finish pass (boundary influx, c̃ = M u with the limiter, then ξ̇ = (ξⁿ⁺¹ − ξⁿ)/dt,
- * ξ ← ξⁿ⁺¹ and the per-row distance from ξ at the last potential solve). Every expression is
- * the one of the serial prototype (transport-sg.ts) in the same order, so the results agree
- * with it bit for bit (test/unit/transport-sg.test.ts).
+ * ξ ← ξⁿ⁺¹ and the per-row distance from ξ at the last potential solve). Every kernel works on
+ * whole rows, so any thread count gives the serial bits (test/unit/transport-sg.test.ts).
  */
 import type { Coefficients } from '../../model/derived.ts';
 import { BC_DIRICHLET, BC_PERIODIC, type FieldBC, type Layout } from '../layout.ts';
@@ -50,7 +49,7 @@ export interface TransportResult extends SolveStats {
 export function sgWeight(a: number, b: number): number {
   const m = a > b ? a : b;
   const d = Math.abs(b - a);
-  const bern = d < 1e-10 ? 1 - 0.5 * d : d / -Math.expm1(-d);
+  const bern = d < 1e-10 ? 1 + 0.5 * d : d / -Math.expm1(-d);
   return Math.exp(-m) * bern;
 }
 

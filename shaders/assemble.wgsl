@@ -1,0 +1,67 @@
+// Assembles op = mass·I + scale·(−∇·(coef ∇)) in face-weight form (faces by harmonic mean)
+// and the right-hand side rhs = srcScale·src + Dirichlet terms, exactly as assemble() in
+// src/backends/cpu/coefficients.ts: a Dirichlet face with value g at distance dx/2 adds
+// wb = 2·scale·coef_cell to the diagonal term and wb·g to the rhs; face weights on
+// non-periodic boundaries are 0.
+//   potential: coef = σ̂, scale = 1, mass = 0, src = ∂ξ/∂t, srcScale = −dx²β
+//   (the transport stage has its own Scharfetter–Gummel assembly, transport_assemble.wgsl)
+
+struct AsmParams {
+  scale: f32,
+  mass: f32,
+  srcScale: f32,
+  pad0: f32,
+}
+
+@group(0) @binding(0) var<uniform> grid: Grid;
+@group(0) @binding(1) var<uniform> bc: BC;
+@group(0) @binding(2) var<uniform> ap: AsmParams;
+@group(0) @binding(3) var<storage, read> coef: array<f32>;
+@group(0) @binding(4) var<storage, read> src: array<f32>;
+@group(0) @binding(5) var<storage, read_write> op: array<vec4<f32>>;
+@group(0) @binding(6) var<storage, read_write> rhs: array<f32>;
+
+fn harmonic(a: f32, b: f32) -> f32 {
+  if (a + b > 0.0) { return (2.0 * a * b) / (a + b); }
+  return 0.0;
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_id) lid: vec3<u32>) {
+  let c = linearIndex(wid, nwg, lid);
+  if (c >= grid.n.w) { return; }
+  let nx = grid.n.x;
+  let ny = grid.n.y;
+  let nz = grid.n.z;
+  let sy = nx;
+  let sz = nx * ny;
+  let i = c % nx;
+  let j = (c / nx) % ny;
+  let k = c / sz;
+  let kc = coef[c];
+  var wx = 0.0;
+  if (i + 1u < nx) { wx = ap.scale * harmonic(kc, coef[c + 1u]); }
+  else if (bc.t[0][1] == BC_PERIODIC) { wx = ap.scale * harmonic(kc, coef[c - nx + 1u]); }
+  var wy = 0.0;
+  if (j + 1u < ny) { wy = ap.scale * harmonic(kc, coef[c + sy]); }
+  else if (bc.t[0][3] == BC_PERIODIC) { wy = ap.scale * harmonic(kc, coef[c - (ny - 1u) * sy]); }
+  var wz = 0.0;
+  let is3 = grid.p.w == 3u;
+  if (is3) {
+    if (k + 1u < nz) { wz = ap.scale * harmonic(kc, coef[c + sz]); }
+    else if (bc.t[1][1] == BC_PERIODIC) { wz = ap.scale * harmonic(kc, coef[c - (nz - 1u) * sz]); }
+  }
+  var d = ap.mass;
+  var r = ap.srcScale * src[c];
+  // Dirichlet faces in the order x0, x1, y0, y1, z0, z1 (as the CPU adds them)
+  let wb = 2.0 * ap.scale * kc;
+  if (i == 0u && bc.t[0][0] == BC_DIRICHLET) { d += wb; r += wb * bc.v[0][0]; }
+  if (i == nx - 1u && bc.t[0][1] == BC_DIRICHLET) { d += wb; r += wb * bc.v[0][1]; }
+  if (j == 0u && bc.t[0][2] == BC_DIRICHLET) { d += wb; r += wb * bc.v[0][2]; }
+  if (j == ny - 1u && bc.t[0][3] == BC_DIRICHLET) { d += wb; r += wb * bc.v[0][3]; }
+  if (is3 && k == 0u && bc.t[1][0] == BC_DIRICHLET) { d += wb; r += wb * bc.v[1][0]; }
+  if (is3 && k == nz - 1u && bc.t[1][1] == BC_DIRICHLET) { d += wb; r += wb * bc.v[1][1]; }
+  op[c] = vec4<f32>(d, wx, wy, wz);
+  rhs[c] = r;
+}

@@ -1,0 +1,51 @@
+// The face-weight operator of src/backends/cpu/operator.ts:
+//   (A x)_i = d_i x_i + Σ_faces w_f (x_i − x_nb)
+// op[c] = (d, w+x, w+y, w+z): w+a is the face between cell c and its + neighbour along a
+// (0 on a non-periodic boundary). The including module declares `grid: Grid`,
+// `op: array<vec4<f32>>` and the function `xv(q: u32) -> f32` giving the vector x the
+// operator is applied to (a buffer read, or a value formed on the fly by a fused kernel).
+
+fn applyA(c: u32) -> f32 {
+  let nx = grid.n.x;
+  let ny = grid.n.y;
+  let nz = grid.n.z;
+  let sy = nx;
+  let sz = nx * ny;
+  let i = c % nx;
+  let j = (c / nx) % ny;
+  let k = c / sz;
+  let o = op[c];
+  let xc = xv(c);
+  var acc = o.x * xc;
+  // x faces
+  var ixp = c;
+  if (i + 1u < nx) { ixp = c + 1u; } else if (grid.p.x != 0u) { ixp = c - (nx - 1u); }
+  var ixm = c;
+  var fxm = 0.0;
+  if (i > 0u) { ixm = c - 1u; fxm = 1.0; } else if (grid.p.x != 0u) { ixm = c + (nx - 1u); fxm = 1.0; }
+  acc += o.y * (xc - xv(ixp)) + op[ixm].y * (xc - xv(ixm)) * fxm;
+  // y faces
+  var iyp = c;
+  if (j + 1u < ny) { iyp = c + sy; } else if (grid.p.y != 0u) { iyp = c - (ny - 1u) * sy; }
+  var yterm = o.z * (xc - xv(iyp));
+  if (j > 0u) {
+    yterm += op[c - sy].z * (xc - xv(c - sy));
+  } else if (grid.p.y != 0u) {
+    let m = c + (ny - 1u) * sy;
+    yterm += op[m].z * (xc - xv(m));
+  }
+  acc += yterm;
+  if (grid.p.w == 3u) {
+    var izp = c;
+    if (k + 1u < nz) { izp = c + sz; } else if (grid.p.z != 0u) { izp = c - (nz - 1u) * sz; }
+    var zterm = o.w * (xc - xv(izp));
+    if (k > 0u) {
+      zterm += op[c - sz].w * (xc - xv(c - sz));
+    } else if (grid.p.z != 0u) {
+      let m = c + (nz - 1u) * sz;
+      zterm += op[m].w * (xc - xv(m));
+    }
+    acc += zterm;
+  }
+  return acc;
+}

@@ -1,0 +1,168 @@
+// Phase stage: one explicit Euler step of equation (1) in scaled units (µm, s, ψ = fφ),
+// the WGSL twin of src/backends/cpu/phase.ts:
+//   ∂ξ/∂t = L_σκ0 ∇·J(∇ξ) − L_σW g′(ξ) − L_η h′(ξ)[e^{(1−α)ψ} − c̃ e^{−αψ}]  (+ noise)
+// J is evaluated at cell faces from the padded ξ (ghosts filled by ghosts.wgsl).
+// 2D anisotropy without trigonometry: with n = ∇ξ/|∇ξ| as a complex number,
+// cos(ω(θ−θ0)) + i sin(ω(θ−θ0)) = n^ω · e^{−iωθ0} (ω is an integer), which is exact to a few
+// ulps where WGSL's atan2/cos promise much less.
+// Outputs: ξ after the step (xiNew), the increment Δξ (dxi, kept separately so that
+// ∂ξ/∂t = Δξ/dt has no f32 cancellation), |rate| and the reaction stiffness per cell.
+
+struct PhaseParams {
+  dt: f32,
+  inv: f32,        // 1/dx, 1/µm
+  mobKappa: f32,   // L_σ κ0, µm²/s
+  mobW: f32,       // L_σ W, 1/s
+  leta: f32,       // L_η, 1/s
+  ea: f32,         // 1 − α
+  eb: f32,         // α
+  noiseAmp: f32,   // σ_W √dt
+  delta: f32,
+  omega: f32,
+  cosW0: f32,      // cos(ω θ0)
+  sinW0: f32,      // sin(ω θ0)
+  key: u32,        // stepKey(seed, step)
+  iomega: u32,     // ω as an integer
+  pad0: u32,
+  pad1: u32,
+}
+
+@group(0) @binding(0) var<uniform> grid: Grid;
+@group(0) @binding(1) var<uniform> pp: PhaseParams;
+@group(0) @binding(2) var<storage, read> xp: array<f32>;   // padded ξ
+@group(0) @binding(3) var<storage, read> cfield: array<f32>;
+@group(0) @binding(4) var<storage, read> psi: array<f32>;
+@group(0) @binding(5) var<storage, read_write> xiNew: array<f32>;
+@group(0) @binding(6) var<storage, read_write> dxi: array<f32>;
+@group(0) @binding(7) var<storage, read_write> rateAbs: array<f32>;
+@group(0) @binding(8) var<storage, read_write> stiff: array<f32>;
+
+const GRAD_EPS2: f32 = 1e-18;
+const H2MAX: f32 = 5.7735;  // max |h″(ξ)| on [0,1] = 10/√3
+
+fn flux2(gx: f32, gy: f32) -> vec2<f32> {
+  var r = vec2<f32>(gx, gy);
+  let g2 = gx * gx + gy * gy;
+  if (pp.delta != 0.0 && g2 >= GRAD_EPS2) {
+    let g = sqrt(g2);
+    let nx = gx / g;
+    let ny = gy / g;
+    var zr = 1.0;
+    var zi = 0.0;
+    for (var m = 0u; m < pp.iomega; m++) {
+      let t = zr * nx - zi * ny;
+      zi = zr * ny + zi * nx;
+      zr = t;
+    }
+    let cw = zr * pp.cosW0 + zi * pp.sinW0;  // cos(ωθ − ωθ0)
+    let sw = zi * pp.cosW0 - zr * pp.sinW0;  // sin(ωθ − ωθ0)
+    let a = 1.0 + pp.delta * cw;
+    let ap = -pp.delta * pp.omega * sw;
+    r = vec2<f32>(a * a * gx - a * ap * gy, a * a * gy + a * ap * gx);
+  }
+  return r;
+}
+
+fn flux3(gx: f32, gy: f32, gz: f32) -> vec3<f32> {
+  var r = vec3<f32>(gx, gy, gz);
+  let g2 = gx * gx + gy * gy + gz * gz;
+  if (pp.delta != 0.0 && g2 >= GRAD_EPS2) {
+    let g = sqrt(g2);
+    let nx = gx / g;
+    let ny = gy / g;
+    let nz = gz / g;
+    let s4 = nx * nx * nx * nx + ny * ny * ny * ny + nz * nz * nz * nz;
+    let a = 1.0 - pp.delta * (3.0 - 4.0 * s4);
+    let t = 16.0 * pp.delta * a * g;
+    r = vec3<f32>(a * a * gx + t * (nx * nx * nx - nx * s4),
+                  a * a * gy + t * (ny * ny * ny - ny * s4),
+                  a * a * gz + t * (nz * nz * nz - nz * s4));
+  }
+  return r;
+}
+
+fn divJ2(p: u32, sy: u32) -> f32 {
+  let inv = pp.inv;
+  let c = xp[p];
+  let cyC = xp[p + sy] - xp[p - sy];
+  let cyE = xp[p + 1u + sy] - xp[p + 1u - sy];
+  let cyW = xp[p - 1u + sy] - xp[p - 1u - sy];
+  let cxC = xp[p + 1u] - xp[p - 1u];
+  let cxN = xp[p + 1u + sy] - xp[p - 1u + sy];
+  let cxS = xp[p + 1u - sy] - xp[p - 1u - sy];
+  let jE = flux2((xp[p + 1u] - c) * inv, 0.25 * (cyC + cyE) * inv).x;
+  let jW = flux2((c - xp[p - 1u]) * inv, 0.25 * (cyC + cyW) * inv).x;
+  let jN = flux2(0.25 * (cxC + cxN) * inv, (xp[p + sy] - c) * inv).y;
+  let jS = flux2(0.25 * (cxC + cxS) * inv, (c - xp[p - sy]) * inv).y;
+  return (jE - jW + jN - jS) * inv;
+}
+
+fn dX(q: u32) -> f32 { return xp[q + 1u] - xp[q - 1u]; }
+
+fn divJ3(p: u32, sy: u32, sz: u32) -> f32 {
+  let inv = pp.inv;
+  let c = xp[p];
+  let h = 0.25 * inv;
+  let dYp = xp[p + sy] - xp[p - sy];
+  let dZp = xp[p + sz] - xp[p - sz];
+  let dXp = dX(p);
+  let jE = flux3((xp[p + 1u] - c) * inv,
+                 h * (dYp + (xp[p + 1u + sy] - xp[p + 1u - sy])),
+                 h * (dZp + (xp[p + 1u + sz] - xp[p + 1u - sz]))).x;
+  let jW = flux3((c - xp[p - 1u]) * inv,
+                 h * (dYp + (xp[p - 1u + sy] - xp[p - 1u - sy])),
+                 h * (dZp + (xp[p - 1u + sz] - xp[p - 1u - sz]))).x;
+  let jN = flux3(h * (dXp + dX(p + sy)),
+                 (xp[p + sy] - c) * inv,
+                 h * (dZp + (xp[p + sy + sz] - xp[p + sy - sz]))).y;
+  let jS = flux3(h * (dXp + dX(p - sy)),
+                 (c - xp[p - sy]) * inv,
+                 h * (dZp + (xp[p - sy + sz] - xp[p - sy - sz]))).y;
+  let jU = flux3(h * (dXp + dX(p + sz)),
+                 h * (dYp + (xp[p + sz + sy] - xp[p + sz - sy])),
+                 (xp[p + sz] - c) * inv).z;
+  let jD = flux3(h * (dXp + dX(p - sz)),
+                 h * (dYp + (xp[p - sz + sy] - xp[p - sz - sy])),
+                 (c - xp[p - sz]) * inv).z;
+  return (jE - jW + jN - jS + jU - jD) * inv;
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_id) lid: vec3<u32>) {
+  let idx = linearIndex(wid, nwg, lid);
+  if (idx >= grid.n.w) { return; }
+  let nx = grid.n.x;
+  let ny = grid.n.y;
+  let i = idx % nx;
+  let j = (idx / nx) % ny;
+  let k = idx / (nx * ny);
+  let sy = nx + 2u;
+  let sz = sy * (ny + 2u);
+  var div: f32;
+  var p: u32;
+  if (grid.p.w == 3u) {
+    p = (i + 1u) + sy * (j + 1u) + sz * (k + 1u);
+    div = divJ3(p, sy, sz);
+  } else {
+    p = (i + 1u) + sy * (j + 1u);
+    div = divJ2(p, sy);
+  }
+  let x = xp[p];
+  let gp = 2.0 * x * (1.0 - x) * (1.0 - 2.0 * x);
+  let hp = 30.0 * x * x * (1.0 - x) * (1.0 - x);
+  let ox = exp(pp.ea * psi[idx]);
+  let red = cfield[idx] * exp(-pp.eb * psi[idx]);
+  let rate = pp.mobKappa * div - pp.mobW * gp - pp.leta * hp * (ox - red);
+  var d = pp.dt * rate;
+  if (pp.noiseAmp > 0.0) {
+    let m = 16.0 * x * x * (1.0 - x) * (1.0 - x);
+    if (m > 0.0) {
+      d = d + pp.noiseAmp * m * cellNormal(pp.key, idx);
+    }
+  }
+  xiNew[idx] = x + d;
+  dxi[idx] = d;
+  rateAbs[idx] = abs(rate);
+  stiff[idx] = pp.leta * (ox + abs(red)) * H2MAX;
+}

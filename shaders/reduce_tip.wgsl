@@ -1,0 +1,39 @@
+// Front tip per x-row (src/backends/cpu/reductions.ts): the furthest ξ = 0.5 crossing along x,
+// scanning from the x1 end, linearly interpolated between cell centres; 0 when the row has no
+// cell with ξ ≥ 0.5. One invocation per row; reduce_fields_final takes the maximum.
+
+struct TipParams {
+  dx: f32,
+  pad0: f32,
+  pad1: f32,
+  pad2: f32,
+}
+
+@group(0) @binding(0) var<uniform> grid: Grid;
+@group(0) @binding(1) var<uniform> tp: TipParams;
+@group(0) @binding(2) var<storage, read> xi: array<f32>;
+@group(0) @binding(3) var<storage, read_write> rowTip: array<f32>;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_id) lid: vec3<u32>) {
+  let r = linearIndex(wid, nwg, lid);
+  if (r >= grid.n.y * grid.n.z) { return; }
+  let nx = grid.n.x;
+  let b = nx * r;
+  var tip = 0.0;
+  for (var ii = 0u; ii < nx; ii++) {
+    let i = nx - 1u - ii;
+    let x0 = xi[b + i];
+    if (x0 >= 0.5) {
+      var x = (f32(i) + 0.5) * tp.dx;
+      if (i + 1u < nx) {
+        let x1 = xi[b + i + 1u];
+        x += (tp.dx * (x0 - 0.5)) / (x0 - x1);
+      }
+      tip = max(tip, x);
+      break;
+    }
+  }
+  rowTip[r] = tip;
+}

@@ -1,0 +1,121 @@
+// Transport stage, assembly of the Scharfetter–Gummel step in the Slotboom variable
+// u = c̃ e^{a}, a = ψ − ψ_ref (src/backends/cpu/transport-sg.ts, TransportStage.step):
+//   [diag(M) + (dt/dx²) A_w] u = c̃ⁿ − (c_s/c0)·Δξ + Σ_Dirichlet w_b u_b,   M = e^{−a},
+// with the symmetric face weights w_ij = (dt/dx²)·harmonic(D_i, D_j)·sgWeight(a_i, a_j) (the +
+// faces of each cell; periodic faces wrap; other boundary faces 0), and on a Dirichlet face of c̃
+// with value g the half-cell weight w_b = 2(dt/dx²)·D_cell·sgWeight(a, a_f), a_f = the mean of the
+// cell's and its ghost's a (the face potential), u_b = g e^{a_f}. Writes the operator and the
+// right-hand side for GpuPcg, the warm start u = c̃ⁿ e^{a}, and per cell
+// aux = (M, Σ w_b, Σ w_b u_b, 0) for the back-transform c̃ = M u and the influx.
+// Inputs: padded a (ghosts.wgsl, then transport_shift.wgsl), D(ξⁿ⁺¹), c̃ⁿ and Δξ.
+
+struct SgParams {
+  scale: f32,     // dt/dx²
+  csRatio: f32,   // c_s/c0
+  pad0: f32,
+  pad1: f32,
+}
+
+@group(0) @binding(0) var<uniform> grid: Grid;
+@group(0) @binding(1) var<uniform> bc: BC;              // boundary conditions of c̃
+@group(0) @binding(2) var<uniform> sp: SgParams;
+@group(0) @binding(3) var<storage, read> pa: array<f32>;      // padded a = ψ − ψ_ref
+@group(0) @binding(4) var<storage, read> D: array<f32>;
+@group(0) @binding(5) var<storage, read> cfield: array<f32>;  // c̃ⁿ
+@group(0) @binding(6) var<storage, read> dxi: array<f32>;     // Δξ of the phase stage
+@group(0) @binding(7) var<storage, read_write> op: array<vec4<f32>>;
+@group(0) @binding(8) var<storage, read_write> rhs: array<f32>;
+@group(0) @binding(9) var<storage, read_write> u: array<f32>;
+@group(0) @binding(10) var<storage, read_write> aux: array<vec4<f32>>;
+
+fn harmonic(a: f32, b: f32) -> f32 {
+  if (a + b > 0.0) { return (2.0 * a * b) / (a + b); }
+  return 0.0;
+}
+
+// Symmetric SG weight e^{−max(a, b)}·B(|b − a|), B(d) = d/(1 − e^{−d}) (the CPU's sgWeight).
+// WGSL has no expm1: below d = 0.5 the Taylor series of B,
+//   B(d) = 1 + d/2 + d²/12 − d⁴/720 + d⁶/30240 − …,
+// cut after d⁶ (next term d⁸/1209600 ≤ 3.2e-9 at d = 0.5, under half an f32 ulp of B ≈ 1.27);
+// from 0.5 on, 1 − e^{−d} ≥ 0.39 loses at most a factor e^{−d}/(1 − e^{−d}) ≤ 1.55 on the
+// error of exp, so B is good to a few ulps on both sides (the closed form at d = 1e-3 would
+// lose 1e-7/1e-3 = 1e-4 to cancellation).
+fn sgWeight(a: f32, b: f32) -> f32 {
+  let m = max(a, b);
+  let d = abs(b - a);
+  var bern: f32;
+  if (d < 0.5) {
+    let d2 = d * d;
+    bern = 1.0 + d * (0.5 + d * (1.0 / 12.0 + d2 * (-1.0 / 720.0 + d2 * (1.0 / 30240.0))));
+  } else {
+    bern = d / (1.0 - exp(-d));
+  }
+  return exp(-m) * bern;
+}
+
+struct Acc {
+  d: f32,     // diagonal
+  r: f32,     // right-hand side
+  ws: f32,    // Σ w_b
+  wu: f32,    // Σ w_b u_b
+}
+
+// A Dirichlet face of c̃ with value g; g2 = the padded index of the ghost across it.
+fn dirichletFace(acc: ptr<function, Acc>, q: u32, g2: u32, a: f32, Dc: f32, g: f32) {
+  let af = 0.5 * (pa[q] + pa[g2]);
+  let wb = 2.0 * sp.scale * Dc * sgWeight(a, af);
+  let ub = g * exp(af);
+  (*acc).d += wb;
+  (*acc).r += wb * ub;
+  (*acc).ws += wb;
+  (*acc).wu += wb * ub;
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_id) lid: vec3<u32>) {
+  let c = linearIndex(wid, nwg, lid);
+  if (c >= grid.n.w) { return; }
+  let nx = grid.n.x;
+  let ny = grid.n.y;
+  let nz = grid.n.z;
+  let sy = nx;
+  let sz = nx * ny;
+  let i = c % nx;
+  let j = (c / nx) % ny;
+  let k = c / sz;
+  let is3 = grid.p.w == 3u;
+  let psy = nx + 2u;
+  let psz = psy * (ny + 2u);
+  var q = (i + 1u) + psy * (j + 1u);
+  if (is3) { q += psz * (k + 1u); }
+  let a = pa[q];
+  let Dc = D[c];
+  let M = exp(-a);
+  // + faces (the − face of a cell is the + face of its neighbour); the padded neighbour across
+  // a periodic face holds the wrapped a
+  var wx = 0.0;
+  if (i + 1u < nx) { wx = sp.scale * harmonic(Dc, D[c + 1u]) * sgWeight(a, pa[q + 1u]); }
+  else if (bc.t[0][1] == BC_PERIODIC) { wx = sp.scale * harmonic(Dc, D[c - nx + 1u]) * sgWeight(a, pa[q + 1u]); }
+  var wy = 0.0;
+  if (j + 1u < ny) { wy = sp.scale * harmonic(Dc, D[c + sy]) * sgWeight(a, pa[q + psy]); }
+  else if (bc.t[0][3] == BC_PERIODIC) { wy = sp.scale * harmonic(Dc, D[c - (ny - 1u) * sy]) * sgWeight(a, pa[q + psy]); }
+  var wz = 0.0;
+  if (is3) {
+    if (k + 1u < nz) { wz = sp.scale * harmonic(Dc, D[c + sz]) * sgWeight(a, pa[q + psz]); }
+    else if (bc.t[1][1] == BC_PERIODIC) { wz = sp.scale * harmonic(Dc, D[c - (nz - 1u) * sz]) * sgWeight(a, pa[q + psz]); }
+  }
+  let cn = cfield[c];
+  var acc = Acc(M, cn - sp.csRatio * dxi[c], 0.0, 0.0);
+  // Dirichlet faces in the order x0, x1, y0, y1, z0, z1 (as the CPU adds them)
+  if (i == 0u && bc.t[0][0] == BC_DIRICHLET) { dirichletFace(&acc, q, q - 1u, a, Dc, bc.v[0][0]); }
+  if (i == nx - 1u && bc.t[0][1] == BC_DIRICHLET) { dirichletFace(&acc, q, q + 1u, a, Dc, bc.v[0][1]); }
+  if (j == 0u && bc.t[0][2] == BC_DIRICHLET) { dirichletFace(&acc, q, q - psy, a, Dc, bc.v[0][2]); }
+  if (j == ny - 1u && bc.t[0][3] == BC_DIRICHLET) { dirichletFace(&acc, q, q + psy, a, Dc, bc.v[0][3]); }
+  if (is3 && k == 0u && bc.t[1][0] == BC_DIRICHLET) { dirichletFace(&acc, q, q - psz, a, Dc, bc.v[1][0]); }
+  if (is3 && k == nz - 1u && bc.t[1][1] == BC_DIRICHLET) { dirichletFace(&acc, q, q + psz, a, Dc, bc.v[1][1]); }
+  op[c] = vec4<f32>(acc.d, wx, wy, wz);
+  rhs[c] = acc.r;
+  u[c] = cn * exp(a);
+  aux[c] = vec4<f32>(M, acc.ws, acc.wu, 0.0);
+}

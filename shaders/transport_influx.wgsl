@@ -1,0 +1,30 @@
+// Transport stage, after the solve (src/backends/cpu/transport-sg.ts): back from the Slotboom
+// variable, c̃ = M u (M = e^{−(ψ−ψ_ref)} as assembled, so a metal row M u ≈ rhs gives c̃ ≈ rhs
+// whatever the rounding of M), and the ions that entered through the Dirichlet faces of c̃ this
+// step, per cell: Σ_b w_b (u_b − u)·dV = (Σ w_b u_b − (Σ w_b)·u)·dV (the SG flux of the solution
+// through each face at distance dx/2). Runs before the limiter; summed by reduce_stage*.
+
+struct InfluxParams {
+  vol: f32,       // dx^d
+  pad0: f32,
+  pad1: f32,
+  pad2: f32,
+}
+
+@group(0) @binding(0) var<uniform> grid: Grid;
+@group(0) @binding(1) var<uniform> ip: InfluxParams;
+@group(0) @binding(2) var<storage, read> u: array<f32>;
+@group(0) @binding(3) var<storage, read> aux: array<vec4<f32>>;   // (M, Σ w_b, Σ w_b u_b, 0)
+@group(0) @binding(4) var<storage, read_write> cfield: array<f32>;
+@group(0) @binding(5) var<storage, read_write> infl: array<f32>;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_id) lid: vec3<u32>) {
+  let c = linearIndex(wid, nwg, lid);
+  if (c >= grid.n.w) { return; }
+  let x = aux[c];
+  let uc = u[c];
+  cfield[c] = x.x * uc;
+  infl[c] = (x.z - x.y * uc) * ip.vol;
+}

@@ -1,0 +1,386 @@
+/**
+ * The WebGPU backend (f32): the same model, stages and step order as the CPU reference
+ * (src/backends/cpu), one kernel per purpose in shaders/. Fields stay on the GPU; a stage
+ * records many dispatches per submission and reads back only what the host must see:
+ * the CG scalars every few iterations, the coarsest multigrid operator once per solve (factored
+ * in f64 on the host, pcg.ts), the stage statistics and reductions, and read().
+ * See docs/webgpu-backend.md.
+ *
+ * f32 notes (the CPU is f64):
+ * - all fields are O(1) in the scaled units (ξ, c̃, ψ = fφ; src/model/derived.ts);
+ * - the phase stage stores the increment Δξ next to ξ, so ∂ξ/∂t = Δξ/dt carries no f32
+ *   cancellation (the CPU forms (ξⁿ⁺¹ − ξⁿ)/dt in f64);
+ * - CG in f32: the recursively updated residual keeps falling below the attainable accuracy
+ *   of the iterate, so the reported residual (like the CPU's) is that recursive one;
+ * - transport is the CPU's implicit Scharfetter–Gummel step (src/backends/cpu/transport.ts)
+ *   in the Slotboom variable u = c̃ e^{ψ−ψ_ref}; e^{−(ψ−ψ_ref)} ≈ 3.6e7 in the metal fits f32, the
+ *   operator and the back-transform c̃ = M u share the stored M, the Bernoulli weight uses a
+ *   series for small arguments (shaders/transport_assemble.wgsl), and D(ξ) is formed from
+ *   h(1 − ξ) near the metal (shaders/coef.wgsl). docs/webgpu-backend.md has the error budget.
+ */
+import type { Coefficients } from '../../model/derived.ts';
+import type { Fields } from '../../model/initial.ts';
+import { stepKey } from '../../model/noise.ts';
+import type { Backend, PotentialReport, Reductions, StepStats, TransportReport } from '../backend.ts';
+import { BC_DIRICHLET, type BCSet, type FieldBC, type Layout } from '../layout.ts';
+import { bcData, gridData, kernel, packParams, GpuContext, type Kernel } from './context.ts';
+import { acquireAdapter, limitsFor, type AcquireOptions, type GridNeeds } from './device.ts';
+import { GpuPcg } from './pcg.ts';
+import { MAX_PARTIALS, partialsFor, Reduction, ReduceMode } from './reduce.ts';
+
+export interface WebGpuOptions extends AcquireOptions {
+  /** Invocations per workgroup (a power of two, 16…256; default 64). */
+  workgroupSize?: number;
+  /** CG iterations recorded between two convergence read-backs after the first batch (default 4). */
+  checkEvery?: number;
+  /** Accept a software adapter such as SwiftShader (default true; `auto` selection passes false). */
+  allowSoftware?: boolean;
+  /**
+   * Wait for read-backs in short blocking slices instead of letting Dawn poll the event loop
+   * (Node only; default: on for a software adapter, whose worker threads need the cores).
+   */
+  sleepWait?: boolean;
+}
+
+/** Slots of the stage-statistics buffer. */
+const ST = { RATE: 0, STIFF: 1, PSIMAX: 2, DXI: 3, LIM: 4, F1: 5, F0: 6, SRC: 7, INFLUX: 8 } as const;
+const NSTAT = 16;
+/** Channels of reduce_fields_final.wgsl. */
+const NFIELDS = 10;
+const BIG = 3.4028234663852886e38;
+
+function paddedCells(L: Layout): number {
+  return (L.nx + 2) * (L.ny + 2) * (L.dims === 3 ? L.nz + 2 : 1);
+}
+
+/** Device memory the backend will allocate for layout L (checked before allocating). */
+export function gridNeeds(L: Layout, wg: number): GridNeeds {
+  const N = L.N, P = paddedCells(L);
+  const maxBinding = Math.max(16 * N, 4 * P);
+  // 14 cell fields and the transport's (M, Σw_b, Σw_b u_b, 0) per cell, 2 padded, CG (op 16N +
+  // 5 vectors) and the coarser levels (< 1/3 of the fine level in 2D), the read() staging
+  // buffer (4 fields)
+  const total = 18 * 4 * N + 2 * 4 * P + (16 + 20) * N + (16 + 20) * N * (L.dims === 3 ? 1 / 7 : 1 / 3) + 16 * N;
+  return { maxBinding, maxBuffer: Math.max(maxBinding, 16 * N), total, workgroupSize: wg, workgroupStorage: Math.max(8 * wg, 512) };
+}
+
+export class WebGpuBackend implements Backend {
+  readonly name = 'webgpu' as const;
+  readonly device: string;
+  /** Fallbacks taken while finding the adapter (for the log). */
+  readonly notes: string[];
+
+  private xi: GPUBuffer; private c: GPUBuffer; private psi: GPUBuffer;
+  private xiNew: GPUBuffer; private dxi: GPUBuffer; private xidot: GPUBuffer; private xiSolve: GPUBuffer;
+  /** Transport: the Slotboom unknown u and, per cell, (M, Σ w_b, Σ w_b u_b, 0). */
+  private trU: GPUBuffer; private trAux: GPUBuffer;
+  private stats: GPUBuffer; private statsRead: GPUBuffer;
+  private fieldsOut: GPUBuffer; private fieldsRead: GPUBuffer;
+  private readStage: GPUBuffer | null = null;
+  private pcg: GpuPcg;
+  private k: Record<string, Kernel> = {};
+  private red: Record<string, Reduction> = {};
+  private u: Record<string, GPUBuffer> = {};
+  private fieldGroups: number;
+  private cache: StepStats = { maxRate: 0, stiffness: 0, migrationRate: 0, dxiSinceSolve: 0 };
+  private cacheFresh = true;
+
+  /** Finds an adapter, checks that the grid fits, requests the device and builds everything. */
+  static async create(L: Layout, k: Coefficients, bc: BCSet, opts: WebGpuOptions = {}): Promise<WebGpuBackend> {
+    const wg = opts.workgroupSize ?? 64;
+    if (!(wg >= 16 && wg <= 256 && (wg & (wg - 1)) === 0)) throw new Error(`WebGPU backend: workgroupSize must be a power of two in [16, 256] (got ${wg})`);
+    const { adapter, description, software, notes } = await acquireAdapter(opts);
+    if (software && opts.allowSoftware === false) {
+      throw new Error(`the only WebGPU adapter is a software one (${description}), slower than the CPU backend; use --backend webgpu to run on it anyway`);
+    }
+    const shape = `${L.nx}×${L.ny}${L.dims === 3 ? `×${L.nz}` : ''} grid`;
+    const requiredLimits = limitsFor(adapter, gridNeeds(L, wg), `the ${shape}`);
+    const device = await adapter.requestDevice({ label: 'lidendrite', requiredLimits });
+    const ctx = new GpuContext(device, wg, `lidendrite WebGPU backend, ${shape}`);
+    const isNode = typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string';
+    ctx.sleepWait = isNode && (opts.sleepWait ?? software);
+    try {
+      device.pushErrorScope('validation');
+      const b = new WebGpuBackend(ctx, L, k, bc, description, notes);
+      if (opts.checkEvery) b.pcg.checkEvery = Math.max(1, Math.floor(opts.checkEvery));
+      const err = await ctx.guard(device.popErrorScope());
+      if (err) throw new Error(`WebGPU backend: pipeline or buffer creation failed validation: ${err.message}`);
+      return b;
+    } catch (e) {
+      ctx.dispose();
+      throw e;
+    }
+  }
+
+  private constructor(private ctx: GpuContext, private L: Layout, private kc: Coefficients, private bc: BCSet, description: string, notes: string[]) {
+    this.device = `WebGPU (${description}; f32, workgroup ${ctx.wg})`;
+    this.notes = notes;
+    const N = L.N, P = paddedCells(L), rows = L.rows;
+    const f = (label: string) => ctx.storage(N, label);
+    this.xi = f('xi'); this.c = f('c'); this.psi = f('psi');
+    this.xiNew = f('xiNew'); this.dxi = f('dxi'); this.xidot = f('xidot'); this.xiSolve = f('xiSolve');
+    const rate = f('rate'), stiff = f('stiff'), lim = f('lim');
+    const sigma = f('sigma'), D = f('D'), infl = f('influx');
+    // transport: the Slotboom unknown u and, per cell, (M, Σ w_b, Σ w_b u_b, 0)
+    const uSg = this.trU = f('transport.u'), aux = this.trAux = ctx.storage(4 * N, 'transport.aux');
+    // padded ξ (phase) and padded ψ, shifted in place to ψ − ψ_ref by the transport stage
+    const padX = ctx.storage(P, 'pad.xi'), padPsi = ctx.storage(P, 'pad.psi');
+    const rowF1 = ctx.storage(rows, 'row.f1'), rowF0 = ctx.storage(rows, 'row.f0'), rowSrc = ctx.storage(rows, 'row.src');
+    const rowTip = ctx.storage(rows, 'row.tip');
+    this.stats = ctx.storage(NSTAT, 'stats');
+    this.statsRead = ctx.readback(NSTAT * 4, 'stats.read');
+    const partials = ctx.storage(MAX_PARTIALS, 'partials');
+    this.fieldGroups = partialsFor(N);
+    const fieldPartials = ctx.storage(9 * this.fieldGroups, 'fields.partials');
+    this.fieldsOut = ctx.storage(NFIELDS, 'fields.out');
+    this.fieldsRead = ctx.readback(NFIELDS * 4, 'fields.read');
+
+    const grid = ctx.uniform(gridData([L.nx, L.ny, L.nz], L.periodic, L.dims), 'grid');
+    const bcU = (b: FieldBC, label: string) => ctx.uniform(bcData(b.type, b.value), label);
+    const bXi = bcU(bc.xi, 'bc.xi'), bC = bcU(bc.c, 'bc.c'), bPhi = bcU(bc.phi, 'bc.phi');
+    // ψ_ref = max(max ψ, the Dirichlet values of φ): the second part is fixed
+    let bcMax = -BIG;
+    for (let q = 0; q < 6; q++) if (bc.phi.type[q] === BC_DIRICHLET && bc.phi.value[q] > bcMax) bcMax = bc.phi.value[q];
+    const dx = L.dx;
+    const u = this.u;
+    u.phase = ctx.uniform(this.phaseParams(0, 0), 'phase.params');
+    u.coefSigma = ctx.uniform(packParams([['f', kc.sigmaS], ['f', 1]]), 'coef.sigma');
+    u.coefD = ctx.uniform(packParams([['f', kc.Ds], ['f', kc.Dl]]), 'coef.D');
+    u.asmPot = ctx.uniform(packParams([['f', 1], ['f', 0], ['f', -dx * dx * kc.beta]]), 'asm.potential');
+    u.shift = ctx.uniform(packParams([['f', bcMax], ['u', ST.PSIMAX]]), 'transport.shift');
+    u.sg = ctx.uniform(packParams([['f', 0], ['f', kc.csRatio]]), 'transport.sg');
+    const area = L.dims === 3 ? dx * dx : dx;
+    u.flux = ctx.uniform(packParams([['f', dx], ['f', area], ['f', kc.beta]]), 'flux.params');
+    u.influx = ctx.uniform(packParams([['f', L.dims === 3 ? dx ** 3 : dx ** 2]]), 'influx.params');
+    u.lim = ctx.uniform(packParams([['f', kc.csRatio], ['f', L.dims === 3 ? dx ** 3 : dx ** 2], ['f', 0]]), 'limit.params');
+    u.fields = ctx.uniform(packParams([['f', 0.5 / dx], ['u', this.fieldGroups]]), 'fields.params');
+    u.tip = ctx.uniform(packParams([['f', dx]]), 'tip.params');
+    u.final = ctx.uniform(packParams([['u', this.fieldGroups], ['u', rows]]), 'fields.final');
+
+    this.pcg = new GpuPcg(ctx, { dims: L.dims, n: [L.nx, L.ny, L.nz], periodic: L.periodic }, partials, 'mg');
+    this.pcg.addSystem('psi', this.psi);
+    this.pcg.addSystem('u', uSg);
+    const K = this.k;
+    K.ghostXi = kernel(ctx, 'ghosts', [grid, bXi, this.xi, padX]);
+    K.ghostPsi = kernel(ctx, 'ghosts', [grid, bPhi, this.psi, padPsi]);
+    K.phase = kernel(ctx, 'phase', [grid, u.phase, padX, this.c, this.psi, this.xiNew, this.dxi, rate, stiff]);
+    K.coefSigma = kernel(ctx, 'coef', [grid, u.coefSigma, this.xi, sigma]);
+    K.coefD = kernel(ctx, 'coef', [grid, u.coefD, this.xiNew, D]);
+    K.asmPot = kernel(ctx, 'assemble', [grid, bPhi, u.asmPot, sigma, this.xidot, this.pcg.op, this.pcg.rhs]);
+    K.shift = kernel(ctx, 'transportShift', [grid, u.shift, this.stats, padPsi]);
+    K.asmTr = kernel(ctx, 'transportAssemble', [grid, bC, u.sg, padPsi, D, this.c, this.dxi, this.pcg.op, this.pcg.rhs, uSg, aux]);
+    K.flux = kernel(ctx, 'potentialFlux', [grid, bPhi, u.flux, sigma, this.psi, this.xidot, rowF1, rowF0, rowSrc]);
+    K.influx = kernel(ctx, 'transportInflux', [grid, u.influx, uSg, aux, this.c, infl]);
+    K.limit = kernel(ctx, 'transportLimit', [grid, u.lim, this.c, this.xiNew, this.dxi, this.xi, this.xidot, lim]);
+    K.fields = kernel(ctx, 'reduceFields', [grid, u.fields, this.xi, this.c, this.xidot, fieldPartials]);
+    K.tip = kernel(ctx, 'reduceTip', [grid, u.tip, this.xi, rowTip]);
+    K.fieldsFinal = kernel(ctx, 'reduceFieldsFinal', [u.final, fieldPartials, rowTip, this.fieldsOut]);
+    const R = (n: number, mode: ReduceMode, a: GPUBuffer, b: GPUBuffer | null, slot: number) => new Reduction(ctx, n, mode, a, b, partials, this.stats, slot);
+    this.red = {
+      rate: R(N, ReduceMode.Max, rate, null, ST.RATE),
+      stiff: R(N, ReduceMode.Max, stiff, null, ST.STIFF),
+      psiMax: R(N, ReduceMode.Max, this.psi, null, ST.PSIMAX),
+      lim: R(N, ReduceMode.Sum, lim, null, ST.LIM),
+      influx: R(N, ReduceMode.Sum, infl, null, ST.INFLUX),
+      dxi: R(N, ReduceMode.MaxAbsDiff, this.xi, this.xiSolve, ST.DXI),
+      f1: R(rows, ReduceMode.Sum, rowF1, null, ST.F1),
+      f0: R(rows, ReduceMode.Sum, rowF0, null, ST.F0),
+      src: R(rows, ReduceMode.Sum, rowSrc, null, ST.SRC),
+    };
+  }
+
+  private phaseParams(dt: number, step: number): ArrayBuffer {
+    const k = this.kc;
+    const w = k.omega * k.theta0;
+    return packParams([
+      ['f', dt], ['f', 1 / this.L.dx], ['f', k.mobKappa], ['f', k.mobW],
+      ['f', k.Leta], ['f', 1 - k.alpha], ['f', k.alpha], ['f', k.noiseSigma * Math.sqrt(dt)],
+      ['f', k.delta], ['f', k.omega], ['f', Math.cos(w)], ['f', Math.sin(w)],
+      ['u', stepKey(k.seed, step)], ['u', k.omega], ['u', 0], ['u', 0],
+    ]);
+  }
+
+  private submit(record: (pass: GPUComputePassEncoder) => void, after?: (enc: GPUCommandEncoder) => void): void {
+    const enc = this.ctx.device.createCommandEncoder();
+    const pass = enc.beginComputePass();
+    record(pass);
+    pass.end();
+    after?.(enc);
+    this.ctx.device.queue.submit([enc.finish()]);
+  }
+
+  private async readStats(): Promise<Float32Array> {
+    return new Float32Array(await this.ctx.readBuffer(this.statsRead, NSTAT * 4));
+  }
+
+  async init(f: Fields): Promise<void> {
+    this.ctx.check();
+    const N = this.L.N;
+    for (const [name, a] of Object.entries(f)) {
+      if (a.length !== N) throw new Error(`WebGPU backend init: field ${name} has ${a.length} values, the grid has ${N} cells`);
+    }
+    const xi32 = Float32Array.from(f.xi);
+    this.ctx.write(this.xi, xi32);
+    this.ctx.write(this.xiSolve, xi32);
+    this.ctx.write(this.c, Float32Array.from(f.c));
+    this.ctx.write(this.psi, Float32Array.from(f.psi));
+    const zero = new Float32Array(N);
+    this.ctx.write(this.xidot, zero);
+    this.ctx.write(this.dxi, zero);
+    this.ctx.write(this.xiNew, xi32);
+    this.ctx.write(this.stats, new Float32Array(NSTAT));
+    this.cache = { maxRate: 0, stiffness: 0, migrationRate: 0, dxiSinceSolve: 0 };
+    this.cacheFresh = true;
+    await this.ctx.guard(this.ctx.device.queue.onSubmittedWorkDone());
+  }
+
+  /**
+   * Stage-level entry (tests and tools): c̃, ψ, ξⁿ and ξⁿ⁺¹ as the transport stage would find them
+   * right after the phase stage (Δξ = ξⁿ⁺¹ − ξⁿ is formed in f64, then rounded, as the phase stage
+   * keeps it). transport() then advances c̃ and commits ξ ← ξⁿ⁺¹ (after the limiter); read() has
+   * both. The potential stage's state (ξ at the last solve) is left as it was.
+   */
+  async setTransportInputs(f: { c: Float64Array; psi: Float64Array; xiOld: Float64Array; xiNew: Float64Array }): Promise<void> {
+    this.ctx.check();
+    const N = this.L.N;
+    for (const [name, a] of Object.entries(f)) {
+      if (a.length !== N) throw new Error(`WebGPU backend setTransportInputs: ${name} has ${a.length} values, the grid has ${N} cells`);
+    }
+    this.ctx.write(this.c, Float32Array.from(f.c));
+    this.ctx.write(this.psi, Float32Array.from(f.psi));
+    this.ctx.write(this.xi, Float32Array.from(f.xiOld));
+    this.ctx.write(this.xiNew, Float32Array.from(f.xiNew));
+    this.ctx.write(this.dxi, Float32Array.from(f.xiNew, (v, i) => v - f.xiOld[i]));
+    this.cacheFresh = false;
+    await this.ctx.guard(this.ctx.device.queue.onSubmittedWorkDone());
+  }
+
+  async potential(tol: number, maxIter: number): Promise<PotentialReport> {
+    const { ctx, k, red, L } = this;
+    const N = L.N;
+    const r = await this.pcg.solve('psi', tol, maxIter, (pass) => {
+      ctx.run(pass, k.coefSigma, N);
+      ctx.run(pass, k.asmPot, N);
+    });
+    this.submit((pass) => {
+      ctx.run(pass, k.flux, L.rows);
+      red.f1.encode(pass); red.f0.encode(pass); red.src.encode(pass);
+    }, (enc) => {
+      enc.copyBufferToBuffer(this.xi, 0, this.xiSolve, 0, N * 4);
+      enc.copyBufferToBuffer(this.stats, 0, this.statsRead, 0, NSTAT * 4);
+    });
+    const s = await this.readStats();
+    this.cache.dxiSinceSolve = 0;
+    return { iterations: r.iterations, residual: r.residual, converged: r.converged, fluxX1: s[ST.F1], fluxX0: this.collectorFlux(s), source: s[ST.SRC] };
+  }
+
+  /**
+   * Current through the x0 (collector) face. The CPU's formula σ̂_s(ψ − g0)·2/dx needs ψ next to
+   * the collector to a relative accuracy far below f32's: inside the metal ψ differs from g0 by
+   * about (current)/σ̂_s, under one f32 ulp of |g0| at σ_s/σ_l ≈ 1e7 (the f32 value is 0 or
+   * noise of ±σ̂_s·ulp·2/dx per row). When x0 and x1 are the only Dirichlet faces of φ, the
+   * discrete balance gives it from electrolyte-side numbers instead: Σ fluxes = source, i.e.
+   * fluxX0 = fluxX1 − source, exact at convergence (it is what the CPU's value tends to as its
+   * tolerance tightens). Otherwise the direct sum is returned.
+   */
+  private collectorFlux(s: Float32Array): number {
+    const t = this.bc.phi.type;
+    const lateralDirichlet = [2, 3, 4, 5].some((q) => t[q] === BC_DIRICHLET);
+    if (t[0] === BC_DIRICHLET && !lateralDirichlet) return s[ST.F1] - s[ST.SRC];
+    return s[ST.F0];
+  }
+
+  async phase(dt: number, step: number): Promise<void> {
+    const { ctx, k, red, L } = this;
+    ctx.check();
+    ctx.write(this.u.phase, this.phaseParams(dt, step));
+    this.submit((pass) => {
+      ctx.run(pass, k.ghostXi, paddedCells(L));
+      ctx.run(pass, k.phase, L.N);
+      red.rate.encode(pass);
+      red.stiff.encode(pass);
+    });
+    this.cacheFresh = false;
+  }
+
+  async transport(dt: number, tol: number, maxIter: number): Promise<TransportReport> {
+    const { ctx, k, red, L, kc } = this;
+    const N = L.N, P = paddedCells(L);
+    ctx.check();
+    ctx.write(this.u.sg, packParams([['f', dt / (L.dx * L.dx)], ['f', kc.csRatio]]));
+    ctx.write(this.u.lim, packParams([['f', kc.csRatio], ['f', L.dims === 3 ? L.dx ** 3 : L.dx ** 2], ['f', 1 / dt]]));
+    // D(ξⁿ⁺¹), padded ψ, ψ_ref and the shift to a = ψ − ψ_ref, the SG assembly (operator,
+    // right-hand side, warm start u = c̃ⁿ e^{a}), then MG-PCG on u
+    const r = await this.pcg.solve('u', tol, maxIter, (pass) => {
+      ctx.run(pass, k.coefD, N);
+      ctx.run(pass, k.ghostPsi, P);
+      red.psiMax.encode(pass);
+      ctx.run(pass, k.shift, P);
+      ctx.run(pass, k.asmTr, N);
+    });
+    this.submit((pass) => {
+      ctx.run(pass, k.influx, N);
+      red.influx.encode(pass);
+      ctx.run(pass, k.limit, N);
+      red.lim.encode(pass);
+      red.dxi.encode(pass);
+    }, (enc) => enc.copyBufferToBuffer(this.stats, 0, this.statsRead, 0, NSTAT * 4));
+    const s = await this.readStats();
+    this.setCache(s);
+    return { iterations: r.iterations, residual: r.residual, converged: r.converged, limited: s[ST.LIM], influx: s[ST.INFLUX] };
+  }
+
+  private setCache(s: Float32Array): void {
+    // the implicit (Scharfetter–Gummel) transport has no migration limit: rate 0, like the CPU
+    this.cache = { maxRate: s[ST.RATE], stiffness: s[ST.STIFF], migrationRate: 0, dxiSinceSolve: s[ST.DXI] };
+    this.cacheFresh = true;
+  }
+
+  async stepStats(): Promise<StepStats> {
+    if (!this.cacheFresh) {
+      this.submit((pass) => this.red.dxi.encode(pass), (enc) => enc.copyBufferToBuffer(this.stats, 0, this.statsRead, 0, NSTAT * 4));
+      this.setCache(await this.readStats());
+    }
+    this.ctx.check();
+    return { ...this.cache };
+  }
+
+  async reductions(): Promise<Reductions> {
+    const { ctx, k, L } = this;
+    ctx.check();
+    this.submit((pass) => {
+      ctx.run(pass, k.fields, this.fieldGroups);
+      ctx.run(pass, k.tip, L.rows);
+      ctx.runGroups(pass, k.fieldsFinal, 1);
+    }, (enc) => enc.copyBufferToBuffer(this.fieldsOut, 0, this.fieldsRead, 0, NFIELDS * 4));
+    const buf = await ctx.readBuffer(this.fieldsRead, NFIELDS * 4);
+    const v = new Float32Array(buf);
+    const nonFinite = new Uint32Array(buf)[8];
+    const inf = (x: number) => (x >= BIG ? Infinity : x <= -BIG ? -Infinity : x);
+    return {
+      sumXi: v[0], sumC: v[1], sumXidot: v[2], sumGrad: v[3],
+      tip: v[9], cMax: inf(v[4]), cMin: inf(v[5]), xiMin: inf(v[6]), xiMax: inf(v[7]), nonFinite,
+    };
+  }
+
+  async read(): Promise<Fields & { xidot: Float64Array }> {
+    const { ctx, L } = this;
+    ctx.check();
+    const N = L.N, bytes = 4 * N;
+    if (!this.readStage) this.readStage = ctx.readback(4 * bytes, 'read.stage');
+    const st = this.readStage;
+    this.submit(() => undefined, (enc) => {
+      enc.copyBufferToBuffer(this.xi, 0, st, 0, bytes);
+      enc.copyBufferToBuffer(this.c, 0, st, bytes, bytes);
+      enc.copyBufferToBuffer(this.psi, 0, st, 2 * bytes, bytes);
+      enc.copyBufferToBuffer(this.xidot, 0, st, 3 * bytes, bytes);
+    });
+    const all = new Float32Array(await ctx.readBuffer(st, 4 * bytes));
+    const part = (i: number) => Float64Array.from(all.subarray(i * N, (i + 1) * N));
+    return { xi: part(0), c: part(1), psi: part(2), xidot: part(3) };
+  }
+
+  async dispose(): Promise<void> {
+    this.ctx.dispose();
+  }
+}

@@ -1,0 +1,222 @@
+/**
+ * A device plus the helpers every stage uses: shader modules and pipelines (cached per module
+ * and override constants), buffers, bind groups, dispatches, and read-back guarded against a
+ * lost device.
+ */
+import { shaderSource, type ModuleName } from './shaders.ts';
+
+export type Constants = Record<string, number>;
+
+/** Storage buffer usages used throughout: kernels read/write, copies in and out. */
+const STORAGE = 0x80 | 0x4 | 0x8; // STORAGE | COPY_SRC | COPY_DST
+const UNIFORM = 0x40 | 0x8; // UNIFORM | COPY_DST
+const READBACK = 0x1 | 0x8; // MAP_READ | COPY_DST
+
+export class GpuContext {
+  private modules = new Map<ModuleName, GPUShaderModule>();
+  private pipelines = new Map<string, GPUComputePipeline>();
+  private buffers: GPUBuffer[] = [];
+  private lostError: Error | null = null;
+  private lostPromise: Promise<never>;
+  private uncaptured: string | null = null;
+  private disposed = false;
+  /** Largest workgroup count per dispatch dimension. */
+  readonly maxGroups: number;
+
+  constructor(readonly device: GPUDevice, readonly wg: number, readonly label: string) {
+    this.maxGroups = device.limits.maxComputeWorkgroupsPerDimension;
+    this.lostPromise = device.lost.then((info) => {
+      const err = new Error(`WebGPU device lost (${info.reason}${info.message ? `: ${info.message}` : ''}) — ${label}; the simulation state on the GPU is gone`);
+      this.lostError = err;
+      throw err;
+    });
+    // a rejection nobody awaits yet must not crash the process
+    this.lostPromise.catch(() => undefined);
+    device.addEventListener('uncapturederror', (ev) => {
+      const msg = (ev as GPUUncapturedErrorEvent).error.message;
+      if (!this.uncaptured) this.uncaptured = msg;
+    });
+  }
+
+  /** Throws if the device was lost or a GPU error was reported since the last check. */
+  check(): void {
+    if (this.disposed) throw new Error(`WebGPU backend used after dispose() (${this.label})`);
+    if (this.lostError) throw this.lostError;
+    if (this.uncaptured) {
+      const m = this.uncaptured;
+      this.uncaptured = null;
+      throw new Error(`WebGPU error (${this.label}): ${m}`);
+    }
+  }
+
+  module(name: ModuleName): GPUShaderModule {
+    let m = this.modules.get(name);
+    if (!m) {
+      m = this.device.createShaderModule({ label: name, code: shaderSource(name) });
+      this.modules.set(name, m);
+    }
+    return m;
+  }
+
+  pipeline(name: ModuleName, constants: Constants = {}): GPUComputePipeline {
+    const c: Constants = { WG: this.wg, ...constants };
+    const key = `${name}|${Object.entries(c).map(([k, v]) => `${k}=${v}`).join(',')}`;
+    let p = this.pipelines.get(key);
+    if (!p) {
+      p = this.device.createComputePipeline({ label: key, layout: 'auto', compute: { module: this.module(name), entryPoint: 'main', constants: c } });
+      this.pipelines.set(key, p);
+    }
+    return p;
+  }
+
+  storage(floats: number, label: string): GPUBuffer {
+    const b = this.device.createBuffer({ label, size: Math.max(16, Math.ceil((floats * 4) / 16) * 16), usage: STORAGE });
+    this.buffers.push(b);
+    return b;
+  }
+
+  uniform(data: ArrayBuffer, label: string): GPUBuffer {
+    const b = this.device.createBuffer({ label, size: Math.max(16, Math.ceil(data.byteLength / 16) * 16), usage: UNIFORM });
+    this.device.queue.writeBuffer(b, 0, data);
+    this.buffers.push(b);
+    return b;
+  }
+
+  readback(bytes: number, label: string): GPUBuffer {
+    const b = this.device.createBuffer({ label, size: Math.max(16, Math.ceil(bytes / 16) * 16), usage: READBACK });
+    this.buffers.push(b);
+    return b;
+  }
+
+  write(buf: GPUBuffer, data: ArrayBufferView | ArrayBuffer, offset = 0): void {
+    if (ArrayBuffer.isView(data)) this.device.queue.writeBuffer(buf, offset, data.buffer, data.byteOffset, data.byteLength);
+    else this.device.queue.writeBuffer(buf, offset, data);
+  }
+
+  bind(pipeline: GPUComputePipeline, buffers: GPUBuffer[], label?: string): GPUBindGroup {
+    return this.device.createBindGroup({
+      label,
+      layout: pipeline.getBindGroupLayout(0),
+      entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
+    });
+  }
+
+  /** Workgroup grid (gx, gy) covering `threads` invocations. */
+  groups(threads: number): [number, number] {
+    const g = Math.ceil(threads / this.wg);
+    if (g <= this.maxGroups) return [g, 1];
+    const gy = Math.ceil(g / this.maxGroups);
+    return [Math.ceil(g / gy), gy];
+  }
+
+  /** Records a dispatch of `threads` invocations (linearIndex in common/grid.wgsl). */
+  run(pass: GPUComputePassEncoder, k: Kernel, threads: number): void {
+    const [gx, gy] = this.groups(threads);
+    pass.setPipeline(k.pipeline);
+    pass.setBindGroup(0, k.group);
+    pass.dispatchWorkgroups(gx, gy);
+  }
+
+  /** Records a dispatch of exactly gx workgroups. */
+  runGroups(pass: GPUComputePassEncoder, k: Kernel, gx: number): void {
+    pass.setPipeline(k.pipeline);
+    pass.setBindGroup(0, k.group);
+    pass.dispatchWorkgroups(gx);
+  }
+
+  /** Awaits GPU work, rejecting with a clear message if the device is lost meanwhile. */
+  async guard<T>(p: Promise<T>): Promise<T> {
+    this.check();
+    let r: T;
+    try {
+      r = await Promise.race([p, this.lostPromise]);
+    } catch (e) {
+      // a mapping aborted by a lost device may reject before device.lost resolves: give the
+      // loss a moment to report, so the caller sees why rather than a bare AbortError
+      if (!this.lostError) await Promise.race([this.lostPromise.catch(() => undefined), new Promise((res) => setTimeout(res, 200))]);
+      if (this.lostError) throw this.lostError;
+      throw new Error(`WebGPU operation failed (${this.label}): ${(e as Error).message}`);
+    }
+    this.check();
+    return r;
+  }
+
+  /**
+   * Waits for p in short blocking slices when `sleepWait` is on. Dawn's Node bindings poll the
+   * event loop while a promise is pending, which takes a core from a CPU Vulkan (SwiftShader);
+   * sleeping the thread between event-loop turns leaves it to the GPU's worker threads.
+   */
+  private async settle<T>(p: Promise<T>): Promise<T> {
+    if (!this.sleepWait) return p;
+    let done = false;
+    p.then(() => { done = true; }, () => { done = true; });
+    const cell = GpuContext.sleepCell ??= new Int32Array(new SharedArrayBuffer(4));
+    while (!done) {
+      Atomics.wait(cell, 0, 0, 0.25);
+      await new Promise<void>((res) => setImmediate(res));
+    }
+    return p;
+  }
+
+  private static sleepCell: Int32Array | undefined;
+  /** Wait for GPU results in blocking slices (Node only; see settle()). */
+  sleepWait = false;
+
+  /** Maps a read-back buffer, copies its first `bytes` out and unmaps it. */
+  async readBuffer(buf: GPUBuffer, bytes: number): Promise<ArrayBuffer> {
+    await this.guard(this.settle(buf.mapAsync(0x1 /* GPUMapMode.READ */, 0, Math.ceil(bytes / 4) * 4)));
+    const out = buf.getMappedRange(0, Math.ceil(bytes / 4) * 4).slice(0);
+    buf.unmap();
+    return out;
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const b of this.buffers) b.destroy();
+    this.buffers = [];
+    this.device.destroy();
+  }
+
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+}
+
+/** A pipeline with its (fixed) bind group. */
+export interface Kernel {
+  pipeline: GPUComputePipeline;
+  group: GPUBindGroup;
+}
+
+export function kernel(ctx: GpuContext, name: ModuleName, buffers: GPUBuffer[], constants: Constants = {}): Kernel {
+  const pipeline = ctx.pipeline(name, constants);
+  return { pipeline, group: ctx.bind(pipeline, buffers, name) };
+}
+
+/** Grid uniform (common/grid.wgsl): n = (nx, ny, nz, N), p = (periodic x, y, z, dims). */
+export function gridData(n: [number, number, number], periodic: [boolean, boolean, boolean], dims: 2 | 3): ArrayBuffer {
+  const u = new Uint32Array(8);
+  u.set([n[0], n[1], n[2], n[0] * n[1] * n[2], periodic[0] ? 1 : 0, periodic[1] ? 1 : 0, periodic[2] ? 1 : 0, dims]);
+  return u.buffer;
+}
+
+/** Boundary-condition uniform (common/bc.wgsl). */
+export function bcData(type: Int32Array, value: Float64Array): ArrayBuffer {
+  const buf = new ArrayBuffer(64);
+  new Int32Array(buf, 0, 8).set(type);
+  new Float32Array(buf, 32, 8).set(value);
+  return buf;
+}
+
+/** A uniform of four-byte fields given as [kind, value] pairs (f: f32, u: u32). */
+export function packParams(fields: ['f' | 'u', number][]): ArrayBuffer {
+  const n = Math.max(4, Math.ceil(fields.length / 4) * 4);
+  const buf = new ArrayBuffer(n * 4);
+  const f = new Float32Array(buf), u = new Uint32Array(buf);
+  fields.forEach(([kind, v], i) => {
+    if (kind === 'f') f[i] = v;
+    else u[i] = v >>> 0;
+  });
+  return buf;
+}
