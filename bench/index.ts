@@ -1,0 +1,31 @@
+/**
+ * Benchmark dispatcher: `npm run bench -- [suite] [options]`. Suites: cpu (the default: CPU
+ * backend, serial vs threaded) and gpu (GPU vs CPU backends; also chosen by `--backend` without
+ * a suite name: `npm run bench -- --backend webgpu|cpu|all [--sizes …] [--quick]`).
+ * Speed is reported, never asserted.
+ */
+import { runCpuBench, CPU_BENCH_HELP } from './cpu.ts';
+import { runGpuBench, GPU_BENCH_HELP } from './gpu.ts';
+
+const SUITES: Record<string, { run: (argv: string[]) => Promise<number>; help: string }> = {
+  cpu: { run: runCpuBench, help: CPU_BENCH_HELP },
+  gpu: { run: runGpuBench, help: GPU_BENCH_HELP },
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const first = argv[0];
+  if (first === '--help' || first === '-h' || first === 'help') {
+    console.log('usage: npm run bench -- [suite] [options]   (`--backend …` without a suite runs the gpu suite)\n');
+    for (const [name, s] of Object.entries(SUITES)) console.log(`${name}:\n${s.help}\n`);
+    return 0;
+  }
+  const named = first !== undefined && !first.startsWith('-');
+  const wantsBackend = argv.some((a) => a === '--backend' || a.startsWith('--backend='));
+  const name = named ? first : wantsBackend ? 'gpu' : 'cpu';
+  const suite = SUITES[name];
+  if (!suite) {
+    console.error(`bench: unknown suite "${name}" (have: ${Object.keys(SUITES).join(', ')})`);
+    return 2;
+  }
+  return suite.run(named ? argv.slice(1) : argv);
+}
