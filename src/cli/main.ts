@@ -3,6 +3,7 @@
  *   run <scenario.json> [--backend auto|cpu|webgpu] [--out DIR] [--until SECONDS] [--threads N] [--quiet]
  *   resume <run-dir> [--backend auto|cpu|webgpu] [--until SECONDS] [--threads N] [--quiet]
  *   check <scenario.json>
+ *   sweep … / sweep-task …  (parameter sweeps: src/cli/sweep.ts)
  * Exit codes: 0 success, 2 bad input (usage, scenario or checkpoint), 3 the run failed,
  * 130 interrupted (SIGINT/SIGTERM: outputs and a checkpoint are written first).
  */
@@ -16,15 +17,17 @@ import { ScenarioError, type Scenario } from '../model/scenario.ts';
 import { CheckpointError, hasCheckpoint, readCheckpoint, writeCheckpoint, type Checkpoint } from '../io/checkpoint.ts';
 import { loadScenario } from '../io/load.ts';
 import { packageVersion, rewindRunDir, RunWriter } from '../io/run-output.ts';
-import { Simulation, SolverError } from '../solver/simulation.ts';
+import { isDeviceLoss, Simulation, SolverError } from '../solver/simulation.ts';
 import { Progress } from './progress.ts';
+import { sweepMain, SWEEP_USAGE } from './sweep.ts';
 
 export const EXIT = { ok: 0, badInput: 2, failed: 3, interrupted: 130 } as const;
 
 const USAGE = `usage:
   lidendrite run <scenario.json> [--backend auto|cpu|webgpu] [--out DIR] [--until SECONDS] [--threads N] [--quiet]
   lidendrite resume <run-dir> [--backend auto|cpu|webgpu] [--until SECONDS] [--threads N] [--quiet]
-  lidendrite check <scenario.json>`;
+  lidendrite check <scenario.json>
+${SWEEP_USAGE}`;
 
 class UsageError extends Error {}
 
@@ -222,14 +225,19 @@ async function execute(ctx: ExecContext): Promise<number> {
     log(`finished: t = ${sim.time} s in ${sim.step} steps${sim.retries ? ` (${sim.retries} rollbacks)` : ''}; outputs in ${out}`);
     return EXIT.ok;
   } catch (e) {
-    const reason = e instanceof Error ? e.message : String(e);
+    // a lost GPU device stops the run at once (never rolled back: the device is gone); say where
+    const lost = isDeviceLoss(e);
+    const msg = e instanceof Error ? e.message : String(e);
+    const reason = lost ? `${msg} (after step ${sim.step}, t = ${sim.time} s; not retried: a lost device cannot be rolled back)` : msg;
     try {
       writer.writeManifest({ state: 'failed', reason }, stats());
     } catch (w) {
       console.error(`could not write the manifest: ${(w as Error).message}`);
     }
     console.error(`run failed: ${reason}`);
-    console.error(`outputs written so far are in ${out}${hasCheckpoint(out) ? '; the last checkpoint is kept (lidendrite resume)' : ''}`);
+    const ckpt = hasCheckpoint(out);
+    console.error(`outputs written so far are in ${out}${ckpt ? '; the last checkpoint is kept (lidendrite resume)' : ''}`);
+    if (lost && ckpt) console.error(`continue on a fresh device with: lidendrite resume ${out}   (or on the CPU: lidendrite resume ${out} --backend cpu)`);
     return EXIT.failed;
   } finally {
     process.off('SIGINT', onSignal);
@@ -246,6 +254,7 @@ export async function main(argv: string[]): Promise<number> {
 /** main() with test hooks. */
 export async function runCli(argv: string[], hooks: CliHooks): Promise<number> {
   try {
+    if (argv[0] === 'sweep' || argv[0] === 'sweep-task') return await sweepMain(argv, (args) => runCli(args, hooks));
     const { positionals, values } = parseArgs({
       args: argv, allowPositionals: true, strict: true,
       options: {

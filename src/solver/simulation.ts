@@ -49,6 +49,15 @@ export interface SolverErrorDetails {
   retryable?: boolean;
 }
 
+/**
+ * A lost GPU device (the WebGPU backend's DeviceLostError carries `deviceLost: true`). Never
+ * retried: the fields and the rollback copy's upload target are gone with the device, and a
+ * loss is not a numerical instability.
+ */
+export function isDeviceLoss(e: unknown): boolean {
+  return typeof e === 'object' && e !== null && (e as { deviceLost?: unknown }).deviceLost === true;
+}
+
 /** A run that cannot continue (non-convergence, NaN, a field out of range). */
 export class SolverError extends Error {
   constructor(message: string, public readonly step: number, public readonly time: number, public readonly details: SolverErrorDetails = {}) {
@@ -202,13 +211,14 @@ export class Simulation {
 
   /**
    * Runs a solver stage; an exception from it (e.g. the multigrid's "not positive definite" on
-   * fields that left their range) becomes a retryable SolverError like a non-convergence.
+   * fields that left their range) becomes a retryable SolverError like a non-convergence — but
+   * a lost device passes through unchanged (isDeviceLoss: the run stops, nothing is retried).
    */
   private async stage<T>(what: string, run: () => Promise<T>): Promise<T> {
     try {
       return await run();
     } catch (e) {
-      if (e instanceof SolverError) throw e;
+      if (e instanceof SolverError || isDeviceLoss(e)) throw e;
       const msg = e instanceof Error ? e.message : String(e);
       throw new SolverError(`${what} failed at step ${this.step + 1} (t = ${this.time} s): ${msg}`, this.step, this.time, { retryable: true });
     }

@@ -33,6 +33,11 @@ export interface WebGpuOptions extends AcquireOptions {
   workgroupSize?: number;
   /** CG iterations recorded between two convergence read-backs after the first batch (default 4). */
   checkEvery?: number;
+  /**
+   * Most dispatches per command buffer in the CG iteration loop (default 128,
+   * MAX_DISPATCHES_PER_SUBMIT in pcg.ts; whole iterations, at least one per buffer).
+   */
+  maxDispatchesPerSubmit?: number;
   /** Accept a software adapter such as SwiftShader (default true; `auto` selection passes false). */
   allowSoftware?: boolean;
   /**
@@ -103,6 +108,7 @@ export class WebGpuBackend implements Backend {
       device.pushErrorScope('validation');
       const b = new WebGpuBackend(ctx, L, k, bc, description, notes);
       if (opts.checkEvery) b.pcg.checkEvery = Math.max(1, Math.floor(opts.checkEvery));
+      if (opts.maxDispatchesPerSubmit) b.pcg.maxDispatchesPerSubmit = Math.max(1, Math.floor(opts.maxDispatchesPerSubmit));
       const err = await ctx.guard(device.popErrorScope());
       if (err) throw new Error(`WebGPU backend: pipeline or buffer creation failed validation: ${err.message}`);
       return b;
@@ -187,6 +193,14 @@ export class WebGpuBackend implements Backend {
       f0: R(rows, ReduceMode.Sum, rowF0, null, ST.F0),
       src: R(rows, ReduceMode.Sum, rowSrc, null, ST.SRC),
     };
+  }
+
+  /**
+   * The GPUDevice this backend runs on. For tests and tools only: destroying it simulates a lost
+   * device (test/reliability/gpu-device-loss.test.ts); the backend itself never hands it out.
+   */
+  get gpuDevice(): GPUDevice {
+    return this.ctx.device;
   }
 
   private phaseParams(dt: number, step: number): ArrayBuffer {

@@ -7,6 +7,20 @@ import { shaderSource, type ModuleName } from './shaders.ts';
 
 export type Constants = Record<string, number>;
 
+/**
+ * The device was lost (driver reset, watchdog, GPU removed, device.destroy()). Everything on it
+ * is gone, so this is not an instability to roll back from: the Simulation passes it through
+ * (`deviceLost`, checked without importing this module) and the run stops; its last checkpoint
+ * resumes on a fresh device or on the CPU.
+ */
+export class DeviceLostError extends Error {
+  readonly deviceLost = true;
+  constructor(message: string, readonly reason: string) {
+    super(message);
+    this.name = 'DeviceLostError';
+  }
+}
+
 /** Storage buffer usages used throughout: kernels read/write, copies in and out. */
 const STORAGE = 0x80 | 0x4 | 0x8; // STORAGE | COPY_SRC | COPY_DST
 const UNIFORM = 0x40 | 0x8; // UNIFORM | COPY_DST
@@ -16,7 +30,7 @@ export class GpuContext {
   private modules = new Map<ModuleName, GPUShaderModule>();
   private pipelines = new Map<string, GPUComputePipeline>();
   private buffers: GPUBuffer[] = [];
-  private lostError: Error | null = null;
+  private lostError: DeviceLostError | null = null;
   private lostPromise: Promise<never>;
   private uncaptured: string | null = null;
   private disposed = false;
@@ -26,7 +40,7 @@ export class GpuContext {
   constructor(readonly device: GPUDevice, readonly wg: number, readonly label: string) {
     this.maxGroups = device.limits.maxComputeWorkgroupsPerDimension;
     this.lostPromise = device.lost.then((info) => {
-      const err = new Error(`WebGPU device lost (${info.reason}${info.message ? `: ${info.message}` : ''}) — ${label}; the simulation state on the GPU is gone`);
+      const err = new DeviceLostError(`WebGPU device lost (${info.reason}${info.message ? `: ${info.message}` : ''}) — ${label}; the simulation state on the GPU is gone`, String(info.reason));
       this.lostError = err;
       throw err;
     });

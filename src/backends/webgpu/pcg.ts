@@ -17,6 +17,12 @@
  *   iterations. The result and the iteration count do not depend on that batching.
  * Dispatches per iteration: A·p, 2×3 reduction passes, 2 vector updates, and per V-cycle 4 per
  * level (pre-smoothing, residual+restriction, prolongation+sweep, sweep) plus the coarse solve.
+ * Bounded submissions: a batch of iterations (up to maxIter when the previous solve needed that
+ * many) is recorded into several command buffers of at most MAX_DISPATCHES_PER_SUBMIT dispatches
+ * each (whole iterations; at least one), submitted one after the other and followed by one
+ * read-back, so no single submission grows with the iteration count (a browser's GPU watchdog
+ * kills a device whose command buffer runs for seconds). The status word makes the result
+ * independent of where the batches and command buffers are cut.
  * The level buffers are shared by every system solved with this object (potential and
  * transport are never solved at the same time); each system has its own solution buffer.
  */
@@ -28,6 +34,14 @@ import { CgPost, Reduction, ReduceMode } from './reduce.ts';
 /** Scalar slots (shaders/common/cg_slots.wgsl). */
 export const S = { BB: 0, RR: 1, RZ: 2, PQ: 3, RZNEW: 4, ALPHA: 5, BETA: 6, STATUS: 7, ITER: 8, RESID: 9, BNORM: 10, TOL: 11, MAXITER: 12 } as const;
 const NSCAL = 16;
+
+/**
+ * Most dispatches recorded into one command buffer by the iteration loop (whole CG iterations).
+ * One iteration always fits: it is 10 + 4·(levels − 1) dispatches, at most 94 for any grid a
+ * scenario allows (≤ 2^28 cells, so ≤ 22 levels even when only one axis can be halved).
+ * docs/webgpu-backend.md, "Bounded submissions".
+ */
+export const MAX_DISPATCHES_PER_SUBMIT = 128;
 
 /** The CPU's coarsening stop (multigrid.ts, COARSEST_CELLS) and the coarse solve's capacity. */
 export const COARSEST_CELLS = 128;
@@ -63,6 +77,8 @@ export class GpuPcg {
   hostFactorTime = 0;
   /** Iterations recorded between two convergence checks after the first batch. */
   checkEvery = 4;
+  /** Dispatch budget of one command buffer in the iteration loop (tests lower it). */
+  maxDispatchesPerSubmit = MAX_DISPATCHES_PER_SUBMIT;
   private r: GPUBuffer; private z: GPUBuffer; private p: GPUBuffer; private q: GPUBuffer;
   private scal: GPUBuffer; private scalRead: GPUBuffer;
   private mat: GPUBuffer; private coarseRead: GPUBuffer;
@@ -136,6 +152,14 @@ export class GpuPcg {
     const noX = ctx.storage(4, `${label}.noX`);
     this.pUpdate = kernel(ctx, 'cgVec', [this.vecParams, this.scal, noX, this.r, this.p, this.q, this.z], { MODE: 1 });
     this.pInit = kernel(ctx, 'cgVec', [this.vecParams, this.scal, noX, this.r, this.p, this.q, this.z], { MODE: 2 });
+  }
+
+  /** Dispatches recorded by one CG iteration (encodeIteration) and by encodeInitDirection. */
+  get dispatchesPerIteration(): number {
+    return 10 + 4 * (this.levels.length - 1);
+  }
+  private get dispatchesInitDirection(): number {
+    return 4 + 4 * (this.levels.length - 1);
   }
 
   /** Registers a solution vector (solved in place, warm start = its content). */
@@ -245,16 +269,28 @@ export class GpuPcg {
     // 2…: the first direction, then batches of iterations with a read-back of the scalars after each
     let batch = Math.max(1, Math.min(maxIter, sys.lastIters));
     let first = true;
+    const perIter = this.dispatchesPerIteration;
     for (;;) {
-      const enc = ctx.device.createCommandEncoder();
-      const pass = enc.beginComputePass();
-      if (first) this.encodeInitDirection(pass);
-      for (let i = 0; i < batch; i++) this.encodeIteration(pass, sys);
-      pass.end();
-      enc.copyBufferToBuffer(this.scal, 0, this.scalRead, 0, NSCAL * 4);
-      ctx.device.queue.submit([enc.finish()]);
+      // the batch in command buffers of at most maxDispatchesPerSubmit dispatches (whole
+      // iterations; one iteration alone may exceed a budget set below its size), one after the
+      // other without waiting; the scalars are copied out after the last one
+      let left = batch;
+      while (left > 0 || first) {
+        const enc = ctx.device.createCommandEncoder();
+        const pass = enc.beginComputePass();
+        let used = 0;
+        if (first) { this.encodeInitDirection(pass); used += this.dispatchesInitDirection; first = false; }
+        let n = 0;
+        // (an iteration that does not fit next to the first direction goes into the next buffer)
+        while (left > 0 && ((n === 0 && used === 0) || used + perIter <= this.maxDispatchesPerSubmit)) {
+          this.encodeIteration(pass, sys);
+          used += perIter; n++; left--;
+        }
+        pass.end();
+        if (left === 0) enc.copyBufferToBuffer(this.scal, 0, this.scalRead, 0, NSCAL * 4);
+        ctx.device.queue.submit([enc.finish()]);
+      }
       s = new Float32Array(await ctx.readBuffer(this.scalRead, NSCAL * 4));
-      first = false;
       if (s[S.STATUS] !== 0 || s[S.ITER] >= maxIter) break;
       batch = Math.max(1, Math.min(this.checkEvery, maxIter - s[S.ITER]));
     }
