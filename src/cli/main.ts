@@ -49,7 +49,7 @@ interface ExecOptions { backend?: string; until?: string; threads?: string; quie
 
 function parseCommon(s: Scenario, opts: ExecOptions, defaultBackend: BackendName): { backendName: BackendName; until: number; threads?: number } {
   const backendName = (opts.backend ?? defaultBackend) as BackendName;
-  if (!['auto', 'cpu', 'webgpu'].includes(backendName)) throw new UsageError(`--backend: "${opts.backend}" is not one of auto, cpu, webgpu`);
+  if (!['auto', 'cpu', 'webgpu', 'webgl'].includes(backendName)) throw new UsageError(`--backend: "${opts.backend}" is not one of auto, cpu, webgpu, webgl (webgl with --browser)`);
   const until = opts.until !== undefined ? Number(opts.until) : s.time.end;
   if (!(until > 0) || !Number.isFinite(until)) throw new UsageError(`--until: "${opts.until}" must be a positive number of seconds`);
   const threads = opts.threads !== undefined ? Number(opts.threads) : undefined;

@@ -1,0 +1,330 @@
+/**
+ * Backend conformance: ONE test body (conformance()) run over every available backend against
+ * the f64 CPU reference (CpuBackend, serial):
+ *   - cpu:    the CPU backend with worker threads (must agree bit for bit);
+ *   - webgpu: the WebGPU backend (f32) through Dawn. Without a GPU, SwiftShader (chromium's CPU
+ *             Vulkan) provides the adapter (webgpu-env.ts points VK_ICD_FILENAMES at it when the
+ *             file exists and the variable is unset). When requestAdapter() finds nothing the
+ *             webgpu cases are skipped and the reason is printed (conditional skip, never
+ *             unconditional).
+ * Scenarios: 2D 64×32 (full conductivity contrast σ_s/σ_l ≈ 8.4e6) and 3D 16³ (contrast capped at
+ * 1e4 through numerics.sigmaContrastCap, so that path is covered too; the reference gets the same
+ * cap because both are built from the same scenario). Anisotropy and noise on. N coupled steps at
+ * a fixed dt, driving the stages directly in the solver's order (potential when due, phase,
+ * transport); the re-solve decisions are the reference's and are applied to both, so both see
+ * the same dt sequence and the same potential solves.
+ *
+ * Potential tolerance: 1e-12 (not the default 1e-9). At full contrast ‖b‖ is dominated by the
+ * collector's Dirichlet rows, 2σ̂_s|ψ0| ≈ 3e8 per row, so a relative tolerance of 1e-9 allows an
+ * absolute residual larger than the whole reaction source: the f64 reference then accepts its
+ * stale ψ with 0 iterations (its ψ is ~1e-3 off the converged one, and its collector current is
+ * stale), while the f32 backend, whose initial residual is rounding-dominated, iterates. That made
+ * the two differ by 2.7e-3 in ψ after 30 steps; with both converged they agree to 3e-6.
+ * Transport is the implicit Scharfetter–Gummel scheme on both sides (no migration CFL), so the
+ * fixed dt is the size the solver's own dt policy reaches on these states once the migration
+ * limit is gone: 2e-3 s (2D) and 3e-3 s (3D), 20–30× the 1e-4 s the explicit migration needed,
+ * bounded by the explicit phase step (safety·dt_phase = 3.8e-3 / 1.1e-2 s), the reaction stiffness
+ * and maxDxiPerStep/max|∂ξ/∂t| (2.2e-3…2.5e-3 / 3.7e-3…7.4e-3 s); those three are checked on the
+ * reference's final state. (The transport-stage test, transport-sg.test.ts, compares the stage
+ * alone at 1e-4 and 1e-3 s.)
+ */
+import { expect } from 'vitest';
+import type { Backend, PotentialReport, TransportReport } from '../../src/backends/backend.ts';
+import { CpuBackend } from '../../src/backends/cpu/backend.ts';
+import { makeBCs, makeLayout, type BCSet, type Layout } from '../../src/backends/layout.ts';
+import { coefficients, stabilityLimits, type Coefficients } from '../../src/model/derived.ts';
+import { initialFields, type Fields } from '../../src/model/initial.ts';
+import { cellNormal, stepKey } from '../../src/model/noise.ts';
+import { parseScenario, type Scenario, type ScenarioInput } from '../../src/model/scenario.ts';
+import { metricColumns, metricsRow, type MetricsRow } from '../../src/solver/metrics.ts';
+
+/** A backend under test: how to build it, and whether it exists here (else why not). */
+export interface Subject {
+  name: string;
+  available: boolean;
+  skipReason: string;
+  make(L: Layout, k: Coefficients, bc: BCSet): Promise<Backend>;
+}
+
+export const reference = (L: Layout, k: Coefficients, bc: BCSet) => new CpuBackend(L, k, bc, { threads: 1 });
+
+// -------------------------------------------------------------------------------------------
+// Tolerances (f32 backend vs f64 reference). f32 unit round-off u = 6e-8. One explicit phase
+// step commits a few u on ξ = O(1) (stencil differences, exp of ψ = O(17)); the CG solves leave
+// errors of a few ulps of the solution (ψ ≤ 17.4: ulp 1.9e-6; c̃ = O(1)); over N ≤ 20 steps of this
+// stable, dissipative coupling the errors add up at most linearly: ≲ 20 × 10u ≈ 1e-5 on ξ and a
+// few 1e-5 on c̃, ψ. The bounds below leave ~10× headroom over that worst case and are still far
+// below anything physical (a one-cell shift of the front changes ξ by O(0.5)). Measured errors are
+// printed by the test (typically 1e-6 on ξ and ψ, 1e-5 on c̃).
+export const TOL = {
+  /** ξ, absolute (max and RMS). */
+  xiMax: 1e-4, xiRms: 1e-5,
+  /** c̃, relative to max |c̃| of the reference. */
+  cMax: 1e-4, cRms: 1e-5,
+  /** ψ, absolute (ψ = fφ ≈ 17 at −0.45 V: 1e-4 is 2.6 µV). */
+  psiMax: 1e-4, psiRms: 2e-5,
+  /** ∂ξ/∂t, relative to its max (a difference of two ξ states divided by dt: ξ errors / dt). */
+  xidotMax: 1e-3,
+  /** Metrics (sums of f32 fields by pairwise trees, relative error ~ log2(N)·u plus the field errors). */
+  metricRel: 1e-4,
+};
+
+const METRIC_EXACT = ['time_s', 'step', 'dt_s', 'potential_solves'];
+/** Solver diagnostics: reported, not compared (f32 CG may need a few more iterations). */
+const METRIC_SOLVER = ['potential_iters', 'potential_residual', 'transport_iters', 'transport_residual'];
+
+export interface Case {
+  label: string;
+  steps: number;
+  dt: number;
+  input: ScenarioInput;
+}
+
+export const CASES: Case[] = [
+  {
+    label: '2D 64×32, σ_s/σ_l = 8.4e6 (no cap)',
+    steps: 16,
+    dt: 2e-3,
+    input: {
+      name: 'conformance-2d', grid: { dims: 2, n: [64, 32], dx: '0.25 um' }, time: { end: 1, output: 1 }, voltage: '-450 mV',
+      initial: { layer: '4 um', nuclei: [{ center: ['4 um', '4 um'], radius: '2 um' }] },
+      noise: { amplitude: 0.04, seed: 3 }, anisotropy: { delta: 0.04, omega: 4, theta0: 0.3 },
+      numerics: { potentialTol: 1e-12, transportTol: 1e-10, resolveMaxSteps: 4 },
+    },
+  },
+  {
+    label: '3D 16³, contrast capped at 1e4',
+    steps: 10,
+    dt: 3e-3,
+    input: {
+      name: 'conformance-3d', grid: { dims: 3, n: [16, 16, 16], dx: '0.5 um' }, time: { end: 1, output: 1 }, voltage: '-300 mV',
+      initial: { layer: '2 um', nuclei: [{ center: ['2 um', '3 um', '3 um'], radius: '2 um' }] },
+      noise: { amplitude: 0.04, seed: 5 }, anisotropy: { delta: 0.03 },
+      numerics: { sigmaContrastCap: 1e4, potentialTol: 1e-12, transportTol: 1e-10, resolveMaxSteps: 4 },
+    },
+  },
+];
+
+interface RunResult {
+  fields: Fields & { xidot: Float64Array };
+  metrics: MetricsRow;
+  pot: PotentialReport[];
+  tr: TransportReport[];
+}
+
+interface Counters { solves: number; limitedTotal: number; influxTotal: number; pot: PotentialReport | null; tr: TransportReport | null }
+
+/**
+ * Drives two backends through the same steps in the solver's order (src/solver/simulation.ts):
+ * potential when due (decided from the reference's statistics), phase, transport.
+ */
+export async function lockstep(s: Scenario, ref: Backend, sub: Backend, steps: number, dt: number): Promise<[RunResult, RunResult]> {
+  const n = s.numerics;
+  const f = initialFields(s);
+  await ref.init(f);
+  await sub.init(f);
+  const c: [Counters, Counters] = [0, 1].map(() => ({ solves: 0, limitedTotal: 0, influxTotal: 0, pot: null, tr: null })) as [Counters, Counters];
+  const pots: [PotentialReport[], PotentialReport[]] = [[], []];
+  const trs: [TransportReport[], TransportReport[]] = [[], []];
+  const both = [ref, sub];
+  let since = Infinity;
+  for (let step = 0; step < steps; step++) {
+    const st = await ref.stepStats();
+    if (since >= n.resolveMaxSteps || st.dxiSinceSolve > n.resolveXiTol) {
+      for (let b = 0; b < 2; b++) {
+        const r = await both[b].potential(n.potentialTol, n.potentialMaxIter);
+        expect(r.converged, `${both[b].name} potential converged at step ${step}`).toBe(true);
+        c[b].pot = r; c[b].solves++; pots[b].push(r);
+      }
+      since = 0;
+    }
+    for (let b = 0; b < 2; b++) {
+      await both[b].phase(dt, step);
+      const r = await both[b].transport(dt, n.transportTol, 200);
+      expect(r.converged, `${both[b].name} transport converged at step ${step}`).toBe(true);
+      c[b].tr = r; c[b].limitedTotal += r.limited; c[b].influxTotal += r.influx; trs[b].push(r);
+    }
+    since++;
+  }
+  const k = coefficients(s);
+  const out: RunResult[] = [];
+  for (let b = 0; b < 2; b++) {
+    const red = await both[b].reductions();
+    const metrics = metricsRow(s, k, red, { time: steps * dt, step: steps, dt, ...c[b] });
+    out.push({ fields: await both[b].read(), metrics, pot: pots[b], tr: trs[b] });
+  }
+  return [out[0], out[1]];
+}
+
+export function errors(a: Float64Array, b: Float64Array): { max: number; rms: number; at: number } {
+  let max = 0, s = 0, at = -1;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i] - b[i]);
+    if (!(d <= max)) { max = d; at = i; }
+    s += d * d;
+  }
+  return { max, rms: Math.sqrt(s / a.length), at };
+}
+
+export const maxAbs = (a: Float64Array) => a.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+export const fmt = (x: number) => x.toExponential(2);
+
+/** The test body, the same for every backend. */
+export async function conformance(subject: Subject, cs: Case): Promise<void> {
+  const s = parseScenario(cs.input);
+  const L = makeLayout(s), k = coefficients(s), bc = makeBCs(s);
+  const ref = reference(L, k, bc);
+  const sub = await subject.make(L, k, bc);
+  const t0 = performance.now();
+  try {
+    const [A, B] = await lockstep(s, ref, sub, cs.steps, cs.dt);
+    const wall = (performance.now() - t0) / 1000;
+    // the fixed dt is inside the solver's dt policy for this run (see the header); the transport
+    // stage has no migration limit any more (both report a migration rate of 0)
+    const st = await ref.stepStats();
+    expect(st.migrationRate).toBe(0);
+    expect(cs.dt).toBeLessThan(s.numerics.safety * stabilityLimits(k).phase);
+    expect(cs.dt * st.stiffness).toBeLessThan(s.numerics.safety);
+    expect(cs.dt * st.maxRate).toBeLessThan(s.numerics.maxDxiPerStep);
+    const e = {
+      xi: errors(B.fields.xi, A.fields.xi), c: errors(B.fields.c, A.fields.c),
+      psi: errors(B.fields.psi, A.fields.psi), xidot: errors(B.fields.xidot, A.fields.xidot),
+    };
+    const cScale = maxAbs(A.fields.c), xdScale = maxAbs(A.fields.xidot);
+    const iters = (r: RunResult) => `potential ${r.pot.map((p) => p.iterations).join(',')} | transport ${r.tr.map((t) => t.iterations).join(',')}`;
+    console.log([
+      `[${subject.name}] ${cs.label}: ${cs.steps} steps, dt = ${cs.dt} s, ${wall.toFixed(2)} s for both backends (${sub.device})`,
+      `  ξ     max ${fmt(e.xi.max)}  rms ${fmt(e.xi.rms)}`,
+      `  c̃     max ${fmt(e.c.max)}  rms ${fmt(e.c.rms)}  (max |c̃| ${cScale.toFixed(3)})`,
+      `  ψ     max ${fmt(e.psi.max)}  rms ${fmt(e.psi.rms)}  (max |ψ| ${maxAbs(A.fields.psi).toFixed(3)})`,
+      `  ∂ξ/∂t max ${fmt(e.xidot.max)}  rms ${fmt(e.xidot.rms)}  (max |∂ξ/∂t| ${xdScale.toFixed(3)})`,
+      `  CG iterations, reference: ${iters(A)}`,
+      `  CG iterations, ${subject.name}: ${iters(B)}`,
+    ].join('\n'));
+    expect(e.xi.max).toBeLessThan(TOL.xiMax);
+    expect(e.xi.rms).toBeLessThan(TOL.xiRms);
+    expect(e.c.max).toBeLessThan(TOL.cMax * cScale);
+    expect(e.c.rms).toBeLessThan(TOL.cRms * cScale);
+    expect(e.psi.max).toBeLessThan(TOL.psiMax);
+    expect(e.psi.rms).toBeLessThan(TOL.psiRms);
+    expect(e.xidot.max).toBeLessThan(TOL.xidotMax * xdScale);
+
+    // metrics
+    const lines: string[] = [];
+    const cols = metricColumns(k.dims);
+    const collector = cols.find((c) => c.startsWith('i_collector'))!;
+    for (const col of cols) {
+      const a = A.metrics[col], b = B.metrics[col];
+      const rel = Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b), 1e-300);
+      lines.push(`  ${col.padEnd(24)} ${a.toPrecision(8).padStart(16)} ${b.toPrecision(8).padStart(16)}  rel ${fmt(a === b ? 0 : rel)}`);
+      if (METRIC_SOLVER.includes(col)) continue;
+      if (METRIC_EXACT.includes(col)) { expect(b, col).toBe(a); continue; }
+      if (col === collector) continue;
+      expect(Math.abs(a - b), col).toBeLessThanOrEqual(TOL.metricRel * Math.max(Math.abs(a), Math.abs(b)) + 1e-30);
+    }
+    console.log(`  metrics (reference / ${subject.name}):\n${lines.join('\n')}`);
+    // Collector current: the reference evaluates σ̂_s(ψ − g0)·2/dx next to the collector, which
+    // resolves the current only to its own solver tolerance (ψ − g0 ~ current/σ̂_s); f32 cannot
+    // hold it at all, so the WebGPU backend uses the exact balance fluxX1 − source. Allowed
+    // difference: the reference's own balance defect plus the metric tolerance.
+    const pa = A.pot[A.pot.length - 1], pb = B.pot[B.pot.length - 1];
+    const defect = Math.abs(pa.fluxX0 - (pa.fluxX1 - pa.source));
+    console.log(`  collector flux (scaled): reference ${pa.fluxX0.toPrecision(8)} (balance ${(pa.fluxX1 - pa.source).toPrecision(8)}), ${subject.name} ${pb.fluxX0.toPrecision(8)}`);
+    expect(Math.abs(pb.fluxX0 - pa.fluxX0)).toBeLessThanOrEqual(defect + TOL.metricRel * Math.abs(pa.fluxX0));
+    expect(Math.abs(pb.fluxX1 - pa.fluxX1)).toBeLessThanOrEqual(TOL.metricRel * Math.abs(pa.fluxX1));
+    expect(Math.abs(pb.source - pa.source)).toBeLessThanOrEqual(TOL.metricRel * Math.abs(pa.source) + 1e-12);
+  } finally {
+    await ref.dispose();
+    await sub.dispose();
+  }
+}
+
+/**
+ * One phase step with everything but the noise switched off (κ, W and L_η zero), then the
+ * transport step that commits it: Δξ = σ_W√dt·16ξ²(1−ξ)²·N with N from the counter-based
+ * generator. Fields are f32-representable so both evaluate the mask on the same ξ.
+ */
+export async function noiseOnly(subject: Subject): Promise<void> {
+  const s = parseScenario(CASES[0].input);
+  const L = makeLayout(s), bc = makeBCs(s);
+  const k: Coefficients = { ...coefficients(s), mobKappa: 0, mobW: 0, Leta: 0, delta: 0 };
+  const f0 = initialFields(s);
+  const f: Fields = { xi: Float64Array.from(Float32Array.from(f0.xi)), c: new Float64Array(L.N).fill(1), psi: new Float64Array(L.N) };
+  const ref = reference(L, k, bc);
+  const sub = await subject.make(L, k, bc);
+  try {
+    const dt = 1e-3, step = 5;
+    const d: Float64Array[] = [];
+    for (const b of [ref, sub]) {
+      await b.init(f);
+      await b.phase(dt, step);
+      await b.transport(dt, 1e-10, 200);
+      // the increment through ∂ξ/∂t·dt: an f32 backend keeps Δξ itself (ξ = ξ0 + Δξ stored in f32
+      // would round it to an ulp of ξ, 6e-8, which is not small against amp·m ≈ 1e-7 … 1e-4)
+      const r = await b.read();
+      d.push(r.xidot.map((v) => v * dt));
+    }
+    const amp = k.noiseSigma * Math.sqrt(dt);
+    const key = stepKey(k.seed, step);
+    let maxDiff = 0, maxDraw = 0, maxRef = 0, cells = 0;
+    for (let i = 0; i < L.N; i++) {
+      const x = f.xi[i];
+      const m = 16 * x * x * (1 - x) * (1 - x);
+      if (m < 1e-3) continue;
+      cells++;
+      const nRef = d[0][i] / (amp * m), nSub = d[1][i] / (amp * m);
+      maxRef = Math.max(maxRef, Math.abs(nRef - cellNormal(key, i)));
+      maxDraw = Math.max(maxDraw, Math.abs(nSub - nRef));
+      maxDiff = Math.max(maxDiff, Math.abs(d[1][i] - d[0][i]));
+    }
+    console.log(`[${subject.name}] noise only: ${cells} interface cells, max |ΔΔξ| ${fmt(maxDiff)} (amplitude ${fmt(amp)}), draws differ by ≤ ${fmt(maxDraw)} (reference vs cellNormal ${fmt(maxRef)})`);
+    expect(cells).toBeGreaterThan(50);
+    // the reference reproduces the generator (sanity of the inversion itself)
+    expect(maxRef).toBeLessThan(1e-6);
+    // identical draws: |N| < 6, an f32 evaluation of the same numbers is within a few ulps,
+    // the increment Δξ = O(1e-4) is stored to 6e-8 relative, so the implied N agree to < 1e-5
+    expect(maxDraw).toBeLessThan(1e-5);
+  } finally {
+    await ref.dispose();
+    await sub.dispose();
+  }
+}
+
+/**
+ * The coefficients D(ξ) and σ̂(ξ) take h of ξ clamped to [0, 1]. ξ slightly outside [0, 1] happens
+ * (the limiter, noise); unclamped, h(−0.02) ≈ −8.3e-5 gives σ̂ = 1 + (σ̂_s − 1)h ≈ −700 at the full
+ * contrast and an indefinite potential operator. Here every electrolyte cell of the 2D case is set
+ * to ξ = −0.02 and every metal cell to 1.02, then one potential solve (σ̂), one phase step and one
+ * transport step (D) are compared with the tolerances of the coupled runs.
+ */
+export async function clampedCoefficients(subject: Subject): Promise<void> {
+  const s = parseScenario(CASES[0].input);
+  const L = makeLayout(s), k = coefficients(s), bc = makeBCs(s);
+  const f0 = initialFields(s);
+  const xi = Float64Array.from(f0.xi, (v) => (v < 1e-3 ? -0.02 : v > 1 - 1e-3 ? 1.02 : Math.fround(v)));
+  const f: Fields = { xi, c: Float64Array.from(Float32Array.from(f0.c)), psi: Float64Array.from(Float32Array.from(f0.psi)) };
+  const ref = reference(L, k, bc);
+  const sub = await subject.make(L, k, bc);
+  try {
+    const out: (Fields & { xidot: Float64Array })[] = [];
+    for (const b of [ref, sub]) {
+      await b.init(f);
+      const p = await b.potential(s.numerics.potentialTol, s.numerics.potentialMaxIter);
+      expect(p.converged, `${b.name} potential converged`).toBe(true);
+      await b.phase(1e-3, 0);
+      const t = await b.transport(1e-3, s.numerics.transportTol, 200);
+      expect(t.converged, `${b.name} transport converged`).toBe(true);
+      out.push(await b.read());
+    }
+    const ePsi = errors(out[1].psi, out[0].psi), eC = errors(out[1].c, out[0].c), eXi = errors(out[1].xi, out[0].xi);
+    const cScale = maxAbs(out[0].c);
+    console.log(`[${subject.name}] ξ outside [0, 1] (−0.02 / 1.02): ψ max ${fmt(ePsi.max)}, c̃ max ${fmt(eC.max)} (max |c̃| ${cScale.toFixed(3)}), ξ max ${fmt(eXi.max)}`);
+    expect(ePsi.max).toBeLessThan(TOL.psiMax);
+    expect(eC.max).toBeLessThan(TOL.cMax * cScale);
+    expect(eXi.max).toBeLessThan(TOL.xiMax);
+  } finally {
+    await ref.dispose();
+    await sub.dispose();
+  }
+}
+
