@@ -10,11 +10,15 @@
 //   form: with the symmetry 1 − h(ξ) = h(1 − ξ) (1 − ξ is exact for ξ ≥ ½),
 //     ξ ≤ ½: out = lo + (hi − lo)·h(ξ),   ξ > ½: out = hi + (lo − hi)·h(1 − ξ),
 //   and the small h is accurate to a few ulps of itself on both sides.
+// Material props (SWITCHES.md §2, src/backends/cpu/coefficients.ts interpCoefProps): props[c] =
+// (kL, kD, kS, host); lo is scaled by props[c][kind] (kind 1: kD for D, 2: kS for σ̂), and a host
+// cell (host > 0.5) gets D = 0 (kind 1) or σ̂ = σ̂_s = hi (kind 2). The base model binds a
+// uniform (1, 1, 1, 0) field: lo·1 is exact.
 
 struct CoefParams {
   hi: f32,
   lo: f32,
-  pad0: f32,
+  kind: u32,   // 1: D (uses kD, 0 in a host cell); 2: σ̂ (uses kS, hi in a host cell)
   pad1: f32,
 }
 
@@ -22,6 +26,7 @@ struct CoefParams {
 @group(0) @binding(1) var<uniform> cp: CoefParams;
 @group(0) @binding(2) var<storage, read> xi: array<f32>;
 @group(0) @binding(3) var<storage, read_write> coef: array<f32>;
+@group(0) @binding(4) var<storage, read> props: array<vec4<f32>>;
 
 fn hPoly(x: f32) -> f32 {
   return x * x * x * (6.0 * x * x - 15.0 * x + 10.0);
@@ -34,13 +39,19 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   if (c >= grid.n.w) { return; }
   // clamp by comparisons, as the CPU's hCoef: a NaN ξ fails both and stays NaN (WGSL's min/max
   // may return either operand for NaN)
+  let pr = props[c];
+  if (pr.w > 0.5) {
+    coef[c] = select(0.0, cp.hi, cp.kind == 2u);
+    return;
+  }
+  let lo = cp.lo * pr[cp.kind];
   let v = xi[c];
   var x = v;
   if (v < 0.0) { x = 0.0; }
   if (v > 1.0) { x = 1.0; }
   if (x <= 0.5) {
-    coef[c] = cp.lo + (cp.hi - cp.lo) * hPoly(x);
+    coef[c] = lo + (cp.hi - lo) * hPoly(x);
   } else {
-    coef[c] = cp.hi + (cp.lo - cp.hi) * hPoly(1.0 - x);
+    coef[c] = cp.hi + (lo - cp.hi) * hPoly(1.0 - x);
   }
 }

@@ -7,6 +7,9 @@
 // ulps where WGSL's atan2/cos promise much less.
 // Outputs: ξ after the step (xiNew), the increment Δξ (dxi, kept separately so that
 // ∂ξ/∂t = Δξ/dt has no f32 cancellation), |rate| and the reaction stiffness per cell.
+// Material props (SWITCHES.md §2; the base model binds a uniform (1, 1, 1, 0)): reaction rate
+// L_η·kL; a host cell (host > 0.5) is frozen: ξ written back as exactly 1 or 0 (x > ½), Δξ the
+// (normally zero) correction, rate and stiffness 0, no noise — as src/backends/cpu/phase.ts.
 
 struct PhaseParams {
   dt: f32,
@@ -36,6 +39,7 @@ struct PhaseParams {
 @group(0) @binding(6) var<storage, read_write> dxi: array<f32>;
 @group(0) @binding(7) var<storage, read_write> rateAbs: array<f32>;
 @group(0) @binding(8) var<storage, read_write> stiff: array<f32>;
+@group(0) @binding(9) var<storage, read> props: array<vec4<f32>>;
 
 const GRAD_EPS2: f32 = 1e-18;
 const H2MAX: f32 = 5.7735;  // max |h″(ξ)| on [0,1] = 10/√3
@@ -149,11 +153,21 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     div = divJ2(p, sy);
   }
   let x = xp[p];
+  let pr = props[idx];
+  if (pr.w > 0.5) {
+    let xh = select(0.0, 1.0, x > 0.5);
+    xiNew[idx] = xh;
+    dxi[idx] = xh - x;
+    rateAbs[idx] = 0.0;
+    stiff[idx] = 0.0;
+    return;
+  }
+  let leta = pp.leta * pr.x;  // L_η·kL
   let gp = 2.0 * x * (1.0 - x) * (1.0 - 2.0 * x);
   let hp = 30.0 * x * x * (1.0 - x) * (1.0 - x);
   let ox = exp(pp.ea * psi[idx]);
   let red = cfield[idx] * exp(-pp.eb * psi[idx]);
-  let rate = pp.mobKappa * div - pp.mobW * gp - pp.leta * hp * (ox - red);
+  let rate = pp.mobKappa * div - pp.mobW * gp - leta * hp * (ox - red);
   var d = pp.dt * rate;
   if (pp.noiseAmp > 0.0) {
     let m = 16.0 * x * x * (1.0 - x) * (1.0 - x);
@@ -164,5 +178,5 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   xiNew[idx] = x + d;
   dxi[idx] = d;
   rateAbs[idx] = abs(rate);
-  stiff[idx] = pp.leta * (ox + abs(red)) * H2MAX;
+  stiff[idx] = leta * (ox + abs(red)) * H2MAX;
 }

@@ -4,6 +4,8 @@
 // Without barriers: invocation t of T takes the strided cells q = t, t + T, … and writes
 // partial[ch·T + t] for the channels below; reduce_fields_final reduces them with a pairwise
 // tree in one workgroup.
+// Host cells (props[q].w > 0.5, SWITCHES.md §2) are left out of every channel but the
+// non-finite count, as in the CPU reference.
 
 const CH_XI: u32 = 0u;
 const CH_C: u32 = 1u;
@@ -29,6 +31,7 @@ struct FieldsParams {
 @group(0) @binding(3) var<storage, read> cfield: array<f32>;
 @group(0) @binding(4) var<storage, read> xidot: array<f32>;
 @group(0) @binding(5) var<storage, read_write> partial: array<f32>;
+@group(0) @binding(6) var<storage, read> props: array<vec4<f32>>;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
@@ -54,6 +57,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
       nf += 1u;
       continue;
     }
+    if (props[q].w > 0.5) { continue; }
     let i = q % nx;
     let j = (q / nx) % ny;
     let k = q / sz;

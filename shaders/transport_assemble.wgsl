@@ -1,18 +1,20 @@
 // Transport stage, assembly of the Scharfetter–Gummel step in the Slotboom variable
 // u = c̃ e^{a}, a = ψ − ψ_ref (src/backends/cpu/transport-sg.ts, TransportStage.step):
-//   [diag(M) + (dt/dx²) A_w] u = c̃ⁿ − (c_s/c0)·Δξ + Σ_Dirichlet w_b u_b,   M = e^{−a},
+//   [diag(M) + (dt/dx²) A_w] u = c̃ⁿ − sink·(c_s/c0)·Δξ + Σ_Dirichlet w_b u_b,   M = e^{−a},
 // with the symmetric face weights w_ij = (dt/dx²)·harmonic(D_i, D_j)·sgWeight(a_i, a_j) (the +
 // faces of each cell; periodic faces wrap; other boundary faces 0), and on a Dirichlet face of c̃
 // with value g the half-cell weight w_b = 2(dt/dx²)·D_cell·sgWeight(a, a_f), a_f = the mean of the
 // cell's and its ghost's a (the face potential), u_b = g e^{a_f}. Writes the operator and the
 // right-hand side for GpuPcg, the warm start u = c̃ⁿ e^{a}, and per cell
 // aux = (M, Σ w_b, Σ w_b u_b, 0) for the back-transform c̃ = M u and the influx.
-// Inputs: padded a (ghosts.wgsl, then transport_shift.wgsl), D(ξⁿ⁺¹), c̃ⁿ and Δξ.
+// Inputs: padded a (ghosts.wgsl, then transport_shift.wgsl, which applies the migration factor),
+// D(ξⁿ⁺¹), c̃ⁿ and Δξ. sink: the transport scalar of SWITCHES.md §1 (1; t_a = 1 − t₊ in the
+// binary-electrolyte mode).
 
 struct SgParams {
   scale: f32,     // dt/dx²
   csRatio: f32,   // c_s/c0
-  pad0: f32,
+  sink: f32,      // sink factor (1 in the base model)
   pad1: f32,
 }
 
@@ -106,7 +108,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     else if (bc.t[1][1] == BC_PERIODIC) { wz = sp.scale * harmonic(Dc, D[c - (nz - 1u) * sz]) * sgWeight(a, pa[q + psz]); }
   }
   let cn = cfield[c];
-  var acc = Acc(M, cn - sp.csRatio * dxi[c], 0.0, 0.0);
+  var acc = Acc(M, cn - sp.sink * sp.csRatio * dxi[c], 0.0, 0.0);
   // Dirichlet faces in the order x0, x1, y0, y1, z0, z1 (as the CPU adds them)
   if (i == 0u && bc.t[0][0] == BC_DIRICHLET) { dirichletFace(&acc, q, q - 1u, a, Dc, bc.v[0][0]); }
   if (i == nx - 1u && bc.t[0][1] == BC_DIRICHLET) { dirichletFace(&acc, q, q + 1u, a, Dc, bc.v[0][1]); }

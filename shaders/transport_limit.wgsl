@@ -2,15 +2,19 @@
 // the conservative sink limiter and the end of the step (src/backends/cpu/transport-sg.ts and
 // CpuBackend.transport).
 // Where c̃ < 0 the step consumed more ions than the cell held: the deficit is returned by
-// un-depositing metal in that cell (ξ += c̃/(c_s/c0), c̃ = 0), so c0 c̃ + c_s ξ is unchanged.
+// un-depositing metal in that cell (ξ += c̃/(sink·c_s/c0), c̃ = 0), so c0 c̃ + sink·c_s ξ is
+// unchanged (sink = 1 in the base model; t_a in the binary mode, where the t₊ share of a deposit
+// came from the counter electrode: src/backends/cpu/transport.ts).
 // Then ξ ← ξ_new and ∂ξ/∂t = Δξ/dt (Δξ includes the limiter's correction).
 // lim[i] = ions returned in cell i (|c̃|·dV, scaled), summed by reduce_stage*.
+// A host cell (props[i].w > 0.5, SWITCHES.md §2) holds c̃ = 0 and is not limited (its D = 0
+// isolates it; what the solve leaves there is round-off amplified by M, not ions).
 
 struct LimitParams {
   csRatio: f32,
   vol: f32,       // dx^d, µm^d
   invDt: f32,
-  pad0: f32,
+  sink: f32,
 }
 
 @group(0) @binding(0) var<uniform> grid: Grid;
@@ -21,6 +25,7 @@ struct LimitParams {
 @group(0) @binding(5) var<storage, read_write> xi: array<f32>;
 @group(0) @binding(6) var<storage, read_write> xidot: array<f32>;
 @group(0) @binding(7) var<storage, read_write> lim: array<f32>;
+@group(0) @binding(8) var<storage, read> props: array<vec4<f32>>;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
@@ -31,9 +36,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   var x = xiNew[i];
   var d = dxi[i];
   var l = 0.0;
-  if (c < 0.0) {
+  if (props[i].w > 0.5) {
+    cfield[i] = 0.0;
+  } else if (c < 0.0) {
     l = -c * lp.vol;
-    let back = c / lp.csRatio;
+    let back = c / (lp.sink * lp.csRatio);
     x = x + back;
     d = d + back;
     cfield[i] = 0.0;

@@ -1,5 +1,7 @@
-// Transport stage (Scharfetter–Gummel, src/backends/cpu/transport-sg.ts): shifts the padded
-// potential in place to a = ψ − ψ_ref, with ψ_ref = max(max ψ over the cells, max of the
+// Transport stage (Scharfetter–Gummel, src/backends/cpu/transport.ts): shifts the padded
+// potential in place to a = migration·(ψ − ψ_ref) (migration: the transport scalar of
+// SWITCHES.md §1, 1 in the base model, 0 in the binary-electrolyte mode where the transport is
+// plain diffusion), with ψ_ref = max(max ψ over the cells, max of the
 // Dirichlet values of φ). The cell maximum comes from a reduction into stats[slot]; the
 // Dirichlet maximum is a uniform (−3.4e38 without Dirichlet faces). Every exponent the
 // transport kernels take is then e^{a} ≤ 1 or e^{−a} ≥ 1, e^{−a} ≤ e^{ψ_ref − min ψ} (≈ e^{17.4}
@@ -10,7 +12,7 @@
 struct ShiftParams {
   bcMax: f32,
   slot: u32,
-  pad0: u32,
+  migration: f32,
   pad1: u32,
 }
 
@@ -27,5 +29,5 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   if (grid.p.w == 3u) { pz = grid.n.z + 2u; }
   if (id >= (grid.n.x + 2u) * (grid.n.y + 2u) * pz) { return; }
   let psiRef = max(stats[sp.slot], sp.bcMax);
-  pad[id] = pad[id] - psiRef;
+  pad[id] = (pad[id] - psiRef) * sp.migration;
 }

@@ -17,6 +17,12 @@ export interface TransportReport extends SolveReport {
   limited: number;
   /** Ions that entered through the boundary faces this step (scaled: c0·µm^d). */
   influx: number;
+  /**
+   * Σ Δξ·dV of the step after the limiter (scaled: µm^d): the metal deposited (negative:
+   * dissolved). The Faradaic current of the step is nFc_s·deposited/dt; in the binary mode the
+   * (1 − sink)·(c_s/c0)·deposited ions carried in from the counter electrode by migration.
+   */
+  deposited: number;
 }
 
 /** Per-step quantities the time-step and re-solve policies need. */
@@ -47,6 +53,12 @@ export interface Backend {
   transport(dt: number, tol: number, maxIter: number): Promise<TransportReport>;
   stepStats(): Promise<StepStats>;
   reductions(): Promise<Reductions>;
+  /**
+   * Sets the φ Dirichlet value on the collector face x0 to `volts` (SWITCHES.md §4), between
+   * steps; the next potential solve uses it (the caller forces one). Galvanostatic control and
+   * plate/strip schedules (src/solver/control.ts) drive it.
+   */
+  setVoltage(volts: number): Promise<void>;
   /** ξ, c̃, ψ and the last ∂ξ/∂t, as f64 copies. */
   read(): Promise<Fields & { xidot: Float64Array }>;
   dispose(): Promise<void>;

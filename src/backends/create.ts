@@ -5,6 +5,7 @@
  * backend; naming the backend explicitly takes whatever implementation exists.
  */
 import { coefficients, type Coefficients } from '../model/derived.ts';
+import { initialProps } from '../model/initial.ts';
 import type { Scenario } from '../model/scenario.ts';
 import type { Backend } from './backend.ts';
 import { CpuBackend } from './cpu/backend.ts';
@@ -24,6 +25,8 @@ export interface BackendOptions {
   webgl?: Record<string, unknown>;
   /** Accept a software GPU implementation (default: only when the backend is named explicitly). */
   allowSoftware?: boolean;
+  /** Material props per cell (src/model/props.ts; createBackend builds them from the scenario). */
+  props?: Float32Array | null;
 }
 
 /** Whether this runtime is a browser page (WebGL needs a document to make a context). */
@@ -36,13 +39,13 @@ export async function makeBackend(name: Exclude<BackendName, 'auto'>, L: Layout,
   const allowSoftware = opts.allowSoftware ?? true;
   switch (name) {
     case 'cpu':
-      return new CpuBackend(L, k, bc, { threads: opts.threads });
+      return new CpuBackend(L, k, bc, { threads: opts.threads, props: opts.props });
     case 'webgpu':
-      return WebGpuBackend.create(L, k, bc, { ...opts.webgpu, allowSoftware });
+      return WebGpuBackend.create(L, k, bc, { ...opts.webgpu, allowSoftware, props: opts.props });
     case 'webgl': {
       if (!inBrowser()) throw new Error('WebGL is only available in a browser (run with --browser)');
       const { WebGlBackend } = await import('./webgl/backend.ts');
-      return WebGlBackend.create(L, k, bc, { ...opts.webgl, allowSoftware });
+      return WebGlBackend.create(L, k, bc, { ...opts.webgl, allowSoftware, props: opts.props });
     }
   }
 }
@@ -52,6 +55,7 @@ export async function createBackend(name: BackendName, s: Scenario, opts: Backen
   const L = makeLayout(s);
   const k = coefficients(s);
   const bc = makeBCs(s);
+  const props = opts.props !== undefined ? opts.props : initialProps(s);
   const auto = name === 'auto';
   const order: Exclude<BackendName, 'auto'>[] = auto ? ['webgpu', 'webgl', 'cpu'] : [name];
   for (const candidate of order) {
@@ -60,7 +64,7 @@ export async function createBackend(name: BackendName, s: Scenario, opts: Backen
       continue;
     }
     try {
-      const backend = await makeBackend(candidate, L, k, bc, { ...opts, allowSoftware: opts.allowSoftware ?? !auto });
+      const backend = await makeBackend(candidate, L, k, bc, { ...opts, props, allowSoftware: opts.allowSoftware ?? !auto });
       for (const note of (backend as { notes?: string[] }).notes ?? []) log.push(`${candidate}: ${note}`);
       log.push(`backend: ${backend.device}`);
       return { backend, log };

@@ -4,11 +4,17 @@
  */
 import type { Scenario, FieldName, Face } from '../model/scenario.ts';
 import { FACES } from '../model/scenario.ts';
-import { fFactor } from '../model/params.ts';
+import { fFactor, interfaceWidth } from '../model/params.ts';
 
 export const BC_NOFLUX = 0;
 export const BC_DIRICHLET = 1;
 export const BC_PERIODIC = 2;
+/**
+ * Contact-angle (wetting) ghost for ξ only (SWITCHES.md §3): value a = (2·dx/w)·cos θ and
+ * ghost ξ_g = ξ_in + a·ξ_in·(1 − ξ_in), i.e. the inward normal derivative at the face is
+ * −(2/w)·cos θ·ξ(1−ξ) (src/backends/cpu/padded.ts, shaders/ghosts.wgsl).
+ */
+export const BC_CONTACT = 3;
 
 /** Per field: type and value (scaled units: ξ, c̃, ψ = fφ) for faces x0,x1,y0,y1,z0,z1. */
 export interface FieldBC { type: Int32Array; value: Float64Array }
@@ -44,6 +50,12 @@ export function makeBCs(s: Scenario): BCSet {
     FACES.forEach((face: Face, q) => {
       const bc = s.boundary[field][face];
       if (s.grid.dims === 2 && q >= 4) { type[q] = BC_NOFLUX; return; }
+      if (bc.type === 'contact') {
+        // the scenario only allows it for ξ (substrate.contactAngle → xi.x0)
+        type[q] = BC_CONTACT;
+        value[q] = ((2 * s.grid.dx) / interfaceWidth(s.parameters)) * Math.cos((bc.angle * Math.PI) / 180);
+        return;
+      }
       type[q] = bc.type === 'dirichlet' ? BC_DIRICHLET : bc.type === 'periodic' ? BC_PERIODIC : BC_NOFLUX;
       value[q] = bc.type === 'dirichlet' ? (field === 'phi' ? f * bc.value : bc.value) : 0;
     });

@@ -50,6 +50,7 @@ export class RemoteBackend implements Backend {
   transport(dt: number, tol: number, maxIter: number): Promise<TransportReport> { return this.call('transport', dt, tol, maxIter); }
   stepStats(): Promise<StepStats> { return this.call('stepStats'); }
   reductions(): Promise<Reductions> { return this.call('reductions'); }
+  setVoltage(volts: number): Promise<void> { return this.call('setVoltage', volts); }
   read(): Promise<Fields & { xidot: Float64Array }> { return this.call('read'); }
   async dispose(): Promise<void> {
     try {

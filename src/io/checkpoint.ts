@@ -109,6 +109,13 @@ const headerSchema = z.object({
     time: num, step: z.number().int().min(0), dt: num, solves: z.number().int().min(0), stepsSinceSolve: num,
     limitedTotal: num, influxTotal: num, lastPot: report, lastTr: report,
     atSolvePoint: z.boolean(), forceSolve: z.boolean(), retries: z.number().int().min(0),
+    // binary electrolyte and drive control (src/solver/control.ts); absent in checkpoints
+    // written before these switches existed (then 0 and no controller)
+    migrationTotal: num.optional(),
+    control: z.object({
+      voltage: num, segment: z.number().int().min(0), current: num, currentVoltage: num, prevCurrent: num, prevVoltage: num,
+      accDeposit: num, accTime: num,
+    }).strict().nullable().optional(),
   }).strict(),
   rng: z.object({ seed: z.number().int().min(0), step: z.number().int().min(0), key: z.number().int().min(0) }).strict(),
   output: z.object({
@@ -240,6 +247,12 @@ export function writeCheckpoint(runDir: string, ck: CheckpointInput): { file: st
       limitedTotal: encodeNum(st.limitedTotal), influxTotal: encodeNum(st.influxTotal),
       lastPot: encodeReport(st.lastPot), lastTr: encodeReport(st.lastTr),
       atSolvePoint: st.atSolvePoint, forceSolve: st.forceSolve, retries: st.retries,
+      migrationTotal: encodeNum(st.migrationTotal),
+      control: st.control ? {
+        voltage: encodeNum(st.control.voltage), segment: st.control.segment, current: encodeNum(st.control.current),
+        currentVoltage: encodeNum(st.control.currentVoltage), prevCurrent: encodeNum(st.control.prevCurrent), prevVoltage: encodeNum(st.control.prevVoltage),
+        accDeposit: encodeNum(st.control.accDeposit), accTime: encodeNum(st.control.accTime),
+      } : null,
     },
     // the noise is counter-based: (seed, step) is the whole generator state
     rng: { seed: ck.scenario.noise.seed, step: st.step, key: stepKey(ck.scenario.noise.seed, st.step) },
@@ -341,7 +354,15 @@ export function readCheckpointFile(path: string, ptr?: { step: number; time: num
     limitedTotal: decodeNum(sim.limitedTotal), influxTotal: decodeNum(sim.influxTotal),
     lastPot: decodeReport(sim.lastPot), lastTr: decodeReport(sim.lastTr),
     atSolvePoint: sim.atSolvePoint, forceSolve: sim.forceSolve, retries: sim.retries,
+    migrationTotal: sim.migrationTotal === undefined ? 0 : decodeNum(sim.migrationTotal),
+    control: sim.control ? {
+      voltage: decodeNum(sim.control.voltage), segment: sim.control.segment, current: decodeNum(sim.control.current),
+      currentVoltage: decodeNum(sim.control.currentVoltage), prevCurrent: decodeNum(sim.control.prevCurrent), prevVoltage: decodeNum(sim.control.prevVoltage),
+      accDeposit: decodeNum(sim.control.accDeposit), accTime: decodeNum(sim.control.accTime),
+    } : null,
   };
+  if (scenario.control && !state.control) throw bad('the scenario has a drive control section but the checkpoint holds no controller state');
+  if (state.control && !(Number.isFinite(state.control.voltage) && Math.abs(state.control.voltage) <= 2)) throw bad(`controller voltage ${state.control.voltage} V is not usable`);
   if (!(Number.isFinite(state.time) && state.time >= 0 && Number.isFinite(state.dt) && state.dt > 0)) {
     throw bad(`solver state is not usable (t = ${state.time} s, dt = ${state.dt} s)`);
   }

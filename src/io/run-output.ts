@@ -18,6 +18,7 @@ import { MetricsCsv } from './csv.ts';
 import { midPlaneSlice, renderFieldPng } from './png.ts';
 import { encodeVti } from './vti.ts';
 import type { Scenario } from '../model/scenario.ts';
+import { initialProps } from '../model/initial.ts';
 import type { DerivedGroup } from '../model/derived.ts';
 import { metricColumns, type MetricsRow } from '../solver/metrics.ts';
 
@@ -118,6 +119,21 @@ export class RunWriter {
     writeFileAtomic(this.resolveInRun('manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
   }
 
+  private material: { name: string; data: Float64Array }[] | null = null;
+
+  /**
+   * The static material field (src/model/props.ts) as VTI cell data, when a switch (sei, host)
+   * sets it: host (1 = scaffold), kL, kD, kS (ratios to L_η, D_l, σ_l). Empty for the base model.
+   */
+  private materialFields(): { name: string; data: Float64Array }[] {
+    if (!this.material) {
+      const p = initialProps(this.s);
+      this.material = p === null ? [] : (['kL', 'kD', 'kS', 'host'] as const).map((name, slot) =>
+        ({ name, data: Float64Array.from({ length: p.length / 4 }, (_, q) => p[4 * q + slot]) }));
+    }
+    return this.material;
+  }
+
   /** Writes the files of output number `index` and appends the metrics row. */
   writeOutput(index: number, time: number, f: OutputFields, row: MetricsRow): void {
     if (!Number.isSafeInteger(index) || index < 0) throw new Error(`RunWriter: output index ${String(index)} is not a non-negative integer`);
@@ -129,7 +145,7 @@ export class RunWriter {
       const rel = `fields/fields_${tag}.vti`;
       writeFileAtomic(safeJoin(this.dir, rel), encodeVti({
         dims: [nx, ny, nz], spacing: [s.grid.dx, s.grid.dx, s.grid.dx],
-        fields: [{ name: 'xi', data: f.xi }, { name: 'c', data: f.c }, { name: 'phi', data: f.phi }],
+        fields: [{ name: 'xi', data: f.xi }, { name: 'c', data: f.c }, { name: 'phi', data: f.phi }, ...this.materialFields()],
         fieldData: { TIME: time, STEP: row.step },
       }));
       files.push(rel);

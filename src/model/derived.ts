@@ -3,7 +3,8 @@
  * length in µm, time in s, potential as ψ = fφ (dimensionless), concentration as c̃ = c/c0,
  * conductivity as σ/σ_l. These keep every field O(1), which f32 backends need.
  */
-import { FARADAY, fFactor, interfaceEnergy, interfaceWidth, type PhysicalParams } from './params.ts';
+import { arrhenius, atTemperature, FARADAY, fFactor, interfaceEnergy, interfaceWidth, type PhysicalParams } from './params.ts';
+import { materialWarnings } from './props.ts';
 import type { Scenario } from './scenario.ts';
 
 const UM = 1e-6;
@@ -38,10 +39,20 @@ export interface Coefficients {
   /** Noise: σ_W = a √(dt_ref/3), 1/√s; seed. */
   noiseSigma: number;
   seed: number;
+  /**
+   * Transport scalars (SWITCHES.md §1): `migration` multiplies the drift ψ in the
+   * Scharfetter–Gummel flux (1; 0 in the binary-electrolyte mode, ambipolar diffusion), `sink`
+   * the (c_s/c0)Δξ sink and the limiter's exchange rate (1; t_a = 1 − t₊ in binary mode: the
+   * t₊ share of the deposited ions migrates in from the counter electrode).
+   */
+  migration: number;
+  sink: number;
 }
 
 export function coefficients(s: Scenario): Coefficients {
-  const p = s.parameters;
+  // D_l, L_η and σ_l at the run temperature (Arrhenius, parameters.activation)
+  const p = atTemperature(s.parameters);
+  const binary = s.electrolyte?.model === 'binary';
   const f = fFactor(p);
   const cap = s.numerics.sigmaContrastCap;
   const sigmaS = Math.min(p.sigmaS / p.sigmaL, cap ?? Infinity);
@@ -64,6 +75,8 @@ export function coefficients(s: Scenario): Coefficients {
     theta0: s.anisotropy.theta0,
     noiseSigma: s.noise.amplitude * Math.sqrt(s.noise.dtRef / 3),
     seed: s.noise.seed >>> 0,
+    migration: binary ? 0 : 1,
+    sink: binary ? 1 - (s.electrolyte?.transference ?? 0) : 1,
   };
 }
 
@@ -71,7 +84,7 @@ export interface DerivedGroup { symbol: string; value: number; unit: string; mea
 
 /** The dimensionless (and scaled) groups printed at start and stored in the manifest. */
 export function derivedGroups(s: Scenario): DerivedGroup[] {
-  const p: PhysicalParams = s.parameters;
+  const p: PhysicalParams = atTemperature(s.parameters);
   const k = coefficients(s);
   const w = interfaceWidth(p);
   const V = Math.abs(s.voltage);
@@ -91,7 +104,49 @@ export function derivedGroups(s: Scenario): DerivedGroup[] {
     { symbol: 'exp(αf|V|)', value: Math.exp(k.alpha * k.f * V), unit: '', meaning: 'Butler–Volmer amplification at the applied voltage' },
     { symbol: 'i0 = nFc_s·3w·L_η', value: p.n * FARADAY * p.cs * 3 * w * p.Leta, unit: 'A/m²', meaning: 'effective exchange current density' },
     { symbol: 'L_σW/L_η', value: k.mobW / k.Leta, unit: '', meaning: 'interface relaxation over reaction rate' },
+    ...switchGroups(s, p, k),
   ];
+}
+
+/** Groups of the solver-level switches: temperature, binary electrolyte, drive control. */
+function switchGroups(s: Scenario, p: PhysicalParams, k: Coefficients): DerivedGroup[] {
+  const out: DerivedGroup[] = [];
+  const a = s.parameters.activation;
+  out.push({ symbol: 'σ_l', value: p.sigmaL, unit: 'S/m', meaning: 'electrolyte conductivity at T' });
+  if (a) {
+    const T = s.parameters.T;
+    out.push(
+      { symbol: 'T/T_ref', value: T / a.Tref, unit: '', meaning: `run temperature over the reference ${a.Tref} K of the parameter values` },
+      { symbol: 'D_l(T)/D_l(T_ref)', value: arrhenius(a.Dl, T, a.Tref), unit: '', meaning: `Arrhenius factor, E_a = ${(a.Dl / 1e3).toPrecision(4)} kJ/mol` },
+      { symbol: 'L_η(T)/L_η(T_ref)', value: arrhenius(a.Leta, T, a.Tref), unit: '', meaning: `Arrhenius factor, E_a = ${(a.Leta / 1e3).toPrecision(4)} kJ/mol` },
+      { symbol: 'σ_l(T)/σ_l(T_ref)', value: arrhenius(a.sigmaL, T, a.Tref), unit: '', meaning: `Arrhenius factor, E_a = ${(a.sigmaL / 1e3).toPrecision(4)} kJ/mol` },
+    );
+  }
+  const Lx = s.grid.n[0] * s.grid.dx;
+  if (s.electrolyte?.model === 'binary') {
+    const ta = k.sink;
+    // limiting current of a cell of length L between the electrode and the reservoir
+    // (equivalently a symmetric cell of length 2L): J* = zFDc0/(t_a L)
+    const jLim = (p.n * FARADAY * p.Dl * p.c0) / (ta * Lx);
+    out.push(
+      { symbol: 't_a = 1 − t₊', value: ta, unit: '', meaning: 'anion transference number (share of the deposit supplied by diffusion)' },
+      { symbol: 'J* = zFDc0/(t_a L_x)', value: jLim, unit: 'A/m²', meaning: 'limiting current density to the c̃ = 1 reservoir at x = L_x (model.md §5 V8)' },
+    );
+  }
+  const c = s.control;
+  const currents = c ? (c.schedule ? c.schedule.flatMap((g) => (g.mode === 'galvanostatic' ? [g.current] : [])) : c.current !== undefined ? [c.current] : []) : [];
+  const jMax = currents.reduce((m, j) => Math.max(m, Math.abs(j)), 0);
+  if (jMax > 0) {
+    const ta = k.sink;
+    // Sand's time of the largest plating/stripping current: τ = πD(zc0F)²/(4(J t_a)²)
+    const tau = (Math.PI * p.Dl * (p.n * p.c0 * FARADAY) ** 2) / (4 * (jMax * ta) ** 2);
+    out.push(
+      { symbol: '|J|max', value: jMax, unit: 'A/m²', meaning: 'largest held current density of the drive control' },
+      { symbol: 'J/i0', value: jMax / (p.n * FARADAY * p.cs * 3 * interfaceWidth(p) * p.Leta), unit: '', meaning: 'held current over the exchange current density' },
+      { symbol: 'τ_Sand', value: tau, unit: 's', meaning: `Sand's time πD(zc0F)²/(4(J t_a)²) at |J|max${s.electrolyte?.model === 'binary' ? '' : ' (t_a = 1; the base model has no anion)'}` },
+    );
+  }
+  return out;
 }
 
 /** Explicit stability bounds on dt, s (the adaptive policy starts from these). */
@@ -113,6 +168,7 @@ export function scenarioWarnings(s: Scenario): string[] {
       `a flat front can pin (at dx = 1 µm it does not move below |V| ≈ 0.4 V) and velocities are too low (model.md §4).`);
   }
   const k = coefficients(s);
+  out.push(...driveWarnings(s, k));
   const dtPhase = s.numerics.safety * stabilityLimits(k).phase;
   const dt = Math.min(dtPhase, s.numerics.dtMax);
   const steps = s.time.end / dt;
@@ -121,5 +177,23 @@ export function scenarioWarnings(s: Scenario): string[] {
   } else if (steps > 1e6) {
     out.push(`time.end = ${s.time.end} s needs at least ${steps.toExponential(2)} steps (dt ≤ ${dt.toExponential(2)} s): expect a long run.`);
   }
+  out.push(...materialWarnings(s));
   return out;
+}
+
+/**
+ * Binary electrolyte under a held current above the limiting current J* = zFDc0/(t_a L_x): no
+ * steady state exists; after about Sand's time the controller runs the voltage to its bound.
+ */
+function driveWarnings(s: Scenario, k: Coefficients): string[] {
+  const c = s.control;
+  if (!c || s.electrolyte?.model !== 'binary') return [];
+  const p = atTemperature(s.parameters);
+  const currents = c.schedule ? c.schedule.flatMap((g) => (g.mode === 'galvanostatic' ? [g.current] : [])) : c.current !== undefined ? [c.current] : [];
+  const jMax = currents.reduce((m, j) => Math.max(m, Math.abs(j)), 0);
+  const jLim = (p.n * FARADAY * p.Dl * p.c0) / (k.sink * s.grid.n[0] * s.grid.dx);
+  if (jMax <= jLim) return [];
+  const tau = (Math.PI * p.Dl * (p.n * p.c0 * FARADAY) ** 2) / (4 * (jMax * k.sink) ** 2);
+  return [`control: the held current ${jMax.toPrecision(4)} A/m² exceeds the limiting current J* = ${jLim.toPrecision(4)} A/m² of this cell (binary electrolyte, t_a = ${k.sink.toPrecision(3)}); ` +
+    `after about Sand's time τ = ${tau.toPrecision(4)} s the interface runs out of Li+ and the voltage goes to its bound (control.vmin/vmax = ${c.vmin}/${c.vmax} V).`];
 }

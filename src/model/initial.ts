@@ -5,6 +5,7 @@
 import type { Scenario } from './scenario.ts';
 import { interfaceWidth } from './params.ts';
 import { hash32, uniform24 } from './noise.ts';
+import { distanceToMask, hostMask, materialProps } from './props.ts';
 
 export interface Fields {
   xi: Float64Array;
@@ -45,6 +46,55 @@ function roughHeight(s: Scenario): ((y: number, z: number) => number) | null {
   return (y, z) => (r.amplitude / norm) * modes.reduce((a, m) => a + m.amp * Math.cos(m.ky * y + m.kz * z + m.phase), 0);
 }
 
+/**
+ * Signed distance (m) from (x, y, z) to the initial metal surface, the ξ = ½ level of the
+ * layer (+ rough surface) and the nuclei: min over them, positive in the electrolyte,
+ * +Infinity without any metal. initialFields' ξ equals ½(1 − tanh(d/w)) of it.
+ */
+export function surfaceDistance(s: Scenario): (x: number, y: number, z: number) => number {
+  const rough = roughHeight(s);
+  const layer = s.initial.layer;
+  const hasLayer = layer > 0 || rough !== null;
+  const nuclei = s.initial.nuclei;
+  const three = s.grid.dims === 3;
+  return (x, y, z) => {
+    let d = hasLayer ? x - (layer + (rough ? rough(y, z) : 0)) : Infinity;
+    for (const nu of nuclei) {
+      const dxn = x - nu.center[0], dyn = y - nu.center[1], dzn = three ? z - nu.center[2] : 0;
+      d = Math.min(d, Math.sqrt(dxn * dxn + dyn * dyn + dzn * dzn) - nu.radius);
+    }
+    return d;
+  };
+}
+
+/** The per-cell material field of the scenario (src/model/props.ts), or null for the base model. */
+export function initialProps(s: Scenario): Float32Array | null {
+  return materialProps(s, surfaceDistance(s));
+}
+
+/**
+ * Host cells (src/model/props.ts): ξ = 1 (lithiophilic) or 0, c̃ = 0. Around a lithiophilic host
+ * the electrolyte starts from the equilibrium profile ½(1 − tanh(d/w)) of the distance d to the
+ * host surface (cell-centre distance to the nearest host cell − dx/2; exact for a flat face),
+ * combined with the metal already there by max; c̃ follows ξ as for the other cells.
+ */
+function applyHost(s: Scenario, f: Fields, w: number): void {
+  const mask = hostMask(s);
+  if (!mask) return;
+  const philic = s.host!.lithiophilic;
+  const d2 = philic ? distanceToMask(mask, s.grid.n) : null;
+  const dx = s.grid.dx;
+  for (let q = 0; q < mask.length; q++) {
+    if (mask[q]) { f.xi[q] = philic ? 1 : 0; f.c[q] = 0; continue; }
+    if (!d2) continue;
+    const v = Math.max(f.xi[q], profile((Math.sqrt(d2[q]) - 0.5) * dx, w));
+    if (v !== f.xi[q]) {
+      f.xi[q] = v;
+      f.c[q] = s.initial.concentration === 'uniform' ? 1 : 1 - hInterp(v);
+    }
+  }
+}
+
 /** Builds ξ, c̃ and ψ on the grid (memory order x fastest, then y, then z). */
 export function initialFields(s: Scenario): Fields {
   const [nx, ny, nz] = s.grid.n;
@@ -79,5 +129,7 @@ export function initialFields(s: Scenario): Fields {
       }
     }
   }
-  return { xi, c, psi };
+  const f = { xi, c, psi };
+  applyHost(s, f, w);
+  return f;
 }

@@ -32,6 +32,11 @@ export interface PhysicalParams {
   cs: number;
   /** Bulk Li⁺ concentration, mol/m³. */
   c0: number;
+  /**
+   * Arrhenius activation energies (J/mol) of D_l, L_η and σ_l and the temperature T_ref (K) at
+   * which the values above hold; absent = no temperature dependence (src/model/derived.ts).
+   */
+  activation?: { Dl: number; Leta: number; sigmaL: number; Tref: number };
 }
 
 export const DEFAULT_PARAMS: Readonly<PhysicalParams> = Object.freeze({
@@ -68,4 +73,28 @@ export function interfaceEnergy(p: PhysicalParams): number {
 /** Largest anisotropy strength for which the interface stiffness stays positive: 1/(ω²−1). */
 export function anisotropyLimit(omega: number): number {
   return 1 / (omega * omega - 1);
+}
+
+/**
+ * Arrhenius factor exp(−E_a/R·(1/T − 1/T_ref)) of a property with activation energy E_a (J/mol);
+ * exactly 1 for E_a = 0 or T = T_ref.
+ */
+export function arrhenius(Ea: number, T: number, Tref: number): number {
+  return Math.exp((-Ea / GAS_CONSTANT) * (1 / T - 1 / Tref));
+}
+
+/**
+ * The parameters at the run temperature: D_l, L_η and σ_l scaled by their Arrhenius factors
+ * (parameters.activation; the given values hold at T_ref). Without `activation` the same object
+ * is returned, so the base model is unchanged bit for bit. f = nF/(RT) uses T itself (fFactor).
+ */
+export function atTemperature(p: PhysicalParams): PhysicalParams {
+  const a = p.activation;
+  if (!a) return p;
+  return {
+    ...p,
+    Dl: p.Dl * arrhenius(a.Dl, p.T, a.Tref),
+    Leta: p.Leta * arrhenius(a.Leta, p.T, a.Tref),
+    sigmaL: p.sigmaL * arrhenius(a.sigmaL, p.T, a.Tref),
+  };
 }

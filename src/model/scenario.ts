@@ -45,7 +45,13 @@ const bcSchema = z.union([
   z.object({ type: z.literal('noflux') }).strict(),
   z.object({ type: z.literal('periodic') }).strict(),
 ]);
-export type BoundaryCondition = z.infer<typeof bcSchema>;
+/**
+ * Contact-angle (wetting) condition for ξ (SWITCHES.md §3, model.md §6), set by `substrate`
+ * on the collector face x0: n·∇ξ = −cos θ·(2/w)·ξ(1−ξ), n the inward normal, θ in degrees
+ * through the metal (θ < 90°: lithiophilic, the metal spreads). Not accepted in `boundary`.
+ */
+export interface ContactBC { type: 'contact'; angle: number }
+export type BoundaryCondition = z.infer<typeof bcSchema> | ContactBC;
 export const FACES = ['x0', 'x1', 'y0', 'y1', 'z0', 'z1'] as const;
 export type Face = (typeof FACES)[number];
 export const FIELDS = ['xi', 'c', 'phi'] as const;
@@ -54,6 +60,18 @@ export type FieldName = (typeof FIELDS)[number];
 const faceMap = z.object({
   x0: bcSchema.optional(), x1: bcSchema.optional(), y0: bcSchema.optional(),
   y1: bcSchema.optional(), z0: bcSchema.optional(), z1: bcSchema.optional(),
+}).strict();
+
+/**
+ * Arrhenius temperature dependence (model.md §6): X(T) = X_ref·exp(−E_a/R·(1/T − 1/T_ref)) for
+ * D_l, L_η and σ_l; the parameter values (the table of model.md §2) hold at T_ref. Energies in
+ * J/mol or with a unit ("25 kJ/mol", "0.3 eV"); 0 = no temperature dependence.
+ */
+const activationSchema = z.object({
+  Dl: qty('molarEnergy', { min: 0, max: 3e5 }).default(0),
+  Leta: qty('molarEnergy', { min: 0, max: 3e5 }).default(0),
+  sigmaL: qty('molarEnergy', { min: 0, max: 3e5 }).default(0),
+  Tref: qty('temperature', { min: 200, max: 400 }).default(300),
 }).strict();
 
 const paramsSchema = z.object({
@@ -70,13 +88,102 @@ const paramsSchema = z.object({
   sigmaL: z.number().finite().positive().max(1e4),
   cs: qty('concentration', { gt: 0, max: 1e6 }),
   c0: qty('concentration', { gt: 0, max: 1e5 }),
+  activation: activationSchema,
 }).partial().strict();
+
+/**
+ * Electrolyte model (SWITCHES.md §1). 'chen': the base model (t₊ = 1 behaviour, migration in
+ * the Li⁺ flux). 'binary': a binary salt with Li⁺ transference number t₊ ∈ [0, 1): ambipolar
+ * diffusion with D_l as the salt diffusivity and the sink t_a·(c_s/c0)∂ξ/∂t, t_a = 1 − t₊.
+ */
+const electrolyteSchema = z.object({
+  model: z.enum(['chen', 'binary']).default('chen'),
+  transference: z.number().finite().min(0, 'allowed 0 <= t+ < 1').lt(1, 'allowed 0 <= t+ < 1 (t+ = 1 is the base model: use model "chen")').optional(),
+}).strict();
+
+/** One segment of a drive schedule: a held voltage or a held current density for `duration`. */
+const segmentSchema = z.discriminatedUnion('mode', [
+  z.object({ mode: z.literal('potentiostatic'), voltage: qty('voltage', { min: -2, max: 2 }), duration: qty('time', { gt: 0, max: 1e7 }) }).strict(),
+  z.object({ mode: z.literal('galvanostatic'), current: qty('currentDensity', { min: -1e6, max: 1e6 }), duration: qty('time', { gt: 0, max: 1e7 }) }).strict(),
+]);
+
+/**
+ * Drive control (src/solver/control.ts). Without it the run is potentiostatic at `voltage`.
+ * mode 'galvanostatic' + current: hold that Faradaic current density (positive = plating,
+ * negative = stripping) by adjusting the collector voltage every step, starting from `voltage`.
+ * schedule: segments run in order (and again from the first when `repeat`), e.g. plate/strip.
+ * vmin/vmax bound the voltage, maxStep bounds its change per correction, response is the
+ * sample-and-hold time (0: the current of every step is measured and corrected; T > 0: the
+ * voltage is held for blocks of at least T and the block's mean current is corrected, for runs
+ * with Langevin noise), tolerance the relative current error below which the voltage is left
+ * alone (no extra potential solve).
+ */
+const controlSchema = z.object({
+  mode: z.enum(['potentiostatic', 'galvanostatic']).optional(),
+  current: qty('currentDensity', { min: -1e6, max: 1e6 }).optional(),
+  schedule: z.array(segmentSchema).min(1).max(1000).optional(),
+  repeat: z.boolean().default(true),
+  vmin: qty('voltage', { min: -2, max: 2 }).default(-1),
+  vmax: qty('voltage', { min: -2, max: 2 }).default(1),
+  maxStep: qty('voltage', { gt: 0, max: 1 }).default(0.01),
+  response: qty('time', { min: 0, max: 1e4 }).default(0),
+  tolerance: num(0, 0.5).default(1e-3),
+}).strict();
+export type ControlSpec = z.output<typeof controlSchema>;
+export type ScheduleSegment = z.output<typeof segmentSchema>;
+export type ActivationSpec = z.output<typeof activationSchema>;
 
 const vec = (dim: Dimension) => z.array(qty(dim)).min(2).max(3);
 
 const nucleusSchema = z.object({
   center: vec('length'),
   radius: qty('length', { gt: 0, max: 1 }),
+}).strict();
+
+/** A dimensionless ratio (SEI properties relative to the electrolyte / L_η). */
+const ratio = (def: number) => z.number().finite().min(1e-6).max(1e3).default(def);
+const seedSchema = z.number().int().min(0).max(2 ** 32 - 1).default(1);
+
+/**
+ * SEI (src/model/props.ts): a static layer on the initial metal surface, electrolyte side.
+ * conductivity, diffusivity, reactionRate: ratios σ_SEI/σ_l, D_SEI/D_l, L_η,SEI/L_η (1 = no change).
+ * pattern 'uniform', or patchy: a seeded set of weak spots (a fraction `fraction` of the lateral
+ * tiles of edge `size`) whose three ratios are multiplied by `contrast`.
+ */
+const seiSchema = z.object({
+  thickness: qty('length', { gt: 0, max: 1e-4 }),
+  conductivity: ratio(1),
+  diffusivity: ratio(1),
+  reactionRate: ratio(1),
+  pattern: z.union([
+    z.literal('uniform'),
+    z.object({
+      patchy: z.object({
+        fraction: num(0, 1),
+        size: qty('length', { gt: 0, max: 1e-3 }),
+        seed: seedSchema,
+        contrast: num(1, 1e6).default(10),
+      }).strict(),
+    }).strict(),
+  ]).default('uniform'),
+}).strict();
+
+/** 3D host / scaffold geometry on the collector (x = 0); lengths in m (or unit strings). */
+const hostGeometrySchema = z.union([
+  z.object({ pillars: z.object({ width: qty('length', { gt: 0, max: 1e-3 }), height: qty('length', { gt: 0, max: 1e-3 }), spacing: qty('length', { gt: 0, max: 1e-3 }) }).strict() }).strict(),
+  z.object({ mesh: z.object({ wire: qty('length', { gt: 0, max: 1e-3 }), spacing: qty('length', { gt: 0, max: 1e-3 }), thickness: qty('length', { gt: 0, max: 1e-3 }) }).strict() }).strict(),
+  z.object({ porous: z.object({ porosity: num(0.05, 0.95), poreSize: qty('length', { gt: 0, max: 1e-3 }), thickness: qty('length', { gt: 0, max: 1e-3 }), seed: seedSchema }).strict() }).strict(),
+]);
+
+const hostSchema = z.object({
+  geometry: hostGeometrySchema,
+  /** true: host cells hold ξ = 1 (metal wets and grows from the host); false: ξ = 0. */
+  lithiophilic: z.boolean().default(false),
+}).strict();
+
+/** Substrate wetting: contact angle (degrees, through the metal) on the collector face x0. */
+const substrateSchema = z.object({
+  contactAngle: num(0, 180),
 }).strict();
 
 export const scenarioSchema = z.object({
@@ -92,6 +199,10 @@ export const scenarioSchema = z.object({
     output: qty('time', { gt: 0, max: 1e7 }),
   }).strict(),
   voltage: qty('voltage', { min: -2, max: 2 }),
+  /** Drive control: galvanostatic, plate/strip schedules (absent: potentiostatic at `voltage`). */
+  control: controlSchema.optional(),
+  /** Electrolyte model: 'chen' (default) or 'binary' with a transference number. */
+  electrolyte: electrolyteSchema.optional(),
   parameters: paramsSchema.default({}),
   anisotropy: z.object({
     delta: num(0, 1).default(0),
@@ -140,6 +251,10 @@ export const scenarioSchema = z.object({
     /** Simulated time between checkpoints (checkpoint/ in the run directory); default: time.output. */
     checkpointEvery: qty('time', { gt: 0, max: 1e7 }).optional(),
   }).strict().default({}),
+  /** Material switches (SWITCHES.md §2–3): SEI layer, 3D host, substrate wetting. */
+  sei: seiSchema.optional(),
+  host: hostSchema.optional(),
+  substrate: substrateSchema.optional(),
 }).strict();
 
 export type ScenarioInput = z.input<typeof scenarioSchema>;
@@ -251,6 +366,10 @@ function resolve(s: Parsed): Scenario {
       }
     }
   }
+  if (s.substrate) {
+    if (s.boundary.xi.x0 !== undefined) issues.push('substrate: sets the xi condition on x0 (contact angle); remove boundary.xi.x0');
+    else boundary.xi.x0 = { type: 'contact', angle: s.substrate.contactAngle };
+  }
   const hasDirichlet = (f: FieldName) => axes.some((a) => ['0', '1'].some((e) => boundary[f][`${a}${e}` as Face].type === 'dirichlet'));
   if (!hasDirichlet('phi')) issues.push('boundary.phi: the potential needs at least one dirichlet face (an electrode)');
 
@@ -263,6 +382,8 @@ function resolve(s: Parsed): Scenario {
     return { center: [nu.center[0], nu.center[1], nu.center[2] ?? 0] as [number, number, number], radius: nu.radius };
   });
   if (s.initial.layer > L[0]) issues.push(`initial.layer: ${s.initial.layer} m is thicker than the domain (${L[0].toPrecision(4)} m)`);
+  checkMaterials(s, L, dims, issues);
+  checkSolverSwitches(s, boundary, issues);
   if (issues.length) throw new ScenarioError(issues);
   return {
     ...s,
@@ -271,4 +392,59 @@ function resolve(s: Parsed): Scenario {
     boundary,
     initial: { ...s.initial, nuclei },
   };
+}
+
+/** Geometry checks of the material switches (sei, host) that the schema cannot express. */
+function checkMaterials(s: Parsed, L: number[], dims: 2 | 3, issues: string[]): void {
+  const lateral = dims === 3 ? Math.min(L[1], L[2]) : L[1];
+  const fmt = (v: number) => v.toPrecision(4);
+  if (s.sei) {
+    const metal = s.initial.layer > 0 || s.initial.nuclei.length > 0 || (s.initial.rough?.amplitude ?? 0) > 0;
+    if (!metal) issues.push('sei: needs an initial metal surface to sit on (initial.layer, initial.nuclei or initial.rough)');
+    const p = s.sei.pattern;
+    if (p !== 'uniform' && p.patchy.size > lateral) {
+      issues.push(`sei.pattern.patchy.size: ${p.patchy.size} m is larger than the lateral domain (${fmt(lateral)} m)`);
+    }
+  }
+  if (s.host) {
+    const g = s.host.geometry;
+    if ('pillars' in g) {
+      const { width, height, spacing } = g.pillars;
+      if (width >= spacing) issues.push(`host.geometry.pillars.width: ${width} m must be smaller than spacing (${spacing} m)`);
+      if (spacing > lateral) issues.push(`host.geometry.pillars.spacing: ${spacing} m is larger than the lateral domain (${fmt(lateral)} m)`);
+      if (height >= L[0]) issues.push(`host.geometry.pillars.height: ${height} m must be below the domain length along x (${fmt(L[0])} m)`);
+    } else if ('mesh' in g) {
+      const { wire, spacing, thickness } = g.mesh;
+      if (wire >= spacing) issues.push(`host.geometry.mesh.wire: ${wire} m must be smaller than spacing (${spacing} m)`);
+      if (spacing > lateral) issues.push(`host.geometry.mesh.spacing: ${spacing} m is larger than the lateral domain (${fmt(lateral)} m)`);
+      if (thickness >= L[0]) issues.push(`host.geometry.mesh.thickness: ${thickness} m must be below the domain length along x (${fmt(L[0])} m)`);
+    } else {
+      const { poreSize, thickness } = g.porous;
+      if (thickness >= L[0]) issues.push(`host.geometry.porous.thickness: ${thickness} m must be below the domain length along x (${fmt(L[0])} m)`);
+      if (poreSize > lateral) issues.push(`host.geometry.porous.poreSize: ${poreSize} m is larger than the lateral domain (${fmt(lateral)} m)`);
+    }
+  }
+}
+
+/** Consistency checks of the solver-level switches (electrolyte, control) the schema cannot express. */
+function checkSolverSwitches(s: Parsed, boundary: Record<FieldName, Record<Face, BoundaryCondition>>, issues: string[]): void {
+  const e = s.electrolyte;
+  if (e?.model === 'binary' && e.transference === undefined) issues.push('electrolyte.transference: required for the binary model (Li+ transference number t+, allowed 0 <= t+ < 1)');
+  if (e && e.model !== 'binary' && e.transference !== undefined) issues.push(`electrolyte.transference: only used with model "binary" (got model "${e.model}")`);
+  const c = s.control;
+  if (!c) return;
+  if (c.schedule) {
+    if (c.mode !== undefined || c.current !== undefined) issues.push('control: give either mode/current or schedule, not both');
+  } else if (c.mode === 'galvanostatic') {
+    if (c.current === undefined) issues.push('control.current: required for mode "galvanostatic" (a current density, e.g. "10 mA/cm^2"; positive plates, negative strips)');
+  } else if (c.current !== undefined) {
+    issues.push('control.current: only used with mode "galvanostatic"');
+  }
+  if (c.vmin >= c.vmax) issues.push(`control.vmin: ${c.vmin} V must be below control.vmax = ${c.vmax} V`);
+  const x0 = boundary.phi.x0;
+  if (x0.type !== 'dirichlet') issues.push('control: needs the collector face boundary.phi.x0 to be dirichlet (the voltage it controls)');
+  else if (x0.value < c.vmin || x0.value > c.vmax) issues.push(`voltage: the starting voltage ${x0.value} V is outside control.vmin..vmax = [${c.vmin}, ${c.vmax}] V`);
+  c.schedule?.forEach((g, k) => {
+    if (g.mode === 'potentiostatic' && (g.voltage < c.vmin || g.voltage > c.vmax)) issues.push(`control.schedule.${k}.voltage: ${g.voltage} V is outside control.vmin..vmax = [${c.vmin}, ${c.vmax}] V`);
+  });
 }

@@ -3,7 +3,7 @@
  * "<number> <unit>" (e.g. "0.25 um", "-450 mV", "1 M"). Conversion happens once, at load time;
  * the engine only ever sees SI.
  */
-export type Dimension = 'length' | 'time' | 'voltage' | 'concentration' | 'temperature' | 'rate';
+export type Dimension = 'length' | 'time' | 'voltage' | 'concentration' | 'temperature' | 'rate' | 'currentDensity' | 'molarEnergy';
 
 const UNITS: Record<Dimension, Record<string, number>> = {
   length: { m: 1, mm: 1e-3, um: 1e-6, 'µm': 1e-6, 'μm': 1e-6, micron: 1e-6, nm: 1e-9 },
@@ -12,11 +12,19 @@ const UNITS: Record<Dimension, Record<string, number>> = {
   concentration: { 'mol/m3': 1, 'mol/m^3': 1, M: 1e3, mM: 1, 'mol/L': 1e3 },
   temperature: { K: 1 },
   rate: { '1/s': 1, 's^-1': 1 },
+  // current per electrode area (A/m²); 1 mA/cm² = 10 A/m²
+  currentDensity: {
+    'A/m^2': 1, 'A/m2': 1, 'mA/cm^2': 10, 'mA/cm2': 10, 'A/cm^2': 1e4, 'A/cm2': 1e4,
+    'uA/cm^2': 1e-2, 'µA/cm^2': 1e-2, 'mA/m^2': 1e-3,
+  },
+  // activation energies; eV per particle × N_A·e = F J/mol
+  molarEnergy: { 'J/mol': 1, 'kJ/mol': 1e3, eV: 96485.33212 },
 };
 
 /** SI unit name of each dimension, used in messages. */
 export const SI_UNIT: Record<Dimension, string> = {
   length: 'm', time: 's', voltage: 'V', concentration: 'mol/m^3', temperature: 'K', rate: '1/s',
+  currentDensity: 'A/m^2', molarEnergy: 'J/mol',
 };
 
 /** Units accepted for a dimension, for error messages. */

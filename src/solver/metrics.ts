@@ -1,10 +1,17 @@
 /**
  * Converts backend reductions (scaled units) into the metrics row written to metrics.csv.
  * 2D amounts are per metre of depth (mol/m, A/m); 3D amounts are totals (mol, A).
+ *
+ * Lithium balance: li_total(t) − li_total(0) = li_influx + li_migration. li_influx counts the
+ * ions that crossed the Dirichlet faces of c̃ (the reservoir); li_migration the t₊ share of the
+ * deposit that migrated in from the counter electrode in the binary-electrolyte mode
+ * (Σ_steps t₊·(c_s/c0)·ΣΔξ dV; 0 in the base model, whose Li⁺ equation carries migration itself).
+ * voltage_V is the collector voltage the last step ran at and current_density_A_per_m2 that
+ * step's Faradaic current density i_faradaic/A (A: collector area; > 0 plating, < 0 stripping).
  */
 import type { Reductions, PotentialReport, TransportReport } from '../backends/backend.ts';
 import type { Coefficients } from '../model/derived.ts';
-import { FARADAY } from '../model/params.ts';
+import { atTemperature, FARADAY } from '../model/params.ts';
 import type { Scenario } from '../model/scenario.ts';
 
 export type MetricsRow = Record<string, number>;
@@ -17,12 +24,17 @@ export function metricColumns(dims: 2 | 3): string[] {
     `li_ions_${mol}`, `li_metal_${mol}`, `li_total_${mol}`, `li_influx_${mol}`, `limited_${mol}`,
     `i_faradaic_${amp}`, `i_counter_${amp}`, `i_collector_${amp}`,
     'c_max', 'c_min', 'xi_min', 'xi_max',
-    'potential_solves', 'potential_iters', 'potential_residual', 'transport_iters', 'transport_residual'];
+    'potential_solves', 'potential_iters', 'potential_residual', 'transport_iters', 'transport_residual',
+    'voltage_V', 'current_density_A_per_m2', `li_migration_${mol}`];
 }
 
 export interface RunCounters {
   time: number; step: number; dt: number; solves: number; limitedTotal: number; influxTotal: number;
   pot: PotentialReport | null; tr: TransportReport | null;
+  /** Ions carried in by migration (binary mode; scaled c0·µm^d); absent = 0. */
+  migrationTotal?: number;
+  /** Collector voltage of the last step, V; absent = the scenario's. */
+  voltage?: number;
 }
 
 export function metricsRow(s: Scenario, k: Coefficients, red: Reductions, run: RunCounters): MetricsRow {
@@ -30,18 +42,24 @@ export function metricsRow(s: Scenario, k: Coefficients, red: Reductions, run: R
   const [, ny, nz] = k.n;
   const dxm = k.dx * 1e-6;
   const dV = dxm ** d;
-  const p = s.parameters;
+  // σ_l at the run temperature (Arrhenius): the scaled currents are in units of σ_l(T)/f
+  const p = atTemperature(s.parameters);
   const cols = metricColumns(d);
   // scaled current (σ̂·ψ·µm^(d−2)) → A (3D) or A/m (2D)
   const toAmp = (F: number) => (p.sigmaL / k.f) * F * (d === 3 ? 1e-6 : 1);
   const ions = p.c0 * red.sumC * dV;
   const metal = p.cs * red.sumXi * dV;
+  const iF = p.n * FARADAY * p.cs * red.sumXidot * dV;
+  // collector area: Ly (2D, per metre of depth) or Ly·Lz (3D), m^(d−1)
+  const area = d === 3 ? ny * nz * dxm * dxm : ny * dxm;
+  const x0 = s.boundary.phi.x0;
   const vals = [run.time, run.step, run.dt, (red.sumXi * k.dx) / (ny * nz), red.tip, red.sumGrad * k.dx ** d,
     ions, metal, ions + metal, p.c0 * run.influxTotal * 1e-6 ** d, p.c0 * run.limitedTotal * 1e-6 ** d,
-    p.n * FARADAY * p.cs * red.sumXidot * dV,
+    iF,
     run.pot ? toAmp(run.pot.fluxX1) : NaN, run.pot ? toAmp(run.pot.fluxX0) : NaN,
     red.cMax, red.cMin, red.xiMin, red.xiMax,
-    run.solves, run.pot?.iterations ?? 0, run.pot?.residual ?? 0, run.tr?.iterations ?? 0, run.tr?.residual ?? 0];
+    run.solves, run.pot?.iterations ?? 0, run.pot?.residual ?? 0, run.tr?.iterations ?? 0, run.tr?.residual ?? 0,
+    run.voltage ?? (x0.type === 'dirichlet' ? x0.value : NaN), iF / area, p.c0 * (run.migrationTotal ?? 0) * 1e-6 ** d];
   const row: MetricsRow = {};
   cols.forEach((c, i) => (row[c] = vals[i]));
   return row;

@@ -10,6 +10,16 @@
  *            time to the next output)
  * The first step uses numerics.dtInitial.
  *
+ * Drive control (scenario.control, control.ts): after every step the controller turns the
+ * step's deposit into a current density and picks the voltage of the next step (galvanostatic),
+ * or the schedule's voltage (potentiostatic segments); a changed voltage goes to the backend
+ * (setVoltage) and forces a potential solve at the next decision. Steps are shortened to land
+ * on schedule segment ends. The controller's state is part of SimState (checkpoints, rollbacks).
+ *
+ * Binary electrolyte (scenario.electrolyte): the t₊ share of each step's deposit migrates in
+ * from the counter electrode; migrationTotal accumulates it ((1 − sink)·(c_s/c0)·deposited,
+ * scaled c0·µm^d) so that Δ(ions + metal) = boundary influx + migrationTotal (metrics.ts).
+ *
  * Stability checks and rollback (docs/reliability.md). Every numerics.checkEvery steps (default:
  * 1 on the CPU, 10 on GPU backends) the fields are checked through the backend's reductions:
  * any NaN/Inf, ξ outside [−0.5, 1.5] or c̃ < −1e-9 is an instability; so are a non-finite
@@ -30,6 +40,7 @@
 import type { Backend, PotentialReport, TransportReport } from '../backends/backend.ts';
 import { coefficients, stabilityLimits, type Coefficients } from '../model/derived.ts';
 import { initialFields, type Fields } from '../model/initial.ts';
+import { DriveControl, type ControlState } from './control.ts';
 import type { Scenario } from '../model/scenario.ts';
 import { metricsRow, type MetricsRow, type RunCounters } from './metrics.ts';
 
@@ -70,6 +81,10 @@ export class SolverError extends Error {
 export interface SimState {
   time: number; step: number; dt: number; solves: number; stepsSinceSolve: number;
   limitedTotal: number; influxTotal: number;
+  /** Ions carried in from the counter electrode by migration (binary electrolyte; scaled c0·µm^d). */
+  migrationTotal: number;
+  /** Drive controller state (null without scenario.control). */
+  control: ControlState | null;
   lastPot: PotentialReport | null; lastTr: TransportReport | null;
   /** Captured right after a potential solve: ψ belongs to ξ and the restart is exact. */
   atSolvePoint: boolean;
@@ -107,6 +122,12 @@ export class Simulation {
   limitedTotal = 0;
   /** Ions that entered through the boundaries since the start (scaled: c0·µm^d). */
   influxTotal = 0;
+  /** Ions carried in by migration from the counter electrode since the start (binary mode; scaled c0·µm^d). */
+  migrationTotal = 0;
+  /** The drive controller (null: potentiostatic at the scenario's voltage, nothing is ever changed). */
+  readonly control: DriveControl | null;
+  /** Its state. */
+  controlState: ControlState | null = null;
   /** Rollbacks so far (all intervals). */
   retries = 0;
   /** Every rollback, in order. */
@@ -142,11 +163,29 @@ export class Simulation {
     const n = scenario.numerics as Scenario['numerics'] & { checkEvery?: number | null; maxRetries?: number };
     this.checkEvery = n.checkEvery ?? (backend.name === 'cpu' ? 1 : 10);
     this.maxRetries = n.maxRetries ?? 3;
+    this.control = scenario.control ? new DriveControl(scenario, this.k) : null;
+    if (this.control) {
+      const x0 = scenario.boundary.phi.x0;
+      this.controlState = this.control.initial(x0.type === 'dirichlet' ? x0.value : scenario.voltage);
+    }
+  }
+
+  /** The voltage in force on the collector (the scenario's when there is no control), V. */
+  get voltage(): number {
+    if (this.controlState) return this.controlState.voltage;
+    const x0 = this.scenario.boundary.phi.x0;
+    return x0.type === 'dirichlet' ? x0.value : NaN;
+  }
+
+  /** Hands the controller's voltage to the backend (after init: the backend starts from the scenario's). */
+  private async applyVoltage(): Promise<void> {
+    if (this.controlState) await this.backend.setVoltage(this.controlState.voltage);
   }
 
   /** Uploads the initial condition (or given fields) and checks it. */
   async start(fields = initialFields(this.scenario)): Promise<void> {
     await this.backend.init(fields);
+    await this.applyVoltage();
     this.started = true;
     this.resetBoundary();
     const bad = await this.findProblem();
@@ -161,7 +200,8 @@ export class Simulation {
     const copy = <T extends object>(r: T | null): T | null => (r ? { ...r } : null);
     return {
       time: this.time, step: this.step, dt: this.dt, solves: this.solves, stepsSinceSolve: this.stepsSinceSolve,
-      limitedTotal: this.limitedTotal, influxTotal: this.influxTotal, lastPot: copy(this.lastPot), lastTr: copy(this.lastTr),
+      limitedTotal: this.limitedTotal, influxTotal: this.influxTotal, migrationTotal: this.migrationTotal,
+      control: copy(this.controlState), lastPot: copy(this.lastPot), lastTr: copy(this.lastTr),
       atSolvePoint: this.decided && this.solvedHere, forceSolve: this.forceSolve, retries: this.retries,
     };
   }
@@ -178,6 +218,7 @@ export class Simulation {
     await this.backend.init(fields);
     this.started = true;
     this.applyState(state);
+    await this.applyVoltage();
     this.retries = state.retries;
     this.resetBoundary();
     this.decided = true;
@@ -189,6 +230,11 @@ export class Simulation {
   private applyState(s: SimState): void {
     this.time = s.time; this.step = s.step; this.dt = s.dt; this.solves = s.solves;
     this.stepsSinceSolve = s.stepsSinceSolve; this.limitedTotal = s.limitedTotal; this.influxTotal = s.influxTotal;
+    this.migrationTotal = s.migrationTotal;
+    if (this.control) {
+      if (!s.control) throw new Error('Simulation: the state has no drive-control state, the scenario has a control section');
+      this.controlState = { ...s.control };
+    }
     this.lastPot = s.lastPot ? { ...s.lastPot } : null;
     this.lastTr = s.lastTr ? { ...s.lastTr } : null;
   }
@@ -253,7 +299,8 @@ export class Simulation {
     const n = this.scenario.numerics;
     await this.decide(false);
     if (this.saveNext) await this.save();
-    const dt = Math.min(this.dt, maxDt);
+    // land on the end of a drive-schedule segment (Infinity without one)
+    const dt = Math.min(this.dt, maxDt, this.control ? this.control.timeToSwitch(this.time) : Infinity);
     if (this.sinceSave === 0) this.segFirstDt = dt;
     this.decided = false; this.solvedHere = false; this.forcedHere = false; this.checkedHere = false;
     await this.backend.phase(dt, this.step);
@@ -261,6 +308,7 @@ export class Simulation {
     this.lastTr = tr;
     this.limitedTotal += tr.limited;
     this.influxTotal += tr.influx;
+    if (this.k.sink !== 1) this.migrationTotal += (1 - this.k.sink) * this.k.csRatio * tr.deposited;
     this.time += dt;
     this.step++;
     this.stepsSinceSolve++;
@@ -280,6 +328,18 @@ export class Simulation {
       inf(st.migrationRate) > 0 ? n.safety / st.migrationRate : Infinity,
       1.5 * dt,
     );
+    if (this.control && this.controlState) await this.controlStep(tr.deposited, dt);
+  }
+
+  /** The drive controller after a step: the next voltage (control.ts). */
+  private async controlStep(deposited: number, dt: number): Promise<void> {
+    const r = this.control!.update(this.controlState!, this.time, deposited, dt);
+    this.controlState = r.state;
+    if (r.newSegment) this.dt = Math.min(this.dt, this.control!.segmentDt);
+    if (r.changed) {
+      await this.backend.setVoltage(r.state.voltage);
+      this.forceSolve = true;
+    }
   }
 
   /** Keeps the fields and the state at this boundary (the rollback target). */
@@ -345,6 +405,7 @@ export class Simulation {
     const retries = this.retries;
     await this.backend.init(g.fields);
     this.applyState(g.state);
+    await this.applyVoltage();
     this.retries = retries + 1;
     this.decided = g.decided;
     this.solvedHere = g.decided && g.state.atSolvePoint;
@@ -416,7 +477,13 @@ export class Simulation {
   /** The metrics row for the current state. */
   async metrics(): Promise<MetricsRow> {
     const red = await this.backend.reductions();
-    const run: RunCounters = { time: this.time, step: this.step, dt: this.dt, solves: this.solves, limitedTotal: this.limitedTotal, influxTotal: this.influxTotal, pot: this.lastPot, tr: this.lastTr };
+    const cs = this.controlState;
+    // the voltage the last step ran at (its current is the ξ̇ the reductions see)
+    const voltage = cs && Number.isFinite(cs.currentVoltage) ? cs.currentVoltage : this.voltage;
+    const run: RunCounters = {
+      time: this.time, step: this.step, dt: this.dt, solves: this.solves, limitedTotal: this.limitedTotal, influxTotal: this.influxTotal,
+      migrationTotal: this.migrationTotal, voltage, pot: this.lastPot, tr: this.lastTr,
+    };
     return metricsRow(this.scenario, this.k, red, run);
   }
 }

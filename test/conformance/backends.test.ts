@@ -15,25 +15,25 @@ import { acquireAdapter, limitsFor } from '../../src/backends/webgpu/device.ts';
 import { MODULES, shaderFiles, shaderRoot, shaderSource, type ModuleName } from '../../src/backends/webgpu/shaders.ts';
 import { coefficients } from '../../src/model/derived.ts';
 import { parseScenario, type ScenarioInput } from '../../src/model/scenario.ts';
-import { CASES, clampedCoefficients, conformance, noiseOnly, type Subject } from './body.ts';
+import { CASES, clampedCoefficients, conformance, noiseOnly, SOLVER_CASES, SWITCH_CASES, type Subject } from './body.ts';
 import { probeWebGpu } from './webgpu-env.ts';
 
 const probe = await probeWebGpu();
 if (!probe.ok) console.warn(`webgpu conformance cases skipped: ${probe.reason}`);
 
 const SUBJECTS: Subject[] = [
-  { name: 'cpu', available: true, skipReason: '', make: async (L, k, bc) => new CpuBackend(L, k, bc, { threads: 2 }) },
+  { name: 'cpu', available: true, skipReason: '', make: async (L, k, bc, props) => new CpuBackend(L, k, bc, { threads: 2, props }) },
   {
     name: 'webgpu',
     available: probe.ok,
     skipReason: probe.ok ? '' : probe.reason,
-    make: (L, k, bc) => WebGpuBackend.create(L, k, bc),
+    make: (L, k, bc, props) => WebGpuBackend.create(L, k, bc, { props }),
   },
 ];
 
 describe.each(SUBJECTS)('backend $name against the f64 CPU reference', (subject) => {
   const skipped = subject.available ? '' : ` (skipped: ${subject.skipReason})`;
-  for (const cs of CASES) {
+  for (const cs of [...CASES, ...SWITCH_CASES, ...SOLVER_CASES]) {
     it.skipIf(!subject.available)(`${cs.label}: ${cs.steps} coupled steps${skipped}`, () => conformance(subject, cs), 120_000);
   }
   it.skipIf(!subject.available)(`noise draws equal the reference${skipped}`, () => noiseOnly(subject), 60_000);

@@ -33,20 +33,23 @@ import type { Backend, PotentialReport, TransportReport } from '../../src/backen
 import { CpuBackend } from '../../src/backends/cpu/backend.ts';
 import { makeBCs, makeLayout, type BCSet, type Layout } from '../../src/backends/layout.ts';
 import { coefficients, stabilityLimits, type Coefficients } from '../../src/model/derived.ts';
-import { initialFields, type Fields } from '../../src/model/initial.ts';
+import { initialFields, initialProps, type Fields } from '../../src/model/initial.ts';
 import { cellNormal, stepKey } from '../../src/model/noise.ts';
 import { parseScenario, type Scenario, type ScenarioInput } from '../../src/model/scenario.ts';
 import { metricColumns, metricsRow, type MetricsRow } from '../../src/solver/metrics.ts';
+import { DriveControl } from '../../src/solver/control.ts';
 
 /** A backend under test: how to build it, and whether it exists here (else why not). */
 export interface Subject {
   name: string;
   available: boolean;
   skipReason: string;
-  make(L: Layout, k: Coefficients, bc: BCSet): Promise<Backend>;
+  /** props: the material field of the scenario (src/model/props.ts), null for the base model. */
+  make(L: Layout, k: Coefficients, bc: BCSet, props?: Float32Array | null): Promise<Backend>;
 }
 
-export const reference = (L: Layout, k: Coefficients, bc: BCSet) => new CpuBackend(L, k, bc, { threads: 1 });
+export const reference = (L: Layout, k: Coefficients, bc: BCSet, props: Float32Array | null = null) =>
+  new CpuBackend(L, k, bc, { threads: 1, props });
 
 // -------------------------------------------------------------------------------------------
 // Tolerances (f32 backend vs f64 reference). f32 unit round-off u = 6e-8. One explicit phase
@@ -69,7 +72,7 @@ export const TOL = {
   metricRel: 1e-4,
 };
 
-const METRIC_EXACT = ['time_s', 'step', 'dt_s', 'potential_solves'];
+const METRIC_EXACT = ['time_s', 'step', 'dt_s', 'potential_solves', 'voltage_V'];
 /** Solver diagnostics: reported, not compared (f32 CG may need a few more iterations). */
 const METRIC_SOLVER = ['potential_iters', 'potential_residual', 'transport_iters', 'transport_residual'];
 
@@ -105,6 +108,113 @@ export const CASES: Case[] = [
   },
 ];
 
+/**
+ * The solver-level switches (SWITCHES.md §1, §4; model.md §6): the binary electrolyte
+ * (migration 0, sink t_a), a temperature with Arrhenius D_l, L_η, σ_l, and the drive control —
+ * galvanostatic plating then stripping (setVoltage every step, φ > 0 while stripping).
+ */
+export const SOLVER_CASES: Case[] = [
+  {
+    label: '2D binary electrolyte, t₊ = 0.38',
+    steps: 16,
+    dt: 2e-3,
+    input: {
+      name: 'conformance-binary', grid: { dims: 2, n: [64, 32], dx: '0.25 um' }, time: { end: 1, output: 1 }, voltage: '-450 mV',
+      initial: { layer: '4 um', nuclei: [{ center: ['4 um', '4 um'], radius: '2 um' }] },
+      noise: { amplitude: 0.04, seed: 3 }, anisotropy: { delta: 0.04, omega: 4, theta0: 0.3 },
+      electrolyte: { model: 'binary', transference: 0.38 },
+      numerics: { potentialTol: 1e-12, transportTol: 1e-10, resolveMaxSteps: 4 },
+    },
+  },
+  {
+    label: '2D at 330 K (Arrhenius D_l, L_η, σ_l: 15, 30, 12 kJ/mol)',
+    steps: 16,
+    // L_η ×2.98 at 330 K: maxDxiPerStep/max|∂ξ/∂t| ≈ 1.5e-3 s at −0.35 V
+    dt: 1e-3,
+    input: {
+      name: 'conformance-temperature', grid: { dims: 2, n: [64, 32], dx: '0.25 um' }, time: { end: 1, output: 1 }, voltage: '-350 mV',
+      initial: { layer: '4 um', nuclei: [{ center: ['4 um', '4 um'], radius: '2 um' }] },
+      noise: { amplitude: 0.04, seed: 3 }, anisotropy: { delta: 0.04 },
+      parameters: { T: 330, activation: { Dl: '15 kJ/mol', Leta: '30 kJ/mol', sigmaL: '12 kJ/mol' } },
+      numerics: { potentialTol: 1e-12, transportTol: 1e-10, resolveMaxSteps: 4 },
+    },
+  },
+  {
+    // base-model electrolyte: in the binary mode the reservoir's influx over 32 ms is ~1e-4 of
+    // the f32 rounding floor of the influx sum (diffusion has not reached it), not a useful metric
+    label: '2D galvanostatic ±20 mA/cm² (plate 8 steps, strip 8 steps)',
+    steps: 16,
+    dt: 2e-3,
+    input: {
+      name: 'conformance-galvanostatic', grid: { dims: 2, n: [64, 32], dx: '0.25 um' }, time: { end: 1, output: 1 }, voltage: '-150 mV',
+      initial: { layer: '4 um', nuclei: [{ center: ['4 um', '4 um'], radius: '2 um' }] },
+      anisotropy: { delta: 0.04 },
+      control: {
+        schedule: [
+          { mode: 'galvanostatic', current: '20 mA/cm^2', duration: 0.016 },
+          { mode: 'galvanostatic', current: '-20 mA/cm^2', duration: 0.016 },
+        ],
+        maxStep: '50 mV',
+      },
+      numerics: { potentialTol: 1e-12, transportTol: 1e-10, resolveMaxSteps: 4 },
+    },
+  },
+];
+
+/**
+ * The material switches (SWITCHES.md §2–3): a patchy SEI, a 3D host in 2D and 3D, and the
+ * substrate contact-angle condition on a bare collector. Same body, same tolerances; the dt of
+ * each is checked against the solver's policy like the base cases.
+ */
+export const SWITCH_CASES: Case[] = [
+  {
+    label: '2D patchy SEI (σ, D ×0.1, L_η ×0.2; 30 % weak spots ×10)',
+    steps: 16,
+    // the weak spots (L_η ×2) react ~1.4× faster than the base case: maxDxiPerStep/max|∂ξ/∂t| ≈ 1.5e-3 s
+    dt: 1.2e-3,
+    input: {
+      name: 'conformance-sei', grid: { dims: 2, n: [64, 32], dx: '0.25 um' }, time: { end: 1, output: 1 }, voltage: '-450 mV',
+      initial: { layer: '4 um' }, noise: { amplitude: 0.04, seed: 3 },
+      sei: { thickness: '1 um', conductivity: 0.1, diffusivity: 0.1, reactionRate: 0.2, pattern: { patchy: { fraction: 0.3, size: '1 um', seed: 7, contrast: 10 } } },
+      numerics: { potentialTol: 1e-12, transportTol: 1e-10, resolveMaxSteps: 4 },
+    },
+  },
+  {
+    label: '2D lithiophilic pillar host',
+    steps: 16,
+    dt: 2e-3,
+    input: {
+      name: 'conformance-host-2d', grid: { dims: 2, n: [64, 32], dx: '0.25 um' }, time: { end: 1, output: 1 }, voltage: '-450 mV',
+      initial: { layer: '1 um' }, noise: { amplitude: 0.04, seed: 3 },
+      host: { geometry: { pillars: { width: '1 um', height: '5 um', spacing: '4 um' } }, lithiophilic: true },
+      numerics: { potentialTol: 1e-12, transportTol: 1e-10, resolveMaxSteps: 4 },
+    },
+  },
+  {
+    label: '3D 16³ lithiophobic porous host, nucleus on the collector at 120°, contrast capped at 1e4',
+    steps: 10,
+    dt: 3e-3,
+    input: {
+      name: 'conformance-host-3d', grid: { dims: 3, n: [16, 16, 16], dx: '0.5 um' }, time: { end: 1, output: 1 }, voltage: '-300 mV',
+      initial: { nuclei: [{ center: ['0 um', '4 um', '4 um'], radius: '2.5 um' }] }, noise: { amplitude: 0.04, seed: 5 },
+      host: { geometry: { porous: { porosity: 0.6, poreSize: '2 um', thickness: '4 um', seed: 3 } }, lithiophilic: false },
+      substrate: { contactAngle: 120 },
+      numerics: { sigmaContrastCap: 1e4, potentialTol: 1e-12, transportTol: 1e-10, resolveMaxSteps: 4 },
+    },
+  },
+  {
+    label: '2D nucleus on a bare collector, contact angle 60°',
+    steps: 16,
+    dt: 2e-3,
+    input: {
+      name: 'conformance-contact', grid: { dims: 2, n: [64, 32], dx: '0.25 um' }, time: { end: 1, output: 1 }, voltage: '-450 mV',
+      initial: { nuclei: [{ center: ['0 um', '4 um'], radius: '2.5 um' }] }, noise: { amplitude: 0.04, seed: 3 },
+      substrate: { contactAngle: 60 },
+      numerics: { potentialTol: 1e-12, transportTol: 1e-10, resolveMaxSteps: 4 },
+    },
+  },
+];
+
 interface RunResult {
   fields: Fields & { xidot: Float64Array };
   metrics: MetricsRow;
@@ -112,22 +222,34 @@ interface RunResult {
   tr: TransportReport[];
 }
 
-interface Counters { solves: number; limitedTotal: number; influxTotal: number; pot: PotentialReport | null; tr: TransportReport | null }
+interface Counters {
+  solves: number; limitedTotal: number; influxTotal: number; pot: PotentialReport | null; tr: TransportReport | null;
+  /** Binary electrolyte: ions migrated in from the counter electrode; the collector voltage in force. */
+  migrationTotal: number; voltage?: number;
+}
 
 /**
  * Drives two backends through the same steps in the solver's order (src/solver/simulation.ts):
- * potential when due (decided from the reference's statistics), phase, transport.
+ * potential when due (decided from the reference's statistics), phase, transport. With a
+ * `control` section the drive controller (src/solver/control.ts) runs on the reference's
+ * deposits and both backends get the same voltage (setVoltage) and a potential solve after
+ * every change, as the Simulation does.
  */
 export async function lockstep(s: Scenario, ref: Backend, sub: Backend, steps: number, dt: number): Promise<[RunResult, RunResult]> {
   const n = s.numerics;
   const f = initialFields(s);
   await ref.init(f);
   await sub.init(f);
-  const c: [Counters, Counters] = [0, 1].map(() => ({ solves: 0, limitedTotal: 0, influxTotal: 0, pot: null, tr: null })) as [Counters, Counters];
+  const c: [Counters, Counters] = [0, 1].map(() => ({ solves: 0, limitedTotal: 0, influxTotal: 0, migrationTotal: 0, pot: null, tr: null })) as [Counters, Counters];
   const pots: [PotentialReport[], PotentialReport[]] = [[], []];
   const trs: [TransportReport[], TransportReport[]] = [[], []];
   const both = [ref, sub];
   let since = Infinity;
+  const kc = coefficients(s);
+  const drive = s.control ? new DriveControl(s, kc) : null;
+  const x0 = s.boundary.phi.x0;
+  let cst = drive ? drive.initial(x0.type === 'dirichlet' ? x0.value : s.voltage) : null;
+  if (cst) for (const b of both) await b.setVoltage(cst.voltage);
   for (let step = 0; step < steps; step++) {
     const st = await ref.stepStats();
     if (since >= n.resolveMaxSteps || st.dxiSinceSolve > n.resolveXiTol) {
@@ -143,8 +265,18 @@ export async function lockstep(s: Scenario, ref: Backend, sub: Backend, steps: n
       const r = await both[b].transport(dt, n.transportTol, 200);
       expect(r.converged, `${both[b].name} transport converged at step ${step}`).toBe(true);
       c[b].tr = r; c[b].limitedTotal += r.limited; c[b].influxTotal += r.influx; trs[b].push(r);
+      c[b].migrationTotal += (1 - kc.sink) * kc.csRatio * r.deposited;
+      if (cst) c[b].voltage = cst.voltage;
     }
     since++;
+    if (drive && cst) {
+      const u = drive.update(cst, (step + 1) * dt, trs[0][step].deposited, dt);
+      cst = u.state;
+      if (u.changed) {
+        for (const b of both) await b.setVoltage(cst.voltage);
+        since = Infinity;
+      }
+    }
   }
   const k = coefficients(s);
   const out: RunResult[] = [];
@@ -173,8 +305,9 @@ export const fmt = (x: number) => x.toExponential(2);
 export async function conformance(subject: Subject, cs: Case): Promise<void> {
   const s = parseScenario(cs.input);
   const L = makeLayout(s), k = coefficients(s), bc = makeBCs(s);
-  const ref = reference(L, k, bc);
-  const sub = await subject.make(L, k, bc);
+  const props = initialProps(s);
+  const ref = reference(L, k, bc, props);
+  const sub = await subject.make(L, k, bc, props);
   const t0 = performance.now();
   try {
     const [A, B] = await lockstep(s, ref, sub, cs.steps, cs.dt);

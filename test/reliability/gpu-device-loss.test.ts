@@ -63,6 +63,7 @@ class LoseDevice implements Backend {
   transport(dt: number, tol: number, maxIter: number): Promise<TransportReport> { return this.around('transport', 'transport', () => this.inner.transport(dt, tol, maxIter)); }
   stepStats(): Promise<StepStats> { return this.around(null, 'stepStats', () => this.inner.stepStats()); }
   reductions(): Promise<Reductions> { return this.around(null, 'reductions', () => this.inner.reductions()); }
+  setVoltage(v: number): Promise<void> { return this.inner.setVoltage(v); }
   read() { return this.around(null, 'read', () => this.inner.read()); }
   dispose(): Promise<void> { return this.inner.dispose(); }
 }
@@ -157,6 +158,7 @@ class ThrowsDeviceLost implements Backend {
   async transport(dt: number, tol: number, maxIter: number): Promise<TransportReport> { this.fail('transport', this.cur); return this.inner.transport(dt, tol, maxIter); }
   stepStats(): Promise<StepStats> { return this.inner.stepStats(); }
   reductions(): Promise<Reductions> { return this.inner.reductions(); }
+  setVoltage(v: number): Promise<void> { return this.inner.setVoltage(v); }
   read() { return this.inner.read(); }
   dispose(): Promise<void> { return this.inner.dispose(); }
 }

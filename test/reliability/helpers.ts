@@ -114,6 +114,7 @@ export class FaultyBackend implements Backend {
   }
   stepStats(): Promise<StepStats> { return this.inner.stepStats(); }
   reductions(): Promise<Reductions> { return this.inner.reductions(); }
+  setVoltage(v: number): Promise<void> { return this.inner.setVoltage(v); }
   read() { return this.inner.read(); }
   dispose(): Promise<void> { return this.inner.dispose(); }
 }

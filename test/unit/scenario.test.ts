@@ -78,3 +78,47 @@ describe('scenario schema', () => {
     expect(parseQuantity('x'.repeat(100), 'time')).toEqual({ error: expect.stringMatching(/too long/) });
   });
 });
+
+describe('solver-level switches: electrolyte, control, parameters.activation', () => {
+  it('parses current densities and activation energies with units', () => {
+    expect(parseQuantity('10 mA/cm^2', 'currentDensity')).toBe(100);
+    expect(parseQuantity('-2.5 A/m^2', 'currentDensity')).toBe(-2.5);
+    expect(parseQuantity('25 kJ/mol', 'molarEnergy')).toBe(25000);
+    expect(parseQuantity('0.3 eV', 'molarEnergy')).toBeCloseTo(0.3 * 96485.33212, 6);
+    expect(parseQuantity('1 mA', 'currentDensity')).toEqual({ error: expect.stringMatching(/unknown currentDensity unit "mA"/) });
+  });
+
+  it('accepts the documented shapes; the base model is unchanged without them', () => {
+    const s = parseScenario({
+      ...base(), electrolyte: { model: 'binary', transference: 0.38 },
+      parameters: { T: 320, activation: { Dl: '15 kJ/mol', Leta: 30000 } },
+      control: { schedule: [{ mode: 'galvanostatic', current: '10 mA/cm^2', duration: '1 s' }, { mode: 'potentiostatic', voltage: '0.1 V', duration: 0.5 }] },
+    });
+    expect(s.control?.schedule?.[0]).toEqual({ mode: 'galvanostatic', current: 100, duration: 1 });
+    expect(s.control?.vmin).toBe(-1);
+    expect(s.parameters.activation).toEqual({ Dl: 15000, Leta: 30000, sigmaL: 0, Tref: 300 });
+    const k = coefficients(s);
+    expect(k.migration).toBe(0);
+    expect(k.sink).toBeCloseTo(0.62, 15);
+    const k0 = coefficients(parseScenario(base()));
+    expect(k0.migration).toBe(1);
+    expect(k0.sink).toBe(1);
+    const g = Object.fromEntries(derivedGroups(s).map((x) => [x.symbol, x.value]));
+    expect(g['t_a = 1 − t₊']).toBeCloseTo(0.62, 15);
+    expect(g['τ_Sand']).toBeGreaterThan(0);
+  });
+
+  it('names the field and the allowed range', () => {
+    expect(issues({ ...base(), electrolyte: { model: 'binary' } })[0]).toMatch(/^electrolyte\.transference: required for the binary model.*0 <= t\+ < 1/);
+    expect(issues({ ...base(), electrolyte: { model: 'binary', transference: 1 } })[0]).toMatch(/^electrolyte\.transference: allowed 0 <= t\+ < 1.*\(got 1\)/);
+    expect(issues({ ...base(), electrolyte: { transference: 0.3 } })[0]).toMatch(/^electrolyte\.transference: only used with model "binary"/);
+    expect(issues({ ...base(), control: { mode: 'galvanostatic' } })[0]).toMatch(/^control\.current: required for mode "galvanostatic"/);
+    expect(issues({ ...base(), control: { mode: 'galvanostatic', current: '10 mA' } })[0]).toMatch(/^control\.current: unknown currentDensity unit "mA"/);
+    expect(issues({ ...base(), control: { mode: 'galvanostatic', current: 5, schedule: [{ mode: 'potentiostatic', voltage: 0, duration: 1 }] } })[0]).toMatch(/^control: give either mode\/current or schedule/);
+    expect(issues({ ...base(), control: { schedule: [{ mode: 'potentiostatic', voltage: '1.5 V', duration: 1 }] } })[0]).toMatch(/^control\.schedule\.0\.voltage: 1\.5 V is outside control\.vmin\.\.vmax = \[-1, 1\] V/);
+    expect(issues({ ...base(), control: { schedule: [{ mode: 'galvanostatic', current: 1, duration: 0 }] } })[0]).toMatch(/^control\.schedule\.0\.duration: out of range: allowed > 0/);
+    expect(issues({ ...base(), control: { mode: 'galvanostatic', current: 1, vmin: 0.5, vmax: 0.2 } }).join()).toMatch(/control\.vmin: 0\.5 V must be below control\.vmax = 0\.2 V/);
+    expect(issues({ ...base(), parameters: { activation: { Dl: -1 } } })[0]).toMatch(/^parameters\.activation\.Dl: out of range: allowed >= 0 and <= 300000 J\/mol/);
+    expect(issues({ ...base(), boundary: { phi: { x0: { type: 'noflux' } } }, control: { mode: 'galvanostatic', current: 1 } }).join()).toMatch(/control: needs the collector face boundary\.phi\.x0 to be dirichlet/);
+  });
+});

@@ -203,9 +203,14 @@ describe('threaded Scharfetter–Gummel transport = its serial run', () => {
     const inp = inputs(cs, 7);
     const c = inp.c.slice(), xiNew = inp.xiNew.slice();
     const r = new TransportStage(cs.L, coef, cs.bcC, cs.bcPsi).step(c, inp.psi, inp.xiOld, xiNew, cs.dt, TOL, MAX_ITER);
-    expect(Object.keys(r).sort()).toEqual(['converged', 'influx', 'iterations', 'limited', 'migrationRate', 'residual']);
+    expect(Object.keys(r).sort()).toEqual(['converged', 'deposited', 'influx', 'iterations', 'limited', 'migrationRate', 'residual']);
     expect(r.migrationRate).toBe(0);
     expect(r.converged).toBe(true);
+    // deposited = Σ(ξⁿ⁺¹ − ξⁿ)·dV after the limiter (the Faradaic current and the binary mode's migration share)
+    let dep = 0;
+    for (let i = 0; i < xiNew.length; i++) dep += xiNew[i] - inp.xiOld[i];
+    const vol = cs.L.dims === 3 ? cs.L.dx ** 3 : cs.L.dx ** 2;
+    expect(r.deposited).toBeCloseTo(dep * vol, 10);
   });
 });
 

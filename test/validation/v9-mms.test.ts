@@ -48,7 +48,7 @@ export function runMms(m: ReturnType<typeof manufactured>, N: number, tEnd: numb
   const L = layout(2, [nx, ny, 1], dx, [false, true, false]);
   const k: Coefficients = {
     dims: 2, n: [nx, ny, 1], dx, mobKappa: KAPPA, mobW: 1, Leta: 0, alpha: 0.5, f: 1, Dl: 1, Ds: 1,
-    sigmaS: 1, beta: 0, csRatio: 1, delta: 0, omega: 4, theta0: 0, noiseSigma: 0, seed: 1,
+    sigmaS: 1, beta: 0, csRatio: 1, delta: 0, omega: 4, theta0: 0, noiseSigma: 0, seed: 1, migration: 1, sink: 1,
   };
   const bc = fieldBC([BC_DIRICHLET, BC_DIRICHLET, BC_PERIODIC, BC_PERIODIC, BC_NOFLUX, BC_NOFLUX], [1, 0, 0, 0, 0, 0]);
   const xi = new Float64Array(L.N);

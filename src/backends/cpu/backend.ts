@@ -10,16 +10,22 @@ import type { Coefficients } from '../../model/derived.ts';
 import type { Fields } from '../../model/initial.ts';
 import { stepKey } from '../../model/noise.ts';
 import type { Backend, PotentialReport, Reductions, StepStats, TransportReport } from '../backend.ts';
-import type { BCSet, Layout } from '../layout.ts';
+import { BC_DIRICHLET, type BCSet, type FieldBC, type Layout } from '../layout.ts';
 import { canThread, resolveThreads, SerialExec, type Exec, type ExecOptions, type Task } from './exec.ts';
 import { makePadded, type Padded } from './padded.ts';
 import { Pool } from './pool.ts';
 import { PotentialSolver } from './potential.ts';
 import { Reducer } from './reductions.ts';
-import { sharedF64 } from './shared.ts';
+import { sharedF32, sharedF64 } from './shared.ts';
 import { TransportSolver } from './transport.ts';
 
-export type CpuOptions = ExecOptions;
+export interface CpuOptions extends ExecOptions {
+  /**
+   * Material props [kL, kD, kS, host] per cell (src/model/props.ts, SWITCHES.md §2), fixed for
+   * the backend's life; null/absent: the base model (no props field is read at all).
+   */
+  props?: Float32Array | null;
+}
 
 export class CpuBackend implements Backend {
   readonly name = 'cpu' as const;
@@ -34,7 +40,11 @@ export class CpuBackend implements Backend {
   private tPad: Task; private tPhase: Task; private tMark: Task;
   private migrationRate = 0;
 
-  constructor(private L: Layout, private k: Coefficients, private bc: BCSet, opts: CpuOptions = {}) {
+  /** The φ conditions the kernels read, on shared memory so setVoltage() reaches the worker threads. */
+  private bcPhi: FieldBC;
+
+  constructor(private L: Layout, private k: Coefficients, private bc: BCSet, options: CpuOptions = {}) {
+    const { props: propsIn, ...opts } = options;
     const threads = resolveThreads(opts.threads);
     this.threadCount = threads;
     this.exec = threads > 1 && canThread() ? new Pool({ ...opts, threads }) : new SerialExec();
@@ -46,11 +56,22 @@ export class CpuBackend implements Backend {
     this.P = makePadded(L);
     this.rowMaxRate = sharedF64(rows); this.rowStiff = sharedF64(rows); this.rowDxi = sharedF64(rows);
     const { xi, c, psi, xiNew, xidot, xiSolve, rowDxi } = this;
-    this.pot = new PotentialSolver(exec, L, k, bc.phi, { xi, xidot, psi, xiSolve, rowDxi });
-    this.tr = new TransportSolver(exec, L, k, bc.c, bc.phi, { c, psi, xi, xiNew, xidot, xiSolve, rowDxi });
-    this.red = new Reducer(exec, L, xi, c, xidot);
+    // the props field on shared memory (the worker threads read it), uploaded once
+    let props: Float32Array | null = null;
+    if (propsIn) {
+      if (propsIn.length !== 4 * N) throw new Error(`CPU backend: props has ${propsIn.length} values, the grid needs 4 × ${N}`);
+      props = sharedF32(4 * N);
+      props.set(propsIn);
+    }
+    // task arguments are posted to the workers once (structured clone): a plain Float64Array of
+    // φ values would be a frozen copy there, a shared one is the same memory (setVoltage)
+    this.bcPhi = { type: bc.phi.type, value: sharedF64(6) };
+    this.bcPhi.value.set(bc.phi.value);
+    this.pot = new PotentialSolver(exec, L, k, this.bcPhi, { xi, xidot, psi, xiSolve, rowDxi, props });
+    this.tr = new TransportSolver(exec, L, k, bc.c, this.bcPhi, { c, psi, xi, xiNew, xidot, xiSolve, rowDxi, props });
+    this.red = new Reducer(exec, L, xi, c, xidot, props);
     this.tPad = exec.task('fillPadded', { L, items: [{ P: this.P, u: xi, bc: bc.xi }] }, this.P.py * this.P.pz, N);
-    this.tPhase = exec.task('phase', { L, k, P: this.P, c, psi, out: xiNew, rowMaxRate: this.rowMaxRate, rowStiff: this.rowStiff }, rows, N);
+    this.tPhase = exec.task('phase', { L, k, P: this.P, c, psi, out: xiNew, rowMaxRate: this.rowMaxRate, rowStiff: this.rowStiff, props }, rows, N);
     this.tMark = exec.task('markSolve', { nx, xi, xiSolve, rowDxi }, rows, N);
   }
 
@@ -88,6 +109,13 @@ export class CpuBackend implements Backend {
     const r = this.tr.step(dt, tol, maxIter);
     this.migrationRate = r.migrationRate;
     return r;
+  }
+
+  /** φ on the collector face x0 (SWITCHES.md §4): read by the next potential solve and transport step. */
+  async setVoltage(volts: number): Promise<void> {
+    if (!Number.isFinite(volts)) throw new Error(`CpuBackend.setVoltage: voltage must be finite (got ${volts})`);
+    if (this.bcPhi.type[0] !== BC_DIRICHLET) throw new Error('CpuBackend.setVoltage: boundary.phi.x0 is not a dirichlet face');
+    this.bcPhi.value[0] = this.k.f * volts;
   }
 
   async stepStats(): Promise<StepStats> {

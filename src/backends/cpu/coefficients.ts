@@ -29,9 +29,30 @@ export function interpCoef(xi: Float64Array, hi: number, lo: number, out: Float6
   }
 }
 
-/** Kernel: interpCoef over rows (rows of nx cells). */
-export function interpK(a: { nx: number; src: Float64Array; dst: Float64Array; hi: number; lo: number }, _s: Float64Array, r0: number, r1: number): void {
-  interpCoef(a.src, a.hi, a.lo, a.dst, a.nx * r0, a.nx * r1);
+/** Which coefficient a props-aware interpolation forms (the slot of props it reads). */
+export const COEF_D = 1;
+export const COEF_SIGMA = 2;
+
+/**
+ * The coefficients with material props (src/model/props.ts, SWITCHES.md §2), h = hCoef(ξ),
+ * host = props[4i+3] > 0.5:
+ *   kind COEF_D:     D(ξ) = host ? 0   : hi·h + (lo·kD)·(1 − h)   (hi = D_s, lo = D_l, kD = props[4i+1])
+ *   kind COEF_SIGMA: σ̂(ξ) = host ? hi : hi·h + (lo·kS)·(1 − h)   (hi = σ̂_s, lo = 1,  kS = props[4i+2])
+ * With props = [1, 1, 1, 0] this is interpCoef bit for bit (lo·1 is exact).
+ */
+export function interpCoefProps(xi: Float64Array, hi: number, lo: number, props: Float32Array, kind: number, out: Float64Array, i0 = 0, i1 = xi.length): void {
+  const hostValue = kind === COEF_SIGMA ? hi : 0;
+  for (let i = i0; i < i1; i++) {
+    if (props[4 * i + 3] > 0.5) { out[i] = hostValue; continue; }
+    const h = hCoef(xi[i]);
+    out[i] = hi * h + (lo * props[4 * i + kind]) * (1 - h);
+  }
+}
+
+/** Kernel: interpCoef over rows (rows of nx cells); with props, interpCoefProps of the given kind. */
+export function interpK(a: { nx: number; src: Float64Array; dst: Float64Array; hi: number; lo: number; props?: Float32Array | null; kind?: number }, _s: Float64Array, r0: number, r1: number): void {
+  if (a.props) interpCoefProps(a.src, a.hi, a.lo, a.props, a.kind ?? COEF_D, a.dst, a.nx * r0, a.nx * r1);
+  else interpCoef(a.src, a.hi, a.lo, a.dst, a.nx * r0, a.nx * r1);
 }
 
 /** The operator geometry assemble() needs (a Layout has it). */

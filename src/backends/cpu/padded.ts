@@ -2,12 +2,15 @@
  * Padded copies of fields with one ghost layer per side. Stencil kernels then index
  * neighbours directly; the ghosts encode the boundary conditions:
  *   periodic → the opposite interior cell; no-flux → the mirrored cell (zero gradient);
- *   Dirichlet g → 2g − u (the face value is exactly g).
+ *   Dirichlet g → 2g − u (the face value is exactly g);
+ *   contact a (ξ only, a = (2·dx/w)·cos θ) → u + a·u·(1 − u): the one-sided difference
+ *     (u − ghost)/dx equals the inward normal derivative −(2/w)·cos θ·ξ(1−ξ) of the wetting
+ *     condition (model.md §6), with ξ at the face taken as the inner cell's value.
  * Axes are filled in order x, y, z over the already padded extent, so edge and corner
  * ghosts are consistent compositions (needed by the anisotropic cross terms).
  */
 import { sharedF64 } from './shared.ts';
-import { BC_DIRICHLET, BC_PERIODIC, type FieldBC, type Layout } from '../layout.ts';
+import { BC_CONTACT, BC_DIRICHLET, BC_PERIODIC, type FieldBC, type Layout } from '../layout.ts';
 
 export interface Padded { px: number; py: number; pz: number; data: Float64Array; off: number; sx: number; sy: number; sz: number }
 
@@ -26,6 +29,8 @@ export function pidx(P: Padded, i: number, j: number, k: number): number {
 function ghost(type: number, value: number, inner: number, across: number): number {
   if (type === BC_DIRICHLET) return 2 * value - inner;
   if (type === BC_PERIODIC) return across;
+  // contact: ξ_g = ξ_in + a·ξ_in·(1 − ξ_in), a = (2·dx/w)·cos θ (θ < 90°: ξ_g > ξ_in, the metal spreads)
+  if (type === BC_CONTACT) return inner + value * inner * (1 - inner);
   return inner;
 }
 

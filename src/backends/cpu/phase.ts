@@ -7,6 +7,11 @@
  *   3D (cubic):     J = a²∇ξ + 16δ a |∇ξ| (n_i³ − n_i Σ n_k⁴),  a = 1 − δ(3 − 4 Σ n_k⁴)
  * Where |∇ξ| < 1e-9 /µm the direction is undefined and J = ∇ξ (the flux is ~0 there anyway).
  * Noise: ξ += σ_W √dt N(0,1) · 16ξ²(1−ξ)², N from the counter-based generator.
+ * Material props (src/model/props.ts, SWITCHES.md §2), when given: the reaction rate is
+ * L_η·kL (kL = props[4q]); a host cell (props[4q+3] > 0.5) is frozen: no rate, no noise, and its
+ * ξ is written back as exactly 1 or 0 (x > ½ ? 1 : 0), so the fixed host value cannot drift
+ * through the transport limiter's tiny corrections. Without props: kL = 1, no host (base model,
+ * the same floating-point operations as before the switch existed).
  */
 import type { Coefficients } from '../../model/derived.ts';
 import { cellNormal } from '../../model/noise.ts';
@@ -24,6 +29,8 @@ export interface PhaseArgs {
   key: number;
   /** Per-row maxima: |deterministic rate| and reaction stiffness (1/s). */
   rowMaxRate: Float64Array; rowStiff: Float64Array;
+  /** Optional material props [kL, kD, kS, host] per cell (null/absent: the base model). */
+  props?: Float32Array | null;
 }
 
 /** Phase task: PhaseArgs without the per-call dt and key (they are scalars s[0], s[1]). */
@@ -99,6 +106,7 @@ export function phaseK(a: PhaseTaskArgs, s: Float64Array, r0: number, r1: number
 
 function phaseRowsAt(a: PhaseTaskArgs, dt: number, key: number, r0: number, r1: number): void {
   const { L, k, P, c, psi, out } = a;
+  const props = a.props ?? null;
   const d = P.data;
   const inv = 1 / L.dx;
   const ea = 1 - k.alpha, eb = k.alpha;
@@ -165,11 +173,18 @@ function phaseRowsAt(a: PhaseTaskArgs, dt: number, key: number, r0: number, r1: 
         fn[i] = jN;
         div = (fx[i + 1] - fx[i] + jN - fs[i]) * inv;
       }
+      // (the face fluxes above are computed for host cells too: the next row and plane reuse them)
+      let leta = k.Leta;
+      if (props !== null) {
+        // host: frozen at its fixed value 1 (lithiophilic) or 0, ∂ξ/∂t = 0, no noise
+        if (props[4 * idx + 3] > 0.5) { out[idx] = x > 0.5 ? 1 : 0; continue; }
+        leta = k.Leta * props[4 * idx];  // L_η·kL
+      }
       const gp = 2 * x * (1 - x) * (1 - 2 * x);
       const hp = 30 * x * x * (1 - x) * (1 - x);
       const ox = Math.exp(ea * psi[idx]);
       const red = c[idx] * Math.exp(-eb * psi[idx]);
-      const rate = k.mobKappa * div - k.mobW * gp - k.Leta * hp * (ox - red);
+      const rate = k.mobKappa * div - k.mobW * gp - leta * hp * (ox - red);
       let xn = x + dt * rate;
       if (noiseAmp > 0) {
         const m = 16 * x * x * (1 - x) * (1 - x);
@@ -178,7 +193,7 @@ function phaseRowsAt(a: PhaseTaskArgs, dt: number, key: number, r0: number, r1: 
       out[idx] = xn;
       const ar = Math.abs(rate);
       if (ar > maxRate) maxRate = ar;
-      const st = k.Leta * (ox + Math.abs(red)) * H2MAX;
+      const st = leta * (ox + Math.abs(red)) * H2MAX;
       if (st > maxStiff) maxStiff = st;
     }
     if (three) upK[j] = kk;

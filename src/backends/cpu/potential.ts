@@ -9,7 +9,7 @@
 import type { Coefficients } from '../../model/derived.ts';
 import type { Layout, FieldBC } from '../layout.ts';
 import { BC_DIRICHLET } from '../layout.ts';
-import { assembleRows, hCoef, type Grid } from './coefficients.ts';
+import { assembleRows, COEF_SIGMA, hCoef, interpCoefProps, type Grid } from './coefficients.ts';
 import { SerialExec, type Exec, type Task } from './exec.ts';
 import { makeOp, type StencilOp } from './operator.ts';
 import { Pcg, pairwiseSum, type SolveStats } from './pcg.ts';
@@ -26,14 +26,21 @@ export interface PotentialResult extends SolveStats {
  * Rows: σ̂ = hi·h(ξ) + lo·(1 − h(ξ)) with ξ clamped to [0, 1] in h (hCoef), rhs = src·ξ̇; when xiSolve is given, xiSolve = ξ and
  * rowDxi[r] = max |ξ − xiSolve| over the row (0, or NaN where ξ is NaN).
  */
-export function potentialPrepK(a: { nx: number; xi: Float64Array; xidot: Float64Array; sigma: Float64Array; rhs: Float64Array; hi: number; lo: number; src: number; xiSolve: Float64Array | null; rowDxi: Float64Array | null }, _s: Float64Array, r0: number, r1: number): void {
+export function potentialPrepK(a: { nx: number; xi: Float64Array; xidot: Float64Array; sigma: Float64Array; rhs: Float64Array; hi: number; lo: number; src: number; xiSolve: Float64Array | null; rowDxi: Float64Array | null; props?: Float32Array | null }, _s: Float64Array, r0: number, r1: number): void {
   const { nx, xi, xidot, sigma, rhs, hi, lo, src, xiSolve, rowDxi } = a;
+  const props = a.props ?? null;
   for (let r = r0; r < r1; r++) {
     const i0 = nx * r, i1 = i0 + nx;
-    for (let i = i0; i < i1; i++) {
-      const h = hCoef(xi[i]);
-      sigma[i] = hi * h + lo * (1 - h);
-      rhs[i] = src * xidot[i];
+    if (props) {
+      // material props: σ̂ = host ? σ̂_s : σ̂_s h + kS·(1 − h) (coefficients.ts, interpCoefProps)
+      interpCoefProps(xi, hi, lo, props, COEF_SIGMA, sigma, i0, i1);
+      for (let i = i0; i < i1; i++) rhs[i] = src * xidot[i];
+    } else {
+      for (let i = i0; i < i1; i++) {
+        const h = hCoef(xi[i]);
+        sigma[i] = hi * h + lo * (1 - h);
+        rhs[i] = src * xidot[i];
+      }
     }
     if (xiSolve && rowDxi) {
       let m = 0;
@@ -67,6 +74,8 @@ export interface PotentialFields {
   xi: Float64Array; xidot: Float64Array; psi: Float64Array;
   /** Optional: ξ at the last solve and its per-row max distance from ξ (the re-solve test). */
   xiSolve?: Float64Array; rowDxi?: Float64Array;
+  /** Optional material props [kL, kD, kS, host] per cell (src/model/props.ts); σ̂ uses kS and host. */
+  props?: Float32Array | null;
 }
 
 /** The potential solve over fixed (shared) fields, run by an executor (serial or pool). */
@@ -86,7 +95,7 @@ export class PotentialSolver {
     this.f1 = sharedF64(rows); this.f0 = sharedF64(rows); this.src = sharedF64(rows);
     const dx2 = L.dx * L.dx;
     this.tPrep = exec.task('potentialPrep', { nx, xi: f.xi, xidot: f.xidot, sigma: this.sigma, rhs: this.rhs, hi: k.sigmaS, lo: 1,
-      src: -dx2 * k.beta, xiSolve: f.xiSolve ?? null, rowDxi: f.rowDxi ?? null }, rows, N);
+      src: -dx2 * k.beta, xiSolve: f.xiSolve ?? null, rowDxi: f.rowDxi ?? null, props: f.props ?? null }, rows, N);
     this.tAssemble = exec.task('assemble', { L, coef: this.sigma, mass: 0, bc, op: this.op, rhs: this.rhs }, rows, N);
     this.tFlux = exec.task('potentialFlux', { L, bc, sigma: this.sigma, psi: f.psi, xidot: f.xidot, beta: k.beta, f1: this.f1, f0: this.f0, src: this.src }, rows, N);
     this.pcg = new Pcg(exec, this.op, this.rhs, f.psi);

@@ -1,6 +1,10 @@
 /**
  * Reductions stage: the raw sums behind the metrics CSV. Sums are taken per row and then
  * pairwise over rows (order independent of threading); maxima/minima are exact anyway.
+ * With material props (src/model/props.ts) host cells (props[4q+3] > 0.5) are left out of every
+ * sum and extremum (metal and ion totals, ∂ξ/∂t, |∇ξ|, ranges) and of the tip; they still count
+ * as non-finite when they are (a NaN anywhere is a failure). Neighbours of a host cell use its ξ in
+ * their |∇ξ|.
  */
 import type { Layout } from '../layout.ts';
 import type { Reductions } from '../backend.ts';
@@ -24,8 +28,10 @@ export function makeRowReductions(rows: number): RowReductions {
 }
 
 /** Rows: the partials of one row each. */
-export function reduceK(a: { L: Layout; xi: Float64Array; c: Float64Array; xidot: Float64Array; out: RowReductions }, _s: Float64Array, r0: number, r1: number): void {
+export function reduceK(a: { L: Layout; xi: Float64Array; c: Float64Array; xidot: Float64Array; out: RowReductions; props?: Float32Array | null }, _s: Float64Array, r0: number, r1: number): void {
   const { L, xi, c, xidot, out } = a;
+  const props = a.props ?? null;
+  const isHost = (q: number) => props !== null && props[4 * q + 3] > 0.5;
   const { nx, ny, nz } = L;
   const sy = nx, sz = nx * ny;
   const inv2 = 0.5 / L.dx;
@@ -38,6 +44,7 @@ export function reduceK(a: { L: Layout; xi: Float64Array; c: Float64Array; xidot
       const q = b + i;
       const x = xi[q], cc = c[q];
       if (!Number.isFinite(x) || !Number.isFinite(cc) || !Number.isFinite(xidot[q])) { nonFinite++; continue; }
+      if (props !== null && props[4 * q + 3] > 0.5) continue;  // host cell
       sa += x; sc += cc; sd += xidot[q];
       if (cc > cMax) cMax = cc;
       if (cc < cMin) cMin = cc;
@@ -51,12 +58,14 @@ export function reduceK(a: { L: Layout; xi: Float64Array; c: Float64Array; xidot
     }
     out.sXi[r] = sa; out.sC[r] = sc; out.sD[r] = sd; out.sG[r] = g;
     out.cMax[r] = cMax; out.cMin[r] = cMin; out.xiMin[r] = xiMin; out.xiMax[r] = xiMax; out.nonFinite[r] = nonFinite;
-    // tip: the furthest ξ = 0.5 crossing along x in this row
+    // tip: the furthest ξ = 0.5 crossing along x in this row (host cells skipped; no
+    // interpolation towards a host neighbour)
     let tip = -Infinity;
     for (let i = nx - 1; i >= 0; i--) {
+      if (isHost(b + i)) continue;
       if (xi[b + i] >= 0.5) {
         let x = (i + 0.5) * L.dx;
-        if (i < nx - 1) { const x0 = xi[b + i], x1 = xi[b + i + 1]; x += (L.dx * (x0 - 0.5)) / (x0 - x1); }
+        if (i < nx - 1 && !isHost(b + i + 1)) { const x0 = xi[b + i], x1 = xi[b + i + 1]; x += (L.dx * (x0 - 0.5)) / (x0 - x1); }
         tip = x;
         break;
       }
@@ -79,10 +88,10 @@ export function combineRows(p: RowReductions): Reductions {
   return { sumXi: pairwiseSum(p.sXi), sumC: pairwiseSum(p.sC), sumXidot: pairwiseSum(p.sD), sumGrad: pairwiseSum(p.sG), tip, cMax, cMin, xiMin, xiMax, nonFinite };
 }
 
-/** Serial reductions of three fields. */
-export function reduceFields(L: Layout, xi: Float64Array, c: Float64Array, xidot: Float64Array): Reductions {
+/** Serial reductions of three fields (host cells left out when props are given). */
+export function reduceFields(L: Layout, xi: Float64Array, c: Float64Array, xidot: Float64Array, props: Float32Array | null = null): Reductions {
   const out = makeRowReductions(L.rows);
-  reduceK({ L, xi, c, xidot, out }, new Float64Array(0), 0, L.rows);
+  reduceK({ L, xi, c, xidot, out, props }, new Float64Array(0), 0, L.rows);
   return combineRows(out);
 }
 
@@ -90,9 +99,9 @@ export function reduceFields(L: Layout, xi: Float64Array, c: Float64Array, xidot
 export class Reducer {
   private out: RowReductions;
   private t: Task;
-  constructor(private exec: Exec, L: Layout, xi: Float64Array, c: Float64Array, xidot: Float64Array) {
+  constructor(private exec: Exec, L: Layout, xi: Float64Array, c: Float64Array, xidot: Float64Array, props: Float32Array | null = null) {
     this.out = makeRowReductions(L.rows);
-    this.t = exec.task('reduce', { L, xi, c, xidot, out: this.out }, L.rows, L.N);
+    this.t = exec.task('reduce', { L, xi, c, xidot, out: this.out, props }, L.rows, L.N);
   }
   run(): Reductions {
     this.exec.run(this.t);

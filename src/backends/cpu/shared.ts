@@ -16,3 +16,8 @@ export function sharedF64(n: number): Float64Array {
 export function sharedI32(n: number): Int32Array {
   return new Int32Array(HAS_SHARED_MEMORY ? new SharedArrayBuffer(4 * n) : new ArrayBuffer(4 * n));
 }
+
+/** A zero-filled Float32Array on shared memory (plain memory where there is none). */
+export function sharedF32(n: number): Float32Array {
+  return new Float32Array(HAS_SHARED_MEMORY ? new SharedArrayBuffer(4 * n) : new ArrayBuffer(4 * n));
+}

@@ -17,8 +17,19 @@
  * u_b = g e^{ψ_face−ψ_ref}; the boundary influx is Σ_faces w_b (u_b − u_i)·cellVolume.
  *
  * Conservative sink: where c̃ⁿ⁺¹ < 0 the step consumed more ions than the cell held; the
- * deficit is returned by un-depositing metal in that cell (ξ −= |c̃|/(c_s/c0), c̃ = 0), so
- * c0 c̃ + c_s ξ is unchanged — no lithium is created by clamping (model.md §4).
+ * deficit is returned by un-depositing metal in that cell (ξ −= |c̃|/(sink·c_s/c0), c̃ = 0), so
+ * c0 c̃ + sink·c_s ξ is unchanged — no lithium is created by clamping (model.md §4).
+ *
+ * Transport scalars (SWITCHES.md §1, Coefficients.migration and .sink): the drift enters as
+ * a = migration·(ψ − ψ_ref) everywhere above (migration = 0: plain diffusion of the salt, the
+ * binary-electrolyte mode, where every weight is D_f and M = 1), and the sink as
+ * sink·(c_s/c0)Δξ (sink = t_a = 1 − t₊ in binary mode). Lithium balance per step, in c0·µm^d:
+ *   Δ(Σc̃ dV) + (c_s/c0)Δ(Σξ dV) = influx + (1 − sink)·(c_s/c0)·deposited,
+ * deposited = Σ(ξⁿ⁺¹ − ξⁿ)dV after the limiter: the last term is the t₊ share of the deposit
+ * that migrates in from the counter electrode (0 in the base model). The limiter's exchange
+ * rate sink·(c_s/c0) keeps this exact (an undone Δξ would have taken sink·(c_s/c0)Δξ ions from
+ * the cell). Both factors are 1 in the base model, where every expression is the old one bit
+ * for bit (x·1 = x).
  *
  * Kernels: D(ξⁿ⁺¹); the padded copy of ψ; the row maxima of ψ (ψ_ref is their maximum, taken
  * on the main thread: a max is exact, so the split does not matter); the assembly (M, the
@@ -29,7 +40,7 @@
  */
 import type { Coefficients } from '../../model/derived.ts';
 import { BC_DIRICHLET, BC_PERIODIC, type FieldBC, type Layout } from '../layout.ts';
-import { harmonic } from './coefficients.ts';
+import { COEF_D, harmonic } from './coefficients.ts';
 import { SerialExec, type Exec, type Task } from './exec.ts';
 import { makeOp, type StencilOp } from './operator.ts';
 import { makePadded, type Padded } from './padded.ts';
@@ -43,6 +54,8 @@ export interface TransportResult extends SolveStats {
   influx: number;
   /** Kept for the step statistics; the implicit Scharfetter–Gummel scheme has no migration limit (always 0). */
   migrationRate: number;
+  /** Σ(ξⁿ⁺¹ − ξⁿ)·dV after the limiter (scaled µm^d). */
+  deposited: number;
 }
 
 /** Symmetric Scharfetter–Gummel weight for cells with shifted potentials a, b (both ≤ 0 … small). */
@@ -65,6 +78,8 @@ export function rowMaxK(a: { nx: number; u: Float64Array; out: Float64Array }, _
 
 export interface TransportAssembleArgs {
   L: Layout; csRatio: number; bc: FieldBC;
+  /** Transport scalars (Coefficients): drift factor and sink factor. */
+  migration: number; sink: number;
   /** ψ padded with its own boundary conditions (the ghosts give the face potentials). */
   Pp: Padded;
   c: Float64Array; D: Float64Array; xiOld: Float64Array; xiNew: Float64Array;
@@ -83,7 +98,8 @@ export function transportAssembleK(a: TransportAssembleArgs, s: Float64Array, r0
   const { nx, ny, nz } = L;
   const three = L.dims === 3;
   const sc = dt / (L.dx * L.dx);
-  const cs = a.csRatio;
+  const cs = a.csRatio * a.sink;
+  const mg = a.migration;
   const sy = nx, sz = nx * ny;
   const psy = P.sy, psz = P.sz;
   const d = op.d, w0 = op.w[0], w1 = op.w[1], w2 = op.w[2];
@@ -100,7 +116,7 @@ export function transportAssembleK(a: TransportAssembleArgs, s: Float64Array, r0
     for (let i = 0; i < nx; i++) {
       const c0 = base + i;
       const q = pbase + i;
-      const aa = p[q] - ref;
+      const aa = (p[q] - ref) * mg;
       const m = Math.exp(-aa);
       M[c0] = m;
       d[c0] = m;
@@ -108,24 +124,24 @@ export function transportAssembleK(a: TransportAssembleArgs, s: Float64Array, r0
       u[c0] = c[c0] * Math.exp(aa);
       // + faces (the − face of a cell is the + face of its neighbour)
       const Dc = D[c0];
-      w0[c0] = i < nx - 1 ? sc * harmonic(Dc, D[c0 + 1]) * sgWeight(aa, p[q + 1] - ref)
-        : perX ? sc * harmonic(Dc, D[c0 - nx + 1]) * sgWeight(aa, p[q + 1] - ref) : 0;
-      w1[c0] = j < ny - 1 ? sc * harmonic(Dc, D[c0 + sy]) * sgWeight(aa, p[q + psy] - ref)
-        : perY ? sc * harmonic(Dc, D[c0 - (ny - 1) * sy]) * sgWeight(aa, p[q + psy] - ref) : 0;
+      w0[c0] = i < nx - 1 ? sc * harmonic(Dc, D[c0 + 1]) * sgWeight(aa, (p[q + 1] - ref) * mg)
+        : perX ? sc * harmonic(Dc, D[c0 - nx + 1]) * sgWeight(aa, (p[q + 1] - ref) * mg) : 0;
+      w1[c0] = j < ny - 1 ? sc * harmonic(Dc, D[c0 + sy]) * sgWeight(aa, (p[q + psy] - ref) * mg)
+        : perY ? sc * harmonic(Dc, D[c0 - (ny - 1) * sy]) * sgWeight(aa, (p[q + psy] - ref) * mg) : 0;
       if (three) {
-        w2[c0] = kk < nz - 1 ? sc * harmonic(Dc, D[c0 + sz]) * sgWeight(aa, p[q + psz] - ref)
-          : perZ ? sc * harmonic(Dc, D[c0 - (nz - 1) * sz]) * sgWeight(aa, p[q + psz] - ref) : 0;
+        w2[c0] = kk < nz - 1 ? sc * harmonic(Dc, D[c0 + sz]) * sgWeight(aa, (p[q + psz] - ref) * mg)
+          : perZ ? sc * harmonic(Dc, D[c0 - (nz - 1) * sz]) * sgWeight(aa, (p[q + psz] - ref) * mg) : 0;
       }
       // Dirichlet faces of c̃ in the order x0, x1, y0, y1, z0, z1: half-cell SG flux to the
       // face value g, u_face = g e^{ψ_face − ψ_ref}
       const x0 = i === 0 && dir0, x1 = i === nx - 1 && dir1;
       if (x0 || x1 || y0 || y1 || z0 || z1) {
-        if (x0) addDirichlet(a, c0, 2 * sc * Dc, aa, 0.5 * (p[q] + p[q - 1]) - ref, v[0]);
-        if (x1) addDirichlet(a, c0, 2 * sc * Dc, aa, 0.5 * (p[q] + p[q + 1]) - ref, v[1]);
-        if (y0) addDirichlet(a, c0, 2 * sc * Dc, aa, 0.5 * (p[q] + p[q - psy]) - ref, v[2]);
-        if (y1) addDirichlet(a, c0, 2 * sc * Dc, aa, 0.5 * (p[q] + p[q + psy]) - ref, v[3]);
-        if (z0) addDirichlet(a, c0, 2 * sc * Dc, aa, 0.5 * (p[q] + p[q - psz]) - ref, v[4]);
-        if (z1) addDirichlet(a, c0, 2 * sc * Dc, aa, 0.5 * (p[q] + p[q + psz]) - ref, v[5]);
+        if (x0) addDirichlet(a, c0, 2 * sc * Dc, aa, (0.5 * (p[q] + p[q - 1]) - ref) * mg, v[0]);
+        if (x1) addDirichlet(a, c0, 2 * sc * Dc, aa, (0.5 * (p[q] + p[q + 1]) - ref) * mg, v[1]);
+        if (y0) addDirichlet(a, c0, 2 * sc * Dc, aa, (0.5 * (p[q] + p[q - psy]) - ref) * mg, v[2]);
+        if (y1) addDirichlet(a, c0, 2 * sc * Dc, aa, (0.5 * (p[q] + p[q + psy]) - ref) * mg, v[3]);
+        if (z0) addDirichlet(a, c0, 2 * sc * Dc, aa, (0.5 * (p[q] + p[q - psz]) - ref) * mg, v[4]);
+        if (z1) addDirichlet(a, c0, 2 * sc * Dc, aa, (0.5 * (p[q] + p[q + psz]) - ref) * mg, v[5]);
       }
     }
   }
@@ -141,9 +157,15 @@ function addDirichlet(a: TransportAssembleArgs, c0: number, s2D: number, aa: num
 
 export interface TransportFinishArgs {
   L: Layout; bc: FieldBC; csRatio: number; vol: number;
+  /** Transport scalars (Coefficients): drift factor and sink factor. */
+  migration: number; sink: number;
   Pp: Padded; D: Float64Array; u: Float64Array; M: Float64Array;
   c: Float64Array; xi: Float64Array; xiNew: Float64Array; xidot: Float64Array; xiSolve: Float64Array;
   rowDxi: Float64Array; part: Float64Array; inPart: Float64Array;
+  /** Out: per row Σ(ξⁿ⁺¹ − ξⁿ) after the limiter. */
+  depPart: Float64Array;
+  /** Optional material props (src/model/props.ts): host cells get c̃ = 0 and no limiter. */
+  props?: Float32Array | null;
 }
 
 /**
@@ -155,7 +177,11 @@ export interface TransportFinishArgs {
  */
 export function transportFinishK(a: TransportFinishArgs, s: Float64Array, r0: number, r1: number): void {
   const dt = s[0], ref = s[1];
-  const { L, bc, csRatio, vol, D, u, M, c, xi, xiNew, xidot, xiSolve, rowDxi, part, inPart } = a;
+  const { L, bc, vol, D, u, M, c, xi, xiNew, xidot, xiSolve, rowDxi, part, inPart, depPart } = a;
+  const props = a.props ?? null;
+  // the limiter gives back metal at the sink's exchange rate (1/(c_s/c0) per ion in the base model)
+  const csRatio = a.csRatio * a.sink;
+  const mg = a.migration;
   const P = a.Pp, p = P.data;
   const { nx, ny, nz } = L;
   const three = L.dims === 3;
@@ -180,10 +206,10 @@ export function transportFinishK(a: TransportFinishArgs, s: Float64Array, r0: nu
       if (!whole && i > 0 && i < nx - 1) { i = nx - 2; continue; }
       on[0] = i === 0 && dir0; on[1] = i === nx - 1 && dir1;
       const c0 = i0 + i, q = pbase + i;
-      const aa = p[q] - ref;
+      const aa = (p[q] - ref) * mg;
       for (let f = 0; f < 6; f++) {
         if (!on[f]) continue;
-        const af = 0.5 * (p[q] + p[q + ghost[f]]) - ref;
+        const af = (0.5 * (p[q] + p[q + ghost[f]]) - ref) * mg;
         const wb = 2 * sc * D[c0] * sgWeight(aa, af);
         const ub = v[f] * Math.exp(af);
         fin += wb * (ub - u[c0]) * vol;
@@ -193,17 +219,23 @@ export function transportFinishK(a: TransportFinishArgs, s: Float64Array, r0: nu
     // c̃ = M u and the limiter
     let lim = 0;
     for (let i = i0; i < i1; i++) {
+      // a host cell (material props, SWITCHES.md §2) holds c̃ = 0: D = 0 isolates it, and the
+      // solver's round-off there (amplified by M in the metal's potential) is not ions
+      if (props !== null && props[4 * i + 3] > 0.5) { c[i] = 0; continue; }
       const cn = u[i] * M[i];
       if (cn < 0) { lim -= cn; xiNew[i] += cn / csRatio; c[i] = 0; } else c[i] = cn;
     }
     part[r] = lim * vol;
-    let m = 0;
+    let m = 0, dep = 0;
     for (let i = i0; i < i1; i++) {
-      xidot[i] = (xiNew[i] - xi[i]) / dt;
+      const dd = xiNew[i] - xi[i];
+      dep += dd;
+      xidot[i] = dd / dt;
       xi[i] = xiNew[i];
       m = Math.max(m, Math.abs(xi[i] - xiSolve[i]));
     }
     rowDxi[r] = m;
+    depPart[r] = dep * vol;
   }
 }
 
@@ -212,6 +244,8 @@ export interface TransportFields {
   /** ξ before the phase stage (updated to ξⁿ⁺¹ by step()) and after it. */
   xi: Float64Array; xiNew: Float64Array;
   xidot: Float64Array; xiSolve: Float64Array; rowDxi: Float64Array;
+  /** Optional material props [kL, kD, kS, host] per cell (src/model/props.ts): D uses kD and host. */
+  props?: Float32Array | null;
 }
 
 /** The transport step over fixed (shared) fields, run by an executor (serial or pool). */
@@ -220,11 +254,11 @@ export class TransportSolver {
   private rhs: Float64Array; private u: Float64Array; private M: Float64Array;
   private D: Float64Array;
   private Pp: Padded;
-  private rowMax: Float64Array; private part: Float64Array; private inPart: Float64Array;
+  private rowMax: Float64Array; private part: Float64Array; private inPart: Float64Array; private depPart: Float64Array;
   private pcg: Pcg;
   private tInterp: Task; private tPad: Task; private tMax: Task; private tAssemble: Task; private tFinish: Task;
-  /** Dirichlet values of φ (they bound ψ_ref from below). */
-  private psiDirichlet: number[] = [];
+  /** φ boundary conditions (their Dirichlet values bound ψ_ref from below; x0 changes with setVoltage). */
+  private bcPsi: FieldBC;
 
   constructor(private exec: Exec, private L: Layout, k: Coefficients, bcC: FieldBC, bcPsi: FieldBC, f: TransportFields) {
     const { N, rows, nx } = L;
@@ -232,16 +266,16 @@ export class TransportSolver {
     this.rhs = sharedF64(N); this.u = sharedF64(N); this.M = sharedF64(N);
     this.D = sharedF64(N);
     this.Pp = makePadded(L);
-    this.rowMax = sharedF64(rows); this.part = sharedF64(rows); this.inPart = sharedF64(rows);
-    for (let q = 0; q < 6; q++) if (bcPsi.type[q] === BC_DIRICHLET) this.psiDirichlet.push(bcPsi.value[q]);
-    this.tInterp = exec.task('interp', { nx, src: f.xiNew, dst: this.D, hi: k.Ds, lo: k.Dl }, rows, N);
+    this.rowMax = sharedF64(rows); this.part = sharedF64(rows); this.inPart = sharedF64(rows); this.depPart = sharedF64(rows);
+    this.bcPsi = bcPsi;
+    this.tInterp = exec.task('interp', { nx, src: f.xiNew, dst: this.D, hi: k.Ds, lo: k.Dl, props: f.props ?? null, kind: COEF_D }, rows, N);
     this.tPad = exec.task('fillPadded', { L, items: [{ P: this.Pp, u: f.psi, bc: bcPsi }] }, this.Pp.py * this.Pp.pz, N);
     this.tMax = exec.task('rowMax', { nx, u: f.psi, out: this.rowMax }, rows, N);
-    this.tAssemble = exec.task('transportAssemble', { L, csRatio: k.csRatio, bc: bcC, Pp: this.Pp, c: f.c, D: this.D,
+    this.tAssemble = exec.task('transportAssemble', { L, csRatio: k.csRatio, migration: k.migration, sink: k.sink, bc: bcC, Pp: this.Pp, c: f.c, D: this.D,
       xiOld: f.xi, xiNew: f.xiNew, M: this.M, rhs: this.rhs, u: this.u, op: this.op }, rows, N);
     const vol = L.dims === 3 ? L.dx ** 3 : L.dx ** 2;
-    this.tFinish = exec.task('transportFinish', { L, bc: bcC, csRatio: k.csRatio, vol, Pp: this.Pp, D: this.D, u: this.u, M: this.M,
-      c: f.c, xi: f.xi, xiNew: f.xiNew, xidot: f.xidot, xiSolve: f.xiSolve, rowDxi: f.rowDxi, part: this.part, inPart: this.inPart }, rows, N);
+    this.tFinish = exec.task('transportFinish', { L, bc: bcC, csRatio: k.csRatio, migration: k.migration, sink: k.sink, vol, Pp: this.Pp, D: this.D, u: this.u, M: this.M,
+      c: f.c, xi: f.xi, xiNew: f.xiNew, xidot: f.xidot, xiSolve: f.xiSolve, rowDxi: f.rowDxi, part: this.part, inPart: this.inPart, depPart: this.depPart, props: f.props ?? null }, rows, N);
     this.pcg = new Pcg(exec, this.op, this.rhs, this.u);
   }
 
@@ -259,11 +293,12 @@ export class TransportSolver {
     let ref = -Infinity;
     const rm = this.rowMax;
     for (let r = 0; r < rm.length; r++) if (rm[r] > ref) ref = rm[r];
-    for (const g of this.psiDirichlet) if (g > ref) ref = g;
+    const bp = this.bcPsi;
+    for (let q = 0; q < 6; q++) if (bp.type[q] === BC_DIRICHLET && bp.value[q] > ref) ref = bp.value[q];
     exec.run(this.tAssemble, dt, ref);
     const st = this.pcg.solve({ tol, maxIter });
     exec.run(this.tFinish, dt, ref);
-    return { ...st, limited: pairwiseSum(this.part), influx: pairwiseSum(this.inPart), migrationRate: 0 };
+    return { ...st, limited: pairwiseSum(this.part), influx: pairwiseSum(this.inPart), migrationRate: 0, deposited: pairwiseSum(this.depPart) };
   }
 }
 

@@ -45,10 +45,15 @@ export interface WebGpuOptions extends AcquireOptions {
    * (Node only; default: on for a software adapter, whose worker threads need the cores).
    */
   sleepWait?: boolean;
+  /**
+   * Material props [kL, kD, kS, host] per cell (src/model/props.ts, SWITCHES.md §2), uploaded once;
+   * null/absent: a uniform (1, 1, 1, 0) field (the base model).
+   */
+  props?: Float32Array | null;
 }
 
 /** Slots of the stage-statistics buffer. */
-const ST = { RATE: 0, STIFF: 1, PSIMAX: 2, DXI: 3, LIM: 4, F1: 5, F0: 6, SRC: 7, INFLUX: 8 } as const;
+const ST = { RATE: 0, STIFF: 1, PSIMAX: 2, DXI: 3, LIM: 4, F1: 5, F0: 6, SRC: 7, INFLUX: 8, DEP: 9 } as const;
 const NSTAT = 16;
 /** Channels of reduce_fields_final.wgsl. */
 const NFIELDS = 10;
@@ -65,7 +70,7 @@ export function gridNeeds(L: Layout, wg: number): GridNeeds {
   // 14 cell fields and the transport's (M, Σw_b, Σw_b u_b, 0) per cell, 2 padded, CG (op 16N +
   // 5 vectors) and the coarser levels (< 1/3 of the fine level in 2D), the read() staging
   // buffer (4 fields)
-  const total = 18 * 4 * N + 2 * 4 * P + (16 + 20) * N + (16 + 20) * N * (L.dims === 3 ? 1 / 7 : 1 / 3) + 16 * N;
+  const total = 18 * 4 * N + 16 * N /* props */ + 2 * 4 * P + (16 + 20) * N + (16 + 20) * N * (L.dims === 3 ? 1 / 7 : 1 / 3) + 16 * N;
   return { maxBinding, maxBuffer: Math.max(maxBinding, 16 * N), total, workgroupSize: wg, workgroupStorage: Math.max(8 * wg, 512) };
 }
 
@@ -89,6 +94,8 @@ export class WebGpuBackend implements Backend {
   private fieldGroups: number;
   private cache: StepStats = { maxRate: 0, stiffness: 0, migrationRate: 0, dxiSinceSolve: 0 };
   private cacheFresh = true;
+  /** Dirichlet values of φ (scaled ψ), the x0 one changed by setVoltage(). */
+  private phiValues: Float64Array;
 
   /** Finds an adapter, checks that the grid fits, requests the device and builds everything. */
   static async create(L: Layout, k: Coefficients, bc: BCSet, opts: WebGpuOptions = {}): Promise<WebGpuBackend> {
@@ -106,7 +113,7 @@ export class WebGpuBackend implements Backend {
     ctx.sleepWait = isNode && (opts.sleepWait ?? software);
     try {
       device.pushErrorScope('validation');
-      const b = new WebGpuBackend(ctx, L, k, bc, description, notes);
+      const b = new WebGpuBackend(ctx, L, k, bc, description, notes, opts.props ?? null);
       if (opts.checkEvery) b.pcg.checkEvery = Math.max(1, Math.floor(opts.checkEvery));
       if (opts.maxDispatchesPerSubmit) b.pcg.maxDispatchesPerSubmit = Math.max(1, Math.floor(opts.maxDispatchesPerSubmit));
       const err = await ctx.guard(device.popErrorScope());
@@ -118,7 +125,7 @@ export class WebGpuBackend implements Backend {
     }
   }
 
-  private constructor(private ctx: GpuContext, private L: Layout, private kc: Coefficients, private bc: BCSet, description: string, notes: string[]) {
+  private constructor(private ctx: GpuContext, private L: Layout, private kc: Coefficients, private bc: BCSet, description: string, notes: string[], propsIn: Float32Array | null) {
     this.device = `WebGPU (${description}; f32, workgroup ${ctx.wg})`;
     this.notes = notes;
     const N = L.N, P = paddedCells(L), rows = L.rows;
@@ -133,6 +140,11 @@ export class WebGpuBackend implements Backend {
     const padX = ctx.storage(P, 'pad.xi'), padPsi = ctx.storage(P, 'pad.psi');
     const rowF1 = ctx.storage(rows, 'row.f1'), rowF0 = ctx.storage(rows, 'row.f0'), rowSrc = ctx.storage(rows, 'row.src');
     const rowTip = ctx.storage(rows, 'row.tip');
+    // material props (kL, kD, kS, host) per cell, fixed for the backend's life
+    const props = ctx.storage(4 * N, 'props');
+    if (propsIn && propsIn.length !== 4 * N) throw new Error(`WebGPU backend: props has ${propsIn.length} values, the grid needs 4 × ${N}`);
+    const propsData = propsIn ?? new Float32Array(4 * N).fill(1).map((v, q) => (q % 4 === 3 ? 0 : v));
+    ctx.write(props, propsData);
     this.stats = ctx.storage(NSTAT, 'stats');
     this.statsRead = ctx.readback(NSTAT * 4, 'stats.read');
     const partials = ctx.storage(MAX_PARTIALS, 'partials');
@@ -144,21 +156,22 @@ export class WebGpuBackend implements Backend {
     const grid = ctx.uniform(gridData([L.nx, L.ny, L.nz], L.periodic, L.dims), 'grid');
     const bcU = (b: FieldBC, label: string) => ctx.uniform(bcData(b.type, b.value), label);
     const bXi = bcU(bc.xi, 'bc.xi'), bC = bcU(bc.c, 'bc.c'), bPhi = bcU(bc.phi, 'bc.phi');
-    // ψ_ref = max(max ψ, the Dirichlet values of φ): the second part is fixed
-    let bcMax = -BIG;
-    for (let q = 0; q < 6; q++) if (bc.phi.type[q] === BC_DIRICHLET && bc.phi.value[q] > bcMax) bcMax = bc.phi.value[q];
+    this.phiValues = Float64Array.from(bc.phi.value);
     const dx = L.dx;
     const u = this.u;
+    u.bcPhi = bPhi;
     u.phase = ctx.uniform(this.phaseParams(0, 0), 'phase.params');
-    u.coefSigma = ctx.uniform(packParams([['f', kc.sigmaS], ['f', 1]]), 'coef.sigma');
-    u.coefD = ctx.uniform(packParams([['f', kc.Ds], ['f', kc.Dl]]), 'coef.D');
+    // kind: the props slot scaling lo (2: kS for σ̂, 1: kD for D), shaders/coef.wgsl
+    u.coefSigma = ctx.uniform(packParams([['f', kc.sigmaS], ['f', 1], ['u', 2]]), 'coef.sigma');
+    u.coefD = ctx.uniform(packParams([['f', kc.Ds], ['f', kc.Dl], ['u', 1]]), 'coef.D');
     u.asmPot = ctx.uniform(packParams([['f', 1], ['f', 0], ['f', -dx * dx * kc.beta]]), 'asm.potential');
-    u.shift = ctx.uniform(packParams([['f', bcMax], ['u', ST.PSIMAX]]), 'transport.shift');
-    u.sg = ctx.uniform(packParams([['f', 0], ['f', kc.csRatio]]), 'transport.sg');
+    // ψ_ref = max(max ψ, the Dirichlet values of φ): the second part changes only with setVoltage()
+    u.shift = ctx.uniform(this.shiftParams(), 'transport.shift');
+    u.sg = ctx.uniform(packParams([['f', 0], ['f', kc.csRatio], ['f', kc.sink]]), 'transport.sg');
     const area = L.dims === 3 ? dx * dx : dx;
     u.flux = ctx.uniform(packParams([['f', dx], ['f', area], ['f', kc.beta]]), 'flux.params');
     u.influx = ctx.uniform(packParams([['f', L.dims === 3 ? dx ** 3 : dx ** 2]]), 'influx.params');
-    u.lim = ctx.uniform(packParams([['f', kc.csRatio], ['f', L.dims === 3 ? dx ** 3 : dx ** 2], ['f', 0]]), 'limit.params');
+    u.lim = ctx.uniform(packParams([['f', kc.csRatio], ['f', L.dims === 3 ? dx ** 3 : dx ** 2], ['f', 0], ['f', kc.sink]]), 'limit.params');
     u.fields = ctx.uniform(packParams([['f', 0.5 / dx], ['u', this.fieldGroups]]), 'fields.params');
     u.tip = ctx.uniform(packParams([['f', dx]]), 'tip.params');
     u.final = ctx.uniform(packParams([['u', this.fieldGroups], ['u', rows]]), 'fields.final');
@@ -169,17 +182,17 @@ export class WebGpuBackend implements Backend {
     const K = this.k;
     K.ghostXi = kernel(ctx, 'ghosts', [grid, bXi, this.xi, padX]);
     K.ghostPsi = kernel(ctx, 'ghosts', [grid, bPhi, this.psi, padPsi]);
-    K.phase = kernel(ctx, 'phase', [grid, u.phase, padX, this.c, this.psi, this.xiNew, this.dxi, rate, stiff]);
-    K.coefSigma = kernel(ctx, 'coef', [grid, u.coefSigma, this.xi, sigma]);
-    K.coefD = kernel(ctx, 'coef', [grid, u.coefD, this.xiNew, D]);
+    K.phase = kernel(ctx, 'phase', [grid, u.phase, padX, this.c, this.psi, this.xiNew, this.dxi, rate, stiff, props]);
+    K.coefSigma = kernel(ctx, 'coef', [grid, u.coefSigma, this.xi, sigma, props]);
+    K.coefD = kernel(ctx, 'coef', [grid, u.coefD, this.xiNew, D, props]);
     K.asmPot = kernel(ctx, 'assemble', [grid, bPhi, u.asmPot, sigma, this.xidot, this.pcg.op, this.pcg.rhs]);
     K.shift = kernel(ctx, 'transportShift', [grid, u.shift, this.stats, padPsi]);
     K.asmTr = kernel(ctx, 'transportAssemble', [grid, bC, u.sg, padPsi, D, this.c, this.dxi, this.pcg.op, this.pcg.rhs, uSg, aux]);
     K.flux = kernel(ctx, 'potentialFlux', [grid, bPhi, u.flux, sigma, this.psi, this.xidot, rowF1, rowF0, rowSrc]);
     K.influx = kernel(ctx, 'transportInflux', [grid, u.influx, uSg, aux, this.c, infl]);
-    K.limit = kernel(ctx, 'transportLimit', [grid, u.lim, this.c, this.xiNew, this.dxi, this.xi, this.xidot, lim]);
-    K.fields = kernel(ctx, 'reduceFields', [grid, u.fields, this.xi, this.c, this.xidot, fieldPartials]);
-    K.tip = kernel(ctx, 'reduceTip', [grid, u.tip, this.xi, rowTip]);
+    K.limit = kernel(ctx, 'transportLimit', [grid, u.lim, this.c, this.xiNew, this.dxi, this.xi, this.xidot, lim, props]);
+    K.fields = kernel(ctx, 'reduceFields', [grid, u.fields, this.xi, this.c, this.xidot, fieldPartials, props]);
+    K.tip = kernel(ctx, 'reduceTip', [grid, u.tip, this.xi, rowTip, props]);
     K.fieldsFinal = kernel(ctx, 'reduceFieldsFinal', [u.final, fieldPartials, rowTip, this.fieldsOut]);
     const R = (n: number, mode: ReduceMode, a: GPUBuffer, b: GPUBuffer | null, slot: number) => new Reduction(ctx, n, mode, a, b, partials, this.stats, slot);
     this.red = {
@@ -188,6 +201,8 @@ export class WebGpuBackend implements Backend {
       psiMax: R(N, ReduceMode.Max, this.psi, null, ST.PSIMAX),
       lim: R(N, ReduceMode.Sum, lim, null, ST.LIM),
       influx: R(N, ReduceMode.Sum, infl, null, ST.INFLUX),
+      // Σ Δξ after the limiter (the step's deposit: Faradaic current, migration share)
+      dep: R(N, ReduceMode.Sum, this.dxi, null, ST.DEP),
       dxi: R(N, ReduceMode.MaxAbsDiff, this.xi, this.xiSolve, ST.DXI),
       f1: R(rows, ReduceMode.Sum, rowF1, null, ST.F1),
       f0: R(rows, ReduceMode.Sum, rowF0, null, ST.F0),
@@ -201,6 +216,27 @@ export class WebGpuBackend implements Backend {
    */
   get gpuDevice(): GPUDevice {
     return this.ctx.device;
+  }
+
+  /** transport_shift.wgsl: max Dirichlet ψ, the slot of max ψ, the migration factor. */
+  private shiftParams(): ArrayBuffer {
+    const t = this.bc.phi.type, v = this.phiValues;
+    let bcMax = -BIG;
+    for (let q = 0; q < 6; q++) if (t[q] === BC_DIRICHLET && v[q] > bcMax) bcMax = v[q];
+    return packParams([['f', bcMax], ['u', ST.PSIMAX], ['f', this.kc.migration]]);
+  }
+
+  /**
+   * φ on the collector face x0 (SWITCHES.md §4): rewrites the φ boundary uniform (ghosts,
+   * assembly, face currents) and ψ_ref's Dirichlet part; the next potential solve uses it.
+   */
+  async setVoltage(volts: number): Promise<void> {
+    this.ctx.check();
+    if (!Number.isFinite(volts)) throw new Error(`WebGpuBackend.setVoltage: voltage must be finite (got ${volts})`);
+    if (this.bc.phi.type[0] !== BC_DIRICHLET) throw new Error('WebGpuBackend.setVoltage: boundary.phi.x0 is not a dirichlet face');
+    this.phiValues[0] = this.kc.f * volts;
+    this.ctx.write(this.u.bcPhi, bcData(this.bc.phi.type, this.phiValues));
+    this.ctx.write(this.u.shift, this.shiftParams());
   }
 
   private phaseParams(dt: number, step: number): ArrayBuffer {
@@ -321,8 +357,8 @@ export class WebGpuBackend implements Backend {
     const { ctx, k, red, L, kc } = this;
     const N = L.N, P = paddedCells(L);
     ctx.check();
-    ctx.write(this.u.sg, packParams([['f', dt / (L.dx * L.dx)], ['f', kc.csRatio]]));
-    ctx.write(this.u.lim, packParams([['f', kc.csRatio], ['f', L.dims === 3 ? L.dx ** 3 : L.dx ** 2], ['f', 1 / dt]]));
+    ctx.write(this.u.sg, packParams([['f', dt / (L.dx * L.dx)], ['f', kc.csRatio], ['f', kc.sink]]));
+    ctx.write(this.u.lim, packParams([['f', kc.csRatio], ['f', L.dims === 3 ? L.dx ** 3 : L.dx ** 2], ['f', 1 / dt], ['f', kc.sink]]));
     // D(ξⁿ⁺¹), padded ψ, ψ_ref and the shift to a = ψ − ψ_ref, the SG assembly (operator,
     // right-hand side, warm start u = c̃ⁿ e^{a}), then MG-PCG on u
     const r = await this.pcg.solve('u', tol, maxIter, (pass) => {
@@ -338,10 +374,12 @@ export class WebGpuBackend implements Backend {
       ctx.run(pass, k.limit, N);
       red.lim.encode(pass);
       red.dxi.encode(pass);
+      red.dep.encode(pass);
     }, (enc) => enc.copyBufferToBuffer(this.stats, 0, this.statsRead, 0, NSTAT * 4));
     const s = await this.readStats();
     this.setCache(s);
-    return { iterations: r.iterations, residual: r.residual, converged: r.converged, limited: s[ST.LIM], influx: s[ST.INFLUX] };
+    const vol = L.dims === 3 ? L.dx ** 3 : L.dx ** 2;
+    return { iterations: r.iterations, residual: r.residual, converged: r.converged, limited: s[ST.LIM], influx: s[ST.INFLUX], deposited: s[ST.DEP] * vol };
   }
 
   private setCache(s: Float32Array): void {
