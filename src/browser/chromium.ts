@@ -65,15 +65,25 @@ export async function startBrowserSession(opts: SessionOptions = {}): Promise<Br
   if (!exe) throw new Error(chromiumMissingReason()!);
   const { createServer } = await import('vite');
   const puppeteer = (await import('puppeteer-core')).default;
+  const profile = mkdtempSync(join(tmpdir(), 'lidendrite-chromium-'));
+  // a private dependency cache per session: sessions running at the same time (parallel test
+  // files, another checkout's tests) would otherwise re-optimise the shared node_modules/.vite
+  // under each other, and a page loading during that gets "504 Outdated Optimize Dep" and hangs
+  // (no HMR here to reload it)
   const server = await createServer({
-    configFile: join(REPO_ROOT, 'vite.config.ts'), root: REPO_ROOT, logLevel: 'error',
+    configFile: join(REPO_ROOT, 'vite.config.ts'), root: REPO_ROOT, logLevel: 'error', cacheDir: join(profile, 'vite-cache'),
     server: { port: 0, host: '127.0.0.1', open: false, hmr: false, watch: null },
   });
-  await server.listen();
+  try {
+    await server.listen();
+  } catch (e) {
+    await server.close();
+    rmSync(profile, { recursive: true, force: true });
+    throw e;
+  }
   const addr = server.httpServer?.address();
-  if (!addr || typeof addr === 'string') { await server.close(); throw new Error('vite dev server: no address'); }
+  if (!addr || typeof addr === 'string') { await server.close(); rmSync(profile, { recursive: true, force: true }); throw new Error('vite dev server: no address'); }
   const url = `http://127.0.0.1:${addr.port}`;
-  const profile = mkdtempSync(join(tmpdir(), 'lidendrite-chromium-'));
   let browser: Browser;
   try {
     browser = await puppeteer.launch({ executablePath: exe, headless: true, args: [...CHROMIUM_FLAGS, `--user-data-dir=${profile}`], protocolTimeout: 600_000 });

@@ -1,6 +1,8 @@
 /**
  * `lidendrite` command line.
  *   run <scenario.json> [--backend auto|cpu|webgpu] [--out DIR] [--until SECONDS] [--threads N] [--quiet]
+ *   run <scenario.json> --browser [--backend auto|webgpu|webgl|cpu] [--out DIR] [--until SECONDS] [--quiet]
+ *       (the backend runs in headless Chromium; the solver loop and the writers stay in Node)
  *   resume <run-dir> [--backend auto|cpu|webgpu] [--until SECONDS] [--threads N] [--quiet]
  *   check <scenario.json>
  *   sweep … / sweep-task …  (parameter sweeps: src/cli/sweep.ts)
@@ -20,14 +22,19 @@ import { packageVersion, rewindRunDir, RunWriter } from '../io/run-output.ts';
 import { isDeviceLoss, Simulation, SolverError } from '../solver/simulation.ts';
 import { Progress } from './progress.ts';
 import { sweepMain, SWEEP_USAGE } from './sweep.ts';
+import { figuresMain, FIGURES_USAGE } from './figures.ts';
 
 export const EXIT = { ok: 0, badInput: 2, failed: 3, interrupted: 130 } as const;
 
 const USAGE = `usage:
   lidendrite run <scenario.json> [--backend auto|cpu|webgpu] [--out DIR] [--until SECONDS] [--threads N] [--quiet]
+  lidendrite run <scenario.json> --browser [--backend auto|webgpu|webgl|cpu] [--out DIR] [--until SECONDS] [--quiet]
+      runs the backend inside headless Chromium (system chromium; WebGPU or WebGL there) while this
+      process steps the solver and writes the same outputs as a Node run
   lidendrite resume <run-dir> [--backend auto|cpu|webgpu] [--until SECONDS] [--threads N] [--quiet]
   lidendrite check <scenario.json>
-${SWEEP_USAGE}`;
+${SWEEP_USAGE}
+${FIGURES_USAGE}`;
 
 class UsageError extends Error {}
 
@@ -45,7 +52,7 @@ async function cmdCheck(file: string): Promise<number> {
   return EXIT.ok;
 }
 
-interface ExecOptions { backend?: string; until?: string; threads?: string; quiet: boolean }
+interface ExecOptions { backend?: string; until?: string; threads?: string; quiet: boolean; browser?: boolean }
 
 function parseCommon(s: Scenario, opts: ExecOptions, defaultBackend: BackendName): { backendName: BackendName; until: number; threads?: number } {
   const backendName = (opts.backend ?? defaultBackend) as BackendName;
@@ -61,11 +68,48 @@ async function cmdRun(file: string, opts: ExecOptions & { out?: string }, hooks:
   const s = loadScenario(file);
   const { backendName, until, threads } = parseCommon(s, opts, 'auto');
   const out = resolve(opts.out ?? `runs/${s.name}`);
+  if (opts.browser) return runWithBrowserBackend(file, { s, backendName, until, threads, quiet: opts.quiet, out, hooks });
+  if (backendName === 'webgl') throw new UsageError('--backend webgl: WebGL exists only in a browser; add --browser');
   return execute({ s, backendName, until, threads, quiet: opts.quiet, out, hooks });
+}
+
+/**
+ * `run --browser`: the backend is created inside headless Chromium (src/browser/: the page's
+ * createBackend, so the same order and fallback log) and driven through RemoteBackend; the
+ * Simulation, the checkpoints and the RunWriter stay in this process, so the run directory
+ * has exactly the files a Node run writes.
+ */
+async function runWithBrowserBackend(file: string, ctx: ExecContext): Promise<number> {
+  if (ctx.threads !== undefined) throw new UsageError('--threads: not used with --browser (the page runs the CPU backend on one thread)');
+  // the page validates the scenario JSON itself (parseScenario); the file was validated above
+  const rawJson: unknown = JSON.parse(readFileSync(file, 'utf8').replace(/^\uFEFF/, ''));
+  const { chromiumMissingReason, startBrowserSession } = await import('../browser/chromium.ts');
+  const { RemoteBackend } = await import('../browser/remote-backend.ts');
+  const missing = chromiumMissingReason();
+  if (missing) throw new UsageError(`--browser: ${missing}`);
+  let session: Awaited<ReturnType<typeof startBrowserSession>>;
+  try {
+    session = await startBrowserSession();
+  } catch (e) {
+    console.error(`--browser: headless Chromium did not start: ${(e as Error).message}`);
+    return EXIT.failed;
+  }
+  try {
+    return await execute({
+      ...ctx,
+      makeBackend: async () => {
+        const backend = await RemoteBackend.fromScenario(session.page, ctx.backendName, rawJson);
+        return { backend, log: [`browser: headless Chromium ${await session.browser.version()} (${session.url})`, ...backend.log] };
+      },
+    });
+  } finally {
+    await session.close();
+  }
 }
 
 async function cmdResume(runDir: string, opts: ExecOptions & { out?: string }, hooks: CliHooks): Promise<number> {
   if (opts.out !== undefined) throw new UsageError('resume: --out is not allowed (the run continues in <run-dir>)');
+  if (opts.browser) throw new UsageError('resume: --browser is not supported (only run --browser)');
   const dir = resolve(runDir);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`resume: ${runDir} is not a directory`);
   const ck = readCheckpoint(dir);
@@ -91,6 +135,8 @@ interface ExecContext {
   s: Scenario; backendName: BackendName; until: number; threads?: number; quiet: boolean; out: string;
   resume?: Checkpoint;
   hooks: CliHooks;
+  /** Builds the backend instead of createBackend (run --browser). */
+  makeBackend?: () => Promise<{ backend: Backend; log: string[] }>;
 }
 
 /** In-process test hooks (fault injection); the installed CLI passes none. */
@@ -110,7 +156,7 @@ async function execute(ctx: ExecContext): Promise<number> {
   const warnings = scenarioWarnings(s);
   for (const w of warnings) console.warn(`warning: ${w}`);
 
-  const created = await createBackend(ctx.backendName, s, { threads: ctx.threads });
+  const created = ctx.makeBackend ? await ctx.makeBackend() : await createBackend(ctx.backendName, s, { threads: ctx.threads });
   const backend = ctx.hooks.wrapBackend ? ctx.hooks.wrapBackend(created.backend) : created.backend;
   const blog = created.log;
   for (const l of blog) log(l);
@@ -162,7 +208,7 @@ async function execute(ctx: ExecContext): Promise<number> {
     const f = await backend.read();
     const row = await sim.metrics();
     const phi = f.psi.map((v) => v / sim.k.f);
-    writer.writeOutput(index++, sim.time, { xi: f.xi, c: f.c, phi }, row);
+    writer.writeOutput(index++, sim.time, { xi: f.xi, c: f.c, phi, ...(f.additive ? { additive: f.additive } : {}) }, row);
     lastEmitStep = sim.step;
     writer.writeManifest({ state: 'running' }, stats());
     if (!warnedC && row.c_max > 10) {
@@ -255,11 +301,13 @@ export async function main(argv: string[]): Promise<number> {
 export async function runCli(argv: string[], hooks: CliHooks): Promise<number> {
   try {
     if (argv[0] === 'sweep' || argv[0] === 'sweep-task') return await sweepMain(argv, (args) => runCli(args, hooks));
+    if (argv[0] === 'figures') return await figuresMain(argv.slice(1), (args) => runCli(args, hooks));
     const { positionals, values } = parseArgs({
       args: argv, allowPositionals: true, strict: true,
       options: {
         backend: { type: 'string' }, out: { type: 'string' }, until: { type: 'string' },
         threads: { type: 'string' }, quiet: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' },
+        browser: { type: 'boolean', default: false },
       },
     });
     const [cmd, file, ...rest] = positionals;

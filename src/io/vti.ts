@@ -1,4 +1,15 @@
-import * as zlib from 'node:zlib';
+import type * as ZlibModule from 'node:zlib';
+
+/**
+ * node:zlib, loaded on first use so this module also loads in a browser page (the page exports
+ * uncompressed files: `compress: false`); compression and reading compressed files need Node.
+ */
+function nodeZlib(): typeof ZlibModule {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  const z = proc?.getBuiltinModule?.('node:zlib') as typeof ZlibModule | undefined;
+  if (!z) throw new Error('VTI zlib compression needs Node.js (>= 20.16); pass compress: false');
+  return z;
+}
 
 /**
  * VTK XML ImageData (.vti) writer and reader for cell-centred fields.
@@ -176,16 +187,17 @@ export function decodeVti(bytes: Uint8Array | string): VtiDecoded {
 function encodePayload(raw: Uint8Array, compress: boolean): string {
   if (!compress) {
     // Uncompressed: one base64 stream of [UInt64 byte count][data].
-    const out = Buffer.alloc(8 + raw.length);
-    out.writeBigUInt64LE(BigInt(raw.length), 0);
+    // plain typed arrays and btoa (no Buffer): this path also runs in a browser page
+    const out = new Uint8Array(8 + raw.length);
+    new DataView(out.buffer).setBigUint64(0, BigInt(raw.length), true);
     out.set(raw, 8);
-    return out.toString('base64');
+    return bytesToBase64(out);
   }
   // vtkZLibDataCompressor: header [nblocks, blockSize, lastPartialSize, csize_0..n-1]
   // base64-encoded on its own, followed by the concatenated zlib blocks as a second stream.
   const blocks: Buffer[] = [];
   for (let off = 0; off < raw.length; off += BLOCK_SIZE) {
-    blocks.push(zlib.deflateSync(raw.subarray(off, Math.min(off + BLOCK_SIZE, raw.length))));
+    blocks.push(nodeZlib().deflateSync(raw.subarray(off, Math.min(off + BLOCK_SIZE, raw.length))));
   }
   const header = Buffer.alloc(8 * (3 + blocks.length));
   header.writeBigUInt64LE(BigInt(blocks.length), 0);
@@ -193,6 +205,13 @@ function encodePayload(raw: Uint8Array, compress: boolean): string {
   header.writeBigUInt64LE(BigInt(raw.length % BLOCK_SIZE), 16);
   blocks.forEach((b, i) => header.writeBigUInt64LE(BigInt(b.length), 24 + 8 * i));
   return header.toString('base64') + Buffer.concat(blocks).toString('base64');
+}
+
+function bytesToBase64(bytes: Uint8Array): string {
+  let s = '';
+  const CH = 0x8000;
+  for (let i = 0; i < bytes.length; i += CH) s += String.fromCharCode(...bytes.subarray(i, i + CH));
+  return btoa(s);
 }
 
 interface PayloadCtx {
@@ -251,7 +270,7 @@ function inflatePayload(b64: string, hb: number): Uint8Array {
   for (let i = 0; i < nblocks; i++) {
     const csize = readUInt(header, (3 + i) * hb, hb);
     const expect = i === nblocks - 1 && lastPartial !== 0 ? lastPartial : blockSize;
-    const block = zlib.inflateSync(data.subarray(off, off + csize));
+    const block = nodeZlib().inflateSync(data.subarray(off, off + csize));
     if (block.length !== expect) throw new Error(`decodeVti: block ${i} inflated to ${block.length} bytes, expected ${expect}`);
     parts.push(block);
     off += csize;
