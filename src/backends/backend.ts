@@ -23,6 +23,12 @@ export interface TransportReport extends SolveReport {
    * (1 − sink)·(c_s/c0)·deposited ions carried in from the counter electrode by migration.
    */
   deposited: number;
+  /**
+   * The additive (docs/additive.md), when the scenario has one: what entered through its
+   * Dirichlet faces this step (scaled: c_add,bulk·µm^d; Δ(Σã dV) equals it) and its solve
+   * (flat fields: checkpoints store a report as numbers and booleans).
+   */
+  additiveInflux?: number; additiveIterations?: number; additiveResidual?: number; additiveConverged?: boolean;
 }
 
 /** Per-step quantities the time-step and re-solve policies need. */
@@ -41,6 +47,12 @@ export interface StepStats {
 export interface Reductions {
   sumXi: number; sumC: number; sumXidot: number; sumGrad: number;
   tip: number; cMax: number; cMin: number; xiMin: number; xiMax: number; nonFinite: number;
+  /**
+   * The additive (docs/additive.md), when present: Σã (times dV: the amount, scaled
+   * c_add,bulk·µm^d) and max ã over the non-host cells; a non-finite ã counts in nonFinite
+   * (the CPU counts cells; an f32 backend counts 1 when Σã is not finite).
+   */
+  sumA?: number; aMax?: number;
 }
 
 export interface Backend {
@@ -59,7 +71,7 @@ export interface Backend {
    * plate/strip schedules (src/solver/control.ts) drive it.
    */
   setVoltage(volts: number): Promise<void>;
-  /** ξ, c̃, ψ and the last ∂ξ/∂t, as f64 copies. */
+  /** ξ, c̃, ψ, the additive ã (when the scenario has one) and the last ∂ξ/∂t, as f64 copies. */
   read(): Promise<Fields & { xidot: Float64Array }>;
   dispose(): Promise<void>;
 }

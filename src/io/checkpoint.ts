@@ -15,8 +15,10 @@
  *   32 B  SHA-256 of the header bytes
  *    H B  header, UTF-8 JSON (CheckpointHeader)
  *   pad   zeros up to a multiple of 8
- *    P B  payload: ξ, c̃, ψ, ∂ξ/∂t as f64 little-endian, N cells each (P = 32 N);
- *         its length and SHA-256 are in the header.
+ *    P B  payload: ξ, c̃, ψ, ∂ξ/∂t as f64 little-endian, N cells each (P = 32 N), then ã (the
+ *         shielding additive, docs/additive.md) when the scenario has one (P = 40 N); the
+ *         header lists the fields, and its length and SHA-256. Checkpoints written before the
+ *         additive existed hold the four fields and still load (their scenarios have none).
  *
  * Reading checks, in order: pointer, magic, format name and version, header hash, payload
  * length (truncation), payload hash, grid size, solver state, and that the stored scenario
@@ -42,7 +44,12 @@ const POINTER_FORMAT = 'lidendrite-checkpoint-pointer';
 const MAGIC = Buffer.from('LIDENDRITE-CKPT\n', 'latin1');
 const PRELUDE = MAGIC.length + 8 + 32;
 const SLOTS = ['ckpt-A.lidckpt', 'ckpt-B.lidckpt'] as const;
-const PAYLOAD_FIELDS = ['xi', 'c', 'psi', 'xidot'] as const;
+const BASE_FIELDS = ['xi', 'c', 'psi', 'xidot'] as const;
+type PayloadField = (typeof BASE_FIELDS)[number] | 'additive';
+/** The payload's fields for a scenario: the base four, then the additive when it has one. */
+function payloadFields(s: Scenario): PayloadField[] {
+  return s.additive ? [...BASE_FIELDS, 'additive'] : [...BASE_FIELDS];
+}
 
 /** A checkpoint that cannot be used; the message names the file and what is wrong. */
 export class CheckpointError extends Error {
@@ -112,6 +119,8 @@ const headerSchema = z.object({
     // binary electrolyte and drive control (src/solver/control.ts); absent in checkpoints
     // written before these switches existed (then 0 and no controller)
     migrationTotal: num.optional(),
+    // the shielding additive's boundary influx (docs/additive.md); absent without it
+    additiveInfluxTotal: num.optional(),
     control: z.object({
       voltage: num, segment: z.number().int().min(0), current: num, currentVoltage: num, prevCurrent: num, prevVoltage: num,
       accDeposit: num, accTime: num,
@@ -227,11 +236,14 @@ export function writeCheckpoint(runDir: string, ck: CheckpointInput): { file: st
   ensureDir(dir);
   const [nx, ny, nz] = ck.scenario.grid.n;
   const N = nx * ny * nz;
-  for (const f of PAYLOAD_FIELDS) {
-    if (ck.fields[f].length !== N) throw new Error(`writeCheckpoint: ${f} has ${ck.fields[f].length} cells, the grid ${N}`);
+  const names = payloadFields(ck.scenario);
+  for (const f of names) {
+    const a = ck.fields[f];
+    if (!a) throw new Error(`writeCheckpoint: the scenario needs field ${f}, the fields have none`);
+    if (a.length !== N) throw new Error(`writeCheckpoint: ${f} has ${a.length} cells, the grid ${N}`);
   }
-  const payload = Buffer.alloc(PAYLOAD_FIELDS.length * 8 * N);
-  PAYLOAD_FIELDS.forEach((f, q) => putF64(payload, q * 8 * N, ck.fields[f]));
+  const payload = Buffer.alloc(names.length * 8 * N);
+  names.forEach((f, q) => putF64(payload, q * 8 * N, ck.fields[f]!));
   const st = ck.state;
   const header: CheckpointHeader = {
     format: CHECKPOINT_FORMAT,
@@ -248,6 +260,7 @@ export function writeCheckpoint(runDir: string, ck: CheckpointInput): { file: st
       lastPot: encodeReport(st.lastPot), lastTr: encodeReport(st.lastTr),
       atSolvePoint: st.atSolvePoint, forceSolve: st.forceSolve, retries: st.retries,
       migrationTotal: encodeNum(st.migrationTotal),
+      ...(st.additiveInfluxTotal !== undefined ? { additiveInfluxTotal: encodeNum(st.additiveInfluxTotal) } : {}),
       control: st.control ? {
         voltage: encodeNum(st.control.voltage), segment: st.control.segment, current: encodeNum(st.control.current),
         currentVoltage: encodeNum(st.control.currentVoltage), prevCurrent: encodeNum(st.control.prevCurrent), prevVoltage: encodeNum(st.control.prevVoltage),
@@ -257,7 +270,7 @@ export function writeCheckpoint(runDir: string, ck: CheckpointInput): { file: st
     // the noise is counter-based: (seed, step) is the whole generator state
     rng: { seed: ck.scenario.noise.seed, step: st.step, key: stepKey(ck.scenario.noise.seed, st.step) },
     output: ck.loop,
-    payload: { encoding: 'f64-le', fields: [...PAYLOAD_FIELDS], cells: N, bytes: payload.length, sha256: sha256(payload).toString('hex') },
+    payload: { encoding: 'f64-le', fields: [...names], cells: N, bytes: payload.length, sha256: sha256(payload).toString('hex') },
   };
   const hbytes = Buffer.from(JSON.stringify(header), 'utf8');
   const pad = (8 - ((PRELUDE + hbytes.length) % 8)) % 8;
@@ -345,7 +358,8 @@ export function readCheckpointFile(path: string, ptr?: { step: number; time: num
 
   const [nx, ny, nz] = scenario.grid.n;
   const N = nx * ny * nz;
-  if (h.payload.cells !== N || h.payload.bytes !== PAYLOAD_FIELDS.length * 8 * N || h.payload.fields.join(',') !== PAYLOAD_FIELDS.join(',')) {
+  const names = payloadFields(scenario);
+  if (h.payload.cells !== N || h.payload.bytes !== names.length * 8 * N || h.payload.fields.join(',') !== names.join(',')) {
     throw bad(`payload holds ${h.payload.fields.join(', ')} for ${h.payload.cells} cells, the scenario's grid has ${N}`);
   }
   const sim = h.sim;
@@ -355,6 +369,7 @@ export function readCheckpointFile(path: string, ptr?: { step: number; time: num
     lastPot: decodeReport(sim.lastPot), lastTr: decodeReport(sim.lastTr),
     atSolvePoint: sim.atSolvePoint, forceSolve: sim.forceSolve, retries: sim.retries,
     migrationTotal: sim.migrationTotal === undefined ? 0 : decodeNum(sim.migrationTotal),
+    ...(scenario.additive ? { additiveInfluxTotal: sim.additiveInfluxTotal === undefined ? 0 : decodeNum(sim.additiveInfluxTotal) } : {}),
     control: sim.control ? {
       voltage: decodeNum(sim.control.voltage), segment: sim.control.segment, current: decodeNum(sim.control.current),
       currentVoltage: decodeNum(sim.control.currentVoltage), prevCurrent: decodeNum(sim.control.prevCurrent), prevVoltage: decodeNum(sim.control.prevVoltage),
@@ -369,8 +384,9 @@ export function readCheckpointFile(path: string, ptr?: { step: number; time: num
   if (h.rng.seed !== scenario.noise.seed || h.rng.step !== sim.step || h.rng.key !== stepKey(scenario.noise.seed, sim.step)) {
     throw bad('the noise generator state does not match the scenario seed and the step');
   }
-  const fields = {
+  const fields: Fields & { xidot: Float64Array } = {
     xi: getF64(payload, 0, N), c: getF64(payload, 8 * N, N), psi: getF64(payload, 16 * N, N), xidot: getF64(payload, 24 * N, N),
   };
+  if (scenario.additive) fields.additive = getF64(payload, 32 * N, N);
   return { file: path, header: h, scenario, state, fields };
 }

@@ -3,7 +3,8 @@
  *   manifest.json          resolved scenario, derived groups, backend, versions, status
  *                          (rewritten after every output and checkpoint)
  *   metrics.csv            one row per output time (appended, fsync'd)
- *   fields/fields_NNNN.vti ξ, c̃ (c/c0) and φ (V) as VTK ImageData cell data
+ *   fields/fields_NNNN.vti ξ, c̃ (c/c0) and φ (V) as VTK ImageData cell data (and ã, the
+ *                          shielding additive over its bulk value, when the scenario has one)
  *   png/{xi,c,phi}_NNNN.png maps (2D; the mid-plane z slice in 3D)
  *   checkpoint/            restart data (src/io/checkpoint.ts)
  * Every file is written atomically (complete or absent); every path is resolved inside the
@@ -47,7 +48,11 @@ export type RunStatus =
   | { state: 'failed'; reason: string };
 
 /** Physical fields at one output time. */
-export interface OutputFields { xi: Float64Array; c: Float64Array; phi: Float64Array }
+export interface OutputFields {
+  xi: Float64Array; c: Float64Array; phi: Float64Array;
+  /** ã = c_add/c_add,bulk of the shielding additive (docs/additive.md), when the scenario has one: VTI cell data "additive". */
+  additive?: Float64Array;
+}
 
 export interface OutputRecord { index: number; time: number; files: string[] }
 
@@ -71,7 +76,7 @@ export class RunWriter {
     ensureDir(dir);
     ensureDir(this.resolveInRun('fields'));
     if (s.grid.dims === 2 || s.output.png) ensureDir(this.resolveInRun('png'));
-    this.csv = new MetricsCsv(this.resolveInRun('metrics.csv'), metricColumns(s.grid.dims));
+    this.csv = new MetricsCsv(this.resolveInRun('metrics.csv'), metricColumns(s.grid.dims, s.additive !== undefined));
     this.outputs = (opts.outputs ?? []).map((o) => ({ ...o, files: [...o.files] }));
     this.extra = opts.extra ?? {};
   }
@@ -109,7 +114,8 @@ export class RunWriter {
       peakRssMiB: Math.round(mem.maxRSS / 1024),
       units: {
         metrics: this.s.grid.dims === 2 ? 'amounts per metre of depth (mol/m, A/m); lengths in µm' : 'totals (mol, A); lengths in µm',
-        fields: 'xi: phase field (1 = Li metal); c: Li+ concentration / c0; phi: potential in V',
+        fields: 'xi: phase field (1 = Li metal); c: Li+ concentration / c0; phi: potential in V' +
+          (this.s.additive ? '; additive: shielding-additive concentration / its bulk value' : ''),
       },
       outputs: this.outputs,
       checkpoint: this.checkpoint,
@@ -145,7 +151,8 @@ export class RunWriter {
       const rel = `fields/fields_${tag}.vti`;
       writeFileAtomic(safeJoin(this.dir, rel), encodeVti({
         dims: [nx, ny, nz], spacing: [s.grid.dx, s.grid.dx, s.grid.dx],
-        fields: [{ name: 'xi', data: f.xi }, { name: 'c', data: f.c }, { name: 'phi', data: f.phi }, ...this.materialFields()],
+        fields: [{ name: 'xi', data: f.xi }, { name: 'c', data: f.c }, { name: 'phi', data: f.phi },
+          ...(f.additive ? [{ name: 'additive', data: f.additive }] : []), ...this.materialFields()],
         fieldData: { TIME: time, STEP: row.step },
       }));
       files.push(rel);

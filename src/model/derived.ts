@@ -47,6 +47,12 @@ export interface Coefficients {
    */
   migration: number;
   sink: number;
+  /**
+   * Electrostatic-shielding additive (scenario `additive`, docs/additive.md); absent = none (the
+   * base model: no additive field anywhere). Da: its diffusivity in the electrolyte, µm²/s;
+   * shielding: s in L_η,eff = L_η·kL/(1 + s·max(0, ã − 1)).
+   */
+  additive?: { Da: number; shielding: number };
 }
 
 export function coefficients(s: Scenario): Coefficients {
@@ -77,6 +83,7 @@ export function coefficients(s: Scenario): Coefficients {
     seed: s.noise.seed >>> 0,
     migration: binary ? 0 : 1,
     sink: binary ? 1 - (s.electrolyte?.transference ?? 0) : 1,
+    ...(s.additive ? { additive: { Da: s.additive.diffusivity / (UM * UM), shielding: s.additive.shielding } } : {}),
   };
 }
 
@@ -133,6 +140,13 @@ function switchGroups(s: Scenario, p: PhysicalParams, k: Coefficients): DerivedG
       { symbol: 'J* = zFDc0/(t_a L_x)', value: jLim, unit: 'A/m²', meaning: 'limiting current density to the c̃ = 1 reservoir at x = L_x (model.md §5 V8)' },
     );
   }
+  if (s.additive && k.additive) {
+    out.push(
+      { symbol: 'c_add', value: s.additive.concentration, unit: 'mol/m³', meaning: 'bulk concentration of the shielding additive (ã = 1)' },
+      { symbol: 'D_a', value: k.additive.Da, unit: 'µm²/s', meaning: 'additive diffusivity (electrolyte; 0 in the metal)' },
+      { symbol: 's_shield', value: k.additive.shielding, unit: '', meaning: 'screening strength: L_η,eff = L_η/(1 + s·max(0, ã − 1))' },
+    );
+  }
   const c = s.control;
   const currents = c ? (c.schedule ? c.schedule.flatMap((g) => (g.mode === 'galvanostatic' ? [g.current] : [])) : c.current !== undefined ? [c.current] : []) : [];
   const jMax = currents.reduce((m, j) => Math.max(m, Math.abs(j)), 0);
@@ -178,6 +192,11 @@ export function scenarioWarnings(s: Scenario): string[] {
     out.push(`time.end = ${s.time.end} s needs at least ${steps.toExponential(2)} steps (dt ≤ ${dt.toExponential(2)} s): expect a long run.`);
   }
   out.push(...materialWarnings(s));
+  const a = s.additive;
+  if (a && a.concentration > 0.2 * s.parameters.c0) {
+    out.push(`additive.concentration = ${a.concentration} mol/m³ is more than 20 % of the Li⁺ bulk concentration c0 = ${s.parameters.c0} mol/m³; ` +
+      'the model treats the additive as a minority carrier (its share of the current and of σ_l is neglected).');
+  }
   return out;
 }
 

@@ -12,6 +12,11 @@ export interface Fields {
   c: Float64Array;
   /** ψ = fφ, dimensionless. */
   psi: Float64Array;
+  /**
+   * ã = c_add/c_add,bulk, the electrostatic-shielding additive (scenario `additive`,
+   * docs/additive.md); absent without it (the base model).
+   */
+  additive?: Float64Array;
 }
 
 /** h(ξ) = ξ³(6ξ² − 15ξ + 10), the interpolation function. */
@@ -129,7 +134,10 @@ export function initialFields(s: Scenario): Fields {
       }
     }
   }
-  const f = { xi, c, psi };
+  const f: Fields = { xi, c, psi };
   applyHost(s, f, w);
+  // the additive starts like c̃: its bulk value in the electrolyte, none in the metal (1 − h(ξ),
+  // or 1 with initial.concentration "uniform") and none in host cells
+  if (s.additive) f.additive = c.slice();
   return f;
 }

@@ -132,6 +132,8 @@ const controlSchema = z.object({
 export type ControlSpec = z.output<typeof controlSchema>;
 export type ScheduleSegment = z.output<typeof segmentSchema>;
 export type ActivationSpec = z.output<typeof activationSchema>;
+/** The additive section with its defaults filled in (SI). */
+export type AdditiveSpec = z.output<typeof additiveSchema>;
 
 const vec = (dim: Dimension) => z.array(qty(dim)).min(2).max(3);
 
@@ -184,6 +186,24 @@ const hostSchema = z.object({
 /** Substrate wetting: contact angle (degrees, through the metal) on the collector face x0. */
 const substrateSchema = z.object({
   contactAngle: num(0, 180),
+}).strict();
+
+/**
+ * Electrostatic-shielding additive (model.md §6; Ding et al., JACS 135 (2013) 4450): a second,
+ * non-depositing cation (e.g. Cs⁺ at 0.05 M, whose reduction potential lies below Li⁺'s) that
+ * migrates in the field, gathers at the tips and screens them. It is transported as
+ * ã = c_add/concentration (src/backends/cpu/transport.ts with the additive's parameters) and
+ * lowers the local Li reaction rate: L_η,eff = L_η·kL/(1 + shielding·max(0, ã − 1))
+ * (src/backends/cpu/phase.ts; docs/additive.md). Every key has a default, so `"additive": {}`
+ * is 0.05 M with D_a = D_l (default parameter set) and shielding 1.
+ */
+const additiveSchema = z.object({
+  /** Bulk concentration (the counter-electrode reservoir value), mol/m³ or "0.05 M". */
+  concentration: qty('concentration', { gt: 0, max: 1e4 }).default(50),
+  /** Diffusivity in the electrolyte, m²/s (none in the metal and in host cells); not Arrhenius-scaled. */
+  diffusivity: qty('diffusivity', { gt: 0, max: 1e-6 }).default(3.197e-10),
+  /** Strength s of the screening law 1/(1 + s·max(0, ã − 1)); 0 = a passive tracer. */
+  shielding: num(0, 1e6).default(1),
 }).strict();
 
 export const scenarioSchema = z.object({
@@ -255,6 +275,8 @@ export const scenarioSchema = z.object({
   sei: seiSchema.optional(),
   host: hostSchema.optional(),
   substrate: substrateSchema.optional(),
+  /** Electrostatic-shielding additive (a non-depositing cation, e.g. Cs⁺): docs/additive.md. */
+  additive: additiveSchema.optional(),
 }).strict();
 
 export type ScenarioInput = z.input<typeof scenarioSchema>;

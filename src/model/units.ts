@@ -3,7 +3,7 @@
  * "<number> <unit>" (e.g. "0.25 um", "-450 mV", "1 M"). Conversion happens once, at load time;
  * the engine only ever sees SI.
  */
-export type Dimension = 'length' | 'time' | 'voltage' | 'concentration' | 'temperature' | 'rate' | 'currentDensity' | 'molarEnergy';
+export type Dimension = 'length' | 'time' | 'voltage' | 'concentration' | 'temperature' | 'rate' | 'currentDensity' | 'molarEnergy' | 'diffusivity';
 
 const UNITS: Record<Dimension, Record<string, number>> = {
   length: { m: 1, mm: 1e-3, um: 1e-6, 'µm': 1e-6, 'μm': 1e-6, micron: 1e-6, nm: 1e-9 },
@@ -19,12 +19,16 @@ const UNITS: Record<Dimension, Record<string, number>> = {
   },
   // activation energies; eV per particle × N_A·e = F J/mol
   molarEnergy: { 'J/mol': 1, 'kJ/mol': 1e3, eV: 96485.33212 },
+  // diffusion coefficients; 1 cm²/s = 1e-4 m²/s, 1 µm²/s = 1e-12 m²/s
+  diffusivity: {
+    'm^2/s': 1, 'm2/s': 1, 'cm^2/s': 1e-4, 'cm2/s': 1e-4, 'mm^2/s': 1e-6, 'um^2/s': 1e-12, 'µm^2/s': 1e-12,
+  },
 };
 
 /** SI unit name of each dimension, used in messages. */
 export const SI_UNIT: Record<Dimension, string> = {
   length: 'm', time: 's', voltage: 'V', concentration: 'mol/m^3', temperature: 'K', rate: '1/s',
-  currentDensity: 'A/m^2', molarEnergy: 'J/mol',
+  currentDensity: 'A/m^2', molarEnergy: 'J/mol', diffusivity: 'm^2/s',
 };
 
 /** Units accepted for a dimension, for error messages. */

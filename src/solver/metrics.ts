@@ -8,6 +8,10 @@
  * (Σ_steps t₊·(c_s/c0)·ΣΔξ dV; 0 in the base model, whose Li⁺ equation carries migration itself).
  * voltage_V is the collector voltage the last step ran at and current_density_A_per_m2 that
  * step's Faradaic current density i_faradaic/A (A: collector area; > 0 plating, < 0 stripping).
+ *
+ * With the shielding additive (docs/additive.md) three columns follow: additive_* (its amount
+ * c_add,bulk·Σã dV), additive_influx_* (what entered through the reservoir face since the
+ * start; additive(t) − additive(0) = additive_influx, it has no sink) and max ã.
  */
 import type { Reductions, PotentialReport, TransportReport } from '../backends/backend.ts';
 import type { Coefficients } from '../model/derived.ts';
@@ -16,7 +20,8 @@ import type { Scenario } from '../model/scenario.ts';
 
 export type MetricsRow = Record<string, number>;
 
-export function metricColumns(dims: 2 | 3): string[] {
+/** The metrics.csv columns of a dims-D run (with the additive's columns when `additive`). */
+export function metricColumns(dims: 2 | 3, additive = false): string[] {
   const mol = dims === 2 ? 'mol_per_m' : 'mol';
   const amp = dims === 2 ? 'A_per_m' : 'A';
   const size = dims === 2 ? 'interface_length_um' : 'interface_area_um2';
@@ -25,7 +30,8 @@ export function metricColumns(dims: 2 | 3): string[] {
     `i_faradaic_${amp}`, `i_counter_${amp}`, `i_collector_${amp}`,
     'c_max', 'c_min', 'xi_min', 'xi_max',
     'potential_solves', 'potential_iters', 'potential_residual', 'transport_iters', 'transport_residual',
-    'voltage_V', 'current_density_A_per_m2', `li_migration_${mol}`];
+    'voltage_V', 'current_density_A_per_m2', `li_migration_${mol}`,
+    ...(additive ? [`additive_${mol}`, `additive_influx_${mol}`, 'additive_max'] : [])];
 }
 
 export interface RunCounters {
@@ -35,6 +41,8 @@ export interface RunCounters {
   migrationTotal?: number;
   /** Collector voltage of the last step, V; absent = the scenario's. */
   voltage?: number;
+  /** Additive that entered through the boundary (scaled c_add,bulk·µm^d); absent = 0. */
+  additiveInfluxTotal?: number;
 }
 
 export function metricsRow(s: Scenario, k: Coefficients, red: Reductions, run: RunCounters): MetricsRow {
@@ -44,7 +52,8 @@ export function metricsRow(s: Scenario, k: Coefficients, red: Reductions, run: R
   const dV = dxm ** d;
   // σ_l at the run temperature (Arrhenius): the scaled currents are in units of σ_l(T)/f
   const p = atTemperature(s.parameters);
-  const cols = metricColumns(d);
+  const add = s.additive;
+  const cols = metricColumns(d, add !== undefined);
   // scaled current (σ̂·ψ·µm^(d−2)) → A (3D) or A/m (2D)
   const toAmp = (F: number) => (p.sigmaL / k.f) * F * (d === 3 ? 1e-6 : 1);
   const ions = p.c0 * red.sumC * dV;
@@ -60,6 +69,10 @@ export function metricsRow(s: Scenario, k: Coefficients, red: Reductions, run: R
     red.cMax, red.cMin, red.xiMin, red.xiMax,
     run.solves, run.pot?.iterations ?? 0, run.pot?.residual ?? 0, run.tr?.iterations ?? 0, run.tr?.residual ?? 0,
     run.voltage ?? (x0.type === 'dirichlet' ? x0.value : NaN), iF / area, p.c0 * (run.migrationTotal ?? 0) * 1e-6 ** d];
+  if (add) {
+    vals.push(add.concentration * (red.sumA ?? NaN) * dV, add.concentration * (run.additiveInfluxTotal ?? 0) * 1e-6 ** d,
+      red.aMax ?? NaN);
+  }
   const row: MetricsRow = {};
   cols.forEach((c, i) => (row[c] = vals[i]));
   return row;

@@ -48,8 +48,8 @@ import { metricsRow, type MetricsRow, type RunCounters } from './metrics.ts';
 export const XI_RANGE = [-0.5, 1.5] as const;
 export const C_MIN = -1e-9;
 
-export type FieldKey = 'xi' | 'c' | 'psi' | 'xidot';
-const FIELD_LABEL: Record<FieldKey, string> = { xi: 'xi (ξ)', c: 'c (c̃ = c/c0)', psi: 'psi (ψ = fφ)', xidot: 'xidot (∂ξ/∂t)' };
+export type FieldKey = 'xi' | 'c' | 'psi' | 'xidot' | 'additive';
+const FIELD_LABEL: Record<FieldKey, string> = { xi: 'xi (ξ)', c: 'c (c̃ = c/c0)', psi: 'psi (ψ = fφ)', xidot: 'xidot (∂ξ/∂t)', additive: 'additive (ã = c_add/c_add,bulk)' };
 
 export interface SolverErrorDetails {
   /** The offending field, its value, the cell (i, j, k) and the cell centre (x, y, z) in µm. */
@@ -83,6 +83,11 @@ export interface SimState {
   limitedTotal: number; influxTotal: number;
   /** Ions carried in from the counter electrode by migration (binary electrolyte; scaled c0·µm^d). */
   migrationTotal: number;
+  /**
+   * Additive that entered through the boundary since the start (docs/additive.md; scaled
+   * c_add,bulk·µm^d); absent or 0 without the additive and in older checkpoints.
+   */
+  additiveInfluxTotal?: number;
   /** Drive controller state (null without scenario.control). */
   control: ControlState | null;
   lastPot: PotentialReport | null; lastTr: TransportReport | null;
@@ -124,6 +129,8 @@ export class Simulation {
   influxTotal = 0;
   /** Ions carried in by migration from the counter electrode since the start (binary mode; scaled c0·µm^d). */
   migrationTotal = 0;
+  /** Additive that entered through the boundary since the start (scaled c_add,bulk·µm^d; 0 without it). */
+  additiveInfluxTotal = 0;
   /** The drive controller (null: potentiostatic at the scenario's voltage, nothing is ever changed). */
   readonly control: DriveControl | null;
   /** Its state. */
@@ -201,6 +208,7 @@ export class Simulation {
     return {
       time: this.time, step: this.step, dt: this.dt, solves: this.solves, stepsSinceSolve: this.stepsSinceSolve,
       limitedTotal: this.limitedTotal, influxTotal: this.influxTotal, migrationTotal: this.migrationTotal,
+      ...(this.scenario.additive ? { additiveInfluxTotal: this.additiveInfluxTotal } : {}),
       control: copy(this.controlState), lastPot: copy(this.lastPot), lastTr: copy(this.lastTr),
       atSolvePoint: this.decided && this.solvedHere, forceSolve: this.forceSolve, retries: this.retries,
     };
@@ -214,6 +222,9 @@ export class Simulation {
     const N = this.k.n[0] * this.k.n[1] * this.k.n[2];
     for (const f of ['xi', 'c', 'psi'] as const) {
       if (fields[f].length !== N) throw new Error(`Simulation.restore: ${f} has ${fields[f].length} cells, the grid ${N}`);
+    }
+    if (this.scenario.additive && fields.additive?.length !== N) {
+      throw new Error(`Simulation.restore: the scenario has an additive; the fields ${fields.additive ? `hold ${fields.additive.length} additive cells, the grid ${N}` : 'have no additive field'}`);
     }
     await this.backend.init(fields);
     this.started = true;
@@ -231,6 +242,7 @@ export class Simulation {
     this.time = s.time; this.step = s.step; this.dt = s.dt; this.solves = s.solves;
     this.stepsSinceSolve = s.stepsSinceSolve; this.limitedTotal = s.limitedTotal; this.influxTotal = s.influxTotal;
     this.migrationTotal = s.migrationTotal;
+    this.additiveInfluxTotal = s.additiveInfluxTotal ?? 0;
     if (this.control) {
       if (!s.control) throw new Error('Simulation: the state has no drive-control state, the scenario has a control section');
       this.controlState = { ...s.control };
@@ -309,10 +321,14 @@ export class Simulation {
     this.limitedTotal += tr.limited;
     this.influxTotal += tr.influx;
     if (this.k.sink !== 1) this.migrationTotal += (1 - this.k.sink) * this.k.csRatio * tr.deposited;
+    if (tr.additiveInflux !== undefined) this.additiveInfluxTotal += tr.additiveInflux;
     this.time += dt;
     this.step++;
     this.stepsSinceSolve++;
     this.sinceSave++;
+    if (tr.additiveConverged === false) {
+      throw new SolverError(`additive transport solver did not converge at step ${this.step} (t = ${this.time} s): relative residual ${(tr.additiveResidual ?? NaN).toExponential(2)} after ${tr.additiveIterations} iterations`, this.step, this.time, { retryable: true });
+    }
     if (!tr.converged) {
       throw new SolverError(`transport solver did not converge at step ${this.step} (t = ${this.time} s): relative residual ${tr.residual.toExponential(2)} after ${tr.iterations} iterations`, this.step, this.time, { retryable: true });
     }
@@ -345,7 +361,7 @@ export class Simulation {
   /** Keeps the fields and the state at this boundary (the rollback target). */
   private async save(): Promise<void> {
     const f = await this.backend.read();
-    this.good = { fields: { xi: f.xi, c: f.c, psi: f.psi }, state: this.snapshot(), decided: this.decided };
+    this.good = { fields: { xi: f.xi, c: f.c, psi: f.psi, ...(f.additive ? { additive: f.additive } : {}) }, state: this.snapshot(), decided: this.decided };
     this.saveNext = false;
     this.sinceSave = 0;
     // the interval before this boundary is done: a later failure starts a fresh retry count
@@ -483,6 +499,7 @@ export class Simulation {
     const run: RunCounters = {
       time: this.time, step: this.step, dt: this.dt, solves: this.solves, limitedTotal: this.limitedTotal, influxTotal: this.influxTotal,
       migrationTotal: this.migrationTotal, voltage, pot: this.lastPot, tr: this.lastTr,
+      ...(this.scenario.additive ? { additiveInfluxTotal: this.additiveInfluxTotal } : {}),
     };
     return metricsRow(this.scenario, this.k, red, run);
   }
@@ -493,7 +510,7 @@ export class Simulation {
  * cell furthest outside ξ ∈ [−0.5, 1.5], else the most negative c̃ below −1e-9; null if none.
  */
 export function locateProblem(f: Fields & { xidot?: Float64Array }, _k?: Coefficients): { field: FieldKey; index: number; value: number; why: string } | null {
-  const order: FieldKey[] = ['xi', 'c', 'psi', 'xidot'];
+  const order: FieldKey[] = ['xi', 'c', 'psi', 'xidot', 'additive'];
   for (const name of order) {
     const a = f[name as keyof typeof f];
     if (!a) continue;

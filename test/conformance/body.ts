@@ -215,6 +215,41 @@ export const SWITCH_CASES: Case[] = [
   },
 ];
 
+/**
+ * The electrostatic-shielding additive (docs/additive.md): a second cation ã transported by the
+ * same SG solver (migration 1, no sink) that screens the reaction rate. On its own over the base
+ * model, and with a binary electrolyte (c̃'s migration 0: the additive's drift needs ψ re-shifted
+ * with migration 1) and a lithiophilic pillar host (host cells hold ã = 0). CPU threads agree bit
+ * for bit (asserted for these cases, ã included), WebGPU within the base tolerances (ã as c̃).
+ */
+export const ADDITIVE_CASES: Case[] = [
+  {
+    label: '2D additive 0.05 M, shielding 0.5',
+    steps: 16,
+    dt: 2e-3,
+    input: {
+      name: 'conformance-additive', grid: { dims: 2, n: [64, 32], dx: '0.25 um' }, time: { end: 1, output: 1 }, voltage: '-450 mV',
+      initial: { layer: '4 um', nuclei: [{ center: ['4 um', '4 um'], radius: '2 um' }] },
+      noise: { amplitude: 0.04, seed: 3 }, anisotropy: { delta: 0.04, omega: 4, theta0: 0.3 },
+      additive: { concentration: '0.05 M', diffusivity: '2e-10 m^2/s', shielding: 0.5 },
+      numerics: { potentialTol: 1e-12, transportTol: 1e-10, resolveMaxSteps: 4 },
+    },
+  },
+  {
+    label: '2D additive (shielding 2) with a binary electrolyte (t₊ = 0.38) and a lithiophilic pillar host',
+    steps: 16,
+    dt: 2e-3,
+    input: {
+      name: 'conformance-additive-host', grid: { dims: 2, n: [64, 32], dx: '0.25 um' }, time: { end: 1, output: 1 }, voltage: '-450 mV',
+      initial: { layer: '1 um' }, noise: { amplitude: 0.04, seed: 3 },
+      host: { geometry: { pillars: { width: '1 um', height: '5 um', spacing: '4 um' } }, lithiophilic: true },
+      electrolyte: { model: 'binary', transference: 0.38 },
+      additive: { concentration: '50 mol/m^3', shielding: 2 },
+      numerics: { potentialTol: 1e-12, transportTol: 1e-10, resolveMaxSteps: 4 },
+    },
+  },
+];
+
 interface RunResult {
   fields: Fields & { xidot: Float64Array };
   metrics: MetricsRow;
@@ -226,6 +261,8 @@ interface Counters {
   solves: number; limitedTotal: number; influxTotal: number; pot: PotentialReport | null; tr: TransportReport | null;
   /** Binary electrolyte: ions migrated in from the counter electrode; the collector voltage in force. */
   migrationTotal: number; voltage?: number;
+  /** The shielding additive's boundary influx (scaled). */
+  additiveInfluxTotal: number;
 }
 
 /**
@@ -240,7 +277,7 @@ export async function lockstep(s: Scenario, ref: Backend, sub: Backend, steps: n
   const f = initialFields(s);
   await ref.init(f);
   await sub.init(f);
-  const c: [Counters, Counters] = [0, 1].map(() => ({ solves: 0, limitedTotal: 0, influxTotal: 0, migrationTotal: 0, pot: null, tr: null })) as [Counters, Counters];
+  const c: [Counters, Counters] = [0, 1].map(() => ({ solves: 0, limitedTotal: 0, influxTotal: 0, migrationTotal: 0, additiveInfluxTotal: 0, pot: null, tr: null })) as [Counters, Counters];
   const pots: [PotentialReport[], PotentialReport[]] = [[], []];
   const trs: [TransportReport[], TransportReport[]] = [[], []];
   const both = [ref, sub];
@@ -264,6 +301,10 @@ export async function lockstep(s: Scenario, ref: Backend, sub: Backend, steps: n
       await both[b].phase(dt, step);
       const r = await both[b].transport(dt, n.transportTol, 200);
       expect(r.converged, `${both[b].name} transport converged at step ${step}`).toBe(true);
+      if (s.additive) {
+        expect(r.additiveConverged, `${both[b].name} additive transport converged at step ${step}`).toBe(true);
+        c[b].additiveInfluxTotal += r.additiveInflux!;
+      }
       c[b].tr = r; c[b].limitedTotal += r.limited; c[b].influxTotal += r.influx; trs[b].push(r);
       c[b].migrationTotal += (1 - kc.sink) * kc.csRatio * r.deposited;
       if (cst) c[b].voltage = cst.voltage;
@@ -324,6 +365,8 @@ export async function conformance(subject: Subject, cs: Case): Promise<void> {
       psi: errors(B.fields.psi, A.fields.psi), xidot: errors(B.fields.xidot, A.fields.xidot),
     };
     const cScale = maxAbs(A.fields.c), xdScale = maxAbs(A.fields.xidot);
+    const eA = A.fields.additive ? errors(B.fields.additive!, A.fields.additive) : null;
+    const aScale = A.fields.additive ? maxAbs(A.fields.additive) : 0;
     const iters = (r: RunResult) => `potential ${r.pot.map((p) => p.iterations).join(',')} | transport ${r.tr.map((t) => t.iterations).join(',')}`;
     console.log([
       `[${subject.name}] ${cs.label}: ${cs.steps} steps, dt = ${cs.dt} s, ${wall.toFixed(2)} s for both backends (${sub.device})`,
@@ -331,6 +374,7 @@ export async function conformance(subject: Subject, cs: Case): Promise<void> {
       `  c̃     max ${fmt(e.c.max)}  rms ${fmt(e.c.rms)}  (max |c̃| ${cScale.toFixed(3)})`,
       `  ψ     max ${fmt(e.psi.max)}  rms ${fmt(e.psi.rms)}  (max |ψ| ${maxAbs(A.fields.psi).toFixed(3)})`,
       `  ∂ξ/∂t max ${fmt(e.xidot.max)}  rms ${fmt(e.xidot.rms)}  (max |∂ξ/∂t| ${xdScale.toFixed(3)})`,
+      ...(eA ? [`  ã     max ${fmt(eA.max)}  rms ${fmt(eA.rms)}  (max |ã| ${aScale.toFixed(3)})`] : []),
       `  CG iterations, reference: ${iters(A)}`,
       `  CG iterations, ${subject.name}: ${iters(B)}`,
     ].join('\n'));
@@ -341,10 +385,20 @@ export async function conformance(subject: Subject, cs: Case): Promise<void> {
     expect(e.psi.max).toBeLessThan(TOL.psiMax);
     expect(e.psi.rms).toBeLessThan(TOL.psiRms);
     expect(e.xidot.max).toBeLessThan(TOL.xidotMax * xdScale);
+    if (s.additive) {
+      // the additive is a transported concentration like c̃: the same relative bounds
+      expect(B.fields.additive, `${subject.name} read() returns the additive`).toBeDefined();
+      expect(eA!.max).toBeLessThan(TOL.cMax * aScale);
+      expect(eA!.rms).toBeLessThan(TOL.cRms * aScale);
+      if (subject.name === 'cpu') {
+        // worker threads: the serial bits, every field
+        for (const [name, er] of Object.entries({ ...e, additive: eA! })) expect(er.max, `${name} bit for bit`).toBe(0);
+      }
+    }
 
     // metrics
     const lines: string[] = [];
-    const cols = metricColumns(k.dims);
+    const cols = metricColumns(k.dims, s.additive !== undefined);
     const collector = cols.find((c) => c.startsWith('i_collector'))!;
     for (const col of cols) {
       const a = A.metrics[col], b = B.metrics[col];

@@ -17,7 +17,8 @@ import { Pool } from './pool.ts';
 import { PotentialSolver } from './potential.ts';
 import { Reducer } from './reductions.ts';
 import { sharedF32, sharedF64 } from './shared.ts';
-import { TransportSolver } from './transport.ts';
+import { additiveBC } from '../additive.ts';
+import { additiveSpecies, TransportSolver } from './transport.ts';
 
 export interface CpuOptions extends ExecOptions {
   /**
@@ -37,6 +38,8 @@ export class CpuBackend implements Backend {
   private P: Padded;
   private rowMaxRate: Float64Array; private rowStiff: Float64Array; private rowDxi: Float64Array;
   private pot: PotentialSolver; private tr: TransportSolver; private red: Reducer;
+  /** The electrostatic-shielding additive ã and its transport (docs/additive.md); null without it. */
+  private add: Float64Array | null = null; private trA: TransportSolver | null = null;
   private tPad: Task; private tPhase: Task; private tMark: Task;
   private migrationRate = 0;
 
@@ -69,9 +72,17 @@ export class CpuBackend implements Backend {
     this.bcPhi.value.set(bc.phi.value);
     this.pot = new PotentialSolver(exec, L, k, this.bcPhi, { xi, xidot, psi, xiSolve, rowDxi, props });
     this.tr = new TransportSolver(exec, L, k, bc.c, this.bcPhi, { c, psi, xi, xiNew, xidot, xiSolve, rowDxi, props });
-    this.red = new Reducer(exec, L, xi, c, xidot, props);
+    // the additive: the same solver with its own species parameters, field and boundary values;
+    // it runs after c̃'s step (ξ is then committed: D_a(1 − h(ξⁿ⁺¹))) and never touches ξ
+    const species = additiveSpecies(k);
+    let add: Float64Array | null = null;
+    if (species) {
+      add = this.add = sharedF64(N);
+      this.trA = new TransportSolver(exec, L, k, additiveBC(bc.c), this.bcPhi, { c: add, psi, xi, xiNew, xidot, xiSolve, rowDxi, props }, species);
+    }
+    this.red = new Reducer(exec, L, xi, c, xidot, props, add);
     this.tPad = exec.task('fillPadded', { L, items: [{ P: this.P, u: xi, bc: bc.xi }] }, this.P.py * this.P.pz, N);
-    this.tPhase = exec.task('phase', { L, k, P: this.P, c, psi, out: xiNew, rowMaxRate: this.rowMaxRate, rowStiff: this.rowStiff, props }, rows, N);
+    this.tPhase = exec.task('phase', { L, k, P: this.P, c, psi, out: xiNew, rowMaxRate: this.rowMaxRate, rowStiff: this.rowStiff, props, ...(add ? { additive: add } : {}) }, rows, N);
     this.tMark = exec.task('markSolve', { nx, xi, xiSolve, rowDxi }, rows, N);
   }
 
@@ -92,6 +103,10 @@ export class CpuBackend implements Backend {
       this.deviceText = `CPU (f64, serial: ${why})`;
     }
     this.xi.set(f.xi); this.c.set(f.c); this.psi.set(f.psi);
+    if (this.add) {
+      if (!f.additive) throw new Error('CPU backend init: the scenario has an additive but the fields have no additive (ã) field');
+      this.add.set(f.additive);
+    }
     this.xidot.fill(0);
     this.exec.run(this.tMark);
   }
@@ -108,7 +123,9 @@ export class CpuBackend implements Backend {
   async transport(dt: number, tol: number, maxIter: number): Promise<TransportReport> {
     const r = this.tr.step(dt, tol, maxIter);
     this.migrationRate = r.migrationRate;
-    return r;
+    if (!this.trA) return r;
+    const a = this.trA.step(dt, tol, maxIter);
+    return { ...r, additiveInflux: a.influx, additiveIterations: a.iterations, additiveResidual: a.residual, additiveConverged: a.converged };
   }
 
   /** φ on the collector face x0 (SWITCHES.md §4): read by the next potential solve and transport step. */
@@ -133,7 +150,8 @@ export class CpuBackend implements Backend {
   }
 
   async read() {
-    return { xi: this.xi.slice(), c: this.c.slice(), psi: this.psi.slice(), xidot: this.xidot.slice() };
+    const f = { xi: this.xi.slice(), c: this.c.slice(), psi: this.psi.slice(), xidot: this.xidot.slice() };
+    return this.add ? { ...f, additive: this.add.slice() } : f;
   }
 
   /** Pool statistics (chunks of parallel tasks, and how many of them worker threads ran); null when serial. */

@@ -12,6 +12,10 @@
  * ξ is written back as exactly 1 or 0 (x > ½ ? 1 : 0), so the fixed host value cannot drift
  * through the transport limiter's tiny corrections. Without props: kL = 1, no host (base model,
  * the same floating-point operations as before the switch existed).
+ * Electrostatic-shielding additive (docs/additive.md), when its field ã is given: the local
+ * reaction rate is screened where the additive has gathered above its bulk value,
+ *   L_η,eff = L_η·kL / (1 + s·max(0, ã − 1)),   s = Coefficients.additive.shielding,
+ * from the ã the last transport stage left (without it: no division at all, the base model).
  */
 import type { Coefficients } from '../../model/derived.ts';
 import { cellNormal } from '../../model/noise.ts';
@@ -31,6 +35,8 @@ export interface PhaseArgs {
   rowMaxRate: Float64Array; rowStiff: Float64Array;
   /** Optional material props [kL, kD, kS, host] per cell (null/absent: the base model). */
   props?: Float32Array | null;
+  /** Optional additive field ã (docs/additive.md; null/absent: no screening). */
+  additive?: Float64Array | null;
 }
 
 /** Phase task: PhaseArgs without the per-call dt and key (they are scalars s[0], s[1]). */
@@ -107,6 +113,8 @@ export function phaseK(a: PhaseTaskArgs, s: Float64Array, r0: number, r1: number
 function phaseRowsAt(a: PhaseTaskArgs, dt: number, key: number, r0: number, r1: number): void {
   const { L, k, P, c, psi, out } = a;
   const props = a.props ?? null;
+  const add = a.additive ?? null;
+  const shield = k.additive?.shielding ?? 0;
   const d = P.data;
   const inv = 1 / L.dx;
   const ea = 1 - k.alpha, eb = k.alpha;
@@ -179,6 +187,12 @@ function phaseRowsAt(a: PhaseTaskArgs, dt: number, key: number, r0: number, r1: 
         // host: frozen at its fixed value 1 (lithiophilic) or 0, ∂ξ/∂t = 0, no noise
         if (props[4 * idx + 3] > 0.5) { out[idx] = x > 0.5 ? 1 : 0; continue; }
         leta = k.Leta * props[4 * idx];  // L_η·kL
+      }
+      if (add !== null) {
+        // screening by the additive gathered above its bulk value (a NaN ã stays NaN: the
+        // reductions and the stability check see it)
+        const ex = add[idx] - 1;
+        leta = leta / (1 + shield * (ex > 0 ? ex : ex <= 0 ? 0 : ex));
       }
       const gp = 2 * x * (1 - x) * (1 - 2 * x);
       const hp = 30 * x * x * (1 - x) * (1 - x);

@@ -4,7 +4,8 @@
  * With material props (src/model/props.ts) host cells (props[4q+3] > 0.5) are left out of every
  * sum and extremum (metal and ion totals, ∂ξ/∂t, |∇ξ|, ranges) and of the tip; they still count
  * as non-finite when they are (a NaN anywhere is a failure). Neighbours of a host cell use its ξ in
- * their |∇ξ|.
+ * their |∇ξ|. The additive ã (docs/additive.md), when given: its sum and range over the same
+ * cells (sum and max), and a non-finite ã counts as a non-finite cell.
  */
 import type { Layout } from '../layout.ts';
 import type { Reductions } from '../backend.ts';
@@ -18,19 +19,23 @@ export interface RowReductions {
   /** The row's ξ = 0.5 crossing furthest along x (−∞ where there is none). */
   tip: Float64Array;
   cMax: Float64Array; cMin: Float64Array; xiMin: Float64Array; xiMax: Float64Array; nonFinite: Float64Array;
+  /** The additive ã (docs/additive.md): Σã and max per row (unused without it). */
+  sA: Float64Array; aMax: Float64Array;
 }
 
 export function makeRowReductions(rows: number): RowReductions {
   return {
     sXi: sharedF64(rows), sC: sharedF64(rows), sD: sharedF64(rows), sG: sharedF64(rows), tip: sharedF64(rows),
     cMax: sharedF64(rows), cMin: sharedF64(rows), xiMin: sharedF64(rows), xiMax: sharedF64(rows), nonFinite: sharedF64(rows),
+    sA: sharedF64(rows), aMax: sharedF64(rows),
   };
 }
 
 /** Rows: the partials of one row each. */
-export function reduceK(a: { L: Layout; xi: Float64Array; c: Float64Array; xidot: Float64Array; out: RowReductions; props?: Float32Array | null }, _s: Float64Array, r0: number, r1: number): void {
+export function reduceK(a: { L: Layout; xi: Float64Array; c: Float64Array; xidot: Float64Array; out: RowReductions; props?: Float32Array | null; additive?: Float64Array | null }, _s: Float64Array, r0: number, r1: number): void {
   const { L, xi, c, xidot, out } = a;
   const props = a.props ?? null;
+  const add = a.additive ?? null;
   const isHost = (q: number) => props !== null && props[4 * q + 3] > 0.5;
   const { nx, ny, nz } = L;
   const sy = nx, sz = nx * ny;
@@ -40,11 +45,18 @@ export function reduceK(a: { L: Layout; xi: Float64Array; c: Float64Array; xidot
     const b = nx * r;
     let sa = 0, sc = 0, sd = 0, g = 0;
     let cMax = -Infinity, cMin = Infinity, xiMin = Infinity, xiMax = -Infinity, nonFinite = 0;
+    let sAdd = 0, aMax = -Infinity;
     for (let i = 0; i < nx; i++) {
       const q = b + i;
       const x = xi[q], cc = c[q];
       if (!Number.isFinite(x) || !Number.isFinite(cc) || !Number.isFinite(xidot[q])) { nonFinite++; continue; }
+      if (add !== null && !Number.isFinite(add[q])) { nonFinite++; continue; }
       if (props !== null && props[4 * q + 3] > 0.5) continue;  // host cell
+      if (add !== null) {
+        const av = add[q];
+        sAdd += av;
+        if (av > aMax) aMax = av;
+      }
       sa += x; sc += cc; sd += xidot[q];
       if (cc > cMax) cMax = cc;
       if (cc < cMin) cMin = cc;
@@ -58,6 +70,7 @@ export function reduceK(a: { L: Layout; xi: Float64Array; c: Float64Array; xidot
     }
     out.sXi[r] = sa; out.sC[r] = sc; out.sD[r] = sd; out.sG[r] = g;
     out.cMax[r] = cMax; out.cMin[r] = cMin; out.xiMin[r] = xiMin; out.xiMax[r] = xiMax; out.nonFinite[r] = nonFinite;
+    out.sA[r] = sAdd; out.aMax[r] = aMax;
     // tip: the furthest ξ = 0.5 crossing along x in this row (host cells skipped; no
     // interpolation towards a host neighbour)
     let tip = -Infinity;
@@ -74,8 +87,11 @@ export function reduceK(a: { L: Layout; xi: Float64Array; c: Float64Array; xidot
   }
 }
 
-/** Combines the row partials: sums pairwise over rows, extrema in any order (they are exact). */
-export function combineRows(p: RowReductions): Reductions {
+/**
+ * Combines the row partials: sums pairwise over rows, extrema in any order (they are exact);
+ * with `additive` the additive's sum and range as well.
+ */
+export function combineRows(p: RowReductions, additive = false): Reductions {
   let tip = 0, cMax = -Infinity, cMin = Infinity, xiMin = Infinity, xiMax = -Infinity, nonFinite = 0;
   for (let r = 0; r < p.tip.length; r++) {
     if (p.tip[r] > tip) tip = p.tip[r];
@@ -85,26 +101,34 @@ export function combineRows(p: RowReductions): Reductions {
     if (p.xiMin[r] < xiMin) xiMin = p.xiMin[r];
     nonFinite += p.nonFinite[r];
   }
-  return { sumXi: pairwiseSum(p.sXi), sumC: pairwiseSum(p.sC), sumXidot: pairwiseSum(p.sD), sumGrad: pairwiseSum(p.sG), tip, cMax, cMin, xiMin, xiMax, nonFinite };
+  const out: Reductions = { sumXi: pairwiseSum(p.sXi), sumC: pairwiseSum(p.sC), sumXidot: pairwiseSum(p.sD), sumGrad: pairwiseSum(p.sG), tip, cMax, cMin, xiMin, xiMax, nonFinite };
+  if (additive) {
+    let aMax = -Infinity;
+    for (let r = 0; r < p.aMax.length; r++) if (p.aMax[r] > aMax) aMax = p.aMax[r];
+    out.sumA = pairwiseSum(p.sA); out.aMax = aMax;
+  }
+  return out;
 }
 
 /** Serial reductions of three fields (host cells left out when props are given). */
-export function reduceFields(L: Layout, xi: Float64Array, c: Float64Array, xidot: Float64Array, props: Float32Array | null = null): Reductions {
+export function reduceFields(L: Layout, xi: Float64Array, c: Float64Array, xidot: Float64Array, props: Float32Array | null = null, additive: Float64Array | null = null): Reductions {
   const out = makeRowReductions(L.rows);
-  reduceK({ L, xi, c, xidot, out, props }, new Float64Array(0), 0, L.rows);
-  return combineRows(out);
+  reduceK({ L, xi, c, xidot, out, props, additive }, new Float64Array(0), 0, L.rows);
+  return combineRows(out, additive !== null);
 }
 
 /** The reductions of fixed fields as a task. */
 export class Reducer {
   private out: RowReductions;
   private t: Task;
-  constructor(private exec: Exec, L: Layout, xi: Float64Array, c: Float64Array, xidot: Float64Array, props: Float32Array | null = null) {
+  private hasAdditive: boolean;
+  constructor(private exec: Exec, L: Layout, xi: Float64Array, c: Float64Array, xidot: Float64Array, props: Float32Array | null = null, additive: Float64Array | null = null) {
     this.out = makeRowReductions(L.rows);
-    this.t = exec.task('reduce', { L, xi, c, xidot, out: this.out, props }, L.rows, L.N);
+    this.hasAdditive = additive !== null;
+    this.t = exec.task('reduce', { L, xi, c, xidot, out: this.out, props, additive }, L.rows, L.N);
   }
   run(): Reductions {
     this.exec.run(this.t);
-    return combineRows(this.out);
+    return combineRows(this.out, this.hasAdditive);
   }
 }

@@ -31,6 +31,13 @@
  * the cell). Both factors are 1 in the base model, where every expression is the old one bit
  * for bit (x·1 = x).
  *
+ * Species (TransportSpecies): the same solver advances the electrostatic-shielding additive
+ * ã = c_add/c_add,bulk (docs/additive.md) with D = D_a(1 − h) (hi = 0: none in the metal; props
+ * kD and host as for c̃), migration 1 (a minority cation migrates in the field whatever the
+ * electrolyte model), no sink and `deposits: false`: no limiter (with no sink the right-hand
+ * side is ãⁿ + Σ w_b u_b ≥ 0 and the operator is an M-matrix, so ã ≥ 0 up to the solver
+ * tolerance) and no ξ commit. Its balance per step: Δ(Σã dV) = influx.
+ *
  * Kernels: D(ξⁿ⁺¹); the padded copy of ψ; the row maxima of ψ (ψ_ref is their maximum, taken
  * on the main thread: a max is exact, so the split does not matter); the assembly (M, the
  * operator, the right-hand side with its Dirichlet terms, the warm start); the CG solve; and
@@ -157,6 +164,11 @@ function addDirichlet(a: TransportAssembleArgs, c0: number, s2D: number, aa: num
 
 export interface TransportFinishArgs {
   L: Layout; bc: FieldBC; csRatio: number; vol: number;
+  /**
+   * true (c̃): the conservative limiter, then ξ ← ξⁿ⁺¹ with ξ̇ and rowDxi; false (a passive
+   * species, the additive): c = M u only (host cells 0), ξ and its companions untouched.
+   */
+  deposits?: boolean;
   /** Transport scalars (Coefficients): drift factor and sink factor. */
   migration: number; sink: number;
   Pp: Padded; D: Float64Array; u: Float64Array; M: Float64Array;
@@ -216,6 +228,13 @@ export function transportFinishK(a: TransportFinishArgs, s: Float64Array, r0: nu
       }
     }
     inPart[r] = fin;
+    if (a.deposits === false) {
+      // a passive species: no sink, so no limiter (see the header), and ξ is not its to commit
+      for (let i = i0; i < i1; i++) c[i] = props !== null && props[4 * i + 3] > 0.5 ? 0 : u[i] * M[i];
+      part[r] = 0;
+      depPart[r] = 0;
+      continue;
+    }
     // c̃ = M u and the limiter
     let lim = 0;
     for (let i = i0; i < i1; i++) {
@@ -248,6 +267,25 @@ export interface TransportFields {
   props?: Float32Array | null;
 }
 
+/**
+ * What the transport solver advances: D(ξ) = Dhi·h + Dlo·(1 − h) (props: Dlo·kD, host 0), the
+ * drift factor, the sink factor and whether the species deposits (limiter + ξ commit).
+ */
+export interface TransportSpecies { Dhi: number; Dlo: number; migration: number; sink: number; deposits: boolean }
+
+/** Li⁺ (c̃): the species of equation (2) with the transport scalars of SWITCHES.md §1. */
+export function lithiumSpecies(k: Coefficients): TransportSpecies {
+  return { Dhi: k.Ds, Dlo: k.Dl, migration: k.migration, sink: k.sink, deposits: true };
+}
+
+/**
+ * The electrostatic-shielding additive (docs/additive.md): D_a(1 − h), full migration (a
+ * cation, z = 1, in the same ψ), no sink, no deposit. Null without the additive.
+ */
+export function additiveSpecies(k: Coefficients): TransportSpecies | null {
+  return k.additive ? { Dhi: 0, Dlo: k.additive.Da, migration: 1, sink: 0, deposits: false } : null;
+}
+
 /** The transport step over fixed (shared) fields, run by an executor (serial or pool). */
 export class TransportSolver {
   private op: StencilOp;
@@ -260,7 +298,9 @@ export class TransportSolver {
   /** φ boundary conditions (their Dirichlet values bound ψ_ref from below; x0 changes with setVoltage). */
   private bcPsi: FieldBC;
 
-  constructor(private exec: Exec, private L: Layout, k: Coefficients, bcC: FieldBC, bcPsi: FieldBC, f: TransportFields) {
+  /** `species` defaults to Li⁺ (lithiumSpecies); the additive passes additiveSpecies and its own field as f.c. */
+  constructor(private exec: Exec, private L: Layout, k: Coefficients, bcC: FieldBC, bcPsi: FieldBC, f: TransportFields, species: TransportSpecies = lithiumSpecies(k)) {
+    const sp = species;
     const { N, rows, nx } = L;
     this.op = makeOp(L.dims, [L.nx, L.ny, L.nz], L.periodic);
     this.rhs = sharedF64(N); this.u = sharedF64(N); this.M = sharedF64(N);
@@ -268,13 +308,13 @@ export class TransportSolver {
     this.Pp = makePadded(L);
     this.rowMax = sharedF64(rows); this.part = sharedF64(rows); this.inPart = sharedF64(rows); this.depPart = sharedF64(rows);
     this.bcPsi = bcPsi;
-    this.tInterp = exec.task('interp', { nx, src: f.xiNew, dst: this.D, hi: k.Ds, lo: k.Dl, props: f.props ?? null, kind: COEF_D }, rows, N);
+    this.tInterp = exec.task('interp', { nx, src: f.xiNew, dst: this.D, hi: sp.Dhi, lo: sp.Dlo, props: f.props ?? null, kind: COEF_D }, rows, N);
     this.tPad = exec.task('fillPadded', { L, items: [{ P: this.Pp, u: f.psi, bc: bcPsi }] }, this.Pp.py * this.Pp.pz, N);
     this.tMax = exec.task('rowMax', { nx, u: f.psi, out: this.rowMax }, rows, N);
-    this.tAssemble = exec.task('transportAssemble', { L, csRatio: k.csRatio, migration: k.migration, sink: k.sink, bc: bcC, Pp: this.Pp, c: f.c, D: this.D,
+    this.tAssemble = exec.task('transportAssemble', { L, csRatio: k.csRatio, migration: sp.migration, sink: sp.sink, bc: bcC, Pp: this.Pp, c: f.c, D: this.D,
       xiOld: f.xi, xiNew: f.xiNew, M: this.M, rhs: this.rhs, u: this.u, op: this.op }, rows, N);
     const vol = L.dims === 3 ? L.dx ** 3 : L.dx ** 2;
-    this.tFinish = exec.task('transportFinish', { L, bc: bcC, csRatio: k.csRatio, migration: k.migration, sink: k.sink, vol, Pp: this.Pp, D: this.D, u: this.u, M: this.M,
+    this.tFinish = exec.task('transportFinish', { L, bc: bcC, csRatio: k.csRatio, migration: sp.migration, sink: sp.sink, deposits: sp.deposits, vol, Pp: this.Pp, D: this.D, u: this.u, M: this.M,
       c: f.c, xi: f.xi, xiNew: f.xiNew, xidot: f.xidot, xiSolve: f.xiSolve, rowDxi: f.rowDxi, part: this.part, inPart: this.inPart, depPart: this.depPart, props: f.props ?? null }, rows, N);
     this.pcg = new Pcg(exec, this.op, this.rhs, this.u);
   }
@@ -310,10 +350,10 @@ export class TransportSolver {
 export class TransportStage {
   private f: TransportFields;
   private solver: TransportSolver;
-  constructor(L: Layout, k: Coefficients, bcC: FieldBC, bcPsi: FieldBC, exec: Exec = new SerialExec()) {
+  constructor(L: Layout, k: Coefficients, bcC: FieldBC, bcPsi: FieldBC, exec: Exec = new SerialExec(), species: TransportSpecies = lithiumSpecies(k)) {
     const N = L.N;
     this.f = { c: sharedF64(N), psi: sharedF64(N), xi: sharedF64(N), xiNew: sharedF64(N), xidot: sharedF64(N), xiSolve: sharedF64(N), rowDxi: sharedF64(L.rows) };
-    this.solver = new TransportSolver(exec, L, k, bcC, bcPsi, this.f);
+    this.solver = new TransportSolver(exec, L, k, bcC, bcPsi, this.f, species);
   }
 
   step(c: Float64Array, psi: Float64Array, xiOld: Float64Array, xiNew: Float64Array, dt: number, tol: number, maxIter: number): TransportResult {

@@ -17,12 +17,21 @@
  *   operator and the back-transform c̃ = M u share the stored M, the Bernoulli weight uses a
  *   series for small arguments (shaders/transport_assemble.wgsl), and D(ξ) is formed from
  *   h(1 − ξ) near the metal (shaders/coef.wgsl). docs/webgpu-backend.md has the error budget.
+ *
+ * Shielding additive (docs/additive.md), when Coefficients.additive is set: its field ã is
+ * advanced after c̃ in the same transport stage by the same kernels and the same MG-PCG system
+ * (coef.wgsl with D_a(1 − h), transport_shift.wgsl with migration 1, transport_assemble.wgsl
+ * with sink 0, transport_influx.wgsl), then additive_pack.wgsl zeroes host cells and copies ã
+ * into lane z of `phaseProps`, a copy of the material props the phase stage binds instead of
+ * props (phase.wgsl already uses the 8 storage bindings WebGPU guarantees; it reads only kL and
+ * host from props, so lane z, kS, is free there).
  */
 import type { Coefficients } from '../../model/derived.ts';
 import type { Fields } from '../../model/initial.ts';
 import { stepKey } from '../../model/noise.ts';
 import type { Backend, PotentialReport, Reductions, StepStats, TransportReport } from '../backend.ts';
 import { BC_DIRICHLET, type BCSet, type FieldBC, type Layout } from '../layout.ts';
+import { additiveBC } from '../additive.ts';
 import { bcData, gridData, kernel, packParams, GpuContext, type Kernel } from './context.ts';
 import { acquireAdapter, limitsFor, type AcquireOptions, type GridNeeds } from './device.ts';
 import { GpuPcg } from './pcg.ts';
@@ -53,7 +62,7 @@ export interface WebGpuOptions extends AcquireOptions {
 }
 
 /** Slots of the stage-statistics buffer. */
-const ST = { RATE: 0, STIFF: 1, PSIMAX: 2, DXI: 3, LIM: 4, F1: 5, F0: 6, SRC: 7, INFLUX: 8, DEP: 9 } as const;
+const ST = { RATE: 0, STIFF: 1, PSIMAX: 2, DXI: 3, LIM: 4, F1: 5, F0: 6, SRC: 7, INFLUX: 8, DEP: 9, A_INFLUX: 10, A_SUM: 11, A_MAX: 12 } as const;
 const NSTAT = 16;
 /** Channels of reduce_fields_final.wgsl. */
 const NFIELDS = 10;
@@ -63,14 +72,15 @@ function paddedCells(L: Layout): number {
   return (L.nx + 2) * (L.ny + 2) * (L.dims === 3 ? L.nz + 2 : 1);
 }
 
-/** Device memory the backend will allocate for layout L (checked before allocating). */
-export function gridNeeds(L: Layout, wg: number): GridNeeds {
+/** Device memory the backend will allocate for layout L (checked before allocating); `additive`: the shielding additive's buffers too. */
+export function gridNeeds(L: Layout, wg: number, additive = false): GridNeeds {
   const N = L.N, P = paddedCells(L);
   const maxBinding = Math.max(16 * N, 4 * P);
   // 14 cell fields and the transport's (M, Σw_b, Σw_b u_b, 0) per cell, 2 padded, CG (op 16N +
   // 5 vectors) and the coarser levels (< 1/3 of the fine level in 2D), the read() staging
   // buffer (4 fields)
-  const total = 18 * 4 * N + 16 * N /* props */ + 2 * 4 * P + (16 + 20) * N + (16 + 20) * N * (L.dims === 3 ? 1 / 7 : 1 / 3) + 16 * N;
+  const total = 18 * 4 * N + 16 * N /* props */ + 2 * 4 * P + (16 + 20) * N + (16 + 20) * N * (L.dims === 3 ? 1 / 7 : 1 / 3) + 16 * N +
+    (additive ? (4 + 16 + 4 + 4) * N /* ã, phaseProps, its influx, one more read() field */ : 0);
   return { maxBinding, maxBuffer: Math.max(maxBinding, 16 * N), total, workgroupSize: wg, workgroupStorage: Math.max(8 * wg, 512) };
 }
 
@@ -87,6 +97,11 @@ export class WebGpuBackend implements Backend {
   private stats: GPUBuffer; private statsRead: GPUBuffer;
   private fieldsOut: GPUBuffer; private fieldsRead: GPUBuffer;
   private readStage: GPUBuffer | null = null;
+  /** The shielding additive ã and its per-cell influx (docs/additive.md); null without it. */
+  private add: GPUBuffer | null = null; private addInflux: GPUBuffer | null = null;
+  /** The phase stage's material view (kL, kD, ã, host) with the additive (else it binds props). */
+  private phaseProps: GPUBuffer | null = null;
+  private propsData: Float32Array;
   private pcg: GpuPcg;
   private k: Record<string, Kernel> = {};
   private red: Record<string, Reduction> = {};
@@ -106,7 +121,7 @@ export class WebGpuBackend implements Backend {
       throw new Error(`the only WebGPU adapter is a software one (${description}), slower than the CPU backend; use --backend webgpu to run on it anyway`);
     }
     const shape = `${L.nx}×${L.ny}${L.dims === 3 ? `×${L.nz}` : ''} grid`;
-    const requiredLimits = limitsFor(adapter, gridNeeds(L, wg), `the ${shape}`);
+    const requiredLimits = limitsFor(adapter, gridNeeds(L, wg, k.additive !== undefined), `the ${shape}`);
     const device = await adapter.requestDevice({ label: 'lidendrite', requiredLimits });
     const ctx = new GpuContext(device, wg, `lidendrite WebGPU backend, ${shape}`);
     const isNode = typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string';
@@ -143,8 +158,14 @@ export class WebGpuBackend implements Backend {
     // material props (kL, kD, kS, host) per cell, fixed for the backend's life
     const props = ctx.storage(4 * N, 'props');
     if (propsIn && propsIn.length !== 4 * N) throw new Error(`WebGPU backend: props has ${propsIn.length} values, the grid needs 4 × ${N}`);
-    const propsData = propsIn ?? new Float32Array(4 * N).fill(1).map((v, q) => (q % 4 === 3 ? 0 : v));
+    const propsData = this.propsData = propsIn ?? new Float32Array(4 * N).fill(1).map((v, q) => (q % 4 === 3 ? 0 : v));
     ctx.write(props, propsData);
+    const ka = kc.additive;
+    if (ka) {
+      this.add = f('additive');
+      this.addInflux = f('additive.influx');
+      this.phaseProps = ctx.storage(4 * N, 'phaseProps');
+    }
     this.stats = ctx.storage(NSTAT, 'stats');
     this.statsRead = ctx.readback(NSTAT * 4, 'stats.read');
     const partials = ctx.storage(MAX_PARTIALS, 'partials');
@@ -182,7 +203,7 @@ export class WebGpuBackend implements Backend {
     const K = this.k;
     K.ghostXi = kernel(ctx, 'ghosts', [grid, bXi, this.xi, padX]);
     K.ghostPsi = kernel(ctx, 'ghosts', [grid, bPhi, this.psi, padPsi]);
-    K.phase = kernel(ctx, 'phase', [grid, u.phase, padX, this.c, this.psi, this.xiNew, this.dxi, rate, stiff, props]);
+    K.phase = kernel(ctx, 'phase', [grid, u.phase, padX, this.c, this.psi, this.xiNew, this.dxi, rate, stiff, this.phaseProps ?? props]);
     K.coefSigma = kernel(ctx, 'coef', [grid, u.coefSigma, this.xi, sigma, props]);
     K.coefD = kernel(ctx, 'coef', [grid, u.coefD, this.xiNew, D, props]);
     K.asmPot = kernel(ctx, 'assemble', [grid, bPhi, u.asmPot, sigma, this.xidot, this.pcg.op, this.pcg.rhs]);
@@ -195,7 +216,25 @@ export class WebGpuBackend implements Backend {
     K.tip = kernel(ctx, 'reduceTip', [grid, u.tip, this.xi, rowTip, props]);
     K.fieldsFinal = kernel(ctx, 'reduceFieldsFinal', [u.final, fieldPartials, rowTip, this.fieldsOut]);
     const R = (n: number, mode: ReduceMode, a: GPUBuffer, b: GPUBuffer | null, slot: number) => new Reduction(ctx, n, mode, a, b, partials, this.stats, slot);
-    this.red = {
+    if (ka && this.add && this.addInflux && this.phaseProps) {
+      // the additive: D_a(1 − h(ξⁿ⁺¹)) from the committed ξ (the limiter writes ξⁿ⁺¹ to xi),
+      // ψ re-padded and shifted with migration 1, the SG assembly with sink 0 on ã, then ã = M u
+      // with its influx, host cells to 0 and the copy into phaseProps
+      u.coefA = ctx.uniform(packParams([['f', 0], ['f', ka.Da], ['u', 1]]), 'coef.additive');
+      u.shiftA = ctx.uniform(this.shiftParams(1), 'additive.shift');
+      u.sgA = ctx.uniform(packParams([['f', 0], ['f', kc.csRatio], ['f', 0]]), 'additive.sg');
+      const bcA = additiveBC(bc.c);
+      const bA = ctx.uniform(bcData(bcA.type, bcA.value), 'bc.additive');
+      K.coefA = kernel(ctx, 'coef', [grid, u.coefA, this.xi, D, props]);
+      K.shiftA = kernel(ctx, 'transportShift', [grid, u.shiftA, this.stats, padPsi]);
+      K.asmA = kernel(ctx, 'transportAssemble', [grid, bA, u.sgA, padPsi, D, this.add, this.dxi, this.pcg.op, this.pcg.rhs, uSg, aux]);
+      K.influxA = kernel(ctx, 'transportInflux', [grid, u.influx, uSg, aux, this.add, this.addInflux]);
+      K.packA = kernel(ctx, 'additivePack', [grid, this.add, props, this.phaseProps]);
+      this.red.aInflux = R(N, ReduceMode.Sum, this.addInflux, null, ST.A_INFLUX);
+      this.red.aSum = R(N, ReduceMode.Sum, this.add, null, ST.A_SUM);
+      this.red.aMax = R(N, ReduceMode.Max, this.add, null, ST.A_MAX);
+    }
+    Object.assign(this.red, {
       rate: R(N, ReduceMode.Max, rate, null, ST.RATE),
       stiff: R(N, ReduceMode.Max, stiff, null, ST.STIFF),
       psiMax: R(N, ReduceMode.Max, this.psi, null, ST.PSIMAX),
@@ -207,7 +246,7 @@ export class WebGpuBackend implements Backend {
       f1: R(rows, ReduceMode.Sum, rowF1, null, ST.F1),
       f0: R(rows, ReduceMode.Sum, rowF0, null, ST.F0),
       src: R(rows, ReduceMode.Sum, rowSrc, null, ST.SRC),
-    };
+    });
   }
 
   /**
@@ -218,12 +257,12 @@ export class WebGpuBackend implements Backend {
     return this.ctx.device;
   }
 
-  /** transport_shift.wgsl: max Dirichlet ψ, the slot of max ψ, the migration factor. */
-  private shiftParams(): ArrayBuffer {
+  /** transport_shift.wgsl: max Dirichlet ψ, the slot of max ψ, the migration factor (c̃'s, or `migration`). */
+  private shiftParams(migration = this.kc.migration): ArrayBuffer {
     const t = this.bc.phi.type, v = this.phiValues;
     let bcMax = -BIG;
     for (let q = 0; q < 6; q++) if (t[q] === BC_DIRICHLET && v[q] > bcMax) bcMax = v[q];
-    return packParams([['f', bcMax], ['u', ST.PSIMAX], ['f', this.kc.migration]]);
+    return packParams([['f', bcMax], ['u', ST.PSIMAX], ['f', migration]]);
   }
 
   /**
@@ -237,6 +276,7 @@ export class WebGpuBackend implements Backend {
     this.phiValues[0] = this.kc.f * volts;
     this.ctx.write(this.u.bcPhi, bcData(this.bc.phi.type, this.phiValues));
     this.ctx.write(this.u.shift, this.shiftParams());
+    if (this.u.shiftA) this.ctx.write(this.u.shiftA, this.shiftParams(1));
   }
 
   private phaseParams(dt: number, step: number): ArrayBuffer {
@@ -246,7 +286,7 @@ export class WebGpuBackend implements Backend {
       ['f', dt], ['f', 1 / this.L.dx], ['f', k.mobKappa], ['f', k.mobW],
       ['f', k.Leta], ['f', 1 - k.alpha], ['f', k.alpha], ['f', k.noiseSigma * Math.sqrt(dt)],
       ['f', k.delta], ['f', k.omega], ['f', Math.cos(w)], ['f', Math.sin(w)],
-      ['u', stepKey(k.seed, step)], ['u', k.omega], ['u', 0], ['u', 0],
+      ['u', stepKey(k.seed, step)], ['u', k.omega], ['f', k.additive?.shielding ?? 0], ['u', 0],
     ]);
   }
 
@@ -274,6 +314,14 @@ export class WebGpuBackend implements Backend {
     this.ctx.write(this.xiSolve, xi32);
     this.ctx.write(this.c, Float32Array.from(f.c));
     this.ctx.write(this.psi, Float32Array.from(f.psi));
+    if (this.add && this.phaseProps) {
+      if (!f.additive) throw new Error('WebGPU backend init: the scenario has an additive but the fields have no additive (ã) field');
+      const a32 = Float32Array.from(f.additive);
+      this.ctx.write(this.add, a32);
+      const pp = Float32Array.from(this.propsData);
+      for (let q = 0; q < N; q++) pp[4 * q + 2] = a32[q];
+      this.ctx.write(this.phaseProps, pp);
+    }
     const zero = new Float32Array(N);
     this.ctx.write(this.xidot, zero);
     this.ctx.write(this.dxi, zero);
@@ -379,7 +427,24 @@ export class WebGpuBackend implements Backend {
     const s = await this.readStats();
     this.setCache(s);
     const vol = L.dims === 3 ? L.dx ** 3 : L.dx ** 2;
-    return { iterations: r.iterations, residual: r.residual, converged: r.converged, limited: s[ST.LIM], influx: s[ST.INFLUX], deposited: s[ST.DEP] * vol };
+    const out: TransportReport = { iterations: r.iterations, residual: r.residual, converged: r.converged, limited: s[ST.LIM], influx: s[ST.INFLUX], deposited: s[ST.DEP] * vol };
+    if (!this.add) return out;
+    // the additive after c̃ (its D uses the committed ξⁿ⁺¹), through the same system 'u'
+    ctx.write(this.u.sgA, packParams([['f', dt / (L.dx * L.dx)], ['f', kc.csRatio], ['f', 0]]));
+    const ra = await this.pcg.solve('u', tol, maxIter, (pass) => {
+      ctx.run(pass, k.coefA, N);
+      ctx.run(pass, k.ghostPsi, P);
+      red.psiMax.encode(pass);
+      ctx.run(pass, k.shiftA, P);
+      ctx.run(pass, k.asmA, N);
+    });
+    this.submit((pass) => {
+      ctx.run(pass, k.influxA, N);
+      red.aInflux.encode(pass);
+      ctx.run(pass, k.packA, N);
+    }, (enc) => enc.copyBufferToBuffer(this.stats, 0, this.statsRead, 0, NSTAT * 4));
+    const sa = await this.readStats();
+    return { ...out, additiveInflux: sa[ST.A_INFLUX], additiveIterations: ra.iterations, additiveResidual: ra.residual, additiveConverged: ra.converged };
   }
 
   private setCache(s: Float32Array): void {
@@ -407,29 +472,43 @@ export class WebGpuBackend implements Backend {
     }, (enc) => enc.copyBufferToBuffer(this.fieldsOut, 0, this.fieldsRead, 0, NFIELDS * 4));
     const buf = await ctx.readBuffer(this.fieldsRead, NFIELDS * 4);
     const v = new Float32Array(buf);
-    const nonFinite = new Uint32Array(buf)[8];
+    let nonFinite = new Uint32Array(buf)[8];
     const inf = (x: number) => (x >= BIG ? Infinity : x <= -BIG ? -Infinity : x);
-    return {
+    const out: Reductions = {
       sumXi: v[0], sumC: v[1], sumXidot: v[2], sumGrad: v[3],
       tip: v[9], cMax: inf(v[4]), cMin: inf(v[5]), xiMin: inf(v[6]), xiMax: inf(v[7]), nonFinite,
     };
+    if (!this.add) return out;
+    // the additive: Σã (host cells hold 0) and max ã; a non-finite ã makes the sum non-finite
+    // and counts as one non-finite cell (the CPU counts the cells)
+    this.submit((pass) => {
+      this.red.aSum.encode(pass);
+      this.red.aMax.encode(pass);
+    }, (enc) => enc.copyBufferToBuffer(this.stats, 0, this.statsRead, 0, NSTAT * 4));
+    const sa = await this.readStats();
+    if (!Number.isFinite(sa[ST.A_SUM])) nonFinite += 1;
+    return { ...out, nonFinite, sumA: sa[ST.A_SUM], aMax: inf(sa[ST.A_MAX]) };
   }
 
   async read(): Promise<Fields & { xidot: Float64Array }> {
     const { ctx, L } = this;
     ctx.check();
     const N = L.N, bytes = 4 * N;
-    if (!this.readStage) this.readStage = ctx.readback(4 * bytes, 'read.stage');
+    const add = this.add;
+    const nf = add ? 5 : 4;
+    if (!this.readStage) this.readStage = ctx.readback(nf * bytes, 'read.stage');
     const st = this.readStage;
     this.submit(() => undefined, (enc) => {
       enc.copyBufferToBuffer(this.xi, 0, st, 0, bytes);
       enc.copyBufferToBuffer(this.c, 0, st, bytes, bytes);
       enc.copyBufferToBuffer(this.psi, 0, st, 2 * bytes, bytes);
       enc.copyBufferToBuffer(this.xidot, 0, st, 3 * bytes, bytes);
+      if (add) enc.copyBufferToBuffer(add, 0, st, 4 * bytes, bytes);
     });
-    const all = new Float32Array(await ctx.readBuffer(st, 4 * bytes));
+    const all = new Float32Array(await ctx.readBuffer(st, nf * bytes));
     const part = (i: number) => Float64Array.from(all.subarray(i * N, (i + 1) * N));
-    return { xi: part(0), c: part(1), psi: part(2), xidot: part(3) };
+    const f = { xi: part(0), c: part(1), psi: part(2), xidot: part(3) };
+    return add ? { ...f, additive: part(4) } : f;
   }
 
   async dispose(): Promise<void> {

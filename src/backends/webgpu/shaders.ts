@@ -48,6 +48,7 @@ export const MODULES = {
   transportAssemble: [GRID, BC, 'transport_assemble.wgsl'],
   transportInflux: [GRID, 'transport_influx.wgsl'],
   transportLimit: [GRID, 'transport_limit.wgsl'],
+  additivePack: [GRID, 'additive_pack.wgsl'],
   mgSmooth: [GRID, STENCIL, 'mg_smooth.wgsl'],
   mgProlongSmooth: [GRID, STENCIL, 'mg_prolong_smooth.wgsl'],
   mgResidual: [GRID, STENCIL, 'mg_residual.wgsl'],

@@ -1,0 +1,12 @@
+/**
+ * The electrostatic-shielding additive's boundary conditions (docs/additive.md), shared by every
+ * backend: c̃'s face types (the counter-electrode reservoir, no flux on the collector, periodic
+ * sides as set), every Dirichlet value 1 (ã = c_add/c_add,bulk = 1: the bulk electrolyte).
+ */
+import { BC_DIRICHLET, type FieldBC } from './layout.ts';
+
+export function additiveBC(bcC: FieldBC): FieldBC {
+  const value = new Float64Array(6);
+  for (let q = 0; q < 6; q++) value[q] = bcC.type[q] === BC_DIRICHLET ? 1 : 0;
+  return { type: Int32Array.from(bcC.type), value };
+}
