@@ -1,0 +1,90 @@
+// Transport stage assembly: the implicit Scharfetter–Gummel step in the Slotboom variable
+// u = c̃ e^{a}, a = ψ − ψ_ref (src/backends/cpu/transport.ts, shaders/transport_assemble.wgsl):
+//   [diag(M) + (dt/dx²) A_w] u = c̃ⁿ − sink·(c_s/c0)·Δξ + Σ_Dirichlet w_b u_b,   M = e^{−a},
+// w_ij = (dt/dx²)·harmonic(D_i, D_j)·sgWeight(a_i, a_j) on the + faces (periodic faces wrap,
+// other boundary faces 0); on a Dirichlet face of c̃ with value g: w_b = 2(dt/dx²)·D_cell·
+// sgWeight(a, a_f), a_f = mean of the cell's and its ghost's a, u_b = g e^{a_f}.
+// ψ is read padded with φ's boundary conditions (ghosts.frag.glsl); c̃'s conditions are uCb*.
+// D(ξⁿ⁺¹) = coefOf(ξⁿ⁺¹, D_s, D_l); ψ_ref = max(max ψ (1×1 texture), Dirichlet values of φ).
+// OUT_OP: the operator (M + Σw_b, w+x, w+y, w+z). OUT_RHS: (rhs, Σ w_b, Σ w_b u_b, M).
+// OUT_U: the warm start (c̃ⁿ e^{a}, 0, 0, 0).
+// The same kernels advance the shielding additive ã (docs/additive.md; src/backends/cpu/
+// transport.ts, TransportSpecies): uC = ã, D = D_a(1 − h) (uD = (0, D_a)), migration 1, sink 0,
+// Dirichlet values 1.
+uniform sampler2D uPh;     // (ξⁿ⁺¹, Δξ, ·, ·)
+uniform sampler2D uXiD;    // .r = the ξ the diffusivity is taken at (ξⁿ⁺¹; the additive: ξ committed)
+uniform sampler2D uC;
+uniform sampler2D uPsiPad; // ψ padded with φ's ghosts (ghosts.frag.glsl)
+uniform sampler2D uPsiMax; // 1×1: max ψ over the cells
+uniform vec4 uCbT0;
+uniform vec4 uCbT1;
+uniform vec4 uCbV0;
+uniform vec4 uCbV1;
+uniform vec4 uT;           // dt/dx², sink·c_s/c0, max Dirichlet value of φ (−BIG if none), migration
+uniform vec4 uD;           // D_s, D_l, 0, 0
+uniform sampler2D uProps;  // material props: D uses kD, 0 in a host cell
+
+float ref;
+
+// a = migration·(ψ − ψ_ref): the transport scalars of SWITCHES.md §1 (migration 1 in the base
+// model, 0 in the binary-electrolyte mode: plain diffusion; sink multiplies c_s/c0 in uT.y)
+float aPad(vec3 p) { return (padAt(uPsiPad, p) - ref) * uT.w; }
+float Dof(vec3 c) { return coefProps(at(uXiD, c).r, uD.x, uD.y, at(uProps, c), 1.0); }
+
+// Symmetric SG weight e^{−max(a, b)}·B(|b − a|), B(d) = d/(1 − e^{−d}); series below 0.5
+// (transport_assemble.wgsl has the error analysis).
+float sgWeight(float a, float b) {
+  float m = max(a, b);
+  float d = abs(b - a);
+  float bern;
+  if (d < 0.5) {
+    float d2 = d * d;
+    bern = 1.0 + d * (0.5 + d * (1.0 / 12.0 + d2 * (-1.0 / 720.0 + d2 * (1.0 / 30240.0))));
+  } else {
+    bern = d / (1.0 - exp(-d));
+  }
+  return exp(-m) * bern;
+}
+
+// one Dirichlet face of c̃: accumulates (Σ w_b, Σ w_b u_b)
+vec2 face(vec2 acc, vec3 c, vec3 e, float a, float Dc, float g) {
+  float af = 0.5 * (a + aPad(c + e));
+  float wb = 2.0 * uT.x * Dc * sgWeight(a, af);
+  return acc + vec2(wb, wb * (g * exp(af)));
+}
+
+void main() {
+  vec3 c = thisCell();
+  ref = max(texture2D(uPsiMax, vec2(0.5)).r, uT.z);
+  float a = aPad(c);
+  float M = exp(-a);
+  float cn = at(uC, c).r;
+#ifdef OUT_U
+  gl_FragColor = vec4(cn * exp(a), 0.0, 0.0, 0.0);
+#else
+  float Dc = Dof(c);
+  bool three = is3();
+  vec2 acc = vec2(0.0);
+  if (c.x == 0.0 && uCbT0.x == 1.0) acc = face(acc, c, vec3(-1.0, 0.0, 0.0), a, Dc, uCbV0.x);
+  if (c.x == uGrid.x - 1.0 && uCbT0.y == 1.0) acc = face(acc, c, vec3(1.0, 0.0, 0.0), a, Dc, uCbV0.y);
+  if (c.y == 0.0 && uCbT0.z == 1.0) acc = face(acc, c, vec3(0.0, -1.0, 0.0), a, Dc, uCbV0.z);
+  if (c.y == uGrid.y - 1.0 && uCbT0.w == 1.0) acc = face(acc, c, vec3(0.0, 1.0, 0.0), a, Dc, uCbV0.w);
+  if (three && c.z == 0.0 && uCbT1.x == 1.0) acc = face(acc, c, vec3(0.0, 0.0, -1.0), a, Dc, uCbV1.x);
+  if (three && c.z == uGrid.z - 1.0 && uCbT1.y == 1.0) acc = face(acc, c, vec3(0.0, 0.0, 1.0), a, Dc, uCbV1.y);
+#ifdef OUT_RHS
+  gl_FragColor = vec4(cn - uT.y * at(uPh, c).g + acc.y, acc.x, acc.y, M);
+#else
+  float ok;
+  vec3 n = plusNb(c, 0, ok);
+  float wx = ok * uT.x * harmonic(Dc, Dof(n)) * sgWeight(a, aPad(c + vec3(1.0, 0.0, 0.0)));
+  n = plusNb(c, 1, ok);
+  float wy = ok * uT.x * harmonic(Dc, Dof(n)) * sgWeight(a, aPad(c + vec3(0.0, 1.0, 0.0)));
+  float wz = 0.0;
+  if (three) {
+    n = plusNb(c, 2, ok);
+    wz = ok * uT.x * harmonic(Dc, Dof(n)) * sgWeight(a, aPad(c + vec3(0.0, 0.0, 1.0)));
+  }
+  gl_FragColor = vec4(M + acc.x, wx, wy, wz);
+#endif
+#endif
+}
