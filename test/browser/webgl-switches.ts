@@ -1,10 +1,7 @@
 /**
  * Switch checks the shared CASES of test/conformance/body.ts do not cover yet, run on the browser
  * backends with the same body and tolerances:
- * - BINARY_CASE: the binary-electrolyte mode (transport scalars migration = 0, sink = t_a,
- *   SWITCHES.md §1) through conformance();
  * - PERIODIC_CASE: periodic lateral faces on an odd 3D grid;
- * - ADDITIVE_CASE / additiveStep(): the electrostatic-shielding additive (docs/additive.md);
  * - voltageStep(): Backend.setVoltage (SWITCHES.md §4) between steps — both backends run two
  *   coupled steps at −450 mV, switch the collector to −300 mV, re-solve the potential and run
  *   two more; ψ (which carries the new Dirichlet value into the metal), ξ and c̃ are compared.
@@ -15,13 +12,6 @@ import { coefficients } from '../../src/model/derived.ts';
 import { initialFields, initialProps } from '../../src/model/initial.ts';
 import { parseScenario } from '../../src/model/scenario.ts';
 import { CASES, errors, fmt, maxAbs, reference, TOL, type Case, type Subject } from '../conformance/body.ts';
-
-export const BINARY_CASE: Case = {
-  label: '2D binary electrolyte t₊ = 0.38 (migration 0, sink t_a)',
-  steps: 12,
-  dt: 2e-3,
-  input: { ...CASES[0].input, name: 'conformance-binary', electrolyte: { model: 'binary', transference: 0.38 } },
-};
 
 /**
  * Periodic lateral faces on an odd 3D grid (12×10×7: the atlas has an unused tile, the multigrid
@@ -34,54 +24,6 @@ export const PERIODIC_CASE: Case = {
   dt: 3e-3,
   input: { ...CASES[1].input, name: 'conformance-periodic', grid: { dims: 3, n: [12, 10, 7], dx: '0.5 um' }, boundary: { lateral: 'periodic' } } as Case['input'],
 };
-
-/**
- * The electrostatic-shielding additive (docs/additive.md; defaults): a second species through
- * the transport kernels, screening the reaction rate. conformance() compares ξ, c̃, ψ and the
- * metrics; additiveStep() compares ã itself, Σã, max ã and its boundary influx.
- */
-export const ADDITIVE_CASE: Case = {
-  label: '2D shielding additive (defaults)',
-  steps: 12,
-  dt: 2e-3,
-  input: { ...CASES[0].input, name: 'conformance-additive', additive: {} } as Case['input'],
-};
-
-export async function additiveStep(subject: Subject): Promise<void> {
-  const s = parseScenario(ADDITIVE_CASE.input);
-  const L = makeLayout(s), k = coefficients(s), bc = makeBCs(s);
-  const ref = reference(L, k, bc, null);
-  const sub = await subject.make(L, k, bc, null);
-  try {
-    const out = [];
-    for (const b of [ref, sub]) {
-      await b.init(initialFields(s));
-      let inflow = 0;
-      for (let step = 0; step < 6; step++) {
-        if (step % 3 === 0) expect((await b.potential(s.numerics.potentialTol, s.numerics.potentialMaxIter)).converged).toBe(true);
-        await b.phase(2e-3, step);
-        const t = await b.transport(2e-3, s.numerics.transportTol, 200);
-        expect(t.additiveConverged, `${b.name} additive converged`).toBe(true);
-        inflow += t.additiveInflux!;
-      }
-      const f = (await b.read()) as { additive?: Float64Array };
-      out.push({ a: f.additive!, r: await b.reductions(), inflow });
-    }
-    const eA = errors(out[1].a, out[0].a);
-    const aScale = maxAbs(out[0].a);
-    const rel = (x: number, y: number) => Math.abs(x - y) / Math.max(Math.abs(x), Math.abs(y), 1e-300);
-    console.log(`[${subject.name}] additive: ã max ${fmt(eA.max)} rms ${fmt(eA.rms)} (max ã ${aScale.toFixed(4)}); Σã ${out[0].r.sumA} / ${out[1].r.sumA}; max ã ${out[0].r.aMax} / ${out[1].r.aMax}; influx ${out[0].inflow.toPrecision(6)} / ${out[1].inflow.toPrecision(6)}`);
-    expect(eA.max).toBeLessThan(TOL.cMax * aScale);
-    expect(eA.rms).toBeLessThan(TOL.cRms * aScale);
-    expect(rel(out[1].r.sumA!, out[0].r.sumA!)).toBeLessThan(TOL.metricRel);
-    expect(rel(out[1].r.aMax!, out[0].r.aMax!)).toBeLessThan(TOL.metricRel);
-    // a sum of small boundary fluxes: compared against its scale, Σ|ã − 1|-sized changes
-    expect(Math.abs(out[1].inflow - out[0].inflow)).toBeLessThanOrEqual(1e-3 * Math.abs(out[0].inflow) + 1e-6 * aScale * L.N);
-  } finally {
-    await ref.dispose();
-    await sub.dispose();
-  }
-}
 
 export async function voltageStep(subject: Subject): Promise<void> {
   const s = parseScenario(CASES[0].input);
