@@ -3,23 +3,21 @@
  * project's colormaps), the value printed in the cell, the axis values as tick labels, a colour
  * bar. Points missing a value (not finished) are magenta and marked "n/a". Other axes (seeds
  * included) are averaged over, and the note under the title says so.
+ *
+ * Drawn with Vega-Lite (src/figures/render.ts: vega lays out the axes, labels and the colour
+ * legend and writes SVG; resvg rasterises it). The cell colours are the project's colormap
+ * entries, passed to vega as literal colours, so a cell's pixels are exactly colorLut(t).
  */
-import { PNG } from 'pngjs';
 import { colorLut, type ColormapName, type Rgb } from '../io/colormap.ts';
-import { drawText, textHeight, textWidth, type Raster } from '../io/font5x7.ts';
 import { fmtNumber, NON_FINITE_RGB } from '../io/png.ts';
+import { plotOrigin, specToSvgSync, svgToPng, textRenders } from '../figures/render.ts';
 import { resolveMetric, type AxisValue } from './spec.ts';
 import type { PlanFile } from './store.ts';
 import type { SweepTable } from './collect.ts';
 
-const S = 2; // text scale
-const MARGIN = 16;
-const GAP = 10;
-const CELL_H = 44;
-const BAR_W = 20;
-const BG: Rgb = [255, 255, 255];
-const INK: Rgb = [20, 20, 20];
-const FRAME: Rgb = [90, 90, 90];
+/** PNG pixels per SVG unit. */
+const SCALE = 2;
+const CELL_H = 36;
 
 export interface SweepMapOptions {
   title: string;
@@ -45,20 +43,7 @@ export interface SweepMapLayout {
   range: [number, number];
 }
 
-function setPixel(img: Raster, x: number, y: number, rgb: Rgb): void {
-  if (x < 0 || y < 0 || x >= img.width || y >= img.height) return;
-  const o = 4 * (y * img.width + x);
-  img.data[o] = rgb[0]; img.data[o + 1] = rgb[1]; img.data[o + 2] = rgb[2]; img.data[o + 3] = 255;
-}
-
-function fillRect(img: Raster, x: number, y: number, w: number, h: number, rgb: Rgb): void {
-  for (let yy = y; yy < y + h; yy++) for (let xx = x; xx < x + w; xx++) setPixel(img, xx, yy, rgb);
-}
-
-function strokeRect(img: Raster, x: number, y: number, w: number, h: number, rgb: Rgb): void {
-  fillRect(img, x, y, w, 1, rgb); fillRect(img, x, y + h - 1, w, 1, rgb);
-  fillRect(img, x, y, 1, h, rgb); fillRect(img, x + w - 1, y, 1, h, rgb);
-}
+const hex = (c: Rgb) => '#' + c.map((v) => v.toString(16).padStart(2, '0')).join('');
 
 function lutColor(lut: Uint8Array, t: number): Rgb {
   const k = Math.round(Math.min(1, Math.max(0, t)) * 255);
@@ -66,12 +51,13 @@ function lutColor(lut: Uint8Array, t: number): Rgb {
 }
 
 /** Black or white text, whichever reads better on `bg`. */
-function inkOn(bg: Rgb): Rgb {
+function inkOn(bg: Rgb): string {
   const lum = 0.2126 * bg[0] + 0.7152 * bg[1] + 0.0722 * bg[2];
-  return lum > 140 ? [0, 0, 0] : [255, 255, 255];
+  return lum > 140 ? '#000000' : '#ffffff';
 }
 
-export function renderSweepMap(o: SweepMapOptions): { png: Uint8Array; layout: SweepMapLayout } {
+/** The Vega-Lite spec of the map, and the value range its colours span. */
+export function sweepMapSpec(o: SweepMapOptions): { spec: Record<string, unknown>; range: [number, number] } {
   const nx = o.xTicks.length, ny = o.yTicks.length;
   if (nx < 1 || ny < 1 || o.values.length !== ny || o.values.some((r) => r.length !== nx)) throw new Error(`renderSweepMap: values must be ${ny} rows of ${nx}`);
   const finite = o.values.flat().filter(Number.isFinite);
@@ -81,73 +67,58 @@ export function renderSweepMap(o: SweepMapOptions): { png: Uint8Array; layout: S
   const digits = Math.min(8, Math.max(4, Math.ceil(Math.log10(Math.max(Math.abs(lo), Math.abs(hi)) / (hi - lo))) + 2));
   const label = (v: number) => (Number.isFinite(v) ? fmtNumber(v, digits) : 'n/a');
   const lut = colorLut(o.colormap ?? 'viridis');
-  const th = textHeight(S);
-
-  const cellTexts = o.values.flat().map(label);
-  const cellW = Math.max(72, ...cellTexts.map((t) => textWidth(t, S) + 12), ...o.xTicks.map((t) => textWidth(t, S) + 24));
-  const yTickW = Math.max(0, ...o.yTicks.map((t) => textWidth(t, S)));
-  const gridX = MARGIN + (o.yLabel ? Math.max(yTickW, 0) + GAP : 0);
-  const titleH = th + (o.note ? 6 + th : 0);
-  const gridY = MARGIN + titleH + GAP + th + 8 + 4; // a row for the y-axis name and the colour bar's label
-  const gridW = nx * cellW, gridH = ny * CELL_H;
-  const barH = Math.max(gridH, 120);
-  const barX = gridX + Math.max(gridW, textWidth(o.xLabel, S)) + 2 * GAP;
-  const ticks = [hi, (lo + hi) / 2, lo].map(label);
-  const barLabelW = Math.max(...ticks.map((t) => textWidth(t, S)));
-  const hasMissing = o.values.flat().some((v) => !Number.isFinite(v));
-  const rightEdge = Math.max(barX + BAR_W + 8 + barLabelW, barX + textWidth(o.metric, S));
-  const width = Math.max(rightEdge, MARGIN + textWidth(o.title, S), MARGIN + (o.note ? textWidth(o.note, S) : 0), gridX + textWidth(o.xLabel, S)) + MARGIN;
-  const bottom = Math.max(gridY + gridH + 6 + th + GAP + th, gridY + barH + (hasMissing ? 8 + th : 0));
-  const height = bottom + MARGIN;
-
-  const img: Raster = { width, height, data: new Uint8Array(width * height * 4) };
-  fillRect(img, 0, 0, width, height, BG);
-  drawText(img, MARGIN, MARGIN, o.title, INK, S);
-  if (o.note) drawText(img, MARGIN, MARGIN + th + 6, o.note, INK, S);
-  if (o.yLabel) drawText(img, MARGIN, gridY - th - 8, o.yLabel, INK, S);
-
-  const cells: SweepMapLayout['cells'] = [];
+  const cells: Record<string, unknown>[] = [];
   for (let iy = 0; iy < ny; iy++) {
-    const row: SweepMapLayout['cells'][number] = [];
-    const y = gridY + (ny - 1 - iy) * CELL_H;
     for (let ix = 0; ix < nx; ix++) {
-      const x = gridX + ix * cellW;
       const v = o.values[iy][ix];
       const rgb = Number.isFinite(v) ? lutColor(lut, (v - lo) / (hi - lo)) : NON_FINITE_RGB;
-      fillRect(img, x, y, cellW, CELL_H, rgb);
-      const t = label(v);
-      drawText(img, x + Math.floor((cellW - textWidth(t, S)) / 2), y + Math.floor((CELL_H - th) / 2) + 1, t, inkOn(rgb), S);
-      row.push({ x, y, w: cellW, h: CELL_H });
+      cells.push({ x: o.xTicks[ix], y: o.yTicks[iy], fill: hex(rgb), ink: inkOn(rgb), text: label(v) });
     }
-    cells.push(row);
-    if (o.yLabel) drawText(img, gridX - GAP - textWidth(o.yTicks[iy], S), y + Math.floor((CELL_H - th) / 2) + 1, o.yTicks[iy], INK, S);
   }
-  // thin separators between cells, and a frame
-  for (let ix = 1; ix < nx; ix++) fillRect(img, gridX + ix * cellW, gridY, 1, gridH, BG);
-  for (let iy = 1; iy < ny; iy++) fillRect(img, gridX, gridY + iy * CELL_H, gridW, 1, BG);
-  strokeRect(img, gridX - 1, gridY - 1, gridW + 2, gridH + 2, FRAME);
-  o.xTicks.forEach((t, ix) => drawText(img, gridX + ix * cellW + Math.floor((cellW - textWidth(t, S)) / 2), gridY + gridH + 6, t, INK, S));
-  drawText(img, gridX + Math.max(0, Math.floor((gridW - textWidth(o.xLabel, S)) / 2)), gridY + gridH + 6 + th + GAP, o.xLabel, INK, S);
+  const cellW = Math.max(64, ...o.xTicks.map((t) => 7 * t.length + 16), ...cells.map((c) => 7 * String(c.text).length + 12));
+  // the colour legend: the same table, 17 stops, over [lo, hi]
+  const stops = Array.from({ length: 17 }, (_, k) => hex(lutColor(lut, k / 16)));
+  const hasMissing = o.values.flat().some((v) => !Number.isFinite(v));
+  const x = { field: 'x', type: 'nominal', title: o.xLabel, sort: o.xTicks, scale: { domain: o.xTicks, paddingInner: 0, paddingOuter: 0 }, axis: { labelAngle: 0 } };
+  const y = { field: 'y', type: 'nominal', title: o.yLabel ?? null, scale: { domain: [...o.yTicks].reverse(), paddingInner: 0, paddingOuter: 0 }, axis: o.yLabel ? {} : null };
+  const spec = {
+    title: { text: o.title, subtitle: [...(o.note ? [o.note] : []), ...(hasMissing ? ['magenta "n/a": a point without a value (not finished)'] : [])] },
+    width: nx * cellW, height: ny * CELL_H,
+    layer: [
+      { data: { values: cells }, mark: { type: 'rect', stroke: 'white', strokeWidth: 0.5 },
+        encoding: { x, y, fill: { field: 'fill', type: 'nominal', scale: null } } },
+      { data: { values: cells }, mark: { type: 'text', fontSize: 11 },
+        encoding: { x, y, text: { field: 'text', type: 'nominal' }, color: { field: 'ink', type: 'nominal', scale: null } } },
+      { data: { values: [{ v: lo }, { v: hi }] }, mark: { type: 'point', opacity: 0 },
+        encoding: { color: { field: 'v', type: 'quantitative', title: o.metric, scale: { domain: [lo, hi], range: stops, nice: false, zero: false }, legend: { gradientLength: Math.max(120, ny * CELL_H), format: `.${Math.min(6, digits)}~g` } } } },
+    ],
+    resolve: { scale: { color: 'independent' } },
+    config: { axis: { grid: false, ticks: false, domain: false } },
+  };
+  return { spec, range: [lo, hi] };
+}
 
-  // colour bar, top = maximum
-  const barY = gridY;
-  for (let r = 0; r < barH; r++) fillRect(img, barX, barY + r, BAR_W, 1, lutColor(lut, 1 - r / (barH - 1)));
-  strokeRect(img, barX - 1, barY - 1, BAR_W + 2, barH + 2, FRAME);
-  drawText(img, barX, barY - th - 8, o.metric, INK, S);
-  [barY, barY + Math.floor((barH - 1) / 2), barY + barH - 1].forEach((ty, k) => {
-    fillRect(img, barX + BAR_W, ty, 4, 1, INK);
-    drawText(img, barX + BAR_W + 8, Math.min(Math.max(ty - th / 2 + 1, barY - 2), barY + barH - th + 2), ticks[k], INK, S);
-  });
-  if (hasMissing) {
-    const sy = barY + barH + 8;
-    fillRect(img, barX, sy, BAR_W, th, NON_FINITE_RGB);
-    drawText(img, barX + BAR_W + 8, sy, 'n/a', INK, S);
+/** Renders the map to a PNG; the layout gives each cell's pixel rectangle in that PNG. */
+export function renderSweepMap(o: SweepMapOptions): { png: Uint8Array; svg: string; layout: SweepMapLayout } {
+  const why = textRenders();
+  if (why !== true) throw new Error(why);
+  const { spec, range } = sweepMapSpec(o);
+  const { svg, view } = specToSvgSync(spec);
+  try {
+    const png = svgToPng(svg, SCALE);
+    const [ox, oy] = plotOrigin(view);
+    const xs = view.scale('x') as ((v: string) => number) & { bandwidth(): number };
+    const ys = view.scale('y') as ((v: string) => number) & { bandwidth(): number };
+    const cells = o.yTicks.map((yt) => o.xTicks.map((xt) => ({
+      x: Math.round((ox + xs(xt)) * SCALE), y: Math.round((oy + ys(yt)) * SCALE),
+      w: Math.round(xs.bandwidth() * SCALE), h: Math.round(ys.bandwidth() * SCALE),
+    })));
+    const size = /<svg[^>]* width="([\d.]+)" height="([\d.]+)"/.exec(svg);
+    const width = size ? Math.ceil(Number(size[1]) * SCALE) : 0, height = size ? Math.ceil(Number(size[2]) * SCALE) : 0;
+    return { png, svg, layout: { width, height, cells, range } };
+  } finally {
+    view.finalize();
   }
-
-  const png = new PNG({ width, height });
-  png.data.set(img.data);
-  const bytes = PNG.sync.write(png, { colorType: 2 });
-  return { png: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), layout: { width, height, cells, range: [lo, hi] } };
 }
 
 const tick = (v: AxisValue) => (typeof v === 'number' ? fmtNumber(v, 6) : String(v));
