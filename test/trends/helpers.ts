@@ -5,6 +5,7 @@
  * the case's morphology metric must move in the direction the literature reports. The numbers
  * are printed for the README / report.
  */
+import { describe, expect, it } from 'vitest';
 import { simulate, type SimulatedState } from '../../src/analysis/simulate.ts';
 import type { Scenario } from '../../src/model/scenario.ts';
 import { existsSync } from 'node:fs';
@@ -17,12 +18,24 @@ export function libraryCase(id: string): LibraryCase {
   return c;
 }
 
-/** Why the case cannot run here (a switch missing from the schema), or null. */
-export function skipReason(c: LibraryCase): string | null {
-  const s = schemaSupports(c.requires);
-  if (!s.ok) return `${c.id}: the scenario schema has no ${s.missing.join(', ')} yet`;
-  if (!existsSync(join(EXAMPLES_DIR, c.id))) return `${c.id}: examples/${c.id} does not exist`;
-  return null;
+/**
+ * The trend test of one library case: every point reaches the same front advance (equal
+ * deposited charge, so the comparison is fair) and the metric moves the way the literature says.
+ * A case whose switch or folder is missing fails (it does not skip): the library is part of the
+ * product.
+ */
+export function defineTrendTest(id: string): void {
+  const c = libraryCase(id);
+  describe(`library trend: ${c.title}`, () => {
+    it(`${c.metric} goes ${c.expect} along the points (${c.literature})`, async () => {
+      const s = schemaSupports(c.requires);
+      expect(s.missing, `${c.id}: switches missing from the scenario schema`).toEqual([]);
+      expect(existsSync(join(EXAMPLES_DIR, c.id)), `examples/${c.id} exists`).toBe(true);
+      const { trend, runs } = await runCase(c);
+      for (const { r, limit } of runs) expect(r.metrics.time_s).toBeLessThan(limit);
+      expect(trend.monotone, `${c.metric}: ${trend.values.join(', ')}`).toBe(true);
+    }, 300_000); // wall time on a loaded 2-core machine; ~5–11 s of CPU each
+  });
 }
 
 export interface CaseRun { c: LibraryCase; runs: { label: string; r: SimulatedState; limit: number }[]; trend: TrendResult }
