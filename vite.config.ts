@@ -1,7 +1,8 @@
 import { defineConfig } from 'vite';
 
 /**
- * The browser app (examples/browser/) and the headless host page (src/browser/host.html) are
+ * The browser app (examples/browser/), the headless host page (src/browser/host.html) and the
+ * headless surface renderer (src/browser/surface.html, for `lidendrite figures`) are
  * served from the repository root, so pages import src/ and shaders/ directly. `npm run serve`
  * starts this dev server; src/browser/chromium.ts starts the same server programmatically for
  * the headless tests and `lidendrite run --browser`.
@@ -17,7 +18,7 @@ export default defineConfig({
     outDir: 'dist/browser',
     target: 'es2022',
     rollupOptions: {
-      input: { app: 'examples/browser/index.html', host: 'src/browser/host.html' },
+      input: { app: 'examples/browser/index.html', host: 'src/browser/host.html', surface: 'src/browser/surface.html' },
       external: ['webgpu'],
     },
   },

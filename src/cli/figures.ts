@@ -9,7 +9,8 @@ import { figureIds, makeFigures, ROOT, type RunCli } from '../figures/build.ts';
 
 export const FIGURES_USAGE = `  lidendrite figures [--out DIR] [--runs DIR] [--quick] [--only ID[,ID…]] [--list]
       publication figures (SVG + PNG) into DIR (default docs/figures) and their index DIR.md;
-      runs it needs are made on the CPU into --runs (default runs/figures[-quick]) and reused`;
+      runs it needs are made on the CPU into --runs (default runs/figures[-quick]) and reused;
+      3D morphology panels are rendered with three.js in headless Chromium (skipped without it)`;
 
 export class FiguresUsageError extends Error {}
 

@@ -11,9 +11,11 @@ import { LIBRARY, schemaSupports, type LibraryCase } from '../analysis/library.t
 import { parseScenario } from '../model/scenario.ts';
 import { benchDevices, benchSpec, readBenchResults } from './bench.ts';
 import { runLibraryCase, type CaseResult } from './cases.ts';
-import { morphologySpec } from './morphology.ts';
+import { CASES_3D } from './cases3d.ts';
+import { morphologySpec, SURFACE_PANEL } from './morphology.ts';
 import { renderFigure } from './render.ts';
 import { readRun } from './run-dir.ts';
+import { registerSurfaceRenderer } from './surface3d.ts';
 import { sandRun, sandSpec } from './sand.ts';
 import { tafelCurve, tafelSpec } from './tafel.ts';
 import { describeScenario, timeseriesSpec } from './timeseries.ts';
@@ -48,7 +50,11 @@ export interface FigureRecord {
 
 export interface Skipped { id: string; why: string }
 
-interface Ctx extends FiguresOptions { cases: Map<string, CaseResult[]> }
+interface Ctx extends FiguresOptions {
+  cases: Map<string, CaseResult[]>;
+  /** Why 3D surfaces cannot be drawn (no Chromium); null: the surface renderer is registered. */
+  noSurfaces: string | null;
+}
 
 interface FigureDef {
   id: string;
@@ -172,23 +178,32 @@ function figureDefs(): FigureDef[] {
       },
     },
   ];
-  for (const c of LIBRARY) {
+  for (const c of [...LIBRARY, ...CASES_3D]) {
     defs.push({
       id: `morphology-${c.id}`, title: `Morphology: ${c.title}`,
       async make(ctx) {
         const s = schemaSupports(c.requires);
         if (!s.ok) return { skip: `the scenario schema has no ${s.missing.join(', ')}` };
+        // a 3D case is shown by its surfaces; without Chromium it is not made (the runs are not started)
+        const is3d = CASES_3D.includes(c);
+        if (is3d && ctx.noSurfaces) return { skip: `3D surfaces need headless Chromium: ${ctx.noSurfaces}` };
         const rs = await caseResults(ctx, c);
         const adv = ctx.quick ? c.reduced.advance : c.advance;
-        const panels = rs.map((r) => ({ label: `${c.parameter.replace(/ \(.*\)$/, '')}: ${r.label}`, xi: r.xi, n: r.scenario.grid.n, dx: r.scenario.grid.dx, dims: r.scenario.grid.dims, morphology: r.morphology, note: `t = ${r.time.toPrecision(3)} s${r.reached ? '' : ` — front did NOT advance ${adv} µm by t = ${r.time.toPrecision(3)} s`}` }));
+        const size = (r: CaseResult) => r.scenario.grid.n.slice(0, r.scenario.grid.dims).map((v) => +(v * r.scenario.grid.dx * 1e6).toPrecision(3)).join(' × ') + ' µm';
+        const panels = rs.map((r) => ({ label: `${c.parameter.replace(/ \(.*\)$/, '')}: ${r.label}`, xi: r.xi, n: r.scenario.grid.n, dx: r.scenario.grid.dx, dims: r.scenario.grid.dims, morphology: r.morphology, note: `t = ${r.time.toPrecision(3)} s${is3d ? `, ${size(r)} domain` : ''}${r.reached ? '' : ` — front did NOT advance ${adv} µm by t = ${r.time.toPrecision(3)} s`}` }));
         const first = rs[0].scenario;
         return {
+          // 3D panels are narrow (two surface pictures): their subtitle is wrapped narrower, since
+          // vega sizes the figure by its (over-)estimate of the text width
           spec: await morphologySpec(`${c.id}: ${c.title}`, [
             `examples/${c.id}${ctx.quick ? ', reduced grid' : ''}: ${describeScenario(first).replace(/, V = [^,]+/, '')}; each run stopped when its mean front had advanced ${adv} µm (equal deposited charge)`,
-            ...wrap(`expected (${c.metric}): ${c.expect === 'up' ? 'rises' : 'falls'} along the panels — ${c.literature}`, 150),
-          ], panels),
+            ...(is3d ? ['Panels: the lit ξ = ½ surface (three.js), growth direction x pointing up, current collector (x = 0) at the bottom, seen from the side and slightly above; grey lines: the domain.'] : []),
+            `expected (${c.metric}): ${c.expect === 'up' ? 'rises' : 'falls'} along the panels — ${c.literature}`,
+          ].flatMap((line, k) => (k === 0 && !is3d ? [line] : wrap(line, is3d ? 105 : 150))), panels),
           sources: rs.map((r) => rel(r.dir)),
-          shows: `ξ maps of examples/${c.id} (${rs.map((r) => r.label).join(', ')}) at equal deposited charge (front advance ${adv} µm), with the ξ = ½ contour; ` +
+          shows: (is3d
+            ? `ξ = ½ surfaces of examples/${c.id} (${rs.map((r) => r.label).join(', ')}; three.js in headless Chromium, lit, fixed camera with the growth direction x pointing up, seen from the side and slightly above, ${SURFACE_PANEL.width} × ${SURFACE_PANEL.height} px per panel) at equal deposited charge (mean-front advance ${adv} µm); `
+            : `ξ maps of examples/${c.id} (${rs.map((r) => r.label).join(', ')}) at equal deposited charge (front advance ${adv} µm), with the ξ = ½ contour; `) +
             `${c.metric}: ${rs.map((r) => `${r.label}: ${r.morphology[c.metric].toFixed(3)}`).join(', ')} (the literature expects it to ${c.expect === 'up' ? 'rise' : 'fall'}).` +
             (rs.some((r) => !r.reached) ? ` Not at equal charge: ${rs.filter((r) => !r.reached).map((r) => r.label).join(', ')} were stopped (t = ${rs.filter((r) => !r.reached).map((r) => r.time.toPrecision(3)).join(', ')} s) before their front had advanced that far.` : ''),
         };
@@ -235,19 +250,25 @@ export function figureIds(): string[] { return figureDefs().map((d) => d.id); }
 export async function makeFigures(o: FiguresOptions): Promise<{ written: FigureRecord[]; skipped: Skipped[]; index: string }> {
   const defs = figureDefs().filter((d) => !o.only || o.only.some((p) => d.id === p || d.id.startsWith(p + '-') || d.id.startsWith(p)));
   ensureDir(o.out);
-  const ctx: Ctx = { ...o, cases: new Map() };
+  // one headless Chromium for the whole call, started only when a 3D panel asks for a surface
+  const surfaces = registerSurfaceRenderer();
+  const ctx: Ctx = { ...o, cases: new Map(), noSurfaces: 'missing' in surfaces ? surfaces.missing : null };
   const written: FigureRecord[] = [];
   const skipped: Skipped[] = [];
-  for (const d of defs) {
-    o.log(`[${written.length + skipped.length + 1}/${defs.length}] ${d.id}`);
-    const r = await d.make(ctx);
-    if ('skip' in r) { skipped.push({ id: d.id, why: r.skip }); o.log(`  skipped: ${r.skip}`); continue; }
-    const fig = await renderFigure(r.spec);
-    const svg = join(o.out, `${d.id}.svg`), png = join(o.out, `${d.id}.png`);
-    writeFileAtomic(svg, fig.svg);
-    writeFileAtomic(png, fig.png);
-    o.log(`  wrote ${rel(svg)} and ${rel(png)}`);
-    written.push({ id: d.id, title: d.title, shows: r.shows, files: [svg, png], sources: r.sources });
+  try {
+    for (const d of defs) {
+      o.log(`[${written.length + skipped.length + 1}/${defs.length}] ${d.id}`);
+      const r = await d.make(ctx);
+      if ('skip' in r) { skipped.push({ id: d.id, why: r.skip }); o.log(`  skipped: ${r.skip}`); continue; }
+      const fig = await renderFigure(r.spec);
+      const svg = join(o.out, `${d.id}.svg`), png = join(o.out, `${d.id}.png`);
+      writeFileAtomic(svg, fig.svg);
+      writeFileAtomic(png, fig.png);
+      o.log(`  wrote ${rel(svg)} and ${rel(png)}`);
+      written.push({ id: d.id, title: d.title, shows: r.shows, files: [svg, png], sources: r.sources });
+    }
+  } finally {
+    if ('close' in surfaces) await surfaces.close();
   }
   // the index covers every figure in the folder: entries of figures not made by this call are
   // kept from the previous index (DIR/index.json) when their files are still there
@@ -280,7 +301,9 @@ function figureIndex(entries: IndexEntry[], skipped: Skipped[], o: FiguresOption
     '# Figures',
     '',
     'Publication figures of lidendrite, made by `lidendrite figures` (src/figures/; `npx lidendrite figures --help`).',
-    'Each figure is a Vega-Lite spec drawn by vega (SVG) and rasterised by resvg (PNG, twice the SVG size). Each entry',
+    'Each figure is a Vega-Lite spec drawn by vega (SVG) and rasterised by resvg (PNG, twice the SVG size); the 3D',
+    'morphology panels are ξ = ½ surfaces rendered by three.js in headless Chromium (src/figures/surface3d.ts; without',
+    'Chromium those figures are listed under "Not made" with the reason). Each entry',
     'says what the figure shows, with its numbers, and the exact command that made it. The runs a figure needs are made on',
     `the CPU and kept in \`${relative(ROOT, o.runs) || '.'}\` (reused on the next call; \`--runs <dir>\` points elsewhere).`,
     'The whole set: `npx lidendrite figures` (most of its time goes into the full-size library runs).',

@@ -4,9 +4,10 @@
  * ξ colour legend and caption. The map pixels come from src/io/png.ts (renderFieldPng, the same
  * images a run writes), cropped to the map; vega draws everything around them (image marks).
  *
- * 3D runs: a surface rendering (three.js in headless Chromium, src/render/) is being built
- * separately. Until a SurfaceRenderer is registered with setSurfaceRenderer(), a 3D panel shows
- * the z mid-plane slice and says so in its title.
+ * 3D runs: when a SurfaceRenderer is registered with setSurfaceRenderer() (src/figures/surface3d.ts:
+ * three.js in headless Chromium), a 3D panel shows the lit ξ = ½ surface from a fixed camera
+ * (growth direction up the picture), with no axes (a perspective picture has no µm scale; the panel note gives the
+ * domain size); otherwise it shows the z mid-plane slice and says so in its title.
  */
 import { PNG } from 'pngjs';
 import { midPlaneSlice, renderFieldPngWithLayout } from '../io/png.ts';
@@ -26,12 +27,15 @@ export interface MorphologyPanel {
 }
 
 /**
- * Hook for 3D surface images (PNG bytes of the ξ = ½ surface, viewed along −x or at an angle).
- * src/render/ registers its three.js renderer here; null: none available.
+ * Hook for 3D surface images (PNG bytes of the ξ = ½ surface from a fixed camera, 2 × SURFACE_PANEL
+ * pixels, drawn at SURFACE_PANEL size). src/figures/surface3d.ts registers its headless three.js renderer here;
+ * null: none available.
  */
 export type SurfaceRenderer = (xi: Float64Array, n: [number, number, number], dx: number) => Promise<Uint8Array>;
 let surfaceRenderer: SurfaceRenderer | null = null;
 export function setSurfaceRenderer(r: SurfaceRenderer | null): void { surfaceRenderer = r; }
+/** Size (px) a surface picture is drawn at in a panel (the renderer's 4:3 picture, halved). */
+export const SURFACE_PANEL = { width: 360, height: 270 } as const;
 
 /** The map part of renderFieldPng's image (no title, colour bar or scale bar), as a PNG data URL. */
 export function mapImage(xi: Float64Array, nx: number, ny: number, dxMeters: number): { url: string; w: number; h: number } {
@@ -68,11 +72,21 @@ export async function morphologySpec(title: string, subtitle: string[], panels: 
       else { slice = midPlaneSlice(p.xi, nx, ny, nz, 'z'); where = ' (z mid-plane slice)'; }
     }
     const Lx = nx * p.dx * 1e6, Ly = ny * p.dx * 1e6;
-    const img = p.dims === 3 && surfaceRenderer
-      ? { url: `data:image/png;base64,${Buffer.from(await surfaceRenderer(p.xi, p.n, p.dx)).toString('base64')}` }
-      : mapImage(slice, nx, ny, p.dx);
-    const width = Math.round(Lx * pxPerUm), height = Math.round(Ly * pxPerUm);
     const lines = [p.label + where, ...(p.note ? [p.note] : []), ...(p.morphology ? [morphologyLine(p.morphology)] : [])];
+    if (p.dims === 3 && surfaceRenderer) {
+      const url = `data:image/png;base64,${Buffer.from(await surfaceRenderer(p.xi, p.n, p.dx)).toString('base64')}`;
+      const { width, height } = SURFACE_PANEL;
+      charts.push({
+        title: { text: lines[0], subtitle: lines.slice(1), fontSize: 12, subtitleFontSize: 10 },
+        width, height,
+        data: { values: [{ url }] },
+        mark: { type: 'image', width, height, align: 'left', baseline: 'top', aspect: false },
+        encoding: { url: { field: 'url', type: 'nominal' }, x: { value: 0 }, y: { value: 0 } },
+      });
+      continue;
+    }
+    const img = mapImage(slice, nx, ny, p.dx);
+    const width = Math.round(Lx * pxPerUm), height = Math.round(Ly * pxPerUm);
     charts.push({
       title: { text: lines[0], subtitle: lines.slice(1), fontSize: 12, subtitleFontSize: 10 },
       width, height,
