@@ -6,7 +6,7 @@
  */
 import { colorLut, type ColormapName } from '../io/colormap.ts';
 import { coefficients } from '../model/derived.ts';
-import { hInterp } from '../model/initial.ts';
+import { hInterp, initialProps } from '../model/initial.ts';
 import { atTemperature } from '../model/params.ts';
 import type { Scenario } from '../model/scenario.ts';
 
@@ -33,8 +33,8 @@ export const QUANTITIES: Record<Quantity, QuantityInfo> = {
 
 /**
  * Magnitude of the current density |σ(ξ)∇φ| per cell in mA/cm² (1 A/m² = 0.1 mA/cm²).
- * σ(ξ) = σ_l + (σ_s − σ_l)h(ξ) as in the model (σ_l at the run temperature, σ_s capped like
- * the solver when the scenario caps the contrast); the face currents use the harmonic mean of the two cell conductivities,
+ * σ(ξ) = σ_s h + σ_l k_S (1 − h) as in the model (σ_l at the run temperature, σ_s capped like
+ * the solver when the scenario caps the contrast; k_S and host cells from the SEI/host props); the face currents use the harmonic mean of the two cell conductivities,
  * as the potential solver does, so the jump of σ at the interface does not produce a spurious
  * current; each cell averages its two faces per axis (one at a domain face).
  */
@@ -45,10 +45,15 @@ export function currentDensity(s: Scenario, xi: Float64Array, phi: Float64Array)
   // the solver's numbers: σ_l at the run temperature and the (possibly capped) ratio σ_s/σ_l
   const sigL = atTemperature(s.parameters).sigmaL;
   const ratio = coefficients(s).sigmaS;
+  // the material switches as the solver sees them (src/backends/cpu/coefficients.ts): an SEI
+  // scales the electrolyte's share by kS, a host cell conducts like the metal
+  const props = initialProps(s);
   const sig = new Float64Array(N);
   for (let q = 0; q < N; q++) {
     const h = hInterp(Math.min(1, Math.max(0, xi[q])));
-    sig[q] = sigL * (1 + (ratio - 1) * h);
+    const kS = props ? props[4 * q + 2] : 1;
+    const host = props ? props[4 * q + 3] > 0.5 : false;
+    sig[q] = host ? sigL * ratio : sigL * (ratio * h + kS * (1 - h));
   }
   const dx = s.grid.dx;
   const strides = [1, nx, nx * ny];

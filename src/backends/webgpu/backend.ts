@@ -118,7 +118,7 @@ export class WebGpuBackend implements Backend {
     if (!(wg >= 16 && wg <= 256 && (wg & (wg - 1)) === 0)) throw new Error(`WebGPU backend: workgroupSize must be a power of two in [16, 256] (got ${wg})`);
     const { adapter, description, software, notes } = await acquireAdapter(opts);
     if (software && opts.allowSoftware === false) {
-      throw new Error(`the only WebGPU adapter is a software one (${description}), slower than the CPU backend; use --backend webgpu to run on it anyway`);
+      throw new Error(`the only WebGPU adapter is a software one (${description}), slower than the CPU backend; name the backend to run on it anyway (--backend webgpu, or ?backend=webgpu in the page)`);
     }
     const shape = `${L.nx}×${L.ny}${L.dims === 3 ? `×${L.nz}` : ''} grid`;
     const requiredLimits = limitsFor(adapter, gridNeeds(L, wg, k.additive !== undefined), `the ${shape}`);
