@@ -178,9 +178,12 @@ function setPath(obj: Record<string, unknown>, path: string, value: unknown): st
   return null;
 }
 
-/** The metrics.csv column a requested metric names (exact, or without its unit suffix), or null. */
-export function resolveMetric(name: string, dims: 2 | 3): string | null {
-  const cols = metricColumns(dims);
+/**
+ * The metrics.csv column a requested metric names (exact, or without its unit suffix), or null.
+ * `additive`: every point carries the shielding additive, so its columns exist too.
+ */
+export function resolveMetric(name: string, dims: 2 | 3, additive = false): string | null {
+  const cols = metricColumns(dims, additive);
   if (cols.includes(name)) return name;
   const stem = (c: string) => c.replace(/_(mol_per_m|mol|A_per_m|A|um2|um|s)$/, '');
   return cols.find((c) => stem(c) === name) ?? null;
@@ -307,11 +310,12 @@ export function parseSweep(raw: unknown, opts: ParseSweepOptions = {}): SweepPla
     throw new SweepError(bad);
   }
   const dims = points[0].scenario.grid.dims;
+  const additive = points.every((p) => p.scenario.additive !== undefined);
   const metrics: string[] = [];
   if (sw.metrics) {
     sw.metrics.forEach((m, k) => {
-      const c = resolveMetric(m, dims);
-      if (!c) issues.push(`metrics.${k}: "${m}" is not a metrics.csv column of a ${dims}D run (columns: ${metricColumns(dims).join(', ')})`);
+      const c = resolveMetric(m, dims, additive);
+      if (!c) issues.push(`metrics.${k}: "${m}" is not a metrics.csv column of a ${dims}D run${additive ? ' with the additive' : ''} (columns: ${metricColumns(dims, additive).join(', ')})`);
       else if (metrics.includes(c)) issues.push(`metrics.${k}: "${m}" names ${c} a second time`);
       else metrics.push(c);
     });

@@ -25,6 +25,14 @@ function issues(raw: unknown, baseDir?: string): string[] {
 }
 
 describe('sweep file validation', () => {
+  it('additive metrics resolve when every point carries the additive, and only then', () => {
+    const axes = [{ path: 'voltage', values: ['-0.40 V', '-0.45 V'] }];
+    const plan = parseSweep({ name: 'a', base: { ...baseScenario(), additive: { concentration: '0.05 M' } }, axes, metrics: ['additive_max', 'additive'] });
+    expect(plan.metrics).toEqual(['additive_max', 'additive_mol_per_m']);
+    expect(issues({ name: 'b', base: baseScenario(), axes, metrics: ['additive_max'] }))
+      .toEqual([expect.stringMatching(/^metrics\.0: "additive_max" is not a metrics\.csv column of a 2D run \(columns: /)]);
+  });
+
   it('names the field of every problem in the sweep itself', () => {
     expect(issues({ name: 'vt', base: baseScenario() })).toEqual(['axes: Required (got missing)']);
     const got = issues({
