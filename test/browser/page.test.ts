@@ -109,7 +109,8 @@ function distToSegment(px: number, py: number, x0: number, y0: number, x1: numbe
   return Math.hypot(px - x0 - t * vx, py - y0 - t * vy);
 }
 
-describe.skipIf(missing !== null)('browser page (headless Chromium)', () => {
+// skipped only when there is no Chromium; the reason is in the suite's name
+describe.skipIf(missing !== null)(`browser page (headless Chromium)${missing === null ? '' : ` (skipped: ${missing})`}`, () => {
   let ses: BrowserSession;
   beforeAll(async () => {
     ses = await startBrowserSession({ path: '/src/browser/host.html', viewport: { width: 1300, height: 850 } });
@@ -275,9 +276,3 @@ describe('page backend selection (Node)', () => {
     }
   });
 });
-
-if (missing !== null) {
-  describe('browser page', () => {
-    it.skip(`skipped: ${missing}`, () => {});
-  });
-}

@@ -403,19 +403,12 @@ export class WebGpuBackend implements Backend {
 
   async transport(dt: number, tol: number, maxIter: number): Promise<TransportReport> {
     const { ctx, k, red, L, kc } = this;
-    const N = L.N, P = paddedCells(L);
+    const N = L.N;
+    const vol = L.dims === 3 ? L.dx ** 3 : L.dx ** 2;
     ctx.check();
     ctx.write(this.u.sg, packParams([['f', dt / (L.dx * L.dx)], ['f', kc.csRatio], ['f', kc.sink]]));
-    ctx.write(this.u.lim, packParams([['f', kc.csRatio], ['f', L.dims === 3 ? L.dx ** 3 : L.dx ** 2], ['f', 1 / dt], ['f', kc.sink]]));
-    // D(ξⁿ⁺¹), padded ψ, ψ_ref and the shift to a = ψ − ψ_ref, the SG assembly (operator,
-    // right-hand side, warm start u = c̃ⁿ e^{a}), then MG-PCG on u
-    const r = await this.pcg.solve('u', tol, maxIter, (pass) => {
-      ctx.run(pass, k.coefD, N);
-      ctx.run(pass, k.ghostPsi, P);
-      red.psiMax.encode(pass);
-      ctx.run(pass, k.shift, P);
-      ctx.run(pass, k.asmTr, N);
-    });
+    ctx.write(this.u.lim, packParams([['f', kc.csRatio], ['f', vol], ['f', 1 / dt], ['f', kc.sink]]));
+    const r = await this.solveSpecies(k.coefD, k.shift, k.asmTr, tol, maxIter);
     this.submit((pass) => {
       ctx.run(pass, k.influx, N);
       red.influx.encode(pass);
@@ -426,18 +419,11 @@ export class WebGpuBackend implements Backend {
     }, (enc) => enc.copyBufferToBuffer(this.stats, 0, this.statsRead, 0, NSTAT * 4));
     const s = await this.readStats();
     this.setCache(s);
-    const vol = L.dims === 3 ? L.dx ** 3 : L.dx ** 2;
     const out: TransportReport = { iterations: r.iterations, residual: r.residual, converged: r.converged, limited: s[ST.LIM], influx: s[ST.INFLUX], deposited: s[ST.DEP] * vol };
     if (!this.add) return out;
     // the additive after c̃ (its D uses the committed ξⁿ⁺¹), through the same system 'u'
     ctx.write(this.u.sgA, packParams([['f', dt / (L.dx * L.dx)], ['f', kc.csRatio], ['f', 0]]));
-    const ra = await this.pcg.solve('u', tol, maxIter, (pass) => {
-      ctx.run(pass, k.coefA, N);
-      ctx.run(pass, k.ghostPsi, P);
-      red.psiMax.encode(pass);
-      ctx.run(pass, k.shiftA, P);
-      ctx.run(pass, k.asmA, N);
-    });
+    const ra = await this.solveSpecies(k.coefA, k.shiftA, k.asmA, tol, maxIter);
     this.submit((pass) => {
       ctx.run(pass, k.influxA, N);
       red.aInflux.encode(pass);
@@ -445,6 +431,23 @@ export class WebGpuBackend implements Backend {
     }, (enc) => enc.copyBufferToBuffer(this.stats, 0, this.statsRead, 0, NSTAT * 4));
     const sa = await this.readStats();
     return { ...out, additiveInflux: sa[ST.A_INFLUX], additiveIterations: ra.iterations, additiveResidual: ra.residual, additiveConverged: ra.converged };
+  }
+
+  /**
+   * One implicit SG solve of a transported species (c̃, or the additive ã) through system 'u':
+   * its D(ξⁿ⁺¹), padded ψ, ψ_ref and the shift a = migration·(ψ − ψ_ref), the assembly
+   * (operator, right-hand side, warm start), then MG-PCG.
+   */
+  private solveSpecies(coef: Kernel, shift: Kernel, assemble: Kernel, tol: number, maxIter: number) {
+    const { ctx, k, red, L } = this;
+    const N = L.N, P = paddedCells(L);
+    return this.pcg.solve('u', tol, maxIter, (pass) => {
+      ctx.run(pass, coef, N);
+      ctx.run(pass, k.ghostPsi, P);
+      red.psiMax.encode(pass);
+      ctx.run(pass, shift, P);
+      ctx.run(pass, assemble, N);
+    });
   }
 
   private setCache(s: Float32Array): void {
