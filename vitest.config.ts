@@ -8,8 +8,8 @@ export default defineConfig({
     // two test files at a time: the suite is mostly single-threaded work (CPU reference, SwiftShader
     // in Node, headless Chromium) and takes ~6 min on 2 cores this way instead of ~8.5 serially
     maxWorkers: 2,
-    testTimeout: 120_000,
-    hookTimeout: 120_000,
+    testTimeout: 600_000,
+    hookTimeout: 600_000,
     reporters: ['default', 'json'],
     outputFile: { json: 'test-report.json' },
   },

@@ -12,20 +12,29 @@ import { parseScenario, type Scenario } from '../src/model/scenario.ts';
 
 export function parseList(v: string | undefined, what: string): string[] {
   if (!v) throw new Error(`bench: ${what} needs a value`);
-  return v.split(',').map((x) => x.trim()).filter(Boolean);
+  return v
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
 }
 
 /** "256" → 256×256, "256x128", "64x64x64", "64^3". */
 export function parseSize(s: string): number[] {
-  const parts = s.toLowerCase().replace('^3', `x${s.split('^')[0]}x${s.split('^')[0]}`).split('x').map(Number);
+  const parts = s
+    .toLowerCase()
+    .replace('^3', `x${s.split('^')[0]}x${s.split('^')[0]}`)
+    .split('x')
+    .map(Number);
   const n = parts.length === 1 ? [parts[0], parts[0]] : parts;
-  if (n.length < 2 || n.length > 3 || n.some((v) => !Number.isInteger(v) || v < 4)) throw new Error(`bench: bad grid size "${s}" (e.g. 256, 256x128, 64x64x64, 64^3)`);
+  if (n.length < 2 || n.length > 3 || n.some((v) => !Number.isInteger(v) || v < 4))
+    throw new Error(`bench: bad grid size "${s}" (e.g. 256, 256x128, 64x64x64, 64^3)`);
   return n;
 }
 
 export function parsePositive(v: string | undefined, what: string, integer = false): number {
   const x = Number(v);
-  if (!(x > 0) || (integer && !Number.isInteger(x))) throw new Error(`bench: ${what} must be a positive ${integer ? 'integer' : 'number'} (got "${v}")`);
+  if (!(x > 0) || (integer && !Number.isInteger(x)))
+    throw new Error(`bench: ${what} must be a positive ${integer ? 'integer' : 'number'} (got "${v}")`);
   return x;
 }
 
@@ -46,7 +55,9 @@ export const cellsOf = (n: number[]): number => n.reduce((a, b) => a * b, 1);
 export function benchScenario(n: number[]): Scenario {
   const dims = n.length as 2 | 3;
   const dx = 0.25e-6;
-  const Lx = n[0] * dx, Ly = n[1] * dx, Lz = dims === 3 ? n[2] * dx : 0;
+  const Lx = n[0] * dx,
+    Ly = n[1] * dx,
+    Lz = dims === 3 ? n[2] * dx : 0;
   const layer = Math.max(1e-6, 0.1 * Lx);
   const nuclei: { center: number[]; radius: number }[] = [];
   const count = Math.max(1, Math.round(Ly / 8e-6));
@@ -68,8 +79,14 @@ export function benchScenario(n: number[]): Scenario {
 export type StageName = 'potential' | 'phase' | 'transport';
 
 export interface StageAcc {
-  potential: number; phase: number; transport: number;
-  potCalls: number; potIters: number; trCalls: number; trIters: number; phaseCalls: number;
+  potential: number;
+  phase: number;
+  transport: number;
+  potCalls: number;
+  potIters: number;
+  trCalls: number;
+  trIters: number;
+  phaseCalls: number;
 }
 
 /**
@@ -86,25 +103,41 @@ export function instrument(b: Backend, drain?: () => Promise<unknown>) {
       const r = (await orig(...args)) as { iterations?: number } | undefined;
       if (drain) await drain();
       acc[name] += performance.now() - t0;
-      if (name === 'potential') { acc.potCalls++; acc.potIters += r?.iterations ?? 0; }
-      if (name === 'transport') { acc.trCalls++; acc.trIters += r?.iterations ?? 0; }
+      if (name === 'potential') {
+        acc.potCalls++;
+        acc.potIters += r?.iterations ?? 0;
+      }
+      if (name === 'transport') {
+        acc.trCalls++;
+        acc.trIters += r?.iterations ?? 0;
+      }
       if (name === 'phase') acc.phaseCalls++;
       return r;
     };
   };
-  wrap('potential'); wrap('phase'); wrap('transport');
-  const reset = () => { for (const k of Object.keys(acc) as (keyof StageAcc)[]) acc[k] = 0; };
+  wrap('potential');
+  wrap('phase');
+  wrap('transport');
+  const reset = () => {
+    for (const k of Object.keys(acc) as (keyof StageAcc)[]) acc[k] = 0;
+  };
   /** Puts the backend's own stage methods back. */
-  const restore = () => { for (const k of ['potential', 'phase', 'transport']) delete (b as unknown as Record<string, unknown>)[k]; };
+  const restore = () => {
+    for (const k of ['potential', 'phase', 'transport']) delete (b as unknown as Record<string, unknown>)[k];
+  };
   return { acc, reset, restore };
 }
 
 export function machine() {
   const cpus = os.cpus();
   return {
-    hostname: os.hostname(), cpuModel: cpus[0]?.model?.trim() ?? 'unknown', logicalCores: cpus.length,
-    availableParallelism: os.availableParallelism(), memoryGiB: +(os.totalmem() / 2 ** 30).toFixed(1),
-    platform: `${os.platform()} ${os.release()} ${os.arch()}`, node: process.version,
+    hostname: os.hostname(),
+    cpuModel: cpus[0]?.model?.trim() ?? 'unknown',
+    logicalCores: cpus.length,
+    availableParallelism: os.availableParallelism(),
+    memoryGiB: +(os.totalmem() / 2 ** 30).toFixed(1),
+    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+    node: process.version,
   };
 }
 
@@ -114,7 +147,11 @@ export const M = (v: number | null | undefined): string => (v === null || v === 
 /** A plain-text table: the columns in `left` left-aligned (default: the first), the others right-aligned. */
 export function formatTable(head: string[], rows: string[][], left: number[] = [0]): string {
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => (left.includes(i) ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (left.includes(i) ? c.padEnd(w[i]) : c.padStart(w[i])))
+      .join('  ')
+      .trimEnd();
   return [line(head), w.map((x) => '-'.repeat(x)).join('  '), ...rows.map(line)].join('\n');
 }
 
@@ -138,5 +175,7 @@ export function writeJson(file: string, doc: unknown): void {
 
 export function loadNote(): string | null {
   const load = os.loadavg()[0];
-  return load > 0.5 ? `note: load average ${load.toFixed(2)} before the start: other work shares these cores, expect noisy (and pessimistic threaded) numbers` : null;
+  return load > 0.5
+    ? `note: load average ${load.toFixed(2)} before the start: other work shares these cores, expect noisy (and pessimistic threaded) numbers`
+    : null;
 }

@@ -22,14 +22,19 @@ const OUT = join(import.meta.dirname, '..', 'docs', 'screenshots');
 
 async function main(): Promise<number> {
   const { values } = parseArgs({ options: { steps2d: { type: 'string', default: '150' }, steps3d: { type: 'string', default: '60' } } });
-  const steps2d = Number(values.steps2d), steps3d = Number(values.steps3d);
+  const steps2d = Number(values.steps2d),
+    steps3d = Number(values.steps3d);
   const why = chromiumMissingReason();
-  if (why) { console.error(`screenshots: ${why}`); return 1; }
+  if (why) {
+    console.error(`screenshots: ${why}`);
+    return 1;
+  }
   mkdirSync(OUT, { recursive: true });
   const ses = await startBrowserSession({ viewport: { width: 1400, height: 860 } });
   let failures = 0;
   try {
-    const open = (backend: string, s: unknown) => ses.open(`/examples/browser/?backend=${backend}#${encodeScenarioHash(s)}`, 'window.lidendriteApp?.ready === true');
+    const open = (backend: string, s: unknown) =>
+      ses.open(`/examples/browser/?backend=${backend}#${encodeScenarioHash(s)}`, 'window.lidendriteApp?.ready === true');
     const status = (p: Page) => p.evaluate(() => window.lidendriteApp!.status());
     const save = async (p: Page, name: string) => {
       const bytes = await p.screenshot({ type: 'png' });
@@ -38,9 +43,10 @@ async function main(): Promise<number> {
     };
     const region = async (p: Page, which: 'map' | 'surface') => {
       const l = await p.evaluate(() => window.lidendriteApp!.layout());
-      const clip = which === 'map'
-        ? { x: l.mapCanvas.x + l.map!.map.x, y: l.mapCanvas.y + l.map!.map.y, width: l.map!.map.w, height: l.map!.map.h }
-        : l.surfaceCanvas!;
+      const clip =
+        which === 'map'
+          ? { x: l.mapCanvas.x + l.map!.map.x, y: l.mapCanvas.y + l.map!.map.y, width: l.map!.map.w, height: l.map!.map.h }
+          : l.surfaceCanvas!;
       const png = PNG.sync.read(Buffer.from(await p.screenshot({ clip, type: 'png' })));
       return { width: png.width, height: png.height, data: png.data };
     };
@@ -56,9 +62,16 @@ async function main(): Promise<number> {
       }
       await page.evaluate((n) => window.lidendriteApp!.stepN(n), steps2d);
       const after = await status(page);
-      if (after.error) { console.error(`2D ${backend}: ${after.error}`); failures++; await page.close(); continue; }
+      if (after.error) {
+        console.error(`2D ${backend}: ${after.error}`);
+        failures++;
+        await page.close();
+        continue;
+      }
       const m = mapStats(await region(page, 'map'), 'viridis', 0.5);
-      console.log(`2D ${backend}: ${after.step} steps, t = ${after.time.toPrecision(4)} s; metal colour on ${(100 * m.aboveFraction).toFixed(2)} % of the map, ${m.white.length} contour pixels; device ${after.device}`);
+      console.log(
+        `2D ${backend}: ${after.step} steps, t = ${after.time.toPrecision(4)} s; metal colour on ${(100 * m.aboveFraction).toFixed(2)} % of the map, ${m.white.length} contour pixels; device ${after.device}`,
+      );
       await save(page, `2d-${backend}.png`);
       await page.close();
     }
@@ -66,11 +79,15 @@ async function main(): Promise<number> {
     const page = await open('webgpu', DEMO_3D);
     await page.evaluate((n) => window.lidendriteApp!.stepN(n), steps3d);
     const st = await status(page);
-    if (st.error) { console.error(`3D: ${st.error}`); failures++; }
-    else {
+    if (st.error) {
+      console.error(`3D: ${st.error}`);
+      failures++;
+    } else {
       const bg: [number, number, number] = [(SURFACE_BACKGROUND >> 16) & 255, (SURFACE_BACKGROUND >> 8) & 255, SURFACE_BACKGROUND & 255];
       const s = surfaceStats(await region(page, 'surface'), bg);
-      console.log(`3D ${st.backend}: ${st.step} steps, t = ${st.time.toPrecision(4)} s, ${st.triangles} triangles; surface on ${(100 * s.coverage).toFixed(1)} % of the view, luminance p10-p90 ${s.luma.p10.toFixed(0)}-${s.luma.p90.toFixed(0)}`);
+      console.log(
+        `3D ${st.backend}: ${st.step} steps, t = ${st.time.toPrecision(4)} s, ${st.triangles} triangles; surface on ${(100 * s.coverage).toFixed(1)} % of the view, luminance p10-p90 ${s.luma.p10.toFixed(0)}-${s.luma.p90.toFixed(0)}`,
+      );
       await save(page, '3d.png');
       // the same surface coloured by c̃, with a c̃ slice normal to y through the middle
       await page.select('#color-by', 'c');
@@ -86,4 +103,12 @@ async function main(): Promise<number> {
   return failures ? 1 : 0;
 }
 
-main().then((code) => { process.exitCode = code; }, (e) => { console.error(e); process.exitCode = 1; });
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e) => {
+    console.error(e);
+    process.exitCode = 1;
+  },
+);

@@ -58,60 +58,120 @@ export interface LibraryCase {
 
 export const LIBRARY: LibraryCase[] = [
   {
-    id: 'hong-voltages', title: 'Applied voltage (Hong & Viswanathan 2018 descendants)', parameter: 'applied voltage V',
-    metric: 'tipOverMean', expect: 'up',
-    literature: 'Hong & Viswanathan, ACS Energy Lett. 3 (2018) 1737: compact growth at low overpotential, dendrites at high (crossover near |V| ≈ 0.29 V, model.md V7).',
-    reduced: { n: [64, 32], advance: 1 }, advance: 3, requires: [],
+    id: 'hong-voltages',
+    title: 'Applied voltage (Hong & Viswanathan 2018 descendants)',
+    parameter: 'applied voltage V',
+    metric: 'tipOverMean',
+    expect: 'up',
+    literature:
+      'Hong & Viswanathan, ACS Energy Lett. 3 (2018) 1737: compact growth at low overpotential, dendrites at high (crossover near |V| ≈ 0.29 V, model.md V7).',
+    reduced: { n: [64, 32], advance: 1 },
+    advance: 3,
+    requires: [],
   },
   {
-    id: 'salt-concentration', title: 'Salt concentration c0', parameter: 'bulk concentration c0',
-    metric: 'tipOverMean', expect: 'down',
-    literature: 'Sand\'s time τ ∝ c0² (model.md V8; Hou et al.): at a given current a more concentrated electrolyte depletes later and grows more compact.',
-    reduced: { n: [64, 32], advance: 0.75 }, advance: 3, requires: ['electrolyte', 'control'],
+    id: 'salt-concentration',
+    title: 'Salt concentration c0',
+    parameter: 'bulk concentration c0',
+    metric: 'tipOverMean',
+    expect: 'down',
+    literature:
+      "Sand's time τ ∝ c0² (model.md V8; Hou et al.): at a given current a more concentrated electrolyte depletes later and grows more compact.",
+    reduced: { n: [64, 32], advance: 0.75 },
+    advance: 3,
+    requires: ['electrolyte', 'control'],
   },
   {
-    id: 'current-density', title: 'Current density (galvanostatic)', parameter: 'held current density J',
-    metric: 'tipOverMean', expect: 'up',
-    literature: 'Sand\'s time τ ∝ 1/J² and the limiting current J* = 2zFDc0/(t_a L) (model.md V8; Chazalviel 1990; Hou et al.): above J* the electrolyte depletes at the electrode and growth turns dendritic.',
-    reduced: { n: [64, 32], advance: 0.75 }, advance: 3, requires: ['electrolyte', 'control'],
+    id: 'current-density',
+    title: 'Current density (galvanostatic)',
+    parameter: 'held current density J',
+    metric: 'tipOverMean',
+    expect: 'up',
+    literature:
+      "Sand's time τ ∝ 1/J² and the limiting current J* = 2zFDc0/(t_a L) (model.md V8; Chazalviel 1990; Hou et al.): above J* the electrolyte depletes at the electrode and growth turns dendritic.",
+    reduced: { n: [64, 32], advance: 0.75 },
+    advance: 3,
+    requires: ['electrolyte', 'control'],
   },
   {
-    id: 'transference', title: 'Li⁺ transference number', parameter: 'transference number t₊',
-    metric: 'tipOverMean', expect: 'down',
-    literature: 'Sand\'s time ∝ 1/t_a² (model.md V8): a higher t₊ leaves less of the current to diffusion, delays depletion and gives more compact deposits (single-ion conductors, Hou et al.).',
-    reduced: { n: [64, 32], advance: 0.75 }, advance: 3, requires: ['electrolyte', 'control'],
+    id: 'transference',
+    title: 'Li⁺ transference number',
+    parameter: 'transference number t₊',
+    metric: 'tipOverMean',
+    expect: 'down',
+    literature:
+      "Sand's time ∝ 1/t_a² (model.md V8): a higher t₊ leaves less of the current to diffusion, delays depletion and gives more compact deposits (single-ion conductors, Hou et al.).",
+    reduced: { n: [64, 32], advance: 0.75 },
+    advance: 3,
+    requires: ['electrolyte', 'control'],
   },
   {
-    id: 'sei-patchy', title: 'Uniform vs patchy SEI', parameter: 'weak-spot contrast (1 = uniform SEI)',
-    metric: 'roughness', expect: 'up',
-    literature: 'model.md §6 and Hou et al.: a heterogeneous SEI concentrates the current on its weak spots and seeds uneven, dendritic growth; a uniform SEI plates evenly.',
-    reduced: { n: [64, 32], advance: 1 }, advance: 3, requires: ['sei'],
+    id: 'sei-patchy',
+    title: 'Uniform vs patchy SEI',
+    parameter: 'weak-spot contrast (1 = uniform SEI)',
+    metric: 'roughness',
+    expect: 'up',
+    literature:
+      'model.md §6 and Hou et al.: a heterogeneous SEI concentrates the current on its weak spots and seeds uneven, dendritic growth; a uniform SEI plates evenly.',
+    reduced: { n: [64, 32], advance: 1 },
+    advance: 3,
+    requires: ['sei'],
   },
   {
-    id: 'host-3d', title: 'Planar collector vs 3D host', parameter: 'collector',
-    variants: [{ label: 'planar', file: 'planar.json' }, { label: 'pillar host', file: 'scenario.json' }],
-    metric: 'tipOverMean', expect: 'down',
-    literature: 'model.md §6 and Hou et al.: a conductive 3D host raises the electroactive area, lowers the local current density and keeps metal inside the scaffold, delaying dendrites. Compared once the host is full (its pores hold 2.25 µm of metal; before that the bare rib tops are the tips).',
-    reduced: { n: [64, 32], advance: 4 }, advance: 4, requires: ['host'],
+    id: 'host-3d',
+    title: 'Planar collector vs 3D host',
+    parameter: 'collector',
+    variants: [
+      { label: 'planar', file: 'planar.json' },
+      { label: 'pillar host', file: 'scenario.json' },
+    ],
+    metric: 'tipOverMean',
+    expect: 'down',
+    literature:
+      'model.md §6 and Hou et al.: a conductive 3D host raises the electroactive area, lowers the local current density and keeps metal inside the scaffold, delaying dendrites. Compared once the host is full (its pores hold 2.25 µm of metal; before that the bare rib tops are the tips).',
+    reduced: { n: [64, 32], advance: 4 },
+    advance: 4,
+    requires: ['host'],
   },
   {
-    id: 'substrate-wetting', title: 'Lithiophilic vs lithiophobic substrate', parameter: 'contact angle θ (°)',
-    metric: 'roughness', expect: 'up',
-    literature: 'model.md §6 and Hou et al.: on a lithiophilic substrate (θ < 90°) nuclei spread into a film; on a lithiophobic one they stay as isolated islands that grow upward.',
-    reduced: { n: [64, 32], advance: 1 }, advance: 3, requires: ['substrate'],
+    id: 'substrate-wetting',
+    title: 'Lithiophilic vs lithiophobic substrate',
+    parameter: 'contact angle θ (°)',
+    metric: 'roughness',
+    expect: 'up',
+    literature:
+      'model.md §6 and Hou et al.: on a lithiophilic substrate (θ < 90°) nuclei spread into a film; on a lithiophobic one they stay as isolated islands that grow upward.',
+    reduced: { n: [64, 32], advance: 1 },
+    advance: 3,
+    requires: ['substrate'],
   },
   {
-    id: 'additive', title: 'Electrostatic-shielding additive vs none', parameter: 'additive',
-    variants: [{ label: 'none', file: 'none.json' }, { label: 'Cs⁺ 0.05 M', file: 'scenario.json' }],
-    metric: 'tipOverMean', expect: 'down',
-    literature: 'model.md §6 (Ding et al., JACS 135 (2013) 4450): a non-depositing cation with a lower reduction potential gathers at tips and screens the field, so tips stop running ahead.',
-    reduced: { n: [64, 32], advance: 1 }, advance: 3, requires: ['additive'],
+    id: 'additive',
+    title: 'Electrostatic-shielding additive vs none',
+    parameter: 'additive',
+    variants: [
+      { label: 'none', file: 'none.json' },
+      { label: 'Cs⁺ 0.05 M', file: 'scenario.json' },
+    ],
+    metric: 'tipOverMean',
+    expect: 'down',
+    literature:
+      'model.md §6 (Ding et al., JACS 135 (2013) 4450): a non-depositing cation with a lower reduction potential gathers at tips and screens the field, so tips stop running ahead.',
+    reduced: { n: [64, 32], advance: 1 },
+    advance: 3,
+    requires: ['additive'],
   },
   {
-    id: 'temperature', title: 'Temperature (Arrhenius D_l and σ_l)', parameter: 'temperature T',
-    metric: 'tipOverMean', expect: 'down',
-    literature: 'model.md §6 and Hou et al.: low temperature slows Li⁺ diffusion more than the reaction and makes deposition more dendritic.',
-    reduced: { n: [64, 32], advance: 1 }, advance: 3, requires: [],
+    id: 'temperature',
+    title: 'Temperature (Arrhenius D_l and σ_l)',
+    parameter: 'temperature T',
+    metric: 'tipOverMean',
+    expect: 'down',
+    literature:
+      'model.md §6 and Hou et al.: low temperature slows Li⁺ diffusion more than the reaction and makes deposition more dendritic.',
+    reduced: { n: [64, 32], advance: 1 },
+    advance: 3,
+    requires: [],
   },
 ];
 
@@ -128,7 +188,12 @@ export function schemaSupports(keys: string[]): { ok: boolean; missing: string[]
     activation: { parameters: { activation: { Dl: 1e4 } } },
   };
   const missing = keys.filter((k) => {
-    try { parseScenario({ ...base, ...(probes[k] ?? { [k]: {} }) }); return false; } catch { return true; }
+    try {
+      parseScenario({ ...base, ...(probes[k] ?? { [k]: {} }) });
+      return false;
+    } catch {
+      return true;
+    }
   });
   return { ok: missing.length === 0, missing };
 }
@@ -156,14 +221,19 @@ function readJson(path: string): Record<string, unknown> {
  * stopped there, see untilAdvance).
  */
 export function reduceScenario(raw: Record<string, unknown>, n: [number, number]): Record<string, unknown> {
-  const out = JSON.parse(JSON.stringify(raw)) as Record<string, any>;
-  const old = out.grid.n as number[];
+  type Nucleus = { center: unknown[]; radius: unknown };
+  const out = JSON.parse(JSON.stringify(raw)) as Record<string, unknown> & {
+    grid: { n: number[]; dims: number; dx: unknown };
+    initial?: { nuclei?: Nucleus[] };
+    output?: Record<string, unknown>;
+  };
+  const old = out.grid.n;
   out.grid.n = [n[0], n[1], ...(out.grid.dims === 3 ? [old[2]] : [])];
   const dx = parseQuantity(out.grid.dx, 'length');
   if (typeof dx !== 'number') throw new Error(`grid.dx: ${dx.error}`);
   const offset = ((old[1] - n[1]) / 2) * dx;
   if (out.initial?.nuclei) {
-    out.initial.nuclei = (out.initial.nuclei as { center: unknown[]; radius: unknown }[]).flatMap((nu) => {
+    out.initial.nuclei = out.initial.nuclei.flatMap((nu) => {
       const y = parseQuantity(nu.center[1], 'length');
       if (typeof y !== 'number') throw new Error(`initial.nuclei: ${y.error}`);
       const yr = y - offset;
@@ -209,7 +279,12 @@ export function casePoints(c: LibraryCase, opts: { reduced?: boolean; dir?: stri
   const base = prep(rawBase);
   const plan = parseSweep({ ...sw, base }, { baseDir: dir });
   const axis = plan.axes[0].path;
-  return plan.points.map((p) => ({ label: String(p.coords[axis]), value: numericValue(p.scenario, axis, p.coords[axis]), scenario: p.scenario, limit }));
+  return plan.points.map((p) => ({
+    label: String(p.coords[axis]),
+    value: numericValue(p.scenario, axis, p.coords[axis]),
+    scenario: p.scenario,
+    limit,
+  }));
 }
 
 /** The resolved (SI) value at a dotted path, for ordering and plotting. */

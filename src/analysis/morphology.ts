@@ -44,9 +44,16 @@ export function heightProfile(xi: ArrayLike<number>, nx: number, rows: number, d
     const o = r * nx;
     let i = nx - 1;
     while (i >= 0 && !(xi[o + i] >= level)) i--;
-    if (i < 0) { h[r] = 0; continue; }
-    if (i === nx - 1) { h[r] = nx * dx; continue; }
-    const a = xi[o + i], b = xi[o + i + 1];
+    if (i < 0) {
+      h[r] = 0;
+      continue;
+    }
+    if (i === nx - 1) {
+      h[r] = nx * dx;
+      continue;
+    }
+    const a = xi[o + i],
+      b = xi[o + i + 1];
     const t = a === b ? 0 : (a - level) / (a - b);
     h[r] = (i + 0.5 + t) * dx;
   }
@@ -62,13 +69,16 @@ export function contourLength(xi: ArrayLike<number>, g: Grid2D, level = 0.5): nu
   for (let j = 0; j + 1 < ny; j++) {
     for (let i = 0; i + 1 < nx; i++) {
       // corners: 0 (i,j) 1 (i+1,j) 2 (i+1,j+1) 3 (i,j+1); coordinates in cells
-      const v0 = xi[i + nx * j], v1 = xi[i + 1 + nx * j], v2 = xi[i + 1 + nx * (j + 1)], v3 = xi[i + nx * (j + 1)];
+      const v0 = xi[i + nx * j],
+        v1 = xi[i + 1 + nx * j],
+        v2 = xi[i + 1 + nx * (j + 1)],
+        v3 = xi[i + nx * (j + 1)];
       const pts: [number, number][] = [];
       // edges in order 0-1 (bottom), 1-2 (right), 2-3 (top), 3-0 (left)
-      if ((v0 >= level) !== (v1 >= level)) pts.push([cross(v0, v1), 0]);
-      if ((v1 >= level) !== (v2 >= level)) pts.push([1, cross(v1, v2)]);
-      if ((v2 >= level) !== (v3 >= level)) pts.push([1 - cross(v2, v3), 1]);
-      if ((v3 >= level) !== (v0 >= level)) pts.push([0, 1 - cross(v3, v0)]);
+      if (v0 >= level !== v1 >= level) pts.push([cross(v0, v1), 0]);
+      if (v1 >= level !== v2 >= level) pts.push([1, cross(v1, v2)]);
+      if (v2 >= level !== v3 >= level) pts.push([1 - cross(v2, v3), 1]);
+      if (v3 >= level !== v0 >= level) pts.push([0, 1 - cross(v3, v0)]);
       const seg = (p: [number, number], q: [number, number]) => Math.hypot(p[0] - q[0], p[1] - q[1]);
       if (pts.length === 2) len += seg(pts[0], pts[1]);
       else if (pts.length === 4) {
@@ -85,8 +95,12 @@ export function contourLength(xi: ArrayLike<number>, g: Grid2D, level = 0.5): nu
 
 /** Mean and RMS deviation of a profile. */
 function stats(h: Float64Array): { mean: number; rms: number; max: number } {
-  let s = 0, m = -Infinity;
-  for (const v of h) { s += v; if (v > m) m = v; }
+  let s = 0,
+    m = -Infinity;
+  for (const v of h) {
+    s += v;
+    if (v > m) m = v;
+  }
   const mean = s / h.length;
   let q = 0;
   for (const v of h) q += (v - mean) ** 2;
@@ -100,7 +114,11 @@ export function morphology2D(xi: ArrayLike<number>, g: Grid2D, level = 0.5): Mor
   // contour length over the lateral extent spanned by the cell centres ((ny − 1)·dx)
   const width = (g.ny - 1) * g.dx;
   return {
-    profile, meanFront: st.mean, tip: st.max, tipOverMean: st.max - st.mean, roughness: st.rms,
+    profile,
+    meanFront: st.mean,
+    tip: st.max,
+    tipOverMean: st.max - st.mean,
+    roughness: st.rms,
     lengthPerWidth: contourLength(xi, g, level) / width,
   };
 }
@@ -117,7 +135,13 @@ export function morphology3D(xi: ArrayLike<number>, n: [number, number, number],
  * cells of a 3D host, which hold ξ = 1 when lithiophilic but are not deposit) counts those
  * cells as electrolyte.
  */
-export function morphology(xi: ArrayLike<number>, n: [number, number, number], dx: number, dims: 2 | 3, exclude?: Uint8Array | null): Morphology {
+export function morphology(
+  xi: ArrayLike<number>,
+  n: [number, number, number],
+  dx: number,
+  dims: 2 | 3,
+  exclude?: Uint8Array | null,
+): Morphology {
   let f: ArrayLike<number> = xi;
   if (exclude) {
     if (exclude.length !== xi.length) throw new Error(`morphology: mask has ${exclude.length} cells, field ${xi.length}`);

@@ -50,7 +50,9 @@ export async function simulate(input: unknown, opts: SimulateOptions = {}): Prom
       const front = async () => (await sim.metrics()).front_mean_um;
       const start = await front();
       const eps = 1e-12 * Math.max(1, end);
-      let lastAdv = 0, lastStep = sim.step, checkAt = sim.step + 1;
+      let lastAdv = 0,
+        lastStep = sim.step,
+        checkAt = sim.step + 1;
       while (sim.time < end - eps) {
         if (sim.step >= s.numerics.maxSteps) break;
         await sim.advance(end - sim.time);
@@ -60,14 +62,20 @@ export async function simulate(input: unknown, opts: SimulateOptions = {}): Prom
         const rate = (adv - lastAdv) / Math.max(1, sim.step - lastStep);
         const left = rate > 0 ? (opts.frontAdvance - adv) / rate : 1;
         checkAt = sim.step + Math.max(1, Math.min(16, Math.floor(left / 2)));
-        lastAdv = adv; lastStep = sim.step;
+        lastAdv = adv;
+        lastStep = sim.step;
       }
     }
     const f = await backend.read();
     const metrics = await sim.metrics();
     const um = s.grid.dx * 1e6;
     return {
-      scenario: s, xi: f.xi, c: f.c, psi: f.psi, metrics, steps: sim.step,
+      scenario: s,
+      xi: f.xi,
+      c: f.c,
+      psi: f.psi,
+      metrics,
+      steps: sim.step,
       morphology: morphology(f.xi, s.grid.n, um, s.grid.dims, hostMask(s)),
       wallSeconds: (performance.now() - t0) / 1000,
     };
@@ -78,5 +86,12 @@ export async function simulate(input: unknown, opts: SimulateOptions = {}): Prom
 
 function isResolved(v: unknown): v is Scenario {
   const g = (v as Scenario | null)?.grid;
-  return !!g && Array.isArray(g.n) && g.n.length === 3 && typeof g.dx === 'number' && typeof (v as Scenario).parameters?.T === 'number' && typeof (v as { numerics?: { dtMax?: unknown } }).numerics?.dtMax === 'number';
+  return (
+    !!g &&
+    Array.isArray(g.n) &&
+    g.n.length === 3 &&
+    typeof g.dx === 'number' &&
+    typeof (v as Scenario).parameters?.T === 'number' &&
+    typeof (v as { numerics?: { dtMax?: unknown } }).numerics?.dtMax === 'number'
+  );
 }

@@ -24,12 +24,33 @@ export interface ControlDef {
 
 export const CONTROLS: ControlDef[] = [
   { id: 'voltage', label: 'applied voltage', path: ['voltage'], hint: 'V, or e.g. "-450 mV"', reset: false, resolved: (s) => s.voltage },
-  { id: 'c0', label: 'bulk concentration c0', path: ['parameters', 'c0'], hint: 'mol/m³, or e.g. "1 M"', reset: false, resolved: (s) => s.parameters.c0 },
+  {
+    id: 'c0',
+    label: 'bulk concentration c0',
+    path: ['parameters', 'c0'],
+    hint: 'mol/m³, or e.g. "1 M"',
+    reset: false,
+    resolved: (s) => s.parameters.c0,
+  },
   { id: 'T', label: 'temperature', path: ['parameters', 'T'], hint: 'K, or e.g. "300 K"', reset: false, resolved: (s) => s.parameters.T },
-  { id: 'delta', label: 'anisotropy strength δ', path: ['anisotropy', 'delta'], hint: '0 ≤ δ < 1/(ω²−1)', reset: false, resolved: (s) => s.anisotropy.delta },
+  {
+    id: 'delta',
+    label: 'anisotropy strength δ',
+    path: ['anisotropy', 'delta'],
+    hint: '0 ≤ δ < 1/(ω²−1)',
+    reset: false,
+    resolved: (s) => s.anisotropy.delta,
+  },
   { id: 'noise', label: 'noise amplitude', path: ['noise', 'amplitude'], hint: '1/s', reset: false, resolved: (s) => s.noise.amplitude },
   { id: 'seed', label: 'noise seed', path: ['noise', 'seed'], hint: 'integer ≥ 0', reset: false, resolved: (s) => s.noise.seed },
-  { id: 'nx', label: 'grid nx', path: ['grid', 'n', 0], hint: 'cells along x (growth direction)', reset: true, resolved: (s) => s.grid.n[0] },
+  {
+    id: 'nx',
+    label: 'grid nx',
+    path: ['grid', 'n', 0],
+    hint: 'cells along x (growth direction)',
+    reset: true,
+    resolved: (s) => s.grid.n[0],
+  },
   { id: 'ny', label: 'grid ny', path: ['grid', 'n', 1], hint: 'cells along y', reset: true, resolved: (s) => s.grid.n[1] },
   { id: 'nz', label: 'grid nz', path: ['grid', 'n', 2], hint: 'cells along z', reset: true, resolved: (s) => s.grid.n[2], only3d: true },
 ];

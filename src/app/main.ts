@@ -22,13 +22,19 @@ import { backendFromQuery, decodeScenarioHash, encodeScenarioHash, hashParam } f
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
-export interface Rect { x: number; y: number; width: number; height: number }
+export interface Rect {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
 
 /** A canvas's content box in CSS pixels of the page (the drawing buffer maps onto it). */
 function rect(c: HTMLCanvasElement): Rect {
   const r = c.getBoundingClientRect();
   const cs = getComputedStyle(c);
-  const bl = parseFloat(cs.borderLeftWidth) || 0, bt = parseFloat(cs.borderTopWidth) || 0;
+  const bl = parseFloat(cs.borderLeftWidth) || 0,
+    bt = parseFloat(cs.borderTopWidth) || 0;
   return { x: r.x + bl, y: r.y + bt, width: c.clientWidth, height: c.clientHeight };
 }
 
@@ -55,7 +61,9 @@ export interface AppApi {
 }
 
 declare global {
-  interface Window { lidendriteApp?: AppApi }
+  interface Window {
+    lidendriteApp?: AppApi;
+  }
 }
 
 let backendName: BackendName = 'auto';
@@ -132,7 +140,10 @@ async function applyScenario(next: unknown, mode: 'reset' | 'continue'): Promise
   try {
     s = parseScenario(next);
   } catch (e) {
-    if (e instanceof ScenarioError) { showErrors(e.message); return false; }
+    if (e instanceof ScenarioError) {
+      showErrors(e.message);
+      return false;
+    }
     throw e;
   }
   showErrors(null);
@@ -185,7 +196,9 @@ function resize(): void {
   if (surfaceView && !s.hidden) surfaceView.setSize(s.clientWidth, s.clientHeight);
 }
 
-function setState(text: string): void { $('st-state').textContent = text; }
+function setState(text: string): void {
+  $('st-state').textContent = text;
+}
 
 function showStatus(): void {
   if (!runner) return;
@@ -221,15 +234,28 @@ async function draw(): Promise<void> {
   const t = runner.time.toPrecision(4);
   if (s.grid.dims === 2) {
     mapView.show({
-      data: values, nx, ny, dxUm, colormap: info.colormap, range: info.fixedRange ?? autoRange(values),
-      title: `${s.name}: ${info.label}, t = ${t} s`, unit: info.unit, contour: f.xi,
+      data: values,
+      nx,
+      ny,
+      dxUm,
+      colormap: info.colormap,
+      range: info.fixedRange ?? autoRange(values),
+      title: `${s.name}: ${info.label}, t = ${t} s`,
+      unit: info.unit,
+      contour: f.xi,
     });
   } else {
     const zIndex = Math.min(nz - 1, Math.floor(Number($<HTMLInputElement>('slice-z-pos').value) * nz));
     const sl = slice(values, s.grid.n, 'z', zIndex);
     mapView.show({
-      data: sl.data, nx, ny, dxUm, colormap: info.colormap, range: info.fixedRange ?? autoRange(values),
-      title: `${s.name}: ${info.label}, t = ${t} s, z = ${((zIndex + 0.5) * dxUm).toPrecision(3)} µm`, unit: info.unit,
+      data: sl.data,
+      nx,
+      ny,
+      dxUm,
+      colormap: info.colormap,
+      range: info.fixedRange ?? autoRange(values),
+      title: `${s.name}: ${info.label}, t = ${t} s, z = ${((zIndex + 0.5) * dxUm).toPrecision(3)} µm`,
+      unit: info.unit,
       contour: slice(f.xi, s.grid.n, 'z', zIndex).data,
     });
     const colorBy = $<HTMLSelectElement>('color-by').value as 'none' | 'c' | 'phi';
@@ -238,7 +264,9 @@ async function draw(): Promise<void> {
       if ($<HTMLInputElement>(`slice-${a}`).checked) slices[a] = Number($<HTMLInputElement>(`slice-${a}-pos`).value);
     }
     surfaceView!.show({
-      n: s.grid.n, dxUm, xi: f.xi,
+      n: s.grid.n,
+      dxUm,
+      xi: f.xi,
       colorBy: colorBy === 'none' ? null : { data: f[colorBy], colormap: QUANTITIES[colorBy].colormap },
       sliceField: { data: values, colormap: info.colormap, range: info.fixedRange },
       slices,
@@ -267,9 +295,15 @@ function vtiBytes(): { bytes: Uint8Array; name: string } | null {
   const s = scenario;
   const st = runner.status();
   const bytes = encodeVti({
-    dims: s.grid.n, spacing: [s.grid.dx, s.grid.dx, s.grid.dx],
-    fields: [{ name: 'xi', data: lastFields.xi }, { name: 'c', data: lastFields.c }, { name: 'phi', data: lastFields.phi }],
-    fieldData: { TIME: st.time, STEP: st.step }, compress: false,
+    dims: s.grid.n,
+    spacing: [s.grid.dx, s.grid.dx, s.grid.dx],
+    fields: [
+      { name: 'xi', data: lastFields.xi },
+      { name: 'c', data: lastFields.c },
+      { name: 'phi', data: lastFields.phi },
+    ],
+    fieldData: { TIME: st.time, STEP: st.step },
+    compress: false,
   });
   return { bytes, name: `${s.name}_step${st.step}.vti` };
 }
@@ -281,19 +315,26 @@ function exportVti(): void {
 
 /** What canvas.toBlob gives for a view (the PNG export), base64. */
 function pngBase64(canvas: HTMLCanvasElement): Promise<string | null> {
-  return new Promise((resolve) => canvas.toBlob(async (b) => {
-    if (!b) { resolve(null); return; }
-    const bytes = new Uint8Array(await b.arrayBuffer());
-    let bin = '';
-    for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-    resolve(btoa(bin));
-  }, 'image/png'));
+  return new Promise((resolve) =>
+    canvas.toBlob(async (b) => {
+      if (!b) {
+        resolve(null);
+        return;
+      }
+      const bytes = new Uint8Array(await b.arrayBuffer());
+      let bin = '';
+      for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+      resolve(btoa(bin));
+    }, 'image/png'),
+  );
 }
 
 function exportPng(canvas: HTMLCanvasElement, suffix: string): void {
   if (!scenario || !runner) return;
   const name = `${scenario.name}_${suffix}_step${runner.status().step}.png`;
-  canvas.toBlob((b) => { if (b) download(b, name); }, 'image/png');
+  canvas.toBlob((b) => {
+    if (b) download(b, name);
+  }, 'image/png');
 }
 
 // ------------------------------------------------------------------ start
@@ -302,41 +343,79 @@ function wire(): void {
   const pick = $<HTMLSelectElement>('scenario-pick');
   for (const e of EXAMPLES) pick.add(new Option(e.id, e.id));
   pick.add(new Option('(custom: from the link or a file)', '(custom)'));
-  pick.addEventListener('change', () => act(async () => {
-    const e = EXAMPLES.find((x) => x.id === pick.value);
-    if (e) await applyScenario(e.raw, 'reset');
-  }));
+  pick.addEventListener('change', () =>
+    act(async () => {
+      const e = EXAMPLES.find((x) => x.id === pick.value);
+      if (e) await applyScenario(e.raw, 'reset');
+    }),
+  );
   $('load').addEventListener('click', () => $<HTMLInputElement>('load-file').click());
-  $<HTMLInputElement>('load-file').addEventListener('change', (ev) => act(async () => {
-    const input = ev.target as HTMLInputElement;
-    const file = input.files?.[0];
-    input.value = '';
-    if (!file) return;
-    let next: unknown;
-    try { next = JSON.parse((await file.text()).replace(/^\uFEFF/, '')); } catch (e) {
-      // the CLI's wording for a file that is not JSON (src/io/load.ts)
-      showErrors(`invalid scenario:\n  - ${file.name}: not valid JSON (${(e as Error).message})`);
-      return;
-    }
-    await applyScenario(next, 'reset');
-  }));
+  $<HTMLInputElement>('load-file').addEventListener('change', (ev) =>
+    act(async () => {
+      const input = ev.target as HTMLInputElement;
+      const file = input.files?.[0];
+      input.value = '';
+      if (!file) return;
+      let next: unknown;
+      try {
+        next = JSON.parse((await file.text()).replace(/^\uFEFF/, ''));
+      } catch (e) {
+        // the CLI's wording for a file that is not JSON (src/io/load.ts)
+        showErrors(`invalid scenario:\n  - ${file.name}: not valid JSON (${(e as Error).message})`);
+        return;
+      }
+      await applyScenario(next, 'reset');
+    }),
+  );
   $('save').addEventListener('click', () => {
     const name = scenario?.name ?? 'scenario';
     download(new Blob([JSON.stringify(raw, null, 2) + '\n'], { type: 'application/json' }), `${name}.json`);
   });
-  $('share').addEventListener('click', () => { void navigator.clipboard?.writeText(location.href).catch(() => {}); });
-  $('run').addEventListener('click', () => act(() => { runner?.run(); showStatus(); }));
-  $('pause').addEventListener('click', () => act(async () => { await runner?.pause(); await draw(); }));
-  $('step').addEventListener('click', () => act(async () => { await runner?.stepN(1); await draw(); }));
-  $('reset').addEventListener('click', () => act(async () => { await applyScenario(raw, 'reset'); }));
-  $('quantity').addEventListener('change', () => act(async () => { quantity = $<HTMLSelectElement>('quantity').value as Quantity; updateUrl(); await requestDraw(); }));
+  $('share').addEventListener('click', () => {
+    void navigator.clipboard?.writeText(location.href).catch(() => {});
+  });
+  $('run').addEventListener('click', () =>
+    act(() => {
+      runner?.run();
+      showStatus();
+    }),
+  );
+  $('pause').addEventListener('click', () =>
+    act(async () => {
+      await runner?.pause();
+      await draw();
+    }),
+  );
+  $('step').addEventListener('click', () =>
+    act(async () => {
+      await runner?.stepN(1);
+      await draw();
+    }),
+  );
+  $('reset').addEventListener('click', () =>
+    act(async () => {
+      await applyScenario(raw, 'reset');
+    }),
+  );
+  $('quantity').addEventListener('change', () =>
+    act(async () => {
+      quantity = $<HTMLSelectElement>('quantity').value as Quantity;
+      updateUrl();
+      await requestDraw();
+    }),
+  );
   for (const id of ['color-by', 'slice-x', 'slice-y', 'slice-z', 'slice-x-pos', 'slice-y-pos', 'slice-z-pos']) {
     $(id).addEventListener(id.endsWith('-pos') ? 'input' : 'change', () => act(() => requestDraw()));
   }
   $('export-vti').addEventListener('click', exportVti);
   $('export-png').addEventListener('click', () => exportPng(mapView.canvas, `${quantity}-map`));
   $('export-png3d').addEventListener('click', () => surfaceView && exportPng(surfaceView.canvas, '3d'));
-  new ResizeObserver(() => act(async () => { resize(); await requestDraw(); })).observe($('views'));
+  new ResizeObserver(() =>
+    act(async () => {
+      resize();
+      await requestDraw();
+    }),
+  ).observe($('views'));
 }
 
 async function start(): Promise<void> {
@@ -345,19 +424,38 @@ async function start(): Promise<void> {
   wire();
   const api: AppApi = {
     ready: false,
-    get frame() { return frame; },
+    get frame() {
+      return frame;
+    },
     status: () => ({ ...(runner?.status() ?? ({} as RunnerStatus)), scenarioError, triangles: surfaceView?.triangles ?? 0, quantity }),
-    stepN: (n) => act(async () => { await runner?.stepN(n); await draw(); }),
+    stepN: (n) =>
+      act(async () => {
+        await runner?.stepN(n);
+        await draw();
+      }),
     redraw: () => act(() => requestDraw()),
     layout: () => ({
       mapCanvas: rect(mapView.canvas),
       surfaceCanvas: surfaceView && !surfaceView.canvas.hidden ? rect(surfaceView.canvas) : null,
       map: mapView.layout(),
     }),
-    fields: async () => { await chain; return lastFields ? encodeWire(lastFields) : null; },
+    fields: async () => {
+      await chain;
+      return lastFields ? encodeWire(lastFields) : null;
+    },
     scenario: () => raw,
-    setQuantity: (q) => act(async () => { quantity = q; $<HTMLSelectElement>('quantity').value = q; updateUrl(); await requestDraw(); }),
-    exportVti: async () => { await chain; const v = vtiBytes(); return v ? new TextDecoder().decode(v.bytes) : null; },
+    setQuantity: (q) =>
+      act(async () => {
+        quantity = q;
+        $<HTMLSelectElement>('quantity').value = q;
+        updateUrl();
+        await requestDraw();
+      }),
+    exportVti: async () => {
+      await chain;
+      const v = vtiBytes();
+      return v ? new TextDecoder().decode(v.bytes) : null;
+    },
     exportPng: async (view) => {
       await chain;
       const c = view === 'map' ? mapView.canvas : surfaceView?.canvas;
@@ -366,13 +464,23 @@ async function start(): Promise<void> {
   };
   window.lidendriteApp = api;
   const problems: string[] = [];
-  try { backendName = backendFromQuery(location.search); } catch (e) { problems.push((e as Error).message); }
+  try {
+    backendName = backendFromQuery(location.search);
+  } catch (e) {
+    problems.push((e as Error).message);
+  }
   let initial: unknown = null;
-  try { initial = decodeScenarioHash(location.hash); } catch (e) { problems.push((e as Error).message); }
+  try {
+    initial = decodeScenarioHash(location.hash);
+  } catch (e) {
+    problems.push((e as Error).message);
+  }
   const q = hashParam(location.hash, 'q');
   if (q !== null) {
-    if (q in QUANTITIES) { quantity = q as Quantity; $<HTMLSelectElement>('quantity').value = q; }
-    else problems.push(`#q=${q} is not one of ${Object.keys(QUANTITIES).join(', ')}`);
+    if (q in QUANTITIES) {
+      quantity = q as Quantity;
+      $<HTMLSelectElement>('quantity').value = q;
+    } else problems.push(`#q=${q} is not one of ${Object.keys(QUANTITIES).join(', ')}`);
   }
   await act(async () => {
     const fallback = EXAMPLES.find((e) => e.id === 'default') ?? EXAMPLES[0];

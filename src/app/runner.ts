@@ -39,11 +39,19 @@ export async function selectBackend(name: BackendName, s: Scenario): Promise<{ b
     if (name === 'auto') throw e;
     const why = (e as Error).message.replace(/^--backend \w+: /, '');
     const fb = await createBackend('auto', s);
-    return { backend: fb.backend, log: [`${name} requested but unavailable: ${why}`, `falling back to auto:`, ...fb.log.map((l) => `  ${l}`)] };
+    return {
+      backend: fb.backend,
+      log: [`${name} requested but unavailable: ${why}`, `falling back to auto:`, ...fb.log.map((l) => `  ${l}`)],
+    };
   }
 }
 
-const nextTask = () => new Promise<void>((r) => { const ch = new MessageChannel(); ch.port1.onmessage = () => r(); ch.port2.postMessage(0); });
+const nextTask = () =>
+  new Promise<void>((r) => {
+    const ch = new MessageChannel();
+    ch.port1.onmessage = () => r();
+    ch.port2.postMessage(0);
+  });
 
 export class SimRunner {
   private sim: Simulation;
@@ -57,7 +65,11 @@ export class SimRunner {
   onUpdate: (() => Promise<void> | void) | null = null;
   drawEveryMs = 250;
 
-  private constructor(readonly scenario: Scenario, readonly backend: Backend, readonly log: string[]) {
+  private constructor(
+    readonly scenario: Scenario,
+    readonly backend: Backend,
+    readonly log: string[],
+  ) {
     this.sim = new Simulation(scenario, backend);
   }
 
@@ -80,13 +92,25 @@ export class SimRunner {
     return r;
   }
 
-  get time(): number { return this.timeOffset + this.sim.time; }
-  get finished(): boolean { return this.time >= this.scenario.time.end - 1e-12 * Math.max(1, this.scenario.time.end); }
+  get time(): number {
+    return this.timeOffset + this.sim.time;
+  }
+  get finished(): boolean {
+    return this.time >= this.scenario.time.end - 1e-12 * Math.max(1, this.scenario.time.end);
+  }
 
   status(): RunnerStatus {
     return {
-      time: this.time, step: this.steps, dt: this.sim.dt, running: this.running, finished: this.finished,
-      stepsPerSecond: this.rate.value, backend: this.backend.name, device: this.backend.device, log: this.log, error: this.err,
+      time: this.time,
+      step: this.steps,
+      dt: this.sim.dt,
+      running: this.running,
+      finished: this.finished,
+      stepsPerSecond: this.rate.value,
+      backend: this.backend.name,
+      device: this.backend.device,
+      log: this.log,
+      error: this.err,
     };
   }
 
@@ -126,7 +150,9 @@ export class SimRunner {
     try {
       while (this.running && !this.finished && !this.err) {
         const t0 = performance.now();
-        do { await this.guard(() => this.advance()); } while (this.running && !this.finished && !this.err && performance.now() - t0 < 25);
+        do {
+          await this.guard(() => this.advance());
+        } while (this.running && !this.finished && !this.err && performance.now() - t0 < 25);
         const now = performance.now();
         if (now - this.rate.t > 1000) {
           this.rate = { t: now, steps: this.steps, value: ((this.steps - this.rate.steps) * 1000) / (now - this.rate.t) };
@@ -147,7 +173,12 @@ export class SimRunner {
   }
 
   private async guard(f: () => Promise<void>): Promise<void> {
-    try { await f(); } catch (e) { this.err = e instanceof Error ? e.message : String(e); this.running = false; }
+    try {
+      await f();
+    } catch (e) {
+      this.err = e instanceof Error ? e.message : String(e);
+      this.running = false;
+    }
   }
 
   /** The current fields in physical units (φ in V). */

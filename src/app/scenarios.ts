@@ -5,7 +5,10 @@
  */
 const files = import.meta.glob('../../examples/*/scenario.json', { eager: true, import: 'default' }) as Record<string, unknown>;
 
-export interface ExampleScenario { id: string; raw: unknown }
+export interface ExampleScenario {
+  id: string;
+  raw: unknown;
+}
 
 /** The examples, sorted by folder name. */
 export const EXAMPLES: ExampleScenario[] = Object.entries(files)

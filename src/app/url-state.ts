@@ -21,11 +21,15 @@ export function decodeScenarioHash(hash: string): unknown | null {
   if (!m) return null;
   const b64 = m[1].replace(/-/g, '+').replace(/_/g, '/');
   let bin: string;
-  try { bin = atob(b64 + '='.repeat((4 - (b64.length % 4)) % 4)); } catch {
+  try {
+    bin = atob(b64 + '='.repeat((4 - (b64.length % 4)) % 4));
+  } catch {
     throw new Error('the scenario in the URL (#s=…) is not valid base64url');
   }
   const bytes = Uint8Array.from(bin, (ch) => ch.charCodeAt(0));
-  try { return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes)); } catch (e) {
+  try {
+    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+  } catch (e) {
     throw new Error(`the scenario in the URL (#s=…) is not valid JSON: ${(e as Error).message}`);
   }
 }

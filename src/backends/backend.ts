@@ -5,11 +5,17 @@
  */
 import type { Fields } from '../model/initial.ts';
 
-export interface SolveReport { iterations: number; residual: number; converged: boolean }
+export interface SolveReport {
+  iterations: number;
+  residual: number;
+  converged: boolean;
+}
 
 export interface PotentialReport extends SolveReport {
   /** Scaled current through the x1 (counter) and x0 (collector) faces, and the source Σβξ̇dV. */
-  fluxX1: number; fluxX0: number; source: number;
+  fluxX1: number;
+  fluxX0: number;
+  source: number;
 }
 
 export interface TransportReport extends SolveReport {
@@ -28,7 +34,10 @@ export interface TransportReport extends SolveReport {
    * Dirichlet faces this step (scaled: c_add,bulk·µm^d; Δ(Σã dV) equals it) and its solve
    * (flat fields: checkpoints store a report as numbers and booleans).
    */
-  additiveInflux?: number; additiveIterations?: number; additiveResidual?: number; additiveConverged?: boolean;
+  additiveInflux?: number;
+  additiveIterations?: number;
+  additiveResidual?: number;
+  additiveConverged?: boolean;
 }
 
 /** Per-step quantities the time-step and re-solve policies need. */
@@ -45,14 +54,23 @@ export interface StepStats {
 
 /** Raw sums the metrics are made of (scaled units; src/solver/metrics.ts converts to SI). */
 export interface Reductions {
-  sumXi: number; sumC: number; sumXidot: number; sumGrad: number;
-  tip: number; cMax: number; cMin: number; xiMin: number; xiMax: number; nonFinite: number;
+  sumXi: number;
+  sumC: number;
+  sumXidot: number;
+  sumGrad: number;
+  tip: number;
+  cMax: number;
+  cMin: number;
+  xiMin: number;
+  xiMax: number;
+  nonFinite: number;
   /**
    * The additive (docs/additive.md), when present: Σã (times dV: the amount, scaled
    * c_add,bulk·µm^d) and max ã over the non-host cells; a non-finite ã counts in nonFinite
    * (the CPU counts cells; an f32 backend counts 1 when Σã is not finite).
    */
-  sumA?: number; aMax?: number;
+  sumA?: number;
+  aMax?: number;
 }
 
 export interface Backend {

@@ -15,7 +15,10 @@ import { WebGpuBackend, type WebGpuOptions } from './webgpu/backend.ts';
 export type BackendName = 'auto' | 'cpu' | 'webgpu' | 'webgl';
 export const BACKEND_NAMES: readonly BackendName[] = ['auto', 'cpu', 'webgpu', 'webgl'];
 
-export interface Selected { backend: Backend; log: string[] }
+export interface Selected {
+  backend: Backend;
+  log: string[];
+}
 
 export interface BackendOptions {
   threads?: number;
@@ -35,7 +38,13 @@ export function inBrowser(): boolean {
 }
 
 /** Builds one named backend (no fallback); throws with the reason when it cannot exist here. */
-export async function makeBackend(name: Exclude<BackendName, 'auto'>, L: Layout, k: Coefficients, bc: BCSet, opts: BackendOptions = {}): Promise<Backend> {
+export async function makeBackend(
+  name: Exclude<BackendName, 'auto'>,
+  L: Layout,
+  k: Coefficients,
+  bc: BCSet,
+  opts: BackendOptions = {},
+): Promise<Backend> {
   const allowSoftware = opts.allowSoftware ?? true;
   switch (name) {
     case 'cpu':

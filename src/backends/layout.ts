@@ -17,12 +17,17 @@ export const BC_PERIODIC = 2;
 export const BC_CONTACT = 3;
 
 /** Per field: type and value (scaled units: ξ, c̃, ψ = fφ) for faces x0,x1,y0,y1,z0,z1. */
-export interface FieldBC { type: Int32Array; value: Float64Array }
+export interface FieldBC {
+  type: Int32Array;
+  value: Float64Array;
+}
 export type BCSet = Record<FieldName, FieldBC>;
 
 export interface Layout {
   dims: 2 | 3;
-  nx: number; ny: number; nz: number;
+  nx: number;
+  ny: number;
+  nz: number;
   /** Number of cells. */
   N: number;
   /** Number of x-rows (ny·nz): the unit of work split between threads. */
@@ -36,7 +41,13 @@ export function makeLayout(s: Scenario): Layout {
   const [nx, ny, nz] = s.grid.n;
   const b = s.boundary.xi;
   return {
-    dims: s.grid.dims, nx, ny, nz, N: nx * ny * nz, rows: ny * nz, dx: s.grid.dx * 1e6,
+    dims: s.grid.dims,
+    nx,
+    ny,
+    nz,
+    N: nx * ny * nz,
+    rows: ny * nz,
+    dx: s.grid.dx * 1e6,
     periodic: [b.x0.type === 'periodic', b.y0.type === 'periodic', s.grid.dims === 3 && b.z0.type === 'periodic'],
   };
 }
@@ -49,7 +60,10 @@ export function makeBCs(s: Scenario): BCSet {
     const value = new Float64Array(6);
     FACES.forEach((face: Face, q) => {
       const bc = s.boundary[field][face];
-      if (s.grid.dims === 2 && q >= 4) { type[q] = BC_NOFLUX; return; }
+      if (s.grid.dims === 2 && q >= 4) {
+        type[q] = BC_NOFLUX;
+        return;
+      }
       if (bc.type === 'contact') {
         // the scenario only allows it for ξ (substrate.contactAngle → xi.x0)
         type[q] = BC_CONTACT;

@@ -14,7 +14,12 @@ import { parseScenario } from '../model/scenario.ts';
 import { installBrowserShaders } from './shader-files.ts';
 import { decodeWire, encodeWire } from './wire.ts';
 
-export interface CreatedInfo { id: number; name: string; device: string; log: string[] }
+export interface CreatedInfo {
+  id: number;
+  name: string;
+  device: string;
+  log: string[];
+}
 
 export interface BackendHost {
   /** Backend `name` built from a scenario (JSON input), selected and logged like the CLI does. */
@@ -27,7 +32,9 @@ export interface BackendHost {
 }
 
 declare global {
-  interface Window { lidendriteHost?: BackendHost }
+  interface Window {
+    lidendriteHost?: BackendHost;
+  }
 }
 
 /** Installs window.lidendriteHost (idempotent) and returns it. */

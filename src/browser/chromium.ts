@@ -12,11 +12,23 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'puppeteer-core';
 
 /** Where Chromium is looked for, in order (CHROMIUM_PATH overrides). */
-export const CHROMIUM_CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
+export const CHROMIUM_CANDIDATES = [
+  '/usr/bin/chromium',
+  '/usr/bin/chromium-browser',
+  '/usr/bin/google-chrome',
+  '/usr/bin/google-chrome-stable',
+];
 
 export const CHROMIUM_FLAGS = [
-  '--headless=new', '--no-sandbox', '--no-first-run', '--disable-quic', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--enable-unsafe-webgpu', '--enable-unsafe-swiftshader',
+  '--headless=new',
+  '--no-sandbox',
+  '--no-first-run',
+  '--disable-quic',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--enable-unsafe-webgpu',
+  '--enable-unsafe-swiftshader',
 ];
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -71,7 +83,10 @@ export async function startBrowserSession(opts: SessionOptions = {}): Promise<Br
   // under each other, and a page loading during that gets "504 Outdated Optimize Dep" and hangs
   // (no HMR here to reload it)
   const server = await createServer({
-    configFile: join(REPO_ROOT, 'vite.config.ts'), root: REPO_ROOT, logLevel: 'error', cacheDir: join(profile, 'vite-cache'),
+    configFile: join(REPO_ROOT, 'vite.config.ts'),
+    root: REPO_ROOT,
+    logLevel: 'error',
+    cacheDir: join(profile, 'vite-cache'),
     server: { port: 0, host: '127.0.0.1', open: false, hmr: false, watch: null },
   });
   try {
@@ -82,11 +97,20 @@ export async function startBrowserSession(opts: SessionOptions = {}): Promise<Br
     throw e;
   }
   const addr = server.httpServer?.address();
-  if (!addr || typeof addr === 'string') { await server.close(); rmSync(profile, { recursive: true, force: true }); throw new Error('vite dev server: no address'); }
+  if (!addr || typeof addr === 'string') {
+    await server.close();
+    rmSync(profile, { recursive: true, force: true });
+    throw new Error('vite dev server: no address');
+  }
   const url = `http://127.0.0.1:${addr.port}`;
   let browser: Browser;
   try {
-    browser = await puppeteer.launch({ executablePath: exe, headless: true, args: [...CHROMIUM_FLAGS, `--user-data-dir=${profile}`], protocolTimeout: 600_000 });
+    browser = await puppeteer.launch({
+      executablePath: exe,
+      headless: true,
+      args: [...CHROMIUM_FLAGS, `--user-data-dir=${profile}`],
+      protocolTimeout: 600_000,
+    });
   } catch (e) {
     await server.close();
     rmSync(profile, { recursive: true, force: true });
@@ -119,7 +143,11 @@ export async function startBrowserSession(opts: SessionOptions = {}): Promise<Br
     throw e;
   }
   return {
-    browser, page, url, console: lines, open,
+    browser,
+    page,
+    url,
+    console: lines,
+    open,
     async close() {
       await browser.close().catch(() => {});
       await server.close().catch(() => {});

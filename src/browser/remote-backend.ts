@@ -18,7 +18,10 @@ export class RemoteBackend implements Backend {
   /** What the page logged while selecting the backend (fallbacks and their reasons). */
   readonly log: string[];
 
-  private constructor(private page: Page, private info: CreatedInfo) {
+  private constructor(
+    private page: Page,
+    private info: CreatedInfo,
+  ) {
     this.name = info.name as Backend['name'];
     this.device = `${info.device} in headless Chromium`;
     this.log = info.log;
@@ -31,7 +34,14 @@ export class RemoteBackend implements Backend {
   }
 
   /** Builds a named backend in the page from an explicit layout, coefficients and BCs. */
-  static async fromParts(page: Page, name: Exclude<BackendName, 'auto'>, L: Layout, k: Coefficients, bc: BCSet, opts?: Record<string, unknown>): Promise<RemoteBackend> {
+  static async fromParts(
+    page: Page,
+    name: Exclude<BackendName, 'auto'>,
+    L: Layout,
+    k: Coefficients,
+    bc: BCSet,
+    opts?: Record<string, unknown>,
+  ): Promise<RemoteBackend> {
     const args = encodeWire([L, k, bc, opts]) as object;
     const info = await page.evaluate((n, a) => window.lidendriteHost!.createRaw(n, a), name, args);
     return new RemoteBackend(page, info);
@@ -44,17 +54,35 @@ export class RemoteBackend implements Backend {
     return decodeWire(out) as T;
   }
 
-  init(fields: Fields): Promise<void> { return this.call('init', fields); }
-  potential(tol: number, maxIter: number): Promise<PotentialReport> { return this.call('potential', tol, maxIter); }
-  phase(dt: number, step: number): Promise<void> { return this.call('phase', dt, step); }
-  transport(dt: number, tol: number, maxIter: number): Promise<TransportReport> { return this.call('transport', dt, tol, maxIter); }
-  stepStats(): Promise<StepStats> { return this.call('stepStats'); }
-  reductions(): Promise<Reductions> { return this.call('reductions'); }
-  setVoltage(volts: number): Promise<void> { return this.call('setVoltage', volts); }
-  read(): Promise<Fields & { xidot: Float64Array }> { return this.call('read'); }
+  init(fields: Fields): Promise<void> {
+    return this.call('init', fields);
+  }
+  potential(tol: number, maxIter: number): Promise<PotentialReport> {
+    return this.call('potential', tol, maxIter);
+  }
+  phase(dt: number, step: number): Promise<void> {
+    return this.call('phase', dt, step);
+  }
+  transport(dt: number, tol: number, maxIter: number): Promise<TransportReport> {
+    return this.call('transport', dt, tol, maxIter);
+  }
+  stepStats(): Promise<StepStats> {
+    return this.call('stepStats');
+  }
+  reductions(): Promise<Reductions> {
+    return this.call('reductions');
+  }
+  setVoltage(volts: number): Promise<void> {
+    return this.call('setVoltage', volts);
+  }
+  read(): Promise<Fields & { xidot: Float64Array }> {
+    return this.call('read');
+  }
   async dispose(): Promise<void> {
     try {
       await this.page.evaluate((id) => window.lidendriteHost!.dispose(id), this.info.id);
-    } catch { /* the page or browser is already gone */ }
+    } catch {
+      /* the page or browser is already gone */
+    }
   }
 }

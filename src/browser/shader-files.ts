@@ -7,7 +7,10 @@
  */
 import { setShaderReader } from '../backends/webgpu/shaders.ts';
 
-const files = import.meta.glob('../../shaders/**/*.{wgsl,glsl}', { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
+const files = import.meta.glob('../../shaders/**/*.{wgsl,glsl}', { query: '?raw', import: 'default', eager: true }) as Record<
+  string,
+  string
+>;
 
 /** shaders/-relative path → source. */
 export const SHADER_FILES: ReadonlyMap<string, string> = new Map(

@@ -42,10 +42,14 @@ export interface SurfaceReply {
   triangles: number;
 }
 
-export interface SurfacePage { render(args: unknown): Promise<SurfaceReply> }
+export interface SurfacePage {
+  render(args: unknown): Promise<SurfaceReply>;
+}
 
 declare global {
-  interface Window { lidendriteSurface?: SurfacePage }
+  interface Window {
+    lidendriteSurface?: SurfacePage;
+  }
 }
 
 /** Installs window.lidendriteSurface on a page with the given canvas (idempotent). */
@@ -55,7 +59,8 @@ export function installSurfacePage(canvas: HTMLCanvasElement): SurfacePage {
   const page: SurfacePage = {
     async render(args) {
       const r = decodeWire(args) as SurfaceRequest;
-      if (!(r.width >= 16 && r.height >= 16 && r.width <= 4096 && r.height <= 4096)) throw new Error(`surface: width/height must be 16..4096 px (got ${r.width}×${r.height})`);
+      if (!(r.width >= 16 && r.height >= 16 && r.width <= 4096 && r.height <= 4096))
+        throw new Error(`surface: width/height must be 16..4096 px (got ${r.width}×${r.height})`);
       // CSS size = drawing size: the picture has exactly width × height pixels whatever the page's pixel ratio
       canvas.style.width = `${r.width}px`;
       canvas.style.height = `${r.height}px`;
@@ -67,7 +72,8 @@ export function installSurfacePage(canvas: HTMLCanvasElement): SurfacePage {
       // uses the same fixed camera, whatever was shown before
       view.setSize(r.width, r.height);
       const cam = r.camera ?? 'growth-up';
-      if (cam !== 'oblique' && cam !== 'growth-up') throw new Error(`surface: camera must be 'oblique' or 'growth-up' (got ${String(cam)})`);
+      if (cam !== 'oblique' && cam !== 'growth-up')
+        throw new Error(`surface: camera must be 'oblique' or 'growth-up' (got ${String(cam)})`);
       if (cam === 'growth-up') {
         const target = view.controls.target;
         const dist = view.camera.position.distanceTo(target);

@@ -29,23 +29,49 @@ export async function figuresMain(argv: string[], runCli: RunCli): Promise<numbe
 
 async function figures(argv: string[], runCli: RunCli): Promise<number> {
   const { positionals, values: v } = parseArgs({
-    args: argv, allowPositionals: true, strict: true,
-    options: { out: { type: 'string' }, runs: { type: 'string' }, quick: { type: 'boolean', default: false }, only: { type: 'string' }, list: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      out: { type: 'string' },
+      runs: { type: 'string' },
+      quick: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      list: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
   });
-  if (v.help) { console.log(`usage:\n${FIGURES_USAGE}\nfigures: ${figureIds().join(', ')}`); return 0; }
+  if (v.help) {
+    console.log(`usage:\n${FIGURES_USAGE}\nfigures: ${figureIds().join(', ')}`);
+    return 0;
+  }
   if (positionals.length) throw new FiguresUsageError(`figures: unexpected arguments: ${positionals.join(' ')}`);
   const ids = figureIds();
-  if (v.list) { for (const id of ids) console.log(id); return 0; }
-  const only = v.only?.split(',').map((s) => s.trim()).filter(Boolean);
+  if (v.list) {
+    for (const id of ids) console.log(id);
+    return 0;
+  }
+  const only = v.only
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const o of only ?? []) {
     if (!ids.some((id) => id === o || id.startsWith(o))) throw new FiguresUsageError(`--only: "${o}" is not a figure (${ids.join(', ')})`);
   }
   const out = resolve(v.out ?? 'docs/figures');
   const runs = resolve(v.runs ?? (v.quick ? 'runs/figures-quick' : 'runs/figures'));
   const shown = (p: string) => relative(ROOT, p) || '.';
-  const command = ['npx lidendrite figures', `--out ${shown(out)}`, ...(v.runs ? [`--runs ${shown(runs)}`] : []), ...(v.quick ? ['--quick'] : []), ...(only ? [`--only ${only.join(',')}`] : [])].join(' ');
+  const command = [
+    'npx lidendrite figures',
+    `--out ${shown(out)}`,
+    ...(v.runs ? [`--runs ${shown(runs)}`] : []),
+    ...(v.quick ? ['--quick'] : []),
+    ...(only ? [`--only ${only.join(',')}`] : []),
+  ].join(' ');
   const t0 = Date.now();
   const r = await makeFigures({ out, runs, quick: v.quick, only, command, log: (m) => console.log(m), runCli });
-  console.log(`${r.written.length} figures written, ${r.skipped.length} skipped${r.skipped.length ? ` (${r.skipped.map((s) => s.id).join(', ')})` : ''}; ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(
+    `${r.written.length} figures written, ${r.skipped.length} skipped${r.skipped.length ? ` (${r.skipped.map((s) => s.id).join(', ')})` : ''}; ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+  );
   return 0;
 }

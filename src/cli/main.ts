@@ -39,7 +39,9 @@ ${FIGURES_USAGE}`;
 class UsageError extends Error {}
 
 function printGroups(s: Scenario, log: (m: string) => void): void {
-  log(`scenario ${s.name}: ${s.grid.dims}D ${s.grid.n.slice(0, s.grid.dims).join(' x ')} cells, dx = ${(s.grid.dx * 1e6).toPrecision(4)} µm, V = ${s.voltage} V, T = ${s.parameters.T} K, end ${s.time.end} s`);
+  log(
+    `scenario ${s.name}: ${s.grid.dims}D ${s.grid.n.slice(0, s.grid.dims).join(' x ')} cells, dx = ${(s.grid.dx * 1e6).toPrecision(4)} µm, V = ${s.voltage} V, T = ${s.parameters.T} K, end ${s.time.end} s`,
+  );
   log('derived groups (l0 = 1 µm, t0 = 1 s):');
   for (const g of derivedGroups(s)) log(`  ${g.symbol.padEnd(22)} ${g.value.toPrecision(4).padStart(12)} ${g.unit.padEnd(6)} ${g.meaning}`);
 }
@@ -52,15 +54,27 @@ async function cmdCheck(file: string): Promise<number> {
   return EXIT.ok;
 }
 
-interface ExecOptions { backend?: string; until?: string; threads?: string; quiet: boolean; browser?: boolean }
+interface ExecOptions {
+  backend?: string;
+  until?: string;
+  threads?: string;
+  quiet: boolean;
+  browser?: boolean;
+}
 
-function parseCommon(s: Scenario, opts: ExecOptions, defaultBackend: BackendName): { backendName: BackendName; until: number; threads?: number } {
+function parseCommon(
+  s: Scenario,
+  opts: ExecOptions,
+  defaultBackend: BackendName,
+): { backendName: BackendName; until: number; threads?: number } {
   const backendName = (opts.backend ?? defaultBackend) as BackendName;
-  if (!['auto', 'cpu', 'webgpu', 'webgl'].includes(backendName)) throw new UsageError(`--backend: "${opts.backend}" is not one of auto, cpu, webgpu, webgl (webgl with --browser)`);
+  if (!['auto', 'cpu', 'webgpu', 'webgl'].includes(backendName))
+    throw new UsageError(`--backend: "${opts.backend}" is not one of auto, cpu, webgpu, webgl (webgl with --browser)`);
   const until = opts.until !== undefined ? Number(opts.until) : s.time.end;
   if (!(until > 0) || !Number.isFinite(until)) throw new UsageError(`--until: "${opts.until}" must be a positive number of seconds`);
   const threads = opts.threads !== undefined ? Number(opts.threads) : undefined;
-  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1 && threads <= 256)) throw new UsageError(`--threads: "${opts.threads}" must be an integer in 1..256`);
+  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1 && threads <= 256))
+    throw new UsageError(`--threads: "${opts.threads}" must be an integer in 1..256`);
   return { backendName, until, threads };
 }
 
@@ -116,7 +130,8 @@ async function cmdResume(runDir: string, opts: ExecOptions & { out?: string }, h
   const s = ck.scenario;
   const recorded = ck.header.backend === 'cpu' || ck.header.backend === 'webgpu' ? ck.header.backend : 'auto';
   const { backendName, until, threads } = parseCommon(s, opts, recorded);
-  if (ck.header.lidendrite !== packageVersion()) console.warn(`warning: the checkpoint was written by lidendrite ${ck.header.lidendrite}, this is ${packageVersion()}`);
+  if (ck.header.lidendrite !== packageVersion())
+    console.warn(`warning: the checkpoint was written by lidendrite ${ck.header.lidendrite}, this is ${packageVersion()}`);
   const end = Math.min(until, s.time.end);
   const man = readManifest(dir);
   if (man?.status?.state === 'finished' && typeof man.endTime === 'number' && man.endTime >= end - 1e-12 * Math.max(1, end)) {
@@ -128,11 +143,20 @@ async function cmdResume(runDir: string, opts: ExecOptions & { out?: string }, h
 }
 
 function readManifest(dir: string): { status?: { state?: string }; endTime?: number } | null {
-  try { return JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')); } catch { return null; }
+  try {
+    return JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+  } catch {
+    return null;
+  }
 }
 
 interface ExecContext {
-  s: Scenario; backendName: BackendName; until: number; threads?: number; quiet: boolean; out: string;
+  s: Scenario;
+  backendName: BackendName;
+  until: number;
+  threads?: number;
+  quiet: boolean;
+  out: string;
   resume?: Checkpoint;
   hooks: CliHooks;
   /** Builds the backend instead of createBackend (run --browser). */
@@ -166,14 +190,36 @@ async function execute(ctx: ExecContext): Promise<number> {
     if (!resume) rmSync(join(out, 'checkpoint'), { recursive: true, force: true });
     if (resume) {
       const r = rewindRunDir(out, { step: resume.state.step, nextIndex: resume.header.output.nextIndex });
-      log(`resuming from ${resume.file}: t = ${resume.state.time} s, step ${resume.state.step}` +
-        (r.rowsDropped || r.filesRemoved.length ? ` (dropped ${r.rowsDropped} metrics rows and ${r.filesRemoved.length} files written after it)` : ''));
-      if (!resume.header.exact) console.warn('warning: this checkpoint was forced (no natural restart point): the continuation has one extra potential solve compared with an uninterrupted run');
+      log(
+        `resuming from ${resume.file}: t = ${resume.state.time} s, step ${resume.state.step}` +
+          (r.rowsDropped || r.filesRemoved.length
+            ? ` (dropped ${r.rowsDropped} metrics rows and ${r.filesRemoved.length} files written after it)`
+            : ''),
+      );
+      if (!resume.header.exact)
+        console.warn(
+          'warning: this checkpoint was forced (no natural restart point): the continuation has one extra potential solve compared with an uninterrupted run',
+        );
     }
-    writer = new RunWriter(out, s, { groups: derivedGroups(s), backend: backend.name, device: backend.device, warnings, argv: process.argv.slice(2) }, {
-      outputs: resume?.header.output.outputs,
-      extra: resume ? { resumedFrom: { file: relative(out, resume.file), step: resume.state.step, time: resume.state.time, createdAt: resume.header.createdAt, backend: resume.header.backend } } : {},
-    });
+    writer = new RunWriter(
+      out,
+      s,
+      { groups: derivedGroups(s), backend: backend.name, device: backend.device, warnings, argv: process.argv.slice(2) },
+      {
+        outputs: resume?.header.output.outputs,
+        extra: resume
+          ? {
+              resumedFrom: {
+                file: relative(out, resume.file),
+                step: resume.state.step,
+                time: resume.state.time,
+                createdAt: resume.header.createdAt,
+                backend: resume.header.backend,
+              },
+            }
+          : {},
+      },
+    );
   } catch (e) {
     await backend.dispose();
     throw e;
@@ -186,15 +232,23 @@ async function execute(ctx: ExecContext): Promise<number> {
   let signalAt = 0;
   const onSignal = (sig: string) => {
     signals++;
-    if (!stopSignal) { stopSignal = sig; signalAt = Date.now(); }
-    console.warn(signals === 1
-      ? `${sig}: finishing the current step, then writing outputs and a checkpoint (again to force it now)`
-      : `${sig}: forcing the checkpoint at the next step boundary`);
+    if (!stopSignal) {
+      stopSignal = sig;
+      signalAt = Date.now();
+    }
+    console.warn(
+      signals === 1
+        ? `${sig}: finishing the current step, then writing outputs and a checkpoint (again to force it now)`
+        : `${sig}: forcing the checkpoint at the next step boundary`,
+    );
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   const sim = new Simulation(s, backend);
-  sim.onInstability = (e) => console.warn(`warning: ${e.reason}; rolled back to step ${e.rolledBackTo.step} (t = ${e.rolledBackTo.time} s), retry ${e.attempt} of ${sim.maxRetries} with dt = ${e.dtRetry.toExponential(3)} s`);
+  sim.onInstability = (e) =>
+    console.warn(
+      `warning: ${e.reason}; rolled back to step ${e.rolledBackTo.step} (t = ${e.rolledBackTo.time} s), retry ${e.attempt} of ${sim.maxRetries} with dt = ${e.dtRetry.toExponential(3)} s`,
+    );
   const progress = new Progress(end, undefined, ctx.quiet);
   const interval = s.time.output;
   const ckEvery = s.output.checkpointEvery ?? interval;
@@ -213,7 +267,9 @@ async function execute(ctx: ExecContext): Promise<number> {
     writer.writeManifest({ state: 'running' }, stats());
     if (!warnedC && row.c_max > 10) {
       warnedC = true;
-      console.warn(`warning: max c/c0 = ${row.c_max.toPrecision(3)} at t = ${sim.time.toPrecision(4)} s: Li+ is piling up ahead of the front (the base model has no anion/electroneutrality, model.md §1)`);
+      console.warn(
+        `warning: max c/c0 = ${row.c_max.toPrecision(3)} at t = ${sim.time.toPrecision(4)} s: Li+ is piling up ahead of the front (the base model has no anion/electroneutrality, model.md §1)`,
+      );
     }
   };
   const checkpoint = async (exact: boolean) => {
@@ -221,7 +277,13 @@ async function execute(ctx: ExecContext): Promise<number> {
     const eps = 1e-12 * Math.max(1, nextCkpt);
     while (nextCkpt <= sim.time + eps) nextCkpt += ckEvery;
     const w = writeCheckpoint(out, {
-      scenario: s, state: sim.snapshot(), fields: f, backend: backend.name, device: backend.device, lidendrite: packageVersion(), exact,
+      scenario: s,
+      state: sim.snapshot(),
+      fields: f,
+      backend: backend.name,
+      device: backend.device,
+      lidendrite: packageVersion(),
+      exact,
       loop: { nextIndex: index, nextTime: nextOut, nextCheckpoint: nextCkpt, outputs: writer.outputList() },
     });
     writer.noteCheckpoint({ file: relative(out, w.file), step: sim.step, time: sim.time, exact, writtenAt: new Date().toISOString() });
@@ -242,13 +304,17 @@ async function execute(ctx: ExecContext): Promise<number> {
           const force = stopSignal !== null && (signals > 1 || Date.now() - signalAt > FORCE_CHECKPOINT_MS);
           const kind = await sim.prepareCheckpoint(force);
           if (kind) {
-            if (kind === 'forced') console.warn(`warning: checkpoint at step ${sim.step} forced by ${stopSignal}: resuming from it adds one potential solve compared with an uninterrupted run`);
+            if (kind === 'forced')
+              console.warn(
+                `warning: checkpoint at step ${sim.step} forced by ${stopSignal}: resuming from it adds one potential solve compared with an uninterrupted run`,
+              );
             if (stopSignal && sim.step !== lastEmitStep) await emit();
             await checkpoint(kind === 'exact');
             if (stopSignal) break outer;
           }
         }
-        if (sim.step >= s.numerics.maxSteps) throw new SolverError(`numerics.maxSteps = ${s.numerics.maxSteps} reached at t = ${sim.time} s`, sim.step, sim.time);
+        if (sim.step >= s.numerics.maxSteps)
+          throw new SolverError(`numerics.maxSteps = ${s.numerics.maxSteps} reached at t = ${sim.time} s`, sim.step, sim.time);
         await sim.advance(target - sim.time);
         progress.update(sim.time, sim.step, sim.dt);
         if (Date.now() - lastYield > 20) {
@@ -264,7 +330,9 @@ async function execute(ctx: ExecContext): Promise<number> {
     }
     if (stopSignal && sim.time < end - eps(end)) {
       writer.writeManifest({ state: 'interrupted', signal: stopSignal }, stats());
-      console.warn(`interrupted by ${stopSignal} at t = ${sim.time} s (step ${sim.step}); outputs and a checkpoint written; continue with: lidendrite resume ${out}`);
+      console.warn(
+        `interrupted by ${stopSignal} at t = ${sim.time} s (step ${sim.step}); outputs and a checkpoint written; continue with: lidendrite resume ${out}`,
+      );
       return EXIT.interrupted;
     }
     writer.writeManifest({ state: 'finished' }, stats());
@@ -283,7 +351,8 @@ async function execute(ctx: ExecContext): Promise<number> {
     console.error(`run failed: ${reason}`);
     const ckpt = hasCheckpoint(out);
     console.error(`outputs written so far are in ${out}${ckpt ? '; the last checkpoint is kept (lidendrite resume)' : ''}`);
-    if (lost && ckpt) console.error(`continue on a fresh device with: lidendrite resume ${out}   (or on the CPU: lidendrite resume ${out} --backend cpu)`);
+    if (lost && ckpt)
+      console.error(`continue on a fresh device with: lidendrite resume ${out}   (or on the CPU: lidendrite resume ${out} --backend cpu)`);
     return EXIT.failed;
   } finally {
     process.off('SIGINT', onSignal);
@@ -303,28 +372,46 @@ export async function runCli(argv: string[], hooks: CliHooks): Promise<number> {
     if (argv[0] === 'sweep' || argv[0] === 'sweep-task') return await sweepMain(argv, (args) => runCli(args, hooks));
     if (argv[0] === 'figures') return await figuresMain(argv.slice(1), (args) => runCli(args, hooks));
     const { positionals, values } = parseArgs({
-      args: argv, allowPositionals: true, strict: true,
+      args: argv,
+      allowPositionals: true,
+      strict: true,
       options: {
-        backend: { type: 'string' }, out: { type: 'string' }, until: { type: 'string' },
-        threads: { type: 'string' }, quiet: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' },
+        backend: { type: 'string' },
+        out: { type: 'string' },
+        until: { type: 'string' },
+        threads: { type: 'string' },
+        quiet: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h' },
         browser: { type: 'boolean', default: false },
       },
     });
     const [cmd, file, ...rest] = positionals;
-    if (values.help || !cmd) { console.log(USAGE); return values.help ? EXIT.ok : EXIT.badInput; }
+    if (values.help || !cmd) {
+      console.log(USAGE);
+      return values.help ? EXIT.ok : EXIT.badInput;
+    }
     if (rest.length) throw new UsageError(`unexpected arguments: ${rest.join(' ')}`);
     if (cmd !== 'run' && cmd !== 'check' && cmd !== 'resume') throw new UsageError(`unknown command "${cmd}"`);
     if (!file) throw new UsageError(`${cmd}: missing ${cmd === 'resume' ? '<run-dir>' : '<scenario.json>'}`);
     if (cmd === 'check') return await cmdCheck(file);
     return cmd === 'run' ? await cmdRun(file, values as never, hooks) : await cmdResume(file, values as never, hooks);
   } catch (e) {
-    if (e instanceof ScenarioError) { console.error(e.message); return EXIT.badInput; }
-    if (e instanceof CheckpointError) { console.error(`cannot resume: ${e.message}`); return EXIT.badInput; }
+    if (e instanceof ScenarioError) {
+      console.error(e.message);
+      return EXIT.badInput;
+    }
+    if (e instanceof CheckpointError) {
+      console.error(`cannot resume: ${e.message}`);
+      return EXIT.badInput;
+    }
     if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       console.error(`${(e as Error).message}\n${USAGE}`);
       return EXIT.badInput;
     }
-    if (e instanceof SolverError) { console.error(`run failed: ${e.message}`); return EXIT.failed; }
+    if (e instanceof SolverError) {
+      console.error(`run failed: ${e.message}`);
+      return EXIT.failed;
+    }
     throw e;
   }
 }

@@ -3,7 +3,11 @@ export class Progress {
   private t0 = Date.now();
   private lastPct = -1;
   private lastDraw = 0;
-  constructor(private end: number, private tty = Boolean(process.stderr.isTTY), private quiet = false) {}
+  constructor(
+    private end: number,
+    private tty = Boolean(process.stderr.isTTY),
+    private quiet = false,
+  ) {}
 
   update(time: number, step: number, dt: number): void {
     if (this.quiet) return;
@@ -12,7 +16,8 @@ export class Progress {
     const elapsed = (now - this.t0) / 1000;
     const eta = frac > 0 ? (elapsed * (1 - frac)) / frac : NaN;
     const pct = Math.floor(frac * 100);
-    const msg = `t = ${time.toPrecision(4)} / ${this.end} s  step ${step}  dt ${dt.toExponential(2)} s  ` +
+    const msg =
+      `t = ${time.toPrecision(4)} / ${this.end} s  step ${step}  dt ${dt.toExponential(2)} s  ` +
       `elapsed ${fmt(elapsed)}  ETA ${Number.isFinite(eta) ? fmt(eta) : '?'}`;
     if (this.tty) {
       if (now - this.lastDraw < 200 && frac < 1) return;

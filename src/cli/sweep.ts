@@ -50,39 +50,67 @@ export async function sweepMain(argv: string[], runCli: RunCli): Promise<number>
     if (sub === 'collect') return cmdCollect(argv.slice(2));
     return await cmdSweep(argv.slice(1));
   } catch (e) {
-    if (e instanceof SweepError) { console.error(e.message); return EXIT.badInput; }
+    if (e instanceof SweepError) {
+      console.error(e.message);
+      return EXIT.badInput;
+    }
     if (e instanceof UsageError || e instanceof FigureError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       console.error(`${(e as Error).message}\nusage:\n${SWEEP_USAGE}`);
       return EXIT.badInput;
     }
-    if (e instanceof SubmitError) { console.error(e.message); return EXIT.failed; }
+    if (e instanceof SubmitError) {
+      console.error(e.message);
+      return EXIT.failed;
+    }
     throw e;
   }
 }
 
 async function cmdSweep(args: string[]): Promise<number> {
   const { positionals, values: v } = parseArgs({
-    args, allowPositionals: true, strict: true,
+    args,
+    allowPositionals: true,
+    strict: true,
     options: {
-      out: { type: 'string' }, jobs: { type: 'string' }, threads: { type: 'string' }, backend: { type: 'string' },
-      slurm: { type: 'boolean', default: false }, partition: { type: 'string' }, 'gpus-per-task': { type: 'string' },
-      time: { type: 'string' }, 'cpus-per-task': { type: 'string' }, 'dry-run': { type: 'boolean', default: false },
+      out: { type: 'string' },
+      jobs: { type: 'string' },
+      threads: { type: 'string' },
+      backend: { type: 'string' },
+      slurm: { type: 'boolean', default: false },
+      partition: { type: 'string' },
+      'gpus-per-task': { type: 'string' },
+      time: { type: 'string' },
+      'cpus-per-task': { type: 'string' },
+      'dry-run': { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
     },
   });
-  if (positionals.length !== 1) throw new UsageError(positionals.length ? `sweep: unexpected arguments: ${positionals.slice(1).join(' ')}` : 'sweep: missing <sweep.json>');
+  if (positionals.length !== 1)
+    throw new UsageError(
+      positionals.length ? `sweep: unexpected arguments: ${positionals.slice(1).join(' ')}` : 'sweep: missing <sweep.json>',
+    );
   const file = positionals[0];
   const jobs = intOption('jobs', v.jobs, 1, 4096);
   const threads = intOption('threads', v.threads, 1, 256);
   const backend = backendOption(v.backend);
   if (!v.slurm) {
-    for (const k of ['partition', 'gpus-per-task', 'time', 'cpus-per-task'] as const) if (v[k] !== undefined) throw new UsageError(`--${k} needs --slurm`);
+    for (const k of ['partition', 'gpus-per-task', 'time', 'cpus-per-task'] as const)
+      if (v[k] !== undefined) throw new UsageError(`--${k} needs --slurm`);
   }
   const plan = loadSweep(file);
   const out = resolve(v.out ?? join('runs', 'sweeps', plan.name));
   const log = v.quiet ? () => {} : (m: string) => console.log(m);
   if (v.slurm) {
-    const o = { partition: v.partition, gpusPerTask: v['gpus-per-task'], time: v.time, cpusPerTask: intOption('cpus-per-task', v['cpus-per-task'], 1, 1024), threads, backend, jobs, dryRun: v['dry-run'] };
+    const o = {
+      partition: v.partition,
+      gpusPerTask: v['gpus-per-task'],
+      time: v.time,
+      cpusPerTask: intOption('cpus-per-task', v['cpus-per-task'], 1, 1024),
+      threads,
+      backend,
+      jobs,
+      dryRun: v['dry-run'],
+    };
     const bad = checkSlurmOptions(o);
     if (bad.length) throw new UsageError(bad.join('\n'));
     const written = writePlan(out, plan, resolve(file));
@@ -102,12 +130,20 @@ async function cmdSweep(args: string[]): Promise<number> {
 }
 
 function oneDir(positionals: string[], cmd: string): string {
-  if (positionals.length !== 1) throw new UsageError(positionals.length ? `sweep ${cmd}: unexpected arguments: ${positionals.slice(1).join(' ')}` : `sweep ${cmd}: missing <dir>`);
+  if (positionals.length !== 1)
+    throw new UsageError(
+      positionals.length ? `sweep ${cmd}: unexpected arguments: ${positionals.slice(1).join(' ')}` : `sweep ${cmd}: missing <dir>`,
+    );
   return resolve(positionals[0]);
 }
 
 function cmdStatus(args: string[]): number {
-  const { positionals, values } = parseArgs({ args, allowPositionals: true, strict: true, options: { json: { type: 'boolean', default: false } } });
+  const { positionals, values } = parseArgs({
+    args,
+    allowPositionals: true,
+    strict: true,
+    options: { json: { type: 'boolean', default: false } },
+  });
   const s = sweepStatus(oneDir(positionals, 'status'));
   console.log(values.json ? JSON.stringify(s, null, 2) : formatStatus(s));
   return EXIT.ok;
@@ -115,8 +151,16 @@ function cmdStatus(args: string[]): number {
 
 function cmdCollect(args: string[]): number {
   const { positionals, values: v } = parseArgs({
-    args, allowPositionals: true, strict: true,
-    options: { figure: { type: 'boolean', default: false }, metric: { type: 'string' }, x: { type: 'string' }, y: { type: 'string' }, quiet: { type: 'boolean', default: false } },
+    args,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      figure: { type: 'boolean', default: false },
+      metric: { type: 'string' },
+      x: { type: 'string' },
+      y: { type: 'string' },
+      quiet: { type: 'boolean', default: false },
+    },
   });
   const dir = oneDir(positionals, 'collect');
   if (!v.figure) for (const k of ['metric', 'x', 'y'] as const) if (v[k] !== undefined) throw new UsageError(`--${k} needs --figure`);
@@ -127,7 +171,10 @@ function cmdCollect(args: string[]): number {
   const files = writeTable(dir, table);
   if (!v.quiet) console.log(formatTable(table));
   const missing = table.rows.filter((r) => r.state !== 'finished').length;
-  if (missing) console.error(`warning: ${missing} of ${table.rows.length} points are not finished; their metric cells are empty (lidendrite sweep status ${dir})`);
+  if (missing)
+    console.error(
+      `warning: ${missing} of ${table.rows.length} points are not finished; their metric cells are empty (lidendrite sweep status ${dir})`,
+    );
   console.log(`wrote ${files.csv} and ${files.json}`);
   if (map) {
     const f = join(dir, 'figures', `${map.metric}.png`);
@@ -140,14 +187,28 @@ function cmdCollect(args: string[]): number {
 
 async function cmdTask(args: string[], runCli: RunCli): Promise<number> {
   const { positionals, values: v } = parseArgs({
-    args, allowPositionals: true, strict: true,
-    options: { backend: { type: 'string' }, threads: { type: 'string' }, 'parent-pid': { type: 'string' }, quiet: { type: 'boolean', default: false } },
+    args,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      backend: { type: 'string' },
+      threads: { type: 'string' },
+      'parent-pid': { type: 'string' },
+      quiet: { type: 'boolean', default: false },
+    },
   });
   if (positionals.length !== 2) throw new UsageError('sweep-task: needs <dir> <index>');
   const index = Number(positionals[1]);
   if (!Number.isInteger(index) || index < 0) throw new UsageError(`sweep-task: "${positionals[1]}" is not a point index`);
-  return runTask(resolve(positionals[0]), index, {
-    backend: backendOption(v.backend), threads: intOption('threads', v.threads, 1, 256),
-    parentPid: intOption('parent-pid', v['parent-pid'], 1, 2 ** 31 - 1), quiet: v.quiet,
-  }, runCli);
+  return runTask(
+    resolve(positionals[0]),
+    index,
+    {
+      backend: backendOption(v.backend),
+      threads: intOption('threads', v.threads, 1, 256),
+      parentPid: intOption('parent-pid', v['parent-pid'], 1, 2 ** 31 - 1),
+      quiet: v.quiet,
+    },
+    runCli,
+  );
 }

@@ -34,17 +34,28 @@ export interface CaseResult {
 const slug = (s: string) => s.replace(/[^A-Za-z0-9.+-]+/g, '_').replace(/^_+|_+$/g, '') || 'point';
 
 /** The stop rule a figure run used, as recorded in its manifest. */
-interface StopRule { frontAdvance: number }
+interface StopRule {
+  frontAdvance: number;
+}
 
 function reusable(dir: string, s: Scenario, stop: StopRule): boolean {
   try {
     const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
-    return m.status?.state === 'finished' && JSON.stringify(m.scenario) === JSON.stringify(s) && JSON.stringify(m.figuresStop) === JSON.stringify(stop);
-  } catch { return false; }
+    return (
+      m.status?.state === 'finished' &&
+      JSON.stringify(m.scenario) === JSON.stringify(s) &&
+      JSON.stringify(m.figuresStop) === JSON.stringify(stop)
+    );
+  } catch {
+    return false;
+  }
 }
 
 /** Runs (or reuses) every point of a library case under `runsDir/<case>/`. */
-export async function runLibraryCase(c: LibraryCase, o: { runsDir: string; reduced: boolean; log: (m: string) => void }): Promise<CaseResult[]> {
+export async function runLibraryCase(
+  c: LibraryCase,
+  o: { runsDir: string; reduced: boolean; log: (m: string) => void },
+): Promise<CaseResult[]> {
   const stop: StopRule = { frontAdvance: o.reduced ? c.reduced.advance : c.advance };
   const out: CaseResult[] = [];
   const points = casePoints(c, { reduced: o.reduced });
@@ -55,21 +66,50 @@ export async function runLibraryCase(c: LibraryCase, o: { runsDir: string; reduc
     if (existsSync(dir) && reusable(dir, s, stop)) {
       const run = readRun(dir);
       const f = readFields(run);
-      out.push({ reached: f.time < p.limit * (1 - 1e-9), label: p.label, value: p.value, scenario: s, xi: f.xi, time: f.time, morphology: morphology(f.xi, s.grid.n, um, s.grid.dims, hostMask(s)), dir, reused: true });
+      out.push({
+        reached: f.time < p.limit * (1 - 1e-9),
+        label: p.label,
+        value: p.value,
+        scenario: s,
+        xi: f.xi,
+        time: f.time,
+        morphology: morphology(f.xi, s.grid.n, um, s.grid.dims, hostMask(s)),
+        dir,
+        reused: true,
+      });
       o.log(`  ${c.id} ${p.label}: reusing ${dir}`);
       continue;
     }
-    o.log(`  ${c.id} ${p.label}: running ${s.grid.n.slice(0, s.grid.dims).join('×')} cells until the front has advanced ${stop.frontAdvance} µm ...`);
+    o.log(
+      `  ${c.id} ${p.label}: running ${s.grid.n.slice(0, s.grid.dims).join('×')} cells until the front has advanced ${stop.frontAdvance} µm ...`,
+    );
     const r = await simulate(s, { frontAdvance: stop.frontAdvance, until: p.limit, threads: 1 });
-    const w = new RunWriter(dir, s, { groups: derivedGroups(s), backend: 'cpu', device: 'CPU (f64, serial)', warnings: scenarioWarnings(s), argv: ['figures'] });
+    const w = new RunWriter(dir, s, {
+      groups: derivedGroups(s),
+      backend: 'cpu',
+      device: 'CPU (f64, serial)',
+      warnings: scenarioWarnings(s),
+      argv: ['figures'],
+    });
     w.writeManifest({ state: 'running' }, { figuresStop: stop });
     w.writeOutput(0, r.metrics.time_s, { xi: r.xi, c: r.c, phi: r.psi.map((v) => v / fFactor(s.parameters)) }, r.metrics);
     w.writeManifest({ state: 'finished' }, { figuresStop: stop, endTime: r.metrics.time_s, steps: r.steps });
     const short = r.metrics.time_s >= p.limit * (1 - 1e-9);
-    o.log(`  ${c.id} ${p.label}: t = ${r.metrics.time_s.toPrecision(4)} s, ${r.steps} steps, ${r.wallSeconds.toFixed(1)} s wall -> ${dir}` +
-      (short ? ` (WARNING: stopped at t = ${p.limit} s before the front had advanced ${stop.frontAdvance} µm)` : ''));
-    out.push({ reached: !short, label: p.label, value: p.value, scenario: s, xi: r.xi, time: r.metrics.time_s, morphology: r.morphology, dir, reused: false });
+    o.log(
+      `  ${c.id} ${p.label}: t = ${r.metrics.time_s.toPrecision(4)} s, ${r.steps} steps, ${r.wallSeconds.toFixed(1)} s wall -> ${dir}` +
+        (short ? ` (WARNING: stopped at t = ${p.limit} s before the front had advanced ${stop.frontAdvance} µm)` : ''),
+    );
+    out.push({
+      reached: !short,
+      label: p.label,
+      value: p.value,
+      scenario: s,
+      xi: r.xi,
+      time: r.metrics.time_s,
+      morphology: r.morphology,
+      dir,
+      reused: false,
+    });
   }
   return out;
 }
-

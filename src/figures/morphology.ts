@@ -33,14 +33,24 @@ export interface MorphologyPanel {
  */
 export type SurfaceRenderer = (xi: Float64Array, n: [number, number, number], dx: number) => Promise<Uint8Array>;
 let surfaceRenderer: SurfaceRenderer | null = null;
-export function setSurfaceRenderer(r: SurfaceRenderer | null): void { surfaceRenderer = r; }
+export function setSurfaceRenderer(r: SurfaceRenderer | null): void {
+  surfaceRenderer = r;
+}
 /** Size (px) a surface picture is drawn at in a panel (the renderer's 4:3 picture, halved). */
 export const SURFACE_PANEL = { width: 360, height: 270 } as const;
 
 /** The map part of renderFieldPng's image (no title, colour bar or scale bar), as a PNG data URL. */
 export function mapImage(xi: Float64Array, nx: number, ny: number, dxMeters: number): { url: string; w: number; h: number } {
   const { png, layout } = renderFieldPngWithLayout({
-    data: xi, nx, ny, dxMeters, title: '', unit: '-', colormap: 'viridis', range: [0, 1], contour: { data: xi, level: 0.5 },
+    data: xi,
+    nx,
+    ny,
+    dxMeters,
+    title: '',
+    unit: '-',
+    colormap: 'viridis',
+    range: [0, 1],
+    contour: { data: xi, level: 0.5 },
   });
   const src = PNG.sync.read(Buffer.from(png));
   const { x, y, w, h } = layout.map;
@@ -59,26 +69,37 @@ export function morphologyLine(m: Morphology): string {
 }
 
 /** Vega-Lite spec of the panels (async: a 3D panel may call the surface renderer). */
-export async function morphologySpec(title: string, subtitle: string[], panels: MorphologyPanel[], opts: { pxPerUm?: number } = {}): Promise<Record<string, unknown>> {
+export async function morphologySpec(
+  title: string,
+  subtitle: string[],
+  panels: MorphologyPanel[],
+  opts: { pxPerUm?: number } = {},
+): Promise<Record<string, unknown>> {
   if (panels.length === 0) throw new Error('morphology: no panels');
   const maxLx = Math.max(...panels.map((p) => p.n[0] * p.dx * 1e6));
   const pxPerUm = opts.pxPerUm ?? Math.min(24, 300 / maxLx);
   const charts = [];
   for (const p of panels) {
     const [nx, ny, nz] = p.n;
-    let slice = p.xi, where = '';
+    let slice = p.xi,
+      where = '';
     if (p.dims === 3) {
       if (surfaceRenderer) where = ' (ξ = ½ surface)';
-      else { slice = midPlaneSlice(p.xi, nx, ny, nz, 'z'); where = ' (z mid-plane slice)'; }
+      else {
+        slice = midPlaneSlice(p.xi, nx, ny, nz, 'z');
+        where = ' (z mid-plane slice)';
+      }
     }
-    const Lx = nx * p.dx * 1e6, Ly = ny * p.dx * 1e6;
+    const Lx = nx * p.dx * 1e6,
+      Ly = ny * p.dx * 1e6;
     const lines = [p.label + where, ...(p.note ? [p.note] : []), ...(p.morphology ? [morphologyLine(p.morphology)] : [])];
     if (p.dims === 3 && surfaceRenderer) {
       const url = `data:image/png;base64,${Buffer.from(await surfaceRenderer(p.xi, p.n, p.dx)).toString('base64')}`;
       const { width, height } = SURFACE_PANEL;
       charts.push({
         title: { text: lines[0], subtitle: lines.slice(1), fontSize: 12, subtitleFontSize: 10 },
-        width, height,
+        width,
+        height,
         data: { values: [{ url }] },
         mark: { type: 'image', width, height, align: 'left', baseline: 'top', aspect: false },
         encoding: { url: { field: 'url', type: 'nominal' }, x: { value: 0 }, y: { value: 0 } },
@@ -86,19 +107,38 @@ export async function morphologySpec(title: string, subtitle: string[], panels: 
       continue;
     }
     const img = mapImage(slice, nx, ny, p.dx);
-    const width = Math.round(Lx * pxPerUm), height = Math.round(Ly * pxPerUm);
+    const width = Math.round(Lx * pxPerUm),
+      height = Math.round(Ly * pxPerUm);
     charts.push({
       title: { text: lines[0], subtitle: lines.slice(1), fontSize: 12, subtitleFontSize: 10 },
-      width, height,
+      width,
+      height,
       layer: [
-        { data: { values: [{ url: img.url }] }, mark: { type: 'image', width, height, align: 'left', baseline: 'top', aspect: false },
-          encoding: { url: { field: 'url', type: 'nominal' }, x: { value: 0 }, y: { value: 0 } } },
-        { data: { values: [{ x: 0, y: 0, xi: 0 }, { x: Lx, y: Ly, xi: 1 }] }, mark: { type: 'point', opacity: 0 },
+        {
+          data: { values: [{ url: img.url }] },
+          mark: { type: 'image', width, height, align: 'left', baseline: 'top', aspect: false },
+          encoding: { url: { field: 'url', type: 'nominal' }, x: { value: 0 }, y: { value: 0 } },
+        },
+        {
+          data: {
+            values: [
+              { x: 0, y: 0, xi: 0 },
+              { x: Lx, y: Ly, xi: 1 },
+            ],
+          },
+          mark: { type: 'point', opacity: 0 },
           encoding: {
             x: { field: 'x', type: 'quantitative', title: 'x, growth direction (µm)', scale: { domain: [0, Lx], nice: false } },
             y: { field: 'y', type: 'quantitative', title: 'y (µm)', scale: { domain: [0, Ly], nice: false } },
-            color: { field: 'xi', type: 'quantitative', title: 'ξ (1 = Li metal; white line: ξ = ½)', scale: { scheme: 'viridis', domain: [0, 1] }, legend: { orient: 'bottom', gradientLength: 200 } },
-          } },
+            color: {
+              field: 'xi',
+              type: 'quantitative',
+              title: 'ξ (1 = Li metal; white line: ξ = ½)',
+              scale: { scheme: 'viridis', domain: [0, 1] },
+              legend: { orient: 'bottom', gradientLength: 200 },
+            },
+          },
+        },
       ],
       resolve: { scale: { x: 'independent', y: 'independent' } },
     });

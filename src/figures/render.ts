@@ -34,7 +34,9 @@ export const BASE_CONFIG = {
 export function compileSpec(spec: VlSpec): vega.Spec {
   const config = deepMerge(BASE_CONFIG, (spec.config as Record<string, unknown>) ?? {});
   // vega-lite's warnings (e.g. merged legends) are about layout choices, not data: errors only
-  return vl.compile({ $schema: 'https://vega.github.io/schema/vega-lite/v6.json', ...spec, config } as never, { logger: vega.logger(vega.Error) as never }).spec as vega.Spec;
+  return vl.compile({ $schema: 'https://vega.github.io/schema/vega-lite/v6.json', ...spec, config } as never, {
+    logger: vega.logger(vega.Error) as never,
+  }).spec as vega.Spec;
 }
 
 /** A laid-out headless view of `spec` (call finalize() when done). */
@@ -47,7 +49,11 @@ export async function headlessView(spec: VlSpec): Promise<vega.View> {
 /** The SVG text of a Vega-Lite spec. */
 export async function specToSvg(spec: VlSpec): Promise<string> {
   const view = await headlessView(spec);
-  try { return await view.toSVG(); } finally { view.finalize(); }
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
 }
 
 /**
@@ -101,7 +107,10 @@ export function svgToPng(svg: string, scale = 2): Uint8Array {
   return new Uint8Array(png.buffer, png.byteOffset, png.byteLength);
 }
 
-export interface RenderedFigure { svg: string; png: Uint8Array }
+export interface RenderedFigure {
+  svg: string;
+  png: Uint8Array;
+}
 
 /** SVG and PNG of a Vega-Lite spec. Throws if this machine has no font resvg can draw text with. */
 export async function renderFigure(spec: VlSpec, scale = 2): Promise<RenderedFigure> {
@@ -119,13 +128,17 @@ let textCheck: true | string | null = null;
  */
 export function textRenders(): true | string {
   if (textCheck !== null) return textCheck;
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="80" height="24"><rect width="80" height="24" fill="white"/>` +
+  const svg =
+    `<svg xmlns="http://www.w3.org/2000/svg" width="80" height="24"><rect width="80" height="24" fill="white"/>` +
     `<text x="2" y="18" font-family="${FONT_FAMILY}" font-size="16" fill="black">Li µm</text></svg>`;
   const r = new Resvg(svg, { font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' }, logLevel: 'off' }).render();
   const px = r.pixels;
   let dark = 0;
   for (let i = 0; i < px.length; i += 4) if (px[i] < 128) dark++;
-  textCheck = dark > 20 ? true : 'figures: no usable font found for text in figures (resvg drew no glyphs); install one, e.g. `apt-get install fonts-dejavu-core`';
+  textCheck =
+    dark > 20
+      ? true
+      : 'figures: no usable font found for text in figures (resvg drew no glyphs); install one, e.g. `apt-get install fonts-dejavu-core`';
   return textCheck;
 }
 
@@ -133,8 +146,10 @@ function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Reco
   const out: Record<string, unknown> = { ...a };
   for (const [k, v] of Object.entries(b)) {
     const av = out[k];
-    out[k] = av && v && typeof av === 'object' && typeof v === 'object' && !Array.isArray(av) && !Array.isArray(v)
-      ? deepMerge(av as Record<string, unknown>, v as Record<string, unknown>) : v;
+    out[k] =
+      av && v && typeof av === 'object' && typeof v === 'object' && !Array.isArray(av) && !Array.isArray(v)
+        ? deepMerge(av as Record<string, unknown>, v as Record<string, unknown>)
+        : v;
   }
   return out;
 }

@@ -24,7 +24,11 @@ export function readRun(dir: string): RunData {
   const man = join(dir, 'manifest.json');
   if (!existsSync(man)) throw new RunDirError(`${dir}: no manifest.json (not a lidendrite run directory)`);
   let m: { scenario?: Scenario; status?: { state?: string }; outputs?: RunData['outputs'] };
-  try { m = JSON.parse(readFileSync(man, 'utf8')); } catch (e) { throw new RunDirError(`${man}: ${(e as Error).message}`); }
+  try {
+    m = JSON.parse(readFileSync(man, 'utf8'));
+  } catch (e) {
+    throw new RunDirError(`${man}: ${(e as Error).message}`);
+  }
   if (!m.scenario) throw new RunDirError(`${man}: no scenario`);
   const csv = join(dir, 'metrics.csv');
   const rows = existsSync(csv) ? readCsv(csv) : [];

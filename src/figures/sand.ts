@@ -46,7 +46,8 @@ export async function sandRun(o: SandOptions): Promise<SandResult> {
   const t0 = performance.now();
   const dx = o.dx ?? 0.25e-6;
   const probe = parseScenario({ name: 'sand', grid: { dims: 2, n: [8, 4], dx }, time: { end: 1, output: 1 }, voltage: 0 });
-  const D = probe.parameters.Dl, c0 = probe.parameters.c0;
+  const D = probe.parameters.Dl,
+    c0 = probe.parameters.c0;
   const ta = 1 - o.transference;
   const tau = sandTime(D, c0, o.current, ta);
   const Ld = Math.sqrt(D * tau);
@@ -60,11 +61,15 @@ export async function sandRun(o: SandOptions): Promise<SandResult> {
   const f = fFactor(p);
   const v0 = -Math.log(Math.max(2, o.current / i0)) / (p.alpha * f);
   const s = parseScenario({
-    name: 'sand', description: "Sand's time check (model.md V8)",
-    grid: { dims: 2, n: [nx, 4], dx }, time: { end, output: end },
-    voltage: v0, control: { mode: 'galvanostatic', current: o.current },
+    name: 'sand',
+    description: "Sand's time check (model.md V8)",
+    grid: { dims: 2, n: [nx, 4], dx },
+    time: { end, output: end },
+    voltage: v0,
+    control: { mode: 'galvanostatic', current: o.current },
     electrolyte: { model: 'binary', transference: o.transference },
-    boundary: { lateral: 'periodic' }, initial: { layer },
+    boundary: { lateral: 'periodic' },
+    initial: { layer },
   });
   const { backend } = await createBackend('cpu', s, { threads: 1 });
   const samples: SandResult['samples'] = [];
@@ -77,7 +82,8 @@ export async function sandRun(o: SandOptions): Promise<SandResult> {
       const f = await backend.read();
       // c̃ beyond the diffuse interface (first cell with ξ < 0.01), extrapolated linearly (slope
       // over the next 4 cells) back to the ξ = ½ position: the sharp-interface surface value
-      let sum = 0, raw = 0;
+      let sum = 0,
+        raw = 0;
       for (let j = 0; j < 4; j++) {
         const o = nx * j;
         let i = 0;
@@ -97,8 +103,14 @@ export async function sandRun(o: SandOptions): Promise<SandResult> {
   }
   // least squares for 1/√τ in 1 − c̃ = √t · (1/√τ)
   const use = samples.filter((q) => q.cSurface > 0.2);
-  let sxy = 0, sxx = 0;
-  for (const q of use) { const x = Math.sqrt(q.t), y = 1 - q.cSurface; sxy += x * y; sxx += x * x; }
+  let sxy = 0,
+    sxx = 0;
+  for (const q of use) {
+    const x = Math.sqrt(q.t),
+      y = 1 - q.cSurface;
+    sxy += x * y;
+    sxx += x * x;
+  }
   const tauFit = sxy > 0 ? (sxx / sxy) ** 2 : NaN;
   return { scenario: s, tau, tauFit, samples, diffusionLength: Ld, wallSeconds: (performance.now() - t0) / 1000 };
 }
@@ -113,26 +125,55 @@ export function sandSpec(r: SandResult): Record<string, unknown> {
   ]);
   const theory: object[] = [];
   const tmax = Math.max(...r.samples.map((q) => q.t));
-  for (let m = 0; m <= 100; m++) { const t = (tmax * m) / 100; theory.push({ t, c: Math.max(0, 1 - Math.sqrt(t / r.tau)), series: 'c0[1 − √(t/τ)], τ = πD(c0F)²/(4(J t_a)²)' }); }
+  for (let m = 0; m <= 100; m++) {
+    const t = (tmax * m) / 100;
+    theory.push({ t, c: Math.max(0, 1 - Math.sqrt(t / r.tau)), series: 'c0[1 − √(t/τ)], τ = πD(c0F)²/(4(J t_a)²)' });
+  }
   const volts = r.samples.map((q) => ({ t: q.t, v: q.voltage * 1000 }));
   return {
-    title: { text: `${s.name}: Sand's time (binary electrolyte, galvanostatic)`, subtitle: [
-      `J = ${(J / 10).toPrecision(3)} mA/cm², t₊ = ${tplus}, c0 = ${s.parameters.c0 / 1000} M, D = ${s.parameters.Dl.toExponential(3)} m²/s: τ = ${r.tau.toPrecision(4)} s; fit of 1 − c̃ = √(t/τ): τ = ${r.tauFit.toPrecision(4)} s (${(100 * (r.tauFit / r.tau - 1)).toFixed(1)} %)`,
-      `strip ${s.grid.n[0]}×${s.grid.n[1]} cells, dx = ${s.grid.dx * 1e6} µm, length ${(s.grid.n[0] * s.grid.dx * 1e6).toFixed(0)} µm = ${((s.grid.n[0] * s.grid.dx) / r.diffusionLength).toFixed(1)}·√(Dτ)`,
-    ] },
+    title: {
+      text: `${s.name}: Sand's time (binary electrolyte, galvanostatic)`,
+      subtitle: [
+        `J = ${(J / 10).toPrecision(3)} mA/cm², t₊ = ${tplus}, c0 = ${s.parameters.c0 / 1000} M, D = ${s.parameters.Dl.toExponential(3)} m²/s: τ = ${r.tau.toPrecision(4)} s; fit of 1 − c̃ = √(t/τ): τ = ${r.tauFit.toPrecision(4)} s (${(100 * (r.tauFit / r.tau - 1)).toFixed(1)} %)`,
+        `strip ${s.grid.n[0]}×${s.grid.n[1]} cells, dx = ${s.grid.dx * 1e6} µm, length ${(s.grid.n[0] * s.grid.dx * 1e6).toFixed(0)} µm = ${((s.grid.n[0] * s.grid.dx) / r.diffusionLength).toFixed(1)}·√(Dτ)`,
+      ],
+    },
     hconcat: [
-      { width: 320, height: 240, title: { text: 'dashed: c0[1 − √(t/τ)], τ = πD(c0F)²/(4(J t_a)²)', fontSize: 11, fontWeight: 'normal' }, layer: [
-        { data: { values: theory }, mark: { type: 'line', strokeDash: [5, 3], color: '#555' }, encoding: {
+      {
+        width: 320,
+        height: 240,
+        title: { text: 'dashed: c0[1 − √(t/τ)], τ = πD(c0F)²/(4(J t_a)²)', fontSize: 11, fontWeight: 'normal' },
+        layer: [
+          {
+            data: { values: theory },
+            mark: { type: 'line', strokeDash: [5, 3], color: '#555' },
+            encoding: {
+              x: { field: 't', type: 'quantitative', title: 'time t (s)' },
+              y: { field: 'c', type: 'quantitative', title: 'surface concentration c/c0', scale: { domain: [0, 1] } },
+            },
+          },
+          {
+            data: { values: sim },
+            mark: { type: 'point', size: 30 },
+            encoding: {
+              x: { field: 't', type: 'quantitative' },
+              y: { field: 'c', type: 'quantitative' },
+              color: { field: 'series', type: 'nominal', title: null, legend: { orient: 'bottom', direction: 'vertical' } },
+              shape: { field: 'series', type: 'nominal', title: null },
+            },
+          },
+        ],
+      },
+      {
+        width: 260,
+        height: 240,
+        data: { values: volts },
+        mark: { type: 'line', point: true },
+        encoding: {
           x: { field: 't', type: 'quantitative', title: 'time t (s)' },
-          y: { field: 'c', type: 'quantitative', title: 'surface concentration c/c0', scale: { domain: [0, 1] } } } },
-        { data: { values: sim }, mark: { type: 'point', size: 30 }, encoding: {
-          x: { field: 't', type: 'quantitative' }, y: { field: 'c', type: 'quantitative' },
-          color: { field: 'series', type: 'nominal', title: null, legend: { orient: 'bottom', direction: 'vertical' } },
-          shape: { field: 'series', type: 'nominal', title: null } } },
-      ] },
-      { width: 260, height: 240, data: { values: volts }, mark: { type: 'line', point: true }, encoding: {
-        x: { field: 't', type: 'quantitative', title: 'time t (s)' },
-        y: { field: 'v', type: 'quantitative', title: 'collector voltage held by the controller (mV)', scale: { zero: false } } } },
+          y: { field: 'v', type: 'quantitative', title: 'collector voltage held by the controller (mV)', scale: { zero: false } },
+        },
+      },
     ],
   };
 }

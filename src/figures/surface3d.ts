@@ -34,7 +34,8 @@ export interface SurfaceSession {
 
 /** Checks the input before anything crosses to the page (bad input: a clear error naming the field). */
 function checkInput(xi: Float64Array, n: [number, number, number], dx: number, o: SurfaceOptions): void {
-  if (n.length !== 3 || !n.every((v) => Number.isInteger(v) && v >= 2)) throw new Error(`surface: grid n must be three integers ≥ 2 (got ${n.join('×')})`);
+  if (n.length !== 3 || !n.every((v) => Number.isInteger(v) && v >= 2))
+    throw new Error(`surface: grid n must be three integers ≥ 2 (got ${n.join('×')})`);
   const N = n[0] * n[1] * n[2];
   if (xi.length !== N) throw new Error(`surface: ξ has ${xi.length} values, the grid ${n.join('×')} has ${N}`);
   if (!(dx > 0 && dx < 1e-3)) throw new Error(`surface: dx must be in (0, 1 mm) in metres (got ${dx})`);
@@ -45,12 +46,23 @@ function checkInput(xi: Float64Array, n: [number, number, number], dx: number, o
 export async function startSurfaceSession(): Promise<SurfaceSession> {
   const why = chromiumMissingReason();
   if (why) throw new Error(`surface renderer: ${why}`);
-  const ses: BrowserSession = await startBrowserSession({ path: '/src/browser/surface.html', waitFor: 'window.lidendriteSurface !== undefined' });
+  const ses: BrowserSession = await startBrowserSession({
+    path: '/src/browser/surface.html',
+    waitFor: 'window.lidendriteSurface !== undefined',
+  });
   const s: SurfaceSession = {
     lastTriangles: 0,
     async render(xi, n, dx, opts = {}) {
       checkInput(xi, n, dx, opts);
-      const args = encodeWire({ n, dxUm: dx * 1e6, xi, width: opts.width ?? SURFACE_PX.width, height: opts.height ?? SURFACE_PX.height, colorBy: opts.colorBy ?? null, camera: opts.camera ?? 'growth-up' });
+      const args = encodeWire({
+        n,
+        dxUm: dx * 1e6,
+        xi,
+        width: opts.width ?? SURFACE_PX.width,
+        height: opts.height ?? SURFACE_PX.height,
+        colorBy: opts.colorBy ?? null,
+        camera: opts.camera ?? 'growth-up',
+      });
       let r: { png: string; triangles: number };
       try {
         r = await ses.page.evaluate((a) => window.lidendriteSurface!.render(a), args as never);

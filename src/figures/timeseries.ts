@@ -32,13 +32,21 @@ export function timeseriesSpec(s: Scenario, rows: Record<string, number>[]): Rec
   const amp = d === 2 ? 'A_per_m' : 'A';
   const area = electrodeArea(s);
   const r0 = rows[0];
-  const front: object[] = [], current: object[] = [], lithium: object[] = [];
+  const front: object[] = [],
+    current: object[] = [],
+    lithium: object[] = [];
   for (const r of rows) {
     const t = r.time_s;
-    front.push({ t, v: r.front_tip_um, series: 'tip (outermost ξ = ½ crossing)' }, { t, v: r.front_mean_um, series: 'mean front (metal volume / width)' });
+    front.push(
+      { t, v: r.front_tip_um, series: 'tip (outermost ξ = ½ crossing)' },
+      { t, v: r.front_mean_um, series: 'mean front (metal volume / width)' },
+    );
     // A/m² → mA/cm²: ×0.1; the first row has no solve yet (NaN electrode currents)
     const cd = (x: number) => (Number.isFinite(x) ? (x / area) * 0.1 : null);
-    current.push({ t, v: cd(r[`i_faradaic_${amp}`]), series: 'Faradaic, ∫nFc_s ∂ξ/∂t dV' }, { t, v: cd(r[`i_counter_${amp}`]), series: 'through the counter electrode' });
+    current.push(
+      { t, v: cd(r[`i_faradaic_${amp}`]), series: 'Faradaic, ∫nFc_s ∂ξ/∂t dV' },
+      { t, v: cd(r[`i_counter_${amp}`]), series: 'through the counter electrode' },
+    );
     const per = (x: number) => x / area;
     lithium.push(
       { t, v: per(r[`li_total_${mol}`] - r0[`li_total_${mol}`]), series: 'Δ total lithium (ions + metal)' },
@@ -49,7 +57,8 @@ export function timeseriesSpec(s: Scenario, rows: Record<string, number>[]): Rec
   }
   const panel = (title: string, values: object[], yTitle: string, dash = false) => ({
     name: title,
-    width: 300, height: 200,
+    width: 300,
+    height: 200,
     data: { values },
     mark: { type: 'line', point: { size: 18 }, strokeWidth: 1.5 },
     encoding: {
@@ -60,14 +69,24 @@ export function timeseriesSpec(s: Scenario, rows: Record<string, number>[]): Rec
     },
   });
   // under drive control the collector voltage is an output: show it too
-  const volts = s.control && rows.some((r) => Number.isFinite(r.voltage_V))
-    ? [panel('voltage', rows.map((r) => ({ t: r.time_s, v: r.voltage_V * 1000, series: 'collector voltage (controller)' })), 'collector voltage (mV)')]
-    : [];
+  const volts =
+    s.control && rows.some((r) => Number.isFinite(r.voltage_V))
+      ? [
+          panel(
+            'voltage',
+            rows.map((r) => ({ t: r.time_s, v: r.voltage_V * 1000, series: 'collector voltage (controller)' })),
+            'collector voltage (mV)',
+          ),
+        ]
+      : [];
   return {
-    title: { text: `${s.name}: time series (deposit front, current density, lithium balance)`, subtitle: [
-      describeScenario(s) + (d === 2 ? '; 2D amounts are per metre of depth and divided by the electrode width' : ''),
-      ...(dropped ? [`the first ${dropped} rows of metrics.csv (an earlier run: time restarts) are not shown`] : []),
-    ] },
+    title: {
+      text: `${s.name}: time series (deposit front, current density, lithium balance)`,
+      subtitle: [
+        describeScenario(s) + (d === 2 ? '; 2D amounts are per metre of depth and divided by the electrode width' : ''),
+        ...(dropped ? [`the first ${dropped} rows of metrics.csv (an earlier run: time restarts) are not shown`] : []),
+      ],
+    },
     hconcat: [
       panel('front', front, 'deposit front position x (µm)'),
       panel('current', current, 'current density (mA/cm²)', true),

@@ -9,8 +9,14 @@ export function trendsSpec(cases: { c: LibraryCase; results: CaseResult[] }[], n
   const panels = cases.map(({ c, results }) => {
     const values = results.map((r, k) => ({ k, label: r.label, v: r.morphology[c.metric] }));
     return {
-      title: { text: c.title, subtitle: `expected: ${c.expect === 'up' ? 'rises' : 'falls'} along the points`, fontSize: 12, subtitleFontSize: 10 },
-      width: 170, height: 150,
+      title: {
+        text: c.title,
+        subtitle: `expected: ${c.expect === 'up' ? 'rises' : 'falls'} along the points`,
+        fontSize: 12,
+        subtitleFontSize: 10,
+      },
+      width: 170,
+      height: 150,
       data: { values },
       mark: { type: 'line', point: { size: 50, filled: true } },
       encoding: {
@@ -20,8 +26,15 @@ export function trendsSpec(cases: { c: LibraryCase; results: CaseResult[] }[], n
     };
   });
   return {
-    title: { text: 'Scenario library: morphology trends', subtitle: [note, 'each point: one run of examples/<case>, stopped when its mean front had advanced the same distance (equal deposited charge)'] },
-    concat: panels, columns: 4,
+    title: {
+      text: 'Scenario library: morphology trends',
+      subtitle: [
+        note,
+        'each point: one run of examples/<case>, stopped when its mean front had advanced the same distance (equal deposited charge)',
+      ],
+    },
+    concat: panels,
+    columns: 4,
     resolve: { scale: { y: 'independent' } },
   };
 }

@@ -15,10 +15,7 @@ export function ensureDir(dir: string): void {
  */
 export function writeFileAtomic(target: string, data: string | Uint8Array): void {
   const dir = path.dirname(path.resolve(target));
-  const tmp = path.join(
-    dir,
-    `.${path.basename(target)}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`,
-  );
+  const tmp = path.join(dir, `.${path.basename(target)}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
   let fd: number | undefined;
   try {
     fd = fs.openSync(tmp, 'wx');

@@ -59,7 +59,11 @@ export class CheckpointError extends Error {
   }
 }
 
-export interface OutputRecord { index: number; time: number; files: string[] }
+export interface OutputRecord {
+  index: number;
+  time: number;
+  files: string[];
+}
 
 /** Where the run loop stands (output numbering and schedules). */
 export interface LoopPosition {
@@ -102,54 +106,85 @@ const encodeNum = (v: number): Num =>
 const decodeNum = (v: Num): number => (typeof v === 'number' ? v : v === '-0' ? -0 : Number(v));
 const report = z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9]{0,63}$/), z.union([num, z.boolean()])).nullable();
 
-const headerSchema = z.object({
-  format: z.literal(CHECKPOINT_FORMAT),
-  version: z.literal(CHECKPOINT_VERSION),
-  lidendrite: z.string().max(100),
-  createdAt: z.string().max(100),
-  backend: z.string().max(100),
-  device: z.string().max(500),
-  exact: z.boolean(),
-  // kept as parsed (not rebuilt by zod), then judged by parseScenario
-  scenario: z.custom<Record<string, unknown>>((v) => v !== null && typeof v === 'object' && !Array.isArray(v), 'must be an object'),
-  sim: z.object({
-    time: num, step: z.number().int().min(0), dt: num, solves: z.number().int().min(0), stepsSinceSolve: num,
-    limitedTotal: num, influxTotal: num, lastPot: report, lastTr: report,
-    atSolvePoint: z.boolean(), forceSolve: z.boolean(), retries: z.number().int().min(0),
-    // binary electrolyte and drive control (src/solver/control.ts); absent in checkpoints
-    // written before these switches existed (then 0 and no controller)
-    migrationTotal: num.optional(),
-    // the shielding additive's boundary influx (docs/additive.md); absent without it
-    additiveInfluxTotal: num.optional(),
-    control: z.object({
-      voltage: num, segment: z.number().int().min(0), current: num, currentVoltage: num, prevCurrent: num, prevVoltage: num,
-      accDeposit: num, accTime: num,
-    }).strict().nullable().optional(),
-  }).strict(),
-  rng: z.object({ seed: z.number().int().min(0), step: z.number().int().min(0), key: z.number().int().min(0) }).strict(),
-  output: z.object({
-    nextIndex: z.number().int().min(0).max(1e9),
-    nextTime: z.number().finite(),
-    nextCheckpoint: z.number().finite(),
-    outputs: z.array(z.object({ index: z.number().int().min(0), time: z.number().finite(), files: z.array(z.string().max(200)) }).strict()),
-  }).strict(),
-  payload: z.object({
-    encoding: z.literal('f64-le'),
-    fields: z.array(z.string()),
-    cells: z.number().int().min(1),
-    bytes: z.number().int().min(0),
-    sha256: z.string().regex(/^[0-9a-f]{64}$/),
-  }).strict(),
-}).strict();
+const headerSchema = z
+  .object({
+    format: z.literal(CHECKPOINT_FORMAT),
+    version: z.literal(CHECKPOINT_VERSION),
+    lidendrite: z.string().max(100),
+    createdAt: z.string().max(100),
+    backend: z.string().max(100),
+    device: z.string().max(500),
+    exact: z.boolean(),
+    // kept as parsed (not rebuilt by zod), then judged by parseScenario
+    scenario: z.custom<Record<string, unknown>>((v) => v !== null && typeof v === 'object' && !Array.isArray(v), 'must be an object'),
+    sim: z
+      .object({
+        time: num,
+        step: z.number().int().min(0),
+        dt: num,
+        solves: z.number().int().min(0),
+        stepsSinceSolve: num,
+        limitedTotal: num,
+        influxTotal: num,
+        lastPot: report,
+        lastTr: report,
+        atSolvePoint: z.boolean(),
+        forceSolve: z.boolean(),
+        retries: z.number().int().min(0),
+        // binary electrolyte and drive control (src/solver/control.ts); absent in checkpoints
+        // written before these switches existed (then 0 and no controller)
+        migrationTotal: num.optional(),
+        // the shielding additive's boundary influx (docs/additive.md); absent without it
+        additiveInfluxTotal: num.optional(),
+        control: z
+          .object({
+            voltage: num,
+            segment: z.number().int().min(0),
+            current: num,
+            currentVoltage: num,
+            prevCurrent: num,
+            prevVoltage: num,
+            accDeposit: num,
+            accTime: num,
+          })
+          .strict()
+          .nullable()
+          .optional(),
+      })
+      .strict(),
+    rng: z.object({ seed: z.number().int().min(0), step: z.number().int().min(0), key: z.number().int().min(0) }).strict(),
+    output: z
+      .object({
+        nextIndex: z.number().int().min(0).max(1e9),
+        nextTime: z.number().finite(),
+        nextCheckpoint: z.number().finite(),
+        outputs: z.array(
+          z.object({ index: z.number().int().min(0), time: z.number().finite(), files: z.array(z.string().max(200)) }).strict(),
+        ),
+      })
+      .strict(),
+    payload: z
+      .object({
+        encoding: z.literal('f64-le'),
+        fields: z.array(z.string()),
+        cells: z.number().int().min(1),
+        bytes: z.number().int().min(0),
+        sha256: z.string().regex(/^[0-9a-f]{64}$/),
+      })
+      .strict(),
+  })
+  .strict();
 
 export type CheckpointHeader = z.infer<typeof headerSchema>;
 
-const pointerSchema = z.object({
-  format: z.literal(POINTER_FORMAT),
-  file: z.enum(SLOTS),
-  step: z.number().int().min(0),
-  time: z.number(),
-}).strict();
+const pointerSchema = z
+  .object({
+    format: z.literal(POINTER_FORMAT),
+    file: z.enum(SLOTS),
+    step: z.number().int().min(0),
+    time: z.number(),
+  })
+  .strict();
 
 const sha256 = (b: Uint8Array): Buffer => createHash('sha256').update(b).digest();
 
@@ -176,13 +211,20 @@ function decodeReport<T>(r: Record<string, Num | boolean> | null): T | null {
  */
 export function scenarioToInput(s: Scenario): Record<string, unknown> {
   // defensive: a checkpoint header may hold anything; parseScenario judges the result
-  const out = JSON.parse(JSON.stringify(s)) as Record<string, any>;
+  const out = JSON.parse(JSON.stringify(s)) as { grid?: { dims?: unknown; n?: unknown[] }; initial?: { nuclei?: unknown } } & Record<
+    string,
+    unknown
+  >;
   const d = out?.grid?.dims;
   if (d !== 2 && d !== 3) return out;
-  if (Array.isArray(out.grid.n)) out.grid.n = out.grid.n.slice(0, d);
+  const grid = out.grid as { n?: unknown };
+  if (Array.isArray(grid.n)) grid.n = grid.n.slice(0, d);
   const nuclei = out.initial?.nuclei;
   if (Array.isArray(nuclei)) {
-    out.initial.nuclei = nuclei.map((nu: any) => (nu && typeof nu === 'object' && Array.isArray(nu.center) ? { ...nu, center: nu.center.slice(0, d) } : nu));
+    (out.initial as { nuclei: unknown[] }).nuclei = nuclei.map((nu: unknown) => {
+      const c = nu && typeof nu === 'object' ? (nu as { center?: unknown }).center : undefined;
+      return Array.isArray(c) ? { ...(nu as object), center: c.slice(0, d) } : nu;
+    });
   }
   return out;
 }
@@ -222,11 +264,16 @@ function readPointer(dir: string): z.infer<typeof pointerSchema> | null {
   const p = join(dir, POINTER_FILE);
   if (!existsSync(p)) return null;
   let raw: unknown;
-  try { raw = JSON.parse(readFileSync(p, 'utf8')); } catch (e) {
+  try {
+    raw = JSON.parse(readFileSync(p, 'utf8'));
+  } catch (e) {
     throw new CheckpointError(`${p}: not a valid checkpoint pointer (${(e as Error).message})`);
   }
   const r = pointerSchema.safeParse(raw);
-  if (!r.success) throw new CheckpointError(`${p}: not a valid checkpoint pointer (${r.error.issues.map((i) => `${i.path.join('.') || 'pointer'}: ${i.message}`).join('; ')})`);
+  if (!r.success)
+    throw new CheckpointError(
+      `${p}: not a valid checkpoint pointer (${r.error.issues.map((i) => `${i.path.join('.') || 'pointer'}: ${i.message}`).join('; ')})`,
+    );
   return r.data;
 }
 
@@ -243,7 +290,9 @@ export function writeCheckpoint(runDir: string, ck: CheckpointInput): { file: st
     if (a.length !== N) throw new Error(`writeCheckpoint: ${f} has ${a.length} cells, the grid ${N}`);
   }
   const payload = Buffer.alloc(names.length * 8 * N);
-  names.forEach((f, q) => putF64(payload, q * 8 * N, ck.fields[f]!));
+  names.forEach((f, q) => {
+    putF64(payload, q * 8 * N, ck.fields[f]!);
+  });
   const st = ck.state;
   const header: CheckpointHeader = {
     format: CHECKPOINT_FORMAT,
@@ -255,17 +304,32 @@ export function writeCheckpoint(runDir: string, ck: CheckpointInput): { file: st
     exact: ck.exact,
     scenario: JSON.parse(JSON.stringify(ck.scenario)),
     sim: {
-      time: encodeNum(st.time), step: st.step, dt: encodeNum(st.dt), solves: st.solves, stepsSinceSolve: encodeNum(st.stepsSinceSolve),
-      limitedTotal: encodeNum(st.limitedTotal), influxTotal: encodeNum(st.influxTotal),
-      lastPot: encodeReport(st.lastPot), lastTr: encodeReport(st.lastTr),
-      atSolvePoint: st.atSolvePoint, forceSolve: st.forceSolve, retries: st.retries,
+      time: encodeNum(st.time),
+      step: st.step,
+      dt: encodeNum(st.dt),
+      solves: st.solves,
+      stepsSinceSolve: encodeNum(st.stepsSinceSolve),
+      limitedTotal: encodeNum(st.limitedTotal),
+      influxTotal: encodeNum(st.influxTotal),
+      lastPot: encodeReport(st.lastPot),
+      lastTr: encodeReport(st.lastTr),
+      atSolvePoint: st.atSolvePoint,
+      forceSolve: st.forceSolve,
+      retries: st.retries,
       migrationTotal: encodeNum(st.migrationTotal),
       ...(st.additiveInfluxTotal !== undefined ? { additiveInfluxTotal: encodeNum(st.additiveInfluxTotal) } : {}),
-      control: st.control ? {
-        voltage: encodeNum(st.control.voltage), segment: st.control.segment, current: encodeNum(st.control.current),
-        currentVoltage: encodeNum(st.control.currentVoltage), prevCurrent: encodeNum(st.control.prevCurrent), prevVoltage: encodeNum(st.control.prevVoltage),
-        accDeposit: encodeNum(st.control.accDeposit), accTime: encodeNum(st.control.accTime),
-      } : null,
+      control: st.control
+        ? {
+            voltage: encodeNum(st.control.voltage),
+            segment: st.control.segment,
+            current: encodeNum(st.control.current),
+            currentVoltage: encodeNum(st.control.currentVoltage),
+            prevCurrent: encodeNum(st.control.prevCurrent),
+            prevVoltage: encodeNum(st.control.prevVoltage),
+            accDeposit: encodeNum(st.control.accDeposit),
+            accTime: encodeNum(st.control.accTime),
+          }
+        : null,
     },
     // the noise is counter-based: (seed, step) is the whole generator state
     rng: { seed: ck.scenario.noise.seed, step: st.step, key: stepKey(ck.scenario.noise.seed, st.step) },
@@ -283,7 +347,11 @@ export function writeCheckpoint(runDir: string, ck: CheckpointInput): { file: st
   payload.copy(file, PRELUDE + hbytes.length + pad);
 
   let current: string | null = null;
-  try { current = readPointer(dir)?.file ?? null; } catch { current = null; }
+  try {
+    current = readPointer(dir)?.file ?? null;
+  } catch {
+    current = null;
+  }
   const slot = current === SLOTS[0] ? SLOTS[1] : SLOTS[0];
   const target = safeJoin(dir, slot);
   writeFileAtomic(target, file);
@@ -301,7 +369,10 @@ export function hasCheckpoint(runDir: string): boolean {
 export function readCheckpoint(runDir: string): Checkpoint {
   const dir = join(runDir, CHECKPOINT_DIR);
   const ptr = readPointer(dir);
-  if (!ptr) throw new CheckpointError(`${runDir}: no checkpoint (${join(dir, POINTER_FILE)} does not exist); was the run started with this version, and did it get past its first checkpoint?`);
+  if (!ptr)
+    throw new CheckpointError(
+      `${runDir}: no checkpoint (${join(dir, POINTER_FILE)} does not exist); was the run started with this version, and did it get past its first checkpoint?`,
+    );
   const path = safeJoin(dir, ptr.file);
   return readCheckpointFile(path, ptr);
 }
@@ -319,21 +390,34 @@ export function readCheckpointFile(path: string, ptr?: { step: number; time: num
   if (buf.length < PRELUDE) throw bad(`truncated: ${buf.length} bytes is shorter than the ${PRELUDE}-byte prelude`);
   if (!buf.subarray(0, MAGIC.length).equals(MAGIC)) throw bad('not a lidendrite checkpoint (bad magic bytes)');
   const hlen = buf.readUInt32LE(MAGIC.length);
-  if (PRELUDE + hlen > buf.length) throw bad(`truncated: the header needs ${hlen} bytes, the file has ${buf.length - PRELUDE} after the prelude`);
+  if (PRELUDE + hlen > buf.length)
+    throw bad(`truncated: the header needs ${hlen} bytes, the file has ${buf.length - PRELUDE} after the prelude`);
   const hbytes = buf.subarray(PRELUDE, PRELUDE + hlen);
   let raw: unknown;
-  try { raw = JSON.parse(hbytes.toString('utf8')); } catch (e) {
+  try {
+    raw = JSON.parse(hbytes.toString('utf8'));
+  } catch (e) {
     throw bad(`header is not valid JSON (${(e as Error).message}): corrupted`);
   }
   // format and version first, so a file from another version says so even if it differs in layout
   const r0 = raw as { format?: unknown; version?: unknown } | null;
-  if (!r0 || typeof r0 !== 'object' || r0.format !== CHECKPOINT_FORMAT) throw bad(`format is ${JSON.stringify(r0?.format)}, not "${CHECKPOINT_FORMAT}"`);
+  if (!r0 || typeof r0 !== 'object' || r0.format !== CHECKPOINT_FORMAT)
+    throw bad(`format is ${JSON.stringify(r0?.format)}, not "${CHECKPOINT_FORMAT}"`);
   if (r0.version !== CHECKPOINT_VERSION) {
-    throw bad(`checkpoint format version ${JSON.stringify(r0.version)} is not supported (this lidendrite reads version ${CHECKPOINT_VERSION})`);
+    throw bad(
+      `checkpoint format version ${JSON.stringify(r0.version)} is not supported (this lidendrite reads version ${CHECKPOINT_VERSION})`,
+    );
   }
-  if (!sha256(hbytes).equals(buf.subarray(MAGIC.length + 8, PRELUDE))) throw bad('header checksum (SHA-256) mismatch: the file is corrupted');
+  if (!sha256(hbytes).equals(buf.subarray(MAGIC.length + 8, PRELUDE)))
+    throw bad('header checksum (SHA-256) mismatch: the file is corrupted');
   const hr = headerSchema.safeParse(raw);
-  if (!hr.success) throw bad(`header does not match the format: ${hr.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || 'header'}: ${i.message}`).join('; ')}`);
+  if (!hr.success)
+    throw bad(
+      `header does not match the format: ${hr.error.issues
+        .slice(0, 5)
+        .map((i) => `${i.path.join('.') || 'header'}: ${i.message}`)
+        .join('; ')}`,
+    );
   const h = hr.data;
   const pad = (8 - ((PRELUDE + hlen) % 8)) % 8;
   const at = PRELUDE + hlen + pad;
@@ -364,20 +448,37 @@ export function readCheckpointFile(path: string, ptr?: { step: number; time: num
   }
   const sim = h.sim;
   const state: SimState = {
-    time: decodeNum(sim.time), step: sim.step, dt: decodeNum(sim.dt), solves: sim.solves, stepsSinceSolve: decodeNum(sim.stepsSinceSolve),
-    limitedTotal: decodeNum(sim.limitedTotal), influxTotal: decodeNum(sim.influxTotal),
-    lastPot: decodeReport(sim.lastPot), lastTr: decodeReport(sim.lastTr),
-    atSolvePoint: sim.atSolvePoint, forceSolve: sim.forceSolve, retries: sim.retries,
+    time: decodeNum(sim.time),
+    step: sim.step,
+    dt: decodeNum(sim.dt),
+    solves: sim.solves,
+    stepsSinceSolve: decodeNum(sim.stepsSinceSolve),
+    limitedTotal: decodeNum(sim.limitedTotal),
+    influxTotal: decodeNum(sim.influxTotal),
+    lastPot: decodeReport(sim.lastPot),
+    lastTr: decodeReport(sim.lastTr),
+    atSolvePoint: sim.atSolvePoint,
+    forceSolve: sim.forceSolve,
+    retries: sim.retries,
     migrationTotal: sim.migrationTotal === undefined ? 0 : decodeNum(sim.migrationTotal),
     ...(scenario.additive ? { additiveInfluxTotal: sim.additiveInfluxTotal === undefined ? 0 : decodeNum(sim.additiveInfluxTotal) } : {}),
-    control: sim.control ? {
-      voltage: decodeNum(sim.control.voltage), segment: sim.control.segment, current: decodeNum(sim.control.current),
-      currentVoltage: decodeNum(sim.control.currentVoltage), prevCurrent: decodeNum(sim.control.prevCurrent), prevVoltage: decodeNum(sim.control.prevVoltage),
-      accDeposit: decodeNum(sim.control.accDeposit), accTime: decodeNum(sim.control.accTime),
-    } : null,
+    control: sim.control
+      ? {
+          voltage: decodeNum(sim.control.voltage),
+          segment: sim.control.segment,
+          current: decodeNum(sim.control.current),
+          currentVoltage: decodeNum(sim.control.currentVoltage),
+          prevCurrent: decodeNum(sim.control.prevCurrent),
+          prevVoltage: decodeNum(sim.control.prevVoltage),
+          accDeposit: decodeNum(sim.control.accDeposit),
+          accTime: decodeNum(sim.control.accTime),
+        }
+      : null,
   };
-  if (scenario.control && !state.control) throw bad('the scenario has a drive control section but the checkpoint holds no controller state');
-  if (state.control && !(Number.isFinite(state.control.voltage) && Math.abs(state.control.voltage) <= 2)) throw bad(`controller voltage ${state.control.voltage} V is not usable`);
+  if (scenario.control && !state.control)
+    throw bad('the scenario has a drive control section but the checkpoint holds no controller state');
+  if (state.control && !(Number.isFinite(state.control.voltage) && Math.abs(state.control.voltage) <= 2))
+    throw bad(`controller voltage ${state.control.voltage} V is not usable`);
   if (!(Number.isFinite(state.time) && state.time >= 0 && Number.isFinite(state.dt) && state.dt > 0)) {
     throw bad(`solver state is not usable (t = ${state.time} s, dt = ${state.dt} s)`);
   }
@@ -385,7 +486,10 @@ export function readCheckpointFile(path: string, ptr?: { step: number; time: num
     throw bad('the noise generator state does not match the scenario seed and the step');
   }
   const fields: Fields & { xidot: Float64Array } = {
-    xi: getF64(payload, 0, N), c: getF64(payload, 8 * N, N), psi: getF64(payload, 16 * N, N), xidot: getF64(payload, 24 * N, N),
+    xi: getF64(payload, 0, N),
+    c: getF64(payload, 8 * N, N),
+    psi: getF64(payload, 16 * N, N),
+    xidot: getF64(payload, 24 * N, N),
   };
   if (scenario.additive) fields.additive = getF64(payload, 32 * N, N);
   return { file: path, header: h, scenario, state, fields };

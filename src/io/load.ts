@@ -22,7 +22,9 @@ export function loadScenario(path: string): Scenario {
   // a UTF-8 byte-order mark (some editors write one) is not part of the JSON
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   let raw: unknown;
-  try { raw = JSON.parse(text); } catch (e) {
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
     throw new ScenarioError([`${path}: not valid JSON (${(e as Error).message})`]);
   }
   return parseScenario(raw);

@@ -156,13 +156,7 @@ export function renderFieldPngWithLayout(opts: FieldPngOptions): { png: Uint8Arr
 }
 
 /** The k = floor(nz/2) plane of a 3D field (index i + nx*(j + ny*k)), as an nx*ny array. */
-export function midPlaneSlice(
-  data: Float64Array | Float32Array,
-  nx: number,
-  ny: number,
-  nz: number,
-  axis: 'z' = 'z',
-): Float64Array {
+export function midPlaneSlice(data: Float64Array | Float32Array, nx: number, ny: number, nz: number, axis: 'z' = 'z'): Float64Array {
   if (axis !== 'z') throw new Error(`midPlaneSlice: unsupported axis ${String(axis)}`);
   if (data.length !== nx * ny * nz) throw new Error(`midPlaneSlice: data has ${data.length} values, grid needs ${nx * ny * nz}`);
   const k = Math.floor(nz / 2);
@@ -231,15 +225,7 @@ function niceLength(target: number): number {
 
 // ---------------------------------------------------------------- raster helpers
 
-function sampleMap(
-  data: ArrayLike<number>,
-  nx: number,
-  ny: number,
-  up: number,
-  down: number,
-  mapW: number,
-  mapH: number,
-): Float64Array {
+function sampleMap(data: ArrayLike<number>, nx: number, ny: number, up: number, down: number, mapW: number, mapH: number): Float64Array {
   const out = new Float64Array(mapW * mapH);
   for (let py = 0; py < mapH; py++) {
     for (let px = 0; px < mapW; px++) {

@@ -26,7 +26,11 @@ import { metricColumns, type MetricsRow } from '../solver/metrics.ts';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export function packageVersion(): string {
-  try { return JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version; } catch { return 'unknown'; }
+  try {
+    return JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version;
+  } catch {
+    return 'unknown';
+  }
 }
 
 let commitCache: { value: string | null } | null = null;
@@ -35,8 +39,12 @@ export function gitCommit(): string | null {
   if (commitCache) return commitCache.value;
   let value: string | null = null;
   try {
-    value = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
-  } catch { value = null; }
+    value = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim();
+  } catch {
+    value = null;
+  }
   commitCache = { value };
   return value;
 }
@@ -49,14 +57,26 @@ export type RunStatus =
 
 /** Physical fields at one output time. */
 export interface OutputFields {
-  xi: Float64Array; c: Float64Array; phi: Float64Array;
+  xi: Float64Array;
+  c: Float64Array;
+  phi: Float64Array;
   /** ã = c_add/c_add,bulk of the shielding additive (docs/additive.md), when the scenario has one: VTI cell data "additive". */
   additive?: Float64Array;
 }
 
-export interface OutputRecord { index: number; time: number; files: string[] }
+export interface OutputRecord {
+  index: number;
+  time: number;
+  files: string[];
+}
 
-export interface CheckpointNote { file: string; step: number; time: number; exact: boolean; writtenAt: string }
+export interface CheckpointNote {
+  file: string;
+  step: number;
+  time: number;
+  exact: boolean;
+  writtenAt: string;
+}
 
 export interface RunWriterOptions {
   /** Outputs already in the directory (resume): the list continues from them. */
@@ -72,7 +92,12 @@ export class RunWriter {
   private checkpoint: CheckpointNote | null = null;
   private extra: Record<string, unknown>;
 
-  constructor(readonly dir: string, private s: Scenario, private meta: { groups: DerivedGroup[]; backend: string; device: string; warnings: string[]; argv: string[] }, opts: RunWriterOptions = {}) {
+  constructor(
+    readonly dir: string,
+    private s: Scenario,
+    private meta: { groups: DerivedGroup[]; backend: string; device: string; warnings: string[]; argv: string[] },
+    opts: RunWriterOptions = {},
+  ) {
     ensureDir(dir);
     ensureDir(this.resolveInRun('fields'));
     if (s.grid.dims === 2 || s.output.png) ensureDir(this.resolveInRun('png'));
@@ -114,7 +139,8 @@ export class RunWriter {
       peakRssMiB: Math.round(mem.maxRSS / 1024),
       units: {
         metrics: this.s.grid.dims === 2 ? 'amounts per metre of depth (mol/m, A/m); lengths in µm' : 'totals (mol, A); lengths in µm',
-        fields: 'xi: phase field (1 = Li metal); c: Li+ concentration / c0; phi: potential in V' +
+        fields:
+          'xi: phase field (1 = Li metal); c: Li+ concentration / c0; phi: potential in V' +
           (this.s.additive ? '; additive: shielding-additive concentration / its bulk value' : ''),
       },
       outputs: this.outputs,
@@ -134,27 +160,42 @@ export class RunWriter {
   private materialFields(): { name: string; data: Float64Array }[] {
     if (!this.material) {
       const p = initialProps(this.s);
-      this.material = p === null ? [] : (['kL', 'kD', 'kS', 'host'] as const).map((name, slot) =>
-        ({ name, data: Float64Array.from({ length: p.length / 4 }, (_, q) => p[4 * q + slot]) }));
+      this.material =
+        p === null
+          ? []
+          : (['kL', 'kD', 'kS', 'host'] as const).map((name, slot) => ({
+              name,
+              data: Float64Array.from({ length: p.length / 4 }, (_, q) => p[4 * q + slot]),
+            }));
     }
     return this.material;
   }
 
   /** Writes the files of output number `index` and appends the metrics row. */
   writeOutput(index: number, time: number, f: OutputFields, row: MetricsRow): void {
-    if (!Number.isSafeInteger(index) || index < 0) throw new Error(`RunWriter: output index ${String(index)} is not a non-negative integer`);
+    if (!Number.isSafeInteger(index) || index < 0)
+      throw new Error(`RunWriter: output index ${String(index)} is not a non-negative integer`);
     const s = this.s;
     const [nx, ny, nz] = s.grid.n;
     const tag = String(index).padStart(4, '0');
     const files: string[] = [];
     if (s.output.vti) {
       const rel = `fields/fields_${tag}.vti`;
-      writeFileAtomic(safeJoin(this.dir, rel), encodeVti({
-        dims: [nx, ny, nz], spacing: [s.grid.dx, s.grid.dx, s.grid.dx],
-        fields: [{ name: 'xi', data: f.xi }, { name: 'c', data: f.c }, { name: 'phi', data: f.phi },
-          ...(f.additive ? [{ name: 'additive', data: f.additive }] : []), ...this.materialFields()],
-        fieldData: { TIME: time, STEP: row.step },
-      }));
+      writeFileAtomic(
+        safeJoin(this.dir, rel),
+        encodeVti({
+          dims: [nx, ny, nz],
+          spacing: [s.grid.dx, s.grid.dx, s.grid.dx],
+          fields: [
+            { name: 'xi', data: f.xi },
+            { name: 'c', data: f.c },
+            { name: 'phi', data: f.phi },
+            ...(f.additive ? [{ name: 'additive', data: f.additive }] : []),
+            ...this.materialFields(),
+          ],
+          fieldData: { TIME: time, STEP: row.step },
+        }),
+      );
       files.push(rel);
     }
     if (s.output.png) {
@@ -162,16 +203,47 @@ export class RunWriter {
       const xi = slice(f.xi);
       const where = nz > 1 ? ` (z mid-plane)` : '';
       const maps = [
-        { name: 'xi', data: xi, title: `${s.name} xi t=${time.toPrecision(4)} s${where}`, unit: '-', colormap: 'viridis' as const, range: [0, 1] as [number, number] },
-        { name: 'c', data: slice(f.c), title: `${s.name} c/c0 t=${time.toPrecision(4)} s${where}`, unit: 'c/c0', colormap: 'cividis' as const, range: undefined },
-        { name: 'phi', data: slice(f.phi), title: `${s.name} phi t=${time.toPrecision(4)} s${where}`, unit: 'V', colormap: 'coolwarm' as const, range: undefined },
+        {
+          name: 'xi',
+          data: xi,
+          title: `${s.name} xi t=${time.toPrecision(4)} s${where}`,
+          unit: '-',
+          colormap: 'viridis' as const,
+          range: [0, 1] as [number, number],
+        },
+        {
+          name: 'c',
+          data: slice(f.c),
+          title: `${s.name} c/c0 t=${time.toPrecision(4)} s${where}`,
+          unit: 'c/c0',
+          colormap: 'cividis' as const,
+          range: undefined,
+        },
+        {
+          name: 'phi',
+          data: slice(f.phi),
+          title: `${s.name} phi t=${time.toPrecision(4)} s${where}`,
+          unit: 'V',
+          colormap: 'coolwarm' as const,
+          range: undefined,
+        },
       ];
       for (const m of maps) {
         const rel = `png/${m.name}_${tag}.png`;
-        writeFileAtomic(safeJoin(this.dir, rel), renderFieldPng({
-          data: m.data, nx, ny, dxMeters: s.grid.dx, title: m.title, unit: m.unit, colormap: m.colormap, range: m.range,
-          contour: { data: xi, level: 0.5 },
-        }));
+        writeFileAtomic(
+          safeJoin(this.dir, rel),
+          renderFieldPng({
+            data: m.data,
+            nx,
+            ny,
+            dxMeters: s.grid.dx,
+            title: m.title,
+            unit: m.unit,
+            colormap: m.colormap,
+            range: m.range,
+            contour: { data: xi, level: 0.5 },
+          }),
+        );
         files.push(rel);
       }
     }

@@ -80,17 +80,13 @@ export function encodeVti(opts: VtiEncodeOptions): Uint8Array {
       (compress ? ' compressor="vtkZLibDataCompressor"' : '') +
       '>',
   );
-  out.push(
-    `  <ImageData WholeExtent="${extent}" Origin="${fmtVec(origin)}" Spacing="${fmtVec(opts.spacing)}">`,
-  );
+  out.push(`  <ImageData WholeExtent="${extent}" Origin="${fmtVec(origin)}" Spacing="${fmtVec(opts.spacing)}">`);
   const fd = Object.entries(opts.fieldData ?? {});
   if (fd.length > 0) {
     out.push('    <FieldData>');
     for (const [name, value] of fd) {
       const payload = encodePayload(float64Bytes(Float64Array.of(value)), compress);
-      out.push(
-        `      <DataArray type="Float64" Name="${escAttr(name)}" NumberOfTuples="1" format="binary">${payload}</DataArray>`,
-      );
+      out.push(`      <DataArray type="Float64" Name="${escAttr(name)}" NumberOfTuples="1" format="binary">${payload}</DataArray>`);
     }
     out.push('    </FieldData>');
   }
@@ -203,7 +199,9 @@ function encodePayload(raw: Uint8Array, compress: boolean): string {
   header.writeBigUInt64LE(BigInt(blocks.length), 0);
   header.writeBigUInt64LE(BigInt(BLOCK_SIZE), 8);
   header.writeBigUInt64LE(BigInt(raw.length % BLOCK_SIZE), 16);
-  blocks.forEach((b, i) => header.writeBigUInt64LE(BigInt(b.length), 24 + 8 * i));
+  blocks.forEach((b, i) => {
+    header.writeBigUInt64LE(BigInt(b.length), 24 + 8 * i);
+  });
   return header.toString('base64') + Buffer.concat(blocks).toString('base64');
 }
 
@@ -226,7 +224,10 @@ function readDataArray(da: XmlNode, ctx: PayloadCtx): Float64Array {
   }
   const format = da.attrs.format ?? 'ascii';
   if (format === 'ascii') {
-    const toks = da.text.trim().split(/\s+/).filter((s) => s.length > 0);
+    const toks = da.text
+      .trim()
+      .split(/\s+/)
+      .filter((s) => s.length > 0);
     return Float64Array.from(toks, (s) => {
       const v = Number(s);
       if (Number.isNaN(v) && !/^[-+]?nan$/i.test(s)) throw new Error(`decodeVti: bad number "${s}"`);
@@ -237,7 +238,8 @@ function readDataArray(da: XmlNode, ctx: PayloadCtx): Float64Array {
   const b64 = da.text.replace(/\s+/g, '');
   const raw = ctx.zlib ? inflatePayload(b64, ctx.headerBytes) : rawPayload(b64, ctx.headerBytes);
   const width = type === 'Float64' ? 8 : 4;
-  if (raw.length % width !== 0) throw new Error(`decodeVti: array "${da.attrs.Name}" byte count ${raw.length} is not a multiple of ${width}`);
+  if (raw.length % width !== 0)
+    throw new Error(`decodeVti: array "${da.attrs.Name}" byte count ${raw.length} is not a multiple of ${width}`);
   const n = raw.length / width;
   const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   const out = new Float64Array(n);
@@ -294,7 +296,7 @@ function float64Bytes(a: Float64Array): Uint8Array {
   if (LITTLE_ENDIAN_HOST) return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
   const out = new Uint8Array(a.length * 8);
   const dv = new DataView(out.buffer);
-  a.forEach((v, i) => dv.setFloat64(8 * i, v, true));
+  for (let i = 0; i < a.length; i++) dv.setFloat64(8 * i, a[i], true);
   return out;
 }
 
@@ -302,7 +304,7 @@ function float32Bytes(a: Float32Array): Uint8Array {
   if (LITTLE_ENDIAN_HOST) return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
   const out = new Uint8Array(a.length * 4);
   const dv = new DataView(out.buffer);
-  a.forEach((v, i) => dv.setFloat32(4 * i, v, true));
+  for (let i = 0; i < a.length; i++) dv.setFloat32(4 * i, a[i], true);
   return out;
 }
 
@@ -425,7 +427,5 @@ function parseAttrs(s: string, tag: string): Record<string, string> {
 }
 
 function decodeEntities(s: string): string {
-  return s.replace(/&(lt|gt|amp|quot|apos);/g, (_, e: string) =>
-    ({ lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" })[e] as string,
-  );
+  return s.replace(/&(lt|gt|amp|quot|apos);/g, (_, e: string) => ({ lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" })[e] as string);
 }

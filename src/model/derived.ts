@@ -87,7 +87,12 @@ export function coefficients(s: Scenario): Coefficients {
   };
 }
 
-export interface DerivedGroup { symbol: string; value: number; unit: string; meaning: string }
+export interface DerivedGroup {
+  symbol: string;
+  value: number;
+  unit: string;
+  meaning: string;
+}
 
 /** The dimensionless (and scaled) groups printed at start and stored in the manifest. */
 export function derivedGroups(s: Scenario): DerivedGroup[] {
@@ -109,7 +114,12 @@ export function derivedGroups(s: Scenario): DerivedGroup[] {
     { symbol: 'nFc_s l0²/(σ_l t0)', value: k.beta / k.f, unit: 'V', meaning: 'potential scale of the reaction source' },
     { symbol: 'f|V|', value: k.f * V, unit: '', meaning: 'applied drive in thermal voltages' },
     { symbol: 'exp(αf|V|)', value: Math.exp(k.alpha * k.f * V), unit: '', meaning: 'Butler–Volmer amplification at the applied voltage' },
-    { symbol: 'i0 = nFc_s·3w·L_η', value: p.n * FARADAY * p.cs * 3 * w * p.Leta, unit: 'A/m²', meaning: 'effective exchange current density' },
+    {
+      symbol: 'i0 = nFc_s·3w·L_η',
+      value: p.n * FARADAY * p.cs * 3 * w * p.Leta,
+      unit: 'A/m²',
+      meaning: 'effective exchange current density',
+    },
     { symbol: 'L_σW/L_η', value: k.mobW / k.Leta, unit: '', meaning: 'interface relaxation over reaction rate' },
     ...switchGroups(s, p, k),
   ];
@@ -124,9 +134,24 @@ function switchGroups(s: Scenario, p: PhysicalParams, k: Coefficients): DerivedG
     const T = s.parameters.T;
     out.push(
       { symbol: 'T/T_ref', value: T / a.Tref, unit: '', meaning: `run temperature over the reference ${a.Tref} K of the parameter values` },
-      { symbol: 'D_l(T)/D_l(T_ref)', value: arrhenius(a.Dl, T, a.Tref), unit: '', meaning: `Arrhenius factor, E_a = ${(a.Dl / 1e3).toPrecision(4)} kJ/mol` },
-      { symbol: 'L_η(T)/L_η(T_ref)', value: arrhenius(a.Leta, T, a.Tref), unit: '', meaning: `Arrhenius factor, E_a = ${(a.Leta / 1e3).toPrecision(4)} kJ/mol` },
-      { symbol: 'σ_l(T)/σ_l(T_ref)', value: arrhenius(a.sigmaL, T, a.Tref), unit: '', meaning: `Arrhenius factor, E_a = ${(a.sigmaL / 1e3).toPrecision(4)} kJ/mol` },
+      {
+        symbol: 'D_l(T)/D_l(T_ref)',
+        value: arrhenius(a.Dl, T, a.Tref),
+        unit: '',
+        meaning: `Arrhenius factor, E_a = ${(a.Dl / 1e3).toPrecision(4)} kJ/mol`,
+      },
+      {
+        symbol: 'L_η(T)/L_η(T_ref)',
+        value: arrhenius(a.Leta, T, a.Tref),
+        unit: '',
+        meaning: `Arrhenius factor, E_a = ${(a.Leta / 1e3).toPrecision(4)} kJ/mol`,
+      },
+      {
+        symbol: 'σ_l(T)/σ_l(T_ref)',
+        value: arrhenius(a.sigmaL, T, a.Tref),
+        unit: '',
+        meaning: `Arrhenius factor, E_a = ${(a.sigmaL / 1e3).toPrecision(4)} kJ/mol`,
+      },
     );
   }
   const Lx = s.grid.n[0] * s.grid.dx;
@@ -137,7 +162,12 @@ function switchGroups(s: Scenario, p: PhysicalParams, k: Coefficients): DerivedG
     const jLim = (p.n * FARADAY * p.Dl * p.c0) / (ta * Lx);
     out.push(
       { symbol: 't_a = 1 − t₊', value: ta, unit: '', meaning: 'anion transference number (share of the deposit supplied by diffusion)' },
-      { symbol: 'J* = zFDc0/(t_a L_x)', value: jLim, unit: 'A/m²', meaning: 'limiting current density to the c̃ = 1 reservoir at x = L_x (model.md §5 V8)' },
+      {
+        symbol: 'J* = zFDc0/(t_a L_x)',
+        value: jLim,
+        unit: 'A/m²',
+        meaning: 'limiting current density to the c̃ = 1 reservoir at x = L_x (model.md §5 V8)',
+      },
     );
   }
   if (s.additive && k.additive) {
@@ -148,7 +178,13 @@ function switchGroups(s: Scenario, p: PhysicalParams, k: Coefficients): DerivedG
     );
   }
   const c = s.control;
-  const currents = c ? (c.schedule ? c.schedule.flatMap((g) => (g.mode === 'galvanostatic' ? [g.current] : [])) : c.current !== undefined ? [c.current] : []) : [];
+  const currents = c
+    ? c.schedule
+      ? c.schedule.flatMap((g) => (g.mode === 'galvanostatic' ? [g.current] : []))
+      : c.current !== undefined
+        ? [c.current]
+        : []
+    : [];
   const jMax = currents.reduce((m, j) => Math.max(m, Math.abs(j)), 0);
   if (jMax > 0) {
     const ta = k.sink;
@@ -156,8 +192,18 @@ function switchGroups(s: Scenario, p: PhysicalParams, k: Coefficients): DerivedG
     const tau = (Math.PI * p.Dl * (p.n * p.c0 * FARADAY) ** 2) / (4 * (jMax * ta) ** 2);
     out.push(
       { symbol: '|J|max', value: jMax, unit: 'A/m²', meaning: 'largest held current density of the drive control' },
-      { symbol: 'J/i0', value: jMax / (p.n * FARADAY * p.cs * 3 * interfaceWidth(p) * p.Leta), unit: '', meaning: 'held current over the exchange current density' },
-      { symbol: 'τ_Sand', value: tau, unit: 's', meaning: `Sand's time πD(zc0F)²/(4(J t_a)²) at |J|max${s.electrolyte?.model === 'binary' ? '' : ' (t_a = 1; the base model has no anion)'}` },
+      {
+        symbol: 'J/i0',
+        value: jMax / (p.n * FARADAY * p.cs * 3 * interfaceWidth(p) * p.Leta),
+        unit: '',
+        meaning: 'held current over the exchange current density',
+      },
+      {
+        symbol: 'τ_Sand',
+        value: tau,
+        unit: 's',
+        meaning: `Sand's time πD(zc0F)²/(4(J t_a)²) at |J|max${s.electrolyte?.model === 'binary' ? '' : ' (t_a = 1; the base model has no anion)'}`,
+      },
     );
   }
   return out;
@@ -178,8 +224,10 @@ export function scenarioWarnings(s: Scenario): string[] {
   const out: string[] = [];
   const w = interfaceWidth(s.parameters);
   if (s.grid.dx > w / 2) {
-    out.push(`dx = ${(s.grid.dx / UM).toPrecision(3)} µm > w/2 = ${(w / 2 / UM).toPrecision(3)} µm: the grid under-resolves the interface; ` +
-      `a flat front can pin (at dx = 1 µm it does not move below |V| ≈ 0.4 V) and velocities are too low (model.md §4).`);
+    out.push(
+      `dx = ${(s.grid.dx / UM).toPrecision(3)} µm > w/2 = ${(w / 2 / UM).toPrecision(3)} µm: the grid under-resolves the interface; ` +
+        `a flat front can pin (at dx = 1 µm it does not move below |V| ≈ 0.4 V) and velocities are too low (model.md §4).`,
+    );
   }
   const k = coefficients(s);
   out.push(...driveWarnings(s, k));
@@ -187,15 +235,21 @@ export function scenarioWarnings(s: Scenario): string[] {
   const dt = Math.min(dtPhase, s.numerics.dtMax);
   const steps = s.time.end / dt;
   if (steps > s.numerics.maxSteps) {
-    out.push(`time.end = ${s.time.end} s needs at least ${steps.toExponential(2)} steps at the stable dt ≈ ${dt.toExponential(2)} s, more than numerics.maxSteps = ${s.numerics.maxSteps}; the run will stop early.`);
+    out.push(
+      `time.end = ${s.time.end} s needs at least ${steps.toExponential(2)} steps at the stable dt ≈ ${dt.toExponential(2)} s, more than numerics.maxSteps = ${s.numerics.maxSteps}; the run will stop early.`,
+    );
   } else if (steps > 1e6) {
-    out.push(`time.end = ${s.time.end} s needs at least ${steps.toExponential(2)} steps (dt ≤ ${dt.toExponential(2)} s): expect a long run.`);
+    out.push(
+      `time.end = ${s.time.end} s needs at least ${steps.toExponential(2)} steps (dt ≤ ${dt.toExponential(2)} s): expect a long run.`,
+    );
   }
   out.push(...materialWarnings(s));
   const a = s.additive;
   if (a && a.concentration > 0.2 * s.parameters.c0) {
-    out.push(`additive.concentration = ${a.concentration} mol/m³ is more than 20 % of the Li⁺ bulk concentration c0 = ${s.parameters.c0} mol/m³; ` +
-      'the model treats the additive as a minority carrier (its share of the current and of σ_l is neglected).');
+    out.push(
+      `additive.concentration = ${a.concentration} mol/m³ is more than 20 % of the Li⁺ bulk concentration c0 = ${s.parameters.c0} mol/m³; ` +
+        'the model treats the additive as a minority carrier (its share of the current and of σ_l is neglected).',
+    );
   }
   return out;
 }
@@ -208,11 +262,17 @@ function driveWarnings(s: Scenario, k: Coefficients): string[] {
   const c = s.control;
   if (!c || s.electrolyte?.model !== 'binary') return [];
   const p = atTemperature(s.parameters);
-  const currents = c.schedule ? c.schedule.flatMap((g) => (g.mode === 'galvanostatic' ? [g.current] : [])) : c.current !== undefined ? [c.current] : [];
+  const currents = c.schedule
+    ? c.schedule.flatMap((g) => (g.mode === 'galvanostatic' ? [g.current] : []))
+    : c.current !== undefined
+      ? [c.current]
+      : [];
   const jMax = currents.reduce((m, j) => Math.max(m, Math.abs(j)), 0);
   const jLim = (p.n * FARADAY * p.Dl * p.c0) / (k.sink * s.grid.n[0] * s.grid.dx);
   if (jMax <= jLim) return [];
   const tau = (Math.PI * p.Dl * (p.n * p.c0 * FARADAY) ** 2) / (4 * (jMax * k.sink) ** 2);
-  return [`control: the held current ${jMax.toPrecision(4)} A/m² exceeds the limiting current J* = ${jLim.toPrecision(4)} A/m² of this cell (binary electrolyte, t_a = ${k.sink.toPrecision(3)}); ` +
-    `after about Sand's time τ = ${tau.toPrecision(4)} s the interface runs out of Li+ and the voltage goes to its bound (control.vmin/vmax = ${c.vmin}/${c.vmax} V).`];
+  return [
+    `control: the held current ${jMax.toPrecision(4)} A/m² exceeds the limiting current J* = ${jLim.toPrecision(4)} A/m² of this cell (binary electrolyte, t_a = ${k.sink.toPrecision(3)}); ` +
+      `after about Sand's time τ = ${tau.toPrecision(4)} s the interface runs out of Li+ and the voltage goes to its bound (control.vmin/vmax = ${c.vmin}/${c.vmax} V).`,
+  ];
 }

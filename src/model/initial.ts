@@ -65,7 +65,9 @@ export function surfaceDistance(s: Scenario): (x: number, y: number, z: number) 
   return (x, y, z) => {
     let d = hasLayer ? x - (layer + (rough ? rough(y, z) : 0)) : Infinity;
     for (const nu of nuclei) {
-      const dxn = x - nu.center[0], dyn = y - nu.center[1], dzn = three ? z - nu.center[2] : 0;
+      const dxn = x - nu.center[0],
+        dyn = y - nu.center[1],
+        dzn = three ? z - nu.center[2] : 0;
       d = Math.min(d, Math.sqrt(dxn * dxn + dyn * dyn + dzn * dzn) - nu.radius);
     }
     return d;
@@ -90,7 +92,11 @@ function applyHost(s: Scenario, f: Fields, w: number): void {
   const d2 = philic ? distanceToMask(mask, s.grid.n) : null;
   const dx = s.grid.dx;
   for (let q = 0; q < mask.length; q++) {
-    if (mask[q]) { f.xi[q] = philic ? 1 : 0; f.c[q] = 0; continue; }
+    if (mask[q]) {
+      f.xi[q] = philic ? 1 : 0;
+      f.c[q] = 0;
+      continue;
+    }
     if (!d2) continue;
     const v = Math.max(f.xi[q], profile((Math.sqrt(d2[q]) - 0.5) * dx, w));
     if (v !== f.xi[q]) {

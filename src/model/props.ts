@@ -92,7 +92,9 @@ export function hostMask(s: Scenario): Uint8Array | null {
           const m = g.mesh;
           if (x < m.thickness) {
             const r = m.wire / 2;
-            const nxL = offLattice(x, m.spacing) < r, nyL = offLattice(y, m.spacing) < r, nzL = three && offLattice(z, m.spacing) < r;
+            const nxL = offLattice(x, m.spacing) < r,
+              nyL = offLattice(y, m.spacing) < r,
+              nzL = three && offLattice(z, m.spacing) < r;
             // a strut along an axis: every other coordinate on a lattice line
             host = three ? (nyL && nzL) || (nxL && nzL) || (nxL && nyL) : nyL || nxL;
           }
@@ -107,17 +109,21 @@ export function hostMask(s: Scenario): Uint8Array | null {
 /** Smoothstep-interpolated value noise in [0, 1) on a lattice of spacing `cell` (m), seeded. */
 function valueNoise(seed: number, cell: number, three: boolean): (x: number, y: number, z: number) => number {
   const base = hash32(seed >>> 0);
-  const node = (a: number, b: number, c: number) =>
-    uniform24(hash32((hash32((hash32((base + a) >>> 0) + b) >>> 0) + c) >>> 0));
+  const node = (a: number, b: number, c: number) => uniform24(hash32((hash32((hash32((base + a) >>> 0) + b) >>> 0) + c) >>> 0));
   const fade = (t: number) => t * t * (3 - 2 * t);
   return (x, y, z) => {
-    const fx = x / cell, fy = y / cell, fz = three ? z / cell : 0;
-    const a = Math.floor(fx), b = Math.floor(fy), c = Math.floor(fz);
-    const tx = fade(fx - a), ty = fade(fy - b), tz = fade(fz - c);
+    const fx = x / cell,
+      fy = y / cell,
+      fz = three ? z / cell : 0;
+    const a = Math.floor(fx),
+      b = Math.floor(fy),
+      c = Math.floor(fz);
+    const tx = fade(fx - a),
+      ty = fade(fy - b),
+      tz = fade(fz - c);
     const lerp = (p: number, q: number, t: number) => p + (q - p) * t;
-    const plane = (cc: number) => lerp(
-      lerp(node(a, b, cc), node(a + 1, b, cc), tx),
-      lerp(node(a, b + 1, cc), node(a + 1, b + 1, cc), tx), ty);
+    const plane = (cc: number) =>
+      lerp(lerp(node(a, b, cc), node(a + 1, b, cc), tx), lerp(node(a, b + 1, cc), node(a + 1, b + 1, cc), tx), ty);
     return three ? lerp(plane(c), plane(c + 1), tz) : plane(c);
   };
 }
@@ -129,15 +135,17 @@ function porousMask(s: Scenario, out: Uint8Array): void {
   const [nx, ny, nz] = s.grid.n;
   const dx = s.grid.dx;
   const noise = valueNoise(seed, poreSize, s.grid.dims === 3);
-  const nxT = Math.min(nx, Math.ceil(thickness / dx - 0.5));  // cells with centre x < thickness
+  const nxT = Math.min(nx, Math.ceil(thickness / dx - 0.5)); // cells with centre x < thickness
   if (nxT <= 0) return;
   const cells: number[] = [];
   const vals: number[] = [];
-  for (let k = 0; k < nz; k++) for (let j = 0; j < ny; j++) for (let i = 0; i < nxT; i++) {
-    if (centre(i, dx) >= thickness) continue;
-    cells.push(i + nx * (j + ny * k));
-    vals.push(noise(centre(i, dx), centre(j, dx), centre(k, dx)));
-  }
+  for (let k = 0; k < nz; k++)
+    for (let j = 0; j < ny; j++)
+      for (let i = 0; i < nxT; i++) {
+        if (centre(i, dx) >= thickness) continue;
+        cells.push(i + nx * (j + ny * k));
+        vals.push(noise(centre(i, dx), centre(j, dx), centre(k, dx)));
+      }
   // exactly round((1 − porosity)·cells) solid cells: the lowest noise values (ties by index)
   const order = cells.map((_, q) => q).sort((p, q) => vals[p] - vals[q] || p - q);
   const solid = Math.round((1 - porosity) * cells.length);
@@ -153,8 +161,10 @@ export function distanceToMask(mask: Uint8Array, n: [number, number, number]): F
   const d = new Float64Array(mask.length);
   for (let q = 0; q < mask.length; q++) d[q] = mask[q] ? 0 : Infinity;
   const maxN = Math.max(nx, ny, nz);
-  const f = new Float64Array(maxN), out = new Float64Array(maxN);
-  const v = new Int32Array(maxN), zb = new Float64Array(maxN + 1);
+  const f = new Float64Array(maxN),
+    out = new Float64Array(maxN);
+  const v = new Int32Array(maxN),
+    zb = new Float64Array(maxN + 1);
   const pass = (len: number, count: number, at: (line: number, t: number) => number) => {
     for (let line = 0; line < count; line++) {
       for (let t = 0; t < len; t++) f[t] = d[at(line, t)];
@@ -170,17 +180,31 @@ export function distanceToMask(mask: Uint8Array, n: [number, number, number]): F
 
 /** 1D squared distance transform of sampled function f (lower envelope of parabolas). */
 function edt1d(f: Float64Array, n: number, out: Float64Array, v: Int32Array, z: Float64Array): void {
-  const cross = (q: number, p: number) => ((f[q] + q * q) - (f[p] + p * p)) / (2 * q - 2 * p);
+  const cross = (q: number, p: number) => (f[q] + q * q - (f[p] + p * p)) / (2 * q - 2 * p);
   let k = -1;
   for (let q = 0; q < n; q++) {
     if (f[q] === Infinity) continue;
-    if (k < 0) { k = 0; v[0] = q; z[0] = -Infinity; z[1] = Infinity; continue; }
+    if (k < 0) {
+      k = 0;
+      v[0] = q;
+      z[0] = -Infinity;
+      z[1] = Infinity;
+      continue;
+    }
     let s = cross(q, v[k]);
-    while (s <= z[k]) { k--; s = cross(q, v[k]); }  // z[0] = −∞ stops it
+    while (s <= z[k]) {
+      k--;
+      s = cross(q, v[k]);
+    } // z[0] = −∞ stops it
     k++;
-    v[k] = q; z[k] = s; z[k + 1] = Infinity;
+    v[k] = q;
+    z[k] = s;
+    z[k + 1] = Infinity;
   }
-  if (k < 0) { for (let q = 0; q < n; q++) out[q] = Infinity; return; }
+  if (k < 0) {
+    for (let q = 0; q < n; q++) out[q] = Infinity;
+    return;
+  }
   let j = 0;
   for (let q = 0; q < n; q++) {
     while (z[j + 1] < q) j++;
@@ -222,7 +246,11 @@ export function weakSpots(s: Scenario): ((y: number, z: number) => boolean) | nu
  * model: every backend then uses [1, 1, 1, 0] without reading a field).
  * `surface(x, y, z)` is the signed distance (m) to the initial metal surface (initial.ts).
  */
-export function materialProps(s: Scenario, surface: (x: number, y: number, z: number) => number, host: Uint8Array | null = hostMask(s)): Float32Array | null {
+export function materialProps(
+  s: Scenario,
+  surface: (x: number, y: number, z: number) => number,
+  host: Uint8Array | null = hostMask(s),
+): Float32Array | null {
   if (!hasProps(s)) return null;
   const [nx, ny, nz] = s.grid.n;
   const dx = s.grid.dx;
@@ -235,11 +263,14 @@ export function materialProps(s: Scenario, surface: (x: number, y: number, z: nu
     const z = centre(k, dx);
     for (let j = 0; j < ny; j++) {
       const y = centre(j, dx);
-      const boost = weak && weak(y, z) ? (sei!.pattern as { patchy: { contrast: number } }).patchy.contrast : 1;
+      const boost = weak?.(y, z) ? (sei!.pattern as { patchy: { contrast: number } }).patchy.contrast : 1;
       for (let i = 0; i < nx; i++) {
         const q = i + nx * (j + ny * k);
         const o = PROPS_STRIDE * q;
-        if (host && host[q]) { out[o + PROP_HOST] = 1; continue; }
+        if (host?.[q]) {
+          out[o + PROP_HOST] = 1;
+          continue;
+        }
         if (sei && surface(centre(i, dx), y, z) <= sei.thickness) {
           out[o + PROP_KL] = sei.reactionRate * boost;
           out[o + PROP_KD] = sei.diffusivity * boost;
@@ -257,15 +288,24 @@ export function materialWarnings(s: Scenario): string[] {
   const dx = s.grid.dx;
   const um = (v: number) => `${(v / 1e-6).toPrecision(3)} µm`;
   if (s.sei && s.sei.thickness < dx) {
-    out.push(`sei.thickness = ${um(s.sei.thickness)} < dx = ${um(dx)}: the SEI band outside the metal is at most one cell thick (the layer is resolved by cells, not by its true nm thickness: use an effective thickness ≥ dx and ratios scaled to it)`);
+    out.push(
+      `sei.thickness = ${um(s.sei.thickness)} < dx = ${um(dx)}: the SEI band outside the metal is at most one cell thick (the layer is resolved by cells, not by its true nm thickness: use an effective thickness ≥ dx and ratios scaled to it)`,
+    );
   }
   const g = s.host?.geometry;
   if (g) {
-    const [what, size] = 'pillars' in g ? ['pillars.width', g.pillars.width] : 'mesh' in g ? ['mesh.wire', g.mesh.wire] : ['porous.poreSize', g.porous.poreSize];
+    const [what, size] =
+      'pillars' in g
+        ? ['pillars.width', g.pillars.width]
+        : 'mesh' in g
+          ? ['mesh.wire', g.mesh.wire]
+          : ['porous.poreSize', g.porous.poreSize];
     if (size < 2 * dx) out.push(`host.geometry.${what} = ${um(size)} < 2·dx: the scaffold is resolved by fewer than 2 cells`);
   }
   if (s.substrate && s.initial.layer > 0) {
-    out.push('substrate.contactAngle with initial.layer > 0: the layer covers the collector, so the contact angle acts only where the metal leaves the collector (nuclei on a bare collector are its use)');
+    out.push(
+      'substrate.contactAngle with initial.layer > 0: the layer covers the collector, so the contact angle acts only where the metal leaves the collector (nuclei on a bare collector are its use)',
+    );
   }
   return out;
 }

@@ -21,8 +21,10 @@ function qty(dim: Dimension, opts: { min?: number; max?: number; gt?: number; lt
     }
     const range = describeRange(opts, u);
     const bad =
-      (opts.min !== undefined && r < opts.min) || (opts.max !== undefined && r > opts.max) ||
-      (opts.gt !== undefined && r <= opts.gt) || (opts.lt !== undefined && r >= opts.lt);
+      (opts.min !== undefined && r < opts.min) ||
+      (opts.max !== undefined && r > opts.max) ||
+      (opts.gt !== undefined && r <= opts.gt) ||
+      (opts.lt !== undefined && r >= opts.lt);
     if (bad) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, message: `out of range: allowed ${range}` });
       return z.NEVER;
@@ -50,61 +52,90 @@ const bcSchema = z.union([
  * on the collector face x0: n·∇ξ = −cos θ·(2/w)·ξ(1−ξ), n the inward normal, θ in degrees
  * through the metal (θ < 90°: lithiophilic, the metal spreads). Not accepted in `boundary`.
  */
-export interface ContactBC { type: 'contact'; angle: number }
+export interface ContactBC {
+  type: 'contact';
+  angle: number;
+}
 export type BoundaryCondition = z.infer<typeof bcSchema> | ContactBC;
 export const FACES = ['x0', 'x1', 'y0', 'y1', 'z0', 'z1'] as const;
 export type Face = (typeof FACES)[number];
 export const FIELDS = ['xi', 'c', 'phi'] as const;
 export type FieldName = (typeof FIELDS)[number];
 
-const faceMap = z.object({
-  x0: bcSchema.optional(), x1: bcSchema.optional(), y0: bcSchema.optional(),
-  y1: bcSchema.optional(), z0: bcSchema.optional(), z1: bcSchema.optional(),
-}).strict();
+const faceMap = z
+  .object({
+    x0: bcSchema.optional(),
+    x1: bcSchema.optional(),
+    y0: bcSchema.optional(),
+    y1: bcSchema.optional(),
+    z0: bcSchema.optional(),
+    z1: bcSchema.optional(),
+  })
+  .strict();
 
 /**
  * Arrhenius temperature dependence (model.md §6): X(T) = X_ref·exp(−E_a/R·(1/T − 1/T_ref)) for
  * D_l, L_η and σ_l; the parameter values (the table of model.md §2) hold at T_ref. Energies in
  * J/mol or with a unit ("25 kJ/mol", "0.3 eV"); 0 = no temperature dependence.
  */
-const activationSchema = z.object({
-  Dl: qty('molarEnergy', { min: 0, max: 3e5 }).default(0),
-  Leta: qty('molarEnergy', { min: 0, max: 3e5 }).default(0),
-  sigmaL: qty('molarEnergy', { min: 0, max: 3e5 }).default(0),
-  Tref: qty('temperature', { min: 200, max: 400 }).default(300),
-}).strict();
+const activationSchema = z
+  .object({
+    Dl: qty('molarEnergy', { min: 0, max: 3e5 }).default(0),
+    Leta: qty('molarEnergy', { min: 0, max: 3e5 }).default(0),
+    sigmaL: qty('molarEnergy', { min: 0, max: 3e5 }).default(0),
+    Tref: qty('temperature', { min: 200, max: 400 }).default(300),
+  })
+  .strict();
 
-const paramsSchema = z.object({
-  T: qty('temperature', { min: 200, max: 400 }),
-  n: z.number().int().min(1).max(3),
-  alpha: num(0.05, 0.95),
-  Lsigma: z.number().finite().positive().max(1),
-  Leta: qty('rate', { gt: 0, max: 1e6 }),
-  kappa0: z.number().finite().positive().max(1),
-  W: z.number().finite().positive().max(1e12),
-  Dl: z.number().finite().positive().max(1e-6),
-  Ds: z.number().finite().positive().max(1e-6),
-  sigmaS: z.number().finite().positive().max(1e10),
-  sigmaL: z.number().finite().positive().max(1e4),
-  cs: qty('concentration', { gt: 0, max: 1e6 }),
-  c0: qty('concentration', { gt: 0, max: 1e5 }),
-  activation: activationSchema,
-}).partial().strict();
+const paramsSchema = z
+  .object({
+    T: qty('temperature', { min: 200, max: 400 }),
+    n: z.number().int().min(1).max(3),
+    alpha: num(0.05, 0.95),
+    Lsigma: z.number().finite().positive().max(1),
+    Leta: qty('rate', { gt: 0, max: 1e6 }),
+    kappa0: z.number().finite().positive().max(1),
+    W: z.number().finite().positive().max(1e12),
+    Dl: z.number().finite().positive().max(1e-6),
+    Ds: z.number().finite().positive().max(1e-6),
+    sigmaS: z.number().finite().positive().max(1e10),
+    sigmaL: z.number().finite().positive().max(1e4),
+    cs: qty('concentration', { gt: 0, max: 1e6 }),
+    c0: qty('concentration', { gt: 0, max: 1e5 }),
+    activation: activationSchema,
+  })
+  .partial()
+  .strict();
 
 /**
  * Electrolyte model (SWITCHES.md §1). 'chen': the base model (t₊ = 1 behaviour, migration in
  * the Li⁺ flux). 'binary': a binary salt with Li⁺ transference number t₊ ∈ [0, 1): ambipolar
  * diffusion with D_l as the salt diffusivity and the sink t_a·(c_s/c0)∂ξ/∂t, t_a = 1 − t₊.
  */
-const electrolyteSchema = z.object({
-  model: z.enum(['chen', 'binary']).default('chen'),
-  transference: z.number().finite().min(0, 'allowed 0 <= t+ < 1').lt(1, 'allowed 0 <= t+ < 1 (t+ = 1 is the base model: use model "chen")').optional(),
-}).strict();
+const electrolyteSchema = z
+  .object({
+    model: z.enum(['chen', 'binary']).default('chen'),
+    transference: z
+      .number()
+      .finite()
+      .min(0, 'allowed 0 <= t+ < 1')
+      .lt(1, 'allowed 0 <= t+ < 1 (t+ = 1 is the base model: use model "chen")')
+      .optional(),
+  })
+  .strict();
 
 /** One segment of a drive schedule: a held voltage or a held current density for `duration`. */
 const segmentSchema = z.discriminatedUnion('mode', [
-  z.object({ mode: z.literal('potentiostatic'), voltage: qty('voltage', { min: -2, max: 2 }), duration: qty('time', { gt: 0, max: 1e7 }) }).strict(),
-  z.object({ mode: z.literal('galvanostatic'), current: qty('currentDensity', { min: -1e6, max: 1e6 }), duration: qty('time', { gt: 0, max: 1e7 }) }).strict(),
+  z
+    .object({ mode: z.literal('potentiostatic'), voltage: qty('voltage', { min: -2, max: 2 }), duration: qty('time', { gt: 0, max: 1e7 }) })
+    .strict(),
+  z
+    .object({
+      mode: z.literal('galvanostatic'),
+      current: qty('currentDensity', { min: -1e6, max: 1e6 }),
+      duration: qty('time', { gt: 0, max: 1e7 }),
+    })
+    .strict(),
 ]);
 
 /**
@@ -118,17 +149,19 @@ const segmentSchema = z.discriminatedUnion('mode', [
  * with Langevin noise), tolerance the relative current error below which the voltage is left
  * alone (no extra potential solve).
  */
-const controlSchema = z.object({
-  mode: z.enum(['potentiostatic', 'galvanostatic']).optional(),
-  current: qty('currentDensity', { min: -1e6, max: 1e6 }).optional(),
-  schedule: z.array(segmentSchema).min(1).max(1000).optional(),
-  repeat: z.boolean().default(true),
-  vmin: qty('voltage', { min: -2, max: 2 }).default(-1),
-  vmax: qty('voltage', { min: -2, max: 2 }).default(1),
-  maxStep: qty('voltage', { gt: 0, max: 1 }).default(0.01),
-  response: qty('time', { min: 0, max: 1e4 }).default(0),
-  tolerance: num(0, 0.5).default(1e-3),
-}).strict();
+const controlSchema = z
+  .object({
+    mode: z.enum(['potentiostatic', 'galvanostatic']).optional(),
+    current: qty('currentDensity', { min: -1e6, max: 1e6 }).optional(),
+    schedule: z.array(segmentSchema).min(1).max(1000).optional(),
+    repeat: z.boolean().default(true),
+    vmin: qty('voltage', { min: -2, max: 2 }).default(-1),
+    vmax: qty('voltage', { min: -2, max: 2 }).default(1),
+    maxStep: qty('voltage', { gt: 0, max: 1 }).default(0.01),
+    response: qty('time', { min: 0, max: 1e4 }).default(0),
+    tolerance: num(0, 0.5).default(1e-3),
+  })
+  .strict();
 export type ControlSpec = z.output<typeof controlSchema>;
 export type ScheduleSegment = z.output<typeof segmentSchema>;
 export type ActivationSpec = z.output<typeof activationSchema>;
@@ -137,14 +170,21 @@ export type AdditiveSpec = z.output<typeof additiveSchema>;
 
 const vec = (dim: Dimension) => z.array(qty(dim)).min(2).max(3);
 
-const nucleusSchema = z.object({
-  center: vec('length'),
-  radius: qty('length', { gt: 0, max: 1 }),
-}).strict();
+const nucleusSchema = z
+  .object({
+    center: vec('length'),
+    radius: qty('length', { gt: 0, max: 1 }),
+  })
+  .strict();
 
 /** A dimensionless ratio (SEI properties relative to the electrolyte / L_η). */
 const ratio = (def: number) => z.number().finite().min(1e-6).max(1e3).default(def);
-const seedSchema = z.number().int().min(0).max(2 ** 32 - 1).default(1);
+const seedSchema = z
+  .number()
+  .int()
+  .min(0)
+  .max(2 ** 32 - 1)
+  .default(1);
 
 /**
  * SEI (src/model/props.ts): a static layer on the initial metal surface, electrolyte side.
@@ -152,41 +192,84 @@ const seedSchema = z.number().int().min(0).max(2 ** 32 - 1).default(1);
  * pattern 'uniform', or patchy: a seeded set of weak spots (a fraction `fraction` of the lateral
  * tiles of edge `size`) whose three ratios are multiplied by `contrast`.
  */
-const seiSchema = z.object({
-  thickness: qty('length', { gt: 0, max: 1e-4 }),
-  conductivity: ratio(1),
-  diffusivity: ratio(1),
-  reactionRate: ratio(1),
-  pattern: z.union([
-    z.literal('uniform'),
-    z.object({
-      patchy: z.object({
-        fraction: num(0, 1),
-        size: qty('length', { gt: 0, max: 1e-3 }),
-        seed: seedSchema,
-        contrast: num(1, 1e6).default(10),
-      }).strict(),
-    }).strict(),
-  ]).default('uniform'),
-}).strict();
+const seiSchema = z
+  .object({
+    thickness: qty('length', { gt: 0, max: 1e-4 }),
+    conductivity: ratio(1),
+    diffusivity: ratio(1),
+    reactionRate: ratio(1),
+    pattern: z
+      .union([
+        z.literal('uniform'),
+        z
+          .object({
+            patchy: z
+              .object({
+                fraction: num(0, 1),
+                size: qty('length', { gt: 0, max: 1e-3 }),
+                seed: seedSchema,
+                contrast: num(1, 1e6).default(10),
+              })
+              .strict(),
+          })
+          .strict(),
+      ])
+      .default('uniform'),
+  })
+  .strict();
 
 /** 3D host / scaffold geometry on the collector (x = 0); lengths in m (or unit strings). */
 const hostGeometrySchema = z.union([
-  z.object({ pillars: z.object({ width: qty('length', { gt: 0, max: 1e-3 }), height: qty('length', { gt: 0, max: 1e-3 }), spacing: qty('length', { gt: 0, max: 1e-3 }) }).strict() }).strict(),
-  z.object({ mesh: z.object({ wire: qty('length', { gt: 0, max: 1e-3 }), spacing: qty('length', { gt: 0, max: 1e-3 }), thickness: qty('length', { gt: 0, max: 1e-3 }) }).strict() }).strict(),
-  z.object({ porous: z.object({ porosity: num(0.05, 0.95), poreSize: qty('length', { gt: 0, max: 1e-3 }), thickness: qty('length', { gt: 0, max: 1e-3 }), seed: seedSchema }).strict() }).strict(),
+  z
+    .object({
+      pillars: z
+        .object({
+          width: qty('length', { gt: 0, max: 1e-3 }),
+          height: qty('length', { gt: 0, max: 1e-3 }),
+          spacing: qty('length', { gt: 0, max: 1e-3 }),
+        })
+        .strict(),
+    })
+    .strict(),
+  z
+    .object({
+      mesh: z
+        .object({
+          wire: qty('length', { gt: 0, max: 1e-3 }),
+          spacing: qty('length', { gt: 0, max: 1e-3 }),
+          thickness: qty('length', { gt: 0, max: 1e-3 }),
+        })
+        .strict(),
+    })
+    .strict(),
+  z
+    .object({
+      porous: z
+        .object({
+          porosity: num(0.05, 0.95),
+          poreSize: qty('length', { gt: 0, max: 1e-3 }),
+          thickness: qty('length', { gt: 0, max: 1e-3 }),
+          seed: seedSchema,
+        })
+        .strict(),
+    })
+    .strict(),
 ]);
 
-const hostSchema = z.object({
-  geometry: hostGeometrySchema,
-  /** true: host cells hold ξ = 1 (metal wets and grows from the host); false: ξ = 0. */
-  lithiophilic: z.boolean().default(false),
-}).strict();
+const hostSchema = z
+  .object({
+    geometry: hostGeometrySchema,
+    /** true: host cells hold ξ = 1 (metal wets and grows from the host); false: ξ = 0. */
+    lithiophilic: z.boolean().default(false),
+  })
+  .strict();
 
 /** Substrate wetting: contact angle (degrees, through the metal) on the collector face x0. */
-const substrateSchema = z.object({
-  contactAngle: num(0, 180),
-}).strict();
+const substrateSchema = z
+  .object({
+    contactAngle: num(0, 180),
+  })
+  .strict();
 
 /**
  * Electrostatic-shielding additive (model.md §6; Ding et al., JACS 135 (2013) 4450): a second,
@@ -197,87 +280,132 @@ const substrateSchema = z.object({
  * (src/backends/cpu/phase.ts; docs/additive.md). Every key has a default, so `"additive": {}`
  * is 0.05 M with D_a = D_l (default parameter set) and shielding 1.
  */
-const additiveSchema = z.object({
-  /** Bulk concentration (the counter-electrode reservoir value), mol/m³ or "0.05 M". */
-  concentration: qty('concentration', { gt: 0, max: 1e4 }).default(50),
-  /** Diffusivity in the electrolyte, m²/s (none in the metal and in host cells); not Arrhenius-scaled. */
-  diffusivity: qty('diffusivity', { gt: 0, max: 1e-6 }).default(3.197e-10),
-  /** Strength s of the screening law 1/(1 + s·max(0, ã − 1)); 0 = a passive tracer. */
-  shielding: num(0, 1e6).default(1),
-}).strict();
+const additiveSchema = z
+  .object({
+    /** Bulk concentration (the counter-electrode reservoir value), mol/m³ or "0.05 M". */
+    concentration: qty('concentration', { gt: 0, max: 1e4 }).default(50),
+    /** Diffusivity in the electrolyte, m²/s (none in the metal and in host cells); not Arrhenius-scaled. */
+    diffusivity: qty('diffusivity', { gt: 0, max: 1e-6 }).default(3.197e-10),
+    /** Strength s of the screening law 1/(1 + s·max(0, ã − 1)); 0 = a passive tracer. */
+    shielding: num(0, 1e6).default(1),
+  })
+  .strict();
 
-export const scenarioSchema = z.object({
-  name: z.string().min(1).max(100).regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" and "-" only'),
-  description: z.string().max(2000).optional(),
-  grid: z.object({
-    dims: z.union([z.literal(2), z.literal(3)]),
-    n: z.array(posInt(16384)).min(2).max(3),
-    dx: qty('length', { gt: 1e-10, max: 1e-3 }),
-  }).strict(),
-  time: z.object({
-    end: qty('time', { gt: 0, max: 1e7 }),
-    output: qty('time', { gt: 0, max: 1e7 }),
-  }).strict(),
-  voltage: qty('voltage', { min: -2, max: 2 }),
-  /** Drive control: galvanostatic, plate/strip schedules (absent: potentiostatic at `voltage`). */
-  control: controlSchema.optional(),
-  /** Electrolyte model: 'chen' (default) or 'binary' with a transference number. */
-  electrolyte: electrolyteSchema.optional(),
-  parameters: paramsSchema.default({}),
-  anisotropy: z.object({
-    delta: num(0, 1).default(0),
-    omega: z.number().int().min(2).max(12).default(4),
-    theta0: num(-10, 10).default(0),
-  }).strict().default({}),
-  boundary: z.object({
-    lateral: z.enum(['noflux', 'periodic']).default('noflux'),
-    xi: faceMap.default({}), c: faceMap.default({}), phi: faceMap.default({}),
-  }).strict().default({}),
-  initial: z.object({
-    layer: qty('length', { min: 0, max: 1 }).default(0),
-    nuclei: z.array(nucleusSchema).max(10000).default([]),
-    rough: z.object({
-      amplitude: qty('length', { min: 0, max: 1 }),
-      wavelength: qty('length', { gt: 0, max: 1 }),
-      seed: z.number().int().min(0).max(2 ** 32 - 1).default(1),
-    }).strict().optional(),
-    concentration: z.enum(['electrolyte', 'uniform']).default('electrolyte'),
-  }).strict().default({}),
-  noise: z.object({
-    amplitude: qty('rate', { min: 0, max: 100 }).default(0),
-    seed: z.number().int().min(0).max(2 ** 32 - 1).default(1),
-    dtRef: qty('time', { gt: 0, max: 10 }).default(0.02),
-  }).strict().default({}),
-  numerics: z.object({
-    sigmaContrastCap: z.number().finite().min(10).max(1e12).nullable().default(null),
-    potentialTol: num(1e-15, 1e-2).default(1e-12),
-    potentialMaxIter: posInt(10000).default(500),
-    transportTol: num(1e-14, 1e-2).default(1e-9),
-    resolveXiTol: num(0, 1).default(0.02),
-    resolveMaxSteps: posInt(100000).default(10),
-    dtMax: qty('time', { gt: 0, max: 1e3 }).default(0.05),
-    dtInitial: qty('time', { gt: 0, max: 1e3 }).default(1e-4),
-    maxDxiPerStep: num(1e-4, 0.5).default(0.05),
-    safety: num(0.05, 1).default(0.8),
-    maxSteps: posInt(1e9).default(5e7),
-    /** Steps between stability checks (NaN/Inf, ξ and c̃ ranges) and in-memory rollback copies; null: 1 on the CPU, 10 on GPUs. */
-    checkEvery: posInt(1e6).nullable().default(null),
-    /** Retries with dt halved after an instability or a solver failure before the run stops. */
-    maxRetries: z.number().int().min(0).max(20).default(3),
-  }).strict().default({}),
-  output: z.object({
-    vti: z.boolean().default(true),
-    png: z.boolean().default(true),
-    /** Simulated time between checkpoints (checkpoint/ in the run directory); default: time.output. */
-    checkpointEvery: qty('time', { gt: 0, max: 1e7 }).optional(),
-  }).strict().default({}),
-  /** Material switches (SWITCHES.md §2–3): SEI layer, 3D host, substrate wetting. */
-  sei: seiSchema.optional(),
-  host: hostSchema.optional(),
-  substrate: substrateSchema.optional(),
-  /** Electrostatic-shielding additive (a non-depositing cation, e.g. Cs⁺): docs/additive.md. */
-  additive: additiveSchema.optional(),
-}).strict();
+export const scenarioSchema = z
+  .object({
+    name: z
+      .string()
+      .min(1)
+      .max(100)
+      .regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" and "-" only'),
+    description: z.string().max(2000).optional(),
+    grid: z
+      .object({
+        dims: z.union([z.literal(2), z.literal(3)]),
+        n: z.array(posInt(16384)).min(2).max(3),
+        dx: qty('length', { gt: 1e-10, max: 1e-3 }),
+      })
+      .strict(),
+    time: z
+      .object({
+        end: qty('time', { gt: 0, max: 1e7 }),
+        output: qty('time', { gt: 0, max: 1e7 }),
+      })
+      .strict(),
+    voltage: qty('voltage', { min: -2, max: 2 }),
+    /** Drive control: galvanostatic, plate/strip schedules (absent: potentiostatic at `voltage`). */
+    control: controlSchema.optional(),
+    /** Electrolyte model: 'chen' (default) or 'binary' with a transference number. */
+    electrolyte: electrolyteSchema.optional(),
+    parameters: paramsSchema.default({}),
+    anisotropy: z
+      .object({
+        delta: num(0, 1).default(0),
+        omega: z.number().int().min(2).max(12).default(4),
+        theta0: num(-10, 10).default(0),
+      })
+      .strict()
+      .default({}),
+    boundary: z
+      .object({
+        lateral: z.enum(['noflux', 'periodic']).default('noflux'),
+        xi: faceMap.default({}),
+        c: faceMap.default({}),
+        phi: faceMap.default({}),
+      })
+      .strict()
+      .default({}),
+    initial: z
+      .object({
+        layer: qty('length', { min: 0, max: 1 }).default(0),
+        nuclei: z.array(nucleusSchema).max(10000).default([]),
+        rough: z
+          .object({
+            amplitude: qty('length', { min: 0, max: 1 }),
+            wavelength: qty('length', { gt: 0, max: 1 }),
+            seed: z
+              .number()
+              .int()
+              .min(0)
+              .max(2 ** 32 - 1)
+              .default(1),
+          })
+          .strict()
+          .optional(),
+        concentration: z.enum(['electrolyte', 'uniform']).default('electrolyte'),
+      })
+      .strict()
+      .default({}),
+    noise: z
+      .object({
+        amplitude: qty('rate', { min: 0, max: 100 }).default(0),
+        seed: z
+          .number()
+          .int()
+          .min(0)
+          .max(2 ** 32 - 1)
+          .default(1),
+        dtRef: qty('time', { gt: 0, max: 10 }).default(0.02),
+      })
+      .strict()
+      .default({}),
+    numerics: z
+      .object({
+        sigmaContrastCap: z.number().finite().min(10).max(1e12).nullable().default(null),
+        potentialTol: num(1e-15, 1e-2).default(1e-12),
+        potentialMaxIter: posInt(10000).default(500),
+        transportTol: num(1e-14, 1e-2).default(1e-9),
+        resolveXiTol: num(0, 1).default(0.02),
+        resolveMaxSteps: posInt(100000).default(10),
+        dtMax: qty('time', { gt: 0, max: 1e3 }).default(0.05),
+        dtInitial: qty('time', { gt: 0, max: 1e3 }).default(1e-4),
+        maxDxiPerStep: num(1e-4, 0.5).default(0.05),
+        safety: num(0.05, 1).default(0.8),
+        maxSteps: posInt(1e9).default(5e7),
+        /** Steps between stability checks (NaN/Inf, ξ and c̃ ranges) and in-memory rollback copies; null: 1 on the CPU, 10 on GPUs. */
+        checkEvery: posInt(1e6).nullable().default(null),
+        /** Retries with dt halved after an instability or a solver failure before the run stops. */
+        maxRetries: z.number().int().min(0).max(20).default(3),
+      })
+      .strict()
+      .default({}),
+    output: z
+      .object({
+        vti: z.boolean().default(true),
+        png: z.boolean().default(true),
+        /** Simulated time between checkpoints (checkpoint/ in the run directory); default: time.output. */
+        checkpointEvery: qty('time', { gt: 0, max: 1e7 }).optional(),
+      })
+      .strict()
+      .default({}),
+    /** Material switches (SWITCHES.md §2–3): SEI layer, 3D host, substrate wetting. */
+    sei: seiSchema.optional(),
+    host: hostSchema.optional(),
+    substrate: substrateSchema.optional(),
+    /** Electrostatic-shielding additive (a non-depositing cation, e.g. Cs⁺): docs/additive.md. */
+    additive: additiveSchema.optional(),
+  })
+  .strict();
 
 export type ScenarioInput = z.input<typeof scenarioSchema>;
 type Parsed = z.output<typeof scenarioSchema>;
@@ -310,9 +438,15 @@ function valueAt(obj: unknown, path: (string | number)[]): unknown {
 function show(v: unknown): string {
   if (v === undefined) return 'missing';
   let s: string;
-  try { s = JSON.stringify(v) ?? String(v); } catch {
+  try {
+    s = JSON.stringify(v) ?? String(v);
+  } catch {
     // too deep (or cyclic) for JSON.stringify: String() of a nested array recurses as well
-    try { s = String(v); } catch { s = Array.isArray(v) ? '[...]' : '{...}'; }
+    try {
+      s = String(v);
+    } catch {
+      s = Array.isArray(v) ? '[...]' : '{...}';
+    }
   }
   if (typeof v === 'number' && !Number.isFinite(v)) s = String(v);
   return s.length > 60 ? s.slice(0, 57) + '...' : s;
@@ -353,19 +487,24 @@ function resolve(s: Parsed): Scenario {
   const issues: string[] = [];
   const dims = s.grid.dims;
   if (s.grid.n.length !== dims) issues.push(`grid.n: needs ${dims} entries for a ${dims}D grid (got ${s.grid.n.length})`);
-  const n: [number, number, number] = [s.grid.n[0], s.grid.n[1], dims === 3 ? s.grid.n[2] ?? 1 : 1];
+  const n: [number, number, number] = [s.grid.n[0], s.grid.n[1], dims === 3 ? (s.grid.n[2] ?? 1) : 1];
   const minN = dims === 3 ? 4 : 4;
-  n.slice(0, dims).forEach((v, a) => { if (v < minN) issues.push(`grid.n[${a}]: at least ${minN} cells (got ${v})`); });
+  n.slice(0, dims).forEach((v, a) => {
+    if (v < minN) issues.push(`grid.n[${a}]: at least ${minN} cells (got ${v})`);
+  });
   const cells = n[0] * n[1] * n[2];
   if (cells > 2 ** 28) issues.push(`grid.n: ${cells} cells is more than the 268435456 (2^28) this engine allows`);
 
   const params: PhysicalParams = { ...DEFAULT_PARAMS, ...(s.parameters as Partial<PhysicalParams>) };
   const lim = anisotropyLimit(s.anisotropy.omega);
   if (s.anisotropy.delta >= lim) {
-    issues.push(`anisotropy.delta: ${s.anisotropy.delta} makes the interface stiffness negative (ill-posed); allowed 0 <= delta < 1/(omega^2-1) = ${lim.toPrecision(4)} for omega = ${s.anisotropy.omega}`);
+    issues.push(
+      `anisotropy.delta: ${s.anisotropy.delta} makes the interface stiffness negative (ill-posed); allowed 0 <= delta < 1/(omega^2-1) = ${lim.toPrecision(4)} for omega = ${s.anisotropy.omega}`,
+    );
   }
   if (s.time.output > s.time.end) issues.push(`time.output: ${s.time.output} s is longer than time.end = ${s.time.end} s`);
-  if (s.numerics.dtInitial > s.numerics.dtMax) issues.push(`numerics.dtInitial: ${s.numerics.dtInitial} s exceeds numerics.dtMax = ${s.numerics.dtMax} s`);
+  if (s.numerics.dtInitial > s.numerics.dtMax)
+    issues.push(`numerics.dtInitial: ${s.numerics.dtInitial} s exceeds numerics.dtMax = ${s.numerics.dtMax} s`);
 
   const boundary = defaultBoundary(s.voltage, s.boundary.lateral);
   for (const f of ['xi', 'c', 'phi'] as const) {
@@ -399,7 +538,8 @@ function resolve(s: Parsed): Scenario {
   const nuclei = s.initial.nuclei.map((nu, k) => {
     if (nu.center.length !== dims) issues.push(`initial.nuclei.${k}.center: needs ${dims} coordinates (got ${nu.center.length})`);
     nu.center.forEach((c, a) => {
-      if (a < dims && (c < 0 || c > L[a])) issues.push(`initial.nuclei.${k}.center[${a}]: ${c} m is outside the domain [0, ${L[a].toPrecision(4)}] m`);
+      if (a < dims && (c < 0 || c > L[a]))
+        issues.push(`initial.nuclei.${k}.center[${a}]: ${c} m is outside the domain [0, ${L[a].toPrecision(4)}] m`);
     });
     return { center: [nu.center[0], nu.center[1], nu.center[2] ?? 0] as [number, number, number], radius: nu.radius };
   });
@@ -433,17 +573,21 @@ function checkMaterials(s: Parsed, L: number[], dims: 2 | 3, issues: string[]): 
     if ('pillars' in g) {
       const { width, height, spacing } = g.pillars;
       if (width >= spacing) issues.push(`host.geometry.pillars.width: ${width} m must be smaller than spacing (${spacing} m)`);
-      if (spacing > lateral) issues.push(`host.geometry.pillars.spacing: ${spacing} m is larger than the lateral domain (${fmt(lateral)} m)`);
+      if (spacing > lateral)
+        issues.push(`host.geometry.pillars.spacing: ${spacing} m is larger than the lateral domain (${fmt(lateral)} m)`);
       if (height >= L[0]) issues.push(`host.geometry.pillars.height: ${height} m must be below the domain length along x (${fmt(L[0])} m)`);
     } else if ('mesh' in g) {
       const { wire, spacing, thickness } = g.mesh;
       if (wire >= spacing) issues.push(`host.geometry.mesh.wire: ${wire} m must be smaller than spacing (${spacing} m)`);
       if (spacing > lateral) issues.push(`host.geometry.mesh.spacing: ${spacing} m is larger than the lateral domain (${fmt(lateral)} m)`);
-      if (thickness >= L[0]) issues.push(`host.geometry.mesh.thickness: ${thickness} m must be below the domain length along x (${fmt(L[0])} m)`);
+      if (thickness >= L[0])
+        issues.push(`host.geometry.mesh.thickness: ${thickness} m must be below the domain length along x (${fmt(L[0])} m)`);
     } else {
       const { poreSize, thickness } = g.porous;
-      if (thickness >= L[0]) issues.push(`host.geometry.porous.thickness: ${thickness} m must be below the domain length along x (${fmt(L[0])} m)`);
-      if (poreSize > lateral) issues.push(`host.geometry.porous.poreSize: ${poreSize} m is larger than the lateral domain (${fmt(lateral)} m)`);
+      if (thickness >= L[0])
+        issues.push(`host.geometry.porous.thickness: ${thickness} m must be below the domain length along x (${fmt(L[0])} m)`);
+      if (poreSize > lateral)
+        issues.push(`host.geometry.porous.poreSize: ${poreSize} m is larger than the lateral domain (${fmt(lateral)} m)`);
     }
   }
 }
@@ -451,22 +595,29 @@ function checkMaterials(s: Parsed, L: number[], dims: 2 | 3, issues: string[]): 
 /** Consistency checks of the solver-level switches (electrolyte, control) the schema cannot express. */
 function checkSolverSwitches(s: Parsed, boundary: Record<FieldName, Record<Face, BoundaryCondition>>, issues: string[]): void {
   const e = s.electrolyte;
-  if (e?.model === 'binary' && e.transference === undefined) issues.push('electrolyte.transference: required for the binary model (Li+ transference number t+, allowed 0 <= t+ < 1)');
-  if (e && e.model !== 'binary' && e.transference !== undefined) issues.push(`electrolyte.transference: only used with model "binary" (got model "${e.model}")`);
+  if (e?.model === 'binary' && e.transference === undefined)
+    issues.push('electrolyte.transference: required for the binary model (Li+ transference number t+, allowed 0 <= t+ < 1)');
+  if (e && e.model !== 'binary' && e.transference !== undefined)
+    issues.push(`electrolyte.transference: only used with model "binary" (got model "${e.model}")`);
   const c = s.control;
   if (!c) return;
   if (c.schedule) {
     if (c.mode !== undefined || c.current !== undefined) issues.push('control: give either mode/current or schedule, not both');
   } else if (c.mode === 'galvanostatic') {
-    if (c.current === undefined) issues.push('control.current: required for mode "galvanostatic" (a current density, e.g. "10 mA/cm^2"; positive plates, negative strips)');
+    if (c.current === undefined)
+      issues.push(
+        'control.current: required for mode "galvanostatic" (a current density, e.g. "10 mA/cm^2"; positive plates, negative strips)',
+      );
   } else if (c.current !== undefined) {
     issues.push('control.current: only used with mode "galvanostatic"');
   }
   if (c.vmin >= c.vmax) issues.push(`control.vmin: ${c.vmin} V must be below control.vmax = ${c.vmax} V`);
   const x0 = boundary.phi.x0;
   if (x0.type !== 'dirichlet') issues.push('control: needs the collector face boundary.phi.x0 to be dirichlet (the voltage it controls)');
-  else if (x0.value < c.vmin || x0.value > c.vmax) issues.push(`voltage: the starting voltage ${x0.value} V is outside control.vmin..vmax = [${c.vmin}, ${c.vmax}] V`);
+  else if (x0.value < c.vmin || x0.value > c.vmax)
+    issues.push(`voltage: the starting voltage ${x0.value} V is outside control.vmin..vmax = [${c.vmin}, ${c.vmax}] V`);
   c.schedule?.forEach((g, k) => {
-    if (g.mode === 'potentiostatic' && (g.voltage < c.vmin || g.voltage > c.vmax)) issues.push(`control.schedule.${k}.voltage: ${g.voltage} V is outside control.vmin..vmax = [${c.vmin}, ${c.vmax}] V`);
+    if (g.mode === 'potentiostatic' && (g.voltage < c.vmin || g.voltage > c.vmax))
+      issues.push(`control.schedule.${k}.voltage: ${g.voltage} V is outside control.vmin..vmax = [${c.vmin}, ${c.vmax}] V`);
   });
 }

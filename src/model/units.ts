@@ -3,10 +3,19 @@
  * "<number> <unit>" (e.g. "0.25 um", "-450 mV", "1 M"). Conversion happens once, at load time;
  * the engine only ever sees SI.
  */
-export type Dimension = 'length' | 'time' | 'voltage' | 'concentration' | 'temperature' | 'rate' | 'currentDensity' | 'molarEnergy' | 'diffusivity';
+export type Dimension =
+  | 'length'
+  | 'time'
+  | 'voltage'
+  | 'concentration'
+  | 'temperature'
+  | 'rate'
+  | 'currentDensity'
+  | 'molarEnergy'
+  | 'diffusivity';
 
 const UNITS: Record<Dimension, Record<string, number>> = {
-  length: { m: 1, mm: 1e-3, um: 1e-6, 'µm': 1e-6, 'μm': 1e-6, micron: 1e-6, nm: 1e-9 },
+  length: { m: 1, mm: 1e-3, um: 1e-6, µm: 1e-6, μm: 1e-6, micron: 1e-6, nm: 1e-9 },
   time: { s: 1, ms: 1e-3, us: 1e-6, min: 60, h: 3600 },
   voltage: { V: 1, mV: 1e-3 },
   concentration: { 'mol/m3': 1, 'mol/m^3': 1, M: 1e3, mM: 1, 'mol/L': 1e3 },
@@ -14,21 +23,41 @@ const UNITS: Record<Dimension, Record<string, number>> = {
   rate: { '1/s': 1, 's^-1': 1 },
   // current per electrode area (A/m²); 1 mA/cm² = 10 A/m²
   currentDensity: {
-    'A/m^2': 1, 'A/m2': 1, 'mA/cm^2': 10, 'mA/cm2': 10, 'A/cm^2': 1e4, 'A/cm2': 1e4,
-    'uA/cm^2': 1e-2, 'µA/cm^2': 1e-2, 'mA/m^2': 1e-3,
+    'A/m^2': 1,
+    'A/m2': 1,
+    'mA/cm^2': 10,
+    'mA/cm2': 10,
+    'A/cm^2': 1e4,
+    'A/cm2': 1e4,
+    'uA/cm^2': 1e-2,
+    'µA/cm^2': 1e-2,
+    'mA/m^2': 1e-3,
   },
   // activation energies; eV per particle × N_A·e = F J/mol
   molarEnergy: { 'J/mol': 1, 'kJ/mol': 1e3, eV: 96485.33212 },
   // diffusion coefficients; 1 cm²/s = 1e-4 m²/s, 1 µm²/s = 1e-12 m²/s
   diffusivity: {
-    'm^2/s': 1, 'm2/s': 1, 'cm^2/s': 1e-4, 'cm2/s': 1e-4, 'mm^2/s': 1e-6, 'um^2/s': 1e-12, 'µm^2/s': 1e-12,
+    'm^2/s': 1,
+    'm2/s': 1,
+    'cm^2/s': 1e-4,
+    'cm2/s': 1e-4,
+    'mm^2/s': 1e-6,
+    'um^2/s': 1e-12,
+    'µm^2/s': 1e-12,
   },
 };
 
 /** SI unit name of each dimension, used in messages. */
 export const SI_UNIT: Record<Dimension, string> = {
-  length: 'm', time: 's', voltage: 'V', concentration: 'mol/m^3', temperature: 'K', rate: '1/s',
-  currentDensity: 'A/m^2', molarEnergy: 'J/mol', diffusivity: 'm^2/s',
+  length: 'm',
+  time: 's',
+  voltage: 'V',
+  concentration: 'mol/m^3',
+  temperature: 'K',
+  rate: '1/s',
+  currentDensity: 'A/m^2',
+  molarEnergy: 'J/mol',
+  diffusivity: 'm^2/s',
 };
 
 /** Units accepted for a dimension, for error messages. */
@@ -42,7 +71,8 @@ export function unitsFor(dim: Dimension): string[] {
  */
 export function parseQuantity(value: unknown, dim: Dimension): number | { error: string } {
   if (typeof value === 'number') return value;
-  if (typeof value !== 'string') return { error: `expected a number in ${SI_UNIT[dim]} or a string like "1.5 ${unitsFor(dim)[1] ?? SI_UNIT[dim]}"` };
+  if (typeof value !== 'string')
+    return { error: `expected a number in ${SI_UNIT[dim]} or a string like "1.5 ${unitsFor(dim)[1] ?? SI_UNIT[dim]}"` };
   if (value.length > 64) return { error: `quantity string too long (${value.length} characters, at most 64)` };
   const m = /^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([^\s\d].*?)?\s*$/.exec(value);
   if (!m) return { error: `cannot read "${value}" as a number with a unit` };

@@ -21,7 +21,12 @@ export interface PhysFields {
   phi: Float64Array;
 }
 
-export interface QuantityInfo { label: string; unit: string; colormap: ColormapName; fixedRange?: [number, number] }
+export interface QuantityInfo {
+  label: string;
+  unit: string;
+  colormap: ColormapName;
+  fixedRange?: [number, number];
+}
 
 /** How each quantity is labelled and coloured (the PNG writer's choices; current density added). */
 export const QUANTITIES: Record<Quantity, QuantityInfo> = {
@@ -59,20 +64,29 @@ export function currentDensity(s: Scenario, xi: Float64Array, phi: Float64Array)
   const strides = [1, nx, nx * ny];
   const sizes = [nx, ny, nz];
   const out = new Float64Array(N);
-  for (let k = 0; k < nz; k++) for (let j = 0; j < ny; j++) for (let i = 0; i < nx; i++) {
-    const q = i + nx * (j + ny * k);
-    const idx = [i, j, k];
-    let sum2 = 0;
-    for (let a = 0; a < s.grid.dims; a++) {
-      const st = strides[a];
-      let acc = 0, faces = 0;
-      if (idx[a] > 0) { acc += faceCurrent(sig[q - st], sig[q], phi[q - st], phi[q], dx); faces++; }
-      if (idx[a] < sizes[a] - 1) { acc += faceCurrent(sig[q], sig[q + st], phi[q], phi[q + st], dx); faces++; }
-      const ia = faces ? acc / faces : 0;
-      sum2 += ia * ia;
-    }
-    out[q] = Math.sqrt(sum2) * 0.1;
-  }
+  for (let k = 0; k < nz; k++)
+    for (let j = 0; j < ny; j++)
+      for (let i = 0; i < nx; i++) {
+        const q = i + nx * (j + ny * k);
+        const idx = [i, j, k];
+        let sum2 = 0;
+        for (let a = 0; a < s.grid.dims; a++) {
+          const st = strides[a];
+          let acc = 0,
+            faces = 0;
+          if (idx[a] > 0) {
+            acc += faceCurrent(sig[q - st], sig[q], phi[q - st], phi[q], dx);
+            faces++;
+          }
+          if (idx[a] < sizes[a] - 1) {
+            acc += faceCurrent(sig[q], sig[q + st], phi[q], phi[q + st], dx);
+            faces++;
+          }
+          const ia = faces ? acc / faces : 0;
+          sum2 += ia * ia;
+        }
+        out[q] = Math.sqrt(sum2) * 0.1;
+      }
   return out;
 }
 
@@ -85,10 +99,14 @@ function faceCurrent(sa: number, sb: number, pa: number, pb: number, dx: number)
 /** The quantity's values on the grid. */
 export function quantityValues(q: Quantity, s: Scenario, f: PhysFields): Float64Array {
   switch (q) {
-    case 'xi': return f.xi;
-    case 'c': return f.c;
-    case 'phi': return f.phi;
-    case 'current': return currentDensity(s, f.xi, f.phi);
+    case 'xi':
+      return f.xi;
+    case 'c':
+      return f.c;
+    case 'phi':
+      return f.phi;
+    case 'current':
+      return currentDensity(s, f.xi, f.phi);
   }
 }
 
@@ -98,29 +116,42 @@ export type Axis = 'x' | 'y' | 'z';
  * The plane `index` normal to `axis` of a 3D field, as a 2D array with its own (u, v) axes:
  * normal z → (x, y); normal y → (x, z); normal x → (y, z). Index u + nu*v.
  */
-export function slice(data: ArrayLike<number>, n: [number, number, number], axis: Axis, index: number): { data: Float64Array; nu: number; nv: number } {
+export function slice(
+  data: ArrayLike<number>,
+  n: [number, number, number],
+  axis: Axis,
+  index: number,
+): { data: Float64Array; nu: number; nv: number } {
   const [nx, ny, nz] = n;
   if (data.length !== nx * ny * nz) throw new Error(`slice: data has ${data.length} values, the grid ${nx * ny * nz}`);
   const size = { x: nx, y: ny, z: nz }[axis];
   if (!Number.isInteger(index) || index < 0 || index >= size) throw new Error(`slice: index ${index} outside 0..${size - 1} along ${axis}`);
   const [nu, nv] = axis === 'z' ? [nx, ny] : axis === 'y' ? [nx, nz] : [ny, nz];
   const out = new Float64Array(nu * nv);
-  for (let v = 0; v < nv; v++) for (let u = 0; u < nu; u++) {
-    const [i, j, k] = axis === 'z' ? [u, v, index] : axis === 'y' ? [u, index, v] : [index, u, v];
-    out[u + nu * v] = data[i + nx * (j + ny * k)];
-  }
+  for (let v = 0; v < nv; v++)
+    for (let u = 0; u < nu; u++) {
+      const [i, j, k] = axis === 'z' ? [u, v, index] : axis === 'y' ? [u, index, v] : [index, u, v];
+      out[u + nu * v] = data[i + nx * (j + ny * k)];
+    }
   return { data: out, nu, nv };
 }
 
 /** Finite min and max (a constant field gets a small range around its value, as in the PNG writer). */
 export function autoRange(data: ArrayLike<number>): [number, number] {
-  let lo = Infinity, hi = -Infinity;
+  let lo = Infinity,
+    hi = -Infinity;
   for (let q = 0; q < data.length; q++) {
     const v = data[q];
-    if (Number.isFinite(v)) { if (v < lo) lo = v; if (v > hi) hi = v; }
+    if (Number.isFinite(v)) {
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
   }
   if (lo > hi) return [0, 1];
-  if (lo === hi) { const d = lo === 0 ? 1 : Math.abs(lo) * 0.01; return [lo - d, hi + d]; }
+  if (lo === hi) {
+    const d = lo === 0 ? 1 : Math.abs(lo) * 0.01;
+    return [lo - d, hi + d];
+  }
   return [lo, hi];
 }
 
@@ -131,7 +162,10 @@ const lutCache = new Map<ColormapName, Uint8Array>();
 /** The 256-entry sRGB table of a colormap (src/io/colormap.ts), cached. */
 export function lut(name: ColormapName): Uint8Array {
   let t = lutCache.get(name);
-  if (!t) { t = colorLut(name); lutCache.set(name, t); }
+  if (!t) {
+    t = colorLut(name);
+    lutCache.set(name, t);
+  }
   return t;
 }
 
@@ -144,9 +178,15 @@ export function colorize(data: ArrayLike<number>, colormap: ColormapName, range:
   for (let q = 0; q < data.length; q++) {
     const v = data[q];
     const o = 4 * q;
-    if (!Number.isFinite(v)) { px.set(NON_FINITE_RGBA, o); continue; }
+    if (!Number.isFinite(v)) {
+      px.set(NON_FINITE_RGBA, o);
+      continue;
+    }
     const t = Math.round(Math.min(255, Math.max(0, (v - lo) * scale)));
-    px[o] = table[3 * t]; px[o + 1] = table[3 * t + 1]; px[o + 2] = table[3 * t + 2]; px[o + 3] = 255;
+    px[o] = table[3 * t];
+    px[o + 1] = table[3 * t + 1];
+    px[o + 2] = table[3 * t + 2];
+    px[o + 3] = 255;
   }
   return px;
 }

@@ -53,7 +53,12 @@ export interface IsoSurface {
 
 /** The 6 tetrahedra of a cube around the diagonal 0–7; corner bits: 1 = +x, 2 = +y, 4 = +z. */
 const TETS: readonly (readonly [number, number, number, number])[] = [
-  [0, 1, 3, 7], [0, 1, 5, 7], [0, 2, 3, 7], [0, 2, 6, 7], [0, 4, 5, 7], [0, 4, 6, 7],
+  [0, 1, 3, 7],
+  [0, 1, 5, 7],
+  [0, 2, 3, 7],
+  [0, 2, 6, 7],
+  [0, 4, 5, 7],
+  [0, 4, 6, 7],
 ];
 
 /** Extracts the iso-surface f = level of a 3D grid of samples. */
@@ -65,7 +70,8 @@ export function extractIsosurface(grid: IsoGrid, opts: IsoOptions): IsoSurface {
   if (!(grid.spacing > 0)) throw new Error(`extractIsosurface: spacing must be > 0 (got ${grid.spacing})`);
   if (!Number.isFinite(opts.level)) throw new Error(`extractIsosurface: level must be finite (got ${opts.level})`);
   const attrs = Object.entries(opts.attributes ?? {});
-  for (const [name, a] of attrs) if (a.length !== N) throw new Error(`extractIsosurface: attribute ${name} has ${a.length} samples, the grid ${N}`);
+  for (const [name, a] of attrs)
+    if (a.length !== N) throw new Error(`extractIsosurface: attribute ${name} has ${a.length} samples, the grid ${N}`);
   const closed = opts.closed ?? false;
   const outside = opts.outside ?? opts.level - 1;
   if (closed && !(outside < opts.level)) throw new Error('extractIsosurface: `outside` must be below the level');
@@ -82,16 +88,26 @@ export function extractIsosurface(grid: IsoGrid, opts: IsoOptions): IsoSurface {
   const clampIdx = (i: number, j: number, k: number) =>
     Math.min(Math.max(i, 0), nx - 1) + nx * (Math.min(Math.max(j, 0), ny - 1) + ny * Math.min(Math.max(k, 0), nz - 1));
   // gradient by central differences (one-sided at the ends of the sampled range)
-  const at = [0, 0, 0], am = [0, 0, 0], ap = [0, 0, 0];
+  const at = [0, 0, 0],
+    am = [0, 0, 0],
+    ap = [0, 0, 0];
   const grad = (p: readonly number[], out: Vector3): Vector3 => {
     const g = [0, 0, 0];
     for (let ax = 0; ax < 3; ax++) {
-      at[0] = p[0]; at[1] = p[1]; at[2] = p[2];
+      at[0] = p[0];
+      at[1] = p[1];
+      at[2] = p[2];
       const m = at[ax] > lo ? at[ax] - 1 : at[ax];
       const q = at[ax] < hi[ax] ? at[ax] + 1 : at[ax];
       if (q === m) continue;
-      am[0] = at[0]; am[1] = at[1]; am[2] = at[2]; am[ax] = m;
-      ap[0] = at[0]; ap[1] = at[1]; ap[2] = at[2]; ap[ax] = q;
+      am[0] = at[0];
+      am[1] = at[1];
+      am[2] = at[2];
+      am[ax] = m;
+      ap[0] = at[0];
+      ap[1] = at[1];
+      ap[2] = at[2];
+      ap[ax] = q;
       g[ax] = (value(ap[0], ap[1], ap[2]) - value(am[0], am[1], am[2])) / ((q - m) * h);
     }
     return out.set(g[0], g[1], g[2]);
@@ -102,13 +118,15 @@ export function extractIsosurface(grid: IsoGrid, opts: IsoOptions): IsoSurface {
   const idx: number[] = [];
   const attrOut: number[][] = attrs.map(() => []);
   // one vertex per grid edge: key = padded index of the lower end * 7 + (offset code − 1)
-  const px = nx + 2, py = ny + 2;
+  const px = nx + 2,
+    py = ny + 2;
   const edgeVertex = new Map<number, number>();
-  const ga = new Vector3(), gb = new Vector3();
+  const ga = new Vector3(),
+    gb = new Vector3();
 
   const vertexOn = (a: readonly number[], b: readonly number[], va: number, vb: number): number => {
     const code = (b[0] - a[0]) | ((b[1] - a[1]) << 1) | ((b[2] - a[2]) << 2);
-    const key = ((a[0] + 1) + px * ((a[1] + 1) + py * (a[2] + 1))) * 7 + code - 1;
+    const key = (a[0] + 1 + px * (a[1] + 1 + py * (a[2] + 1))) * 7 + code - 1;
     const hit = edgeVertex.get(key);
     if (hit !== undefined) return hit;
     const t = va === vb ? 0.5 : (level - va) / (vb - va);
@@ -119,8 +137,11 @@ export function extractIsosurface(grid: IsoGrid, opts: IsoOptions): IsoSurface {
     ga.lerp(gb, t).negate();
     if (ga.lengthSq() > 0) ga.normalize();
     nrm.push(ga.x, ga.y, ga.z);
-    const ia = clampIdx(a[0], a[1], a[2]), ib = clampIdx(b[0], b[1], b[2]);
-    attrs.forEach(([, arr], q) => attrOut[q].push(arr[ia] + t * (arr[ib] - arr[ia])));
+    const ia = clampIdx(a[0], a[1], a[2]),
+      ib = clampIdx(b[0], b[1], b[2]);
+    attrs.forEach(([, arr], q) => {
+      attrOut[q].push(arr[ia] + t * (arr[ib] - arr[ia]));
+    });
     edgeVertex.set(key, id);
     return id;
   };
@@ -129,10 +150,15 @@ export function extractIsosurface(grid: IsoGrid, opts: IsoOptions): IsoSurface {
   const cv = new Float64Array(8);
   // a tetrahedron edge's vertex (corners are ordered so the lower index is the lower end)
   const vert = (e: readonly [number, number]) => {
-    const a = Math.min(e[0], e[1]), b = Math.max(e[0], e[1]);
+    const a = Math.min(e[0], e[1]),
+      b = Math.max(e[0], e[1]);
     return vertexOn(corner[a], corner[b], cv[a], cv[b]);
   };
-  const e1 = new Vector3(), e2 = new Vector3(), cr = new Vector3(), dir = new Vector3(), tmp = new Vector3();
+  const e1 = new Vector3(),
+    e2 = new Vector3(),
+    cr = new Vector3(),
+    dir = new Vector3(),
+    tmp = new Vector3();
   const mid = [new Vector3(), new Vector3(), new Vector3()];
   const setMid = (m: Vector3, e: readonly [number, number]) =>
     m.fromArray(corner[e[0]]).add(tmp.fromArray(corner[e[1]])).multiplyScalar(0.5);
@@ -145,12 +171,16 @@ export function extractIsosurface(grid: IsoGrid, opts: IsoOptions): IsoSurface {
    * real one for every interpolation weight in (0, 1].
    */
   const pushTri = (ea: [number, number], eb: [number, number], ec: [number, number], ins: number[], outs: number[]) => {
-    setMid(mid[0], ea); setMid(mid[1], eb); setMid(mid[2], ec);
+    setMid(mid[0], ea);
+    setMid(mid[1], eb);
+    setMid(mid[2], ec);
     cr.crossVectors(e1.subVectors(mid[1], mid[0]), e2.subVectors(mid[2], mid[0]));
     dir.set(0, 0, 0);
     for (const q of outs) dir.addScaledVector(tmp.fromArray(corner[q]), 1 / outs.length);
     for (const q of ins) dir.addScaledVector(tmp.fromArray(corner[q]), -1 / ins.length);
-    const a = vert(ea), b = vert(eb), c = vert(ec);
+    const a = vert(ea),
+      b = vert(eb),
+      c = vert(ec);
     if (cr.dot(dir) > 0) idx.push(a, b, c);
     else idx.push(a, c, b);
   };
@@ -161,7 +191,9 @@ export function extractIsosurface(grid: IsoGrid, opts: IsoOptions): IsoSurface {
         let above = 0;
         for (let q = 0; q < 8; q++) {
           const c = corner[q];
-          c[0] = i + (q & 1); c[1] = j + ((q >> 1) & 1); c[2] = k + ((q >> 2) & 1);
+          c[0] = i + (q & 1);
+          c[1] = j + ((q >> 1) & 1);
+          c[2] = k + ((q >> 2) & 1);
           cv[q] = value(c[0], c[1], c[2]);
           if (cv[q] > level) above++;
         }
@@ -175,7 +207,8 @@ export function extractIsosurface(grid: IsoGrid, opts: IsoOptions): IsoSurface {
             pushTri([s, o[0]], [s, o[1]], [s, o[2]], ins, outs);
           } else {
             // two in, two out: the cut is the quadrilateral a0-b0, a0-b1, a1-b1, a1-b0
-            const [a0, a1] = ins, [b0, b1] = outs;
+            const [a0, a1] = ins,
+              [b0, b1] = outs;
             pushTri([a0, b0], [a0, b1], [a1, b1], ins, outs);
             pushTri([a0, b0], [a1, b1], [a1, b0], ins, outs);
           }
@@ -184,13 +217,17 @@ export function extractIsosurface(grid: IsoGrid, opts: IsoOptions): IsoSurface {
     }
   }
   const attributes: Record<string, Float32Array> = {};
-  attrs.forEach(([name], q) => { attributes[name] = Float32Array.from(attrOut[q]); });
+  attrs.forEach(([name], q) => {
+    attributes[name] = Float32Array.from(attrOut[q]);
+  });
   return { positions: Float32Array.from(pos), normals: Float32Array.from(nrm), indices: Uint32Array.from(idx), attributes };
 }
 
 /** Total area of a surface (sum of its triangle areas). */
 export function surfaceArea(s: Pick<IsoSurface, 'positions' | 'indices'>): number {
-  const a = new Vector3(), b = new Vector3(), c = new Vector3();
+  const a = new Vector3(),
+    b = new Vector3(),
+    c = new Vector3();
   let area = 0;
   for (let t = 0; t < s.indices.length; t += 3) {
     a.fromArray(s.positions, 3 * s.indices[t]);
@@ -203,7 +240,9 @@ export function surfaceArea(s: Pick<IsoSurface, 'positions' | 'indices'>): numbe
 
 /** Volume enclosed by a closed, outward-oriented surface (divergence theorem; negative if inward). */
 export function enclosedVolume(s: Pick<IsoSurface, 'positions' | 'indices'>): number {
-  const a = new Vector3(), b = new Vector3(), c = new Vector3();
+  const a = new Vector3(),
+    b = new Vector3(),
+    c = new Vector3();
   let v = 0;
   for (let t = 0; t < s.indices.length; t += 3) {
     a.fromArray(s.positions, 3 * s.indices[t]);

@@ -7,8 +7,21 @@
  * picture (canvas.toBlob exports exactly what is shown).
  */
 import {
-  CanvasTexture, Color, DataTexture, Group, Mesh, MeshBasicMaterial, NearestFilter,
-  OrthographicCamera, PlaneGeometry, RGBAFormat, SRGBColorSpace, Scene, UnsignedByteType, Vector2, WebGLRenderer,
+  CanvasTexture,
+  Color,
+  DataTexture,
+  Group,
+  Mesh,
+  MeshBasicMaterial,
+  NearestFilter,
+  OrthographicCamera,
+  PlaneGeometry,
+  RGBAFormat,
+  SRGBColorSpace,
+  Scene,
+  UnsignedByteType,
+  Vector2,
+  WebGLRenderer,
 } from 'three';
 import { LineMaterial } from 'three/addons/lines/LineMaterial.js';
 import { LineSegments2 } from 'three/addons/lines/LineSegments2.js';
@@ -34,7 +47,8 @@ export interface MapSpec {
 
 /** Where the parts of the picture are, in CSS pixels from the canvas's top-left corner. */
 export interface MapLayout {
-  width: number; height: number;
+  width: number;
+  height: number;
   map: { x: number; y: number; w: number; h: number };
   bar: { x: number; y: number; w: number; h: number };
   scaleBar: { x: number; y: number; w: number; lengthUm: number };
@@ -94,7 +108,10 @@ export class MapView {
   /** Resizes the drawing buffer (CSS pixels). */
   setSize(width: number, height: number): void {
     this.renderer.setSize(width, height, false);
-    this.camera.left = 0; this.camera.right = width; this.camera.top = height; this.camera.bottom = 0;
+    this.camera.left = 0;
+    this.camera.right = width;
+    this.camera.top = height;
+    this.camera.bottom = 0;
     this.camera.updateProjectionMatrix();
     const dpr = this.renderer.getPixelRatio();
     for (const m of [this.halo.material, this.line.material]) m.resolution.set(width * dpr, height * dpr);
@@ -107,19 +124,25 @@ export class MapView {
     if (spec.data.length !== nx * ny) throw new Error(`MapView: data has ${spec.data.length} values, the grid ${nx * ny}`);
     this.spec = spec;
     const size = this.renderer.getSize(new Vector2());
-    const W = size.x, H = size.y;
+    const W = size.x,
+      H = size.y;
     // the map keeps the domain's aspect ratio inside the space the margins leave
-    const Lx = nx * dxUm, Ly = ny * dxUm;
-    const availW = Math.max(10, W - MARGIN.left - MARGIN.right), availH = Math.max(10, H - MARGIN.top - MARGIN.bottom);
+    const Lx = nx * dxUm,
+      Ly = ny * dxUm;
+    const availW = Math.max(10, W - MARGIN.left - MARGIN.right),
+      availH = Math.max(10, H - MARGIN.top - MARGIN.bottom);
     const ppu = Math.min(availW / Lx, availH / Ly);
-    const mw = Math.floor(Lx * ppu), mh = Math.floor(Ly * ppu);
-    const mx = MARGIN.left, myTop = MARGIN.top;
+    const mw = Math.floor(Lx * ppu),
+      mh = Math.floor(Ly * ppu);
+    const mx = MARGIN.left,
+      myTop = MARGIN.top;
     // cells: a texture with one texel per cell (sRGB values straight from the colour table)
     const pixels = colorize(spec.data, spec.colormap, spec.range);
     if (!this.tex || this.tex.image.width !== nx || this.tex.image.height !== ny) {
       this.tex?.dispose();
       this.tex = new DataTexture(pixels, nx, ny, RGBAFormat, UnsignedByteType);
-      this.tex.magFilter = NearestFilter; this.tex.minFilter = NearestFilter;
+      this.tex.magFilter = NearestFilter;
+      this.tex.minFilter = NearestFilter;
       this.tex.colorSpace = SRGBColorSpace;
       this.mapMesh.material.map = this.tex;
       this.mapMesh.material.needsUpdate = true;
@@ -133,9 +156,14 @@ export class MapView {
     this.mapMesh.scale.set(Lx, Ly, 1);
     this.mapMesh.position.set(Lx / 2, Ly / 2, 0);
     // the ξ = 0.5 contour through the cell centres
-    const seg = spec.contour ? contourSegments({ data: spec.contour, nx, ny, spacing: dxUm, origin: [dxUm / 2, dxUm / 2] }, 0.5) : new Float32Array(0);
+    const seg = spec.contour
+      ? contourSegments({ data: spec.contour, nx, ny, spacing: dxUm, origin: [dxUm / 2, dxUm / 2] }, 0.5)
+      : new Float32Array(0);
     const pos3 = new Float32Array((seg.length / 2) * 3);
-    for (let p = 0; p < seg.length / 2; p++) { pos3[3 * p] = seg[2 * p]; pos3[3 * p + 1] = seg[2 * p + 1]; }
+    for (let p = 0; p < seg.length / 2; p++) {
+      pos3[3 * p] = seg[2 * p];
+      pos3[3 * p + 1] = seg[2 * p + 1];
+    }
     for (const l of [this.halo, this.line]) {
       l.geometry.dispose();
       l.geometry = new LineSegmentsGeometry();
@@ -143,15 +171,21 @@ export class MapView {
       l.visible = pos3.length > 0;
     }
     // colour bar: a 1 x 256 texture of the colour table, maximum at the top
-    const bx = mx + mw + 24, bh = Math.max(mh, 120), byTop = myTop;
+    const bx = mx + mw + 24,
+      bh = Math.max(mh, 120),
+      byTop = myTop;
     if (!this.barTex || this.barTex.userData.cmap !== spec.colormap) {
       this.barTex?.dispose();
       const t = lut(spec.colormap);
       const px = new Uint8Array(4 * 256);
-      for (let q = 0; q < 256; q++) { px.set(t.subarray(3 * q, 3 * q + 3), 4 * q); px[4 * q + 3] = 255; }
+      for (let q = 0; q < 256; q++) {
+        px.set(t.subarray(3 * q, 3 * q + 3), 4 * q);
+        px[4 * q + 3] = 255;
+      }
       this.barTex = new DataTexture(px, 1, 256, RGBAFormat, UnsignedByteType);
       this.barTex.colorSpace = SRGBColorSpace;
-      this.barTex.magFilter = NearestFilter; this.barTex.minFilter = NearestFilter;
+      this.barTex.magFilter = NearestFilter;
+      this.barTex.minFilter = NearestFilter;
       this.barTex.userData.cmap = spec.colormap;
       this.barTex.needsUpdate = true;
       this.barMesh.material.map = this.barTex;
@@ -165,17 +199,25 @@ export class MapView {
     const sy = myTop + mh + 12;
     this.scaleMesh.scale.set(sw, 5, 1);
     this.scaleMesh.position.set(mx + sw / 2, H - sy - 2.5, 0);
-    this.lay = { width: W, height: H, map: { x: mx, y: myTop, w: mw, h: mh }, bar: { x: bx, y: byTop, w: BAR_W, h: bh }, scaleBar: { x: mx, y: sy, w: sw, lengthUm } };
+    this.lay = {
+      width: W,
+      height: H,
+      map: { x: mx, y: myTop, w: mw, h: mh },
+      bar: { x: bx, y: byTop, w: BAR_W, h: bh },
+      scaleBar: { x: mx, y: sy, w: sw, lengthUm },
+    };
     this.drawText(spec, this.lay);
   }
 
   private drawText(spec: MapSpec, l: MapLayout): void {
     const dpr = this.renderer.getPixelRatio();
     const c = this.textCanvas;
-    const cw = Math.round(l.width * dpr), ch = Math.round(l.height * dpr);
+    const cw = Math.round(l.width * dpr),
+      ch = Math.round(l.height * dpr);
     if (c.width !== cw || c.height !== ch) {
       // a GPU texture keeps the size it was created with: a resized canvas needs a new one
-      c.width = cw; c.height = ch;
+      c.width = cw;
+      c.height = ch;
       this.textTex.dispose();
       this.textTex = new CanvasTexture(c);
       this.textTex.colorSpace = SRGBColorSpace;
@@ -185,15 +227,22 @@ export class MapView {
     const g = c.getContext('2d')!;
     g.setTransform(dpr, 0, 0, dpr, 0, 0);
     g.clearRect(0, 0, l.width, l.height);
-    g.fillStyle = INK; g.strokeStyle = '#5a5a5a'; g.lineWidth = 1;
-    g.font = '15px sans-serif'; g.textBaseline = 'top';
+    g.fillStyle = INK;
+    g.strokeStyle = '#5a5a5a';
+    g.lineWidth = 1;
+    g.font = '15px sans-serif';
+    g.textBaseline = 'top';
     g.fillText(spec.title, l.map.x, 12);
     g.strokeRect(l.map.x - 0.5, l.map.y - 0.5, l.map.w + 1, l.map.h + 1);
     g.strokeRect(l.bar.x - 0.5, l.bar.y - 0.5, l.bar.w + 1, l.bar.h + 1);
     g.font = '13px sans-serif';
     g.fillText(spec.unit, l.bar.x, l.bar.y - 17);
     const [lo, hi] = spec.range;
-    const ticks: [number, number][] = [[hi, l.bar.y], [(lo + hi) / 2, l.bar.y + l.bar.h / 2], [lo, l.bar.y + l.bar.h]];
+    const ticks: [number, number][] = [
+      [hi, l.bar.y],
+      [(lo + hi) / 2, l.bar.y + l.bar.h / 2],
+      [lo, l.bar.y + l.bar.h],
+    ];
     g.textBaseline = 'middle';
     for (const [v, y] of ticks) {
       g.fillRect(l.bar.x + l.bar.w, y - 0.5, 5, 1);
@@ -207,13 +256,20 @@ export class MapView {
   }
 
   /** The layout of the last show() (null before). */
-  layout(): MapLayout | null { return this.lay; }
+  layout(): MapLayout | null {
+    return this.lay;
+  }
 
-  render(): void { this.renderer.render(this.scene, this.camera); }
+  render(): void {
+    this.renderer.render(this.scene, this.camera);
+  }
 
   dispose(): void {
-    this.tex?.dispose(); this.barTex?.dispose(); this.textTex.dispose();
-    this.halo.geometry.dispose(); this.line.geometry.dispose();
+    this.tex?.dispose();
+    this.barTex?.dispose();
+    this.textTex.dispose();
+    this.halo.geometry.dispose();
+    this.line.geometry.dispose();
     this.renderer.dispose();
   }
 }

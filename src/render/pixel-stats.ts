@@ -6,7 +6,11 @@
 import type { ColormapName } from '../io/colormap.ts';
 import { lut } from './fields.ts';
 
-export interface Pixels { width: number; height: number; data: Uint8Array | Uint8ClampedArray }
+export interface Pixels {
+  width: number;
+  height: number;
+  data: Uint8Array | Uint8ClampedArray;
+}
 
 /**
  * Position t ∈ [0, 1] in the colour table nearest to an sRGB colour, or null when the nearest
@@ -14,10 +18,14 @@ export interface Pixels { width: number; height: number; data: Uint8Array | Uint
  */
 export function tableIndex(cmap: ColormapName, r: number, g: number, b: number, tol = 6): number | null {
   const t = lut(cmap);
-  let best = -1, bestD = Infinity;
+  let best = -1,
+    bestD = Infinity;
   for (let q = 0; q < 256; q++) {
     const d = Math.max(Math.abs(t[3 * q] - r), Math.abs(t[3 * q + 1] - g), Math.abs(t[3 * q + 2] - b));
-    if (d < bestD) { bestD = d; best = q; }
+    if (d < bestD) {
+      bestD = d;
+      best = q;
+    }
   }
   return bestD <= tol ? best / 255 : null;
 }
@@ -35,22 +43,35 @@ export interface MapStats {
 
 /** Classifies every pixel of a map picture. */
 export function mapStats(p: Pixels, cmap: ColormapName, threshold = 0.5): MapStats {
-  let mapPixels = 0, above = 0, s = 0, s2 = 0;
+  let mapPixels = 0,
+    above = 0,
+    s = 0,
+    s2 = 0;
   const white: { x: number; y: number }[] = [];
   const cache = new Map<number, number | null>();
-  for (let y = 0; y < p.height; y++) for (let x = 0; x < p.width; x++) {
-    const o = 4 * (y * p.width + x);
-    const r = p.data[o], g = p.data[o + 1], b = p.data[o + 2];
-    const l = 0.2126 * r + 0.7152 * g + 0.0722 * b;
-    s += l; s2 += l * l;
-    if (r === 255 && g === 255 && b === 255) { white.push({ x, y }); continue; }
-    const key = (r << 16) | (g << 8) | b;
-    let t = cache.get(key);
-    if (t === undefined) { t = tableIndex(cmap, r, g, b); cache.set(key, t); }
-    if (t === null) continue;
-    mapPixels++;
-    if (t > threshold) above++;
-  }
+  for (let y = 0; y < p.height; y++)
+    for (let x = 0; x < p.width; x++) {
+      const o = 4 * (y * p.width + x);
+      const r = p.data[o],
+        g = p.data[o + 1],
+        b = p.data[o + 2];
+      const l = 0.2126 * r + 0.7152 * g + 0.0722 * b;
+      s += l;
+      s2 += l * l;
+      if (r === 255 && g === 255 && b === 255) {
+        white.push({ x, y });
+        continue;
+      }
+      const key = (r << 16) | (g << 8) | b;
+      let t = cache.get(key);
+      if (t === undefined) {
+        t = tableIndex(cmap, r, g, b);
+        cache.set(key, t);
+      }
+      if (t === null) continue;
+      mapPixels++;
+      if (t > threshold) above++;
+    }
   const n = p.width * p.height;
   const mean = s / n;
   return { mapPixels, aboveFraction: mapPixels ? above / mapPixels : 0, white, lumaStd: Math.sqrt(Math.max(0, s2 / n - mean * mean)) };
@@ -70,7 +91,9 @@ export function surfaceStats(p: Pixels, background: [number, number, number], to
   const lum: number[] = [];
   for (let q = 0; q < p.width * p.height; q++) {
     const o = 4 * q;
-    const r = p.data[o], g = p.data[o + 1], b = p.data[o + 2];
+    const r = p.data[o],
+      g = p.data[o + 1],
+      b = p.data[o + 2];
     if (Math.max(Math.abs(r - background[0]), Math.abs(g - background[1]), Math.abs(b - background[2])) <= tol) continue;
     lum.push(0.2126 * r + 0.7152 * g + 0.0722 * b);
   }

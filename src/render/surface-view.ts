@@ -8,9 +8,29 @@
  * headless Chromium here, ../shared/spec/environment.md).
  */
 import {
-  BoxGeometry, BufferAttribute, BufferGeometry, Color, DataTexture, DirectionalLight, DoubleSide, EdgesGeometry,
-  HemisphereLight, LineBasicMaterial, LineSegments, Mesh, MeshBasicMaterial, MeshStandardMaterial, NearestFilter,
-  PerspectiveCamera, PlaneGeometry, RGBAFormat, SRGBColorSpace, Scene, UnsignedByteType, Vector3, WebGLRenderer,
+  BoxGeometry,
+  BufferAttribute,
+  BufferGeometry,
+  Color,
+  DataTexture,
+  DirectionalLight,
+  DoubleSide,
+  EdgesGeometry,
+  HemisphereLight,
+  LineBasicMaterial,
+  LineSegments,
+  Mesh,
+  MeshBasicMaterial,
+  MeshStandardMaterial,
+  NearestFilter,
+  PerspectiveCamera,
+  PlaneGeometry,
+  RGBAFormat,
+  SRGBColorSpace,
+  Scene,
+  UnsignedByteType,
+  Vector3,
+  WebGLRenderer,
 } from 'three';
 import { OrbitControls } from 'three/addons/controls/OrbitControls.js';
 import type { ColormapName } from '../io/colormap.ts';
@@ -107,12 +127,16 @@ export class SurfaceView {
       for (let v = 0; v < rgb.length / 3; v++) {
         // vertex colours are linear in three's pipeline: convert from the table's sRGB
         c.setRGB(rgba[4 * v] / 255, rgba[4 * v + 1] / 255, rgba[4 * v + 2] / 255, SRGBColorSpace);
-        rgb[3 * v] = c.r; rgb[3 * v + 1] = c.g; rgb[3 * v + 2] = c.b;
+        rgb[3 * v] = c.r;
+        rgb[3 * v + 1] = c.g;
+        rgb[3 * v + 2] = c.b;
       }
       g.setAttribute('color', new BufferAttribute(rgb, 3));
-      mat.vertexColors = true; mat.color.set(0xffffff);
+      mat.vertexColors = true;
+      mat.color.set(0xffffff);
     } else {
-      mat.vertexColors = false; mat.color.set(METAL);
+      mat.vertexColors = false;
+      mat.color.set(METAL);
     }
     mat.needsUpdate = true;
     this.surface.geometry.dispose();
@@ -141,7 +165,8 @@ export class SurfaceView {
     const dir = new Vector3(1.0, -0.75, 0.85).normalize();
     this.camera.up.set(0, 0, 1);
     this.camera.position.copy(centre).addScaledVector(dir, dist);
-    this.camera.near = dist / 100; this.camera.far = dist * 10;
+    this.camera.near = dist / 100;
+    this.camera.far = dist * 10;
     this.camera.updateProjectionMatrix();
     this.controls.target.copy(centre);
     this.controls.update();
@@ -169,25 +194,45 @@ export class SurfaceView {
       plane.visible = true;
       const old = plane.material.map;
       const tex = new DataTexture(px, s.nu, s.nv, RGBAFormat, UnsignedByteType);
-      tex.colorSpace = SRGBColorSpace; tex.magFilter = NearestFilter; tex.minFilter = NearestFilter; tex.needsUpdate = true;
-      plane.material.map = tex; plane.material.needsUpdate = true;
+      tex.colorSpace = SRGBColorSpace;
+      tex.magFilter = NearestFilter;
+      tex.minFilter = NearestFilter;
+      tex.needsUpdate = true;
+      plane.material.map = tex;
+      plane.material.needsUpdate = true;
       old?.dispose();
       // the plane's local (u, v) axes map onto the slice's (u, v) axes (see fields.ts slice())
       const pos = (index + 0.5) * spec.dxUm;
       plane.rotation.set(0, 0, 0);
-      if (axis === 'z') { plane.scale.set(L.x, L.y, 1); plane.position.set(L.x / 2, L.y / 2, pos); }
-      if (axis === 'y') { plane.scale.set(L.x, L.z, 1); plane.rotation.set(Math.PI / 2, 0, 0); plane.position.set(L.x / 2, pos, L.z / 2); }
-      if (axis === 'x') { plane.scale.set(L.y, L.z, 1); plane.rotation.set(Math.PI / 2, Math.PI / 2, 0, 'ZXY'); plane.position.set(pos, L.y / 2, L.z / 2); }
+      if (axis === 'z') {
+        plane.scale.set(L.x, L.y, 1);
+        plane.position.set(L.x / 2, L.y / 2, pos);
+      }
+      if (axis === 'y') {
+        plane.scale.set(L.x, L.z, 1);
+        plane.rotation.set(Math.PI / 2, 0, 0);
+        plane.position.set(L.x / 2, pos, L.z / 2);
+      }
+      if (axis === 'x') {
+        plane.scale.set(L.y, L.z, 1);
+        plane.rotation.set(Math.PI / 2, Math.PI / 2, 0, 'ZXY');
+        plane.position.set(pos, L.y / 2, L.z / 2);
+      }
     }
   }
 
-  render(): void { this.renderer.render(this.scene, this.camera); }
+  render(): void {
+    this.renderer.render(this.scene, this.camera);
+  }
 
   dispose(): void {
     this.controls.dispose();
     this.surface.geometry.dispose();
     this.outline.geometry.dispose();
-    for (const p of this.slicePlanes.values()) { p.material.map?.dispose(); p.geometry.dispose(); }
+    for (const p of this.slicePlanes.values()) {
+      p.material.map?.dispose();
+      p.geometry.dispose();
+    }
     this.renderer.dispose();
   }
 }

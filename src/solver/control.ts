@@ -55,11 +55,14 @@ export interface ControlState {
   /** Global index of the schedule segment in force (cycle·segments + index; 0 without a schedule). */
   segment: number;
   /** The current density of the last step (A/m²) and the voltage it ran at; NaN before the first step. */
-  current: number; currentVoltage: number;
+  current: number;
+  currentVoltage: number;
   /** The measurement before that, in the same segment (secant); NaN when there is none. */
-  prevCurrent: number; prevVoltage: number;
+  prevCurrent: number;
+  prevVoltage: number;
   /** Deposit (µm^d of ξ) and time (s) accumulated in the current sample-and-hold block. */
-  accDeposit: number; accTime: number;
+  accDeposit: number;
+  accTime: number;
 }
 
 /** A drive segment in force: what it holds and until when. */
@@ -79,7 +82,8 @@ export class DriveControl {
   private period: number;
   /** Exchange current density i0 = nFc_s·3w·L_η(T), A/m². */
   readonly i0: number;
-  private f: number; private alphaMax: number;
+  private f: number;
+  private alphaMax: number;
   /** nFc_s·1e-6/A_µm: current density per (µm^d of Δξ per second). */
   private perDeposit: number;
   private dtInitial: number;
@@ -90,9 +94,11 @@ export class DriveControl {
     const c = s.control;
     const x0 = s.boundary.phi.x0;
     const v0 = x0.type === 'dirichlet' ? x0.value : s.voltage;
-    this.segs = c.schedule ?? (c.mode === 'galvanostatic'
-      ? [{ mode: 'galvanostatic', current: c.current ?? 0, duration: Infinity }]
-      : [{ mode: 'potentiostatic', voltage: v0, duration: Infinity }]);
+    this.segs =
+      c.schedule ??
+      (c.mode === 'galvanostatic'
+        ? [{ mode: 'galvanostatic', current: c.current ?? 0, duration: Infinity }]
+        : [{ mode: 'potentiostatic', voltage: v0, duration: Infinity }]);
     let t = 0;
     this.ends = this.segs.map((g) => (t += g.duration));
     this.period = t;
@@ -110,8 +116,14 @@ export class DriveControl {
   initial(startVoltage: number): ControlState {
     const g = this.segmentAt(0);
     return {
-      voltage: g.mode === 'potentiostatic' ? g.value : startVoltage, segment: g.index,
-      current: NaN, currentVoltage: NaN, prevCurrent: NaN, prevVoltage: NaN, accDeposit: 0, accTime: 0,
+      voltage: g.mode === 'potentiostatic' ? g.value : startVoltage,
+      segment: g.index,
+      current: NaN,
+      currentVoltage: NaN,
+      prevCurrent: NaN,
+      prevVoltage: NaN,
+      accDeposit: 0,
+      accTime: 0,
     };
   }
 
@@ -123,7 +135,8 @@ export class DriveControl {
   segmentAt(t: number): ActiveSegment {
     const n = this.segs.length;
     const eps = this.eps(t);
-    let cycle = 0, local = t;
+    let cycle = 0,
+      local = t;
     if (this.spec.repeat && Number.isFinite(this.period)) {
       cycle = Math.max(0, Math.floor((t + eps) / this.period));
       local = t - cycle * this.period;
@@ -131,7 +144,8 @@ export class DriveControl {
     let i = 0;
     while (i < n - 1 && this.ends[i] <= local + eps) i++;
     let end: number;
-    if (!Number.isFinite(this.period)) end = this.ends[i]; // no schedule: one endless segment
+    if (!Number.isFinite(this.period))
+      end = this.ends[i]; // no schedule: one endless segment
     else if (this.spec.repeat) end = cycle * this.period + this.ends[i];
     else end = i === n - 1 ? Infinity : this.ends[i]; // the last segment holds
     const g = this.segs[i];
@@ -159,7 +173,8 @@ export class DriveControl {
     const g = this.segmentAt(time);
     const newSegment = g.index !== st.segment;
     // the step belongs to the block of the segment it ran in
-    const accDeposit = st.accDeposit + deposited, accTime = st.accTime + dt;
+    const accDeposit = st.accDeposit + deposited,
+      accTime = st.accTime + dt;
     const blockDone = newSegment || accTime >= this.spec.response;
     const next: ControlState = { ...st, segment: g.index, accDeposit, accTime };
     if (blockDone) {
@@ -167,8 +182,10 @@ export class DriveControl {
       // the drift term only spans measurements of one segment
       next.prevCurrent = newSegment ? NaN : st.current;
       next.prevVoltage = newSegment ? NaN : st.currentVoltage;
-      next.current = J; next.currentVoltage = ran;
-      next.accDeposit = 0; next.accTime = 0;
+      next.current = J;
+      next.currentVoltage = ran;
+      next.accDeposit = 0;
+      next.accTime = 0;
       if (g.mode === 'galvanostatic' && !newSegment && Number.isFinite(J)) {
         next.voltage = this.galvanostatic(g.value, J, ran, next.prevCurrent, next.prevVoltage);
       }
@@ -183,7 +200,7 @@ export class DriveControl {
     const e = jSet - J;
     if (Math.abs(e) <= c.tolerance * Math.max(Math.abs(jSet), 0.01 * this.i0)) return V;
     const slope = -this.f * (this.alphaMax * Math.abs(J) + this.i0);
-    const drift = Number.isFinite(jPrev) && Number.isFinite(vPrev) ? (J - jPrev) - slope * (V - vPrev) : 0;
+    const drift = Number.isFinite(jPrev) && Number.isFinite(vPrev) ? J - jPrev - slope * (V - vPrev) : 0;
     let dV = (e - drift) / slope;
     if (dV > c.maxStep) dV = c.maxStep;
     else if (dV < -c.maxStep) dV = -c.maxStep;

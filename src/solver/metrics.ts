@@ -25,18 +25,46 @@ export function metricColumns(dims: 2 | 3, additive = false): string[] {
   const mol = dims === 2 ? 'mol_per_m' : 'mol';
   const amp = dims === 2 ? 'A_per_m' : 'A';
   const size = dims === 2 ? 'interface_length_um' : 'interface_area_um2';
-  return ['time_s', 'step', 'dt_s', 'front_mean_um', 'front_tip_um', size,
-    `li_ions_${mol}`, `li_metal_${mol}`, `li_total_${mol}`, `li_influx_${mol}`, `limited_${mol}`,
-    `i_faradaic_${amp}`, `i_counter_${amp}`, `i_collector_${amp}`,
-    'c_max', 'c_min', 'xi_min', 'xi_max',
-    'potential_solves', 'potential_iters', 'potential_residual', 'transport_iters', 'transport_residual',
-    'voltage_V', 'current_density_A_per_m2', `li_migration_${mol}`,
-    ...(additive ? [`additive_${mol}`, `additive_influx_${mol}`, 'additive_max'] : [])];
+  return [
+    'time_s',
+    'step',
+    'dt_s',
+    'front_mean_um',
+    'front_tip_um',
+    size,
+    `li_ions_${mol}`,
+    `li_metal_${mol}`,
+    `li_total_${mol}`,
+    `li_influx_${mol}`,
+    `limited_${mol}`,
+    `i_faradaic_${amp}`,
+    `i_counter_${amp}`,
+    `i_collector_${amp}`,
+    'c_max',
+    'c_min',
+    'xi_min',
+    'xi_max',
+    'potential_solves',
+    'potential_iters',
+    'potential_residual',
+    'transport_iters',
+    'transport_residual',
+    'voltage_V',
+    'current_density_A_per_m2',
+    `li_migration_${mol}`,
+    ...(additive ? [`additive_${mol}`, `additive_influx_${mol}`, 'additive_max'] : []),
+  ];
 }
 
 export interface RunCounters {
-  time: number; step: number; dt: number; solves: number; limitedTotal: number; influxTotal: number;
-  pot: PotentialReport | null; tr: TransportReport | null;
+  time: number;
+  step: number;
+  dt: number;
+  solves: number;
+  limitedTotal: number;
+  influxTotal: number;
+  pot: PotentialReport | null;
+  tr: TransportReport | null;
   /** Ions carried in by migration (binary mode; scaled c0·µm^d); absent = 0. */
   migrationTotal?: number;
   /** Collector voltage of the last step, V; absent = the scenario's. */
@@ -62,18 +90,40 @@ export function metricsRow(s: Scenario, k: Coefficients, red: Reductions, run: R
   // collector area: Ly (2D, per metre of depth) or Ly·Lz (3D), m^(d−1)
   const area = d === 3 ? ny * nz * dxm * dxm : ny * dxm;
   const x0 = s.boundary.phi.x0;
-  const vals = [run.time, run.step, run.dt, (red.sumXi * k.dx) / (ny * nz), red.tip, red.sumGrad * k.dx ** d,
-    ions, metal, ions + metal, p.c0 * run.influxTotal * 1e-6 ** d, p.c0 * run.limitedTotal * 1e-6 ** d,
+  const vals = [
+    run.time,
+    run.step,
+    run.dt,
+    (red.sumXi * k.dx) / (ny * nz),
+    red.tip,
+    red.sumGrad * k.dx ** d,
+    ions,
+    metal,
+    ions + metal,
+    p.c0 * run.influxTotal * 1e-6 ** d,
+    p.c0 * run.limitedTotal * 1e-6 ** d,
     iF,
-    run.pot ? toAmp(run.pot.fluxX1) : NaN, run.pot ? toAmp(run.pot.fluxX0) : NaN,
-    red.cMax, red.cMin, red.xiMin, red.xiMax,
-    run.solves, run.pot?.iterations ?? 0, run.pot?.residual ?? 0, run.tr?.iterations ?? 0, run.tr?.residual ?? 0,
-    run.voltage ?? (x0.type === 'dirichlet' ? x0.value : NaN), iF / area, p.c0 * (run.migrationTotal ?? 0) * 1e-6 ** d];
+    run.pot ? toAmp(run.pot.fluxX1) : NaN,
+    run.pot ? toAmp(run.pot.fluxX0) : NaN,
+    red.cMax,
+    red.cMin,
+    red.xiMin,
+    red.xiMax,
+    run.solves,
+    run.pot?.iterations ?? 0,
+    run.pot?.residual ?? 0,
+    run.tr?.iterations ?? 0,
+    run.tr?.residual ?? 0,
+    run.voltage ?? (x0.type === 'dirichlet' ? x0.value : NaN),
+    iF / area,
+    p.c0 * (run.migrationTotal ?? 0) * 1e-6 ** d,
+  ];
   if (add) {
-    vals.push(add.concentration * (red.sumA ?? NaN) * dV, add.concentration * (run.additiveInfluxTotal ?? 0) * 1e-6 ** d,
-      red.aMax ?? NaN);
+    vals.push(add.concentration * (red.sumA ?? NaN) * dV, add.concentration * (run.additiveInfluxTotal ?? 0) * 1e-6 ** d, red.aMax ?? NaN);
   }
   const row: MetricsRow = {};
-  cols.forEach((c, i) => (row[c] = vals[i]));
+  cols.forEach((c, i) => {
+    row[c] = vals[i];
+  });
   return row;
 }

@@ -49,11 +49,20 @@ export const XI_RANGE = [-0.5, 1.5] as const;
 export const C_MIN = -1e-9;
 
 export type FieldKey = 'xi' | 'c' | 'psi' | 'xidot' | 'additive';
-const FIELD_LABEL: Record<FieldKey, string> = { xi: 'xi (ξ)', c: 'c (c̃ = c/c0)', psi: 'psi (ψ = fφ)', xidot: 'xidot (∂ξ/∂t)', additive: 'additive (ã = c_add/c_add,bulk)' };
+const FIELD_LABEL: Record<FieldKey, string> = {
+  xi: 'xi (ξ)',
+  c: 'c (c̃ = c/c0)',
+  psi: 'psi (ψ = fφ)',
+  xidot: 'xidot (∂ξ/∂t)',
+  additive: 'additive (ã = c_add/c_add,bulk)',
+};
 
 export interface SolverErrorDetails {
   /** The offending field, its value, the cell (i, j, k) and the cell centre (x, y, z) in µm. */
-  field?: FieldKey; value?: number; cell?: [number, number, number]; position?: [number, number, number];
+  field?: FieldKey;
+  value?: number;
+  cell?: [number, number, number];
+  position?: [number, number, number];
   /** Retries made before giving up (final errors). */
   retries?: number;
   /** An instability the simulation may roll back from (internal; false on what callers see). */
@@ -71,7 +80,12 @@ export function isDeviceLoss(e: unknown): boolean {
 
 /** A run that cannot continue (non-convergence, NaN, a field out of range). */
 export class SolverError extends Error {
-  constructor(message: string, public readonly step: number, public readonly time: number, public readonly details: SolverErrorDetails = {}) {
+  constructor(
+    message: string,
+    public readonly step: number,
+    public readonly time: number,
+    public readonly details: SolverErrorDetails = {},
+  ) {
     super(message);
     this.name = 'SolverError';
   }
@@ -79,8 +93,13 @@ export class SolverError extends Error {
 
 /** Everything a Simulation needs, besides ξ, c̃ and ψ, to continue exactly (snapshot/restore). */
 export interface SimState {
-  time: number; step: number; dt: number; solves: number; stepsSinceSolve: number;
-  limitedTotal: number; influxTotal: number;
+  time: number;
+  step: number;
+  dt: number;
+  solves: number;
+  stepsSinceSolve: number;
+  limitedTotal: number;
+  influxTotal: number;
   /** Ions carried in from the counter electrode by migration (binary electrolyte; scaled c0·µm^d). */
   migrationTotal: number;
   /**
@@ -90,7 +109,8 @@ export interface SimState {
   additiveInfluxTotal?: number;
   /** Drive controller state (null without scenario.control). */
   control: ControlState | null;
-  lastPot: PotentialReport | null; lastTr: TransportReport | null;
+  lastPot: PotentialReport | null;
+  lastTr: TransportReport | null;
   /** Captured right after a potential solve: ψ belongs to ξ and the restart is exact. */
   atSolvePoint: boolean;
   /** The next potential decision solves regardless of the re-solve test. */
@@ -102,7 +122,8 @@ export interface SimState {
 /** One rollback. */
 export interface InstabilityEvent {
   /** Where the problem was found. */
-  step: number; time: number;
+  step: number;
+  time: number;
   reason: string;
   /** The state the run went back to. */
   rolledBackTo: { step: number; time: number };
@@ -113,7 +134,8 @@ export interface InstabilityEvent {
 }
 
 interface GoodState {
-  fields: Fields; state: SimState;
+  fields: Fields;
+  state: SimState;
   /** Saved after the boundary's potential decision (else before it: start()). */
   decided: boolean;
 }
@@ -163,7 +185,10 @@ export class Simulation {
   private segFirstDt = NaN;
   private good: GoodState | null = null;
 
-  constructor(readonly scenario: Scenario, readonly backend: Backend) {
+  constructor(
+    readonly scenario: Scenario,
+    readonly backend: Backend,
+  ) {
     this.k = coefficients(scenario);
     this.dt = scenario.numerics.dtInitial;
     this.dtPhase = stabilityLimits(this.k).phase;
@@ -206,11 +231,21 @@ export class Simulation {
   snapshot(): SimState {
     const copy = <T extends object>(r: T | null): T | null => (r ? { ...r } : null);
     return {
-      time: this.time, step: this.step, dt: this.dt, solves: this.solves, stepsSinceSolve: this.stepsSinceSolve,
-      limitedTotal: this.limitedTotal, influxTotal: this.influxTotal, migrationTotal: this.migrationTotal,
+      time: this.time,
+      step: this.step,
+      dt: this.dt,
+      solves: this.solves,
+      stepsSinceSolve: this.stepsSinceSolve,
+      limitedTotal: this.limitedTotal,
+      influxTotal: this.influxTotal,
+      migrationTotal: this.migrationTotal,
       ...(this.scenario.additive ? { additiveInfluxTotal: this.additiveInfluxTotal } : {}),
-      control: copy(this.controlState), lastPot: copy(this.lastPot), lastTr: copy(this.lastTr),
-      atSolvePoint: this.decided && this.solvedHere, forceSolve: this.forceSolve, retries: this.retries,
+      control: copy(this.controlState),
+      lastPot: copy(this.lastPot),
+      lastTr: copy(this.lastTr),
+      atSolvePoint: this.decided && this.solvedHere,
+      forceSolve: this.forceSolve,
+      retries: this.retries,
     };
   }
 
@@ -224,7 +259,9 @@ export class Simulation {
       if (fields[f].length !== N) throw new Error(`Simulation.restore: ${f} has ${fields[f].length} cells, the grid ${N}`);
     }
     if (this.scenario.additive && fields.additive?.length !== N) {
-      throw new Error(`Simulation.restore: the scenario has an additive; the fields ${fields.additive ? `hold ${fields.additive.length} additive cells, the grid ${N}` : 'have no additive field'}`);
+      throw new Error(
+        `Simulation.restore: the scenario has an additive; the fields ${fields.additive ? `hold ${fields.additive.length} additive cells, the grid ${N}` : 'have no additive field'}`,
+      );
     }
     await this.backend.init(fields);
     this.started = true;
@@ -239,8 +276,13 @@ export class Simulation {
   }
 
   private applyState(s: SimState): void {
-    this.time = s.time; this.step = s.step; this.dt = s.dt; this.solves = s.solves;
-    this.stepsSinceSolve = s.stepsSinceSolve; this.limitedTotal = s.limitedTotal; this.influxTotal = s.influxTotal;
+    this.time = s.time;
+    this.step = s.step;
+    this.dt = s.dt;
+    this.solves = s.solves;
+    this.stepsSinceSolve = s.stepsSinceSolve;
+    this.limitedTotal = s.limitedTotal;
+    this.influxTotal = s.influxTotal;
     this.migrationTotal = s.migrationTotal;
     this.additiveInfluxTotal = s.additiveInfluxTotal ?? 0;
     if (this.control) {
@@ -252,8 +294,15 @@ export class Simulation {
   }
 
   private resetBoundary(): void {
-    this.decided = false; this.solvedHere = false; this.forcedHere = false; this.checkedHere = false;
-    this.saveNext = true; this.sinceSave = 0; this.attempt = 0; this.segFirstDt = NaN; this.good = null;
+    this.decided = false;
+    this.solvedHere = false;
+    this.forcedHere = false;
+    this.checkedHere = false;
+    this.saveNext = true;
+    this.sinceSave = 0;
+    this.attempt = 0;
+    this.segFirstDt = NaN;
+    this.good = null;
   }
 
   private async solvePotential(): Promise<void> {
@@ -263,7 +312,12 @@ export class Simulation {
     this.stepsSinceSolve = 0;
     this.lastPot = r;
     if (!r.converged) {
-      throw new SolverError(`potential solver did not converge in step ${this.step + 1} (t = ${this.time} s): relative residual ${r.residual.toExponential(2)} after ${r.iterations} iterations (tolerance ${n.potentialTol})`, this.step, this.time, { retryable: true });
+      throw new SolverError(
+        `potential solver did not converge in step ${this.step + 1} (t = ${this.time} s): relative residual ${r.residual.toExponential(2)} after ${r.iterations} iterations (tolerance ${n.potentialTol})`,
+        this.step,
+        this.time,
+        { retryable: true },
+      );
     }
   }
 
@@ -278,20 +332,29 @@ export class Simulation {
     } catch (e) {
       if (e instanceof SolverError || isDeviceLoss(e)) throw e;
       const msg = e instanceof Error ? e.message : String(e);
-      throw new SolverError(`${what} failed at step ${this.step + 1} (t = ${this.time} s): ${msg}`, this.step, this.time, { retryable: true });
+      throw new SolverError(`${what} failed at step ${this.step + 1} (t = ${this.time} s): ${msg}`, this.step, this.time, {
+        retryable: true,
+      });
     }
   }
 
   /** The potential decision of the coming step (made once per step boundary). */
   private async decide(force: boolean): Promise<void> {
     if (this.decided) {
-      if (force && !this.solvedHere) { await this.solvePotential(); this.solvedHere = true; this.forcedHere = true; }
+      if (force && !this.solvedHere) {
+        await this.solvePotential();
+        this.solvedHere = true;
+        this.forcedHere = true;
+      }
       return;
     }
     const n = this.scenario.numerics;
     let due = this.forceSolve || this.lastPot === null || this.stepsSinceSolve >= n.resolveMaxSteps;
     if (!due) due = (await this.backend.stepStats()).dxiSinceSolve > n.resolveXiTol;
-    if (due) { await this.solvePotential(); this.forceSolve = false; }
+    if (due) {
+      await this.solvePotential();
+      this.forceSolve = false;
+    }
     this.decided = true;
     this.solvedHere = due;
   }
@@ -314,7 +377,10 @@ export class Simulation {
     // land on the end of a drive-schedule segment (Infinity without one)
     const dt = Math.min(this.dt, maxDt, this.control ? this.control.timeToSwitch(this.time) : Infinity);
     if (this.sinceSave === 0) this.segFirstDt = dt;
-    this.decided = false; this.solvedHere = false; this.forcedHere = false; this.checkedHere = false;
+    this.decided = false;
+    this.solvedHere = false;
+    this.forcedHere = false;
+    this.checkedHere = false;
     await this.backend.phase(dt, this.step);
     const tr = await this.stage('transport solver', () => this.backend.transport(dt, n.transportTol, 200));
     this.lastTr = tr;
@@ -327,15 +393,25 @@ export class Simulation {
     this.stepsSinceSolve++;
     this.sinceSave++;
     if (tr.additiveConverged === false) {
-      throw new SolverError(`additive transport solver did not converge at step ${this.step} (t = ${this.time} s): relative residual ${(tr.additiveResidual ?? NaN).toExponential(2)} after ${tr.additiveIterations} iterations`, this.step, this.time, { retryable: true });
+      throw new SolverError(
+        `additive transport solver did not converge at step ${this.step} (t = ${this.time} s): relative residual ${(tr.additiveResidual ?? NaN).toExponential(2)} after ${tr.additiveIterations} iterations`,
+        this.step,
+        this.time,
+        { retryable: true },
+      );
     }
     if (!tr.converged) {
-      throw new SolverError(`transport solver did not converge at step ${this.step} (t = ${this.time} s): relative residual ${tr.residual.toExponential(2)} after ${tr.iterations} iterations`, this.step, this.time, { retryable: true });
+      throw new SolverError(
+        `transport solver did not converge at step ${this.step} (t = ${this.time} s): relative residual ${tr.residual.toExponential(2)} after ${tr.iterations} iterations`,
+        this.step,
+        this.time,
+        { retryable: true },
+      );
     }
     const st = await this.backend.stepStats();
     if (!Number.isFinite(st.maxRate)) throw await this.instability(`non-finite max |∂ξ/∂t| = ${st.maxRate}`);
     if (this.sinceSave >= this.checkEvery) await this.check();
-    const inf = (x: number) => (x > 0 ? x : 0);
+    const inf = (x: number) => Math.max(x, 0);
     this.dt = Math.min(
       n.dtMax,
       n.safety * this.dtPhase,
@@ -361,7 +437,11 @@ export class Simulation {
   /** Keeps the fields and the state at this boundary (the rollback target). */
   private async save(): Promise<void> {
     const f = await this.backend.read();
-    this.good = { fields: { xi: f.xi, c: f.c, psi: f.psi, ...(f.additive ? { additive: f.additive } : {}) }, state: this.snapshot(), decided: this.decided };
+    this.good = {
+      fields: { xi: f.xi, c: f.c, psi: f.psi, ...(f.additive ? { additive: f.additive } : {}) },
+      state: this.snapshot(),
+      decided: this.decided,
+    };
     this.saveNext = false;
     this.sinceSave = 0;
     // the interval before this boundary is done: a later failure starts a fresh retry count
@@ -372,7 +452,8 @@ export class Simulation {
   private async check(): Promise<void> {
     const red = await this.backend.reductions();
     const ok = red.nonFinite === 0 && red.xiMin >= XI_RANGE[0] && red.xiMax <= XI_RANGE[1] && red.cMin >= C_MIN;
-    if (!ok) throw await this.instability(`reductions: ${red.nonFinite} non-finite cells, ξ in [${red.xiMin}, ${red.xiMax}], min c̃ = ${red.cMin}`);
+    if (!ok)
+      throw await this.instability(`reductions: ${red.nonFinite} non-finite cells, ξ in [${red.xiMin}, ${red.xiMax}], min c̃ = ${red.cMin}`);
     this.checkedHere = true;
     this.saveNext = true;
   }
@@ -383,7 +464,9 @@ export class Simulation {
     const p = locateProblem(f, this.k);
     if (!p) return null;
     const [nx, ny] = this.k.n;
-    const i = p.index % nx, j = Math.floor(p.index / nx) % ny, kk = Math.floor(p.index / (nx * ny));
+    const i = p.index % nx,
+      j = Math.floor(p.index / nx) % ny,
+      kk = Math.floor(p.index / (nx * ny));
     const dx = this.k.dx;
     const pos: [number, number, number] = [(i + 0.5) * dx, (j + 0.5) * dx, this.k.dims === 3 ? (kk + 0.5) * dx : 0];
     const fmt = (v: number) => Number(v.toPrecision(6)).toString();
@@ -394,7 +477,10 @@ export class Simulation {
   private async instability(fallback: string): Promise<SolverError> {
     const p = await this.findProblem();
     const what = p ? p.text : fallback;
-    return new SolverError(`instability after step ${this.step} (t = ${this.time} s): ${what}`, this.step, this.time, { ...(p?.details ?? {}), retryable: true });
+    return new SolverError(`instability after step ${this.step} (t = ${this.time} s): ${what}`, this.step, this.time, {
+      ...(p?.details ?? {}),
+      retryable: true,
+    });
   }
 
   /** Adds the first problem cell to a solver failure that does not name one yet. */
@@ -413,8 +499,12 @@ export class Simulation {
       const why = !g
         ? 'no earlier good state to roll back to'
         : `still failing after ${this.maxRetries} ${this.maxRetries === 1 ? 'retry' : 'retries'} with the step halved (last retry dt = ${(Number.isNaN(this.segFirstDt) ? this.dt : this.segFirstDt).toExponential(3)} s)`;
-      throw new SolverError(`${err.message}; ${why}. Reduce numerics.dtMax / numerics.maxDxiPerStep or check the scenario`, err.step, err.time,
-        { ...err.details, retryable: false, retries: this.attempt - 1 });
+      throw new SolverError(
+        `${err.message}; ${why}. Reduce numerics.dtMax / numerics.maxDxiPerStep or check the scenario`,
+        err.step,
+        err.time,
+        { ...err.details, retryable: false, retries: this.attempt - 1 },
+      );
     }
     // the first step of the failed interval (the current dt when it failed before taking one)
     const failedDt = Number.isNaN(this.segFirstDt) ? this.dt : this.segFirstDt;
@@ -433,8 +523,12 @@ export class Simulation {
     this.sinceSave = 0;
     this.dt = failedDt / 2;
     const ev: InstabilityEvent = {
-      step: err.step, time: err.time, reason: err.message, rolledBackTo: { step: this.step, time: this.time },
-      attempt: this.attempt, dtRetry: this.dt,
+      step: err.step,
+      time: err.time,
+      reason: err.message,
+      rolledBackTo: { step: this.step, time: this.time },
+      attempt: this.attempt,
+      dtRetry: this.dt,
     };
     this.events.push(ev);
     this.onInstability?.(ev);
@@ -484,7 +578,8 @@ export class Simulation {
   async runTo(t: number, onStep?: () => void): Promise<void> {
     const eps = 1e-12 * Math.max(1, t);
     while (this.time < t - eps) {
-      if (this.step >= this.scenario.numerics.maxSteps) throw new SolverError(`numerics.maxSteps = ${this.scenario.numerics.maxSteps} reached at t = ${this.time} s`, this.step, this.time);
+      if (this.step >= this.scenario.numerics.maxSteps)
+        throw new SolverError(`numerics.maxSteps = ${this.scenario.numerics.maxSteps} reached at t = ${this.time} s`, this.step, this.time);
       await this.advance(t - this.time);
       onStep?.();
     }
@@ -497,8 +592,16 @@ export class Simulation {
     // the voltage the last step ran at (its current is the ξ̇ the reductions see)
     const voltage = cs && Number.isFinite(cs.currentVoltage) ? cs.currentVoltage : this.voltage;
     const run: RunCounters = {
-      time: this.time, step: this.step, dt: this.dt, solves: this.solves, limitedTotal: this.limitedTotal, influxTotal: this.influxTotal,
-      migrationTotal: this.migrationTotal, voltage, pot: this.lastPot, tr: this.lastTr,
+      time: this.time,
+      step: this.step,
+      dt: this.dt,
+      solves: this.solves,
+      limitedTotal: this.limitedTotal,
+      influxTotal: this.influxTotal,
+      migrationTotal: this.migrationTotal,
+      voltage,
+      pot: this.lastPot,
+      tr: this.lastTr,
       ...(this.scenario.additive ? { additiveInfluxTotal: this.additiveInfluxTotal } : {}),
     };
     return metricsRow(this.scenario, this.k, red, run);
@@ -509,7 +612,10 @@ export class Simulation {
  * The first problem cell: a non-finite value in ξ, c̃, ψ or ∂ξ/∂t (in that order), else the
  * cell furthest outside ξ ∈ [−0.5, 1.5], else the most negative c̃ below −1e-9; null if none.
  */
-export function locateProblem(f: Fields & { xidot?: Float64Array }, _k?: Coefficients): { field: FieldKey; index: number; value: number; why: string } | null {
+export function locateProblem(
+  f: Fields & { xidot?: Float64Array },
+  _k?: Coefficients,
+): { field: FieldKey; index: number; value: number; why: string } | null {
   const order: FieldKey[] = ['xi', 'c', 'psi', 'xidot', 'additive'];
   for (const name of order) {
     const a = f[name as keyof typeof f];
@@ -530,11 +636,15 @@ function firstNonFinite(a: Float64Array): number {
 }
 
 function worstOutside(a: Float64Array, lo: number, hi: number): number {
-  let worst = -1, by = 0;
+  let worst = -1,
+    by = 0;
   for (let i = 0; i < a.length; i++) {
     const v = a[i];
     const d = v < lo ? lo - v : v > hi ? v - hi : 0;
-    if (d > by) { by = d; worst = i; }
+    if (d > by) {
+      by = d;
+      worst = i;
+    }
   }
   return worst;
 }

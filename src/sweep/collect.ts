@@ -50,21 +50,35 @@ export function sweepStatus(dir: string): SweepStatus {
     const q = squeueStates(jobs.map((j) => j.jobId!));
     if (q === null) squeue = 'absent';
     else if ('error' in q) squeue = `error: ${q.error}`;
-    else { squeue = 'ok'; queue = q.states; }
+    else {
+      squeue = 'ok';
+      queue = q.states;
+    }
   }
   const points = plan.points.map((p): PointStatus => {
     const d = pointDir(dir, p.id);
     const man = readPointManifest(d);
     const lock = liveLock(d) ?? undefined;
     let end: number | null = null;
-    try { end = JSON.parse(readFileSync(join(d, 'manifest.json'), 'utf8'))?.scenario?.time?.end ?? null; } catch { end = null; }
+    try {
+      end = JSON.parse(readFileSync(join(d, 'manifest.json'), 'utf8'))?.scenario?.time?.end ?? null;
+    } catch {
+      end = null;
+    }
     let state: PointState;
     if (man.state === 'finished') state = 'finished';
     else if (lock) state = 'running';
     else if (man.state === 'failed') state = 'failed';
     else if (man.state === 'none') state = 'pending';
     else state = 'interrupted'; // interrupted, or 'running' with nobody running it (killed)
-    const st: PointStatus = { index: p.index, id: p.id, coords: p.coords, state, time: typeof man.endTime === 'number' ? man.endTime : null, end };
+    const st: PointStatus = {
+      index: p.index,
+      id: p.id,
+      coords: p.coords,
+      state,
+      time: typeof man.endTime === 'number' ? man.endTime : null,
+      end,
+    };
     if (man.state === 'failed' && man.reason) st.reason = man.reason;
     if (lock) st.lock = lock;
     const q = queue?.get(p.index);
@@ -79,7 +93,9 @@ export function formatStatus(s: SweepStatus): string {
   const axes = Object.keys(s.points[0]?.coords ?? {});
   const header = ['index', 'id', 'state', 'time', ...axes, ...(s.squeue === 'ok' ? ['queue'] : [])];
   const rows = s.points.map((p) => [
-    String(p.index), p.id, p.state,
+    String(p.index),
+    p.id,
+    p.state,
     p.time === null ? '-' : `${p.time.toPrecision(4)}/${p.end ?? '?'} s`,
     ...axes.map((a) => String(p.coords[a])),
     ...(s.squeue === 'ok' ? [p.queue ?? '-'] : []),
@@ -93,7 +109,12 @@ export function formatStatus(s: SweepStatus): string {
 
 function alignTable(rows: string[][]): string[] {
   const w = rows[0].map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
-  return rows.map((r) => r.map((cell, c) => cell.padEnd(w[c])).join('  ').trimEnd());
+  return rows.map((r) =>
+    r
+      .map((cell, c) => cell.padEnd(w[c]))
+      .join('  ')
+      .trimEnd(),
+  );
 }
 
 // ---------------------------------------------------------------- collect
@@ -127,11 +148,22 @@ export function collectTable(dir: string, plan: PlanFile = readPlan(dir)): Sweep
     const d = pointDir(dir, p.id);
     const row: Record<string, Cell> = { index: p.index, id: p.id, state: status.points[k].state };
     let resolved: unknown = null;
-    try { resolved = parseScenario(JSON.parse(readFileSync(join(d, 'scenario.json'), 'utf8'))); } catch { resolved = null; }
+    try {
+      resolved = parseScenario(JSON.parse(readFileSync(join(d, 'scenario.json'), 'utf8')));
+    } catch {
+      resolved = null;
+    }
     for (const a of axes) {
       const v = resolved ? resolvedAt(resolved, a) : undefined;
       const given = p.coords[a];
-      row[a] = typeof v === 'number' || typeof v === 'string' ? v : typeof v === 'boolean' ? String(v) : typeof given === 'boolean' ? String(given) : given;
+      row[a] =
+        typeof v === 'number' || typeof v === 'string'
+          ? v
+          : typeof v === 'boolean'
+            ? String(v)
+            : typeof given === 'boolean'
+              ? String(given)
+              : given;
     }
     let last: Record<string, number> | undefined;
     if (status.points[k].state === 'finished' && existsSync(join(d, 'metrics.csv'))) last = readCsv(join(d, 'metrics.csv')).at(-1);
@@ -154,8 +186,16 @@ export function tableCsv(t: SweepTable): string {
 
 /** JSON numbers cannot be NaN or ±Infinity: those become null in collect.json (the CSV keeps them). */
 export function tableJson(t: SweepTable): string {
-  const rows = t.rows.map((r) => Object.fromEntries(t.columns.map((c) => [c, typeof r[c] === 'number' && !Number.isFinite(r[c]) ? null : r[c] ?? null])));
-  return JSON.stringify({ format: 'lidendrite-sweep-table', name: t.name, axes: t.axes, metrics: t.metrics, columns: t.columns, rows }, null, 2) + '\n';
+  const rows = t.rows.map((r) =>
+    Object.fromEntries(t.columns.map((c) => [c, typeof r[c] === 'number' && !Number.isFinite(r[c]) ? null : (r[c] ?? null)])),
+  );
+  return (
+    JSON.stringify(
+      { format: 'lidendrite-sweep-table', name: t.name, axes: t.axes, metrics: t.metrics, columns: t.columns, rows },
+      null,
+      2,
+    ) + '\n'
+  );
 }
 
 export function writeTable(dir: string, t: SweepTable): { csv: string; json: string } {
@@ -167,6 +207,7 @@ export function writeTable(dir: string, t: SweepTable): { csv: string; json: str
 }
 
 export function formatTable(t: SweepTable): string {
-  const show = (v: Cell) => (v === null ? '-' : typeof v === 'number' ? (Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(6)))) : v);
+  const show = (v: Cell) =>
+    v === null ? '-' : typeof v === 'number' ? (Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(6)))) : v;
   return alignTable([t.columns, ...t.rows.map((r) => t.columns.map((c) => show(r[c] ?? null)))]).join('\n');
 }

@@ -58,12 +58,18 @@ function inkOn(bg: Rgb): string {
 
 /** The Vega-Lite spec of the map, and the value range its colours span. */
 export function sweepMapSpec(o: SweepMapOptions): { spec: Record<string, unknown>; range: [number, number] } {
-  const nx = o.xTicks.length, ny = o.yTicks.length;
-  if (nx < 1 || ny < 1 || o.values.length !== ny || o.values.some((r) => r.length !== nx)) throw new Error(`renderSweepMap: values must be ${ny} rows of ${nx}`);
+  const nx = o.xTicks.length,
+    ny = o.yTicks.length;
+  if (nx < 1 || ny < 1 || o.values.length !== ny || o.values.some((r) => r.length !== nx))
+    throw new Error(`renderSweepMap: values must be ${ny} rows of ${nx}`);
   const finite = o.values.flat().filter(Number.isFinite);
   let lo = finite.length ? Math.min(...finite) : 0;
   let hi = finite.length ? Math.max(...finite) : 1;
-  if (lo === hi) { const d = lo === 0 ? 1 : Math.abs(lo) * 0.01; lo -= d; hi += d; }
+  if (lo === hi) {
+    const d = lo === 0 ? 1 : Math.abs(lo) * 0.01;
+    lo -= d;
+    hi += d;
+  }
   const digits = Math.min(8, Math.max(4, Math.ceil(Math.log10(Math.max(Math.abs(lo), Math.abs(hi)) / (hi - lo))) + 2));
   const label = (v: number) => (Number.isFinite(v) ? fmtNumber(v, digits) : 'n/a');
   const lut = colorLut(o.colormap ?? 'viridis');
@@ -79,18 +85,52 @@ export function sweepMapSpec(o: SweepMapOptions): { spec: Record<string, unknown
   // the colour legend: the same table, 17 stops, over [lo, hi]
   const stops = Array.from({ length: 17 }, (_, k) => hex(lutColor(lut, k / 16)));
   const hasMissing = o.values.flat().some((v) => !Number.isFinite(v));
-  const x = { field: 'x', type: 'nominal', title: o.xLabel, sort: o.xTicks, scale: { domain: o.xTicks, paddingInner: 0, paddingOuter: 0 }, axis: { labelAngle: 0 } };
-  const y = { field: 'y', type: 'nominal', title: o.yLabel ?? null, scale: { domain: [...o.yTicks].reverse(), paddingInner: 0, paddingOuter: 0 }, axis: o.yLabel ? {} : null };
+  const x = {
+    field: 'x',
+    type: 'nominal',
+    title: o.xLabel,
+    sort: o.xTicks,
+    scale: { domain: o.xTicks, paddingInner: 0, paddingOuter: 0 },
+    axis: { labelAngle: 0 },
+  };
+  const y = {
+    field: 'y',
+    type: 'nominal',
+    title: o.yLabel ?? null,
+    scale: { domain: [...o.yTicks].reverse(), paddingInner: 0, paddingOuter: 0 },
+    axis: o.yLabel ? {} : null,
+  };
   const spec = {
-    title: { text: o.title, subtitle: [...(o.note ? [o.note] : []), ...(hasMissing ? ['magenta "n/a": a point without a value (not finished)'] : [])] },
-    width: nx * cellW, height: ny * CELL_H,
+    title: {
+      text: o.title,
+      subtitle: [...(o.note ? [o.note] : []), ...(hasMissing ? ['magenta "n/a": a point without a value (not finished)'] : [])],
+    },
+    width: nx * cellW,
+    height: ny * CELL_H,
     layer: [
-      { data: { values: cells }, mark: { type: 'rect', stroke: 'white', strokeWidth: 0.5 },
-        encoding: { x, y, fill: { field: 'fill', type: 'nominal', scale: null } } },
-      { data: { values: cells }, mark: { type: 'text', fontSize: 11 },
-        encoding: { x, y, text: { field: 'text', type: 'nominal' }, color: { field: 'ink', type: 'nominal', scale: null } } },
-      { data: { values: [{ v: lo }, { v: hi }] }, mark: { type: 'point', opacity: 0 },
-        encoding: { color: { field: 'v', type: 'quantitative', title: o.metric, scale: { domain: [lo, hi], range: stops, nice: false, zero: false }, legend: { gradientLength: Math.max(120, ny * CELL_H), format: `.${Math.min(6, digits)}~g` } } } },
+      {
+        data: { values: cells },
+        mark: { type: 'rect', stroke: 'white', strokeWidth: 0.5 },
+        encoding: { x, y, fill: { field: 'fill', type: 'nominal', scale: null } },
+      },
+      {
+        data: { values: cells },
+        mark: { type: 'text', fontSize: 11 },
+        encoding: { x, y, text: { field: 'text', type: 'nominal' }, color: { field: 'ink', type: 'nominal', scale: null } },
+      },
+      {
+        data: { values: [{ v: lo }, { v: hi }] },
+        mark: { type: 'point', opacity: 0 },
+        encoding: {
+          color: {
+            field: 'v',
+            type: 'quantitative',
+            title: o.metric,
+            scale: { domain: [lo, hi], range: stops, nice: false, zero: false },
+            legend: { gradientLength: Math.max(120, ny * CELL_H), format: `.${Math.min(6, digits)}~g` },
+          },
+        },
+      },
     ],
     resolve: { scale: { color: 'independent' } },
     config: { axis: { grid: false, ticks: false, domain: false } },
@@ -109,12 +149,17 @@ export function renderSweepMap(o: SweepMapOptions): { png: Uint8Array; svg: stri
     const [ox, oy] = plotOrigin(view);
     const xs = view.scale('x') as ((v: string) => number) & { bandwidth(): number };
     const ys = view.scale('y') as ((v: string) => number) & { bandwidth(): number };
-    const cells = o.yTicks.map((yt) => o.xTicks.map((xt) => ({
-      x: Math.round((ox + xs(xt)) * SCALE), y: Math.round((oy + ys(yt)) * SCALE),
-      w: Math.round(xs.bandwidth() * SCALE), h: Math.round(ys.bandwidth() * SCALE),
-    })));
+    const cells = o.yTicks.map((yt) =>
+      o.xTicks.map((xt) => ({
+        x: Math.round((ox + xs(xt)) * SCALE),
+        y: Math.round((oy + ys(yt)) * SCALE),
+        w: Math.round(xs.bandwidth() * SCALE),
+        h: Math.round(ys.bandwidth() * SCALE),
+      })),
+    );
     const size = /<svg[^>]* width="([\d.]+)" height="([\d.]+)"/.exec(svg);
-    const width = size ? Math.ceil(Number(size[1]) * SCALE) : 0, height = size ? Math.ceil(Number(size[2]) * SCALE) : 0;
+    const width = size ? Math.ceil(Number(size[1]) * SCALE) : 0,
+      height = size ? Math.ceil(Number(size[2]) * SCALE) : 0;
     return { png, svg, layout: { width, height, cells, range } };
   } finally {
     view.finalize();
@@ -123,7 +168,11 @@ export function renderSweepMap(o: SweepMapOptions): { png: Uint8Array; svg: stri
 
 const tick = (v: AxisValue) => (typeof v === 'number' ? fmtNumber(v, 6) : String(v));
 
-export interface MapChoice { metric?: string; x?: string; y?: string }
+export interface MapChoice {
+  metric?: string;
+  x?: string;
+  y?: string;
+}
 
 /**
  * The figure options for `metric` over axes x and y (default: the first metric, the first two
@@ -131,8 +180,14 @@ export interface MapChoice { metric?: string; x?: string; y?: string }
  * a point that has no value is "n/a" (never a mean of part of it).
  */
 export function mapFromTable(plan: PlanFile, table: SweepTable, choice: MapChoice = {}): SweepMapOptions {
-  const metric = choice.metric === undefined ? table.metrics[0] : table.metrics.includes(choice.metric) ? choice.metric : resolveMetric(choice.metric, plan.dims) ?? choice.metric;
-  if (!table.metrics.includes(metric)) throw new FigureError(`--metric: "${metric}" is not a collected metric (${table.metrics.join(', ')})`);
+  const metric =
+    choice.metric === undefined
+      ? table.metrics[0]
+      : table.metrics.includes(choice.metric)
+        ? choice.metric
+        : (resolveMetric(choice.metric, plan.dims) ?? choice.metric);
+  if (!table.metrics.includes(metric))
+    throw new FigureError(`--metric: "${metric}" is not a collected metric (${table.metrics.join(', ')})`);
   const paths = plan.axes.map((a) => a.path);
   const x = choice.x ?? paths[0];
   const y = choice.y ?? (paths.length > 1 ? paths.find((p) => p !== x) : undefined);
@@ -148,7 +203,10 @@ export function mapFromTable(plan: PlanFile, table: SweepTable, choice: MapChoic
     const iy = y !== undefined ? ay.values.findIndex((v) => key(v) === key(p.coords[y])) : 0;
     const v = table.rows[p.index]?.[metric];
     const g = sums[iy][ix];
-    if (typeof v === 'number' && Number.isFinite(v)) { g.sum += v; g.n++; } else g.missing++;
+    if (typeof v === 'number' && Number.isFinite(v)) {
+      g.sum += v;
+      g.n++;
+    } else g.missing++;
   }
   const values = sums.map((row) => row.map((g) => (g.missing || !g.n ? NaN : g.sum / g.n)));
   const others = plan.axes.filter((a) => a.path !== x && a.path !== y);
@@ -159,9 +217,12 @@ export function mapFromTable(plan: PlanFile, table: SweepTable, choice: MapChoic
   return {
     title: `${plan.name}: ${metric}`,
     note: notes.join('; '),
-    xLabel: x, xTicks: ax.values.map(tick),
-    yLabel: y, yTicks: ay.values.map(tick),
-    values, metric,
+    xLabel: x,
+    xTicks: ax.values.map(tick),
+    yLabel: y,
+    yTicks: ay.values.map(tick),
+    values,
+    metric,
   };
 }
 

@@ -24,7 +24,14 @@ export interface LocalOptions {
   quiet: boolean;
 }
 
-export interface LocalResult { finished: number; failed: number; interrupted: number; skipped: number; total: number; code: number }
+export interface LocalResult {
+  finished: number;
+  failed: number;
+  interrupted: number;
+  skipped: number;
+  total: number;
+  code: number;
+}
 
 export function fmtSeconds(s: number): string {
   if (!Number.isFinite(s)) return '?';
@@ -37,7 +44,12 @@ export function fmtSeconds(s: number): string {
 function tail(file: string, from: number, lines = 3): string {
   try {
     const text = readFileSync(file).subarray(from).toString('utf8');
-    return text.split('\n').map((l) => l.trim()).filter(Boolean).slice(-lines).join(' | ');
+    return text
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .slice(-lines)
+      .join(' | ');
   } catch {
     return '';
   }
@@ -52,25 +64,37 @@ export async function runLocal(dir: string, plan: PlanFile, opts: LocalOptions):
   const jobs = Math.max(1, Math.min(opts.jobs ?? (opts.backend === 'webgpu' ? 1 : cores), Math.max(1, todo.length)));
   const threads = opts.threads ?? Math.max(1, Math.floor(cores / jobs));
   const resumes = todo.filter((p) => pointAction(pointDir(dir, p.id)) === 'resume').length;
-  info(`sweep ${plan.name}: ${total} points in ${dir}; ${skipped} finished already, ${todo.length} to run` +
-    (resumes ? ` (${resumes} resume from a checkpoint)` : '') + (todo.length ? `; ${jobs} at a time, --threads ${threads} each` : ''));
+  info(
+    `sweep ${plan.name}: ${total} points in ${dir}; ${skipped} finished already, ${todo.length} to run` +
+      (resumes ? ` (${resumes} resume from a checkpoint)` : '') +
+      (todo.length ? `; ${jobs} at a time, --threads ${threads} each` : ''),
+  );
 
   const queue = [...todo];
   const delayed: { p: PlanFile['points'][number]; at: number }[] = [];
   const running = new Map<number, { child: ChildProcess; t0: number; p: PlanFile['points'][number] }>();
-  let finished = 0, failed = 0, interrupted = 0;
+  let finished = 0,
+    failed = 0,
+    interrupted = 0;
   const durations: number[] = [];
   const t0 = Date.now();
   let stopSignal: NodeJS.Signals | null = null;
   let wake: (() => void) | null = null;
-  const poke = () => { const w = wake; wake = null; w?.(); };
+  const poke = () => {
+    const w = wake;
+    wake = null;
+    w?.();
+  };
 
   const progress = () => {
     const pending = queue.length + delayed.length;
     const avg = durations.length ? durations.reduce((a, b) => a + b, 0) / durations.length : NaN;
     const eta = (avg * (pending + running.size * 0.5)) / jobs;
-    info(`sweep ${plan.name}: ${skipped + finished}/${total} done, ${running.size} running, ${failed} failed, ${pending} pending` +
-      (interrupted ? `, ${interrupted} interrupted` : '') + `; elapsed ${fmtSeconds((Date.now() - t0) / 1000)}, ETA ${pending + running.size === 0 ? '0s' : durations.length ? `~${fmtSeconds(eta)}` : '?'}`);
+    info(
+      `sweep ${plan.name}: ${skipped + finished}/${total} done, ${running.size} running, ${failed} failed, ${pending} pending` +
+        (interrupted ? `, ${interrupted} interrupted` : '') +
+        `; elapsed ${fmtSeconds((Date.now() - t0) / 1000)}, ETA ${pending + running.size === 0 ? '0s' : durations.length ? `~${fmtSeconds(eta)}` : '?'}`,
+    );
   };
 
   const start = (p: PlanFile['points'][number]) => {
@@ -78,8 +102,17 @@ export async function runLocal(dir: string, plan: PlanFile, opts: LocalOptions):
     const logFile = join(d, 'run.log');
     const fd = openSync(logFile, 'a');
     const from = statSync(logFile).size;
-    const args = [BIN, 'sweep-task', dir, String(p.index), '--parent-pid', String(process.pid), '--threads', String(threads),
-      ...(opts.backend ? ['--backend', opts.backend] : [])];
+    const args = [
+      BIN,
+      'sweep-task',
+      dir,
+      String(p.index),
+      '--parent-pid',
+      String(process.pid),
+      '--threads',
+      String(threads),
+      ...(opts.backend ? ['--backend', opts.backend] : []),
+    ];
     writeSync(fd, `=== ${new Date().toISOString()} ${args.slice(1).join(' ')}\n`);
     let child: ChildProcess;
     try {
@@ -105,7 +138,9 @@ export async function runLocal(dir: string, plan: PlanFile, opts: LocalOptions):
         delayed.push({ p, at: Date.now() + 1000 });
       } else if (code === 130 || (stopSignal && signal)) {
         interrupted++;
-        info(`  interrupted ${what} after ${fmtSeconds(secs)} (${man.state === 'interrupted' ? 'checkpoint written; the next sweep resumes it' : `manifest: ${man.state}`})`);
+        info(
+          `  interrupted ${what} after ${fmtSeconds(secs)} (${man.state === 'interrupted' ? 'checkpoint written; the next sweep resumes it' : `manifest: ${man.state}`})`,
+        );
       } else {
         failed++;
         const why = man.state === 'failed' && man.reason ? man.reason : tail(logFile, from) || `exit ${code ?? signal}`;
@@ -115,7 +150,11 @@ export async function runLocal(dir: string, plan: PlanFile, opts: LocalOptions):
       poke();
     };
     child.on('error', (e) => {
-      try { appendFileSync(logFile, `sweep: could not start: ${e.message}\n`); } catch { /* the log is best effort */ }
+      try {
+        appendFileSync(logFile, `sweep: could not start: ${e.message}\n`);
+      } catch {
+        /* the log is best effort */
+      }
       done(127, null);
     });
     child.on('close', done);
@@ -125,7 +164,13 @@ export async function runLocal(dir: string, plan: PlanFile, opts: LocalOptions):
     const first = stopSignal === null;
     stopSignal ??= sig;
     info(`sweep: ${sig}: ${first ? 'no new points start; ' : ''}passing it on to the ${running.size} running point(s)`);
-    for (const r of running.values()) { try { r.child.kill(sig); } catch { /* already gone */ } }
+    for (const r of running.values()) {
+      try {
+        r.child.kill(sig);
+      } catch {
+        /* already gone */
+      }
+    }
     poke();
   };
   process.on('SIGINT', onSignal);
@@ -137,8 +182,14 @@ export async function runLocal(dir: string, plan: PlanFile, opts: LocalOptions):
       for (let k = delayed.length - 1; k >= 0; k--) if (delayed[k].at <= now) queue.push(...delayed.splice(k, 1).map((x) => x.p));
       while (!stopSignal && running.size < jobs && queue.length) start(queue.shift()!);
       if (running.size === 0 && (stopSignal || (queue.length === 0 && delayed.length === 0))) break;
-      await new Promise<void>((r) => { wake = r; setTimeout(r, 1000).unref(); });
-      if (Date.now() - lastProgress > 30_000) { progress(); lastProgress = Date.now(); }
+      await new Promise<void>((r) => {
+        wake = r;
+        setTimeout(r, 1000).unref();
+      });
+      if (Date.now() - lastProgress > 30_000) {
+        progress();
+        lastProgress = Date.now();
+      }
     }
   } finally {
     process.off('SIGINT', onSignal);
@@ -146,8 +197,10 @@ export async function runLocal(dir: string, plan: PlanFile, opts: LocalOptions):
   }
   const notRun = queue.length + delayed.length;
   const code = stopSignal ? 130 : failed ? 3 : 0;
-  console.log(`sweep ${plan.name}: ${skipped + finished} of ${total} points finished${failed ? `, ${failed} failed` : ''}` +
-    `${interrupted ? `, ${interrupted} interrupted` : ''}${notRun ? `, ${notRun} not started` : ''} in ${fmtSeconds((Date.now() - t0) / 1000)}` +
-    (code === 130 ? `; run the same command again to continue` : `; table: lidendrite sweep collect ${dir}`));
+  console.log(
+    `sweep ${plan.name}: ${skipped + finished} of ${total} points finished${failed ? `, ${failed} failed` : ''}` +
+      `${interrupted ? `, ${interrupted} interrupted` : ''}${notRun ? `, ${notRun} not started` : ''} in ${fmtSeconds((Date.now() - t0) / 1000)}` +
+      (code === 130 ? `; run the same command again to continue` : `; table: lidendrite sweep collect ${dir}`),
+  );
   return { finished: skipped + finished, failed, interrupted, skipped, total, code };
 }

@@ -41,7 +41,7 @@ const SAFE_PATH = /^[A-Za-z0-9_./+@:=,-]+$/;
 export function arraySpec(indices: number[]): string {
   const s = [...indices].sort((a, b) => a - b);
   const parts: string[] = [];
-  for (let i = 0; i < s.length;) {
+  for (let i = 0; i < s.length; ) {
     let j = i;
     while (j + 1 < s.length && s[j + 1] === s[j] + 1) j++;
     parts.push(i === j ? String(s[i]) : `${s[i]}-${s[j]}`);
@@ -53,9 +53,12 @@ export function arraySpec(indices: number[]): string {
 /** Checks the Slurm options (they go into the script); a list of problems naming the option. */
 export function checkSlurmOptions(o: SlurmOptions): string[] {
   const bad: string[] = [];
-  if (o.partition !== undefined && !/^[A-Za-z0-9_.,-]{1,64}$/.test(o.partition)) bad.push(`--partition: "${o.partition}" is not a partition name`);
-  if (o.gpusPerTask !== undefined && !/^([A-Za-z0-9_-]{1,32}:)?\d{1,3}$/.test(o.gpusPerTask)) bad.push(`--gpus-per-task: "${o.gpusPerTask}" is not a count or type:count`);
-  if (o.time !== undefined && !/^(\d{1,4}-)?\d{1,4}(:\d{1,2}){0,2}$/.test(o.time)) bad.push(`--time: "${o.time}" is not a Slurm time limit such as 01:30:00, 90 or 2-00:00:00`);
+  if (o.partition !== undefined && !/^[A-Za-z0-9_.,-]{1,64}$/.test(o.partition))
+    bad.push(`--partition: "${o.partition}" is not a partition name`);
+  if (o.gpusPerTask !== undefined && !/^([A-Za-z0-9_-]{1,32}:)?\d{1,3}$/.test(o.gpusPerTask))
+    bad.push(`--gpus-per-task: "${o.gpusPerTask}" is not a count or type:count`);
+  if (o.time !== undefined && !/^(\d{1,4}-)?\d{1,4}(:\d{1,2}){0,2}$/.test(o.time))
+    bad.push(`--time: "${o.time}" is not a Slurm time limit such as 01:30:00, 90 or 2-00:00:00`);
   return bad;
 }
 
@@ -67,8 +70,14 @@ function shellQuote(s: string): string {
 export function jobScript(dir: string, plan: PlanFile, indices: number[], o: SlurmOptions): string {
   const abs = resolve(dir);
   const bin = resolve(BIN);
-  for (const [what, p] of [['the sweep directory', abs], ['the lidendrite package', bin]] as const) {
-    if (!SAFE_PATH.test(p)) throw new SweepError([`${what} ${p} has characters that cannot go into an #SBATCH line (use a path of letters, digits and ._-/+@:=,)`]);
+  for (const [what, p] of [
+    ['the sweep directory', abs],
+    ['the lidendrite package', bin],
+  ] as const) {
+    if (!SAFE_PATH.test(p))
+      throw new SweepError([
+        `${what} ${p} has characters that cannot go into an #SBATCH line (use a path of letters, digits and ._-/+@:=,)`,
+      ]);
   }
   const threads = o.threads ?? o.cpusPerTask ?? 1;
   const cpus = o.cpusPerTask ?? threads;
@@ -94,9 +103,11 @@ export function jobScript(dir: string, plan: PlanFile, indices: number[], o: Slu
     '# LIDENDRITE_NODE to its path when `node` is not on PATH there.',
     'set -u',
     `NODE_DEFAULT=${shellQuote(process.execPath)}`,
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, not a JS template
     'NODE="${LIDENDRITE_NODE:-$NODE_DEFAULT}"',
     'if ! [ -x "$NODE" ]; then NODE="$(command -v node || true)"; fi',
     'if [ -z "$NODE" ]; then echo "lidendrite sweep: no node executable on $(hostname); set LIDENDRITE_NODE" >&2; exit 2; fi',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansions
     'echo "lidendrite sweep-task: job ${SLURM_ARRAY_JOB_ID:-?}_${SLURM_ARRAY_TASK_ID:-?} on $(hostname) with $("$NODE" --version)"',
     `exec "$NODE" ${shellQuote(bin)} sweep-task ${shellQuote(abs)} "$SLURM_ARRAY_TASK_ID" --threads ${threads}` +
       (o.backend ? ` --backend ${shellQuote(o.backend)}` : ''),
@@ -127,7 +138,10 @@ export function submitSweep(dir: string, plan: PlanFile, o: SlurmOptions, log: (
     const d = pointDir(abs, p.id);
     if (pointAction(d) === 'skip') continue;
     const holder = liveLock(d);
-    if (holder) { log(`point ${p.index} (${p.id}) is being run by pid ${holder.pid} on ${holder.host}; not submitted again`); continue; }
+    if (holder) {
+      log(`point ${p.index} (${p.id}) is being run by pid ${holder.pid} on ${holder.host}; not submitted again`);
+      continue;
+    }
     indices.push(p.index);
   }
   if (!indices.length) {
@@ -140,7 +154,15 @@ export function submitSweep(dir: string, plan: PlanFile, o: SlurmOptions, log: (
   const script = join(sdir, `submit-${String(jobs.length + 1).padStart(3, '0')}.sbatch`);
   writeFileAtomic(script, jobScript(abs, plan, indices, o));
   const command = ['sbatch', '--parsable', script];
-  const rec: JobRecord = { jobId: null, script, array: arraySpec(indices), points: indices, submittedAt: new Date().toISOString(), command, dryRun: o.dryRun };
+  const rec: JobRecord = {
+    jobId: null,
+    script,
+    array: arraySpec(indices),
+    points: indices,
+    submittedAt: new Date().toISOString(),
+    command,
+    dryRun: o.dryRun,
+  };
   if (o.dryRun) {
     log(`wrote ${script} (${indices.length} array tasks); submit it with:\n  ${command.join(' ')}`);
     return rec;
@@ -150,7 +172,10 @@ export function submitSweep(dir: string, plan: PlanFile, o: SlurmOptions, log: (
     out = execFileSync(command[0], command.slice(1), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (e) {
     const err = e as NodeJS.ErrnoException & { stderr?: string };
-    const why = err.code === 'ENOENT' ? 'sbatch is not on PATH (is this a Slurm login node? --dry-run writes the script only)' : (err.stderr || err.message).trim();
+    const why =
+      err.code === 'ENOENT'
+        ? 'sbatch is not on PATH (is this a Slurm login node? --dry-run writes the script only)'
+        : (err.stderr || err.message).trim();
     throw new SubmitError(`sbatch failed: ${why}\n  the script is ${script}`);
   }
   const jobId = out.trim().split(';')[0];

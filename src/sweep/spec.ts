@@ -35,62 +35,116 @@ export type AxisValue = number | string | boolean;
 
 const axisValue = z.union([z.number().finite(), z.string().min(1).max(64), z.boolean()]);
 
-const rangeSchema = z.object({
-  from: z.number().finite(),
-  to: z.number().finite(),
-  steps: z.number().int().min(2).max(MAX_POINTS),
-  scale: z.enum(['linear', 'log']).default('linear'),
-  /** Optional unit appended to every value ("mV" gives "-400 mV", ...); the scenario schema converts it. */
-  unit: z.string().min(1).max(16).regex(/^[A-Za-z0-9/^µμ-]+$/, 'a unit such as "mV", "um", "M"').optional(),
-}).strict().superRefine((r, ctx) => {
-  if (r.scale === 'log' && !(r.from * r.to > 0)) {
-    ctx.addIssue({ code: z.ZodIssueCode.custom, message: `a log range needs from and to of the same sign, neither 0 (got from = ${r.from}, to = ${r.to})` });
-  }
-});
+const rangeSchema = z
+  .object({
+    from: z.number().finite(),
+    to: z.number().finite(),
+    steps: z.number().int().min(2).max(MAX_POINTS),
+    scale: z.enum(['linear', 'log']).default('linear'),
+    /** Optional unit appended to every value ("mV" gives "-400 mV", ...); the scenario schema converts it. */
+    unit: z
+      .string()
+      .min(1)
+      .max(16)
+      .regex(/^[A-Za-z0-9/^µμ-]+$/, 'a unit such as "mV", "um", "M"')
+      .optional(),
+  })
+  .strict()
+  .superRefine((r, ctx) => {
+    if (r.scale === 'log' && !(r.from * r.to > 0)) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: `a log range needs from and to of the same sign, neither 0 (got from = ${r.from}, to = ${r.to})`,
+      });
+    }
+  });
 
-const pathSchema = z.string().min(1).max(200)
-  .regex(/^[A-Za-z_][A-Za-z0-9_]*(\.([A-Za-z_][A-Za-z0-9_]*|\d{1,4}))*$/, 'a dotted scenario path such as "voltage", "parameters.T", "noise.seed" or "grid.n.1"')
+const pathSchema = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(
+    /^[A-Za-z_][A-Za-z0-9_]*(\.([A-Za-z_][A-Za-z0-9_]*|\d{1,4}))*$/,
+    'a dotted scenario path such as "voltage", "parameters.T", "noise.seed" or "grid.n.1"',
+  )
   .superRefine((p, ctx) => {
     const segs = p.split('.');
     const bad = segs.find((s) => FORBIDDEN_SEGMENTS.has(s));
     if (bad) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `"${bad}" is not a scenario field` });
-    if (p === 'name') ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'the name of each point is set by the sweep (<sweep name>-<point id>)' });
-    if (p === 'grid.dims') ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'grid.dims cannot be swept (2D and 3D runs have different metrics); make two sweeps' });
+    if (p === 'name')
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'the name of each point is set by the sweep (<sweep name>-<point id>)' });
+    if (p === 'grid.dims')
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: 'grid.dims cannot be swept (2D and 3D runs have different metrics); make two sweeps',
+      });
   });
 
-const axisSchema = z.object({
-  path: pathSchema,
-  values: z.array(axisValue).min(1).max(MAX_POINTS).optional(),
-  range: rangeSchema.optional(),
-}).strict().superRefine((a, ctx) => {
-  if ((a.values === undefined) === (a.range === undefined)) {
-    ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'give either "values" (a list) or "range" ({from, to, steps})' });
-  }
-  if (a.values) {
-    const seen = new Set<string>();
-    a.values.forEach((v, k) => {
-      const key = JSON.stringify(v);
-      if (seen.has(key)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['values', k], message: `${key} appears twice` });
-      seen.add(key);
-    });
-  }
-});
+const axisSchema = z
+  .object({
+    path: pathSchema,
+    values: z.array(axisValue).min(1).max(MAX_POINTS).optional(),
+    range: rangeSchema.optional(),
+  })
+  .strict()
+  .superRefine((a, ctx) => {
+    if ((a.values === undefined) === (a.range === undefined)) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'give either "values" (a list) or "range" ({from, to, steps})' });
+    }
+    if (a.values) {
+      const seen = new Set<string>();
+      a.values.forEach((v, k) => {
+        const key = JSON.stringify(v);
+        if (seen.has(key)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['values', k], message: `${key} appears twice` });
+        seen.add(key);
+      });
+    }
+  });
 
-export const sweepSchema = z.object({
-  name: z.string().min(1).max(60).regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" and "-" only'),
-  description: z.string().max(2000).optional(),
-  /** A scenario object, or the path of a scenario file relative to the sweep file. */
-  base: z.union([z.string().min(1).max(1000), z.record(z.unknown())]),
-  axes: z.array(axisSchema).min(1).max(8),
-  /** Shorthand for a last axis over noise.seed. */
-  seeds: z.array(z.number().int().min(0).max(2 ** 32 - 1)).min(1).max(MAX_POINTS).optional(),
-  /** metrics.csv columns to collect (a column name, or its name without the unit suffix: "li_total"). */
-  metrics: z.array(z.string().min(1).max(64).regex(/^[A-Za-z0-9_]+$/, 'a metrics.csv column name')).min(1).max(40).optional(),
-}).strict();
+export const sweepSchema = z
+  .object({
+    name: z
+      .string()
+      .min(1)
+      .max(60)
+      .regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" and "-" only'),
+    description: z.string().max(2000).optional(),
+    /** A scenario object, or the path of a scenario file relative to the sweep file. */
+    base: z.union([z.string().min(1).max(1000), z.record(z.unknown())]),
+    axes: z.array(axisSchema).min(1).max(8),
+    /** Shorthand for a last axis over noise.seed. */
+    seeds: z
+      .array(
+        z
+          .number()
+          .int()
+          .min(0)
+          .max(2 ** 32 - 1),
+      )
+      .min(1)
+      .max(MAX_POINTS)
+      .optional(),
+    /** metrics.csv columns to collect (a column name, or its name without the unit suffix: "li_total"). */
+    metrics: z
+      .array(
+        z
+          .string()
+          .min(1)
+          .max(64)
+          .regex(/^[A-Za-z0-9_]+$/, 'a metrics.csv column name'),
+      )
+      .min(1)
+      .max(40)
+      .optional(),
+  })
+  .strict();
 
 export type SweepInput = z.input<typeof sweepSchema>;
 
-export interface SweepAxis { path: string; values: AxisValue[] }
+export interface SweepAxis {
+  path: string;
+  values: AxisValue[];
+}
 
 export interface SweepPoint {
   /** Position in the cartesian product (first axis slowest). */
@@ -126,7 +180,7 @@ export function rangeValues(r: z.output<typeof rangeSchema>): AxisValue[] {
   const out: AxisValue[] = [];
   for (let k = 0; k < r.steps; k++) {
     const f = k / (r.steps - 1);
-    const v = r.scale === 'log' ? r.from * Math.pow(r.to / r.from, f) : r.from + (r.to - r.from) * f;
+    const v = r.scale === 'log' ? r.from * (r.to / r.from) ** f : r.from + (r.to - r.from) * f;
     const x = Number(v.toPrecision(12));
     out.push(r.unit ? `${x} ${r.unit}` : x);
   }
@@ -135,7 +189,11 @@ export function rangeValues(r: z.output<typeof rangeSchema>): AxisValue[] {
 
 function show(v: unknown): string {
   let s: string;
-  try { s = JSON.stringify(v) ?? String(v); } catch { s = String(v); }
+  try {
+    s = JSON.stringify(v) ?? String(v);
+  } catch {
+    s = String(v);
+  }
   return s.length > 60 ? s.slice(0, 57) + '...' : s;
 }
 
@@ -169,7 +227,7 @@ function setPath(obj: Record<string, unknown>, path: string, value: unknown): st
     if (last) {
       Object.defineProperty(o, seg, { value, enumerable: true, writable: true, configurable: true });
     } else {
-      if (!Object.prototype.hasOwnProperty.call(o, seg) || o[seg] === undefined) {
+      if (!Object.hasOwn(o, seg) || o[seg] === undefined) {
         Object.defineProperty(o, seg, { value: /^\d+$/.test(segs[i + 1]) ? [] : {}, enumerable: true, writable: true, configurable: true });
       }
       cur = o[seg];
@@ -191,8 +249,9 @@ export function resolveMetric(name: string, dims: 2 | 3, additive = false): stri
 
 /** front_tip_um, front_mean_um, interface_length_um (2D) / interface_area_um2 (3D), li_total_*, i_faradaic_*. */
 export function defaultMetrics(dims: 2 | 3): string[] {
-  return ['front_tip_um', 'front_mean_um', dims === 2 ? 'interface_length_um' : 'interface_area_um2', 'li_total', 'i_faradaic']
-    .map((m) => resolveMetric(m, dims)!);
+  return ['front_tip_um', 'front_mean_um', dims === 2 ? 'interface_length_um' : 'interface_area_um2', 'li_total', 'i_faradaic'].map(
+    (m) => resolveMetric(m, dims)!,
+  );
 }
 
 export interface ParseSweepOptions {
@@ -213,7 +272,9 @@ function readJsonFile(path: string, field: string): unknown {
     throw new SweepError([`${field}: cannot read ${path} (${(e as Error).message})`]);
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  try { return JSON.parse(text); } catch (e) {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
     throw new SweepError([`${field}: ${path} is not valid JSON (${(e as Error).message})`]);
   }
 }
@@ -230,16 +291,22 @@ export function loadSweep(path: string): SweepPlan {
  * not validate (named by index, id and coordinates; the first 10 such points are listed).
  */
 export function parseSweep(raw: unknown, opts: ParseSweepOptions = {}): SweepPlan {
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new SweepError([`sweep: must be a JSON object (got ${show(raw)})`]);
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    throw new SweepError([`sweep: must be a JSON object (got ${show(raw)})`]);
   const res = sweepSchema.safeParse(raw);
   if (!res.success) {
-    throw new SweepError(res.error.issues.map((i) => {
-      const where = i.path.length ? i.path.join('.') : 'sweep';
-      const v = valueAt(raw, i.path);
-      // an object-level rule names what it needs itself; echoing the whole object adds nothing
-      const got = i.code === 'unrecognized_keys' || (i.code === z.ZodIssueCode.custom && v !== null && typeof v === 'object') ? '' : ` (got ${v === undefined ? 'missing' : show(v)})`;
-      return `${where}: ${i.message}${got}`;
-    }));
+    throw new SweepError(
+      res.error.issues.map((i) => {
+        const where = i.path.length ? i.path.join('.') : 'sweep';
+        const v = valueAt(raw, i.path);
+        // an object-level rule names what it needs itself; echoing the whole object adds nothing
+        const got =
+          i.code === 'unrecognized_keys' || (i.code === z.ZodIssueCode.custom && v !== null && typeof v === 'object')
+            ? ''
+            : ` (got ${v === undefined ? 'missing' : show(v)})`;
+        return `${where}: ${i.message}${got}`;
+      }),
+    );
   }
   const sw = res.data;
   const issues: string[] = [];
@@ -250,14 +317,15 @@ export function parseSweep(raw: unknown, opts: ParseSweepOptions = {}): SweepPla
     const p = isAbsolute(sw.base) ? sw.base : resolve(opts.baseDir ?? process.cwd(), sw.base);
     base = readJsonFile(p, 'base');
   } else base = sw.base;
-  if (base === null || typeof base !== 'object' || Array.isArray(base)) throw new SweepError([`base: must be a scenario object (got ${show(base)})`]);
+  if (base === null || typeof base !== 'object' || Array.isArray(base))
+    throw new SweepError([`base: must be a scenario object (got ${show(base)})`]);
   const baseText = JSON.stringify(base);
 
   const axes: SweepAxis[] = sw.axes.map((a) => ({ path: a.path, values: a.values ?? rangeValues(a.range!) }));
   sw.axes.forEach((a, k) => {
     const j = sw.axes.findIndex((b) => b.path === a.path);
     if (j !== k) issues.push(`axes.${k}.path: "${a.path}" is already axis ${j}`);
-    const overlap = sw.axes.findIndex((b, m) => m !== k && (b.path.startsWith(a.path + '.')));
+    const overlap = sw.axes.findIndex((b, m) => m !== k && b.path.startsWith(a.path + '.'));
     if (overlap >= 0) issues.push(`axes.${k}.path: "${a.path}" contains axis ${overlap} ("${sw.axes[overlap].path}")`);
   });
   if (sw.seeds) {
@@ -269,7 +337,8 @@ export function parseSweep(raw: unknown, opts: ParseSweepOptions = {}): SweepPla
   }
   let count = 1;
   for (const a of axes) count *= a.values.length;
-  if (count > MAX_POINTS) issues.push(`axes: the product of the axis lengths is ${count} points, more than the ${MAX_POINTS} a sweep may have`);
+  if (count > MAX_POINTS)
+    issues.push(`axes: the product of the axis lengths is ${count} points, more than the ${MAX_POINTS} a sweep may have`);
   if (issues.length) throw new SweepError(issues);
 
   // every point: set the axis values on a copy of the base, name it, validate it
@@ -315,7 +384,10 @@ export function parseSweep(raw: unknown, opts: ParseSweepOptions = {}): SweepPla
   if (sw.metrics) {
     sw.metrics.forEach((m, k) => {
       const c = resolveMetric(m, dims, additive);
-      if (!c) issues.push(`metrics.${k}: "${m}" is not a metrics.csv column of a ${dims}D run${additive ? ' with the additive' : ''} (columns: ${metricColumns(dims, additive).join(', ')})`);
+      if (!c)
+        issues.push(
+          `metrics.${k}: "${m}" is not a metrics.csv column of a ${dims}D run${additive ? ' with the additive' : ''} (columns: ${metricColumns(dims, additive).join(', ')})`,
+        );
       else if (metrics.includes(c)) issues.push(`metrics.${k}: "${m}" names ${c} a second time`);
       else metrics.push(c);
     });
@@ -326,5 +398,7 @@ export function parseSweep(raw: unknown, opts: ParseSweepOptions = {}): SweepPla
 
 /** "voltage=-0.4 V, noise.seed=2" */
 export function describeCoords(coords: Record<string, AxisValue>): string {
-  return Object.entries(coords).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(', ');
+  return Object.entries(coords)
+    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+    .join(', ');
 }

@@ -49,10 +49,18 @@ export function planPath(dir: string): string {
 export function readPlan(dir: string): PlanFile {
   const p = planPath(dir);
   let plan: PlanFile;
-  try { plan = JSON.parse(readFileSync(p, 'utf8')); } catch (e) {
+  try {
+    plan = JSON.parse(readFileSync(p, 'utf8'));
+  } catch (e) {
     throw new SweepError([`${dir}: not a sweep directory (${p}: ${(e as Error).message})`]);
   }
-  if (plan?.format !== PLAN_FORMAT || plan.version !== PLAN_VERSION || !Array.isArray(plan.points) || !Array.isArray(plan.axes) || !Array.isArray(plan.metrics)) {
+  if (
+    plan?.format !== PLAN_FORMAT ||
+    plan.version !== PLAN_VERSION ||
+    !Array.isArray(plan.points) ||
+    !Array.isArray(plan.axes) ||
+    !Array.isArray(plan.metrics)
+  ) {
     throw new SweepError([`${p}: not a ${PLAN_FORMAT} version ${PLAN_VERSION} file`]);
   }
   plan.points.forEach((pt, k) => {
@@ -69,8 +77,13 @@ export function readPlan(dir: string): PlanFile {
  */
 export function writePlan(dir: string, plan: SweepPlan, source: string | null): PlanFile {
   const file: PlanFile = {
-    format: PLAN_FORMAT, version: PLAN_VERSION, name: plan.name, description: plan.description, source,
-    createdAt: new Date().toISOString(), dims: plan.dims,
+    format: PLAN_FORMAT,
+    version: PLAN_VERSION,
+    name: plan.name,
+    description: plan.description,
+    source,
+    createdAt: new Date().toISOString(),
+    dims: plan.dims,
     axes: plan.axes.map((a) => ({ path: a.path, values: [...a.values] })),
     metrics: [...plan.metrics],
     points: plan.points.map((p) => ({ index: p.index, id: p.id, coords: p.coords })),
@@ -80,7 +93,9 @@ export function writePlan(dir: string, plan: SweepPlan, source: string | null): 
     const old = readPlan(dir);
     const ids = (f: PlanFile) => f.points.map((p) => p.id).join(',');
     if (ids(old) !== ids(file) || canonicalJson(old.axes) !== canonicalJson(file.axes) || old.name !== file.name) {
-      issues.push(`${dir} holds another sweep ("${old.name}", ${old.points.length} points; this one is "${file.name}", ${file.points.length} points): use another --out`);
+      issues.push(
+        `${dir} holds another sweep ("${old.name}", ${old.points.length} points; this one is "${file.name}", ${file.points.length} points): use another --out`,
+      );
     } else {
       file.createdAt = old.createdAt;
     }
@@ -91,9 +106,15 @@ export function writePlan(dir: string, plan: SweepPlan, source: string | null): 
       const f = join(d, 'scenario.json');
       if (!existsSync(f)) continue;
       let same = false;
-      try { same = canonicalJson(JSON.parse(readFileSync(f, 'utf8'))) === canonicalJson(p.input); } catch { same = false; }
+      try {
+        same = canonicalJson(JSON.parse(readFileSync(f, 'utf8'))) === canonicalJson(p.input);
+      } catch {
+        same = false;
+      }
       if (!same && (existsSync(join(d, 'manifest.json')) || hasCheckpoint(d))) {
-        issues.push(`point ${p.index} (${p.id}): ${f} differs from this sweep's scenario for the point and the point has outputs (was the base scenario changed?): use another --out, or remove ${d}`);
+        issues.push(
+          `point ${p.index} (${p.id}): ${f} differs from this sweep's scenario for the point and the point has outputs (was the base scenario changed?): use another --out, or remove ${d}`,
+        );
       }
     }
   }
@@ -128,7 +149,14 @@ export function readPointManifest(d: string): PointManifest {
     const m = JSON.parse(readFileSync(f, 'utf8'));
     const st = m?.status?.state;
     const state: ManifestState = ['running', 'finished', 'failed', 'interrupted'].includes(st) ? st : 'unreadable';
-    return { state, reason: m?.status?.reason, startedAt: m?.startedAt, endTime: m?.endTime, wallSeconds: m?.wallSeconds, backend: m?.backend };
+    return {
+      state,
+      reason: m?.status?.reason,
+      startedAt: m?.startedAt,
+      endTime: m?.endTime,
+      wallSeconds: m?.wallSeconds,
+      backend: m?.backend,
+    };
   } catch {
     return { state: 'unreadable' };
   }
@@ -148,12 +176,17 @@ export function pointAction(d: string): PointAction {
  * (its metrics rows would otherwise stay at the top of metrics.csv). Keeps scenario.json and logs.
  */
 export function clearForFreshRun(d: string): void {
-  for (const name of ['manifest.json', 'metrics.csv', 'fields', 'png', 'checkpoint']) rmSync(join(d, name), { recursive: true, force: true });
+  for (const name of ['manifest.json', 'metrics.csv', 'fields', 'png', 'checkpoint'])
+    rmSync(join(d, name), { recursive: true, force: true });
 }
 
 // ---------------------------------------------------------------- point locks
 
-export interface LockInfo { pid: number; host: string; startedAt: string }
+export interface LockInfo {
+  pid: number;
+  host: string;
+  startedAt: string;
+}
 
 const LOCK_FILE = '.task.lock';
 const HEARTBEAT_MS = 10_000;
@@ -165,7 +198,12 @@ function lockPath(d: string): string {
 }
 
 function pidAlive(pid: number): boolean {
-  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** The holder of a point's lock when it is alive (same host: the process exists; any host: touched recently). */
@@ -185,7 +223,9 @@ export function liveLock(d: string): LockInfo | null {
   return info;
 }
 
-export interface HeldLock { release(): void }
+export interface HeldLock {
+  release(): void;
+}
 
 /**
  * Takes a point's lock (exclusive create), replacing a stale one. Returns the live holder
@@ -204,18 +244,36 @@ export function acquireLock(d: string): HeldLock | { busy: LockInfo } {
       const holder = liveLock(d);
       if (holder) return { busy: holder };
       // stale: move it aside (rename is atomic, so two takers cannot both remove a fresh lock)
-      try { renameSync(p, `${p}.stale-${process.pid}`); rmSync(`${p}.stale-${process.pid}`, { force: true }); } catch { /* someone else did */ }
+      try {
+        renameSync(p, `${p}.stale-${process.pid}`);
+        rmSync(`${p}.stale-${process.pid}`, { force: true });
+      } catch {
+        /* someone else did */
+      }
       continue;
     }
-    try { writeSync(fd, text); } finally { closeSync(fd); }
+    try {
+      writeSync(fd, text);
+    } finally {
+      closeSync(fd);
+    }
     const beat = setInterval(() => {
-      try { const now = new Date(); utimesSync(p, now, now); } catch { /* gone: nothing to refresh */ }
+      try {
+        const now = new Date();
+        utimesSync(p, now, now);
+      } catch {
+        /* gone: nothing to refresh */
+      }
     }, HEARTBEAT_MS);
     beat.unref();
     return {
       release() {
         clearInterval(beat);
-        try { if (readFileSync(p, 'utf8') === text) rmSync(p, { force: true }); } catch { /* already gone */ }
+        try {
+          if (readFileSync(p, 'utf8') === text) rmSync(p, { force: true });
+        } catch {
+          /* already gone */
+        }
       },
     };
   }

@@ -34,7 +34,9 @@ export async function runTask(dir: string, index: number, opts: TaskOptions, run
   }
   const lock = acquireLock(d);
   if ('busy' in lock) {
-    console.error(`sweep-task: ${what} is being run by pid ${lock.busy.pid} on ${lock.busy.host} (since ${lock.busy.startedAt}); not starting it twice`);
+    console.error(
+      `sweep-task: ${what} is being run by pid ${lock.busy.pid} on ${lock.busy.host} (since ${lock.busy.startedAt}); not starting it twice`,
+    );
     return EXIT_BUSY;
   }
   let watch: NodeJS.Timeout | undefined;

@@ -19,7 +19,17 @@ import { makeBCs, makeLayout } from '../../src/backends/layout.ts';
 import { programFiles } from '../../src/backends/webgl/programs.ts';
 import { coefficients } from '../../src/model/derived.ts';
 import { parseScenario } from '../../src/model/scenario.ts';
-import { ADDITIVE_CASES, CASES, clampedCoefficients, conformance, noiseOnly, SOLVER_CASES, SWITCH_CASES, type Case, type Subject } from '../conformance/body.ts';
+import {
+  ADDITIVE_CASES,
+  CASES,
+  clampedCoefficients,
+  conformance,
+  noiseOnly,
+  SOLVER_CASES,
+  SWITCH_CASES,
+  type Case,
+  type Subject,
+} from '../conformance/body.ts';
 import { checkNoise } from './webgl-noise.ts';
 import { PERIODIC_CASE, voltageStep } from './webgl-switches.ts';
 
@@ -81,10 +91,10 @@ describe.each(SUBJECTS)('backend $name against the f64 CPU reference', (sub) => 
   for (const cs of CASES_FOR[name]) {
     it.skipIf(!sub.available)(`${cs.label}: ${cs.steps} coupled steps${skipped}`, () => conformance(sub, cs), 300_000);
   }
-  it.skipIf(!sub.available)(`noise draws equal the reference${skipped}`, () => noiseOnly(sub), 120_000);
+  it.skipIf(!sub.available)(`noise draws equal the reference${skipped}`, () => noiseOnly(sub));
   if (name === 'webgl') {
-    it.skipIf(!sub.available)(`coefficients clamp ξ to [0, 1]${skipped}`, () => clampedCoefficients(sub), 120_000);
-    it.skipIf(!sub.available)(`setVoltage between steps${skipped}`, () => voltageStep(sub), 120_000);
+    it.skipIf(!sub.available)(`coefficients clamp ξ to [0, 1]${skipped}`, () => clampedCoefficients(sub));
+    it.skipIf(!sub.available)(`setVoltage between steps${skipped}`, () => voltageStep(sub));
   }
 });
 
@@ -93,7 +103,10 @@ describe('WebGL backend: shaders, noise, renderer', () => {
 
   it('every .glsl file under shaders/glsl belongs to a program', () => {
     const root = path.resolve(import.meta.dirname, '../../shaders');
-    const onDisk = fs.readdirSync(path.join(root, 'glsl')).map((f) => `glsl/${f}`).sort();
+    const onDisk = fs
+      .readdirSync(path.join(root, 'glsl'))
+      .map((f) => `glsl/${f}`)
+      .sort();
     expect(onDisk).toEqual(programFiles((p) => fs.readFileSync(path.join(root, p), 'utf8')));
   });
 
@@ -107,33 +120,44 @@ describe('WebGL backend: shaders, noise, renderer', () => {
     } finally {
       await b.dispose();
     }
-  }, 120_000);
+  });
 
   it.skipIf(!!why.webgl)(`a software renderer is refused when allowSoftware is false, and named${skip}`, async () => {
     const s = parseScenario(CASES[0].input);
-    const L = makeLayout(s), k = coefficients(s), bc = makeBCs(s);
+    const L = makeLayout(s),
+      k = coefficients(s),
+      bc = makeBCs(s);
     const b = await RemoteBackend.fromParts(session!.page, 'webgl', L, k, bc);
     const software = /swiftshader|llvmpipe|softpipe|software|lavapipe/i.test(b.device);
     await b.dispose();
     if (software) {
-      await expect(RemoteBackend.fromParts(session!.page, 'webgl', L, k, bc, { allowSoftware: false })).rejects.toThrow(/software one \(.*SwiftShader|software one \(/i);
+      await expect(RemoteBackend.fromParts(session!.page, 'webgl', L, k, bc, { allowSoftware: false })).rejects.toThrow(
+        /software one \(.*SwiftShader|software one \(/i,
+      );
     } else {
       const hw = await RemoteBackend.fromParts(session!.page, 'webgl', L, k, bc, { allowSoftware: false });
       await hw.dispose();
     }
-  }, 120_000);
+  });
 
   it.skipIf(!!why.webgl)(`reductions skip and count non-finite cells (GLSL isNan/isFinite)${skip}`, async () => {
     const s = parseScenario(CASES[0].input);
-    const L = makeLayout(s), k = coefficients(s), bc = makeBCs(s);
+    const L = makeLayout(s),
+      k = coefficients(s),
+      bc = makeBCs(s);
     const f = initialFields(s);
-    f.xi[100] = NaN; f.c[200] = Infinity; f.c[300] = -Infinity;
+    f.xi[100] = NaN;
+    f.c[200] = Infinity;
+    f.c[300] = -Infinity;
     const ref = new CpuBackend(L, k, bc, { threads: 1 });
     const b = await RemoteBackend.fromParts(session!.page, 'webgl', L, k, bc);
     try {
-      await ref.init(f); await b.init(f);
+      await ref.init(f);
+      await b.init(f);
       const [a, g] = [await ref.reductions(), await b.reductions()];
-      console.log(`[webgl] non-finite cells: reference ${a.nonFinite}, webgl ${g.nonFinite}; Σξ ${a.sumXi} / ${g.sumXi}; max c̃ ${a.cMax} / ${g.cMax}`);
+      console.log(
+        `[webgl] non-finite cells: reference ${a.nonFinite}, webgl ${g.nonFinite}; Σξ ${a.sumXi} / ${g.sumXi}; max c̃ ${a.cMax} / ${g.cMax}`,
+      );
       expect(a.nonFinite).toBe(3);
       expect(g.nonFinite).toBe(3);
       for (const key of ['sumXi', 'sumC', 'sumGrad', 'cMax', 'cMin', 'xiMin', 'xiMax', 'tip'] as const) {
@@ -145,20 +169,24 @@ describe('WebGL backend: shaders, noise, renderer', () => {
       await ref.dispose();
       await b.dispose();
     }
-  }, 120_000);
+  });
 
-  it.skipIf(!!why.webgl)(`a lost context rejects every stage with a clear message${skip}`, async () => {
-    const s = parseScenario(CASES[0].input);
-    const b = await RemoteBackend.fromParts(session!.page, 'webgl', makeLayout(s), coefficients(s), makeBCs(s));
-    await b.init(initialFields(s));
-    await b.call('loseContext');
-    await expect(b.potential(1e-9, 10)).rejects.toThrow(/WebGL context was lost/);
-    await expect(b.phase(1e-3, 0)).rejects.toThrow(/WebGL context was lost/);
-    await expect(b.read()).rejects.toThrow(/WebGL context was lost/);
-    await b.dispose();
-  }, 60_000);
+  it.skipIf(!!why.webgl)(
+    `a lost context rejects every stage with a clear message${skip}`,
+    async () => {
+      const s = parseScenario(CASES[0].input);
+      const b = await RemoteBackend.fromParts(session!.page, 'webgl', makeLayout(s), coefficients(s), makeBCs(s));
+      await b.init(initialFields(s));
+      await b.call('loseContext');
+      await expect(b.potential(1e-9, 10)).rejects.toThrow(/WebGL context was lost/);
+      await expect(b.phase(1e-3, 0)).rejects.toThrow(/WebGL context was lost/);
+      await expect(b.read()).rejects.toThrow(/WebGL context was lost/);
+      await b.dispose();
+    },
+    60_000,
+  );
 
   it.skipIf(!!why.webgl)(`hash32 on 16-bit float limbs is bit-exact and the normals match cellNormal${skip}`, async () => {
     await checkNoise(session!.page);
-  }, 120_000);
+  });
 });

@@ -19,7 +19,7 @@ import { decodeScenarioHash, encodeScenarioHash } from '../../src/app/url-state.
 import { chromiumMissingReason, startBrowserSession, type BrowserSession } from '../../src/browser/chromium.ts';
 import { decodeWire } from '../../src/browser/wire.ts';
 import { decodeVti } from '../../src/io/vti.ts';
-import { parseScenario, ScenarioError } from '../../src/model/scenario.ts';
+import { parseScenario, type ScenarioError } from '../../src/model/scenario.ts';
 import { contourSegments } from '../../src/render/contour.ts';
 import { mapStats, surfaceStats, tableIndex, type Pixels } from '../../src/render/pixel-stats.ts';
 import { SURFACE_BACKGROUND } from '../../src/render/surface-view.ts';
@@ -46,7 +46,9 @@ async function shot(page: Page, clip: { x: number; y: number; width: number; hei
 }
 
 /** Steps the page, then checks its 2D ξ map against its own fields. */
-async function checkMap2d(page: Page): Promise<{ metal: number; pixels: number; white: number; offContour: number; aboveFraction: number }> {
+async function checkMap2d(
+  page: Page,
+): Promise<{ metal: number; pixels: number; white: number; offContour: number; aboveFraction: number }> {
   await page.evaluate((n) => window.lidendriteApp!.stepN(n), STEPS_2D);
   const st = await status(page);
   expect(st.error).toBeNull();
@@ -71,15 +73,18 @@ async function checkMap2d(page: Page): Promise<{ metal: number; pixels: number; 
   // every cell's centre pixel shows the colour of that cell's own ξ (position and orientation
   // of the map: a flipped or shifted picture fails here); pixels under the contour are skipped
   const ppc = m.w / nx;
-  let checked = 0, wrong = 0;
-  for (let j = 0; j < ny; j++) for (let i = 0; i < nx; i++) {
-    const x = Math.floor((i + 0.5) * ppc), y = Math.floor((ny - j - 0.5) * ppc);
-    const o = 4 * (y * px.width + x);
-    const t = tableIndex('viridis', px.data[o], px.data[o + 1], px.data[o + 2]);
-    if (t === null) continue;
-    checked++;
-    if (Math.abs(t - Math.min(1, Math.max(0, f.xi[i + nx * j]))) > 3 / 255) wrong++;
-  }
+  let checked = 0,
+    wrong = 0;
+  for (let j = 0; j < ny; j++)
+    for (let i = 0; i < nx; i++) {
+      const x = Math.floor((i + 0.5) * ppc),
+        y = Math.floor((ny - j - 0.5) * ppc);
+      const o = 4 * (y * px.width + x);
+      const t = tableIndex('viridis', px.data[o], px.data[o + 1], px.data[o + 2]);
+      if (t === null) continue;
+      checked++;
+      if (Math.abs(t - Math.min(1, Math.max(0, f.xi[i + nx * j]))) > 3 / 255) wrong++;
+    }
   expect(checked).toBeGreaterThan(0.95 * nx * ny);
   expect(wrong).toBe(0);
   // the contour: white pixels, about two per pixel of line length, all on the ξ = 0.5 line
@@ -93,7 +98,8 @@ async function checkMap2d(page: Page): Promise<{ metal: number; pixels: number; 
   let offContour = 0;
   for (const w of stats.white) {
     // pixel centre in µm, y up from the map's bottom edge
-    const x = (w.x + 0.5) / ppu, y = (m.h - w.y - 0.5) / ppu;
+    const x = (w.x + 0.5) / ppu,
+      y = (m.h - w.y - 0.5) / ppu;
     let best = Infinity;
     for (let s = 0; s < seg.length; s += 4) best = Math.min(best, distToSegment(x, y, seg[s], seg[s + 1], seg[s + 2], seg[s + 3]));
     if (best * ppu > 2.5) offContour++;
@@ -103,7 +109,8 @@ async function checkMap2d(page: Page): Promise<{ metal: number; pixels: number; 
 }
 
 function distToSegment(px: number, py: number, x0: number, y0: number, x1: number, y1: number): number {
-  const vx = x1 - x0, vy = y1 - y0;
+  const vx = x1 - x0,
+    vy = y1 - y0;
   const L2 = vx * vx + vy * vy;
   const t = L2 > 0 ? Math.min(1, Math.max(0, ((px - x0) * vx + (py - y0) * vy) / L2)) : 0;
   return Math.hypot(px - x0 - t * vx, py - y0 - t * vy);
@@ -115,7 +122,9 @@ describe.skipIf(missing !== null)(`browser page (headless Chromium)${missing ===
   beforeAll(async () => {
     ses = await startBrowserSession({ path: '/src/browser/host.html', viewport: { width: 1300, height: 850 } });
   });
-  afterAll(async () => { await ses?.close(); });
+  afterAll(async () => {
+    await ses?.close();
+  });
 
   it('2D on ?backend=webgpu: the map shows the metal where ξ > 0.5 and the ξ = 0.5 contour', async () => {
     const page = await openApp(ses, 'webgpu', DEMO_2D);
@@ -124,7 +133,9 @@ describe.skipIf(missing !== null)(`browser page (headless Chromium)${missing ===
     // the scenario came through the URL unchanged
     expect(await page.evaluate(() => window.lidendriteApp!.scenario())).toEqual(DEMO_2D);
     const r = await checkMap2d(page);
-    console.log(`webgpu 2D after ${STEPS_2D} steps: ξ > 0.5 in ${(100 * r.metal).toFixed(2)} % of the cells, metal colour on ${(100 * r.aboveFraction).toFixed(2)} % of the map pixels, ${r.white} contour pixels`);
+    console.log(
+      `webgpu 2D after ${STEPS_2D} steps: ξ > 0.5 in ${(100 * r.metal).toFixed(2)} % of the cells, metal colour on ${(100 * r.aboveFraction).toFixed(2)} % of the map pixels, ${r.white} contour pixels`,
+    );
     await page.close();
   });
 
@@ -133,7 +144,9 @@ describe.skipIf(missing !== null)(`browser page (headless Chromium)${missing ===
     const st = await status(page);
     expect(st.backend, st.log.join('\n')).toBe('webgl');
     const r = await checkMap2d(page);
-    console.log(`webgl 2D after ${STEPS_2D} steps: ξ > 0.5 in ${(100 * r.metal).toFixed(2)} % of the cells, metal colour on ${(100 * r.aboveFraction).toFixed(2)} % of the map pixels, ${r.white} contour pixels`);
+    console.log(
+      `webgl 2D after ${STEPS_2D} steps: ξ > 0.5 in ${(100 * r.metal).toFixed(2)} % of the cells, metal colour on ${(100 * r.aboveFraction).toFixed(2)} % of the map pixels, ${r.white} contour pixels`,
+    );
     await page.close();
   });
 
@@ -143,7 +156,8 @@ describe.skipIf(missing !== null)(`browser page (headless Chromium)${missing ===
     const order = ['webgpu', 'webgl', 'cpu'];
     const chosen = order.indexOf(st.backend);
     expect(chosen).toBeGreaterThanOrEqual(0);
-    for (const name of order.slice(0, chosen)) expect(st.log.some((l) => l.startsWith(`${name} skipped: `) && l.length > `${name} skipped: `.length + 5)).toBe(true);
+    for (const name of order.slice(0, chosen))
+      expect(st.log.some((l) => l.startsWith(`${name} skipped: `) && l.length > `${name} skipped: `.length + 5)).toBe(true);
     expect(st.log.at(-1)).toBe(`backend: ${st.device}`);
     expect(await page.$eval('#backend-log', (e) => e.textContent)).toBe(st.log.join('\n'));
     console.log(`auto in headless Chromium:\n  ${st.log.join('\n  ')}`);
@@ -162,7 +176,9 @@ describe.skipIf(missing !== null)(`browser page (headless Chromium)${missing ===
     const px = await shot(page, c);
     const bg: [number, number, number] = [(SURFACE_BACKGROUND >> 16) & 255, (SURFACE_BACKGROUND >> 8) & 255, SURFACE_BACKGROUND & 255];
     const s = surfaceStats(px, bg);
-    console.log(`3D: ${st.triangles} triangles; surface on ${(100 * s.coverage).toFixed(1)} % of the view, luminance mean ${s.luma.mean.toFixed(1)}, std ${s.luma.std.toFixed(1)}, p10-p90 ${s.luma.p10.toFixed(0)}-${s.luma.p90.toFixed(0)}, ${s.levels} levels`);
+    console.log(
+      `3D: ${st.triangles} triangles; surface on ${(100 * s.coverage).toFixed(1)} % of the view, luminance mean ${s.luma.mean.toFixed(1)}, std ${s.luma.std.toFixed(1)}, p10-p90 ${s.luma.p10.toFixed(0)}-${s.luma.p90.toFixed(0)}, ${s.levels} levels`,
+    );
     // the deposit (a layer on the collector face and two caps) fills a good part of the view
     expect(s.coverage).toBeGreaterThan(0.05);
     expect(s.coverage).toBeLessThan(0.9);
@@ -182,7 +198,11 @@ describe.skipIf(missing !== null)(`browser page (headless Chromium)${missing ===
     const page = await openApp(ses, 'cpu', DEMO_2D);
     await page.evaluate(() => window.lidendriteApp!.stepN(5));
     const st = await status(page);
-    const f = decodeWire(await page.evaluate(() => window.lidendriteApp!.fields())) as { xi: Float64Array; c: Float64Array; phi: Float64Array };
+    const f = decodeWire(await page.evaluate(() => window.lidendriteApp!.fields())) as {
+      xi: Float64Array;
+      c: Float64Array;
+      phi: Float64Array;
+    };
     const vti = decodeVti((await page.evaluate(() => window.lidendriteApp!.exportVti()))!);
     expect(vti.dims).toEqual([64, 32, 1]);
     expect(vti.spacing.map((v) => v * 1e6)).toEqual([0.25, 0.25, 0.25]);
@@ -194,9 +214,13 @@ describe.skipIf(missing !== null)(`browser page (headless Chromium)${missing ===
     const png = PNG.sync.read(Buffer.from((await page.evaluate(() => window.lidendriteApp!.exportPng('map')))!, 'base64'));
     expect([png.width, png.height]).toEqual([lay.mapCanvas.width, lay.mapCanvas.height]);
     const crop = new Uint8Array(4 * m.w * m.h);
-    for (let y = 0; y < m.h; y++) crop.set(png.data.subarray(4 * ((m.y + y) * png.width + m.x), 4 * ((m.y + y) * png.width + m.x + m.w)), 4 * y * m.w);
+    for (let y = 0; y < m.h; y++)
+      crop.set(png.data.subarray(4 * ((m.y + y) * png.width + m.x), 4 * ((m.y + y) * png.width + m.x + m.w)), 4 * y * m.w);
     const fromPng = mapStats({ width: m.w, height: m.h, data: crop }, 'viridis');
-    const fromScreen = mapStats(await shot(page, { x: lay.mapCanvas.x + m.x, y: lay.mapCanvas.y + m.y, width: m.w, height: m.h }), 'viridis');
+    const fromScreen = mapStats(
+      await shot(page, { x: lay.mapCanvas.x + m.x, y: lay.mapCanvas.y + m.y, width: m.w, height: m.h }),
+      'viridis',
+    );
     expect(fromPng.aboveFraction).toBeCloseTo(fromScreen.aboveFraction, 6);
     expect(fromPng.white.length).toBe(fromScreen.white.length);
     // the current-density map: a field of its own colours, not blank
@@ -223,22 +247,30 @@ describe.skipIf(missing !== null)(`browser page (headless Chromium)${missing ===
     await page.close();
   });
 
-  it('invalid input in the form shows the CLI\'s ScenarioError message and changes nothing', async () => {
+  it("invalid input in the form shows the CLI's ScenarioError message and changes nothing", async () => {
     const page = await openApp(ses, 'cpu', DEMO_2D);
     await page.evaluate(() => window.lidendriteApp!.stepN(3));
     const before = await status(page);
     const voltage = CONTROLS.find((c) => c.id === 'voltage')!;
     const setControl = async (id: string, text: string) => {
-      await page.$eval(`#ctl-${id}`, (el, t) => {
-        const input = el as HTMLInputElement;
-        input.value = t;
-        input.dispatchEvent(new Event('change'));
-      }, text);
+      await page.$eval(
+        `#ctl-${id}`,
+        (el, t) => {
+          const input = el as HTMLInputElement;
+          input.value = t;
+          input.dispatchEvent(new Event('change'));
+        },
+        text,
+      );
       await page.evaluate(() => window.lidendriteApp!.redraw());
     };
     await setControl('voltage', '5 V');
     let expected = '';
-    try { parseScenario(withValue(DEMO_2D, voltage.path, '5 V')); } catch (e) { expected = (e as ScenarioError).message; }
+    try {
+      parseScenario(withValue(DEMO_2D, voltage.path, '5 V'));
+    } catch (e) {
+      expected = (e as ScenarioError).message;
+    }
     expect(expected).toMatch(/^invalid scenario:\n {2}- voltage: /);
     expect(await page.$eval('#errors', (e) => e.textContent)).toBe(expected);
     expect(await page.$eval('#errors', (e) => (e as HTMLElement).hidden)).toBe(false);
@@ -249,7 +281,11 @@ describe.skipIf(missing !== null)(`browser page (headless Chromium)${missing ===
     expect(decodeScenarioHash(await page.evaluate(() => location.hash))).toEqual(DEMO_2D);
     // several problems at once, as the CLI lists them (grid too small)
     await setControl('nx', '2');
-    try { parseScenario(withValue(DEMO_2D, ['grid', 'n', 0], 2)); } catch (e) { expected = (e as ScenarioError).message; }
+    try {
+      parseScenario(withValue(DEMO_2D, ['grid', 'n', 0], 2));
+    } catch (e) {
+      expected = (e as ScenarioError).message;
+    }
     expect(await page.$eval('#errors', (e) => e.textContent)).toBe(expected);
     // a valid value with a unit is taken, continues the run and goes into the link
     await setControl('voltage', '-300 mV');

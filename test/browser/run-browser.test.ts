@@ -18,9 +18,14 @@ const missing = chromiumMissingReason();
 const BIN = join(__dirname, '..', '..', 'bin', 'lidendrite.mjs');
 
 const SCENARIO = {
-  name: 'run-browser', grid: { dims: 2, n: [32, 16], dx: '0.25 um' }, time: { end: '0.05 s', output: '0.025 s' },
-  voltage: '-0.45 V', anisotropy: { delta: 0.04 }, boundary: { lateral: 'periodic' },
-  initial: { layer: '2 um', nuclei: [{ center: ['2 um', '2.5 um'], radius: '1 um' }] }, noise: { amplitude: 0.04, seed: 5 },
+  name: 'run-browser',
+  grid: { dims: 2, n: [32, 16], dx: '0.25 um' },
+  time: { end: '0.05 s', output: '0.025 s' },
+  voltage: '-0.45 V',
+  anisotropy: { delta: 0.04 },
+  boundary: { lateral: 'periodic' },
+  initial: { layer: '2 um', nuclei: [{ center: ['2 um', '2.5 um'], radius: '1 um' }] },
+  noise: { amplitude: 0.04, seed: 5 },
 };
 
 function run(args: string[]): { out: string; stdout: string } {
@@ -61,15 +66,19 @@ describe.skipIf(missing !== null)(`lidendrite run --browser = a Node run${missin
       expect(man.backend).toBe(backend);
       expect(man.device).toMatch(/in headless Chromium$/);
       expect(man.status.state).toBe('finished');
-      const ma = readCsv(join(a, 'metrics.csv')), mb = readCsv(join(b, 'metrics.csv'));
+      const ma = readCsv(join(a, 'metrics.csv')),
+        mb = readCsv(join(b, 'metrics.csv'));
       expect(mb.map((r) => r.time_s)).toEqual(ma.map((r) => r.time_s));
       expect(mb.map((r) => r.step)).toEqual(ma.map((r) => r.step));
       const tol = backend === 'cpu' ? { xi: 1e-12, c: 1e-10, phi: 1e-12 } : { xi: 1e-4, c: 1e-4, phi: 1e-4 / 38.69 };
       for (const vti of files(a).filter((p) => p.endsWith('.vti'))) {
-        const fa = decodeVti(readFileSync(join(a, vti))).fields, fb = decodeVti(readFileSync(join(b, vti))).fields;
+        const fa = decodeVti(readFileSync(join(a, vti))).fields,
+          fb = decodeVti(readFileSync(join(b, vti))).fields;
         const err = (k: string) => fa[k].reduce((m, v, i) => Math.max(m, Math.abs(v - fb[k][i])), 0);
         const e = { xi: err('xi'), c: err('c'), phi: err('phi') };
-        console.log(`${backend} in Chromium vs Node cpu, ${vti}: max |Δξ| ${e.xi.toExponential(2)}, |Δc̃| ${e.c.toExponential(2)}, |Δφ| ${e.phi.toExponential(2)} V`);
+        console.log(
+          `${backend} in Chromium vs Node cpu, ${vti}: max |Δξ| ${e.xi.toExponential(2)}, |Δc̃| ${e.c.toExponential(2)}, |Δφ| ${e.phi.toExponential(2)} V`,
+        );
         expect(e.xi).toBeLessThan(tol.xi);
         expect(e.c).toBeLessThan(tol.c * Math.max(1, ...fa.c));
         expect(e.phi).toBeLessThan(tol.phi);

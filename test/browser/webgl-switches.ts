@@ -22,12 +22,19 @@ export const PERIODIC_CASE: Case = {
   label: '3D 12×10×7, periodic lateral faces, contrast capped at 1e4',
   steps: 8,
   dt: 3e-3,
-  input: { ...CASES[1].input, name: 'conformance-periodic', grid: { dims: 3, n: [12, 10, 7], dx: '0.5 um' }, boundary: { lateral: 'periodic' } } as Case['input'],
+  input: {
+    ...CASES[1].input,
+    name: 'conformance-periodic',
+    grid: { dims: 3, n: [12, 10, 7], dx: '0.5 um' },
+    boundary: { lateral: 'periodic' },
+  } as Case['input'],
 };
 
 export async function voltageStep(subject: Subject): Promise<void> {
   const s = parseScenario(CASES[0].input);
-  const L = makeLayout(s), k = coefficients(s), bc = makeBCs(s);
+  const L = makeLayout(s),
+    k = coefficients(s),
+    bc = makeBCs(s);
   const props = initialProps(s);
   const ref = reference(L, k, bc, props);
   const sub = await subject.make(L, k, bc, props);
@@ -48,10 +55,14 @@ export async function voltageStep(subject: Subject): Promise<void> {
       }
       out.push(await b.read());
     }
-    const ePsi = errors(out[1].psi, out[0].psi), eXi = errors(out[1].xi, out[0].xi), eC = errors(out[1].c, out[0].c);
+    const ePsi = errors(out[1].psi, out[0].psi),
+      eXi = errors(out[1].xi, out[0].xi),
+      eC = errors(out[1].c, out[0].c);
     const cScale = maxAbs(out[0].c);
     // the collector cell's ψ follows the new Dirichlet value: f·(−0.3 V) ≈ −11.6
-    console.log(`[${subject.name}] setVoltage −450 → −300 mV: ψ(collector) ${out[1].psi[0].toFixed(4)} (reference ${out[0].psi[0].toFixed(4)}), ψ max ${fmt(ePsi.max)}, ξ max ${fmt(eXi.max)}, c̃ max ${fmt(eC.max)}`);
+    console.log(
+      `[${subject.name}] setVoltage −450 → −300 mV: ψ(collector) ${out[1].psi[0].toFixed(4)} (reference ${out[0].psi[0].toFixed(4)}), ψ max ${fmt(ePsi.max)}, ξ max ${fmt(eXi.max)}, c̃ max ${fmt(eC.max)}`,
+    );
     expect(out[0].psi[0]).toBeCloseTo(k.f * -0.3, 2);
     expect(ePsi.max).toBeLessThan(TOL.psiMax);
     expect(eXi.max).toBeLessThan(TOL.xiMax);

@@ -21,8 +21,12 @@ function scenarioFile(obj: unknown): string {
 }
 
 const tiny = {
-  name: 'tiny', grid: { dims: 2, n: [48, 16], dx: '0.25 um' }, time: { end: '0.04 s', output: '0.02 s' },
-  voltage: '-0.45 V', initial: { layer: '3 um' }, noise: { amplitude: 0.04, seed: 2 },
+  name: 'tiny',
+  grid: { dims: 2, n: [48, 16], dx: '0.25 um' },
+  time: { end: '0.04 s', output: '0.02 s' },
+  voltage: '-0.45 V',
+  initial: { layer: '3 um' },
+  noise: { amplitude: 0.04, seed: 2 },
 };
 
 describe('lidendrite CLI', () => {

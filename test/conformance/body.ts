@@ -61,11 +61,14 @@ export const reference = (L: Layout, k: Coefficients, bc: BCSet, props: Float32A
 // printed by the test (typically 1e-6 on ξ and ψ, 1e-5 on c̃).
 export const TOL = {
   /** ξ, absolute (max and RMS). */
-  xiMax: 1e-4, xiRms: 1e-5,
+  xiMax: 1e-4,
+  xiRms: 1e-5,
   /** c̃, relative to max |c̃| of the reference. */
-  cMax: 1e-4, cRms: 1e-5,
+  cMax: 1e-4,
+  cRms: 1e-5,
   /** ψ, absolute (ψ = fφ ≈ 17 at −0.45 V: 1e-4 is 2.6 µV). */
-  psiMax: 1e-4, psiRms: 2e-5,
+  psiMax: 1e-4,
+  psiRms: 2e-5,
   /** ∂ξ/∂t, relative to its max (a difference of two ξ states divided by dt: ξ errors / dt). */
   xidotMax: 1e-3,
   /** Metrics (sums of f32 fields by pairwise trees, relative error ~ log2(N)·u plus the field errors). */
@@ -89,9 +92,13 @@ export const CASES: Case[] = [
     steps: 16,
     dt: 2e-3,
     input: {
-      name: 'conformance-2d', grid: { dims: 2, n: [64, 32], dx: '0.25 um' }, time: { end: 1, output: 1 }, voltage: '-450 mV',
+      name: 'conformance-2d',
+      grid: { dims: 2, n: [64, 32], dx: '0.25 um' },
+      time: { end: 1, output: 1 },
+      voltage: '-450 mV',
       initial: { layer: '4 um', nuclei: [{ center: ['4 um', '4 um'], radius: '2 um' }] },
-      noise: { amplitude: 0.04, seed: 3 }, anisotropy: { delta: 0.04, omega: 4, theta0: 0.3 },
+      noise: { amplitude: 0.04, seed: 3 },
+      anisotropy: { delta: 0.04, omega: 4, theta0: 0.3 },
       numerics: { potentialTol: 1e-12, transportTol: 1e-10, resolveMaxSteps: 4 },
     },
   },
@@ -100,9 +107,13 @@ export const CASES: Case[] = [
     steps: 10,
     dt: 3e-3,
     input: {
-      name: 'conformance-3d', grid: { dims: 3, n: [16, 16, 16], dx: '0.5 um' }, time: { end: 1, output: 1 }, voltage: '-300 mV',
+      name: 'conformance-3d',
+      grid: { dims: 3, n: [16, 16, 16], dx: '0.5 um' },
+      time: { end: 1, output: 1 },
+      voltage: '-300 mV',
       initial: { layer: '2 um', nuclei: [{ center: ['2 um', '3 um', '3 um'], radius: '2 um' }] },
-      noise: { amplitude: 0.04, seed: 5 }, anisotropy: { delta: 0.03 },
+      noise: { amplitude: 0.04, seed: 5 },
+      anisotropy: { delta: 0.03 },
       numerics: { sigmaContrastCap: 1e4, potentialTol: 1e-12, transportTol: 1e-10, resolveMaxSteps: 4 },
     },
   },
@@ -119,9 +130,13 @@ export const SOLVER_CASES: Case[] = [
     steps: 16,
     dt: 2e-3,
     input: {
-      name: 'conformance-binary', grid: { dims: 2, n: [64, 32], dx: '0.25 um' }, time: { end: 1, output: 1 }, voltage: '-450 mV',
+      name: 'conformance-binary',
+      grid: { dims: 2, n: [64, 32], dx: '0.25 um' },
+      time: { end: 1, output: 1 },
+      voltage: '-450 mV',
       initial: { layer: '4 um', nuclei: [{ center: ['4 um', '4 um'], radius: '2 um' }] },
-      noise: { amplitude: 0.04, seed: 3 }, anisotropy: { delta: 0.04, omega: 4, theta0: 0.3 },
+      noise: { amplitude: 0.04, seed: 3 },
+      anisotropy: { delta: 0.04, omega: 4, theta0: 0.3 },
       electrolyte: { model: 'binary', transference: 0.38 },
       numerics: { potentialTol: 1e-12, transportTol: 1e-10, resolveMaxSteps: 4 },
     },
@@ -132,9 +147,13 @@ export const SOLVER_CASES: Case[] = [
     // L_η ×2.98 at 330 K: maxDxiPerStep/max|∂ξ/∂t| ≈ 1.5e-3 s at −0.35 V
     dt: 1e-3,
     input: {
-      name: 'conformance-temperature', grid: { dims: 2, n: [64, 32], dx: '0.25 um' }, time: { end: 1, output: 1 }, voltage: '-350 mV',
+      name: 'conformance-temperature',
+      grid: { dims: 2, n: [64, 32], dx: '0.25 um' },
+      time: { end: 1, output: 1 },
+      voltage: '-350 mV',
       initial: { layer: '4 um', nuclei: [{ center: ['4 um', '4 um'], radius: '2 um' }] },
-      noise: { amplitude: 0.04, seed: 3 }, anisotropy: { delta: 0.04 },
+      noise: { amplitude: 0.04, seed: 3 },
+      anisotropy: { delta: 0.04 },
       parameters: { T: 330, activation: { Dl: '15 kJ/mol', Leta: '30 kJ/mol', sigmaL: '12 kJ/mol' } },
       numerics: { potentialTol: 1e-12, transportTol: 1e-10, resolveMaxSteps: 4 },
     },
@@ -146,7 +165,10 @@ export const SOLVER_CASES: Case[] = [
     steps: 16,
     dt: 2e-3,
     input: {
-      name: 'conformance-galvanostatic', grid: { dims: 2, n: [64, 32], dx: '0.25 um' }, time: { end: 1, output: 1 }, voltage: '-150 mV',
+      name: 'conformance-galvanostatic',
+      grid: { dims: 2, n: [64, 32], dx: '0.25 um' },
+      time: { end: 1, output: 1 },
+      voltage: '-150 mV',
       initial: { layer: '4 um', nuclei: [{ center: ['4 um', '4 um'], radius: '2 um' }] },
       anisotropy: { delta: 0.04 },
       control: {
@@ -173,9 +195,19 @@ export const SWITCH_CASES: Case[] = [
     // the weak spots (L_η ×2) react ~1.4× faster than the base case: maxDxiPerStep/max|∂ξ/∂t| ≈ 1.5e-3 s
     dt: 1.2e-3,
     input: {
-      name: 'conformance-sei', grid: { dims: 2, n: [64, 32], dx: '0.25 um' }, time: { end: 1, output: 1 }, voltage: '-450 mV',
-      initial: { layer: '4 um' }, noise: { amplitude: 0.04, seed: 3 },
-      sei: { thickness: '1 um', conductivity: 0.1, diffusivity: 0.1, reactionRate: 0.2, pattern: { patchy: { fraction: 0.3, size: '1 um', seed: 7, contrast: 10 } } },
+      name: 'conformance-sei',
+      grid: { dims: 2, n: [64, 32], dx: '0.25 um' },
+      time: { end: 1, output: 1 },
+      voltage: '-450 mV',
+      initial: { layer: '4 um' },
+      noise: { amplitude: 0.04, seed: 3 },
+      sei: {
+        thickness: '1 um',
+        conductivity: 0.1,
+        diffusivity: 0.1,
+        reactionRate: 0.2,
+        pattern: { patchy: { fraction: 0.3, size: '1 um', seed: 7, contrast: 10 } },
+      },
       numerics: { potentialTol: 1e-12, transportTol: 1e-10, resolveMaxSteps: 4 },
     },
   },
@@ -184,8 +216,12 @@ export const SWITCH_CASES: Case[] = [
     steps: 16,
     dt: 2e-3,
     input: {
-      name: 'conformance-host-2d', grid: { dims: 2, n: [64, 32], dx: '0.25 um' }, time: { end: 1, output: 1 }, voltage: '-450 mV',
-      initial: { layer: '1 um' }, noise: { amplitude: 0.04, seed: 3 },
+      name: 'conformance-host-2d',
+      grid: { dims: 2, n: [64, 32], dx: '0.25 um' },
+      time: { end: 1, output: 1 },
+      voltage: '-450 mV',
+      initial: { layer: '1 um' },
+      noise: { amplitude: 0.04, seed: 3 },
       host: { geometry: { pillars: { width: '1 um', height: '5 um', spacing: '4 um' } }, lithiophilic: true },
       numerics: { potentialTol: 1e-12, transportTol: 1e-10, resolveMaxSteps: 4 },
     },
@@ -195,8 +231,12 @@ export const SWITCH_CASES: Case[] = [
     steps: 10,
     dt: 3e-3,
     input: {
-      name: 'conformance-host-3d', grid: { dims: 3, n: [16, 16, 16], dx: '0.5 um' }, time: { end: 1, output: 1 }, voltage: '-300 mV',
-      initial: { nuclei: [{ center: ['0 um', '4 um', '4 um'], radius: '2.5 um' }] }, noise: { amplitude: 0.04, seed: 5 },
+      name: 'conformance-host-3d',
+      grid: { dims: 3, n: [16, 16, 16], dx: '0.5 um' },
+      time: { end: 1, output: 1 },
+      voltage: '-300 mV',
+      initial: { nuclei: [{ center: ['0 um', '4 um', '4 um'], radius: '2.5 um' }] },
+      noise: { amplitude: 0.04, seed: 5 },
       host: { geometry: { porous: { porosity: 0.6, poreSize: '2 um', thickness: '4 um', seed: 3 } }, lithiophilic: false },
       substrate: { contactAngle: 120 },
       numerics: { sigmaContrastCap: 1e4, potentialTol: 1e-12, transportTol: 1e-10, resolveMaxSteps: 4 },
@@ -207,8 +247,12 @@ export const SWITCH_CASES: Case[] = [
     steps: 16,
     dt: 2e-3,
     input: {
-      name: 'conformance-contact', grid: { dims: 2, n: [64, 32], dx: '0.25 um' }, time: { end: 1, output: 1 }, voltage: '-450 mV',
-      initial: { nuclei: [{ center: ['0 um', '4 um'], radius: '2.5 um' }] }, noise: { amplitude: 0.04, seed: 3 },
+      name: 'conformance-contact',
+      grid: { dims: 2, n: [64, 32], dx: '0.25 um' },
+      time: { end: 1, output: 1 },
+      voltage: '-450 mV',
+      initial: { nuclei: [{ center: ['0 um', '4 um'], radius: '2.5 um' }] },
+      noise: { amplitude: 0.04, seed: 3 },
       substrate: { contactAngle: 60 },
       numerics: { potentialTol: 1e-12, transportTol: 1e-10, resolveMaxSteps: 4 },
     },
@@ -228,9 +272,13 @@ export const ADDITIVE_CASES: Case[] = [
     steps: 16,
     dt: 2e-3,
     input: {
-      name: 'conformance-additive', grid: { dims: 2, n: [64, 32], dx: '0.25 um' }, time: { end: 1, output: 1 }, voltage: '-450 mV',
+      name: 'conformance-additive',
+      grid: { dims: 2, n: [64, 32], dx: '0.25 um' },
+      time: { end: 1, output: 1 },
+      voltage: '-450 mV',
       initial: { layer: '4 um', nuclei: [{ center: ['4 um', '4 um'], radius: '2 um' }] },
-      noise: { amplitude: 0.04, seed: 3 }, anisotropy: { delta: 0.04, omega: 4, theta0: 0.3 },
+      noise: { amplitude: 0.04, seed: 3 },
+      anisotropy: { delta: 0.04, omega: 4, theta0: 0.3 },
       additive: { concentration: '0.05 M', diffusivity: '2e-10 m^2/s', shielding: 0.5 },
       numerics: { potentialTol: 1e-12, transportTol: 1e-10, resolveMaxSteps: 4 },
     },
@@ -240,8 +288,12 @@ export const ADDITIVE_CASES: Case[] = [
     steps: 16,
     dt: 2e-3,
     input: {
-      name: 'conformance-additive-host', grid: { dims: 2, n: [64, 32], dx: '0.25 um' }, time: { end: 1, output: 1 }, voltage: '-450 mV',
-      initial: { layer: '1 um' }, noise: { amplitude: 0.04, seed: 3 },
+      name: 'conformance-additive-host',
+      grid: { dims: 2, n: [64, 32], dx: '0.25 um' },
+      time: { end: 1, output: 1 },
+      voltage: '-450 mV',
+      initial: { layer: '1 um' },
+      noise: { amplitude: 0.04, seed: 3 },
       host: { geometry: { pillars: { width: '1 um', height: '5 um', spacing: '4 um' } }, lithiophilic: true },
       electrolyte: { model: 'binary', transference: 0.38 },
       additive: { concentration: '50 mol/m^3', shielding: 2 },
@@ -258,9 +310,14 @@ interface RunResult {
 }
 
 interface Counters {
-  solves: number; limitedTotal: number; influxTotal: number; pot: PotentialReport | null; tr: TransportReport | null;
+  solves: number;
+  limitedTotal: number;
+  influxTotal: number;
+  pot: PotentialReport | null;
+  tr: TransportReport | null;
   /** Binary electrolyte: ions migrated in from the counter electrode; the collector voltage in force. */
-  migrationTotal: number; voltage?: number;
+  migrationTotal: number;
+  voltage?: number;
   /** The shielding additive's boundary influx (scaled). */
   additiveInfluxTotal: number;
 }
@@ -277,7 +334,15 @@ export async function lockstep(s: Scenario, ref: Backend, sub: Backend, steps: n
   const f = initialFields(s);
   await ref.init(f);
   await sub.init(f);
-  const c: [Counters, Counters] = [0, 1].map(() => ({ solves: 0, limitedTotal: 0, influxTotal: 0, migrationTotal: 0, additiveInfluxTotal: 0, pot: null, tr: null })) as [Counters, Counters];
+  const c: [Counters, Counters] = [0, 1].map(() => ({
+    solves: 0,
+    limitedTotal: 0,
+    influxTotal: 0,
+    migrationTotal: 0,
+    additiveInfluxTotal: 0,
+    pot: null,
+    tr: null,
+  })) as [Counters, Counters];
   const pots: [PotentialReport[], PotentialReport[]] = [[], []];
   const trs: [TransportReport[], TransportReport[]] = [[], []];
   const both = [ref, sub];
@@ -293,7 +358,9 @@ export async function lockstep(s: Scenario, ref: Backend, sub: Backend, steps: n
       for (let b = 0; b < 2; b++) {
         const r = await both[b].potential(n.potentialTol, n.potentialMaxIter);
         expect(r.converged, `${both[b].name} potential converged at step ${step}`).toBe(true);
-        c[b].pot = r; c[b].solves++; pots[b].push(r);
+        c[b].pot = r;
+        c[b].solves++;
+        pots[b].push(r);
       }
       since = 0;
     }
@@ -305,7 +372,10 @@ export async function lockstep(s: Scenario, ref: Backend, sub: Backend, steps: n
         expect(r.additiveConverged, `${both[b].name} additive transport converged at step ${step}`).toBe(true);
         c[b].additiveInfluxTotal += r.additiveInflux!;
       }
-      c[b].tr = r; c[b].limitedTotal += r.limited; c[b].influxTotal += r.influx; trs[b].push(r);
+      c[b].tr = r;
+      c[b].limitedTotal += r.limited;
+      c[b].influxTotal += r.influx;
+      trs[b].push(r);
       c[b].migrationTotal += (1 - kc.sink) * kc.csRatio * r.deposited;
       if (cst) c[b].voltage = cst.voltage;
     }
@@ -330,10 +400,15 @@ export async function lockstep(s: Scenario, ref: Backend, sub: Backend, steps: n
 }
 
 export function errors(a: Float64Array, b: Float64Array): { max: number; rms: number; at: number } {
-  let max = 0, s = 0, at = -1;
+  let max = 0,
+    s = 0,
+    at = -1;
   for (let i = 0; i < a.length; i++) {
     const d = Math.abs(a[i] - b[i]);
-    if (!(d <= max)) { max = d; at = i; }
+    if (!(d <= max)) {
+      max = d;
+      at = i;
+    }
     s += d * d;
   }
   return { max, rms: Math.sqrt(s / a.length), at };
@@ -345,7 +420,9 @@ export const fmt = (x: number) => x.toExponential(2);
 /** The test body, the same for every backend. */
 export async function conformance(subject: Subject, cs: Case): Promise<void> {
   const s = parseScenario(cs.input);
-  const L = makeLayout(s), k = coefficients(s), bc = makeBCs(s);
+  const L = makeLayout(s),
+    k = coefficients(s),
+    bc = makeBCs(s);
   const props = initialProps(s);
   const ref = reference(L, k, bc, props);
   const sub = await subject.make(L, k, bc, props);
@@ -361,23 +438,29 @@ export async function conformance(subject: Subject, cs: Case): Promise<void> {
     expect(cs.dt * st.stiffness).toBeLessThan(s.numerics.safety);
     expect(cs.dt * st.maxRate).toBeLessThan(s.numerics.maxDxiPerStep);
     const e = {
-      xi: errors(B.fields.xi, A.fields.xi), c: errors(B.fields.c, A.fields.c),
-      psi: errors(B.fields.psi, A.fields.psi), xidot: errors(B.fields.xidot, A.fields.xidot),
+      xi: errors(B.fields.xi, A.fields.xi),
+      c: errors(B.fields.c, A.fields.c),
+      psi: errors(B.fields.psi, A.fields.psi),
+      xidot: errors(B.fields.xidot, A.fields.xidot),
     };
-    const cScale = maxAbs(A.fields.c), xdScale = maxAbs(A.fields.xidot);
+    const cScale = maxAbs(A.fields.c),
+      xdScale = maxAbs(A.fields.xidot);
     const eA = A.fields.additive ? errors(B.fields.additive!, A.fields.additive) : null;
     const aScale = A.fields.additive ? maxAbs(A.fields.additive) : 0;
-    const iters = (r: RunResult) => `potential ${r.pot.map((p) => p.iterations).join(',')} | transport ${r.tr.map((t) => t.iterations).join(',')}`;
-    console.log([
-      `[${subject.name}] ${cs.label}: ${cs.steps} steps, dt = ${cs.dt} s, ${wall.toFixed(2)} s for both backends (${sub.device})`,
-      `  ξ     max ${fmt(e.xi.max)}  rms ${fmt(e.xi.rms)}`,
-      `  c̃     max ${fmt(e.c.max)}  rms ${fmt(e.c.rms)}  (max |c̃| ${cScale.toFixed(3)})`,
-      `  ψ     max ${fmt(e.psi.max)}  rms ${fmt(e.psi.rms)}  (max |ψ| ${maxAbs(A.fields.psi).toFixed(3)})`,
-      `  ∂ξ/∂t max ${fmt(e.xidot.max)}  rms ${fmt(e.xidot.rms)}  (max |∂ξ/∂t| ${xdScale.toFixed(3)})`,
-      ...(eA ? [`  ã     max ${fmt(eA.max)}  rms ${fmt(eA.rms)}  (max |ã| ${aScale.toFixed(3)})`] : []),
-      `  CG iterations, reference: ${iters(A)}`,
-      `  CG iterations, ${subject.name}: ${iters(B)}`,
-    ].join('\n'));
+    const iters = (r: RunResult) =>
+      `potential ${r.pot.map((p) => p.iterations).join(',')} | transport ${r.tr.map((t) => t.iterations).join(',')}`;
+    console.log(
+      [
+        `[${subject.name}] ${cs.label}: ${cs.steps} steps, dt = ${cs.dt} s, ${wall.toFixed(2)} s for both backends (${sub.device})`,
+        `  ξ     max ${fmt(e.xi.max)}  rms ${fmt(e.xi.rms)}`,
+        `  c̃     max ${fmt(e.c.max)}  rms ${fmt(e.c.rms)}  (max |c̃| ${cScale.toFixed(3)})`,
+        `  ψ     max ${fmt(e.psi.max)}  rms ${fmt(e.psi.rms)}  (max |ψ| ${maxAbs(A.fields.psi).toFixed(3)})`,
+        `  ∂ξ/∂t max ${fmt(e.xidot.max)}  rms ${fmt(e.xidot.rms)}  (max |∂ξ/∂t| ${xdScale.toFixed(3)})`,
+        ...(eA ? [`  ã     max ${fmt(eA.max)}  rms ${fmt(eA.rms)}  (max |ã| ${aScale.toFixed(3)})`] : []),
+        `  CG iterations, reference: ${iters(A)}`,
+        `  CG iterations, ${subject.name}: ${iters(B)}`,
+      ].join('\n'),
+    );
     expect(e.xi.max).toBeLessThan(TOL.xiMax);
     expect(e.xi.rms).toBeLessThan(TOL.xiRms);
     expect(e.c.max).toBeLessThan(TOL.cMax * cScale);
@@ -401,11 +484,15 @@ export async function conformance(subject: Subject, cs: Case): Promise<void> {
     const cols = metricColumns(k.dims, s.additive !== undefined);
     const collector = cols.find((c) => c.startsWith('i_collector'))!;
     for (const col of cols) {
-      const a = A.metrics[col], b = B.metrics[col];
+      const a = A.metrics[col],
+        b = B.metrics[col];
       const rel = Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b), 1e-300);
       lines.push(`  ${col.padEnd(24)} ${a.toPrecision(8).padStart(16)} ${b.toPrecision(8).padStart(16)}  rel ${fmt(a === b ? 0 : rel)}`);
       if (METRIC_SOLVER.includes(col)) continue;
-      if (METRIC_EXACT.includes(col)) { expect(b, col).toBe(a); continue; }
+      if (METRIC_EXACT.includes(col)) {
+        expect(b, col).toBe(a);
+        continue;
+      }
       if (col === collector) continue;
       expect(Math.abs(a - b), col).toBeLessThanOrEqual(TOL.metricRel * Math.max(Math.abs(a), Math.abs(b)) + 1e-30);
     }
@@ -414,9 +501,12 @@ export async function conformance(subject: Subject, cs: Case): Promise<void> {
     // resolves the current only to its own solver tolerance (ψ − g0 ~ current/σ̂_s); f32 cannot
     // hold it at all, so the WebGPU backend uses the exact balance fluxX1 − source. Allowed
     // difference: the reference's own balance defect plus the metric tolerance.
-    const pa = A.pot[A.pot.length - 1], pb = B.pot[B.pot.length - 1];
+    const pa = A.pot[A.pot.length - 1],
+      pb = B.pot[B.pot.length - 1];
     const defect = Math.abs(pa.fluxX0 - (pa.fluxX1 - pa.source));
-    console.log(`  collector flux (scaled): reference ${pa.fluxX0.toPrecision(8)} (balance ${(pa.fluxX1 - pa.source).toPrecision(8)}), ${subject.name} ${pb.fluxX0.toPrecision(8)}`);
+    console.log(
+      `  collector flux (scaled): reference ${pa.fluxX0.toPrecision(8)} (balance ${(pa.fluxX1 - pa.source).toPrecision(8)}), ${subject.name} ${pb.fluxX0.toPrecision(8)}`,
+    );
     expect(Math.abs(pb.fluxX0 - pa.fluxX0)).toBeLessThanOrEqual(defect + TOL.metricRel * Math.abs(pa.fluxX0));
     expect(Math.abs(pb.fluxX1 - pa.fluxX1)).toBeLessThanOrEqual(TOL.metricRel * Math.abs(pa.fluxX1));
     expect(Math.abs(pb.source - pa.source)).toBeLessThanOrEqual(TOL.metricRel * Math.abs(pa.source) + 1e-12);
@@ -433,14 +523,16 @@ export async function conformance(subject: Subject, cs: Case): Promise<void> {
  */
 export async function noiseOnly(subject: Subject): Promise<void> {
   const s = parseScenario(CASES[0].input);
-  const L = makeLayout(s), bc = makeBCs(s);
+  const L = makeLayout(s),
+    bc = makeBCs(s);
   const k: Coefficients = { ...coefficients(s), mobKappa: 0, mobW: 0, Leta: 0, delta: 0 };
   const f0 = initialFields(s);
   const f: Fields = { xi: Float64Array.from(Float32Array.from(f0.xi)), c: new Float64Array(L.N).fill(1), psi: new Float64Array(L.N) };
   const ref = reference(L, k, bc);
   const sub = await subject.make(L, k, bc);
   try {
-    const dt = 1e-3, step = 5;
+    const dt = 1e-3,
+      step = 5;
     const d: Float64Array[] = [];
     for (const b of [ref, sub]) {
       await b.init(f);
@@ -453,18 +545,24 @@ export async function noiseOnly(subject: Subject): Promise<void> {
     }
     const amp = k.noiseSigma * Math.sqrt(dt);
     const key = stepKey(k.seed, step);
-    let maxDiff = 0, maxDraw = 0, maxRef = 0, cells = 0;
+    let maxDiff = 0,
+      maxDraw = 0,
+      maxRef = 0,
+      cells = 0;
     for (let i = 0; i < L.N; i++) {
       const x = f.xi[i];
       const m = 16 * x * x * (1 - x) * (1 - x);
       if (m < 1e-3) continue;
       cells++;
-      const nRef = d[0][i] / (amp * m), nSub = d[1][i] / (amp * m);
+      const nRef = d[0][i] / (amp * m),
+        nSub = d[1][i] / (amp * m);
       maxRef = Math.max(maxRef, Math.abs(nRef - cellNormal(key, i)));
       maxDraw = Math.max(maxDraw, Math.abs(nSub - nRef));
       maxDiff = Math.max(maxDiff, Math.abs(d[1][i] - d[0][i]));
     }
-    console.log(`[${subject.name}] noise only: ${cells} interface cells, max |ΔΔξ| ${fmt(maxDiff)} (amplitude ${fmt(amp)}), draws differ by ≤ ${fmt(maxDraw)} (reference vs cellNormal ${fmt(maxRef)})`);
+    console.log(
+      `[${subject.name}] noise only: ${cells} interface cells, max |ΔΔξ| ${fmt(maxDiff)} (amplitude ${fmt(amp)}), draws differ by ≤ ${fmt(maxDraw)} (reference vs cellNormal ${fmt(maxRef)})`,
+    );
     expect(cells).toBeGreaterThan(50);
     // the reference reproduces the generator (sanity of the inversion itself)
     expect(maxRef).toBeLessThan(1e-6);
@@ -486,7 +584,9 @@ export async function noiseOnly(subject: Subject): Promise<void> {
  */
 export async function clampedCoefficients(subject: Subject): Promise<void> {
   const s = parseScenario(CASES[0].input);
-  const L = makeLayout(s), k = coefficients(s), bc = makeBCs(s);
+  const L = makeLayout(s),
+    k = coefficients(s),
+    bc = makeBCs(s);
   const f0 = initialFields(s);
   const xi = Float64Array.from(f0.xi, (v) => (v < 1e-3 ? -0.02 : v > 1 - 1e-3 ? 1.02 : Math.fround(v)));
   const f: Fields = { xi, c: Float64Array.from(Float32Array.from(f0.c)), psi: Float64Array.from(Float32Array.from(f0.psi)) };
@@ -503,9 +603,13 @@ export async function clampedCoefficients(subject: Subject): Promise<void> {
       expect(t.converged, `${b.name} transport converged`).toBe(true);
       out.push(await b.read());
     }
-    const ePsi = errors(out[1].psi, out[0].psi), eC = errors(out[1].c, out[0].c), eXi = errors(out[1].xi, out[0].xi);
+    const ePsi = errors(out[1].psi, out[0].psi),
+      eC = errors(out[1].c, out[0].c),
+      eXi = errors(out[1].xi, out[0].xi);
     const cScale = maxAbs(out[0].c);
-    console.log(`[${subject.name}] ξ outside [0, 1] (−0.02 / 1.02): ψ max ${fmt(ePsi.max)}, c̃ max ${fmt(eC.max)} (max |c̃| ${cScale.toFixed(3)}), ξ max ${fmt(eXi.max)}`);
+    console.log(
+      `[${subject.name}] ξ outside [0, 1] (−0.02 / 1.02): ψ max ${fmt(ePsi.max)}, c̃ max ${fmt(eC.max)} (max |c̃| ${cScale.toFixed(3)}), ξ max ${fmt(eXi.max)}`,
+    );
     expect(ePsi.max).toBeLessThan(TOL.psiMax);
     expect(eC.max).toBeLessThan(TOL.cMax * cScale);
     expect(eXi.max).toBeLessThan(TOL.xiMax);
@@ -514,4 +618,3 @@ export async function clampedCoefficients(subject: Subject): Promise<void> {
     await sub.dispose();
   }
 }
-

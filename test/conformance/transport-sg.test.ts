@@ -52,9 +52,12 @@ const probe = await probeWebGpu();
 if (!probe.ok) console.warn(`webgpu transport-stage cases skipped: ${probe.reason}`);
 
 const TOL = {
-  cMax: 1e-5, cRms: 1e-6,
-  xiMax: 1e-6, xiRms: 1e-7,
-  influx: 1e-5, limited: 1e-5,
+  cMax: 1e-5,
+  cRms: 1e-6,
+  xiMax: 1e-6,
+  xiRms: 1e-7,
+  influx: 1e-5,
+  limited: 1e-5,
   extraIters: 2,
 };
 
@@ -86,7 +89,9 @@ function setup(g: Geometry): { L: Layout; bc: BCSet; k: Coefficients } {
   const [nx, ny, nz] = g.n;
   const three = g.dims === 3;
   const L: Layout = { dims: g.dims, nx, ny, nz, N: nx * ny * nz, rows: ny * nz, dx: g.dx, periodic: [false, true, false] };
-  const P = BC_PERIODIC, D = BC_DIRICHLET, F = BC_NOFLUX;
+  const P = BC_PERIODIC,
+    D = BC_DIRICHLET,
+    F = BC_NOFLUX;
   const zt = (lo: number, hi: number) => (three ? [lo, hi] : [F, F]);
   const bc: BCSet = {
     xi: fieldBC([D, D, P, P, ...zt(F, F)], [1, 0, 0, 0, 0, 0]),
@@ -95,8 +100,10 @@ function setup(g: Geometry): { L: Layout; bc: BCSet; k: Coefficients } {
   };
   // the model coefficients (D_s, D_l, c_s/c0, …) of the default parameter set
   const s = parseScenario({
-    name: 'transport-sg-stage', grid: g.dims === 2 ? { dims: 2, n: [nx, ny], dx: `${g.dx} um` } : { dims: 3, n: [nx, ny, nz], dx: `${g.dx} um` },
-    time: { end: 1, output: 1 }, voltage: '-450 mV',
+    name: 'transport-sg-stage',
+    grid: g.dims === 2 ? { dims: 2, n: [nx, ny], dx: `${g.dx} um` } : { dims: 3, n: [nx, ny, nz], dx: `${g.dx} um` },
+    time: { end: 1, output: 1 },
+    voltage: '-450 mV',
   });
   return { L, bc, k: coefficients(s) };
 }
@@ -106,29 +113,41 @@ const f32 = (a: Float64Array) => Float64Array.from(Float32Array.from(a));
 /** ξⁿ, ξⁿ⁺¹ (the front advanced by 0.15 dx), ψ and c̃ⁿ, all f32-representable. */
 function inputs(g: Geometry, L: Layout) {
   const { nx, ny, nz, dx } = L;
-  const Lx = nx * dx, Ly = ny * dx, Lz = nz * dx;
-  const w = 0.4, X0 = 0.3 * Lx, bump = 0.2 * Lx;
-  const xiOld = new Float64Array(L.N), xiNew = new Float64Array(L.N), psi = new Float64Array(L.N), c = new Float64Array(L.N);
-  for (let kk = 0; kk < nz; kk++) for (let j = 0; j < ny; j++) for (let i = 0; i < nx; i++) {
-    const idx = i + nx * (j + ny * kk);
-    const x = (i + 0.5) * dx, y = (j + 0.5) * dx, z = (kk + 0.5) * dx;
-    const r2 = (y - 0.4 * Ly) ** 2 + (g.dims === 3 ? (z - 0.5 * Lz) ** 2 : 0);
-    const X = X0 + bump * Math.exp(-r2 / (2 * (0.15 * Ly) ** 2));
-    const prof = (s: number) => 0.5 * (1 - Math.tanh((x - s) / w));
-    xiOld[idx] = prof(X);
-    xiNew[idx] = prof(X + 0.15 * dx);
-    const h = hInterp(xiOld[idx]);
-    let psiE = -0.3 * (Lx - x) / Lx;
-    if (g.lateralDirichlet) psiE += 0.5 * Math.exp(-((x - 0.75 * Lx) ** 2 + (y - 0.5 * Ly) ** 2) / (2 * (0.1 * Lx) ** 2));
-    psi[idx] = PSI0 * h + (1 - h) * psiE;
-    const ramp = Math.min(1, Math.max(0, (x - X) / (Lx - X)));
-    c[idx] = (1 - h) * (0.15 + 0.85 * ramp) * (1 + 0.05 * Math.sin(1.7 * i + 2.3 * j + 0.9 * kk));
-  }
+  const Lx = nx * dx,
+    Ly = ny * dx,
+    Lz = nz * dx;
+  const w = 0.4,
+    X0 = 0.3 * Lx,
+    bump = 0.2 * Lx;
+  const xiOld = new Float64Array(L.N),
+    xiNew = new Float64Array(L.N),
+    psi = new Float64Array(L.N),
+    c = new Float64Array(L.N);
+  for (let kk = 0; kk < nz; kk++)
+    for (let j = 0; j < ny; j++)
+      for (let i = 0; i < nx; i++) {
+        const idx = i + nx * (j + ny * kk);
+        const x = (i + 0.5) * dx,
+          y = (j + 0.5) * dx,
+          z = (kk + 0.5) * dx;
+        const r2 = (y - 0.4 * Ly) ** 2 + (g.dims === 3 ? (z - 0.5 * Lz) ** 2 : 0);
+        const X = X0 + bump * Math.exp(-r2 / (2 * (0.15 * Ly) ** 2));
+        const prof = (s: number) => 0.5 * (1 - Math.tanh((x - s) / w));
+        xiOld[idx] = prof(X);
+        xiNew[idx] = prof(X + 0.15 * dx);
+        const h = hInterp(xiOld[idx]);
+        let psiE = (-0.3 * (Lx - x)) / Lx;
+        if (g.lateralDirichlet) psiE += 0.5 * Math.exp(-((x - 0.75 * Lx) ** 2 + (y - 0.5 * Ly) ** 2) / (2 * (0.1 * Lx) ** 2));
+        psi[idx] = PSI0 * h + (1 - h) * psiE;
+        const ramp = Math.min(1, Math.max(0, (x - X) / (Lx - X)));
+        c[idx] = (1 - h) * (0.15 + 0.85 * ramp) * (1 + 0.05 * Math.sin(1.7 * i + 2.3 * j + 0.9 * kk));
+      }
   return { xiOld: f32(xiOld), xiNew: f32(xiNew), psi: f32(psi), c: f32(c) };
 }
 
 function errors(a: Float64Array, b: Float64Array): { max: number; rms: number } {
-  let max = 0, s = 0;
+  let max = 0,
+    s = 0;
   for (let i = 0; i < a.length; i++) {
     const d = Math.abs(a[i] - b[i]);
     if (!(d <= max)) max = d;
@@ -151,7 +170,8 @@ describe('Scharfetter–Gummel transport stage: WebGPU (f32) against the CPU sta
       try {
         for (const dt of DTS) {
           // reference
-          const cRef = inp.c.slice(), xiRef = inp.xiNew.slice();
+          const cRef = inp.c.slice(),
+            xiRef = inp.xiNew.slice();
           const ref = new TransportStage(L, k, bc.c, bc.phi).step(cRef, inp.psi, inp.xiOld, xiRef, dt, TRANSPORT_TOL, MAX_ITER);
           // WebGPU
           await gpu.setTransportInputs(inp);
@@ -159,28 +179,33 @@ describe('Scharfetter–Gummel transport stage: WebGPU (f32) against the CPU sta
           const out = await gpu.read();
 
           const cScale = inp.c.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-          const ec = errors(out.c, cRef), ex = errors(out.xi, xiRef);
+          const ec = errors(out.c, cRef),
+            ex = errors(out.xi, xiRef);
           // gross scale of the influx: what the faces would let in to empty cells in one step
           // without drift, Σ over Dirichlet face cells of 2(dt/dx²)·D_l·g·dV (the w_b u_b terms the
           // cell terms w_b(u_b − u) cancel against are of this size)
           const oneWay = (cells: number, gv: number) => cells * 2 * (dt / (L.dx * L.dx)) * k.Dl * gv * vol;
           const gross = oneWay(L.ny * L.nz, bc.c.value[1]) + (g.lateralDirichlet ? oneWay(L.nx * L.ny, bc.c.value[5]) : 0);
           const massScale = sum(inp.c) * vol;
-          const dInflux = Math.abs(sub.influx - ref.influx), dLim = Math.abs(sub.limited - ref.limited);
+          const dInflux = Math.abs(sub.influx - ref.influx),
+            dLim = Math.abs(sub.limited - ref.limited);
           // conservation of each: Δ Σ(c̃ + (c_s/c0) ξ)·dV = influx
           const total = (c: Float64Array, xi: Float64Array) => (sum(c) + k.csRatio * sum(xi)) * vol;
           const t0 = total(inp.c, inp.xiOld);
-          const balRef = total(cRef, xiRef) - t0 - ref.influx, balSub = total(out.c, out.xi) - t0 - sub.influx;
+          const balRef = total(cRef, xiRef) - t0 - ref.influx,
+            balSub = total(out.c, out.xi) - t0 - sub.influx;
           const limitedCells = xiRef.reduce((n, v, i) => n + (v < inp.xiNew[i] ? 1 : 0), 0);
-          console.log([
-            `[transport SG] ${g.label}, dt = ${dt} s (${gpu.device})`,
-            `  c̃   max ${fmt(ec.max)}  rms ${fmt(ec.rms)}  (max |c̃ⁿ| ${cScale.toFixed(3)}; relative max ${fmt(ec.max / cScale)}, rms ${fmt(ec.rms / cScale)})`,
-            `  ξ   max ${fmt(ex.max)}  rms ${fmt(ex.rms)}  (limiter active in ${limitedCells} cells)`,
-            `  influx  reference ${ref.influx.toPrecision(10)}  webgpu ${sub.influx.toPrecision(10)}  |Δ| ${fmt(dInflux)}: ${fmt(dInflux / Math.abs(ref.influx))} of itself, ${fmt(dInflux / gross)} of the one-way scale ${fmt(gross)}`,
-            `  limited reference ${ref.limited.toPrecision(10)}  webgpu ${sub.limited.toPrecision(10)}  |Δ| ${fmt(dLim)} = ${fmt(dLim / massScale)} of Σc̃ⁿdV ${fmt(massScale)}`,
-            `  balance Δ(Σc̃ + (c_s/c0)Σξ)dV − influx: reference ${fmt(balRef)}, webgpu ${fmt(balSub)} (of ${fmt(t0)})`,
-            `  MG-PCG iterations: reference ${ref.iterations} (residual ${fmt(ref.residual)}), webgpu ${sub.iterations} (residual ${fmt(sub.residual)})`,
-          ].join('\n'));
+          console.log(
+            [
+              `[transport SG] ${g.label}, dt = ${dt} s (${gpu.device})`,
+              `  c̃   max ${fmt(ec.max)}  rms ${fmt(ec.rms)}  (max |c̃ⁿ| ${cScale.toFixed(3)}; relative max ${fmt(ec.max / cScale)}, rms ${fmt(ec.rms / cScale)})`,
+              `  ξ   max ${fmt(ex.max)}  rms ${fmt(ex.rms)}  (limiter active in ${limitedCells} cells)`,
+              `  influx  reference ${ref.influx.toPrecision(10)}  webgpu ${sub.influx.toPrecision(10)}  |Δ| ${fmt(dInflux)}: ${fmt(dInflux / Math.abs(ref.influx))} of itself, ${fmt(dInflux / gross)} of the one-way scale ${fmt(gross)}`,
+              `  limited reference ${ref.limited.toPrecision(10)}  webgpu ${sub.limited.toPrecision(10)}  |Δ| ${fmt(dLim)} = ${fmt(dLim / massScale)} of Σc̃ⁿdV ${fmt(massScale)}`,
+              `  balance Δ(Σc̃ + (c_s/c0)Σξ)dV − influx: reference ${fmt(balRef)}, webgpu ${fmt(balSub)} (of ${fmt(t0)})`,
+              `  MG-PCG iterations: reference ${ref.iterations} (residual ${fmt(ref.residual)}), webgpu ${sub.iterations} (residual ${fmt(sub.residual)})`,
+            ].join('\n'),
+          );
           expect(ref.converged).toBe(true);
           expect(sub.converged).toBe(true);
           expect(sub.iterations).toBeLessThanOrEqual(ref.iterations + TOL.extraIters);
@@ -196,6 +221,6 @@ describe('Scharfetter–Gummel transport stage: WebGPU (f32) against the CPU sta
       } finally {
         await gpu.dispose();
       }
-    }, 120_000);
+    });
   }
 });

@@ -20,7 +20,8 @@ const BIN = join(ROOT, 'bin', 'lidendrite.mjs');
 function cli(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((res) => {
     const c = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '', err = '';
+    let out = '',
+      err = '';
     c.stdout.on('data', (d) => (out += d));
     c.stderr.on('data', (d) => (err += d));
     c.on('close', (code) => res({ code, out, err }));
@@ -30,16 +31,25 @@ function cli(args: string[]): Promise<{ code: number | null; out: string; err: s
 /** Dark pixels (any channel < 100) inside a rectangle of a PNG. */
 function darkPixels(png: PNG, x0 = 0, y0 = 0, x1 = png.width, y1 = png.height): number {
   let n = 0;
-  for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) {
-    const o = 4 * (y * png.width + x);
-    if (png.data[o] < 100 && png.data[o + 1] < 100 && png.data[o + 2] < 100) n++;
-  }
+  for (let y = y0; y < y1; y++)
+    for (let x = x0; x < x1; x++) {
+      const o = 4 * (y * png.width + x);
+      if (png.data[o] < 100 && png.data[o + 1] < 100 && png.data[o + 2] < 100) n++;
+    }
   return n;
 }
 
 const lineSpec = {
-  title: 'Li deposit', width: 200, height: 100,
-  data: { values: [{ t: 0, x: 1 }, { t: 1, x: 2 }] }, mark: 'line',
+  title: 'Li deposit',
+  width: 200,
+  height: 100,
+  data: {
+    values: [
+      { t: 0, x: 1 },
+      { t: 1, x: 2 },
+    ],
+  },
+  mark: 'line',
   encoding: { x: { field: 't', type: 'quantitative', title: 'time (s)' }, y: { field: 'x', type: 'quantitative', title: 'front (µm)' } },
 };
 
@@ -57,7 +67,7 @@ describe('figure rendering', () => {
     expect(darkPixels(png, 0, 0, png.width, 30)).toBeGreaterThan(50);
   });
 
-  it('the synchronous SVG path gives the same SVG as vega\'s toSVG()', async () => {
+  it("the synchronous SVG path gives the same SVG as vega's toSVG()", async () => {
     const norm = (s: string) => s.replace(/clip\d+/g, 'clip');
     vega.resetSVGDefIds();
     const a = await specToSvg(lineSpec);
@@ -66,13 +76,19 @@ describe('figure rendering', () => {
   });
 
   it('morphology panels embed the ξ map as an image with axes in µm; 3D without a surface renderer falls back to the mid-plane', async () => {
-    const nx = 16, ny = 8, nz = 4;
-    const xi2 = new Float64Array(nx * ny).map((_, q) => ((q % nx) < 5 ? 1 : 0));
-    const xi3 = new Float64Array(nx * ny * nz).map((_, q) => ((q % nx) < 7 ? 1 : 0));
-    const spec = await morphologySpec('t', ['s'], [
-      { label: 'two', xi: xi2, n: [nx, ny, 1], dx: 0.25e-6, dims: 2 },
-      { label: 'three', xi: xi3, n: [nx, ny, nz], dx: 0.25e-6, dims: 3 },
-    ]);
+    const nx = 16,
+      ny = 8,
+      nz = 4;
+    const xi2 = new Float64Array(nx * ny).map((_, q) => (q % nx < 5 ? 1 : 0));
+    const xi3 = new Float64Array(nx * ny * nz).map((_, q) => (q % nx < 7 ? 1 : 0));
+    const spec = await morphologySpec(
+      't',
+      ['s'],
+      [
+        { label: 'two', xi: xi2, n: [nx, ny, 1], dx: 0.25e-6, dims: 2 },
+        { label: 'three', xi: xi3, n: [nx, ny, nz], dx: 0.25e-6, dims: 3 },
+      ],
+    );
     const f = await renderFigure(spec);
     expect((f.svg.match(/<image /g) ?? []).length).toBe(2);
     expect(f.svg).toContain('data:image/png;base64,');
@@ -90,7 +106,8 @@ describe('figure rendering', () => {
 describe('lidendrite figures --quick', () => {
   it('writes SVG + PNG + the index, reuses its runs the second time and keeps the other figures in the index', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lidendrite-figures-'));
-    const out = join(dir, 'figs'), runs = join(dir, 'runs');
+    const out = join(dir, 'figs'),
+      runs = join(dir, 'runs');
     const args = ['figures', '--quick', '--only', 'timeseries,tafel,bench', '--out', out, '--runs', runs];
     const r1 = await cli(args);
     expect(r1.code, r1.err).toBe(0);

@@ -17,20 +17,27 @@ const missing = chromiumMissingReason();
 const BG: [number, number, number] = [(SURFACE_BACKGROUND >> 16) & 255, (SURFACE_BACKGROUND >> 8) & 255, SURFACE_BACKGROUND & 255];
 
 // a 10 µm cube (40³ cells of 0.25 µm) with a ξ sphere of radius 3 µm at its centre
-const N = 40, DX = 0.25e-6, R_UM = 3;
+const N = 40,
+  DX = 0.25e-6,
+  R_UM = 3;
 const n: [number, number, number] = [N, N, N];
-const W = 480, H = 360;
+const W = 480,
+  H = 360;
 
 function sphere(): { xi: Float64Array; z: Float64Array } {
-  const xi = new Float64Array(N * N * N), z = new Float64Array(N * N * N);
-  const c = (N * DX * 1e6) / 2, h = DX * 1e6;
-  for (let k = 0; k < N; k++) for (let j = 0; j < N; j++) for (let i = 0; i < N; i++) {
-    const q = i + N * (j + N * k);
-    const r = Math.hypot((i + 0.5) * h - c, (j + 0.5) * h - c, (k + 0.5) * h - c);
-    // the model's interface profile (width ~ 2 cells): ξ = ½ exactly at r = R
-    xi[q] = 0.5 * (1 - Math.tanh((r - R_UM) / (2 * h)));
-    z[q] = (k + 0.5) / N;
-  }
+  const xi = new Float64Array(N * N * N),
+    z = new Float64Array(N * N * N);
+  const c = (N * DX * 1e6) / 2,
+    h = DX * 1e6;
+  for (let k = 0; k < N; k++)
+    for (let j = 0; j < N; j++)
+      for (let i = 0; i < N; i++) {
+        const q = i + N * (j + N * k);
+        const r = Math.hypot((i + 0.5) * h - c, (j + 0.5) * h - c, (k + 0.5) * h - c);
+        // the model's interface profile (width ~ 2 cells): ξ = ½ exactly at r = R
+        xi[q] = 0.5 * (1 - Math.tanh((r - R_UM) / (2 * h)));
+        z[q] = (k + 0.5) / N;
+      }
   return { xi, z };
 }
 
@@ -50,13 +57,20 @@ function expectedRadiusPx(): number {
   return (Math.tan(Math.asin(R_UM / dist)) / Math.tan(vHalf)) * (H / 2);
 }
 
-const decode = (bytes: Uint8Array) => { const p = PNG.sync.read(Buffer.from(bytes)); return { width: p.width, height: p.height, data: p.data }; };
+const decode = (bytes: Uint8Array) => {
+  const p = PNG.sync.read(Buffer.from(bytes));
+  return { width: p.width, height: p.height, data: p.data };
+};
 
 describe.skipIf(missing !== null)(`surface renderer (headless Chromium)${missing ? ` — skipped: ${missing}` : ''}`, () => {
   let ses: SurfaceSession;
   const { xi, z } = sphere();
-  beforeAll(async () => { ses = await startSurfaceSession(); });
-  afterAll(async () => { await ses?.close(); });
+  beforeAll(async () => {
+    ses = await startSurfaceSession();
+  });
+  afterAll(async () => {
+    await ses?.close();
+  });
 
   it('draws the ξ = ½ sphere as a lit, shaded disc of the projected size, the same bytes every time', async () => {
     const png = await ses.render(xi, n, DX, { width: W, height: H });
@@ -66,16 +80,25 @@ describe.skipIf(missing !== null)(`surface renderer (headless Chromium)${missing
     // surface pixels inside a disc 10 % larger than the expected image; the domain outline's
     // edges also differ from the background, so only the disc region is compared
     const r0 = expectedRadiusPx();
-    let inDisc = 0, cx = 0, cy = 0;
-    for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) {
-      const o = 4 * (y * W + x);
-      const off = Math.max(Math.abs(p.data[o] - BG[0]), Math.abs(p.data[o + 1] - BG[1]), Math.abs(p.data[o + 2] - BG[2])) > 24;
-      if (off && Math.hypot(x + 0.5 - W / 2, y + 0.5 - H / 2) < 1.1 * r0) { inDisc++; cx += x + 0.5; cy += y + 0.5; }
-    }
+    let inDisc = 0,
+      cx = 0,
+      cy = 0;
+    for (let y = 0; y < H; y++)
+      for (let x = 0; x < W; x++) {
+        const o = 4 * (y * W + x);
+        const off = Math.max(Math.abs(p.data[o] - BG[0]), Math.abs(p.data[o + 1] - BG[1]), Math.abs(p.data[o + 2] - BG[2])) > 24;
+        if (off && Math.hypot(x + 0.5 - W / 2, y + 0.5 - H / 2) < 1.1 * r0) {
+          inDisc++;
+          cx += x + 0.5;
+          cy += y + 0.5;
+        }
+      }
     const ratio = inDisc / (Math.PI * r0 * r0);
     const st = surfaceStats(p, BG);
-    console.log(`surface: ${ses.lastTriangles} triangles; expected disc radius ${r0.toFixed(1)} px; surface pixels in the disc / πr² = ${ratio.toFixed(4)}; ` +
-      `centroid (${(cx / inDisc).toFixed(1)}, ${(cy / inDisc).toFixed(1)}) vs (${W / 2}, ${H / 2}); coverage of the picture ${(100 * st.coverage).toFixed(2)} %; luminance p10–p90 ${st.luma.p10.toFixed(0)}–${st.luma.p90.toFixed(0)}, ${st.levels} levels`);
+    console.log(
+      `surface: ${ses.lastTriangles} triangles; expected disc radius ${r0.toFixed(1)} px; surface pixels in the disc / πr² = ${ratio.toFixed(4)}; ` +
+        `centroid (${(cx / inDisc).toFixed(1)}, ${(cy / inDisc).toFixed(1)}) vs (${W / 2}, ${H / 2}); coverage of the picture ${(100 * st.coverage).toFixed(2)} %; luminance p10–p90 ${st.luma.p10.toFixed(0)}–${st.luma.p90.toFixed(0)}, ${st.levels} levels`,
+    );
     // tolerance 6 %: the faceted mesh lies inside the sphere by ~h²/(8R) ≈ 0.003 µm (0.1 % of the
     // area); the antialiased rim adds or drops up to half a pixel of radius (±1/r0 ≈ ±1.7 % of the
     // area at r0 ≈ 58 px); rim pixels on the unlit side that come within 24 of the background are
@@ -97,12 +120,16 @@ describe.skipIf(missing !== null)(`surface renderer (headless Chromium)${missing
   it('colours the surface by a field (colorBy): the metal grey turns into colour-table hues', async () => {
     const chroma = (bytes: Uint8Array) => {
       const p = decode(bytes);
-      let s = 0, k = 0;
+      let s = 0,
+        k = 0;
       for (let q = 0; q < W * H; q++) {
         const o = 4 * q;
-        const r = p.data[o], g = p.data[o + 1], b = p.data[o + 2];
+        const r = p.data[o],
+          g = p.data[o + 1],
+          b = p.data[o + 2];
         if (Math.max(Math.abs(r - BG[0]), Math.abs(g - BG[1]), Math.abs(b - BG[2])) <= 24) continue;
-        s += Math.max(r, g, b) - Math.min(r, g, b); k++;
+        s += Math.max(r, g, b) - Math.min(r, g, b);
+        k++;
       }
       return s / k;
     };
@@ -116,7 +143,8 @@ describe.skipIf(missing !== null)(`surface renderer (headless Chromium)${missing
     setSurfaceRenderer((x, nn, dx) => ses.render(x, nn, dx));
     try {
       const spec = await morphologySpec('t', [], [{ label: 'sphere', xi, n, dx: DX, dims: 3 }]);
-      const chart = (spec.hconcat as Record<string, any>[])[0];
+      type Chart = { title: { text: string }; mark: { type: string }; encoding: { x: unknown }; data: { values: { url: unknown }[] } };
+      const chart = (spec.hconcat as Chart[])[0];
       expect(chart.title.text).toBe('sphere (ξ = ½ surface)');
       expect(chart.mark.type).toBe('image');
       expect(chart.encoding.x).toEqual({ value: 0 });
@@ -143,7 +171,8 @@ describe('surface renderer without Chromium', () => {
       const r = registerSurfaceRenderer();
       expect('missing' in r && r.missing).toMatch(/CHROMIUM_PATH=\/nonexistent\/chromium does not exist/);
     } finally {
-      if (saved === undefined) delete process.env.CHROMIUM_PATH; else process.env.CHROMIUM_PATH = saved;
+      if (saved === undefined) delete process.env.CHROMIUM_PATH;
+      else process.env.CHROMIUM_PATH = saved;
     }
   });
 });

@@ -43,37 +43,142 @@ function put(o: Record<string, unknown>, k: string, v: unknown): void {
 }
 
 const BASES: Record<string, unknown>[] = [
-  { name: 'a', grid: { dims: 2, n: [48, 16], dx: '0.25 um' }, time: { end: '0.04 s', output: '0.02 s' }, voltage: '-0.45 V', initial: { layer: '3 um' } },
   {
-    name: 'b-3d', description: 'three dimensions', grid: { dims: 3, n: [24, 12, 12], dx: 2.5e-7 }, time: { end: 1, output: 0.5 }, voltage: -0.3,
-    parameters: { T: '310 K', c0: '1 M', Leta: 0.002 }, anisotropy: { delta: 0.03, omega: 4 },
-    boundary: { lateral: 'periodic' }, initial: { layer: '1 um', nuclei: [{ center: ['1 um', '1.5 um', '1.5 um'], radius: '0.5 um' }] },
-    noise: { amplitude: 0.05, seed: 7 }, numerics: { dtMax: '20 ms', checkEvery: 4, maxRetries: 2 }, output: { png: false, checkpointEvery: '0.1 s' },
+    name: 'a',
+    grid: { dims: 2, n: [48, 16], dx: '0.25 um' },
+    time: { end: '0.04 s', output: '0.02 s' },
+    voltage: '-0.45 V',
+    initial: { layer: '3 um' },
   },
   {
-    name: 'c_rough', grid: { dims: 2, n: [64, 32], dx: '250 nm' }, time: { end: '2 s', output: '1 s' }, voltage: '-200 mV',
+    name: 'b-3d',
+    description: 'three dimensions',
+    grid: { dims: 3, n: [24, 12, 12], dx: 2.5e-7 },
+    time: { end: 1, output: 0.5 },
+    voltage: -0.3,
+    parameters: { T: '310 K', c0: '1 M', Leta: 0.002 },
+    anisotropy: { delta: 0.03, omega: 4 },
+    boundary: { lateral: 'periodic' },
+    initial: { layer: '1 um', nuclei: [{ center: ['1 um', '1.5 um', '1.5 um'], radius: '0.5 um' }] },
+    noise: { amplitude: 0.05, seed: 7 },
+    numerics: { dtMax: '20 ms', checkEvery: 4, maxRetries: 2 },
+    output: { png: false, checkpointEvery: '0.1 s' },
+  },
+  {
+    name: 'c_rough',
+    grid: { dims: 2, n: [64, 32], dx: '250 nm' },
+    time: { end: '2 s', output: '1 s' },
+    voltage: '-200 mV',
     initial: { layer: '2 um', rough: { amplitude: '0.2 um', wavelength: '2 um', seed: 3 }, concentration: 'uniform' },
     boundary: { c: { y0: { type: 'dirichlet', value: 1 } } },
   },
 ];
 
-function deepArray(depth: number): unknown { let v: unknown = 0; for (let i = 0; i < depth; i++) v = [v]; return v; }
-function deepObject(depth: number): unknown { let v: unknown = 0; for (let i = 0; i < depth; i++) { const o = {}; put(o, 'a', v); v = o; } return v; }
-function protoBomb(): Record<string, unknown> { const o = {}; put(o, '__proto__', { polluted: true, grid: { dims: 2 } }); return o; }
-function manyKeys(n: number): Record<string, unknown> { const o: Record<string, unknown> = {}; for (let i = 0; i < n; i++) o[`k${i}`] = i; return o; }
+function deepArray(depth: number): unknown {
+  let v: unknown = 0;
+  for (let i = 0; i < depth; i++) v = [v];
+  return v;
+}
+function deepObject(depth: number): unknown {
+  let v: unknown = 0;
+  for (let i = 0; i < depth; i++) {
+    const o = {};
+    put(o, 'a', v);
+    v = o;
+  }
+  return v;
+}
+function protoBomb(): Record<string, unknown> {
+  const o = {};
+  put(o, '__proto__', { polluted: true, grid: { dims: 2 } });
+  return o;
+}
+function manyKeys(n: number): Record<string, unknown> {
+  const o: Record<string, unknown> = {};
+  for (let i = 0; i < n; i++) o[`k${i}`] = i;
+  return o;
+}
 
 const HOSTILE: (() => unknown)[] = [
-  () => null, () => undefined, () => true, () => false, () => 0, () => -0, () => 1, () => -1, () => 0.5, () => 3, () => 4,
-  () => 1e308, () => -1e308, () => 5e-324, () => NaN, () => Infinity, () => -Infinity, () => 2 ** 53 + 1, () => 16384, () => 16385, () => 1e9,
-  () => '', () => ' ', () => 'x', () => '1', () => '0.25 um', () => '-3 V', () => '1e999 um', () => 'NaN s', () => 'Infinity m',
-  () => '5 parsecs', () => '1 um um', () => '0x10 m', () => '1,5 mm', () => '-0 s', () => '1e-400 m', () => 'ümlaut', () => '\u0000', () => '\ud800',
-  () => 'a'.repeat(100_000), () => '9'.repeat(400) + ' um', () => '../../etc/passwd', () => '__proto__', () => '<script>alert(1)</script>',
-  () => [], () => [1], () => [1, 2, 3, 4], () => [null, null], () => [16384, 16384], () => [16384, 16384, 16384], () => [1e9, 1], () => [4.5, 8],
-  () => ({}), protoBomb, () => ({ constructor: { prototype: { polluted: true } } }), () => ({ prototype: 1 }), () => ({ type: 'dirichlet', value: 1e999 }),
-  () => deepArray(5000), () => deepArray(60_000), () => deepObject(5000), () => new Array(100_000).fill(0), () => manyKeys(5000),
+  () => null,
+  () => undefined,
+  () => true,
+  () => false,
+  () => 0,
+  () => -0,
+  () => 1,
+  () => -1,
+  () => 0.5,
+  () => 3,
+  () => 4,
+  () => 1e308,
+  () => -1e308,
+  () => 5e-324,
+  () => NaN,
+  () => Infinity,
+  () => -Infinity,
+  () => 2 ** 53 + 1,
+  () => 16384,
+  () => 16385,
+  () => 1e9,
+  () => '',
+  () => ' ',
+  () => 'x',
+  () => '1',
+  () => '0.25 um',
+  () => '-3 V',
+  () => '1e999 um',
+  () => 'NaN s',
+  () => 'Infinity m',
+  () => '5 parsecs',
+  () => '1 um um',
+  () => '0x10 m',
+  () => '1,5 mm',
+  () => '-0 s',
+  () => '1e-400 m',
+  () => 'ümlaut',
+  () => '\u0000',
+  () => '\ud800',
+  () => 'a'.repeat(100_000),
+  () => '9'.repeat(400) + ' um',
+  () => '../../etc/passwd',
+  () => '__proto__',
+  () => '<script>alert(1)</script>',
+  () => [],
+  () => [1],
+  () => [1, 2, 3, 4],
+  () => [null, null],
+  () => [16384, 16384],
+  () => [16384, 16384, 16384],
+  () => [1e9, 1],
+  () => [4.5, 8],
+  () => ({}),
+  protoBomb,
+  () => ({ constructor: { prototype: { polluted: true } } }),
+  () => ({ prototype: 1 }),
+  () => ({ type: 'dirichlet', value: Number.POSITIVE_INFINITY }),
+  () => deepArray(5000),
+  () => deepArray(60_000),
+  () => deepObject(5000),
+  () => new Array(100_000).fill(0),
+  () => manyKeys(5000),
 ];
 
-const FOREIGN_KEYS = ['__proto__', 'constructor', 'prototype', 'toString', 'valueOf', 'hasOwnProperty', '', ' ', 'x'.repeat(10_000), '😀', 'grid ', 'Grid', 'nan'];
+const FOREIGN_KEYS = [
+  '__proto__',
+  'constructor',
+  'prototype',
+  'toString',
+  'valueOf',
+  'hasOwnProperty',
+  '',
+  ' ',
+  'x'.repeat(10_000),
+  '😀',
+  'grid ',
+  'Grid',
+  'nan',
+];
 const UNITS = ['m', 'mm', 'um', 'µm', 'nm', 's', 'ms', 'min', 'h', 'V', 'mV', 'M', 'mM', 'mol/m3', 'K', '1/s', 'furlong', ''];
 
 /** Paths (key lists) to every value in a document. */
@@ -127,7 +232,8 @@ function mutate(r: Rng, doc: Record<string, unknown>): unknown {
     else if (op <= 5) out = setAt(d, p, r.pick(HOSTILE)());
     else if (op === 6 && p.length > 0) {
       const parent = getAt(d, p.slice(0, -1));
-      if (parent && typeof parent === 'object' && !Array.isArray(parent)) delete (parent as Record<string, unknown>)[String(p[p.length - 1])];
+      if (parent && typeof parent === 'object' && !Array.isArray(parent))
+        delete (parent as Record<string, unknown>)[String(p[p.length - 1])];
     } else if (op === 7) {
       const target = here && typeof here === 'object' && !Array.isArray(here) ? (here as Record<string, unknown>) : d;
       put(target, r.pick(FOREIGN_KEYS), r.pick(HOSTILE)());
@@ -165,9 +271,18 @@ function checkAccepted(s: Scenario, input: unknown): void {
   if (canonicalJson(parseScenario(JSON.parse(JSON.stringify(input)))) !== c1) throw new Error('re-parse of the JSON input differs');
 }
 
-interface Tally { generated: number; accepted: number; refused: number; maxMs: number; maxArrayBuffersMiB: number; rssGrowthMiB: number }
+interface Tally {
+  generated: number;
+  accepted: number;
+  refused: number;
+  maxMs: number;
+  maxArrayBuffersMiB: number;
+  rssGrowthMiB: number;
+}
 
-function newTally(): Tally { return { generated: 0, accepted: 0, refused: 0, maxMs: 0, maxArrayBuffersMiB: 0, rssGrowthMiB: 0 }; }
+function newTally(): Tally {
+  return { generated: 0, accepted: 0, refused: 0, maxMs: 0, maxArrayBuffersMiB: 0, rssGrowthMiB: 0 };
+}
 
 function judge(t: Tally, run: () => Scenario, input: unknown, okPrefix: (msg: string) => boolean, label: string): void {
   t.generated++;
@@ -182,7 +297,11 @@ function judge(t: Tally, run: () => Scenario, input: unknown, okPrefix: (msg: st
     t.refused++;
   }
   if (s) {
-    try { checkAccepted(s, input); } catch (e) { throw new Error(`${label}: ${(e as Error).message}`); }
+    try {
+      checkAccepted(s, input);
+    } catch (e) {
+      throw new Error(`${label}: ${(e as Error).message}`);
+    }
     t.accepted++;
   }
   t.maxMs = Math.max(t.maxMs, performance.now() - t0);
@@ -197,7 +316,7 @@ function sampleMemory(t: Tally, base: NodeJS.MemoryUsage): void {
 function expectPrototypesClean(): void {
   expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   expect(Object.keys(Object.prototype)).toEqual([]);
-  expect(Object.prototype.hasOwnProperty.call(Object.prototype, 'polluted')).toBe(false);
+  expect(Object.hasOwn(Object.prototype, 'polluted')).toBe(false);
 }
 
 describe('hostile scenarios (seeded fuzz)', () => {
@@ -208,11 +327,19 @@ describe('hostile scenarios (seeded fuzz)', () => {
     const t0 = performance.now();
     for (let i = 0; i < N_DIRECT; i++) {
       const doc = generate(r);
-      judge(t, () => parseScenario(doc), doc, (m) => FIELD_PATH.test(m), `case ${i}`);
+      judge(
+        t,
+        () => parseScenario(doc),
+        doc,
+        (m) => FIELD_PATH.test(m),
+        `case ${i}`,
+      );
       if (i % 50 === 0) sampleMemory(t, base);
     }
     sampleMemory(t, base);
-    console.log(`fuzz parseScenario (seed ${SEED}): generated ${t.generated}, refused ${t.refused}, accepted ${t.accepted}; slowest ${t.maxMs.toFixed(1)} ms, total ${((performance.now() - t0) / 1000).toFixed(1)} s; array buffers +${t.maxArrayBuffersMiB.toFixed(1)} MiB, rss +${t.rssGrowthMiB.toFixed(0)} MiB`);
+    console.log(
+      `fuzz parseScenario (seed ${SEED}): generated ${t.generated}, refused ${t.refused}, accepted ${t.accepted}; slowest ${t.maxMs.toFixed(1)} ms, total ${((performance.now() - t0) / 1000).toFixed(1)} s; array buffers +${t.maxArrayBuffersMiB.toFixed(1)} MiB, rss +${t.rssGrowthMiB.toFixed(0)} MiB`,
+    );
     expect(t.generated).toBe(N_DIRECT);
     expect(t.accepted + t.refused).toBe(t.generated);
     expect(t.accepted).toBeGreaterThan(50);
@@ -233,20 +360,32 @@ describe('hostile scenarios (seeded fuzz)', () => {
     for (let i = 0; i < N_FILES; i++) {
       const doc = generate(r);
       let text: string;
-      try { text = JSON.stringify(doc) ?? 'undefined'; } catch { text = '[[[['; }
+      try {
+        text = JSON.stringify(doc) ?? 'undefined';
+      } catch {
+        text = '[[[[';
+      }
       const dmg = r.int(0, 9);
       if (dmg === 0) text = text.slice(0, r.int(0, text.length));
-      else if (dmg === 1 && text.length > 0) { const k = r.int(0, text.length - 1); text = text.slice(0, k) + r.pick(['"', '{', ']', ',', '\\', '\u0000', 'e9', '}']) + text.slice(k + 1); }
-      else if (dmg === 2) text = '\ufeff' + text;
+      else if (dmg === 1 && text.length > 0) {
+        const k = r.int(0, text.length - 1);
+        text = text.slice(0, k) + r.pick(['"', '{', ']', ',', '\\', '\u0000', 'e9', '}']) + text.slice(k + 1);
+      } else if (dmg === 2) text = '\ufeff' + text;
       inputs.push({ text, doc });
     }
     // file-level oddities
     const big = JSON.stringify({ ...BASES[0], description: 'x'.repeat(1_100_000) });
     const odd: { text: string | Buffer; doc: unknown }[] = [
-      { text: '', doc: null }, { text: ' ', doc: null }, { text: 'null', doc: null }, { text: '[]', doc: null }, { text: '"scenario"', doc: null },
-      { text: big, doc: null }, { text: '['.repeat(200_000) + ']'.repeat(200_000), doc: null },
+      { text: '', doc: null },
+      { text: ' ', doc: null },
+      { text: 'null', doc: null },
+      { text: '[]', doc: null },
+      { text: '"scenario"', doc: null },
+      { text: big, doc: null },
+      { text: '['.repeat(200_000) + ']'.repeat(200_000), doc: null },
       { text: '{"a":'.repeat(100_000) + '1' + '}'.repeat(100_000), doc: null },
-      { text: Buffer.from([0xff, 0xfe, 0x00, 0x7b, 0x00, 0x7d]), doc: null }, { text: Buffer.alloc(4096, 0), doc: null },
+      { text: Buffer.from([0xff, 0xfe, 0x00, 0x7b, 0x00, 0x7d]), doc: null },
+      { text: Buffer.alloc(4096, 0), doc: null },
       { text: '{"__proto__": {"polluted": true}, "name": "x"}', doc: null },
       { text: '{"constructor": {"prototype": {"polluted": true}}}', doc: null },
       { text: JSON.stringify({ ...BASES[0], grid: { dims: 2, n: [16384, 16384], dx: '0.25 um' } }), doc: null },
@@ -257,18 +396,36 @@ describe('hostile scenarios (seeded fuzz)', () => {
       const f = join(dir, `s${i}.json`);
       writeFileSync(f, inp.text);
       let doc: unknown = null;
-      try { doc = JSON.parse((typeof inp.text === 'string' ? inp.text : inp.text.toString('utf8')).replace(/^\ufeff/, '')); } catch { doc = null; }
-      judge(t, () => loadScenario(f), doc, (m) => m.startsWith(`${f}: `) || FIELD_PATH.test(m), `file ${i}`);
+      try {
+        doc = JSON.parse((typeof inp.text === 'string' ? inp.text : inp.text.toString('utf8')).replace(/^\ufeff/, ''));
+      } catch {
+        doc = null;
+      }
+      judge(
+        t,
+        () => loadScenario(f),
+        doc,
+        (m) => m.startsWith(`${f}: `) || FIELD_PATH.test(m),
+        `file ${i}`,
+      );
       if (i % 50 === 0) sampleMemory(t, base);
     });
     // paths that are not readable scenario files
     const sub = join(dir, 'a-directory.json');
     mkdirSync(sub);
     for (const f of [sub, join(dir, 'missing.json'), join(dir, 'nul\u0000byte.json'), '']) {
-      judge(t, () => loadScenario(f), null, (m) => m.startsWith(`${f}: `), `path ${JSON.stringify(f)}`);
+      judge(
+        t,
+        () => loadScenario(f),
+        null,
+        (m) => m.startsWith(`${f}: `),
+        `path ${JSON.stringify(f)}`,
+      );
     }
     sampleMemory(t, base);
-    console.log(`fuzz loadScenario (seed ${SEED + 1}): generated ${t.generated}, refused ${t.refused}, accepted ${t.accepted}; slowest ${t.maxMs.toFixed(1)} ms; array buffers +${t.maxArrayBuffersMiB.toFixed(1)} MiB, rss +${t.rssGrowthMiB.toFixed(0)} MiB`);
+    console.log(
+      `fuzz loadScenario (seed ${SEED + 1}): generated ${t.generated}, refused ${t.refused}, accepted ${t.accepted}; slowest ${t.maxMs.toFixed(1)} ms; array buffers +${t.maxArrayBuffersMiB.toFixed(1)} MiB, rss +${t.rssGrowthMiB.toFixed(0)} MiB`,
+    );
     expect(t.generated).toBe(N_FILES + odd.length + 4);
     expect(t.accepted + t.refused).toBe(t.generated);
     expect(t.accepted).toBeGreaterThan(10);
@@ -279,11 +436,20 @@ describe('hostile scenarios (seeded fuzz)', () => {
   });
 
   it('specific hostile cases give the expected field-path messages', () => {
-    const refuse = (doc: unknown) => { try { parseScenario(doc); } catch (e) { return (e as ScenarioError).issues; } throw new Error('accepted'); };
+    const refuse = (doc: unknown) => {
+      try {
+        parseScenario(doc);
+      } catch (e) {
+        return (e as ScenarioError).issues;
+      }
+      throw new Error('accepted');
+    };
     expect(refuse(deepArray(100_000))).toEqual(['scenario: must be a JSON object (got [...])']);
     expect(refuse({ ...BASES[0], grid: deepArray(50_000) })[0]).toMatch(/^grid: Expected object, received array \(got \[\.\.\.\]\)/);
     expect(refuse(JSON.parse('{"__proto__": {"grid": 1}}'))).toContain("scenario: Unrecognized key(s) in object: '__proto__'");
-    expect(refuse({ ...BASES[0], grid: { dims: 3, n: [16384, 16384, 16384], dx: 1e-7 } })).toEqual(['grid.n: 4398046511104 cells is more than the 268435456 (2^28) this engine allows']);
+    expect(refuse({ ...BASES[0], grid: { dims: 3, n: [16384, 16384, 16384], dx: 1e-7 } })).toEqual([
+      'grid.n: 4398046511104 cells is more than the 268435456 (2^28) this engine allows',
+    ]);
     expect(refuse({ ...BASES[0], name: '../../evil' })[0]).toMatch(/^name: letters, digits/);
     expect(refuse({ ...BASES[0], voltage: '1e999 V' })[0]).toMatch(/^voltage: must be a finite number/);
     expect(refuse({ ...BASES[0], output: { checkpointEvery: '-1 s' } })[0]).toMatch(/^output\.checkpointEvery: out of range/);

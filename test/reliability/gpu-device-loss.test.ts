@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Backend, PotentialReport, Reductions, StepStats, TransportReport } from '../../src/backends/backend.ts';
-import { WebGpuBackend } from '../../src/backends/webgpu/backend.ts';
+import type { WebGpuBackend } from '../../src/backends/webgpu/backend.ts';
 import { runCli } from '../../src/cli/main.ts';
 import { readCheckpoint } from '../../src/io/checkpoint.ts';
 import { readCsv } from '../../src/io/csv.ts';
@@ -23,7 +23,11 @@ import { bitDiffs, scenarioFile, smallScenario, tmp } from './helpers.ts';
 const probe = await probeWebGpu();
 
 /** 32 x 16 cells, 38 steps to 0.04 s, outputs every 0.01 s, checkpoints every 0.004 s. */
-const SCENARIO = smallScenario({ name: 'gpu-device-loss', grid: { dims: 2, n: [32, 16], dx: '0.25 um' }, time: { end: '0.04 s', output: '0.01 s' } });
+const SCENARIO = smallScenario({
+  name: 'gpu-device-loss',
+  grid: { dims: 2, n: [32, 16], dx: '0.25 um' },
+  time: { end: '0.04 s', output: '0.01 s' },
+});
 const F_OVER_RT = 96485.33212 / (8.314462618 * 300);
 /** The f32 tolerance of a resumed run; the bound is derived in gpu-resume.test.ts (same scenario). */
 const TOL = { xi: 1e-5, cRel: 5e-5, psi: 1e-4 };
@@ -40,9 +44,16 @@ class LoseDevice implements Backend {
   callsAfterLoss: string[] = [];
   /** The step of the last phase stage (1-based); a potential solve belongs to the step after it. */
   private cur = 0;
-  constructor(readonly inner: WebGpuBackend, private plan: { step: number; stage: Stage; when: 'before' | 'after' }) {}
-  get name() { return this.inner.name; }
-  get device() { return this.inner.device; }
+  constructor(
+    readonly inner: WebGpuBackend,
+    private plan: { step: number; stage: Stage; when: 'before' | 'after' },
+  ) {}
+  get name() {
+    return this.inner.name;
+  }
+  get device() {
+    return this.inner.device;
+  }
   private async around<T>(stage: Stage | null, what: string, call: () => Promise<T>): Promise<T> {
     if (this.lostAt) this.callsAfterLoss.push(what);
     const p = this.plan;
@@ -57,41 +68,73 @@ class LoseDevice implements Backend {
     this.lostAt = { ...this.plan };
     this.inner.gpuDevice.destroy();
   }
-  init(f: Fields): Promise<void> { return this.around(null, 'init', () => this.inner.init(f)); }
-  potential(tol: number, maxIter: number): Promise<PotentialReport> { return this.around('potential', 'potential', () => this.inner.potential(tol, maxIter)); }
-  phase(dt: number, step: number): Promise<void> { this.cur = step + 1; return this.around('phase', 'phase', () => this.inner.phase(dt, step)); }
-  transport(dt: number, tol: number, maxIter: number): Promise<TransportReport> { return this.around('transport', 'transport', () => this.inner.transport(dt, tol, maxIter)); }
-  stepStats(): Promise<StepStats> { return this.around(null, 'stepStats', () => this.inner.stepStats()); }
-  reductions(): Promise<Reductions> { return this.around(null, 'reductions', () => this.inner.reductions()); }
-  setVoltage(v: number): Promise<void> { return this.inner.setVoltage(v); }
-  read() { return this.around(null, 'read', () => this.inner.read()); }
-  dispose(): Promise<void> { return this.inner.dispose(); }
+  init(f: Fields): Promise<void> {
+    return this.around(null, 'init', () => this.inner.init(f));
+  }
+  potential(tol: number, maxIter: number): Promise<PotentialReport> {
+    return this.around('potential', 'potential', () => this.inner.potential(tol, maxIter));
+  }
+  phase(dt: number, step: number): Promise<void> {
+    this.cur = step + 1;
+    return this.around('phase', 'phase', () => this.inner.phase(dt, step));
+  }
+  transport(dt: number, tol: number, maxIter: number): Promise<TransportReport> {
+    return this.around('transport', 'transport', () => this.inner.transport(dt, tol, maxIter));
+  }
+  stepStats(): Promise<StepStats> {
+    return this.around(null, 'stepStats', () => this.inner.stepStats());
+  }
+  reductions(): Promise<Reductions> {
+    return this.around(null, 'reductions', () => this.inner.reductions());
+  }
+  setVoltage(v: number): Promise<void> {
+    return this.inner.setVoltage(v);
+  }
+  read() {
+    return this.around(null, 'read', () => this.inner.read());
+  }
+  dispose(): Promise<void> {
+    return this.inner.dispose();
+  }
 }
 
 /** runCli in this process, with stderr/stdout captured. */
 async function cliInProcess(argv: string[], wrap?: (b: Backend) => Backend): Promise<{ code: number; err: string; out: string }> {
-  const err: string[] = [], out: string[] = [];
-  const e = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => { err.push(a.join(' ')); });
-  const w = vi.spyOn(console, 'warn').mockImplementation((...a: unknown[]) => { err.push(a.join(' ')); });
-  const l = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => { out.push(a.join(' ')); });
+  const err: string[] = [],
+    out: string[] = [];
+  const e = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => {
+    err.push(a.join(' '));
+  });
+  const w = vi.spyOn(console, 'warn').mockImplementation((...a: unknown[]) => {
+    err.push(a.join(' '));
+  });
+  const l = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => {
+    out.push(a.join(' '));
+  });
   try {
     const code = await runCli(argv, wrap ? { wrapBackend: wrap } : {});
     return { code, err: err.join('\n'), out: out.join('\n') };
   } finally {
-    e.mockRestore(); w.mockRestore(); l.mockRestore();
+    e.mockRestore();
+    w.mockRestore();
+    l.mockRestore();
   }
 }
 
 afterEach(() => vi.restoreAllMocks());
 
-const vtis = (dir: string) => readdirSync(join(dir, 'fields')).filter((n) => n.endsWith('.vti')).sort();
+const vtis = (dir: string) =>
+  readdirSync(join(dir, 'fields'))
+    .filter((n) => n.endsWith('.vti'))
+    .sort();
 const manifest = (dir: string) => JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
 
 /** Max |a − b| over the output files of `got` (all of them also in `ref`). */
 function maxDiffs(ref: string, got: string, files = vtis(got)) {
   const d = { xi: 0, c: 0, phi: 0, cMax: 0, bitDiffCells: 0 };
   for (const f of files) {
-    const a = decodeVti(readFileSync(join(ref, 'fields', f))), b = decodeVti(readFileSync(join(got, 'fields', f)));
+    const a = decodeVti(readFileSync(join(ref, 'fields', f))),
+      b = decodeVti(readFileSync(join(got, 'fields', f)));
     expect(b.fieldData.TIME, `${f}: time`).toBe(a.fieldData.TIME);
     for (const k of ['xi', 'c', 'phi'] as const) {
       for (let i = 0; i < a.fields[k].length; i++) d[k] = Math.max(d[k], Math.abs(a.fields[k][i] - b.fields[k][i]));
@@ -103,7 +146,9 @@ function maxDiffs(ref: string, got: string, files = vtis(got)) {
 }
 
 function expectWithinF32(d: ReturnType<typeof maxDiffs>, what: string): void {
-  console.log(`${what}: max |Δξ| ${d.xi.toExponential(2)}, max |Δc̃| ${d.c.toExponential(2)} (max c̃ ${d.cMax.toFixed(2)}), max |Δφ| ${d.phi.toExponential(2)} V; ${d.bitDiffCells} cell values differ in any bit`);
+  console.log(
+    `${what}: max |Δξ| ${d.xi.toExponential(2)}, max |Δc̃| ${d.c.toExponential(2)} (max c̃ ${d.cMax.toFixed(2)}), max |Δφ| ${d.phi.toExponential(2)} V; ${d.bitDiffCells} cell values differ in any bit`,
+  );
   expect(d.xi, `${what}: ξ`).toBeLessThanOrEqual(TOL.xi);
   expect(d.c, `${what}: c̃`).toBeLessThanOrEqual(TOL.cRel * Math.max(1, d.cMax));
   expect(d.phi * F_OVER_RT, `${what}: ψ`).toBeLessThanOrEqual(TOL.psi);
@@ -143,33 +188,68 @@ class ThrowsDeviceLost implements Backend {
   inits = 0;
   thrown = 0;
   private cur = 0;
-  constructor(readonly inner: Backend, private at: { step: number; stage: 'potential' | 'transport' }) {}
-  get name() { return this.inner.name; }
-  get device() { return `${this.inner.device} + simulated device loss`; }
+  constructor(
+    readonly inner: Backend,
+    private at: { step: number; stage: 'potential' | 'transport' },
+  ) {}
+  get name() {
+    return this.inner.name;
+  }
+  get device() {
+    return `${this.inner.device} + simulated device loss`;
+  }
   private fail(stage: string, step: number): void {
     if (stage === this.at.stage && step >= this.at.step) {
       this.thrown++;
       throw Object.assign(new Error('WebGPU device lost (unknown: simulated) — test'), { deviceLost: true });
     }
   }
-  init(f: Fields): Promise<void> { this.inits++; return this.inner.init(f); }
-  async potential(tol: number, maxIter: number): Promise<PotentialReport> { this.fail('potential', this.cur + 1); return this.inner.potential(tol, maxIter); }
-  phase(dt: number, step: number): Promise<void> { this.cur = step + 1; return this.inner.phase(dt, step); }
-  async transport(dt: number, tol: number, maxIter: number): Promise<TransportReport> { this.fail('transport', this.cur); return this.inner.transport(dt, tol, maxIter); }
-  stepStats(): Promise<StepStats> { return this.inner.stepStats(); }
-  reductions(): Promise<Reductions> { return this.inner.reductions(); }
-  setVoltage(v: number): Promise<void> { return this.inner.setVoltage(v); }
-  read() { return this.inner.read(); }
-  dispose(): Promise<void> { return this.inner.dispose(); }
+  init(f: Fields): Promise<void> {
+    this.inits++;
+    return this.inner.init(f);
+  }
+  async potential(tol: number, maxIter: number): Promise<PotentialReport> {
+    this.fail('potential', this.cur + 1);
+    return this.inner.potential(tol, maxIter);
+  }
+  phase(dt: number, step: number): Promise<void> {
+    this.cur = step + 1;
+    return this.inner.phase(dt, step);
+  }
+  async transport(dt: number, tol: number, maxIter: number): Promise<TransportReport> {
+    this.fail('transport', this.cur);
+    return this.inner.transport(dt, tol, maxIter);
+  }
+  stepStats(): Promise<StepStats> {
+    return this.inner.stepStats();
+  }
+  reductions(): Promise<Reductions> {
+    return this.inner.reductions();
+  }
+  setVoltage(v: number): Promise<void> {
+    return this.inner.setVoltage(v);
+  }
+  read() {
+    return this.inner.read();
+  }
+  dispose(): Promise<void> {
+    return this.inner.dispose();
+  }
 }
 
 describe('a device-loss error is never retried (Simulation + CLI, CPU backend underneath)', () => {
   const scenario = scenarioFile(SCENARIO);
-  for (const at of [{ step: 17, stage: 'transport' }, { step: 13, stage: 'potential' }] as const) {
+  for (const at of [
+    { step: 17, stage: 'transport' },
+    { step: 13, stage: 'potential' },
+  ] as const) {
     it(`thrown by the ${at.stage} stage of step ${at.step}: exit 3 at once, no rollback, manifest failed, checkpoint kept`, async () => {
       const dir = join(tmp('loss-sim'), 'run');
       let w: ThrowsDeviceLost | null = null;
-      const r = await cliInProcess(['run', scenario, '--out', dir, '--backend', 'cpu', '--threads', '1', '--quiet'], (b) => (w = new ThrowsDeviceLost(b, at)));
+      const r = await cliInProcess(
+        ['run', scenario, '--out', dir, '--backend', 'cpu', '--threads', '1', '--quiet'],
+        (b) => (w = new ThrowsDeviceLost(b, at)),
+      );
       expect(r.code).toBe(3);
       expect(r.err).toMatch(/run failed: WebGPU device lost \(unknown: simulated\).*not retried/);
       expect(r.err).not.toMatch(/rolled back to step|retry \d+ of/);
@@ -195,7 +275,10 @@ describe.runIf(probe.ok)(`WebGPU device lost mid-run${probe.ok ? '' : ` (skipped
       const dir = join(tmp('loss'), 'run');
       let wrapper: LoseDevice | null = null;
       const t0 = Date.now();
-      const r = await cliInProcess(['run', scenario, '--out', dir, '--backend', 'webgpu', '--quiet'], (b) => (wrapper = new LoseDevice(b as WebGpuBackend, c.plan)));
+      const r = await cliInProcess(
+        ['run', scenario, '--out', dir, '--backend', 'webgpu', '--quiet'],
+        (b) => (wrapper = new LoseDevice(b as WebGpuBackend, c.plan)),
+      );
       const msRun = Date.now() - t0;
       const w = wrapper as LoseDevice | null;
       expect(w?.lostAt, 'the device was destroyed').toEqual(c.plan);
@@ -238,7 +321,8 @@ describe.runIf(probe.ok)(`WebGPU device lost mid-run${probe.ok ? '' : ` (skipped
       expect(m.checkpoint.step).toBe(ck.state.step);
 
       // resume on the CPU, and on a fresh WebGPU device (each on its own copy of the run)
-      const onCpu = join(tmp('loss-cpu'), 'run'), onGpu = join(tmp('loss-gpu'), 'run');
+      const onCpu = join(tmp('loss-cpu'), 'run'),
+        onGpu = join(tmp('loss-gpu'), 'run');
       cpSync(dir, onCpu, { recursive: true });
       cpSync(dir, onGpu, { recursive: true });
       let t1 = Date.now();
@@ -249,14 +333,22 @@ describe.runIf(probe.ok)(`WebGPU device lost mid-run${probe.ok ? '' : ` (skipped
       const rg = await cliInProcess(['resume', onGpu, '--quiet']);
       const msGpu = Date.now() - t1;
       expect(rg.code, rg.err).toBe(0);
-      for (const [d, backend, ref] of [[onCpu, 'cpu', refCpu], [onGpu, 'webgpu', refGpu]] as const) {
+      for (const [d, backend, ref] of [
+        [onCpu, 'cpu', refCpu],
+        [onGpu, 'webgpu', refGpu],
+      ] as const) {
         const mm = manifest(d);
         expect(mm.status.state).toBe('finished');
         expect(mm.backend).toBe(backend);
         expect(mm.resumedFrom.step).toBe(ck.state.step);
         expect(vtis(d)).toEqual(vtis(ref));
-        expect(readCsv(join(d, 'metrics.csv')).map((row) => row.time_s)).toEqual(readCsv(join(ref, 'metrics.csv')).map((row) => row.time_s));
-        expectWithinF32(maxDiffs(ref, d), `${c.name}: resumed from step ${ck.state.step} on ${backend} (${backend === 'cpu' ? msCpu : msGpu} ms) vs uninterrupted ${backend}`);
+        expect(readCsv(join(d, 'metrics.csv')).map((row) => row.time_s)).toEqual(
+          readCsv(join(ref, 'metrics.csv')).map((row) => row.time_s),
+        );
+        expectWithinF32(
+          maxDiffs(ref, d),
+          `${c.name}: resumed from step ${ck.state.step} on ${backend} (${backend === 'cpu' ? msCpu : msGpu} ms) vs uninterrupted ${backend}`,
+        );
       }
     });
   }

@@ -20,7 +20,11 @@ import { bitDiffs, cli, scenarioFile, sleep, smallScenario, tmp, waitFor } from 
 const probe = await probeWebGpu();
 
 /** 32 x 16 cells (SwiftShader is slow), 38 steps to 0.04 s, checkpoints every 0.004 s. */
-const SCENARIO = smallScenario({ name: 'gpu-reliability', grid: { dims: 2, n: [32, 16], dx: '0.25 um' }, time: { end: '0.04 s', output: '0.01 s' } });
+const SCENARIO = smallScenario({
+  name: 'gpu-reliability',
+  grid: { dims: 2, n: [32, 16], dx: '0.25 um' },
+  time: { end: '0.04 s', output: '0.01 s' },
+});
 const F_OVER_RT = 96485.33212 / (8.314462618 * 300);
 
 /**
@@ -45,21 +49,36 @@ const F_OVER_RT = 96485.33212 / (8.314462618 * 300);
 const TOL = { xi: 1e-5, cRel: 5e-5, psi: 1e-4 };
 
 const ARGS = ['--quiet', '--threads', '1'];
-const vtis = (dir: string) => readdirSync(join(dir, 'fields')).filter((n) => n.endsWith('.vti')).sort();
-const noTemp = (dir: string) => ['.', 'fields', 'checkpoint'].flatMap((d) => (existsSync(join(dir, d)) ? readdirSync(join(dir, d)) : [])).filter((n) => n.includes('.tmp-'));
+const vtis = (dir: string) =>
+  readdirSync(join(dir, 'fields'))
+    .filter((n) => n.endsWith('.vti'))
+    .sort();
+const noTemp = (dir: string) =>
+  ['.', 'fields', 'checkpoint']
+    .flatMap((d) => (existsSync(join(dir, d)) ? readdirSync(join(dir, d)) : []))
+    .filter((n) => n.includes('.tmp-'));
 const manifest = (dir: string) => JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
 
-interface Diff { xi: number; c: number; phi: number; cMax: number; bitDiffCells: number; files: number }
+interface Diff {
+  xi: number;
+  c: number;
+  phi: number;
+  cMax: number;
+  bitDiffCells: number;
+  files: number;
+}
 
 /** Max |a − b| over every output file of two runs (the same file list is required). */
 function compareRuns(ref: string, got: string): Diff {
   expect(vtis(got)).toEqual(vtis(ref));
   const d: Diff = { xi: 0, c: 0, phi: 0, cMax: 0, bitDiffCells: 0, files: 0 };
   for (const f of vtis(ref)) {
-    const a = decodeVti(readFileSync(join(ref, 'fields', f))), b = decodeVti(readFileSync(join(got, 'fields', f)));
+    const a = decodeVti(readFileSync(join(ref, 'fields', f))),
+      b = decodeVti(readFileSync(join(got, 'fields', f)));
     expect(b.fieldData.TIME, `${f}: time`).toBe(a.fieldData.TIME);
     for (const k of ['xi', 'c', 'phi'] as const) {
-      const fa = a.fields[k], fb = b.fields[k];
+      const fa = a.fields[k],
+        fb = b.fields[k];
       for (let i = 0; i < fa.length; i++) d[k] = Math.max(d[k], Math.abs(fa[i] - fb[i]));
       d.bitDiffCells += bitDiffs(fa, fb);
     }
@@ -70,7 +89,9 @@ function compareRuns(ref: string, got: string): Diff {
 }
 
 function expectWithinF32(d: Diff, what: string): void {
-  console.log(`${what}: max |Δξ| ${d.xi.toExponential(2)}, max |Δc̃| ${d.c.toExponential(2)} (max c̃ ${d.cMax.toFixed(2)}), max |Δφ| ${d.phi.toExponential(2)} V over ${d.files} outputs; ${d.bitDiffCells} cell values differ in any bit`);
+  console.log(
+    `${what}: max |Δξ| ${d.xi.toExponential(2)}, max |Δc̃| ${d.c.toExponential(2)} (max c̃ ${d.cMax.toFixed(2)}), max |Δφ| ${d.phi.toExponential(2)} V over ${d.files} outputs; ${d.bitDiffCells} cell values differ in any bit`,
+  );
   expect(d.xi, `${what}: ξ`).toBeLessThanOrEqual(TOL.xi);
   expect(d.c, `${what}: c̃`).toBeLessThanOrEqual(TOL.cRel * Math.max(1, d.cMax));
   expect(d.phi * F_OVER_RT, `${what}: ψ`).toBeLessThanOrEqual(TOL.psi);
@@ -78,7 +99,8 @@ function expectWithinF32(d: Diff, what: string): void {
 
 /** The metrics rows of a resumed run: the same output times as the reference; steps are logged. */
 function compareMetrics(ref: string, got: string, what: string): void {
-  const a = readCsv(join(ref, 'metrics.csv')), b = readCsv(join(got, 'metrics.csv'));
+  const a = readCsv(join(ref, 'metrics.csv')),
+    b = readCsv(join(got, 'metrics.csv'));
   expect(b.map((r) => r.time_s)).toEqual(a.map((r) => r.time_s));
   console.log(`${what}: steps at the outputs ${b.map((r) => r.step).join(' ')} (uninterrupted: ${a.map((r) => r.step).join(' ')})`);
 }
@@ -124,12 +146,17 @@ describe.runIf(probe.ok)(`resume on the WebGPU backend${probe.ok ? '' : ` (skipp
       const r = await p;
       // a kill that lands after the manifest says 'finished' (during the process's exit) did not
       // interrupt anything: try again
-      if (r.signal === 'SIGKILL' && manifest(victim).status.state === 'running') { killedAfter = delay; break; }
+      if (r.signal === 'SIGKILL' && manifest(victim).status.state === 'running') {
+        killedAfter = delay;
+        break;
+      }
     }
     expect(killedAfter, 'the victim run was killed before it finished').toBeGreaterThanOrEqual(0);
     const ck = readCheckpoint(victim);
     expect(ck.header.backend).toBe('webgpu');
-    console.log(`webgpu run killed ${killedAfter} ms after the first checkpoint; resuming from step ${ck.state.step}, t = ${ck.state.time} s (${vtis(victim).length} field files on disk)`);
+    console.log(
+      `webgpu run killed ${killedAfter} ms after the first checkpoint; resuming from step ${ck.state.step}, t = ${ck.state.time} s (${vtis(victim).length} field files on disk)`,
+    );
     const onCpu = join(tmp('gpu-kill-cpu'), 'run');
     cpSync(victim, onCpu, { recursive: true });
 

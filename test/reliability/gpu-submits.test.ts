@@ -21,7 +21,10 @@ import { bitDiffs, smallScenario } from './helpers.ts';
 const probe = await probeWebGpu();
 
 /** Dispatches per submitted command buffer, in order. */
-interface Counter { perSubmit: number[]; pending: Map<GPUCommandBuffer, number> }
+interface Counter {
+  perSubmit: number[];
+  pending: Map<GPUCommandBuffer, number>;
+}
 
 /** Wraps the device's encoder creation and queue.submit to count dispatches per command buffer. */
 function countDispatches(device: GPUDevice): Counter {
@@ -34,7 +37,10 @@ function countDispatches(device: GPUDevice): Counter {
     enc.beginComputePass = (d?: GPUComputePassDescriptor) => {
       const pass = begin(d);
       const dispatch = pass.dispatchWorkgroups.bind(pass);
-      pass.dispatchWorkgroups = (x: number, y?: number, z?: number) => { n++; dispatch(x, y, z); };
+      pass.dispatchWorkgroups = (x: number, y?: number, z?: number) => {
+        n++;
+        dispatch(x, y, z);
+      };
       return pass;
     };
     const finish = enc.finish.bind(enc);
@@ -49,7 +55,10 @@ function countDispatches(device: GPUDevice): Counter {
   const submit = queue.submit.bind(queue);
   queue.submit = (cbs: Iterable<GPUCommandBuffer>) => {
     const list = [...cbs];
-    for (const cb of list) { c.perSubmit.push(c.pending.get(cb) ?? 0); c.pending.delete(cb); }
+    for (const cb of list) {
+      c.perSubmit.push(c.pending.get(cb) ?? 0);
+      c.pending.delete(cb);
+    }
     submit(list);
   };
   return c;
@@ -62,7 +71,10 @@ async function make(s: Scenario, opts: WebGpuOptions = {}): Promise<{ b: WebGpuB
 
 describe.runIf(probe.ok)(`bounded WebGPU submissions${probe.ok ? '' : ` (skipped: no WebGPU adapter: ${probe.reason})`}`, () => {
   it('a batch of 500 recorded CG iterations never puts more than MAX_DISPATCHES_PER_SUBMIT dispatches in one command buffer', async () => {
-    for (const n of [[32, 16], [64, 32]]) {
+    for (const n of [
+      [32, 16],
+      [64, 32],
+    ]) {
       const s = parseScenario(smallScenario({ grid: { dims: 2, n, dx: '0.25 um' } }));
       // checkEvery 500: after the first batch, 500 iterations are recorded before the next
       // read-back (formerly into one command buffer); an unreachable tolerance keeps the solve
@@ -77,7 +89,9 @@ describe.runIf(probe.ok)(`bounded WebGPU submissions${probe.ok ? '' : ` (skipped
         expect(r.converged).toBe(false);
         const most = Math.max(...counter.perSubmit);
         const total = counter.perSubmit.reduce((a, x) => a + x, 0);
-        console.log(`${n.join('×')}: ${r.iterations} iterations done, ${total} dispatches recorded in ${counter.perSubmit.length} command buffers, at most ${most} per buffer (${ms.toFixed(0)} ms)`);
+        console.log(
+          `${n.join('×')}: ${r.iterations} iterations done, ${total} dispatches recorded in ${counter.perSubmit.length} command buffers, at most ${most} per buffer (${ms.toFixed(0)} ms)`,
+        );
         // (an iteration is at least 10 dispatches: 14 at 32×16, 18 at 64×32)
         expect(total).toBeGreaterThan(500 * 10);
         expect(most).toBeLessThanOrEqual(MAX_DISPATCHES_PER_SUBMIT);
@@ -89,7 +103,8 @@ describe.runIf(probe.ok)(`bounded WebGPU submissions${probe.ok ? '' : ` (skipped
 
   it('where the batches are cut does not change a bit: 16 coupled steps with budgets of 128, 24 and 1 dispatches per command buffer', async () => {
     const s = parseScenario(smallScenario({ grid: { dims: 2, n: [32, 16], dx: '0.25 um' } }));
-    const results: { xi: Float64Array; c: Float64Array; psi: Float64Array; iters: string; most: number; buffers: number; ms: number }[] = [];
+    const results: { xi: Float64Array; c: Float64Array; psi: Float64Array; iters: string; most: number; buffers: number; ms: number }[] =
+      [];
     for (const opts of [{}, { maxDispatchesPerSubmit: 24 }, { maxDispatchesPerSubmit: 1, checkEvery: 7 }] as WebGpuOptions[]) {
       const { b, counter } = await make(s, opts);
       try {
@@ -99,12 +114,23 @@ describe.runIf(probe.ok)(`bounded WebGPU submissions${probe.ok ? '' : ` (skipped
         for (let i = 0; i < 16; i++) await sim.advance();
         const ms = performance.now() - t0;
         const f = await b.read();
-        results.push({ xi: f.xi, c: f.c, psi: f.psi, iters: `${sim.step} steps, ${sim.solves} solves, t = ${sim.time}`, most: Math.max(...counter.perSubmit), buffers: counter.perSubmit.length, ms });
+        results.push({
+          xi: f.xi,
+          c: f.c,
+          psi: f.psi,
+          iters: `${sim.step} steps, ${sim.solves} solves, t = ${sim.time}`,
+          most: Math.max(...counter.perSubmit),
+          buffers: counter.perSubmit.length,
+          ms,
+        });
       } finally {
         await b.dispose();
       }
     }
-    for (const [i, r] of results.entries()) console.log(`budget ${['128 (default)', '24', '1, checkEvery 7'][i]}: ${r.iters}; ${r.buffers} command buffers, at most ${r.most} dispatches each; ${r.ms.toFixed(0)} ms`);
+    for (const [i, r] of results.entries())
+      console.log(
+        `budget ${['128 (default)', '24', '1, checkEvery 7'][i]}: ${r.iters}; ${r.buffers} command buffers, at most ${r.most} dispatches each; ${r.ms.toFixed(0)} ms`,
+      );
     for (const r of results.slice(1)) {
       expect(r.iters).toBe(results[0].iters);
       for (const k of ['xi', 'c', 'psi'] as const) expect(bitDiffs(r[k], results[0][k]), k).toBe(0);

@@ -15,8 +15,12 @@ export function tmp(prefix: string): string {
 /** A small 2D plating scenario: 48 x 16 cells, checkpoints every 0.004 s, outputs every 0.02 s. */
 export function smallScenario(over: Record<string, unknown> = {}): Record<string, unknown> {
   return {
-    name: 'reliability', grid: { dims: 2, n: [48, 16], dx: '0.25 um' }, time: { end: '0.08 s', output: '0.02 s' },
-    voltage: '-0.45 V', initial: { layer: '3 um' }, noise: { amplitude: 0.04, seed: 2 },
+    name: 'reliability',
+    grid: { dims: 2, n: [48, 16], dx: '0.25 um' },
+    time: { end: '0.08 s', output: '0.02 s' },
+    voltage: '-0.45 V',
+    initial: { layer: '3 um' },
+    noise: { amplitude: 0.04, seed: 2 },
     output: { png: false, checkpointEvery: '0.004 s' },
     ...over,
   };
@@ -28,13 +32,19 @@ export function scenarioFile(obj: unknown, dir = tmp('scn')): string {
   return f;
 }
 
-export interface Proc { code: number | null; signal: NodeJS.Signals | null; out: string; err: string }
+export interface Proc {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  out: string;
+  err: string;
+}
 
 /** Spawns the CLI; `onStart` gets the child (to signal it) once it runs. */
 export function cli(args: string[], onStart?: (kill: (sig: NodeJS.Signals) => void) => void): Promise<Proc> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '', err = '';
+    let out = '',
+      err = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (err += d));
     child.on('error', reject);
@@ -57,7 +67,8 @@ export async function waitFor(cond: () => boolean, ms: number, what: string): Pr
 /** Cells whose bits differ (−0 ≠ +0; NaN equal only with the same payload). */
 export function bitDiffs(a: Float64Array, b: Float64Array): number {
   if (a.length !== b.length) return Math.max(a.length, b.length);
-  const ua = new BigUint64Array(a.slice().buffer), ub = new BigUint64Array(b.slice().buffer);
+  const ua = new BigUint64Array(a.slice().buffer),
+    ub = new BigUint64Array(b.slice().buffer);
   let n = 0;
   for (let i = 0; i < ua.length; i++) if (ua[i] !== ub[i]) n++;
   return n;
@@ -83,10 +94,20 @@ export class FaultyBackend implements Backend {
   injected = 0;
   potentialFailures = 0;
   private curStep = 0;
-  constructor(readonly inner: Backend, private plan: FaultPlan | null, private failPotential: { atStep: number; times: number } | null = null) {}
-  get name() { return this.inner.name; }
-  get device() { return `${this.inner.device} + fault injection`; }
-  init(f: Fields): Promise<void> { return this.inner.init(f); }
+  constructor(
+    readonly inner: Backend,
+    private plan: FaultPlan | null,
+    private failPotential: { atStep: number; times: number } | null = null,
+  ) {}
+  get name() {
+    return this.inner.name;
+  }
+  get device() {
+    return `${this.inner.device} + fault injection`;
+  }
+  init(f: Fields): Promise<void> {
+    return this.inner.init(f);
+  }
   async potential(tol: number, maxIter: number): Promise<PotentialReport> {
     const r = await this.inner.potential(tol, maxIter);
     const fp = this.failPotential;
@@ -112,9 +133,19 @@ export class FaultyBackend implements Backend {
     }
     return r;
   }
-  stepStats(): Promise<StepStats> { return this.inner.stepStats(); }
-  reductions(): Promise<Reductions> { return this.inner.reductions(); }
-  setVoltage(v: number): Promise<void> { return this.inner.setVoltage(v); }
-  read() { return this.inner.read(); }
-  dispose(): Promise<void> { return this.inner.dispose(); }
+  stepStats(): Promise<StepStats> {
+    return this.inner.stepStats();
+  }
+  reductions(): Promise<Reductions> {
+    return this.inner.reductions();
+  }
+  setVoltage(v: number): Promise<void> {
+    return this.inner.setVoltage(v);
+  }
+  read() {
+    return this.inner.read();
+  }
+  dispose(): Promise<void> {
+    return this.inner.dispose();
+  }
 }

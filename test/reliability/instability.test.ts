@@ -25,7 +25,12 @@ function scenario(numerics: Record<string, unknown> = {}): Scenario {
 
 const cpu = (s: Scenario) => new CpuBackend(makeLayout(s), coefficients(s), makeBCs(s), { threads: 1 });
 
-async function withSim<T>(s: Scenario, plan: FaultPlan | null, fn: (sim: Simulation, b: FaultyBackend) => Promise<T>, failPotential: { atStep: number; times: number } | null = null): Promise<T> {
+async function withSim<T>(
+  s: Scenario,
+  plan: FaultPlan | null,
+  fn: (sim: Simulation, b: FaultyBackend) => Promise<T>,
+  failPotential: { atStep: number; times: number } | null = null,
+): Promise<T> {
   const b = new FaultyBackend(cpu(s), plan, failPotential);
   try {
     return await fn(new Simulation(s, b), b);
@@ -49,7 +54,9 @@ describe('instability: detection, rollback, retry', () => {
       expect(e.step).toBe(20);
       expect(e.rolledBackTo.step).toBe(19);
       expect(e.attempt).toBe(1);
-      expect(e.reason).toMatch(/instability after step 20 \(t = [\d.e-]+ s\): field xi \(ξ\) = NaN \(not finite\) at cell \(i, j, k\) = \(5, 3, 0\), \(x, y, z\) = \(1\.375, 0\.875, 0\) µm/);
+      expect(e.reason).toMatch(
+        /instability after step 20 \(t = [\d.e-]+ s\): field xi \(ξ\) = NaN \(not finite\) at cell \(i, j, k\) = \(5, 3, 0\), \(x, y, z\) = \(1\.375, 0\.875, 0\) µm/,
+      );
       expect(sim.time).toBeCloseTo(0.02, 14);
       const m = await sim.metrics();
       expect(m.xi_min).toBeGreaterThanOrEqual(-0.5);
@@ -60,10 +67,15 @@ describe('instability: detection, rollback, retry', () => {
   it('a NaN that comes back on every retry stops the run after maxRetries with a SolverError naming field, cell and step', async () => {
     const s = scenario();
     await withSim(s, { atStep: 20, field: 'xi', index: CELL, value: NaN, times: Infinity }, async (sim, b) => {
-      const err = await sim.runTo(0.02).then(() => null, (e) => e);
+      const err = await sim.runTo(0.02).then(
+        () => null,
+        (e) => e,
+      );
       expect(err).toBeInstanceOf(SolverError);
       const se = err as SolverError;
-      expect(se.message).toMatch(/field xi \(ξ\) = NaN \(not finite\) at cell \(i, j, k\) = \(5, 3, 0\), \(x, y, z\) = \(1\.375, 0\.875, 0\) µm/);
+      expect(se.message).toMatch(
+        /field xi \(ξ\) = NaN \(not finite\) at cell \(i, j, k\) = \(5, 3, 0\), \(x, y, z\) = \(1\.375, 0\.875, 0\) µm/,
+      );
       expect(se.message).toMatch(/after step 20 /);
       expect(se.message).toMatch(/still failing after 3 retries with the step halved/);
       expect(se.step).toBe(20);
@@ -80,9 +92,14 @@ describe('instability: detection, rollback, retry', () => {
   it('c̃ below −1e-9 (which the limiter should make impossible) is caught and located', async () => {
     const s = scenario({ maxRetries: 1 });
     await withSim(s, { atStep: 7, field: 'c', index: 47 + 48 * 15, value: -1e-3, times: Infinity }, async (sim) => {
-      const err = (await sim.runTo(0.02).then(() => null, (e) => e)) as SolverError;
+      const err = (await sim.runTo(0.02).then(
+        () => null,
+        (e) => e,
+      )) as SolverError;
       expect(err).toBeInstanceOf(SolverError);
-      expect(err.message).toMatch(/field c \(c̃ = c\/c0\) = -0\.001 \(below -1e-9\) at cell \(i, j, k\) = \(47, 15, 0\), \(x, y, z\) = \(11\.875, 3\.875, 0\) µm/);
+      expect(err.message).toMatch(
+        /field c \(c̃ = c\/c0\) = -0\.001 \(below -1e-9\) at cell \(i, j, k\) = \(47, 15, 0\), \(x, y, z\) = \(11\.875, 3\.875, 0\) µm/,
+      );
       expect(err.message).toMatch(/after 1 retry /);
       expect(sim.events).toHaveLength(1);
     });
@@ -91,7 +108,10 @@ describe('instability: detection, rollback, retry', () => {
   it('ξ outside [−0.5, 1.5] is an instability too', async () => {
     const s = scenario({ maxRetries: 0 });
     await withSim(s, { atStep: 3, field: 'xi', index: 0, value: 2, times: Infinity }, async (sim) => {
-      const err = (await sim.runTo(0.02).then(() => null, (e) => e)) as SolverError;
+      const err = (await sim.runTo(0.02).then(
+        () => null,
+        (e) => e,
+      )) as SolverError;
       expect(err.message).toMatch(/field xi \(ξ\) = 2 \(outside \[-0\.5, 1\.5\]\) at cell \(i, j, k\) = \(0, 0, 0\)/);
       expect(err.details.retries).toBe(0);
     });
@@ -99,24 +119,37 @@ describe('instability: detection, rollback, retry', () => {
 
   it('a potential solve that does not converge triggers the same rollback and retry', async () => {
     const s = scenario();
-    await withSim(s, null, async (sim, b) => {
-      await sim.runTo(0.02);
-      expect(b.potentialFailures).toBe(1);
-      expect(sim.events).toHaveLength(1);
-      expect(sim.events[0].reason).toMatch(/potential solver did not converge in step 1 .*relative residual 5\.00e-1/);
-      expect(sim.events[0].rolledBackTo.step).toBe(0);
-      expect(sim.time).toBeCloseTo(0.02, 14);
-    }, { atStep: 1, times: 1 });
+    await withSim(
+      s,
+      null,
+      async (sim, b) => {
+        await sim.runTo(0.02);
+        expect(b.potentialFailures).toBe(1);
+        expect(sim.events).toHaveLength(1);
+        expect(sim.events[0].reason).toMatch(/potential solver did not converge in step 1 .*relative residual 5\.00e-1/);
+        expect(sim.events[0].rolledBackTo.step).toBe(0);
+        expect(sim.time).toBeCloseTo(0.02, 14);
+      },
+      { atStep: 1, times: 1 },
+    );
   });
 
   it('a solve that never converges stops the run after the retries', async () => {
     const s = scenario({ maxRetries: 2 });
-    await withSim(s, null, async (sim, b) => {
-      const err = (await sim.runTo(0.02).then(() => null, (e) => e)) as SolverError;
-      expect(err).toBeInstanceOf(SolverError);
-      expect(err.message).toMatch(/potential solver did not converge in step 1 .*still failing after 2 retries/);
-      expect(b.potentialFailures).toBe(3);
-    }, { atStep: 1, times: Infinity });
+    await withSim(
+      s,
+      null,
+      async (sim, b) => {
+        const err = (await sim.runTo(0.02).then(
+          () => null,
+          (e) => e,
+        )) as SolverError;
+        expect(err).toBeInstanceOf(SolverError);
+        expect(err.message).toMatch(/potential solver did not converge in step 1 .*still failing after 2 retries/);
+        expect(b.potentialFailures).toBe(3);
+      },
+      { atStep: 1, times: Infinity },
+    );
   });
 
   it('with numerics.checkEvery = 5 a fault is caught within 5 steps and the rollback goes to the last check', async () => {
@@ -140,7 +173,10 @@ describe('instability: detection, rollback, retry', () => {
     const f = initialFields(s);
     f.xi[CELL] = NaN;
     await withSim(s, null, async (sim) => {
-      const err = (await sim.start(f).then(() => null, (e) => e)) as SolverError;
+      const err = (await sim.start(f).then(
+        () => null,
+        (e) => e,
+      )) as SolverError;
       expect(err).toBeInstanceOf(SolverError);
       expect(err.message).toMatch(/^initial fields: field xi \(ξ\) = NaN \(not finite\) at cell \(i, j, k\) = \(5, 3, 0\)/);
     });
@@ -149,17 +185,21 @@ describe('instability: detection, rollback, retry', () => {
   it('checks and rollback copies do not change a healthy run (bitwise), and their cost is small', async () => {
     const s1 = scenario();
     const sNo = scenario({ checkEvery: 1_000_000 });
-    const run = async (s: Scenario) => withSim(s, null, async (sim, b) => {
-      await sim.start();
-      const t0 = performance.now();
-      await sim.runTo(0.02);
-      const ms = performance.now() - t0;
-      return { f: await b.read(), m: await sim.metrics(), ms, steps: sim.step };
-    });
-    const a = await run(s1), c = await run(sNo);
+    const run = async (s: Scenario) =>
+      withSim(s, null, async (sim, b) => {
+        await sim.start();
+        const t0 = performance.now();
+        await sim.runTo(0.02);
+        const ms = performance.now() - t0;
+        return { f: await b.read(), m: await sim.metrics(), ms, steps: sim.step };
+      });
+    const a = await run(s1),
+      c = await run(sNo);
     for (const k of ['xi', 'c', 'psi', 'xidot'] as const) expect(bitDiffs(a.f[k], c.f[k]), k).toBe(0);
     expect(a.m).toEqual(c.m);
-    console.log(`48x16, ${a.steps} steps: ${(a.ms / a.steps).toFixed(3)} ms/step with a check + copy every step, ${(c.ms / c.steps).toFixed(3)} ms/step without`);
+    console.log(
+      `48x16, ${a.steps} steps: ${(a.ms / a.steps).toFixed(3)} ms/step with a check + copy every step, ${(c.ms / c.steps).toFixed(3)} ms/step without`,
+    );
   });
 });
 
@@ -168,7 +208,9 @@ describe('a failing run through the CLI keeps its outputs and its last checkpoin
     const file = scenarioFile(smallScenario({ numerics: { dtMax: 2e-4 } }));
     const args = (dir: string) => ['--out', dir, '--backend', 'cpu', '--threads', '1', '--until', '0.04', '--quiet'];
     const lines: string[] = [];
-    const cap = (...a: unknown[]) => { lines.push(a.map(String).join(' ')); };
+    const cap = (...a: unknown[]) => {
+      lines.push(a.map(String).join(' '));
+    };
     vi.spyOn(console, 'error').mockImplementation(cap);
     vi.spyOn(console, 'warn').mockImplementation(cap);
     vi.spyOn(console, 'log').mockImplementation(() => {});
@@ -181,7 +223,9 @@ describe('a failing run through the CLI keeps its outputs and its last checkpoin
       expect(lines.filter((l) => /rolled back to step 149/.test(l))).toHaveLength(3);
       const man = JSON.parse(readFileSync(join(bad, 'manifest.json'), 'utf8'));
       expect(man.status.state).toBe('failed');
-      expect(man.status.reason).toMatch(/field xi \(ξ\) = NaN \(not finite\) at cell \(i, j, k\) = \(4, 2, 0\), \(x, y, z\) = \(1\.125, 0\.625, 0\) µm/);
+      expect(man.status.reason).toMatch(
+        /field xi \(ξ\) = NaN \(not finite\) at cell \(i, j, k\) = \(4, 2, 0\), \(x, y, z\) = \(1\.125, 0\.625, 0\) µm/,
+      );
       expect(man.status.reason).toMatch(/after step 150 /);
       expect(man.retries).toBe(3);
       // outputs before the failure are all there, and so is the last checkpoint
@@ -191,7 +235,9 @@ describe('a failing run through the CLI keeps its outputs and its last checkpoin
       expect(ck.state.step).toBeLessThan(150);
 
       // the kept checkpoint continues exactly like a run that never saw the fault
-      expect(await runCli(['resume', bad, '--backend', 'cpu', '--threads', '1', '--until', '0.04', '--quiet'], {}), lines.join('\n')).toBe(0);
+      expect(await runCli(['resume', bad, '--backend', 'cpu', '--threads', '1', '--until', '0.04', '--quiet'], {}), lines.join('\n')).toBe(
+        0,
+      );
       const good = join(tmp('clean'), 'run');
       expect(await runCli(['run', file, ...args(good)], {})).toBe(0);
       const last = (d: string) => readFileSync(join(d, 'fields', 'fields_0002.vti'));

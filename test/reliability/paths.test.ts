@@ -23,7 +23,18 @@ function writer() {
 describe('run directory paths', () => {
   it('RunWriter.resolveInRun refuses every path that leaves the run directory', () => {
     const { dir, w } = writer();
-    for (const bad of ['..', '../x', '../../etc/passwd', 'fields/../../x', 'a/b/../../../x', '/etc/passwd', '/tmp', 'C:\\Windows\\x', '\\\\server\\share\\x', `..${sep}x`]) {
+    for (const bad of [
+      '..',
+      '../x',
+      '../../etc/passwd',
+      'fields/../../x',
+      'a/b/../../../x',
+      '/etc/passwd',
+      '/tmp',
+      'C:\\Windows\\x',
+      '\\\\server\\share\\x',
+      `..${sep}x`,
+    ]) {
       expect(() => w.resolveInRun(bad), bad).toThrow(/escapes|must be relative/);
     }
     for (const ok of ['fields/fields_0001.vti', 'a/../b', './manifest.json', 'checkpoint/ckpt-A.lidckpt', '...', '..a']) {
@@ -51,7 +62,10 @@ describe('run directory paths', () => {
     mkdirSync(join(dir, 'checkpoint'), { recursive: true });
     writeFileSync(join(root, 'outside.lidckpt'), 'not read');
     for (const file of ['../../outside.lidckpt', '/etc/passwd', 'ckpt-C.lidckpt', 'ckpt-A.lidckpt/../../x']) {
-      writeFileSync(join(dir, 'checkpoint', 'latest.json'), JSON.stringify({ format: 'lidendrite-checkpoint-pointer', file, step: 0, time: 0 }));
+      writeFileSync(
+        join(dir, 'checkpoint', 'latest.json'),
+        JSON.stringify({ format: 'lidendrite-checkpoint-pointer', file, step: 0, time: 0 }),
+      );
       expect(() => readCheckpoint(dir), file).toThrow(CheckpointError);
       expect(() => readCheckpoint(dir), file).toThrow(/not a valid checkpoint pointer/);
     }

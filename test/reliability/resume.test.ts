@@ -29,9 +29,15 @@ function referenceRun(): Promise<{ dir: string; ms: number }> {
   return reference;
 }
 
-const vtis = (dir: string) => readdirSync(join(dir, 'fields')).filter((n) => n.endsWith('.vti')).sort();
+const vtis = (dir: string) =>
+  readdirSync(join(dir, 'fields'))
+    .filter((n) => n.endsWith('.vti'))
+    .sort();
 const lastVti = (dir: string) => decodeVti(readFileSync(join(dir, 'fields', vtis(dir).at(-1)!)));
-const noTemp = (dir: string) => ['.', 'fields', 'checkpoint'].flatMap((d) => (existsSync(join(dir, d)) ? readdirSync(join(dir, d)) : [])).filter((n) => n.includes('.tmp-'));
+const noTemp = (dir: string) =>
+  ['.', 'fields', 'checkpoint']
+    .flatMap((d) => (existsSync(join(dir, d)) ? readdirSync(join(dir, d)) : []))
+    .filter((n) => n.includes('.tmp-'));
 
 describe('kill and resume (CLI, CPU backend)', () => {
   it('SIGKILL at a random moment after the first checkpoint, then resume: the same files, bit for bit', async () => {
@@ -54,11 +60,16 @@ describe('kill and resume (CLI, CPU backend)', () => {
       const r = await p;
       // a kill that lands after the run wrote 'finished' leaves nothing to resume: try again
       const state = JSON.parse(readFileSync(join(victim, 'manifest.json'), 'utf8')).status.state;
-      if (r.signal === 'SIGKILL' && state === 'running') { killedAfter = delay; break; }
+      if (r.signal === 'SIGKILL' && state === 'running') {
+        killedAfter = delay;
+        break;
+      }
     }
     expect(killedAfter, 'the victim run was killed before it finished').toBeGreaterThanOrEqual(0);
     const ck = readCheckpoint(victim);
-    console.log(`killed ${killedAfter} ms after the first checkpoint; resuming from step ${ck.state.step}, t = ${ck.state.time} s (${vtis(victim).length} field files on disk)`);
+    console.log(
+      `killed ${killedAfter} ms after the first checkpoint; resuming from step ${ck.state.step}, t = ${ck.state.time} s (${vtis(victim).length} field files on disk)`,
+    );
 
     const r = await cli(['resume', victim, ...ARGS]);
     expect(r.err).not.toMatch(/failed|cannot/);
@@ -70,10 +81,12 @@ describe('kill and resume (CLI, CPU backend)', () => {
     // every output file and the metrics table are byte-identical to the uninterrupted run
     expect(vtis(victim)).toEqual(vtis(ref.dir));
     for (const f of vtis(ref.dir)) {
-      const a = readFileSync(join(ref.dir, 'fields', f)), b = readFileSync(join(victim, 'fields', f));
+      const a = readFileSync(join(ref.dir, 'fields', f)),
+        b = readFileSync(join(victim, 'fields', f));
       expect(a.equals(b), `${f} differs`).toBe(true);
     }
-    const va = lastVti(ref.dir), vb = lastVti(victim);
+    const va = lastVti(ref.dir),
+      vb = lastVti(victim);
     for (const name of ['xi', 'c', 'phi']) expect(bitDiffs(va.fields[name], vb.fields[name]), name).toBe(0);
     expect(readFileSync(join(victim, 'metrics.csv'), 'utf8')).toBe(readFileSync(join(ref.dir, 'metrics.csv'), 'utf8'));
     expect(noTemp(victim)).toEqual([]);
@@ -112,7 +125,8 @@ describe('kill and resume (CLI, CPU backend)', () => {
     const m2 = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
     expect(m2.status.state).toBe('finished');
     // the final fields equal the uninterrupted run's (the extra output at the interrupt only adds a file)
-    const va = lastVti(ref.dir), vb = lastVti(dir);
+    const va = lastVti(ref.dir),
+      vb = lastVti(dir);
     expect(vb.fieldData.TIME).toBe(va.fieldData.TIME);
     for (const name of ['xi', 'c', 'phi']) expect(bitDiffs(va.fields[name], vb.fields[name]), name).toBe(0);
     const refRows = readCsv(join(ref.dir, 'metrics.csv'));

@@ -14,8 +14,12 @@ export function tmp(prefix: string): string {
 /** A tiny 2D plating case (~1 s per run on one thread), checkpoints every 0.005 s, no field files. */
 export function baseScenario(): Record<string, unknown> {
   return {
-    name: 'base', grid: { dims: 2, n: [48, 16], dx: '0.25 um' }, time: { end: '0.06 s', output: '0.02 s' },
-    voltage: '-0.45 V', initial: { layer: '3 um' }, noise: { amplitude: 0.04, seed: 2 },
+    name: 'base',
+    grid: { dims: 2, n: [48, 16], dx: '0.25 um' },
+    time: { end: '0.06 s', output: '0.02 s' },
+    voltage: '-0.45 V',
+    initial: { layer: '3 um' },
+    noise: { amplitude: 0.04, seed: 2 },
     output: { png: false, vti: false, checkpointEvery: '0.005 s' },
   };
 }
@@ -24,7 +28,8 @@ export function baseScenario(): Record<string, unknown> {
 export function sweepFiles(dir = tmp('def')): string {
   writeFileSync(join(dir, 'base.json'), JSON.stringify(baseScenario()));
   const sweep = {
-    name: 'vt', base: 'base.json',
+    name: 'vt',
+    base: 'base.json',
     axes: [
       { path: 'voltage', values: ['-0.40 V', '-0.45 V'] },
       { path: 'parameters.T', range: { from: 290, to: 310, steps: 2 } },
@@ -35,13 +40,19 @@ export function sweepFiles(dir = tmp('def')): string {
   return f;
 }
 
-export interface Proc { code: number | null; signal: NodeJS.Signals | null; out: string; err: string }
+export interface Proc {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  out: string;
+  err: string;
+}
 
 /** Runs the CLI as a child process; `onStart` gets the child (to signal it). */
 export function cli(args: string[], opts: { env?: NodeJS.ProcessEnv; onStart?: (c: ChildProcess) => void } = {}): Promise<Proc> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: opts.env ?? process.env });
-    let out = '', err = '';
+    let out = '',
+      err = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (err += d));
     child.on('error', reject);

@@ -43,15 +43,22 @@ describe('local sweep', () => {
     const c = await cli(['sweep', 'collect', out, '--figure', '--metric', 'front_tip_um']);
     expect(c.code, c.err).toBe(0);
     const csv = readFileSync(join(out, 'collect.csv'), 'utf8').trimEnd().split('\n');
-    expect(csv[0]).toBe('index,id,state,voltage,parameters.T,time_s,front_tip_um,front_mean_um,interface_length_um,li_total_mol_per_m,i_faradaic_A_per_m');
+    expect(csv[0]).toBe(
+      'index,id,state,voltage,parameters.T,time_s,front_tip_um,front_mean_um,interface_length_um,li_total_mol_per_m,i_faradaic_A_per_m',
+    );
     expect(csv.slice(1).map((l) => l.split(',').slice(0, 6).join(','))).toEqual([
-      `0,${IDS[0]},finished,-0.4,290,0.06`, `1,${IDS[1]},finished,-0.4,310,0.06`,
-      `2,${IDS[2]},finished,-0.45,290,0.06`, `3,${IDS[3]},finished,-0.45,310,0.06`,
+      `0,${IDS[0]},finished,-0.4,290,0.06`,
+      `1,${IDS[1]},finished,-0.4,310,0.06`,
+      `2,${IDS[2]},finished,-0.45,290,0.06`,
+      `3,${IDS[3]},finished,-0.45,310,0.06`,
     ]);
     // the metric cells are the last metrics.csv row of each point, digit for digit
     csv.slice(1).forEach((line, k) => {
-      const rows = readFileSync(join(out, 'points', IDS[k], 'metrics.csv'), 'utf8').trimEnd().split('\n');
-      const head = rows[0].split(','), last = rows.at(-1)!.split(',');
+      const rows = readFileSync(join(out, 'points', IDS[k], 'metrics.csv'), 'utf8')
+        .trimEnd()
+        .split('\n');
+      const head = rows[0].split(','),
+        last = rows.at(-1)!.split(',');
       expect(line.split(',')[6]).toBe(last[head.indexOf('front_tip_um')]);
       expect(line.split(',')[10]).toBe(last[head.indexOf('i_faradaic_A_per_m')]);
     });
@@ -69,15 +76,21 @@ describe('local sweep', () => {
     const ref = await referenceSweep();
     const file = sweepFiles();
     const out = join(tmp('kill'), 'out');
-    const finishedIds = () => IDS.filter((id) => {
-      try { return manifest(out, id).status.state === 'finished'; } catch { return false; }
-    });
+    const finishedIds = () =>
+      IDS.filter((id) => {
+        try {
+          return manifest(out, id).status.state === 'finished';
+        } catch {
+          return false;
+        }
+      });
     // one point at a time: after the first has finished, three are left
     let child: import('node:child_process').ChildProcess | null = null;
     const first = cli(['sweep', file, '--out', out, '--jobs', '1', ...DETERMINISTIC], { onStart: (c) => (child = c) });
     const t0 = Date.now();
     // kill once a point has finished and the next one has written a checkpoint (so the rerun resumes it)
-    const checkpointed = () => IDS.some((id) => !finishedIds().includes(id) && existsSync(join(out, 'points', id, 'checkpoint', 'latest.json')));
+    const checkpointed = () =>
+      IDS.some((id) => !finishedIds().includes(id) && existsSync(join(out, 'points', id, 'checkpoint', 'latest.json')));
     while (finishedIds().length === 0 || !checkpointed()) {
       if (Date.now() - t0 > 60_000) throw new Error('no point finished and no checkpoint within 60 s');
       await sleep(5);
@@ -108,7 +121,11 @@ describe('local sweep', () => {
     }
     const resumed = IDS.filter((id) => /lidendrite resume /.test(readFileSync(join(out, 'points', id, 'run.log'), 'utf8')));
     console.log(`resumed from a checkpoint: ${resumed.join(', ') || 'none (the killed point finished before it stopped)'}`);
-    expect(readdirSync(join(out, 'points')).flatMap((d) => readdirSync(join(out, 'points', d))).filter((n) => n.startsWith('.task.lock'))).toEqual([]);
+    expect(
+      readdirSync(join(out, 'points'))
+        .flatMap((d) => readdirSync(join(out, 'points', d)))
+        .filter((n) => n.startsWith('.task.lock')),
+    ).toEqual([]);
 
     // a third run has nothing to do
     const r3 = await cli(['sweep', file, '--out', out, ...DETERMINISTIC]);

@@ -24,7 +24,11 @@ beforeAll(() => {
   // a port of its own, so two test runs on one machine do not meet
   const port = String(20000 + (process.pid % 20000) * 2);
   const t0 = Date.now();
-  const r = spawnSync('bash', [SCRIPT, 'start', clusterDir], { encoding: 'utf8', env: { ...process.env, LIDENDRITE_SLURM_PORT: port }, timeout: 550_000 });
+  const r = spawnSync('bash', [SCRIPT, 'start', clusterDir], {
+    encoding: 'utf8',
+    env: { ...process.env, LIDENDRITE_SLURM_PORT: port },
+    timeout: 550_000,
+  });
   const msg = `${r.stderr ?? ''}${r.error ? ` (${r.error.message})` : ''}`.trim();
   if (r.status === 4) skipReason = msg;
   else if (r.status !== 0) startError = `scripts/slurm-local.sh start exited ${r.status ?? r.signal}: ${msg}`;
@@ -72,7 +76,9 @@ describe('sweep on Slurm (single-node cluster)', () => {
       const done = status!.counts.finished + status!.counts.failed === 4;
       if (done && status!.points.every((p) => !p.queue)) break;
       if (Date.now() > deadline) {
-        const logs = readdirSync(join(sdir, 'slurm', 'logs')).map((f) => `${f}:\n${readFileSync(join(sdir, 'slurm', 'logs', f), 'utf8').slice(-800)}`).join('\n');
+        const logs = readdirSync(join(sdir, 'slurm', 'logs'))
+          .map((f) => `${f}:\n${readFileSync(join(sdir, 'slurm', 'logs', f), 'utf8').slice(-800)}`)
+          .join('\n');
         throw new Error(`the array did not finish in 120 s: ${st.out}\n${logs}`);
       }
       await sleep(500);
@@ -81,7 +87,9 @@ describe('sweep on Slurm (single-node cluster)', () => {
     const errs = [0, 1, 2, 3].map((i) => readFileSync(join(sdir, 'slurm', 'logs', `${jobId}_${i}.err`), 'utf8'));
     expect(status!.counts.finished, errs.join('\n')).toBe(4);
     for (let i = 0; i < 4; i++) {
-      expect(readFileSync(join(sdir, 'slurm', 'logs', `${jobId}_${i}.out`), 'utf8')).toContain(`lidendrite sweep-task: job ${jobId}_${i} on `);
+      expect(readFileSync(join(sdir, 'slurm', 'logs', `${jobId}_${i}.out`), 'utf8')).toContain(
+        `lidendrite sweep-task: job ${jobId}_${i} on `,
+      );
     }
 
     for (const d of [sdir, ldir]) {
@@ -91,8 +99,9 @@ describe('sweep on Slurm (single-node cluster)', () => {
     const sTable = readJson(join(sdir, 'collect.json'));
     const lTable = readJson(join(ldir, 'collect.json'));
     expect(sTable.columns).toEqual(lTable.columns);
-    expect(sTable.rows.map((r: Record<string, unknown>) => [r.index, r.id, r.voltage, r['parameters.T']]))
-      .toEqual(lTable.rows.map((r: Record<string, unknown>) => [r.index, r.id, r.voltage, r['parameters.T']]));
+    expect(sTable.rows.map((r: Record<string, unknown>) => [r.index, r.id, r.voltage, r['parameters.T']])).toEqual(
+      lTable.rows.map((r: Record<string, unknown>) => [r.index, r.id, r.voltage, r['parameters.T']]),
+    );
     for (let k = 0; k < 4; k++) {
       for (const m of sTable.metrics) expect(Object.is(sTable.rows[k][m], lTable.rows[k][m]), `${m} of point ${k}`).toBe(true);
     }

@@ -10,7 +10,15 @@ import { simulate, type SimulatedState } from '../../src/analysis/simulate.ts';
 import type { Scenario } from '../../src/model/scenario.ts';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { casePoints, EXAMPLES_DIR, judgeTrend, LIBRARY, schemaSupports, type LibraryCase, type TrendResult } from '../../src/analysis/library.ts';
+import {
+  casePoints,
+  EXAMPLES_DIR,
+  judgeTrend,
+  LIBRARY,
+  schemaSupports,
+  type LibraryCase,
+  type TrendResult,
+} from '../../src/analysis/library.ts';
 
 export function libraryCase(id: string): LibraryCase {
   const c = LIBRARY.find((x) => x.id === id);
@@ -38,7 +46,11 @@ export function defineTrendTest(id: string): void {
   });
 }
 
-export interface CaseRun { c: LibraryCase; runs: { label: string; r: SimulatedState; limit: number }[]; trend: TrendResult }
+export interface CaseRun {
+  c: LibraryCase;
+  runs: { label: string; r: SimulatedState; limit: number }[];
+  trend: TrendResult;
+}
 
 function cpuSeconds(since: NodeJS.CpuUsage): number {
   const u = process.cpuUsage(since);
@@ -55,7 +67,10 @@ async function run(s: Scenario, advance: number, limit: number): Promise<Simulat
   const { name: _n, description: _d, ...rest } = s;
   const key = JSON.stringify([rest, advance, limit]);
   let r = memo.get(key);
-  if (!r) { r = await simulate(s, { frontAdvance: advance, until: limit, threads: 1 }); memo.set(key, r); }
+  if (!r) {
+    r = await simulate(s, { frontAdvance: advance, until: limit, threads: 1 });
+    memo.set(key, r);
+  }
   return r;
 }
 
@@ -63,17 +78,25 @@ export async function runCase(c: LibraryCase): Promise<CaseRun> {
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   const runs: CaseRun['runs'] = [];
-  for (const p of casePoints(c, { reduced: true })) runs.push({ label: p.label, r: await run(p.scenario, c.reduced.advance, p.limit), limit: p.limit });
-  const trend = judgeTrend(c, runs.map((x) => x.r.morphology));
+  for (const p of casePoints(c, { reduced: true }))
+    runs.push({ label: p.label, r: await run(p.scenario, c.reduced.advance, p.limit), limit: p.limit });
+  const trend = judgeTrend(
+    c,
+    runs.map((x) => x.r.morphology),
+  );
   const lines = runs.map(({ label, r }) => {
     const m = r.morphology;
-    return `  ${label.padEnd(14)} t = ${r.metrics.time_s.toFixed(3)} s (${r.steps} steps, ${r.wallSeconds.toFixed(2)} s wall): ` +
+    return (
+      `  ${label.padEnd(14)} t = ${r.metrics.time_s.toFixed(3)} s (${r.steps} steps, ${r.wallSeconds.toFixed(2)} s wall): ` +
       `tip − mean ${m.tipOverMean.toFixed(3)} µm, roughness ${m.roughness.toFixed(3)} µm, contour/width ${m.lengthPerWidth.toFixed(4)}, ` +
-      `c_max ${r.metrics.c_max.toFixed(2)}`;
+      `c_max ${r.metrics.c_max.toFixed(2)}`
+    );
   });
   const [nx, ny] = c.reduced.n;
-  console.log(`trend ${c.id} (${nx}×${ny} cells, front advance ${c.reduced.advance} µm; ${c.metric} should go ${c.expect} along the points): ` +
-    `${trend.values.map((v) => v.toFixed(4)).join(' → ')}, ${Math.abs(trend.values[0]) > 1e-6 ? `last/first ${trend.ratio.toFixed(3)}, ` : ''}${trend.monotone ? 'monotone' : 'NOT monotone'}; ` +
-    `${((performance.now() - t0) / 1000).toFixed(1)} s wall, ${cpuSeconds(cpu0).toFixed(1)} s CPU\n${lines.join('\n')}`);
+  console.log(
+    `trend ${c.id} (${nx}×${ny} cells, front advance ${c.reduced.advance} µm; ${c.metric} should go ${c.expect} along the points): ` +
+      `${trend.values.map((v) => v.toFixed(4)).join(' → ')}, ${Math.abs(trend.values[0]) > 1e-6 ? `last/first ${trend.ratio.toFixed(3)}, ` : ''}${trend.monotone ? 'monotone' : 'NOT monotone'}; ` +
+      `${((performance.now() - t0) / 1000).toFixed(1)} s wall, ${cpuSeconds(cpu0).toFixed(1)} s CPU\n${lines.join('\n')}`,
+  );
   return { c, runs, trend };
 }

@@ -24,12 +24,21 @@ import { metricColumns } from '../../src/solver/metrics.ts';
 import { Simulation } from '../../src/solver/simulation.ts';
 
 const base = (extra: Partial<ScenarioInput> = {}): ScenarioInput => ({
-  name: 'additive', grid: { dims: 2, n: [32, 16], dx: '0.25 um' }, time: { end: 1, output: 1 }, voltage: '-450 mV',
-  initial: { layer: '1 um', nuclei: [{ center: ['1 um', '2 um'], radius: '1 um' }] }, ...extra,
+  name: 'additive',
+  grid: { dims: 2, n: [32, 16], dx: '0.25 um' },
+  time: { end: 1, output: 1 },
+  voltage: '-450 mV',
+  initial: { layer: '1 um', nuclei: [{ center: ['1 um', '2 um'], radius: '1 um' }] },
+  ...extra,
 });
 
 function issues(raw: ScenarioInput): string[] {
-  try { parseScenario(raw); } catch (e) { if (e instanceof ScenarioError) return e.issues; throw e; }
+  try {
+    parseScenario(raw);
+  } catch (e) {
+    if (e instanceof ScenarioError) return e.issues;
+    throw e;
+  }
   return [];
 }
 
@@ -52,10 +61,16 @@ describe('additive: schema', () => {
   });
 
   it('rejects bad values, naming the field and the allowed range', () => {
-    expect(issues(base({ additive: { concentration: 0 } }))).toEqual(['additive.concentration: out of range: allowed > 0 and <= 10000 mol/m^3 (got 0)']);
+    expect(issues(base({ additive: { concentration: 0 } }))).toEqual([
+      'additive.concentration: out of range: allowed > 0 and <= 10000 mol/m^3 (got 0)',
+    ]);
     expect(issues(base({ additive: { concentration: '-1 mM' } }))[0]).toMatch(/^additive\.concentration: out of range: allowed > 0/);
-    expect(issues(base({ additive: { diffusivity: 0 } }))[0]).toMatch(/^additive\.diffusivity: out of range: allowed > 0 and <= 0\.000001 m\^2\/s/);
-    expect(issues(base({ additive: { diffusivity: '1 cm' } }))[0]).toMatch(/^additive\.diffusivity: unknown diffusivity unit "cm"; allowed: m\^2\/s/);
+    expect(issues(base({ additive: { diffusivity: 0 } }))[0]).toMatch(
+      /^additive\.diffusivity: out of range: allowed > 0 and <= 0\.000001 m\^2\/s/,
+    );
+    expect(issues(base({ additive: { diffusivity: '1 cm' } }))[0]).toMatch(
+      /^additive\.diffusivity: unknown diffusivity unit "cm"; allowed: m\^2\/s/,
+    );
     expect(issues(base({ additive: { shielding: -0.1 } }))[0]).toMatch(/^additive\.shielding: .*0/);
     expect(issues(base({ additive: { shielding: Number.NaN } }))[0]).toMatch(/^additive\.shielding/);
     expect(issues(base({ additive: { charge: 1 } as never }))[0]).toMatch(/^additive: Unrecognized key.*charge/);
@@ -79,11 +94,20 @@ describe('additive: plumbing', () => {
     const f = initialFields(s);
     expect(f.additive).toEqual(f.c);
     expect(initialFields(parseScenario(base())).additive).toBeUndefined();
-    const bcA = additiveBC(makeBCs(parseScenario(base({ boundary: { lateral: 'periodic', c: { x1: { type: 'dirichlet', value: 0.7 } } } }))).c);
+    const bcA = additiveBC(
+      makeBCs(parseScenario(base({ boundary: { lateral: 'periodic', c: { x1: { type: 'dirichlet', value: 0.7 } } } }))).c,
+    );
     expect(Array.from(bcA.type)).toEqual([BC_NOFLUX, BC_DIRICHLET, BC_PERIODIC, BC_PERIODIC, BC_NOFLUX, BC_NOFLUX]);
     expect(Array.from(bcA.value)).toEqual([0, 1, 0, 0, 0, 0]);
-    const h = parseScenario(base({ initial: { layer: '0.5 um' }, host: { geometry: { pillars: { width: '1 um', height: '2 um', spacing: '2 um' } } }, additive: {} }));
-    const fh = initialFields(h), p = initialProps(h)!;
+    const h = parseScenario(
+      base({
+        initial: { layer: '0.5 um' },
+        host: { geometry: { pillars: { width: '1 um', height: '2 um', spacing: '2 um' } } },
+        additive: {},
+      }),
+    );
+    const fh = initialFields(h),
+      p = initialProps(h)!;
     for (let q = 0; q < fh.xi.length; q++) if (p[4 * q + 3] > 0.5) expect(fh.additive![q]).toBe(0);
   });
 
@@ -112,10 +136,16 @@ describe('additive: plumbing', () => {
 describe('additive: conservation and positivity (CPU reference)', () => {
   const cases: [string, Partial<ScenarioInput>][] = [
     ['nucleus, shielding 1', { additive: { shielding: 1 } }],
-    ['lithiophilic pillars, binary electrolyte, periodic sides, shielding 3', {
-      initial: { layer: '0.5 um' }, boundary: { lateral: 'periodic' }, electrolyte: { model: 'binary', transference: 0.4 },
-      host: { geometry: { pillars: { width: '1 um', height: '2 um', spacing: '2 um' } }, lithiophilic: true }, additive: { shielding: 3, concentration: '20 mM' },
-    }],
+    [
+      'lithiophilic pillars, binary electrolyte, periodic sides, shielding 3',
+      {
+        initial: { layer: '0.5 um' },
+        boundary: { lateral: 'periodic' },
+        electrolyte: { model: 'binary', transference: 0.4 },
+        host: { geometry: { pillars: { width: '1 um', height: '2 um', spacing: '2 um' } }, lithiophilic: true },
+        additive: { shielding: 3, concentration: '20 mM' },
+      },
+    ],
   ];
   for (const [label, extra] of cases) {
     it(`Σã dV changes only by the boundary influx, ã ≥ 0 (${label})`, async () => {
@@ -135,8 +165,10 @@ describe('additive: conservation and positivity (CPU reference)', () => {
       const defect = gained - sim.additiveInfluxTotal;
       const minA = f.additive!.reduce((m, v) => Math.min(m, v), Infinity);
       const maxA = f.additive!.reduce((m, v) => Math.max(m, v), -Infinity);
-      console.log(`[additive ${label}] ${sim.step} steps: Σã dV ${a0.toPrecision(6)} → ${a1.toPrecision(6)} µm², influx ${sim.additiveInfluxTotal.toPrecision(6)}, ` +
-        `defect ${defect.toExponential(2)} (${(defect / a1).toExponential(2)} relative); ã in [${minA.toExponential(3)}, ${maxA.toPrecision(4)}]`);
+      console.log(
+        `[additive ${label}] ${sim.step} steps: Σã dV ${a0.toPrecision(6)} → ${a1.toPrecision(6)} µm², influx ${sim.additiveInfluxTotal.toPrecision(6)}, ` +
+          `defect ${defect.toExponential(2)} (${(defect / a1).toExponential(2)} relative); ã in [${minA.toExponential(3)}, ${maxA.toPrecision(4)}]`,
+      );
       // the drift pulls the cation in from the reservoir: a real influx, balanced to round-off
       expect(sim.additiveInfluxTotal).toBeGreaterThan(0.05 * a0);
       expect(Math.abs(defect)).toBeLessThan(1e-11 * a1);
@@ -146,7 +178,9 @@ describe('additive: conservation and positivity (CPU reference)', () => {
       const mol = s.additive!.concentration * 1e-12;
       expect(m1.additive_mol_per_m).toBeCloseTo(a1 * mol, 20);
       expect(m1.additive_influx_mol_per_m).toBeCloseTo(sim.additiveInfluxTotal * mol, 20);
-      expect(Math.abs(m1.additive_mol_per_m - m0.additive_mol_per_m - m1.additive_influx_mol_per_m)).toBeLessThan(1e-10 * m1.additive_mol_per_m);
+      expect(Math.abs(m1.additive_mol_per_m - m0.additive_mol_per_m - m1.additive_influx_mol_per_m)).toBeLessThan(
+        1e-10 * m1.additive_mol_per_m,
+      );
       expect(m1.additive_max).toBe(maxA);
       if (s.host) {
         const p = initialProps(s)!;
@@ -172,7 +206,16 @@ describe('additive: checkpoints and VTI output', () => {
       }
       expect(exact).toBe('exact');
       const loop = { nextIndex: 1, nextTime: 1, nextCheckpoint: 1, outputs: [] };
-      writeCheckpoint(dir, { scenario: s, state: a.snapshot(), fields: await a.backend.read(), loop, backend: 'cpu', device: 'test', lidendrite: 'test', exact: true });
+      writeCheckpoint(dir, {
+        scenario: s,
+        state: a.snapshot(),
+        fields: await a.backend.read(),
+        loop,
+        backend: 'cpu',
+        device: 'test',
+        lidendrite: 'test',
+        exact: true,
+      });
       const ck = readCheckpoint(dir);
       expect(ck.header.payload.fields).toEqual(['xi', 'c', 'psi', 'xidot', 'additive']);
       expect(ck.state.additiveInfluxTotal).toBe(a.additiveInfluxTotal);
@@ -181,7 +224,8 @@ describe('additive: checkpoints and VTI output', () => {
       const b = new Simulation(s, cpu(s));
       await b.restore(ck.state, ck.fields);
       await b.runTo(0.025);
-      const fa = await a.backend.read(), fb = await b.backend.read();
+      const fa = await a.backend.read(),
+        fb = await b.backend.read();
       expect(b.step).toBe(a.step);
       for (const f of ['xi', 'c', 'psi', 'additive'] as const) expect(fb[f], f).toEqual(fa[f]);
       expect(b.additiveInfluxTotal).toBe(a.additiveInfluxTotal);
@@ -194,7 +238,16 @@ describe('additive: checkpoints and VTI output', () => {
       const c0 = new Simulation(s0, cpu(s0));
       await c0.start();
       const dir0 = join(dir, 'base');
-      writeCheckpoint(dir0, { scenario: s0, state: c0.snapshot(), fields: await c0.backend.read(), loop, backend: 'cpu', device: 'test', lidendrite: 'test', exact: true });
+      writeCheckpoint(dir0, {
+        scenario: s0,
+        state: c0.snapshot(),
+        fields: await c0.backend.read(),
+        loop,
+        backend: 'cpu',
+        device: 'test',
+        lidendrite: 'test',
+        exact: true,
+      });
       const k0 = readCheckpoint(dir0);
       expect(k0.header.payload.fields).toEqual(['xi', 'c', 'psi', 'xidot']);
       expect('additiveInfluxTotal' in k0.header.sim).toBe(false);

@@ -33,7 +33,11 @@ function scenario(dims: 2 | 3): Scenario {
   });
 }
 
-interface Outcome { fields: Record<string, Float64Array>; metrics: Record<string, number>; stats: ReturnType<CpuBackend['threadStats']> }
+interface Outcome {
+  fields: Record<string, Float64Array>;
+  metrics: Record<string, number>;
+  stats: ReturnType<CpuBackend['threadStats']>;
+}
 
 async function run(s: Scenario, backend: Backend): Promise<Outcome> {
   try {
@@ -55,7 +59,8 @@ function cpu(s: Scenario, opts: CpuOptions): CpuBackend {
 /** Indices where the two arrays differ in any bit (so −0 ≠ +0, and NaN = NaN only with the same payload). */
 function bitDiffs(a: Float64Array, b: Float64Array): number {
   expect(a.length).toBe(b.length);
-  const ua = new BigUint64Array(a.slice().buffer), ub = new BigUint64Array(b.slice().buffer);
+  const ua = new BigUint64Array(a.slice().buffer),
+    ub = new BigUint64Array(b.slice().buffer);
   let n = 0;
   for (let i = 0; i < ua.length; i++) if (ua[i] !== ub[i]) n++;
   return n;

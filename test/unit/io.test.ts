@@ -82,7 +82,10 @@ describe('vti', () => {
     expect(d.origin).toEqual([0.5e-6, 0, -1e-6]);
     expect(d.fieldData).toEqual({ TIME: 1.2345678901234567e-3, STEP: 42 });
     expect(Object.keys(d.fields)).toEqual(['phi', 'c']);
-    for (const [name, src] of [['phi', phi], ['c', c]] as const) {
+    for (const [name, src] of [
+      ['phi', phi],
+      ['c', c],
+    ] as const) {
       const got = d.fields[name];
       expect(got).toBeInstanceOf(Float64Array);
       expect(got.length).toBe(60);
@@ -141,7 +144,10 @@ describe('vti', () => {
     let xml = text(encodeVti({ dims: [4, 3, 1], spacing: [1, 2, 3], fields: [{ name: 'x', data }], compress: false }));
     // Comments, reordered attributes and wrapped base64 are all legal and must still decode.
     xml = xml.replace('<VTKFile', '<!-- written by a test -->\n<VTKFile');
-    xml = xml.replace(/<DataArray type="Float64" Name="x" NumberOfComponents="1" format="binary">/, '<DataArray format="binary"  NumberOfComponents="1"\n Name="x" type="Float64" >');
+    xml = xml.replace(
+      /<DataArray type="Float64" Name="x" NumberOfComponents="1" format="binary">/,
+      '<DataArray format="binary"  NumberOfComponents="1"\n Name="x" type="Float64" >',
+    );
     xml = xml.replace(/>([A-Za-z0-9+/=]{20,})</, (_, b: string) => `>\n${b.replace(/(.{16})/g, '$1\n  ')}\n<`);
     const d = decodeVti(xml);
     expect(d.spacing).toEqual([1, 2, 3]);
@@ -149,7 +155,9 @@ describe('vti', () => {
   });
 
   it('rejects malformed or unsupported files', () => {
-    const good = text(encodeVti({ dims: [2, 2, 1], spacing: [1, 1, 1], fields: [{ name: 'x', data: new Float64Array(4) }], compress: false }));
+    const good = text(
+      encodeVti({ dims: [2, 2, 1], spacing: [1, 1, 1], fields: [{ name: 'x', data: new Float64Array(4) }], compress: false }),
+    );
     expect(() => decodeVti(good.replace('</CellData>', ''))).toThrow(/CellData|Piece/);
     expect(() => decodeVti(good.replace('NumberOfComponents="1"', 'NumberOfComponents="3"'))).toThrow(/NumberOfComponents/);
     expect(() => decodeVti(good.replace('WholeExtent="0 2 0 2 0 1"', 'WholeExtent="0 3 0 2 0 1"'))).toThrow();
@@ -181,7 +189,7 @@ describe('colormap', () => {
 
   it.each(['viridis', 'cividis'] as ColormapName[])('%s gets brighter monotonically', (name) => {
     // Guards the transcribed tables: a wrong digit breaks the lightness ramp.
-    const lin = (c: number) => ((c / 255) ** 2.2);
+    const lin = (c: number) => (c / 255) ** 2.2;
     let prev = -1;
     for (let k = 0; k <= 128; k++) {
       const [r, g, b] = colorAt(name, k / 128);
@@ -240,7 +248,9 @@ describe('png', () => {
     expect(px(img, cx, bar.y)).toEqual(colorAt('coolwarm', 1));
     expect(px(img, cx, bar.y + bar.h - 1)).toEqual(colorAt('coolwarm', 0));
     const mid = px(img, cx, bar.y + Math.floor(bar.h / 2));
-    colorAt('coolwarm', 0.5).forEach((v, c) => expect(Math.abs(mid[c] - v)).toBeLessThanOrEqual(3));
+    colorAt('coolwarm', 0.5).forEach((v, c) => {
+      expect(Math.abs(mid[c] - v)).toBeLessThanOrEqual(3);
+    });
     // Tick labels: dark text pixels to the right of the bar.
     let ink = 0;
     for (let y = bar.y; y < bar.y + bar.h; y++) for (let x = bar.x + bar.w + 6; x < img.width; x++) if (px(img, x, y)[0] < 60) ink++;
@@ -281,7 +291,9 @@ describe('png', () => {
   it('handles constant fields and large grids', () => {
     const flat = render({ data: new Float64Array(16).fill(2.5), nx: 4, ny: 4, dxMeters: 1e-7, title: 'flat', unit: 'V' });
     const centre = px(flat.img, flat.layout.map.x, flat.layout.map.y);
-    colorAt('viridis', 0.5).forEach((v, c) => expect(Math.abs(centre[c] - v)).toBeLessThanOrEqual(1));
+    colorAt('viridis', 0.5).forEach((v, c) => {
+      expect(Math.abs(centre[c] - v)).toBeLessThanOrEqual(1);
+    });
     const big = render({ data: new Float64Array(2000 * 10).fill(1), nx: 2000, ny: 10, dxMeters: 1e-7, title: 'big', unit: 'V' });
     expect(big.layout.map.w).toBeGreaterThanOrEqual(400);
     expect(big.layout.map.w).toBeLessThanOrEqual(800);
@@ -347,7 +359,7 @@ describe('metrics csv', () => {
     const csv = new MetricsCsv(f, cols);
     const rows = [
       { step: 0, time: 0, tipHeight: 0.1 + 0.2, note: 'start' },
-      { step: 1, time: 1.2345678901234567e-7, tipHeight: -2.5e-300, note: 'a, "quoted" note' },
+      { step: 1, time: 1.234567890123457e-7, tipHeight: -2.5e-300, note: 'a, "quoted" note' },
       { step: 2, time: 1234567.5, tipHeight: Math.PI, note: '' },
     ];
     for (const r of rows) csv.append(r);

@@ -14,7 +14,8 @@ import { parseScenario } from '../../src/model/scenario.ts';
 
 function sample(n: [number, number, number], h: number, f: (x: number, y: number, z: number) => number): Float64Array {
   const out = new Float64Array(n[0] * n[1] * n[2]);
-  for (let k = 0; k < n[2]; k++) for (let j = 0; j < n[1]; j++) for (let i = 0; i < n[0]; i++) out[i + n[0] * (j + n[1] * k)] = f(i * h, j * h, k * h);
+  for (let k = 0; k < n[2]; k++)
+    for (let j = 0; j < n[1]; j++) for (let i = 0; i < n[0]; i++) out[i + n[0] * (j + n[1] * k)] = f(i * h, j * h, k * h);
   return out;
 }
 
@@ -23,12 +24,14 @@ function edgeReport(s: IsoSurface): { boundaryEdges: number; misoriented: number
   const directed = new Map<string, number>();
   for (let t = 0; t < s.indices.length; t += 3) {
     for (let e = 0; e < 3; e++) {
-      const a = s.indices[t + e], b = s.indices[t + ((e + 1) % 3)];
+      const a = s.indices[t + e],
+        b = s.indices[t + ((e + 1) % 3)];
       const key = `${a},${b}`;
       directed.set(key, (directed.get(key) ?? 0) + 1);
     }
   }
-  let boundaryEdges = 0, misoriented = 0;
+  let boundaryEdges = 0,
+    misoriented = 0;
   for (const [key, count] of directed) {
     const [a, b] = key.split(',');
     if (count > 1) misoriented++;
@@ -40,14 +43,19 @@ function edgeReport(s: IsoSurface): { boundaryEdges: number; misoriented: number
 describe('extractIsosurface (marching tetrahedra)', () => {
   it('a sphere: radius, area, volume, outward normals, watertight', () => {
     const n: [number, number, number] = [28, 28, 28];
-    const h = 0.5, R = 5, c = 6.75;
+    const h = 0.5,
+      R = 5,
+      c = 6.75;
     const data = sample(n, h, (x, y, z) => R - Math.hypot(x - c, y - c, z - c));
     const s = extractIsosurface({ data, n, spacing: h }, { level: 0 });
     const nv = s.positions.length / 3;
     expect(nv).toBeGreaterThan(500);
-    let worstR = 0, worstN = 1;
+    let worstR = 0,
+      worstN = 1;
     for (let v = 0; v < nv; v++) {
-      const x = s.positions[3 * v] - c, y = s.positions[3 * v + 1] - c, z = s.positions[3 * v + 2] - c;
+      const x = s.positions[3 * v] - c,
+        y = s.positions[3 * v + 1] - c,
+        z = s.positions[3 * v + 2] - c;
       const r = Math.hypot(x, y, z);
       worstR = Math.max(worstR, Math.abs(r - R));
       const dot = (x * s.normals[3 * v] + y * s.normals[3 * v + 1] + z * s.normals[3 * v + 2]) / r;
@@ -56,7 +64,8 @@ describe('extractIsosurface (marching tetrahedra)', () => {
     // linear interpolation of a distance function along an edge of length l: error <= l²/(8R)
     expect(worstR).toBeLessThan((3 * h * h) / (8 * R));
     expect(worstN).toBeGreaterThan(0.99);
-    const area = surfaceArea(s), vol = enclosedVolume(s);
+    const area = surfaceArea(s),
+      vol = enclosedVolume(s);
     expect(Math.abs(area / (4 * Math.PI * R * R) - 1)).toBeLessThan(0.02);
     // positive: triangles wind counter-clockwise seen from outside
     expect(Math.abs(vol / ((4 / 3) * Math.PI * R ** 3) - 1)).toBeLessThan(0.02);
@@ -70,7 +79,8 @@ describe('extractIsosurface (marching tetrahedra)', () => {
     const data = sample(n, h, (x, y) => 1.1 - x + 0.2 * y);
     const s = extractIsosurface({ data, n, spacing: h, origin: [1, 2, 3] }, { level: 0, attributes: { x: sample(n, h, (x) => x + 1) } });
     for (let v = 0; v < s.positions.length / 3; v++) {
-      const x = s.positions[3 * v] - 1, y = s.positions[3 * v + 1] - 2;
+      const x = s.positions[3 * v] - 1,
+        y = s.positions[3 * v + 1] - 2;
       expect(Math.abs(1.1 - x + 0.2 * y)).toBeLessThan(1e-5);
       // a linear attribute interpolates exactly too
       expect(Math.abs(s.attributes.x[v] - s.positions[3 * v])).toBeLessThan(1e-5);
@@ -78,7 +88,8 @@ describe('extractIsosurface (marching tetrahedra)', () => {
       expect(s.normals[3 * v]).toBeCloseTo(1 / Math.hypot(1, 0.2), 5);
     }
     // the plane x = 1.1 + 0.2y over y in [0, 1.5], z in [0, 1.25]
-    const Ly = (n[1] - 1) * h, Lz = (n[2] - 1) * h;
+    const Ly = (n[1] - 1) * h,
+      Lz = (n[2] - 1) * h;
     expect(surfaceArea(s)).toBeCloseTo(Lz * Ly * Math.hypot(1, 0.2), 4);
     // open where it meets the domain faces, but consistently oriented
     expect(edgeReport(s).misoriented).toBe(0);
@@ -93,10 +104,13 @@ describe('extractIsosurface (marching tetrahedra)', () => {
     expect(open.indices.length).toBe(0);
     const s = extractIsosurface({ data, n, spacing: h, origin: [0.5, 0.5, 0.5] }, { level: 0.5, closed: true, outside: 0 });
     // the caps lie half a spacing outside the outermost samples: on the cell faces 0..n
-    let lo = [Infinity, Infinity, Infinity], hi = [-Infinity, -Infinity, -Infinity];
-    for (let v = 0; v < s.positions.length / 3; v++) for (let a = 0; a < 3; a++) {
-      lo[a] = Math.min(lo[a], s.positions[3 * v + a]); hi[a] = Math.max(hi[a], s.positions[3 * v + a]);
-    }
+    const lo = [Infinity, Infinity, Infinity],
+      hi = [-Infinity, -Infinity, -Infinity];
+    for (let v = 0; v < s.positions.length / 3; v++)
+      for (let a = 0; a < 3; a++) {
+        lo[a] = Math.min(lo[a], s.positions[3 * v + a]);
+        hi[a] = Math.max(hi[a], s.positions[3 * v + a]);
+      }
     expect(lo).toEqual([0, 0, 0]);
     expect(hi).toEqual([5, 4, 3]);
     expect(enclosedVolume(s)).toBeGreaterThan(0);
@@ -112,7 +126,9 @@ describe('extractIsosurface (marching tetrahedra)', () => {
     expect(extractIsosurface({ data: new Float64Array(64), n, spacing: 1 }, { level: 0.5 }).indices.length).toBe(0);
     expect(() => extractIsosurface({ data: new Float64Array(63), n, spacing: 1 }, { level: 0.5 })).toThrow(/63 samples/);
     expect(() => extractIsosurface({ data: new Float64Array(64), n, spacing: 0 }, { level: 0.5 })).toThrow(/spacing/);
-    expect(() => extractIsosurface({ data: new Float64Array(64), n, spacing: 1 }, { level: 0.5, attributes: { c: new Float64Array(3) } })).toThrow(/attribute c/);
+    expect(() =>
+      extractIsosurface({ data: new Float64Array(64), n, spacing: 1 }, { level: 0.5, attributes: { c: new Float64Array(3) } }),
+    ).toThrow(/attribute c/);
   });
 
   it('two touching spheres stay one watertight surface (no cracks between cubes)', () => {
@@ -126,7 +142,11 @@ describe('extractIsosurface (marching tetrahedra)', () => {
 
 describe('contourSegments (marching squares)', () => {
   it('a circle: every point on the radius, total length 2πR', () => {
-    const nx = 40, ny = 40, h = 0.25, R = 3, c = 4.9;
+    const nx = 40,
+      ny = 40,
+      h = 0.25,
+      R = 3,
+      c = 4.9;
     const data = new Float64Array(nx * ny);
     for (let j = 0; j < ny; j++) for (let i = 0; i < nx; i++) data[i + nx * j] = R - Math.hypot(i * h - c, j * h - c);
     const seg = contourSegments({ data, nx, ny, spacing: h }, 0);
@@ -144,11 +164,15 @@ describe('contourSegments (marching squares)', () => {
     const saddle = contourSegments({ data: [1, 0, 0, 1], nx: 2, ny: 2, spacing: 1 }, 0.4);
     const want = [0.6, 0, 1, 0.4, 0.4, 1, 0, 0.6];
     expect(saddle.length).toBe(8);
-    want.forEach((w, q) => expect(saddle[q]).toBeCloseTo(w, 6));
+    want.forEach((w, q) => {
+      expect(saddle[q]).toBeCloseTo(w, 6);
+    });
     // centre below (level above the mean): the above corners are cut off instead
     const other = contourSegments({ data: [1, 0, 0, 1], nx: 2, ny: 2, spacing: 1 }, 0.6);
     const want2 = [0, 0.4, 0.4, 0, 1, 0.6, 0.6, 1];
-    want2.forEach((w, q) => expect(other[q]).toBeCloseTo(w, 6));
+    want2.forEach((w, q) => {
+      expect(other[q]).toBeCloseTo(w, 6);
+    });
     const front = new Float64Array(6 * 3);
     for (let j = 0; j < 3; j++) for (let i = 0; i < 6; i++) front[i + 6 * j] = i < 2 ? 1 : 0;
     const seg = contourSegments({ data: front, nx: 6, ny: 3, spacing: 2, origin: [1, 1] }, 0.5);
@@ -165,8 +189,10 @@ describe('render field helpers', () => {
   it('current density: uniform in a series of metal and electrolyte carrying one current', () => {
     // metal in the left 4 columns; φ built so every x face carries I (A/m²) with the solver's
     // harmonic-mean face conductivity: |i| must be I in every cell, across the σ jump too
-    const I = 250, dx = 0.5e-6;
-    const xi = new Float64Array(nx * ny), phi = new Float64Array(nx * ny);
+    const I = 250,
+      dx = 0.5e-6;
+    const xi = new Float64Array(nx * ny),
+      phi = new Float64Array(nx * ny);
     const sig = (i: number) => (i < 4 ? sigmaS : sigmaL);
     for (let j = 0; j < ny; j++) {
       let p = 0;

@@ -15,7 +15,11 @@ describe('counter-based noise', () => {
     expect(hash32(1)).toBe(hash32(1));
     const vals = [1, 2, 3, 0xffffffff].map(hash32);
     expect(new Set(vals).size).toBe(4);
-    vals.forEach((v) => { expect(Number.isInteger(v)).toBe(true); expect(v).toBeGreaterThanOrEqual(0); expect(v).toBeLessThan(2 ** 32); });
+    vals.forEach((v) => {
+      expect(Number.isInteger(v)).toBe(true);
+      expect(v).toBeGreaterThanOrEqual(0);
+      expect(v).toBeLessThan(2 ** 32);
+    });
   });
 
   it('gives uniforms in (0,1) exactly representable in f32', () => {
@@ -30,12 +34,19 @@ describe('counter-based noise', () => {
   it('draws standard normals (mean 0, variance 1, no cell correlation)', () => {
     const k = stepKey(1, 0);
     const n = 200_000;
-    let s = 0, s2 = 0, c = 0, prev = cellNormal(k, 0);
+    let s = 0,
+      s2 = 0,
+      c = 0,
+      prev = cellNormal(k, 0);
     for (let i = 1; i <= n; i++) {
       const z = cellNormal(k, i);
-      s += z; s2 += z * z; c += z * prev; prev = z;
+      s += z;
+      s2 += z * z;
+      c += z * prev;
+      prev = z;
     }
-    const mean = s / n, varc = s2 / n - mean * mean;
+    const mean = s / n,
+      varc = s2 / n - mean * mean;
     // standard errors: 1/√n = 0.0022 for the mean and the lag-1 correlation, √(2/n) = 0.0032 for the variance
     expect(Math.abs(mean)).toBeLessThan(0.01);
     expect(Math.abs(varc - 1)).toBeLessThan(0.015);

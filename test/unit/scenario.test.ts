@@ -4,11 +4,19 @@ import { coefficients, derivedGroups, scenarioWarnings } from '../../src/model/d
 import { parseQuantity } from '../../src/model/units.ts';
 
 const base = () => ({
-  name: 'unit', grid: { dims: 2, n: [32, 16], dx: '0.25 um' }, time: { end: 1, output: 0.5 }, voltage: -0.45,
+  name: 'unit',
+  grid: { dims: 2, n: [32, 16], dx: '0.25 um' },
+  time: { end: 1, output: 0.5 },
+  voltage: -0.45,
 });
 
 function issues(raw: unknown): string[] {
-  try { parseScenario(raw); } catch (e) { if (e instanceof ScenarioError) return e.issues; throw e; }
+  try {
+    parseScenario(raw);
+  } catch (e) {
+    if (e instanceof ScenarioError) return e.issues;
+    throw e;
+  }
   return [];
 }
 
@@ -62,7 +70,9 @@ describe('scenario schema', () => {
     expect(issues({ ...base(), boundary: { c: { y0: { type: 'periodic' } } } }).join()).toMatch(/periodic must be set on both faces/);
     const noElectrode = { ...base(), boundary: { phi: { x0: { type: 'noflux' }, x1: { type: 'noflux' } } } };
     expect(issues(noElectrode).join()).toMatch(/boundary\.phi: the potential needs at least one dirichlet face/);
-    expect(issues({ ...base(), initial: { nuclei: [{ center: ['0 um', '100 um'], radius: '1 um' }] } }).join()).toMatch(/initial\.nuclei\.0\.center\[1\]: .* outside the domain/);
+    expect(issues({ ...base(), initial: { nuclei: [{ center: ['0 um', '100 um'], radius: '1 um' }] } }).join()).toMatch(
+      /initial\.nuclei\.0\.center\[1\]: .* outside the domain/,
+    );
   });
 
   it('warns when dx > w/2', () => {
@@ -90,9 +100,15 @@ describe('solver-level switches: electrolyte, control, parameters.activation', (
 
   it('accepts the documented shapes; the base model is unchanged without them', () => {
     const s = parseScenario({
-      ...base(), electrolyte: { model: 'binary', transference: 0.38 },
+      ...base(),
+      electrolyte: { model: 'binary', transference: 0.38 },
       parameters: { T: 320, activation: { Dl: '15 kJ/mol', Leta: 30000 } },
-      control: { schedule: [{ mode: 'galvanostatic', current: '10 mA/cm^2', duration: '1 s' }, { mode: 'potentiostatic', voltage: '0.1 V', duration: 0.5 }] },
+      control: {
+        schedule: [
+          { mode: 'galvanostatic', current: '10 mA/cm^2', duration: '1 s' },
+          { mode: 'potentiostatic', voltage: '0.1 V', duration: 0.5 },
+        ],
+      },
     });
     expect(s.control?.schedule?.[0]).toEqual({ mode: 'galvanostatic', current: 100, duration: 1 });
     expect(s.control?.vmin).toBe(-1);
@@ -109,16 +125,39 @@ describe('solver-level switches: electrolyte, control, parameters.activation', (
   });
 
   it('names the field and the allowed range', () => {
-    expect(issues({ ...base(), electrolyte: { model: 'binary' } })[0]).toMatch(/^electrolyte\.transference: required for the binary model.*0 <= t\+ < 1/);
-    expect(issues({ ...base(), electrolyte: { model: 'binary', transference: 1 } })[0]).toMatch(/^electrolyte\.transference: allowed 0 <= t\+ < 1.*\(got 1\)/);
-    expect(issues({ ...base(), electrolyte: { transference: 0.3 } })[0]).toMatch(/^electrolyte\.transference: only used with model "binary"/);
+    expect(issues({ ...base(), electrolyte: { model: 'binary' } })[0]).toMatch(
+      /^electrolyte\.transference: required for the binary model.*0 <= t\+ < 1/,
+    );
+    expect(issues({ ...base(), electrolyte: { model: 'binary', transference: 1 } })[0]).toMatch(
+      /^electrolyte\.transference: allowed 0 <= t\+ < 1.*\(got 1\)/,
+    );
+    expect(issues({ ...base(), electrolyte: { transference: 0.3 } })[0]).toMatch(
+      /^electrolyte\.transference: only used with model "binary"/,
+    );
     expect(issues({ ...base(), control: { mode: 'galvanostatic' } })[0]).toMatch(/^control\.current: required for mode "galvanostatic"/);
-    expect(issues({ ...base(), control: { mode: 'galvanostatic', current: '10 mA' } })[0]).toMatch(/^control\.current: unknown currentDensity unit "mA"/);
-    expect(issues({ ...base(), control: { mode: 'galvanostatic', current: 5, schedule: [{ mode: 'potentiostatic', voltage: 0, duration: 1 }] } })[0]).toMatch(/^control: give either mode\/current or schedule/);
-    expect(issues({ ...base(), control: { schedule: [{ mode: 'potentiostatic', voltage: '1.5 V', duration: 1 }] } })[0]).toMatch(/^control\.schedule\.0\.voltage: 1\.5 V is outside control\.vmin\.\.vmax = \[-1, 1\] V/);
-    expect(issues({ ...base(), control: { schedule: [{ mode: 'galvanostatic', current: 1, duration: 0 }] } })[0]).toMatch(/^control\.schedule\.0\.duration: out of range: allowed > 0/);
-    expect(issues({ ...base(), control: { mode: 'galvanostatic', current: 1, vmin: 0.5, vmax: 0.2 } }).join()).toMatch(/control\.vmin: 0\.5 V must be below control\.vmax = 0\.2 V/);
-    expect(issues({ ...base(), parameters: { activation: { Dl: -1 } } })[0]).toMatch(/^parameters\.activation\.Dl: out of range: allowed >= 0 and <= 300000 J\/mol/);
-    expect(issues({ ...base(), boundary: { phi: { x0: { type: 'noflux' } } }, control: { mode: 'galvanostatic', current: 1 } }).join()).toMatch(/control: needs the collector face boundary\.phi\.x0 to be dirichlet/);
+    expect(issues({ ...base(), control: { mode: 'galvanostatic', current: '10 mA' } })[0]).toMatch(
+      /^control\.current: unknown currentDensity unit "mA"/,
+    );
+    expect(
+      issues({
+        ...base(),
+        control: { mode: 'galvanostatic', current: 5, schedule: [{ mode: 'potentiostatic', voltage: 0, duration: 1 }] },
+      })[0],
+    ).toMatch(/^control: give either mode\/current or schedule/);
+    expect(issues({ ...base(), control: { schedule: [{ mode: 'potentiostatic', voltage: '1.5 V', duration: 1 }] } })[0]).toMatch(
+      /^control\.schedule\.0\.voltage: 1\.5 V is outside control\.vmin\.\.vmax = \[-1, 1\] V/,
+    );
+    expect(issues({ ...base(), control: { schedule: [{ mode: 'galvanostatic', current: 1, duration: 0 }] } })[0]).toMatch(
+      /^control\.schedule\.0\.duration: out of range: allowed > 0/,
+    );
+    expect(issues({ ...base(), control: { mode: 'galvanostatic', current: 1, vmin: 0.5, vmax: 0.2 } }).join()).toMatch(
+      /control\.vmin: 0\.5 V must be below control\.vmax = 0\.2 V/,
+    );
+    expect(issues({ ...base(), parameters: { activation: { Dl: -1 } } })[0]).toMatch(
+      /^parameters\.activation\.Dl: out of range: allowed >= 0 and <= 300000 J\/mol/,
+    );
+    expect(
+      issues({ ...base(), boundary: { phi: { x0: { type: 'noflux' } } }, control: { mode: 'galvanostatic', current: 1 } }).join(),
+    ).toMatch(/control: needs the collector face boundary\.phi\.x0 to be dirichlet/);
   });
 });

@@ -18,19 +18,28 @@ import { coefficients, type Coefficients } from '../../src/model/derived.ts';
 import { hInterp } from '../../src/model/initial.ts';
 import { parseScenario } from '../../src/model/scenario.ts';
 
-const D_ = BC_DIRICHLET, N_ = BC_NOFLUX, P_ = BC_PERIODIC;
+const D_ = BC_DIRICHLET,
+  N_ = BC_NOFLUX,
+  P_ = BC_PERIODIC;
 
 interface Case {
   name: string;
   L: Layout;
-  bcC: FieldBC; bcPsi: FieldBC;
+  bcC: FieldBC;
+  bcPsi: FieldBC;
   dt: number;
 }
 
 function layout(dims: 2 | 3, n: [number, number, number], dx: number, bc: FieldBC): Layout {
   const [nx, ny, nz] = n;
   return {
-    dims, nx, ny, nz, N: nx * ny * nz, rows: ny * nz, dx,
+    dims,
+    nx,
+    ny,
+    nz,
+    N: nx * ny * nz,
+    rows: ny * nz,
+    dx,
     periodic: [bc.type[0] === P_, bc.type[2] === P_, dims === 3 && bc.type[4] === P_],
   };
 }
@@ -79,7 +88,12 @@ function rng(seed: number): () => number {
   };
 }
 
-interface Inputs { c: Float64Array; psi: Float64Array; xiOld: Float64Array; xiNew: Float64Array }
+interface Inputs {
+  c: Float64Array;
+  psi: Float64Array;
+  xiOld: Float64Array;
+  xiNew: Float64Array;
+}
 
 /**
  * A metal front along the Dirichlet-ψ axis with a bump, ξ slightly outside [0, 1] in places, ψ
@@ -95,37 +109,52 @@ function inputs(cs: Case, seed: number): Inputs {
   const axis = bcPsi.type[0] === D_ ? 0 : bcPsi.type[2] === D_ ? 1 : 2;
   const n = [nx, ny, nz][axis];
   const lo = bcPsi.value[2 * axis];
-  const c = new Float64Array(N), psi = new Float64Array(N), xiOld = new Float64Array(N), xiNew = new Float64Array(N);
-  for (let k = 0; k < nz; k++) for (let j = 0; j < ny; j++) for (let i = 0; i < nx; i++) {
-    const idx = i + nx * (j + ny * k);
-    const ijk = [i, j, k];
-    const x = ijk[axis] + 0.5;
-    const other = ijk[(axis + 1) % 3];
-    const front = 0.3 * n + 0.12 * n * Math.sin((2 * Math.PI * other) / 9) + 0.5 * rand();
-    const xi = 0.5 * (1 - Math.tanh((x - front) / 1.2));
-    // a little out of range where the noise pushes it
-    const xo = xi < 0.02 ? xi - 0.02 * rand() : xi > 0.98 ? xi + 0.02 * rand() : xi;
-    xiOld[idx] = xo;
-    const grow = xi > 0.05 && xi < 0.95 ? 0.04 * rand() : 0;
-    xiNew[idx] = xo + grow;
-    // ψ: flat in the metal, then rising to 0 over the electrolyte, with a jump at the front
-    psi[idx] = xi > 0.9 ? lo : lo * (1 - (x - front) / (n - front)) * (0.8 + 0.2 * rand()) + (rand() < 0.05 ? 2 * rand() : 0);
-    c[idx] = Math.max(0, (1 - hInterp(Math.min(1, Math.max(0, xi)))) * (0.2 + 0.8 * rand()));
-  }
+  const c = new Float64Array(N),
+    psi = new Float64Array(N),
+    xiOld = new Float64Array(N),
+    xiNew = new Float64Array(N);
+  for (let k = 0; k < nz; k++)
+    for (let j = 0; j < ny; j++)
+      for (let i = 0; i < nx; i++) {
+        const idx = i + nx * (j + ny * k);
+        const ijk = [i, j, k];
+        const x = ijk[axis] + 0.5;
+        const other = ijk[(axis + 1) % 3];
+        const front = 0.3 * n + 0.12 * n * Math.sin((2 * Math.PI * other) / 9) + 0.5 * rand();
+        const xi = 0.5 * (1 - Math.tanh((x - front) / 1.2));
+        // a little out of range where the noise pushes it
+        const xo = xi < 0.02 ? xi - 0.02 * rand() : xi > 0.98 ? xi + 0.02 * rand() : xi;
+        xiOld[idx] = xo;
+        const grow = xi > 0.05 && xi < 0.95 ? 0.04 * rand() : 0;
+        xiNew[idx] = xo + grow;
+        // ψ: flat in the metal, then rising to 0 over the electrolyte, with a jump at the front
+        psi[idx] = xi > 0.9 ? lo : lo * (1 - (x - front) / (n - front)) * (0.8 + 0.2 * rand()) + (rand() < 0.05 ? 2 * rand() : 0);
+        c[idx] = Math.max(0, (1 - hInterp(Math.min(1, Math.max(0, xi)))) * (0.2 + 0.8 * rand()));
+      }
   return { c, psi, xiOld, xiNew };
 }
 
-interface Outcome { c: Float64Array; xi: Float64Array; r: ReturnType<TransportStage['step']>[] }
+interface Outcome {
+  c: Float64Array;
+  xi: Float64Array;
+  r: ReturnType<TransportStage['step']>[];
+}
 
 const STEPS = 2;
-const TOL = 1e-9, MAX_ITER = 200;
+const TOL = 1e-9,
+  MAX_ITER = 200;
 
 function runReference(cs: Case, k: Coefficients, inp: Inputs): Outcome {
   const st = new TransportStage(cs.L, k, cs.bcC, cs.bcPsi);
-  const c = inp.c.slice(), xiOld = inp.xiOld.slice(), xiNew = inp.xiNew.slice();
+  const c = inp.c.slice(),
+    xiOld = inp.xiOld.slice(),
+    xiNew = inp.xiNew.slice();
   const r = [];
   for (let s = 0; s < STEPS; s++) {
-    if (s > 0) { xiOld.set(xiNew); for (let i = 0; i < xiNew.length; i++) xiNew[i] += 0.5 * (inp.xiNew[i] - inp.xiOld[i]); }
+    if (s > 0) {
+      xiOld.set(xiNew);
+      for (let i = 0; i < xiNew.length; i++) xiNew[i] += 0.5 * (inp.xiNew[i] - inp.xiOld[i]);
+    }
     r.push(st.step(c, inp.psi, xiOld, xiNew, cs.dt, TOL, MAX_ITER));
   }
   return { c, xi: xiNew, r };
@@ -133,10 +162,15 @@ function runReference(cs: Case, k: Coefficients, inp: Inputs): Outcome {
 
 function runThreaded(cs: Case, k: Coefficients, inp: Inputs, exec: Exec): Outcome {
   const st = new TransportStage(cs.L, k, cs.bcC, cs.bcPsi, exec);
-  const c = inp.c.slice(), xiOld = inp.xiOld.slice(), xiNew = inp.xiNew.slice();
+  const c = inp.c.slice(),
+    xiOld = inp.xiOld.slice(),
+    xiNew = inp.xiNew.slice();
   const r = [];
   for (let s = 0; s < STEPS; s++) {
-    if (s > 0) { xiOld.set(xiNew); for (let i = 0; i < xiNew.length; i++) xiNew[i] += 0.5 * (inp.xiNew[i] - inp.xiOld[i]); }
+    if (s > 0) {
+      xiOld.set(xiNew);
+      for (let i = 0; i < xiNew.length; i++) xiNew[i] += 0.5 * (inp.xiNew[i] - inp.xiOld[i]);
+    }
     r.push(st.step(c, inp.psi, xiOld, xiNew, cs.dt, TOL, MAX_ITER));
   }
   return { c, xi: xiNew, r };
@@ -154,7 +188,8 @@ function expectSame(ref: Outcome, got: Outcome, label: string): void {
   const dx = firstDiff(ref.xi, got.xi);
   expect(dx, `${label}: ξ differs at ${dx} (${ref.xi[dx]} vs ${got.xi[dx]})`).toBe(-1);
   for (let s = 0; s < STEPS; s++) {
-    const a = ref.r[s], b = got.r[s];
+    const a = ref.r[s],
+      b = got.r[s];
     for (const key of ['influx', 'limited', 'residual', 'iterations', 'converged'] as const) {
       expect(Object.is(a[key], b[key]), `${label} step ${s + 1}: ${key} ${a[key]} vs ${b[key]}`).toBe(true);
     }
@@ -162,14 +197,21 @@ function expectSame(ref: Outcome, got: Outcome, label: string): void {
   }
 }
 
-const coef = coefficients(parseScenario({
-  name: 'sg', grid: { dims: 2, n: [16, 16], dx: '0.25 um' }, time: { end: 1, output: 1 }, voltage: '-0.45 V',
-}));
+const coef = coefficients(
+  parseScenario({
+    name: 'sg',
+    grid: { dims: 2, n: [16, 16], dx: '0.25 um' },
+    time: { end: 1, output: 1 },
+    voltage: '-0.45 V',
+  }),
+);
 
 const pools: Pool[] = [];
 /** Chunks the worker threads ran over all cases (a small case may be done by the main thread alone). */
 let workerChunks = 0;
-afterAll(async () => { for (const p of pools) await p.dispose(); });
+afterAll(async () => {
+  for (const p of pools) await p.dispose();
+});
 
 describe('threaded Scharfetter–Gummel transport = its serial run', () => {
   for (const cs of CASES) {
@@ -201,7 +243,8 @@ describe('threaded Scharfetter–Gummel transport = its serial run', () => {
   it('the serial TransportStage wrapper keeps its API and reports no migration limit', () => {
     const cs = CASES[0];
     const inp = inputs(cs, 7);
-    const c = inp.c.slice(), xiNew = inp.xiNew.slice();
+    const c = inp.c.slice(),
+      xiNew = inp.xiNew.slice();
     const r = new TransportStage(cs.L, coef, cs.bcC, cs.bcPsi).step(c, inp.psi, inp.xiOld, xiNew, cs.dt, TOL, MAX_ITER);
     expect(Object.keys(r).sort()).toEqual(['converged', 'deposited', 'influx', 'iterations', 'limited', 'migrationRate', 'residual']);
     expect(r.migrationRate).toBe(0);
@@ -218,7 +261,8 @@ describe('coefficients use h of ξ clamped to [0, 1]', () => {
   it('D(ξ) and σ̂(ξ) stay between their phase values; NaN stays NaN', () => {
     const xi = Float64Array.from([-0.05, -1e-9, 0, 0.3, 1, 1 + 1e-9, 1.07, NaN]);
     const out = new Float64Array(xi.length);
-    const hi = 8.4e6, lo = 1;
+    const hi = 8.4e6,
+      lo = 1;
     interpCoef(xi, hi, lo, out);
     expect(hInterp(-0.05) * hi + (1 - hInterp(-0.05)) * lo).toBeLessThan(0); // what the clamp prevents
     expect(Array.from(out.subarray(0, 3))).toEqual([lo, lo, lo]);
@@ -229,8 +273,14 @@ describe('coefficients use h of ξ clamped to [0, 1]', () => {
     expect(hCoef(1.5)).toBe(1);
 
     // the potential stage's σ̂ (its prep kernel) clamps the same way
-    const sigma = new Float64Array(xi.length), rhs = new Float64Array(xi.length);
-    potentialPrepK({ nx: xi.length, xi, xidot: new Float64Array(xi.length), sigma, rhs, hi, lo, src: 1, xiSolve: null, rowDxi: null }, new Float64Array(4), 0, 1);
+    const sigma = new Float64Array(xi.length),
+      rhs = new Float64Array(xi.length);
+    potentialPrepK(
+      { nx: xi.length, xi, xidot: new Float64Array(xi.length), sigma, rhs, hi, lo, src: 1, xiSolve: null, rowDxi: null },
+      new Float64Array(4),
+      0,
+      1,
+    );
     for (let i = 0; i < 7; i++) expect(Object.is(sigma[i], out[i])).toBe(true);
     expect(sigma[7]).toBeNaN();
   });

@@ -43,8 +43,12 @@ async function trace(sim: Simulation, t: number): Promise<{ t: number; dt: numbe
 describe('galvanostatic control (CPU)', () => {
   it('flat electrode, binary electrolyte: every step within 0.5 % of 10 mA/cm² after 0.1 s', async () => {
     const { sim, backend } = await run({
-      name: 'hold-flat', grid: { dims: 2, n: [96, 4], dx: '0.25 um' }, time: { end: 1, output: 1 }, voltage: '-0.1 V',
-      initial: { layer: '3 um' }, electrolyte: { model: 'binary', transference: 0.38 },
+      name: 'hold-flat',
+      grid: { dims: 2, n: [96, 4], dx: '0.25 um' },
+      time: { end: 1, output: 1 },
+      voltage: '-0.1 V',
+      initial: { layer: '3 um' },
+      electrolyte: { model: 'binary', transference: 0.38 },
       control: { mode: 'galvanostatic', current: '10 mA/cm^2', maxStep: '20 mV' },
     });
     try {
@@ -52,7 +56,9 @@ describe('galvanostatic control (CPU)', () => {
       const after = tr.filter((r) => r.t > 0.1);
       const worst = Math.max(...after.map((r) => Math.abs(r.J / 100 - 1)));
       const first = tr.findIndex((r) => Math.abs(r.J / 100 - 1) < 0.005);
-      console.log(`hold, flat binary: ${tr.length} steps, ${sim.solves} potential solves; within 0.5 % from step ${first} (t = ${tr[first].t.toExponential(2)} s, V ${tr[0].V} → ${tr[first].V.toFixed(4)} V); after 0.1 s worst |J/J_set − 1| = ${worst.toExponential(2)}, V = ${tr.at(-1)!.V.toFixed(4)} V`);
+      console.log(
+        `hold, flat binary: ${tr.length} steps, ${sim.solves} potential solves; within 0.5 % from step ${first} (t = ${tr[first].t.toExponential(2)} s, V ${tr[0].V} → ${tr[first].V.toFixed(4)} V); after 0.1 s worst |J/J_set − 1| = ${worst.toExponential(2)}, V = ${tr.at(-1)!.V.toFixed(4)} V`,
+      );
       expect(worst).toBeLessThan(0.005);
     } finally {
       await backend.dispose();
@@ -61,9 +67,13 @@ describe('galvanostatic control (CPU)', () => {
 
   it('nucleus, base model: steps within 10 %, 0.1 s means within 1 % of 10 mA/cm² after 0.2 s', async () => {
     const { sim, backend } = await run({
-      name: 'hold-nucleus', grid: { dims: 2, n: [64, 32], dx: '0.25 um' }, time: { end: 1, output: 1 }, voltage: '-0.1 V',
+      name: 'hold-nucleus',
+      grid: { dims: 2, n: [64, 32], dx: '0.25 um' },
+      time: { end: 1, output: 1 },
+      voltage: '-0.1 V',
       initial: { layer: '3 um', nuclei: [{ center: ['3 um', '4 um'], radius: '1.5 um' }] },
-      anisotropy: { delta: 0.04 }, boundary: { lateral: 'periodic' },
+      anisotropy: { delta: 0.04 },
+      boundary: { lateral: 'periodic' },
       control: { mode: 'galvanostatic', current: '10 mA/cm^2', maxStep: '20 mV' },
     });
     try {
@@ -76,7 +86,9 @@ describe('galvanostatic control (CPU)', () => {
         means.push(win.reduce((a, r) => a + r.J * r.dt, 0) / win.reduce((a, r) => a + r.dt, 0));
       }
       const worstMean = Math.max(...means.map((m) => Math.abs(m / 100 - 1)));
-      console.log(`hold, nucleus base model: ${tr.length} steps, ${sim.solves} solves; after 0.2 s worst step |J/J_set − 1| = ${worst.toExponential(2)}, 0.1 s means ${means.map((m) => m.toFixed(2)).join(' ')} A/m²`);
+      console.log(
+        `hold, nucleus base model: ${tr.length} steps, ${sim.solves} solves; after 0.2 s worst step |J/J_set − 1| = ${worst.toExponential(2)}, 0.1 s means ${means.map((m) => m.toFixed(2)).join(' ')} A/m²`,
+      );
       expect(worst).toBeLessThan(0.1);
       expect(worstMean).toBeLessThan(0.01);
     } finally {
@@ -86,9 +98,14 @@ describe('galvanostatic control (CPU)', () => {
 });
 
 const cycling: ScenarioInput = {
-  name: 'plate-strip', grid: { dims: 2, n: [64, 24], dx: '0.25 um' }, time: { end: 1.3, output: 0.65 }, voltage: '-0.15 V',
+  name: 'plate-strip',
+  grid: { dims: 2, n: [64, 24], dx: '0.25 um' },
+  time: { end: 1.3, output: 0.65 },
+  voltage: '-0.15 V',
   initial: { layer: '3 um', nuclei: [{ center: ['3 um', '3 um'], radius: '1.2 um' }] },
-  noise: { amplitude: 0.04, seed: 9 }, anisotropy: { delta: 0.04 }, boundary: { lateral: 'periodic' },
+  noise: { amplitude: 0.04, seed: 9 },
+  anisotropy: { delta: 0.04 },
+  boundary: { lateral: 'periodic' },
   electrolyte: { model: 'binary', transference: 0.38 },
   control: {
     schedule: [
@@ -96,7 +113,8 @@ const cycling: ScenarioInput = {
       { mode: 'galvanostatic', current: '-20 mA/cm^2', duration: '0.3 s' },
       { mode: 'potentiostatic', voltage: '0.2 V', duration: '0.1 s' },
     ],
-    maxStep: '50 mV', response: '0.01 s',
+    maxStep: '50 mV',
+    response: '0.01 s',
   },
 };
 
@@ -105,8 +123,12 @@ describe('setVoltage reaches the CPU worker threads', () => {
     // 128×40 = 5120 cells ≥ MIN_PARALLEL_CELLS: the potential and transport kernels run on the pool,
     // whose task arguments were posted once; the φ values they read must follow setVoltage()
     const input: ScenarioInput = {
-      name: 'threads-voltage', grid: { dims: 2, n: [128, 40], dx: '0.25 um' }, time: { end: 1, output: 1 }, voltage: '-0.1 V',
-      initial: { layer: '3 um', nuclei: [{ center: ['3 um', '5 um'], radius: '1.5 um' }] }, noise: { amplitude: 0.04, seed: 2 },
+      name: 'threads-voltage',
+      grid: { dims: 2, n: [128, 40], dx: '0.25 um' },
+      time: { end: 1, output: 1 },
+      voltage: '-0.1 V',
+      initial: { layer: '3 um', nuclei: [{ center: ['3 um', '5 um'], radius: '1.5 um' }] },
+      noise: { amplitude: 0.04, seed: 2 },
       control: { mode: 'galvanostatic', current: '20 mA/cm^2', maxStep: '20 mV' },
     };
     const out: Float64Array[] = [];
@@ -139,7 +161,13 @@ describe('plate/strip schedule (binary electrolyte, noise, CPU)', () => {
       for (const t of [0.25, 0.55, 0.65, 0.9, 1.2, 1.3]) {
         await sim.runTo(t);
         const m = await sim.metrics();
-        rows.push({ t, metal: m.li_metal_mol_per_m, V: sim.controlState!.currentVoltage, J: sim.controlState!.current, lim: m.limited_mol_per_m });
+        rows.push({
+          t,
+          metal: m.li_metal_mol_per_m,
+          V: sim.controlState!.currentVoltage,
+          J: sim.controlState!.current,
+          lim: m.limited_mol_per_m,
+        });
         expect(m.xi_min).toBeGreaterThan(-0.5);
         expect(m.c_min).toBeGreaterThanOrEqual(0);
         const bal = m.li_total_mol_per_m - m0.li_total_mol_per_m - m.li_influx_mol_per_m - m.li_migration_mol_per_m;
@@ -149,22 +177,33 @@ describe('plate/strip schedule (binary electrolyte, noise, CPU)', () => {
       const f = await backend.read();
       for (const a of [f.xi, f.c, f.psi, f.xidot]) expect(a.every(Number.isFinite)).toBe(true);
       const m = await sim.metrics();
-      console.log('plate/strip: t, metal (mol/m), V of the last step, J (A/m²), limiter total\n' +
-        rows.map((r) => `  ${r.t.toFixed(2)} ${r.metal.toExponential(6)} ${r.V.toFixed(4)} ${r.J.toFixed(1)} ${r.lim.toExponential(2)}`).join('\n') +
-        `\n  balance: ΔLi ${(m.li_total_mol_per_m - m0.li_total_mol_per_m).toExponential(6)} = influx ${m.li_influx_mol_per_m.toExponential(6)} + migration ${m.li_migration_mol_per_m.toExponential(6)}; steps ${sim.step}, rollbacks ${sim.retries}`);
+      console.log(
+        'plate/strip: t, metal (mol/m), V of the last step, J (A/m²), limiter total\n' +
+          rows
+            .map((r) => `  ${r.t.toFixed(2)} ${r.metal.toExponential(6)} ${r.V.toFixed(4)} ${r.J.toFixed(1)} ${r.lim.toExponential(2)}`)
+            .join('\n') +
+          `\n  balance: ΔLi ${(m.li_total_mol_per_m - m0.li_total_mol_per_m).toExponential(6)} = influx ${m.li_influx_mol_per_m.toExponential(6)} + migration ${m.li_migration_mol_per_m.toExponential(6)}; steps ${sim.step}, rollbacks ${sim.retries}`,
+      );
       // plating grows the metal, stripping (galvanostatic −J, then +0.2 V) dissolves it
-      for (const [k, prev] of [[0, m0.li_metal_mol_per_m], [3, rows[2].metal]] as const) expect(rows[k].metal, `plating to ${rows[k].t} s`).toBeGreaterThan(prev);
+      for (const [k, prev] of [
+        [0, m0.li_metal_mol_per_m],
+        [3, rows[2].metal],
+      ] as const)
+        expect(rows[k].metal, `plating to ${rows[k].t} s`).toBeGreaterThan(prev);
       for (const k of [1, 2, 4, 5]) expect(rows[k].metal, `stripping to ${rows[k].t} s`).toBeLessThan(rows[k - 1].metal);
       // the controller holds ±20 mA/cm² by the end of each galvanostatic segment (block means,
       // noise on: 25 % per block), stripping ran at φ > 0 on the collector
       for (const k of [0, 3]) expect(rows[k].J).toBeGreaterThan(150);
-      for (const k of [1, 4]) { expect(rows[k].J).toBeLessThan(-150); expect(rows[k].V).toBeGreaterThan(0); }
+      for (const k of [1, 4]) {
+        expect(rows[k].J).toBeLessThan(-150);
+        expect(rows[k].V).toBeGreaterThan(0);
+      }
       for (const k of [2, 5]) expect(rows[k].V).toBeCloseTo(0.2, 12);
       expect(sim.retries).toBe(0);
     } finally {
       await backend.dispose();
     }
-  }, 120_000);
+  });
 
   it('a checkpoint of a galvanostatic schedule run resumes bit for bit', async () => {
     const input = { ...cycling, time: { end: 0.6, output: 0.6 } };
@@ -174,10 +213,21 @@ describe('plate/strip schedule (binary electrolyte, noise, CPU)', () => {
       // an exact restart point inside the galvanostatic stripping segment
       await a.sim.runTo(0.3);
       let kind = await a.sim.prepareCheckpoint();
-      while (kind !== 'exact') { await a.sim.advance(); kind = await a.sim.prepareCheckpoint(); }
+      while (kind !== 'exact') {
+        await a.sim.advance();
+        kind = await a.sim.prepareCheckpoint();
+      }
       const fields = await a.backend.read();
-      writeCheckpoint(dir, { scenario: a.s, state: a.sim.snapshot(), fields, backend: 'cpu', device: 'test', lidendrite: 'test', exact: true,
-        loop: { nextIndex: 1, nextTime: 0.6, nextCheckpoint: 0.6, outputs: [] } });
+      writeCheckpoint(dir, {
+        scenario: a.s,
+        state: a.sim.snapshot(),
+        fields,
+        backend: 'cpu',
+        device: 'test',
+        lidendrite: 'test',
+        exact: true,
+        loop: { nextIndex: 1, nextTime: 0.6, nextCheckpoint: 0.6, outputs: [] },
+      });
       const stateAt = a.sim.snapshot();
       await a.sim.runTo(0.6);
       const endA = await a.backend.read();
@@ -188,7 +238,9 @@ describe('plate/strip schedule (binary electrolyte, noise, CPU)', () => {
       await b.restore(ck.state, ck.fields);
       await b.runTo(0.6);
       const endB = await backend.read();
-      console.log(`resume: checkpoint at step ${stateAt.step} (t = ${stateAt.time.toFixed(4)} s, V = ${stateAt.control!.voltage.toFixed(5)} V); both end at step ${a.sim.step}/${b.step}, V ${a.sim.controlState!.voltage} / ${b.controlState!.voltage}`);
+      console.log(
+        `resume: checkpoint at step ${stateAt.step} (t = ${stateAt.time.toFixed(4)} s, V = ${stateAt.control!.voltage.toFixed(5)} V); both end at step ${a.sim.step}/${b.step}, V ${a.sim.controlState!.voltage} / ${b.controlState!.voltage}`,
+      );
       expect(b.step).toBe(a.sim.step);
       expect(b.controlState).toEqual(a.sim.controlState);
       for (const k of ['xi', 'c', 'psi'] as const) expect(Buffer.from(endB[k].buffer).equals(Buffer.from(endA[k].buffer)), k).toBe(true);
@@ -197,5 +249,5 @@ describe('plate/strip schedule (binary electrolyte, noise, CPU)', () => {
       await a.backend.dispose();
       rmSync(dir, { recursive: true, force: true });
     }
-  }, 120_000);
+  });
 });

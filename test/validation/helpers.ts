@@ -7,7 +7,16 @@
 import type { MathNode } from 'mathjs';
 import { coefficients, type Coefficients } from '../../src/model/derived.ts';
 import { parseScenario, type ScenarioInput } from '../../src/model/scenario.ts';
-import { BC_DIRICHLET, BC_NOFLUX, BC_PERIODIC, makeBCs, makeLayout, type BCSet, type FieldBC, type Layout } from '../../src/backends/layout.ts';
+import {
+  BC_DIRICHLET,
+  BC_NOFLUX,
+  BC_PERIODIC,
+  makeBCs,
+  makeLayout,
+  type BCSet,
+  type FieldBC,
+  type Layout,
+} from '../../src/backends/layout.ts';
 import { fillPadded, makePadded, type Padded } from '../../src/backends/cpu/padded.ts';
 import { phaseRows } from '../../src/backends/cpu/phase.ts';
 
@@ -39,8 +48,14 @@ export class PhaseStepper {
   readonly out: Float64Array;
   private rowMaxRate: Float64Array;
   private rowStiff: Float64Array;
-  constructor(readonly L: Layout, readonly k: Coefficients, readonly bc: FieldBC, readonly xi: Float64Array,
-    readonly c: Float64Array, readonly psi: Float64Array) {
+  constructor(
+    readonly L: Layout,
+    readonly k: Coefficients,
+    readonly bc: FieldBC,
+    readonly xi: Float64Array,
+    readonly c: Float64Array,
+    readonly psi: Float64Array,
+  ) {
     this.P = makePadded(L);
     this.out = new Float64Array(L.N);
     this.rowMaxRate = new Float64Array(L.rows);
@@ -48,23 +63,52 @@ export class PhaseStepper {
   }
   step(dt: number, stepNo = 0): void {
     fillPadded(this.P, this.xi, this.L, this.bc);
-    phaseRows({ L: this.L, k: this.k, P: this.P, c: this.c, psi: this.psi, out: this.out, dt, key: stepNo,
-      rowMaxRate: this.rowMaxRate, rowStiff: this.rowStiff }, 0, this.L.rows);
+    phaseRows(
+      {
+        L: this.L,
+        k: this.k,
+        P: this.P,
+        c: this.c,
+        psi: this.psi,
+        out: this.out,
+        dt,
+        key: stepNo,
+        rowMaxRate: this.rowMaxRate,
+        rowStiff: this.rowStiff,
+      },
+      0,
+      this.L.rows,
+    );
     this.xi.set(this.out);
   }
   /** Largest |deterministic rate| of the last step, 1/s. */
-  maxRate(): number { let m = 0; for (const v of this.rowMaxRate) m = Math.max(m, v); return m; }
+  maxRate(): number {
+    let m = 0;
+    for (const v of this.rowMaxRate) m = Math.max(m, v);
+    return m;
+  }
 }
 
 /** Σ a. */
-export function sum(a: ArrayLike<number>): number { let s = 0; for (let i = 0; i < a.length; i++) s += a[i]; return s; }
+export function sum(a: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i];
+  return s;
+}
 
 /** Least-squares line y = a + b x; returns slope, intercept and R². */
 export function linearFit(x: number[], y: number[]): { slope: number; intercept: number; r2: number } {
   const n = x.length;
-  const mx = x.reduce((a, b) => a + b, 0) / n, my = y.reduce((a, b) => a + b, 0) / n;
-  let sxx = 0, sxy = 0, syy = 0;
-  for (let i = 0; i < n; i++) { sxx += (x[i] - mx) ** 2; sxy += (x[i] - mx) * (y[i] - my); syy += (y[i] - my) ** 2; }
+  const mx = x.reduce((a, b) => a + b, 0) / n,
+    my = y.reduce((a, b) => a + b, 0) / n;
+  let sxx = 0,
+    sxy = 0,
+    syy = 0;
+  for (let i = 0; i < n; i++) {
+    sxx += (x[i] - mx) ** 2;
+    sxy += (x[i] - mx) * (y[i] - my);
+    syy += (y[i] - my) ** 2;
+  }
   const slope = sxy / sxx;
   return { slope, intercept: my - slope * mx, r2: syy > 0 ? (sxy * sxy) / (sxx * syy) : 1 };
 }
@@ -75,7 +119,9 @@ export function frontMean(L: Layout, xi: Float64Array): number {
 }
 
 /** Relative difference |a − b|/|b|. */
-export function rel(a: number, b: number): number { return Math.abs(a - b) / Math.abs(b); }
+export function rel(a: number, b: number): number {
+  return Math.abs(a - b) / Math.abs(b);
+}
 
 /** Wall-clock timer for the runtime lines the README quotes. */
 export function timer(): () => string {
@@ -84,16 +130,33 @@ export function timer(): () => string {
 }
 
 type ExprNode = MathNode & {
-  type: string; op?: string; fn?: { name: string } | string; args?: MathNode[]; name?: string; value?: unknown; content?: MathNode;
+  type: string;
+  op?: string;
+  fn?: { name: string } | string;
+  args?: MathNode[];
+  name?: string;
+  value?: unknown;
+  content?: MathNode;
 };
 
 const JS_FN: Record<string, (a: string[]) => string> = {
-  sin: (a) => `Math.sin(${a[0]})`, cos: (a) => `Math.cos(${a[0]})`, tan: (a) => `Math.tan(${a[0]})`,
-  tanh: (a) => `Math.tanh(${a[0]})`, sinh: (a) => `Math.sinh(${a[0]})`, cosh: (a) => `Math.cosh(${a[0]})`,
-  exp: (a) => `Math.exp(${a[0]})`, log: (a) => `Math.log(${a[0]})`, sqrt: (a) => `Math.sqrt(${a[0]})`, abs: (a) => `Math.abs(${a[0]})`,
-  sech: (a) => `1 / Math.cosh(${a[0]})`, sec: (a) => `1 / Math.cos(${a[0]})`, csc: (a) => `1 / Math.sin(${a[0]})`,
-  coth: (a) => `1 / Math.tanh(${a[0]})`, csch: (a) => `1 / Math.sinh(${a[0]})`,
-  square: (a) => `${a[0]} * ${a[0]}`, unaryMinus: (a) => `-${a[0]}`,
+  sin: (a) => `Math.sin(${a[0]})`,
+  cos: (a) => `Math.cos(${a[0]})`,
+  tan: (a) => `Math.tan(${a[0]})`,
+  tanh: (a) => `Math.tanh(${a[0]})`,
+  sinh: (a) => `Math.sinh(${a[0]})`,
+  cosh: (a) => `Math.cosh(${a[0]})`,
+  exp: (a) => `Math.exp(${a[0]})`,
+  log: (a) => `Math.log(${a[0]})`,
+  sqrt: (a) => `Math.sqrt(${a[0]})`,
+  abs: (a) => `Math.abs(${a[0]})`,
+  sech: (a) => `1 / Math.cosh(${a[0]})`,
+  sec: (a) => `1 / Math.cos(${a[0]})`,
+  csc: (a) => `1 / Math.sin(${a[0]})`,
+  coth: (a) => `1 / Math.tanh(${a[0]})`,
+  csch: (a) => `1 / Math.sinh(${a[0]})`,
+  square: (a) => `${a[0]} * ${a[0]}`,
+  unaryMinus: (a) => `-${a[0]}`,
 };
 
 /**
@@ -111,12 +174,14 @@ class Emitter {
   emit(n: MathNode): { code: string; dep: boolean } {
     const node = n as ExprNode;
     switch (node.type) {
-      case 'ConstantNode': return { code: `(${Number(node.value)})`, dep: false };
+      case 'ConstantNode':
+        return { code: `(${Number(node.value)})`, dep: false };
       case 'SymbolNode':
         if (node.name === 'pi') return { code: 'Math.PI', dep: false };
         if (node.name === 'e') return { code: 'Math.E', dep: false };
         return { code: node.name!, dep: node.name === this.innerVar };
-      case 'ParenthesisNode': return this.emit(node.content!);
+      case 'ParenthesisNode':
+        return this.emit(node.content!);
       case 'OperatorNode': {
         const a = node.args!.map((x) => this.emit(x));
         const codes = a.map((x) => x.code);
@@ -128,16 +193,23 @@ class Emitter {
         } else if (node.op === '^') expr = `Math.pow(${codes[0]}, ${codes[1]})`;
         else if (['+', '-', '*', '/'].includes(node.op!)) expr = codes.join(` ${node.op} `);
         else throw new Error(`toJs: operator ${node.op}`);
-        return this.temp(expr, a.some((x) => x.dep));
+        return this.temp(
+          expr,
+          a.some((x) => x.dep),
+        );
       }
       case 'FunctionNode': {
         const name = typeof node.fn === 'string' ? node.fn : node.fn!.name;
         const f = JS_FN[name];
         if (!f) throw new Error(`toJs: function ${name}`);
         const a = node.args!.map((x) => this.emit(x));
-        return this.temp(f(a.map((x) => x.code)), a.some((x) => x.dep));
+        return this.temp(
+          f(a.map((x) => x.code)),
+          a.some((x) => x.dep),
+        );
       }
-      default: throw new Error(`toJs: node type ${node.type}`);
+      default:
+        throw new Error(`toJs: node type ${node.type}`);
     }
   }
   private temp(expr: string, dep: boolean): { code: string; dep: boolean } {
@@ -167,8 +239,11 @@ export function toJs(node: MathNode, vars: string[]): (...a: number[]) => number
  * scale·expr(outer…, v) to out[off + i] for v = v0 + i·dv, i < n, with everything that does
  * not depend on v computed once per call.
  */
-export function toJsColumn(node: MathNode, outer: string[], inner: string):
-  (...a: [...number[], number, number, number, Float64Array, number, number]) => void {
+export function toJsColumn(
+  node: MathNode,
+  outer: string[],
+  inner: string,
+): (...a: [...number[], number, number, number, Float64Array, number, number]) => void {
   const e = new Emitter(inner);
   const r = e.emit(node);
   const body = `${e.outer.join('\n')}

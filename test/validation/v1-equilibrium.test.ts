@@ -12,7 +12,8 @@ describe('V1 equilibrium interface profile', () => {
   it('relaxes a step to ½[1 − tanh(x/w)] with w = √(2κ0/W)', () => {
     const t = timer();
     const dx = 0.125; // µm (w/dx = 4)
-    const nx = 64, ny = 4; // 8 µm × 0.5 µm, periodic in y: a 1D problem on the 2D solver
+    const nx = 64,
+      ny = 4; // 8 µm × 0.5 µm, periodic in y: a 1D problem on the 2D solver
     const { L, bc, k: k0 } = setup({ grid: { dims: 2, n: [nx, ny], dx: `${dx} um` }, boundary: { lateral: 'periodic' } });
     const k = { ...k0, Leta: 0, noiseSigma: 0 };
     const wExp = interfaceWidth(DEFAULT_PARAMS) * 1e6; // 0.5 µm
@@ -23,17 +24,21 @@ describe('V1 equilibrium interface profile', () => {
     for (let j = 0; j < ny; j++) for (let i = 0; i < nx / 2; i++) xi[i + nx * j] = 1;
     // (0 and 1 are fixed points of g′; the Laplacian moves the cells next to the step first)
     const ps = new PhaseStepper(L, k, bc.xi, xi, new Float64Array(L.N).fill(1), new Float64Array(L.N));
-    const dt = 0.8 * (dx * dx) / (4 * k.mobKappa); // explicit limit dx²/(2d·L_σκ0), safety 0.8
+    const dt = (0.8 * (dx * dx)) / (4 * k.mobKappa); // explicit limit dx²/(2d·L_σκ0), safety 0.8
     const tEnd = 3; // s; the slowest profile mode relaxes at ~L_σW = 15 /s, so 3 s is ≫ 1/15 s
     const steps = Math.ceil(tEnd / dt);
     for (let s = 0; s < steps; s++) ps.step(dt);
 
     // fit: atanh(1 − 2ξ) = (x − x0)/w is exactly linear for the tanh profile; fit it over the
     // interface cells (0.01 < ξ < 0.99) of row 0 (rows are identical)
-    const xs: number[] = [], ys: number[] = [];
+    const xs: number[] = [],
+      ys: number[] = [];
     for (let i = 0; i < nx; i++) {
       const v = xi[i];
-      if (v > 0.01 && v < 0.99) { xs.push((i + 0.5) * dx); ys.push(Math.atanh(1 - 2 * v)); }
+      if (v > 0.01 && v < 0.99) {
+        xs.push((i + 0.5) * dx);
+        ys.push(Math.atanh(1 - 2 * v));
+      }
     }
     const fit = linearFit(xs, ys);
     const wFit = 1 / fit.slope;
@@ -50,9 +55,11 @@ describe('V1 equilibrium interface profile', () => {
     const crossing = (level: number): number => {
       const target = Math.atanh(1 - 2 * level);
       for (let i = 0; i < nx - 1; i++) {
-        const a = xi[i], b = xi[i + 1];
+        const a = xi[i],
+          b = xi[i + 1];
         if (a >= level && b < level) {
-          const ya = Math.atanh(1 - 2 * a), yb = Math.atanh(1 - 2 * b);
+          const ya = Math.atanh(1 - 2 * a),
+            yb = Math.atanh(1 - 2 * b);
           return (i + 0.5 + (target - ya) / (yb - ya)) * dx;
         }
       }
@@ -69,12 +76,14 @@ describe('V1 equilibrium interface profile', () => {
     for (let i = 0; i < nx - 1; i++) gamma += 0.5 * p.kappa0 * ((xi[i + 1] - xi[i]) / dxm) ** 2 * dxm;
     const gammaExp = interfaceEnergy(p);
 
-    console.log(`V1 equilibrium (dx = ${dx} µm, ${steps} steps to t = ${tEnd} s): ` +
-      `w fit = ${wFit.toFixed(4)} µm vs √(2κ0/W) = ${wExp.toFixed(4)} µm (${(100 * (wFit / wExp - 1)).toFixed(2)} %), ` +
-      `x0 = ${x0.toFixed(4)} µm (step at 4), max |ξ − fit| = ${maxDev.toExponential(2)}; ` +
-      `10–90 % width = ${w1090.toFixed(4)} µm vs 2.197 w = ${w1090Exp.toFixed(4)} µm (${(100 * (w1090 / w1090Exp - 1)).toFixed(2)} %); ` +
-      `γ = ${gamma.toFixed(4)} J/m² vs √(κ0W)/(3√2) = ${gammaExp.toFixed(4)} J/m² (${(100 * (gamma / gammaExp - 1)).toFixed(2)} %); ` +
-      `runtime ${t()}`);
+    console.log(
+      `V1 equilibrium (dx = ${dx} µm, ${steps} steps to t = ${tEnd} s): ` +
+        `w fit = ${wFit.toFixed(4)} µm vs √(2κ0/W) = ${wExp.toFixed(4)} µm (${(100 * (wFit / wExp - 1)).toFixed(2)} %), ` +
+        `x0 = ${x0.toFixed(4)} µm (step at 4), max |ξ − fit| = ${maxDev.toExponential(2)}; ` +
+        `10–90 % width = ${w1090.toFixed(4)} µm vs 2.197 w = ${w1090Exp.toFixed(4)} µm (${(100 * (w1090 / w1090Exp - 1)).toFixed(2)} %); ` +
+        `γ = ${gamma.toFixed(4)} J/m² vs √(κ0W)/(3√2) = ${gammaExp.toFixed(4)} J/m² (${(100 * (gamma / gammaExp - 1)).toFixed(2)} %); ` +
+        `runtime ${t()}`,
+    );
 
     // Tolerances: the discrete equilibrium of the 3-point Laplacian differs from the continuum
     // tanh by O((dx/w)²/12) ≈ 0.5 % at w/dx = 4; 2 % leaves room for that and still catches any

@@ -30,25 +30,44 @@
 import { describe, expect, it } from 'vitest';
 import { PhaseStepper, setup, sum, timer } from './helpers.ts';
 
-interface Cap { theta: number; thetaHalf: number; R: number; points: number; massDrift: number; steps: number }
+interface Cap {
+  theta: number;
+  thetaHalf: number;
+  R: number;
+  points: number;
+  massDrift: number;
+  steps: number;
+}
 
 /** Circle (x − a)² + y² = R² fitted to the ξ = 0.5 contour points with x ≥ xmin; returns θ in degrees. */
 function contactAngle(xi: Float64Array, nx: number, ny: number, dx: number, xmin: number): { theta: number; R: number; points: number } {
   const pts: [number, number][] = [];
-  for (let i = 0; i < nx; i++) for (let j = 0; j + 1 < ny; j++) {
-    const a = xi[i + nx * j], b = xi[i + nx * (j + 1)];
-    if ((a - 0.5) * (b - 0.5) < 0) pts.push([(i + 0.5) * dx, (j + 0.5 + (a - 0.5) / (a - b)) * dx]);
-  }
-  for (let j = 0; j < ny; j++) for (let i = 0; i + 1 < nx; i++) {
-    const a = xi[i + nx * j], b = xi[i + 1 + nx * j];
-    if ((a - 0.5) * (b - 0.5) < 0) pts.push([(i + 0.5 + (a - 0.5) / (a - b)) * dx, (j + 0.5) * dx]);
-  }
+  for (let i = 0; i < nx; i++)
+    for (let j = 0; j + 1 < ny; j++) {
+      const a = xi[i + nx * j],
+        b = xi[i + nx * (j + 1)];
+      if ((a - 0.5) * (b - 0.5) < 0) pts.push([(i + 0.5) * dx, (j + 0.5 + (a - 0.5) / (a - b)) * dx]);
+    }
+  for (let j = 0; j < ny; j++)
+    for (let i = 0; i + 1 < nx; i++) {
+      const a = xi[i + nx * j],
+        b = xi[i + 1 + nx * j];
+      if ((a - 0.5) * (b - 0.5) < 0) pts.push([(i + 0.5 + (a - 0.5) / (a - b)) * dx, (j + 0.5) * dx]);
+    }
   // linear least squares for x² + y² = 2a·x + b, b = R² − a²
-  let sxx = 0, sx = 0, n = 0, sxr = 0, sr = 0;
+  let sxx = 0,
+    sx = 0,
+    n = 0,
+    sxr = 0,
+    sr = 0;
   for (const [x, y] of pts) {
     if (x < xmin) continue;
     const r = x * x + y * y;
-    sxx += x * x; sx += x; n++; sxr += x * r; sr += r;
+    sxx += x * x;
+    sx += x;
+    n++;
+    sxr += x * r;
+    sr += r;
   }
   const det = 2 * sxx * n - 2 * sx * sx;
   const a = (sxr * n - sx * sr) / det;
@@ -58,17 +77,27 @@ function contactAngle(xi: Float64Array, nx: number, ny: number, dx: number, xmin
 }
 
 function relax(theta: number): Cap {
-  const dx = 0.25, R0 = 5, nx = 40, ny = 44, tEnd = 60;
-  const { L, bc, k: k0 } = setup({
-    grid: { dims: 2, n: [nx, ny], dx: `${dx} um` }, substrate: { contactAngle: theta },
+  const dx = 0.25,
+    R0 = 5,
+    nx = 40,
+    ny = 44,
+    tEnd = 60;
+  const {
+    L,
+    bc,
+    k: k0,
+  } = setup({
+    grid: { dims: 2, n: [nx, ny], dx: `${dx} um` },
+    substrate: { contactAngle: theta },
     boundary: { lateral: 'noflux', xi: { x1: { type: 'noflux' } } },
   });
   const k = { ...k0, Leta: 0, noiseSigma: 0, delta: 0 };
   const w = 0.5;
   const xi = new Float64Array(L.N);
-  for (let j = 0; j < ny; j++) for (let i = 0; i < nx; i++) {
-    xi[i + nx * j] = 0.5 * (1 - Math.tanh((Math.hypot((i + 0.5) * dx, (j + 0.5) * dx) - R0) / w));
-  }
+  for (let j = 0; j < ny; j++)
+    for (let i = 0; i < nx; i++) {
+      xi[i + nx * j] = 0.5 * (1 - Math.tanh((Math.hypot((i + 0.5) * dx, (j + 0.5) * dx) - R0) / w));
+    }
   const ps = new PhaseStepper(L, k, bc.xi, xi, new Float64Array(L.N), new Float64Array(L.N));
   const dt = (0.8 * dx * dx) / (4 * k.mobKappa);
   const steps = Math.ceil(tEnd / dt);
@@ -79,7 +108,11 @@ function relax(theta: number): Cap {
     ps.step(dt);
     // conservative Allen–Cahn: ξ += λ h′(ξ), λ = (M0 − Σξ)/Σh′
     let hs = 0;
-    for (let q = 0; q < L.N; q++) { const x = xi[q]; hp[q] = 30 * x * x * (1 - x) * (1 - x); hs += hp[q]; }
+    for (let q = 0; q < L.N; q++) {
+      const x = xi[q];
+      hp[q] = 30 * x * x * (1 - x) * (1 - x);
+      hs += hp[q];
+    }
     const lam = (M0 - sum(xi)) / hs;
     for (let q = 0; q < L.N; q++) xi[q] += lam * hp[q];
     if (s === Math.round(0.75 * steps)) thetaHalf = contactAngle(xi, nx, ny, dx, 2 * w).theta;
@@ -93,9 +126,11 @@ describe('V11 substrate wetting: a sessile nucleus relaxes to the contact angle'
     it(`θ = ${theta}°`, () => {
       const t = timer();
       const r = relax(theta);
-      console.log(`V11 contact angle θ = ${theta}° (2D, dx = 0.25 µm, half drop of area π·5²/2 µm², ${r.steps} steps to 60 s): ` +
-        `measured ${r.theta.toFixed(2)}° (${r.thetaHalf.toFixed(2)}° at 45 s), cap radius ${r.R.toFixed(3)} µm from ${r.points} contour points, ` +
-        `metal drift ${r.massDrift.toExponential(1)}; runtime ${t()}`);
+      console.log(
+        `V11 contact angle θ = ${theta}° (2D, dx = 0.25 µm, half drop of area π·5²/2 µm², ${r.steps} steps to 60 s): ` +
+          `measured ${r.theta.toFixed(2)}° (${r.thetaHalf.toFixed(2)}° at 45 s), cap radius ${r.R.toFixed(3)} µm from ${r.points} contour points, ` +
+          `metal drift ${r.massDrift.toExponential(1)}; runtime ${t()}`,
+      );
       expect(Math.abs(r.theta - theta)).toBeLessThan(2);
       expect(Math.abs(r.theta - r.thetaHalf)).toBeLessThan(0.05);
       // the cap radius of a segment of area πR0²/2 with angle θ: R² = (π R0²/2)/(θ − sin θ cos θ)

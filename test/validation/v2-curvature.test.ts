@@ -12,7 +12,14 @@ import { PhaseStepper, linearFit, rel, setup, sum, timer } from './helpers.ts';
 
 const noflux = { type: 'noflux' as const };
 
-interface Run { slope: number; r2fit: number; R0: number; R1: number; t1: number; steps: number }
+interface Run {
+  slope: number;
+  r2fit: number;
+  R0: number;
+  R1: number;
+  t1: number;
+  steps: number;
+}
 
 function shrink(dims: 2 | 3, n: number, dx: number, R0: number, centre: number, tFrac: number): Run {
   const grid = dims === 2 ? { dims, n: [n, n], dx: `${dx} um` } : { dims, n: [n, n, n], dx: `${dx} um` };
@@ -21,11 +28,15 @@ function shrink(dims: 2 | 3, n: number, dx: number, R0: number, centre: number, 
   const w = 0.5;
   const xi = new Float64Array(L.N);
   const nz = dims === 3 ? n : 1;
-  for (let kk = 0; kk < nz; kk++) for (let j = 0; j < n; j++) for (let i = 0; i < n; i++) {
-    const x = (i + 0.5) * dx - centre, y = (j + 0.5) * dx - centre, z = dims === 3 ? (kk + 0.5) * dx - centre : 0;
-    const r = Math.sqrt(x * x + y * y + z * z);
-    xi[i + n * (j + n * kk)] = 0.5 * (1 - Math.tanh((r - R0) / w));
-  }
+  for (let kk = 0; kk < nz; kk++)
+    for (let j = 0; j < n; j++)
+      for (let i = 0; i < n; i++) {
+        const x = (i + 0.5) * dx - centre,
+          y = (j + 0.5) * dx - centre,
+          z = dims === 3 ? (kk + 0.5) * dx - centre : 0;
+        const r = Math.sqrt(x * x + y * y + z * z);
+        xi[i + n * (j + n * kk)] = 0.5 * (1 - Math.tanh((r - R0) / w));
+      }
   // a full disc (2D) or an octant of a sphere centred on the corner (3D): the no-flux ghost
   // is the mirror image, so the octant is exactly the full sphere restricted to x, y, z > 0
   const fullFrac = dims === 2 ? 1 : 1 / 8;
@@ -34,16 +45,20 @@ function shrink(dims: 2 | 3, n: number, dx: number, R0: number, centre: number, 
     return dims === 2 ? m / Math.PI : ((3 * m) / (4 * Math.PI)) ** (2 / 3);
   };
   const ps = new PhaseStepper(L, k, bc.xi, xi, new Float64Array(L.N), new Float64Array(L.N));
-  const dt = 0.8 * (dx * dx) / (2 * dims * k.mobKappa);
+  const dt = (0.8 * (dx * dx)) / (2 * dims * k.mobKappa);
   const rate = (dims === 2 ? 2 : 4) * k.mobKappa;
   // run until R² has dropped to tFrac·R0² (R ≈ R0·√tFrac): the fit spans R0 → that radius
   const tEnd = ((1 - tFrac) * R0 * R0) / rate;
   const steps = Math.ceil(tEnd / dt);
-  const ts: number[] = [], rs: number[] = [];
+  const ts: number[] = [],
+    rs: number[] = [];
   const tSkip = 0.02 * tEnd; // the initial tanh is already the equilibrium profile; skip a short transient
   for (let s = 1; s <= steps; s++) {
     ps.step(dt);
-    if (s % 10 === 0 && s * dt >= tSkip) { ts.push(s * dt); rs.push(radius2()); }
+    if (s % 10 === 0 && s * dt >= tSkip) {
+      ts.push(s * dt);
+      rs.push(radius2());
+    }
   }
   const fit = linearFit(ts, rs);
   return { slope: -fit.slope, r2fit: fit.r2, R0: Math.sqrt(rs[0]), R1: Math.sqrt(rs[rs.length - 1]), t1: steps * dt, steps };
@@ -58,8 +73,10 @@ describe('V2 curvature flow', () => {
     const t = timer();
     const r = shrink(2, 88, 0.125, 4, 5.5, 0.25);
     const expected = 2 * 1.875;
-    console.log(`V2 disc (R0 = 4 µm, dx = 0.125 µm, 88×88, ${r.steps} steps to t = ${r.t1.toFixed(3)} s, R ${r.R0.toFixed(3)} → ${r.R1.toFixed(3)} µm): ` +
-      `−dR²/dt = ${r.slope.toFixed(4)} µm²/s vs 2L_σκ0 = ${expected} µm²/s (${(100 * (r.slope / expected - 1)).toFixed(2)} %), linearity R² = ${r.r2fit.toFixed(6)}; runtime ${t()}`);
+    console.log(
+      `V2 disc (R0 = 4 µm, dx = 0.125 µm, 88×88, ${r.steps} steps to t = ${r.t1.toFixed(3)} s, R ${r.R0.toFixed(3)} → ${r.R1.toFixed(3)} µm): ` +
+        `−dR²/dt = ${r.slope.toFixed(4)} µm²/s vs 2L_σκ0 = ${expected} µm²/s (${(100 * (r.slope / expected - 1)).toFixed(2)} %), linearity R² = ${r.r2fit.toFixed(6)}; runtime ${t()}`,
+    );
     expect(rel(r.slope, expected)).toBeLessThan(0.03);
     expect(r.r2fit).toBeGreaterThan(0.999);
   }, 60_000);
@@ -68,8 +85,10 @@ describe('V2 curvature flow', () => {
     const t = timer();
     const r = shrink(3, 34, 0.125, 3, 0, 0.25);
     const expected = 4 * 1.875;
-    console.log(`V2 sphere (octant, R0 = 3 µm, dx = 0.125 µm, 34³, ${r.steps} steps to t = ${r.t1.toFixed(3)} s, R ${r.R0.toFixed(3)} → ${r.R1.toFixed(3)} µm): ` +
-      `−dR²/dt = ${r.slope.toFixed(4)} µm²/s vs 4L_σκ0 = ${expected} µm²/s (${(100 * (r.slope / expected - 1)).toFixed(2)} %), linearity R² = ${r.r2fit.toFixed(6)}; runtime ${t()}`);
+    console.log(
+      `V2 sphere (octant, R0 = 3 µm, dx = 0.125 µm, 34³, ${r.steps} steps to t = ${r.t1.toFixed(3)} s, R ${r.R0.toFixed(3)} → ${r.R1.toFixed(3)} µm): ` +
+        `−dR²/dt = ${r.slope.toFixed(4)} µm²/s vs 4L_σκ0 = ${expected} µm²/s (${(100 * (r.slope / expected - 1)).toFixed(2)} %), linearity R² = ${r.r2fit.toFixed(6)}; runtime ${t()}`,
+    );
     expect(rel(r.slope, expected)).toBeLessThan(0.03);
     expect(r.r2fit).toBeGreaterThan(0.999);
   }, 60_000);

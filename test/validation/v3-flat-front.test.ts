@@ -33,13 +33,17 @@ function velocity(dx: number, nx: number, psi: number, c: number, tEnd: number):
   const xi = new Float64Array(L.N);
   for (let j = 0; j < L.ny; j++) for (let i = 0; i < nx; i++) xi[i + nx * j] = 0.5 * (1 - Math.tanh(((i + 0.5) * dx - x0) / w));
   const ps = new PhaseStepper(L, k, bc.xi, xi, new Float64Array(L.N).fill(c), new Float64Array(L.N).fill(psi));
-  const dt = 0.8 * (dx * dx) / (4 * k.mobKappa);
+  const dt = (0.8 * (dx * dx)) / (4 * k.mobKappa);
   const steps = Math.ceil(tEnd / dt);
-  const ts: number[] = [], xs: number[] = [];
+  const ts: number[] = [],
+    xs: number[] = [];
   for (let s = 1; s <= steps; s++) {
     ps.step(dt);
     // skip the first 0.5 s: the profile adjusts to the moving-wave shape in ~1/L_σW ≈ 0.07 s
-    if (s % 20 === 0 && s * dt > 0.5) { ts.push(s * dt); xs.push(frontMean(L, xi)); }
+    if (s % 20 === 0 && s * dt > 0.5) {
+      ts.push(s * dt);
+      xs.push(frontMean(L, xi));
+    }
   }
   const fit = linearFit(ts, xs);
   return { v: fit.slope, A: drive(k, psi, c), r2: fit.r2 };
@@ -54,13 +58,18 @@ describe('V3 flat front under a constant Butler–Volmer drive', () => {
     for (const dx of [0.125, 0.0625]) {
       const nx = Math.round(25 / dx);
       const { k } = grid(dx, nx);
-      for (const [A, expected] of [[1, 0.99], [3, 0.93]] as const) {
+      for (const [A, expected] of [
+        [1, 0.99],
+        [3, 0.93],
+      ] as const) {
         // c̃ = 1: A = 2L_η sinh(−ψ/2)  →  ψ = −2 asinh(A/(2L_η))
         const psi = -2 * Math.asinh(A / (2 * k.Leta));
         const r = velocity(dx, nx, psi, 1, 3);
         const ratio = r.v / (3 * w * r.A);
-        out.push(`dx = ${dx} µm, A = ${r.A.toFixed(4)} /s (φ = ${(1000 * psi / k.f).toFixed(1)} mV): v = ${r.v.toFixed(4)} µm/s, ` +
-          `3wA = ${(3 * w * r.A).toFixed(4)} µm/s, v/(3wA) = ${ratio.toFixed(4)} vs ${expected}`);
+        out.push(
+          `dx = ${dx} µm, A = ${r.A.toFixed(4)} /s (φ = ${((1000 * psi) / k.f).toFixed(1)} mV): v = ${r.v.toFixed(4)} µm/s, ` +
+            `3wA = ${(3 * w * r.A).toFixed(4)} µm/s, v/(3wA) = ${ratio.toFixed(4)} vs ${expected}`,
+        );
         // ±0.02 (brief): the quoted ratios are given to two digits; the grid error is ≤ 0.7 %;
         // a wrong h′, L_η, α or f, or a reaction term not multiplied by h′, moves it far more
         expect(Math.abs(ratio - expected)).toBeLessThanOrEqual(0.02);
@@ -77,20 +86,24 @@ describe('V3 flat front under a constant Butler–Volmer drive', () => {
     // cathodic Tafel regime (the anodic exponential is < 1e-4 of the cathodic one) with
     // A = 0.1–1 /s ≪ L_σW, where v/(3wA) stays within 1 % of 1 so the kinetics, not the
     // profile distortion, set the slope
-    const phis = [-0.24, -0.30, -0.36]; // V
+    const phis = [-0.24, -0.3, -0.36]; // V
     const logI: number[] = [];
     const rows: string[] = [];
     for (const phi of phis) {
       const r = velocity(0.125, 400, k.f * phi, 1, 4);
       const i = p.n * FARADAY * p.cs * r.v * 1e-6; // A/m²
       logI.push(Math.log10(i));
-      rows.push(`φ = ${(1000 * phi).toFixed(0)} mV: A = ${r.A.toFixed(4)} /s, v = ${r.v.toFixed(5)} µm/s, i = ${(i / 10).toFixed(4)} mA/cm²`);
+      rows.push(
+        `φ = ${(1000 * phi).toFixed(0)} mV: A = ${r.A.toFixed(4)} /s, v = ${r.v.toFixed(5)} µm/s, i = ${(i / 10).toFixed(4)} mA/cm²`,
+      );
     }
     const fit = linearFit(phis, logI);
     const slope = -1000 / fit.slope; // mV/decade (current grows as φ falls)
     const expected = (1000 * Math.LN10) / (k.alpha * k.f);
-    console.log(`V3 Tafel (dx = 0.125 µm): ${rows.join('; ')}; slope = ${slope.toFixed(2)} mV/decade vs ln10/(αf) = ${expected.toFixed(2)} mV/decade ` +
-      `(${(100 * (slope / expected - 1)).toFixed(2)} %); runtime ${t()}`);
+    console.log(
+      `V3 Tafel (dx = 0.125 µm): ${rows.join('; ')}; slope = ${slope.toFixed(2)} mV/decade vs ln10/(αf) = ${expected.toFixed(2)} mV/decade ` +
+        `(${(100 * (slope / expected - 1)).toFixed(2)} %); runtime ${t()}`,
+    );
     // 2 %: the residual non-linearity of v(A) over the decade is < 0.5 % in log i; a wrong α,
     // f or exponent in the Butler–Volmer term changes the slope by ≥ 10 %
     expect(rel(slope, expected)).toBeLessThan(0.02);

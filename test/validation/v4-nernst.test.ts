@@ -21,12 +21,13 @@ describe('V4 Nernst equilibrium', () => {
     // (A ≈ 2.5e-4 /s) a front on a w/dx = 2 grid is pinned by the lattice (see the printout).
     // The problem is 1D: one row, periodic in y (the phase stage on a 2D layout with ny = 1;
     // identical to ny = 4 rows of the same data, 4× cheaper).
-    const dx = 0.125, nx = 80;
+    const dx = 0.125,
+      nx = 80;
     const { bc, k: k0 } = setup({ grid: { dims: 2, n: [nx, 4], dx: `${dx} um` }, boundary: { lateral: 'periodic' } });
     const L = layout(2, [nx, 1, 1], dx, [false, true, false]);
     // the fields are uniform in y, so the y part of the Laplacian is exactly zero and the
     // explicit limit is the 1D one, dx²/(2L_σκ0); safety 0.8
-    const dt = 0.8 * (dx * dx) / (2 * k0.mobKappa);
+    const dt = (0.8 * (dx * dx)) / (2 * k0.mobKappa);
     const tEnd = 300; // s: long enough for the 20 mV control at c̃ = 0.1 to move 0.113 µm
     const steps = Math.round(tEnd / dt);
     /** Front displacement (µm) after tEnd with c̃ and φ held uniform, on grid G with step dtG. */
@@ -44,7 +45,10 @@ describe('V4 Nernst equilibrium', () => {
       return { disp: frontMean(G, xi) - x0, A: -k.Leta * (Math.exp((1 - alpha) * psi) - c * Math.exp(-alpha * psi)) };
     };
     const lines: string[] = [];
-    for (const [c, phiQuoted] of [[0.1, -59.5e-3], [0.5, -17.9e-3]] as const) {
+    for (const [c, phiQuoted] of [
+      [0.1, -59.5e-3],
+      [0.5, -17.9e-3],
+    ] as const) {
       const phiN = Math.log(c) / k0.f; // (RT/F) ln c̃, n = 1
       expect(Math.abs(phiN - phiQuoted)).toBeLessThan(0.05e-3); // the quoted values, to their digits
       for (const alpha of c === 0.1 ? [0.5, 0.3] : [0.5]) {
@@ -57,7 +61,9 @@ describe('V4 Nernst equilibrium', () => {
       for (const off of [+0.02, -0.02]) {
         const r = run(c, phiN + off, 0.5);
         const expected = 3 * w * r.A * tEnd;
-        lines.push(`c̃ = ${c}, φ = Nernst ${off > 0 ? '+' : '−'}20 mV: displacement ${r.disp.toFixed(4)} µm (3wA·t = ${expected.toFixed(4)} µm, ratio ${(r.disp / expected).toFixed(3)})`);
+        lines.push(
+          `c̃ = ${c}, φ = Nernst ${off > 0 ? '+' : '−'}20 mV: displacement ${r.disp.toFixed(4)} µm (3wA·t = ${expected.toFixed(4)} µm, ratio ${(r.disp / expected).toFixed(3)})`,
+        );
         // the control must move > 0.1 µm (anodic +20 mV strips: negative; cathodic plates)
         expect(Math.abs(r.disp)).toBeGreaterThan(0.1);
         expect(Math.sign(r.disp)).toBe(off > 0 ? -1 : 1);
@@ -68,9 +74,13 @@ describe('V4 Nernst equilibrium', () => {
     }
     // documentation only: the same −20 mV control at c̃ = 0.1 on a dx = 0.25 µm grid (w/dx = 2)
     const Lc = layout(2, [40, 1, 1], 0.25, [false, true, false]);
-    const coarse = run(0.1, Math.log(0.1) / k0.f - 0.02, 0.5, Lc, 0.8 * 0.0625 / (2 * k0.mobKappa));
-    lines.push(`same −20 mV control at c̃ = 0.1 on dx = 0.25 µm: displacement ${coarse.disp.toFixed(4)} µm ` +
-      `(${(100 * coarse.disp / (3 * w * coarse.A * tEnd)).toFixed(0)} % of 3wA·t: lattice pinning at w/dx = 2)`);
-    console.log(`V4 Nernst (80×1, periodic y, dx = ${dx} µm, ${steps} steps of ${dt.toExponential(3)} s to t = ${tEnd} s): ${lines.join('; ')}; runtime ${t()}`);
+    const coarse = run(0.1, Math.log(0.1) / k0.f - 0.02, 0.5, Lc, (0.8 * 0.0625) / (2 * k0.mobKappa));
+    lines.push(
+      `same −20 mV control at c̃ = 0.1 on dx = 0.25 µm: displacement ${coarse.disp.toFixed(4)} µm ` +
+        `(${((100 * coarse.disp) / (3 * w * coarse.A * tEnd)).toFixed(0)} % of 3wA·t: lattice pinning at w/dx = 2)`,
+    );
+    console.log(
+      `V4 Nernst (80×1, periodic y, dx = ${dx} µm, ${steps} steps of ${dt.toExponential(3)} s to t = ${tEnd} s): ${lines.join('; ')}; runtime ${t()}`,
+    );
   }, 60_000);
 });

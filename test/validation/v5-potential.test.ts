@@ -26,7 +26,8 @@ describe('V5a two-layer conductor', () => {
     const lines: string[] = [];
     const checks: { what: string; err: number }[] = [];
     for (const dims of [2, 3] as const) {
-      const nx = 64, dx = 0.25; // 16 µm; metal on the first m cells (interface on a face)
+      const nx = 64,
+        dx = 0.25; // 16 µm; metal on the first m cells (interface on a face)
       const m = 20;
       const grid = dims === 2 ? { dims, n: [nx, 4], dx: `${dx} um` } : { dims, n: [nx, 4, 4], dx: `${dx} um` };
       const V = -0.45;
@@ -35,7 +36,8 @@ describe('V5a two-layer conductor', () => {
         const k = { ...k0, sigmaS };
         const xi = new Float64Array(L.N);
         for (let r = 0; r < L.rows; r++) for (let i = 0; i < m; i++) xi[i + nx * r] = 1;
-        const a = m * dx, Lx = nx * dx;
+        const a = m * dx,
+          Lx = nx * dx;
         const psiV = k.f * V;
         const qExp = -psiV / (a / sigmaS + (Lx - a)); // scaled: σ̂ ∂ψ/∂x, σ̂ = σ/σ_l
         const area = L.rows * (dims === 3 ? dx * dx : dx);
@@ -51,23 +53,30 @@ describe('V5a two-layer conductor', () => {
         let worst = 0;
         for (let r = 0; r < L.rows; r++) {
           const b = nx * r;
-          worst = Math.max(worst, Math.abs(sig(xi[b]) * (psi[b] - psiV) * 2 / dx / qExp - 1));
+          worst = Math.max(worst, Math.abs((sig(xi[b]) * (psi[b] - psiV) * 2) / dx / qExp - 1));
           for (let i = 0; i < nx - 1; i++) {
-            const q = harmonic(sig(xi[b + i]), sig(xi[b + i + 1])) * (psi[b + i + 1] - psi[b + i]) / dx;
+            const q = (harmonic(sig(xi[b + i]), sig(xi[b + i + 1])) * (psi[b + i + 1] - psi[b + i])) / dx;
             worst = Math.max(worst, Math.abs(q / qExp - 1));
           }
-          worst = Math.max(worst, Math.abs(sig(xi[b + nx - 1]) * (0 - psi[b + nx - 1]) * 2 / dx / qExp - 1));
+          worst = Math.max(worst, Math.abs((sig(xi[b + nx - 1]) * (0 - psi[b + nx - 1]) * 2) / dx / qExp - 1));
         }
-        const relX1 = Math.abs(res.fluxX1 / (qExp * area) - 1), relX0 = Math.abs(res.fluxX0 / (qExp * area) - 1);
-        checks.push({ what: `${dims}D σ̂_s = ${sigmaS} faces`, err: worst }, { what: 'x0 flux', err: relX0 }, { what: 'x1 flux', err: relX1 });
+        const relX1 = Math.abs(res.fluxX1 / (qExp * area) - 1),
+          relX0 = Math.abs(res.fluxX0 / (qExp * area) - 1);
+        checks.push(
+          { what: `${dims}D σ̂_s = ${sigmaS} faces`, err: worst },
+          { what: 'x0 flux', err: relX0 },
+          { what: 'x1 flux', err: relX1 },
+        );
         // for the record: the engine's default potentialTol (1e-9) from a cold start
         const psiD = new Float64Array(L.N);
         const resD = new PotentialStage(L, k, bc.phi).solve(xi, new Float64Array(L.N), psiD, 1e-9, 500);
         const relD = Math.abs(resD.fluxX1 / (qExp * area) - 1);
         const qSI = (1.19 * qExp) / k.f / 1e-6; // σ_l·(q̂/f)/(1 µm), A/m²
-        lines.push(`${dims}D σ_s/σ_l = ${sigmaS.toExponential(2)}: q = ${qSI.toFixed(4)} A/m² (scaled ${qExp.toExponential(6)}); ` +
-          `worst |q_face/q − 1| over all faces = ${worst.toExponential(2)}, electrode fluxes x0 ${relX0.toExponential(2)}, x1 ${relX1.toExponential(2)} ` +
-          `(${res.iterations} PCG its at tol 1e-15; at the default tol 1e-9: ${resD.iterations} its, x1 flux off by ${relD.toExponential(1)})`);
+        lines.push(
+          `${dims}D σ_s/σ_l = ${sigmaS.toExponential(2)}: q = ${qSI.toFixed(4)} A/m² (scaled ${qExp.toExponential(6)}); ` +
+            `worst |q_face/q − 1| over all faces = ${worst.toExponential(2)}, electrode fluxes x0 ${relX0.toExponential(2)}, x1 ${relX1.toExponential(2)} ` +
+            `(${res.iterations} PCG its at tol 1e-15; at the default tol 1e-9: ${resD.iterations} its, x1 flux off by ${relD.toExponential(1)})`,
+        );
       }
     }
     console.log(`V5a two-layer conductor (64 cells × 0.25 µm along x, metal 0–5 µm, V = −0.45 V): ${lines.join('; ')}; runtime ${t()}`);
@@ -83,23 +92,31 @@ describe('V5a two-layer conductor', () => {
 function dendriteXi(L: Layout): Float64Array {
   const { nx, ny, nz, dx } = L;
   const w = 0.5;
-  const Ly = ny * dx, Lz = L.dims === 3 ? nz * dx : 0;
+  const Ly = ny * dx,
+    Lz = L.dims === 3 ? nz * dx : 0;
   const xi = new Float64Array(L.N);
   const prof = (d: number) => 0.5 * (1 - Math.tanh(d / w));
-  for (let k = 0; k < nz; k++) for (let j = 0; j < ny; j++) for (let i = 0; i < nx; i++) {
-    const x = (i + 0.5) * dx, y = (j + 0.5) * dx, z = L.dims === 3 ? (k + 0.5) * dx : 0;
-    const layer = prof(x - 2);
-    const nuc = Math.hypot(x - 2, y - Ly / 2, L.dims === 3 ? z - Lz / 2 : 0) - 0.3 * nx * dx;
-    const part = Math.hypot(x - 0.55 * nx * dx, y - Ly / 4, L.dims === 3 ? z - Lz / 4 : 0) - 0.08 * nx * dx;
-    xi[i + nx * (j + ny * k)] = Math.max(layer, prof(nuc), prof(part));
-  }
+  for (let k = 0; k < nz; k++)
+    for (let j = 0; j < ny; j++)
+      for (let i = 0; i < nx; i++) {
+        const x = (i + 0.5) * dx,
+          y = (j + 0.5) * dx,
+          z = L.dims === 3 ? (k + 0.5) * dx : 0;
+        const layer = prof(x - 2);
+        const nuc = Math.hypot(x - 2, y - Ly / 2, L.dims === 3 ? z - Lz / 2 : 0) - 0.3 * nx * dx;
+        const part = Math.hypot(x - 0.55 * nx * dx, y - Ly / 4, L.dims === 3 ? z - Lz / 4 : 0) - 0.08 * nx * dx;
+        xi[i + nx * (j + ny * k)] = Math.max(layer, prof(nuc), prof(part));
+      }
   return xi;
 }
 
 /** Seeded uniform (-1, 1). */
 function rng(seed: number): () => number {
   let s = seed >>> 0;
-  return () => { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; return (s / 2 ** 32) * 2 - 1; };
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return (s / 2 ** 32) * 2 - 1;
+  };
 }
 
 describe('V5b MG-PCG robustness to the conductivity contrast', () => {
@@ -134,13 +151,21 @@ describe('V5b MG-PCG robustness to the conductivity contrast', () => {
         const x = new Float64Array(L.N);
         const manu = pcg(op, b, x, { tol: 1e-10, maxIter: 1000 });
         expect(manu.converged).toBe(true);
-        let e2 = 0, s2 = 0;
-        for (let q = 0; q < L.N; q++) { e2 += (x[q] - xs[q]) ** 2; s2 += xs[q] ** 2; }
+        let e2 = 0,
+          s2 = 0;
+        for (let q = 0; q < L.N; q++) {
+          e2 += (x[q] - xs[q]) ** 2;
+          s2 += xs[q] ** 2;
+        }
         its[contrast.toExponential(0)] = { phys: phys.iterations, manu: manu.iterations, err: Math.sqrt(e2 / s2) };
       }
-      const rows = Object.entries(its).map(([c, v]) => `contrast ${c}: ${v.phys} its (electrodes, tol 1e-9), ${v.manu} its (A x* = b, tol 1e-10, ‖x − x*‖/‖x*‖ = ${v.err.toExponential(1)})`);
+      const rows = Object.entries(its).map(
+        ([c, v]) =>
+          `contrast ${c}: ${v.phys} its (electrodes, tol 1e-9), ${v.manu} its (A x* = b, tol 1e-10, ‖x − x*‖/‖x*‖ = ${v.err.toExponential(1)})`,
+      );
       console.log(`V5b ${dims}D ${n.slice(0, dims).join('×')} layer + nucleus + detached particle: ${rows.join('; ')}; runtime ${t()}`);
-      const lo = its['1e+3'], hi = its['1e+7'];
+      const lo = its['1e+3'],
+        hi = its['1e+7'];
       // "does not collapse": at most 1.5× the iterations of the 1e3 case (brief), and an absolute
       // cap of 60, about 3× the counts measured at every contrast (15–23); a preconditioner whose
       // coarse grids lose the high-conductivity islands grows with the contrast instead
@@ -163,20 +188,26 @@ describe('V5b second-order convergence, smooth σ (manufactured)', () => {
       const sS = `1 + 0.5 * sin(2*pi*x)*cos(pi*y)${tr}`;
       const vars = dims === 3 ? ['x', 'y', 'z'] : ['x', 'y'];
       // f = ∇·(σ∇u) = Σ_a ∂_a(σ ∂_a u), derived symbolically
-      const u = parse(uS), sg = parse(sS);
+      const u = parse(uS),
+        sg = parse(sS);
       const fluxes = vars.map((a) => parse(`(${sS}) * (${derivative(u, a).toString()})`));
       const divTerms = vars.map((a, q) => derivative(fluxes[q], a));
       const f = toJs(parse(divTerms.map((d) => `(${d.toString()})`).join(' + ')), vars);
-      const uF = toJs(u, vars), sF = toJs(sg, vars);
+      const uF = toJs(u, vars),
+        sF = toJs(sg, vars);
       const ns = dims === 2 ? [16, 32, 64, 128] : [8, 16, 32, 48];
       const errs: number[] = [];
       for (const n of ns) {
         const dx = 1 / n;
         const L = layout(dims, [n, n, dims === 3 ? n : 1], dx, [false, false, false]);
         const bc = fieldBC([BC_DIRICHLET, BC_DIRICHLET, BC_NOFLUX, BC_NOFLUX, BC_NOFLUX, BC_NOFLUX], [V, 0, 0, 0, 0, 0]);
-        const sigma = new Float64Array(L.N), rhs = new Float64Array(L.N), ex = new Float64Array(L.N);
+        const sigma = new Float64Array(L.N),
+          rhs = new Float64Array(L.N),
+          ex = new Float64Array(L.N);
         for (let q = 0; q < L.N; q++) {
-          const i = q % n, j = Math.floor(q / n) % n, k = Math.floor(q / (n * n));
+          const i = q % n,
+            j = Math.floor(q / n) % n,
+            k = Math.floor(q / (n * n));
           const c = [(i + 0.5) * dx, (j + 0.5) * dx, (k + 0.5) * dx];
           sigma[q] = sF(...c);
           rhs[q] = -dx * dx * f(...c); // A = −dx²∇·σ∇
@@ -192,8 +223,10 @@ describe('V5b second-order convergence, smooth σ (manufactured)', () => {
         errs.push(Math.sqrt(e2));
       }
       const orders = errs.slice(1).map((e, q) => Math.log(errs[q] / e) / Math.log(ns[q + 1] / ns[q]));
-      console.log(`V5b ${dims}D manufactured smooth σ: n = ${ns.join(', ')}: L2 error ${errs.map((e) => e.toExponential(3)).join(', ')}; ` +
-        `observed orders ${orders.map((o) => o.toFixed(3)).join(', ')} (expected 2); runtime ${t()}`);
+      console.log(
+        `V5b ${dims}D manufactured smooth σ: n = ${ns.join(', ')}: L2 error ${errs.map((e) => e.toExponential(3)).join(', ')}; ` +
+          `observed orders ${orders.map((o) => o.toFixed(3)).join(', ')} (expected 2); runtime ${t()}`,
+      );
       // the finest pair must show 2 ± 0.2: second order is the claim of the cell-centred scheme
       // with harmonic face means and dx/2 Dirichlet faces; a first-order boundary or face rule
       // would give ≈ 1

@@ -21,15 +21,16 @@ function scenario(dims: 2 | 3) {
 }
 
 function rawScenario(dims: 2 | 3) {
-  return ({
+  return {
     name: `v6-${dims}d`,
     grid: dims === 2 ? { dims, n: [96, 48], dx: '0.25 um' } : { dims, n: [32, 16, 16], dx: '0.25 um' },
-    time: { end: 1, output: 1 }, voltage: '-0.45 V',
+    time: { end: 1, output: 1 },
+    voltage: '-0.45 V',
     anisotropy: { delta: 0.04 },
     boundary: { lateral: 'periodic' },
     initial: { layer: '3 um', nuclei: [{ center: dims === 2 ? ['3 um', '6 um'] : ['3 um', '2 um', '2 um'], radius: '1.5 um' }] },
     noise: { amplitude: 0.04, seed: 5 },
-  });
+  };
 }
 
 describe('V6 conservation (coupled run, CPU)', () => {
@@ -47,7 +48,9 @@ describe('V6 conservation (coupled run, CPU)', () => {
       const influx = m1[`li_influx_${u}`];
       const deposited = m1[`li_metal_${u}`] - m0[`li_metal_${u}`];
       const err = Math.abs(dLi - influx) / Math.abs(deposited);
-      console.log(`V6 ${dims}D: steps ${sim.step}, ΔLi_total = ${dLi.toExponential(6)}, boundary influx = ${influx.toExponential(6)}, deposited = ${deposited.toExponential(4)}, limiter returned ${m1[`limited_${u}`].toExponential(3)}, relative error ${err.toExponential(2)}`);
+      console.log(
+        `V6 ${dims}D: steps ${sim.step}, ΔLi_total = ${dLi.toExponential(6)}, boundary influx = ${influx.toExponential(6)}, deposited = ${deposited.toExponential(4)}, limiter returned ${m1[`limited_${u}`].toExponential(3)}, relative error ${err.toExponential(2)}`,
+      );
       expect(deposited).toBeGreaterThan(0);
       expect(m1[`limited_${u}`]).toBeGreaterThanOrEqual(0);
       // per-step residual 1e-9 relative over a few hundred steps: ≤ 1e-6 of the deposit
@@ -56,7 +59,9 @@ describe('V6 conservation (coupled run, CPU)', () => {
 
       const pot = await backend.potential(1e-14, 1000);
       const balance = Math.abs(pot.source - (pot.fluxX1 - pot.fluxX0)) / Math.abs(pot.source);
-      console.log(`V6 ${dims}D charge (σs/σl = 8.4e6, tol 1e-14): source ${pot.source.toExponential(6)}, counter − collector ${(pot.fluxX1 - pot.fluxX0).toExponential(6)}, relative imbalance ${balance.toExponential(2)} (${pot.iterations} iterations)`);
+      console.log(
+        `V6 ${dims}D charge (σs/σl = 8.4e6, tol 1e-14): source ${pot.source.toExponential(6)}, counter − collector ${(pot.fluxX1 - pot.fluxX0).toExponential(6)}, relative imbalance ${balance.toExponential(2)} (${pot.iterations} iterations)`,
+      );
       expect(pot.converged).toBe(true);
       // ‖r‖ ≤ 1e-14·‖b‖ with ‖b‖ ≈ 2σ̂_s|ψ_V|·√rows ≈ 2e9 (2D) allows Σr up to ~1e-3 of a source
       // of ~13; measured 1e-5…2e-5. A wrong flux or source formula gives O(1).
@@ -70,7 +75,9 @@ describe('V6 conservation (coupled run, CPU)', () => {
       await sim2.runTo(dims === 2 ? 0.05 : 0.02);
       const pot2 = await b2.potential(capped.numerics.potentialTol, 1000);
       const bal2 = Math.abs(pot2.source - (pot2.fluxX1 - pot2.fluxX0)) / Math.abs(pot2.source);
-      console.log(`V6 ${dims}D charge (cap 1e4, tol ${capped.numerics.potentialTol}): relative imbalance ${bal2.toExponential(2)} (${pot2.iterations} iterations)`);
+      console.log(
+        `V6 ${dims}D charge (cap 1e4, tol ${capped.numerics.potentialTol}): relative imbalance ${bal2.toExponential(2)} (${pot2.iterations} iterations)`,
+      );
       expect(pot2.converged).toBe(true);
       expect(bal2).toBeLessThan(1e-6);
       await b2.dispose();

@@ -35,7 +35,10 @@ import { FARADAY } from '../../src/model/params.ts';
 import { parseScenario } from '../../src/model/scenario.ts';
 import { Simulation } from '../../src/solver/simulation.ts';
 
-const D = 3.197e-10, c0 = 1000, dx = 0.25, w = 0.5; // SI, SI, µm, µm
+const D = 3.197e-10,
+  c0 = 1000,
+  dx = 0.25,
+  w = 0.5; // SI, SI, µm, µm
 
 /** ξ = 0.5 crossing of row 0 (µm). */
 function frontAt(xi: Float64Array, nx: number): number {
@@ -45,14 +48,17 @@ function frontAt(xi: Float64Array, nx: number): number {
 
 /** c̃ of row 0 at x (µm), linear between cell centres. */
 function cAt(c: Float64Array, x: number): number {
-  const u = x / dx - 0.5, i = Math.floor(u), f = u - i;
+  const u = x / dx - 0.5,
+    i = Math.floor(u),
+    f = u - i;
   return c[i] * (1 - f) + c[i + 1] * f;
 }
 
 /** c̃ at the interface: extrapolated from x_i + 2 µm and x_i + 3 µm. */
 function interfaceC(xi: Float64Array, c: Float64Array, nx: number): number {
   const x = frontAt(xi, nx);
-  const a = cAt(c, x + 2), b = cAt(c, x + 3);
+  const a = cAt(c, x + 2),
+    b = cAt(c, x + 3);
   return a - 2 * (b - a);
 }
 
@@ -60,10 +66,14 @@ async function galvanostatic(J: number, tPlus: number, nx: number, extra: object
   // starting voltage near the Tafel estimate plus the ohmic drop (the controller does the rest)
   const eta = Math.log(J / 11.06) / 19.35;
   const s = parseScenario({
-    name: 'v8', grid: { dims: 2, n: [nx, 4], dx: `${dx} um` }, time: { end: 100, output: 100 },
+    name: 'v8',
+    grid: { dims: 2, n: [nx, 4], dx: `${dx} um` },
+    time: { end: 100, output: 100 },
     voltage: -eta - (J * nx * dx * 1e-6) / 1.19,
-    initial: { layer: '2 um' }, electrolyte: { model: 'binary', transference: tPlus },
-    control: { mode: 'galvanostatic', current: J, maxStep: 0.05 }, ...extra,
+    initial: { layer: '2 um' },
+    electrolyte: { model: 'binary', transference: tPlus },
+    control: { mode: 'galvanostatic', current: J, maxStep: 0.05 },
+    ...extra,
   });
   const { backend } = await createBackend('cpu', s, { threads: 1 });
   const sim = new Simulation(s, backend);
@@ -71,15 +81,20 @@ async function galvanostatic(J: number, tPlus: number, nx: number, extra: object
   return { s, sim, backend };
 }
 
-describe('V8 Sand\'s time (binary electrolyte, galvanostatic, CPU)', () => {
+describe("V8 Sand's time (binary electrolyte, galvanostatic, CPU)", () => {
   // 100 and 150 mA/cm², t₊ = 0 and 0.3: τ = 1.04 … 4.77 s
-  const cases = [[1000, 0], [1500, 0], [1000, 0.3], [1500, 0.3]] as const;
+  const cases = [
+    [1000, 0],
+    [1500, 0],
+    [1000, 0.3],
+    [1500, 0.3],
+  ] as const;
   for (const [J, tPlus] of cases) {
     it(`J = ${J / 10} mA/cm², t₊ = ${tPlus}: c(0, t) = c0[1 − √(t/τ)], transition at τ`, async () => {
       const ta = 1 - tPlus;
       const tau = (Math.PI * D * (c0 * FARADAY) ** 2) / (4 * (J * ta) ** 2);
       const nx = 480;
-      const g = (J * ta) / (FARADAY * D * c0) * 1e-6; // 1/µm: the interface gradient of c̃
+      const g = ((J * ta) / (FARADAY * D * c0)) * 1e-6; // 1/µm: the interface gradient of c̃
       const tolC = g * 2 * w;
       const { sim, backend } = await galvanostatic(J, tPlus, nx);
       try {
@@ -87,13 +102,17 @@ describe('V8 Sand\'s time (binary electrolyte, galvanostatic, CPU)', () => {
         for (const fr of [0.25, 0.5]) {
           await sim.runTo(fr * tau);
           const f = await backend.read();
-          const c = interfaceC(f.xi, f.c, nx), expect0 = 1 - Math.sqrt(fr);
-          lines.push(`c(0, ${fr}τ) = ${c.toFixed(4)} (Sand ${expect0.toFixed(4)}, Δ ${(c - expect0).toFixed(4)}, J ${sim.controlState!.current.toFixed(1)} A/m²)`);
+          const c = interfaceC(f.xi, f.c, nx),
+            expect0 = 1 - Math.sqrt(fr);
+          lines.push(
+            `c(0, ${fr}τ) = ${c.toFixed(4)} (Sand ${expect0.toFixed(4)}, Δ ${(c - expect0).toFixed(4)}, J ${sim.controlState!.current.toFixed(1)} A/m²)`,
+          );
           expect(Math.abs(c - expect0), `c(0) at ${fr}τ`).toBeLessThan(tolC);
           // the controller holds the current (tolerance 1e-3 plus one step of drift)
           expect(Math.abs(sim.controlState!.current / J - 1)).toBeLessThan(0.01);
         }
-        let tCut = NaN, tZero = NaN;
+        let tCut = NaN,
+          tZero = NaN;
         while (sim.time < 1.3 * tau && (Number.isNaN(tCut) || Number.isNaN(tZero))) {
           await sim.advance();
           if (Number.isNaN(tCut) && sim.controlState!.current < 0.95 * J) tCut = sim.time;
@@ -102,8 +121,10 @@ describe('V8 Sand\'s time (binary electrolyte, galvanostatic, CPU)', () => {
             if (interfaceC(f.xi, f.c, nx) < 0.02) tZero = sim.time;
           }
         }
-        console.log(`V8 Sand J = ${J} A/m², t₊ = ${tPlus}: τ = ${tau.toFixed(4)} s, g·2w = ${tolC.toFixed(4)}\n  ${lines.join('\n  ')}\n` +
-          `  transition (J < 0.95 J_set) at ${(tCut / tau).toFixed(4)}τ, c(0) < 0.02 at ${(tZero / tau).toFixed(4)}τ (V = ${sim.controlState!.voltage.toFixed(3)} V, ${sim.step} steps)`);
+        console.log(
+          `V8 Sand J = ${J} A/m², t₊ = ${tPlus}: τ = ${tau.toFixed(4)} s, g·2w = ${tolC.toFixed(4)}\n  ${lines.join('\n  ')}\n` +
+            `  transition (J < 0.95 J_set) at ${(tCut / tau).toFixed(4)}τ, c(0) < 0.02 at ${(tZero / tau).toFixed(4)}τ (V = ${sim.controlState!.voltage.toFixed(3)} V, ${sim.step} steps)`,
+        );
         expect(Math.abs(tCut / tau - 1)).toBeLessThan(2 * tolC);
         expect(Math.abs(tZero / tau - 1)).toBeLessThan(2 * tolC);
       } finally {
@@ -116,19 +137,30 @@ describe('V8 Sand\'s time (binary electrolyte, galvanostatic, CPU)', () => {
 describe('V8 limiting current J* (binary electrolyte, thin cell, CPU)', () => {
   for (const tPlus of [0, 0.5]) {
     it(`t₊ = ${tPlus}: the steady profile at 0.6·J* gives J* = 2zFDc0/(t_a L)`, async () => {
-      const ta = 1 - tPlus, Le = 24, nx = Math.round((2 + Le) / dx);
+      const ta = 1 - tPlus,
+        Le = 24,
+        nx = Math.round((2 + Le) / dx);
       const J = (0.6 * FARADAY * D * c0) / (ta * Le * 1e-6);
       const { sim, backend } = await galvanostatic(J, tPlus, nx, { voltage: -0.25 });
       try {
         await sim.runTo((4 * Le * Le) / (D * 1e12));
         const f = await backend.read();
-        const xi0 = frontAt(f.xi, nx), Lnow = nx * dx - xi0;
+        const xi0 = frontAt(f.xi, nx),
+          Lnow = nx * dx - xi0;
         // least-squares line through the electrolyte, x_i + 3 µm … L − 1 µm
-        let n = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
+        let n = 0,
+          sx = 0,
+          sy = 0,
+          sxx = 0,
+          sxy = 0;
         for (let i = 0; i < nx; i++) {
           const x = (i + 0.5) * dx;
           if (x < xi0 + 3 || x > nx * dx - 1) continue;
-          n++; sx += x; sy += f.c[i]; sxx += x * x; sxy += x * f.c[i];
+          n++;
+          sx += x;
+          sy += f.c[i];
+          sxx += x * x;
+          sxy += x * f.c[i];
         }
         const slope = (n * sxy - sx * sy) / (n * sxx - sx * sx);
         const cXi = (sy - slope * sx) / n + slope * xi0;
@@ -136,10 +168,12 @@ describe('V8 limiting current J* (binary electrolyte, thin cell, CPU)', () => {
         const jStar = (2 * FARADAY * D * c0) / (ta * symmetricL);
         const jStarMeasured = J / (slope * Lnow);
         const g = slope;
-        console.log(`V8 J* t₊ = ${tPlus}: L_e = ${Lnow.toFixed(3)} µm, J = ${J.toFixed(1)} A/m² (held ${sim.controlState!.current.toFixed(1)}), ` +
-          `slope ${slope.toFixed(6)} /µm (t_aJ/(FDc0) = ${((J * ta) / (FARADAY * D * c0) * 1e-6).toFixed(6)}), ` +
-          `J*_measured = ${jStarMeasured.toFixed(1)} vs 2zFDc0/(t_a L) = ${jStar.toFixed(1)} A/m² (${((jStarMeasured / jStar - 1) * 100).toFixed(2)} %), ` +
-          `c(x_i) = ${cXi.toFixed(4)} vs 1 − J/J* = ${(1 - J / jStar).toFixed(4)}`);
+        console.log(
+          `V8 J* t₊ = ${tPlus}: L_e = ${Lnow.toFixed(3)} µm, J = ${J.toFixed(1)} A/m² (held ${sim.controlState!.current.toFixed(1)}), ` +
+            `slope ${slope.toFixed(6)} /µm (t_aJ/(FDc0) = ${(((J * ta) / (FARADAY * D * c0)) * 1e-6).toFixed(6)}), ` +
+            `J*_measured = ${jStarMeasured.toFixed(1)} vs 2zFDc0/(t_a L) = ${jStar.toFixed(1)} A/m² (${((jStarMeasured / jStar - 1) * 100).toFixed(2)} %), ` +
+            `c(x_i) = ${cXi.toFixed(4)} vs 1 − J/J* = ${(1 - J / jStar).toFixed(4)}`,
+        );
         expect(Math.abs(jStarMeasured / jStar - 1)).toBeLessThan(0.02);
         expect(Math.abs(cXi - (1 - J / jStar))).toBeLessThan(g * w);
         expect(Math.abs(sim.controlState!.current / J - 1)).toBeLessThan(0.01);

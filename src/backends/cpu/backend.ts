@@ -33,20 +33,36 @@ export class CpuBackend implements Backend {
   private deviceText: string;
   private threadCount: number;
   private exec: Exec;
-  private xi: Float64Array; private c: Float64Array; private psi: Float64Array;
-  private xiNew: Float64Array; private xidot: Float64Array; private xiSolve: Float64Array;
+  private xi: Float64Array;
+  private c: Float64Array;
+  private psi: Float64Array;
+  private xiNew: Float64Array;
+  private xidot: Float64Array;
+  private xiSolve: Float64Array;
   private P: Padded;
-  private rowMaxRate: Float64Array; private rowStiff: Float64Array; private rowDxi: Float64Array;
-  private pot: PotentialSolver; private tr: TransportSolver; private red: Reducer;
+  private rowMaxRate: Float64Array;
+  private rowStiff: Float64Array;
+  private rowDxi: Float64Array;
+  private pot: PotentialSolver;
+  private tr: TransportSolver;
+  private red: Reducer;
   /** The electrostatic-shielding additive ã and its transport (docs/additive.md); null without it. */
-  private add: Float64Array | null = null; private trA: TransportSolver | null = null;
-  private tPad: Task; private tPhase: Task; private tMark: Task;
+  private add: Float64Array | null = null;
+  private trA: TransportSolver | null = null;
+  private tPad: Task;
+  private tPhase: Task;
+  private tMark: Task;
   private migrationRate = 0;
 
   /** The φ conditions the kernels read, on shared memory so setVoltage() reaches the worker threads. */
   private bcPhi: FieldBC;
 
-  constructor(private L: Layout, private k: Coefficients, private bc: BCSet, options: CpuOptions = {}) {
+  constructor(
+    private L: Layout,
+    private k: Coefficients,
+    bc: BCSet,
+    options: CpuOptions = {},
+  ) {
     const { props: propsIn, ...opts } = options;
     const threads = resolveThreads(opts.threads);
     this.threadCount = threads;
@@ -54,10 +70,16 @@ export class CpuBackend implements Backend {
     this.deviceText = threads > 1 ? `CPU (f64, ${threads} threads)` : 'CPU (f64, serial)';
     const { N, rows, nx } = L;
     const exec = this.exec;
-    this.xi = sharedF64(N); this.c = sharedF64(N); this.psi = sharedF64(N);
-    this.xiNew = sharedF64(N); this.xidot = sharedF64(N); this.xiSolve = sharedF64(N);
+    this.xi = sharedF64(N);
+    this.c = sharedF64(N);
+    this.psi = sharedF64(N);
+    this.xiNew = sharedF64(N);
+    this.xidot = sharedF64(N);
+    this.xiSolve = sharedF64(N);
     this.P = makePadded(L);
-    this.rowMaxRate = sharedF64(rows); this.rowStiff = sharedF64(rows); this.rowDxi = sharedF64(rows);
+    this.rowMaxRate = sharedF64(rows);
+    this.rowStiff = sharedF64(rows);
+    this.rowDxi = sharedF64(rows);
     const { xi, c, psi, xiNew, xidot, xiSolve, rowDxi } = this;
     // the props field on shared memory (the worker threads read it), uploaded once
     let props: Float32Array | null = null;
@@ -78,19 +100,47 @@ export class CpuBackend implements Backend {
     let add: Float64Array | null = null;
     if (species) {
       add = this.add = sharedF64(N);
-      this.trA = new TransportSolver(exec, L, k, additiveBC(bc.c), this.bcPhi, { c: add, psi, xi, xiNew, xidot, xiSolve, rowDxi, props }, species);
+      this.trA = new TransportSolver(
+        exec,
+        L,
+        k,
+        additiveBC(bc.c),
+        this.bcPhi,
+        { c: add, psi, xi, xiNew, xidot, xiSolve, rowDxi, props },
+        species,
+      );
     }
     this.red = new Reducer(exec, L, xi, c, xidot, props, add);
     this.tPad = exec.task('fillPadded', { L, items: [{ P: this.P, u: xi, bc: bc.xi }] }, this.P.py * this.P.pz, N);
-    this.tPhase = exec.task('phase', { L, k, P: this.P, c, psi, out: xiNew, rowMaxRate: this.rowMaxRate, rowStiff: this.rowStiff, props, ...(add ? { additive: add } : {}) }, rows, N);
+    this.tPhase = exec.task(
+      'phase',
+      {
+        L,
+        k,
+        P: this.P,
+        c,
+        psi,
+        out: xiNew,
+        rowMaxRate: this.rowMaxRate,
+        rowStiff: this.rowStiff,
+        props,
+        ...(add ? { additive: add } : {}),
+      },
+      rows,
+      N,
+    );
     this.tMark = exec.task('markSolve', { nx, xi, xiSolve, rowDxi }, rows, N);
   }
 
   /** Human-readable device description (threads). */
-  get device(): string { return this.deviceText; }
+  get device(): string {
+    return this.deviceText;
+  }
 
   /** Threads working on large tasks (1 = serial). */
-  get threads(): number { return this.threadCount; }
+  get threads(): number {
+    return this.threadCount;
+  }
 
   async init(f: Fields): Promise<void> {
     try {
@@ -102,7 +152,9 @@ export class CpuBackend implements Backend {
       this.threadCount = 1;
       this.deviceText = `CPU (f64, serial: ${why})`;
     }
-    this.xi.set(f.xi); this.c.set(f.c); this.psi.set(f.psi);
+    this.xi.set(f.xi);
+    this.c.set(f.c);
+    this.psi.set(f.psi);
     if (this.add) {
       if (!f.additive) throw new Error('CPU backend init: the scenario has an additive but the fields have no additive (ã) field');
       this.add.set(f.additive);
@@ -125,7 +177,13 @@ export class CpuBackend implements Backend {
     this.migrationRate = r.migrationRate;
     if (!this.trA) return r;
     const a = this.trA.step(dt, tol, maxIter);
-    return { ...r, additiveInflux: a.influx, additiveIterations: a.iterations, additiveResidual: a.residual, additiveConverged: a.converged };
+    return {
+      ...r,
+      additiveInflux: a.influx,
+      additiveIterations: a.iterations,
+      additiveResidual: a.residual,
+      additiveConverged: a.converged,
+    };
   }
 
   /** φ on the collector face x0 (SWITCHES.md §4): read by the next potential solve and transport step. */
@@ -136,7 +194,9 @@ export class CpuBackend implements Backend {
   }
 
   async stepStats(): Promise<StepStats> {
-    let maxRate = 0, stiffness = 0, dxi = 0;
+    let maxRate = 0,
+      stiffness = 0,
+      dxi = 0;
     for (let r = 0; r < this.L.rows; r++) {
       maxRate = Math.max(maxRate, this.rowMaxRate[r]);
       stiffness = Math.max(stiffness, this.rowStiff[r]);

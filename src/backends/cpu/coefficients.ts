@@ -18,7 +18,7 @@ export function harmonic(a: number, b: number): number {
  * phase values); NaN stays NaN. Elsewhere (initial c̃ = 1 − h, reductions) h is not clamped.
  */
 export function hCoef(x: number): number {
-  return hInterp(x < 0 ? 0 : x > 1 ? 1 : x);
+  return hInterp(x < 0 ? 0 : Math.min(x, 1));
 }
 
 /** Fills out[i] = hi·h(ξ_i) + lo·(1 − h(ξ_i)), h of ξ clamped to [0, 1] (hCoef), for cells [i0, i1). */
@@ -40,23 +40,45 @@ export const COEF_SIGMA = 2;
  *   kind COEF_SIGMA: σ̂(ξ) = host ? hi : hi·h + (lo·kS)·(1 − h)   (hi = σ̂_s, lo = 1,  kS = props[4i+2])
  * With props = [1, 1, 1, 0] this is interpCoef bit for bit (lo·1 is exact).
  */
-export function interpCoefProps(xi: Float64Array, hi: number, lo: number, props: Float32Array, kind: number, out: Float64Array, i0 = 0, i1 = xi.length): void {
+export function interpCoefProps(
+  xi: Float64Array,
+  hi: number,
+  lo: number,
+  props: Float32Array,
+  kind: number,
+  out: Float64Array,
+  i0 = 0,
+  i1 = xi.length,
+): void {
   const hostValue = kind === COEF_SIGMA ? hi : 0;
   for (let i = i0; i < i1; i++) {
-    if (props[4 * i + 3] > 0.5) { out[i] = hostValue; continue; }
+    if (props[4 * i + 3] > 0.5) {
+      out[i] = hostValue;
+      continue;
+    }
     const h = hCoef(xi[i]);
-    out[i] = hi * h + (lo * props[4 * i + kind]) * (1 - h);
+    out[i] = hi * h + lo * props[4 * i + kind] * (1 - h);
   }
 }
 
 /** Kernel: interpCoef over rows (rows of nx cells); with props, interpCoefProps of the given kind. */
-export function interpK(a: { nx: number; src: Float64Array; dst: Float64Array; hi: number; lo: number; props?: Float32Array | null; kind?: number }, _s: Float64Array, r0: number, r1: number): void {
+export function interpK(
+  a: { nx: number; src: Float64Array; dst: Float64Array; hi: number; lo: number; props?: Float32Array | null; kind?: number },
+  _s: Float64Array,
+  r0: number,
+  r1: number,
+): void {
   if (a.props) interpCoefProps(a.src, a.hi, a.lo, a.props, a.kind ?? COEF_D, a.dst, a.nx * r0, a.nx * r1);
   else interpCoef(a.src, a.hi, a.lo, a.dst, a.nx * r0, a.nx * r1);
 }
 
 /** The operator geometry assemble() needs (a Layout has it). */
-export interface Grid { dims: 2 | 3; nx: number; ny: number; nz: number }
+export interface Grid {
+  dims: 2 | 3;
+  nx: number;
+  ny: number;
+  nz: number;
+}
 
 /**
  * Assembles op = mass·I + scale·(−∇·(coef ∇)) with faces by harmonic mean, and adds the
@@ -68,20 +90,44 @@ export function assemble(L: Grid, coef: Float64Array, scale: number, mass: numbe
 }
 
 /** assemble() over rows [r0, r1): writes op.d, op.w and adds to rhs for the cells of those rows only. */
-export function assembleRows(L: Grid, coef: Float64Array, scale: number, mass: number, bc: FieldBC, op: StencilOp, rhs: Float64Array, r0: number, r1: number): void {
+export function assembleRows(
+  L: Grid,
+  coef: Float64Array,
+  scale: number,
+  mass: number,
+  bc: FieldBC,
+  op: StencilOp,
+  rhs: Float64Array,
+  r0: number,
+  r1: number,
+): void {
   const { nx, ny, nz } = L;
-  const sy = nx, sz = nx * ny;
+  const sy = nx,
+    sz = nx * ny;
   const three = L.dims === 3;
-  const d = op.d, w0 = op.w[0], w1 = op.w[1], w2 = op.w[2];
-  const t = bc.type, v = bc.value;
-  const perX = t[1] === BC_PERIODIC, perY = t[3] === BC_PERIODIC, perZ = t[5] === BC_PERIODIC;
-  const dir0 = t[0] === BC_DIRICHLET, dir1 = t[1] === BC_DIRICHLET, dir2 = t[2] === BC_DIRICHLET;
-  const dir3 = t[3] === BC_DIRICHLET, dir4 = t[4] === BC_DIRICHLET, dir5 = t[5] === BC_DIRICHLET;
+  const d = op.d,
+    w0 = op.w[0],
+    w1 = op.w[1],
+    w2 = op.w[2];
+  const t = bc.type,
+    v = bc.value;
+  const perX = t[1] === BC_PERIODIC,
+    perY = t[3] === BC_PERIODIC,
+    perZ = t[5] === BC_PERIODIC;
+  const dir0 = t[0] === BC_DIRICHLET,
+    dir1 = t[1] === BC_DIRICHLET,
+    dir2 = t[2] === BC_DIRICHLET;
+  const dir3 = t[3] === BC_DIRICHLET,
+    dir4 = t[4] === BC_DIRICHLET,
+    dir5 = t[5] === BC_DIRICHLET;
   for (let r = r0; r < r1; r++) {
-    const j = r % ny, k = (r / ny) | 0;
+    const j = r % ny,
+      k = (r / ny) | 0;
     const base = nx * r;
-    const y0 = j === 0 && dir2, y1 = j === ny - 1 && dir3;
-    const z0 = three && k === 0 && dir4, z1 = three && k === nz - 1 && dir5;
+    const y0 = j === 0 && dir2,
+      y1 = j === ny - 1 && dir3;
+    const z0 = three && k === 0 && dir4,
+      z1 = three && k === nz - 1 && dir5;
     for (let i = 0; i < nx; i++) {
       const c = base + i;
       const kc = coef[c];
@@ -90,15 +136,34 @@ export function assembleRows(L: Grid, coef: Float64Array, scale: number, mass: n
       w1[c] = j < ny - 1 ? scale * harmonic(kc, coef[c + sy]) : perY ? scale * harmonic(kc, coef[c - (ny - 1) * sy]) : 0;
       if (three) w2[c] = k < nz - 1 ? scale * harmonic(kc, coef[c + sz]) : perZ ? scale * harmonic(kc, coef[c - (nz - 1) * sz]) : 0;
       // Dirichlet faces in the order x0, x1, y0, y1, z0, z1
-      const x0 = i === 0 && dir0, x1 = i === nx - 1 && dir1;
+      const x0 = i === 0 && dir0,
+        x1 = i === nx - 1 && dir1;
       if (x0 || x1 || y0 || y1 || z0 || z1) {
         const wb = 2 * scale * kc;
-        if (x0) { d[c] += wb; rhs[c] += wb * v[0]; }
-        if (x1) { d[c] += wb; rhs[c] += wb * v[1]; }
-        if (y0) { d[c] += wb; rhs[c] += wb * v[2]; }
-        if (y1) { d[c] += wb; rhs[c] += wb * v[3]; }
-        if (z0) { d[c] += wb; rhs[c] += wb * v[4]; }
-        if (z1) { d[c] += wb; rhs[c] += wb * v[5]; }
+        if (x0) {
+          d[c] += wb;
+          rhs[c] += wb * v[0];
+        }
+        if (x1) {
+          d[c] += wb;
+          rhs[c] += wb * v[1];
+        }
+        if (y0) {
+          d[c] += wb;
+          rhs[c] += wb * v[2];
+        }
+        if (y1) {
+          d[c] += wb;
+          rhs[c] += wb * v[3];
+        }
+        if (z0) {
+          d[c] += wb;
+          rhs[c] += wb * v[4];
+        }
+        if (z1) {
+          d[c] += wb;
+          rhs[c] += wb * v[5];
+        }
       }
     }
   }

@@ -52,7 +52,10 @@ export class SerialExec implements Exec {
 
   run(t: Task, s0 = 0, s1 = 0, s2 = 0, s3 = 0): void {
     const s = this.s;
-    s[0] = s0; s[1] = s1; s[2] = s2; s[3] = s3;
+    s[0] = s0;
+    s[1] = s1;
+    s[2] = s2;
+    s[3] = s3;
     t.fn(t.args, s, 0, t.rows);
   }
 

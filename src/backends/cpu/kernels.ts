@@ -14,12 +14,30 @@ import { rowMaxK, transportAssembleK, transportFinishK } from './transport.ts';
 
 function build() {
   return {
-    interp: interpK, assemble: assembleK, fillPadded: fillPaddedK, copy: copyK, rowDot: rowDotK,
-    mgCoarsen: mgCoarsenK, mgDiag: mgDiagK, mgJacobiZero: mgJacobiZeroK, mgJacobi: mgJacobiK, mgJacobiDot: mgJacobiDotK,
-    mgRestrict: mgRestrictK, mgProlong: mgProlongK,
-    pcgInit: pcgInitK, pcgApplyDot: pcgApplyDotK, pcgUpdate: pcgUpdateK, pcgDirection: pcgDirectionK,
-    phase: phaseK, potentialPrep: potentialPrepK, potentialFlux: potentialFluxK, markSolve: markSolveK,
-    rowMax: rowMaxK, transportAssemble: transportAssembleK, transportFinish: transportFinishK, reduce: reduceK,
+    interp: interpK,
+    assemble: assembleK,
+    fillPadded: fillPaddedK,
+    copy: copyK,
+    rowDot: rowDotK,
+    mgCoarsen: mgCoarsenK,
+    mgDiag: mgDiagK,
+    mgJacobiZero: mgJacobiZeroK,
+    mgJacobi: mgJacobiK,
+    mgJacobiDot: mgJacobiDotK,
+    mgRestrict: mgRestrictK,
+    mgProlong: mgProlongK,
+    pcgInit: pcgInitK,
+    pcgApplyDot: pcgApplyDotK,
+    pcgUpdate: pcgUpdateK,
+    pcgDirection: pcgDirectionK,
+    phase: phaseK,
+    potentialPrep: potentialPrepK,
+    potentialFlux: potentialFluxK,
+    markSolve: markSolveK,
+    rowMax: rowMaxK,
+    transportAssemble: transportAssembleK,
+    transportFinish: transportFinishK,
+    reduce: reduceK,
   };
 }
 
@@ -27,7 +45,7 @@ export type KernelTable = ReturnType<typeof build>;
 export type KernelName = keyof KernelTable;
 export type KernelArgs<K extends KernelName> = Parameters<KernelTable[K]>[0];
 /** A kernel with its argument type erased (each task keeps the arguments that fit its kernel). */
-export type KernelFn = (args: any, s: Float64Array, r0: number, r1: number) => void;
+export type KernelFn = (args: unknown, s: Float64Array, r0: number, r1: number) => void;
 
 let table: KernelTable | null = null;
 

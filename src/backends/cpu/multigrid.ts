@@ -29,7 +29,10 @@ export interface Level {
   rows: number;
   diag: Float64Array;
   /** Ping-pong iterates, right-hand side, and A·x scratch. */
-  x: Float64Array; t: Float64Array; b: Float64Array; r: Float64Array;
+  x: Float64Array;
+  t: Float64Array;
+  b: Float64Array;
+  r: Float64Array;
 }
 
 const COARSEST_CELLS = 128;
@@ -44,29 +47,41 @@ export function mgCoarsenK(a: { f: StencilOp; c: StencilOp }, _s: Float64Array, 
   const [nx, ny, nz] = f.n;
   const [cx, cy] = c.n;
   const three = f.dims === 3;
-  const fd = f.d, fw0 = f.w[0], fw1 = f.w[1], fw2 = f.w[2];
-  const cd = c.d, cw0 = c.w[0], cw1 = c.w[1], cw2 = c.w[2];
+  const fd = f.d,
+    fw0 = f.w[0],
+    fw1 = f.w[1],
+    fw2 = f.w[2];
+  const cd = c.d,
+    cw0 = c.w[0],
+    cw1 = c.w[1],
+    cw2 = c.w[2];
   // a single coarse cell on a periodic axis has no face to itself
-  const keep0 = c.n[0] !== 1, keep1 = c.n[1] !== 1, keep2 = c.n[2] !== 1;
+  const keep0 = c.n[0] !== 1,
+    keep1 = c.n[1] !== 1,
+    keep2 = c.n[2] !== 1;
   for (let cr = r0; cr < r1; cr++) {
-    const cj = cr % cy, ck = (cr / cy) | 0;
+    const cj = cr % cy,
+      ck = (cr / cy) | 0;
     const cb = cx * cr;
     for (let ci = 0; ci < cx; ci++) {
-      cd[cb + ci] = 0; cw0[cb + ci] = 0; cw1[cb + ci] = 0;
+      cd[cb + ci] = 0;
+      cw0[cb + ci] = 0;
+      cw1[cb + ci] = 0;
       if (three) cw2[cb + ci] = 0;
     }
-    const k1 = Math.min(2 * ck + 2, nz), j1 = Math.min(2 * cj + 2, ny);
+    const k1 = Math.min(2 * ck + 2, nz),
+      j1 = Math.min(2 * cj + 2, ny);
     for (let k = 2 * ck; k < k1; k++) {
-      const addZ = three && (((k + 1) % nz) >> 1) !== (k >> 1);
+      const addZ = three && ((k + 1) % nz) >> 1 !== k >> 1;
       for (let j = 2 * cj; j < j1; j++) {
-        const addY = (((j + 1) % ny) >> 1) !== (j >> 1);
+        const addY = ((j + 1) % ny) >> 1 !== j >> 1;
         const fb = nx * (j + ny * k);
         for (let i = 0; i < nx; i++) {
           const q = fb + i;
           const ca = cb + (i >> 1);
           cd[ca] += fd[q];
           // + face along each axis: keep it if it joins two different aggregates
-          if ((((i + 1) % nx) >> 1) !== (i >> 1)) cw0[ca] += fw0[q];
+          if (((i + 1) % nx) >> 1 !== i >> 1) cw0[ca] += fw0[q];
           if (addY) cw1[ca] += fw1[q];
           if (addZ) cw2[ca] += fw2[q];
         }
@@ -78,7 +93,8 @@ export function mgCoarsenK(a: { f: StencilOp; c: StencilOp }, _s: Float64Array, 
     // potential (no mass) it is the usual over-correction by 2.
     for (let ci = 0; ci < cx; ci++) {
       const q = cb + ci;
-      cw0[q] *= FACE_SCALE; cw1[q] *= FACE_SCALE;
+      cw0[q] *= FACE_SCALE;
+      cw1[q] *= FACE_SCALE;
       if (three) cw2[q] *= FACE_SCALE;
       if (!keep0) cw0[q] = 0;
       if (!keep1) cw1[q] = 0;
@@ -93,12 +109,25 @@ export function mgDiagK(a: { op: StencilOp; diag: Float64Array }, _s: Float64Arr
 }
 
 /** Level rows: first Jacobi sweep from x = 0 (A·0 = 0): x = 0 + ω b / diag. */
-export function mgJacobiZeroK(a: { nx: number; b: Float64Array; diag: Float64Array; x: Float64Array; omega: number }, _s: Float64Array, r0: number, r1: number): void {
+export function mgJacobiZeroK(
+  a: { nx: number; b: Float64Array; diag: Float64Array; x: Float64Array; omega: number },
+  _s: Float64Array,
+  r0: number,
+  r1: number,
+): void {
   const { b, diag, x, omega } = a;
   for (let i = a.nx * r0, e = a.nx * r1; i < e; i++) x[i] = 0 + (omega * b[i]) / diag[i];
 }
 
-interface JacobiArgs { op: StencilOp; b: Float64Array; diag: Float64Array; src: Float64Array; dst: Float64Array; r: Float64Array; omega: number }
+interface JacobiArgs {
+  op: StencilOp;
+  b: Float64Array;
+  diag: Float64Array;
+  src: Float64Array;
+  dst: Float64Array;
+  r: Float64Array;
+  omega: number;
+}
 
 function jacobiRows(a: JacobiArgs, r0: number, r1: number): void {
   const { b, diag, src, dst, r, omega } = a;
@@ -125,14 +154,21 @@ export function mgJacobiDotK(a: JacobiArgs & { part: Float64Array }, _s: Float64
 }
 
 /** Coarse rows: residual of the fine rows under them, summed into the coarse right-hand side. */
-export function mgRestrictK(a: { op: StencilOp; src: Float64Array; b: Float64Array; r: Float64Array; cb: Float64Array; cx: number; cy: number }, _s: Float64Array, r0: number, r1: number): void {
+export function mgRestrictK(
+  a: { op: StencilOp; src: Float64Array; b: Float64Array; r: Float64Array; cb: Float64Array; cx: number; cy: number },
+  _s: Float64Array,
+  r0: number,
+  r1: number,
+): void {
   const { op, src, b, r, cb, cx, cy } = a;
   const [nx, ny, nz] = op.n;
   for (let cr = r0; cr < r1; cr++) {
-    const cj = cr % cy, ck = (cr / cy) | 0;
+    const cj = cr % cy,
+      ck = (cr / cy) | 0;
     const base = cx * cr;
     for (let ci = 0; ci < cx; ci++) cb[base + ci] = 0;
-    const k1 = Math.min(2 * ck + 2, nz), j1 = Math.min(2 * cj + 2, ny);
+    const k1 = Math.min(2 * ck + 2, nz),
+      j1 = Math.min(2 * cj + 2, ny);
     for (let k = 2 * ck; k < k1; k++) {
       for (let j = 2 * cj; j < j1; j++) {
         const fr = j + ny * k;
@@ -145,11 +181,17 @@ export function mgRestrictK(a: { op: StencilOp; src: Float64Array; b: Float64Arr
 }
 
 /** Fine rows: dst += scale · (coarse value of the aggregate). */
-export function mgProlongK(a: { n: [number, number, number]; cx: number; cy: number; csrc: Float64Array; dst: Float64Array; scale: number }, _s: Float64Array, r0: number, r1: number): void {
+export function mgProlongK(
+  a: { n: [number, number, number]; cx: number; cy: number; csrc: Float64Array; dst: Float64Array; scale: number },
+  _s: Float64Array,
+  r0: number,
+  r1: number,
+): void {
   const [nx, ny] = a.n;
   const { cx, cy, csrc, dst, scale } = a;
   for (let r = r0; r < r1; r++) {
-    const j = r % ny, k = (r / ny) | 0;
+    const j = r % ny,
+      k = (r / ny) | 0;
     const cbase = cx * ((j >> 1) + cy * (k >> 1));
     const fb = nx * r;
     for (let i = 0; i < nx; i++) dst[fb + i] += scale * csrc[cbase + (i >> 1)];
@@ -157,7 +199,12 @@ export function mgProlongK(a: { n: [number, number, number]; cx: number; cy: num
 }
 
 /** Rows: part[r] = Σ_i x·y over the row. */
-export function rowDotK(a: { nx: number; x: Float64Array; y: Float64Array; part: Float64Array }, _s: Float64Array, r0: number, r1: number): void {
+export function rowDotK(
+  a: { nx: number; x: Float64Array; y: Float64Array; part: Float64Array },
+  _s: Float64Array,
+  r0: number,
+  r1: number,
+): void {
   const { nx, x, y, part } = a;
   for (let r = r0; r < r1; r++) {
     let s = 0;
@@ -178,7 +225,11 @@ function makeLevel(op: StencilOp, b: Float64Array | null): Level {
   return { op, N, rows: op.n[1] * op.n[2], diag: sharedF64(N), x: sharedF64(N), t: sharedF64(N), b: b ?? sharedF64(N), r: sharedF64(N) };
 }
 
-export interface MultigridOptions { sweeps?: number; omega?: number; overCorrect?: number }
+export interface MultigridOptions {
+  sweeps?: number;
+  omega?: number;
+  overCorrect?: number;
+}
 
 /**
  * The hierarchy of a fixed-size operator. Inputs and outputs are fixed vectors: vcycle() reads
@@ -193,8 +244,10 @@ export class Multigrid {
   readonly nCoarse: number;
   /** Dense Cholesky factor (lower, row-major) of the coarsest operator. */
   readonly chol: Float64Array;
-  private e: Float64Array; private col: Float64Array;
-  private tCoarsen: Task[] = []; private tDiag: Task[] = [];
+  private e: Float64Array;
+  private col: Float64Array;
+  private tCoarsen: Task[] = [];
+  private tDiag: Task[] = [];
   private tZero: Task[] = [];
   /** tJac[l][0]: x → t, tJac[l][1]: t → x. */
   private tJac: Task[][] = [];
@@ -208,11 +261,19 @@ export class Multigrid {
   /** cur[l]: 0 when level l's iterate is in x, 1 when it is in t. */
   private cur: Int8Array;
 
-  constructor(private exec: Exec, op: StencilOp, readonly rIn: Float64Array, readonly zOut: Float64Array, readonly rz: Float64Array, o: MultigridOptions = {}) {
+  constructor(
+    private exec: Exec,
+    op: StencilOp,
+    readonly rIn: Float64Array,
+    readonly zOut: Float64Array,
+    readonly rz: Float64Array,
+    o: MultigridOptions = {},
+  ) {
     this.sweeps = o.sweeps ?? 2;
     this.omega = o.omega ?? 2 / 3;
     this.overCorrect = o.overCorrect ?? 1;
-    if (!(Number.isInteger(this.sweeps) && this.sweeps >= 1)) throw new Error(`multigrid: sweeps must be a positive integer (got ${this.sweeps})`);
+    if (!(Number.isInteger(this.sweeps) && this.sweeps >= 1))
+      throw new Error(`multigrid: sweeps must be a positive integer (got ${this.sweeps})`);
     const levels: Level[] = [makeLevel(op, rIn)];
     let cur = op;
     for (;;) {
@@ -226,7 +287,8 @@ export class Multigrid {
     const last = levels[levels.length - 1];
     this.nCoarse = last.N;
     this.chol = new Float64Array(last.N * last.N);
-    this.e = new Float64Array(last.N); this.col = new Float64Array(last.N);
+    this.e = new Float64Array(last.N);
+    this.col = new Float64Array(last.N);
     this.cur = new Int8Array(levels.length);
     this.defineTasks();
     this.tDot = exec.task('rowDot', { nx: op.n[0], x: rIn, y: zOut, part: rz }, levels[0].rows, levels[0].N);
@@ -241,14 +303,21 @@ export class Multigrid {
       const C = levels[l + 1];
       this.tCoarsen.push(exec.task('mgCoarsen', { f: L.op, c: C.op }, C.rows, L.N));
       this.tZero.push(exec.task('mgJacobiZero', { nx, b: L.b, diag: L.diag, x: L.x, omega }, L.rows, L.N));
-      const jac = (src: Float64Array, dst: Float64Array) => exec.task('mgJacobi', { op: L.op, b: L.b, diag: L.diag, src, dst, r: L.r, omega }, L.rows, L.N);
+      const jac = (src: Float64Array, dst: Float64Array) =>
+        exec.task('mgJacobi', { op: L.op, b: L.b, diag: L.diag, src, dst, r: L.r, omega }, L.rows, L.N);
       this.tJac.push([jac(L.x, L.t), jac(L.t, L.x)]);
-      const restrict = (src: Float64Array) => exec.task('mgRestrict', { op: L.op, src, b: L.b, r: L.r, cb: C.b, cx: C.op.n[0], cy: C.op.n[1] }, C.rows, L.N);
+      const restrict = (src: Float64Array) =>
+        exec.task('mgRestrict', { op: L.op, src, b: L.b, r: L.r, cb: C.b, cx: C.op.n[0], cy: C.op.n[1] }, C.rows, L.N);
       this.tRestrict.push([restrict(L.x), restrict(L.t)]);
-      const prolong = (csrc: Float64Array, dst: Float64Array) => exec.task('mgProlong', { n: L.op.n, cx: C.op.n[0], cy: C.op.n[1], csrc, dst, scale: this.overCorrect }, L.rows, L.N);
-      this.tProlong.push([[prolong(C.x, L.x), prolong(C.x, L.t)], [prolong(C.t, L.x), prolong(C.t, L.t)]]);
+      const prolong = (csrc: Float64Array, dst: Float64Array) =>
+        exec.task('mgProlong', { n: L.op.n, cx: C.op.n[0], cy: C.op.n[1], csrc, dst, scale: this.overCorrect }, L.rows, L.N);
+      this.tProlong.push([
+        [prolong(C.x, L.x), prolong(C.x, L.t)],
+        [prolong(C.t, L.x), prolong(C.t, L.t)],
+      ]);
       if (l === 0) {
-        const last = (src: Float64Array) => exec.task('mgJacobiDot', { op: L.op, b: L.b, diag: L.diag, src, dst: this.zOut, r: L.r, omega, part: this.rz }, L.rows, L.N);
+        const last = (src: Float64Array) =>
+          exec.task('mgJacobiDot', { op: L.op, b: L.b, diag: L.diag, src, dst: this.zOut, r: L.r, omega, part: this.rz }, L.rows, L.N);
         this.tLast = [last(L.x), last(L.t)];
       }
     });
@@ -266,16 +335,22 @@ export class Multigrid {
     const last = this.levels[this.levels.length - 1];
     const op = last.op;
     const N = last.N;
-    const A = this.chol, e = this.e, col = this.col;
+    const A = this.chol,
+      e = this.e,
+      col = this.col;
     for (let c = 0; c < N; c++) {
-      e.fill(0); e[c] = 1;
+      e.fill(0);
+      e[c] = 1;
       applyOp(op, e, col, 0, last.rows);
       for (let r = 0; r < N; r++) A[r * N + c] = col[r];
     }
     for (let j = 0; j < N; j++) {
       let s = A[j * N + j];
       for (let k = 0; k < j; k++) s -= A[j * N + k] * A[j * N + k];
-      if (!(s > 0)) throw new Error(`multigrid: coarsest operator is not positive definite (pivot ${s} at ${j}); does the problem have a Dirichlet face or a mass term?`);
+      if (!(s > 0))
+        throw new Error(
+          `multigrid: coarsest operator is not positive definite (pivot ${s} at ${j}); does the problem have a Dirichlet face or a mass term?`,
+        );
       const ljj = Math.sqrt(s);
       A[j * N + j] = ljj;
       for (let i = j + 1; i < N; i++) {
@@ -299,7 +374,10 @@ export class Multigrid {
     for (let l = 0; l < nL - 1; l++) {
       exec.run(this.tZero[l]);
       let c = 0;
-      for (let s = 1; s < sweeps; s++) { exec.run(this.tJac[l][c]); c ^= 1; }
+      for (let s = 1; s < sweeps; s++) {
+        exec.run(this.tJac[l][c]);
+        c ^= 1;
+      }
       cur[l] = c;
       exec.run(this.tRestrict[l][c]);
     }
@@ -311,7 +389,10 @@ export class Multigrid {
       exec.run(this.tProlong[l][cur[l + 1]][c]);
       for (let s = 1; s <= sweeps; s++) {
         if (l === 0 && s === sweeps) exec.run(this.tLast[c]);
-        else { exec.run(this.tJac[l][c]); c ^= 1; }
+        else {
+          exec.run(this.tJac[l][c]);
+          c ^= 1;
+        }
       }
       cur[l] = c;
     }

@@ -37,13 +37,22 @@ export function strides(op: StencilOp): [number, number, number] {
  * expression for every cell.
  */
 export function applyOp(op: StencilOp, x: Float64Array, y: Float64Array, r0: number, r1: number): void {
-  const nx = op.n[0], ny = op.n[1], nz = op.n[2];
-  const d = op.d, wx = op.w[0], wy = op.w[1], wz = op.w[2];
-  const sy = nx, sz = nx * ny;
-  const perX = op.periodic[0], perY = op.periodic[1], perZ = op.periodic[2];
+  const nx = op.n[0],
+    ny = op.n[1],
+    nz = op.n[2];
+  const d = op.d,
+    wx = op.w[0],
+    wy = op.w[1],
+    wz = op.w[2];
+  const sy = nx,
+    sz = nx * ny;
+  const perX = op.periodic[0],
+    perY = op.periodic[1],
+    perZ = op.periodic[2];
   const three = op.dims === 3;
   for (let r = r0; r < r1; r++) {
-    const j = r % ny, k = (r / ny) | 0;
+    const j = r % ny,
+      k = (r / ny) | 0;
     const base = nx * r;
     const oyp = j < ny - 1 ? sy : perY ? -(ny - 1) * sy : 0;
     const oym = j > 0 ? -sy : perY ? (ny - 1) * sy : 0;
@@ -100,18 +109,23 @@ export function applyOp(op: StencilOp, x: Float64Array, y: Float64Array, r0: num
 export function diagonal(op: StencilOp, out: Float64Array, r0 = 0, r1 = op.n[1] * op.n[2]): void {
   const [nx, ny, nz] = op.n;
   const [wx, wy, wz] = op.w;
-  const sy = nx, sz = nx * ny;
+  const sy = nx,
+    sz = nx * ny;
   const [perX, perY, perZ] = op.periodic;
   for (let r = r0; r < r1; r++) {
-    const j = r % ny, k = (r / ny) | 0;
+    const j = r % ny,
+      k = (r / ny) | 0;
     for (let i = 0; i < nx; i++) {
       const c = i + nx * r;
       let s = op.d[c] + wx[c] + wy[c];
-      if (i > 0) s += wx[c - 1]; else if (perX) s += wx[c + nx - 1];
-      if (j > 0) s += wy[c - sy]; else if (perY) s += wy[c + (ny - 1) * sy];
+      if (i > 0) s += wx[c - 1];
+      else if (perX) s += wx[c + nx - 1];
+      if (j > 0) s += wy[c - sy];
+      else if (perY) s += wy[c + (ny - 1) * sy];
       if (op.dims === 3) {
         s += wz[c];
-        if (k > 0) s += wz[c - sz]; else if (perZ) s += wz[c + (nz - 1) * sz];
+        if (k > 0) s += wz[c - sz];
+        else if (perZ) s += wz[c + (nz - 1) * sz];
       }
       out[c] = s;
     }

@@ -12,11 +12,24 @@
 import { sharedF64 } from './shared.ts';
 import { BC_CONTACT, BC_DIRICHLET, BC_PERIODIC, type FieldBC, type Layout } from '../layout.ts';
 
-export interface Padded { px: number; py: number; pz: number; data: Float64Array; off: number; sx: number; sy: number; sz: number }
+export interface Padded {
+  px: number;
+  py: number;
+  pz: number;
+  data: Float64Array;
+  off: number;
+  sx: number;
+  sy: number;
+  sz: number;
+}
 
 export function makePadded(L: Layout): Padded {
-  const px = L.nx + 2, py = L.ny + 2, pz = L.dims === 3 ? L.nz + 2 : 1;
-  const sx = 1, sy = px, sz = px * py;
+  const px = L.nx + 2,
+    py = L.ny + 2,
+    pz = L.dims === 3 ? L.nz + 2 : 1;
+  const sx = 1,
+    sy = px,
+    sz = px * py;
   const off = L.dims === 3 ? sz + sy + 1 : sy + 1;
   return { px, py, pz, data: sharedF64(px * py * pz), off, sx, sy, sz };
 }
@@ -67,8 +80,10 @@ export function fillPaddedRows(P: Padded, u: Float64Array, L: Layout, bc: FieldB
   const d = P.data;
   const k3 = L.dims === 3;
   for (let pr = pr0; pr < pr1; pr++) {
-    const pj = pr % P.py, pk = (pr / P.py) | 0;
-    const j = pj - 1, k = k3 ? pk - 1 : 0;
+    const pj = pr % P.py,
+      pk = (pr / P.py) | 0;
+    const j = pj - 1,
+      k = k3 ? pk - 1 : 0;
     const dst = pj * P.sy + pk * P.sz;
     if (j >= 0 && j < ny && k >= 0 && k < nz) {
       const src = nx * (j + ny * k);
@@ -89,6 +104,11 @@ export function fillPadded(P: Padded, u: Float64Array, L: Layout, bc: FieldBC): 
 }
 
 /** Kernel: fills padded rows of several fields of the same layout. */
-export function fillPaddedK(a: { L: Layout; items: { P: Padded; u: Float64Array; bc: FieldBC }[] }, _s: Float64Array, r0: number, r1: number): void {
+export function fillPaddedK(
+  a: { L: Layout; items: { P: Padded; u: Float64Array; bc: FieldBC }[] },
+  _s: Float64Array,
+  r0: number,
+  r1: number,
+): void {
   for (const it of a.items) fillPaddedRows(it.P, it.u, a.L, it.bc, r0, r1);
 }

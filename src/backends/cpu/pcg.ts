@@ -12,11 +12,19 @@ import { Multigrid } from './multigrid.ts';
 import { applyOp, type StencilOp } from './operator.ts';
 import { sharedF64 } from './shared.ts';
 
-export interface SolveStats { iterations: number; residual: number; converged: boolean }
+export interface SolveStats {
+  iterations: number;
+  residual: number;
+  converged: boolean;
+}
 
 /** Pairwise sum of an array (order fixed by the array length only). */
 export function pairwiseSum(a: Float64Array, lo = 0, hi = a.length): number {
-  if (hi - lo <= 8) { let s = 0; for (let i = lo; i < hi; i++) s += a[i]; return s; }
+  if (hi - lo <= 8) {
+    let s = 0;
+    for (let i = lo; i < hi; i++) s += a[i];
+    return s;
+  }
   const mid = (lo + hi) >> 1;
   return pairwiseSum(a, lo, mid) + pairwiseSum(a, mid, hi);
 }
@@ -33,28 +41,44 @@ export function rowDot(x: Float64Array, y: Float64Array, nx: number, partial: Fl
   return pairwiseSum(partial);
 }
 
-export interface PcgOptions { tol: number; maxIter: number }
+export interface PcgOptions {
+  tol: number;
+  maxIter: number;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Kernels
 
 /** q = A x, r = b − q; row partials of r·r and b·b. */
-export function pcgInitK(a: { op: StencilOp; x: Float64Array; b: Float64Array; r: Float64Array; q: Float64Array; rr: Float64Array; bb: Float64Array }, _s: Float64Array, r0: number, r1: number): void {
+export function pcgInitK(
+  a: { op: StencilOp; x: Float64Array; b: Float64Array; r: Float64Array; q: Float64Array; rr: Float64Array; bb: Float64Array },
+  _s: Float64Array,
+  r0: number,
+  r1: number,
+): void {
   const { op, x, b, r, q, rr, bb } = a;
   applyOp(op, x, q, r0, r1);
   const nx = op.n[0];
   for (let row = r0; row < r1; row++) {
-    const i0 = nx * row, i1 = i0 + nx;
+    const i0 = nx * row,
+      i1 = i0 + nx;
     for (let i = i0; i < i1; i++) r[i] = b[i] - q[i];
-    let sb = 0, sr = 0;
+    let sb = 0,
+      sr = 0;
     for (let i = i0; i < i1; i++) sb += b[i] * b[i];
     for (let i = i0; i < i1; i++) sr += r[i] * r[i];
-    bb[row] = sb; rr[row] = sr;
+    bb[row] = sb;
+    rr[row] = sr;
   }
 }
 
 /** q = A p and the row partials of p·q. */
-export function pcgApplyDotK(a: { op: StencilOp; p: Float64Array; q: Float64Array; part: Float64Array }, _s: Float64Array, r0: number, r1: number): void {
+export function pcgApplyDotK(
+  a: { op: StencilOp; p: Float64Array; q: Float64Array; part: Float64Array },
+  _s: Float64Array,
+  r0: number,
+  r1: number,
+): void {
   const { op, p, q, part } = a;
   applyOp(op, p, q, r0, r1);
   const nx = op.n[0];
@@ -66,12 +90,21 @@ export function pcgApplyDotK(a: { op: StencilOp; p: Float64Array; q: Float64Arra
 }
 
 /** x += α p, r −= α q (α = s[0]) and the row partials of r·r. */
-export function pcgUpdateK(a: { nx: number; x: Float64Array; r: Float64Array; p: Float64Array; q: Float64Array; part: Float64Array }, s: Float64Array, r0: number, r1: number): void {
+export function pcgUpdateK(
+  a: { nx: number; x: Float64Array; r: Float64Array; p: Float64Array; q: Float64Array; part: Float64Array },
+  s: Float64Array,
+  r0: number,
+  r1: number,
+): void {
   const { nx, x, r, p, q, part } = a;
   const alpha = s[0];
   for (let row = r0; row < r1; row++) {
-    const i0 = nx * row, i1 = i0 + nx;
-    for (let i = i0; i < i1; i++) { x[i] += alpha * p[i]; r[i] -= alpha * q[i]; }
+    const i0 = nx * row,
+      i1 = i0 + nx;
+    for (let i = i0; i < i1; i++) {
+      x[i] += alpha * p[i];
+      r[i] -= alpha * q[i];
+    }
     let t = 0;
     for (let i = i0; i < i1; i++) t += r[i] * r[i];
     part[row] = t;
@@ -95,16 +128,33 @@ export function copyK(a: { nx: number; src: Float64Array; dst: Float64Array }, _
 /** MG-PCG for A x = b with fixed op, b and x (x holds the initial guess and the solution). */
 export class Pcg {
   readonly mg: Multigrid;
-  private r: Float64Array; private z: Float64Array; private p: Float64Array; private q: Float64Array;
-  private partA: Float64Array; private partB: Float64Array;
-  private tInit: Task; private tApplyDot: Task; private tUpdate: Task; private tDir: Task; private tCopy: Task;
+  private r: Float64Array;
+  private z: Float64Array;
+  private p: Float64Array;
+  private q: Float64Array;
+  private partA: Float64Array;
+  private partB: Float64Array;
+  private tInit: Task;
+  private tApplyDot: Task;
+  private tUpdate: Task;
+  private tDir: Task;
+  private tCopy: Task;
 
-  constructor(private exec: Exec, op: StencilOp, b: Float64Array, x: Float64Array) {
+  constructor(
+    private exec: Exec,
+    op: StencilOp,
+    b: Float64Array,
+    x: Float64Array,
+  ) {
     const N = x.length;
     const nx = op.n[0];
     const rows = op.n[1] * op.n[2];
-    this.r = sharedF64(N); this.z = sharedF64(N); this.p = sharedF64(N); this.q = sharedF64(N);
-    this.partA = sharedF64(rows); this.partB = sharedF64(rows);
+    this.r = sharedF64(N);
+    this.z = sharedF64(N);
+    this.p = sharedF64(N);
+    this.q = sharedF64(N);
+    this.partA = sharedF64(rows);
+    this.partB = sharedF64(rows);
     const { r, z, p, q, partA, partB } = this;
     this.mg = new Multigrid(exec, op, r, z, partA);
     this.tInit = exec.task('pcgInit', { op, x, b, r, q, rr: partA, bb: partB }, rows, N);
@@ -146,8 +196,10 @@ export class Pcg {
 /** Solves A x = b in place (x holds the initial guess), serially. Relative tolerance on ‖r‖/‖b‖. */
 export function pcg(op: StencilOp, b: Float64Array, x: Float64Array, opt: PcgOptions): SolveStats {
   const N = x.length;
-  const bs = sharedF64(N), xs = sharedF64(N);
-  bs.set(b); xs.set(x);
+  const bs = sharedF64(N),
+    xs = sharedF64(N);
+  bs.set(b);
+  xs.set(x);
   const st = new Pcg(new SerialExec(), op, bs, xs).solve(opt);
   x.set(xs);
   return st;

@@ -23,16 +23,20 @@ import type { Layout } from '../layout.ts';
 import type { Padded } from './padded.ts';
 
 export interface PhaseArgs {
-  L: Layout; k: Coefficients; P: Padded;
+  L: Layout;
+  k: Coefficients;
+  P: Padded;
   /** c̃ and ψ, unpadded. */
-  c: Float64Array; psi: Float64Array;
+  c: Float64Array;
+  psi: Float64Array;
   /** Output: ξ after the step (unpadded). */
   out: Float64Array;
   dt: number;
   /** Per-step noise key (stepKey(seed, step)). */
   key: number;
   /** Per-row maxima: |deterministic rate| and reaction stiffness (1/s). */
-  rowMaxRate: Float64Array; rowStiff: Float64Array;
+  rowMaxRate: Float64Array;
+  rowStiff: Float64Array;
   /** Optional material props [kL, kD, kS, host] per cell (null/absent: the base model). */
   props?: Float32Array | null;
   /** Optional additive field ã (docs/additive.md; null/absent: no screening). */
@@ -79,9 +83,13 @@ function flux3(gx: number, gy: number, gz: number, k: Coefficients, axis: 0 | 1 
   const g2 = gx * gx + gy * gy + gz * gz;
   if (g2 < GRAD_EPS2) return ga;
   const g = Math.sqrt(g2);
-  const nx = gx / g, ny = gy / g, nz = gz / g;
+  const nx = gx / g,
+    ny = gy / g,
+    nz = gz / g;
   // powers by multiplication (x ** 4 is a libm pow call, ~50× slower; the results differ by round-off)
-  const nx2 = nx * nx, ny2 = ny * ny, nz2 = nz * nz;
+  const nx2 = nx * nx,
+    ny2 = ny * ny,
+    nz2 = nz * nz;
   const s4 = nx2 * nx2 + ny2 * ny2 + nz2 * nz2;
   const a = 1 - k.delta * (3 - 4 * s4);
   const t = 16 * k.delta * a * g;
@@ -90,13 +98,22 @@ function flux3(gx: number, gy: number, gz: number, k: Coefficients, axis: 0 | 1 
 }
 
 // Per-thread scratch (each worker has its own module instance); valid within one call only.
-let fxBuf = new Float64Array(0), nBuf = new Float64Array(0), sBuf = new Float64Array(0);
+let fxBuf = new Float64Array(0),
+  nBuf = new Float64Array(0),
+  sBuf = new Float64Array(0);
 let upPlane = new Float64Array(0);
 let upK = new Int32Array(0);
 
 function scratch(nx: number, ny: number, three: boolean): void {
-  if (fxBuf.length < nx + 1) { fxBuf = new Float64Array(nx + 1); nBuf = new Float64Array(nx); sBuf = new Float64Array(nx); }
-  if (three && (upPlane.length < nx * ny || upK.length < ny)) { upPlane = new Float64Array(nx * ny); upK = new Int32Array(ny); }
+  if (fxBuf.length < nx + 1) {
+    fxBuf = new Float64Array(nx + 1);
+    nBuf = new Float64Array(nx);
+    sBuf = new Float64Array(nx);
+  }
+  if (three && (upPlane.length < nx * ny || upK.length < ny)) {
+    upPlane = new Float64Array(nx * ny);
+    upK = new Int32Array(ny);
+  }
   if (three) upK.fill(-2, 0, ny);
 }
 
@@ -117,19 +134,24 @@ function phaseRowsAt(a: PhaseTaskArgs, dt: number, key: number, r0: number, r1: 
   const shield = k.additive?.shielding ?? 0;
   const d = P.data;
   const inv = 1 / L.dx;
-  const ea = 1 - k.alpha, eb = k.alpha;
+  const ea = 1 - k.alpha,
+    eb = k.alpha;
   const noiseAmp = k.noiseSigma * Math.sqrt(dt);
   const H2MAX = 5.7735; // max |h″(ξ)| on [0,1] = 10/√3
-  const nx = L.nx, ny = L.ny;
-  const sy = P.sy, sz = P.sz;
+  const nx = L.nx,
+    ny = L.ny;
+  const sy = P.sy,
+    sz = P.sz;
   const three = L.dims === 3;
   const h = 0.25 * inv;
   scratch(nx, ny, three);
   const fx = fxBuf;
-  let fs = sBuf, fn = nBuf;
+  let fs = sBuf,
+    fn = nBuf;
   let prev = -2;
   for (let r = r0; r < r1; r++) {
-    const j = r % ny, kk = (r / ny) | 0;
+    const j = r % ny,
+      kk = (r / ny) | 0;
     const base = nx * r;
     const pbase = P.off + sy * j + sz * kk;
     // the south faces of this row are the north faces of the previous one when it was (j−1, k)
@@ -138,10 +160,16 @@ function phaseRowsAt(a: PhaseTaskArgs, dt: number, key: number, r0: number, r1: 
       for (let i = 0; i < nx; i++) {
         const p = pbase + i;
         if (three) {
-          fs[i] = flux3(h * (d[p + 1] - d[p - 1] + (d[p + 1 - sy] - d[p - 1 - sy])), (d[p] - d[p - sy]) * inv,
-            h * (d[p + sz] - d[p - sz] + (d[p - sy + sz] - d[p - sy - sz])), k, 1);
+          fs[i] = flux3(
+            h * (d[p + 1] - d[p - 1] + (d[p + 1 - sy] - d[p - 1 - sy])),
+            (d[p] - d[p - sy]) * inv,
+            h * (d[p + sz] - d[p - sz] + (d[p - sy + sz] - d[p - sy - sz])),
+            k,
+            1,
+          );
         } else {
-          const cxC = d[p + 1] - d[p - 1], cxS = d[p + 1 - sy] - d[p - 1 - sy];
+          const cxC = d[p + 1] - d[p - 1],
+            cxS = d[p + 1 - sy] - d[p - 1 - sy];
           fs[i] = flux2y(0.25 * (cxC + cxS) * inv, (d[p] - d[p - sy]) * inv, k);
         }
       }
@@ -150,33 +178,61 @@ function phaseRowsAt(a: PhaseTaskArgs, dt: number, key: number, r0: number, r1: 
     for (let f = 0; f <= nx; f++) {
       const q = pbase + f - 1;
       if (three) {
-        fx[f] = flux3((d[q + 1] - d[q]) * inv, h * (d[q + sy] - d[q - sy] + (d[q + 1 + sy] - d[q + 1 - sy])),
-          h * (d[q + sz] - d[q - sz] + (d[q + 1 + sz] - d[q + 1 - sz])), k, 0);
+        fx[f] = flux3(
+          (d[q + 1] - d[q]) * inv,
+          h * (d[q + sy] - d[q - sy] + (d[q + 1 + sy] - d[q + 1 - sy])),
+          h * (d[q + sz] - d[q - sz] + (d[q + 1 + sz] - d[q + 1 - sz])),
+          k,
+          0,
+        );
       } else {
-        const cyq = d[q + sy] - d[q - sy], cyq1 = d[q + 1 + sy] - d[q + 1 - sy];
+        const cyq = d[q + sy] - d[q - sy],
+          cyq1 = d[q + 1 + sy] - d[q + 1 - sy];
         fx[f] = flux2x((d[q + 1] - d[q]) * inv, 0.25 * (cyq + cyq1) * inv, k);
       }
     }
-    let maxRate = 0, maxStiff = 0;
+    let maxRate = 0,
+      maxStiff = 0;
     for (let i = 0; i < nx; i++) {
       const p = pbase + i;
       const idx = base + i;
       const x = d[p];
       let div: number;
       if (three) {
-        const dXp = d[p + 1] - d[p - 1], dYp = d[p + sy] - d[p - sy], dZp = d[p + sz] - d[p - sz];
-        const jN = flux3(h * (dXp + (d[p + 1 + sy] - d[p - 1 + sy])), (d[p + sy] - x) * inv,
-          h * (dZp + (d[p + sy + sz] - d[p + sy - sz])), k, 1);
+        const dXp = d[p + 1] - d[p - 1],
+          dYp = d[p + sy] - d[p - sy],
+          dZp = d[p + sz] - d[p - sz];
+        const jN = flux3(
+          h * (dXp + (d[p + 1 + sy] - d[p - 1 + sy])),
+          (d[p + sy] - x) * inv,
+          h * (dZp + (d[p + sy + sz] - d[p + sy - sz])),
+          k,
+          1,
+        );
         fn[i] = jN;
         const q = j * nx + i;
-        const jD = upK[j] === kk - 1 ? upPlane[q] : flux3(h * (dXp + (d[p - sz + 1] - d[p - sz - 1])),
-          h * (dYp + (d[p - sz + sy] - d[p - sz - sy])), (x - d[p - sz]) * inv, k, 2);
-        const jU = flux3(h * (dXp + (d[p + sz + 1] - d[p + sz - 1])), h * (dYp + (d[p + sz + sy] - d[p + sz - sy])),
-          (d[p + sz] - x) * inv, k, 2);
+        const jD =
+          upK[j] === kk - 1
+            ? upPlane[q]
+            : flux3(
+                h * (dXp + (d[p - sz + 1] - d[p - sz - 1])),
+                h * (dYp + (d[p - sz + sy] - d[p - sz - sy])),
+                (x - d[p - sz]) * inv,
+                k,
+                2,
+              );
+        const jU = flux3(
+          h * (dXp + (d[p + sz + 1] - d[p + sz - 1])),
+          h * (dYp + (d[p + sz + sy] - d[p + sz - sy])),
+          (d[p + sz] - x) * inv,
+          k,
+          2,
+        );
         upPlane[q] = jU;
         div = (fx[i + 1] - fx[i] + jN - fs[i] + jU - jD) * inv;
       } else {
-        const cxC = d[p + 1] - d[p - 1], cxN = d[p + 1 + sy] - d[p - 1 + sy];
+        const cxC = d[p + 1] - d[p - 1],
+          cxN = d[p + 1 + sy] - d[p - 1 + sy];
         const jN = flux2y(0.25 * (cxC + cxN) * inv, (d[p + sy] - x) * inv, k);
         fn[i] = jN;
         div = (fx[i + 1] - fx[i] + jN - fs[i]) * inv;
@@ -185,14 +241,17 @@ function phaseRowsAt(a: PhaseTaskArgs, dt: number, key: number, r0: number, r1: 
       let leta = k.Leta;
       if (props !== null) {
         // host: frozen at its fixed value 1 (lithiophilic) or 0, ∂ξ/∂t = 0, no noise
-        if (props[4 * idx + 3] > 0.5) { out[idx] = x > 0.5 ? 1 : 0; continue; }
-        leta = k.Leta * props[4 * idx];  // L_η·kL
+        if (props[4 * idx + 3] > 0.5) {
+          out[idx] = x > 0.5 ? 1 : 0;
+          continue;
+        }
+        leta = k.Leta * props[4 * idx]; // L_η·kL
       }
       if (add !== null) {
         // screening by the additive gathered above its bulk value (a NaN ã stays NaN: the
         // reductions and the stability check see it)
         const ex = add[idx] - 1;
-        leta = leta / (1 + shield * (ex > 0 ? ex : ex <= 0 ? 0 : ex));
+        leta = leta / (1 + shield * (ex > 0 ? ex : Math.max(ex, 0)));
       }
       const gp = 2 * x * (1 - x) * (1 - 2 * x);
       const hp = 30 * x * x * (1 - x) * (1 - x);
@@ -213,7 +272,9 @@ function phaseRowsAt(a: PhaseTaskArgs, dt: number, key: number, r0: number, r1: 
     if (three) upK[j] = kk;
     a.rowMaxRate[r] = maxRate;
     a.rowStiff[r] = maxStiff;
-    const t = fs; fs = fn; fn = t;
+    const t = fs;
+    fs = fn;
+    fn = t;
     prev = r;
   }
 }

@@ -18,8 +18,24 @@ import type { MessagePort, Worker } from 'node:worker_threads';
 import { canThread, hardwareThreads, SCALARS, type Exec, type ExecOptions, type Task } from './exec.ts';
 import { kernelTable, type KernelArgs, type KernelFn, type KernelName } from './kernels.ts';
 import {
-  CLAIM, CTL_LENGTH, DEFS, DONE, ERROR, GEN_MASK, IDX_BITS, IDX_MASK, MAX_CHUNKS, P_CHUNK, P_NCHUNKS, P_ROWS, P_TASK, QUIT, SLOT, WORKER_CHUNKS,
-  type TaskDef, type WorkerInit,
+  CLAIM,
+  CTL_LENGTH,
+  DEFS,
+  DONE,
+  ERROR,
+  GEN_MASK,
+  IDX_BITS,
+  IDX_MASK,
+  MAX_CHUNKS,
+  P_CHUNK,
+  P_NCHUNKS,
+  P_ROWS,
+  P_TASK,
+  QUIT,
+  SLOT,
+  WORKER_CHUNKS,
+  type TaskDef,
+  type WorkerInit,
 } from './protocol.ts';
 import { sharedF64, sharedI32 } from './shared.ts';
 
@@ -55,7 +71,9 @@ export class Pool implements Exec {
     this.minParallelCells = opts.minParallelCells ?? MIN_PARALLEL_CELLS;
     // spinning only pays while every thread has a core of its own
     this.spin = opts.spin ?? (threads <= hardwareThreads() ? DEFAULT_SPIN : 0);
-    const wt = (globalThis as unknown as { process: { getBuiltinModule(id: string): unknown } }).process.getBuiltinModule('node:worker_threads') as WorkerThreads;
+    const wt = (globalThis as unknown as { process: { getBuiltinModule(id: string): unknown } }).process.getBuiltinModule(
+      'node:worker_threads',
+    ) as WorkerThreads;
     const boot = new URL('./worker-boot.mjs', import.meta.url);
     const entry = new URL('./worker.ts', import.meta.url).href;
     const ready: Promise<void>[] = [];
@@ -63,21 +81,35 @@ export class Pool implements Exec {
       const { port1, port2 } = new wt.MessageChannel();
       const init: WorkerInit = { entry, ctl: this.ctl, scalars: this.s, port: port2, spin: this.spin };
       const worker = new wt.Worker(boot, { workerData: init, transferList: [port2], execArgv: [] });
-      ready.push(new Promise<void>((resolve, reject) => {
-        // an idle pool never keeps the process alive (but it must stay referenced until it is up)
-        const onMessage = (m: { type?: string }) => {
-          if (m?.type !== 'ready') return;
-          cleanup();
-          worker.unref();
-          // a worker that dies between tasks leaves the work to the other threads; say so
-          worker.on('error', (e: Error) => console.error(`lidendrite: CPU worker thread failed: ${e.stack ?? e.message}`));
-          resolve();
-        };
-        const onError = (e: Error) => { cleanup(); reject(new Error(`CPU worker thread failed to start: ${e.message}`)); };
-        const onExit = (code: number) => { cleanup(); reject(new Error(`CPU worker thread exited during start-up (code ${code})`)); };
-        const cleanup = () => { worker.off('message', onMessage); worker.off('error', onError); worker.off('exit', onExit); };
-        worker.on('message', onMessage); worker.on('error', onError); worker.on('exit', onExit);
-      }));
+      ready.push(
+        new Promise<void>((resolve, reject) => {
+          // an idle pool never keeps the process alive (but it must stay referenced until it is up)
+          const onMessage = (m: { type?: string }) => {
+            if (m?.type !== 'ready') return;
+            cleanup();
+            worker.unref();
+            // a worker that dies between tasks leaves the work to the other threads; say so
+            worker.on('error', (e: Error) => console.error(`lidendrite: CPU worker thread failed: ${e.stack ?? e.message}`));
+            resolve();
+          };
+          const onError = (e: Error) => {
+            cleanup();
+            reject(new Error(`CPU worker thread failed to start: ${e.message}`));
+          };
+          const onExit = (code: number) => {
+            cleanup();
+            reject(new Error(`CPU worker thread exited during start-up (code ${code})`));
+          };
+          const cleanup = () => {
+            worker.off('message', onMessage);
+            worker.off('error', onError);
+            worker.off('exit', onExit);
+          };
+          worker.on('message', onMessage);
+          worker.on('error', onError);
+          worker.on('exit', onExit);
+        }),
+      );
       this.workers.push(worker);
       this.ports.push(port1);
     }
@@ -104,17 +136,27 @@ export class Pool implements Exec {
 
   run(t: Task, s0 = 0, s1 = 0, s2 = 0, s3 = 0): void {
     const s = this.s;
-    s[0] = s0; s[1] = s1; s[2] = s2; s[3] = s3;
-    if (!t.parallel) { t.fn(t.args, s, 0, t.rows); return; }
+    s[0] = s0;
+    s[1] = s1;
+    s[2] = s2;
+    s[3] = s3;
+    if (!t.parallel) {
+      t.fn(t.args, s, 0, t.rows);
+      return;
+    }
     if (this.disposed) throw new Error('CPU pool: used after dispose()');
     const ctl = this.ctl;
     const rows = t.rows;
     const chunk = Math.max(1, Math.ceil(rows / Math.min(MAX_CHUNKS, this.threads * CHUNKS_PER_THREAD)));
     const nChunks = Math.ceil(rows / chunk);
-    this.chunks += nChunks; this.parallelRuns++;
+    this.chunks += nChunks;
+    this.parallelRuns++;
     const g = (this.gen = (this.gen + 1) & GEN_MASK);
     const slot = SLOT + 4 * (g & 1);
-    ctl[slot + P_TASK] = t.id; ctl[slot + P_ROWS] = rows; ctl[slot + P_CHUNK] = chunk; ctl[slot + P_NCHUNKS] = nChunks;
+    ctl[slot + P_TASK] = t.id;
+    ctl[slot + P_ROWS] = rows;
+    ctl[slot + P_CHUNK] = chunk;
+    ctl[slot + P_NCHUNKS] = nChunks;
     Atomics.store(ctl, DONE, 0);
     let v = g << IDX_BITS;
     Atomics.store(ctl, CLAIM, v);
@@ -124,7 +166,10 @@ export class Pool implements Exec {
       const idx = v & IDX_MASK;
       if (idx >= nChunks) break;
       const w = Atomics.compareExchange(ctl, CLAIM, v, v + 1);
-      if (w !== v) { v = w; continue; }
+      if (w !== v) {
+        v = w;
+        continue;
+      }
       try {
         const r0 = idx * chunk;
         t.fn(t.args, s, r0, Math.min(rows, r0 + chunk));

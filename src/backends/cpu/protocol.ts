@@ -36,7 +36,11 @@ export const DONE = 16;
 export const CTL_LENGTH = 32;
 
 /** A task definition as posted to a worker. */
-export interface TaskDef { id: number; kernel: string; args: unknown }
+export interface TaskDef {
+  id: number;
+  kernel: string;
+  args: unknown;
+}
 
 /** What a worker gets in workerData. */
 export interface WorkerInit {

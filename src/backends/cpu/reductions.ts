@@ -15,49 +15,98 @@ import { sharedF64 } from './shared.ts';
 
 /** Per-row partials of the reductions. */
 export interface RowReductions {
-  sXi: Float64Array; sC: Float64Array; sD: Float64Array; sG: Float64Array;
+  sXi: Float64Array;
+  sC: Float64Array;
+  sD: Float64Array;
+  sG: Float64Array;
   /** The row's ξ = 0.5 crossing furthest along x (−∞ where there is none). */
   tip: Float64Array;
-  cMax: Float64Array; cMin: Float64Array; xiMin: Float64Array; xiMax: Float64Array; nonFinite: Float64Array;
+  cMax: Float64Array;
+  cMin: Float64Array;
+  xiMin: Float64Array;
+  xiMax: Float64Array;
+  nonFinite: Float64Array;
   /** The additive ã (docs/additive.md): Σã and max per row (unused without it). */
-  sA: Float64Array; aMax: Float64Array;
+  sA: Float64Array;
+  aMax: Float64Array;
 }
 
 export function makeRowReductions(rows: number): RowReductions {
   return {
-    sXi: sharedF64(rows), sC: sharedF64(rows), sD: sharedF64(rows), sG: sharedF64(rows), tip: sharedF64(rows),
-    cMax: sharedF64(rows), cMin: sharedF64(rows), xiMin: sharedF64(rows), xiMax: sharedF64(rows), nonFinite: sharedF64(rows),
-    sA: sharedF64(rows), aMax: sharedF64(rows),
+    sXi: sharedF64(rows),
+    sC: sharedF64(rows),
+    sD: sharedF64(rows),
+    sG: sharedF64(rows),
+    tip: sharedF64(rows),
+    cMax: sharedF64(rows),
+    cMin: sharedF64(rows),
+    xiMin: sharedF64(rows),
+    xiMax: sharedF64(rows),
+    nonFinite: sharedF64(rows),
+    sA: sharedF64(rows),
+    aMax: sharedF64(rows),
   };
 }
 
 /** Rows: the partials of one row each. */
-export function reduceK(a: { L: Layout; xi: Float64Array; c: Float64Array; xidot: Float64Array; out: RowReductions; props?: Float32Array | null; additive?: Float64Array | null }, _s: Float64Array, r0: number, r1: number): void {
+export function reduceK(
+  a: {
+    L: Layout;
+    xi: Float64Array;
+    c: Float64Array;
+    xidot: Float64Array;
+    out: RowReductions;
+    props?: Float32Array | null;
+    additive?: Float64Array | null;
+  },
+  _s: Float64Array,
+  r0: number,
+  r1: number,
+): void {
   const { L, xi, c, xidot, out } = a;
   const props = a.props ?? null;
   const add = a.additive ?? null;
   const isHost = (q: number) => props !== null && props[4 * q + 3] > 0.5;
   const { nx, ny, nz } = L;
-  const sy = nx, sz = nx * ny;
+  const sy = nx,
+    sz = nx * ny;
   const inv2 = 0.5 / L.dx;
   for (let r = r0; r < r1; r++) {
-    const j = r % ny, k = (r / ny) | 0;
+    const j = r % ny,
+      k = (r / ny) | 0;
     const b = nx * r;
-    let sa = 0, sc = 0, sd = 0, g = 0;
-    let cMax = -Infinity, cMin = Infinity, xiMin = Infinity, xiMax = -Infinity, nonFinite = 0;
-    let sAdd = 0, aMax = -Infinity;
+    let sa = 0,
+      sc = 0,
+      sd = 0,
+      g = 0;
+    let cMax = -Infinity,
+      cMin = Infinity,
+      xiMin = Infinity,
+      xiMax = -Infinity,
+      nonFinite = 0;
+    let sAdd = 0,
+      aMax = -Infinity;
     for (let i = 0; i < nx; i++) {
       const q = b + i;
-      const x = xi[q], cc = c[q];
-      if (!Number.isFinite(x) || !Number.isFinite(cc) || !Number.isFinite(xidot[q])) { nonFinite++; continue; }
-      if (add !== null && !Number.isFinite(add[q])) { nonFinite++; continue; }
-      if (props !== null && props[4 * q + 3] > 0.5) continue;  // host cell
+      const x = xi[q],
+        cc = c[q];
+      if (!Number.isFinite(x) || !Number.isFinite(cc) || !Number.isFinite(xidot[q])) {
+        nonFinite++;
+        continue;
+      }
+      if (add !== null && !Number.isFinite(add[q])) {
+        nonFinite++;
+        continue;
+      }
+      if (props !== null && props[4 * q + 3] > 0.5) continue; // host cell
       if (add !== null) {
         const av = add[q];
         sAdd += av;
         if (av > aMax) aMax = av;
       }
-      sa += x; sc += cc; sd += xidot[q];
+      sa += x;
+      sc += cc;
+      sd += xidot[q];
       if (cc > cMax) cMax = cc;
       if (cc < cMin) cMin = cc;
       if (x > xiMax) xiMax = x;
@@ -68,9 +117,17 @@ export function reduceK(a: { L: Layout; xi: Float64Array; c: Float64Array; xidot
       const gz = L.dims === 3 ? (xi[k < nz - 1 ? q + sz : q] - xi[k > 0 ? q - sz : q]) * (k > 0 && k < nz - 1 ? inv2 : 2 * inv2) : 0;
       g += Math.sqrt(gx * gx + gy * gy + gz * gz);
     }
-    out.sXi[r] = sa; out.sC[r] = sc; out.sD[r] = sd; out.sG[r] = g;
-    out.cMax[r] = cMax; out.cMin[r] = cMin; out.xiMin[r] = xiMin; out.xiMax[r] = xiMax; out.nonFinite[r] = nonFinite;
-    out.sA[r] = sAdd; out.aMax[r] = aMax;
+    out.sXi[r] = sa;
+    out.sC[r] = sc;
+    out.sD[r] = sd;
+    out.sG[r] = g;
+    out.cMax[r] = cMax;
+    out.cMin[r] = cMin;
+    out.xiMin[r] = xiMin;
+    out.xiMax[r] = xiMax;
+    out.nonFinite[r] = nonFinite;
+    out.sA[r] = sAdd;
+    out.aMax[r] = aMax;
     // tip: the furthest ξ = 0.5 crossing along x in this row (host cells skipped; no
     // interpolation towards a host neighbour)
     let tip = -Infinity;
@@ -78,7 +135,11 @@ export function reduceK(a: { L: Layout; xi: Float64Array; c: Float64Array; xidot
       if (isHost(b + i)) continue;
       if (xi[b + i] >= 0.5) {
         let x = (i + 0.5) * L.dx;
-        if (i < nx - 1 && !isHost(b + i + 1)) { const x0 = xi[b + i], x1 = xi[b + i + 1]; x += (L.dx * (x0 - 0.5)) / (x0 - x1); }
+        if (i < nx - 1 && !isHost(b + i + 1)) {
+          const x0 = xi[b + i],
+            x1 = xi[b + i + 1];
+          x += (L.dx * (x0 - 0.5)) / (x0 - x1);
+        }
         tip = x;
         break;
       }
@@ -92,7 +153,12 @@ export function reduceK(a: { L: Layout; xi: Float64Array; c: Float64Array; xidot
  * with `additive` the additive's sum and range as well.
  */
 export function combineRows(p: RowReductions, additive = false): Reductions {
-  let tip = 0, cMax = -Infinity, cMin = Infinity, xiMin = Infinity, xiMax = -Infinity, nonFinite = 0;
+  let tip = 0,
+    cMax = -Infinity,
+    cMin = Infinity,
+    xiMin = Infinity,
+    xiMax = -Infinity,
+    nonFinite = 0;
   for (let r = 0; r < p.tip.length; r++) {
     if (p.tip[r] > tip) tip = p.tip[r];
     if (p.cMax[r] > cMax) cMax = p.cMax[r];
@@ -101,17 +167,36 @@ export function combineRows(p: RowReductions, additive = false): Reductions {
     if (p.xiMin[r] < xiMin) xiMin = p.xiMin[r];
     nonFinite += p.nonFinite[r];
   }
-  const out: Reductions = { sumXi: pairwiseSum(p.sXi), sumC: pairwiseSum(p.sC), sumXidot: pairwiseSum(p.sD), sumGrad: pairwiseSum(p.sG), tip, cMax, cMin, xiMin, xiMax, nonFinite };
+  const out: Reductions = {
+    sumXi: pairwiseSum(p.sXi),
+    sumC: pairwiseSum(p.sC),
+    sumXidot: pairwiseSum(p.sD),
+    sumGrad: pairwiseSum(p.sG),
+    tip,
+    cMax,
+    cMin,
+    xiMin,
+    xiMax,
+    nonFinite,
+  };
   if (additive) {
     let aMax = -Infinity;
     for (let r = 0; r < p.aMax.length; r++) if (p.aMax[r] > aMax) aMax = p.aMax[r];
-    out.sumA = pairwiseSum(p.sA); out.aMax = aMax;
+    out.sumA = pairwiseSum(p.sA);
+    out.aMax = aMax;
   }
   return out;
 }
 
 /** Serial reductions of three fields (host cells left out when props are given). */
-export function reduceFields(L: Layout, xi: Float64Array, c: Float64Array, xidot: Float64Array, props: Float32Array | null = null, additive: Float64Array | null = null): Reductions {
+export function reduceFields(
+  L: Layout,
+  xi: Float64Array,
+  c: Float64Array,
+  xidot: Float64Array,
+  props: Float32Array | null = null,
+  additive: Float64Array | null = null,
+): Reductions {
   const out = makeRowReductions(L.rows);
   reduceK({ L, xi, c, xidot, out, props, additive }, new Float64Array(0), 0, L.rows);
   return combineRows(out, additive !== null);
@@ -122,7 +207,15 @@ export class Reducer {
   private out: RowReductions;
   private t: Task;
   private hasAdditive: boolean;
-  constructor(private exec: Exec, L: Layout, xi: Float64Array, c: Float64Array, xidot: Float64Array, props: Float32Array | null = null, additive: Float64Array | null = null) {
+  constructor(
+    private exec: Exec,
+    L: Layout,
+    xi: Float64Array,
+    c: Float64Array,
+    xidot: Float64Array,
+    props: Float32Array | null = null,
+    additive: Float64Array | null = null,
+  ) {
     this.out = makeRowReductions(L.rows);
     this.hasAdditive = additive !== null;
     this.t = exec.task('reduce', { L, xi, c, xidot, out: this.out, props, additive }, L.rows, L.N);

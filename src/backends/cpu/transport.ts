@@ -67,7 +67,7 @@ export interface TransportResult extends SolveStats {
 
 /** Symmetric Scharfetter–Gummel weight for cells with shifted potentials a, b (both ≤ 0 … small). */
 export function sgWeight(a: number, b: number): number {
-  const m = a > b ? a : b;
+  const m = Math.max(a, b);
   const d = Math.abs(b - a);
   const bern = d < 1e-10 ? 1 + 0.5 * d : d / -Math.expm1(-d);
   return Math.exp(-m) * bern;
@@ -84,14 +84,23 @@ export function rowMaxK(a: { nx: number; u: Float64Array; out: Float64Array }, _
 }
 
 export interface TransportAssembleArgs {
-  L: Layout; csRatio: number; bc: FieldBC;
+  L: Layout;
+  csRatio: number;
+  bc: FieldBC;
   /** Transport scalars (Coefficients): drift factor and sink factor. */
-  migration: number; sink: number;
+  migration: number;
+  sink: number;
   /** ψ padded with its own boundary conditions (the ghosts give the face potentials). */
   Pp: Padded;
-  c: Float64Array; D: Float64Array; xiOld: Float64Array; xiNew: Float64Array;
+  c: Float64Array;
+  D: Float64Array;
+  xiOld: Float64Array;
+  xiNew: Float64Array;
   /** Out: M = e^{−(ψ−ψ_ref)}, the right-hand side, the warm start u and the operator. */
-  M: Float64Array; rhs: Float64Array; u: Float64Array; op: StencilOp;
+  M: Float64Array;
+  rhs: Float64Array;
+  u: Float64Array;
+  op: StencilOp;
 }
 
 /**
@@ -99,27 +108,44 @@ export interface TransportAssembleArgs {
  * terms, rhs = c̃ⁿ − (c_s/c0)(ξⁿ⁺¹ − ξⁿ) + Σ w_b u_b, and the warm start u = c̃ⁿ e^{ψ−ψ_ref}.
  */
 export function transportAssembleK(a: TransportAssembleArgs, s: Float64Array, r0: number, r1: number): void {
-  const dt = s[0], ref = s[1];
+  const dt = s[0],
+    ref = s[1];
   const { L, bc, c, D, xiOld, xiNew, M, rhs, u, op } = a;
-  const P = a.Pp, p = P.data;
+  const P = a.Pp,
+    p = P.data;
   const { nx, ny, nz } = L;
   const three = L.dims === 3;
   const sc = dt / (L.dx * L.dx);
   const cs = a.csRatio * a.sink;
   const mg = a.migration;
-  const sy = nx, sz = nx * ny;
-  const psy = P.sy, psz = P.sz;
-  const d = op.d, w0 = op.w[0], w1 = op.w[1], w2 = op.w[2];
-  const t = bc.type, v = bc.value;
-  const perX = t[1] === BC_PERIODIC, perY = t[3] === BC_PERIODIC, perZ = t[5] === BC_PERIODIC;
-  const dir0 = t[0] === BC_DIRICHLET, dir1 = t[1] === BC_DIRICHLET, dir2 = t[2] === BC_DIRICHLET;
-  const dir3 = t[3] === BC_DIRICHLET, dir4 = t[4] === BC_DIRICHLET, dir5 = t[5] === BC_DIRICHLET;
+  const sy = nx,
+    sz = nx * ny;
+  const psy = P.sy,
+    psz = P.sz;
+  const d = op.d,
+    w0 = op.w[0],
+    w1 = op.w[1],
+    w2 = op.w[2];
+  const t = bc.type,
+    v = bc.value;
+  const perX = t[1] === BC_PERIODIC,
+    perY = t[3] === BC_PERIODIC,
+    perZ = t[5] === BC_PERIODIC;
+  const dir0 = t[0] === BC_DIRICHLET,
+    dir1 = t[1] === BC_DIRICHLET,
+    dir2 = t[2] === BC_DIRICHLET;
+  const dir3 = t[3] === BC_DIRICHLET,
+    dir4 = t[4] === BC_DIRICHLET,
+    dir5 = t[5] === BC_DIRICHLET;
   for (let r = r0; r < r1; r++) {
-    const j = r % ny, kk = (r / ny) | 0;
+    const j = r % ny,
+      kk = (r / ny) | 0;
     const base = nx * r;
     const pbase = P.off + psy * j + psz * kk;
-    const y0 = j === 0 && dir2, y1 = j === ny - 1 && dir3;
-    const z0 = three && kk === 0 && dir4, z1 = three && kk === nz - 1 && dir5;
+    const y0 = j === 0 && dir2,
+      y1 = j === ny - 1 && dir3;
+    const z0 = three && kk === 0 && dir4,
+      z1 = three && kk === nz - 1 && dir5;
     for (let i = 0; i < nx; i++) {
       const c0 = base + i;
       const q = pbase + i;
@@ -131,17 +157,30 @@ export function transportAssembleK(a: TransportAssembleArgs, s: Float64Array, r0
       u[c0] = c[c0] * Math.exp(aa);
       // + faces (the − face of a cell is the + face of its neighbour)
       const Dc = D[c0];
-      w0[c0] = i < nx - 1 ? sc * harmonic(Dc, D[c0 + 1]) * sgWeight(aa, (p[q + 1] - ref) * mg)
-        : perX ? sc * harmonic(Dc, D[c0 - nx + 1]) * sgWeight(aa, (p[q + 1] - ref) * mg) : 0;
-      w1[c0] = j < ny - 1 ? sc * harmonic(Dc, D[c0 + sy]) * sgWeight(aa, (p[q + psy] - ref) * mg)
-        : perY ? sc * harmonic(Dc, D[c0 - (ny - 1) * sy]) * sgWeight(aa, (p[q + psy] - ref) * mg) : 0;
+      w0[c0] =
+        i < nx - 1
+          ? sc * harmonic(Dc, D[c0 + 1]) * sgWeight(aa, (p[q + 1] - ref) * mg)
+          : perX
+            ? sc * harmonic(Dc, D[c0 - nx + 1]) * sgWeight(aa, (p[q + 1] - ref) * mg)
+            : 0;
+      w1[c0] =
+        j < ny - 1
+          ? sc * harmonic(Dc, D[c0 + sy]) * sgWeight(aa, (p[q + psy] - ref) * mg)
+          : perY
+            ? sc * harmonic(Dc, D[c0 - (ny - 1) * sy]) * sgWeight(aa, (p[q + psy] - ref) * mg)
+            : 0;
       if (three) {
-        w2[c0] = kk < nz - 1 ? sc * harmonic(Dc, D[c0 + sz]) * sgWeight(aa, (p[q + psz] - ref) * mg)
-          : perZ ? sc * harmonic(Dc, D[c0 - (nz - 1) * sz]) * sgWeight(aa, (p[q + psz] - ref) * mg) : 0;
+        w2[c0] =
+          kk < nz - 1
+            ? sc * harmonic(Dc, D[c0 + sz]) * sgWeight(aa, (p[q + psz] - ref) * mg)
+            : perZ
+              ? sc * harmonic(Dc, D[c0 - (nz - 1) * sz]) * sgWeight(aa, (p[q + psz] - ref) * mg)
+              : 0;
       }
       // Dirichlet faces of c̃ in the order x0, x1, y0, y1, z0, z1: half-cell SG flux to the
       // face value g, u_face = g e^{ψ_face − ψ_ref}
-      const x0 = i === 0 && dir0, x1 = i === nx - 1 && dir1;
+      const x0 = i === 0 && dir0,
+        x1 = i === nx - 1 && dir1;
       if (x0 || x1 || y0 || y1 || z0 || z1) {
         if (x0) addDirichlet(a, c0, 2 * sc * Dc, aa, (0.5 * (p[q] + p[q - 1]) - ref) * mg, v[0]);
         if (x1) addDirichlet(a, c0, 2 * sc * Dc, aa, (0.5 * (p[q] + p[q + 1]) - ref) * mg, v[1]);
@@ -163,17 +202,30 @@ function addDirichlet(a: TransportAssembleArgs, c0: number, s2D: number, aa: num
 }
 
 export interface TransportFinishArgs {
-  L: Layout; bc: FieldBC; csRatio: number; vol: number;
+  L: Layout;
+  bc: FieldBC;
+  csRatio: number;
+  vol: number;
   /**
    * true (c̃): the conservative limiter, then ξ ← ξⁿ⁺¹ with ξ̇ and rowDxi; false (a passive
    * species, the additive): c = M u only (host cells 0), ξ and its companions untouched.
    */
   deposits?: boolean;
   /** Transport scalars (Coefficients): drift factor and sink factor. */
-  migration: number; sink: number;
-  Pp: Padded; D: Float64Array; u: Float64Array; M: Float64Array;
-  c: Float64Array; xi: Float64Array; xiNew: Float64Array; xidot: Float64Array; xiSolve: Float64Array;
-  rowDxi: Float64Array; part: Float64Array; inPart: Float64Array;
+  migration: number;
+  sink: number;
+  Pp: Padded;
+  D: Float64Array;
+  u: Float64Array;
+  M: Float64Array;
+  c: Float64Array;
+  xi: Float64Array;
+  xiNew: Float64Array;
+  xidot: Float64Array;
+  xiSolve: Float64Array;
+  rowDxi: Float64Array;
+  part: Float64Array;
+  inPart: Float64Array;
   /** Out: per row Σ(ξⁿ⁺¹ − ξⁿ) after the limiter. */
   depPart: Float64Array;
   /** Optional material props (src/model/props.ts): host cells get c̃ = 0 and no limiter. */
@@ -188,36 +240,53 @@ export interface TransportFinishArgs {
  * rowDxi[r] = max |ξ − xiSolve| over the row.
  */
 export function transportFinishK(a: TransportFinishArgs, s: Float64Array, r0: number, r1: number): void {
-  const dt = s[0], ref = s[1];
+  const dt = s[0],
+    ref = s[1];
   const { L, bc, vol, D, u, M, c, xi, xiNew, xidot, xiSolve, rowDxi, part, inPart, depPart } = a;
   const props = a.props ?? null;
   // the limiter gives back metal at the sink's exchange rate (1/(c_s/c0) per ion in the base model)
   const csRatio = a.csRatio * a.sink;
   const mg = a.migration;
-  const P = a.Pp, p = P.data;
+  const P = a.Pp,
+    p = P.data;
   const { nx, ny, nz } = L;
   const three = L.dims === 3;
   const sc = dt / (L.dx * L.dx);
-  const psy = P.sy, psz = P.sz;
-  const t = bc.type, v = bc.value;
-  const dir0 = t[0] === BC_DIRICHLET, dir1 = t[1] === BC_DIRICHLET, dir2 = t[2] === BC_DIRICHLET;
-  const dir3 = t[3] === BC_DIRICHLET, dir4 = t[4] === BC_DIRICHLET, dir5 = t[5] === BC_DIRICHLET;
+  const psy = P.sy,
+    psz = P.sz;
+  const t = bc.type,
+    v = bc.value;
+  const dir0 = t[0] === BC_DIRICHLET,
+    dir1 = t[1] === BC_DIRICHLET,
+    dir2 = t[2] === BC_DIRICHLET;
+  const dir3 = t[3] === BC_DIRICHLET,
+    dir4 = t[4] === BC_DIRICHLET,
+    dir5 = t[5] === BC_DIRICHLET;
   const ghost = [-1, 1, -psy, psy, -psz, psz];
   const on = [false, false, false, false, false, false];
   for (let r = r0; r < r1; r++) {
-    const j = r % ny, kk = (r / ny) | 0;
-    const i0 = nx * r, i1 = i0 + nx;
+    const j = r % ny,
+      kk = (r / ny) | 0;
+    const i0 = nx * r,
+      i1 = i0 + nx;
     const pbase = P.off + psy * j + psz * kk;
-    on[2] = j === 0 && dir2; on[3] = j === ny - 1 && dir3;
-    on[4] = three && kk === 0 && dir4; on[5] = three && kk === nz - 1 && dir5;
+    on[2] = j === 0 && dir2;
+    on[3] = j === ny - 1 && dir3;
+    on[4] = three && kk === 0 && dir4;
+    on[5] = three && kk === nz - 1 && dir5;
     const whole = on[2] || on[3] || on[4] || on[5];
     // boundary influx
     let fin = 0;
     for (let i = 0; i < nx; i++) {
       // without a y or z Dirichlet face only the two end cells of the row can have one
-      if (!whole && i > 0 && i < nx - 1) { i = nx - 2; continue; }
-      on[0] = i === 0 && dir0; on[1] = i === nx - 1 && dir1;
-      const c0 = i0 + i, q = pbase + i;
+      if (!whole && i > 0 && i < nx - 1) {
+        i = nx - 2;
+        continue;
+      }
+      on[0] = i === 0 && dir0;
+      on[1] = i === nx - 1 && dir1;
+      const c0 = i0 + i,
+        q = pbase + i;
       const aa = (p[q] - ref) * mg;
       for (let f = 0; f < 6; f++) {
         if (!on[f]) continue;
@@ -240,12 +309,20 @@ export function transportFinishK(a: TransportFinishArgs, s: Float64Array, r0: nu
     for (let i = i0; i < i1; i++) {
       // a host cell (material props, SWITCHES.md §2) holds c̃ = 0: D = 0 isolates it, and the
       // solver's round-off there (amplified by M in the metal's potential) is not ions
-      if (props !== null && props[4 * i + 3] > 0.5) { c[i] = 0; continue; }
+      if (props !== null && props[4 * i + 3] > 0.5) {
+        c[i] = 0;
+        continue;
+      }
       const cn = u[i] * M[i];
-      if (cn < 0) { lim -= cn; xiNew[i] += cn / csRatio; c[i] = 0; } else c[i] = cn;
+      if (cn < 0) {
+        lim -= cn;
+        xiNew[i] += cn / csRatio;
+        c[i] = 0;
+      } else c[i] = cn;
     }
     part[r] = lim * vol;
-    let m = 0, dep = 0;
+    let m = 0,
+      dep = 0;
     for (let i = i0; i < i1; i++) {
       const dd = xiNew[i] - xi[i];
       dep += dd;
@@ -259,10 +336,14 @@ export function transportFinishK(a: TransportFinishArgs, s: Float64Array, r0: nu
 }
 
 export interface TransportFields {
-  c: Float64Array; psi: Float64Array;
+  c: Float64Array;
+  psi: Float64Array;
   /** ξ before the phase stage (updated to ξⁿ⁺¹ by step()) and after it. */
-  xi: Float64Array; xiNew: Float64Array;
-  xidot: Float64Array; xiSolve: Float64Array; rowDxi: Float64Array;
+  xi: Float64Array;
+  xiNew: Float64Array;
+  xidot: Float64Array;
+  xiSolve: Float64Array;
+  rowDxi: Float64Array;
   /** Optional material props [kL, kD, kS, host] per cell (src/model/props.ts): D uses kD and host. */
   props?: Float32Array | null;
 }
@@ -271,7 +352,13 @@ export interface TransportFields {
  * What the transport solver advances: D(ξ) = Dhi·h + Dlo·(1 − h) (props: Dlo·kD, host 0), the
  * drift factor, the sink factor and whether the species deposits (limiter + ξ commit).
  */
-export interface TransportSpecies { Dhi: number; Dlo: number; migration: number; sink: number; deposits: boolean }
+export interface TransportSpecies {
+  Dhi: number;
+  Dlo: number;
+  migration: number;
+  sink: number;
+  deposits: boolean;
+}
 
 /** Li⁺ (c̃): the species of equation (2) with the transport scalars of SWITCHES.md §1. */
 export function lithiumSpecies(k: Coefficients): TransportSpecies {
@@ -289,33 +376,105 @@ export function additiveSpecies(k: Coefficients): TransportSpecies | null {
 /** The transport step over fixed (shared) fields, run by an executor (serial or pool). */
 export class TransportSolver {
   private op: StencilOp;
-  private rhs: Float64Array; private u: Float64Array; private M: Float64Array;
+  private rhs: Float64Array;
+  private u: Float64Array;
+  private M: Float64Array;
   private D: Float64Array;
   private Pp: Padded;
-  private rowMax: Float64Array; private part: Float64Array; private inPart: Float64Array; private depPart: Float64Array;
+  private rowMax: Float64Array;
+  private part: Float64Array;
+  private inPart: Float64Array;
+  private depPart: Float64Array;
   private pcg: Pcg;
-  private tInterp: Task; private tPad: Task; private tMax: Task; private tAssemble: Task; private tFinish: Task;
+  private tInterp: Task;
+  private tPad: Task;
+  private tMax: Task;
+  private tAssemble: Task;
+  private tFinish: Task;
   /** φ boundary conditions (their Dirichlet values bound ψ_ref from below; x0 changes with setVoltage). */
   private bcPsi: FieldBC;
 
   /** `species` defaults to Li⁺ (lithiumSpecies); the additive passes additiveSpecies and its own field as f.c. */
-  constructor(private exec: Exec, private L: Layout, k: Coefficients, bcC: FieldBC, bcPsi: FieldBC, f: TransportFields, species: TransportSpecies = lithiumSpecies(k)) {
+  constructor(
+    private exec: Exec,
+    L: Layout,
+    k: Coefficients,
+    bcC: FieldBC,
+    bcPsi: FieldBC,
+    f: TransportFields,
+    species: TransportSpecies = lithiumSpecies(k),
+  ) {
     const sp = species;
     const { N, rows, nx } = L;
     this.op = makeOp(L.dims, [L.nx, L.ny, L.nz], L.periodic);
-    this.rhs = sharedF64(N); this.u = sharedF64(N); this.M = sharedF64(N);
+    this.rhs = sharedF64(N);
+    this.u = sharedF64(N);
+    this.M = sharedF64(N);
     this.D = sharedF64(N);
     this.Pp = makePadded(L);
-    this.rowMax = sharedF64(rows); this.part = sharedF64(rows); this.inPart = sharedF64(rows); this.depPart = sharedF64(rows);
+    this.rowMax = sharedF64(rows);
+    this.part = sharedF64(rows);
+    this.inPart = sharedF64(rows);
+    this.depPart = sharedF64(rows);
     this.bcPsi = bcPsi;
-    this.tInterp = exec.task('interp', { nx, src: f.xiNew, dst: this.D, hi: sp.Dhi, lo: sp.Dlo, props: f.props ?? null, kind: COEF_D }, rows, N);
+    this.tInterp = exec.task(
+      'interp',
+      { nx, src: f.xiNew, dst: this.D, hi: sp.Dhi, lo: sp.Dlo, props: f.props ?? null, kind: COEF_D },
+      rows,
+      N,
+    );
     this.tPad = exec.task('fillPadded', { L, items: [{ P: this.Pp, u: f.psi, bc: bcPsi }] }, this.Pp.py * this.Pp.pz, N);
     this.tMax = exec.task('rowMax', { nx, u: f.psi, out: this.rowMax }, rows, N);
-    this.tAssemble = exec.task('transportAssemble', { L, csRatio: k.csRatio, migration: sp.migration, sink: sp.sink, bc: bcC, Pp: this.Pp, c: f.c, D: this.D,
-      xiOld: f.xi, xiNew: f.xiNew, M: this.M, rhs: this.rhs, u: this.u, op: this.op }, rows, N);
+    this.tAssemble = exec.task(
+      'transportAssemble',
+      {
+        L,
+        csRatio: k.csRatio,
+        migration: sp.migration,
+        sink: sp.sink,
+        bc: bcC,
+        Pp: this.Pp,
+        c: f.c,
+        D: this.D,
+        xiOld: f.xi,
+        xiNew: f.xiNew,
+        M: this.M,
+        rhs: this.rhs,
+        u: this.u,
+        op: this.op,
+      },
+      rows,
+      N,
+    );
     const vol = L.dims === 3 ? L.dx ** 3 : L.dx ** 2;
-    this.tFinish = exec.task('transportFinish', { L, bc: bcC, csRatio: k.csRatio, migration: sp.migration, sink: sp.sink, deposits: sp.deposits, vol, Pp: this.Pp, D: this.D, u: this.u, M: this.M,
-      c: f.c, xi: f.xi, xiNew: f.xiNew, xidot: f.xidot, xiSolve: f.xiSolve, rowDxi: f.rowDxi, part: this.part, inPart: this.inPart, depPart: this.depPart, props: f.props ?? null }, rows, N);
+    this.tFinish = exec.task(
+      'transportFinish',
+      {
+        L,
+        bc: bcC,
+        csRatio: k.csRatio,
+        migration: sp.migration,
+        sink: sp.sink,
+        deposits: sp.deposits,
+        vol,
+        Pp: this.Pp,
+        D: this.D,
+        u: this.u,
+        M: this.M,
+        c: f.c,
+        xi: f.xi,
+        xiNew: f.xiNew,
+        xidot: f.xidot,
+        xiSolve: f.xiSolve,
+        rowDxi: f.rowDxi,
+        part: this.part,
+        inPart: this.inPart,
+        depPart: this.depPart,
+        props: f.props ?? null,
+      },
+      rows,
+      N,
+    );
     this.pcg = new Pcg(exec, this.op, this.rhs, this.u);
   }
 
@@ -338,7 +497,13 @@ export class TransportSolver {
     exec.run(this.tAssemble, dt, ref);
     const st = this.pcg.solve({ tol, maxIter });
     exec.run(this.tFinish, dt, ref);
-    return { ...st, limited: pairwiseSum(this.part), influx: pairwiseSum(this.inPart), migrationRate: 0, deposited: pairwiseSum(this.depPart) };
+    return {
+      ...st,
+      limited: pairwiseSum(this.part),
+      influx: pairwiseSum(this.inPart),
+      migrationRate: 0,
+      deposited: pairwiseSum(this.depPart),
+    };
   }
 }
 
@@ -350,17 +515,44 @@ export class TransportSolver {
 export class TransportStage {
   private f: TransportFields;
   private solver: TransportSolver;
-  constructor(L: Layout, k: Coefficients, bcC: FieldBC, bcPsi: FieldBC, exec: Exec = new SerialExec(), species: TransportSpecies = lithiumSpecies(k)) {
+  constructor(
+    L: Layout,
+    k: Coefficients,
+    bcC: FieldBC,
+    bcPsi: FieldBC,
+    exec: Exec = new SerialExec(),
+    species: TransportSpecies = lithiumSpecies(k),
+  ) {
     const N = L.N;
-    this.f = { c: sharedF64(N), psi: sharedF64(N), xi: sharedF64(N), xiNew: sharedF64(N), xidot: sharedF64(N), xiSolve: sharedF64(N), rowDxi: sharedF64(L.rows) };
+    this.f = {
+      c: sharedF64(N),
+      psi: sharedF64(N),
+      xi: sharedF64(N),
+      xiNew: sharedF64(N),
+      xidot: sharedF64(N),
+      xiSolve: sharedF64(N),
+      rowDxi: sharedF64(L.rows),
+    };
     this.solver = new TransportSolver(exec, L, k, bcC, bcPsi, this.f, species);
   }
 
-  step(c: Float64Array, psi: Float64Array, xiOld: Float64Array, xiNew: Float64Array, dt: number, tol: number, maxIter: number): TransportResult {
+  step(
+    c: Float64Array,
+    psi: Float64Array,
+    xiOld: Float64Array,
+    xiNew: Float64Array,
+    dt: number,
+    tol: number,
+    maxIter: number,
+  ): TransportResult {
     const f = this.f;
-    f.c.set(c); f.psi.set(psi); f.xi.set(xiOld); f.xiNew.set(xiNew);
+    f.c.set(c);
+    f.psi.set(psi);
+    f.xi.set(xiOld);
+    f.xiNew.set(xiNew);
     const r = this.solver.step(dt, tol, maxIter);
-    c.set(f.c); xiNew.set(f.xiNew);
+    c.set(f.c);
+    xiNew.set(f.xiNew);
     return r;
   }
 }

@@ -8,8 +8,21 @@
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { kernelTable, type KernelFn, type KernelName } from './kernels.ts';
 import {
-  CLAIM, DEFS, DONE, ERROR, IDX_BITS, IDX_MASK, P_CHUNK, P_NCHUNKS, P_ROWS, P_TASK, QUIT, SLOT, WORKER_CHUNKS,
-  type TaskDef, type WorkerInit,
+  CLAIM,
+  DEFS,
+  DONE,
+  ERROR,
+  IDX_BITS,
+  IDX_MASK,
+  P_CHUNK,
+  P_NCHUNKS,
+  P_ROWS,
+  P_TASK,
+  QUIT,
+  SLOT,
+  WORKER_CHUNKS,
+  type TaskDef,
+  type WorkerInit,
 } from './protocol.ts';
 
 function serve(init: WorkerInit): void {
@@ -48,12 +61,16 @@ function serve(init: WorkerInit): void {
       const idx = v & IDX_MASK;
       if (v >>> IDX_BITS !== g || idx >= ctl[slot + P_NCHUNKS]) break;
       const w = Atomics.compareExchange(ctl, CLAIM, v, v + 1);
-      if (w !== v) { v = w; continue; }
+      if (w !== v) {
+        v = w;
+        continue;
+      }
       // chunk idx of generation g is ours: its parameters cannot change until we count it done
       try {
         const id = ctl[slot + P_TASK];
         if (fns[id] === undefined) sync(port);
-        const rows = ctl[slot + P_ROWS], chunk = ctl[slot + P_CHUNK];
+        const rows = ctl[slot + P_ROWS],
+          chunk = ctl[slot + P_CHUNK];
         const r0 = idx * chunk;
         fns[id](args[id], scalars, r0, Math.min(rows, r0 + chunk));
       } catch (e) {

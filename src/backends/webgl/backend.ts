@@ -57,8 +57,14 @@ export interface WebGlOptions {
 const BIG = 3.4028234663852886e38;
 
 function bcUniforms(b: FieldBC, prefix: 'uBc' | 'uCb'): Uniforms {
-  const t = Array.from(b.type), v = Array.from(b.value);
-  return { [`${prefix}T0`]: t.slice(0, 4), [`${prefix}T1`]: [t[4], t[5], 0, 0], [`${prefix}V0`]: v.slice(0, 4), [`${prefix}V1`]: [v[4], v[5], 0, 0] };
+  const t = Array.from(b.type),
+    v = Array.from(b.value);
+  return {
+    [`${prefix}T0`]: t.slice(0, 4),
+    [`${prefix}T1`]: [t[4], t[5], 0, 0],
+    [`${prefix}V0`]: v.slice(0, 4),
+    [`${prefix}V1`]: [v[4], v[5], 0, 0],
+  };
 }
 
 export class WebGlBackend implements Backend {
@@ -66,13 +72,20 @@ export class WebGlBackend implements Backend {
   readonly device: string;
   private g: GridShape;
   private rows: GridShape;
-  private xs: Target; private c: Target; private ph: Target; private xiSolve: Target;
+  private xs: Target;
+  private c: Target;
+  private ph: Target;
+  private xiSolve: Target;
   /** Material props (kL, kD, kS, host) per cell, fixed for the backend's life. */
   private props: Target;
-  private psi: PingPong; private u: PingPong;
-  private term: Target; private rowT: Target;
+  private psi: PingPong;
+  private u: PingPong;
+  private term: Target;
+  private rowT: Target;
   /** Padded copies (ghosts) of ξ (phase) and ψ (transport), on the padded grid gp. */
-  private gp: GridShape; private padXi: Target; private padPsi: Target;
+  private gp: GridShape;
+  private padXi: Target;
+  private padPsi: Target;
   private st: Record<'phase' | 'psiMax' | 'tr' | 'trA' | 'flux' | 'dxi' | 'sum' | 'max' | 'count' | 'tip' | 'add', Target>;
   private pcg: GlPcg;
   private red: Reducer;
@@ -80,7 +93,8 @@ export class WebGlBackend implements Backend {
   private cacheFresh = true;
   private phiValues: Float64Array;
   /** The shielding additive ã and its Slotboom unknown (null without it). */
-  private add: Target | null = null; private ua: PingPong | null = null;
+  private add: Target | null = null;
+  private ua: PingPong | null = null;
 
   /** Creates the WebGL context, checks what the backend needs, allocates the textures. */
   static async create(L: Layout, k: Coefficients, bc: BCSet, opts: WebGlOptions = {}): Promise<WebGlBackend> {
@@ -96,14 +110,25 @@ export class WebGlBackend implements Backend {
     }
   }
 
-  private constructor(private ctx: GlContext, private L: Layout, private kc: Coefficients, private bc: BCSet, propsIn: Float32Array | null) {
+  private constructor(
+    private ctx: GlContext,
+    private L: Layout,
+    private kc: Coefficients,
+    private bc: BCSet,
+    propsIn: Float32Array | null,
+  ) {
     this.device = `WebGL (${ctx.renderer}; f32, regl)`;
-    const g = this.g = gridShape(L.dims, [L.nx, L.ny, L.nz], L.periodic, ctx.maxTexture);
+    const g = (this.g = gridShape(L.dims, [L.nx, L.ny, L.nz], L.periodic, ctx.maxTexture));
     this.rows = gridShape(2, [L.ny, L.nz, 1], [false, false, false], ctx.maxTexture);
     const T = () => ctx.target(g.w, g.h);
-    this.xs = T(); this.c = T(); this.ph = T(); this.xiSolve = T();
-    if (propsIn && propsIn.length !== 4 * L.N) throw new Error(`WebGL backend: props has ${propsIn.length} values, the grid needs 4 × ${L.N}`);
-    const ch = (q: number) => (propsIn ? Float32Array.from({ length: L.N }, (_, c) => propsIn[4 * c + q]) : new Float32Array(L.N).fill(q === 3 ? 0 : 1));
+    this.xs = T();
+    this.c = T();
+    this.ph = T();
+    this.xiSolve = T();
+    if (propsIn && propsIn.length !== 4 * L.N)
+      throw new Error(`WebGL backend: props has ${propsIn.length} values, the grid needs 4 × ${L.N}`);
+    const ch = (q: number) =>
+      propsIn ? Float32Array.from({ length: L.N }, (_, c) => propsIn[4 * c + q]) : new Float32Array(L.N).fill(q === 3 ? 0 : 1);
     this.props = T();
     ctx.upload(this.props, toAtlas(g, [ch(0), ch(1), ch(2), ch(3)]));
     this.psi = new PingPong(T(), T());
@@ -114,8 +139,23 @@ export class WebGlBackend implements Backend {
     this.padPsi = ctx.target(this.gp.w, this.gp.h);
     this.rowT = ctx.target(this.rows.w, this.rows.h);
     const one = () => ctx.target(1, 1);
-    this.st = { phase: one(), psiMax: one(), tr: one(), trA: one(), flux: one(), dxi: one(), sum: one(), max: one(), count: one(), tip: one(), add: one() };
-    if (kc.additive) { this.add = T(); this.ua = new PingPong(T(), T()); }
+    this.st = {
+      phase: one(),
+      psiMax: one(),
+      tr: one(),
+      trA: one(),
+      flux: one(),
+      dxi: one(),
+      sum: one(),
+      max: one(),
+      count: one(),
+      tip: one(),
+      add: one(),
+    };
+    if (kc.additive) {
+      this.add = T();
+      this.ua = new PingPong(T(), T());
+    }
     this.red = new Reducer(ctx, g);
     this.pcg = new GlPcg(ctx, g, this.red);
     this.phiValues = Float64Array.from(bc.phi.value);
@@ -125,8 +165,14 @@ export class WebGlBackend implements Backend {
     const p = gridUniforms(this.gp);
     const has = this.add ? 1 : 0;
     return {
-      ...gridUniforms(this.g), uGridP: p.uGrid, uTexP: p.uTex, uProps: this.props,
-      uAdd: this.add ?? this.c, uHasAdd: has, uShield: [has, this.kc.additive?.shielding ?? 0], ...extra,
+      ...gridUniforms(this.g),
+      uGridP: p.uGrid,
+      uTexP: p.uTex,
+      uProps: this.props,
+      uAdd: this.add ?? this.c,
+      uHasAdd: has,
+      uShield: [has, this.kc.additive?.shielding ?? 0],
+      ...extra,
     };
   }
 
@@ -153,14 +199,17 @@ export class WebGlBackend implements Backend {
     ctx.upload(this.c, toAtlas(g, [f.c, null, null, null]));
     ctx.upload(this.psi.cur, toAtlas(g, [f.psi, null, null, null]));
     if (this.add) {
-      if (!f.additive || f.additive.length !== N) throw new Error('WebGL backend init: the scenario has an additive but the fields have no additive (ã) field of the grid\'s size');
+      if (!f.additive || f.additive.length !== N)
+        throw new Error("WebGL backend init: the scenario has an additive but the fields have no additive (ã) field of the grid's size");
       ctx.upload(this.add, toAtlas(g, [f.additive, null, null, null]));
     }
     this.cache = { maxRate: 0, stiffness: 0, migrationRate: 0, dxiSinceSolve: 0 };
     this.cacheFresh = true;
   }
 
-  private phiBc(): FieldBC { return { type: this.bc.phi.type, value: this.phiValues }; }
+  private phiBc(): FieldBC {
+    return { type: this.bc.phi.type, value: this.phiValues };
+  }
 
   async potential(tol: number, maxIter: number): Promise<PotentialReport> {
     const { ctx, kc, L } = this;
@@ -178,7 +227,14 @@ export class WebGlBackend implements Backend {
     ctx.run('copy', this.xiSolve, this.gu({ uA: this.xs }));
     const s = ctx.readTarget(this.st.flux);
     this.cache.dxiSinceSolve = 0;
-    return { iterations: r.iterations, residual: r.residual, converged: r.converged, fluxX1: s[0], fluxX0: this.collectorFlux(s), source: s[2] };
+    return {
+      iterations: r.iterations,
+      residual: r.residual,
+      converged: r.converged,
+      fluxX1: s[0],
+      fluxX0: this.collectorFlux(s),
+      source: s[2],
+    };
   }
 
   /**
@@ -199,13 +255,20 @@ export class WebGlBackend implements Backend {
     const key = stepKey(kc.seed, step);
     const w = kc.omega * kc.theta0;
     this.ghosts(this.xs, this.bc.xi, this.padXi);
-    ctx.run('phase', this.ph, this.gu({
-      uXi: this.xs, uXiPad: this.padXi, uC: this.c, uPsi: this.psi.cur,
-      uP0: [dt, 1 / L.dx, kc.mobKappa, kc.mobW],
-      uP1: [kc.Leta, 1 - kc.alpha, kc.alpha, kc.noiseSigma * Math.sqrt(dt)],
-      uP2: [kc.delta, kc.omega, Math.cos(w), Math.sin(w)],
-      uKey: [key >>> 16, key & 0xffff],
-    }));
+    ctx.run(
+      'phase',
+      this.ph,
+      this.gu({
+        uXi: this.xs,
+        uXiPad: this.padXi,
+        uC: this.c,
+        uPsi: this.psi.cur,
+        uP0: [dt, 1 / L.dx, kc.mobKappa, kc.mobW],
+        uP1: [kc.Leta, 1 - kc.alpha, kc.alpha, kc.noiseSigma * Math.sqrt(dt)],
+        uP2: [kc.delta, kc.omega, Math.cos(w), Math.sin(w)],
+        uKey: [key >>> 16, key & 0xffff],
+      }),
+    );
     this.red.run(this.ph, { max: true, grid: this.g }, this.st.phase);
     this.cacheFresh = false;
   }
@@ -221,8 +284,13 @@ export class WebGlBackend implements Backend {
     this.ghosts(this.psi.cur, phi, this.padPsi);
     const au = this.gu({
       ...bcUniforms(this.bc.c, 'uCb'),
-      uPh: this.ph, uXiD: this.ph, uC: this.c, uPsiPad: this.padPsi, uPsiMax: this.st.psiMax,
-      uT: [dt / (L.dx * L.dx), kc.csRatio * kc.sink, bcMax, kc.migration], uD: [kc.Ds, kc.Dl, 0, 0],
+      uPh: this.ph,
+      uXiD: this.ph,
+      uC: this.c,
+      uPsiPad: this.padPsi,
+      uPsiMax: this.st.psiMax,
+      uT: [dt / (L.dx * L.dx), kc.csRatio * kc.sink, bcMax, kc.migration],
+      uD: [kc.Ds, kc.Dl, 0, 0],
     });
     const r = this.pcg.solve(this.u, tol, maxIter, () => {
       ctx.run('trOp', this.pcg.op, au);
@@ -230,7 +298,14 @@ export class WebGlBackend implements Backend {
       ctx.run('trU', this.u.cur, au);
     });
     const vol = L.dims === 3 ? L.dx ** 3 : L.dx ** 2;
-    const fu = this.gu({ uU: this.u.cur, uRhs: this.pcg.rhs, uPh: this.ph, uXs: this.xs, uXiSolve: this.xiSolve, uL: [kc.csRatio * kc.sink, vol, 1 / dt, 0] });
+    const fu = this.gu({
+      uU: this.u.cur,
+      uRhs: this.pcg.rhs,
+      uPh: this.ph,
+      uXs: this.xs,
+      uXiSolve: this.xiSolve,
+      uL: [kc.csRatio * kc.sink, vol, 1 / dt, 0],
+    });
     ctx.run('trC', this.c, fu);
     ctx.run('trXs', this.xs, fu);
     ctx.run('trStats', this.term, fu);
@@ -239,7 +314,14 @@ export class WebGlBackend implements Backend {
     const p = ctx.readTarget(this.st.phase);
     this.cache = { maxRate: p[2], stiffness: p[3], migrationRate: 0, dxiSinceSolve: s[2] };
     this.cacheFresh = true;
-    const out: TransportReport = { iterations: r.iterations, residual: r.residual, converged: r.converged, limited: s[1], influx: s[0], deposited: s[3] * vol };
+    const out: TransportReport = {
+      iterations: r.iterations,
+      residual: r.residual,
+      converged: r.converged,
+      limited: s[1],
+      influx: s[0],
+      deposited: s[3] * vol,
+    };
     return this.add ? { ...out, ...this.additiveStep(dt, tol, maxIter, bcMax) } : out;
   }
 
@@ -248,13 +330,24 @@ export class WebGlBackend implements Backend {
    * and PCG with D = D_a(1 − h(ξ committed)), migration 1, no sink, Dirichlet values 1 on c̃'s
    * Dirichlet faces (additiveBC), then ã = M u without a limiter, and its boundary influx.
    */
-  private additiveStep(dt: number, tol: number, maxIter: number, bcMax: number): Pick<TransportReport, 'additiveInflux' | 'additiveIterations' | 'additiveResidual' | 'additiveConverged'> {
+  private additiveStep(
+    dt: number,
+    tol: number,
+    maxIter: number,
+    bcMax: number,
+  ): Pick<TransportReport, 'additiveInflux' | 'additiveIterations' | 'additiveResidual' | 'additiveConverged'> {
     const { ctx, kc, L, g } = this;
-    const add = this.add!, ua = this.ua!;
+    const add = this.add!,
+      ua = this.ua!;
     const au = this.gu({
       ...bcUniforms(additiveBC(this.bc.c), 'uCb'),
-      uPh: this.ph, uXiD: this.xs, uC: add, uPsiPad: this.padPsi, uPsiMax: this.st.psiMax,
-      uT: [dt / (L.dx * L.dx), 0, bcMax, 1], uD: [0, kc.additive!.Da, 0, 0],
+      uPh: this.ph,
+      uXiD: this.xs,
+      uC: add,
+      uPsiPad: this.padPsi,
+      uPsiMax: this.st.psiMax,
+      uT: [dt / (L.dx * L.dx), 0, bcMax, 1],
+      uD: [0, kc.additive!.Da, 0, 0],
     });
     const r = this.pcg.solve(ua, tol, maxIter, () => {
       ctx.run('trOp', this.pcg.op, au);
@@ -309,12 +402,22 @@ export class WebGlBackend implements Backend {
       ctx.run('fieldsAdd', this.term, fu);
       this.red.run(this.term, { max: [false, true, false, false], grid: g }, this.st.add);
     }
-    const s = ctx.readTarget(this.st.sum), m = ctx.readTarget(this.st.max);
-    const n = ctx.readTarget(this.st.count), t = ctx.readTarget(this.st.tip);
+    const s = ctx.readTarget(this.st.sum),
+      m = ctx.readTarget(this.st.max);
+    const n = ctx.readTarget(this.st.count),
+      t = ctx.readTarget(this.st.tip);
     const inf = (x: number) => (x >= BIG ? Infinity : x <= -BIG ? -Infinity : x);
     const out: Reductions = {
-      sumXi: s[0], sumC: s[1], sumXidot: s[2], sumGrad: s[3], tip: t[0],
-      cMax: inf(m[0]), cMin: inf(-m[1]), xiMin: inf(-m[2]), xiMax: inf(m[3]), nonFinite: n[0],
+      sumXi: s[0],
+      sumC: s[1],
+      sumXidot: s[2],
+      sumGrad: s[3],
+      tip: t[0],
+      cMax: inf(m[0]),
+      cMin: inf(-m[1]),
+      xiMin: inf(-m[2]),
+      xiMax: inf(m[3]),
+      nonFinite: n[0],
     };
     if (!this.add) return out;
     const a = ctx.readTarget(this.st.add);
@@ -325,7 +428,12 @@ export class WebGlBackend implements Backend {
     const { ctx, g } = this;
     ctx.check();
     const xs = ctx.readTarget(this.xs);
-    const f = { xi: fromAtlas(g, xs, 0), c: fromAtlas(g, ctx.readTarget(this.c), 0), psi: fromAtlas(g, ctx.readTarget(this.psi.cur), 0), xidot: fromAtlas(g, xs, 2) };
+    const f = {
+      xi: fromAtlas(g, xs, 0),
+      c: fromAtlas(g, ctx.readTarget(this.c), 0),
+      psi: fromAtlas(g, ctx.readTarget(this.psi.cur), 0),
+      xidot: fromAtlas(g, xs, 2),
+    };
     return this.add ? { ...f, additive: fromAtlas(g, ctx.readTarget(this.add), 0) } : f;
   }
 

@@ -17,7 +17,8 @@ import { fragmentSource, PROGRAMS, uniformNames, VERTEX, type GlslReader, type P
 export interface Target {
   tex: createREGL.Texture2D;
   fbo: createREGL.Framebuffer2D;
-  w: number; h: number;
+  w: number;
+  h: number;
 }
 
 /** Uniform values of one pass (numbers, vectors, or targets as samplers). */
@@ -42,29 +43,48 @@ export class GlContext {
   private targets: Target[] = [];
   private lost = false;
 
-  constructor(private read: GlslReader, private extraDefines: Record<string, string | number>, opts: ContextOptions = {}) {
-    if (typeof document === 'undefined' && !opts.canvas) throw new Error('WebGL backend: no document to create a canvas in (WebGL needs a browser page)');
+  constructor(
+    private read: GlslReader,
+    private extraDefines: Record<string, string | number>,
+    opts: ContextOptions = {},
+  ) {
+    if (typeof document === 'undefined' && !opts.canvas)
+      throw new Error('WebGL backend: no document to create a canvas in (WebGL needs a browser page)');
     this.canvas = opts.canvas ?? document.createElement('canvas');
     this.canvas.width = 1;
     this.canvas.height = 1;
-    const gl = this.canvas.getContext('webgl', { alpha: true, antialias: false, depth: false, stencil: false, premultipliedAlpha: false, preserveDrawingBuffer: false, powerPreference: 'high-performance' }) as WebGLRenderingContext | null;
+    const gl = this.canvas.getContext('webgl', {
+      alpha: true,
+      antialias: false,
+      depth: false,
+      stencil: false,
+      premultipliedAlpha: false,
+      preserveDrawingBuffer: false,
+      powerPreference: 'high-performance',
+    }) as WebGLRenderingContext | null;
     if (!gl) throw new Error('WebGL backend: this browser gave no WebGL1 context (WebGL disabled or unsupported)');
     this.gl = gl;
     const dbg = gl.getExtension('WEBGL_debug_renderer_info');
     this.renderer = String((dbg ? gl.getParameter(dbg.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER)) ?? 'unknown');
     this.software = SOFTWARE.test(this.renderer);
     if (this.software && opts.allowSoftware === false) {
-      throw new Error(`WebGL backend: the WebGL renderer is a software one (${this.renderer}), slower than the CPU backend; name the webgl backend explicitly to run on it anyway`);
+      throw new Error(
+        `WebGL backend: the WebGL renderer is a software one (${this.renderer}), slower than the CPU backend; name the webgl backend explicitly to run on it anyway`,
+      );
     }
-    if (!gl.getExtension('OES_texture_float')) throw new Error(`WebGL backend: OES_texture_float is missing (${this.renderer}); the backend needs float textures`);
+    if (!gl.getExtension('OES_texture_float'))
+      throw new Error(`WebGL backend: OES_texture_float is missing (${this.renderer}); the backend needs float textures`);
     gl.getExtension('WEBGL_color_buffer_float');
     const hp = gl.getShaderPrecisionFormat(gl.FRAGMENT_SHADER, gl.HIGH_FLOAT);
-    if (!hp || hp.precision < 23) throw new Error(`WebGL backend: fragment shaders have no highp float (precision ${hp?.precision ?? 0} bits; ${this.renderer})`);
+    if (!hp || hp.precision < 23)
+      throw new Error(`WebGL backend: fragment shaders have no highp float (precision ${hp?.precision ?? 0} bits; ${this.renderer})`);
     this.maxTexture = gl.getParameter(gl.MAX_TEXTURE_SIZE) as number;
     this.checkFloatTarget();
     this.regl = createREGL({ gl, extensions: ['OES_texture_float'], optionalExtensions: ['WEBGL_color_buffer_float'] });
     this.quad = this.regl.buffer([-1, -1, 1, -1, -1, 1, 1, 1]);
-    this.canvas.addEventListener('webglcontextlost', () => { this.lost = true; });
+    this.canvas.addEventListener('webglcontextlost', () => {
+      this.lost = true;
+    });
   }
 
   /** A float RGBA texture attached to a framebuffer must be complete (render-to-float). */
@@ -84,7 +104,9 @@ export class GlContext {
     gl.deleteFramebuffer(fb);
     gl.deleteTexture(tex);
     if (status !== gl.FRAMEBUFFER_COMPLETE) {
-      throw new Error(`WebGL backend: float render targets are not supported (framebuffer status 0x${status.toString(16)}; WEBGL_color_buffer_float missing on ${this.renderer})`);
+      throw new Error(
+        `WebGL backend: float render targets are not supported (framebuffer status 0x${status.toString(16)}; WEBGL_color_buffer_float missing on ${this.renderer})`,
+      );
     }
   }
 
@@ -95,8 +117,19 @@ export class GlContext {
 
   /** A w×h RGBA float render target, optionally filled with data (4 floats per texel). */
   target(w: number, h: number, data?: Float32Array): Target {
-    if (w > this.maxTexture || h > this.maxTexture) throw new Error(`WebGL backend: a ${w}×${h} texture exceeds MAX_TEXTURE_SIZE = ${this.maxTexture}`);
-    const tex = this.regl.texture({ width: w, height: h, type: 'float', format: 'rgba', min: 'nearest', mag: 'nearest', wrapS: 'clamp', wrapT: 'clamp', data: data ?? null });
+    if (w > this.maxTexture || h > this.maxTexture)
+      throw new Error(`WebGL backend: a ${w}×${h} texture exceeds MAX_TEXTURE_SIZE = ${this.maxTexture}`);
+    const tex = this.regl.texture({
+      width: w,
+      height: h,
+      type: 'float',
+      format: 'rgba',
+      min: 'nearest',
+      mag: 'nearest',
+      wrapS: 'clamp',
+      wrapT: 'clamp',
+      data: data ?? null,
+    });
     const fbo = this.regl.framebuffer({ color: tex, depthStencil: false });
     const t = { tex, fbo, w, h };
     this.targets.push(t);
@@ -137,12 +170,15 @@ export class GlContext {
       };
     }
     const draw = this.regl({
-      vert: this.read(VERTEX), frag,
+      vert: this.read(VERTEX),
+      frag,
       attributes: { aPos: this.quad },
-      count: 4, primitive: 'triangle strip',
+      count: 4,
+      primitive: 'triangle strip',
       uniforms: uniforms as never,
       framebuffer: ((_c: unknown, p: Record<string, unknown>) => p.fbo) as never,
-      depth: { enable: false }, blend: { enable: false },
+      depth: { enable: false },
+      blend: { enable: false },
     });
     cmd = (props) => draw(props);
     this.commands.set(name, cmd);
@@ -170,7 +206,11 @@ export class GlContext {
   }
 
   dispose(): void {
-    if (!this.lost && !this.gl.isContextLost()) for (const t of this.targets) { t.fbo.destroy(); t.tex.destroy(); }
+    if (!this.lost && !this.gl.isContextLost())
+      for (const t of this.targets) {
+        t.fbo.destroy();
+        t.tex.destroy();
+      }
     this.targets = [];
     if (!this.lost && !this.gl.isContextLost()) {
       this.regl.destroy();

@@ -14,7 +14,8 @@ export interface GridShape {
   /** Slices per texture row. */
   tiles: number;
   /** Texture size. */
-  w: number; h: number;
+  w: number;
+  h: number;
   N: number;
 }
 
@@ -23,9 +24,12 @@ export function gridShape(dims: 2 | 3, n: [number, number, number], periodic: [b
   let T = Math.max(1, Math.min(nz, Math.round(Math.sqrt((nz * ny) / nx))));
   while (T > 1 && nx * T > maxTexture) T--;
   while (ny * Math.ceil(nz / T) > maxTexture && T < nz && nx * (T + 1) <= maxTexture) T++;
-  const w = nx * T, h = ny * Math.ceil(nz / T);
+  const w = nx * T,
+    h = ny * Math.ceil(nz / T);
   if (w > maxTexture || h > maxTexture) {
-    throw new Error(`WebGL backend: the ${nx}×${ny}${dims === 3 ? `×${nz}` : ''} grid does not fit a texture of at most ${maxTexture}×${maxTexture} texels (needs ${w}×${h})`);
+    throw new Error(
+      `WebGL backend: the ${nx}×${ny}${dims === 3 ? `×${nz}` : ''} grid does not fit a texture of at most ${maxTexture}×${maxTexture} texels (needs ${w}×${h})`,
+    );
   }
   return { dims, n, periodic, tiles: T, w, h, N: nx * ny * nz };
 }
@@ -42,8 +46,11 @@ export function gridUniforms(g: GridShape): Uniforms {
 /** Texel offset (in texels) of cell index c = i + nx·(j + ny·k). */
 export function texelOf(g: GridShape, c: number): number {
   const [nx, ny] = g.n;
-  const i = c % nx, j = Math.floor(c / nx) % ny, k = Math.floor(c / (nx * ny));
-  const tx = k % g.tiles, ty = Math.floor(k / g.tiles);
+  const i = c % nx,
+    j = Math.floor(c / nx) % ny,
+    k = Math.floor(c / (nx * ny));
+  const tx = k % g.tiles,
+    ty = Math.floor(k / g.tiles);
   return i + nx * tx + g.w * (j + ny * ty);
 }
 

@@ -19,28 +19,61 @@ import type { SolveReport } from '../backend.ts';
 import { coarseInverseFactor } from '../webgpu/coarse.ts';
 import type { GlContext, Target, Uniforms } from './context.ts';
 import { fromAtlas, gridShape, gridUniforms, type GridShape } from './grid.ts';
-import { Reducer, Term } from './reduce.ts';
+import { type Reducer, Term } from './reduce.ts';
 
 /** Scalar slots (the 4×1 texture's 16 floats, cg_scalar.frag; the WebGPU numbering). */
-export const S = { BB: 0, RR: 1, RZ: 2, PQ: 3, RZNEW: 4, ALPHA: 5, BETA: 6, STATUS: 7, ITER: 8, RESID: 9, BNORM: 10, TOL: 11, MAXITER: 12 } as const;
-const enum Op { SetBB = 0, Init = 1, Alpha = 2, Check = 3, Beta = 4, Rz0 = 5 }
+export const S = {
+  BB: 0,
+  RR: 1,
+  RZ: 2,
+  PQ: 3,
+  RZNEW: 4,
+  ALPHA: 5,
+  BETA: 6,
+  STATUS: 7,
+  ITER: 8,
+  RESID: 9,
+  BNORM: 10,
+  TOL: 11,
+  MAXITER: 12,
+} as const;
+enum Op {
+  SetBB = 0,
+  Init = 1,
+  Alpha = 2,
+  Check = 3,
+  Beta = 4,
+  Rz0 = 5,
+}
 
 export const COARSEST_CELLS = 128;
 
 /** Two targets, one current. */
 export class PingPong {
   private i = 0;
-  constructor(readonly a: Target, readonly b: Target) {}
-  get cur(): Target { return this.i === 0 ? this.a : this.b; }
-  get next(): Target { return this.i === 0 ? this.b : this.a; }
-  swap(): void { this.i ^= 1; }
+  constructor(
+    readonly a: Target,
+    readonly b: Target,
+  ) {}
+  get cur(): Target {
+    return this.i === 0 ? this.a : this.b;
+  }
+  get next(): Target {
+    return this.i === 0 ? this.b : this.a;
+  }
+  swap(): void {
+    this.i ^= 1;
+  }
 }
 
 interface Level {
   g: GridShape;
-  op: Target; diag: Target;
+  op: Target;
+  diag: Target;
   /** Right-hand side (levels ≥ 1; level 0 uses the CG residual), correction, smoother scratch. */
-  b: Target; xo: Target; xs: Target;
+  b: Target;
+  xo: Target;
+  xs: Target;
 }
 
 export class GlPcg {
@@ -49,20 +82,34 @@ export class GlPcg {
   readonly op: Target;
   readonly rhs: Target;
   checkEvery = 4;
-  private r: PingPong; private p: PingPong; private q: Target;
+  private r: PingPong;
+  private p: PingPong;
+  private q: Target;
   private scal: PingPong;
   private red1: Target;
-  private G: Target; private coarseT: Target;
+  private G: Target;
+  private coarseT: Target;
   private lastIters = new Map<PingPong, number>();
   private fine: GridShape;
 
-  constructor(private ctx: GlContext, fine: GridShape, private reducer: Reducer) {
+  constructor(
+    private ctx: GlContext,
+    fine: GridShape,
+    private reducer: Reducer,
+  ) {
     this.fine = fine;
     const T = () => ctx.target(fine.w, fine.h);
     let g = fine;
     for (;;) {
       const first = this.levels.length === 0;
-      this.levels.push({ g, op: first ? T() : ctx.target(g.w, g.h), diag: ctx.target(g.w, g.h), b: ctx.target(g.w, g.h), xo: ctx.target(g.w, g.h), xs: ctx.target(g.w, g.h) });
+      this.levels.push({
+        g,
+        op: first ? T() : ctx.target(g.w, g.h),
+        diag: ctx.target(g.w, g.h),
+        b: ctx.target(g.w, g.h),
+        xo: ctx.target(g.w, g.h),
+        xs: ctx.target(g.w, g.h),
+      });
       const canCoarsen = g.n.slice(0, g.dims).some((v) => v > 1);
       if (g.N <= COARSEST_CELLS || !canCoarsen) break;
       const n: [number, number, number] = [Math.ceil(g.n[0] / 2), Math.ceil(g.n[1] / 2), g.dims === 3 ? Math.ceil(g.n[2] / 2) : 1];
@@ -81,9 +128,13 @@ export class GlPcg {
     this.coarseT = ctx.target(last.g.w, last.g.h);
   }
 
-  private get z(): Target { return this.levels[0].xo; }
+  private get z(): Target {
+    return this.levels[0].xo;
+  }
 
-  private u(g: GridShape, extra: Uniforms): Uniforms { return { ...gridUniforms(g), ...extra }; }
+  private u(g: GridShape, extra: Uniforms): Uniforms {
+    return { ...gridUniforms(g), ...extra };
+  }
 
   /** Coarse operators and diagonals from the fine operator. */
   private build(): void {
@@ -115,7 +166,8 @@ export class GlPcg {
     const nl = levels.length;
     const last = levels[nl - 1];
     for (let l = 0; l < nl - 1; l++) {
-      const L = levels[l], C = levels[l + 1];
+      const L = levels[l],
+        C = levels[l + 1];
       const b = l === 0 ? b0 : L.b;
       ctx.run('smoothFirst2', L.xo, this.u(L.g, { uOp: L.op, uB: b, uDiag: L.diag, uX: L.xs }));
       ctx.run('restrict', C.b, this.u(L.g, { uOp: L.op, uB: b, uX: L.xo, uGridC: gridUniforms(C.g).uGrid }));
@@ -124,10 +176,15 @@ export class GlPcg {
     ctx.run('coarseLower', this.coarseT, { ...cu, uV: nl === 1 ? b0 : last.b });
     ctx.run('coarseUpper', last.xo, { ...cu, uV: this.coarseT });
     for (let l = nl - 2; l >= 0; l--) {
-      const L = levels[l], C = levels[l + 1];
+      const L = levels[l],
+        C = levels[l + 1];
       const b = l === 0 ? b0 : L.b;
       const cg = gridUniforms(C.g);
-      ctx.run('prolongSmooth', L.xs, this.u(L.g, { uOp: L.op, uB: b, uDiag: L.diag, uX: L.xo, uXc: C.xo, uGridC: cg.uGrid, uTexC: cg.uTex }));
+      ctx.run(
+        'prolongSmooth',
+        L.xs,
+        this.u(L.g, { uOp: L.op, uB: b, uDiag: L.diag, uX: L.xo, uXc: C.xo, uGridC: cg.uGrid, uTexC: cg.uTex }),
+      );
       ctx.run('smooth', L.xo, this.u(L.g, { uOp: L.op, uB: b, uDiag: L.diag, uX: L.xs }));
     }
   }

@@ -87,7 +87,9 @@ function resolveIncludes(src: string, read: GlslReader, seen: Set<string>): stri
 export function fragmentSource(name: ProgramName, read: GlslReader, extra: Record<string, string | number> = {}): string {
   const spec = PROGRAMS[name] as ProgramSpec;
   const defs = { ...extra, ...(spec.defines ?? {}) };
-  const head = Object.entries(defs).map(([k, v]) => `#define ${k} ${v}`).join('\n');
+  const head = Object.entries(defs)
+    .map(([k, v]) => `#define ${k} ${v}`)
+    .join('\n');
   const seen = new Set<string>();
   const parts = [head, `// ---- common.glsl\n${read(COMMON)}`];
   for (const lib of spec.libs ?? []) parts.push(`// ---- ${lib}\n${read(`glsl/${lib}`)}`);

@@ -9,7 +9,11 @@
 import type { GlContext, Target } from './context.ts';
 import { gridUniforms, type GridShape } from './grid.ts';
 
-export const enum Term { Plain = 0, Dot = 1, AbsDiff = 2 }
+export enum Term {
+  Plain = 0,
+  Dot = 1,
+  AbsDiff = 2,
+}
 
 /** Texels per axis combined by one level (reduce.frag.glsl). */
 const BLOCK = 4;
@@ -26,12 +30,18 @@ export interface ReduceSpec {
 
 export class Reducer {
   private chains = new Map<string, Target>();
-  constructor(private ctx: GlContext, private dummyGrid: GridShape) {}
+  constructor(
+    private ctx: GlContext,
+    private dummyGrid: GridShape,
+  ) {}
 
   private scratch(w: number, h: number, level: number): Target {
     const key = `${w}x${h}@${level}`;
     let t = this.chains.get(key);
-    if (!t) { t = this.ctx.target(w, h); this.chains.set(key, t); }
+    if (!t) {
+      t = this.ctx.target(w, h);
+      this.chains.set(key, t);
+    }
     return t;
   }
 
@@ -39,17 +49,28 @@ export class Reducer {
   run(src: Target, spec: ReduceSpec, out: Target): void {
     const mx = typeof spec.max === 'boolean' ? [spec.max, spec.max, spec.max, spec.max] : spec.max;
     const isMax = mx.map((m) => (m ? 1 : 0));
-    let cur = src, w = src.w, h = src.h, level = 0;
+    let cur = src,
+      w = src.w,
+      h = src.h,
+      level = 0;
     const g = spec.grid ?? this.dummyGrid;
     do {
-      const nw = Math.ceil(w / BLOCK), nh = Math.ceil(h / BLOCK);
+      const nw = Math.ceil(w / BLOCK),
+        nh = Math.ceil(h / BLOCK);
       const dst = nw === 1 && nh === 1 ? out : this.scratch(nw, nh, level);
       this.ctx.run('reduce', dst, {
         ...gridUniforms(g),
-        uA: cur, uB: level === 0 && spec.b ? spec.b : cur, uSrc: [w, h], uIsMax: isMax,
-        uMode: level === 0 ? spec.term ?? Term.Plain : Term.Plain, uCheck: level === 0 && spec.grid ? 1 : 0,
+        uA: cur,
+        uB: level === 0 && spec.b ? spec.b : cur,
+        uSrc: [w, h],
+        uIsMax: isMax,
+        uMode: level === 0 ? (spec.term ?? Term.Plain) : Term.Plain,
+        uCheck: level === 0 && spec.grid ? 1 : 0,
       });
-      cur = dst; w = nw; h = nh; level++;
+      cur = dst;
+      w = nw;
+      h = nh;
+      level++;
     } while (w > 1 || h > 1);
   }
 }

@@ -62,7 +62,21 @@ export interface WebGpuOptions extends AcquireOptions {
 }
 
 /** Slots of the stage-statistics buffer. */
-const ST = { RATE: 0, STIFF: 1, PSIMAX: 2, DXI: 3, LIM: 4, F1: 5, F0: 6, SRC: 7, INFLUX: 8, DEP: 9, A_INFLUX: 10, A_SUM: 11, A_MAX: 12 } as const;
+const ST = {
+  RATE: 0,
+  STIFF: 1,
+  PSIMAX: 2,
+  DXI: 3,
+  LIM: 4,
+  F1: 5,
+  F0: 6,
+  SRC: 7,
+  INFLUX: 8,
+  DEP: 9,
+  A_INFLUX: 10,
+  A_SUM: 11,
+  A_MAX: 12,
+} as const;
 const NSTAT = 16;
 /** Channels of reduce_fields_final.wgsl. */
 const NFIELDS = 10;
@@ -74,12 +88,19 @@ function paddedCells(L: Layout): number {
 
 /** Device memory the backend will allocate for layout L (checked before allocating); `additive`: the shielding additive's buffers too. */
 export function gridNeeds(L: Layout, wg: number, additive = false): GridNeeds {
-  const N = L.N, P = paddedCells(L);
+  const N = L.N,
+    P = paddedCells(L);
   const maxBinding = Math.max(16 * N, 4 * P);
   // 14 cell fields and the transport's (M, Σw_b, Σw_b u_b, 0) per cell, 2 padded, CG (op 16N +
   // 5 vectors) and the coarser levels (< 1/3 of the fine level in 2D), the read() staging
   // buffer (4 fields)
-  const total = 18 * 4 * N + 16 * N /* props */ + 2 * 4 * P + (16 + 20) * N + (16 + 20) * N * (L.dims === 3 ? 1 / 7 : 1 / 3) + 16 * N +
+  const total =
+    18 * 4 * N +
+    16 * N /* props */ +
+    2 * 4 * P +
+    (16 + 20) * N +
+    (16 + 20) * N * (L.dims === 3 ? 1 / 7 : 1 / 3) +
+    16 * N +
     (additive ? (4 + 16 + 4 + 4) * N /* ã, phaseProps, its influx, one more read() field */ : 0);
   return { maxBinding, maxBuffer: Math.max(maxBinding, 16 * N), total, workgroupSize: wg, workgroupStorage: Math.max(8 * wg, 512) };
 }
@@ -90,15 +111,24 @@ export class WebGpuBackend implements Backend {
   /** Fallbacks taken while finding the adapter (for the log). */
   readonly notes: string[];
 
-  private xi: GPUBuffer; private c: GPUBuffer; private psi: GPUBuffer;
-  private xiNew: GPUBuffer; private dxi: GPUBuffer; private xidot: GPUBuffer; private xiSolve: GPUBuffer;
+  private xi: GPUBuffer;
+  private c: GPUBuffer;
+  private psi: GPUBuffer;
+  private xiNew: GPUBuffer;
+  private dxi: GPUBuffer;
+  private xidot: GPUBuffer;
+  private xiSolve: GPUBuffer;
   /** Transport: the Slotboom unknown u and, per cell, (M, Σ w_b, Σ w_b u_b, 0). */
-  private trU: GPUBuffer; private trAux: GPUBuffer;
-  private stats: GPUBuffer; private statsRead: GPUBuffer;
-  private fieldsOut: GPUBuffer; private fieldsRead: GPUBuffer;
+  private trU: GPUBuffer;
+  private trAux: GPUBuffer;
+  private stats: GPUBuffer;
+  private statsRead: GPUBuffer;
+  private fieldsOut: GPUBuffer;
+  private fieldsRead: GPUBuffer;
   private readStage: GPUBuffer | null = null;
   /** The shielding additive ã and its per-cell influx (docs/additive.md); null without it. */
-  private add: GPUBuffer | null = null; private addInflux: GPUBuffer | null = null;
+  private add: GPUBuffer | null = null;
+  private addInflux: GPUBuffer | null = null;
   /** The phase stage's material view (kL, kD, ã, host) with the additive (else it binds props). */
   private phaseProps: GPUBuffer | null = null;
   private propsData: Float32Array;
@@ -115,10 +145,13 @@ export class WebGpuBackend implements Backend {
   /** Finds an adapter, checks that the grid fits, requests the device and builds everything. */
   static async create(L: Layout, k: Coefficients, bc: BCSet, opts: WebGpuOptions = {}): Promise<WebGpuBackend> {
     const wg = opts.workgroupSize ?? 64;
-    if (!(wg >= 16 && wg <= 256 && (wg & (wg - 1)) === 0)) throw new Error(`WebGPU backend: workgroupSize must be a power of two in [16, 256] (got ${wg})`);
+    if (!(wg >= 16 && wg <= 256 && (wg & (wg - 1)) === 0))
+      throw new Error(`WebGPU backend: workgroupSize must be a power of two in [16, 256] (got ${wg})`);
     const { adapter, description, software, notes } = await acquireAdapter(opts);
     if (software && opts.allowSoftware === false) {
-      throw new Error(`the only WebGPU adapter is a software one (${description}), slower than the CPU backend; name the backend to run on it anyway (--backend webgpu, or ?backend=webgpu in the page)`);
+      throw new Error(
+        `the only WebGPU adapter is a software one (${description}), slower than the CPU backend; name the backend to run on it anyway (--backend webgpu, or ?backend=webgpu in the page)`,
+      );
     }
     const shape = `${L.nx}×${L.ny}${L.dims === 3 ? `×${L.nz}` : ''} grid`;
     const requiredLimits = limitsFor(adapter, gridNeeds(L, wg, k.additive !== undefined), `the ${shape}`);
@@ -140,25 +173,48 @@ export class WebGpuBackend implements Backend {
     }
   }
 
-  private constructor(private ctx: GpuContext, private L: Layout, private kc: Coefficients, private bc: BCSet, description: string, notes: string[], propsIn: Float32Array | null) {
+  private constructor(
+    private ctx: GpuContext,
+    private L: Layout,
+    private kc: Coefficients,
+    private bc: BCSet,
+    description: string,
+    notes: string[],
+    propsIn: Float32Array | null,
+  ) {
     this.device = `WebGPU (${description}; f32, workgroup ${ctx.wg})`;
     this.notes = notes;
-    const N = L.N, P = paddedCells(L), rows = L.rows;
+    const N = L.N,
+      P = paddedCells(L),
+      rows = L.rows;
     const f = (label: string) => ctx.storage(N, label);
-    this.xi = f('xi'); this.c = f('c'); this.psi = f('psi');
-    this.xiNew = f('xiNew'); this.dxi = f('dxi'); this.xidot = f('xidot'); this.xiSolve = f('xiSolve');
-    const rate = f('rate'), stiff = f('stiff'), lim = f('lim');
-    const sigma = f('sigma'), D = f('D'), infl = f('influx');
+    this.xi = f('xi');
+    this.c = f('c');
+    this.psi = f('psi');
+    this.xiNew = f('xiNew');
+    this.dxi = f('dxi');
+    this.xidot = f('xidot');
+    this.xiSolve = f('xiSolve');
+    const rate = f('rate'),
+      stiff = f('stiff'),
+      lim = f('lim');
+    const sigma = f('sigma'),
+      D = f('D'),
+      infl = f('influx');
     // transport: the Slotboom unknown u and, per cell, (M, Σ w_b, Σ w_b u_b, 0)
-    const uSg = this.trU = f('transport.u'), aux = this.trAux = ctx.storage(4 * N, 'transport.aux');
+    const uSg = (this.trU = f('transport.u')),
+      aux = (this.trAux = ctx.storage(4 * N, 'transport.aux'));
     // padded ξ (phase) and padded ψ, shifted in place to ψ − ψ_ref by the transport stage
-    const padX = ctx.storage(P, 'pad.xi'), padPsi = ctx.storage(P, 'pad.psi');
-    const rowF1 = ctx.storage(rows, 'row.f1'), rowF0 = ctx.storage(rows, 'row.f0'), rowSrc = ctx.storage(rows, 'row.src');
+    const padX = ctx.storage(P, 'pad.xi'),
+      padPsi = ctx.storage(P, 'pad.psi');
+    const rowF1 = ctx.storage(rows, 'row.f1'),
+      rowF0 = ctx.storage(rows, 'row.f0'),
+      rowSrc = ctx.storage(rows, 'row.src');
     const rowTip = ctx.storage(rows, 'row.tip');
     // material props (kL, kD, kS, host) per cell, fixed for the backend's life
     const props = ctx.storage(4 * N, 'props');
     if (propsIn && propsIn.length !== 4 * N) throw new Error(`WebGPU backend: props has ${propsIn.length} values, the grid needs 4 × ${N}`);
-    const propsData = this.propsData = propsIn ?? new Float32Array(4 * N).fill(1).map((v, q) => (q % 4 === 3 ? 0 : v));
+    const propsData = (this.propsData = propsIn ?? new Float32Array(4 * N).fill(1).map((v, q) => (q % 4 === 3 ? 0 : v)));
     ctx.write(props, propsData);
     const ka = kc.additive;
     if (ka) {
@@ -176,26 +232,83 @@ export class WebGpuBackend implements Backend {
 
     const grid = ctx.uniform(gridData([L.nx, L.ny, L.nz], L.periodic, L.dims), 'grid');
     const bcU = (b: FieldBC, label: string) => ctx.uniform(bcData(b.type, b.value), label);
-    const bXi = bcU(bc.xi, 'bc.xi'), bC = bcU(bc.c, 'bc.c'), bPhi = bcU(bc.phi, 'bc.phi');
+    const bXi = bcU(bc.xi, 'bc.xi'),
+      bC = bcU(bc.c, 'bc.c'),
+      bPhi = bcU(bc.phi, 'bc.phi');
     this.phiValues = Float64Array.from(bc.phi.value);
     const dx = L.dx;
     const u = this.u;
     u.bcPhi = bPhi;
     u.phase = ctx.uniform(this.phaseParams(0, 0), 'phase.params');
     // kind: the props slot scaling lo (2: kS for σ̂, 1: kD for D), shaders/coef.wgsl
-    u.coefSigma = ctx.uniform(packParams([['f', kc.sigmaS], ['f', 1], ['u', 2]]), 'coef.sigma');
-    u.coefD = ctx.uniform(packParams([['f', kc.Ds], ['f', kc.Dl], ['u', 1]]), 'coef.D');
-    u.asmPot = ctx.uniform(packParams([['f', 1], ['f', 0], ['f', -dx * dx * kc.beta]]), 'asm.potential');
+    u.coefSigma = ctx.uniform(
+      packParams([
+        ['f', kc.sigmaS],
+        ['f', 1],
+        ['u', 2],
+      ]),
+      'coef.sigma',
+    );
+    u.coefD = ctx.uniform(
+      packParams([
+        ['f', kc.Ds],
+        ['f', kc.Dl],
+        ['u', 1],
+      ]),
+      'coef.D',
+    );
+    u.asmPot = ctx.uniform(
+      packParams([
+        ['f', 1],
+        ['f', 0],
+        ['f', -dx * dx * kc.beta],
+      ]),
+      'asm.potential',
+    );
     // ψ_ref = max(max ψ, the Dirichlet values of φ): the second part changes only with setVoltage()
     u.shift = ctx.uniform(this.shiftParams(), 'transport.shift');
-    u.sg = ctx.uniform(packParams([['f', 0], ['f', kc.csRatio], ['f', kc.sink]]), 'transport.sg');
+    u.sg = ctx.uniform(
+      packParams([
+        ['f', 0],
+        ['f', kc.csRatio],
+        ['f', kc.sink],
+      ]),
+      'transport.sg',
+    );
     const area = L.dims === 3 ? dx * dx : dx;
-    u.flux = ctx.uniform(packParams([['f', dx], ['f', area], ['f', kc.beta]]), 'flux.params');
+    u.flux = ctx.uniform(
+      packParams([
+        ['f', dx],
+        ['f', area],
+        ['f', kc.beta],
+      ]),
+      'flux.params',
+    );
     u.influx = ctx.uniform(packParams([['f', L.dims === 3 ? dx ** 3 : dx ** 2]]), 'influx.params');
-    u.lim = ctx.uniform(packParams([['f', kc.csRatio], ['f', L.dims === 3 ? dx ** 3 : dx ** 2], ['f', 0], ['f', kc.sink]]), 'limit.params');
-    u.fields = ctx.uniform(packParams([['f', 0.5 / dx], ['u', this.fieldGroups]]), 'fields.params');
+    u.lim = ctx.uniform(
+      packParams([
+        ['f', kc.csRatio],
+        ['f', L.dims === 3 ? dx ** 3 : dx ** 2],
+        ['f', 0],
+        ['f', kc.sink],
+      ]),
+      'limit.params',
+    );
+    u.fields = ctx.uniform(
+      packParams([
+        ['f', 0.5 / dx],
+        ['u', this.fieldGroups],
+      ]),
+      'fields.params',
+    );
     u.tip = ctx.uniform(packParams([['f', dx]]), 'tip.params');
-    u.final = ctx.uniform(packParams([['u', this.fieldGroups], ['u', rows]]), 'fields.final');
+    u.final = ctx.uniform(
+      packParams([
+        ['u', this.fieldGroups],
+        ['u', rows],
+      ]),
+      'fields.final',
+    );
 
     this.pcg = new GpuPcg(ctx, { dims: L.dims, n: [L.nx, L.ny, L.nz], periodic: L.periodic }, partials, 'mg');
     this.pcg.addSystem('psi', this.psi);
@@ -215,14 +328,29 @@ export class WebGpuBackend implements Backend {
     K.fields = kernel(ctx, 'reduceFields', [grid, u.fields, this.xi, this.c, this.xidot, fieldPartials, props]);
     K.tip = kernel(ctx, 'reduceTip', [grid, u.tip, this.xi, rowTip, props]);
     K.fieldsFinal = kernel(ctx, 'reduceFieldsFinal', [u.final, fieldPartials, rowTip, this.fieldsOut]);
-    const R = (n: number, mode: ReduceMode, a: GPUBuffer, b: GPUBuffer | null, slot: number) => new Reduction(ctx, n, mode, a, b, partials, this.stats, slot);
+    const R = (n: number, mode: ReduceMode, a: GPUBuffer, b: GPUBuffer | null, slot: number) =>
+      new Reduction(ctx, n, mode, a, b, partials, this.stats, slot);
     if (ka && this.add && this.addInflux && this.phaseProps) {
       // the additive: D_a(1 − h(ξⁿ⁺¹)) from the committed ξ (the limiter writes ξⁿ⁺¹ to xi),
       // ψ re-padded and shifted with migration 1, the SG assembly with sink 0 on ã, then ã = M u
       // with its influx, host cells to 0 and the copy into phaseProps
-      u.coefA = ctx.uniform(packParams([['f', 0], ['f', ka.Da], ['u', 1]]), 'coef.additive');
+      u.coefA = ctx.uniform(
+        packParams([
+          ['f', 0],
+          ['f', ka.Da],
+          ['u', 1],
+        ]),
+        'coef.additive',
+      );
       u.shiftA = ctx.uniform(this.shiftParams(1), 'additive.shift');
-      u.sgA = ctx.uniform(packParams([['f', 0], ['f', kc.csRatio], ['f', 0]]), 'additive.sg');
+      u.sgA = ctx.uniform(
+        packParams([
+          ['f', 0],
+          ['f', kc.csRatio],
+          ['f', 0],
+        ]),
+        'additive.sg',
+      );
       const bcA = additiveBC(bc.c);
       const bA = ctx.uniform(bcData(bcA.type, bcA.value), 'bc.additive');
       K.coefA = kernel(ctx, 'coef', [grid, u.coefA, this.xi, D, props]);
@@ -259,10 +387,15 @@ export class WebGpuBackend implements Backend {
 
   /** transport_shift.wgsl: max Dirichlet ψ, the slot of max ψ, the migration factor (c̃'s, or `migration`). */
   private shiftParams(migration = this.kc.migration): ArrayBuffer {
-    const t = this.bc.phi.type, v = this.phiValues;
+    const t = this.bc.phi.type,
+      v = this.phiValues;
     let bcMax = -BIG;
     for (let q = 0; q < 6; q++) if (t[q] === BC_DIRICHLET && v[q] > bcMax) bcMax = v[q];
-    return packParams([['f', bcMax], ['u', ST.PSIMAX], ['f', migration]]);
+    return packParams([
+      ['f', bcMax],
+      ['u', ST.PSIMAX],
+      ['f', migration],
+    ]);
   }
 
   /**
@@ -283,10 +416,22 @@ export class WebGpuBackend implements Backend {
     const k = this.kc;
     const w = k.omega * k.theta0;
     return packParams([
-      ['f', dt], ['f', 1 / this.L.dx], ['f', k.mobKappa], ['f', k.mobW],
-      ['f', k.Leta], ['f', 1 - k.alpha], ['f', k.alpha], ['f', k.noiseSigma * Math.sqrt(dt)],
-      ['f', k.delta], ['f', k.omega], ['f', Math.cos(w)], ['f', Math.sin(w)],
-      ['u', stepKey(k.seed, step)], ['u', k.omega], ['f', k.additive?.shielding ?? 0], ['u', 0],
+      ['f', dt],
+      ['f', 1 / this.L.dx],
+      ['f', k.mobKappa],
+      ['f', k.mobW],
+      ['f', k.Leta],
+      ['f', 1 - k.alpha],
+      ['f', k.alpha],
+      ['f', k.noiseSigma * Math.sqrt(dt)],
+      ['f', k.delta],
+      ['f', k.omega],
+      ['f', Math.cos(w)],
+      ['f', Math.sin(w)],
+      ['u', stepKey(k.seed, step)],
+      ['u', k.omega],
+      ['f', k.additive?.shielding ?? 0],
+      ['u', 0],
     ]);
   }
 
@@ -348,7 +493,10 @@ export class WebGpuBackend implements Backend {
     this.ctx.write(this.psi, Float32Array.from(f.psi));
     this.ctx.write(this.xi, Float32Array.from(f.xiOld));
     this.ctx.write(this.xiNew, Float32Array.from(f.xiNew));
-    this.ctx.write(this.dxi, Float32Array.from(f.xiNew, (v, i) => v - f.xiOld[i]));
+    this.ctx.write(
+      this.dxi,
+      Float32Array.from(f.xiNew, (v, i) => v - f.xiOld[i]),
+    );
     this.cacheFresh = false;
     await this.ctx.guard(this.ctx.device.queue.onSubmittedWorkDone());
   }
@@ -360,16 +508,28 @@ export class WebGpuBackend implements Backend {
       ctx.run(pass, k.coefSigma, N);
       ctx.run(pass, k.asmPot, N);
     });
-    this.submit((pass) => {
-      ctx.run(pass, k.flux, L.rows);
-      red.f1.encode(pass); red.f0.encode(pass); red.src.encode(pass);
-    }, (enc) => {
-      enc.copyBufferToBuffer(this.xi, 0, this.xiSolve, 0, N * 4);
-      enc.copyBufferToBuffer(this.stats, 0, this.statsRead, 0, NSTAT * 4);
-    });
+    this.submit(
+      (pass) => {
+        ctx.run(pass, k.flux, L.rows);
+        red.f1.encode(pass);
+        red.f0.encode(pass);
+        red.src.encode(pass);
+      },
+      (enc) => {
+        enc.copyBufferToBuffer(this.xi, 0, this.xiSolve, 0, N * 4);
+        enc.copyBufferToBuffer(this.stats, 0, this.statsRead, 0, NSTAT * 4);
+      },
+    );
     const s = await this.readStats();
     this.cache.dxiSinceSolve = 0;
-    return { iterations: r.iterations, residual: r.residual, converged: r.converged, fluxX1: s[ST.F1], fluxX0: this.collectorFlux(s), source: s[ST.SRC] };
+    return {
+      iterations: r.iterations,
+      residual: r.residual,
+      converged: r.converged,
+      fluxX1: s[ST.F1],
+      fluxX0: this.collectorFlux(s),
+      source: s[ST.SRC],
+    };
   }
 
   /**
@@ -406,31 +566,72 @@ export class WebGpuBackend implements Backend {
     const N = L.N;
     const vol = L.dims === 3 ? L.dx ** 3 : L.dx ** 2;
     ctx.check();
-    ctx.write(this.u.sg, packParams([['f', dt / (L.dx * L.dx)], ['f', kc.csRatio], ['f', kc.sink]]));
-    ctx.write(this.u.lim, packParams([['f', kc.csRatio], ['f', vol], ['f', 1 / dt], ['f', kc.sink]]));
+    ctx.write(
+      this.u.sg,
+      packParams([
+        ['f', dt / (L.dx * L.dx)],
+        ['f', kc.csRatio],
+        ['f', kc.sink],
+      ]),
+    );
+    ctx.write(
+      this.u.lim,
+      packParams([
+        ['f', kc.csRatio],
+        ['f', vol],
+        ['f', 1 / dt],
+        ['f', kc.sink],
+      ]),
+    );
     const r = await this.solveSpecies(k.coefD, k.shift, k.asmTr, tol, maxIter);
-    this.submit((pass) => {
-      ctx.run(pass, k.influx, N);
-      red.influx.encode(pass);
-      ctx.run(pass, k.limit, N);
-      red.lim.encode(pass);
-      red.dxi.encode(pass);
-      red.dep.encode(pass);
-    }, (enc) => enc.copyBufferToBuffer(this.stats, 0, this.statsRead, 0, NSTAT * 4));
+    this.submit(
+      (pass) => {
+        ctx.run(pass, k.influx, N);
+        red.influx.encode(pass);
+        ctx.run(pass, k.limit, N);
+        red.lim.encode(pass);
+        red.dxi.encode(pass);
+        red.dep.encode(pass);
+      },
+      (enc) => enc.copyBufferToBuffer(this.stats, 0, this.statsRead, 0, NSTAT * 4),
+    );
     const s = await this.readStats();
     this.setCache(s);
-    const out: TransportReport = { iterations: r.iterations, residual: r.residual, converged: r.converged, limited: s[ST.LIM], influx: s[ST.INFLUX], deposited: s[ST.DEP] * vol };
+    const out: TransportReport = {
+      iterations: r.iterations,
+      residual: r.residual,
+      converged: r.converged,
+      limited: s[ST.LIM],
+      influx: s[ST.INFLUX],
+      deposited: s[ST.DEP] * vol,
+    };
     if (!this.add) return out;
     // the additive after c̃ (its D uses the committed ξⁿ⁺¹), through the same system 'u'
-    ctx.write(this.u.sgA, packParams([['f', dt / (L.dx * L.dx)], ['f', kc.csRatio], ['f', 0]]));
+    ctx.write(
+      this.u.sgA,
+      packParams([
+        ['f', dt / (L.dx * L.dx)],
+        ['f', kc.csRatio],
+        ['f', 0],
+      ]),
+    );
     const ra = await this.solveSpecies(k.coefA, k.shiftA, k.asmA, tol, maxIter);
-    this.submit((pass) => {
-      ctx.run(pass, k.influxA, N);
-      red.aInflux.encode(pass);
-      ctx.run(pass, k.packA, N);
-    }, (enc) => enc.copyBufferToBuffer(this.stats, 0, this.statsRead, 0, NSTAT * 4));
+    this.submit(
+      (pass) => {
+        ctx.run(pass, k.influxA, N);
+        red.aInflux.encode(pass);
+        ctx.run(pass, k.packA, N);
+      },
+      (enc) => enc.copyBufferToBuffer(this.stats, 0, this.statsRead, 0, NSTAT * 4),
+    );
     const sa = await this.readStats();
-    return { ...out, additiveInflux: sa[ST.A_INFLUX], additiveIterations: ra.iterations, additiveResidual: ra.residual, additiveConverged: ra.converged };
+    return {
+      ...out,
+      additiveInflux: sa[ST.A_INFLUX],
+      additiveIterations: ra.iterations,
+      additiveResidual: ra.residual,
+      additiveConverged: ra.converged,
+    };
   }
 
   /**
@@ -440,7 +641,8 @@ export class WebGpuBackend implements Backend {
    */
   private solveSpecies(coef: Kernel, shift: Kernel, assemble: Kernel, tol: number, maxIter: number) {
     const { ctx, k, red, L } = this;
-    const N = L.N, P = paddedCells(L);
+    const N = L.N,
+      P = paddedCells(L);
     return this.pcg.solve('u', tol, maxIter, (pass) => {
       ctx.run(pass, coef, N);
       ctx.run(pass, k.ghostPsi, P);
@@ -458,7 +660,10 @@ export class WebGpuBackend implements Backend {
 
   async stepStats(): Promise<StepStats> {
     if (!this.cacheFresh) {
-      this.submit((pass) => this.red.dxi.encode(pass), (enc) => enc.copyBufferToBuffer(this.stats, 0, this.statsRead, 0, NSTAT * 4));
+      this.submit(
+        (pass) => this.red.dxi.encode(pass),
+        (enc) => enc.copyBufferToBuffer(this.stats, 0, this.statsRead, 0, NSTAT * 4),
+      );
       this.setCache(await this.readStats());
     }
     this.ctx.check();
@@ -468,26 +673,40 @@ export class WebGpuBackend implements Backend {
   async reductions(): Promise<Reductions> {
     const { ctx, k, L } = this;
     ctx.check();
-    this.submit((pass) => {
-      ctx.run(pass, k.fields, this.fieldGroups);
-      ctx.run(pass, k.tip, L.rows);
-      ctx.runGroups(pass, k.fieldsFinal, 1);
-    }, (enc) => enc.copyBufferToBuffer(this.fieldsOut, 0, this.fieldsRead, 0, NFIELDS * 4));
+    this.submit(
+      (pass) => {
+        ctx.run(pass, k.fields, this.fieldGroups);
+        ctx.run(pass, k.tip, L.rows);
+        ctx.runGroups(pass, k.fieldsFinal, 1);
+      },
+      (enc) => enc.copyBufferToBuffer(this.fieldsOut, 0, this.fieldsRead, 0, NFIELDS * 4),
+    );
     const buf = await ctx.readBuffer(this.fieldsRead, NFIELDS * 4);
     const v = new Float32Array(buf);
     let nonFinite = new Uint32Array(buf)[8];
     const inf = (x: number) => (x >= BIG ? Infinity : x <= -BIG ? -Infinity : x);
     const out: Reductions = {
-      sumXi: v[0], sumC: v[1], sumXidot: v[2], sumGrad: v[3],
-      tip: v[9], cMax: inf(v[4]), cMin: inf(v[5]), xiMin: inf(v[6]), xiMax: inf(v[7]), nonFinite,
+      sumXi: v[0],
+      sumC: v[1],
+      sumXidot: v[2],
+      sumGrad: v[3],
+      tip: v[9],
+      cMax: inf(v[4]),
+      cMin: inf(v[5]),
+      xiMin: inf(v[6]),
+      xiMax: inf(v[7]),
+      nonFinite,
     };
     if (!this.add) return out;
     // the additive: Σã (host cells hold 0) and max ã; a non-finite ã makes the sum non-finite
     // and counts as one non-finite cell (the CPU counts the cells)
-    this.submit((pass) => {
-      this.red.aSum.encode(pass);
-      this.red.aMax.encode(pass);
-    }, (enc) => enc.copyBufferToBuffer(this.stats, 0, this.statsRead, 0, NSTAT * 4));
+    this.submit(
+      (pass) => {
+        this.red.aSum.encode(pass);
+        this.red.aMax.encode(pass);
+      },
+      (enc) => enc.copyBufferToBuffer(this.stats, 0, this.statsRead, 0, NSTAT * 4),
+    );
     const sa = await this.readStats();
     if (!Number.isFinite(sa[ST.A_SUM])) nonFinite += 1;
     return { ...out, nonFinite, sumA: sa[ST.A_SUM], aMax: inf(sa[ST.A_MAX]) };
@@ -496,18 +715,22 @@ export class WebGpuBackend implements Backend {
   async read(): Promise<Fields & { xidot: Float64Array }> {
     const { ctx, L } = this;
     ctx.check();
-    const N = L.N, bytes = 4 * N;
+    const N = L.N,
+      bytes = 4 * N;
     const add = this.add;
     const nf = add ? 5 : 4;
     if (!this.readStage) this.readStage = ctx.readback(nf * bytes, 'read.stage');
     const st = this.readStage;
-    this.submit(() => undefined, (enc) => {
-      enc.copyBufferToBuffer(this.xi, 0, st, 0, bytes);
-      enc.copyBufferToBuffer(this.c, 0, st, bytes, bytes);
-      enc.copyBufferToBuffer(this.psi, 0, st, 2 * bytes, bytes);
-      enc.copyBufferToBuffer(this.xidot, 0, st, 3 * bytes, bytes);
-      if (add) enc.copyBufferToBuffer(add, 0, st, 4 * bytes, bytes);
-    });
+    this.submit(
+      () => undefined,
+      (enc) => {
+        enc.copyBufferToBuffer(this.xi, 0, st, 0, bytes);
+        enc.copyBufferToBuffer(this.c, 0, st, bytes, bytes);
+        enc.copyBufferToBuffer(this.psi, 0, st, 2 * bytes, bytes);
+        enc.copyBufferToBuffer(this.xidot, 0, st, 3 * bytes, bytes);
+        if (add) enc.copyBufferToBuffer(add, 0, st, 4 * bytes, bytes);
+      },
+    );
     const all = new Float32Array(await ctx.readBuffer(st, nf * bytes));
     const part = (i: number) => Float64Array.from(all.subarray(i * N, (i + 1) * N));
     const f = { xi: part(0), c: part(1), psi: part(2), xidot: part(3) };

@@ -7,31 +7,51 @@
  */
 
 /** op: (d, w+x, w+y, w+z) per cell, as on the GPU. */
-export function coarseInverseFactor(op: Float32Array, n: [number, number, number], periodic: [boolean, boolean, boolean], dims: 2 | 3): Float32Array {
+export function coarseInverseFactor(
+  op: Float32Array,
+  n: [number, number, number],
+  periodic: [boolean, boolean, boolean],
+  dims: 2 | 3,
+): Float32Array {
   const [nx, ny, nz] = n;
   const N = nx * ny * nz;
-  const sy = nx, sz = nx * ny;
+  const sy = nx,
+    sz = nx * ny;
   const A = new Float64Array(N * N);
-  const add = (r: number, c: number, v: number) => { A[r * N + c] += v; };
+  const add = (r: number, c: number, v: number) => {
+    A[r * N + c] += v;
+  };
   // (A x)_c = d_c x_c + Σ_faces w (x_c − x_nb): each face adds w to both diagonals and −w off it,
   // unless both ends are the same cell (a periodic axis of length 1), where it cancels.
-  for (let k = 0; k < nz; k++) for (let j = 0; j < ny; j++) for (let i = 0; i < nx; i++) {
-    const c = i + nx * (j + ny * k);
-    add(c, c, op[4 * c]);
-    const face = (nb: number, w: number) => {
-      if (nb === c || w === 0) return;
-      add(c, c, w); add(nb, nb, w); add(c, nb, -w); add(nb, c, -w);
-    };
-    if (i < nx - 1) face(c + 1, op[4 * c + 1]); else if (periodic[0]) face(c - (nx - 1), op[4 * c + 1]);
-    if (j < ny - 1) face(c + sy, op[4 * c + 2]); else if (periodic[1]) face(c - (ny - 1) * sy, op[4 * c + 2]);
-    if (dims === 3) { if (k < nz - 1) face(c + sz, op[4 * c + 3]); else if (periodic[2]) face(c - (nz - 1) * sz, op[4 * c + 3]); }
-  }
+  for (let k = 0; k < nz; k++)
+    for (let j = 0; j < ny; j++)
+      for (let i = 0; i < nx; i++) {
+        const c = i + nx * (j + ny * k);
+        add(c, c, op[4 * c]);
+        const face = (nb: number, w: number) => {
+          if (nb === c || w === 0) return;
+          add(c, c, w);
+          add(nb, nb, w);
+          add(c, nb, -w);
+          add(nb, c, -w);
+        };
+        if (i < nx - 1) face(c + 1, op[4 * c + 1]);
+        else if (periodic[0]) face(c - (nx - 1), op[4 * c + 1]);
+        if (j < ny - 1) face(c + sy, op[4 * c + 2]);
+        else if (periodic[1]) face(c - (ny - 1) * sy, op[4 * c + 2]);
+        if (dims === 3) {
+          if (k < nz - 1) face(c + sz, op[4 * c + 3]);
+          else if (periodic[2]) face(c - (nz - 1) * sz, op[4 * c + 3]);
+        }
+      }
   // Cholesky (lower, in place), as src/backends/cpu/multigrid.ts
   for (let j = 0; j < N; j++) {
     let s = A[j * N + j];
     for (let k = 0; k < j; k++) s -= A[j * N + k] * A[j * N + k];
     if (!(s > 0)) {
-      throw new Error(`multigrid: coarsest operator is not positive definite (pivot ${s} at ${j}); does the problem have a Dirichlet face or a mass term, and is the conductivity/diffusivity positive everywhere (ξ far outside [0, 1] makes σ(ξ) = σ_s h(ξ) + σ_l (1 − h(ξ)) negative)?`);
+      throw new Error(
+        `multigrid: coarsest operator is not positive definite (pivot ${s} at ${j}); does the problem have a Dirichlet face or a mass term, and is the conductivity/diffusivity positive everywhere (ξ far outside [0, 1] makes σ(ξ) = σ_s h(ξ) + σ_l (1 − h(ξ)) negative)?`,
+      );
     }
     const ljj = Math.sqrt(s);
     A[j * N + j] = ljj;

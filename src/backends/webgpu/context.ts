@@ -15,7 +15,10 @@ export type Constants = Record<string, number>;
  */
 export class DeviceLostError extends Error {
   readonly deviceLost = true;
-  constructor(message: string, readonly reason: string) {
+  constructor(
+    message: string,
+    readonly reason: string,
+  ) {
     super(message);
     this.name = 'DeviceLostError';
   }
@@ -37,10 +40,17 @@ export class GpuContext {
   /** Largest workgroup count per dispatch dimension. */
   readonly maxGroups: number;
 
-  constructor(readonly device: GPUDevice, readonly wg: number, readonly label: string) {
+  constructor(
+    readonly device: GPUDevice,
+    readonly wg: number,
+    readonly label: string,
+  ) {
     this.maxGroups = device.limits.maxComputeWorkgroupsPerDimension;
     this.lostPromise = device.lost.then((info) => {
-      const err = new DeviceLostError(`WebGPU device lost (${info.reason}${info.message ? `: ${info.message}` : ''}) — ${label}; the simulation state on the GPU is gone`, String(info.reason));
+      const err = new DeviceLostError(
+        `WebGPU device lost (${info.reason}${info.message ? `: ${info.message}` : ''}) — ${label}; the simulation state on the GPU is gone`,
+        String(info.reason),
+      );
       this.lostError = err;
       throw err;
     });
@@ -74,10 +84,16 @@ export class GpuContext {
 
   pipeline(name: ModuleName, constants: Constants = {}): GPUComputePipeline {
     const c: Constants = { WG: this.wg, ...constants };
-    const key = `${name}|${Object.entries(c).map(([k, v]) => `${k}=${v}`).join(',')}`;
+    const key = `${name}|${Object.entries(c)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',')}`;
     let p = this.pipelines.get(key);
     if (!p) {
-      p = this.device.createComputePipeline({ label: key, layout: 'auto', compute: { module: this.module(name), entryPoint: 'main', constants: c } });
+      p = this.device.createComputePipeline({
+        label: key,
+        layout: 'auto',
+        compute: { module: this.module(name), entryPoint: 'main', constants: c },
+      });
       this.pipelines.set(key, p);
     }
     return p;
@@ -163,8 +179,15 @@ export class GpuContext {
   private async settle<T>(p: Promise<T>): Promise<T> {
     if (!this.sleepWait) return p;
     let done = false;
-    p.then(() => { done = true; }, () => { done = true; });
-    const cell = GpuContext.sleepCell ??= new Int32Array(new SharedArrayBuffer(4));
+    p.then(
+      () => {
+        done = true;
+      },
+      () => {
+        done = true;
+      },
+    );
+    const cell = (GpuContext.sleepCell ??= new Int32Array(new SharedArrayBuffer(4)));
     while (!done) {
       Atomics.wait(cell, 0, 0, 0.25);
       await new Promise<void>((res) => setImmediate(res));
@@ -227,7 +250,8 @@ export function bcData(type: Int32Array, value: Float64Array): ArrayBuffer {
 export function packParams(fields: ['f' | 'u', number][]): ArrayBuffer {
   const n = Math.max(4, Math.ceil(fields.length / 4) * 4);
   const buf = new ArrayBuffer(n * 4);
-  const f = new Float32Array(buf), u = new Uint32Array(buf);
+  const f = new Float32Array(buf),
+    u = new Uint32Array(buf);
   fields.forEach(([kind, v], i) => {
     if (kind === 'f') f[i] = v;
     else u[i] = v >>> 0;

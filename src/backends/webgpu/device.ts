@@ -88,7 +88,9 @@ function quietVulkanLoader(proc: NonNullable<ReturnType<typeof nodeProcess>>): v
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     fs.chmodSync(dir, 0o700);
     proc.env.XDG_RUNTIME_DIR = dir;
-  } catch { /* leave it unset: only a warning */ }
+  } catch {
+    /* leave it unset: only a warning */
+  }
 }
 
 /**
@@ -150,18 +152,27 @@ export function limitsFor(adapter: GPUAdapter, needs: GridNeeds, what: string): 
   const mib = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
   const problems: string[] = [];
   if (needs.maxBinding > lim.maxStorageBufferBindingSize) {
-    problems.push(`a storage binding of ${mib(needs.maxBinding)} (${needs.maxBinding} bytes) exceeds maxStorageBufferBindingSize = ${mib(lim.maxStorageBufferBindingSize)} (${lim.maxStorageBufferBindingSize} bytes)`);
+    problems.push(
+      `a storage binding of ${mib(needs.maxBinding)} (${needs.maxBinding} bytes) exceeds maxStorageBufferBindingSize = ${mib(lim.maxStorageBufferBindingSize)} (${lim.maxStorageBufferBindingSize} bytes)`,
+    );
   }
   if (needs.maxBuffer > lim.maxBufferSize) {
-    problems.push(`a buffer of ${mib(needs.maxBuffer)} (${needs.maxBuffer} bytes) exceeds maxBufferSize = ${mib(lim.maxBufferSize)} (${lim.maxBufferSize} bytes)`);
+    problems.push(
+      `a buffer of ${mib(needs.maxBuffer)} (${needs.maxBuffer} bytes) exceeds maxBufferSize = ${mib(lim.maxBufferSize)} (${lim.maxBufferSize} bytes)`,
+    );
   }
   if (needs.workgroupSize > lim.maxComputeInvocationsPerWorkgroup || needs.workgroupSize > lim.maxComputeWorkgroupSizeX) {
-    problems.push(`workgroup size ${needs.workgroupSize} exceeds maxComputeInvocationsPerWorkgroup = ${lim.maxComputeInvocationsPerWorkgroup} / maxComputeWorkgroupSizeX = ${lim.maxComputeWorkgroupSizeX}`);
+    problems.push(
+      `workgroup size ${needs.workgroupSize} exceeds maxComputeInvocationsPerWorkgroup = ${lim.maxComputeInvocationsPerWorkgroup} / maxComputeWorkgroupSizeX = ${lim.maxComputeWorkgroupSizeX}`,
+    );
   }
   if (needs.workgroupStorage > lim.maxComputeWorkgroupStorageSize) {
-    problems.push(`${needs.workgroupStorage} bytes of workgroup memory exceed maxComputeWorkgroupStorageSize = ${lim.maxComputeWorkgroupStorageSize}`);
+    problems.push(
+      `${needs.workgroupStorage} bytes of workgroup memory exceed maxComputeWorkgroupStorageSize = ${lim.maxComputeWorkgroupStorageSize}`,
+    );
   }
-  if (lim.maxStorageBuffersPerShaderStage < 8) problems.push(`maxStorageBuffersPerShaderStage = ${lim.maxStorageBuffersPerShaderStage} < 8`);
+  if (lim.maxStorageBuffersPerShaderStage < 8)
+    problems.push(`maxStorageBuffersPerShaderStage = ${lim.maxStorageBuffersPerShaderStage} < 8`);
   if (problems.length) {
     throw new Error(`WebGPU backend: ${what} does not fit this adapter (about ${mib(needs.total)} in total): ${problems.join('; ')}`);
   }

@@ -32,7 +32,21 @@ import { gridData, kernel, packParams, type GpuContext, type Kernel } from './co
 import { CgPost, Reduction, ReduceMode } from './reduce.ts';
 
 /** Scalar slots (shaders/common/cg_slots.wgsl). */
-export const S = { BB: 0, RR: 1, RZ: 2, PQ: 3, RZNEW: 4, ALPHA: 5, BETA: 6, STATUS: 7, ITER: 8, RESID: 9, BNORM: 10, TOL: 11, MAXITER: 12 } as const;
+export const S = {
+  BB: 0,
+  RR: 1,
+  RZ: 2,
+  PQ: 3,
+  RZNEW: 4,
+  ALPHA: 5,
+  BETA: 6,
+  STATUS: 7,
+  ITER: 8,
+  RESID: 9,
+  BNORM: 10,
+  TOL: 11,
+  MAXITER: 12,
+} as const;
 const NSCAL = 16;
 
 /**
@@ -50,9 +64,12 @@ interface Level {
   n: [number, number, number];
   N: number;
   grid: GPUBuffer;
-  op: GPUBuffer; diag: GPUBuffer;
+  op: GPUBuffer;
+  diag: GPUBuffer;
   /** b: right-hand side; xo: the level's correction (output); xs: smoother scratch. */
-  b: GPUBuffer; xo: GPUBuffer; xs: GPUBuffer;
+  b: GPUBuffer;
+  xo: GPUBuffer;
+  xs: GPUBuffer;
   k: { pre?: Kernel; restrict?: Kernel; post1?: Kernel; post2?: Kernel; diag?: Kernel; coarsen?: Kernel };
 }
 
@@ -79,24 +96,38 @@ export class GpuPcg {
   checkEvery = 4;
   /** Dispatch budget of one command buffer in the iteration loop (tests lower it). */
   maxDispatchesPerSubmit = MAX_DISPATCHES_PER_SUBMIT;
-  private r: GPUBuffer; private z: GPUBuffer; private p: GPUBuffer; private q: GPUBuffer;
-  private scal: GPUBuffer; private scalRead: GPUBuffer;
-  private mat: GPUBuffer; private coarseRead: GPUBuffer;
+  private r: GPUBuffer;
+  private z: GPUBuffer;
+  private p: GPUBuffer;
+  private q: GPUBuffer;
+  private scal: GPUBuffer;
+  private scalRead: GPUBuffer;
+  private mat: GPUBuffer;
+  private coarseRead: GPUBuffer;
   private coarseApply: Kernel;
   private dots: { bb: Reduction; rr0: Reduction; rz0: Reduction; pq: Reduction; rr: Reduction; rz: Reduction };
-  private matvec: Kernel; private pInit: Kernel; private pUpdate: Kernel;
+  private matvec: Kernel;
+  private pInit: Kernel;
+  private pUpdate: Kernel;
   private vecParams: GPUBuffer;
   private systems = new Map<string, SystemKernels>();
   private N: number;
 
-  constructor(private ctx: GpuContext, private shape: PcgShape, partials: GPUBuffer, label: string) {
+  constructor(
+    private ctx: GpuContext,
+    private shape: PcgShape,
+    partials: GPUBuffer,
+    label: string,
+  ) {
     const { dims, periodic } = shape;
     const N = shape.n[0] * shape.n[1] * shape.n[2];
     this.N = N;
     this.op = ctx.storage(4 * N, `${label}.op0`);
     this.rhs = ctx.storage(N, `${label}.rhs`);
-    this.r = ctx.storage(N, `${label}.r`); this.z = ctx.storage(N, `${label}.z`);
-    this.p = ctx.storage(N, `${label}.p`); this.q = ctx.storage(N, `${label}.q`);
+    this.r = ctx.storage(N, `${label}.r`);
+    this.z = ctx.storage(N, `${label}.z`);
+    this.p = ctx.storage(N, `${label}.p`);
+    this.q = ctx.storage(N, `${label}.q`);
     this.scal = ctx.storage(NSCAL, `${label}.scal`);
     this.scalRead = ctx.readback(NSCAL * 4, `${label}.scalRead`);
     // level shapes: the CPU's rule (coarsen while > 128 cells and some axis > 1)
@@ -106,7 +137,8 @@ export class GpuPcg {
       const l = this.levels.length;
       const first = l === 0;
       this.levels.push({
-        n, N: lN,
+        n,
+        N: lN,
         grid: ctx.uniform(gridData(n, periodic, dims), `${label}.L${l}.grid`),
         op: first ? this.op : ctx.storage(4 * lN, `${label}.L${l}.op`),
         diag: ctx.storage(lN, `${label}.L${l}.diag`),
@@ -136,7 +168,8 @@ export class GpuPcg {
       L.k.coarsen = kernel(ctx, 'mgCoarsen', [L.grid, C.grid, L.op, C.op]);
     }
     this.coarseApply = kernel(ctx, 'mgCoarseApply', [last.grid, this.mat, last.b, last.xo]);
-    const dot = (a: GPUBuffer, b: GPUBuffer, slot: number, post: CgPost) => new Reduction(ctx, N, ReduceMode.Dot, a, b, partials, this.scal, slot, post);
+    const dot = (a: GPUBuffer, b: GPUBuffer, slot: number, post: CgPost) =>
+      new Reduction(ctx, N, ReduceMode.Dot, a, b, partials, this.scal, slot, post);
     this.dots = {
       bb: dot(this.rhs, this.rhs, S.BB, CgPost.None),
       rr0: dot(this.r, this.r, S.RR, CgPost.Init),
@@ -279,12 +312,18 @@ export class GpuPcg {
         const enc = ctx.device.createCommandEncoder();
         const pass = enc.beginComputePass();
         let used = 0;
-        if (first) { this.encodeInitDirection(pass); used += this.dispatchesInitDirection; first = false; }
+        if (first) {
+          this.encodeInitDirection(pass);
+          used += this.dispatchesInitDirection;
+          first = false;
+        }
         let n = 0;
         // (an iteration that does not fit next to the first direction goes into the next buffer)
         while (left > 0 && ((n === 0 && used === 0) || used + perIter <= this.maxDispatchesPerSubmit)) {
           this.encodeIteration(pass, sys);
-          used += perIter; n++; left--;
+          used += perIter;
+          n++;
+          left--;
         }
         pass.end();
         if (left === 0) enc.copyBufferToBuffer(this.scal, 0, this.scalRead, 0, NSCAL * 4);

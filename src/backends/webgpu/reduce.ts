@@ -6,10 +6,22 @@
  */
 import { kernel, packParams, type GpuContext, type Kernel } from './context.ts';
 
-export const enum ReduceMode { Dot = 0, Sum = 1, Max = 2, MaxAbsDiff = 3 }
+export enum ReduceMode {
+  Dot = 0,
+  Sum = 1,
+  Max = 2,
+  MaxAbsDiff = 3,
+}
 
 /** The CG scalar step run after a reduction (shaders/common/cg_ops.wgsl). */
-export const enum CgPost { None = 0, Init = 1, Alpha = 2, Check = 3, Beta = 4, Rz0 = 5 }
+export enum CgPost {
+  None = 0,
+  Init = 1,
+  Alpha = 2,
+  Check = 3,
+  Beta = 4,
+  Rz0 = 5,
+}
 
 /** Most partials per reduction (stage 2 runs one workgroup over them). */
 export const MAX_PARTIALS = 4096;
@@ -28,10 +40,32 @@ export class Reduction {
    * out[slot] ← reduce over i < n of a[i]·b[i] (Dot), a[i] (Sum), max a[i] (Max) or
    * max |a[i] − b[i]| (MaxAbsDiff). `partials` is scratch of at least MAX_PARTIALS floats.
    */
-  constructor(private ctx: GpuContext, n: number, mode: ReduceMode, a: GPUBuffer, b: GPUBuffer | null, partials: GPUBuffer, out: GPUBuffer, slot: number, post: CgPost = CgPost.None) {
+  constructor(
+    private ctx: GpuContext,
+    n: number,
+    mode: ReduceMode,
+    a: GPUBuffer,
+    b: GPUBuffer | null,
+    partials: GPUBuffer,
+    out: GPUBuffer,
+    slot: number,
+    post: CgPost = CgPost.None,
+  ) {
     this.parts = partialsFor(n);
-    const u1 = ctx.uniform(packParams([['u', n], ['u', this.parts]]), 'reduce1');
-    const u2 = ctx.uniform(packParams([['u', this.parts], ['u', slot]]), 'reduce2');
+    const u1 = ctx.uniform(
+      packParams([
+        ['u', n],
+        ['u', this.parts],
+      ]),
+      'reduce1',
+    );
+    const u2 = ctx.uniform(
+      packParams([
+        ['u', this.parts],
+        ['u', slot],
+      ]),
+      'reduce2',
+    );
     this.k1 = kernel(ctx, 'reduceStage1', [u1, a, b ?? a, partials], { MODE: mode });
     const isMax = mode === ReduceMode.Max || mode === ReduceMode.MaxAbsDiff;
     this.k2 = kernel(ctx, 'reduceStage2', [u2, partials, out], { MODE: isMax ? 1 : 0, POST: post });

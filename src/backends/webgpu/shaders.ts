@@ -27,7 +27,8 @@ export function shaderRoot(): URL {
 function nodeReader(): ShaderReader {
   const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
   const fs = proc?.getBuiltinModule?.('node:fs') as typeof import('node:fs') | undefined;
-  if (!fs) throw new Error('WebGPU backend: no shader reader; outside Node call setShaderReader() with the shaders/ files (e.g. `?raw` imports)');
+  if (!fs)
+    throw new Error('WebGPU backend: no shader reader; outside Node call setShaderReader() with the shaders/ files (e.g. `?raw` imports)');
   const root = shaderRoot();
   return (p) => fs.readFileSync(new URL(p, root), 'utf8');
 }
