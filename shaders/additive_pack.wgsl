@@ -1,5 +1,5 @@
 // Shielding additive (docs/additive.md), the end of its transport step, after
-// transport_influx.wgsl has formed ã = M u: a host cell (props.w > 0.5, SWITCHES.md §2) holds
+// transport_influx.wgsl has formed ã = M u: a host cell (props.w > 0.5, docs/material-switches.md) holds
 // ã = 0 (its D = 0 isolates it; what the solve leaves there is round-off amplified by M, as for
 // c̃ in transport_limit.wgsl), and ã is copied into lane z of the phase stage's material view
 // (phase.wgsl reads (kL, ·, ã, host) there: it has no free storage binding for ã itself).
