@@ -32,7 +32,7 @@ import { stepKey } from '../../model/noise.ts';
 import type { Backend, PotentialReport, Reductions, StepStats, TransportReport } from '../backend.ts';
 import { BC_DIRICHLET, type BCSet, type FieldBC, type Layout } from '../layout.ts';
 import { additiveBC } from '../additive.ts';
-import { bcData, gridData, kernel, packParams, GpuContext, type Kernel } from './context.ts';
+import { bcData, gridData, kernel, packParams, GpuContext, type CountSnapshot, type Kernel } from './context.ts';
 import { acquireAdapter, limitsFor, type AcquireOptions, type GridNeeds } from './device.ts';
 import { GpuPcg } from './pcg.ts';
 import { MAX_PARTIALS, partialsFor, Reduction, ReduceMode } from './reduce.ts';
@@ -141,6 +141,7 @@ export class WebGpuBackend implements Backend {
   private cacheFresh = true;
   /** Dirichlet values of φ (scaled ψ), the x0 one changed by setVoltage(). */
   private phiValues: Float64Array;
+  private isSoftware = false;
 
   /** Finds an adapter, checks that the grid fits, requests the device and builds everything. */
   static async create(L: Layout, k: Coefficients, bc: BCSet, opts: WebGpuOptions = {}): Promise<WebGpuBackend> {
@@ -162,6 +163,7 @@ export class WebGpuBackend implements Backend {
     try {
       device.pushErrorScope('validation');
       const b = new WebGpuBackend(ctx, L, k, bc, description, notes, opts.props ?? null);
+      b.isSoftware = software;
       if (opts.checkEvery) b.pcg.checkEvery = Math.max(1, Math.floor(opts.checkEvery));
       if (opts.maxDispatchesPerSubmit) b.pcg.maxDispatchesPerSubmit = Math.max(1, Math.floor(opts.maxDispatchesPerSubmit));
       const err = await ctx.guard(device.popErrorScope());
@@ -385,6 +387,21 @@ export class WebGpuBackend implements Backend {
     return this.ctx.device;
   }
 
+  /** What this backend has recorded and read back so far, per stage and per kernel (GpuContext counters). */
+  counters(): CountSnapshot {
+    return this.ctx.counts();
+  }
+
+  /** Waits until the GPU has finished all submitted work (benchmark timing; stages never need it). */
+  drain(): Promise<void> {
+    return this.ctx.drain();
+  }
+
+  /** The adapter is a CPU implementation (SwiftShader, llvmpipe, …): counts are real, times are not GPU times. */
+  get software(): boolean {
+    return this.isSoftware;
+  }
+
   /** transport_shift.wgsl: max Dirichlet ψ, the slot of max ψ, the migration factor (c̃'s, or `migration`). */
   private shiftParams(migration = this.kc.migration): ArrayBuffer {
     const t = this.bc.phi.type,
@@ -404,6 +421,7 @@ export class WebGpuBackend implements Backend {
    */
   async setVoltage(volts: number): Promise<void> {
     this.ctx.check();
+    this.ctx.stage = 'control';
     if (!Number.isFinite(volts)) throw new Error(`WebGpuBackend.setVoltage: voltage must be finite (got ${volts})`);
     if (this.bc.phi.type[0] !== BC_DIRICHLET) throw new Error('WebGpuBackend.setVoltage: boundary.phi.x0 is not a dirichlet face');
     this.phiValues[0] = this.kc.f * volts;
@@ -441,7 +459,7 @@ export class WebGpuBackend implements Backend {
     record(pass);
     pass.end();
     after?.(enc);
-    this.ctx.device.queue.submit([enc.finish()]);
+    this.ctx.submit([enc.finish()]);
   }
 
   private async readStats(): Promise<Float32Array> {
@@ -450,6 +468,7 @@ export class WebGpuBackend implements Backend {
 
   async init(f: Fields): Promise<void> {
     this.ctx.check();
+    this.ctx.stage = 'init';
     const N = this.L.N;
     for (const [name, a] of Object.entries(f)) {
       if (a.length !== N) throw new Error(`WebGPU backend init: field ${name} has ${a.length} values, the grid has ${N} cells`);
@@ -485,6 +504,7 @@ export class WebGpuBackend implements Backend {
    */
   async setTransportInputs(f: { c: Float64Array; psi: Float64Array; xiOld: Float64Array; xiNew: Float64Array }): Promise<void> {
     this.ctx.check();
+    this.ctx.stage = 'init';
     const N = this.L.N;
     for (const [name, a] of Object.entries(f)) {
       if (a.length !== N) throw new Error(`WebGPU backend setTransportInputs: ${name} has ${a.length} values, the grid has ${N} cells`);
@@ -503,6 +523,7 @@ export class WebGpuBackend implements Backend {
 
   async potential(tol: number, maxIter: number): Promise<PotentialReport> {
     const { ctx, k, red, L } = this;
+    ctx.stage = 'potential';
     const N = L.N;
     const r = await this.pcg.solve('psi', tol, maxIter, (pass) => {
       ctx.run(pass, k.coefSigma, N);
@@ -516,8 +537,8 @@ export class WebGpuBackend implements Backend {
         red.src.encode(pass);
       },
       (enc) => {
-        enc.copyBufferToBuffer(this.xi, 0, this.xiSolve, 0, N * 4);
-        enc.copyBufferToBuffer(this.stats, 0, this.statsRead, 0, NSTAT * 4);
+        this.ctx.copy(enc, this.xi, 0, this.xiSolve, 0, N * 4);
+        this.ctx.copy(enc, this.stats, 0, this.statsRead, 0, NSTAT * 4);
       },
     );
     const s = await this.readStats();
@@ -551,6 +572,7 @@ export class WebGpuBackend implements Backend {
   async phase(dt: number, step: number): Promise<void> {
     const { ctx, k, red, L } = this;
     ctx.check();
+    ctx.stage = 'phase';
     ctx.write(this.u.phase, this.phaseParams(dt, step));
     this.submit((pass) => {
       ctx.run(pass, k.ghostXi, paddedCells(L));
@@ -566,6 +588,7 @@ export class WebGpuBackend implements Backend {
     const N = L.N;
     const vol = L.dims === 3 ? L.dx ** 3 : L.dx ** 2;
     ctx.check();
+    ctx.stage = 'transport';
     ctx.write(
       this.u.sg,
       packParams([
@@ -593,7 +616,7 @@ export class WebGpuBackend implements Backend {
         red.dxi.encode(pass);
         red.dep.encode(pass);
       },
-      (enc) => enc.copyBufferToBuffer(this.stats, 0, this.statsRead, 0, NSTAT * 4),
+      (enc) => this.ctx.copy(enc, this.stats, 0, this.statsRead, 0, NSTAT * 4),
     );
     const s = await this.readStats();
     this.setCache(s);
@@ -622,7 +645,7 @@ export class WebGpuBackend implements Backend {
         red.aInflux.encode(pass);
         ctx.run(pass, k.packA, N);
       },
-      (enc) => enc.copyBufferToBuffer(this.stats, 0, this.statsRead, 0, NSTAT * 4),
+      (enc) => this.ctx.copy(enc, this.stats, 0, this.statsRead, 0, NSTAT * 4),
     );
     const sa = await this.readStats();
     return {
@@ -659,10 +682,11 @@ export class WebGpuBackend implements Backend {
   }
 
   async stepStats(): Promise<StepStats> {
+    this.ctx.stage = 'stats';
     if (!this.cacheFresh) {
       this.submit(
         (pass) => this.red.dxi.encode(pass),
-        (enc) => enc.copyBufferToBuffer(this.stats, 0, this.statsRead, 0, NSTAT * 4),
+        (enc) => this.ctx.copy(enc, this.stats, 0, this.statsRead, 0, NSTAT * 4),
       );
       this.setCache(await this.readStats());
     }
@@ -673,13 +697,14 @@ export class WebGpuBackend implements Backend {
   async reductions(): Promise<Reductions> {
     const { ctx, k, L } = this;
     ctx.check();
+    ctx.stage = 'reductions';
     this.submit(
       (pass) => {
         ctx.run(pass, k.fields, this.fieldGroups);
         ctx.run(pass, k.tip, L.rows);
         ctx.runGroups(pass, k.fieldsFinal, 1);
       },
-      (enc) => enc.copyBufferToBuffer(this.fieldsOut, 0, this.fieldsRead, 0, NFIELDS * 4),
+      (enc) => this.ctx.copy(enc, this.fieldsOut, 0, this.fieldsRead, 0, NFIELDS * 4),
     );
     const buf = await ctx.readBuffer(this.fieldsRead, NFIELDS * 4);
     const v = new Float32Array(buf);
@@ -705,7 +730,7 @@ export class WebGpuBackend implements Backend {
         this.red.aSum.encode(pass);
         this.red.aMax.encode(pass);
       },
-      (enc) => enc.copyBufferToBuffer(this.stats, 0, this.statsRead, 0, NSTAT * 4),
+      (enc) => this.ctx.copy(enc, this.stats, 0, this.statsRead, 0, NSTAT * 4),
     );
     const sa = await this.readStats();
     if (!Number.isFinite(sa[ST.A_SUM])) nonFinite += 1;
@@ -715,6 +740,7 @@ export class WebGpuBackend implements Backend {
   async read(): Promise<Fields & { xidot: Float64Array }> {
     const { ctx, L } = this;
     ctx.check();
+    ctx.stage = 'read';
     const N = L.N,
       bytes = 4 * N;
     const add = this.add;
@@ -724,11 +750,11 @@ export class WebGpuBackend implements Backend {
     this.submit(
       () => undefined,
       (enc) => {
-        enc.copyBufferToBuffer(this.xi, 0, st, 0, bytes);
-        enc.copyBufferToBuffer(this.c, 0, st, bytes, bytes);
-        enc.copyBufferToBuffer(this.psi, 0, st, 2 * bytes, bytes);
-        enc.copyBufferToBuffer(this.xidot, 0, st, 3 * bytes, bytes);
-        if (add) enc.copyBufferToBuffer(add, 0, st, 4 * bytes, bytes);
+        this.ctx.copy(enc, this.xi, 0, st, 0, bytes);
+        this.ctx.copy(enc, this.c, 0, st, bytes, bytes);
+        this.ctx.copy(enc, this.psi, 0, st, 2 * bytes, bytes);
+        this.ctx.copy(enc, this.xidot, 0, st, 3 * bytes, bytes);
+        if (add) this.ctx.copy(enc, add, 0, st, 4 * bytes, bytes);
       },
     );
     const all = new Float32Array(await ctx.readBuffer(st, nf * bytes));

@@ -288,9 +288,9 @@ export class GpuPcg {
       this.encodeInitResidual(pass, sys);
       pass.end();
       const last = this.levels[this.levels.length - 1];
-      enc.copyBufferToBuffer(last.op, 0, this.coarseRead, 0, 16 * last.N);
-      enc.copyBufferToBuffer(this.scal, 0, this.scalRead, 0, NSCAL * 4);
-      ctx.device.queue.submit([enc.finish()]);
+      ctx.copy(enc, last.op, 0, this.coarseRead, 0, 16 * last.N);
+      ctx.copy(enc, this.scal, 0, this.scalRead, 0, NSCAL * 4);
+      ctx.submit([enc.finish()]);
     }
     let s = new Float32Array(await ctx.readBuffer(this.scalRead, NSCAL * 4));
     if (s[S.STATUS] !== 0) {
@@ -326,8 +326,8 @@ export class GpuPcg {
           left--;
         }
         pass.end();
-        if (left === 0) enc.copyBufferToBuffer(this.scal, 0, this.scalRead, 0, NSCAL * 4);
-        ctx.device.queue.submit([enc.finish()]);
+        if (left === 0) ctx.copy(enc, this.scal, 0, this.scalRead, 0, NSCAL * 4);
+        ctx.submit([enc.finish()]);
       }
       s = new Float32Array(await ctx.readBuffer(this.scalRead, NSCAL * 4));
       if (s[S.STATUS] !== 0 || s[S.ITER] >= maxIter) break;

@@ -66,9 +66,11 @@ export class Reduction {
       ]),
       'reduce2',
     );
-    this.k1 = kernel(ctx, 'reduceStage1', [u1, a, b ?? a, partials], { MODE: mode });
+    // (the partials buffer is shared scratch: a reduction touches its first `parts` floats)
+    const used = 4 * this.parts;
+    this.k1 = kernel(ctx, 'reduceStage1', [u1, a, b ?? a, partials], { MODE: mode }, [undefined, 4 * n, 4 * n, used]);
     const isMax = mode === ReduceMode.Max || mode === ReduceMode.MaxAbsDiff;
-    this.k2 = kernel(ctx, 'reduceStage2', [u2, partials, out], { MODE: isMax ? 1 : 0, POST: post });
+    this.k2 = kernel(ctx, 'reduceStage2', [u2, partials, out], { MODE: isMax ? 1 : 0, POST: post }, [undefined, used]);
   }
 
   encode(pass: GPUComputePassEncoder): void {

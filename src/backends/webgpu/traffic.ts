@@ -1,0 +1,100 @@
+/**
+ * The per-kernel binding table: how each kernel touches each of its bindings, from which the
+ * backend counts the bytes a dispatch moves (GpuContext counters, the benchmark's bytes per cell
+ * and its modelled time). Per binding: 'u' a uniform (not counted), 'r' read once, 'w' written
+ * once, 'rw' read and written once, '-' bound but untouched in this variant (override constants
+ * select what a kernel does, e.g. cg_vec's MODE).
+ * Counting rule (docs/webgpu-backend.md, "Counting"): a dispatch moves the byte size of every
+ * 'r'/'w' binding once and every 'rw' binding twice — stencil neighbours are assumed to come
+ * from cache, a level-sized buffer counts its own level, and a binding whose kernel touches only
+ * part of it is given its touched extent where the kernel is created (e.g. a reduction's
+ * partials). test/unit/webgpu-traffic.test.ts checks this table against the WGSL declarations
+ * (a 'w'/'rw' binding must be read_write, a 'u' one a uniform, the binding counts equal), so it
+ * cannot drift from the shaders.
+ */
+import type { Constants } from './context.ts';
+import type { ModuleName } from './shaders.ts';
+
+export type Access = 'u' | 'r' | 'w' | 'rw' | '-';
+
+/** Bindings of a module in binding order, possibly depending on its override constants. */
+export type BindingTable = readonly Access[] | ((c: Constants) => readonly Access[]);
+
+export const BINDINGS: Record<ModuleName, BindingTable> = {
+  // grid, bc, field, padded copy
+  ghosts: ['u', 'u', 'r', 'w'],
+  // grid, params, padded ξ, c̃, ψ → ξⁿ⁺¹, Δξ, |rate|, stiffness; props
+  phase: ['u', 'u', 'r', 'r', 'r', 'w', 'w', 'w', 'w', 'r'],
+  // grid, params, ξ → coefficient; props
+  coef: ['u', 'u', 'r', 'w', 'r'],
+  // grid, bc, params, σ̂, source → operator, rhs
+  assemble: ['u', 'u', 'u', 'r', 'r', 'w', 'w'],
+  // grid, bc, params, σ̂, ψ, ∂ξ/∂t → per-row f1, f0, source
+  potentialFlux: ['u', 'u', 'u', 'r', 'r', 'r', 'w', 'w', 'w'],
+  // grid, params, stats (ψ max), padded a in place
+  transportShift: ['u', 'u', 'r', 'rw'],
+  // grid, bc, params, padded a, D, c̃, Δξ → operator, rhs, u, aux
+  transportAssemble: ['u', 'u', 'u', 'r', 'r', 'r', 'r', 'w', 'w', 'w', 'w'],
+  // grid, params, u, aux → c̃, influx
+  transportInflux: ['u', 'u', 'r', 'r', 'w', 'w'],
+  // grid, params, c̃ (limited in place), ξⁿ⁺¹, Δξ (in place) → ξ, ∂ξ/∂t, limited; props
+  transportLimit: ['u', 'u', 'rw', 'r', 'rw', 'w', 'w', 'w', 'r'],
+  // grid, ã (host cells zeroed in place), props → phase props
+  additivePack: ['u', 'rw', 'r', 'w'],
+  // grid, op, diag, b, x in (not read by the fused first two sweeps), x out
+  mgSmooth: (c) => ['u', 'r', 'r', 'r', c.FIRST2 ? '-' : 'r', 'w'],
+  // grid, coarse grid, op, diag, b, x, coarse correction → x out
+  mgProlongSmooth: ['u', 'u', 'r', 'r', 'r', 'r', 'r', 'w'],
+  // grid, op, b (not read for A·x), x → out
+  mgResidual: (c) => ['u', 'r', c.APPLY ? '-' : 'r', 'r', 'w'],
+  // grid, coarse grid, op, b, x → coarse b
+  mgRestrict: ['u', 'u', 'r', 'r', 'r', 'w'],
+  // fine grid, coarse grid, fine op → coarse op
+  mgCoarsen: ['u', 'u', 'r', 'w'],
+  // grid, op → diagonal
+  mgDiag: ['u', 'r', 'w'],
+  // grid, G = L⁻¹, b → x
+  mgCoarseApply: ['u', 'r', 'r', 'w'],
+  // params, scalars, x, r, p, q, z. MODE 0: x += αp, r −= αq; 1: p = z + βp; 2: p = z
+  cgVec: (c) =>
+    c.MODE === 0
+      ? ['u', 'r', 'rw', 'rw', 'r', 'r', '-']
+      : c.MODE === 1
+        ? ['u', 'r', '-', '-', 'rw', '-', 'r']
+        : ['u', '-', '-', '-', 'w', '-', 'r'],
+  // params, a, b (Dot and MaxAbsDiff only), partials
+  reduceStage1: (c) => ['u', 'r', c.MODE === 0 || c.MODE === 3 ? 'r' : '-', 'w'],
+  // params, partials, scalar slots (a few written)
+  reduceStage2: ['u', 'r', 'rw'],
+  // grid, params, ξ, c̃, ∂ξ/∂t → partials; props
+  reduceFields: ['u', 'u', 'r', 'r', 'r', 'w', 'r'],
+  // params, partials, per-row tip → results
+  reduceFieldsFinal: ['u', 'r', 'r', 'w'],
+  // grid, params, ξ → per-row tip; props
+  reduceTip: ['u', 'u', 'r', 'w', 'r'],
+};
+
+/** The bindings of `name` under override constants `c`. */
+export function bindingsOf(name: ModuleName, c: Constants = {}): readonly Access[] {
+  const t = BINDINGS[name];
+  return typeof t === 'function' ? t(c) : t;
+}
+
+/** Multiplier of a binding's byte size in the traffic of one dispatch. */
+export function accessWeight(a: Access): number {
+  return a === 'rw' ? 2 : a === 'r' || a === 'w' ? 1 : 0;
+}
+
+/**
+ * Bytes one dispatch of `name` moves: Σ size × weight over its bindings, where `sizes[i]` is the
+ * byte size of binding i (the bound buffer, or the touched extent the caller gives).
+ */
+export function dispatchBytes(name: ModuleName, c: Constants, sizes: readonly number[]): number {
+  const acc = bindingsOf(name, c);
+  if (acc.length !== sizes.length) {
+    throw new Error(`traffic table: module ${name} has ${acc.length} bindings in the table, ${sizes.length} bound`);
+  }
+  let bytes = 0;
+  for (let i = 0; i < acc.length; i++) bytes += accessWeight(acc[i]) * sizes[i];
+  return bytes;
+}

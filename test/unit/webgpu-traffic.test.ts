@@ -1,0 +1,72 @@
+/**
+ * The per-kernel binding table (src/backends/webgpu/traffic.ts), from which the benchmark counts
+ * the bytes every dispatch moves, agrees with the WGSL declarations of every module: the same
+ * number of bindings, a uniform where the table says 'u', and a read_write storage binding
+ * wherever the table says the kernel writes ('w', 'rw'). Runs without a GPU (shader text only).
+ */
+import { describe, expect, it } from 'vitest';
+import { MODULES, shaderSource, type ModuleName } from '../../src/backends/webgpu/shaders.ts';
+import { BINDINGS, bindingsOf, dispatchBytes } from '../../src/backends/webgpu/traffic.ts';
+
+/** The override-constant variants the backend creates of each module whose table depends on them. */
+const VARIANTS: Partial<Record<ModuleName, Record<string, number>[]>> = {
+  cgVec: [{ MODE: 0 }, { MODE: 1 }, { MODE: 2 }],
+  mgSmooth: [{ FIRST2: 0 }, { FIRST2: 1 }],
+  mgResidual: [{ APPLY: 0 }, { APPLY: 1 }],
+  reduceStage1: [{ MODE: 0 }, { MODE: 1 }, { MODE: 2 }, { MODE: 3 }],
+};
+
+/** binding index → 'uniform' | 'read' | 'read_write', from the module source. */
+function declared(name: ModuleName): Map<number, string> {
+  const out = new Map<number, string>();
+  const re = /@binding\((\d+)\)\s*var<\s*(uniform|storage\s*,\s*(read_write|read))\s*>/g;
+  for (const m of shaderSource(name).matchAll(re)) {
+    const kind = m[2] === 'uniform' ? 'uniform' : m[3];
+    expect(out.has(Number(m[1])), `${name}: binding ${m[1]} declared twice`).toBe(false);
+    out.set(Number(m[1]), kind);
+  }
+  return out;
+}
+
+describe('WebGPU binding table (traffic.ts) against the WGSL declarations', () => {
+  it('covers every module, and every variant of a mode-dependent entry', () => {
+    expect(Object.keys(BINDINGS).sort()).toEqual(Object.keys(MODULES).sort());
+    for (const [name, t] of Object.entries(BINDINGS)) {
+      if (typeof t === 'function') expect(VARIANTS[name as ModuleName], `${name} depends on constants: list its variants`).toBeDefined();
+    }
+  });
+
+  for (const name of Object.keys(MODULES) as ModuleName[]) {
+    it(`${name}: binding count, uniforms and written bindings`, () => {
+      const decl = declared(name);
+      for (const c of VARIANTS[name] ?? [{}]) {
+        const acc = bindingsOf(name, c);
+        expect(acc.length, `${name} ${JSON.stringify(c)}: bindings`).toBe(decl.size);
+        acc.forEach((a, i) => {
+          const d = decl.get(i);
+          const what = `${name} ${JSON.stringify(c)} binding ${i}`;
+          expect(d, `${what}: declared`).toBeDefined();
+          if (a === 'u') expect(d, what).toBe('uniform');
+          else expect(d, `${what}: storage`).not.toBe('uniform');
+          if (a === 'w' || a === 'rw') expect(d, `${what}: written, so read_write`).toBe('read_write');
+          // every read_write binding is written in some variant (else the table undercounts it)
+        });
+      }
+      decl.forEach((d, i) => {
+        if (d !== 'read_write') return;
+        const written = (VARIANTS[name] ?? [{}]).some((c) => ['w', 'rw'].includes(bindingsOf(name, c)[i]));
+        expect(written, `${name} binding ${i} is read_write but the table never writes it`).toBe(true);
+      });
+    });
+  }
+
+  it('counts r and w once, rw twice, uniforms and unused bindings not at all', () => {
+    // transport_limit: grid u, params u, c̃ rw, ξⁿ⁺¹ r, Δξ rw, ξ w, ∂ξ/∂t w, lim w, props r
+    const N = 4 * 1000;
+    const sizes = [32, 16, N, N, N, N, N, N, 4 * N];
+    expect(dispatchBytes('transportLimit', {}, sizes)).toBe(2 * N + N + 2 * N + 3 * N + 4 * N);
+    // cg_vec MODE 2 (p = z): reads z, writes p
+    expect(dispatchBytes('cgVec', { MODE: 2 }, [16, 64, 4, N, N, N, N])).toBe(2 * N);
+    expect(() => dispatchBytes('cgVec', { MODE: 2 }, [16, 64])).toThrow(/7 bindings in the table, 2 bound/);
+  });
+});
