@@ -207,6 +207,45 @@ export class DriveControl {
     return Math.min(c.vmax, Math.max(c.vmin, V + dV));
   }
 
+  /**
+   * The controller's constants and schedule, for the device twin of update() (the WebGPU device
+   * loop, shaders/common/policy.wgsl): the spec's response, tolerance, maxStep, vmin, vmax; i0;
+   * f = F/RT; max(α, 1 − α); the current density per µm^d of Δξ per second; the segments in
+   * order (value: volts or A/m²) and whether they repeat.
+   */
+  constants(): {
+    response: number;
+    tolerance: number;
+    maxStep: number;
+    vmin: number;
+    vmax: number;
+    i0: number;
+    f: number;
+    alphaMax: number;
+    perDeposit: number;
+    segments: { galvanostatic: boolean; value: number; duration: number }[];
+    repeat: boolean;
+  } {
+    const c = this.spec;
+    return {
+      response: c.response,
+      tolerance: c.tolerance,
+      maxStep: c.maxStep,
+      vmin: c.vmin,
+      vmax: c.vmax,
+      i0: this.i0,
+      f: this.f,
+      alphaMax: this.alphaMax,
+      perDeposit: this.perDeposit,
+      segments: this.segs.map((g) => ({
+        galvanostatic: g.mode === 'galvanostatic',
+        value: g.mode === 'potentiostatic' ? g.voltage : g.current,
+        duration: g.duration,
+      })),
+      repeat: !!c.repeat && Number.isFinite(this.period),
+    };
+  }
+
   /** The step cap that follows a new segment (the drive may have jumped). */
   get segmentDt(): number {
     return this.dtInitial;

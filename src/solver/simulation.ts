@@ -4,7 +4,8 @@
  *      since the last solve, or after numerics.resolveMaxSteps steps (warm-started);
  *   2. phase     — explicit update of ξ with the current ψ and c̃ⁿ (+ noise);
  *   3. transport — implicit c̃ with the sink −(c_s/c0)Δξ and the conservative limiter.
- * Time-step policy (after every step, from the backend's step statistics):
+ * Time-step policy (after every step, from the backend's step statistics; policy.ts, the one
+ * definition the WebGPU device loop's kernel twins):
  *   dt = min(dtMax, safety·dx²/(2d·L_σκ0·((1+δ)² + δω²(1+δ))), safety/stiffness,
  *            maxDxiPerStep/max|∂ξ/∂t|, safety/migration outflow rate, 1.5·dt_prev,
  *            time to the next output)
@@ -43,6 +44,7 @@ import { initialFields, type Fields } from '../model/initial.ts';
 import { DriveControl, type ControlState } from './control.ts';
 import type { Scenario } from '../model/scenario.ts';
 import { metricsRow, type MetricsRow, type RunCounters } from './metrics.ts';
+import { nextDt, policyConstants, potentialDue, stepDt, type PolicyConstants } from './policy.ts';
 
 /** Physical ranges a field may never leave (model.md §4; the limiter keeps c̃ ≥ 0). */
 export const XI_RANGE = [-0.5, 1.5] as const;
@@ -168,7 +170,8 @@ export class Simulation {
   private stepsSinceSolve = Infinity;
   private lastPot: PotentialReport | null = null;
   private lastTr: TransportReport | null = null;
-  private dtPhase: number;
+  /** The time-step policy's constants (policy.ts). */
+  private readonly policy: PolicyConstants;
   private started = false;
   // step-boundary bookkeeping
   /** The potential decision of the coming step is made (and solvedHere says whether it solved). */
@@ -191,7 +194,7 @@ export class Simulation {
   ) {
     this.k = coefficients(scenario);
     this.dt = scenario.numerics.dtInitial;
-    this.dtPhase = stabilityLimits(this.k).phase;
+    this.policy = policyConstants(scenario.numerics, stabilityLimits(this.k).phase);
     const n = scenario.numerics as Scenario['numerics'] & { checkEvery?: number | null; maxRetries?: number };
     this.checkEvery = n.checkEvery ?? (backend.name === 'cpu' ? 1 : 10);
     this.maxRetries = n.maxRetries ?? 3;
@@ -348,9 +351,10 @@ export class Simulation {
       }
       return;
     }
-    const n = this.scenario.numerics;
-    let due = this.forceSolve || this.lastPot === null || this.stepsSinceSolve >= n.resolveMaxSteps;
-    if (!due) due = (await this.backend.stepStats()).dxiSinceSolve > n.resolveXiTol;
+    const state = { forced: this.forceSolve, solvedBefore: this.lastPot !== null, stepsSinceSolve: this.stepsSinceSolve, dxiSinceSolve: 0 };
+    let due = potentialDue(this.policy, state);
+    // (the ξ test needs the backend's statistics: asked only when nothing else decides)
+    if (!due) due = potentialDue(this.policy, { ...state, dxiSinceSolve: (await this.backend.stepStats()).dxiSinceSolve });
     if (due) {
       await this.solvePotential();
       this.forceSolve = false;
@@ -374,8 +378,8 @@ export class Simulation {
     const n = this.scenario.numerics;
     await this.decide(false);
     if (this.saveNext) await this.save();
-    // land on the end of a drive-schedule segment (Infinity without one)
-    const dt = Math.min(this.dt, maxDt, this.control ? this.control.timeToSwitch(this.time) : Infinity);
+    // land on the caller's target and on the end of a drive-schedule segment (Infinity without one)
+    const dt = stepDt(this.dt, maxDt, this.control ? this.control.timeToSwitch(this.time) : Infinity);
     if (this.sinceSave === 0) this.segFirstDt = dt;
     this.decided = false;
     this.solvedHere = false;
@@ -411,15 +415,7 @@ export class Simulation {
     const st = await this.backend.stepStats();
     if (!Number.isFinite(st.maxRate)) throw await this.instability(`non-finite max |∂ξ/∂t| = ${st.maxRate}`);
     if (this.sinceSave >= this.checkEvery) await this.check();
-    const inf = (x: number) => Math.max(x, 0);
-    this.dt = Math.min(
-      n.dtMax,
-      n.safety * this.dtPhase,
-      st.stiffness > 0 ? n.safety / st.stiffness : Infinity,
-      st.maxRate > 0 ? n.maxDxiPerStep / st.maxRate : Infinity,
-      inf(st.migrationRate) > 0 ? n.safety / st.migrationRate : Infinity,
-      1.5 * dt,
-    );
+    this.dt = nextDt(this.policy, st, dt);
     if (this.control && this.controlState) await this.controlStep(tr.deposited, dt);
   }
 

@@ -63,6 +63,8 @@ export const MODULES = {
   reduceFields: [GRID, 'reduce_fields.wgsl'],
   reduceFieldsFinal: [GRID, 'reduce_fields_final.wgsl'],
   reduceTip: [GRID, 'reduce_tip.wgsl'],
+  // test probe of the device loop's policy, controller and df64 twins (test/conformance/policy.test.ts)
+  policyProbe: [GRID, 'common/df64.wgsl', 'common/policy.wgsl', 'probe/policy_probe.wgsl'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type ModuleName = keyof typeof MODULES;

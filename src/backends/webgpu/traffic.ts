@@ -72,6 +72,8 @@ export const BINDINGS: Record<ModuleName, BindingTable> = {
   reduceFieldsFinal: ['u', 'r', 'r', 'w'],
   // grid, params, ξ → per-row tip; props
   reduceTip: ['u', 'u', 'r', 'w', 'r'],
+  // policy and control constants, cases → results (test probe)
+  policyProbe: ['u', 'u', 'r', 'w'],
 };
 
 /** The bindings of `name` under override constants `c`. */

@@ -1,0 +1,100 @@
+// The time-step policy and the drive controller's update: the device twins of
+// src/solver/policy.ts (nextDt, stepDt, potentialDue) and src/solver/control.ts
+// (DriveControl.update for a given segment, galvanostatic), in f32. Kept equal to them by
+// test/conformance/policy.test.ts. "No limit" is NO_LIMIT (WGSL has no infinity literal);
+// "no previous measurement" is a flag, not a NaN (a compiler may assume there are no NaNs).
+
+const NO_LIMIT: f32 = 3.0e38;
+
+struct PolicyConsts {
+  dtMax: f32,
+  safety: f32,
+  safeDtPhase: f32,     // safety·dt_phase
+  maxDxiPerStep: f32,
+  resolveXiTol: f32,
+  resolveMaxSteps: u32,
+}
+
+fn nextDt(p: PolicyConsts, maxRate: f32, stiffness: f32, migrationRate: f32, dtStep: f32) -> f32 {
+  var d = min(p.dtMax, p.safeDtPhase);
+  if (stiffness > 0.0) { d = min(d, p.safety / stiffness); }
+  if (maxRate > 0.0) { d = min(d, p.maxDxiPerStep / maxRate); }
+  if (migrationRate > 0.0) { d = min(d, p.safety / migrationRate); }
+  return min(d, 1.5 * dtStep);
+}
+
+fn stepDt(dtNominal: f32, toTarget: f32, toSwitch: f32) -> f32 {
+  return min(dtNominal, min(toTarget, toSwitch));
+}
+
+fn potentialDue(p: PolicyConsts, forced: bool, solvedBefore: bool, stepsSinceSolve: u32, dxiSinceSolve: f32) -> bool {
+  return forced || !solvedBefore || stepsSinceSolve >= p.resolveMaxSteps || dxiSinceSolve > p.resolveXiTol;
+}
+
+struct ControlConsts {
+  response: f32,     // sample-and-hold block, s
+  tolerance: f32,
+  maxStep: f32,      // V
+  vmin: f32,
+  vmax: f32,
+  i0: f32,           // exchange current density, A/m²
+  f: f32,            // F/RT, 1/V
+  alphaMax: f32,     // max(α, 1 − α)
+  perDeposit: f32,   // current density per (µm^d of Δξ per s)
+}
+
+// DriveControl's state (src/solver/control.ts, ControlState); NaN fields there are hasCurrent /
+// hasPrev = 0 here.
+struct ControlState {
+  voltage: f32,
+  segment: u32,
+  current: f32,
+  currentVoltage: f32,
+  prevCurrent: f32,
+  prevVoltage: f32,
+  accDeposit: f32,
+  accTime: f32,
+  hasCurrent: u32,
+  hasPrev: u32,
+}
+
+// The drift-corrected Newton step of the galvanostatic controller (DriveControl.galvanostatic).
+fn galvanostatic(c: ControlConsts, jSet: f32, J: f32, V: f32, hasPrev: bool, jPrev: f32, vPrev: f32) -> f32 {
+  let e = jSet - J;
+  if (abs(e) <= c.tolerance * max(abs(jSet), 0.01 * c.i0)) { return V; }
+  let slope = -c.f * (c.alphaMax * abs(J) + c.i0);
+  var drift = 0.0;
+  if (hasPrev) { drift = J - jPrev - slope * (V - vPrev); }
+  let dV = clamp((e - drift) / slope, -c.maxStep, c.maxStep);
+  return min(c.vmax, max(c.vmin, V + dV));
+}
+
+// DriveControl.update after a step that ran at st.voltage and deposited `deposited` in dt, the
+// segment in force at its end being (segIndex, galvano, value). Returns the next state; the
+// caller compares voltages for "changed" and segment indices for "new segment".
+fn controlUpdate(c: ControlConsts, st: ControlState, segIndex: u32, galvano: bool, value: f32, deposited: f32, dt: f32) -> ControlState {
+  let ran = st.voltage;
+  let newSegment = segIndex != st.segment;
+  var nx = st;
+  nx.segment = segIndex;
+  nx.accDeposit = st.accDeposit + deposited;
+  nx.accTime = st.accTime + dt;
+  if (newSegment || nx.accTime >= c.response) {
+    let J = (c.perDeposit * nx.accDeposit) / nx.accTime;
+    // the drift term only spans measurements of one segment
+    nx.hasPrev = select(st.hasCurrent, 0u, newSegment);
+    nx.prevCurrent = st.current;
+    nx.prevVoltage = st.currentVoltage;
+    nx.current = J;
+    nx.currentVoltage = ran;
+    nx.hasCurrent = 1u;
+    nx.accDeposit = 0.0;
+    nx.accTime = 0.0;
+    let finite = (bitcast<u32>(J) & 0x7f800000u) != 0x7f800000u;
+    if (galvano && !newSegment && finite) {
+      nx.voltage = galvanostatic(c, value, J, ran, nx.hasPrev != 0u, nx.prevCurrent, nx.prevVoltage);
+    }
+  }
+  if (!galvano) { nx.voltage = value; }
+  return nx;
+}

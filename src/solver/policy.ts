@@ -1,0 +1,76 @@
+/**
+ * The time-step policy, defined once: the host solver (simulation.ts) calls these functions for
+ * every backend, and the WebGPU backend's device-side loop evaluates their WGSL twin
+ * (shaders/common/policy.wgsl) in a small kernel from the step's reductions. The two are kept
+ * equal by test/conformance/policy.test.ts (f32 on the device: values to a few ulps, decisions
+ * equal away from their thresholds), as the physics kernels are by the conformance tests.
+ *
+ *   dt_next = min(dtMax, safety·dt_phase, safety/stiffness, maxDxiPerStep/max|∂ξ/∂t|,
+ *                 safety/migration rate, 1.5·dt_step)                        (nextDt)
+ *   dt_step = min(dt_next of the last step, time to the caller's target, time to the drive
+ *                 schedule's next segment end)                                 (stepDt)
+ *   potential solve due at a step boundary: forced (a voltage change, a restart point), no
+ *   solve yet, numerics.resolveMaxSteps steps since the last one, or ξ moved by more than
+ *   numerics.resolveXiTol anywhere since the last one                         (potentialDue)
+ * A limit whose rate is 0 (or negative) does not apply.
+ */
+
+/** The constants of the policy (numerics, and the explicit phase step's stability limit). */
+export interface PolicyConstants {
+  dtMax: number;
+  safety: number;
+  /** safety·dt_phase, s (src/model/derived.ts, stabilityLimits). */
+  safeDtPhase: number;
+  maxDxiPerStep: number;
+  resolveXiTol: number;
+  resolveMaxSteps: number;
+}
+
+/** What the policy reads from a finished step (Backend.stepStats). */
+export interface PolicyStats {
+  /** max |deterministic ∂ξ/∂t|, 1/s. */
+  maxRate: number;
+  /** Reaction stiffness bound, 1/s. */
+  stiffness: number;
+  /** Largest explicit migration outflow rate, 1/s (0 with the implicit transport). */
+  migrationRate: number;
+}
+
+export function policyConstants(
+  n: { dtMax: number; safety: number; maxDxiPerStep: number; resolveXiTol: number; resolveMaxSteps: number },
+  dtPhase: number,
+): PolicyConstants {
+  return {
+    dtMax: n.dtMax,
+    safety: n.safety,
+    safeDtPhase: n.safety * dtPhase,
+    maxDxiPerStep: n.maxDxiPerStep,
+    resolveXiTol: n.resolveXiTol,
+    resolveMaxSteps: n.resolveMaxSteps,
+  };
+}
+
+/** The nominal dt after a step of length dtStep with statistics st. */
+export function nextDt(p: PolicyConstants, st: PolicyStats, dtStep: number): number {
+  return Math.min(
+    p.dtMax,
+    p.safeDtPhase,
+    st.stiffness > 0 ? p.safety / st.stiffness : Infinity,
+    st.maxRate > 0 ? p.maxDxiPerStep / st.maxRate : Infinity,
+    st.migrationRate > 0 ? p.safety / st.migrationRate : Infinity,
+    1.5 * dtStep,
+  );
+}
+
+/** The length of the coming step: the nominal dt, shortened to land on the target and on the schedule's next segment end. */
+export function stepDt(dtNominal: number, toTarget: number, toSwitch: number): number {
+  return Math.min(dtNominal, toTarget, toSwitch);
+}
+
+/** Whether the potential is solved at this step boundary. */
+export function potentialDue(
+  p: PolicyConstants,
+  s: { forced: boolean; solvedBefore: boolean; stepsSinceSolve: number; dxiSinceSolve: number },
+): boolean {
+  return s.forced || !s.solvedBefore || s.stepsSinceSolve >= p.resolveMaxSteps || s.dxiSinceSolve > p.resolveXiTol;
+}
