@@ -1,7 +1,10 @@
 // Residual and restriction Pᵀ of the piecewise-constant aggregation in one pass: the coarse
-// right-hand side of aggregate (I, J, K) is the sum of the fine residuals b − A x of its
+// right-hand side of aggregate (I, J, K) is the sum of the fine residuals b − A xo of its
 // (up to 2×2×2) cells, added in memory order like mgRestrictK in
-// src/backends/cpu/multigrid.ts.
+// src/backends/cpu/multigrid.ts. LEVEL0: b is the CG residual (parity half of r2). Skipped once
+// the solve has ended (common/cg_state.wgsl).
+
+override LEVEL0: bool = false;
 
 @group(0) @binding(0) var<uniform> grid: Grid;      // fine level
 @group(0) @binding(1) var<uniform> coarse: Grid;
@@ -9,6 +12,7 @@
 @group(0) @binding(3) var<storage, read> b: array<f32>;
 @group(0) @binding(4) var<storage, read> xin: array<f32>;
 @group(0) @binding(5) var<storage, read_write> bcoarse: array<f32>;
+@group(0) @binding(6) var<storage, read> st: array<u32>;
 
 fn xv(q: u32) -> f32 { return xin[q]; }
 
@@ -17,6 +21,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         @builtin(local_invocation_id) lid: vec3<u32>) {
   let a = linearIndex(wid, nwg, lid);
   if (a >= coarse.n.w) { return; }
+  let it = st[CG_CNT_B];
+  if (st[CG_STAT + (it & 1u)] != ST_RUNNING) { return; }
+  var bOff = 0u;
+  if (LEVEL0) { bOff = (it & 1u) * grid.n.w; }
   let cx = coarse.n.x;
   let cy = coarse.n.y;
   let I = a % cx;
@@ -36,7 +44,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         let i = 2u * I + ii;
         if (i >= nx) { continue; }
         let f = i + nx * (j + ny * k);
-        s += b[f] - applyA(f);
+        s += b[bOff + f] - applyA(f);
       }
     }
   }

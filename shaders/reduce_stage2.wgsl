@@ -1,10 +1,8 @@
 // Second pass: one workgroup reduces the T partials of reduce_stage1 (each invocation a strided
 // slice, then a pairwise tree in workgroup memory) and writes the result into scal[slot].
-// MODE 0: sum, 1: max (NaN-propagating). POST (CG solves only): the scalar CG step that
-// consumes this result (common/cg_ops.wgsl), run by invocation 0 right after.
+// MODE 0: sum, 1: max (NaN-propagating).
 
 override MODE: u32 = 0u;
-override POST: u32 = 0u;
 
 struct ReduceParams {
   n: u32,       // number of partials
@@ -41,6 +39,5 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
   }
   if (lid.x == 0u) {
     scal[rp.slot] = sh[0];
-    if (POST != CG_NONE) { cgOp(POST); }
   }
 }

@@ -10,10 +10,12 @@ import { BINDINGS, bindingsOf, dispatchBytes } from '../../src/backends/webgpu/t
 
 /** The override-constant variants the backend creates of each module whose table depends on them. */
 const VARIANTS: Partial<Record<ModuleName, Record<string, number>[]>> = {
-  cgVec: [{ MODE: 0 }, { MODE: 1 }, { MODE: 2 }],
-  mgSmooth: [{ FIRST2: 0 }, { FIRST2: 1 }],
-  mgResidual: [{ APPLY: 0 }, { APPLY: 1 }],
   reduceStage1: [{ MODE: 0 }, { MODE: 1 }, { MODE: 2 }, { MODE: 3 }],
+  mgPost: [
+    { PROLONG: 1, DOT: 0 },
+    { PROLONG: 0, DOT: 0 },
+    { PROLONG: 0, DOT: 1 },
+  ],
 };
 
 /** binding index → 'uniform' | 'read' | 'read_write', from the module source. */
@@ -65,8 +67,9 @@ describe('WebGPU binding table (traffic.ts) against the WGSL declarations', () =
     const N = 4 * 1000;
     const sizes = [32, 16, N, N, N, N, N, N, 4 * N];
     expect(dispatchBytes('transportLimit', {}, sizes)).toBe(2 * N + N + 2 * N + 3 * N + 4 * N);
-    // cg_vec MODE 2 (p = z): reads z, writes p
-    expect(dispatchBytes('cgVec', { MODE: 2 }, [16, 64, 4, N, N, N, N])).toBe(2 * N);
-    expect(() => dispatchBytes('cgVec', { MODE: 2 }, [16, 64])).toThrow(/7 bindings in the table, 2 bound/);
+    // mg_post, second sweep with r·z (DOT): reads op, b, x in; writes x out and the partials; status read
+    const P = 64;
+    expect(dispatchBytes('mgPost', { PROLONG: 0, DOT: 1 }, [32, 32, 32, 4 * N, N, N, 16, N, 64, P])).toBe(4 * N + 3 * N + 64 + P);
+    expect(() => dispatchBytes('mgPost', { PROLONG: 0, DOT: 1 }, [16, 64])).toThrow(/10 bindings in the table, 2 bound/);
   });
 });

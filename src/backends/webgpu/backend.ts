@@ -34,7 +34,8 @@ import { BC_DIRICHLET, type BCSet, type FieldBC, type Layout } from '../layout.t
 import { additiveBC } from '../additive.ts';
 import { bcData, gridData, kernel, packParams, GpuContext, type CountSnapshot, type Kernel } from './context.ts';
 import { acquireAdapter, limitsFor, type AcquireOptions, type GridNeeds } from './device.ts';
-import { GpuPcg } from './pcg.ts';
+import { MgPcg } from './mgpcg.ts';
+import { MAX_DISPATCHES_PER_BUFFER } from './recorder.ts';
 import { MAX_PARTIALS, partialsFor, Reduction, ReduceMode } from './reduce.ts';
 
 export interface WebGpuOptions extends AcquireOptions {
@@ -43,8 +44,8 @@ export interface WebGpuOptions extends AcquireOptions {
   /** CG iterations recorded between two convergence read-backs after the first batch (default 4). */
   checkEvery?: number;
   /**
-   * Most dispatches per command buffer in the CG iteration loop (default 128,
-   * MAX_DISPATCHES_PER_SUBMIT in pcg.ts; whole iterations, at least one per buffer).
+   * Most dispatches per command buffer (default MAX_DISPATCHES_PER_BUFFER in recorder.ts; a
+   * stage's or a batch's command buffers go out in one submission).
    */
   maxDispatchesPerSubmit?: number;
   /** Accept a software adapter such as SwiftShader (default true; `auto` selection passes false). */
@@ -60,6 +61,9 @@ export interface WebGpuOptions extends AcquireOptions {
    */
   props?: Float32Array | null;
 }
+
+/** The loop's gates (Gates.g in shaders/common/cg_state.wgsl): the step runs; the potential is solved at this boundary. */
+export const GATE = { STEP: 0, POTENTIAL: 1 } as const;
 
 /** Slots of the stage-statistics buffer. */
 const ST = {
@@ -132,7 +136,11 @@ export class WebGpuBackend implements Backend {
   /** The phase stage's material view (kL, kD, ã, host) with the additive (else it binds props). */
   private phaseProps: GPUBuffer | null = null;
   private propsData: Float32Array;
-  private pcg: GpuPcg;
+  private pcg: MgPcg;
+  /** The loop's gates (shaders/common/cg_state.wgsl, Gates): all open for stage-by-stage calls. */
+  private gates: GPUBuffer;
+  private checkEvery = 4;
+  private maxDispatches = MAX_DISPATCHES_PER_BUFFER;
   private k: Record<string, Kernel> = {};
   private red: Record<string, Reduction> = {};
   private u: Record<string, GPUBuffer> = {};
@@ -164,8 +172,8 @@ export class WebGpuBackend implements Backend {
       device.pushErrorScope('validation');
       const b = new WebGpuBackend(ctx, L, k, bc, description, notes, opts.props ?? null);
       b.isSoftware = software;
-      if (opts.checkEvery) b.pcg.checkEvery = Math.max(1, Math.floor(opts.checkEvery));
-      if (opts.maxDispatchesPerSubmit) b.pcg.maxDispatchesPerSubmit = Math.max(1, Math.floor(opts.maxDispatchesPerSubmit));
+      if (opts.checkEvery) b.checkEvery = Math.max(1, Math.floor(opts.checkEvery));
+      if (opts.maxDispatchesPerSubmit) b.maxDispatches = Math.max(1, Math.floor(opts.maxDispatchesPerSubmit));
       const err = await ctx.guard(device.popErrorScope());
       if (err) throw new Error(`WebGPU backend: pipeline or buffer creation failed validation: ${err.message}`);
       return b;
@@ -312,9 +320,11 @@ export class WebGpuBackend implements Backend {
       'fields.final',
     );
 
-    this.pcg = new GpuPcg(ctx, { dims: L.dims, n: [L.nx, L.ny, L.nz], periodic: L.periodic }, partials, 'mg');
-    this.pcg.addSystem('psi', this.psi);
-    this.pcg.addSystem('u', uSg);
+    this.gates = ctx.uniformRW(new Uint32Array([1, 1, 1, 1]).buffer, 'gates');
+    this.pcg = new MgPcg(ctx, { dims: L.dims, n: [L.nx, L.ny, L.nz], periodic: L.periodic }, this.gates, 'mg');
+    this.pcg.addSlot('psi', this.psi, GATE.POTENTIAL);
+    this.pcg.addSlot('u', uSg, GATE.STEP);
+    if (kc.additive) this.pcg.addSlot('ua', uSg, GATE.STEP);
     const K = this.k;
     K.ghostXi = kernel(ctx, 'ghosts', [grid, bXi, this.xi, padX]);
     K.ghostPsi = kernel(ctx, 'ghosts', [grid, bPhi, this.psi, padPsi]);
@@ -525,10 +535,16 @@ export class WebGpuBackend implements Backend {
     const { ctx, k, red, L } = this;
     ctx.stage = 'potential';
     const N = L.N;
-    const r = await this.pcg.solve('psi', tol, maxIter, (pass) => {
-      ctx.run(pass, k.coefSigma, N);
-      ctx.run(pass, k.asmPot, N);
-    });
+    const r = await this.pcg.solveSync(
+      'psi',
+      tol,
+      maxIter,
+      (rec) => {
+        rec.run(k.coefSigma, N);
+        rec.run(k.asmPot, N);
+      },
+      this.solveOpts,
+    );
     this.submit(
       (pass) => {
         ctx.run(pass, k.flux, L.rows);
@@ -606,7 +622,7 @@ export class WebGpuBackend implements Backend {
         ['f', kc.sink],
       ]),
     );
-    const r = await this.solveSpecies(k.coefD, k.shift, k.asmTr, tol, maxIter);
+    const r = await this.solveSpecies('u', k.coefD, k.shift, k.asmTr, tol, maxIter);
     this.submit(
       (pass) => {
         ctx.run(pass, k.influx, N);
@@ -638,7 +654,7 @@ export class WebGpuBackend implements Backend {
         ['f', 0],
       ]),
     );
-    const ra = await this.solveSpecies(k.coefA, k.shiftA, k.asmA, tol, maxIter);
+    const ra = await this.solveSpecies('ua', k.coefA, k.shiftA, k.asmA, tol, maxIter);
     this.submit(
       (pass) => {
         ctx.run(pass, k.influxA, N);
@@ -662,17 +678,27 @@ export class WebGpuBackend implements Backend {
    * its D(ξⁿ⁺¹), padded ψ, ψ_ref and the shift a = migration·(ψ − ψ_ref), the assembly
    * (operator, right-hand side, warm start), then MG-PCG.
    */
-  private solveSpecies(coef: Kernel, shift: Kernel, assemble: Kernel, tol: number, maxIter: number) {
-    const { ctx, k, red, L } = this;
+  private solveSpecies(slot: 'u' | 'ua', coef: Kernel, shift: Kernel, assemble: Kernel, tol: number, maxIter: number) {
+    const { k, red, L } = this;
     const N = L.N,
       P = paddedCells(L);
-    return this.pcg.solve('u', tol, maxIter, (pass) => {
-      ctx.run(pass, coef, N);
-      ctx.run(pass, k.ghostPsi, P);
-      red.psiMax.encode(pass);
-      ctx.run(pass, shift, P);
-      ctx.run(pass, assemble, N);
-    });
+    return this.pcg.solveSync(
+      slot,
+      tol,
+      maxIter,
+      (rec) => {
+        rec.run(coef, N);
+        rec.run(k.ghostPsi, P);
+        red.psiMax.record(rec);
+        rec.run(shift, P);
+        rec.run(assemble, N);
+      },
+      this.solveOpts,
+    );
+  }
+
+  private get solveOpts(): { checkEvery: number; maxDispatches: number } {
+    return { checkEvery: this.checkEvery, maxDispatches: this.maxDispatches };
   }
 
   private setCache(s: Float32Array): void {

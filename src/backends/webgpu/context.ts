@@ -207,6 +207,18 @@ export class GpuContext {
     return b;
   }
 
+  /** A uniform buffer that kernels may also write (bound as storage there): the device loop's state. */
+  uniformRW(data: ArrayBuffer, label: string): GPUBuffer {
+    const b = this.device.createBuffer({
+      label,
+      size: Math.max(16, Math.ceil(data.byteLength / 16) * 16),
+      usage: UNIFORM | STORAGE,
+    });
+    this.write(b, data);
+    this.buffers.push(b);
+    return b;
+  }
+
   uniform(data: ArrayBuffer, label: string): GPUBuffer {
     const b = this.device.createBuffer({ label, size: Math.max(16, Math.ceil(data.byteLength / 16) * 16), usage: UNIFORM });
     this.write(b, data);
@@ -247,6 +259,16 @@ export class GpuContext {
   /** Records a dispatch of `threads` invocations (linearIndex in common/grid.wgsl). */
   run(pass: GPUComputePassEncoder, k: Kernel, threads: number): void {
     const [gx, gy] = this.groups(threads);
+    this.countDispatch(k, gx * gy);
+    pass.setPipeline(k.pipeline);
+    pass.setBindGroup(0, k.group);
+    pass.dispatchWorkgroups(gx, gy);
+  }
+
+  /** Records a dispatch of exactly `groups` workgroups, in two dimensions past maxGroups (groupIndex in common/group_sum.wgsl). */
+  runGrid(pass: GPUComputePassEncoder, k: Kernel, groups: number): void {
+    const gx = Math.min(groups, this.maxGroups);
+    const gy = Math.ceil(groups / gx);
     this.countDispatch(k, gx * gy);
     pass.setPipeline(k.pipeline);
     pass.setBindGroup(0, k.group);
@@ -345,15 +367,15 @@ export interface Kernel {
 
 /**
  * A kernel of module `name` bound to `buffers` (binding i = buffers[i]). `extents[i]`, when
- * given, is the number of bytes of binding i the kernel touches (default: the whole buffer), for
- * the traffic count.
+ * given, is the number of bytes of binding i one access of the kernel touches (default: the whole
+ * buffer), for the traffic count.
  */
 export function kernel(
   ctx: GpuContext,
   name: ModuleName,
   buffers: GPUBuffer[],
   constants: Constants = {},
-  extents: (number | undefined)[] = [],
+  extents: Record<number, number> = {},
 ): Kernel {
   const pipeline = ctx.pipeline(name, constants);
   const bytes = dispatchBytes(

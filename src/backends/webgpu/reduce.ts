@@ -2,25 +2,16 @@
  * Two-pass parallel reductions (shaders/reduce_stage1.wgsl, reduce_stage2.wgsl): T partials
  * from a barrier-free strided pass, then one workgroup that reduces them with a pairwise tree
  * and writes one f32 into a slot of a small result buffer. Nothing is read back here; results
- * stay on the GPU (CG scalars) until a stage copies its result buffer out.
+ * stay on the GPU until a stage copies its result buffer out.
  */
 import { kernel, packParams, type GpuContext, type Kernel } from './context.ts';
+import type { Recorder } from './recorder.ts';
 
 export enum ReduceMode {
   Dot = 0,
   Sum = 1,
   Max = 2,
   MaxAbsDiff = 3,
-}
-
-/** The CG scalar step run after a reduction (shaders/common/cg_ops.wgsl). */
-export enum CgPost {
-  None = 0,
-  Init = 1,
-  Alpha = 2,
-  Check = 3,
-  Beta = 4,
-  Rz0 = 5,
 }
 
 /** Most partials per reduction (stage 2 runs one workgroup over them). */
@@ -49,7 +40,6 @@ export class Reduction {
     partials: GPUBuffer,
     out: GPUBuffer,
     slot: number,
-    post: CgPost = CgPost.None,
   ) {
     this.parts = partialsFor(n);
     const u1 = ctx.uniform(
@@ -68,13 +58,19 @@ export class Reduction {
     );
     // (the partials buffer is shared scratch: a reduction touches its first `parts` floats)
     const used = 4 * this.parts;
-    this.k1 = kernel(ctx, 'reduceStage1', [u1, a, b ?? a, partials], { MODE: mode }, [undefined, 4 * n, 4 * n, used]);
+    this.k1 = kernel(ctx, 'reduceStage1', [u1, a, b ?? a, partials], { MODE: mode }, { 1: 4 * n, 2: 4 * n, 3: used });
     const isMax = mode === ReduceMode.Max || mode === ReduceMode.MaxAbsDiff;
-    this.k2 = kernel(ctx, 'reduceStage2', [u2, partials, out], { MODE: isMax ? 1 : 0, POST: post }, [undefined, used]);
+    this.k2 = kernel(ctx, 'reduceStage2', [u2, partials, out], { MODE: isMax ? 1 : 0 }, { 1: used });
   }
 
   encode(pass: GPUComputePassEncoder): void {
     this.ctx.run(pass, this.k1, this.parts);
     this.ctx.runGroups(pass, this.k2, 1);
+  }
+
+  /** The same two dispatches through a Recorder. */
+  record(rec: Recorder): void {
+    rec.run(this.k1, this.parts);
+    rec.runGroups(this.k2, 1);
   }
 }

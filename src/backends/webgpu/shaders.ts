@@ -36,7 +36,9 @@ function nodeReader(): ShaderReader {
 const GRID = 'common/grid.wgsl';
 const BC = 'common/bc.wgsl';
 const STENCIL = 'common/stencil.wgsl';
-const SLOTS = 'common/cg_slots.wgsl';
+const GSUM = 'common/group_sum.wgsl';
+const CG = 'common/cg_state.wgsl';
+const TAIL = 'common/tail.wgsl';
 
 /** Module name → files, concatenated in this order. */
 export const MODULES = {
@@ -50,19 +52,24 @@ export const MODULES = {
   transportInflux: [GRID, 'transport_influx.wgsl'],
   transportLimit: [GRID, 'transport_limit.wgsl'],
   additivePack: [GRID, 'additive_pack.wgsl'],
-  mgSmooth: [GRID, STENCIL, 'mg_smooth.wgsl'],
-  mgProlongSmooth: [GRID, STENCIL, 'mg_prolong_smooth.wgsl'],
-  mgResidual: [GRID, STENCIL, 'mg_residual.wgsl'],
-  mgRestrict: [GRID, STENCIL, 'mg_restrict.wgsl'],
-  mgCoarsen: [GRID, 'mg_coarsen.wgsl'],
-  mgDiag: [GRID, 'mg_diag.wgsl'],
-  mgCoarseApply: [GRID, 'mg_coarse_apply.wgsl'],
-  cgVec: [GRID, SLOTS, 'cg_vec.wgsl'],
   reduceStage1: [GRID, 'reduce_stage1.wgsl'],
-  reduceStage2: [GRID, SLOTS, 'common/cg_ops.wgsl', 'reduce_stage2.wgsl'],
+  reduceStage2: [GRID, 'reduce_stage2.wgsl'],
   reduceFields: [GRID, 'reduce_fields.wgsl'],
   reduceFieldsFinal: [GRID, 'reduce_fields_final.wgsl'],
   reduceTip: [GRID, 'reduce_tip.wgsl'],
+  // the sync-free MG-PCG (mgpcg.ts)
+  cgInit: [GRID, GSUM, CG, STENCIL, 'cg_init.wgsl'],
+  cgStart: [GRID, GSUM, CG, 'cg_start.wgsl'],
+  cgMatvec: [GRID, GSUM, CG, STENCIL, 'cg_matvec.wgsl'],
+  cgUpdate: [GRID, GSUM, CG, STENCIL, 'cg_update.wgsl'],
+  cgReport: [GRID, GSUM, CG, 'cg_report.wgsl'],
+  mgPre: [GRID, CG, STENCIL, 'mg_pre.wgsl'],
+  mgRestrict: [GRID, CG, STENCIL, 'mg_restrict.wgsl'],
+  mgPost: [GRID, GSUM, CG, STENCIL, 'mg_post.wgsl'],
+  mgCoarsen: [GRID, CG, 'mg_coarsen.wgsl'],
+  mgTail: [GRID, CG, TAIL, 'mg_tail.wgsl'],
+  mgTailCoarsen: [GRID, CG, TAIL, 'mg_tail_coarsen.wgsl'],
+  mgDirect: [GRID, GSUM, CG, 'mg_direct.wgsl'],
   // test probe of the device loop's policy, controller and df64 twins (test/conformance/policy.test.ts)
   policyProbe: [GRID, 'common/df64.wgsl', 'common/policy.wgsl', 'probe/policy_probe.wgsl'],
 } as const satisfies Record<string, readonly string[]>;

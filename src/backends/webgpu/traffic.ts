@@ -3,7 +3,7 @@
  * backend counts the bytes a dispatch moves (GpuContext counters, the benchmark's bytes per cell
  * and its modelled time). Per binding: 'u' a uniform (not counted), 'r' read once, 'w' written
  * once, 'rw' read and written once, '-' bound but untouched in this variant (override constants
- * select what a kernel does, e.g. cg_vec's MODE).
+ * select what a kernel does, e.g. mg_post.wgsl's PROLONG and DOT).
  * Counting rule (docs/webgpu-backend.md, "Counting"): a dispatch moves the byte size of every
  * 'r'/'w' binding once and every 'rw' binding twice — stencil neighbours are assumed to come
  * from cache, a level-sized buffer counts its own level, and a binding whose kernel touches only
@@ -41,27 +41,6 @@ export const BINDINGS: Record<ModuleName, BindingTable> = {
   transportLimit: ['u', 'u', 'rw', 'r', 'rw', 'w', 'w', 'w', 'r'],
   // grid, ã (host cells zeroed in place), props → phase props
   additivePack: ['u', 'rw', 'r', 'w'],
-  // grid, op, diag, b, x in (not read by the fused first two sweeps), x out
-  mgSmooth: (c) => ['u', 'r', 'r', 'r', c.FIRST2 ? '-' : 'r', 'w'],
-  // grid, coarse grid, op, diag, b, x, coarse correction → x out
-  mgProlongSmooth: ['u', 'u', 'r', 'r', 'r', 'r', 'r', 'w'],
-  // grid, op, b (not read for A·x), x → out
-  mgResidual: (c) => ['u', 'r', c.APPLY ? '-' : 'r', 'r', 'w'],
-  // grid, coarse grid, op, b, x → coarse b
-  mgRestrict: ['u', 'u', 'r', 'r', 'r', 'w'],
-  // fine grid, coarse grid, fine op → coarse op
-  mgCoarsen: ['u', 'u', 'r', 'w'],
-  // grid, op → diagonal
-  mgDiag: ['u', 'r', 'w'],
-  // grid, G = L⁻¹, b → x
-  mgCoarseApply: ['u', 'r', 'r', 'w'],
-  // params, scalars, x, r, p, q, z. MODE 0: x += αp, r −= αq; 1: p = z + βp; 2: p = z
-  cgVec: (c) =>
-    c.MODE === 0
-      ? ['u', 'r', 'rw', 'rw', 'r', 'r', '-']
-      : c.MODE === 1
-        ? ['u', 'r', '-', '-', 'rw', '-', 'r']
-        : ['u', '-', '-', '-', 'w', '-', 'r'],
   // params, a, b (Dot and MaxAbsDiff only), partials
   reduceStage1: (c) => ['u', 'r', c.MODE === 0 || c.MODE === 3 ? 'r' : '-', 'w'],
   // params, partials, scalar slots (a few written)
@@ -72,6 +51,31 @@ export const BINDINGS: Record<ModuleName, BindingTable> = {
   reduceFieldsFinal: ['u', 'r', 'r', 'w'],
   // grid, params, ξ → per-row tip; props
   reduceTip: ['u', 'u', 'r', 'w', 'r'],
+  // --- the sync-free MG-PCG (mgpcg.ts); `st` is a solve's status (a few words, counted whole)
+  // grid, gates, solve params, op, b, x → r (parity half 0), partials
+  cgInit: ['u', 'u', 'u', 'r', 'r', 'r', 'w', 'w'],
+  // gates, solve params, partials → status
+  cgStart: ['u', 'u', 'r', 'rw'],
+  // grid, params, op, z, p (both halves: one read, one written), q, partials (read and written), status
+  cgMatvec: ['u', 'u', 'r', 'r', 'rw', 'w', 'rw', 'rw'],
+  // grid, params, op, x (in place), r (one half read, one written), p, q, z, partials, status
+  cgUpdate: ['u', 'u', 'r', 'rw', 'rw', 'r', 'r', 'w', 'rw', 'rw'],
+  // params, partials, status
+  cgReport: ['u', 'r', 'rw'],
+  // grid, op, b, xo, status
+  mgPre: ['u', 'r', 'r', 'w', 'r'],
+  // grid, coarse grid, op, b, x → coarse b; status
+  mgRestrict: ['u', 'u', 'r', 'r', 'r', 'w', 'r'],
+  // grid, coarse grid, params, op, b, x in, coarse correction (PROLONG), x out, status, partials (DOT)
+  mgPost: (c) => ['u', 'u', 'u', 'r', 'r', 'r', c.PROLONG ? 'r' : '-', 'w', 'r', c.DOT ? 'w' : '-'],
+  // fine grid, coarse grid, fine op → coarse op; gates, params
+  mgCoarsen: ['u', 'u', 'r', 'w', 'u', 'u'],
+  // grid, tail params, tail op, b, x, s (each read and written through the passes), factor, status
+  mgTail: ['u', 'u', 'r', 'rw', 'rw', 'rw', 'r', 'r'],
+  // grid, tail params, gates, params, tail op (read and written), snapshot of the coarsest op
+  mgTailCoarsen: ['u', 'u', 'u', 'u', 'rw', 'w'],
+  // grid, params, r, factor, z, status, partials
+  mgDirect: ['u', 'u', 'r', 'r', 'w', 'r', 'w'],
   // policy and control constants, cases → results (test probe)
   policyProbe: ['u', 'u', 'r', 'w'],
 };

@@ -1,0 +1,43 @@
+// One workgroup at the end of a recorded MG-PCG solve: its outcome, as the CPU reports it
+// (src/backends/cpu/pcg.ts): iterations, the recursively updated ‖r‖/‖b‖, and whether it
+// converged, broke down (p·Ap ≤ 0: the residual of the iteration before), hit maxIter, or ran out
+// of the iterations the host recorded (exhausted: the host retries with a larger budget); or
+// that it was skipped (gate closed). An ended solve is reported from the record its kernels left
+// (CG_END, CG_RRV: the very numbers of the test that ended it); a running one is tested here.
+
+@group(0) @binding(0) var<uniform> sp: SolveParams;
+@group(0) @binding(1) var<storage, read> parts: array<f32>;
+@group(0) @binding(2) var<storage, read_write> st: array<u32>;
+
+var<workgroup> wi: array<u32, 6>;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
+  if (lid.x == 0u) {
+    wi[0] = st[CG_R_SOLVED];
+    wi[1] = st[CG_DONE];
+    wi[2] = st[CG_END];
+    wi[3] = st[CG_RRV];
+    wi[4] = st[CG_BN];
+  }
+  let solved = workgroupUniformLoad(&wi[0]) != 0u;
+  let done = workgroupUniformLoad(&wi[1]);
+  let end = workgroupUniformLoad(&wi[2]);
+  var rr = bitcast<f32>(workgroupUniformLoad(&wi[3]));
+  let bn = bitcast<f32>(workgroupUniformLoad(&wi[4]));
+  if (!solved) { return; }
+  var code = end;
+  if (end == 0u) {
+    // still running after the last recorded iteration: its convergence test, made here
+    if (done > 0u) {
+      var a = 0.0;
+      for (var j = lid.x; j < sp.groups; j += WG) { a += parts[(P_RR + (done & 1u)) * sp.groups + j]; }
+      rr = groupSum(a, lid.x);
+    }
+    code = select(OUT_EXHAUSTED, OUT_CONVERGED, cgConverged(rr, bn, sp.tol));
+  }
+  if (lid.x != 0u) { return; }
+  st[CG_R_ITERS] = done;
+  st[CG_R_RESID] = bitcast<u32>(sqrt(rr) / bn);
+  st[CG_R_CODE] = code;
+}

@@ -1,0 +1,531 @@
+/**
+ * Conjugate gradients preconditioned by one aggregation-multigrid V-cycle, on the GPU, without a
+ * read-back inside a solve; the twin of src/backends/cpu/pcg.ts + multigrid.ts:
+ * - hierarchy: 2×2(×2) aggregates, Galerkin PᵀAP with the coarse faces halved, coarsening while
+ *   the level has more than 128 cells (the CPU's rule, so both have the same levels);
+ * - smoother: damped Jacobi ω = 2/3, 2 sweeps before and 2 after (symmetric V-cycle), the
+ *   diagonal formed from the operator where a sweep needs it (no diagonal buffer, no pass);
+ * - coarsest level (≤ 128 cells): a direct solve x = Gᵀ(G b) with G = L⁻¹, factored in f64 on
+ *   the host (coarse.ts) from a snapshot of the coarsest operator. A stage-by-stage solve
+ *   (solveSync) factors its own operator; the device loop (loop.ts) reuses a factor across
+ *   solves — any nonsingular G gives an SPD GᵀG, so the V-cycle stays a valid preconditioner —
+ *   and refreshes it at fixed step numbers (refreshFactors), off the solve's critical path;
+ * - the levels of at most TAIL_CELLS cells run in one workgroup, in one dispatch per V-cycle
+ *   (mg_tail.wgsl) and one per set-up (mg_tail_coarsen.wgsl);
+ * - the dot products are finished redundantly in every workgroup of the kernel that needs them
+ *   (one partial per workgroup of the producer, common/group_sum.wgsl): p·Ap in cg_update, r·z and
+ *   r·r in cg_matvec; they are fused into the matrix-vector product (cg_matvec), the vector
+ *   updates (cg_update, which also does the fine level's pre-smoothing) and the last smoothing
+ *   sweep (mg_post.wgsl, DOT).
+ * A solve is recorded with a budget of iterations (the host's choice; the device loop takes the
+ * previous solves' counts plus a margin). Its status on the device (common/cg_state.wgsl) freezes
+ * everything once it has converged, broken down or hit maxIter, so the result does not depend on
+ * the budget or on where the command buffers are cut; a solve still running when the recorded
+ * iterations end reports "exhausted" and the host retries it with a larger budget.
+ * Dispatches per iteration: 4T + 2 with T the levels outside the tail (T ≥ 1), e.g. 18 at 800²
+ * (levels 800², 400², 200², 100²; tail 50² … 7²); plus T + 1 for the set-up and 4T + 1 for the
+ * start of a solve, and 1 for its report.
+ * The level buffers are shared by every solve slot (the stages solve one system at a time); each
+ * slot has its own solution vector, status, parameters and coarse factor.
+ */
+import type { SolveReport } from '../backend.ts';
+import { coarseInverseFactor } from './coarse.ts';
+import { gridData, kernel, packParams, type GpuContext, type Kernel } from './context.ts';
+import { Recorder } from './recorder.ts';
+
+/** The CPU's coarsening stop (multigrid.ts, COARSEST_CELLS) and the direct solve's capacity. */
+export const COARSEST_CELLS = 128;
+/** Levels of at most this many cells run together in one workgroup (mg_tail.wgsl). */
+export const TAIL_CELLS = 4096;
+/** Most tail levels (common/tail.wgsl, MAX_TAIL). */
+const MAX_TAIL = 12;
+
+/** Words of a solve's status buffer (shaders/common/cg_state.wgsl). */
+export const CG = {
+  CNT_B: 1,
+  STAT: 2,
+  DONE: 4,
+  R_ITERS: 12,
+  R_RESID: 13,
+  R_CODE: 14,
+  R_SOLVED: 15,
+  WORDS: 16,
+} as const;
+/** Report outcomes (cg_state.wgsl, OUT_*). */
+export enum Outcome {
+  Skipped = 0,
+  Converged = 1,
+  Breakdown = 2,
+  Limit = 3,
+  Exhausted = 4,
+}
+const ST_CONVERGED = 1;
+const P_SECTIONS = 7;
+
+export interface PcgShape {
+  dims: 2 | 3;
+  n: [number, number, number];
+  periodic: [boolean, boolean, boolean];
+}
+
+interface Level {
+  n: [number, number, number];
+  N: number;
+  grid: GPUBuffer;
+  op: GPUBuffer;
+  /** b: right-hand side; x: the level's correction; s: smoother scratch (level 0: r2, z, s0). */
+  b: GPUBuffer;
+  x: GPUBuffer;
+  s: GPUBuffer;
+}
+
+/** A solve kind (potential, a transported species, a stage's system): its own state and kernels. */
+interface Slot {
+  name: string;
+  x: GPUBuffer;
+  params: GPUBuffer;
+  status: GPUBuffer;
+  statusRead: GPUBuffer;
+  factor: GPUBuffer;
+  snapshot: GPUBuffer;
+  snapshotRead: GPUBuffer;
+  /** The factor in the buffer came from a snapshot (false: none yet). */
+  factored: boolean;
+  tol: number;
+  maxIter: number;
+  gate: number;
+  k: {
+    init: Kernel;
+    start: Kernel;
+    report: Kernel;
+    matvec: Kernel;
+    update: Kernel;
+    pre0: Kernel;
+    coarsen: Kernel[];
+    tailCoarsen: Kernel | null;
+    restrict: Kernel[];
+    pre: Kernel[];
+    post1: Kernel[];
+    post2: Kernel[];
+    post2dot: Kernel | null;
+    tail: Kernel | null;
+    direct: Kernel | null;
+  };
+  /** Iterations of its last solves (newest last), for the next budget. */
+  history: number[];
+}
+
+/** Cells per workgroup of the fine-level kernels that write partials: about 4·√N, a power of two. */
+export function blockCells(N: number, wg: number): number {
+  let b = wg;
+  const want = Math.min(65536, Math.max(256, 4 * Math.sqrt(N)));
+  while (b < want) b *= 2;
+  return b;
+}
+
+export class MgPcg {
+  readonly levels: Level[] = [];
+  /** The fine operator and right-hand side: assembled into by the stages. */
+  readonly op: GPUBuffer;
+  readonly rhs: GPUBuffer;
+  /** Levels outside the tail (≥ 1; the fine level is one of them). */
+  readonly T: number;
+  /** Workgroups of the fine-level partial kernels (= partials per dot) and cells per invocation. */
+  readonly groups: number;
+  readonly cpt: number;
+  /** Seconds spent factoring coarsest levels on the host (cumulative). */
+  hostFactorTime = 0;
+  private r2: GPUBuffer;
+  private z: GPUBuffer;
+  private s0: GPUBuffer;
+  private p2: GPUBuffer;
+  private q: GPUBuffer;
+  private parts: GPUBuffer;
+  private tail: { op: GPUBuffer; b: GPUBuffer; x: GPUBuffer; s: GPUBuffer; params: GPUBuffer; first: number } | null = null;
+  private slots = new Map<string, Slot>();
+  /** Placeholders bound where a kernel variant reads (dummy) or writes (dummyW) nothing. */
+  private dummy: GPUBuffer;
+  private dummyW: GPUBuffer;
+
+  constructor(
+    private ctx: GpuContext,
+    private shape: PcgShape,
+    /** The loop's gates (common/cg_state.wgsl, Gates): a uniform the stages and the loop write. */
+    private gates: GPUBuffer,
+    private label: string,
+  ) {
+    const { dims, periodic } = shape;
+    const N = shape.n[0] * shape.n[1] * shape.n[2];
+    this.op = ctx.storage(4 * N, `${label}.op0`);
+    this.rhs = ctx.storage(N, `${label}.rhs`);
+    this.r2 = ctx.storage(2 * N, `${label}.r2`);
+    this.z = ctx.storage(N, `${label}.z`);
+    this.s0 = ctx.storage(N, `${label}.s0`);
+    this.p2 = ctx.storage(2 * N, `${label}.p2`);
+    this.q = ctx.storage(N, `${label}.q`);
+    this.dummy = ctx.storage(4, `${label}.unused`);
+    this.dummyW = ctx.storage(4, `${label}.unusedW`);
+    const block = N <= COARSEST_CELLS ? Math.max(ctx.wg, COARSEST_CELLS) : blockCells(N, ctx.wg);
+    this.cpt = Math.max(1, block / ctx.wg);
+    this.groups = Math.ceil(N / (ctx.wg * this.cpt));
+    this.parts = ctx.storage(P_SECTIONS * this.groups, `${label}.partials`);
+    // level shapes: the CPU's rule (coarsen while > 128 cells and some axis > 1)
+    const shapes: [number, number, number][] = [];
+    let n = shape.n;
+    for (;;) {
+      shapes.push(n);
+      const lN = n[0] * n[1] * n[2];
+      if (lN <= COARSEST_CELLS || !n.slice(0, dims).some((v) => v > 1)) break;
+      n = [Math.ceil(n[0] / 2), Math.ceil(n[1] / 2), dims === 3 ? Math.ceil(n[2] / 2) : 1];
+    }
+    const cells = (s: [number, number, number]) => s[0] * s[1] * s[2];
+    const last = shapes[shapes.length - 1];
+    if (cells(last) > COARSEST_CELLS) throw new Error(`WebGPU multigrid: coarsest level has ${cells(last)} cells (> ${COARSEST_CELLS})`);
+    let T = shapes.length;
+    if (shapes.length > 1) {
+      T = shapes.findIndex((s, l) => l >= 1 && cells(s) <= TAIL_CELLS);
+      if (shapes.length - T > MAX_TAIL) T = shapes.length - MAX_TAIL;
+    }
+    this.T = T;
+    shapes.slice(0, T).forEach((s, l) => {
+      const lN = cells(s);
+      this.levels.push({
+        n: s,
+        N: lN,
+        grid: ctx.uniform(gridData(s, periodic, dims), `${label}.L${l}.grid`),
+        op: l === 0 ? this.op : ctx.storage(4 * lN, `${label}.L${l}.op`),
+        b: l === 0 ? this.r2 : ctx.storage(lN, `${label}.L${l}.b`),
+        x: l === 0 ? this.z : ctx.storage(lN, `${label}.L${l}.x`),
+        s: l === 0 ? this.s0 : ctx.storage(lN, `${label}.L${l}.s`),
+      });
+    });
+    if (T < shapes.length) {
+      const tailShapes = shapes.slice(T);
+      const lv = new Uint32Array(4 + 4 * 2 * 12);
+      let off = 0;
+      lv[0] = tailShapes.length;
+      tailShapes.forEach((s, l) => {
+        lv.set([s[0], s[1], s[2], cells(s)], 4 + 8 * l);
+        lv[4 + 8 * l + 4] = off;
+        off += cells(s);
+      });
+      this.tail = {
+        op: ctx.storage(4 * off, `${label}.tail.op`),
+        b: ctx.storage(off, `${label}.tail.b`),
+        x: ctx.storage(off, `${label}.tail.x`),
+        s: ctx.storage(off, `${label}.tail.s`),
+        params: ctx.uniform(lv.buffer, `${label}.tail.params`),
+        first: T,
+      };
+      // the first tail level's grid, for the last per-level kernels (restriction into it, prolongation from it)
+      const s = tailShapes[0];
+      this.tailGrid = ctx.uniform(gridData(s, periodic, dims), `${label}.L${T}.grid`);
+    }
+    this.coarsest = last;
+  }
+
+  private tailGrid: GPUBuffer | null = null;
+  private coarsest: [number, number, number];
+
+  /** Cells of the coarsest level (the size of a factor's side). */
+  get coarseCells(): number {
+    return this.coarsest[0] * this.coarsest[1] * this.coarsest[2];
+  }
+
+  /** Dispatches of one recorded CG iteration. */
+  get dispatchesPerIteration(): number {
+    return this.tail ? 4 * this.T + 2 : 3;
+  }
+
+  /**
+   * Registers a solve kind: `x` is its solution vector (solved in place, warm start = its
+   * content); `gate` the loop gate that opens it (Gates.g index; the stage-by-stage path opens all).
+   */
+  addSlot(name: string, x: GPUBuffer, gate: number): void {
+    const { ctx, levels, tail, label } = this;
+    const Nc = this.coarseCells;
+    const params = ctx.uniform(this.paramsData(1e-9, 100, gate), `${label}.${name}.params`);
+    const status = ctx.storage(CG.WORDS, `${label}.${name}.status`);
+    const L0 = levels[0];
+    const cpt = { CPT: this.cpt };
+    // r2 and p2 hold two parity halves: a kernel touches one half per access (traffic count)
+    const hb = 4 * L0.N;
+    const lv0 = (l: number): Record<number, number> => (l === 0 ? { 3: hb } : {});
+    const lv0b = (l: number): Record<number, number> => (l === 0 ? { 4: hb } : {});
+    const common = { gates: this.gates, params };
+    const coarsen: Kernel[] = [];
+    const restrict: Kernel[] = [];
+    const pre: Kernel[] = [];
+    const post1: Kernel[] = [];
+    const post2: Kernel[] = [];
+    // per level: the next level's grid, op, b, x (the tail's first level past the last per-level one)
+    const next = (l: number) =>
+      l + 1 < levels.length
+        ? { grid: levels[l + 1].grid, op: levels[l + 1].op, b: levels[l + 1].b, x: levels[l + 1].x }
+        : { grid: this.tailGrid!, op: tail!.op, b: tail!.b, x: tail!.x };
+    const snapshot = ctx.storage(4 * Nc, `${label}.${name}.snapshot`);
+    if (tail) {
+      for (let l = 0; l < levels.length; l++) {
+        const Lv = levels[l];
+        const C = next(l);
+        const l0 = l === 0 ? 1 : 0;
+        coarsen.push(kernel(ctx, 'mgCoarsen', [Lv.grid, C.grid, Lv.op, C.op, common.gates, common.params]));
+        restrict.push(kernel(ctx, 'mgRestrict', [Lv.grid, C.grid, Lv.op, Lv.b, Lv.x, C.b, status], { LEVEL0: l0 }, lv0(l)));
+        if (l > 0) pre.push(kernel(ctx, 'mgPre', [Lv.grid, Lv.op, Lv.b, Lv.x, status]));
+        post1.push(
+          kernel(
+            ctx,
+            'mgPost',
+            [Lv.grid, C.grid, params, Lv.op, Lv.b, Lv.x, C.x, Lv.s, status, this.dummyW],
+            { PROLONG: 1, LEVEL0: l0, DOT: 0 },
+            lv0b(l),
+          ),
+        );
+        if (l > 0)
+          post2.push(
+            kernel(ctx, 'mgPost', [Lv.grid, C.grid, params, Lv.op, Lv.b, Lv.s, this.dummy, Lv.x, status, this.dummyW], {
+              PROLONG: 0,
+              LEVEL0: 0,
+              DOT: 0,
+            }),
+          );
+      }
+    }
+    const grid1 = tail ? next(0).grid : L0.grid;
+    const slot: Slot = {
+      name,
+      x,
+      params,
+      status,
+      statusRead: ctx.readback(CG.WORDS * 4, `${label}.${name}.statusRead`),
+      factor: ctx.storage(Nc * Nc, `${label}.${name}.factor`),
+      snapshot,
+      snapshotRead: ctx.readback(16 * Nc, `${label}.${name}.snapshotRead`),
+      factored: false,
+      tol: 1e-9,
+      maxIter: 100,
+      gate,
+      history: [],
+      k: {
+        init: kernel(ctx, 'cgInit', [L0.grid, this.gates, params, this.op, this.rhs, x, this.r2, this.parts], cpt, { 6: hb }),
+        start: kernel(ctx, 'cgStart', [this.gates, params, this.parts, status]),
+        report: kernel(ctx, 'cgReport', [params, this.parts, status]),
+        matvec: kernel(ctx, 'cgMatvec', [L0.grid, params, this.op, this.z, this.p2, this.q, this.parts, status], cpt, { 4: hb }),
+        update: kernel(ctx, 'cgUpdate', [L0.grid, params, this.op, x, this.r2, this.p2, this.q, this.z, this.parts, status], cpt, {
+          4: hb,
+          5: hb,
+        }),
+        pre0: kernel(ctx, 'mgPre', [L0.grid, this.op, this.r2, this.z, status], { LEVEL0: 1 }, { 2: hb }),
+        coarsen,
+        tailCoarsen: tail ? kernel(ctx, 'mgTailCoarsen', [L0.grid, tail.params, this.gates, params, tail.op, snapshot]) : null,
+        restrict,
+        pre,
+        post1,
+        post2,
+        post2dot: tail
+          ? kernel(
+              ctx,
+              'mgPost',
+              [L0.grid, grid1, params, this.op, this.r2, this.s0, this.dummy, this.z, status, this.parts],
+              { PROLONG: 0, LEVEL0: 1, DOT: 1, ...cpt },
+              { 4: hb },
+            )
+          : null,
+        tail: null,
+        direct: null,
+      },
+    };
+    if (tail) {
+      slot.k.tail = kernel(ctx, 'mgTail', [L0.grid, tail.params, tail.op, tail.b, tail.x, tail.s, slot.factor, status]);
+    } else {
+      slot.k.direct = kernel(ctx, 'mgDirect', [L0.grid, params, this.r2, slot.factor, this.z, status, this.parts], {}, { 2: hb });
+    }
+    this.slots.set(name, slot);
+  }
+
+  private paramsData(tol: number, maxIter: number, gate: number): ArrayBuffer {
+    return packParams([
+      ['u', this.levels[0].N],
+      ['u', this.groups],
+      ['u', maxIter],
+      ['u', gate],
+      ['f', tol],
+    ]);
+  }
+
+  private slot(name: string): Slot {
+    const s = this.slots.get(name);
+    if (!s) throw new Error(`MgPcg: unknown solve ${name}`);
+    return s;
+  }
+
+  /** The tolerance (relative, on ‖r‖/‖b‖) and iteration limit of solve `name`, and its gate. */
+  configure(name: string, tol: number, maxIter: number, gate: number): void {
+    const s = this.slot(name);
+    if (s.tol === tol && s.maxIter === maxIter && s.gate === gate) return;
+    s.tol = tol;
+    s.maxIter = maxIter;
+    s.gate = gate;
+    this.ctx.write(s.params, this.paramsData(tol, maxIter, gate));
+  }
+
+  /** The status buffer of solve `name` (its report words: CG.R_*), for the loop's kernels to read. */
+  statusBuffer(name: string): GPUBuffer {
+    return this.slot(name).status;
+  }
+
+  /** Records the multigrid set-up of the operator in `op` (coarse operators, the coarsest's snapshot). */
+  encodeBuild(rec: Recorder, name: string): void {
+    const s = this.slot(name);
+    const { levels } = this;
+    for (let l = 0; l < s.k.coarsen.length; l++) {
+      const nextN = l + 1 < levels.length ? levels[l + 1].N : this.tailFirstCells;
+      rec.run(s.k.coarsen[l], nextN);
+    }
+    if (s.k.tailCoarsen) rec.runGroups(s.k.tailCoarsen, 1);
+    else rec.copy(this.op, 0, s.snapshot, 0, 16 * this.coarseCells);
+  }
+
+  private get tailFirstCells(): number {
+    const t = this.tail;
+    if (!t) return 0;
+    const s = this.levelShape(t.first);
+    return s[0] * s[1] * s[2];
+  }
+
+  private levelShape(l: number): [number, number, number] {
+    let n = this.shape.n;
+    for (let q = 0; q < l; q++) n = [Math.ceil(n[0] / 2), Math.ceil(n[1] / 2), this.shape.dims === 3 ? Math.ceil(n[2] / 2) : 1];
+    return n;
+  }
+
+  /** Records r = b − A x, ‖b‖ and the first convergence test. */
+  encodeStart(rec: Recorder, name: string): void {
+    const s = this.slot(name);
+    rec.runGroups(s.k.init, this.groups);
+    rec.runGroups(s.k.start, 1);
+  }
+
+  /** z = M⁻¹ r of the current iteration (its pre-smoothing already done unless `withPre`). */
+  private encodeVcycle(rec: Recorder, s: Slot, withPre: boolean): void {
+    const { levels } = this;
+    if (!this.tail) {
+      rec.runGroups(s.k.direct!, 1);
+      return;
+    }
+    if (withPre) rec.run(s.k.pre0, levels[0].N);
+    rec.run(s.k.restrict[0], levels.length > 1 ? levels[1].N : this.tailFirstCells);
+    for (let l = 1; l < levels.length; l++) {
+      rec.run(s.k.pre[l - 1], levels[l].N);
+      rec.run(s.k.restrict[l], l + 1 < levels.length ? levels[l + 1].N : this.tailFirstCells);
+    }
+    rec.runGroups(s.k.tail!, 1);
+    for (let l = levels.length - 1; l >= 1; l--) {
+      rec.run(s.k.post1[l], levels[l].N);
+      rec.run(s.k.post2[l - 1], levels[l].N);
+    }
+    rec.run(s.k.post1[0], levels[0].N);
+    rec.runGroups(s.k.post2dot!, this.groups);
+  }
+
+  /** Records the first direction: z = M⁻¹ r₀ and r·z. */
+  encodeFirstDirection(rec: Recorder, name: string): void {
+    this.encodeVcycle(rec, this.slot(name), true);
+  }
+
+  /** Records `count` CG iterations (each a no-op once the solve has ended). */
+  encodeIterations(rec: Recorder, name: string, count: number): void {
+    const s = this.slot(name);
+    for (let i = 0; i < count; i++) {
+      rec.runGroups(s.k.matvec, this.groups);
+      rec.runGroups(s.k.update, this.groups);
+      this.encodeVcycle(rec, s, false);
+    }
+  }
+
+  /** Records the report (iterations, residual, outcome into the status words CG.R_*). */
+  encodeReport(rec: Recorder, name: string): void {
+    rec.runGroups(this.slot(name).k.report, 1);
+  }
+
+  /** Records a whole solve with a budget of `iterations` (the device loop). */
+  encodeSolve(rec: Recorder, name: string, iterations: number): void {
+    this.encodeBuild(rec, name);
+    this.encodeStart(rec, name);
+    this.encodeFirstDirection(rec, name);
+    this.encodeIterations(rec, name, iterations);
+    this.encodeReport(rec, name);
+  }
+
+  private async readStatus(s: Slot, rec: Recorder): Promise<Uint32Array> {
+    rec.copy(s.status, 0, s.statusRead, 0, CG.WORDS * 4);
+    rec.submit();
+    return new Uint32Array(await this.ctx.readBuffer(s.statusRead, CG.WORDS * 4));
+  }
+
+  /** Factors the snapshot of solve `name` (copied to its read-back buffer) on the host and uploads G. */
+  private async factor(s: Slot): Promise<void> {
+    const Nc = this.coarseCells;
+    const op = new Float32Array(await this.ctx.readBuffer(s.snapshotRead, 16 * Nc));
+    const t0 = performance.now();
+    const G = coarseInverseFactor(op, this.coarsest, this.shape.periodic, this.shape.dims);
+    this.hostFactorTime += (performance.now() - t0) / 1000;
+    this.ctx.write(s.factor, G);
+    s.factored = true;
+  }
+
+  /** Whether solve `name` has a coarse factor (from a stage-by-stage solve or a refresh). */
+  hasFactor(name: string): boolean {
+    return this.slot(name).factored;
+  }
+
+  /**
+   * The stage-by-stage solve (read-backs between batches): `pre` records the assembly of op and
+   * rhs; the coarsest operator is factored on the host for this solve; iterations are recorded
+   * in batches (first the previous solve's count, then `checkEvery` at a time) until the report
+   * says the solve has ended. Results and iteration counts do not depend on the batching.
+   */
+  async solveSync(
+    name: string,
+    tol: number,
+    maxIter: number,
+    pre: (rec: Recorder) => void,
+    opts: { checkEvery: number; maxDispatches: number },
+  ): Promise<SolveReport> {
+    const s = this.slot(name);
+    const { ctx } = this;
+    this.configure(name, tol, maxIter, s.gate);
+    const rec = new Recorder(ctx, opts.maxDispatches);
+    pre(rec);
+    this.encodeBuild(rec, name);
+    this.encodeStart(rec, name);
+    rec.copy(s.snapshot, 0, s.snapshotRead, 0, 16 * this.coarseCells);
+    let st = await this.readStatus(s, rec);
+    if (st[CG.STAT] === ST_CONVERGED) {
+      this.encodeReport(rec, name);
+      st = await this.readStatus(s, rec);
+      return this.report(s, st);
+    }
+    await this.factor(s);
+    this.encodeFirstDirection(rec, name);
+    let batch = Math.max(1, Math.min(maxIter, s.history.at(-1) ?? 2));
+    for (;;) {
+      this.encodeIterations(rec, name, batch);
+      this.encodeReport(rec, name);
+      const before = st[CG.R_ITERS];
+      st = await this.readStatus(s, rec);
+      if (st[CG.R_CODE] !== Outcome.Exhausted) break;
+      // (defensive: a batch that did no iteration cannot be followed by one that does)
+      if (st[CG.R_ITERS] === before) throw new Error(`MgPcg: solve ${name} made no progress at iteration ${before}`);
+      batch = Math.max(1, Math.min(opts.checkEvery, maxIter - st[CG.R_ITERS]));
+    }
+    return this.report(s, st);
+  }
+
+  private report(s: Slot, st: Uint32Array): SolveReport {
+    const iterations = st[CG.R_ITERS];
+    s.history.push(Math.max(1, iterations));
+    if (s.history.length > 8) s.history.shift();
+    return { iterations, residual: new Float32Array(st.buffer, CG.R_RESID * 4, 1)[0], converged: st[CG.R_CODE] === Outcome.Converged };
+  }
+}
