@@ -8,46 +8,19 @@
  *   png/{xi,c,phi}_NNNN.png maps (2D; the mid-plane z slice in 3D)
  *   checkpoint/            restart data (src/io/checkpoint.ts)
  * Every file is written atomically (complete or absent); every path is resolved inside the
- * run directory (safeJoin).
+ * run directory (safeJoin). A new run writes its manifest first (it marks the directory as a
+ * run's: src/io/run-dir.ts) and never appends to an existing metrics.csv.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ensureDir, safeJoin, writeFileAtomic } from './atomic.ts';
 import { MetricsCsv } from './csv.ts';
 import { midPlaneSlice, renderFieldPng } from './png.ts';
+import { gitCommit, packageVersion } from './version.ts';
 import { encodeVti } from './vti.ts';
 import type { Scenario } from '../model/scenario.ts';
 import { initialProps } from '../model/initial.ts';
 import type { DerivedGroup } from '../model/derived.ts';
 import { metricColumns, type MetricsRow } from '../solver/metrics.ts';
-
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-
-export function packageVersion(): string {
-  try {
-    return JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version;
-  } catch {
-    return 'unknown';
-  }
-}
-
-let commitCache: { value: string | null } | null = null;
-
-export function gitCommit(): string | null {
-  if (commitCache) return commitCache.value;
-  let value: string | null = null;
-  try {
-    value = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] })
-      .toString()
-      .trim();
-  } catch {
-    value = null;
-  }
-  commitCache = { value };
-  return value;
-}
 
 export type RunStatus =
   | { state: 'running' }
@@ -79,6 +52,8 @@ export interface CheckpointNote {
 }
 
 export interface RunWriterOptions {
+  /** Continue the files of a run already in the directory (resume); otherwise the directory holds no run. */
+  resume?: boolean;
   /** Outputs already in the directory (resume): the list continues from them. */
   outputs?: OutputRecord[];
   /** Extra fields every manifest carries (e.g. what a resume started from). */
@@ -86,7 +61,7 @@ export interface RunWriterOptions {
 }
 
 export class RunWriter {
-  private csv: MetricsCsv;
+  private csv!: MetricsCsv;
   private started = Date.now();
   private outputs: OutputRecord[];
   private checkpoint: CheckpointNote | null = null;
@@ -99,11 +74,14 @@ export class RunWriter {
     opts: RunWriterOptions = {},
   ) {
     ensureDir(dir);
-    ensureDir(this.resolveInRun('fields'));
-    if (s.grid.dims === 2 || s.output.png) ensureDir(this.resolveInRun('png'));
-    this.csv = new MetricsCsv(this.resolveInRun('metrics.csv'), metricColumns(s.grid.dims, s.additive !== undefined));
     this.outputs = (opts.outputs ?? []).map((o) => ({ ...o, files: [...o.files] }));
     this.extra = opts.extra ?? {};
+    if (!opts.resume) this.writeManifest({ state: 'running' });
+    ensureDir(this.resolveInRun('fields'));
+    if (s.grid.dims === 2 || s.output.png) ensureDir(this.resolveInRun('png'));
+    this.csv = new MetricsCsv(this.resolveInRun('metrics.csv'), metricColumns(s.grid.dims, s.additive !== undefined), {
+      fresh: !opts.resume,
+    });
   }
 
   /** The absolute path of `rel` inside the run directory; throws if it would leave it. */
