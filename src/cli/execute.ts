@@ -149,12 +149,12 @@ function reportFailure(ctx: RunContext, e: unknown, loop: RunLoop, writer: RunWr
   const msg = e instanceof Error ? e.message : String(e);
   const { sim } = loop;
   const reason = lost ? `${msg} (after step ${sim.step}, t = ${sim.time} s; not retried: a lost device cannot be rolled back)` : msg;
+  console.error(`run failed: ${reason}`);
   try {
     writer.writeManifest({ state: 'failed', reason }, loop.stats());
   } catch (w) {
-    console.error(`could not mark the run failed in its manifest: ${(w as Error).message}`);
+    console.error(`the manifest still says 'running': ${(w as Error).message}`);
   }
-  console.error(`run failed: ${reason}`);
   if (ctx.debug && e instanceof Error && e.stack) console.error(e.stack);
   const ckpt = hasCheckpoint(ctx.out.dir);
   console.error(`outputs written so far are in ${where}${ckpt ? '; the last checkpoint is kept (lidendrite resume)' : ''}`);

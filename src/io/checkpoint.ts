@@ -26,7 +26,7 @@
  * file and the problem; nothing is returned half-checked.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -356,7 +356,14 @@ export function writeCheckpoint(runDir: string, ck: CheckpointInput): { file: st
   const target = safeJoin(dir, slot);
   writeFileAtomic(target, file);
   const pointer = { format: POINTER_FORMAT, file: slot, step: st.step, time: st.time };
-  writeFileAtomic(join(dir, POINTER_FILE), JSON.stringify(pointer) + '\n');
+  try {
+    writeFileAtomic(join(dir, POINTER_FILE), JSON.stringify(pointer) + '\n');
+  } catch (e) {
+    // the pointer still names the previous checkpoint, which stays intact; the new slot is an
+    // orphan nothing reads: remove it, so that a full disk has room for the manifest's 'failed'
+    rmSync(target, { force: true });
+    throw e;
+  }
   return { file: target, bytes: file.length };
 }
 

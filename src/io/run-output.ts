@@ -149,14 +149,28 @@ export class RunWriter {
     return this.material;
   }
 
-  /** Writes the files of output number `index` and appends the metrics row. */
+  /**
+   * Writes the files of output number `index` and appends the metrics row: all of them or, when
+   * a write fails (a full disk), none (the files already written for it are removed again).
+   */
   writeOutput(index: number, time: number, f: OutputFields, row: MetricsRow): void {
     if (!Number.isSafeInteger(index) || index < 0)
       throw new Error(`RunWriter: output index ${String(index)} is not a non-negative integer`);
+    const files: string[] = [];
+    try {
+      this.writeOutputFiles(index, time, f, row, files);
+      this.csv.append(row);
+    } catch (e) {
+      for (const rel of files) rmSync(safeJoin(this.dir, rel), { force: true });
+      throw e;
+    }
+    this.outputs.push({ index, time, files });
+  }
+
+  private writeOutputFiles(index: number, time: number, f: OutputFields, row: MetricsRow, files: string[]): void {
     const s = this.s;
     const [nx, ny, nz] = s.grid.n;
     const tag = String(index).padStart(4, '0');
-    const files: string[] = [];
     if (s.output.vti) {
       const rel = `fields/fields_${tag}.vti`;
       writeFileAtomic(
@@ -225,8 +239,6 @@ export class RunWriter {
         files.push(rel);
       }
     }
-    this.csv.append(row);
-    this.outputs.push({ index, time, files });
   }
 }
 
