@@ -80,9 +80,11 @@ export async function cmdResume(runDir: string, flags: RunFlags, hooks: CliHooks
     if (ck.header.lidendrite !== packageVersion())
       console.warn(`warning: the checkpoint was written by lidendrite ${ck.header.lidendrite}, this is ${packageVersion()}`);
     if (man?.status?.state === 'finished' && typeof man.endTime === 'number' && man.endTime >= end - 1e-12 * Math.max(1, end)) {
-      const extend =
-        asked === undefined && own !== undefined ? ` (its --until target); extend it with: lidendrite resume ${dir} --until T` : '';
-      if (!flags.quiet) console.log(`${runDir}: the run already finished (t = ${man.endTime} s)${extend}; nothing to do`);
+      const text =
+        asked === undefined && own !== undefined
+          ? `the run already reached its --until target (t = ${man.endTime} s); nothing to do. Extend it with: lidendrite resume ${dir} --until T`
+          : `the run already finished (t = ${man.endTime} s); nothing to do`;
+      if (!flags.quiet) console.log(`${runDir}: ${text}`);
       return EXIT.ok;
     }
     if (!(end > ck.state.time)) throw new UsageError(`--until: ${end} s is not after the checkpoint time ${ck.state.time} s`);

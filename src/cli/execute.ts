@@ -81,21 +81,9 @@ async function openBackend(ctx: RunContext, log: Log): Promise<Backend> {
   return ctx.hooks.wrapBackend ? ctx.hooks.wrapBackend(created.backend) : created.backend;
 }
 
+/** The run's files: a new run's, or (resume) the existing ones, checked, then rewound to the checkpoint. */
 function openWriter(ctx: RunContext, backend: Backend, warnings: string[], log: Log): RunWriter {
   const { s, resume, out } = ctx;
-  if (resume) {
-    const r = rewindRunDir(out.dir, { step: resume.state.step, nextIndex: resume.header.output.nextIndex });
-    log(
-      `resuming from ${resume.file}: t = ${resume.state.time} s, step ${resume.state.step}` +
-        (r.rowsDropped || r.filesRemoved.length
-          ? ` (dropped ${r.rowsDropped} metrics rows and ${r.filesRemoved.length} files written after it)`
-          : ''),
-    );
-    if (!resume.header.exact)
-      console.warn(
-        'warning: this checkpoint was forced (no natural restart point): the continuation has one extra potential solve compared with an uninterrupted run',
-      );
-  }
   const meta = { groups: derivedGroups(s), backend: backend.name, device: backend.device, warnings, argv: process.argv.slice(2) };
   // the run's own target, so that a resume without --until stops where the run was meant to
   const until = ctx.end < s.time.end ? ctx.end : null;
@@ -106,14 +94,30 @@ function openWriter(ctx: RunContext, backend: Backend, warnings: string[], log: 
     createdAt: resume.header.createdAt,
     backend: resume.header.backend,
   };
+  // opening checks metrics.csv (its columns) before the rewind below changes anything
   const writer = new RunWriter(out.dir, s, meta, {
     resume: Boolean(resume),
     outputs: resume?.header.output.outputs,
     extra: { until, ...(resumedFrom ? { resumedFrom } : {}) },
   });
+  if (resume) rewind(resume, out.dir, log);
   writer.writeManifest({ state: 'running' });
   log(out.dir === out.final ? `writing to ${out.final}` : `writing to ${out.dir}; it replaces ${out.final} when the run ends`);
   return writer;
+}
+
+/** Drops what was written after the checkpoint (metrics rows, output files), and says so. */
+function rewind(resume: Checkpoint, dir: string, log: Log): void {
+  const r = rewindRunDir(dir, { step: resume.state.step, nextIndex: resume.header.output.nextIndex });
+  const dropped = r.rowsDropped || r.filesRemoved.length;
+  log(
+    `resuming from ${resume.file}: t = ${resume.state.time} s, step ${resume.state.step}` +
+      (dropped ? ` (dropped ${r.rowsDropped} metrics rows and ${r.filesRemoved.length} files written after it)` : ''),
+  );
+  if (!resume.header.exact)
+    console.warn(
+      'warning: this checkpoint was forced (no natural restart point): the continuation has one extra potential solve compared with an uninterrupted run',
+    );
 }
 
 async function runAndReport(ctx: RunContext, backend: Backend, writer: RunWriter, log: Log): Promise<number> {

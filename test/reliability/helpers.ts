@@ -45,10 +45,14 @@ export interface Proc {
 export function cli(
   args: string[],
   onStart?: (kill: (sig: NodeJS.Signals) => void, pid: number) => void,
-  opts: { cwd?: string } = {},
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
 ): Promise<Proc> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], cwd: opts.cwd });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: opts.cwd,
+      env: opts.env ?? process.env,
+    });
     let out = '',
       err = '';
     child.stdout.on('data', (d) => (out += d));
