@@ -8,7 +8,7 @@
  * minus the device bytes (what a real GPU takes off the host).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -126,9 +126,14 @@ export async function runMemoryBench(argv: string[]): Promise<number> {
         );
       }
   const file = join(ROOT, 'bench', 'results', `memory-${hostname()}.json`);
+  // the other backends' rows of an earlier run stay
+  const kept: Row[] = existsSync(file)
+    ? (JSON.parse(readFileSync(file, 'utf8')).rows as Row[]).filter((r) => !backends.includes(r.backend))
+    : [];
+  const all = [...kept, ...rows];
   writeFileAtomic(
     file,
-    JSON.stringify({ host: hostname(), node: process.version, date: new Date().toISOString(), threads, rows }, null, 2) + '\n',
+    JSON.stringify({ host: hostname(), node: process.version, date: new Date().toISOString(), threads, rows: all }, null, 2) + '\n',
   );
   console.log(`wrote ${file}`);
   return 0;

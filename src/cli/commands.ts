@@ -16,15 +16,13 @@ import { printGroups } from './groups.ts';
 import { backendOption, type RunFlags, threadsOption, untilOption } from './options.ts';
 import { capThreads, checkMemory } from './resources.ts';
 
-const logger = (quiet: boolean) => (quiet ? () => {} : (m: string) => console.log(m));
-
 export async function cmdCheck(file: string, flags: RunFlags): Promise<number> {
   for (const k of ['out', 'until', 'threads'] as const) if (flags[k] !== undefined) throw new UsageError(`check: --${k} is not used`);
   const s = loadScenario(file);
   const backend = backendOption(flags.backend, 'auto', flags.browser);
   printGroups(s, console.log);
   for (const w of scenarioWarnings(s)) console.log(`warning: ${w}`);
-  console.log(checkMemory(s, backend, flags['skip-memory-check']));
+  console.log(checkMemory(s, backend, { skip: flags['skip-memory-check'] }));
   console.log('scenario OK');
   return EXIT.ok;
 }
@@ -43,14 +41,14 @@ export async function cmdRun(file: string, flags: RunFlags, hooks: CliHooks, cal
   const until = untilOption(flags.until) ?? s.time.end;
   const threads = capThreads(threadsOption(flags.threads), (m) => console.warn(m));
   // resources before anything is written or allocated
-  logger(flags.quiet)(checkMemory(s, backendName, flags['skip-memory-check']));
+  const memory = checkMemory(s, backendName, { skip: flags['skip-memory-check'], threads });
   const out = prepareFreshRun(flags.out ?? join('runs', s.name), {
     overwrite: flags.overwrite,
     keep: caller.keep,
     what: flags.out !== undefined ? '--out' : `the run directory (runs/<scenario name "${s.name}">)`,
     command: flags.browser ? 'run --browser' : 'run',
   });
-  const ctx = { s, backendName, end: Math.min(until, s.time.end), threads, quiet: flags.quiet, debug: flags.debug, out, hooks };
+  const ctx = { s, backendName, end: Math.min(until, s.time.end), threads, quiet: flags.quiet, debug: flags.debug, out, hooks, memory };
   return flags.browser ? runInBrowser(file, ctx) : execute(ctx);
 }
 
@@ -89,9 +87,9 @@ export async function cmdResume(runDir: string, flags: RunFlags, hooks: CliHooks
     }
     if (!(end > ck.state.time)) throw new UsageError(`--until: ${end} s is not after the checkpoint time ${ck.state.time} s`);
     const threads = capThreads(threadsOption(flags.threads), (m) => console.warn(m));
-    logger(flags.quiet)(checkMemory(s, backendName, flags['skip-memory-check']));
+    const memory = checkMemory(s, backendName, { skip: flags['skip-memory-check'], threads });
     const out = { dir, final: dir, commit: () => lock.release(), abandon: () => lock.release() };
-    return await execute({ s, backendName, end, threads, quiet: flags.quiet, debug: flags.debug, out, resume: ck, hooks });
+    return await execute({ s, backendName, end, threads, quiet: flags.quiet, debug: flags.debug, out, resume: ck, hooks, memory });
   } finally {
     lock.release();
   }

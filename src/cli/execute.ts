@@ -40,6 +40,8 @@ export interface RunContext {
   out: RunDirHandle;
   resume?: Checkpoint;
   hooks: CliHooks;
+  /** The memory estimate line (src/cli/resources.ts), logged after the scenario. */
+  memory?: string;
   /** Builds the backend instead of createBackend (run --browser). */
   makeBackend?: () => Promise<{ backend: Backend; log: string[] }>;
 }
@@ -49,6 +51,7 @@ type Log = (m: string) => void;
 export async function execute(ctx: RunContext): Promise<number> {
   const log: Log = ctx.quiet ? () => {} : (m) => console.log(m);
   printGroups(ctx.s, log);
+  if (ctx.memory) log(ctx.memory);
   const warnings = scenarioWarnings(ctx.s);
   for (const w of warnings) console.warn(`warning: ${w}`);
   const backend = await openBackend(ctx, log);

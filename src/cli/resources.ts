@@ -10,21 +10,21 @@ import type { Scenario } from '../model/scenario.ts';
 import { RefusedError } from './errors.ts';
 
 /**
- * Bytes per cell, measured as the growth of the peak RSS (host) and of the bytes of all GPU
- * buffers created (device) between two grid sizes of a run that writes its outputs and a
- * checkpoint (`bench/memory.ts`; the numbers and the method are in the README, "Memory").
- * The host figure of the WebGPU backend is the Node side (the copies the solver, the writers
- * and the checkpoints make); the browser backends (run --browser) are counted like it, the
- * browser's own memory aside.
+ * Bytes per cell, measured by `npm run bench -- memory` (bench/memory.ts; README "Memory"): the
+ * growth of the peak RSS of a run that writes outputs (VTI, PNG) and a checkpoint between two grid
+ * sizes, rounded up. Device: the bytes of every buffer the WebGPU backend creates. The WebGPU
+ * host figure is the RSS growth on SwiftShader, where the device buffers are host memory too: an
+ * upper bound of the Node side on a real GPU, and the right figure without one. The browser
+ * backends (run --browser) count as WebGPU on the Node side; the browser's own memory is not
+ * counted.
  */
 export const BYTES_PER_CELL = {
-  cpu: { host: { 2: 440, 3: 440 }, device: 0 },
-  webgpu: { host: { 2: 440, 3: 440 }, device: 440 },
+  cpu: { host: { 2: 470, 3: 470 }, additive: 170, device: 0, additiveDevice: 0 },
+  webgpu: { host: { 2: 330, 3: 260 }, additive: 40, device: 160, additiveDevice: 30 },
 } as const;
-/** Extra bytes per cell when the scenario carries the shielding additive (one more field everywhere). */
-export const ADDITIVE_BYTES_PER_CELL = { cpu: 60, webgpu: 60, device: 28 } as const;
-/** What Node, the solver's code and the libraries take whatever the grid (measured, rounded up). */
-export const BASE_HOST_BYTES = 256 * 2 ** 20;
+/** Node, the code and the libraries whatever the grid, and each CPU worker thread (measured: 173 MiB, +53 MiB for a second thread). */
+export const BASE_HOST_BYTES = 180 * 2 ** 20;
+export const THREAD_HOST_BYTES = 56 * 2 ** 20;
 
 export interface MemoryEstimate {
   backend: 'cpu' | 'webgpu';
@@ -38,14 +38,16 @@ export function cellCount(s: Scenario): number {
   return nx * ny * (s.grid.dims === 3 ? nz : 1);
 }
 
-/** The memory a run of `s` needs on `backend` (webgl runs in a browser: counted as webgpu). */
-export function memoryEstimate(s: Scenario, backend: 'cpu' | 'webgpu' | 'webgl'): MemoryEstimate {
+/** The memory a run of `s` needs on `backend` with `threads` CPU threads (webgl runs in a browser: counted as webgpu). */
+export function memoryEstimate(s: Scenario, backend: 'cpu' | 'webgpu' | 'webgl', threads = 1): MemoryEstimate {
   const b = backend === 'cpu' ? 'cpu' : 'webgpu';
+  const k = BYTES_PER_CELL[b];
   const cells = cellCount(s);
   const add = s.additive !== undefined;
-  const host = BYTES_PER_CELL[b].host[s.grid.dims] + (add ? ADDITIVE_BYTES_PER_CELL[b] : 0);
-  const device = b === 'cpu' ? 0 : BYTES_PER_CELL.webgpu.device + (add ? ADDITIVE_BYTES_PER_CELL.device : 0);
-  return { backend: b, cells, hostBytes: BASE_HOST_BYTES + host * cells, deviceBytes: device * cells };
+  const host = k.host[s.grid.dims] + (add ? k.additive : 0);
+  const device = k.device + (add ? k.additiveDevice : 0);
+  const workers = b === 'cpu' && threads > 1 ? threads * THREAD_HOST_BYTES : 0;
+  return { backend: b, cells, hostBytes: BASE_HOST_BYTES + workers + host * cells, deviceBytes: device * cells };
 }
 
 function readNumber(file: string): number | null {
@@ -102,10 +104,12 @@ export function describeEstimate(e: MemoryEstimate): string {
  * unless `skip`. `auto` is checked for the CPU backend: it is where auto ends up without a GPU,
  * and it needs the most host memory. Returns the line to log.
  */
-export function checkMemory(s: Scenario, backend: string, skip: boolean, available = availableMemory()): string {
-  const e = memoryEstimate(s, backend === 'webgpu' || backend === 'webgl' ? backend : 'cpu');
-  const line = `${describeEstimate(e)}; ${gib(available.bytes)} available (${available.source})`;
-  if (e.hostBytes <= available.bytes || skip) return line;
+export function checkMemory(s: Scenario, backend: string, o: { skip: boolean; threads?: number }, available = availableMemory()): string {
+  const e = memoryEstimate(s, backend === 'webgpu' || backend === 'webgl' ? backend : 'cpu', o.threads ?? availableParallelism());
+  const line =
+    `${describeEstimate(e)}${backend === 'auto' ? ' (auto: counted for cpu, the fallback)' : ''}; ` +
+    `${gib(available.bytes)} available (${available.source})`;
+  if (e.hostBytes <= available.bytes || o.skip) return line;
   const n = s.grid.n.slice(0, s.grid.dims).join(' x ');
   throw new RefusedError(
     `memory: the ${n} grid needs about ${gib(e.hostBytes)} of host memory on the ${e.backend} backend` +

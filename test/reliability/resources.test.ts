@@ -47,15 +47,15 @@ describe('resources', () => {
     const g = memoryEstimate(s([512, 512]), 'webgpu');
     expect(g.deviceBytes).toBeGreaterThan(100 * g.cells);
     const budget = { bytes: 1 * GiB, source: 'a test budget' };
-    expect(checkMemory(s([512, 512]), 'cpu', false, budget)).toMatch(
+    expect(checkMemory(s([512, 512]), 'cpu', { skip: false, threads: 1 }, budget)).toMatch(
       /^memory: about \d+ MiB of host memory for 262144 cells on the cpu backend; 1\.0 GiB available \(a test budget\)$/,
     );
     const big = s([4096, 4096]);
-    expect(() => checkMemory(big, 'cpu', false, budget)).toThrow(RefusedError);
-    expect(() => checkMemory(big, 'auto', false, budget)).toThrow(
+    expect(() => checkMemory(big, 'cpu', { skip: false }, budget)).toThrow(RefusedError);
+    expect(() => checkMemory(big, 'auto', { skip: false }, budget)).toThrow(
       /^memory: the 4096 x 4096 grid needs about \d+\.\d GiB of host memory on the cpu backend \(auto falls back to it\), and 1\.0 GiB is available \(a test budget\); use a smaller grid, or --skip-memory-check to try anyway$/,
     );
-    expect(checkMemory(big, 'cpu', true, budget)).toMatch(/GiB of host memory/);
+    expect(checkMemory(big, 'cpu', { skip: true }, budget)).toMatch(/GiB of host memory/);
   });
 
   it('the CPU estimate covers a real run (peak RSS of a run that writes outputs and a checkpoint)', async () => {
@@ -64,14 +64,14 @@ describe('resources', () => {
     const r = await cli(['run', scenarioFile(sc), '--out', d, '--backend', 'cpu', '--until', '0.0003', '--quiet']);
     expect(r.code, r.err).toBe(0);
     const peak = JSON.parse(readFileSync(join(d, 'manifest.json'), 'utf8')).peakRssMiB * 2 ** 20;
-    const est = memoryEstimate(parseScenario(sc), 'cpu').hostBytes;
+    const est = memoryEstimate(parseScenario(sc), 'cpu', availableParallelism()).hostBytes;
     console.log(`512 x 256 on the cpu backend: peak RSS ${(peak / 2 ** 20).toFixed(0)} MiB, estimate ${(est / 2 ** 20).toFixed(0)} MiB`);
     expect(peak).toBeLessThanOrEqual(est);
     expect(peak).toBeGreaterThan(0.6 * est);
   });
 
   it('check and run refuse a grid that does not fit in the available memory: exit 2, nothing allocated or written', async (ctx) => {
-    const need = memoryEstimate(parseScenario(huge), 'cpu').hostBytes;
+    const need = memoryEstimate(parseScenario(huge), 'cpu', availableParallelism()).hostBytes;
     const have = availableMemory().bytes;
     if (need <= have)
       ctx.skip(`this machine has ${(have / GiB).toFixed(0)} GiB available: a 16384² grid (${(need / GiB).toFixed(0)} GiB) fits`);
