@@ -6,12 +6,7 @@
 //   potential: coef = σ̂, scale = 1, mass = 0, src = ∂ξ/∂t, srcScale = −dx²β
 //   (the transport stage has its own Scharfetter–Gummel assembly, transport_assemble.wgsl)
 
-struct AsmParams {
-  scale: f32,
-  mass: f32,
-  srcScale: f32,
-  pad0: f32,
-}
+// AsmParams: the uniform struct declared in src/backends/webgpu/uniforms.ts (prepended by shaders.ts)
 
 @group(0) @binding(0) var<uniform> grid: Grid;
 @group(0) @binding(1) var<uniform> bc: BC;

@@ -11,12 +11,7 @@
 // D(ξⁿ⁺¹), c̃ⁿ and Δξ. sink: the transport scalar of SWITCHES.md §1 (1; t_a = 1 − t₊ in the
 // binary-electrolyte mode).
 
-struct SgParams {
-  scale: f32,     // dt/dx²
-  csRatio: f32,   // c_s/c0
-  sink: f32,      // sink factor (1 in the base model)
-  pad1: f32,
-}
+// SgParams: the uniform struct declared in src/backends/webgpu/uniforms.ts (prepended by shaders.ts)
 
 @group(0) @binding(0) var<uniform> grid: Grid;
 @group(0) @binding(1) var<uniform> bc: BC;              // boundary conditions of c̃
