@@ -128,9 +128,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   if (idx >= grid.n.w) { return; }
   let nx = grid.n.x;
   let ny = grid.n.y;
-  let i = idx % nx;
-  let j = (idx / nx) % ny;
-  let k = idx / (nx * ny);
+  let cell = cellAt(idx, grid.n);
+  let i = cell.i;
+  let j = cell.j;
+  let k = cell.k;
   let sy = nx + 2u;
   let sz = sy * (ny + 2u);
   var div: f32;

@@ -427,16 +427,18 @@ export class ScenarioError extends Error {
   }
 }
 
-function valueAt(obj: unknown, path: (string | number)[]): unknown {
+/** The value at `path` in parsed JSON (undefined where it leaves the objects): what a validation issue points at. */
+export function valueAt(obj: unknown, path: readonly PropertyKey[]): unknown {
   let v: unknown = obj;
   for (const k of path) {
     if (v === null || typeof v !== 'object') return undefined;
-    v = (v as Record<string | number, unknown>)[k];
+    v = (v as Record<PropertyKey, unknown>)[k];
   }
   return v;
 }
 
-function show(v: unknown): string {
+/** A value for an error message: JSON, at most 60 characters ('missing' for undefined). */
+export function show(v: unknown): string {
   if (v === undefined) return 'missing';
   let s: string;
   try {

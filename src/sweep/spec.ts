@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
-import { parseScenario, ScenarioError, type Scenario } from '../model/scenario.ts';
+import { parseScenario, ScenarioError, show, valueAt, type Scenario } from '../model/scenario.ts';
 import { canonicalJson } from '../io/checkpoint.ts';
 import { speciesList } from '../model/species.ts';
 import { metricColumns } from '../solver/metrics.ts';
@@ -188,25 +188,6 @@ export function rangeValues(r: z.output<typeof rangeSchema>): AxisValue[] {
   return out;
 }
 
-function show(v: unknown): string {
-  let s: string;
-  try {
-    s = JSON.stringify(v) ?? String(v);
-  } catch {
-    s = String(v);
-  }
-  return s.length > 60 ? s.slice(0, 57) + '...' : s;
-}
-
-function valueAt(obj: unknown, path: (string | number)[]): unknown {
-  let v: unknown = obj;
-  for (const k of path) {
-    if (v === null || typeof v !== 'object') return undefined;
-    v = (v as Record<string | number, unknown>)[k];
-  }
-  return v;
-}
-
 /** Sets `path` (dotted) in a plain JSON object, creating missing objects; returns a problem or null. */
 function setPath(obj: Record<string, unknown>, path: string, value: unknown): string | null {
   const segs = path.split('.');
@@ -304,7 +285,7 @@ export function parseSweep(raw: unknown, opts: ParseSweepOptions = {}): SweepPla
         const got =
           i.code === 'unrecognized_keys' || (i.code === z.ZodIssueCode.custom && v !== null && typeof v === 'object')
             ? ''
-            : ` (got ${v === undefined ? 'missing' : show(v)})`;
+            : ` (got ${show(v)})`;
         return `${where}: ${i.message}${got}`;
       }),
     );
