@@ -7,7 +7,7 @@
 // ulps where WGSL's atan2/cos promise much less.
 // Outputs: ξ after the step (xiNew), the increment Δξ (dxi, kept separately so that
 // ∂ξ/∂t = Δξ/dt has no f32 cancellation), |rate| and the reaction stiffness per cell.
-// Material props (SWITCHES.md §2; the base model binds a uniform (1, 1, 1, 0)): reaction rate
+// Material props (docs/material-switches.md; the base model binds a uniform (1, 1, 1, 0)): reaction rate
 // L_η·kL; a host cell (host > 0.5) is frozen: ξ written back as exactly 1 or 0 (x > ½), Δξ the
 // (normally zero) correction, rate and stiffness 0, no noise — as src/backends/cpu/phase.ts.
 // Transported species (src/model/species.ts; the shielding additive, docs/additive.md): with

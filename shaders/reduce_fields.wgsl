@@ -4,7 +4,7 @@
 // Without barriers: invocation t of T takes the strided cells q = t, t + T, … and writes
 // partial[ch·T + t] for the channels below; reduce_fields_final reduces them with a pairwise
 // tree in one workgroup.
-// Host cells (props[q].w > 0.5, SWITCHES.md §2) are left out of every channel but the
+// Host cells (props[q].w > 0.5, docs/material-switches.md) are left out of every channel but the
 // non-finite count, as in the CPU reference.
 
 const CH_XI: u32 = 0u;

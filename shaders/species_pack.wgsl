@@ -1,6 +1,6 @@
 // A transported species (src/model/species.ts; the shielding additive, docs/additive.md), the
 // end of its transport step, after transport_influx.wgsl has formed ã = M u: a host cell
-// (props.w > 0.5, SWITCHES.md §2) holds ã = 0 (its D = 0 isolates it; what the solve leaves
+// (props.w > 0.5, docs/material-switches.md) holds ã = 0 (its D = 0 isolates it; what the solve leaves
 // there is round-off amplified by M, as for c̃ in transport_limit.wgsl), and the species' term
 // of the reaction-rate screening goes into lane z of the phase stage's material view:
 //   phaseProps.z = 1 + Σ_species s·max(0, ã − 1)

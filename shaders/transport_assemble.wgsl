@@ -1,5 +1,5 @@
 // Transport stage, assembly of the Scharfetter–Gummel step in the Slotboom variable
-// u = c̃ e^{a}, a = ψ − ψ_ref (src/backends/cpu/transport-sg.ts, TransportStage.step):
+// u = c̃ e^{a}, a = ψ − ψ_ref (src/backends/cpu/transport.ts, TransportStage.step):
 //   [diag(M) + (dt/dx²) A_w] u = c̃ⁿ − sink·(c_s/c0)·Δξ + Σ_Dirichlet w_b u_b,   M = e^{−a},
 // with the symmetric face weights w_ij = (dt/dx²)·harmonic(D_i, D_j)·sgWeight(a_i, a_j) (the +
 // faces of each cell; periodic faces wrap; other boundary faces 0), and on a Dirichlet face of c̃
@@ -8,7 +8,7 @@
 // right-hand side for GpuPcg, the warm start u = c̃ⁿ e^{a}, and per cell
 // aux = (M, Σ w_b, Σ w_b u_b, 0) for the back-transform c̃ = M u and the influx.
 // Inputs: padded a (ghosts.wgsl, then transport_shift.wgsl, which applies the migration factor),
-// D(ξⁿ⁺¹), c̃ⁿ and Δξ. sink: the transport scalar of SWITCHES.md §1 (1; t_a = 1 − t₊ in the
+// D(ξⁿ⁺¹), c̃ⁿ and Δξ. sink: the transport scalar of README: physics switches (binary electrolyte) (1; t_a = 1 − t₊ in the
 // binary-electrolyte mode).
 
 // SgParams: the uniform struct declared in src/backends/webgpu/uniforms.ts (prepended by shaders.ts)

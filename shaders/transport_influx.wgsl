@@ -1,4 +1,4 @@
-// Transport stage, after the solve (src/backends/cpu/transport-sg.ts): back from the Slotboom
+// Transport stage, after the solve (src/backends/cpu/transport.ts): back from the Slotboom
 // variable, c̃ = M u (M = e^{−(ψ−ψ_ref)} as assembled, so a metal row M u ≈ rhs gives c̃ ≈ rhs
 // whatever the rounding of M), and the ions that entered through the Dirichlet faces of c̃ this
 // step, per cell: Σ_b w_b (u_b − u)·dV = (Σ w_b u_b − (Σ w_b)·u)·dV (the SG flux of the solution

@@ -1,6 +1,6 @@
 // Transport stage (Scharfetter–Gummel, src/backends/cpu/transport.ts): shifts the padded
 // potential in place to a = migration·(ψ − ψ_ref) (migration: the transport scalar of
-// SWITCHES.md §1, 1 in the base model, 0 in the binary-electrolyte mode where the transport is
+// README: physics switches (binary electrolyte), 1 in the base model, 0 in the binary-electrolyte mode where the transport is
 // plain diffusion), with ψ_ref = max(max ψ over the cells, max of the
 // Dirichlet values of φ). The cell maximum comes from a reduction into stats[slot]; the
 // Dirichlet maximum is a uniform (−3.4e38 without Dirichlet faces). Every exponent the

@@ -26,7 +26,7 @@ uniform sampler2D uProps;  // material props: D uses kD, 0 in a host cell
 
 float ref;
 
-// a = migration·(ψ − ψ_ref): the transport scalars of SWITCHES.md §1 (migration 1 in the base
+// a = migration·(ψ − ψ_ref): the transport scalars of README: physics switches (binary electrolyte) (migration 1 in the base
 // model, 0 in the binary-electrolyte mode: plain diffusion; sink multiplies c_s/c0 in uT.y)
 float aPad(vec3 p) { return (padAt(uPsiPad, p) - ref) * uT.w; }
 float Dof(vec3 c) { return coefProps(at(uXiD, c).r, uD.x, uD.y, at(uProps, c), 1.0); }

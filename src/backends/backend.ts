@@ -83,7 +83,7 @@ export interface Backend {
   stepStats(): Promise<StepStats>;
   reductions(): Promise<Reductions>;
   /**
-   * Sets the φ Dirichlet value on the collector face x0 to `volts` (SWITCHES.md §4), between
+   * Sets the φ Dirichlet value on the collector face x0 to `volts` (src/solver/control.ts), between
    * steps; the next potential solve uses it (the caller forces one). Galvanostatic control and
    * plate/strip schedules (src/solver/control.ts) drive it.
    */

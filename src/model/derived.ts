@@ -41,7 +41,7 @@ export interface Coefficients {
   noiseSigma: number;
   seed: number;
   /**
-   * Transport scalars (SWITCHES.md §1): `migration` multiplies the drift ψ in the
+   * Transport scalars (README: physics switches (binary electrolyte)): `migration` multiplies the drift ψ in the
    * Scharfetter–Gummel flux (1; 0 in the binary-electrolyte mode, ambipolar diffusion), `sink`
    * the (c_s/c0)Δξ sink and the limiter's exchange rate (1; t_a = 1 − t₊ in binary mode: the
    * t₊ share of the deposited ions migrates in from the counter electrode).

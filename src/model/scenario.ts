@@ -49,7 +49,7 @@ const bcSchema = z.union([
   z.object({ type: z.literal('periodic') }).strict(),
 ]);
 /**
- * Contact-angle (wetting) condition for ξ (SWITCHES.md §3, model.md §6), set by `substrate`
+ * Contact-angle (wetting) condition for ξ (docs/material-switches.md (contact angle), model.md §6), set by `substrate`
  * on the collector face x0: n·∇ξ = −cos θ·(2/w)·ξ(1−ξ), n the inward normal, θ in degrees
  * through the metal (θ < 90°: lithiophilic, the metal spreads). Not accepted in `boundary`.
  */
@@ -109,7 +109,7 @@ const paramsSchema = z
   .strict();
 
 /**
- * Electrolyte model (SWITCHES.md §1). 'chen': the base model (t₊ = 1 behaviour, migration in
+ * Electrolyte model (README: physics switches (binary electrolyte)). 'chen': the base model (t₊ = 1 behaviour, migration in
  * the Li⁺ flux). 'binary': a binary salt with Li⁺ transference number t₊ ∈ [0, 1): ambipolar
  * diffusion with D_l as the salt diffusivity and the sink t_a·(c_s/c0)∂ξ/∂t, t_a = 1 − t₊.
  */
@@ -399,7 +399,7 @@ export const scenarioSchema = z
       })
       .strict()
       .default({}),
-    /** Material switches (SWITCHES.md §2–3): SEI layer, 3D host, substrate wetting. */
+    /** Material switches (docs/material-switches.md): SEI layer, 3D host, substrate wetting. */
     sei: seiSchema.optional(),
     host: hostSchema.optional(),
     substrate: substrateSchema.optional(),

@@ -121,7 +121,7 @@ export const CASES: Case[] = [
 ];
 
 /**
- * The solver-level switches (SWITCHES.md §1, §4; model.md §6): the binary electrolyte
+ * The solver-level switches (README: physics switches (binary electrolyte, drive control); model.md §6): the binary electrolyte
  * (migration 0, sink t_a), a temperature with Arrhenius D_l, L_η, σ_l, and the drive control —
  * galvanostatic plating then stripping (setVoltage every step, φ > 0 while stripping).
  */
@@ -185,7 +185,7 @@ export const SOLVER_CASES: Case[] = [
 ];
 
 /**
- * The material switches (SWITCHES.md §2–3): a patchy SEI, a 3D host in 2D and 3D, and the
+ * The material switches (docs/material-switches.md): a patchy SEI, a 3D host in 2D and 3D, and the
  * substrate contact-angle condition on a bare collector. Same body, same tolerances; the dt of
  * each is checked against the solver's policy like the base cases.
  */

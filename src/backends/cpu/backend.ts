@@ -22,7 +22,7 @@ import { speciesTransport, TransportSolver } from './transport.ts';
 
 export interface CpuOptions extends ExecOptions {
   /**
-   * Material props [kL, kD, kS, host] per cell (src/model/props.ts, SWITCHES.md §2), fixed for
+   * Material props [kL, kD, kS, host] per cell (src/model/props.ts, docs/material-switches.md), fixed for
    * the backend's life; null/absent: the base model (no props field is read at all).
    */
   props?: Float32Array | null;
@@ -183,7 +183,7 @@ export class CpuBackend implements Backend {
     };
   }
 
-  /** φ on the collector face x0 (SWITCHES.md §4): read by the next potential solve and transport step. */
+  /** φ on the collector face x0 (src/solver/control.ts): read by the next potential solve and transport step. */
   async setVoltage(volts: number): Promise<void> {
     if (!Number.isFinite(volts)) throw new Error(`CpuBackend.setVoltage: voltage must be finite (got ${volts})`);
     if (this.bcPhi.type[0] !== BC_DIRICHLET) throw new Error('CpuBackend.setVoltage: boundary.phi.x0 is not a dirichlet face');

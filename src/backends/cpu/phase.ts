@@ -7,7 +7,7 @@
  *   3D (cubic):     J = a²∇ξ + 16δ a |∇ξ| (n_i³ − n_i Σ n_k⁴),  a = 1 − δ(3 − 4 Σ n_k⁴)
  * Where |∇ξ| < 1e-9 /µm the direction is undefined and J = ∇ξ (the flux is ~0 there anyway).
  * Noise: ξ += σ_W √dt N(0,1) · 16ξ²(1−ξ)², N from the counter-based generator.
- * Material props (src/model/props.ts, SWITCHES.md §2), when given: the reaction rate is
+ * Material props (src/model/props.ts, docs/material-switches.md), when given: the reaction rate is
  * L_η·kL (kL = props[4q]); a host cell (props[4q+3] > 0.5) is frozen: no rate, no noise, and its
  * ξ is written back as exactly 1 or 0 (x > ½ ? 1 : 0), so the fixed host value cannot drift
  * through the transport limiter's tiny corrections. Without props: kL = 1, no host (base model,

@@ -20,7 +20,7 @@
  * deficit is returned by un-depositing metal in that cell (ξ −= |c̃|/(sink·c_s/c0), c̃ = 0), so
  * c0 c̃ + sink·c_s ξ is unchanged — no lithium is created by clamping (model.md §4).
  *
- * Transport scalars (SWITCHES.md §1, Coefficients.migration and .sink): the drift enters as
+ * Transport scalars (README: physics switches (binary electrolyte), Coefficients.migration and .sink): the drift enters as
  * a = migration·(ψ − ψ_ref) everywhere above (migration = 0: plain diffusion of the salt, the
  * binary-electrolyte mode, where every weight is D_f and M = 1), and the sink as
  * sink·(c_s/c0)Δξ (sink = t_a = 1 − t₊ in binary mode). Lithium balance per step, in c0·µm^d:
@@ -309,7 +309,7 @@ export function transportFinishK(a: TransportFinishArgs, s: Float64Array, r0: nu
     // c̃ = M u and the limiter
     let lim = 0;
     for (let i = i0; i < i1; i++) {
-      // a host cell (material props, SWITCHES.md §2) holds c̃ = 0: D = 0 isolates it, and the
+      // a host cell (material props, docs/material-switches.md) holds c̃ = 0: D = 0 isolates it, and the
       // solver's round-off there (amplified by M in the metal's potential) is not ions
       if (props !== null && props[4 * i + 3] > 0.5) {
         c[i] = 0;
@@ -362,7 +362,7 @@ export interface TransportSpecies {
   deposits: boolean;
 }
 
-/** Li⁺ (c̃): the species of equation (2) with the transport scalars of SWITCHES.md §1. */
+/** Li⁺ (c̃): the species of equation (2) with the transport scalars of README: physics switches (binary electrolyte). */
 export function lithiumSpecies(k: Coefficients): TransportSpecies {
   return { Dhi: k.Ds, Dlo: k.Dl, migration: k.migration, sink: k.sink, deposits: true };
 }

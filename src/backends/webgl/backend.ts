@@ -21,11 +21,12 @@
  * fields, Δξ kept beside ξ, the h(1 − ξ) form of the coefficients near the metal, the Bernoulli
  * series, and the collector current from the discrete balance.
  *
- * Switches (SWITCHES.md): the transport scalars migration/sink, the material props texture (SEI,
- * host), the contact-angle ghost of ξ, setVoltage(), and the transported species of
- * Coefficients.species (src/model/species.ts; the shielding additive, docs/additive.md): each
- * through the same transport kernels and PCG after c̃'s step, then a species_screen pass adds its
- * term to the screening denominator the phase stage divides the reaction rate by.
+ * Switches (README: physics switches; docs/material-switches.md): the transport scalars
+ * migration/sink, the material props texture (SEI, host), the contact-angle ghost of ξ,
+ * setVoltage(), and the transported species of Coefficients.species (src/model/species.ts; the
+ * shielding additive, docs/additive.md): each through the same transport kernels and PCG after
+ * c̃'s step, then a species_screen pass adds its term to the screening denominator the phase
+ * stage divides the reaction rate by.
  */
 import type { Coefficients } from '../../model/derived.ts';
 import type { Fields } from '../../model/initial.ts';
@@ -49,7 +50,7 @@ export interface WebGlOptions {
   /** CG iterations between two convergence read-backs after the first batch (default 4). */
   checkEvery?: number;
   /**
-   * Material props [kL, kD, kS, host] per cell (src/model/props.ts, SWITCHES.md §2), uploaded
+   * Material props [kL, kD, kS, host] per cell (src/model/props.ts, docs/material-switches.md), uploaded
    * once; null/absent: a uniform (1, 1, 1, 0) field (the base model).
    */
   props?: Float32Array | null;
@@ -385,7 +386,7 @@ export class WebGlBackend implements Backend {
   }
 
   /**
-   * φ on the collector face x0 (SWITCHES.md §4): the φ boundary values the potential assembly,
+   * φ on the collector face x0 (src/solver/control.ts): the φ boundary values the potential assembly,
    * the face currents, the ghosts of ψ and ψ_ref read; the next potential solve uses it.
    */
   async setVoltage(volts: number): Promise<void> {

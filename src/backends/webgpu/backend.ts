@@ -59,7 +59,7 @@ export interface WebGpuOptions extends AcquireOptions {
    */
   sleepWait?: boolean;
   /**
-   * Material props [kL, kD, kS, host] per cell (src/model/props.ts, SWITCHES.md §2), uploaded once;
+   * Material props [kL, kD, kS, host] per cell (src/model/props.ts, docs/material-switches.md), uploaded once;
    * null/absent: a uniform (1, 1, 1, 0) field (the base model).
    */
   props?: Float32Array | null;
@@ -410,7 +410,7 @@ export class WebGpuBackend implements Backend {
   }
 
   /**
-   * φ on the collector face x0 (SWITCHES.md §4): rewrites the φ boundary uniform (ghosts,
+   * φ on the collector face x0 (src/solver/control.ts): rewrites the φ boundary uniform (ghosts,
    * assembly, face currents) and ψ_ref's Dirichlet part; the next potential solve uses it.
    */
   async setVoltage(volts: number): Promise<void> {
