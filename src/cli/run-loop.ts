@@ -131,8 +131,7 @@ export class RunLoop {
     const { sim } = this;
     const f = await this.backend.read();
     const row = await sim.metrics();
-    const phi = f.psi.map((v) => v / sim.k.f);
-    this.writer.writeOutput(this.index++, sim.time, { xi: f.xi, c: f.c, phi, ...(f.additive ? { additive: f.additive } : {}) }, row);
+    this.writer.writeOutput(this.index++, sim.time, f, row);
     this.lastEmitStep = sim.step;
     this.writer.writeManifest({ state: 'running' }, this.stats());
     if (!this.warnedC && row.c_max > 10) {
