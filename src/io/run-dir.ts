@@ -1,5 +1,5 @@
 /**
- * The run-directory contract (docs/reliability.md, "Run directories"):
+ * The run-directory contract (docs/reliability.md §8):
  * - a run directory is never the working directory, one of its parents or a system path;
  * - a fresh run writes only into a new or empty directory; one holding another run is replaced
  *   only with --overwrite, and then atomically: the new run writes into a fresh sibling directory
