@@ -1,6 +1,6 @@
 /**
  * Errors of the output layer, each naming the path and the cause in one line
- * (docs/reliability.md, "Run directories"). The CLI maps them to exit codes: a RunDirError is
+ * (docs/reliability.md §8, §9). The CLI maps them to exit codes: a RunDirError is
  * bad input (2, nothing was run), an IoError during a run makes the run fail (3).
  */
 
