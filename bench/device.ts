@@ -442,7 +442,7 @@ export async function runDeviceBench(argv: string[]): Promise<number> {
     for (const which of o.cases) {
       const spec = which === 'hong' ? o.hong : o.d3;
       const s = which === 'hong' ? hongCase(spec.n) : benchScenario([spec.n, spec.n, spec.n]);
-      limitsFor(h.adapter, gridNeeds(makeLayout(s), o.workgroup ?? 64, false), `the ${gridName(s.grid.n.slice(0, s.grid.dims))} grid`);
+      limitsFor(h.adapter, gridNeeds(makeLayout(s), o.workgroup ?? 64, 0), `the ${gridName(s.grid.n.slice(0, s.grid.dims))} grid`);
     }
   } catch (e) {
     console.error(`bench device: ${(e as Error).message}`);

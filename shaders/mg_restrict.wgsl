@@ -1,5 +1,5 @@
 // Residual and restriction Pᵀ of the piecewise-constant aggregation in one pass: the coarse
-// right-hand side of aggregate (I, J, K) is the sum of the fine residuals b − A xo of its
+// right-hand side of aggregate (I, J, K) is the sum of the fine residuals b − A x of its
 // (up to 2×2×2) cells, added in memory order like mgRestrictK in
 // src/backends/cpu/multigrid.ts. LEVEL0: b is the CG residual (parity half of r2). Skipped once
 // the solve has ended (common/cg_state.wgsl).
@@ -25,28 +25,15 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   if (st[CG_STAT + (it & 1u)] != ST_RUNNING) { return; }
   var bOff = 0u;
   if (LEVEL0) { bOff = (it & 1u) * grid.n.w; }
-  let cx = coarse.n.x;
-  let cy = coarse.n.y;
-  let I = a % cx;
-  let J = (a / cx) % cy;
-  let K = a / (cx * cy);
+  let ag = cellAt(a, coarse.n);
   let nx = grid.n.x;
   let ny = grid.n.y;
-  let nz = grid.n.z;
   var s = 0.0;
-  for (var kk = 0u; kk < 2u; kk++) {
-    let k = 2u * K + kk;
-    if (k >= nz) { continue; }
-    for (var jj = 0u; jj < 2u; jj++) {
-      let j = 2u * J + jj;
-      if (j >= ny) { continue; }
-      for (var ii = 0u; ii < 2u; ii++) {
-        let i = 2u * I + ii;
-        if (i >= nx) { continue; }
-        let f = i + nx * (j + ny * k);
-        s += b[bOff + f] - applyA(f);
-      }
-    }
+  for (var q = 0u; q < 8u; q++) {
+    let m = aggregateMember(ag, q, grid.n);
+    if (m.w == 0u) { continue; }
+    let f = m.x + nx * (m.y + ny * m.z);
+    s += b[bOff + f] - applyA(f);
   }
   bcoarse[a] = s;
 }

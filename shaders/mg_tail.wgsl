@@ -41,23 +41,33 @@ fn srcVal(l: u32, q: u32, src: u32) -> f32 {
   }
 }
 
-// (A v)_c on tail level l for the source v (applyA's order of operations)
+// (A v)_c on tail level l for the source v (applyA's order of operations; a missing + neighbour
+// is the cell itself, whose difference is 0, a missing − face has weight 0)
 fn applyT(l: u32, c: u32, src: u32) -> f32 {
-  let n = tN(l);
+  let g = tGrid(l);
   let o0 = tOff(l);
-  let nb = neighbours(c, n);
+  let p = cellAt(c, g.n);
   let o = opT[o0 + c];
   let xc = srcVal(l, c, src);
   var acc = o.x * xc;
-  var fxm = 0.0;
-  if (nb.hxm) { fxm = 1.0; }
-  acc += o.y * (xc - srcVal(l, nb.xp, src)) + opT[o0 + nb.xm].y * (xc - srcVal(l, nb.xm, src)) * fxm;
-  var yterm = o.z * (xc - srcVal(l, nb.yp, src));
-  if (nb.hym) { yterm += opT[o0 + nb.ym].z * (xc - srcVal(l, nb.ym, src)); }
+  var xp = plusNeighbour(g, c, p, 0u);
+  if (xp == NO_CELL) { xp = c; }
+  let xm = minusNeighbour(g, c, p, 0u);
+  var xmTerm = 0.0;
+  if (xm != NO_CELL) { xmTerm = opT[o0 + xm].y * (xc - srcVal(l, xm, src)); }
+  acc += o.y * (xc - srcVal(l, xp, src)) + xmTerm;
+  var yp = plusNeighbour(g, c, p, 1u);
+  if (yp == NO_CELL) { yp = c; }
+  var yterm = o.z * (xc - srcVal(l, yp, src));
+  let ym = minusNeighbour(g, c, p, 1u);
+  if (ym != NO_CELL) { yterm += opT[o0 + ym].z * (xc - srcVal(l, ym, src)); }
   acc += yterm;
   if (grid.p.w == 3u) {
-    var zterm = o.w * (xc - srcVal(l, nb.zp, src));
-    if (nb.hzm) { zterm += opT[o0 + nb.zm].w * (xc - srcVal(l, nb.zm, src)); }
+    var zp = plusNeighbour(g, c, p, 2u);
+    if (zp == NO_CELL) { zp = c; }
+    var zterm = o.w * (xc - srcVal(l, zp, src));
+    let zm = minusNeighbour(g, c, p, 2u);
+    if (zm != NO_CELL) { zterm += opT[o0 + zm].w * (xc - srcVal(l, zm, src)); }
     acc += zterm;
   }
   return acc;
@@ -84,23 +94,12 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
     let nc = tN(l + 1u);
     let oc = tOff(l + 1u);
     for (var a = lid.x; a < nc.w; a += WG) {
-      let I = a % nc.x;
-      let J = (a / nc.x) % nc.y;
-      let K = a / (nc.x * nc.y);
+      let ag = cellAt(a, nc);
       var s = 0.0;
-      for (var kk = 0u; kk < 2u; kk++) {
-        let k = 2u * K + kk;
-        if (k >= n.z) { continue; }
-        for (var jj = 0u; jj < 2u; jj++) {
-          let j = 2u * J + jj;
-          if (j >= n.y) { continue; }
-          for (var ii = 0u; ii < 2u; ii++) {
-            let i = 2u * I + ii;
-            if (i >= n.x) { continue; }
-            let f = i + n.x * (j + n.y * k);
-            s += bT[o0 + f] - applyT(l, f, 1u);
-          }
-        }
+      for (var q = 0u; q < 8u; q++) {
+        let m = aggregateMember(ag, q, n);
+        if (m.w == 0u) { continue; }
+        s += bT[o0 + m.x + n.x * (m.y + n.y * m.z)] - applyT(l, m.x + n.x * (m.y + n.y * m.z), 1u);
       }
       bT[oc + a] = s;
     }

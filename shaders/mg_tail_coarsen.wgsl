@@ -24,26 +24,19 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
     let nc = tN(l + 1u);
     let oc = tOff(l + 1u);
     for (var a = lid.x; a < nc.w; a += WG) {
-      let I = a % nc.x;
-      let J = (a / nc.x) % nc.y;
-      let K = a / (nc.x * nc.y);
+      let ag = cellAt(a, nc);
       var acc = vec4<f32>(0.0);
-      for (var kk = 0u; kk < 2u; kk++) {
-        let k = 2u * K + kk;
-        if (k >= n.z) { continue; }
-        for (var jj = 0u; jj < 2u; jj++) {
-          let j = 2u * J + jj;
-          if (j >= n.y) { continue; }
-          for (var ii = 0u; ii < 2u; ii++) {
-            let i = 2u * I + ii;
-            if (i >= n.x) { continue; }
-            let o = opT[o0 + i + n.x * (j + n.y * k)];
-            acc.x += o.x;
-            if ((((i + 1u) % n.x) >> 1u) != (i >> 1u)) { acc.y += o.y; }
-            if ((((j + 1u) % n.y) >> 1u) != (j >> 1u)) { acc.z += o.z; }
-            if (is3 && ((((k + 1u) % n.z) >> 1u) != (k >> 1u))) { acc.w += o.w; }
-          }
-        }
+      for (var q = 0u; q < 8u; q++) {
+        let m = aggregateMember(ag, q, n);
+        if (m.w == 0u) { continue; }
+        let i = m.x;
+        let j = m.y;
+        let k = m.z;
+        let o = opT[o0 + i + n.x * (j + n.y * k)];
+        acc.x += o.x;
+        if ((((i + 1u) % n.x) >> 1u) != (i >> 1u)) { acc.y += o.y; }
+        if ((((j + 1u) % n.y) >> 1u) != (j >> 1u)) { acc.z += o.z; }
+        if (is3 && ((((k + 1u) % n.z) >> 1u) != (k >> 1u))) { acc.w += o.w; }
       }
       acc.y *= FACE_SCALE;
       acc.z *= FACE_SCALE;

@@ -45,16 +45,7 @@ const P_RR: u32 = 3u;   // two sections: iteration parity
 const P_RZ: u32 = 5u;   // two sections: iteration parity
 const P_SECTIONS: u32 = 7u;
 
-struct SolveParams {
-  n: u32,        // fine cells
-  groups: u32,   // G: workgroups of the fine-level kernels = partials per section
-  maxIter: u32,
-  gate: u32,     // which gate of the loop state opens this solve (index into Gates.g)
-  tol: f32,      // relative tolerance on ‖r‖/‖b‖
-  pad0: u32,
-  pad1: u32,
-  pad2: u32,
-}
+// SolveParams (n, groups, maxIter, gate, tol): the uniform struct declared in src/backends/webgpu/uniforms.ts
 
 // The loop's gates (written by the host for a single stage, by the device loop's kernels
 // otherwise): g[k] != 0 opens gate k.

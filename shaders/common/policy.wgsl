@@ -6,41 +6,35 @@
 
 const NO_LIMIT: f32 = 3.0e38;
 
-struct PolicyConsts {
-  dtMax: f32,
-  safety: f32,
-  safeDtPhase: f32,     // safety·dt_phase
-  maxDxiPerStep: f32,
-  resolveXiTol: f32,
-  resolveMaxSteps: u32,
-}
+// PolicyConsts and ControlConsts: the uniform structs declared in src/backends/webgpu/uniforms.ts
 
-fn nextDt(p: PolicyConsts, maxRate: f32, stiffness: f32, migrationRate: f32, dtStep: f32) -> f32 {
+fn dtLimit(p: PolicyConsts, maxRate: f32, stiffness: f32, migrationRate: f32) -> f32 {
   var d = min(p.dtMax, p.safeDtPhase);
   if (stiffness > 0.0) { d = min(d, p.safety / stiffness); }
   if (maxRate > 0.0) { d = min(d, p.maxDxiPerStep / maxRate); }
   if (migrationRate > 0.0) { d = min(d, p.safety / migrationRate); }
-  return min(d, 1.5 * dtStep);
+  return d;
 }
 
-fn stepDt(dtNominal: f32, toTarget: f32, toSwitch: f32) -> f32 {
-  return min(dtNominal, min(toTarget, toSwitch));
+fn nextDt(p: PolicyConsts, maxRate: f32, stiffness: f32, migrationRate: f32, dtStep: f32) -> f32 {
+  return min(dtLimit(p, maxRate, stiffness, migrationRate), 1.5 * dtStep);
+}
+
+// gapToTarget: toTarget − min(…) formed by the caller (exactly, from df64 times, in the loop);
+// snapTol: 1e-12·max(1, t + toTarget). Returns the step and whether it lands on the target.
+struct StepLength {
+  dt: f32,
+  lands: bool,
+}
+
+fn stepDt(dtNominal: f32, toTarget: f32, toSwitch: f32, gapToTarget: f32, snapTol: f32) -> StepLength {
+  let dt = min(dtNominal, min(toTarget, toSwitch));
+  if (dt < toTarget && toTarget <= toSwitch && gapToTarget <= snapTol) { return StepLength(toTarget, true); }
+  return StepLength(dt, dt >= toTarget);
 }
 
 fn potentialDue(p: PolicyConsts, forced: bool, solvedBefore: bool, stepsSinceSolve: u32, dxiSinceSolve: f32) -> bool {
   return forced || !solvedBefore || stepsSinceSolve >= p.resolveMaxSteps || dxiSinceSolve > p.resolveXiTol;
-}
-
-struct ControlConsts {
-  response: f32,     // sample-and-hold block, s
-  tolerance: f32,
-  maxStep: f32,      // V
-  vmin: f32,
-  vmax: f32,
-  i0: f32,           // exchange current density, A/m²
-  f: f32,            // F/RT, 1/V
-  alphaMax: f32,     // max(α, 1 − α)
-  perDeposit: f32,   // current density per (µm^d of Δξ per s)
 }
 
 // DriveControl's state (src/solver/control.ts, ControlState); NaN fields there are hasCurrent /

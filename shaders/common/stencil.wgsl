@@ -9,11 +9,12 @@ fn applyA(c: u32) -> f32 {
   let nx = grid.n.x;
   let ny = grid.n.y;
   let nz = grid.n.z;
-  let sy = nx;
-  let sz = nx * ny;
-  let i = c % nx;
-  let j = (c / nx) % ny;
-  let k = c / sz;
+  let p = cellAt(c, grid.n);
+  let sy = p.sy;
+  let sz = p.sz;
+  let i = p.i;
+  let j = p.j;
+  let k = p.k;
   let o = op[c];
   let xc = xv(c);
   var acc = o.x * xc;
@@ -50,25 +51,22 @@ fn applyA(c: u32) -> f32 {
   return acc;
 }
 
-// The full diagonal d_c + Σ_faces w_f of cell c (the CPU's diagonal(), formerly mg_diag.wgsl),
+// The full diagonal d_c + Σ_faces w_f of cell c (the CPU's diagonal(); the twin of its former pass mg_diag.wgsl),
 // formed where a smoother needs it instead of being stored: it reads the same op entries as
 // applyA, so a sweep moves no extra bytes.
 fn diagAt(c: u32) -> f32 {
-  let nx = grid.n.x;
-  let ny = grid.n.y;
-  let nz = grid.n.z;
-  let sy = nx;
-  let sz = nx * ny;
-  let i = c % nx;
-  let j = (c / nx) % ny;
-  let k = c / sz;
+  let p = cellAt(c, grid.n);
   let o = op[c];
   var s = o.x + o.y + o.z;
-  if (i > 0u) { s += op[c - 1u].y; } else if (grid.p.x != 0u) { s += op[c + nx - 1u].y; }
-  if (j > 0u) { s += op[c - sy].z; } else if (grid.p.y != 0u) { s += op[c + (ny - 1u) * sy].z; }
+  // the − faces are the + faces of the neighbours (periodic ones wrap, a wall has none)
+  let mx = minusNeighbour(grid, c, p, 0u);
+  if (mx != NO_CELL) { s += op[mx].y; }
+  let my = minusNeighbour(grid, c, p, 1u);
+  if (my != NO_CELL) { s += op[my].z; }
   if (grid.p.w == 3u) {
     s += o.w;
-    if (k > 0u) { s += op[c - sz].w; } else if (grid.p.z != 0u) { s += op[c + (nz - 1u) * sz].w; }
+    let mz = minusNeighbour(grid, c, p, 2u);
+    if (mz != NO_CELL) { s += op[mz].w; }
   }
   return s;
 }

@@ -20,49 +20,27 @@ struct TailParams {
 fn tN(l: u32) -> vec4<u32> { return tp.lv[2u * l]; }
 fn tOff(l: u32) -> u32 { return tp.lv[2u * l + 1u].x; }
 
-// Neighbour indices of cell c of a level with extent n (the CPU's face rules: a periodic axis
-// wraps, else no face): returns (+x, −x, +y, −y, +z, −z) with c itself where there is none,
-// and in `has` whether the − faces exist (their weights sit in the neighbour's op).
-struct Nb {
-  xp: u32, xm: u32, yp: u32, ym: u32, zp: u32, zm: u32,
-  hxm: bool, hym: bool, hzm: bool,
-}
-
-fn neighbours(c: u32, n: vec4<u32>) -> Nb {
-  let nx = n.x;
-  let ny = n.y;
-  let nz = n.z;
-  let sy = nx;
-  let sz = nx * ny;
-  let i = c % nx;
-  let j = (c / nx) % ny;
-  let k = c / sz;
-  var r: Nb;
-  r.xp = c; r.xm = c; r.yp = c; r.ym = c; r.zp = c; r.zm = c;
-  r.hxm = false; r.hym = false; r.hzm = false;
-  if (i + 1u < nx) { r.xp = c + 1u; } else if (grid.p.x != 0u) { r.xp = c - (nx - 1u); }
-  if (i > 0u) { r.xm = c - 1u; r.hxm = true; } else if (grid.p.x != 0u) { r.xm = c + (nx - 1u); r.hxm = true; }
-  if (j + 1u < ny) { r.yp = c + sy; } else if (grid.p.y != 0u) { r.yp = c - (ny - 1u) * sy; }
-  if (j > 0u) { r.ym = c - sy; r.hym = true; } else if (grid.p.y != 0u) { r.ym = c + (ny - 1u) * sy; r.hym = true; }
-  if (grid.p.w == 3u) {
-    if (k + 1u < nz) { r.zp = c + sz; } else if (grid.p.z != 0u) { r.zp = c - (nz - 1u) * sz; }
-    if (k > 0u) { r.zm = c - sz; r.hzm = true; } else if (grid.p.z != 0u) { r.zm = c + (nz - 1u) * sz; r.hzm = true; }
-  }
-  return r;
+// Tail level l as a Grid (its sizes, the fine level's periodicity and dims), for the helpers of
+// common/grid.wgsl.
+fn tGrid(l: u32) -> Grid {
+  return Grid(tN(l), grid.p);
 }
 
 // diagAt of common/stencil.wgsl on tail level l (same order of additions)
 fn tDiag(l: u32, c: u32) -> f32 {
-  let n = tN(l);
+  let g = tGrid(l);
   let o0 = tOff(l);
-  let nb = neighbours(c, n);
+  let p = cellAt(c, g.n);
   let o = opT[o0 + c];
   var s = o.x + o.y + o.z;
-  if (nb.hxm) { s += opT[o0 + nb.xm].y; }
-  if (nb.hym) { s += opT[o0 + nb.ym].z; }
+  let mx = minusNeighbour(g, c, p, 0u);
+  if (mx != NO_CELL) { s += opT[o0 + mx].y; }
+  let my = minusNeighbour(g, c, p, 1u);
+  if (my != NO_CELL) { s += opT[o0 + my].z; }
   if (grid.p.w == 3u) {
     s += o.w;
-    if (nb.hzm) { s += opT[o0 + nb.zm].w; }
+    let mz = minusNeighbour(g, c, p, 2u);
+    if (mz != NO_CELL) { s += opT[o0 + mz].w; }
   }
   return s;
 }

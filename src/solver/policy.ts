@@ -5,10 +5,13 @@
  * equal by test/conformance/policy.test.ts (f32 on the device: values to a few ulps, decisions
  * equal away from their thresholds), as the physics kernels are by the conformance tests.
  *
- *   dt_next = min(dtMax, safety·dt_phase, safety/stiffness, maxDxiPerStep/max|∂ξ/∂t|,
- *                 safety/migration rate, 1.5·dt_step)                        (nextDt)
+ *   limit   = min(dtMax, safety·dt_phase, safety/stiffness, maxDxiPerStep/max|∂ξ/∂t|,
+ *                 safety/migration rate)                                      (dtLimit)
+ *   dt_next = min(limit, 1.5·dt_step)                                         (nextDt)
  *   dt_step = min(dt_next of the last step, time to the caller's target, time to the drive
- *                 schedule's next segment end)                                 (stepDt)
+ *                 schedule's next segment end), and the target itself when the step would
+ *                 stop within 1e-12 relative short of it (callers stop within 1e-12 of a target:
+ *                 an output there would carry t − 5e-12)                      (stepDt)
  *   potential solve due at a step boundary: forced (a voltage change, a restart point), no
  *   solve yet, numerics.resolveMaxSteps steps since the last one, or ξ moved by more than
  *   numerics.resolveXiTol anywhere since the last one                         (potentialDue)
@@ -50,21 +53,34 @@ export function policyConstants(
   };
 }
 
-/** The nominal dt after a step of length dtStep with statistics st. */
-export function nextDt(p: PolicyConstants, st: PolicyStats, dtStep: number): number {
+/** The stability and accuracy limits on dt after a step with statistics st. */
+export function dtLimit(p: PolicyConstants, st: PolicyStats): number {
   return Math.min(
     p.dtMax,
     p.safeDtPhase,
     st.stiffness > 0 ? p.safety / st.stiffness : Infinity,
     st.maxRate > 0 ? p.maxDxiPerStep / st.maxRate : Infinity,
     st.migrationRate > 0 ? p.safety / st.migrationRate : Infinity,
-    1.5 * dtStep,
   );
 }
 
-/** The length of the coming step: the nominal dt, shortened to land on the target and on the schedule's next segment end. */
-export function stepDt(dtNominal: number, toTarget: number, toSwitch: number): number {
-  return Math.min(dtNominal, toTarget, toSwitch);
+/** The nominal dt after a step of length dtStep with statistics st. */
+export function nextDt(p: PolicyConstants, st: PolicyStats, dtStep: number): number {
+  return Math.min(dtLimit(p, st), 1.5 * dtStep);
+}
+
+/**
+ * The length of the coming step at time t: the nominal dt, shortened to land on the target and
+ * on the schedule's next segment end, and snapped onto the target when it would stop a hair short.
+ */
+export function stepDt(dtNominal: number, toTarget: number, toSwitch: number, t: number): number {
+  const dt = Math.min(dtNominal, toTarget, toSwitch);
+  return dt < toTarget && toTarget <= toSwitch && toTarget - dt <= snapTolerance(t, toTarget) ? toTarget : dt;
+}
+
+/** How short of a target a step may stop and still be snapped onto it (stepDt). */
+export function snapTolerance(t: number, toTarget: number): number {
+  return 1e-12 * Math.max(1, t + toTarget);
 }
 
 /** Whether the potential is solved at this step boundary. */

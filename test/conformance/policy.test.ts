@@ -3,7 +3,8 @@
  * (shaders/common/policy.wgsl, df64.wgsl) agree with src/solver/policy.ts and
  * src/solver/control.ts (DriveControl.update), which the host solver runs for every backend.
  * A probe kernel (shaders/probe/policy_probe.wgsl) evaluates them on a few thousand random cases:
- * - nextDt, stepDt: within 2 f32 ulps of the f64 values computed from the same (f32) inputs;
+ * - nextDt, stepDt: within 2 f32 ulps of the f64 values computed from the same (f32) inputs, and
+ *   the same verdict on landing on the target (snapped when a hair short of it);
  * - potentialDue, the controller's block/segment/flag decisions: equal (cases within 1e-4
  *   relative of a threshold are left out: there f32 and f64 may round to different sides);
  * - the controller's voltage and current: within 4e-6 relative (f32 through a few operations);
@@ -18,7 +19,7 @@ import { controlConstsData, policyConstsData, splitDf64 } from '../../src/backen
 import { coefficients, stabilityLimits } from '../../src/model/derived.ts';
 import { parseScenario } from '../../src/model/scenario.ts';
 import { DriveControl, type ControlState } from '../../src/solver/control.ts';
-import { nextDt, policyConstants, potentialDue, stepDt } from '../../src/solver/policy.ts';
+import { nextDt, policyConstants, potentialDue, snapTolerance, stepDt } from '../../src/solver/policy.ts';
 import { probeWebGpu } from './webgpu-env.ts';
 
 const probe = await probeWebGpu();
@@ -111,10 +112,12 @@ describe.runIf(probe.ok)(`device twins of the time-step policy${probe.ok ? '' : 
       c[1] = r() < 0.25 ? 0 : logU(-2, 4);
       c[2] = r() < 0.75 ? 0 : logU(-1, 4);
       c[3] = logU(-6, -1);
-      // stepDt
+      // stepDt: in a fifth of the cases the target a hair (within 1e-12 relative, or just past it) beyond the nominal step
       c[4] = logU(-6, -1);
-      c[5] = logU(-7, 0);
+      c[5] = r() < 0.2 ? f32(c[4] * (1 + (r() < 0.5 ? 0 : 2 ** -23))) : logU(-7, 0);
       c[6] = r() < 0.5 ? 3e38 : logU(-7, 0);
+      const tNow = U(0, 100);
+      c[30] = f32(snapTolerance(tNow, c[5]));
       // potentialDue
       c[7] = r() < 0.2 ? 1 : 0;
       c[8] = r() < 0.9 ? 1 : 0;
@@ -165,7 +168,7 @@ describe.runIf(probe.ok)(`device twins of the time-step policy${probe.ok ? '' : 
       // the host definitions on the same f32 inputs
       const stats = { maxRate: c[0], stiffness: c[1], migrationRate: c[2] };
       const dtWant = nextDt(pf, stats, c[3]);
-      const stepWant = stepDt(c[4], c[5], c[6] >= 3e38 ? Infinity : c[6]);
+      const stepWant = stepDt(c[4], c[5], c[6] >= 3e38 ? Infinity : c[6], tNow);
       const nearTol = Math.abs(c[10] - pfTol) < 1e-4 * pfTol;
       const due = nearTol
         ? null
@@ -196,6 +199,7 @@ describe.runIf(probe.ok)(`device twins of the time-step policy${probe.ok ? '' : 
     }
     const res = await runProbe(policyConstsData(p), controlConstsData(cc), cases);
     const ulp = (x: number) => 2 ** (Math.floor(Math.log2(Math.abs(x))) - 23);
+    let lands = 0;
     let dueCompared = 0,
       ctlCompared = 0,
       blocks = 0,
@@ -207,6 +211,8 @@ describe.runIf(probe.ok)(`device twins of the time-step policy${probe.ok ? '' : 
       const w = want[q];
       expect(Math.abs(o[0] - w.dt), `case ${q}: nextDt ${o[0]} vs ${w.dt}`).toBeLessThanOrEqual(2 * ulp(w.dt));
       expect(Math.abs(o[1] - w.step), `case ${q}: stepDt`).toBeLessThanOrEqual(2 * ulp(w.step));
+      expect(o[18] === 1, `case ${q}: lands on the target`).toBe(w.step >= cases[q * IN + 5]);
+      if (w.step >= cases[q * IN + 5]) lands++;
       if (w.due !== null) {
         expect(o[2] === 1, `case ${q}: potentialDue`).toBe(w.due);
         dueCompared++;
@@ -240,6 +246,7 @@ describe.runIf(probe.ok)(`device twins of the time-step policy${probe.ok ? '' : 
     );
     // the cases exercise every branch
     expect(dueCompared).toBeGreaterThan(0.9 * n);
+    expect(lands).toBeGreaterThan(0.1 * n);
     expect(blocks).toBeGreaterThan(100);
     expect(galvSteps).toBeGreaterThan(100);
   });

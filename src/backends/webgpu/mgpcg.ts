@@ -30,8 +30,9 @@
  */
 import type { SolveReport } from '../backend.ts';
 import { coarseInverseFactor } from './coarse.ts';
-import { gridData, kernel, packParams, type GpuContext, type Kernel } from './context.ts';
+import { gridData, kernel, type GpuContext, type Kernel } from './context.ts';
 import { Recorder } from './recorder.ts';
+import { packUniform } from './uniforms.ts';
 
 /** The CPU's coarsening stop (multigrid.ts, COARSEST_CELLS) and the direct solve's capacity. */
 export const COARSEST_CELLS = 128;
@@ -344,13 +345,7 @@ export class MgPcg {
   }
 
   private paramsData(tol: number, maxIter: number, gate: number): ArrayBuffer {
-    return packParams([
-      ['u', this.levels[0].N],
-      ['u', this.groups],
-      ['u', maxIter],
-      ['u', gate],
-      ['f', tol],
-    ]);
+    return packUniform('SolveParams', { n: this.levels[0].N, groups: this.groups, maxIter, gate, tol });
   }
 
   private slot(name: string): Slot {

@@ -4,8 +4,9 @@
  * and writes one f32 into a slot of a small result buffer. Nothing is read back here; results
  * stay on the GPU until a stage copies its result buffer out.
  */
-import { kernel, packParams, type GpuContext, type Kernel } from './context.ts';
+import { kernel, type GpuContext, type Kernel } from './context.ts';
 import type { Recorder } from './recorder.ts';
+import { packUniform } from './uniforms.ts';
 
 export enum ReduceMode {
   Dot = 0,
@@ -42,20 +43,8 @@ export class Reduction {
     slot: number,
   ) {
     this.parts = partialsFor(n);
-    const u1 = ctx.uniform(
-      packParams([
-        ['u', n],
-        ['u', this.parts],
-      ]),
-      'reduce1',
-    );
-    const u2 = ctx.uniform(
-      packParams([
-        ['u', this.parts],
-        ['u', slot],
-      ]),
-      'reduce2',
-    );
+    const u1 = ctx.uniform(packUniform('Reduce1Params', { n, parts: this.parts }), 'reduce1');
+    const u2 = ctx.uniform(packUniform('Reduce2Params', { n: this.parts, slot }), 'reduce2');
     // (the partials buffer is shared scratch: a reduction touches its first `parts` floats)
     const used = 4 * this.parts;
     this.k1 = kernel(ctx, 'reduceStage1', [u1, a, b ?? a, partials], { MODE: mode }, { 1: 4 * n, 2: 4 * n, 3: used });

@@ -39,8 +39,8 @@ export const BINDINGS: Record<ModuleName, BindingTable> = {
   transportInflux: ['u', 'u', 'r', 'r', 'w', 'w'],
   // grid, params, c̃ (limited in place), ξⁿ⁺¹, Δξ (in place) → ξ, ∂ξ/∂t, limited; props
   transportLimit: ['u', 'u', 'rw', 'r', 'rw', 'w', 'w', 'w', 'r'],
-  // grid, ã (host cells zeroed in place), props → phase props
-  additivePack: ['u', 'rw', 'r', 'w'],
+  // grid, params, species field (host cells zeroed in place), props, phase props (lane z read and written)
+  speciesPack: ['u', 'u', 'rw', 'r', 'rw'],
   // params, a, b (Dot and MaxAbsDiff only), partials
   reduceStage1: (c) => ['u', 'r', c.MODE === 0 || c.MODE === 3 ? 'r' : '-', 'w'],
   // params, partials, scalar slots (a few written)
