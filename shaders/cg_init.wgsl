@@ -3,7 +3,7 @@
 // happens when the solve's gate is closed (cg_start then marks the solve inactive).
 
 @group(0) @binding(0) var<uniform> grid: Grid;
-@group(0) @binding(1) var<uniform> gates: Gates;
+@group(0) @binding(1) var<uniform> lstate: Loop;
 @group(0) @binding(2) var<uniform> sp: SolveParams;
 @group(0) @binding(3) var<storage, read> op: array<vec4<f32>>;
 @group(0) @binding(4) var<storage, read> b: array<f32>;
@@ -16,7 +16,7 @@ fn xv(q: u32) -> f32 { return x[q]; }
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_id) lid: vec3<u32>) {
-  if (!gateOpen(gates, sp.gate)) { return; }
+  if (!gateOpen(lstate, sp.gate)) { return; }
   let g = groupIndex(wid, nwg);
   if (g >= sp.groups) { return; }
   var bb = 0.0;

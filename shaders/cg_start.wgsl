@@ -3,14 +3,14 @@
 // counters of the solve. With the gate closed the solve is marked inactive: every later kernel
 // of it returns at once and the report says "skipped".
 
-@group(0) @binding(0) var<uniform> gates: Gates;
+@group(0) @binding(0) var<uniform> lstate: Loop;
 @group(0) @binding(1) var<uniform> sp: SolveParams;
 @group(0) @binding(2) var<storage, read> parts: array<f32>;
 @group(0) @binding(3) var<storage, read_write> st: array<u32>;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
-  let open = gateOpen(gates, sp.gate);
+  let open = gateOpen(lstate, sp.gate);
   var bb = 0.0;
   var rr = 0.0;
   if (open) {

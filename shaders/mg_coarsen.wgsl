@@ -11,14 +11,14 @@ const FACE_SCALE: f32 = 0.5;
 @group(0) @binding(1) var<uniform> coarse: Grid;
 @group(0) @binding(2) var<storage, read> opf: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read_write> opc: array<vec4<f32>>;
-@group(0) @binding(4) var<uniform> gates: Gates;
+@group(0) @binding(4) var<uniform> lstate: Loop;
 @group(0) @binding(5) var<uniform> sp: SolveParams;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_id) lid: vec3<u32>) {
   let a = linearIndex(wid, nwg, lid);
-  if (a >= coarse.n.w || !gateOpen(gates, sp.gate)) { return; }
+  if (a >= coarse.n.w || !gateOpen(lstate, sp.gate)) { return; }
   let cx = coarse.n.x;
   let cy = coarse.n.y;
   let cz = coarse.n.z;

@@ -10,7 +10,7 @@ override SCALE: f32 = 1.0;
 const MAX_COARSE: u32 = 128u;
 
 @group(0) @binding(0) var<uniform> grid: Grid;
-@group(0) @binding(1) var<uniform> tp: TailParams;
+@group(0) @binding(1) var<storage, read> tp: array<vec4<u32>>;
 @group(0) @binding(2) var<storage, read> opT: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read_write> bT: array<f32>;
 @group(0) @binding(4) var<storage, read_write> xT: array<f32>;
@@ -85,7 +85,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
     wstat = st[CG_STAT + (i & 1u)];
   }
   if (workgroupUniformLoad(&wstat) != ST_RUNNING) { return; }
-  let last = tp.count - 1u;
+  let last = tCount() - 1u;
   for (var l = 0u; l < last; l++) {
     let n = tN(l);
     let o0 = tOff(l);

@@ -7,17 +7,17 @@
 const FACE_SCALE: f32 = 0.5;
 
 @group(0) @binding(0) var<uniform> grid: Grid;
-@group(0) @binding(1) var<uniform> tp: TailParams;
-@group(0) @binding(2) var<uniform> gates: Gates;
+@group(0) @binding(1) var<storage, read> tp: array<vec4<u32>>;
+@group(0) @binding(2) var<uniform> lstate: Loop;
 @group(0) @binding(3) var<uniform> sp: SolveParams;
 @group(0) @binding(4) var<storage, read_write> opT: array<vec4<f32>>;
 @group(0) @binding(5) var<storage, read_write> snap: array<vec4<f32>>;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
-  if (!gateOpen(gates, sp.gate)) { return; }
+  if (!gateOpen(lstate, sp.gate)) { return; }
   let is3 = grid.p.w == 3u;
-  let last = tp.count - 1u;
+  let last = tCount() - 1u;
   for (var l = 0u; l < last; l++) {
     let n = tN(l);
     let o0 = tOff(l);

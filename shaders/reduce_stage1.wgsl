@@ -9,10 +9,13 @@ override MODE: u32 = 0u;
 
 // Reduce1Params: the uniform struct declared in src/backends/webgpu/uniforms.ts (prepended by shaders.ts)
 
+override GATE: u32 = 15u;
+
 @group(0) @binding(0) var<uniform> rp: Reduce1Params;
 @group(0) @binding(1) var<storage, read> a: array<f32>;
 @group(0) @binding(2) var<storage, read> b: array<f32>;
 @group(0) @binding(3) var<storage, read_write> partial: array<f32>;
+@group(0) @binding(4) var<uniform> lstate: Loop;   // gate GATE (common/loop.wgsl) and the step's parameters
 
 fn maxNan(x: f32, y: f32) -> f32 {
   if (isNanF(x)) { return x; }
@@ -32,6 +35,7 @@ fn term(i: u32) -> f32 {
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_id) lid: vec3<u32>) {
+  if (!gateOpen(lstate, GATE)) { return; }
   let t = linearIndex(wid, nwg, lid);
   if (t >= rp.parts) { return; }
   var acc = 0.0;

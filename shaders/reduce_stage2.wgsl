@@ -6,9 +6,12 @@ override MODE: u32 = 0u;
 
 // Reduce2Params: the uniform struct declared in src/backends/webgpu/uniforms.ts (prepended by shaders.ts)
 
+override GATE: u32 = 15u;
+
 @group(0) @binding(0) var<uniform> rp: Reduce2Params;
 @group(0) @binding(1) var<storage, read> partial: array<f32>;
 @group(0) @binding(2) var<storage, read_write> scal: array<f32>;
+@group(0) @binding(3) var<uniform> lstate: Loop;   // gate GATE (common/loop.wgsl) and the step's parameters
 
 var<workgroup> sh: array<f32, WG>;
 
@@ -23,6 +26,7 @@ fn combine(x: f32, y: f32) -> f32 {
 
 @compute @workgroup_size(WG)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
+  if (!gateOpen(lstate, GATE)) { return; }
   var acc = 0.0;
   if (MODE == 1u) { acc = -3.4028234e38; }
   for (var i = lid.x; i < rp.n; i += WG) { acc = combine(acc, partial[i]); }

@@ -47,16 +47,6 @@ const P_SECTIONS: u32 = 7u;
 
 // SolveParams (n, groups, maxIter, gate, tol): the uniform struct declared in src/backends/webgpu/uniforms.ts
 
-// The loop's gates (written by the host for a single stage, by the device loop's kernels
-// otherwise): g[k] != 0 opens gate k.
-struct Gates {
-  g: vec4<u32>,
-}
-
-fn gateOpen(gs: Gates, k: u32) -> bool {
-  return gs.g[k & 3u] != 0u;
-}
-
 fn stF(st_word: u32) -> f32 {
   return bitcast<f32>(st_word);
 }

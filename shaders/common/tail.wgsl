@@ -4,21 +4,13 @@
 // whole part of a V-cycle or of the set-up, with storage barriers between the passes. The
 // arithmetic is that of the per-level kernels (mg_pre, mg_restrict, mg_post, mg_coarsen,
 // common/stencil.wgsl), level by level. The including module declares `grid` (the fine level:
-// periodicity and dims), `tp: TailParams` and `opT: array<vec4<f32>>`.
+// periodicity and dims), `tp: array<vec4<u32>>` (the level table: tp[0].x the number of tail
+// levels, tp[1 + 2l] = (nx, ny, nz, N) of tail level l, tp[2 + 2l].x its cell offset) and
+// `opT: array<vec4<f32>>`.
 
-const MAX_TAIL: u32 = 12u;
-
-struct TailParams {
-  count: u32,     // tail levels
-  pad0: u32,
-  pad1: u32,
-  pad2: u32,
-  // lv[2l] = (nx, ny, nz, N) of tail level l, lv[2l + 1].x = its cell offset
-  lv: array<vec4<u32>, 24>,
-}
-
-fn tN(l: u32) -> vec4<u32> { return tp.lv[2u * l]; }
-fn tOff(l: u32) -> u32 { return tp.lv[2u * l + 1u].x; }
+fn tCount() -> u32 { return tp[0].x; }
+fn tN(l: u32) -> vec4<u32> { return tp[1u + 2u * l]; }
+fn tOff(l: u32) -> u32 { return tp[2u + 2u * l].x; }
 
 // Tail level l as a Grid (its sizes, the fine level's periodicity and dims), for the helpers of
 // common/grid.wgsl.

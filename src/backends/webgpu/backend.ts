@@ -40,6 +40,7 @@ import { acquireAdapter, limitsFor, type AcquireOptions, type GridNeeds } from '
 import { MgPcg } from './mgpcg.ts';
 import { MAX_DISPATCHES_PER_BUFFER } from './recorder.ts';
 import { MAX_PARTIALS, partialsFor, Reduction, ReduceMode } from './reduce.ts';
+import { initialLoop, OPEN_GATES, type LoopValues } from './loop-data.ts';
 import { packUniform } from './uniforms.ts';
 
 export interface WebGpuOptions extends AcquireOptions {
@@ -66,8 +67,8 @@ export interface WebGpuOptions extends AcquireOptions {
   props?: Float32Array | null;
 }
 
-/** The loop's gates (Gates.g in shaders/common/cg_state.wgsl): the step runs; the potential is solved at this boundary. */
-export const GATE = { STEP: 0, POTENTIAL: 1 } as const;
+/** The loop's gates (shaders/common/loop.wgsl, G_*): which gate lets a kernel run. */
+export const GATE = { STEP: 0, POTENTIAL: 1, CHECK: 2, SAVE: 3, ALWAYS: 15 } as const;
 
 /** Slots of the stage-statistics buffer; species m has SPECIES + 3m (influx), + 1 (Σã), + 2 (max ã). */
 const ST = {
@@ -140,6 +141,7 @@ interface Reductions_ {
   f1: Reduction;
   f0: Reduction;
   src: Reduction;
+  psiMaxPot: Reduction;
 }
 
 /** A transported species on the GPU: its field, per-cell influx, uniforms, kernels and reductions. */
@@ -199,8 +201,15 @@ export class WebGpuBackend implements Backend {
   private screen: boolean;
   private propsData: Float32Array;
   private pcg: MgPcg;
-  /** The loop's gates (shaders/common/cg_state.wgsl, Gates): all open for stage-by-stage calls. */
-  private gates: GPUBuffer;
+  /**
+   * The loop uniform (shaders/common/loop.wgsl; uniforms.ts, Loop): every kernel's gate and the
+   * current step's parameters. The stage-by-stage calls open every gate and write dt; the device
+   * loop (loop.ts) writes it at its start and its kernels update it.
+   */
+  private loop: GPUBuffer;
+  private loopValues: LoopValues;
+  /** The gates are all open (false after the device loop ran: the next stage call reopens them). */
+  private gatesOpen = true;
   private checkEvery = 4;
   private maxDispatches = MAX_DISPATCHES_PER_BUFFER;
   private k: Kernels;
@@ -319,46 +328,47 @@ export class WebGpuBackend implements Backend {
     const final = ctx.uniform(packUniform('FinalParams', { parts: this.fieldGroups, rows }), 'fields.final');
     const u: Uniforms_ = (this.u = {
       bcPhi: bPhi,
-      phase: ctx.uniform(this.phaseParams(0, 0), 'phase.params'),
+      phase: ctx.uniform(this.phaseParams(), 'phase.params'),
       // ψ_ref = max(max ψ, the Dirichlet values of φ): the second part changes only with setVoltage()
       shift: ctx.uniform(this.shiftParams(kc.migration), 'transport.shift'),
-      sg: ctx.uniform(packUniform('SgParams', { scale: 0, csRatio: kc.csRatio, sink: kc.sink }), 'transport.sg'),
-      lim: ctx.uniform(packUniform('LimitParams', { csRatio: kc.csRatio, vol, invDt: 0, sink: kc.sink }), 'limit.params'),
+      sg: ctx.uniform(packUniform('SgParams', { csRatio: kc.csRatio, sink: kc.sink }), 'transport.sg'),
+      lim: ctx.uniform(packUniform('LimitParams', { csRatio: kc.csRatio, vol, sink: kc.sink }), 'limit.params'),
     });
 
-    this.gates = ctx.uniformRW(new Uint32Array([1, 1, 1, 1]).buffer, 'gates');
-    this.pcg = new MgPcg(ctx, { dims: L.dims, n: [L.nx, L.ny, L.nz], periodic: L.periodic }, this.gates, 'mg');
+    this.loopValues = initialLoop(kc, L, this.bcMax());
+    const loop = (this.loop = ctx.uniformRW(packUniform('Loop', this.loopValues), 'loop'));
+    this.pcg = new MgPcg(ctx, { dims: L.dims, n: [L.nx, L.ny, L.nz], periodic: L.periodic }, loop, 'mg');
     this.pcg.addSlot('psi', this.psi, GATE.POTENTIAL);
     this.pcg.addSlot('u', uSg, GATE.STEP);
     this.k = {
-      ghostXi: kernel(ctx, 'ghosts', [grid, bXi, this.xi, padX]),
-      ghostPsi: kernel(ctx, 'ghosts', [grid, bPhi, this.psi, padPsi]),
-      phase: kernel(ctx, 'phase', [
-        grid,
-        u.phase,
-        padX,
-        this.c,
-        this.psi,
-        this.xiNew,
-        this.dxi,
-        rate,
-        stiff,
-        this.screen ? this.phaseProps! : props,
-      ]),
-      coefSigma: kernel(ctx, 'coef', [grid, coefSigma, this.xi, sigma, props]),
-      coefD: kernel(ctx, 'coef', [grid, coefD, this.xiNew, D, props]),
-      asmPot: kernel(ctx, 'assemble', [grid, bPhi, asmPot, sigma, this.xidot, this.pcg.op, this.pcg.rhs]),
-      shift: kernel(ctx, 'transportShift', [grid, u.shift, this.stats, padPsi]),
-      asmTr: kernel(ctx, 'transportAssemble', [grid, bC, u.sg, padPsi, D, this.c, this.dxi, this.pcg.op, this.pcg.rhs, uSg, aux]),
-      flux: kernel(ctx, 'potentialFlux', [grid, bPhi, flux, sigma, this.psi, this.xidot, rowF1, rowF0, rowSrc]),
-      influx: kernel(ctx, 'transportInflux', [grid, influx, uSg, aux, this.c, infl]),
-      limit: kernel(ctx, 'transportLimit', [grid, u.lim, this.c, this.xiNew, this.dxi, this.xi, this.xidot, lim, props]),
-      fields: kernel(ctx, 'reduceFields', [grid, fields, this.xi, this.c, this.xidot, fieldPartials, props]),
-      tip: kernel(ctx, 'reduceTip', [grid, tip, this.xi, rowTip, props]),
-      fieldsFinal: kernel(ctx, 'reduceFieldsFinal', [final, fieldPartials, rowTip, this.fieldsOut]),
+      ghostXi: kernel(ctx, 'ghosts', [grid, bXi, this.xi, padX, loop], { GATE: GATE.STEP }),
+      ghostPsi: kernel(ctx, 'ghosts', [grid, bPhi, this.psi, padPsi, loop], { GATE: GATE.STEP }),
+      phase: kernel(
+        ctx,
+        'phase',
+        [grid, u.phase, padX, this.c, this.psi, this.xiNew, this.dxi, rate, stiff, this.screen ? this.phaseProps! : props, loop],
+        { GATE: GATE.STEP },
+      ),
+      coefSigma: kernel(ctx, 'coef', [grid, coefSigma, this.xi, sigma, props, loop], { GATE: GATE.POTENTIAL }),
+      coefD: kernel(ctx, 'coef', [grid, coefD, this.xiNew, D, props, loop], { GATE: GATE.STEP }),
+      asmPot: kernel(ctx, 'assemble', [grid, bPhi, asmPot, sigma, this.xidot, this.pcg.op, this.pcg.rhs, loop], { GATE: GATE.POTENTIAL }),
+      shift: kernel(ctx, 'transportShift', [grid, u.shift, this.stats, padPsi, loop], { GATE: GATE.STEP }),
+      asmTr: kernel(ctx, 'transportAssemble', [grid, bC, u.sg, padPsi, D, this.c, this.dxi, this.pcg.op, this.pcg.rhs, uSg, aux, loop], {
+        GATE: GATE.STEP,
+      }),
+      flux: kernel(ctx, 'potentialFlux', [grid, bPhi, flux, sigma, this.psi, this.xidot, rowF1, rowF0, rowSrc, loop], {
+        GATE: GATE.POTENTIAL,
+      }),
+      influx: kernel(ctx, 'transportInflux', [grid, influx, uSg, aux, this.c, infl, loop], { GATE: GATE.STEP }),
+      limit: kernel(ctx, 'transportLimit', [grid, u.lim, this.c, this.xiNew, this.dxi, this.xi, this.xidot, lim, props, loop], {
+        GATE: GATE.STEP,
+      }),
+      fields: kernel(ctx, 'reduceFields', [grid, fields, this.xi, this.c, this.xidot, fieldPartials, props, loop], { GATE: GATE.CHECK }),
+      tip: kernel(ctx, 'reduceTip', [grid, tip, this.xi, rowTip, props, loop], { GATE: GATE.CHECK }),
+      fieldsFinal: kernel(ctx, 'reduceFieldsFinal', [final, fieldPartials, rowTip, this.fieldsOut, loop], { GATE: GATE.CHECK }),
     };
-    const R = (n: number, mode: ReduceMode, a: GPUBuffer, b: GPUBuffer | null, slot: number) =>
-      new Reduction(ctx, n, mode, a, b, partials, this.stats, slot);
+    const R = (n: number, mode: ReduceMode, a: GPUBuffer, b: GPUBuffer | null, slot: number, gate: number = GATE.STEP) =>
+      new Reduction(ctx, n, mode, a, b, partials, this.stats, slot, loop, gate);
     this.red = {
       rate: R(N, ReduceMode.Max, rate, null, ST.RATE),
       stiff: R(N, ReduceMode.Max, stiff, null, ST.STIFF),
@@ -368,9 +378,11 @@ export class WebGpuBackend implements Backend {
       // Σ Δξ after the limiter (the step's deposit: Faradaic current, migration share)
       dep: R(N, ReduceMode.Sum, this.dxi, null, ST.DEP),
       dxi: R(N, ReduceMode.MaxAbsDiff, this.xi, this.xiSolve, ST.DXI),
-      f1: R(rows, ReduceMode.Sum, rowF1, null, ST.F1),
-      f0: R(rows, ReduceMode.Sum, rowF0, null, ST.F0),
-      src: R(rows, ReduceMode.Sum, rowSrc, null, ST.SRC),
+      f1: R(rows, ReduceMode.Sum, rowF1, null, ST.F1, GATE.POTENTIAL),
+      f0: R(rows, ReduceMode.Sum, rowF0, null, ST.F0, GATE.POTENTIAL),
+      src: R(rows, ReduceMode.Sum, rowSrc, null, ST.SRC, GATE.POTENTIAL),
+      // the device loop takes max ψ once per potential solve (ψ changes nowhere else)
+      psiMaxPot: R(N, ReduceMode.Max, this.psi, null, ST.PSIMAX, GATE.POTENTIAL),
     };
     // each species: D(1 − h(ξⁿ⁺¹)) from the committed ξ (the limiter writes ξⁿ⁺¹ to xi), ψ
     // re-padded and shifted with its drift factor, the SG assembly with sink 0 on ã, then ã = M u
@@ -381,7 +393,7 @@ export class WebGpuBackend implements Backend {
       const field = f(sp.name),
         spInflux = f(`${sp.name}.influx`);
       const shiftU = ctx.uniform(this.shiftParams(sp.migration), `${sp.name}.shift`);
-      const sgU = ctx.uniform(packUniform('SgParams', { scale: 0, csRatio: kc.csRatio, sink: 0 }), `${sp.name}.sg`);
+      const sgU = ctx.uniform(packUniform('SgParams', { csRatio: kc.csRatio, sink: 0 }), `${sp.name}.sg`);
       const coefU = ctx.uniform(packUniform('CoefParams', { hi: 0, lo: sp.D, kind: 1 }), `${sp.name}.coef`);
       const packU = ctx.uniform(packUniform('PackParams', { shield: sp.shielding, first: m === 0 ? 1 : 0 }), `${sp.name}.pack`);
       const slot = ST.SPECIES + 3 * m;
@@ -391,14 +403,16 @@ export class WebGpuBackend implements Backend {
         shiftU,
         migration: sp.migration,
         sgU,
-        coef: kernel(ctx, 'coef', [grid, coefU, this.xi, D, props]),
-        shift: kernel(ctx, 'transportShift', [grid, shiftU, this.stats, padPsi]),
-        asm: kernel(ctx, 'transportAssemble', [grid, bS, sgU, padPsi, D, field, this.dxi, this.pcg.op, this.pcg.rhs, uSg, aux]),
-        influx: kernel(ctx, 'transportInflux', [grid, influx, uSg, aux, field, spInflux]),
-        pack: kernel(ctx, 'speciesPack', [grid, packU, field, props, this.phaseProps!]),
+        coef: kernel(ctx, 'coef', [grid, coefU, this.xi, D, props, loop], { GATE: GATE.STEP }),
+        shift: kernel(ctx, 'transportShift', [grid, shiftU, this.stats, padPsi, loop], { GATE: GATE.STEP }),
+        asm: kernel(ctx, 'transportAssemble', [grid, bS, sgU, padPsi, D, field, this.dxi, this.pcg.op, this.pcg.rhs, uSg, aux, loop], {
+          GATE: GATE.STEP,
+        }),
+        influx: kernel(ctx, 'transportInflux', [grid, influx, uSg, aux, field, spInflux, loop], { GATE: GATE.STEP }),
+        pack: kernel(ctx, 'speciesPack', [grid, packU, field, props, this.phaseProps!, loop], { GATE: GATE.STEP }),
         redInflux: R(N, ReduceMode.Sum, spInflux, null, slot),
-        redSum: R(N, ReduceMode.Sum, field, null, slot + 1),
-        redMax: R(N, ReduceMode.Max, field, null, slot + 2),
+        redSum: R(N, ReduceMode.Sum, field, null, slot + 1, GATE.CHECK),
+        redMax: R(N, ReduceMode.Max, field, null, slot + 2, GATE.CHECK),
         slot,
       };
     });
@@ -427,13 +441,26 @@ export class WebGpuBackend implements Backend {
     return this.isSoftware;
   }
 
-  /** transport_shift.wgsl: max Dirichlet ψ, the slot of max ψ, the drift factor (c̃'s or a species'). */
+  /** transport_shift.wgsl: the slot of max ψ, the drift factor (c̃'s or a species'). */
   private shiftParams(migration: number): ArrayBuffer {
+    return packUniform('ShiftParams', { slot: ST.PSIMAX, migration });
+  }
+
+  /** ψ_ref's boundary part (Loop.bcMax): the largest Dirichlet value of φ (scaled), −3.4e38 without one. */
+  private bcMax(): number {
     const t = this.bc.phi.type,
       v = this.phiValues;
-    let bcMax = -BIG;
-    for (let q = 0; q < 6; q++) if (t[q] === BC_DIRICHLET && v[q] > bcMax) bcMax = v[q];
-    return packUniform('ShiftParams', { bcMax, slot: ST.PSIMAX, migration });
+    let m = -BIG;
+    for (let q = 0; q < 6; q++) if (t[q] === BC_DIRICHLET && v[q] > m) m = v[q];
+    return m;
+  }
+
+  /** Rewrites the loop uniform with `patch` applied (the host's copy stays in step with the buffer). */
+  private writeLoop(patch: Partial<LoopValues>): void {
+    Object.assign(this.loopValues, patch);
+    this.gatesOpen =
+      this.loopValues.gStep === 1 && this.loopValues.gPotential === 1 && this.loopValues.gCheck === 1 && this.loopValues.running === 1;
+    this.ctx.write(this.loop, packUniform('Loop', this.loopValues));
   }
 
   /**
@@ -447,27 +474,23 @@ export class WebGpuBackend implements Backend {
     if (this.bc.phi.type[0] !== BC_DIRICHLET) throw new Error('WebGpuBackend.setVoltage: boundary.phi.x0 is not a dirichlet face');
     this.phiValues[0] = this.kc.f * volts;
     this.ctx.write(this.u.bcPhi, bcData(this.bc.phi.type, this.phiValues));
-    this.ctx.write(this.u.shift, this.shiftParams(this.kc.migration));
-    for (const sp of this.species) this.ctx.write(sp.shiftU, this.shiftParams(sp.migration));
+    this.writeLoop({ bcMax: this.bcMax() });
   }
 
-  private phaseParams(dt: number, step: number): ArrayBuffer {
+  private phaseParams(): ArrayBuffer {
     const k = this.kc;
     const w = k.omega * k.theta0;
     return packUniform('PhaseParams', {
-      dt,
       inv: 1 / this.L.dx,
       mobKappa: k.mobKappa,
       mobW: k.mobW,
       leta: k.Leta,
       ea: 1 - k.alpha,
       eb: k.alpha,
-      noiseAmp: k.noiseSigma * Math.sqrt(dt),
       delta: k.delta,
       omega: k.omega,
       cosW0: Math.cos(w),
       sinW0: Math.sin(w),
-      key: stepKey(k.seed, step),
       iomega: k.omega,
       screen: this.screen ? 1 : 0,
     });
@@ -493,6 +516,7 @@ export class WebGpuBackend implements Backend {
   async init(f: Fields): Promise<void> {
     this.ctx.check();
     this.ctx.stage = 'init';
+    this.openGates();
     const N = this.L.N;
     for (const [name, a] of Object.entries(f)) {
       if (a && a.length !== N) throw new Error(`WebGPU backend init: field ${name} has ${a.length} values, the grid has ${N} cells`);
@@ -549,9 +573,15 @@ export class WebGpuBackend implements Backend {
     await this.ctx.guard(this.ctx.device.queue.onSubmittedWorkDone());
   }
 
+  /** Before a stage call: every gate open (the device loop may have closed some). */
+  private openGates(): void {
+    if (!this.gatesOpen) this.writeLoop(OPEN_GATES);
+  }
+
   async potential(tol: number, maxIter: number): Promise<PotentialReport> {
     const { ctx, k, red, L } = this;
     ctx.stage = 'potential';
+    this.openGates();
     const N = L.N;
     const r = await this.pcg.solveSync(
       'psi',
@@ -607,7 +637,7 @@ export class WebGpuBackend implements Backend {
     const { ctx, k, red, L } = this;
     ctx.check();
     ctx.stage = 'phase';
-    ctx.write(this.u.phase, this.phaseParams(dt, step));
+    this.writeLoop({ ...OPEN_GATES, dt, noiseAmp: this.kc.noiseSigma * Math.sqrt(dt), key: stepKey(this.kc.seed, step) });
     this.submit((pass) => {
       ctx.run(pass, k.ghostXi, paddedCells(L));
       ctx.run(pass, k.phase, L.N);
@@ -624,8 +654,7 @@ export class WebGpuBackend implements Backend {
     const scale = dt / (L.dx * L.dx);
     ctx.check();
     ctx.stage = 'transport';
-    ctx.write(this.u.sg, packUniform('SgParams', { scale, csRatio: kc.csRatio, sink: kc.sink }));
-    ctx.write(this.u.lim, packUniform('LimitParams', { csRatio: kc.csRatio, vol, invDt: 1 / dt, sink: kc.sink }));
+    this.writeLoop({ ...OPEN_GATES, dt, invDt: 1 / dt, sgScale: scale });
     const r = await this.solveSpecies('u', k.coefD, k.shift, k.asmTr, tol, maxIter);
     this.submit(
       (pass) => {
@@ -643,7 +672,6 @@ export class WebGpuBackend implements Backend {
     // the species after c̃ (their D uses the committed ξⁿ⁺¹), in order, through the same system 'u'
     const solves: SolveReport[] = [];
     for (const sp of this.species) {
-      ctx.write(sp.sgU, packUniform('SgParams', { scale, csRatio: kc.csRatio, sink: 0 }));
       solves.push(await this.solveSpecies(`species:${sp.name}`, sp.coef, sp.shift, sp.asm, tol, maxIter));
       this.submit((pass) => {
         ctx.run(pass, sp.influx, N);
@@ -713,6 +741,7 @@ export class WebGpuBackend implements Backend {
 
   async stepStats(): Promise<StepStats> {
     this.ctx.stage = 'stats';
+    this.openGates();
     if (!this.cacheFresh) {
       this.submit(
         (pass) => this.red.dxi.encode(pass),
@@ -728,6 +757,7 @@ export class WebGpuBackend implements Backend {
     const { ctx, k, L } = this;
     ctx.check();
     ctx.stage = 'reductions';
+    this.openGates();
     this.submit(
       (pass) => {
         ctx.run(pass, k.fields, this.fieldGroups);

@@ -38,8 +38,6 @@ import { packUniform } from './uniforms.ts';
 export const COARSEST_CELLS = 128;
 /** Levels of at most this many cells run together in one workgroup (mg_tail.wgsl). */
 export const TAIL_CELLS = 4096;
-/** Most tail levels (common/tail.wgsl, MAX_TAIL). */
-const MAX_TAIL = 12;
 
 /** Words of a solve's status buffer (shaders/common/cg_state.wgsl). */
 export const CG = {
@@ -185,7 +183,6 @@ export class MgPcg {
     let T = shapes.length;
     if (shapes.length > 1) {
       T = shapes.findIndex((s, l) => l >= 1 && cells(s) <= TAIL_CELLS);
-      if (shapes.length - T > MAX_TAIL) T = shapes.length - MAX_TAIL;
     }
     this.T = T;
     shapes.slice(0, T).forEach((s, l) => {
@@ -202,7 +199,8 @@ export class MgPcg {
     });
     if (T < shapes.length) {
       const tailShapes = shapes.slice(T);
-      const lv = new Uint32Array(4 + 4 * 2 * 12);
+      // the level table of common/tail.wgsl: count, then per level (nx, ny, nz, N) and (offset, 0, 0, 0)
+      const lv = new Uint32Array(4 + 8 * tailShapes.length);
       let off = 0;
       lv[0] = tailShapes.length;
       tailShapes.forEach((s, l) => {
@@ -215,7 +213,7 @@ export class MgPcg {
         b: ctx.storage(off, `${label}.tail.b`),
         x: ctx.storage(off, `${label}.tail.x`),
         s: ctx.storage(off, `${label}.tail.s`),
-        params: ctx.uniform(lv.buffer, `${label}.tail.params`),
+        params: this.tailTable(lv),
         first: T,
       };
       // the first tail level's grid, for the last per-level kernels (restriction into it, prolongation from it)
@@ -223,6 +221,12 @@ export class MgPcg {
       this.tailGrid = ctx.uniform(gridData(s, periodic, dims), `${label}.L${T}.grid`);
     }
     this.coarsest = last;
+  }
+
+  private tailTable(lv: Uint32Array): GPUBuffer {
+    const b = this.ctx.storage(lv.length, `${this.label}.tail.levels`);
+    this.ctx.write(b, lv);
+    return b;
   }
 
   private tailGrid: GPUBuffer | null = null;

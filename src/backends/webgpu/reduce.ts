@@ -41,15 +41,18 @@ export class Reduction {
     partials: GPUBuffer,
     out: GPUBuffer,
     slot: number,
+    /** The loop uniform and the gate that lets this reduction run (common/loop.wgsl). */
+    loop: GPUBuffer,
+    gate: number,
   ) {
     this.parts = partialsFor(n);
     const u1 = ctx.uniform(packUniform('Reduce1Params', { n, parts: this.parts }), 'reduce1');
     const u2 = ctx.uniform(packUniform('Reduce2Params', { n: this.parts, slot }), 'reduce2');
     // (the partials buffer is shared scratch: a reduction touches its first `parts` floats)
     const used = 4 * this.parts;
-    this.k1 = kernel(ctx, 'reduceStage1', [u1, a, b ?? a, partials], { MODE: mode }, { 1: 4 * n, 2: 4 * n, 3: used });
+    this.k1 = kernel(ctx, 'reduceStage1', [u1, a, b ?? a, partials, loop], { MODE: mode, GATE: gate }, { 1: 4 * n, 2: 4 * n, 3: used });
     const isMax = mode === ReduceMode.Max || mode === ReduceMode.MaxAbsDiff;
-    this.k2 = kernel(ctx, 'reduceStage2', [u2, partials, out], { MODE: isMax ? 1 : 0 }, { 1: used });
+    this.k2 = kernel(ctx, 'reduceStage2', [u2, partials, out, loop], { MODE: isMax ? 1 : 0, GATE: gate }, { 1: used });
   }
 
   encode(pass: GPUComputePassEncoder): void {

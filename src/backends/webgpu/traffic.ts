@@ -21,36 +21,37 @@ export type Access = 'u' | 'r' | 'w' | 'rw' | '-';
 export type BindingTable = readonly Access[] | ((c: Constants) => readonly Access[]);
 
 export const BINDINGS: Record<ModuleName, BindingTable> = {
+  // (every stage kernel ends with the loop uniform: its gate and the step's parameters, common/loop.wgsl)
   // grid, bc, field, padded copy
-  ghosts: ['u', 'u', 'r', 'w'],
+  ghosts: ['u', 'u', 'r', 'w', 'u'],
   // grid, params, padded ξ, c̃, ψ → ξⁿ⁺¹, Δξ, |rate|, stiffness; props
-  phase: ['u', 'u', 'r', 'r', 'r', 'w', 'w', 'w', 'w', 'r'],
+  phase: ['u', 'u', 'r', 'r', 'r', 'w', 'w', 'w', 'w', 'r', 'u'],
   // grid, params, ξ → coefficient; props
-  coef: ['u', 'u', 'r', 'w', 'r'],
+  coef: ['u', 'u', 'r', 'w', 'r', 'u'],
   // grid, bc, params, σ̂, source → operator, rhs
-  assemble: ['u', 'u', 'u', 'r', 'r', 'w', 'w'],
+  assemble: ['u', 'u', 'u', 'r', 'r', 'w', 'w', 'u'],
   // grid, bc, params, σ̂, ψ, ∂ξ/∂t → per-row f1, f0, source
-  potentialFlux: ['u', 'u', 'u', 'r', 'r', 'r', 'w', 'w', 'w'],
+  potentialFlux: ['u', 'u', 'u', 'r', 'r', 'r', 'w', 'w', 'w', 'u'],
   // grid, params, stats (ψ max), padded a in place
-  transportShift: ['u', 'u', 'r', 'rw'],
+  transportShift: ['u', 'u', 'r', 'rw', 'u'],
   // grid, bc, params, padded a, D, c̃, Δξ → operator, rhs, u, aux
-  transportAssemble: ['u', 'u', 'u', 'r', 'r', 'r', 'r', 'w', 'w', 'w', 'w'],
+  transportAssemble: ['u', 'u', 'u', 'r', 'r', 'r', 'r', 'w', 'w', 'w', 'w', 'u'],
   // grid, params, u, aux → c̃, influx
-  transportInflux: ['u', 'u', 'r', 'r', 'w', 'w'],
+  transportInflux: ['u', 'u', 'r', 'r', 'w', 'w', 'u'],
   // grid, params, c̃ (limited in place), ξⁿ⁺¹, Δξ (in place) → ξ, ∂ξ/∂t, limited; props
-  transportLimit: ['u', 'u', 'rw', 'r', 'rw', 'w', 'w', 'w', 'r'],
+  transportLimit: ['u', 'u', 'rw', 'r', 'rw', 'w', 'w', 'w', 'r', 'u'],
   // grid, params, species field (host cells zeroed in place), props, phase props (lane z read and written)
-  speciesPack: ['u', 'u', 'rw', 'r', 'rw'],
+  speciesPack: ['u', 'u', 'rw', 'r', 'rw', 'u'],
   // params, a, b (Dot and MaxAbsDiff only), partials
-  reduceStage1: (c) => ['u', 'r', c.MODE === 0 || c.MODE === 3 ? 'r' : '-', 'w'],
+  reduceStage1: (c) => ['u', 'r', c.MODE === 0 || c.MODE === 3 ? 'r' : '-', 'w', 'u'],
   // params, partials, scalar slots (a few written)
-  reduceStage2: ['u', 'r', 'rw'],
+  reduceStage2: ['u', 'r', 'rw', 'u'],
   // grid, params, ξ, c̃, ∂ξ/∂t → partials; props
-  reduceFields: ['u', 'u', 'r', 'r', 'r', 'w', 'r'],
+  reduceFields: ['u', 'u', 'r', 'r', 'r', 'w', 'r', 'u'],
   // params, partials, per-row tip → results
-  reduceFieldsFinal: ['u', 'r', 'r', 'w'],
+  reduceFieldsFinal: ['u', 'r', 'r', 'w', 'u'],
   // grid, params, ξ → per-row tip; props
-  reduceTip: ['u', 'u', 'r', 'w', 'r'],
+  reduceTip: ['u', 'u', 'r', 'w', 'r', 'u'],
   // --- the sync-free MG-PCG (mgpcg.ts); `st` is a solve's status (a few words, counted whole)
   // grid, gates, solve params, op, b, x → r (parity half 0), partials
   cgInit: ['u', 'u', 'u', 'r', 'r', 'r', 'w', 'w'],
@@ -70,10 +71,10 @@ export const BINDINGS: Record<ModuleName, BindingTable> = {
   mgPost: (c) => ['u', 'u', 'u', 'r', 'r', 'r', c.PROLONG ? 'r' : '-', 'w', 'r', c.DOT ? 'w' : '-'],
   // fine grid, coarse grid, fine op → coarse op; gates, params
   mgCoarsen: ['u', 'u', 'r', 'w', 'u', 'u'],
-  // grid, tail params, tail op, b, x, s (each read and written through the passes), factor, status
-  mgTail: ['u', 'u', 'r', 'rw', 'rw', 'rw', 'r', 'r'],
-  // grid, tail params, gates, params, tail op (read and written), snapshot of the coarsest op
-  mgTailCoarsen: ['u', 'u', 'u', 'u', 'rw', 'w'],
+  // grid, tail level table, tail op, b, x, s (each read and written through the passes), factor, status
+  mgTail: ['u', 'r', 'r', 'rw', 'rw', 'rw', 'r', 'r'],
+  // grid, tail level table, loop, params, tail op (read and written), snapshot of the coarsest op
+  mgTailCoarsen: ['u', 'r', 'u', 'u', 'rw', 'w'],
   // grid, params, r, factor, z, status, partials
   mgDirect: ['u', 'u', 'r', 'r', 'w', 'r', 'w'],
   // policy and control constants, cases → results (test probe)
