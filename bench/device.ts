@@ -246,23 +246,29 @@ async function runCase(which: 'hong' | '3d', spec: CaseSpec, o: Options): Promis
     await sim.advance();
     await b.drain();
     const firstStepSeconds = now() - t;
-    for (let q = 1; q < spec.warm; q++) await sim.advance();
+    // the warm-up and the window run as the CLI runs: Simulation.advanceTo (the device loop)
+    const to = async (step: number, onStep?: () => void) => {
+      while (sim.step < step) {
+        const before = sim.step;
+        await sim.advanceTo(Infinity, { stepLimit: step });
+        if (sim.step === before) throw new Error(`no progress at step ${before}`);
+        onStep?.();
+      }
+    };
+    await to(spec.warm);
     await b.drain();
 
     const c0 = b.counters();
     const time0 = sim.time;
     const solves0 = sim.solves;
-    let potIters = 0,
-      trIters = 0;
+    const step0 = sim.step;
+    const iters0 = { ...sim.iterationTotals };
     t = now();
-    for (let q = 0; q < spec.steps; q++) {
-      const before = sim.solves;
-      await sim.advance();
-      const st = sim.snapshot();
-      if (sim.solves > before && st.lastPot) potIters += st.lastPot.iterations;
-      trIters += st.lastTr?.iterations ?? 0;
-    }
+    await to(step0 + spec.steps);
     await b.drain();
+    const iters1 = sim.iterationTotals;
+    const potIters = iters1.potential - iters0.potential,
+      trIters = iters1.transport - iters0.transport;
     const wall = now() - t;
     const c1 = b.counters();
     const window = diff(c0, c1);

@@ -8,6 +8,8 @@
 @group(0) @binding(0) var<uniform> sp: SolveParams;
 @group(0) @binding(1) var<storage, read> parts: array<f32>;
 @group(0) @binding(2) var<storage, read_write> st: array<u32>;
+// the device loop's copy of every solve's report, four words per solve (SolveParams.slot)
+@group(0) @binding(3) var<storage, read_write> reports: array<u32>;
 
 var<workgroup> wi: array<u32, 6>;
 
@@ -25,7 +27,13 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
   let end = workgroupUniformLoad(&wi[2]);
   var rr = bitcast<f32>(workgroupUniformLoad(&wi[3]));
   let bn = bitcast<f32>(workgroupUniformLoad(&wi[4]));
-  if (!solved) { return; }
+  if (!solved) {
+    if (lid.x == 0u) {
+      reports[4u * sp.slot + 2u] = OUT_SKIPPED;
+      reports[4u * sp.slot + 3u] = 0u;
+    }
+    return;
+  }
   var code = end;
   if (end == 0u) {
     // still running after the last recorded iteration: its convergence test, made here
@@ -37,7 +45,12 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
     code = select(OUT_EXHAUSTED, OUT_CONVERGED, cgConverged(rr, bn, sp.tol));
   }
   if (lid.x != 0u) { return; }
+  let resid = bitcast<u32>(sqrt(rr) / bn);
   st[CG_R_ITERS] = done;
-  st[CG_R_RESID] = bitcast<u32>(sqrt(rr) / bn);
+  st[CG_R_RESID] = resid;
   st[CG_R_CODE] = code;
+  reports[4u * sp.slot] = done;
+  reports[4u * sp.slot + 1u] = resid;
+  reports[4u * sp.slot + 2u] = code;
+  reports[4u * sp.slot + 3u] = 1u;
 }

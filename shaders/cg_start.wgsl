@@ -22,7 +22,10 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
   let sb = groupSum(bb, lid.x);
   let sr = groupSum(rr, lid.x);
   if (lid.x != 0u) { return; }
+  // (the set-up's verdict on the coarsest factor stays)
+  let fact = st[CG_FACT];
   for (var w = 0u; w < CG_WORDS; w++) { st[w] = 0u; }
+  st[CG_FACT] = fact;
   if (!open) {
     st[CG_STAT] = ST_INACTIVE;
     st[CG_MVF] = 1u;
@@ -37,5 +40,10 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
   let conv = cgConverged(sr, bn, sp.tol);
   st[CG_STAT] = select(ST_RUNNING, ST_CONVERGED, conv);
   st[CG_END] = select(0u, OUT_CONVERGED, conv);
+  // an operator that is not SPD: the solve ends broken down unless it had nothing to do
+  if (fact != 0u && !conv) {
+    st[CG_STAT] = ST_BREAKDOWN;
+    st[CG_END] = OUT_BREAKDOWN;
+  }
   st[CG_R_SOLVED] = 1u;
 }

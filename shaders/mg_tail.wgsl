@@ -85,7 +85,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
     wstat = st[CG_STAT + (i & 1u)];
   }
   if (workgroupUniformLoad(&wstat) != ST_RUNNING) { return; }
-  let last = tCount() - 1u;
+  let last = tCountUniform(lid.x) - 1u;
   for (var l = 0u; l < last; l++) {
     let n = tN(l);
     let o0 = tOff(l);

@@ -20,7 +20,9 @@ const CG_R_ITERS: u32 = 12u;
 const CG_R_RESID: u32 = 13u;
 const CG_R_CODE: u32 = 14u;
 const CG_R_SOLVED: u32 = 15u;
-const CG_WORDS: u32 = 16u;
+// 1: the coarsest level's factorisation met a pivot that is not positive (mg_tail_coarsen.wgsl)
+const CG_FACT: u32 = 16u;
+const CG_WORDS: u32 = 20u;
 
 // Status of an iteration
 const ST_RUNNING: u32 = 0u;

@@ -8,7 +8,12 @@
 // levels, tp[1 + 2l] = (nx, ny, nz, N) of tail level l, tp[2 + 2l].x its cell offset) and
 // `opT: array<vec4<f32>>`.
 
-fn tCount() -> u32 { return tp[0].x; }
+// (tCountUniform: the count as a workgroup-uniform value, for loops with barriers; call from uniform control flow)
+var<workgroup> tailCount: u32;
+fn tCountUniform(lid: u32) -> u32 {
+  if (lid == 0u) { tailCount = tp[0].x; }
+  return workgroupUniformLoad(&tailCount);
+}
 fn tN(l: u32) -> vec4<u32> { return tp[1u + 2u * l]; }
 fn tOff(l: u32) -> u32 { return tp[2u + 2u * l].x; }
 

@@ -91,4 +91,141 @@ export interface Backend {
   /** The fields of src/model/fields.ts (ξ, c̃, ψ, each species' field) and the last ∂ξ/∂t, as f64 copies. */
   read(): Promise<Fields & { xidot: Float64Array }>;
   dispose(): Promise<void>;
+  /**
+   * The time loop on the device (the WebGPU backend; absent elsewhere): many steps recorded per
+   * submission, the step policy evaluated on the device, nothing read back inside a step. The
+   * Simulation drives it (Simulation.advanceTo) and keeps its own state from the records.
+   */
+  readonly loop?: DeviceLoop;
+}
+
+/**
+ * The device-side time loop (docs/webgpu-backend.md, "The device loop"). The Simulation hands it
+ * its state at a step boundary and gets back one record per step; the records carry what the
+ * Simulation's own bookkeeping needs (src/solver/simulation.ts mirrors stepOnce with them), so
+ * results do not depend on how many steps the loop records per submission or reads per batch.
+ */
+export interface DeviceLoop {
+  /** Whether the loop can run from the current state (false: take a stage-by-stage step first). */
+  ready(): Promise<boolean>;
+  /** Runs steps from `start` until a stop condition; the records of every step taken, in order. */
+  run(start: LoopStart): Promise<LoopRecord[]>;
+  /** Keeps the current fields as the good state on the device (the rollback target). */
+  saveGood(): Promise<void>;
+  /** Puts the good state back into the fields, as init() would (∂ξ/∂t = 0, ξ at the last solve = ξ). */
+  restoreGood(): Promise<void>;
+  /**
+   * A record reported an exhausted iteration budget (a solve still running when its recorded
+   * iterations ended): the next runs record more for those solves.
+   */
+  raiseBudgets(rec: LoopRecord): Promise<void>;
+  /** The Simulation went back to the state after step `step` (a rollback): the loop's own state follows. */
+  rewind(step: number): Promise<void>;
+}
+
+/** What the loop's kernels need of the solver's settings (src/solver/policy.ts, numerics, control.ts). */
+export interface LoopSettings {
+  potentialTol: number;
+  potentialMaxIter: number;
+  transportTol: number;
+  transportMaxIter: number;
+  /** PolicyConstants of src/solver/policy.ts. */
+  policy: { dtMax: number; safety: number; safeDtPhase: number; maxDxiPerStep: number; resolveXiTol: number; resolveMaxSteps: number };
+  /** DriveControl.constants() (null: no controller); the step cap after a new segment (numerics.dtInitial). */
+  control: {
+    response: number;
+    tolerance: number;
+    maxStep: number;
+    vmin: number;
+    vmax: number;
+    i0: number;
+    f: number;
+    alphaMax: number;
+    perDeposit: number;
+    segments: { galvanostatic: boolean; value: number; duration: number }[];
+    repeat: boolean;
+  } | null;
+  segmentDt: number;
+}
+
+/** The Simulation's state at a step boundary, and where to stop (LoopStart.* mirror simulation.ts). */
+export interface LoopStart {
+  settings: LoopSettings;
+  time: number;
+  step: number;
+  /** The policy's nominal dt, and the coming step's length (policy.ts stepDt) and whether it lands on `target`. */
+  dt: number;
+  dtStep: number;
+  landing: boolean;
+  /** Steps since the last potential solve (large when none), since the last save. */
+  stepsSinceSolve: number;
+  sinceSave: number;
+  forced: boolean;
+  solvedBefore: boolean;
+  /** The boundary's decision is made (its potential solved if due). */
+  decided: boolean;
+  /** The good state is to be kept at this boundary (a check passed before it). */
+  savePending: boolean;
+  checkEvery: number;
+  /** The drive controller's state and the segment in force (null: none). */
+  control: {
+    voltage: number;
+    segment: number;
+    current: number;
+    currentVoltage: number;
+    prevCurrent: number;
+    prevVoltage: number;
+    accDeposit: number;
+    accTime: number;
+    /** Index of the segment in the schedule list, and its end (Infinity: none). */
+    segLocal: number;
+    segEnd: number;
+  } | null;
+  /** Stop on landing at this time (Infinity: no target), after this step number, at the first solved boundary at or after pauseAt. */
+  target: number;
+  stepLimit: number;
+  pauseAt: number | null;
+  /** Stop recording new steps after this much wall time (ms): the page's frames. */
+  wallMs?: number;
+}
+
+/** One step as the device took it (and the boundary after it), or a boundary alone (tookStep false). */
+export interface LoopRecord {
+  step: number;
+  tookStep: boolean;
+  landed: boolean;
+  /** The boundary after the step: decided on the device, solved, the good state saved there, the loop paused there. */
+  decided: boolean;
+  solved: boolean;
+  saved: boolean;
+  paused: boolean;
+  /** The stability check ran after the step and passed; the voltage changed; a schedule segment began. */
+  checked: boolean;
+  changed: boolean;
+  newSegment: boolean;
+  /** Why the loop stopped at this step or its boundary (0: it did not): 1 exhausted budget, 2 a solve failed, 3 non-finite rate, 4 check failed. */
+  halt: number;
+  /** Each solve's outcome (slot name → 1 converged, 2 breakdown, 3 maxIter, 4 exhausted budget, 0 skipped). */
+  codes: Record<string, number>;
+  dt: number;
+  /** Time after the step (exactly the target when it landed). */
+  time: number;
+  dtNext: number;
+  maxRate: number;
+  transport: TransportReport;
+  /** The boundary's potential solve (when solved). */
+  potential: PotentialReport | null;
+  /** The stability check's numbers (when it ran). */
+  check: { nonFinite: number; xiMin: number; xiMax: number; cMin: number } | null;
+  /** The controller after the step (null: none). */
+  control: {
+    voltage: number;
+    segment: number;
+    current: number;
+    currentVoltage: number;
+    prevCurrent: number;
+    prevVoltage: number;
+    accDeposit: number;
+    accTime: number;
+  } | null;
 }

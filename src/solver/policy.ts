@@ -75,7 +75,9 @@ export function nextDt(p: PolicyConstants, st: PolicyStats, dtStep: number): num
  */
 export function stepDt(dtNominal: number, toTarget: number, toSwitch: number, t: number): number {
   const dt = Math.min(dtNominal, toTarget, toSwitch);
-  return dt < toTarget && toTarget <= toSwitch && toTarget - dt <= snapTolerance(t, toTarget) ? toTarget : dt;
+  // (no target: advance() without one passes Infinity, and Infinity − dt ≤ 1e-12·Infinity)
+  const snap = Number.isFinite(toTarget) && dt < toTarget && toTarget <= toSwitch && toTarget - dt <= snapTolerance(t, toTarget);
+  return snap ? toTarget : dt;
 }
 
 /** How short of a target a step may stop and still be snapped onto it (stepDt). */

@@ -43,7 +43,7 @@
  * run takes exactly the steps the uninterrupted one takes. A state captured anywhere else
  * restores with one extra potential solve at the next step.
  */
-import type { Backend, PotentialReport, TransportReport } from '../backends/backend.ts';
+import type { Backend, LoopRecord, PotentialReport, TransportReport } from '../backends/backend.ts';
 import { coefficients, stabilityLimits, type Coefficients } from '../model/derived.ts';
 import { fieldDefs, missingState, stateFields } from '../model/fields.ts';
 import { initialFields, type Fields } from '../model/initial.ts';
@@ -51,6 +51,12 @@ import { DriveControl, type ControlState } from './control.ts';
 import type { Scenario } from '../model/scenario.ts';
 import { metricsRow, type MetricsRow, type RunCounters } from './metrics.ts';
 import { dtLimit, nextDt, policyConstants, potentialDue, stepDt, type PolicyConstants } from './policy.ts';
+
+/** The transport solves' iteration limit. */
+const TRANSPORT_MAX_ITER = 200;
+/** The device loop's halt codes and its exhausted-budget outcome (Backend.loop's LoopRecord). */
+const LOOP_HALT = { EXHAUSTED: 1, NOT_CONVERGED: 2, RATE: 3, CHECK: 4 } as const;
+const OUTCOME_EXHAUSTED = 4;
 
 /** Physical ranges a field may never leave (model.md §4; the limiter keeps c̃ ≥ 0). */
 export const XI_RANGE = [-0.5, 1.5] as const;
@@ -66,6 +72,8 @@ export interface SolverErrorDetails {
   retries?: number;
   /** An instability the simulation may roll back from (internal; false on what callers see). */
   retryable?: boolean;
+  /** A solve ran out of the device loop's recorded iterations (internal: replayed, not rolled back). */
+  exhausted?: boolean;
 }
 
 /**
@@ -133,7 +141,8 @@ export interface InstabilityEvent {
 }
 
 interface GoodState {
-  fields: Fields;
+  /** The fields, or 'device': kept on the device by its loop (Backend.loop.saveGood). */
+  fields: Fields | 'device';
   state: SimState;
   /** Saved after the boundary's potential decision (else before it: start()). */
   decided: boolean;
@@ -310,6 +319,7 @@ export class Simulation {
     this.solves++;
     this.stepsSinceSolve = 0;
     this.lastPot = r;
+    this.iterationTotals.potential += r.iterations;
     if (!r.converged) {
       throw new SolverError(
         `potential solver did not converge in step ${this.step + 1} (t = ${this.time} s): relative residual ${r.residual.toExponential(2)} after ${r.iterations} iterations (tolerance ${n.potentialTol})`,
@@ -383,8 +393,9 @@ export class Simulation {
     this.forcedHere = false;
     this.checkedHere = false;
     await this.backend.phase(dt, this.step);
-    const tr = await this.stage('transport solver', () => this.backend.transport(dt, n.transportTol, 200));
+    const tr = await this.stage('transport solver', () => this.backend.transport(dt, n.transportTol, TRANSPORT_MAX_ITER));
     this.lastTr = tr;
+    this.iterationTotals.transport += tr.iterations;
     this.limitedTotal += tr.limited;
     this.influxTotal += tr.influx;
     if (this.k.sink !== 1) this.migrationTotal += (1 - this.k.sink) * this.k.csRatio * tr.deposited;
@@ -435,12 +446,11 @@ export class Simulation {
 
   /** Keeps the fields and the state at this boundary (the rollback target). */
   private async save(): Promise<void> {
-    const f = await this.backend.read();
-    this.good = {
-      fields: stateFields(this.k, f),
-      state: this.snapshot(),
-      decided: this.decided,
-    };
+    // with a device loop the good state stays on the device (no read-back)
+    let fields: Fields | 'device' = 'device';
+    if (this.backend.loop) await this.backend.loop.saveGood();
+    else fields = stateFields(this.k, await this.backend.read());
+    this.good = { fields, state: this.snapshot(), decided: this.decided };
     this.saveNext = false;
     this.sinceSave = 0;
     // the interval before this boundary is done: a later failure starts a fresh retry count
@@ -523,18 +533,8 @@ export class Simulation {
     // the first step of the failed interval (the current dt when it failed before taking one)
     const failedDt = Number.isNaN(this.segFirstDt) ? this.dt : this.segFirstDt;
     const retries = this.retries;
-    await this.backend.init(g.fields);
-    this.applyState(g.state);
-    await this.applyVoltage();
+    await this.returnToGood(g);
     this.retries = retries + 1;
-    this.decided = g.decided;
-    this.solvedHere = g.decided && g.state.atSolvePoint;
-    this.forcedHere = false;
-    // after a save past the decision without a solve, ξ-at-last-solve is lost: solve next time
-    this.forceSolve = g.state.forceSolve || (g.decided && !g.state.atSolvePoint);
-    this.checkedHere = true;
-    this.saveNext = false;
-    this.sinceSave = 0;
     this.dt = failedDt / 2;
     const ev: InstabilityEvent = {
       step: err.step,
@@ -547,6 +547,236 @@ export class Simulation {
     this.events.push(ev);
     this.onInstability?.(ev);
   }
+
+  /** The fields and the state of the good state g back in place (a rollback or a replay). */
+  private async returnToGood(g: GoodState): Promise<void> {
+    if (g.fields === 'device') await this.backend.loop!.restoreGood();
+    else await this.backend.init(g.fields);
+    await this.backend.loop?.rewind(g.state.step);
+    this.applyState(g.state);
+    await this.applyVoltage();
+    this.decided = g.decided;
+    this.solvedHere = g.decided && g.state.atSolvePoint;
+    this.forcedHere = false;
+    // after a save past the decision without a solve, ξ-at-last-solve is lost: solve next time
+    this.forceSolve = g.state.forceSolve || (g.decided && !g.state.atSolvePoint);
+    this.checkedHere = true;
+    this.saveNext = false;
+    this.sinceSave = 0;
+  }
+
+  /**
+   * Advances toward time `target` (the step that reaches it lands on it exactly), stopping after
+   * step `opts.stepLimit` (numerics.maxSteps at most), at the first restart point at or after
+   * `opts.pauseAt` (a boundary whose decision solves: prepareCheckpoint() then says 'exact'), or
+   * once `opts.wallMs` of recording have passed. With a device loop (Backend.loop: the WebGPU
+   * backend) it runs many steps on the device and applies their records here, exactly as
+   * advance() applies its own step (the same policy and decisions, the same counters, the same
+   * rollbacks); without one, or where the loop cannot start (its first step: no coarse factors
+   * yet), it takes one step with advance(). Throws maxSteps like runTo.
+   */
+  async advanceTo(target: number, opts: { stepLimit?: number; pauseAt?: number | null; wallMs?: number } = {}): Promise<void> {
+    if (!this.started) await this.start();
+    const n = this.scenario.numerics;
+    const stepLimit = Math.min(opts.stepLimit ?? n.maxSteps, n.maxSteps);
+    if (this.step >= stepLimit) {
+      if (this.step >= n.maxSteps)
+        throw new SolverError(`numerics.maxSteps = ${n.maxSteps} reached at t = ${this.time} s`, this.step, this.time);
+      return;
+    }
+    const loop = this.backend.loop;
+    const g = this.control ? this.control.segmentAt(this.time) : null;
+    if (!loop || !this.lastPot || (g && g.index !== this.controlState!.segment) || !(await loop.ready())) {
+      await this.advance(target - this.time);
+      return;
+    }
+    const toSwitch = this.control ? this.control.timeToSwitch(this.time) : Infinity;
+    const dtStep = stepDt(this.dt, target - this.time, toSwitch, this.time);
+    const cs = this.controlState;
+    const ctl = this.control?.constants() ?? null;
+    const records = await loop.run({
+      settings: {
+        potentialTol: n.potentialTol,
+        potentialMaxIter: n.potentialMaxIter,
+        transportTol: n.transportTol,
+        transportMaxIter: TRANSPORT_MAX_ITER,
+        policy: this.policy,
+        control: ctl,
+        segmentDt: n.dtInitial,
+      },
+      time: this.time,
+      step: this.step,
+      dt: this.dt,
+      dtStep,
+      landing: dtStep >= target - this.time,
+      stepsSinceSolve: this.stepsSinceSolve,
+      sinceSave: this.sinceSave,
+      forced: this.forceSolve,
+      solvedBefore: this.lastPot !== null,
+      decided: this.decided,
+      savePending: this.saveNext,
+      checkEvery: this.checkEvery,
+      control:
+        cs && g && ctl
+          ? {
+              voltage: cs.voltage,
+              segment: cs.segment,
+              current: cs.current,
+              currentVoltage: cs.currentVoltage,
+              prevCurrent: cs.prevCurrent,
+              prevVoltage: cs.prevVoltage,
+              accDeposit: cs.accDeposit,
+              accTime: cs.accTime,
+              segLocal: g.index % ctl.segments.length,
+              segEnd: g.end,
+            }
+          : null,
+      target,
+      stepLimit,
+      pauseAt: opts.pauseAt ?? null,
+      wallMs: opts.wallMs,
+    });
+    for (const r of records) {
+      try {
+        this.applyRecord(r, target);
+      } catch (e) {
+        if (!(e instanceof SolverError) || !e.details.retryable) throw e;
+        if (e.details.exhausted) await this.replay(r);
+        else await this.rollback(await this.located(e, r));
+        return;
+      }
+    }
+  }
+
+  /** A step and the boundary after it, as the device loop took them (stepOnce's bookkeeping, then decide's and save's). */
+  private applyRecord(r: LoopRecord, target: number): void {
+    if (r.tookStep) {
+      if (this.sinceSave === 0) this.segFirstDt = r.dt;
+      this.decided = false;
+      this.solvedHere = false;
+      this.forcedHere = false;
+      this.checkedHere = false;
+      const tr = r.transport;
+      this.lastTr = tr;
+      this.iterationTotals.transport += tr.iterations;
+      this.limitedTotal += tr.limited;
+      this.influxTotal += tr.influx;
+      if (this.k.sink !== 1) this.migrationTotal += (1 - this.k.sink) * this.k.csRatio * tr.deposited;
+      this.k.species.forEach((sp, m) => {
+        this.speciesInfluxTotal[sp.name] += tr.species[m].influx;
+      });
+      this.time = r.landed ? target : this.time + r.dt;
+      this.step++;
+      this.stepsSinceSolve++;
+      this.sinceSave++;
+      if (r.step !== this.step) throw new Error(`device loop: record of step ${r.step} where the Simulation is at step ${this.step}`);
+      const exhausted = r.halt === LOOP_HALT.EXHAUSTED && Object.entries(r.codes).some(([s, c]) => s !== 'psi' && c === OUTCOME_EXHAUSTED);
+      if (exhausted) throw this.exhaustedError();
+      this.k.species.forEach((sp, m) => {
+        const q = tr.species[m];
+        if (q.converged) return;
+        throw new SolverError(
+          `${sp.name} transport solver did not converge at step ${this.step} (t = ${this.time} s): relative residual ${q.residual.toExponential(2)} after ${q.iterations} iterations`,
+          this.step,
+          this.time,
+          { retryable: true },
+        );
+      });
+      if (!tr.converged) {
+        throw new SolverError(
+          `transport solver did not converge at step ${this.step} (t = ${this.time} s): relative residual ${tr.residual.toExponential(2)} after ${tr.iterations} iterations`,
+          this.step,
+          this.time,
+          { retryable: true },
+        );
+      }
+      if (!Number.isFinite(r.maxRate)) throw this.deviceInstability(`non-finite max |∂ξ/∂t| = ${r.maxRate}`);
+      if (r.halt === LOOP_HALT.CHECK && r.check) {
+        const c = r.check;
+        throw this.deviceInstability(`reductions: ${c.nonFinite} non-finite cells, ξ in [${c.xiMin}, ${c.xiMax}], min c̃ = ${c.cMin}`);
+      }
+      if (r.checked) {
+        this.checkedHere = true;
+        this.saveNext = true;
+      }
+      this.dt = r.dtNext;
+      if (r.control && this.controlState) {
+        this.controlState = { ...this.controlState, ...r.control };
+        if (r.changed) this.forceSolve = true;
+      }
+    }
+    // the boundary after the step: its decision and solve, then the save
+    if (r.decided) {
+      this.decided = true;
+      this.solvedHere = r.solved;
+      if (r.solved && r.potential) {
+        this.solves++;
+        this.stepsSinceSolve = 0;
+        this.lastPot = r.potential;
+        this.iterationTotals.potential += r.potential.iterations;
+        if (r.codes.psi === OUTCOME_EXHAUSTED) throw this.exhaustedError();
+        if (!r.potential.converged) {
+          throw new SolverError(
+            `potential solver did not converge in step ${this.step + 1} (t = ${this.time} s): relative residual ${r.potential.residual.toExponential(2)} after ${r.potential.iterations} iterations (tolerance ${this.scenario.numerics.potentialTol})`,
+            this.step,
+            this.time,
+            { retryable: true },
+          );
+        }
+        this.forceSolve = false;
+      }
+    }
+    if (r.saved) {
+      this.good = { fields: 'device', state: this.snapshot(), decided: this.decided };
+      this.saveNext = false;
+      this.sinceSave = 0;
+      this.attempt = 0;
+    }
+  }
+
+  /** A solve ran out of the iterations the device loop recorded: not an instability (replay()). */
+  private exhaustedError(): SolverError {
+    return new SolverError(`a solve ran out of its recorded iterations at step ${this.step}`, this.step, this.time, {
+      retryable: true,
+      exhausted: true,
+    });
+  }
+
+  /** An instability found on the device; the problem cell is named when the rollback locates it. */
+  private deviceInstability(fallback: string): SolverError {
+    return new SolverError(`instability after step ${this.step} (t = ${this.time} s): ${fallback}`, this.step, this.time, {
+      retryable: true,
+    });
+  }
+
+  /** The device loop's instability with the first problem cell named, as instability() names it on the stage-by-stage path. */
+  private async located(e: SolverError, _r: LoopRecord): Promise<SolverError> {
+    if (!e.message.startsWith('instability after')) return e;
+    const p = await this.findProblem();
+    return p
+      ? new SolverError(`instability after step ${e.step} (t = ${e.time} s): ${p.text}`, e.step, e.time, { ...p.details, retryable: true })
+      : e;
+  }
+
+  /**
+   * A solve ran out of its recorded iterations (the device loop's budget): back to the good state
+   * with nothing else changed, and on with a larger budget. The replayed steps are the same steps
+   * (same dt, same decisions): the result does not depend on the budget. Not an instability: no
+   * retry counted, dt not halved.
+   */
+  private async replay(r: LoopRecord): Promise<void> {
+    const g = this.good;
+    if (!g)
+      throw new SolverError('a solve ran out of its recorded iterations and there is no good state to replay from', this.step, this.time);
+    await this.backend.loop!.raiseBudgets(r);
+    await this.returnToGood(g);
+    this.budgetReplays++;
+  }
+
+  /** Intervals replayed because a solve ran out of the device loop's recorded iterations. */
+  budgetReplays = 0;
+  /** CG iterations of the potential and transport (c̃) solves so far, replays and rollbacks included (benchmarks). */
+  readonly iterationTotals = { potential: 0, transport: 0 };
 
   /**
    * Makes sure the current fields passed the stability check (rolling back if not).

@@ -15,11 +15,11 @@ const modules = Object.keys(MODULES) as ModuleName[];
 
 describe('WGSL uniform layouts', () => {
   it('packs by name in declaration order, f32 and u32, padded to 16 bytes; refuses unknown fields', () => {
-    const b = packUniform('SolveParams', { tol: -3.25, gate: 3, maxIter: 9, groups: 5, n: 7 });
+    const b = packUniform('SolveParams', { slot: 2, tol: -3.25, gate: 3, maxIter: 9, groups: 5, n: 7 });
     expect(b.byteLength).toBe(32);
     const f = new Float32Array(b),
       u = new Uint32Array(b);
-    expect([u[0], u[1], u[2], u[3], f[4], u[5], u[6], u[7]]).toEqual([7, 5, 9, 3, -3.25, 0, 0, 0]);
+    expect([u[0], u[1], u[2], u[3], f[4], u[5], u[6], u[7]]).toEqual([7, 5, 9, 3, -3.25, 2, 0, 0]);
     expect(
       packUniform('PhaseParams', { ...Object.fromEntries(Object.keys(UNIFORMS.PhaseParams).map((k) => [k, 1])) } as never).byteLength,
     ).toBe(48);

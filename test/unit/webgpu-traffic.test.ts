@@ -63,9 +63,9 @@ describe('WebGPU binding table (traffic.ts) against the WGSL declarations', () =
   }
 
   it('counts r and w once, rw twice, uniforms and unused bindings not at all', () => {
-    // transport_limit: grid u, params u, c̃ rw, ξⁿ⁺¹ r, Δξ rw, ξ w, ∂ξ/∂t w, lim w, props r
+    // transport_limit: grid u, params u, c̃ rw, ξⁿ⁺¹ r, Δξ rw, ξ w, ∂ξ/∂t w, lim w, props r, loop u
     const N = 4 * 1000;
-    const sizes = [32, 16, N, N, N, N, N, N, 4 * N];
+    const sizes = [32, 16, N, N, N, N, N, N, 4 * N, 256];
     expect(dispatchBytes('transportLimit', {}, sizes)).toBe(2 * N + N + 2 * N + 3 * N + 4 * N);
     // mg_post, second sweep with r·z (DOT): reads op, b, x in; writes x out and the partials; status read
     const P = 64;

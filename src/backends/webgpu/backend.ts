@@ -38,7 +38,8 @@ import { speciesBC } from '../species.ts';
 import { bcData, gridData, kernel, GpuContext, type CountSnapshot, type Kernel } from './context.ts';
 import { acquireAdapter, limitsFor, type AcquireOptions, type GridNeeds } from './device.ts';
 import { MgPcg } from './mgpcg.ts';
-import { MAX_DISPATCHES_PER_BUFFER } from './recorder.ts';
+import { GpuDeviceLoop } from './loop.ts';
+import { MAX_DISPATCHES_PER_BUFFER, Recorder } from './recorder.ts';
 import { MAX_PARTIALS, partialsFor, Reduction, ReduceMode } from './reduce.ts';
 import { initialLoop, OPEN_GATES, type LoopValues } from './loop-data.ts';
 import { packUniform } from './uniforms.ts';
@@ -200,13 +201,14 @@ export class WebGpuBackend implements Backend {
   /** Whether a species screens the reaction rate (the phase stage divides by lane z of phaseProps). */
   private screen: boolean;
   private propsData: Float32Array;
+  private propsBuf: GPUBuffer;
   private pcg: MgPcg;
   /**
    * The loop uniform (shaders/common/loop.wgsl; uniforms.ts, Loop): every kernel's gate and the
    * current step's parameters. The stage-by-stage calls open every gate and write dt; the device
    * loop (loop.ts) writes it at its start and its kernels update it.
    */
-  private loop: GPUBuffer;
+  private loopBuf: GPUBuffer;
   private loopValues: LoopValues;
   /** The gates are all open (false after the device loop ran: the next stage call reopens them). */
   private gatesOpen = true;
@@ -293,7 +295,7 @@ export class WebGpuBackend implements Backend {
       rowSrc = ctx.storage(rows, 'row.src');
     const rowTip = ctx.storage(rows, 'row.tip');
     // material props (kL, kD, kS, host) per cell, fixed for the backend's life
-    const props = ctx.storage(4 * N, 'props');
+    const props = (this.propsBuf = ctx.storage(4 * N, 'props'));
     if (propsIn && propsIn.length !== 4 * N) throw new Error(`WebGPU backend: props has ${propsIn.length} values, the grid needs 4 × ${N}`);
     const propsData = (this.propsData = propsIn ?? new Float32Array(4 * N).fill(1).map((v, q) => (q % 4 === 3 ? 0 : v)));
     ctx.write(props, propsData);
@@ -312,7 +314,8 @@ export class WebGpuBackend implements Backend {
     const bcU = (b: FieldBC, label: string) => ctx.uniform(bcData(b.type, b.value), label);
     const bXi = bcU(bc.xi, 'bc.xi'),
       bC = bcU(bc.c, 'bc.c'),
-      bPhi = bcU(bc.phi, 'bc.phi');
+      // (φ's is also written by the device loop's controller: a uniform kernels may write)
+      bPhi = ctx.uniformRW(bcData(bc.phi.type, bc.phi.value), 'bc.phi');
     this.phiValues = Float64Array.from(bc.phi.value);
     const dx = L.dx;
     const vol = L.dims === 3 ? dx ** 3 : dx ** 2;
@@ -336,7 +339,7 @@ export class WebGpuBackend implements Backend {
     });
 
     this.loopValues = initialLoop(kc, L, this.bcMax());
-    const loop = (this.loop = ctx.uniformRW(packUniform('Loop', this.loopValues), 'loop'));
+    const loop = (this.loopBuf = ctx.uniformRW(packUniform('Loop', this.loopValues), 'loop'));
     this.pcg = new MgPcg(ctx, { dims: L.dims, n: [L.nx, L.ny, L.nz], periodic: L.periodic }, loop, 'mg');
     this.pcg.addSlot('psi', this.psi, GATE.POTENTIAL);
     this.pcg.addSlot('u', uSg, GATE.STEP);
@@ -416,6 +419,116 @@ export class WebGpuBackend implements Backend {
         slot,
       };
     });
+    this.loop = this.pcg.hasTail ? this.makeLoop(grid, bPhi) : undefined;
+  }
+
+  /**
+   * The device-side time loop (loop.ts), when the grid's multigrid has a tail (more than 128
+   * cells); the Simulation falls back to stage-by-stage steps without it.
+   */
+  readonly loop: GpuDeviceLoop | undefined;
+
+  private makeLoop(grid: GPUBuffer, bcPhi: GPUBuffer): GpuDeviceLoop {
+    const { ctx, L, k, red } = this;
+    const N = L.N,
+      P = paddedCells(L);
+    return new GpuDeviceLoop({
+      ctx,
+      pcg: this.pcg,
+      loopBuf: this.loopBuf,
+      loopValues: this.loopValues,
+      stats: this.stats,
+      fieldsOut: this.fieldsOut,
+      bcPhi,
+      grid,
+      N,
+      fields: [this.xi, this.c, this.psi, ...this.species.map((sp) => sp.field)],
+      xi: this.xi,
+      xiSolve: this.xiSolve,
+      species: this.species.length,
+      vol: L.dims === 3 ? L.dx ** 3 : L.dx ** 2,
+      maxDispatches: this.maxDispatches,
+      configureSolves: (st) => {
+        this.pcg.configure('psi', st.potentialTol, st.potentialMaxIter, GATE.POTENTIAL);
+        this.pcg.configure('u', st.transportTol, st.transportMaxIter, GATE.STEP);
+        for (const sp of this.species) this.pcg.configure(`species:${sp.name}`, st.transportTol, st.transportMaxIter, GATE.STEP);
+      },
+      recordPotential: (rec, iterations) => {
+        rec.run(k.coefSigma, N);
+        rec.run(k.asmPot, N);
+        this.pcg.encodeSolve(rec, 'psi', iterations);
+        rec.run(k.flux, L.rows);
+        red.f1.record(rec);
+        red.f0.record(rec);
+        red.src.record(rec);
+        red.psiMaxPot.record(rec);
+      },
+      recordStep: (rec, budget) => {
+        ctx.stage = 'phase';
+        rec.run(k.ghostXi, P);
+        rec.run(k.phase, N);
+        red.rate.record(rec);
+        red.stiff.record(rec);
+        ctx.stage = 'transport';
+        rec.run(k.coefD, N);
+        rec.run(k.ghostPsi, P);
+        rec.run(k.shift, P);
+        rec.run(k.asmTr, N);
+        this.pcg.encodeSolve(rec, 'u', budget('u'));
+        rec.run(k.influx, N);
+        red.influx.record(rec);
+        rec.run(k.limit, N);
+        red.lim.record(rec);
+        red.dxi.record(rec);
+        red.dep.record(rec);
+        for (const sp of this.species) {
+          const slot = `species:${sp.name}`;
+          rec.run(sp.coef, N);
+          rec.run(k.ghostPsi, P);
+          rec.run(sp.shift, P);
+          rec.run(sp.asm, N);
+          this.pcg.encodeSolve(rec, slot, budget(slot));
+          rec.run(sp.influx, N);
+          sp.redInflux.record(rec);
+          rec.run(sp.pack, N);
+        }
+        ctx.stage = 'check';
+        rec.run(k.fields, this.fieldGroups);
+        rec.run(k.tip, L.rows);
+        rec.runGroups(k.fieldsFinal, 1);
+        for (const sp of this.species) {
+          sp.redSum.record(rec);
+          sp.redMax.record(rec);
+        }
+      },
+      collectorFlux: (f1, f0, src) => this.collectorFrom(f1, f0, src),
+      loopTouched: () => {
+        this.gatesOpen = false;
+      },
+      noteVoltage: (volts) => {
+        this.phiValues[0] = this.kc.f * volts;
+        this.loopValues.bcMax = this.bcMax();
+      },
+      afterRestore: async () => {
+        // what init() does besides the upload: ∂ξ/∂t = Δξ = 0, ξⁿ⁺¹ = ξ at the last solve = ξ, the
+        // statistics and max ψ, the species' screening view
+        this.writeLoop(OPEN_GATES);
+        const rec = new Recorder(ctx, this.maxDispatches);
+        rec.clear(this.xidot);
+        rec.clear(this.dxi);
+        rec.clear(this.stats);
+        rec.copy(this.xi, 0, this.xiNew, 0, 4 * N);
+        rec.copy(this.xi, 0, this.xiSolve, 0, 4 * N);
+        red.psiMax.record(rec);
+        if (this.phaseProps) {
+          rec.copy(this.propsBuf, 0, this.phaseProps, 0, 16 * N);
+          for (const sp of this.species) rec.run(sp.pack, N);
+        }
+        rec.submit();
+        this.cache = { maxRate: 0, stiffness: 0, migrationRate: 0, dxiSinceSolve: 0 };
+        this.cacheFresh = true;
+      },
+    });
   }
 
   /**
@@ -460,7 +573,7 @@ export class WebGpuBackend implements Backend {
     Object.assign(this.loopValues, patch);
     this.gatesOpen =
       this.loopValues.gStep === 1 && this.loopValues.gPotential === 1 && this.loopValues.gCheck === 1 && this.loopValues.running === 1;
-    this.ctx.write(this.loop, packUniform('Loop', this.loopValues));
+    this.ctx.write(this.loopBuf, packUniform('Loop', this.loopValues));
   }
 
   /**
@@ -599,6 +712,8 @@ export class WebGpuBackend implements Backend {
         red.f1.encode(pass);
         red.f0.encode(pass);
         red.src.encode(pass);
+        // max ψ for the device loop's transport shift (ψ changes only here)
+        red.psiMaxPot.encode(pass);
       },
       (enc) => {
         this.ctx.copy(enc, this.xi, 0, this.xiSolve, 0, N * 4);
@@ -627,10 +742,14 @@ export class WebGpuBackend implements Backend {
    * tolerance tightens). Otherwise the direct sum is returned.
    */
   private collectorFlux(s: Float32Array): number {
+    return this.collectorFrom(s[ST.F1], s[ST.F0], s[ST.SRC]);
+  }
+
+  private collectorFrom(f1: number, f0: number, src: number): number {
     const t = this.bc.phi.type;
     const lateralDirichlet = [2, 3, 4, 5].some((q) => t[q] === BC_DIRICHLET);
-    if (t[0] === BC_DIRICHLET && !lateralDirichlet) return s[ST.F1] - s[ST.SRC];
-    return s[ST.F0];
+    if (t[0] === BC_DIRICHLET && !lateralDirichlet) return f1 - src;
+    return f0;
   }
 
   async phase(dt: number, step: number): Promise<void> {
@@ -648,7 +767,7 @@ export class WebGpuBackend implements Backend {
   }
 
   async transport(dt: number, tol: number, maxIter: number): Promise<TransportReport> {
-    const { ctx, k, red, L, kc } = this;
+    const { ctx, k, red, L } = this;
     const N = L.N;
     const vol = L.dims === 3 ? L.dx ** 3 : L.dx ** 2;
     const scale = dt / (L.dx * L.dx);

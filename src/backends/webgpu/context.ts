@@ -175,6 +175,15 @@ export class GpuContext {
     enc.copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes);
   }
 
+  /** A device-side clear of a whole buffer recorded into `enc`, counted (written bytes). */
+  clear(enc: GPUCommandEncoder, buf: GPUBuffer): void {
+    const c = this.here();
+    c.copies++;
+    c.bytesCopied += buf.size;
+    c.bytesMoved += buf.size;
+    enc.clearBuffer(buf);
+  }
+
   module(name: ModuleName): GPUShaderModule {
     let m = this.modules.get(name);
     if (!m) {

@@ -6,7 +6,7 @@
 import type { Coefficients } from '../../model/derived.ts';
 import type { PolicyConstants } from '../../solver/policy.ts';
 import type { Layout } from '../layout.ts';
-import { packUniform, type UniformValues } from './uniforms.ts';
+import { packUniform, UNIFORMS, type UniformValues } from './uniforms.ts';
 
 /** shaders/common/policy.wgsl, PolicyConsts. */
 export function policyConstsData(p: PolicyConstants): ArrayBuffer {
@@ -47,7 +47,14 @@ export function splitDf64(t: number): [number, number] {
 }
 
 /** The loop uniform's values (uniforms.ts, Loop), by field. */
-export type LoopValues = UniformValues<'Loop'>;
+export type LoopValues = { -readonly [K in keyof UniformValues<'Loop'>]: number };
+
+/** Byte offset of a field of the loop uniform (4 bytes per field, in declaration order). */
+export function loopOffset(field: keyof LoopValues): number {
+  const i = Object.keys(UNIFORMS.Loop).indexOf(field);
+  if (i < 0) throw new Error(`loop uniform: no field ${field}`);
+  return 4 * i;
+}
 
 /**
  * The loop uniform of a backend before any step: every gate open (the stage-by-stage calls),
@@ -72,6 +79,8 @@ export function initialLoop(k: Coefficients, L: Layout, bcMax: number): LoopValu
     solvedBefore: 0,
     decided: 0,
     halt: 0,
+    landing: 0,
+    runTag: 0,
     timeHi: 0,
     timeLo: 0,
     dtNext: 0,
@@ -89,6 +98,7 @@ export function initialLoop(k: Coefficients, L: Layout, bcMax: number): LoopValu
     noiseSigma: k.noiseSigma,
     fScale: k.f,
     invDx2: 1 / (L.dx * L.dx),
+    vol: L.dims === 3 ? L.dx ** 3 : L.dx ** 2,
     voltage: 0,
     segment: 0,
     current: 0,

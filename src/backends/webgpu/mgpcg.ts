@@ -36,6 +36,8 @@ import { packUniform } from './uniforms.ts';
 
 /** The CPU's coarsening stop (multigrid.ts, COARSEST_CELLS) and the direct solve's capacity. */
 export const COARSEST_CELLS = 128;
+/** Most solve slots (the device loop's ring record has room for this many reports, common/loop.wgsl). */
+export const MAX_SLOTS = 16;
 /** Levels of at most this many cells run together in one workgroup (mg_tail.wgsl). */
 export const TAIL_CELLS = 4096;
 
@@ -81,6 +83,8 @@ interface Level {
 /** A solve kind (potential, a transported species, a stage's system): its own state and kernels. */
 interface Slot {
   name: string;
+  /** Its place in the reports (and the loop's ring records). */
+  index: number;
   x: GPUBuffer;
   params: GPUBuffer;
   status: GPUBuffer;
@@ -88,8 +92,9 @@ interface Slot {
   factor: GPUBuffer;
   snapshot: GPUBuffer;
   snapshotRead: GPUBuffer;
-  /** The factor in the buffer came from a snapshot (false: none yet). */
+  /** The factor in the buffer came from a snapshot (false: none yet), and its host copy. */
   factored: boolean;
+  G: Float32Array | null;
   tol: number;
   maxIter: number;
   gate: number;
@@ -142,6 +147,8 @@ export class MgPcg {
   private parts: GPUBuffer;
   private tail: { op: GPUBuffer; b: GPUBuffer; x: GPUBuffer; s: GPUBuffer; params: GPUBuffer; first: number } | null = null;
   private slots = new Map<string, Slot>();
+  /** Every solve's report (iterations, residual, outcome, solved: 4 words per slot, in the order added), for the device loop. */
+  readonly reports: GPUBuffer;
   /** Placeholders bound where a kernel variant reads (dummy) or writes (dummyW) nothing. */
   private dummy: GPUBuffer;
   private dummyW: GPUBuffer;
@@ -164,6 +171,7 @@ export class MgPcg {
     this.q = ctx.storage(N, `${label}.q`);
     this.dummy = ctx.storage(4, `${label}.unused`);
     this.dummyW = ctx.storage(4, `${label}.unusedW`);
+    this.reports = ctx.storage(4 * MAX_SLOTS, `${label}.reports`);
     const block = N <= COARSEST_CELLS ? Math.max(ctx.wg, COARSEST_CELLS) : blockCells(N, ctx.wg);
     this.cpt = Math.max(1, block / ctx.wg);
     this.groups = Math.ceil(N / (ctx.wg * this.cpt));
@@ -221,7 +229,11 @@ export class MgPcg {
       this.tailGrid = ctx.uniform(gridData(s, periodic, dims), `${label}.L${T}.grid`);
     }
     this.coarsest = last;
+    if (this.tail) this.dense = ctx.storage(cells(last) * cells(last), `${label}.coarseDense`);
   }
+
+  /** Scratch of the device's coarsest-level factorisation (mg_tail_coarsen.wgsl), shared by the solves. */
+  private dense: GPUBuffer | null = null;
 
   private tailTable(lv: Uint32Array): GPUBuffer {
     const b = this.ctx.storage(lv.length, `${this.label}.tail.levels`);
@@ -248,8 +260,11 @@ export class MgPcg {
    */
   addSlot(name: string, x: GPUBuffer, gate: number): void {
     const { ctx, levels, tail, label } = this;
+    if (this.slots.has(name)) throw new Error(`MgPcg: solve ${name} added twice`);
+    if (this.slots.size >= MAX_SLOTS) throw new Error(`MgPcg: at most ${MAX_SLOTS} solves`);
+    const index = this.slots.size;
     const Nc = this.coarseCells;
-    const params = ctx.uniform(this.paramsData(1e-9, 100, gate), `${label}.${name}.params`);
+    const params = ctx.uniform(this.paramsData(1e-9, 100, gate, index), `${label}.${name}.params`);
     const status = ctx.storage(CG.WORDS, `${label}.${name}.status`);
     const L0 = levels[0];
     const cpt = { CPT: this.cpt };
@@ -268,7 +283,9 @@ export class MgPcg {
       l + 1 < levels.length
         ? { grid: levels[l + 1].grid, op: levels[l + 1].op, b: levels[l + 1].b, x: levels[l + 1].x }
         : { grid: this.tailGrid!, op: tail!.op, b: tail!.b, x: tail!.x };
+    // the coarsest level's operator snapshot (host factor: grids without a tail) and its factor G = L⁻¹
     const snapshot = ctx.storage(4 * Nc, `${label}.${name}.snapshot`);
+    const factor = ctx.storage(Nc * Nc, `${label}.${name}.factor`);
     if (tail) {
       for (let l = 0; l < levels.length; l++) {
         const Lv = levels[l];
@@ -299,14 +316,17 @@ export class MgPcg {
     const grid1 = tail ? next(0).grid : L0.grid;
     const slot: Slot = {
       name,
+      index,
       x,
       params,
       status,
       statusRead: ctx.readback(CG.WORDS * 4, `${label}.${name}.statusRead`),
-      factor: ctx.storage(Nc * Nc, `${label}.${name}.factor`),
+      factor,
       snapshot,
       snapshotRead: ctx.readback(16 * Nc, `${label}.${name}.snapshotRead`),
-      factored: false,
+      // with a tail the device factors the coarsest level at every set-up (mg_tail_coarsen.wgsl)
+      factored: tail !== null,
+      G: null,
       tol: 1e-9,
       maxIter: 100,
       gate,
@@ -314,7 +334,7 @@ export class MgPcg {
       k: {
         init: kernel(ctx, 'cgInit', [L0.grid, this.gates, params, this.op, this.rhs, x, this.r2, this.parts], cpt, { 6: hb }),
         start: kernel(ctx, 'cgStart', [this.gates, params, this.parts, status]),
-        report: kernel(ctx, 'cgReport', [params, this.parts, status]),
+        report: kernel(ctx, 'cgReport', [params, this.parts, status, this.reports], {}, { 3: 16 }),
         matvec: kernel(ctx, 'cgMatvec', [L0.grid, params, this.op, this.z, this.p2, this.q, this.parts, status], cpt, { 4: hb }),
         update: kernel(ctx, 'cgUpdate', [L0.grid, params, this.op, x, this.r2, this.p2, this.q, this.z, this.parts, status], cpt, {
           4: hb,
@@ -322,7 +342,9 @@ export class MgPcg {
         }),
         pre0: kernel(ctx, 'mgPre', [L0.grid, this.op, this.r2, this.z, status], { LEVEL0: 1 }, { 2: hb }),
         coarsen,
-        tailCoarsen: tail ? kernel(ctx, 'mgTailCoarsen', [L0.grid, tail.params, this.gates, params, tail.op, snapshot]) : null,
+        tailCoarsen: tail
+          ? kernel(ctx, 'mgTailCoarsen', [L0.grid, tail.params, this.gates, params, tail.op, this.dense!, factor, status])
+          : null,
         restrict,
         pre,
         post1,
@@ -348,8 +370,18 @@ export class MgPcg {
     this.slots.set(name, slot);
   }
 
-  private paramsData(tol: number, maxIter: number, gate: number): ArrayBuffer {
-    return packUniform('SolveParams', { n: this.levels[0].N, groups: this.groups, maxIter, gate, tol });
+  private paramsData(tol: number, maxIter: number, gate: number, slot: number): ArrayBuffer {
+    return packUniform('SolveParams', { n: this.levels[0].N, groups: this.groups, maxIter, gate, tol, slot });
+  }
+
+  /** The report slot of solve `name` (its place in the loop's ring records). */
+  slotIndex(name: string): number {
+    return this.slot(name).index;
+  }
+
+  /** The solves in report-slot order. */
+  get slotNames(): string[] {
+    return [...this.slots.keys()];
   }
 
   private slot(name: string): Slot {
@@ -365,7 +397,7 @@ export class MgPcg {
     s.tol = tol;
     s.maxIter = maxIter;
     s.gate = gate;
-    this.ctx.write(s.params, this.paramsData(tol, maxIter, gate));
+    this.ctx.write(s.params, this.paramsData(tol, maxIter, gate, s.index));
   }
 
   /** The status buffer of solve `name` (its report words: CG.R_*), for the loop's kernels to read. */
@@ -469,8 +501,23 @@ export class MgPcg {
     const t0 = performance.now();
     const G = coarseInverseFactor(op, this.coarsest, this.shape.periodic, this.shape.dims);
     this.hostFactorTime += (performance.now() - t0) / 1000;
+    this.upload(s, G);
+  }
+
+  private upload(s: Slot, G: Float32Array): void {
     this.ctx.write(s.factor, G);
+    s.G = G;
     s.factored = true;
+  }
+
+  /** Whether the hierarchy has a tail (more than one level): the device loop needs one. */
+  get hasTail(): boolean {
+    return this.tail !== null;
+  }
+
+  /** The iteration counts of the last stage-by-stage solves of `name` (newest last). */
+  historyOf(name: string): number[] {
+    return [...this.slot(name).history];
   }
 
   /** Whether solve `name` has a coarse factor (from a stage-by-stage solve or a refresh). */
@@ -498,14 +545,16 @@ export class MgPcg {
     pre(rec);
     this.encodeBuild(rec, name);
     this.encodeStart(rec, name);
-    rec.copy(s.snapshot, 0, s.snapshotRead, 0, 16 * this.coarseCells);
+    // without a tail the host factors the coarsest level (the fine one) from its snapshot
+    const host = !this.tail;
+    if (host) rec.copy(s.snapshot, 0, s.snapshotRead, 0, 16 * this.coarseCells);
     let st = await this.readStatus(s, rec);
     if (st[CG.STAT] === ST_CONVERGED) {
       this.encodeReport(rec, name);
       st = await this.readStatus(s, rec);
       return this.report(s, st);
     }
-    await this.factor(s);
+    if (host) await this.factor(s);
     this.encodeFirstDirection(rec, name);
     let batch = Math.max(1, Math.min(maxIter, s.history.at(-1) ?? 2));
     for (;;) {

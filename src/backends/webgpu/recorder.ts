@@ -66,6 +66,12 @@ export class Recorder {
     this.ctx.copy(this.encoder(), src, srcOffset, dst, dstOffset, bytes);
   }
 
+  /** Zeroes a buffer (on the device, in order with the dispatches). */
+  clear(buf: GPUBuffer): void {
+    this.endPass();
+    this.ctx.clear(this.encoder(), buf);
+  }
+
   /** Submits everything recorded since the last submit in one queue.submit(). */
   submit(): void {
     this.cut();

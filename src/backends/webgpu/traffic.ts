@@ -61,8 +61,8 @@ export const BINDINGS: Record<ModuleName, BindingTable> = {
   cgMatvec: ['u', 'u', 'r', 'r', 'rw', 'w', 'rw', 'rw'],
   // grid, params, op, x (in place), r (one half read, one written), p, q, z, partials, status
   cgUpdate: ['u', 'u', 'r', 'rw', 'rw', 'r', 'r', 'w', 'rw', 'rw'],
-  // params, partials, status
-  cgReport: ['u', 'r', 'rw'],
+  // params, partials, status, the loop's reports
+  cgReport: ['u', 'r', 'rw', 'rw'],
   // grid, op, b, xo, status
   mgPre: ['u', 'r', 'r', 'w', 'r'],
   // grid, coarse grid, op, b, x → coarse b; status
@@ -73,10 +73,19 @@ export const BINDINGS: Record<ModuleName, BindingTable> = {
   mgCoarsen: ['u', 'u', 'r', 'w', 'u', 'u'],
   // grid, tail level table, tail op, b, x, s (each read and written through the passes), factor, status
   mgTail: ['u', 'r', 'r', 'rw', 'rw', 'rw', 'r', 'r'],
-  // grid, tail level table, loop, params, tail op (read and written), snapshot of the coarsest op
-  mgTailCoarsen: ['u', 'r', 'u', 'u', 'rw', 'w'],
+  // grid, tail level table, loop, params, tail op (read and written), dense scratch, factor, status
+  mgTailCoarsen: ['u', 'r', 'u', 'u', 'rw', 'rw', 'w', 'rw'],
   // grid, params, r, factor, z, status, partials
   mgDirect: ['u', 'u', 'r', 'r', 'w', 'r', 'w'],
+  // --- the device loop (loop.ts); its single-invocation kernels touch one ring record (extent given)
+  // grid, source, destination, loop
+  copyField: ['u', 'r', 'w', 'u'],
+  // loop state, policy, stats, ring
+  loopDecide: ['rw', 'u', 'r', 'rw'],
+  // loop state, stats, reports, ring
+  potEnd: ['rw', 'r', 'r', 'rw'],
+  // loop state, policy, control, stats, field reductions, reports, ring, φ boundary, schedule
+  loopEnd: ['rw', 'u', 'u', 'r', 'r', 'r', 'rw', 'rw', 'r'],
   // policy and control constants, cases → results (test probe)
   policyProbe: ['u', 'u', 'r', 'w'],
 };

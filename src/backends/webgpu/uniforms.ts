@@ -91,6 +91,10 @@ export const UNIFORMS = {
     decided: 'u32',
     /** why the loop stopped early (HALT_* in loop.wgsl), 0 none */
     halt: 'u32',
+    /** the current step lands on the target (its end is the target exactly) */
+    landing: 'u32',
+    /** tags the ring records of one loop run (the host tells them from stale ones) */
+    runTag: 'u32',
     /** time at the start of the current step (df64) and the policy's nominal dt */
     timeHi: 'f32',
     timeLo: 'f32',
@@ -108,11 +112,13 @@ export const UNIFORMS = {
     ringPos: 'u32',
     ringCap: 'u32',
     checkEvery: 'u32',
-    /** the noise: seed, σ_W (1/√s); f = F/RT (φ → ψ); 1/dx² */
+    /** the noise: seed, σ_W (1/√s); f = F/RT (φ → ψ); 1/dx²; the cell volume */
     seed: 'u32',
     noiseSigma: 'f32',
     fScale: 'f32',
     invDx2: 'f32',
+    /** dx^d, µm^d */
+    vol: 'f32',
     /** the drive controller's state (ControlState in policy.wgsl; hasCurrent/hasPrev for NaN) */
     voltage: 'f32',
     segment: 'u32',
@@ -132,8 +138,8 @@ export const UNIFORMS = {
     segRepeat: 'u32',
     segmentDt: 'f32',
   },
-  /** A sync-free MG-PCG solve (shaders/common/cg_state.wgsl, mgpcg.ts): fine cells, workgroups = partials per dot, the iteration limit, the loop gate that opens it, the relative tolerance */
-  SolveParams: { n: 'u32', groups: 'u32', maxIter: 'u32', gate: 'u32', tol: 'f32' },
+  /** A sync-free MG-PCG solve (shaders/common/cg_state.wgsl, mgpcg.ts): fine cells, workgroups = partials per dot, the iteration limit, the loop gate that opens it, the relative tolerance, its slot in the loop's reports */
+  SolveParams: { n: 'u32', groups: 'u32', maxIter: 'u32', gate: 'u32', tol: 'f32', slot: 'u32' },
   /** The time-step policy's constants (shaders/common/policy.wgsl, src/solver/policy.ts): dtMax, safety, safety·dt_phase, maxDxiPerStep, resolveXiTol, resolveMaxSteps */
   PolicyConsts: {
     dtMax: 'f32',

@@ -1,0 +1,549 @@
+/**
+ * The device-side time loop of the WebGPU backend (docs/webgpu-backend.md, "The device loop").
+ * The Simulation hands it the state at a step boundary (LoopStart); the loop writes the loop
+ * uniform (uniforms.ts, Loop) and then records whole steps, many per submission, each as:
+ *   loop_decide   the boundary's potential decision (src/solver/policy.ts, potentialDue), gates,
+ *                 a checkpoint pause
+ *   potential     the stage's kernels and its MG-PCG solve (gate: potential), ξ at the solve,
+ *                 pot_end (the report into the ring, the counters; a failed solve halts the loop)
+ *   save          the fields into the good state (gate: save, after a passing check)
+ *   the step      phase, transport and the species with their solves (gate: step), the
+ *                 stability check's reductions (gate: check)
+ *   loop_end      the step's bookkeeping, the policy's next dt, the drive controller, the stop
+ *                 conditions and the next step's parameters, its ring record
+ * The device decides every branch; the host never waits inside a step. It reads the ring of
+ * step records lagged, one mapAsync per batch of steps, while the next batch runs, and stops
+ * recording when a record says the loop stopped (landed on the target, the step limit, a pause,
+ * a halt). Budgets: every solve is recorded with its recent iteration counts plus a margin; a
+ * solve still running when they end halts the loop as "exhausted" and the Simulation replays
+ * the interval from the good state with a larger budget, so the result does not depend on the
+ * budgets or on the batching. (The coarsest multigrid level is factored on the device at every
+ * solve's set-up, mg_tail_coarsen.wgsl: nothing of the solves lives on the host.)
+ */
+import { stepKey } from '../../model/noise.ts';
+import type { LoopRecord, LoopSettings, LoopStart, DeviceLoop, SpeciesReport, TransportReport } from '../backend.ts';
+import type { GpuContext, Kernel } from './context.ts';
+import { kernel } from './context.ts';
+import type { LoopValues } from './loop-data.ts';
+import { controlConstsData, policyConstsData, splitDf64 } from './loop-data.ts';
+import { Outcome, type MgPcg } from './mgpcg.ts';
+import { Recorder } from './recorder.ts';
+import { packUniform } from './uniforms.ts';
+
+/** Why the loop stopped early (shaders/common/loop.wgsl, HALT_*). */
+export const HALT = { NONE: 0, EXHAUSTED: 1, NOT_CONVERGED: 2, RATE: 3, CHECK: 4 } as const;
+
+/** Words of a ring record (shaders/common/loop.wgsl, R_* and F_*). */
+export const REC = 96;
+const R = {
+  TAG: 0,
+  STEP: 1,
+  FLAGS: 2,
+  HALT: 3,
+  DT: 4,
+  TIME: 5,
+  DTNEXT: 7,
+  RATE: 8,
+  STIFF: 9,
+  DXI: 10,
+  LIM: 14,
+  INFLUX: 15,
+  DEP: 16,
+  F1: 20,
+  F0: 21,
+  SRC: 22,
+  CTL: 23,
+  CHECK: 32,
+  SINCE: 36,
+  SPX: 40,
+  SOLVES: 48,
+} as const;
+const F = {
+  STEP: 1,
+  LANDED: 2,
+  DECIDED: 4,
+  SOLVED: 8,
+  SAVED: 16,
+  CHECKED: 32,
+  CHANGED: 64,
+  NEWSEG: 128,
+  PAUSED: 256,
+  LIMIT: 512,
+} as const;
+
+/** Most drive-schedule segments (the scenario schema allows 1000). */
+const MAX_SEGMENTS = 1000;
+/** Records in the ring (a batch never records more steps than a quarter of it). */
+export const RING_RECORDS = 1024;
+
+/** The loop's tuning: steps per batch (one ring read-back each), batches in flight. */
+export interface LoopTuning {
+  batchSteps: number;
+  inFlight: number;
+}
+
+/** What the backend gives its loop: buffers, kernels and the recording of its stages. */
+export interface LoopParts {
+  ctx: GpuContext;
+  pcg: MgPcg;
+  loopBuf: GPUBuffer;
+  /** The host copy of the loop uniform (written whole at a run's start). */
+  loopValues: LoopValues;
+  stats: GPUBuffer;
+  fieldsOut: GPUBuffer;
+  bcPhi: GPUBuffer;
+  grid: GPUBuffer;
+  N: number;
+  /** The state fields (ξ, c̃, ψ, the species') in order, and ξ, ξ at the last solve. */
+  fields: GPUBuffer[];
+  xi: GPUBuffer;
+  xiSolve: GPUBuffer;
+  species: number;
+  vol: number;
+  maxDispatches: number;
+  /** Solve slots of the boundary (potential) and of the step, with their tolerances and limits. */
+  configureSolves(s: LoopSettings): void;
+  /** Records the potential stage (gate: potential) with `iterations` recorded CG iterations. */
+  recordPotential(rec: Recorder, iterations: number): void;
+  /** Records the step's stages (gates: step, check) with the budgets of their solves. */
+  recordStep(rec: Recorder, budget: (slot: string) => number): void;
+  /** The current through the collector from the potential's face sums (WebGpuBackend.collectorFlux). */
+  collectorFlux(f1: number, f0: number, src: number): number;
+  /** The backend's host copy of φ on the collector follows the device's controller. */
+  noteVoltage(volts: number): void;
+  /** After the good state went back into the fields: what init() does besides the upload. */
+  afterRestore(): Promise<void>;
+  /** The loop is about to write the loop uniform: the next stage-by-stage call reopens the gates. */
+  loopTouched(): void;
+}
+
+interface Batch {
+  /** Run-relative record indices copied (first … last). */
+  first: number;
+  last: number;
+  staging: GPUBuffer;
+  done: Promise<ArrayBuffer>;
+}
+
+const f32 = new Float32Array(1);
+const u32v = new Uint32Array(f32.buffer);
+const asF = (u: number): number => {
+  u32v[0] = u;
+  return f32[0];
+};
+
+export class GpuDeviceLoop implements DeviceLoop {
+  private ring: GPUBuffer;
+  private stagings: GPUBuffer[] = [];
+  private k: { decide: Kernel; potEnd: Kernel; loopEnd: Kernel; xiSolve: Kernel; save: Kernel[] };
+  private good: GPUBuffer[];
+  private tag = 0;
+  /** Recent iteration counts per solve slot (newest last), and budgets raised after an exhaustion. */
+  private history = new Map<string, number[]>();
+  private raised = new Map<string, number>();
+  private maxIter = new Map<string, number>();
+  private settings: LoopSettings | null = null;
+  private policy: GPUBuffer;
+  private control: GPUBuffer;
+  private schedule: GPUBuffer;
+  readonly tuning: LoopTuning = { batchSteps: 64, inFlight: 2 };
+
+  constructor(private p: LoopParts) {
+    const { ctx } = p;
+    this.ring = ctx.storage(REC * RING_RECORDS, 'loop.ring');
+    this.policy = ctx.uniform(
+      policyConstsData({ dtMax: 0, safety: 0, safeDtPhase: 0, maxDxiPerStep: 0, resolveXiTol: 0, resolveMaxSteps: 0 }),
+      'loop.policy',
+    );
+    this.control = ctx.uniform(controlConstsData(null), 'loop.control');
+    this.schedule = ctx.storage(4 * MAX_SEGMENTS, 'loop.schedule');
+    const recBytes = REC * 4;
+    const reports = p.pcg.reports;
+    this.k = {
+      decide: kernel(ctx, 'loopDecide', [p.loopBuf, this.policy, p.stats, this.ring], {}, { 0: 256, 3: recBytes }),
+      potEnd: kernel(ctx, 'potEnd', [p.loopBuf, p.stats, reports, this.ring], {}, { 0: 256, 3: recBytes }),
+      loopEnd: kernel(
+        ctx,
+        'loopEnd',
+        [p.loopBuf, this.policy, this.control, p.stats, p.fieldsOut, reports, this.ring, p.bcPhi, this.schedule],
+        { NSPECIES: p.species, NSOLVES: 2 + p.species },
+        { 0: 256, 6: recBytes },
+      ),
+      xiSolve: kernel(ctx, 'copyField', [p.grid, p.xi, p.xiSolve, p.loopBuf], { GATE: 1 }),
+      save: [],
+    };
+    this.good = p.fields.map((_, i) => ctx.storage(p.N, `loop.good${i}`));
+    this.k.save = p.fields.map((f, i) => kernel(ctx, 'copyField', [p.grid, f, this.good[i], p.loopBuf], { GATE: 3 }));
+  }
+
+  /** A run needs the coarse factors of every solve (a stage-by-stage step makes them) and a multigrid tail. */
+  async ready(): Promise<boolean> {
+    return this.p.pcg.hasTail && this.p.pcg.slotNames.every((s) => this.p.pcg.hasFactor(s));
+  }
+
+  async saveGood(): Promise<void> {
+    const rec = new Recorder(this.p.ctx, this.p.maxDispatches);
+    for (const [i, f] of this.p.fields.entries()) rec.copy(f, 0, this.good[i], 0, 4 * this.p.N);
+    rec.submit();
+  }
+
+  async restoreGood(): Promise<void> {
+    const rec = new Recorder(this.p.ctx, this.p.maxDispatches);
+    for (const [i, f] of this.p.fields.entries()) rec.copy(this.good[i], 0, f, 0, 4 * this.p.N);
+    rec.submit();
+    await this.p.afterRestore();
+  }
+
+  async raiseBudgets(r: LoopRecord): Promise<void> {
+    const bump = (slot: string, rep: { iterations: number; converged: boolean } | null | undefined, code: number) => {
+      if (!rep || code !== Outcome.Exhausted) return;
+      const max = this.maxIter.get(slot) ?? 1000;
+      this.raised.set(slot, Math.min(max, Math.max(2 * this.budget(slot), rep.iterations + 4)));
+    };
+    const codes = r.codes;
+    bump('u', r.transport, codes.u ?? 0);
+    for (const [m, sp] of r.transport.species.entries()) bump(this.p.pcg.slotNames[2 + m], sp, codes[this.p.pcg.slotNames[2 + m]] ?? 0);
+    bump('psi', r.potential, codes.psi ?? 0);
+  }
+
+  /** Recorded iterations for a solve: the most of its recent solves plus a margin (a raised budget while it lasts). */
+  private budget(slot: string): number {
+    const h = this.history.get(slot) ?? this.p.pcg.historyOf(slot);
+    const max = this.maxIter.get(slot) ?? 1000;
+    const recent = h.length ? Math.max(...h) : 8;
+    // a wide margin while the history is short (the dt ramp of a run's first steps), 25 % later
+    const margin = h.length < 4 ? Math.max(4, recent) : Math.max(2, Math.ceil(recent / 4));
+    const base = Math.min(max, recent + margin);
+    return Math.max(1, Math.max(base, this.raised.get(slot) ?? 0));
+  }
+
+  private noteIterations(slot: string, iterations: number): void {
+    let h = this.history.get(slot);
+    if (!h) this.history.set(slot, (h = []));
+    h.push(Math.max(1, iterations));
+    if (h.length > 16) h.shift();
+  }
+
+  async rewind(_step: number): Promise<void> {
+    // (nothing of the loop's own depends on the steps taken: budgets only follow iteration counts)
+  }
+
+  private writeLoop(v: LoopValues): void {
+    Object.assign(this.p.loopValues, v);
+    this.p.ctx.write(this.p.loopBuf, packLoop(this.p.loopValues));
+  }
+
+  /** The settings into the loop's uniforms (written when they change). */
+  private configure(s: LoopSettings): void {
+    const key = JSON.stringify(s);
+    if (key === this.settingsKey) return;
+    this.settingsKey = key;
+    this.settings = s;
+    this.maxIter.set('psi', s.potentialMaxIter);
+    for (const slot of this.p.pcg.slotNames) if (slot !== 'psi') this.maxIter.set(slot, s.transportMaxIter);
+    this.p.configureSolves(s);
+    this.p.ctx.write(this.policy, policyConstsData(s.policy));
+    this.p.ctx.write(this.control, controlConstsData(s.control));
+    const segs = s.control?.segments ?? [];
+    if (segs.length > MAX_SEGMENTS) throw new Error(`WebGPU device loop: at most ${MAX_SEGMENTS} schedule segments (got ${segs.length})`);
+    const table = new ArrayBuffer(16 * Math.max(1, segs.length));
+    const u = new Uint32Array(table),
+      f = new Float32Array(table);
+    segs.forEach((g, i) => {
+      const [hi, lo] = Number.isFinite(g.duration) ? splitDf64(g.duration) : [3e38, 0];
+      u[4 * i] = g.galvanostatic ? 1 : 0;
+      f[4 * i + 1] = g.value;
+      f[4 * i + 2] = hi;
+      f[4 * i + 3] = lo;
+    });
+    this.p.ctx.write(this.schedule, table);
+  }
+
+  private settingsKey = '';
+
+  async run(start: LoopStart): Promise<LoopRecord[]> {
+    const { ctx } = this.p;
+    ctx.check();
+    ctx.stage = 'loop';
+    this.p.loopTouched();
+    this.configure(start.settings);
+    const tag = (this.tag = (this.tag + 1) >>> 0);
+    const limit = start.stepLimit;
+    this.writeLoop(this.startValues(start, tag, limit));
+    // the first record: the boundary the run starts at (its decision, solve and save, when made on the device)
+    const head = new Uint32Array(REC);
+    head[R.TAG] = tag;
+    head[R.STEP] = start.step;
+    ctx.write(this.ring, head, 0);
+
+    const out: LoopRecord[] = [];
+    const inFlight: Batch[] = [];
+    let recorded = 0; // steps recorded in this run (run-relative step of the next one to record)
+    let parsed = 0; // run-relative index of the next record to hand out (record 0: the start boundary)
+    let pending: { k: number; record: LoopRecord } | null = null;
+    let stopped = false;
+    let lastTime = start.time,
+      lastDt = start.dtStep;
+    const t0 = performance.now();
+    const emit = (k: number, r: LoopRecord) => {
+      out.push(r);
+      this.account(r);
+      parsed = k + 1;
+      pending = null;
+      lastTime = r.time;
+      lastDt = r.dtNext > 0 ? r.dtNext : lastDt;
+    };
+    const take = async (b: Batch): Promise<void> => {
+      const words = new Uint32Array(await ctx.guard(b.done));
+      this.stagings.push(b.staging);
+      for (let k = Math.max(b.first, parsed); k <= b.last; k++) {
+        const w = words.subarray((k - b.first) * REC, (k - b.first + 1) * REC);
+        const r = this.parse(w, tag, start, k);
+        if (!r) break;
+        const { record, flags } = r;
+        if ((flags & (F.LANDED | F.PAUSED | F.LIMIT)) !== 0 || record.halt !== 0) {
+          emit(k, record);
+          stopped = true;
+          return;
+        }
+        // a record is final once the next step's boundary block has run, i.e. unless it is the batch's last
+        if (k < b.last) emit(k, record);
+        else pending = { k, record };
+      }
+    };
+    for (;;) {
+      if (!stopped) {
+        // how many steps to record next: a batch, fewer near the target or the step limit
+        const room = limit - (start.step + recorded);
+        const ahead = recorded - (parsed - 1);
+        const toTarget = Number.isFinite(start.target) ? Math.ceil((start.target - lastTime) / Math.max(lastDt, 1e-30)) + 1 : Infinity;
+        const wallLeft = start.wallMs === undefined || performance.now() - t0 < start.wallMs;
+        const n = Math.min(this.tuning.batchSteps, room, Math.max(1, toTarget - ahead), RING_RECORDS / 4);
+        if (n > 0 && wallLeft && inFlight.length < this.tuning.inFlight) {
+          inFlight.push(this.recordBatch(recorded, n));
+          recorded += n;
+          continue;
+        }
+      }
+      const b = inFlight.shift();
+      if (!b) break;
+      await take(b);
+      if (!stopped) continue;
+      // the loop stopped on the device: what is still in flight ran idle
+      while (inFlight.length) await take(inFlight.shift()!);
+      break;
+    }
+    const last = pending as { k: number; record: LoopRecord } | null;
+    if (last && last.k === parsed) emit(last.k, last.record);
+    return out;
+  }
+
+  /** Records n steps (run-relative steps from+1 … from+n) and the ring copy of their records. */
+  private recordBatch(from: number, n: number): Batch {
+    const { ctx, pcg } = this.p;
+    const rec = new Recorder(ctx, this.p.maxDispatches);
+    const iters = new Map<string, number>();
+    for (const s of pcg.slotNames) iters.set(s, this.budget(s));
+    const budget = (s: string) => iters.get(s) ?? this.budget(s);
+    for (let i = 0; i < n; i++) {
+      ctx.stage = 'loop';
+      rec.runGroups(this.k.decide, 1);
+      ctx.stage = 'potential';
+      this.p.recordPotential(rec, budget('psi'));
+      rec.run(this.k.xiSolve, this.p.N);
+      rec.runGroups(this.k.potEnd, 1);
+      ctx.stage = 'save';
+      for (const k of this.k.save) rec.run(k, this.p.N);
+      this.p.recordStep(rec, budget);
+      ctx.stage = 'loop';
+      rec.runGroups(this.k.loopEnd, 1);
+    }
+    // the records this batch completes: the last one of the previous batch (its boundary ran now) … its own
+    const first = from,
+      last = from + n;
+    const count = last - first + 1;
+    const bytes = count * REC * 4;
+    const staging = this.stagingBuffer(bytes);
+    const p0 = first % RING_RECORDS;
+    const fit = Math.min(count, RING_RECORDS - p0);
+    ctx.stage = 'loop';
+    rec.copy(this.ring, p0 * REC * 4, staging, 0, fit * REC * 4);
+    if (fit < count) rec.copy(this.ring, 0, staging, fit * REC * 4, (count - fit) * REC * 4);
+    rec.submit();
+    return { first, last, staging, done: ctx.readBuffer(staging, bytes) };
+  }
+
+  private stagingBuffer(bytes: number): GPUBuffer {
+    const i = this.stagings.findIndex((b) => b.size >= bytes);
+    if (i >= 0) return this.stagings.splice(i, 1)[0];
+    const max = (RING_RECORDS / 4 + 1) * REC * 4;
+    return this.p.ctx.readback(Math.max(bytes, max), 'loop.staging');
+  }
+
+  private startValues(s: LoopStart, tag: number, limit: number): LoopValues {
+    const v = { ...this.p.loopValues };
+    const [th, tl] = splitDf64(s.time);
+    const target = Number.isFinite(s.target) ? splitDf64(s.target) : [3e38, 0];
+    const pause = s.pauseAt !== null ? splitDf64(s.pauseAt) : [0, 0];
+    const dt = s.dtStep;
+    v.gStep = 1;
+    v.gPotential = 0;
+    v.gCheck = 0;
+    v.gSave = s.savePending ? 1 : 0;
+    v.dt = dt;
+    v.invDt = 1 / dt;
+    v.noiseAmp = v.noiseSigma * Math.sqrt(dt);
+    v.key = stepKeyOf(v.seed, s.step);
+    v.sgScale = dt * v.invDx2;
+    v.running = 1;
+    v.step = s.step;
+    v.stepsSinceSolve = Math.min(s.stepsSinceSolve, 0x7fffffff);
+    v.sinceSave = s.savePending ? 0 : s.sinceSave;
+    v.forced = s.forced ? 1 : 0;
+    v.solvedBefore = s.solvedBefore ? 1 : 0;
+    v.decided = s.decided ? 1 : 0;
+    v.halt = 0;
+    v.landing = s.landing ? 1 : 0;
+    v.runTag = tag;
+    v.timeHi = th;
+    v.timeLo = tl;
+    v.dtNext = s.dt;
+    v.targetHi = target[0];
+    v.targetLo = target[1];
+    v.stepLimit = limit;
+    v.pauseHi = pause[0];
+    v.pauseLo = pause[1];
+    v.pauseArmed = s.pauseAt !== null ? 1 : 0;
+    v.ringPos = 0;
+    v.ringCap = RING_RECORDS;
+    v.checkEvery = s.checkEvery;
+    v.segmentDt = s.settings.segmentDt;
+    v.segCount = s.settings.control?.segments.length ?? 0;
+    v.segRepeat = s.settings.control?.repeat ? 1 : 0;
+    const c = s.control;
+    if (c) {
+      const nan = (x: number) => !Number.isFinite(x);
+      v.voltage = c.voltage;
+      v.segment = c.segment;
+      v.current = nan(c.current) ? 0 : c.current;
+      v.currentVoltage = nan(c.currentVoltage) ? 0 : c.currentVoltage;
+      v.prevCurrent = nan(c.prevCurrent) ? 0 : c.prevCurrent;
+      v.prevVoltage = nan(c.prevVoltage) ? 0 : c.prevVoltage;
+      v.accDeposit = c.accDeposit;
+      v.accTime = c.accTime;
+      v.hasCurrent = nan(c.current) ? 0 : 1;
+      v.hasPrev = nan(c.prevCurrent) || nan(c.prevVoltage) ? 0 : 1;
+      v.segLocal = c.segLocal;
+      const e = Number.isFinite(c.segEnd) ? splitDf64(c.segEnd) : [3e38, 0];
+      v.segEndHi = e[0];
+      v.segEndLo = e[1];
+    }
+    return v;
+  }
+
+  /** Budgets follow the iterations the records report. */
+  private account(r: LoopRecord): void {
+    if (!r.tookStep && !r.potential) return;
+    if (r.tookStep) {
+      this.noteIterations('u', r.transport.iterations);
+      for (const [m, sp] of r.transport.species.entries()) this.noteIterations(this.p.pcg.slotNames[2 + m], sp.iterations);
+    }
+    if (r.potential) this.noteIterations('psi', r.potential.iterations);
+    // a raised budget lasts until the solves are back within the ordinary one
+    for (const [s, b] of this.raised) if ((this.history.get(s) ?? []).every((i) => i + 2 < b / 2)) this.raised.delete(s);
+  }
+
+  private parse(w: Uint32Array, tag: number, start: LoopStart, k: number): { record: LoopRecord; flags: number } | null {
+    if (w[R.TAG] !== tag) return null;
+    const flags = w[R.FLAGS];
+    const tookStep = (flags & F.STEP) !== 0;
+    if (k === 0 ? tookStep || w[R.STEP] !== start.step : !tookStep || w[R.STEP] !== start.step + k) return null;
+    const solve = (slot: number) => ({
+      iterations: w[R.SOLVES + 3 * slot],
+      residual: asF(w[R.SOLVES + 3 * slot + 1]),
+      converged: w[R.SOLVES + 3 * slot + 2] === Outcome.Converged,
+      code: w[R.SOLVES + 3 * slot + 2],
+    });
+    const tr = solve(1);
+    const species: SpeciesReport[] = [];
+    for (let m = 0; m < this.p.species; m++) {
+      const s = solve(2 + m);
+      species.push({ iterations: s.iterations, residual: s.residual, converged: s.converged, influx: asF(w[R.SPX + m]) });
+    }
+    const transport: TransportReport = {
+      iterations: tr.iterations,
+      residual: tr.residual,
+      converged: tr.converged,
+      limited: asF(w[R.LIM]),
+      influx: asF(w[R.INFLUX]),
+      deposited: asF(w[R.DEP]) * this.p.vol,
+      species,
+    };
+    const solved = (flags & F.SOLVED) !== 0;
+    const pot = solve(0);
+    const f1 = asF(w[R.F1]),
+      f0 = asF(w[R.F0]),
+      src = asF(w[R.SRC]);
+    const hasCtl = this.p.loopValues.segCount > 0;
+    const bits = w[R.CTL + 8];
+    const codes: Record<string, number> = { psi: pot.code, u: tr.code };
+    for (let m = 0; m < this.p.species; m++) codes[this.p.pcg.slotNames[2 + m]] = w[R.SOLVES + 3 * (2 + m) + 2];
+    const record: LoopRecord = {
+      step: w[R.STEP],
+      tookStep,
+      landed: (flags & F.LANDED) !== 0,
+      decided: (flags & F.DECIDED) !== 0,
+      solved,
+      saved: (flags & F.SAVED) !== 0,
+      paused: (flags & F.PAUSED) !== 0,
+      checked: (flags & F.CHECKED) !== 0,
+      changed: (flags & F.CHANGED) !== 0,
+      newSegment: (flags & F.NEWSEG) !== 0,
+      halt: w[R.HALT],
+      dt: asF(w[R.DT]),
+      time: tookStep ? asF(w[R.TIME]) + asF(w[R.TIME + 1]) : start.time,
+      dtNext: asF(w[R.DTNEXT]),
+      maxRate: asF(w[R.RATE]),
+      transport,
+      potential: solved
+        ? {
+            iterations: pot.iterations,
+            residual: pot.residual,
+            converged: pot.converged,
+            fluxX1: f1,
+            fluxX0: this.p.collectorFlux(f1, f0, src),
+            source: src,
+          }
+        : null,
+      check:
+        w[R.CHECK] !== 0 || (flags & F.CHECKED) !== 0 || w[R.HALT] === HALT.CHECK
+          ? { nonFinite: w[R.CHECK], xiMin: asF(w[R.CHECK + 1]), xiMax: asF(w[R.CHECK + 2]), cMin: asF(w[R.CHECK + 3]) }
+          : null,
+      control:
+        hasCtl && tookStep
+          ? {
+              voltage: asF(w[R.CTL]),
+              segment: w[R.CTL + 1],
+              current: bits & 1 ? asF(w[R.CTL + 2]) : NaN,
+              currentVoltage: bits & 1 ? asF(w[R.CTL + 3]) : NaN,
+              prevCurrent: bits & 2 ? asF(w[R.CTL + 4]) : NaN,
+              prevVoltage: bits & 2 ? asF(w[R.CTL + 5]) : NaN,
+              accDeposit: asF(w[R.CTL + 6]),
+              accTime: asF(w[R.CTL + 7]),
+            }
+          : null,
+      codes,
+    };
+    if (record.control && record.changed) this.p.noteVoltage(record.control.voltage);
+    return { record, flags };
+  }
+}
+
+/** The loop uniform's bytes (uniforms.ts). */
+function packLoop(v: LoopValues): ArrayBuffer {
+  return packUniform('Loop', v);
+}
+
+function stepKeyOf(seed: number, step: number): number {
+  return stepKey(seed, step);
+}
