@@ -8,9 +8,8 @@
 // - the policy's next dt (src/solver/policy.ts: nextDt; common/policy.wgsl), the drive
 //   controller's update (control.ts: the schedule's segment in force, the voltage, a changed
 //   voltage into the φ boundary uniform and ψ_ref, forcing a potential solve; a new segment caps dt);
-// - whether to stop after this step (landed on the target, the step limit), and the next step's
-//   length (stepDt: landing on the target and on the segment end) and parameters (dt, 1/dt,
-//   σ_W √dt, stepKey(seed, step), dt/dx²);
+// - whether to stop after this step (landed on the target, the step limit; the next step's length
+//   and parameters are loop_decide's, at the boundary);
 // - the ring record of the step (the host reads the ring lagged, in batches).
 // One invocation; nothing happens when the step did not run.
 
@@ -27,7 +26,7 @@ const NO_LIMIT_HI: f32 = 3.0e38;
 @group(0) @binding(5) var<storage, read> reports: array<u32>;
 @group(0) @binding(6) var<storage, read_write> ring: array<u32>;
 @group(0) @binding(7) var<storage, read_write> bcPhi: BC;
-// the drive schedule: per segment (galvanostatic, value, duration hi, duration lo), f32 bitcast
+// the drive schedule from the run's first segment on: (galvanostatic, value, end hi, end lo), f32 bitcast
 @group(0) @binding(8) var<storage, read> schedule: array<vec4<u32>>;
 
 fn f2u(x: f32) -> u32 { return bitcast<u32>(x); }
@@ -117,26 +116,25 @@ fn main() {
   // the policy's nominal dt
   var dtNext = nextDt(pc, maxRate, stiffness, 0.0, dt);
   // the drive controller (src/solver/control.ts)
-  var segEnd = vec2<f32>(ls.segEndHi, ls.segEndLo);
   if (ls.segCount > 0u) {
-    // the segment in force at t: past every end within 1e-12 relative (DriveControl.segmentAt)
+    // the segment in force at t: past every end within 1e-12 relative (DriveControl.segmentAt);
+    // the table holds the absolute ends of the segments from the run's first one on
     var idx = ls.segment;
     var local = ls.segLocal;
     for (var guard = 0u; guard < 1024u; guard++) {
-      if (segEnd.x >= NO_LIMIT_HI || dfToF32(dfSub(segEnd, t)) > epsAt(t)) { break; }
-      local = local + 1u;
-      if (local >= ls.segCount) { local = 0u; }
-      idx = idx + 1u;
-      let g = schedule[local];
-      if (ls.segRepeat == 0u && local == ls.segCount - 1u) {
-        segEnd = vec2<f32>(NO_LIMIT_HI, 0.0);
-      } else {
-        segEnd = dfAdd(segEnd, vec2<f32>(bitcast<f32>(g.z), bitcast<f32>(g.w)));
+      let e = schedule[local];
+      let end = vec2<f32>(bitcast<f32>(e.z), bitcast<f32>(e.w));
+      if (end.x >= NO_LIMIT_HI || dfToF32(dfSub(end, t)) > epsAt(t)) { break; }
+      if (local + 1u >= ls.segCount) {
+        // past the table: the loop stops here, the host continues with a new table
+        ls.running = 0u;
+        flags = flags | F_LIMIT;
+        break;
       }
+      local = local + 1u;
+      idx = idx + 1u;
     }
     ls.segLocal = local;
-    ls.segEndHi = segEnd.x;
-    ls.segEndLo = segEnd.y;
     let g = schedule[local];
     var st = ControlState(ls.voltage, ls.segment, ls.current, ls.currentVoltage, ls.prevCurrent, ls.prevVoltage,
                           ls.accDeposit, ls.accTime, ls.hasCurrent, ls.hasPrev);
@@ -184,21 +182,6 @@ fn main() {
     ls.running = 0u;
     flags = flags | F_LIMIT;
   }
-  // the next step: its length (stepDt) and parameters
-  let goal = vec2<f32>(ls.targetHi, ls.targetLo);
-  let rem = dfSub(goal, t);
-  let toTarget = dfToF32(rem);
-  var toSwitch = NO_LIMIT;
-  if (ls.segCount > 0u && segEnd.x < NO_LIMIT_HI) { toSwitch = max(dfToF32(dfSub(segEnd, t)), 0.0); }
-  let shortest = min(dtNext, min(toTarget, toSwitch));
-  let gap = dfToF32(dfSub(rem, vec2<f32>(shortest, 0.0)));
-  let sl = stepDt(dtNext, toTarget, toSwitch, gap, 1e-12 * max(1.0, t.x + toTarget));
-  ls.dt = sl.dt;
-  ls.landing = select(0u, 1u, sl.lands);
-  ls.invDt = 1.0 / sl.dt;
-  ls.noiseAmp = ls.noiseSigma * sqrt(sl.dt);
-  ls.key = hash32(hash32(ls.seed) + ls.step);
-  ls.sgScale = sl.dt * ls.invDx2;
   ring[rec + R_FLAGS] = flags;
   ring[rec + R_SINCE] = ls.stepsSinceSolve;
 }

@@ -142,8 +142,6 @@ export interface LoopSettings {
     f: number;
     alphaMax: number;
     perDeposit: number;
-    segments: { galvanostatic: boolean; value: number; duration: number }[];
-    repeat: boolean;
   } | null;
   segmentDt: number;
 }
@@ -153,10 +151,8 @@ export interface LoopStart {
   settings: LoopSettings;
   time: number;
   step: number;
-  /** The policy's nominal dt, and the coming step's length (policy.ts stepDt) and whether it lands on `target`. */
+  /** The policy's nominal dt (the device takes the coming step's length from it, policy.ts stepDt). */
   dt: number;
-  dtStep: number;
-  landing: boolean;
   /** Steps since the last potential solve (large when none), since the last save. */
   stepsSinceSolve: number;
   sinceSave: number;
@@ -177,9 +173,12 @@ export interface LoopStart {
     prevVoltage: number;
     accDeposit: number;
     accTime: number;
-    /** Index of the segment in the schedule list, and its end (Infinity: none). */
-    segLocal: number;
-    segEnd: number;
+    /**
+     * The schedule from the segment in force on: what each segment holds and its absolute end
+     * (DriveControl.segmentByIndex; Infinity: it never ends, and the table stops there). The
+     * device never adds durations: every end is the host's f64 number, whatever run reaches it.
+     */
+    table: { galvanostatic: boolean; value: number; end: number }[];
   } | null;
   /** Stop on landing at this time (Infinity: no target), after this step number, at the first solved boundary at or after pauseAt. */
   target: number;
@@ -212,6 +211,7 @@ export interface LoopRecord {
   time: number;
   dtNext: number;
   maxRate: number;
+  stiffness: number;
   transport: TransportReport;
   /** The boundary's potential solve (when solved). */
   potential: PotentialReport | null;

@@ -152,6 +152,22 @@ export class DriveControl {
     return { index: cycle * n + i, mode: g.mode, value: g.mode === 'potentiostatic' ? g.voltage : g.current, end };
   }
 
+  /**
+   * The segment of global index `index` (cycle·segments + position, as segmentAt numbers them) and
+   * its end, computed as segmentAt computes it (the device loop's schedule table).
+   */
+  segmentByIndex(index: number): ActiveSegment {
+    const n = this.segs.length;
+    const cycle = this.spec.repeat && Number.isFinite(this.period) ? Math.floor(index / n) : 0;
+    const i = this.spec.repeat && Number.isFinite(this.period) ? index % n : Math.min(index, n - 1);
+    let end: number;
+    if (!Number.isFinite(this.period)) end = this.ends[i];
+    else if (this.spec.repeat) end = cycle * this.period + this.ends[i];
+    else end = i === n - 1 ? Infinity : this.ends[i];
+    const g = this.segs[i];
+    return { index: cycle * n + i, mode: g.mode, value: g.mode === 'potentiostatic' ? g.voltage : g.current, end };
+  }
+
   /** Time from t to the next segment end (Infinity when the drive never changes). */
   timeToSwitch(t: number): number {
     const end = this.segmentAt(t).end;

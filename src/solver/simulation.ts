@@ -52,6 +52,8 @@ import type { Scenario } from '../model/scenario.ts';
 import { metricsRow, type MetricsRow, type RunCounters } from './metrics.ts';
 import { dtLimit, nextDt, policyConstants, potentialDue, stepDt, type PolicyConstants } from './policy.ts';
 
+/** Schedule segments handed to a device loop run (it stops when it passes them all; the next run gets more). */
+const SCHEDULE_TABLE = 256;
 /** The transport solves' iteration limit. */
 const TRANSPORT_MAX_ITER = 200;
 /** The device loop's halt codes and its exhausted-budget outcome (Backend.loop's LoopRecord). */
@@ -369,9 +371,17 @@ export class Simulation {
     this.solvedHere = due;
   }
 
-  /** One coupled step of length min(dt, maxDt) — or, after an instability, a rollback (time goes back). */
+  /**
+   * One coupled step of length min(dt, maxDt) — or, after an instability, a rollback (time goes
+   * back). On a device loop (Backend.loop) the step runs there (a loop run of one step), so that
+   * the same steps come out however the calls are batched.
+   */
   async advance(maxDt = Infinity): Promise<void> {
     if (!this.started) await this.start();
+    if (await this.loopUsable()) {
+      await this.runLoop(this.time + maxDt, { stepLimit: this.step + 1 });
+      return;
+    }
     try {
       await this.stepOnce(maxDt);
     } catch (e) {
@@ -578,22 +588,37 @@ export class Simulation {
   async advanceTo(target: number, opts: { stepLimit?: number; pauseAt?: number | null; wallMs?: number } = {}): Promise<void> {
     if (!this.started) await this.start();
     const n = this.scenario.numerics;
-    const stepLimit = Math.min(opts.stepLimit ?? n.maxSteps, n.maxSteps);
-    if (this.step >= stepLimit) {
+    if (this.step >= Math.min(opts.stepLimit ?? n.maxSteps, n.maxSteps)) {
       if (this.step >= n.maxSteps)
         throw new SolverError(`numerics.maxSteps = ${n.maxSteps} reached at t = ${this.time} s`, this.step, this.time);
       return;
     }
+    if (await this.loopUsable()) await this.runLoop(target, opts);
+    else await this.advance(target - this.time);
+  }
+
+  /** The backend's device loop can take the coming steps (it exists; a controller's segment is the one in force). */
+  private async loopUsable(): Promise<boolean> {
     const loop = this.backend.loop;
-    const g = this.control ? this.control.segmentAt(this.time) : null;
-    if (!loop || !this.lastPot || (g && g.index !== this.controlState!.segment) || !(await loop.ready())) {
-      await this.advance(target - this.time);
-      return;
-    }
-    const toSwitch = this.control ? this.control.timeToSwitch(this.time) : Infinity;
-    const dtStep = stepDt(this.dt, target - this.time, toSwitch, this.time);
+    if (!loop || !(await loop.ready())) return false;
+    return !this.control || this.control.segmentAt(this.time).index === this.controlState!.segment;
+  }
+
+  /** Runs the device loop toward `target` and applies its records (advanceTo). */
+  private async runLoop(target: number, opts: { stepLimit?: number; pauseAt?: number | null; wallMs?: number }): Promise<void> {
+    const n = this.scenario.numerics;
+    const loop = this.backend.loop!;
+    const stepLimit = Math.min(opts.stepLimit ?? n.maxSteps, n.maxSteps);
     const cs = this.controlState;
     const ctl = this.control?.constants() ?? null;
+    const table: { galvanostatic: boolean; value: number; end: number }[] = [];
+    if (this.control && cs) {
+      for (let q = 0; q < SCHEDULE_TABLE; q++) {
+        const g = this.control.segmentByIndex(cs.segment + q);
+        table.push({ galvanostatic: g.mode === 'galvanostatic', value: g.value, end: g.end });
+        if (!Number.isFinite(g.end)) break;
+      }
+    }
     const records = await loop.run({
       settings: {
         potentialTol: n.potentialTol,
@@ -601,14 +626,24 @@ export class Simulation {
         transportTol: n.transportTol,
         transportMaxIter: TRANSPORT_MAX_ITER,
         policy: this.policy,
-        control: ctl,
+        control: ctl
+          ? {
+              response: ctl.response,
+              tolerance: ctl.tolerance,
+              maxStep: ctl.maxStep,
+              vmin: ctl.vmin,
+              vmax: ctl.vmax,
+              i0: ctl.i0,
+              f: ctl.f,
+              alphaMax: ctl.alphaMax,
+              perDeposit: ctl.perDeposit,
+            }
+          : null,
         segmentDt: n.dtInitial,
       },
       time: this.time,
       step: this.step,
       dt: this.dt,
-      dtStep,
-      landing: dtStep >= target - this.time,
       stepsSinceSolve: this.stepsSinceSolve,
       sinceSave: this.sinceSave,
       forced: this.forceSolve,
@@ -616,21 +651,19 @@ export class Simulation {
       decided: this.decided,
       savePending: this.saveNext,
       checkEvery: this.checkEvery,
-      control:
-        cs && g && ctl
-          ? {
-              voltage: cs.voltage,
-              segment: cs.segment,
-              current: cs.current,
-              currentVoltage: cs.currentVoltage,
-              prevCurrent: cs.prevCurrent,
-              prevVoltage: cs.prevVoltage,
-              accDeposit: cs.accDeposit,
-              accTime: cs.accTime,
-              segLocal: g.index % ctl.segments.length,
-              segEnd: g.end,
-            }
-          : null,
+      control: cs
+        ? {
+            voltage: cs.voltage,
+            segment: cs.segment,
+            current: cs.current,
+            currentVoltage: cs.currentVoltage,
+            prevCurrent: cs.prevCurrent,
+            prevVoltage: cs.prevVoltage,
+            accDeposit: cs.accDeposit,
+            accTime: cs.accTime,
+            table,
+          }
+        : null,
       target,
       stepLimit,
       pauseAt: opts.pauseAt ?? null,
@@ -665,7 +698,8 @@ export class Simulation {
       this.k.species.forEach((sp, m) => {
         this.speciesInfluxTotal[sp.name] += tr.species[m].influx;
       });
-      this.time = r.landed ? target : this.time + r.dt;
+      // (the device's own time: an f64 that splits back into the same df64 words at the next run)
+      this.time = r.landed ? target : r.time;
       this.step++;
       this.stepsSinceSolve++;
       this.sinceSave++;
@@ -700,6 +734,8 @@ export class Simulation {
         this.saveNext = true;
       }
       this.dt = r.dtNext;
+      if (this.step === 1)
+        this.firstStep = { dt: r.dt, limit: dtLimit(this.policy, { maxRate: r.maxRate, stiffness: r.stiffness, migrationRate: 0 }) };
       if (r.control && this.controlState) {
         this.controlState = { ...this.controlState, ...r.control };
         if (r.changed) this.forceSolve = true;

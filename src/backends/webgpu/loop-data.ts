@@ -109,11 +109,8 @@ export function initialLoop(k: Coefficients, L: Layout, bcMax: number): LoopValu
     accTime: 0,
     hasCurrent: 0,
     hasPrev: 0,
-    segEndHi: 0,
-    segEndLo: 0,
     segLocal: 0,
     segCount: 0,
-    segRepeat: 0,
     segmentDt: 0,
   };
 }

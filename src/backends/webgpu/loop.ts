@@ -20,7 +20,6 @@
  * budgets or on the batching. (The coarsest multigrid level is factored on the device at every
  * solve's set-up, mg_tail_coarsen.wgsl: nothing of the solves lives on the host.)
  */
-import { stepKey } from '../../model/noise.ts';
 import type { LoopRecord, LoopSettings, LoopStart, DeviceLoop, SpeciesReport, TransportReport } from '../backend.ts';
 import type { GpuContext, Kernel } from './context.ts';
 import { kernel } from './context.ts';
@@ -71,15 +70,20 @@ const F = {
   LIMIT: 512,
 } as const;
 
-/** Most drive-schedule segments (the scenario schema allows 1000). */
-const MAX_SEGMENTS = 1000;
+/** Most segments of a run's schedule table (Simulation hands at most this many; the run stops past them). */
+const MAX_SEGMENTS = 256;
 /** Records in the ring (a batch never records more steps than a quarter of it). */
 export const RING_RECORDS = 1024;
 
-/** The loop's tuning: steps per batch (one ring read-back each), batches in flight. */
+/**
+ * The loop's tuning: steps per batch (one ring read-back each), batches in flight, and (tests)
+ * a cap on the iterations recorded per solve before any exhaustion raised them. None of them
+ * changes a result.
+ */
 export interface LoopTuning {
   batchSteps: number;
   inFlight: number;
+  budgetCap: number | null;
 }
 
 /** What the backend gives its loop: buffers, kernels and the recording of its stages. */
@@ -146,7 +150,7 @@ export class GpuDeviceLoop implements DeviceLoop {
   private policy: GPUBuffer;
   private control: GPUBuffer;
   private schedule: GPUBuffer;
-  readonly tuning: LoopTuning = { batchSteps: 64, inFlight: 2 };
+  readonly tuning: LoopTuning = { batchSteps: 64, inFlight: 2, budgetCap: null };
 
   constructor(private p: LoopParts) {
     const { ctx } = p;
@@ -160,14 +164,14 @@ export class GpuDeviceLoop implements DeviceLoop {
     const recBytes = REC * 4;
     const reports = p.pcg.reports;
     this.k = {
-      decide: kernel(ctx, 'loopDecide', [p.loopBuf, this.policy, p.stats, this.ring], {}, { 0: 256, 3: recBytes }),
+      decide: kernel(ctx, 'loopDecide', [p.loopBuf, this.policy, p.stats, this.ring, this.schedule], {}, { 0: 256, 3: recBytes, 4: 16 }),
       potEnd: kernel(ctx, 'potEnd', [p.loopBuf, p.stats, reports, this.ring], {}, { 0: 256, 3: recBytes }),
       loopEnd: kernel(
         ctx,
         'loopEnd',
         [p.loopBuf, this.policy, this.control, p.stats, p.fieldsOut, reports, this.ring, p.bcPhi, this.schedule],
         { NSPECIES: p.species, NSOLVES: 2 + p.species },
-        { 0: 256, 6: recBytes },
+        { 0: 256, 6: recBytes, 8: 16 },
       ),
       xiSolve: kernel(ctx, 'copyField', [p.grid, p.xi, p.xiSolve, p.loopBuf], { GATE: 1 }),
       save: [],
@@ -213,7 +217,7 @@ export class GpuDeviceLoop implements DeviceLoop {
     const recent = h.length ? Math.max(...h) : 8;
     // a wide margin while the history is short (the dt ramp of a run's first steps), 25 % later
     const margin = h.length < 4 ? Math.max(4, recent) : Math.max(2, Math.ceil(recent / 4));
-    const base = Math.min(max, recent + margin);
+    const base = Math.min(max, recent + margin, this.tuning.budgetCap ?? Infinity);
     return Math.max(1, Math.max(base, this.raised.get(slot) ?? 0));
   }
 
@@ -244,22 +248,27 @@ export class GpuDeviceLoop implements DeviceLoop {
     this.p.configureSolves(s);
     this.p.ctx.write(this.policy, policyConstsData(s.policy));
     this.p.ctx.write(this.control, controlConstsData(s.control));
-    const segs = s.control?.segments ?? [];
-    if (segs.length > MAX_SEGMENTS) throw new Error(`WebGPU device loop: at most ${MAX_SEGMENTS} schedule segments (got ${segs.length})`);
-    const table = new ArrayBuffer(16 * Math.max(1, segs.length));
-    const u = new Uint32Array(table),
-      f = new Float32Array(table);
-    segs.forEach((g, i) => {
-      const [hi, lo] = Number.isFinite(g.duration) ? splitDf64(g.duration) : [3e38, 0];
+  }
+
+  private settingsKey = '';
+
+  /** The run's schedule table (common: loop_end.wgsl, loop_decide.wgsl); its length. */
+  private uploadTable(table: { galvanostatic: boolean; value: number; end: number }[]): number {
+    if (!table.length) throw new Error('WebGPU device loop: a controller needs the schedule segment in force');
+    const rows = table.slice(0, MAX_SEGMENTS);
+    const buf = new ArrayBuffer(16 * rows.length);
+    const u = new Uint32Array(buf),
+      f = new Float32Array(buf);
+    rows.forEach((g, i) => {
+      const [hi, lo] = Number.isFinite(g.end) ? splitDf64(g.end) : [3e38, 0];
       u[4 * i] = g.galvanostatic ? 1 : 0;
       f[4 * i + 1] = g.value;
       f[4 * i + 2] = hi;
       f[4 * i + 3] = lo;
     });
-    this.p.ctx.write(this.schedule, table);
+    this.p.ctx.write(this.schedule, buf);
+    return rows.length;
   }
-
-  private settingsKey = '';
 
   async run(start: LoopStart): Promise<LoopRecord[]> {
     const { ctx } = this.p;
@@ -283,7 +292,7 @@ export class GpuDeviceLoop implements DeviceLoop {
     let pending: { k: number; record: LoopRecord } | null = null;
     let stopped = false;
     let lastTime = start.time,
-      lastDt = start.dtStep;
+      lastDt = start.dt;
     const t0 = performance.now();
     const emit = (k: number, r: LoopRecord) => {
       out.push(r);
@@ -385,16 +394,10 @@ export class GpuDeviceLoop implements DeviceLoop {
     const [th, tl] = splitDf64(s.time);
     const target = Number.isFinite(s.target) ? splitDf64(s.target) : [3e38, 0];
     const pause = s.pauseAt !== null ? splitDf64(s.pauseAt) : [0, 0];
-    const dt = s.dtStep;
     v.gStep = 1;
     v.gPotential = 0;
     v.gCheck = 0;
     v.gSave = s.savePending ? 1 : 0;
-    v.dt = dt;
-    v.invDt = 1 / dt;
-    v.noiseAmp = v.noiseSigma * Math.sqrt(dt);
-    v.key = stepKeyOf(v.seed, s.step);
-    v.sgScale = dt * v.invDx2;
     v.running = 1;
     v.step = s.step;
     v.stepsSinceSolve = Math.min(s.stepsSinceSolve, 0x7fffffff);
@@ -403,7 +406,7 @@ export class GpuDeviceLoop implements DeviceLoop {
     v.solvedBefore = s.solvedBefore ? 1 : 0;
     v.decided = s.decided ? 1 : 0;
     v.halt = 0;
-    v.landing = s.landing ? 1 : 0;
+    v.landing = 0;
     v.runTag = tag;
     v.timeHi = th;
     v.timeLo = tl;
@@ -418,8 +421,8 @@ export class GpuDeviceLoop implements DeviceLoop {
     v.ringCap = RING_RECORDS;
     v.checkEvery = s.checkEvery;
     v.segmentDt = s.settings.segmentDt;
-    v.segCount = s.settings.control?.segments.length ?? 0;
-    v.segRepeat = s.settings.control?.repeat ? 1 : 0;
+    v.segCount = 0;
+    v.segLocal = 0;
     const c = s.control;
     if (c) {
       const nan = (x: number) => !Number.isFinite(x);
@@ -433,10 +436,7 @@ export class GpuDeviceLoop implements DeviceLoop {
       v.accTime = c.accTime;
       v.hasCurrent = nan(c.current) ? 0 : 1;
       v.hasPrev = nan(c.prevCurrent) || nan(c.prevVoltage) ? 0 : 1;
-      v.segLocal = c.segLocal;
-      const e = Number.isFinite(c.segEnd) ? splitDf64(c.segEnd) : [3e38, 0];
-      v.segEndHi = e[0];
-      v.segEndLo = e[1];
+      v.segCount = this.uploadTable(c.table);
     }
     return v;
   }
@@ -504,6 +504,7 @@ export class GpuDeviceLoop implements DeviceLoop {
       time: tookStep ? asF(w[R.TIME]) + asF(w[R.TIME + 1]) : start.time,
       dtNext: asF(w[R.DTNEXT]),
       maxRate: asF(w[R.RATE]),
+      stiffness: asF(w[R.STIFF]),
       transport,
       potential: solved
         ? {
@@ -542,8 +543,4 @@ export class GpuDeviceLoop implements DeviceLoop {
 /** The loop uniform's bytes (uniforms.ts). */
 function packLoop(v: LoopValues): ArrayBuffer {
   return packUniform('Loop', v);
-}
-
-function stepKeyOf(seed: number, step: number): number {
-  return stepKey(seed, step);
 }

@@ -76,7 +76,7 @@ export const MODULES = {
   mgDirect: [GRID, LOOP, GSUM, CG, 'mg_direct.wgsl'],
   // the device-side time loop (loop.ts)
   copyField: [GRID, LOOP, 'copy_field.wgsl'],
-  loopDecide: [GRID, LOOP, 'common/df64.wgsl', 'common/policy.wgsl', 'loop_decide.wgsl'],
+  loopDecide: [GRID, LOOP, 'common/df64.wgsl', 'common/policy.wgsl', 'common/noise.wgsl', 'loop_decide.wgsl'],
   potEnd: [GRID, LOOP, CG, 'pot_end.wgsl'],
   loopEnd: [GRID, LOOP, BC, CG, 'common/df64.wgsl', 'common/policy.wgsl', 'common/noise.wgsl', 'loop_end.wgsl'],
   // test probe of the device loop's policy, controller and df64 twins (test/conformance/policy.test.ts)

@@ -80,8 +80,8 @@ export const BINDINGS: Record<ModuleName, BindingTable> = {
   // --- the device loop (loop.ts); its single-invocation kernels touch one ring record (extent given)
   // grid, source, destination, loop
   copyField: ['u', 'r', 'w', 'u'],
-  // loop state, policy, stats, ring
-  loopDecide: ['rw', 'u', 'r', 'rw'],
+  // loop state, policy, stats, ring, schedule
+  loopDecide: ['rw', 'u', 'r', 'rw', 'r'],
   // loop state, stats, reports, ring
   potEnd: ['rw', 'r', 'r', 'rw'],
   // loop state, policy, control, stats, field reductions, reports, ring, φ boundary, schedule

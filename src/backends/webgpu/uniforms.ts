@@ -130,12 +130,9 @@ export const UNIFORMS = {
     accTime: 'f32',
     hasCurrent: 'u32',
     hasPrev: 'u32',
-    /** the schedule: the current segment's end (df64; NO_LIMIT hi when none), its index in the list, the list's length (0: no controller), repeat, the step cap after a new segment */
-    segEndHi: 'f32',
-    segEndLo: 'f32',
+    /** the schedule table of the run (loop.ts): the current segment's entry, the table's length (0: no controller), the step cap after a new segment */
     segLocal: 'u32',
     segCount: 'u32',
-    segRepeat: 'u32',
     segmentDt: 'f32',
   },
   /** A sync-free MG-PCG solve (shaders/common/cg_state.wgsl, mgpcg.ts): fine cells, workgroups = partials per dot, the iteration limit, the loop gate that opens it, the relative tolerance, its slot in the loop's reports */
