@@ -14,7 +14,7 @@ import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_2D, DEMO_3D } from '../../src/app/demo-scenarios.ts';
 import { CONTROLS, withValue } from '../../src/app/controls.ts';
-import { selectBackend } from '../../src/app/runner.ts';
+import { selectBackend } from '../../src/app/engine.ts';
 import { decodeScenarioHash, encodeScenarioHash } from '../../src/app/url-state.ts';
 import { chromiumMissingReason, startBrowserSession, type BrowserSession } from '../../src/browser/chromium.ts';
 import { decodeWire } from '../../src/browser/wire.ts';

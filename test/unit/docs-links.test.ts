@@ -30,7 +30,8 @@ function files(): string[] {
 }
 
 /** Repository paths cited in text: a top-level folder, then path segments, ending in a file extension. */
-const CITED = /(?<![\w./-])(?:src|docs|test|shaders|examples|bench|scripts|bin)\/[A-Za-z0-9_.\-/]+\.(?:md|ts|mjs|wgsl|glsl|json|sh|html)\b/g;
+const CITED =
+  /(?<![\w./-])(?:src|docs|test|shaders|examples|bench|scripts|bin)\/[A-Za-z0-9_.\-/]+\.(?:md|ts|mjs|wgsl|glsl|json|sh|html)\b/g;
 /** Markdown links [text](target) with a relative target (no scheme, no anchor-only). */
 const MD_LINK = /\]\(([^)\s#]+)(?:#[^)]*)?\)/g;
 

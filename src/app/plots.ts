@@ -1,0 +1,159 @@
+/**
+ * Live time series next to the map, drawn with uPlot (a small, fast canvas plotting library made
+ * for streaming series): front position (mean and tip), tip height above the mean, current
+ * density, the lithium balance error and, under drive control, the collector voltage — each
+ * from metrics.csv's columns (history.ts). The list is data: a plot whose columns a run does not
+ * have is left out (the voltage one without `control`, the additive one without the additive).
+ */
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import type { Scenario } from '../model/scenario.ts';
+import { balanceError, columnLike, type MetricsHistory } from './history.ts';
+
+interface PlotDef {
+  id: string;
+  title: string;
+  when?(s: Scenario, columns: readonly string[]): boolean;
+  series: { label: string; color: string; value(h: MetricsHistory, r: number): number }[];
+}
+
+const col =
+  (name: string, scale = 1) =>
+  (h: MetricsHistory, r: number) =>
+    h.rows[r][name] * scale;
+
+/** The plots, in page order. */
+export const PLOTS: PlotDef[] = [
+  {
+    id: 'front',
+    title: 'front position (µm)',
+    series: [
+      { label: 'tip', color: '#c2185b', value: col('front_tip_um') },
+      { label: 'mean', color: '#1565c0', value: col('front_mean_um') },
+    ],
+  },
+  {
+    id: 'tip',
+    title: 'tip height above the mean front (µm)',
+    series: [{ label: 'tip − mean', color: '#6a1b9a', value: (h, r) => h.rows[r].front_tip_um - h.rows[r].front_mean_um }],
+  },
+  {
+    id: 'current',
+    title: 'current density (mA/cm², > 0 plating)',
+    series: [{ label: 'i', color: '#2e7d32', value: col('current_density_A_per_m2', 0.1) }],
+  },
+  {
+    id: 'balance',
+    title: 'lithium balance error (relative)',
+    when: (_s, c) => columnLike(c, 'li_total_') !== undefined,
+    series: [{ label: 'ΔLi − influx', color: '#ef6c00', value: balanceError }],
+  },
+  {
+    id: 'voltage',
+    title: 'collector voltage (V)',
+    when: (s) => s.control !== undefined,
+    series: [{ label: 'V', color: '#37474f', value: col('voltage_V') }],
+  },
+  {
+    id: 'additive',
+    title: 'max ã (additive)',
+    when: (_s, c) => c.includes('additive_max'),
+    series: [{ label: 'max ã', color: '#00838f', value: col('additive_max') }],
+  },
+];
+
+/** Least time between two redraws of the plots while frames stream in, ms (a plot need not move at the map's rate). */
+const REDRAW_MS = 500;
+
+/** The plot panel: one small uPlot per applicable definition. */
+export class Plots {
+  private charts: { def: PlotDef; u: uPlot; el: HTMLElement }[] = [];
+  private width = 300;
+  private last = -Infinity;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(private root: HTMLElement) {}
+
+  /** Rebuilds the panel for a run (its scenario and metrics columns). */
+  configure(s: Scenario, columns: readonly string[]): void {
+    for (const c of this.charts) c.u.destroy();
+    this.charts = [];
+    this.root.replaceChildren();
+    this.width = this.chartWidth();
+    for (const def of PLOTS) {
+      if (def.when && !def.when(s, columns)) continue;
+      const el = document.createElement('figure');
+      el.className = 'plot';
+      el.dataset.plot = def.id;
+      this.root.append(el);
+      const u = new uPlot(
+        {
+          title: def.title,
+          width: this.width,
+          height: 150,
+          // labels only: live legend values would touch the DOM on every pointer move
+          legend: { show: def.series.length > 1, live: false },
+          cursor: { drag: { x: false, y: false } },
+          scales: { x: { time: false } },
+          axes: [{ label: 't (s)', size: 36, labelSize: 14 }, { size: 56 }],
+          series: [
+            { label: 't (s)' },
+            ...def.series.map((sr) => ({ label: sr.label, stroke: sr.color, width: 1.5, points: { show: false } })),
+          ],
+        },
+        [[], ...def.series.map(() => [])],
+        el,
+      );
+      this.charts.push({ def, u, el });
+    }
+  }
+
+  private chartWidth(): number {
+    const w = this.root.clientWidth;
+    const cols = w > 900 ? 3 : w > 560 ? 2 : 1;
+    return Math.max(220, Math.floor(w / cols) - 12);
+  }
+
+  /** Redraws the plots soon: at once when the last redraw is old enough, else once REDRAW_MS after it. */
+  schedule(h: MetricsHistory): void {
+    if (this.timer) return;
+    const wait = this.last + REDRAW_MS - performance.now();
+    if (wait <= 0) this.update(h);
+    else
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        this.update(h);
+      }, wait);
+  }
+
+  /** Redraws every plot from the history now. */
+  update(h: MetricsHistory): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.last = performance.now();
+    const n = h.rows.length;
+    const t = new Float64Array(n);
+    for (let r = 0; r < n; r++) t[r] = h.rows[r].time_s;
+    for (const { def, u } of this.charts) {
+      const ys = def.series.map((sr) => {
+        const y = new Float64Array(n);
+        for (let r = 0; r < n; r++) y[r] = sr.value(h, r);
+        return y;
+      });
+      u.setData([t, ...ys] as unknown as uPlot.AlignedData);
+    }
+  }
+
+  /** Fits the plots to the panel's width. */
+  resize(): void {
+    const w = this.chartWidth();
+    if (w === this.width) return;
+    this.width = w;
+    for (const { u } of this.charts) u.setSize({ width: w, height: 150 });
+  }
+
+  /** The plots shown: id and point count (tests). */
+  shown(): { id: string; points: number }[] {
+    return this.charts.map(({ def, u }) => ({ id: def.id, points: u.data[0]?.length ?? 0 }));
+  }
+}
