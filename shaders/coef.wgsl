@@ -15,12 +15,7 @@
 // cell (host > 0.5) gets D = 0 (kind 1) or σ̂ = σ̂_s = hi (kind 2). The base model binds a
 // uniform (1, 1, 1, 0) field: lo·1 is exact.
 
-struct CoefParams {
-  hi: f32,
-  lo: f32,
-  kind: u32,   // 1: D (uses kD, 0 in a host cell); 2: σ̂ (uses kS, hi in a host cell)
-  pad1: f32,
-}
+// CoefParams: the uniform struct declared in src/backends/webgpu/uniforms.ts (prepended by shaders.ts)
 
 @group(0) @binding(0) var<uniform> grid: Grid;
 @group(0) @binding(1) var<uniform> cp: CoefParams;

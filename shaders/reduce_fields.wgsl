@@ -18,12 +18,7 @@ const CH_XIMAX: u32 = 7u;
 const CH_NONFINITE: u32 = 8u;   // a u32 count stored with bitcast
 const BIG: f32 = 3.4028234e38;
 
-struct FieldsParams {
-  inv2: f32,      // 0.5/dx
-  parts: u32,     // T
-  pad1: f32,
-  pad2: f32,
-}
+// FieldsParams: the uniform struct declared in src/backends/webgpu/uniforms.ts (prepended by shaders.ts)
 
 @group(0) @binding(0) var<uniform> grid: Grid;
 @group(0) @binding(1) var<uniform> fp: FieldsParams;

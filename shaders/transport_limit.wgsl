@@ -10,12 +10,7 @@
 // A host cell (props[i].w > 0.5, docs/material-switches.md) holds c̃ = 0 and is not limited (its D = 0
 // isolates it; what the solve leaves there is round-off amplified by M, not ions).
 
-struct LimitParams {
-  csRatio: f32,
-  vol: f32,       // dx^d, µm^d
-  invDt: f32,
-  sink: f32,
-}
+// LimitParams: the uniform struct declared in src/backends/webgpu/uniforms.ts (prepended by shaders.ts)
 
 @group(0) @binding(0) var<uniform> grid: Grid;
 @group(0) @binding(1) var<uniform> lp: LimitParams;

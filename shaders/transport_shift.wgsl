@@ -9,12 +9,7 @@
 // One invocation per padded cell (the ghosts are shifted too: a Dirichlet face potential is the
 // mean of a cell and its ghost).
 
-struct ShiftParams {
-  bcMax: f32,
-  slot: u32,
-  migration: f32,
-  pad1: u32,
-}
+// ShiftParams: the uniform struct declared in src/backends/webgpu/uniforms.ts (prepended by shaders.ts)
 
 @group(0) @binding(0) var<uniform> grid: Grid;
 @group(0) @binding(1) var<uniform> sp: ShiftParams;

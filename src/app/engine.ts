@@ -18,9 +18,9 @@
  */
 import type { Backend } from '../backends/backend.ts';
 import { createBackend, type BackendName, type BackendOptions, type Selected } from '../backends/create.ts';
-import type { Fields } from '../model/initial.ts';
+import { stateFields, type Fields } from '../model/fields.ts';
 import { parseScenario, type Scenario } from '../model/scenario.ts';
-import { quantityList, quantityValues, type QuantityInfo, type RawFields } from '../render/quantities.ts';
+import { quantityList, quantityValues, type QuantityInfo } from '../render/quantities.ts';
 import type { MetricsRow } from '../solver/metrics.ts';
 import { Simulation } from '../solver/simulation.ts';
 
@@ -73,7 +73,8 @@ export interface Frame {
 
 /** Columns that accumulate since a run's start: a continued engine adds the previous engine's values. */
 export function isCumulative(col: string): boolean {
-  return col === 'potential_solves' || /^(li_influx|limited|li_migration|additive_influx)_/.test(col);
+  // Li⁺ influx, limiter and migration totals, and every species' influx (metrics.ts: <name>_influx_<unit>)
+  return col === 'potential_solves' || /^(li_influx|limited|li_migration)_/.test(col) || /_influx_mol(_per_m)?$/.test(col);
 }
 
 /** Builds the requested backend; a named one that cannot start falls back to auto, with the reason logged. */
@@ -171,10 +172,9 @@ export class Engine {
   /** One read-back: the quantities in `want` ('*': all), the metrics row and the status. */
   async frame(want: readonly string[], advanced = 0): Promise<Frame> {
     const f = await this.backend.read();
-    const raw = f as unknown as RawFields;
     const ids = want.includes('*') ? this.quantities.map((q) => q.id) : ['xi', ...want.filter((w) => w !== 'xi')];
     const fields: Record<string, Float64Array> = {};
-    for (const id of new Set(ids)) fields[id] = quantityValues(id, this.scenario, raw, this.sim.k.f);
+    for (const id of new Set(ids)) fields[id] = quantityValues(id, this.scenario, f, this.sim.k);
     const row = await this.sim.metrics();
     row.time_s = this.time;
     row.step = this.step;
@@ -198,7 +198,7 @@ export class Engine {
     const row = await this.sim.metrics();
     const counters: Record<string, number> = {};
     for (const k of Object.keys(row)) if (isCumulative(k)) counters[k] = row[k] + (this.counters[k] ?? 0);
-    const fields: Fields = { xi: f.xi, c: f.c, psi: f.psi, ...(f.additive ? { additive: f.additive } : {}) };
+    const fields = stateFields(this.sim.k, f);
     return { fields, time: this.time, step: this.step, counters };
   }
 

@@ -1,9 +1,10 @@
 /**
  * Live time series next to the map, drawn with uPlot (a small, fast canvas plotting library made
  * for streaming series): front position (mean and tip), tip height above the mean, current
- * density, the lithium balance error and, under drive control, the collector voltage — each
- * from metrics.csv's columns (history.ts). The list is data: a plot whose columns a run does not
- * have is left out (the voltage one without `control`, the additive one without the additive).
+ * density, the lithium balance error, under drive control the collector voltage, and the
+ * largest value of every transported species — each from metrics.csv's columns (history.ts).
+ * The list is data: a plot whose columns a run does not have is left out (the voltage one
+ * without `control`), and a species' plot appears with its columns.
  */
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
@@ -54,13 +55,17 @@ export const PLOTS: PlotDef[] = [
     when: (s) => s.control !== undefined,
     series: [{ label: 'V', color: '#37474f', value: col('voltage_V') }],
   },
-  {
-    id: 'additive',
-    title: 'max ã (additive)',
-    when: (_s, c) => c.includes('additive_max'),
-    series: [{ label: 'max ã', color: '#00838f', value: col('additive_max') }],
-  },
 ];
+
+/** One plot per transported species (metrics.ts writes <name>_max for each): its largest value. */
+function speciesPlots(columns: readonly string[]): PlotDef[] {
+  return columns
+    .filter((c) => c.endsWith('_max') && c !== 'c_max' && c !== 'xi_max')
+    .map((c) => {
+      const name = c.slice(0, -4);
+      return { id: name, title: `max ${name} (c/bulk)`, series: [{ label: `max ${name}`, color: '#00838f', value: col(c) }] };
+    });
+}
 
 /** Least time between two redraws of the plots while frames stream in, ms (a plot need not move at the map's rate). */
 const REDRAW_MS = 500;
@@ -80,7 +85,7 @@ export class Plots {
     this.charts = [];
     this.root.replaceChildren();
     this.width = this.chartWidth();
-    for (const def of PLOTS) {
+    for (const def of [...PLOTS, ...speciesPlots(columns)]) {
       if (def.when && !def.when(s, columns)) continue;
       const el = document.createElement('figure');
       el.className = 'plot';

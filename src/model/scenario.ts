@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { DEFAULT_PARAMS, anisotropyLimit, type PhysicalParams } from './params.ts';
+import { registeredSections } from './species.ts';
 import { parseQuantity, SI_UNIT, type Dimension } from './units.ts';
 
 /** A quantity in SI or with an explicit unit, constrained to an open/closed range (SI). */
@@ -280,7 +281,7 @@ const substrateSchema = z
  * (src/backends/cpu/phase.ts; docs/additive.md). Every key has a default, so `"additive": {}`
  * is 0.05 M with D_a = D_l (default parameter set) and shielding 1.
  */
-const additiveSchema = z
+export const additiveSchema = z
   .object({
     /** Bulk concentration (the counter-electrode reservoir value), mol/m³ or "0.05 M". */
     concentration: qty('concentration', { gt: 0, max: 1e4 }).default(50),
@@ -426,11 +427,12 @@ export class ScenarioError extends Error {
   }
 }
 
-function valueAt(obj: unknown, path: (string | number)[]): unknown {
+/** The value at `path` in parsed JSON (undefined where it leaves the objects): what a validation issue points at. */
+export function valueAt(obj: unknown, path: readonly PropertyKey[]): unknown {
   let v: unknown = obj;
   for (const k of path) {
     if (v === null || typeof v !== 'object') return undefined;
-    v = (v as Record<string | number, unknown>)[k];
+    v = (v as Record<PropertyKey, unknown>)[k];
   }
   return v;
 }
@@ -440,7 +442,8 @@ export function si(v: number): string {
   return Number.isFinite(v) ? String(Number(v.toPrecision(12))) : String(v);
 }
 
-function show(v: unknown): string {
+/** A value for an error message: JSON, at most 60 characters ('missing' for undefined). */
+export function show(v: unknown): string {
   if (v === undefined) return 'missing';
   let s: string;
   try {
@@ -476,7 +479,11 @@ export function parseScenario(raw: unknown): Scenario {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ScenarioError([`scenario: must be a JSON object (got ${show(raw)})`]);
   }
-  const res = scenarioSchema.safeParse(raw);
+  // species kinds registered at run time (src/model/species.ts) bring their own sections
+  const extra = registeredSections();
+  const schema = (Object.keys(extra).length ? scenarioSchema.extend(extra) : scenarioSchema) as typeof scenarioSchema;
+  const res = schema.safeParse(raw);
+  // (the registered sections pass through resolve() untyped; speciesList reads them by name)
   if (!res.success) {
     const issues = res.error.issues.map((i) => {
       const where = i.path.length ? i.path.join('.') : 'scenario';
