@@ -33,9 +33,10 @@ export function lineProfile(
     const t = k / (n - 1);
     const x = x0 + t * (x1 - x0),
       y = y0 + t * (y1 - y0);
-    const i = Math.floor(x / dxUm),
-      j = Math.floor(y / dxUm);
-    if (i < 0 || j < 0 || i >= nx || j >= ny) continue;
+    // the domain's far faces belong to the last cells (a line from edge to edge keeps both ends)
+    if (x < 0 || y < 0 || x > nx * dxUm || y > ny * dxUm) continue;
+    const i = Math.min(nx - 1, Math.floor(x / dxUm)),
+      j = Math.min(ny - 1, Math.floor(y / dxUm));
     s.push(t * len);
     xs.push(x);
     ys.push(y);
