@@ -41,6 +41,9 @@ export class ScenarioEditor {
     applyButton: HTMLElement,
   ) {
     area.addEventListener('input', () => {
+      // the verdict on the old text goes at once; the new one comes when typing pauses
+      this.out.textContent = '';
+      this.out.className = '';
       if (this.timer) clearTimeout(this.timer);
       this.timer = setTimeout(() => this.check(), 250);
     });

@@ -85,6 +85,10 @@ export interface AppStatus {
   rows: number;
   plots: { id: string; points: number }[];
   crossOriginIsolated: boolean;
+  /** Where the pictures are drawn: 'worker' or 'main'. */
+  renderWhere: string;
+  /** The 3D camera (position and target, µm); null for a 2D run. */
+  camera: number[] | null;
 }
 
 /** What the headless tests read and drive (no clocks in anything they compare). */
@@ -163,7 +167,7 @@ const colormap = (): ColormapName => view.colormap ?? quantity()?.colormap ?? 'v
  * 'continue' carries the current fields, time and metrics over to the new physics, and a change
  * of the end or output time alone just moves the end time of the running simulation.
  */
-async function applyScenario(next: unknown, mode: ChangeKind | 'auto'): Promise<boolean> {
+async function applyScenario(next: unknown, mode: ChangeKind | 'auto', newEngine = false): Promise<boolean> {
   let s: Scenario;
   try {
     s = parseScenario(next);
@@ -176,7 +180,8 @@ async function applyScenario(next: unknown, mode: ChangeKind | 'auto'): Promise<
   }
   showErrors(null);
   const kind = runner && raw !== null ? changeKind(raw, next) : 'reset';
-  const effective: ChangeKind | 'time' = mode === 'reset' || kind === 'reset' ? 'reset' : kind;
+  // a new backend needs a new engine even when the scenario is the same
+  const effective: ChangeKind | 'time' = mode === 'reset' || kind === 'reset' ? 'reset' : newEngine ? 'continue' : kind;
   const wasRunning = runner?.isRunning ?? false;
   await runner?.pause();
   if (effective === 'time' && runner) {
@@ -462,7 +467,7 @@ function wire(): void {
     act(async () => {
       backendName = bpick.value as BackendName;
       // the same run on another backend: continue from the current fields
-      await applyScenario(raw, 'continue');
+      await applyScenario(raw, 'continue', true);
     }),
   );
   $('load').addEventListener('click', () => $<HTMLInputElement>('load-file').click());
@@ -657,6 +662,8 @@ async function start(): Promise<void> {
         rows: metrics.rows.length,
         plots: plots.shown(),
         crossOriginIsolated: window.crossOriginIsolated === true,
+        renderWhere: views.views.where,
+        camera: scenario?.grid.dims === 3 ? views.cameraState() : null,
       };
     },
     stepN: (n) =>

@@ -226,3 +226,55 @@ describe('picker and reasons', () => {
     expect(threadsUnavailable()).toBeNull();
   });
 });
+
+describe('the page runner', () => {
+  it('asks for more steps per frame while steps are cheap (one read-back per frame), and stops at the end', async () => {
+    const { SimRunner } = await import('../../src/app/runner.ts');
+    const asked: number[] = [];
+    let step = 0;
+    const END = 5000;
+    const frame = (advanced: number) => ({
+      time: step,
+      step,
+      dt: 1,
+      end: END,
+      finished: step >= END,
+      error: null,
+      advanced,
+      row: { step, time_s: step },
+      fields: {},
+    });
+    // a solver whose steps cost nothing: every request comes back at once
+    const client = {
+      where: 'worker' as const,
+      info: { backend: 'cpu', device: 'fake', log: [], quantities: [], columns: [] },
+      advance: async (n: number) => {
+        asked.push(n);
+        const d = Math.min(n, END - step);
+        step += d;
+        return frame(d);
+      },
+      frame: async () => frame(0),
+      setEnd: async () => {},
+      continuation: async () => {
+        throw new Error('unused');
+      },
+      close: async () => {},
+    };
+    const r = new SimRunner(client);
+    let frames = 0;
+    r.onFrame = () => frames++;
+    r.run();
+    await r.pause().then(() => new Promise((res) => setTimeout(res, 0)));
+    // run() again after the pause: the loop goes on to the end time
+    r.run();
+    while (r.isRunning) await new Promise((res) => setTimeout(res, 1));
+    expect(step).toBe(END);
+    expect(r.last?.finished).toBe(true);
+    // n doubled from 1 while every request took (almost) no time: far fewer frames than steps
+    expect(asked[0]).toBe(1);
+    expect(Math.max(...asked)).toBeGreaterThanOrEqual(1024);
+    expect(frames).toBeLessThan(40);
+    expect(r.stepsPerSecond()).toBeNull();
+  });
+});
