@@ -87,6 +87,8 @@ export interface AppStatus {
   crossOriginIsolated: boolean;
   /** Where the pictures are drawn: 'worker' or 'main'. */
   renderWhere: string;
+  /** Views whose WebGL context the browser took away. */
+  lostViews: string[];
   /** The 3D camera (position and target, µm); null for a 2D run. */
   camera: number[] | null;
 }
@@ -663,6 +665,7 @@ async function start(): Promise<void> {
         plots: plots.shown(),
         crossOriginIsolated: window.crossOriginIsolated === true,
         renderWhere: views.views.where,
+        lostViews: views.lost,
         camera: scenario?.grid.dims === 3 ? views.cameraState() : null,
       };
     },

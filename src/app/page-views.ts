@@ -56,6 +56,8 @@ export class PageViews {
   layout: MapLayout | null = null;
   hud: HudLayout | null = null;
   triangles = 0;
+  /** Views whose WebGL context was lost (from the last render). */
+  lost: string[] = [];
   private mapData: { data: Float64Array; nx: number; ny: number; dxUm: number; z: number | null; q: QuantityInfo } | null = null;
   private profileChart: uPlot | null = null;
   private profileOf = '';
@@ -115,6 +117,7 @@ export class PageViews {
     this.layout = res.map;
     this.hud = res.hud;
     this.triangles = res.triangles;
+    this.lost = res.lost;
     // the view frames a new grid itself: the stand-in camera follows
     if (res.camera && !r.camera) this.syncCamera(res.camera);
   }

@@ -76,6 +76,9 @@ export class Plots {
   private width = 300;
   private last = -Infinity;
   private timer: ReturnType<typeof setTimeout> | null = null;
+  private generation = 0;
+  /** Points each plot shows (set when its redraw ran). */
+  private points = new Map<string, number>();
 
   constructor(private root: HTMLElement) {}
 
@@ -83,6 +86,8 @@ export class Plots {
   configure(s: Scenario, columns: readonly string[]): void {
     for (const c of this.charts) c.u.destroy();
     this.charts = [];
+    this.generation++;
+    this.points.clear();
     this.root.replaceChildren();
     this.width = this.chartWidth();
     for (const def of [...PLOTS, ...speciesPlots(columns)]) {
@@ -131,7 +136,10 @@ export class Plots {
       }, wait);
   }
 
-  /** Redraws every plot from the history now. */
+  /**
+   * Redraws every plot from the history: one plot per task, so that a slow machine never turns
+   * the set of redraws into one long main-thread task (the page's responsiveness test counts them).
+   */
   update(h: MetricsHistory): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
@@ -139,14 +147,22 @@ export class Plots {
     const n = h.rows.length;
     const t = new Float64Array(n);
     for (let r = 0; r < n; r++) t[r] = h.rows[r].time_s;
-    for (const { def, u } of this.charts) {
+    const charts = this.charts.slice();
+    const gen = ++this.generation;
+    const next = (q: number) => {
+      // a newer update or a new run supersedes this one
+      if (q >= charts.length || gen !== this.generation) return;
+      const { def, u } = charts[q];
       const ys = def.series.map((sr) => {
         const y = new Float64Array(n);
         for (let r = 0; r < n; r++) y[r] = sr.value(h, r);
         return y;
       });
       u.setData([t, ...ys] as unknown as uPlot.AlignedData);
-    }
+      this.points.set(def.id, n);
+      if (q + 1 < charts.length) setTimeout(() => next(q + 1), 0);
+    };
+    next(0);
   }
 
   /** Fits the plots to the panel's width. */
@@ -159,6 +175,6 @@ export class Plots {
 
   /** The plots shown: id and point count (tests). */
   shown(): { id: string; points: number }[] {
-    return this.charts.map(({ def, u }) => ({ id: def.id, points: u.data[0]?.length ?? 0 }));
+    return this.charts.map(({ def }) => ({ id: def.id, points: this.points.get(def.id) ?? 0 }));
   }
 }

@@ -1,7 +1,8 @@
 /**
- * The page's handle on its views (src/render/views-core.ts): in the render worker on
- * OffscreenCanvases where the browser can (transferControlToOffscreen and WebGL2 on an
- * OffscreenCanvas), else on the main thread. Requests are "latest wins": while one render is in
+ * The page's handle on its views (src/render/views-core.ts): in the render worker where the
+ * browser can (WebGL2 on an OffscreenCanvas, ImageBitmap hand-over through 'bitmaprenderer'),
+ * else on the main thread. In the worker case the page's canvases only show the worker's
+ * finished pictures, each set before its render promise resolves. Requests are "latest wins": while one render is in
  * flight, newer ones merge into a single pending request (a frame, a camera move, a resize), so a
  * slow GPU makes pictures skip, never queue up.
  */
@@ -16,9 +17,9 @@ export interface ViewsClient {
 
 /** Whether the views can move to a worker here. */
 export function canRenderOffMain(): string | null {
-  if (typeof HTMLCanvasElement === 'undefined' || !('transferControlToOffscreen' in HTMLCanvasElement.prototype))
-    return 'this browser cannot hand a canvas to a worker (no transferControlToOffscreen)';
-  if (typeof OffscreenCanvas === 'undefined') return 'this browser has no OffscreenCanvas';
+  if (typeof OffscreenCanvas === 'undefined' || !('transferToImageBitmap' in OffscreenCanvas.prototype))
+    return 'this browser has no OffscreenCanvas with transferToImageBitmap';
+  if (typeof ImageBitmapRenderingContext === 'undefined') return "this browser has no 'bitmaprenderer' canvas context";
   try {
     if (!new OffscreenCanvas(1, 1).getContext('webgl2')) return 'this browser gives no WebGL2 on an OffscreenCanvas';
   } catch {
@@ -89,9 +90,15 @@ export function startViews(map: HTMLCanvasElement, surface: HTMLCanvasElement, s
       waiting.set(id, { resolve: resolve as (v: unknown) => void, reject });
       worker.postMessage({ id, method, args }, transfer);
     });
-  const offMap = map.transferControlToOffscreen(),
-    offSurface = surface.transferControlToOffscreen();
-  void call('init', [offMap, offSurface, size], [offMap, offSurface]);
-  const queue = new LatestWins((r) => call<RenderResult>('render', [r]));
+  const show = { map: map.getContext('bitmaprenderer')!, surface: surface.getContext('bitmaprenderer')! };
+  void call('init', [size]);
+  const queue = new LatestWins(async (r) => {
+    const res = await call<RenderResult & { bitmaps: { map: ImageBitmap | null; surface: ImageBitmap | null } }>('render', [r]);
+    // the pictures go onto the page's canvases before anyone hears that this render is done
+    if (res.bitmaps.map) show.map.transferFromImageBitmap(res.bitmaps.map);
+    if (res.bitmaps.surface) show.surface.transferFromImageBitmap(res.bitmaps.surface);
+    const { bitmaps: _, ...rest } = res;
+    return rest;
+  });
   return { where: 'worker', render: (r) => queue.render(r), png: (w) => call<Blob | null>('png', [w]) };
 }

@@ -91,7 +91,14 @@ export async function startBrowserSession(opts: SessionOptions = {}): Promise<Br
     root: REPO_ROOT,
     logLevel: 'error',
     cacheDir: join(profile, 'vite-cache'),
-    server: { port: 0, host: '127.0.0.1', open: false, hmr: false, watch: null, ...(opts.allowedHosts ? { allowedHosts: opts.allowedHosts } : {}) },
+    server: {
+      port: 0,
+      host: '127.0.0.1',
+      open: false,
+      hmr: false,
+      watch: null,
+      ...(opts.allowedHosts ? { allowedHosts: opts.allowedHosts } : {}),
+    },
   });
   try {
     await server.listen();

@@ -8,7 +8,10 @@
  *
  * Why a worker: a WebGL canvas on a machine without a GPU (SwiftShader, llvmpipe) is composited
  * by reading its pixels back, and that wait lands on the thread that drew it; drawn from a
- * worker it lands there and the page's main thread stays free.
+ * worker it lands there and the page's main thread stays free. In the worker the views draw on
+ * OffscreenCanvases of their own and hand each finished picture to the page as an ImageBitmap
+ * (the page shows it through a 'bitmaprenderer' context), so what the page shows is exactly the
+ * last picture answered for.
  */
 import { MapView, type MapLayout, type MapSpec, type ViewSize } from './map-view.ts';
 import type { HudLayout } from './surface-hud.ts';
@@ -30,6 +33,8 @@ export interface RenderResult {
   triangles: number;
   /** The camera after this render (the view frames a new grid itself). */
   camera: CameraState | null;
+  /** Views whose WebGL context the browser took away (they draw nothing until the page is reloaded). */
+  lost: string[];
 }
 
 export class ViewsCore {
@@ -38,6 +43,7 @@ export class ViewsCore {
   private surfaceSize: ViewSize | null = null;
   private hasMap = false;
   private hasSurface = false;
+  private lost = new Set<string>();
 
   constructor(
     mapCanvas: HTMLCanvasElement | OffscreenCanvas,
@@ -45,6 +51,13 @@ export class ViewsCore {
     size: ViewSize,
   ) {
     this.map = new MapView(mapCanvas, size);
+    this.watch(mapCanvas, 'map');
+    this.watch(surfaceCanvas, 'surface');
+  }
+
+  private watch(c: HTMLCanvasElement | OffscreenCanvas, name: string): void {
+    c.addEventListener('webglcontextlost', () => this.lost.add(name));
+    c.addEventListener('webglcontextrestored', () => this.lost.delete(name));
   }
 
   render(r: RenderRequest): RenderResult {
@@ -78,7 +91,13 @@ export class ViewsCore {
       hud: this.surface?.hudLayout() ?? null,
       triangles: this.surface?.triangles ?? 0,
       camera: this.surface && this.hasSurface ? this.surface.cameraState() : null,
+      lost: [...this.lost],
     };
+  }
+
+  /** Which views have a picture (what a worker hands over after a render). */
+  drawn(): { map: boolean; surface: boolean } {
+    return { map: this.hasMap, surface: this.hasSurface && this.surface !== null };
   }
 
   /** A view as PNG (drawn afresh first: a canvas may have been cleared by a resize since). */
