@@ -39,7 +39,7 @@ async function main(): Promise<number> {
       ses.open(`/examples/browser/?backend=${backend}#${encodeScenarioHash(s)}`, 'window.lidendriteApp?.ready === true');
     const status = (p: Page) => p.evaluate(() => window.lidendriteApp!.status());
     const save = async (p: Page, name: string) => {
-      const bytes = await p.screenshot({ type: 'png' });
+      const bytes = await p.screenshot({ type: 'png', captureBeyondViewport: false });
       writeFileSync(join(OUT, name), bytes);
       console.log(`wrote docs/screenshots/${name}`);
     };
@@ -49,7 +49,7 @@ async function main(): Promise<number> {
         which === 'map'
           ? { x: l.mapCanvas.x + l.map!.map.x, y: l.mapCanvas.y + l.map!.map.y, width: l.map!.map.w, height: l.map!.map.h }
           : l.surfaceCanvas!;
-      const png = PNG.sync.read(Buffer.from(await p.screenshot({ clip, type: 'png' })));
+      const png = PNG.sync.read(Buffer.from(await p.screenshot({ clip, type: 'png', captureBeyondViewport: false })));
       return { width: png.width, height: png.height, data: png.data };
     };
 

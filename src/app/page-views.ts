@@ -20,6 +20,7 @@ import type { HudLayout } from '../render/surface-hud.ts';
 import type { VolumeSpec } from '../render/surface-view.ts';
 import type { CameraState, RenderRequest } from '../render/views-core.ts';
 import type { Frame } from './engine.ts';
+import { axisLabel } from './plots.ts';
 import type { RangeMode } from './url-state.ts';
 import { startViews, type ViewsClient } from './views-client.ts';
 
@@ -131,6 +132,8 @@ export class PageViews {
 
   /** Fits both canvases to their boxes (the 3D camera is kept). */
   resize(): Promise<void> {
+    // a canvas squeezed to almost nothing is in passing (a layout in flux): keep the last size
+    if (this.mapCanvas.clientWidth < 40 || this.mapCanvas.clientHeight < 40) return Promise.resolve();
     const s = this.three ? sizeOf(this.surfaceCanvas) : null;
     if (s) {
       this.cam.aspect = s.width / s.height;
@@ -234,7 +237,10 @@ export class PageViews {
           legend: { show: false },
           cursor: { drag: { x: false, y: false } },
           scales: { x: { time: false } },
-          axes: [{ label: 'distance along the line (µm)', size: 36, labelSize: 14 }, { size: 56 }],
+          axes: [
+            { label: 'distance along the line (µm)', size: 36, labelSize: 14 },
+            { size: 56, values: (_u: uPlot, v: number[]) => v.map(axisLabel) },
+          ],
           series: [{}, { label: q.id, stroke: '#ad1457', width: 1.5, points: { show: false } }],
         },
         [[], []],

@@ -67,6 +67,13 @@ function speciesPlots(columns: readonly string[]): PlotDef[] {
     });
 }
 
+/** An axis number short enough for the gutter: small and large magnitudes (a balance error of 1e-11) in exponent form. */
+export function axisLabel(v: number): string {
+  if (v === 0) return '0';
+  const a = Math.abs(v);
+  return a < 1e-3 || a >= 1e5 ? v.toExponential(1) : String(Number(v.toPrecision(4)));
+}
+
 /** Least time between two redraws of the plots while frames stream in, ms (a plot need not move at the map's rate). */
 const REDRAW_MS = 500;
 
@@ -105,7 +112,10 @@ export class Plots {
           legend: { show: def.series.length > 1, live: false },
           cursor: { drag: { x: false, y: false } },
           scales: { x: { time: false } },
-          axes: [{ label: 't (s)', size: 36, labelSize: 14 }, { size: 56 }],
+          axes: [
+            { label: 't (s)', size: 36, labelSize: 14 },
+            { size: 56, values: (_u: uPlot, v: number[]) => v.map(axisLabel) },
+          ],
           series: [
             { label: 't (s)' },
             ...def.series.map((sr) => ({ label: sr.label, stroke: sr.color, width: 1.5, points: { show: false } })),

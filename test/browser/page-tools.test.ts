@@ -181,7 +181,11 @@ describe.skipIf(missing !== null)(`page instruments (headless Chromium)${missing
     const m = lay.map!.map;
     const png = PNG.sync.read(
       Buffer.from(
-        await page.screenshot({ clip: { x: lay.mapCanvas.x + m.x, y: lay.mapCanvas.y + m.y, width: m.w, height: m.h }, type: 'png' }),
+        await page.screenshot({
+          clip: { x: lay.mapCanvas.x + m.x, y: lay.mapCanvas.y + m.y, width: m.w, height: m.h },
+          type: 'png',
+          captureBeyondViewport: false,
+        }),
       ),
     );
     // the map shows the gray table (its white top, c̃ ≥ 1.5, counts as contour white), no longer cividis

@@ -40,7 +40,7 @@ const status = (page: Page): Promise<Status> => page.evaluate(() => window.liden
 const layout = (page: Page): Promise<Layout> => page.evaluate(() => window.lidendriteApp!.layout());
 
 async function shot(page: Page, clip: { x: number; y: number; width: number; height: number }): Promise<Pixels> {
-  const bytes = await page.screenshot({ clip, type: 'png' });
+  const bytes = await page.screenshot({ clip, type: 'png', captureBeyondViewport: false });
   const png = PNG.sync.read(Buffer.from(bytes));
   return { width: png.width, height: png.height, data: png.data };
 }
