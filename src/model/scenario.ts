@@ -298,7 +298,9 @@ export const scenarioSchema = z
       .string()
       .min(1)
       .max(100)
-      .regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" and "-" only'),
+      .regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" and "-" only')
+      // the default run directory is runs/<name>: "." and ".." would be runs/ or the working directory
+      .refine((n) => n !== '.' && n !== '..', 'must not be "." or ".." (the run directory is runs/<name>)'),
     description: z.string().max(2000).optional(),
     grid: z
       .object({
