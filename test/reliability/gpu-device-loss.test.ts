@@ -34,10 +34,10 @@ const TOL = { xi: 1e-5, cRel: 5e-5, psi: 1e-4 };
 
 /**
  * Where the device is lost. The WebGPU backend runs its steps in its device loop (Backend.loop),
- * many per run: `between runs` destroys it before the loop run that would take step `step` (the
- * wrapper ends the runs before there; where runs end changes no result), `during a run` while the
- * run that takes step `step` is in flight, `before a read` before the first fields read-back (an
- * output) after step `step`.
+ * many per run: the wrapper ends the runs before step `step` − 1 there (where runs end changes no
+ * result); `between runs` destroys it before the run from step − 1, `during a run` while that run
+ * is in flight (its first batches are submitted), `before a read` before the first fields
+ * read-back (an output) after step `step`.
  */
 type Where = 'between runs' | 'during a run' | 'before a read';
 
@@ -66,11 +66,13 @@ class LoseDevice implements Backend {
         this.around('loop.run', async () => {
           const p = this.plan;
           let st = start;
-          if (!this.lostAt && p.where === 'between runs') {
-            if (start.step + 1 === p.step) this.lose();
-            else if (start.step + 1 < p.step) st = { ...start, stepLimit: Math.min(start.stepLimit, p.step - 1) };
+          let due = false;
+          // the runs before end at step − 1; the next one starts there and would take step `step`
+          if (!this.lostAt && p.where !== 'before a read') {
+            if (start.step + 1 < p.step) st = { ...start, stepLimit: Math.min(start.stepLimit, p.step - 1) };
+            else if (start.step + 1 === p.step && p.where === 'between runs') this.lose();
+            else if (start.step + 1 === p.step) due = true;
           }
-          const due = !this.lostAt && p.where === 'during a run' && start.step < p.step && p.step <= start.stepLimit;
           const run = inLoop.run(st);
           if (due) setTimeout(() => this.lose(), 0);
           const recs = await run;

@@ -447,7 +447,8 @@ export class WebGpuBackend implements Backend {
       xiSolve: this.xiSolve,
       species: this.species.length,
       vol: L.dims === 3 ? L.dx ** 3 : L.dx ** 2,
-      maxDispatches: this.maxDispatches,
+      // (a getter: the option is applied after construction)
+      maxDispatches: () => this.maxDispatches,
       configureSolves: (st) => {
         this.pcg.configure('psi', st.potentialTol, st.potentialMaxIter, GATE.POTENTIAL);
         this.pcg.configure('u', st.transportTol, st.transportMaxIter, GATE.STEP);
@@ -503,7 +504,10 @@ export class WebGpuBackend implements Backend {
       },
       collectorFlux: (f1, f0, src) => this.collectorFrom(f1, f0, src),
       loopTouched: () => {
+        // the loop's kernels close gates and move ξ and ξ at the last solve: the gates are
+        // written again and the statistics reduced again by the next stage-by-stage call
         this.gatesOpen = false;
+        this.cacheFresh = false;
       },
       noteVoltage: (volts) => {
         this.phiValues[0] = this.kc.f * volts;

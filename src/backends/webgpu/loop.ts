@@ -104,7 +104,8 @@ export interface LoopParts {
   xiSolve: GPUBuffer;
   species: number;
   vol: number;
-  maxDispatches: number;
+  /** Most dispatches per command buffer (WebGpuOptions.maxDispatchesPerSubmit). */
+  maxDispatches(): number;
   /** Solve slots of the boundary (potential) and of the step, with their tolerances and limits. */
   configureSolves(s: LoopSettings): void;
   /** Records the potential stage (gate: potential) with `iterations` recorded CG iterations. */
@@ -186,13 +187,13 @@ export class GpuDeviceLoop implements DeviceLoop {
   }
 
   async saveGood(): Promise<void> {
-    const rec = new Recorder(this.p.ctx, this.p.maxDispatches);
+    const rec = new Recorder(this.p.ctx, this.p.maxDispatches());
     for (const [i, f] of this.p.fields.entries()) rec.copy(f, 0, this.good[i], 0, 4 * this.p.N);
     rec.submit();
   }
 
   async restoreGood(): Promise<void> {
-    const rec = new Recorder(this.p.ctx, this.p.maxDispatches);
+    const rec = new Recorder(this.p.ctx, this.p.maxDispatches());
     for (const [i, f] of this.p.fields.entries()) rec.copy(this.good[i], 0, f, 0, 4 * this.p.N);
     rec.submit();
     await this.p.afterRestore();
@@ -350,7 +351,7 @@ export class GpuDeviceLoop implements DeviceLoop {
   /** Records n steps (run-relative steps from+1 … from+n) and the ring copy of their records. */
   private recordBatch(from: number, n: number): Batch {
     const { ctx, pcg } = this.p;
-    const rec = new Recorder(ctx, this.p.maxDispatches);
+    const rec = new Recorder(ctx, this.p.maxDispatches());
     const iters = new Map<string, number>();
     for (const s of pcg.slotNames) iters.set(s, this.budget(s));
     const budget = (s: string) => iters.get(s) ?? this.budget(s);
@@ -379,7 +380,10 @@ export class GpuDeviceLoop implements DeviceLoop {
     rec.copy(this.ring, p0 * REC * 4, staging, 0, fit * REC * 4);
     if (fit < count) rec.copy(this.ring, 0, staging, fit * REC * 4, (count - fit) * REC * 4);
     rec.submit();
-    return { first, last, staging, done: ctx.readBuffer(staging, bytes) };
+    const done = ctx.readBuffer(staging, bytes);
+    // (a batch still in flight when an earlier one fails, e.g. on a lost device, is never awaited)
+    done.catch(() => undefined);
+    return { first, last, staging, done };
   }
 
   private stagingBuffer(bytes: number): GPUBuffer {

@@ -5,11 +5,12 @@
  *   the level has more than 128 cells (the CPU's rule, so both have the same levels);
  * - smoother: damped Jacobi ω = 2/3, 2 sweeps before and 2 after (symmetric V-cycle), the
  *   diagonal formed from the operator where a sweep needs it (no diagonal buffer, no pass);
- * - coarsest level (≤ 128 cells): a direct solve x = Gᵀ(G b) with G = L⁻¹, factored in f64 on
- *   the host (coarse.ts) from a snapshot of the coarsest operator. A stage-by-stage solve
- *   (solveSync) factors its own operator; the device loop (loop.ts) reuses a factor across
- *   solves — any nonsingular G gives an SPD GᵀG, so the V-cycle stays a valid preconditioner —
- *   and refreshes it at fixed step numbers (refreshFactors), off the solve's critical path;
+ * - coarsest level (≤ 128 cells): a direct solve x = Gᵀ(G b) with G = L⁻¹. On a grid with a tail
+ *   (more than 128 cells) it is factored on the device at every set-up, in the tail's one
+ *   workgroup (mg_tail_coarsen.wgsl: f32 Cholesky, then G; a factor kept across solves was
+ *   tried and tripled the iterations, the coarse operator moves with the interface); on a grid
+ *   of at most 128 cells (no tail) the host factors it in f64 (coarse.ts) from a snapshot, once
+ *   per solve (solveSync; such grids have no device loop);
  * - the levels of at most TAIL_CELLS cells run in one workgroup, in one dispatch per V-cycle
  *   (mg_tail.wgsl) and one per set-up (mg_tail_coarsen.wgsl);
  * - the dot products are finished redundantly in every workgroup of the kernel that needs them
