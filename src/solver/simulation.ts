@@ -38,6 +38,7 @@
  * restores with one extra potential solve at the next step.
  */
 import type { Backend, PotentialReport, TransportReport } from '../backends/backend.ts';
+import { isDtIndependent } from '../backends/errors.ts';
 import { coefficients, stabilityLimits, type Coefficients } from '../model/derived.ts';
 import { initialFields, type Fields } from '../model/initial.ts';
 import { DriveControl, type ControlState } from './control.ts';
@@ -47,6 +48,14 @@ import { metricsRow, type MetricsRow, type RunCounters } from './metrics.ts';
 /** Physical ranges a field may never leave (model.md §4; the limiter keeps c̃ ≥ 0). */
 export const XI_RANGE = [-0.5, 1.5] as const;
 export const C_MIN = -1e-9;
+/**
+ * A step is accepted only while dt·max|∂ξ/∂t| (its largest explicit change of ξ, the rate taken
+ * at the start of the step) stays within this many times numerics.maxDxiPerStep. The policy
+ * picks dt from the previous step's rate; a rate that jumps within one step (a fresh potential
+ * well, a runaway) would otherwise be taken at the old step length. A rejected step is redone
+ * from the last good state at dt = maxDxiPerStep/max|∂ξ/∂t| (docs/numerics-notes.md).
+ */
+export const DXI_REJECT_FACTOR = 2;
 
 export type FieldKey = 'xi' | 'c' | 'psi' | 'xidot' | 'additive';
 const FIELD_LABEL: Record<FieldKey, string> = {
@@ -67,6 +76,10 @@ export interface SolverErrorDetails {
   retries?: number;
   /** An instability the simulation may roll back from (internal; false on what callers see). */
   retryable?: boolean;
+  /** The failure is fixed by the state the failing step started from, whatever its dt (StateError). */
+  dtIndependent?: boolean;
+  /** A step length the retry should not exceed (a rejected step: maxDxiPerStep over the measured rate). */
+  dtRetry?: number;
 }
 
 /**
@@ -184,6 +197,10 @@ export class Simulation {
   private attempt = 0;
   private segFirstDt = NaN;
   private good: GoodState | null = null;
+  /** Steps completed since `good` when the current step began (0: it started from `good`). */
+  private stepFromSave = 0;
+  /** The last failure rolled back from `good` (message and the first dt of its interval). */
+  private lastFailure: { message: string; dt: number } | null = null;
 
   constructor(
     readonly scenario: Scenario,
@@ -303,6 +320,7 @@ export class Simulation {
     this.attempt = 0;
     this.segFirstDt = NaN;
     this.good = null;
+    this.lastFailure = null;
   }
 
   private async solvePotential(): Promise<void> {
@@ -334,6 +352,7 @@ export class Simulation {
       const msg = e instanceof Error ? e.message : String(e);
       throw new SolverError(`${what} failed at step ${this.step + 1} (t = ${this.time} s): ${msg}`, this.step, this.time, {
         retryable: true,
+        ...(isDtIndependent(e) ? { dtIndependent: true } : {}),
       });
     }
   }
@@ -377,6 +396,7 @@ export class Simulation {
     // land on the end of a drive-schedule segment (Infinity without one)
     const dt = Math.min(this.dt, maxDt, this.control ? this.control.timeToSwitch(this.time) : Infinity);
     if (this.sinceSave === 0) this.segFirstDt = dt;
+    this.stepFromSave = this.sinceSave;
     this.decided = false;
     this.solvedHere = false;
     this.forcedHere = false;
@@ -410,6 +430,7 @@ export class Simulation {
     }
     const st = await this.backend.stepStats();
     if (!Number.isFinite(st.maxRate)) throw await this.instability(`non-finite max |∂ξ/∂t| = ${st.maxRate}`);
+    if (dt * st.maxRate > DXI_REJECT_FACTOR * n.maxDxiPerStep) throw await this.rejection(dt, st.maxRate);
     if (this.sinceSave >= this.checkEvery) await this.check();
     const inf = (x: number) => Math.max(x, 0);
     this.dt = Math.min(
@@ -434,9 +455,16 @@ export class Simulation {
     }
   }
 
-  /** Keeps the fields and the state at this boundary (the rollback target). */
+  /**
+   * Keeps the fields and the state at this boundary (the rollback target). A copy holding a
+   * non-finite value (ψ included, which the range check does not see: it may come from the
+   * potential decision just made) is never kept: that is an instability of this boundary.
+   */
   private async save(): Promise<void> {
     const f = await this.backend.read();
+    const bad = locateProblem(f, this.k);
+    if (bad) throw await this.instability(`the state to keep holds ${bad.field} = ${bad.value} (${bad.why})`);
+    this.lastFailure = null;
     this.good = {
       fields: { xi: f.xi, c: f.c, psi: f.psi, ...(f.additive ? { additive: f.additive } : {}) },
       state: this.snapshot(),
@@ -463,15 +491,44 @@ export class Simulation {
     const f = await this.backend.read();
     const p = locateProblem(f, this.k);
     if (!p) return null;
+    const loc = this.describeCell(p.index);
+    const text = `field ${FIELD_LABEL[p.field]} = ${p.value} (${p.why}) ${loc.text}`;
+    return { text, details: { field: p.field, value: p.value, cell: loc.cell, position: loc.position } };
+  }
+
+  /**
+   * A step whose own rate moved ξ by more than DXI_REJECT_FACTOR·maxDxiPerStep: retried from the
+   * last good state at a step the measured rate allows (details.dtRetry), located at the cell with
+   * the largest |∂ξ/∂t|.
+   */
+  private async rejection(dt: number, maxRate: number): Promise<SolverError> {
+    const n = this.scenario.numerics;
+    const f = await this.backend.read();
+    const at = argMaxAbs(f.xidot);
+    const loc = this.describeCell(at);
+    const fmt = (v: number) => v.toPrecision(3);
+    return new SolverError(
+      `step ${this.step} rejected (t = ${this.time} s): max |∂ξ/∂t| = ${fmt(maxRate)} 1/s moved ξ by up to ${fmt(dt * maxRate)} in dt = ${dt.toExponential(3)} s, more than ${DXI_REJECT_FACTOR} × numerics.maxDxiPerStep = ${fmt(DXI_REJECT_FACTOR * n.maxDxiPerStep)} (the rate jumped within one step; largest change ∂ξ/∂t = ${fmt(f.xidot[at])} 1/s ${loc.text})`,
+      this.step,
+      this.time,
+      { field: 'xidot', value: f.xidot[at], cell: loc.cell, position: loc.position, retryable: true, dtRetry: n.maxDxiPerStep / maxRate },
+    );
+  }
+
+  /** Cell index → "at cell (i, j, k) = …, (x, y, z) = … µm" and its parts. */
+  private describeCell(index: number): { text: string; cell: [number, number, number]; position: [number, number, number] } {
     const [nx, ny] = this.k.n;
-    const i = p.index % nx,
-      j = Math.floor(p.index / nx) % ny,
-      kk = Math.floor(p.index / (nx * ny));
+    const i = index % nx,
+      j = Math.floor(index / nx) % ny,
+      kk = Math.floor(index / (nx * ny));
     const dx = this.k.dx;
-    const pos: [number, number, number] = [(i + 0.5) * dx, (j + 0.5) * dx, this.k.dims === 3 ? (kk + 0.5) * dx : 0];
+    const position: [number, number, number] = [(i + 0.5) * dx, (j + 0.5) * dx, this.k.dims === 3 ? (kk + 0.5) * dx : 0];
     const fmt = (v: number) => Number(v.toPrecision(6)).toString();
-    const text = `field ${FIELD_LABEL[p.field]} = ${p.value} (${p.why}) at cell (i, j, k) = (${i}, ${j}, ${kk}), (x, y, z) = (${pos.map(fmt).join(', ')}) µm`;
-    return { text, details: { field: p.field, value: p.value, cell: [i, j, kk], position: pos } };
+    return {
+      text: `at cell (i, j, k) = (${i}, ${j}, ${kk}), (x, y, z) = (${position.map(fmt).join(', ')}) µm`,
+      cell: [i, j, kk],
+      position,
+    };
   }
 
   private async instability(fallback: string): Promise<SolverError> {
@@ -483,31 +540,63 @@ export class Simulation {
     });
   }
 
-  /** Adds the first problem cell to a solver failure that does not name one yet. */
+  /**
+   * Adds the first problem cell to a solver failure that does not name one yet; when the fields
+   * are all finite and in range, the cell with the largest |∂ξ/∂t| (where a runaway starts).
+   */
   private async locate(err: SolverError): Promise<SolverError> {
     if (err.details.field) return err;
     const p = await this.findProblem();
-    return p ? new SolverError(`${err.message}; ${p.text}`, err.step, err.time, { ...err.details, ...p.details }) : err;
+    if (p) return new SolverError(`${err.message}; ${p.text}`, err.step, err.time, { ...err.details, ...p.details });
+    const f = await this.backend.read();
+    const at = argMaxAbs(f.xidot);
+    if (!(Math.abs(f.xidot[at]) > 0)) return err;
+    const loc = this.describeCell(at);
+    return new SolverError(`${err.message}; largest |∂ξ/∂t| = ${f.xidot[at].toPrecision(3)} 1/s ${loc.text}`, err.step, err.time, {
+      ...err.details,
+      field: 'xidot',
+      value: f.xidot[at],
+      cell: loc.cell,
+      position: loc.position,
+    });
   }
 
-  /** Goes back to the last good state and halves the first step, or gives up. */
+  /**
+   * Goes back to the last good state and retries with the first step halved (or shorter, as a
+   * rejected step asks), or gives up. It gives up at once when a retry cannot help: the failure
+   * does not depend on dt and the failing step started from the state a retry would restore
+   * (details.dtIndependent), or the same failure came back unchanged after the step was halved.
+   */
   private async rollback(failure: SolverError): Promise<void> {
     const err = await this.locate(failure);
     const g = this.good;
-    this.attempt++;
-    if (!g || this.attempt > this.maxRetries) {
-      const why = !g
-        ? 'no earlier good state to roll back to'
-        : `still failing after ${this.maxRetries} ${this.maxRetries === 1 ? 'retry' : 'retries'} with the step halved (last retry dt = ${(Number.isNaN(this.segFirstDt) ? this.dt : this.segFirstDt).toExponential(3)} s)`;
-      throw new SolverError(
-        `${err.message}; ${why}. Reduce numerics.dtMax / numerics.maxDxiPerStep or check the scenario`,
-        err.step,
-        err.time,
-        { ...err.details, retryable: false, retries: this.attempt - 1 },
-      );
-    }
     // the first step of the failed interval (the current dt when it failed before taking one)
     const failedDt = Number.isNaN(this.segFirstDt) ? this.dt : this.segFirstDt;
+    this.attempt++;
+    const fromGood = g?.decided === true && this.stepFromSave === 0 && this.sinceSave === 0;
+    const futile =
+      err.details.dtIndependent && fromGood
+        ? 'a smaller step cannot help: the failure does not depend on dt, and the state a retry would restore is the one it failed from'
+        : this.lastFailure && this.lastFailure.message === err.message
+          ? `a smaller step cannot help: the retry from the same state failed in exactly the same way (first step ${this.lastFailure.dt.toExponential(3)} s, then ${failedDt.toExponential(3)} s)`
+          : null;
+    if (!g || this.attempt > this.maxRetries || futile) {
+      const why = !g
+        ? 'no earlier good state to roll back to'
+        : futile
+          ? futile
+          : `still failing after ${this.maxRetries} ${this.maxRetries === 1 ? 'retry' : 'retries'} with the step halved (last retry dt = ${failedDt.toExponential(3)} s)`;
+      const advice = futile
+        ? 'Check the scenario (docs/numerics-notes.md, "When a run stops")'
+        : 'Reduce numerics.dtMax / numerics.maxDxiPerStep or check the scenario';
+      throw new SolverError(`${err.message}; ${why}. ${advice}`, err.step, err.time, {
+        ...err.details,
+        retryable: false,
+        retries: this.attempt - 1,
+      });
+    }
+    this.lastFailure = { message: err.message, dt: failedDt };
+    this.stepFromSave = 0;
     const retries = this.retries;
     await this.backend.init(g.fields);
     this.applyState(g.state);
@@ -521,7 +610,7 @@ export class Simulation {
     this.checkedHere = true;
     this.saveNext = false;
     this.sinceSave = 0;
-    this.dt = failedDt / 2;
+    this.dt = Math.min(failedDt / 2, err.details.dtRetry ?? Infinity);
     const ev: InstabilityEvent = {
       step: err.step,
       time: err.time,
@@ -628,6 +717,13 @@ export function locateProblem(
   const co = worstOutside(f.c, C_MIN, Infinity);
   if (co >= 0) return { field: 'c', index: co, value: f.c[co], why: `below ${C_MIN}` };
   return null;
+}
+
+/** The index of the largest |a[i]| (the first of equal values; 0 for an empty array). */
+function argMaxAbs(a: Float64Array): number {
+  let at = 0;
+  for (let q = 1; q < a.length; q++) if (Math.abs(a[q]) > Math.abs(a[at])) at = q;
+  return at;
 }
 
 function firstNonFinite(a: Float64Array): number {
