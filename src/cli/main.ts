@@ -138,11 +138,15 @@ async function cmdResume(runDir: string, opts: ExecOptions & { out?: string }, h
     if (!opts.quiet) console.log(`${runDir}: the run already finished (t = ${man.endTime} s); nothing to do`);
     return EXIT.ok;
   }
+  if (man?.status?.state === 'finished' && man.stoppedBy === 'short circuit') {
+    if (!opts.quiet) console.log(`${runDir}: the run stopped at the short circuit (t = ${man.short_circuit_s} s); nothing to do`);
+    return EXIT.ok;
+  }
   if (!(end > ck.state.time)) throw new UsageError(`--until: ${end} s is not after the checkpoint time ${ck.state.time} s`);
   return execute({ s, backendName, until, threads, quiet: opts.quiet, out: dir, resume: ck, hooks });
 }
 
-function readManifest(dir: string): { status?: { state?: string }; endTime?: number } | null {
+function readManifest(dir: string): { status?: { state?: string }; endTime?: number; stoppedBy?: string; short_circuit_s?: number } | null {
   try {
     return JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
   } catch {
@@ -257,10 +261,25 @@ async function execute(ctx: ExecContext): Promise<number> {
   let nextCkpt = resume ? resume.header.output.nextCheckpoint : ckEvery;
   let lastEmitStep = -1;
   let warnedC = false;
-  const stats = () => ({ endTime: sim.time, steps: sim.step, retries: sim.retries });
+  const stats = () => ({
+    endTime: sim.time,
+    steps: sim.step,
+    retries: sim.retries,
+    short_circuit_s: Number.isNaN(sim.shortCircuitTime) ? null : sim.shortCircuitTime,
+    ...(sim.stopped ? { stoppedBy: 'short circuit' } : {}),
+  });
+  sim.onShortCircuit = (e) => {
+    const where = `the metal reached x = ${e.tip.toFixed(3)} µm, within an interface width of the counter electrode (contact at ${e.contactAt.toFixed(3)} µm)`;
+    if (e.stops)
+      log(`short circuit at t = ${e.time} s (step ${e.step}): ${where}; the run stops here (stop.onShortCircuit: false would continue)`);
+    else
+      console.warn(
+        `warning: short circuit at t = ${e.time} s (step ${e.step}): ${where}; continuing as the scenario asks (stop.onShortCircuit: false) — after contact the cell is shorted and the fields describe no battery (docs/short-circuit.md)`,
+      );
+  };
   const emit = async () => {
     const f = await backend.read();
-    const row = await sim.metrics();
+    const row = await sim.metrics(f);
     const phi = f.psi.map((v) => v / sim.k.f);
     writer.writeOutput(index++, sim.time, { xi: f.xi, c: f.c, phi, ...(f.additive ? { additive: f.additive } : {}) }, row);
     lastEmitStep = sim.step;
@@ -297,7 +316,7 @@ async function execute(ctx: ExecContext): Promise<number> {
       await sim.start();
       await emit();
     }
-    outer: while (sim.time < end - eps(end)) {
+    outer: while (sim.time < end - eps(end) && !sim.stopped) {
       const target = Math.min(nextOut, end);
       while (sim.time < target - eps(target)) {
         if (stopSignal || sim.time >= nextCkpt - eps(nextCkpt)) {
@@ -317,6 +336,7 @@ async function execute(ctx: ExecContext): Promise<number> {
           throw new SolverError(`numerics.maxSteps = ${s.numerics.maxSteps} reached at t = ${sim.time} s`, sim.step, sim.time);
         await sim.advance(target - sim.time);
         progress.update(sim.time, sim.step, sim.dt);
+        if (sim.stopped) break outer;
         if (Date.now() - lastYield > 20) {
           // let signal handlers run (they are macrotasks; the step loop only awaits microtasks)
           await new Promise((r) => setImmediate(r));
@@ -327,6 +347,13 @@ async function execute(ctx: ExecContext): Promise<number> {
       if (!(await sim.verify())) continue;
       await emit();
       nextOut += interval;
+    }
+    if (sim.stopped) {
+      // the state at the stop was checked (contact is seen on checked fields): it is the last output
+      if (sim.step !== lastEmitStep) await emit();
+      writer.writeManifest({ state: 'finished' }, stats());
+      log(`finished: stopped by the short circuit at t = ${sim.time} s after ${sim.step} steps; outputs in ${out}`);
+      return EXIT.ok;
     }
     if (stopSignal && sim.time < end - eps(end)) {
       writer.writeManifest({ state: 'interrupted', signal: stopSignal }, stats());

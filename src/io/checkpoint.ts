@@ -136,6 +136,9 @@ const headerSchema = z
         migrationTotal: num.optional(),
         // the shielding additive's boundary influx (docs/additive.md); absent without it
         additiveInfluxTotal: num.optional(),
+        // when the metal reached the counter electrode (docs/short-circuit.md; NaN: not yet);
+        // absent in checkpoints written before the event existed
+        shortCircuitTime: num.optional(),
         control: z
           .object({
             voltage: num,
@@ -318,6 +321,7 @@ export function writeCheckpoint(runDir: string, ck: CheckpointInput): { file: st
       retries: st.retries,
       migrationTotal: encodeNum(st.migrationTotal),
       ...(st.additiveInfluxTotal !== undefined ? { additiveInfluxTotal: encodeNum(st.additiveInfluxTotal) } : {}),
+      ...(st.shortCircuitTime !== undefined ? { shortCircuitTime: encodeNum(st.shortCircuitTime) } : {}),
       control: st.control
         ? {
             voltage: encodeNum(st.control.voltage),
@@ -462,6 +466,7 @@ export function readCheckpointFile(path: string, ptr?: { step: number; time: num
     retries: sim.retries,
     migrationTotal: sim.migrationTotal === undefined ? 0 : decodeNum(sim.migrationTotal),
     ...(scenario.additive ? { additiveInfluxTotal: sim.additiveInfluxTotal === undefined ? 0 : decodeNum(sim.additiveInfluxTotal) } : {}),
+    shortCircuitTime: sim.shortCircuitTime === undefined ? NaN : decodeNum(sim.shortCircuitTime),
     control: sim.control
       ? {
           voltage: decodeNum(sim.control.voltage),

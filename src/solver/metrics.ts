@@ -12,6 +12,9 @@
  * With the shielding additive (docs/additive.md) three columns follow: additive_* (its amount
  * c_add,bulk·Σã dV), additive_influx_* (what entered through the reservoir face since the
  * start; additive(t) − additive(0) = additive_influx, it has no sink) and max ã.
+ * Last: xi_grown_mean, the mean ξ over cells that were electrolyte at t = 0 and are metal now
+ * (docs/deposit-density.md; NaN before any), and short_circuit_s, when the metal first came
+ * within an interface width of the counter electrode (docs/short-circuit.md; NaN before).
  */
 import type { Reductions, PotentialReport, TransportReport } from '../backends/backend.ts';
 import type { Coefficients } from '../model/derived.ts';
@@ -53,6 +56,8 @@ export function metricColumns(dims: 2 | 3, additive = false): string[] {
     'current_density_A_per_m2',
     `li_migration_${mol}`,
     ...(additive ? [`additive_${mol}`, `additive_influx_${mol}`, 'additive_max'] : []),
+    'xi_grown_mean',
+    'short_circuit_s',
   ];
 }
 
@@ -71,6 +76,10 @@ export interface RunCounters {
   voltage?: number;
   /** Additive that entered through the boundary (scaled c_add,bulk·µm^d); absent = 0. */
   additiveInfluxTotal?: number;
+  /** Mean ξ of grown metal (Simulation: cells electrolyte at t = 0 and metal now); absent = NaN. */
+  xiGrownMean?: number;
+  /** When the metal reached the counter electrode, s; absent or NaN = not (yet). */
+  shortCircuitTime?: number;
 }
 
 export function metricsRow(s: Scenario, k: Coefficients, red: Reductions, run: RunCounters): MetricsRow {
@@ -121,6 +130,7 @@ export function metricsRow(s: Scenario, k: Coefficients, red: Reductions, run: R
   if (add) {
     vals.push(add.concentration * (red.sumA ?? NaN) * dV, add.concentration * (run.additiveInfluxTotal ?? 0) * 1e-6 ** d, red.aMax ?? NaN);
   }
+  vals.push(run.xiGrownMean ?? NaN, run.shortCircuitTime ?? NaN);
   const row: MetricsRow = {};
   cols.forEach((c, i) => {
     row[c] = vals[i];

@@ -41,6 +41,7 @@ import type { Backend, PotentialReport, TransportReport } from '../backends/back
 import { isDtIndependent } from '../backends/errors.ts';
 import { coefficients, stabilityLimits, type Coefficients } from '../model/derived.ts';
 import { initialFields, type Fields } from '../model/initial.ts';
+import { interfaceWidth } from '../model/params.ts';
 import { DriveControl, type ControlState } from './control.ts';
 import type { Scenario } from '../model/scenario.ts';
 import { metricsRow, type MetricsRow, type RunCounters } from './metrics.ts';
@@ -130,6 +131,20 @@ export interface SimState {
   forceSolve: boolean;
   /** Rollbacks so far. */
   retries: number;
+  /** When the metal first came within an interface width of the counter electrode, s (NaN: not yet; absent in older checkpoints). */
+  shortCircuitTime?: number;
+}
+
+/** Contact of the metal with the counter electrode (docs/short-circuit.md). */
+export interface ShortCircuitEvent {
+  /** The checked step boundary where contact was first seen. */
+  time: number;
+  step: number;
+  /** The outermost ξ = ½ crossing along x, µm, and the position it had to reach (L_x − w), µm. */
+  tip: number;
+  contactAt: number;
+  /** Whether the run stops there (scenario stop.onShortCircuit, default true). */
+  stops: boolean;
 }
 
 /** One rollback. */
@@ -176,6 +191,19 @@ export class Simulation {
   readonly events: InstabilityEvent[] = [];
   /** Called after each rollback (logging). */
   onInstability?: (e: InstabilityEvent) => void;
+  /** When the metal first came within w of the counter electrode (NaN: not yet). */
+  shortCircuitTime = NaN;
+  /** Called once, at the checked boundary where contact is first seen (logging). */
+  onShortCircuit?: (e: ShortCircuitEvent) => void;
+  /**
+   * The tip position (µm) that counts as contact with the counter electrode, L_x − w; null where
+   * there is none (boundary.phi.x1 not dirichlet): then nothing is detected.
+   */
+  readonly contactAt: number | null;
+  /** Stop at the short circuit (scenario stop.onShortCircuit, default true). */
+  readonly stopOnShortCircuit: boolean;
+  /** Cells that were electrolyte (ξ < ½) in the initial condition: the reference of xi_grown_mean. */
+  private grownRef: Uint8Array | null = null;
   readonly checkEvery: number;
   readonly maxRetries: number;
   private stepsSinceSolve = Infinity;
@@ -213,6 +241,9 @@ export class Simulation {
     this.checkEvery = n.checkEvery ?? (backend.name === 'cpu' ? 1 : 10);
     this.maxRetries = n.maxRetries ?? 3;
     this.control = scenario.control ? new DriveControl(scenario, this.k) : null;
+    const counter = scenario.boundary.phi.x1.type === 'dirichlet';
+    this.contactAt = counter ? this.k.n[0] * this.k.dx - interfaceWidth(scenario.parameters) * 1e6 : null;
+    this.stopOnShortCircuit = counter && scenario.stop?.onShortCircuit !== false;
     if (this.control) {
       const x0 = scenario.boundary.phi.x0;
       this.controlState = this.control.initial(x0.type === 'dirichlet' ? x0.value : scenario.voltage);
@@ -233,6 +264,7 @@ export class Simulation {
 
   /** Uploads the initial condition (or given fields) and checks it. */
   async start(fields = initialFields(this.scenario)): Promise<void> {
+    this.grownRef = electrolyteMask(fields.xi);
     await this.backend.init(fields);
     await this.applyVoltage();
     this.started = true;
@@ -263,6 +295,7 @@ export class Simulation {
       atSolvePoint: this.decided && this.solvedHere,
       forceSolve: this.forceSolve,
       retries: this.retries,
+      shortCircuitTime: this.shortCircuitTime,
     };
   }
 
@@ -281,6 +314,8 @@ export class Simulation {
       );
     }
     await this.backend.init(fields);
+    // a restored run measures grown metal against the scenario's initial condition
+    this.grownRef = electrolyteMask(initialFields(this.scenario).xi);
     this.started = true;
     this.applyState(state);
     await this.applyVoltage();
@@ -302,6 +337,7 @@ export class Simulation {
     this.influxTotal = s.influxTotal;
     this.migrationTotal = s.migrationTotal;
     this.additiveInfluxTotal = s.additiveInfluxTotal ?? 0;
+    this.shortCircuitTime = s.shortCircuitTime ?? NaN;
     if (this.control) {
       if (!s.control) throw new Error('Simulation: the state has no drive-control state, the scenario has a control section');
       this.controlState = { ...s.control };
@@ -484,6 +520,16 @@ export class Simulation {
       throw await this.instability(`reductions: ${red.nonFinite} non-finite cells, ξ in [${red.xiMin}, ${red.xiMax}], min c̃ = ${red.cMin}`);
     this.checkedHere = true;
     this.saveNext = true;
+    // contact with the counter electrode, seen on checked fields only (so it survives rollbacks)
+    if (this.contactAt !== null && Number.isNaN(this.shortCircuitTime) && red.tip >= this.contactAt) {
+      this.shortCircuitTime = this.time;
+      this.onShortCircuit?.({ time: this.time, step: this.step, tip: red.tip, contactAt: this.contactAt, stops: this.stopOnShortCircuit });
+    }
+  }
+
+  /** The run has reached a stop event (a short circuit, unless the scenario continues past it). */
+  get stopped(): boolean {
+    return this.stopOnShortCircuit && !Number.isNaN(this.shortCircuitTime);
   }
 
   /** Reads the fields back and names the first problem cell. */
@@ -666,7 +712,7 @@ export class Simulation {
   /** Advances to exactly time t (the last step is shortened to land on t). */
   async runTo(t: number, onStep?: () => void): Promise<void> {
     const eps = 1e-12 * Math.max(1, t);
-    while (this.time < t - eps) {
+    while (this.time < t - eps && !this.stopped) {
       if (this.step >= this.scenario.numerics.maxSteps)
         throw new SolverError(`numerics.maxSteps = ${this.scenario.numerics.maxSteps} reached at t = ${this.time} s`, this.step, this.time);
       await this.advance(t - this.time);
@@ -674,9 +720,13 @@ export class Simulation {
     }
   }
 
-  /** The metrics row for the current state. */
-  async metrics(): Promise<MetricsRow> {
+  /**
+   * The metrics row for the current state. `fields` (the current backend.read(), when the caller
+   * has it) saves a read for xi_grown_mean.
+   */
+  async metrics(fields?: Fields): Promise<MetricsRow> {
     const red = await this.backend.reductions();
+    const xi = (fields ?? (await this.backend.read())).xi;
     const cs = this.controlState;
     // the voltage the last step ran at (its current is the ξ̇ the reductions see)
     const voltage = cs && Number.isFinite(cs.currentVoltage) ? cs.currentVoltage : this.voltage;
@@ -692,6 +742,8 @@ export class Simulation {
       pot: this.lastPot,
       tr: this.lastTr,
       ...(this.scenario.additive ? { additiveInfluxTotal: this.additiveInfluxTotal } : {}),
+      shortCircuitTime: this.shortCircuitTime,
+      xiGrownMean: grownMean(xi, this.grownRef),
     };
     return metricsRow(this.scenario, this.k, red, run);
   }
@@ -717,6 +769,30 @@ export function locateProblem(
   const co = worstOutside(f.c, C_MIN, Infinity);
   if (co >= 0) return { field: 'c', index: co, value: f.c[co], why: `below ${C_MIN}` };
   return null;
+}
+
+/** 1 where ξ < ½ (electrolyte), else 0. */
+function electrolyteMask(xi: Float64Array): Uint8Array {
+  const m = new Uint8Array(xi.length);
+  for (let q = 0; q < xi.length; q++) m[q] = xi[q] < 0.5 ? 1 : 0;
+  return m;
+}
+
+/**
+ * The mean ξ of grown metal: over the cells that were electrolyte initially (ref) and are metal
+ * now (ξ ≥ ½); NaN while there are none (docs/deposit-density.md).
+ */
+export function grownMean(xi: Float64Array, ref: Uint8Array | null): number {
+  if (!ref) return NaN;
+  let s = 0,
+    n = 0;
+  for (let q = 0; q < xi.length; q++) {
+    if (ref[q] === 1 && xi[q] >= 0.5) {
+      s += xi[q];
+      n++;
+    }
+  }
+  return n > 0 ? s / n : NaN;
 }
 
 /** The index of the largest |a[i]| (the first of equal values; 0 for an empty array). */

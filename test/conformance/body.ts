@@ -38,6 +38,7 @@ import { cellNormal, stepKey } from '../../src/model/noise.ts';
 import { parseScenario, type Scenario, type ScenarioInput } from '../../src/model/scenario.ts';
 import { metricColumns, metricsRow, type MetricsRow } from '../../src/solver/metrics.ts';
 import { DriveControl } from '../../src/solver/control.ts';
+import { grownMean } from '../../src/solver/simulation.ts';
 
 /** A backend under test: how to build it, and whether it exists here (else why not). */
 export interface Subject {
@@ -75,7 +76,7 @@ export const TOL = {
   metricRel: 1e-4,
 };
 
-const METRIC_EXACT = ['time_s', 'step', 'dt_s', 'potential_solves', 'voltage_V'];
+const METRIC_EXACT = ['time_s', 'step', 'dt_s', 'potential_solves', 'voltage_V', 'short_circuit_s'];
 /** Solver diagnostics: reported, not compared (f32 CG may need a few more iterations). */
 const METRIC_SOLVER = ['potential_iters', 'potential_residual', 'transport_iters', 'transport_residual'];
 
@@ -391,10 +392,13 @@ export async function lockstep(s: Scenario, ref: Backend, sub: Backend, steps: n
   }
   const k = coefficients(s);
   const out: RunResult[] = [];
+  // grown metal (xi_grown_mean) against the initial ξ, as the Simulation measures it
+  const electrolyte = Uint8Array.from(f.xi, (x) => (x < 0.5 ? 1 : 0));
   for (let b = 0; b < 2; b++) {
     const red = await both[b].reductions();
-    const metrics = metricsRow(s, k, red, { time: steps * dt, step: steps, dt, ...c[b] });
-    out.push({ fields: await both[b].read(), metrics, pot: pots[b], tr: trs[b] });
+    const fields = await both[b].read();
+    const metrics = metricsRow(s, k, red, { time: steps * dt, step: steps, dt, ...c[b], xiGrownMean: grownMean(fields.xi, electrolyte) });
+    out.push({ fields, metrics, pot: pots[b], tr: trs[b] });
   }
   return [out[0], out[1]];
 }
