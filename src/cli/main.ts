@@ -249,10 +249,14 @@ async function execute(ctx: ExecContext): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   const sim = new Simulation(s, backend);
-  sim.onInstability = (e) =>
+  // a rejected step (accuracy control, docs/numerics-notes.md) is reported once, then counted
+  let rejected = 0;
+  sim.onInstability = (e) => {
+    if (e.kind === 'rejected' && rejected++ > 0) return;
     console.warn(
-      `warning: ${e.reason}; rolled back to step ${e.rolledBackTo.step} (t = ${e.rolledBackTo.time} s), retry ${e.attempt} of ${sim.maxRetries} with dt = ${e.dtRetry.toExponential(3)} s`,
+      `warning: ${e.reason}; rolled back to step ${e.rolledBackTo.step} (t = ${e.rolledBackTo.time} s), ${e.kind === 'rejected' ? `redone with dt = ${e.dtRetry.toExponential(3)} s (further rejected steps are only counted: rejectedSteps in the manifest)` : `retry ${e.attempt} of ${sim.maxRetries} with dt = ${e.dtRetry.toExponential(3)} s`}`,
     );
+  };
   const progress = new Progress(end, undefined, ctx.quiet);
   const interval = s.time.output;
   const ckEvery = s.output.checkpointEvery ?? interval;
@@ -265,6 +269,7 @@ async function execute(ctx: ExecContext): Promise<number> {
     endTime: sim.time,
     steps: sim.step,
     retries: sim.retries,
+    rejectedSteps: rejected,
     short_circuit_s: Number.isNaN(sim.shortCircuitTime) ? null : sim.shortCircuitTime,
     ...(sim.stopped ? { stoppedBy: 'short circuit' } : {}),
   });
@@ -363,7 +368,9 @@ async function execute(ctx: ExecContext): Promise<number> {
       return EXIT.interrupted;
     }
     writer.writeManifest({ state: 'finished' }, stats());
-    log(`finished: t = ${sim.time} s in ${sim.step} steps${sim.retries ? ` (${sim.retries} rollbacks)` : ''}; outputs in ${out}`);
+    log(
+      `finished: t = ${sim.time} s in ${sim.step} steps${sim.retries ? ` (${sim.retries} rollbacks${rejected ? `, ${rejected} of them rejected steps redone shorter` : ''})` : ''}; outputs in ${out}`,
+    );
     return EXIT.ok;
   } catch (e) {
     // a lost GPU device stops the run at once (never rolled back: the device is gone); say where

@@ -149,6 +149,11 @@ export interface ShortCircuitEvent {
 
 /** One rollback. */
 export interface InstabilityEvent {
+  /**
+   * 'rejected': a step whose rate jumped (DXI_REJECT_FACTOR) redone shorter — accuracy control,
+   * expected now and then on coarse grids; 'instability': a field or a solver failed.
+   */
+  kind: 'rejected' | 'instability';
   /** Where the problem was found. */
   step: number;
   time: number;
@@ -658,6 +663,7 @@ export class Simulation {
     this.sinceSave = 0;
     this.dt = Math.min(failedDt / 2, err.details.dtRetry ?? Infinity);
     const ev: InstabilityEvent = {
+      kind: err.details.dtRetry !== undefined ? 'rejected' : 'instability',
       step: err.step,
       time: err.time,
       reason: err.message,
