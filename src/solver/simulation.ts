@@ -24,12 +24,17 @@
  * 1 on the CPU, 10 on GPU backends) the fields are checked through the backend's reductions:
  * any NaN/Inf, ξ outside [−0.5, 1.5] or c̃ < −1e-9 is an instability; so are a non-finite
  * ∂ξ/∂t (every step) and a potential or transport solve that does not converge. At every check
- * that passes, the next step boundary keeps an in-memory copy of ξ, c̃, ψ and of the solver state
- * (read()); an instability rolls back to that copy and retries with the first step of the
+ * that passes, the next step boundary keeps an in-memory copy of the state fields (ξ, c̃, ψ and
+ * each species': src/model/fields.ts) and of the solver state (read()); an instability rolls
+ * back to that copy and retries with the first step of the
  * interval halved, up to numerics.maxRetries times, then stops with a SolverError naming the
  * field, the cell (i, j, k), its centre (x, y, z) in µm and the step.
  *
- * Restart points. Backend.init() uploads ξ, c̃ and ψ, sets ∂ξ/∂t = 0 and takes ξ as "ξ at the
+ * Transported species (src/model/species.ts): each one's step follows c̃'s in the transport
+ * stage; their boundary influx accumulates per species (speciesInfluxTotal) and a species solve
+ * that does not converge is an instability like c̃'s.
+ *
+ * Restart points. Backend.init() uploads the state fields, sets ∂ξ/∂t = 0 and takes ξ as "ξ at the
  * last potential solve". Between the potential decision of a step and its phase stage neither
  * of those two matters when a solve has just happened (∂ξ/∂t is rewritten by the transport
  * stage before anything reads it, and ξ at the last solve is ξ), so a state captured there
@@ -40,6 +45,7 @@
 import type { Backend, PotentialReport, TransportReport } from '../backends/backend.ts';
 import { isDtIndependent } from '../backends/errors.ts';
 import { coefficients, stabilityLimits, type Coefficients } from '../model/derived.ts';
+import { fieldDefs, missingState, stateFields } from '../model/fields.ts';
 import { initialFields, type Fields } from '../model/initial.ts';
 import { interfaceWidth } from '../model/params.ts';
 import { DriveControl, type ControlState } from './control.ts';
@@ -58,18 +64,9 @@ export const C_MIN = -1e-9;
  */
 export const DXI_REJECT_FACTOR = 2;
 
-export type FieldKey = 'xi' | 'c' | 'psi' | 'xidot' | 'additive';
-const FIELD_LABEL: Record<FieldKey, string> = {
-  xi: 'xi (ξ)',
-  c: 'c (c̃ = c/c0)',
-  psi: 'psi (ψ = fφ)',
-  xidot: 'xidot (∂ξ/∂t)',
-  additive: 'additive (ã = c_add/c_add,bulk)',
-};
-
 export interface SolverErrorDetails {
-  /** The offending field, its value, the cell (i, j, k) and the cell centre (x, y, z) in µm. */
-  field?: FieldKey;
+  /** The offending field (its key in src/model/fields.ts), its value, the cell (i, j, k) and the cell centre (x, y, z) in µm. */
+  field?: string;
   value?: number;
   cell?: [number, number, number];
   position?: [number, number, number];
@@ -105,7 +102,7 @@ export class SolverError extends Error {
   }
 }
 
-/** Everything a Simulation needs, besides ξ, c̃ and ψ, to continue exactly (snapshot/restore). */
+/** Everything a Simulation needs, besides the state fields, to continue exactly (snapshot/restore). */
 export interface SimState {
   time: number;
   step: number;
@@ -117,10 +114,10 @@ export interface SimState {
   /** Ions carried in from the counter electrode by migration (binary electrolyte; scaled c0·µm^d). */
   migrationTotal: number;
   /**
-   * Additive that entered through the boundary since the start (docs/additive.md; scaled
-   * c_add,bulk·µm^d); absent or 0 without the additive and in older checkpoints.
+   * Per transported species (by name): what entered through the boundary since the start
+   * (scaled bulk·µm^d). Empty for the base model.
    */
-  additiveInfluxTotal?: number;
+  speciesInfluxTotal: Record<string, number>;
   /** Drive controller state (null without scenario.control). */
   control: ControlState | null;
   lastPot: PotentialReport | null;
@@ -184,8 +181,8 @@ export class Simulation {
   influxTotal = 0;
   /** Ions carried in by migration from the counter electrode since the start (binary mode; scaled c0·µm^d). */
   migrationTotal = 0;
-  /** Additive that entered through the boundary since the start (scaled c_add,bulk·µm^d; 0 without it). */
-  additiveInfluxTotal = 0;
+  /** Per transported species (by name): what entered through the boundary since the start (scaled bulk·µm^d). */
+  speciesInfluxTotal: Record<string, number>;
   /** The drive controller (null: potentiostatic at the scenario's voltage, nothing is ever changed). */
   readonly control: DriveControl | null;
   /** Its state. */
@@ -234,12 +231,15 @@ export class Simulation {
   private stepFromSave = 0;
   /** The last failure rolled back from `good` (message and the first dt of its interval). */
   private lastFailure: { message: string; dt: number } | null = null;
+  /** The first step's dt and the step limits computed after it (for the advice of a failure; not checkpointed). */
+  private firstStep: { dt: number; limit: number } | null = null;
 
   constructor(
     readonly scenario: Scenario,
     readonly backend: Backend,
   ) {
     this.k = coefficients(scenario);
+    this.speciesInfluxTotal = Object.fromEntries(this.k.species.map((sp) => [sp.name, 0]));
     this.dt = scenario.numerics.dtInitial;
     this.dtPhase = stabilityLimits(this.k).phase;
     const n = scenario.numerics as Scenario['numerics'] & { checkEvery?: number | null; maxRetries?: number };
@@ -293,7 +293,7 @@ export class Simulation {
       limitedTotal: this.limitedTotal,
       influxTotal: this.influxTotal,
       migrationTotal: this.migrationTotal,
-      ...(this.scenario.additive ? { additiveInfluxTotal: this.additiveInfluxTotal } : {}),
+      speciesInfluxTotal: { ...this.speciesInfluxTotal },
       control: copy(this.controlState),
       lastPot: copy(this.lastPot),
       lastTr: copy(this.lastTr),
@@ -305,20 +305,15 @@ export class Simulation {
   }
 
   /**
-   * Continues from a snapshot and the fields taken with it (ξ, c̃, ψ; ∂ξ/∂t is not needed, see
-   * the header comment). The next advance() takes the step the snapshotted run took next.
+   * Continues from a snapshot and the fields taken with it (the state fields of
+   * src/model/fields.ts; ∂ξ/∂t is not needed, see the header comment). The next advance() takes
+   * the step the snapshotted run took next.
    */
   async restore(state: SimState, fields: Fields): Promise<void> {
     const N = this.k.n[0] * this.k.n[1] * this.k.n[2];
-    for (const f of ['xi', 'c', 'psi'] as const) {
-      if (fields[f].length !== N) throw new Error(`Simulation.restore: ${f} has ${fields[f].length} cells, the grid ${N}`);
-    }
-    if (this.scenario.additive && fields.additive?.length !== N) {
-      throw new Error(
-        `Simulation.restore: the scenario has an additive; the fields ${fields.additive ? `hold ${fields.additive.length} additive cells, the grid ${N}` : 'have no additive field'}`,
-      );
-    }
-    await this.backend.init(fields);
+    const bad = missingState(this.k, fields, N);
+    if (bad.length) throw new Error(`Simulation.restore: the fields do not fit the scenario: ${bad.join('; ')}`);
+    await this.backend.init(stateFields(this.k, fields));
     // a restored run measures grown metal against the scenario's initial condition
     this.grownRef = electrolyteMask(initialFields(this.scenario).xi);
     this.started = true;
@@ -341,7 +336,8 @@ export class Simulation {
     this.limitedTotal = s.limitedTotal;
     this.influxTotal = s.influxTotal;
     this.migrationTotal = s.migrationTotal;
-    this.additiveInfluxTotal = s.additiveInfluxTotal ?? 0;
+    // a species the state does not name (none can: checkpoints hold every species) starts at 0
+    this.speciesInfluxTotal = Object.fromEntries(this.k.species.map((sp) => [sp.name, s.speciesInfluxTotal[sp.name] ?? 0]));
     this.shortCircuitTime = s.shortCircuitTime ?? NaN;
     if (this.control) {
       if (!s.control) throw new Error('Simulation: the state has no drive-control state, the scenario has a control section');
@@ -435,7 +431,11 @@ export class Simulation {
     await this.decide(false);
     if (this.saveNext) await this.save();
     // land on the end of a drive-schedule segment (Infinity without one)
-    const dt = Math.min(this.dt, maxDt, this.control ? this.control.timeToSwitch(this.time) : Infinity);
+    const toSwitch = this.control ? this.control.timeToSwitch(this.time) : Infinity;
+    let dt = Math.min(this.dt, maxDt, toSwitch);
+    // land on the caller's target (maxDt) also when the step would stop a hair short of it: callers
+    // stop within 1e-12 relative of a target, and the output there would carry t − 5e-12
+    if (dt < maxDt && maxDt <= toSwitch && maxDt - dt <= 1e-12 * Math.max(1, this.time + maxDt)) dt = maxDt;
     if (this.sinceSave === 0) this.segFirstDt = dt;
     this.stepFromSave = this.sinceSave;
     this.decided = false;
@@ -448,19 +448,23 @@ export class Simulation {
     this.limitedTotal += tr.limited;
     this.influxTotal += tr.influx;
     if (this.k.sink !== 1) this.migrationTotal += (1 - this.k.sink) * this.k.csRatio * tr.deposited;
-    if (tr.additiveInflux !== undefined) this.additiveInfluxTotal += tr.additiveInflux;
+    this.k.species.forEach((sp, m) => {
+      this.speciesInfluxTotal[sp.name] += tr.species[m].influx;
+    });
     this.time += dt;
     this.step++;
     this.stepsSinceSolve++;
     this.sinceSave++;
-    if (tr.additiveConverged === false) {
+    this.k.species.forEach((sp, m) => {
+      const r = tr.species[m];
+      if (r.converged) return;
       throw new SolverError(
-        `additive transport solver did not converge at step ${this.step} (t = ${this.time} s): relative residual ${(tr.additiveResidual ?? NaN).toExponential(2)} after ${tr.additiveIterations} iterations`,
+        `${sp.name} transport solver did not converge at step ${this.step} (t = ${this.time} s): relative residual ${r.residual.toExponential(2)} after ${r.iterations} iterations`,
         this.step,
         this.time,
         { retryable: true },
       );
-    }
+    });
     if (!tr.converged) {
       throw new SolverError(
         `transport solver did not converge at step ${this.step} (t = ${this.time} s): relative residual ${tr.residual.toExponential(2)} after ${tr.iterations} iterations`,
@@ -474,14 +478,15 @@ export class Simulation {
     if (dt * st.maxRate > DXI_REJECT_FACTOR * n.maxDxiPerStep) throw await this.rejection(dt, st.maxRate);
     if (this.sinceSave >= this.checkEvery) await this.check();
     const inf = (x: number) => Math.max(x, 0);
-    this.dt = Math.min(
+    const limit = Math.min(
       n.dtMax,
       n.safety * this.dtPhase,
       st.stiffness > 0 ? n.safety / st.stiffness : Infinity,
       st.maxRate > 0 ? n.maxDxiPerStep / st.maxRate : Infinity,
       inf(st.migrationRate) > 0 ? n.safety / st.migrationRate : Infinity,
-      1.5 * dt,
     );
+    this.dt = Math.min(limit, 1.5 * dt);
+    if (this.step === 1) this.firstStep = { dt, limit };
     if (this.control && this.controlState) await this.controlStep(tr.deposited, dt);
   }
 
@@ -507,7 +512,7 @@ export class Simulation {
     if (bad) throw await this.instability(`the state to keep holds ${bad.field} = ${bad.value} (${bad.why})`);
     this.lastFailure = null;
     this.good = {
-      fields: { xi: f.xi, c: f.c, psi: f.psi, ...(f.additive ? { additive: f.additive } : {}) },
+      fields: stateFields(this.k, f),
       state: this.snapshot(),
       decided: this.decided,
     };
@@ -543,7 +548,8 @@ export class Simulation {
     const p = locateProblem(f, this.k);
     if (!p) return null;
     const loc = this.describeCell(p.index);
-    const text = `field ${FIELD_LABEL[p.field]} = ${p.value} (${p.why}) ${loc.text}`;
+    const label = fieldDefs(this.k).find((d) => d.key === p.field)?.label ?? p.field;
+    const text = `field ${label} = ${p.value} (${p.why}) ${loc.text}`;
     return { text, details: { field: p.field, value: p.value, cell: loc.cell, position: loc.position } };
   }
 
@@ -613,6 +619,21 @@ export class Simulation {
   }
 
   /**
+   * Which setting to change after the retries. The first step takes numerics.dtInitial unchecked
+   * (the limits are computed from its result), so a failure in it, or after a first step longer
+   * than the limits then allowed, is dtInitial's.
+   */
+  private advice(failedStep: number): string {
+    const n = this.scenario.numerics;
+    const f = this.firstStep;
+    if (failedStep <= 1)
+      return `The first step takes numerics.dtInitial = ${n.dtInitial} s (the step limits apply from the second step on): reduce numerics.dtInitial, or check the scenario`;
+    if (f && f.dt > f.limit)
+      return `The first step (numerics.dtInitial = ${n.dtInitial} s, taken with dt = ${f.dt.toExponential(3)} s) was longer than the ${f.limit.toExponential(3)} s the step limits allowed after it: reduce numerics.dtInitial, or check the scenario`;
+    return 'Reduce numerics.dtMax / numerics.maxDxiPerStep or check the scenario';
+  }
+
+  /**
    * Goes back to the last good state and retries with the first step halved (or shorter, as a
    * rejected step asks), or gives up. It gives up at once when a retry cannot help: the failure
    * does not depend on dt and the failing step started from the state a retry would restore
@@ -637,9 +658,7 @@ export class Simulation {
         : futile
           ? futile
           : `still failing after ${this.maxRetries} ${this.maxRetries === 1 ? 'retry' : 'retries'} with the step halved (last retry dt = ${failedDt.toExponential(3)} s)`;
-      const advice = futile
-        ? 'Check the scenario (docs/numerics-notes.md, "When a run stops")'
-        : 'Reduce numerics.dtMax / numerics.maxDxiPerStep or check the scenario';
+      const advice = futile ? 'Check the scenario (docs/numerics-notes.md, "When a run stops")' : this.advice(err.step);
       throw new SolverError(`${err.message}; ${why}. ${advice}`, err.step, err.time, {
         ...err.details,
         retryable: false,
@@ -747,7 +766,7 @@ export class Simulation {
       voltage,
       pot: this.lastPot,
       tr: this.lastTr,
-      ...(this.scenario.additive ? { additiveInfluxTotal: this.additiveInfluxTotal } : {}),
+      speciesInfluxTotal: this.speciesInfluxTotal,
       shortCircuitTime: this.shortCircuitTime,
       xiGrownMean: grownMean(xi, this.grownRef),
     };
@@ -756,17 +775,18 @@ export class Simulation {
 }
 
 /**
- * The first problem cell: a non-finite value in ξ, c̃, ψ or ∂ξ/∂t (in that order), else the
- * cell furthest outside ξ ∈ [−0.5, 1.5], else the most negative c̃ below −1e-9; null if none.
+ * The first problem cell: a non-finite value in ξ, c̃, ψ, ∂ξ/∂t or a species' field (in the
+ * order of src/model/fields.ts), else the cell furthest outside ξ ∈ [−0.5, 1.5], else the most
+ * negative c̃ below −1e-9; null if none.
  */
 export function locateProblem(
   f: Fields & { xidot?: Float64Array },
-  _k?: Coefficients,
-): { field: FieldKey; index: number; value: number; why: string } | null {
-  const order: FieldKey[] = ['xi', 'c', 'psi', 'xidot', 'additive'];
-  for (const name of order) {
-    const a = f[name as keyof typeof f];
-    if (!a) continue;
+  k: Pick<Coefficients, 'f' | 'species'>,
+): { field: string; index: number; value: number; why: string } | null {
+  for (const d of fieldDefs(k)) {
+    const a = f[d.key];
+    if (!a || d.derive) continue;
+    const name = d.key;
     const i = firstNonFinite(a);
     if (i >= 0) return { field: name, index: i, value: a[i], why: 'not finite' };
   }

@@ -91,7 +91,7 @@ describe('short circuit', () => {
     const r1 = await run(['run', f, '--backend', 'cpu', '--threads', '1', '--out', out, '--until', '0.5', '--quiet']);
     expect(r1.code, r1.out).toBe(0);
     expect(r1.out).toMatch(/warning: short circuit at t = [\d.]+ s .* continuing as the scenario asks \(stop\.onShortCircuit: false\)/);
-    const r2 = await run(['resume', out, '--threads', '1', '--quiet']);
+    const r2 = await run(['resume', out, '--threads', '1', '--quiet', '--until', '0.6']);
     expect(r2.code, r2.out).toBe(0);
     const man = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
     expect(man.status.state).toBe('finished');
