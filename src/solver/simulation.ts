@@ -5,10 +5,11 @@
  *   2. phase     — explicit update of ξ with the current ψ and c̃ⁿ (+ noise);
  *   3. transport — implicit c̃ with the sink −(c_s/c0)Δξ and the conservative limiter.
  * Time-step policy (after every step, from the backend's step statistics):
- *   dt = min(dtMax, safety·dx²/(2d·L_σκ0·((1+δ)² + δω²(1+δ))), safety/stiffness,
+ *   dt = min(dtMax, safety·dx²/(2d·L_σκ0·((1+δ)² + δω²(1+δ)) + L_σW·dx²), safety/stiffness,
  *            maxDxiPerStep/max|∂ξ/∂t|, safety/migration outflow rate, 1.5·dt_prev,
  *            time to the next output)
- * The first step uses numerics.dtInitial.
+ * The first step uses numerics.dtInitial. A step with dt·max|∂ξ/∂t| > DXI_REJECT_FACTOR·
+ * maxDxiPerStep is rejected (rolled back and redone shorter; docs/numerics-notes.md).
  *
  * Drive control (scenario.control, control.ts): after every step the controller turns the
  * step's deposit into a current density and picks the voltage of the next step (galvanostatic),
@@ -435,7 +436,7 @@ export class Simulation {
     let dt = Math.min(this.dt, maxDt, toSwitch);
     // land on the caller's target (maxDt) also when the step would stop a hair short of it: callers
     // stop within 1e-12 relative of a target, and the output there would carry t − 5e-12
-    if (dt < maxDt && maxDt <= toSwitch && maxDt - dt <= 1e-12 * Math.max(1, this.time + maxDt)) dt = maxDt;
+    if (dt < maxDt && Number.isFinite(maxDt) && maxDt <= toSwitch && maxDt - dt <= 1e-12 * Math.max(1, this.time + maxDt)) dt = maxDt;
     if (this.sinceSave === 0) this.segFirstDt = dt;
     this.stepFromSave = this.sinceSave;
     this.decided = false;
