@@ -14,7 +14,7 @@
  * entered through the reservoir face since the start; <name>(t) − <name>(0) = <name>_influx, it
  * has no sink) and <name>_max (max ã).
  * Last: xi_grown_mean, the mean ξ over cells that were electrolyte at t = 0 and are metal now
- * (docs/deposit-density.md; NaN before any), and short_circuit_s, when the metal first came
+ * (docs/deposit-density.md, src/solver/deposit.ts; NaN before any), and short_circuit_s, when the metal first came
  * within an interface width of the counter electrode (docs/short-circuit.md; NaN before). They
  * come after the species' columns so that an older metrics.csv is a prefix of a newer one.
  */

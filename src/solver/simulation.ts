@@ -48,8 +48,8 @@ import { isDtIndependent } from '../backends/errors.ts';
 import { coefficients, stabilityLimits, type Coefficients } from '../model/derived.ts';
 import { fieldDefs, missingState, stateFields } from '../model/fields.ts';
 import { initialFields, type Fields } from '../model/initial.ts';
-import { interfaceWidth } from '../model/params.ts';
 import { DriveControl, type ControlState } from './control.ts';
+import { contactPosition, electrolyteMask, grownMean, type ShortCircuitEvent } from './deposit.ts';
 import type { Scenario } from '../model/scenario.ts';
 import { metricsRow, type MetricsRow, type RunCounters } from './metrics.ts';
 
@@ -131,18 +131,6 @@ export interface SimState {
   retries: number;
   /** When the metal first came within an interface width of the counter electrode, s (NaN: not yet; absent in older checkpoints). */
   shortCircuitTime?: number;
-}
-
-/** Contact of the metal with the counter electrode (docs/short-circuit.md). */
-export interface ShortCircuitEvent {
-  /** The checked step boundary where contact was first seen. */
-  time: number;
-  step: number;
-  /** The outermost ξ = ½ crossing along x, µm, and the position it had to reach (L_x − w), µm. */
-  tip: number;
-  contactAt: number;
-  /** Whether the run stops there (scenario stop.onShortCircuit, default true). */
-  stops: boolean;
 }
 
 /** One rollback. */
@@ -247,9 +235,8 @@ export class Simulation {
     this.checkEvery = n.checkEvery ?? (backend.name === 'cpu' ? 1 : 10);
     this.maxRetries = n.maxRetries ?? 3;
     this.control = scenario.control ? new DriveControl(scenario, this.k) : null;
-    const counter = scenario.boundary.phi.x1.type === 'dirichlet';
-    this.contactAt = counter ? this.k.n[0] * this.k.dx - interfaceWidth(scenario.parameters) * 1e6 : null;
-    this.stopOnShortCircuit = counter && scenario.stop?.onShortCircuit !== false;
+    this.contactAt = contactPosition(scenario, this.k);
+    this.stopOnShortCircuit = this.contactAt !== null && scenario.stop?.onShortCircuit !== false;
     if (this.control) {
       const x0 = scenario.boundary.phi.x0;
       this.controlState = this.control.initial(x0.type === 'dirichlet' ? x0.value : scenario.voltage);
@@ -796,30 +783,6 @@ export function locateProblem(
   const co = worstOutside(f.c, C_MIN, Infinity);
   if (co >= 0) return { field: 'c', index: co, value: f.c[co], why: `below ${C_MIN}` };
   return null;
-}
-
-/** 1 where ξ < ½ (electrolyte), else 0. */
-function electrolyteMask(xi: Float64Array): Uint8Array {
-  const m = new Uint8Array(xi.length);
-  for (let q = 0; q < xi.length; q++) m[q] = xi[q] < 0.5 ? 1 : 0;
-  return m;
-}
-
-/**
- * The mean ξ of grown metal: over the cells that were electrolyte initially (ref) and are metal
- * now (ξ ≥ ½); NaN while there are none (docs/deposit-density.md).
- */
-export function grownMean(xi: Float64Array, ref: Uint8Array | null): number {
-  if (!ref) return NaN;
-  let s = 0,
-    n = 0;
-  for (let q = 0; q < xi.length; q++) {
-    if (ref[q] === 1 && xi[q] >= 0.5) {
-      s += xi[q];
-      n++;
-    }
-  }
-  return n > 0 ? s / n : NaN;
 }
 
 /** The index of the largest |a[i]| (the first of equal values; 0 for an empty array). */
