@@ -553,7 +553,7 @@ export class Simulation {
     const loc = this.describeCell(at);
     const fmt = (v: number) => v.toPrecision(3);
     return new SolverError(
-      `step ${this.step} rejected (t = ${this.time} s): max |∂ξ/∂t| = ${fmt(maxRate)} 1/s moved ξ by up to ${fmt(dt * maxRate)} in dt = ${dt.toExponential(3)} s, more than ${DXI_REJECT_FACTOR} × numerics.maxDxiPerStep = ${fmt(DXI_REJECT_FACTOR * n.maxDxiPerStep)} (the rate jumped within one step; largest change ∂ξ/∂t = ${fmt(f.xidot[at])} 1/s ${loc.text})`,
+      `step ${this.step} rejected (t = ${this.time} s): max |∂ξ/∂t| = ${fmt(maxRate)} 1/s moved ξ by up to ${fmt(dt * maxRate)} in dt = ${dt.toExponential(3)} s, more than ${DXI_REJECT_FACTOR} × numerics.maxDxiPerStep = ${fmt(DXI_REJECT_FACTOR * n.maxDxiPerStep)} (${this.step === 1 ? 'the first step takes numerics.dtInitial unchecked' : 'the rate jumped within one step'}; largest change ∂ξ/∂t = ${fmt(f.xidot[at])} 1/s ${loc.text})`,
       this.step,
       this.time,
       { field: 'xidot', value: f.xidot[at], cell: loc.cell, position: loc.position, retryable: true, dtRetry: n.maxDxiPerStep / maxRate },
