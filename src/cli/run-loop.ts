@@ -56,7 +56,7 @@ export class RunLoop {
       console.warn(`warning: ${e.reason}; rolled back to step ${e.rolledBackTo.step} (t = ${e.rolledBackTo.time} s), ${retry}`);
     };
     this.sim.onShortCircuit = (e) => {
-      const where = `the metal reached x = ${e.tip.toFixed(3)} µm, within an interface width of the counter electrode (contact at ${e.contactAt.toFixed(3)} µm)`;
+      const where = `the metal reached x = ${e.tip.toFixed(3)} µm, at or beyond the contact position ${e.contactAt.toFixed(3)} µm (an interface width, or 1.5 cells on a grid coarser than w/1.5, before the counter electrode)`;
       if (e.stops) {
         if (!o.quiet)
           console.log(

@@ -21,11 +21,14 @@ export interface ShortCircuitEvent {
 
 /**
  * The tip position (µm) that counts as contact with the counter electrode x = L_x: one interface
- * width w before it; null when x = L_x is no electrode (boundary.phi.x1 not dirichlet).
+ * width w before it — or, on a grid coarser than w/1.5, the centre of the last cell but one: the
+ * face value ξ = 0 there pulls the last cell below ½, so the ξ = ½ crossing (the tip) may never
+ * pass L_x − w although the metal fills the cell next to the electrode's. Null when x = L_x is no
+ * electrode (boundary.phi.x1 not dirichlet).
  */
 export function contactPosition(s: Scenario, k: Pick<Coefficients, 'n' | 'dx'>): number | null {
   if (s.boundary.phi.x1.type !== 'dirichlet') return null;
-  return k.n[0] * k.dx - interfaceWidth(s.parameters) * 1e6;
+  return k.n[0] * k.dx - Math.max(interfaceWidth(s.parameters) * 1e6, 1.5 * k.dx);
 }
 
 /** 1 where ξ < ½ (electrolyte), else 0. */

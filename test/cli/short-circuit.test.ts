@@ -15,6 +15,8 @@ import { readCsv } from '../../src/io/csv.ts';
 import { interfaceWidth } from '../../src/model/params.ts';
 import { parseScenario, ScenarioError } from '../../src/model/scenario.ts';
 import { timeseriesSpec } from '../../src/figures/timeseries.ts';
+import { coefficients } from '../../src/model/derived.ts';
+import { contactPosition } from '../../src/solver/deposit.ts';
 import { cli, tmp } from '../sweep/helpers.ts';
 
 const cell = (over: Record<string, unknown> = {}) => ({
@@ -77,7 +79,7 @@ describe('short circuit', () => {
     // the message (quiet keeps it out: it goes to the log, so run again without --quiet)
     const again = await run(['run', file(cell()), '--backend', 'cpu', '--threads', '1', '--out', mkdtempSync(join(tmpdir(), 'lid-s-'))]);
     expect(again.out).toMatch(
-      /short circuit at t = [\d.]+ s \(step \d+\): the metal reached x = [\d.]+ µm, within an interface width of the counter electrode \(contact at 11\.500 µm\); the run stops here/,
+      /short circuit at t = [\d.]+ s \(step \d+\): the metal reached x = [\d.]+ µm, at or beyond the contact position 11\.500 µm \(an interface width, or 1\.5 cells on a grid coarser than w\/1\.5, before the counter electrode\); the run stops here/,
     );
     const res = await run(['resume', out, '--threads', '1']);
     expect(res.code).toBe(0);
@@ -105,6 +107,18 @@ describe('short circuit', () => {
     for (const row of after) expect(row.short_circuit_s).toBe(after[0].short_circuit_s);
     expect(after[0].short_circuit_s).toBeLessThanOrEqual(after[0].time_s);
     expect(man.short_circuit_s).toBe(after[0].short_circuit_s);
+  });
+
+  it('contact is one interface width before the counter electrode, 1.5 cells on grids coarser than w/1.5', () => {
+    const at = (dx: number, over: Record<string, unknown> = {}) => {
+      const s = parseScenario(cell({ grid: { dims: 2, n: [48, 16], dx: `${dx} um` }, initial: { layer: '2 um' }, ...over }));
+      return contactPosition(s, coefficients(s));
+    };
+    expect(at(0.25)).toBeCloseTo(12 - 0.5, 12);
+    expect(at(0.5)).toBeCloseTo(24 - 0.75, 12);
+    // hong2018 at dx = 1 µm: the face value ξ = 0 held the last cell below ½ and the tip at 199.03 µm
+    expect(at(1)).toBeCloseTo(48 - 1.5, 12);
+    expect(at(0.25, { boundary: { phi: { x1: { type: 'noflux' } } } })).toBeNull();
   });
 
   it('stop.onShortCircuit is validated: a boolean, and true only with a counter electrode', () => {
