@@ -2,13 +2,14 @@
 // src/solver/simulation.ts (stepOnce) on the device, from the step's reductions, so that nothing
 // is read back inside the loop:
 // - the step's solves converged (else halt: exhausted → the host retries with a larger budget;
-//   broke down or hit maxIter → an instability), max |∂ξ/∂t| finite, the stability check passed
+//   broke down or hit maxIter → an instability), max |∂ξ/∂t| finite, the step accepted (policy.ts,
+//   stepRejected; else the host redoes it shorter), the stability check passed
 //   where one ran (then the good state is saved at the coming boundary);
 // - time (df64; exactly the target when the step landed on it), step and the counters;
 // - the policy's next dt (src/solver/policy.ts: nextDt; common/policy.wgsl), the drive
 //   controller's update (control.ts: the schedule's segment in force, the voltage, a changed
 //   voltage into the φ boundary uniform and ψ_ref, forcing a potential solve; a new segment caps dt);
-// - whether to stop after this step (landed on the target, the step limit; the next step's length
+// - whether to stop after this step (landed on the target, the step limit, the short circuit; the next step's length
 //   and parameters are loop_decide's, at the boundary);
 // - the ring record of the step (the host reads the ring lagged, in batches).
 // One invocation; nothing happens when the step did not run.
@@ -63,6 +64,8 @@ fn main() {
   let maxRate = stats[ST_RATE];
   let stiffness = stats[ST_STIFF];
   if (halt == HALT_NONE && !isFiniteF(maxRate)) { halt = HALT_RATE; }
+  // step acceptance (src/solver/policy.ts, stepRejected): the host redoes it shorter
+  if (halt == HALT_NONE && stepRejected(pc, dt, maxRate)) { halt = HALT_REJECT; }
   // time, step and counters (src/solver/simulation.ts, stepOnce)
   var t = dfAddF(vec2<f32>(ls.timeHi, ls.timeLo), dt);
   if (ls.landing != 0u) {
@@ -87,6 +90,14 @@ fn main() {
       // the good state is kept at the coming boundary (after its decision)
       ls.gSave = 1u;
       ls.sinceSave = 0u;
+      // the short circuit (Simulation.check): contact seen on checked fields, once
+      let tip = fieldsOut[9];
+      if (ls.contactMode != 0u && halt == HALT_NONE && tip >= ls.contactAt) {
+        flags = flags | F_CONTACT;
+        ring[rec + R_TIP] = f2u(tip);
+        if (ls.contactMode == 2u) { ls.running = 0u; }
+        ls.contactMode = 0u;
+      }
     } else if (halt == HALT_NONE) {
       halt = HALT_CHECK;
     }

@@ -40,6 +40,7 @@ const HALT_EXHAUSTED: u32 = 1u;   // a solve ran out of its recorded iterations 
 const HALT_NOT_CONVERGED: u32 = 2u;  // a solve broke down or hit maxIter (an instability)
 const HALT_RATE: u32 = 3u;        // max |∂ξ/∂t| is not finite
 const HALT_CHECK: u32 = 4u;       // the stability check failed (NaN, ξ or c̃ out of range)
+const HALT_REJECT: u32 = 5u;      // the step moved ξ too far (policy.wgsl stepRejected): redone shorter
 
 // A ring record (u32 words, f32 bitcast; loop.ts, REC, mirrors the layout): one step and the
 // boundary after it (its potential decision and solve, the save). A record holds only a boundary
@@ -64,6 +65,7 @@ const R_SRC: u32 = 22u;
 const R_CTL: u32 = 23u;        // nine words: voltage, segment, current, current's voltage, previous current and voltage, accumulated deposit and time, hasCurrent | hasPrev << 1
 const R_CHECK: u32 = 32u;      // four words: non-finite cells, min ξ, max ξ, min c̃
 const R_SINCE: u32 = 36u;      // steps since the last potential solve, after the boundary
+const R_TIP: u32 = 37u;        // the checked fields' tip position, µm (with F_CONTACT)
 const R_SPX: u32 = 40u;        // the species' influx, one word each (≤ 8)
 const R_SOLVES: u32 = 48u;     // three words per solve slot (iterations, residual, outcome): 0 potential, 1 transport, 2 + m species m, then other stages' solves (≤ 16 slots)
 const F_STEP: u32 = 1u;        // a step was taken
@@ -76,3 +78,4 @@ const F_CHANGED: u32 = 64u;    // the controller changed the voltage
 const F_NEWSEG: u32 = 128u;    // a schedule segment began
 const F_PAUSED: u32 = 256u;    // the loop paused at this boundary (checkpoint)
 const F_LIMIT: u32 = 512u;     // the loop reached its step limit
+const F_CONTACT: u32 = 1024u;  // the checked fields reach the counter electrode (the short circuit)

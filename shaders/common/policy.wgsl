@@ -1,5 +1,5 @@
 // The time-step policy and the drive controller's update: the device twins of
-// src/solver/policy.ts (nextDt, stepDt, potentialDue) and src/solver/control.ts
+// src/solver/policy.ts (nextDt, stepDt, stepRejected, potentialDue) and src/solver/control.ts
 // (DriveControl.update for a given segment, galvanostatic), in f32. Kept equal to them by
 // test/conformance/policy.test.ts. "No limit" is NO_LIMIT (WGSL has no infinity literal);
 // "no previous measurement" is a flag, not a NaN (a compiler may assume there are no NaNs).
@@ -31,6 +31,11 @@ fn stepDt(dtNominal: f32, toTarget: f32, toSwitch: f32, gapToTarget: f32, snapTo
   let dt = min(dtNominal, min(toTarget, toSwitch));
   if (dt < toTarget && toTarget <= toSwitch && gapToTarget <= snapTol) { return StepLength(toTarget, true); }
   return StepLength(dt, dt >= toTarget);
+}
+
+// A finished step is rejected when its own rate moved ξ too far (DXI_REJECT_FACTOR, policy.ts).
+fn stepRejected(p: PolicyConsts, dt: f32, maxRate: f32) -> bool {
+  return dt * maxRate > p.rejectDxi;
 }
 
 fn potentialDue(p: PolicyConsts, forced: bool, solvedBefore: bool, stepsSinceSolve: u32, dxiSinceSolve: f32) -> bool {

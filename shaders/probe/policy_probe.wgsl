@@ -23,6 +23,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let sl = stepDt(cases[a + 4u], cases[a + 5u], cases[a + 6u], cases[a + 5u] - m, cases[a + 30u]);
   res[o + 1u] = sl.dt;
   res[o + 18u] = select(0.0, 1.0, sl.lands);
+  res[o + 19u] = select(0.0, 1.0, stepRejected(pc, cases[a + 3u], cases[a + 0u]));
   res[o + 2u] = select(0.0, 1.0, potentialDue(pc, cases[a + 7u] != 0.0, cases[a + 8u] != 0.0, u32(cases[a + 9u]), cases[a + 10u]));
   var st: ControlState;
   st.voltage = cases[a + 11u];

@@ -130,7 +130,15 @@ export interface LoopSettings {
   transportTol: number;
   transportMaxIter: number;
   /** PolicyConstants of src/solver/policy.ts. */
-  policy: { dtMax: number; safety: number; safeDtPhase: number; maxDxiPerStep: number; resolveXiTol: number; resolveMaxSteps: number };
+  policy: {
+    dtMax: number;
+    safety: number;
+    safeDtPhase: number;
+    maxDxiPerStep: number;
+    rejectDxi: number;
+    resolveXiTol: number;
+    resolveMaxSteps: number;
+  };
   /** DriveControl.constants() (null: no controller); the step cap after a new segment (numerics.dtInitial). */
   control: {
     response: number;
@@ -180,6 +188,12 @@ export interface LoopStart {
      */
     table: { galvanostatic: boolean; value: number; end: number }[];
   } | null;
+  /**
+   * The short circuit (src/solver/deposit.ts, Simulation.check): the tip position that counts as
+   * contact, µm, and whether the loop stops there (null: not watched — no counter electrode, or
+   * contact already seen).
+   */
+  contact: { at: number; stops: boolean } | null;
   /** Stop on landing at this time (Infinity: no target), after this step number, at the first solved boundary at or after pauseAt. */
   target: number;
   stepLimit: number;
@@ -202,7 +216,7 @@ export interface LoopRecord {
   checked: boolean;
   changed: boolean;
   newSegment: boolean;
-  /** Why the loop stopped at this step or its boundary (0: it did not): 1 exhausted budget, 2 a solve failed, 3 non-finite rate, 4 check failed. */
+  /** Why the loop stopped at this step or its boundary (0: it did not): 1 exhausted budget, 2 a solve failed, 3 non-finite rate, 4 check failed, 5 step rejected (policy.ts stepRejected). */
   halt: number;
   /** Each solve's outcome (slot name → 1 converged, 2 breakdown, 3 maxIter, 4 exhausted budget, 0 skipped). */
   codes: Record<string, number>;
@@ -215,6 +229,9 @@ export interface LoopRecord {
   transport: TransportReport;
   /** The boundary's potential solve (when solved). */
   potential: PotentialReport | null;
+  /** The checked fields reached the contact position (LoopStart.contact) and their tip, µm (NaN: no contact). */
+  contact: boolean;
+  tip: number;
   /** The stability check's numbers (when it ran). */
   check: { nonFinite: number; xiMin: number; xiMax: number; cMin: number } | null;
   /** The controller after the step (null: none). */

@@ -12,11 +12,22 @@
  *                 schedule's next segment end), and the target itself when the step would
  *                 stop within 1e-12 relative short of it (callers stop within 1e-12 of a target:
  *                 an output there would carry t − 5e-12)                      (stepDt)
+ *   a finished step is rejected (redone from the last good state, shorter) when
+ *   dt_step·max|∂ξ/∂t| > DXI_REJECT_FACTOR·maxDxiPerStep                       (stepRejected)
  *   potential solve due at a step boundary: forced (a voltage change, a restart point), no
  *   solve yet, numerics.resolveMaxSteps steps since the last one, or ξ moved by more than
  *   numerics.resolveXiTol anywhere since the last one                         (potentialDue)
  * A limit whose rate is 0 (or negative) does not apply.
  */
+
+/**
+ * A step is accepted only while dt·max|∂ξ/∂t| (its largest explicit change of ξ, the rate taken
+ * at the start of the step) stays within this many times numerics.maxDxiPerStep. The policy
+ * picks dt from the previous step's rate; a rate that jumps within one step (a fresh potential
+ * well, a runaway) would otherwise be taken at the old step length. A rejected step is redone
+ * from the last good state at dt = maxDxiPerStep/max|∂ξ/∂t| (docs/numerics-notes.md).
+ */
+export const DXI_REJECT_FACTOR = 2;
 
 /** The constants of the policy (numerics, and the explicit phase step's stability limit). */
 export interface PolicyConstants {
@@ -25,6 +36,8 @@ export interface PolicyConstants {
   /** safety·dt_phase, s (src/model/derived.ts, stabilityLimits). */
   safeDtPhase: number;
   maxDxiPerStep: number;
+  /** DXI_REJECT_FACTOR·maxDxiPerStep: the largest change of ξ a finished step may have made (stepRejected). */
+  rejectDxi: number;
   resolveXiTol: number;
   resolveMaxSteps: number;
 }
@@ -48,6 +61,7 @@ export function policyConstants(
     safety: n.safety,
     safeDtPhase: n.safety * dtPhase,
     maxDxiPerStep: n.maxDxiPerStep,
+    rejectDxi: DXI_REJECT_FACTOR * n.maxDxiPerStep,
     resolveXiTol: n.resolveXiTol,
     resolveMaxSteps: n.resolveMaxSteps,
   };
@@ -83,6 +97,16 @@ export function stepDt(dtNominal: number, toTarget: number, toSwitch: number, t:
 /** How short of a target a step may stop and still be snapped onto it (stepDt). */
 export function snapTolerance(t: number, toTarget: number): number {
   return 1e-12 * Math.max(1, t + toTarget);
+}
+
+/** Whether a finished step of length dt, whose rate was maxRate, is rejected (redone shorter). */
+export function stepRejected(p: PolicyConstants, dt: number, maxRate: number): boolean {
+  return dt * maxRate > p.rejectDxi;
+}
+
+/** The longest step a rejected step is redone with: the one the measured rate allows. */
+export function rejectedRetryDt(p: PolicyConstants, maxRate: number): number {
+  return p.maxDxiPerStep / maxRate;
 }
 
 /** Whether the potential is solved at this step boundary. */

@@ -6,10 +6,11 @@
  *   3. transport — implicit c̃ with the sink −(c_s/c0)Δξ and the conservative limiter.
  * Time-step policy (after every step, from the backend's step statistics; policy.ts, the one
  * definition the WebGPU device loop's kernel twins):
- *   dt = min(dtMax, safety·dx²/(2d·L_σκ0·((1+δ)² + δω²(1+δ))), safety/stiffness,
+ *   dt = min(dtMax, safety·dx²/(2d·L_σκ0·((1+δ)² + δω²(1+δ)) + L_σW·dx²), safety/stiffness,
  *            maxDxiPerStep/max|∂ξ/∂t|, safety/migration outflow rate, 1.5·dt_prev,
  *            time to the next output)
- * The first step uses numerics.dtInitial.
+ * The first step uses numerics.dtInitial. A step with dt·max|∂ξ/∂t| > DXI_REJECT_FACTOR·
+ * maxDxiPerStep is rejected (rolled back and redone shorter; docs/numerics-notes.md).
  *
  * Drive control (scenario.control, control.ts): after every step the controller turns the
  * step's deposit into a current density and picks the voltage of the next step (galvanostatic),
@@ -44,25 +45,39 @@
  * restores with one extra potential solve at the next step.
  */
 import type { Backend, LoopRecord, PotentialReport, TransportReport } from '../backends/backend.ts';
+import { isDtIndependent } from '../backends/errors.ts';
 import { coefficients, stabilityLimits, type Coefficients } from '../model/derived.ts';
 import { fieldDefs, missingState, stateFields } from '../model/fields.ts';
 import { initialFields, type Fields } from '../model/initial.ts';
 import { DriveControl, type ControlState } from './control.ts';
+import { contactPosition, electrolyteMask, grownMean, type ShortCircuitEvent } from './deposit.ts';
 import type { Scenario } from '../model/scenario.ts';
 import { metricsRow, type MetricsRow, type RunCounters } from './metrics.ts';
-import { dtLimit, nextDt, policyConstants, potentialDue, stepDt, type PolicyConstants } from './policy.ts';
+import {
+  dtLimit,
+  nextDt,
+  policyConstants,
+  potentialDue,
+  rejectedRetryDt,
+  stepDt,
+  stepRejected,
+  DXI_REJECT_FACTOR,
+  type PolicyConstants,
+} from './policy.ts';
 
 /** Schedule segments handed to a device loop run (it stops when it passes them all; the next run gets more). */
 const SCHEDULE_TABLE = 256;
 /** The transport solves' iteration limit. */
 const TRANSPORT_MAX_ITER = 200;
 /** The device loop's halt codes and its exhausted-budget outcome (Backend.loop's LoopRecord). */
-const LOOP_HALT = { EXHAUSTED: 1, NOT_CONVERGED: 2, RATE: 3, CHECK: 4 } as const;
+const LOOP_HALT = { EXHAUSTED: 1, NOT_CONVERGED: 2, RATE: 3, CHECK: 4, REJECT: 5 } as const;
 const OUTCOME_EXHAUSTED = 4;
 
 /** Physical ranges a field may never leave (model.md §4; the limiter keeps c̃ ≥ 0). */
 export const XI_RANGE = [-0.5, 1.5] as const;
 export const C_MIN = -1e-9;
+/** A step's largest accepted change of ξ over maxDxiPerStep (policy.ts, stepRejected). */
+export { DXI_REJECT_FACTOR } from './policy.ts';
 
 export interface SolverErrorDetails {
   /** The offending field (its key in src/model/fields.ts), its value, the cell (i, j, k) and the cell centre (x, y, z) in µm. */
@@ -76,6 +91,10 @@ export interface SolverErrorDetails {
   retryable?: boolean;
   /** A solve ran out of the device loop's recorded iterations (internal: replayed, not rolled back). */
   exhausted?: boolean;
+  /** The failure is fixed by the state the failing step started from, whatever its dt (StateError). */
+  dtIndependent?: boolean;
+  /** A step length the retry should not exceed (a rejected step: maxDxiPerStep over the measured rate). */
+  dtRetry?: number;
 }
 
 /**
@@ -126,10 +145,17 @@ export interface SimState {
   forceSolve: boolean;
   /** Rollbacks so far. */
   retries: number;
+  /** When the metal first came within an interface width of the counter electrode, s (NaN: not yet; absent in older checkpoints). */
+  shortCircuitTime?: number;
 }
 
 /** One rollback. */
 export interface InstabilityEvent {
+  /**
+   * 'rejected': a step whose rate jumped (DXI_REJECT_FACTOR) redone shorter — accuracy control,
+   * expected now and then on coarse grids; 'instability': a field or a solver failed.
+   */
+  kind: 'rejected' | 'instability';
   /** Where the problem was found. */
   step: number;
   time: number;
@@ -173,6 +199,19 @@ export class Simulation {
   readonly events: InstabilityEvent[] = [];
   /** Called after each rollback (logging). */
   onInstability?: (e: InstabilityEvent) => void;
+  /** When the metal first came within w of the counter electrode (NaN: not yet). */
+  shortCircuitTime = NaN;
+  /** Called once, at the checked boundary where contact is first seen (logging). */
+  onShortCircuit?: (e: ShortCircuitEvent) => void;
+  /**
+   * The tip position (µm) that counts as contact with the counter electrode, L_x − w; null where
+   * there is none (boundary.phi.x1 not dirichlet): then nothing is detected.
+   */
+  readonly contactAt: number | null;
+  /** Stop at the short circuit (scenario stop.onShortCircuit, default true). */
+  readonly stopOnShortCircuit: boolean;
+  /** Cells that were electrolyte (ξ < ½) in the initial condition: the reference of xi_grown_mean. */
+  private grownRef: Uint8Array | null = null;
   readonly checkEvery: number;
   readonly maxRetries: number;
   private stepsSinceSolve = Infinity;
@@ -195,6 +234,10 @@ export class Simulation {
   private attempt = 0;
   private segFirstDt = NaN;
   private good: GoodState | null = null;
+  /** Steps completed since `good` when the current step began (0: it started from `good`). */
+  private stepFromSave = 0;
+  /** The last failure rolled back from `good` (message and the first dt of its interval). */
+  private lastFailure: { message: string; dt: number } | null = null;
   /** The first step's dt and the step limits computed after it (for the advice of a failure; not checkpointed). */
   private firstStep: { dt: number; limit: number } | null = null;
 
@@ -210,6 +253,8 @@ export class Simulation {
     this.checkEvery = n.checkEvery ?? (backend.name === 'cpu' ? 1 : 10);
     this.maxRetries = n.maxRetries ?? 3;
     this.control = scenario.control ? new DriveControl(scenario, this.k) : null;
+    this.contactAt = contactPosition(scenario, this.k);
+    this.stopOnShortCircuit = this.contactAt !== null && scenario.stop?.onShortCircuit !== false;
     if (this.control) {
       const x0 = scenario.boundary.phi.x0;
       this.controlState = this.control.initial(x0.type === 'dirichlet' ? x0.value : scenario.voltage);
@@ -230,6 +275,7 @@ export class Simulation {
 
   /** Uploads the initial condition (or given fields) and checks it. */
   async start(fields = initialFields(this.scenario)): Promise<void> {
+    this.grownRef = electrolyteMask(fields.xi);
     await this.backend.init(fields);
     await this.applyVoltage();
     this.started = true;
@@ -260,6 +306,7 @@ export class Simulation {
       atSolvePoint: this.decided && this.solvedHere,
       forceSolve: this.forceSolve,
       retries: this.retries,
+      shortCircuitTime: this.shortCircuitTime,
     };
   }
 
@@ -273,6 +320,8 @@ export class Simulation {
     const bad = missingState(this.k, fields, N);
     if (bad.length) throw new Error(`Simulation.restore: the fields do not fit the scenario: ${bad.join('; ')}`);
     await this.backend.init(stateFields(this.k, fields));
+    // a restored run measures grown metal against the scenario's initial condition
+    this.grownRef = electrolyteMask(initialFields(this.scenario).xi);
     this.started = true;
     this.applyState(state);
     await this.applyVoltage();
@@ -295,6 +344,7 @@ export class Simulation {
     this.migrationTotal = s.migrationTotal;
     // a species the state does not name (none can: checkpoints hold every species) starts at 0
     this.speciesInfluxTotal = Object.fromEntries(this.k.species.map((sp) => [sp.name, s.speciesInfluxTotal[sp.name] ?? 0]));
+    this.shortCircuitTime = s.shortCircuitTime ?? NaN;
     if (this.control) {
       if (!s.control) throw new Error('Simulation: the state has no drive-control state, the scenario has a control section');
       this.controlState = { ...s.control };
@@ -313,6 +363,7 @@ export class Simulation {
     this.attempt = 0;
     this.segFirstDt = NaN;
     this.good = null;
+    this.lastFailure = null;
   }
 
   private async solvePotential(): Promise<void> {
@@ -345,6 +396,7 @@ export class Simulation {
       const msg = e instanceof Error ? e.message : String(e);
       throw new SolverError(`${what} failed at step ${this.step + 1} (t = ${this.time} s): ${msg}`, this.step, this.time, {
         retryable: true,
+        ...(isDtIndependent(e) ? { dtIndependent: true } : {}),
       });
     }
   }
@@ -398,6 +450,7 @@ export class Simulation {
     const toSwitch = this.control ? this.control.timeToSwitch(this.time) : Infinity;
     const dt = stepDt(this.dt, maxDt, toSwitch, this.time);
     if (this.sinceSave === 0) this.segFirstDt = dt;
+    this.stepFromSave = this.sinceSave;
     this.decided = false;
     this.solvedHere = false;
     this.forcedHere = false;
@@ -436,6 +489,7 @@ export class Simulation {
     }
     const st = await this.backend.stepStats();
     if (!Number.isFinite(st.maxRate)) throw await this.instability(`non-finite max |∂ξ/∂t| = ${st.maxRate}`);
+    if (stepRejected(this.policy, dt, st.maxRate)) throw await this.rejection(dt, st.maxRate);
     if (this.sinceSave >= this.checkEvery) await this.check();
     const limit = dtLimit(this.policy, st);
     this.dt = nextDt(this.policy, st, dt);
@@ -454,12 +508,23 @@ export class Simulation {
     }
   }
 
-  /** Keeps the fields and the state at this boundary (the rollback target). */
+  /**
+   * Keeps the fields and the state at this boundary (the rollback target). A copy holding a
+   * non-finite value (ψ included, which the range check does not see: it may come from the
+   * potential decision just made) is never kept: that is an instability of this boundary.
+   */
   private async save(): Promise<void> {
-    // with a device loop the good state stays on the device (no read-back)
+    // with a device loop the good state stays on the device (no read-back; the loop's own check
+    // covers ψ: a non-finite ψ from the boundary's solve is a solve that did not converge)
     let fields: Fields | 'device' = 'device';
     if (this.backend.loop) await this.backend.loop.saveGood();
-    else fields = stateFields(this.k, await this.backend.read());
+    else {
+      const f = await this.backend.read();
+      const bad = locateProblem(f, this.k);
+      if (bad) throw await this.instability(`the state to keep holds ${bad.field} = ${bad.value} (${bad.why})`);
+      fields = stateFields(this.k, f);
+    }
+    this.lastFailure = null;
     this.good = { fields, state: this.snapshot(), decided: this.decided };
     this.saveNext = false;
     this.sinceSave = 0;
@@ -475,6 +540,16 @@ export class Simulation {
       throw await this.instability(`reductions: ${red.nonFinite} non-finite cells, ξ in [${red.xiMin}, ${red.xiMax}], min c̃ = ${red.cMin}`);
     this.checkedHere = true;
     this.saveNext = true;
+    // contact with the counter electrode, seen on checked fields only (so it survives rollbacks)
+    if (this.contactAt !== null && Number.isNaN(this.shortCircuitTime) && red.tip >= this.contactAt) {
+      this.shortCircuitTime = this.time;
+      this.onShortCircuit?.({ time: this.time, step: this.step, tip: red.tip, contactAt: this.contactAt, stops: this.stopOnShortCircuit });
+    }
+  }
+
+  /** The run has reached a stop event (a short circuit, unless the scenario continues past it). */
+  get stopped(): boolean {
+    return this.stopOnShortCircuit && !Number.isNaN(this.shortCircuitTime);
   }
 
   /** Reads the fields back and names the first problem cell. */
@@ -482,16 +557,52 @@ export class Simulation {
     const f = await this.backend.read();
     const p = locateProblem(f, this.k);
     if (!p) return null;
-    const [nx, ny] = this.k.n;
-    const i = p.index % nx,
-      j = Math.floor(p.index / nx) % ny,
-      kk = Math.floor(p.index / (nx * ny));
-    const dx = this.k.dx;
-    const pos: [number, number, number] = [(i + 0.5) * dx, (j + 0.5) * dx, this.k.dims === 3 ? (kk + 0.5) * dx : 0];
-    const fmt = (v: number) => Number(v.toPrecision(6)).toString();
+    const loc = this.describeCell(p.index);
     const label = fieldDefs(this.k).find((d) => d.key === p.field)?.label ?? p.field;
-    const text = `field ${label} = ${p.value} (${p.why}) at cell (i, j, k) = (${i}, ${j}, ${kk}), (x, y, z) = (${pos.map(fmt).join(', ')}) µm`;
-    return { text, details: { field: p.field, value: p.value, cell: [i, j, kk], position: pos } };
+    const text = `field ${label} = ${p.value} (${p.why}) ${loc.text}`;
+    return { text, details: { field: p.field, value: p.value, cell: loc.cell, position: loc.position } };
+  }
+
+  /**
+   * A step whose own rate moved ξ by more than DXI_REJECT_FACTOR·maxDxiPerStep: retried from the
+   * last good state at a step the measured rate allows (details.dtRetry), located at the cell with
+   * the largest |∂ξ/∂t|.
+   */
+  private async rejection(dt: number, maxRate: number): Promise<SolverError> {
+    const n = this.scenario.numerics;
+    const f = await this.backend.read();
+    const at = argMaxAbs(f.xidot);
+    const loc = this.describeCell(at);
+    const fmt = (v: number) => v.toPrecision(3);
+    return new SolverError(
+      `step ${this.step} rejected (t = ${this.time} s): max |∂ξ/∂t| = ${fmt(maxRate)} 1/s moved ξ by up to ${fmt(dt * maxRate)} in dt = ${dt.toExponential(3)} s, more than ${DXI_REJECT_FACTOR} × numerics.maxDxiPerStep = ${fmt(DXI_REJECT_FACTOR * n.maxDxiPerStep)} (${this.step === 1 ? 'the first step takes numerics.dtInitial unchecked' : 'the rate jumped within one step'}; largest change ∂ξ/∂t = ${fmt(f.xidot[at])} 1/s ${loc.text})`,
+      this.step,
+      this.time,
+      {
+        field: 'xidot',
+        value: f.xidot[at],
+        cell: loc.cell,
+        position: loc.position,
+        retryable: true,
+        dtRetry: rejectedRetryDt(this.policy, maxRate),
+      },
+    );
+  }
+
+  /** Cell index → "at cell (i, j, k) = …, (x, y, z) = … µm" and its parts. */
+  private describeCell(index: number): { text: string; cell: [number, number, number]; position: [number, number, number] } {
+    const [nx, ny] = this.k.n;
+    const i = index % nx,
+      j = Math.floor(index / nx) % ny,
+      kk = Math.floor(index / (nx * ny));
+    const dx = this.k.dx;
+    const position: [number, number, number] = [(i + 0.5) * dx, (j + 0.5) * dx, this.k.dims === 3 ? (kk + 0.5) * dx : 0];
+    const fmt = (v: number) => Number(v.toPrecision(6)).toString();
+    return {
+      text: `at cell (i, j, k) = (${i}, ${j}, ${kk}), (x, y, z) = (${position.map(fmt).join(', ')}) µm`,
+      cell: [i, j, kk],
+      position,
+    };
   }
 
   private async instability(fallback: string): Promise<SolverError> {
@@ -503,11 +614,25 @@ export class Simulation {
     });
   }
 
-  /** Adds the first problem cell to a solver failure that does not name one yet. */
+  /**
+   * Adds the first problem cell to a solver failure that does not name one yet; when the fields
+   * are all finite and in range, the cell with the largest |∂ξ/∂t| (where a runaway starts).
+   */
   private async locate(err: SolverError): Promise<SolverError> {
     if (err.details.field) return err;
     const p = await this.findProblem();
-    return p ? new SolverError(`${err.message}; ${p.text}`, err.step, err.time, { ...err.details, ...p.details }) : err;
+    if (p) return new SolverError(`${err.message}; ${p.text}`, err.step, err.time, { ...err.details, ...p.details });
+    const f = await this.backend.read();
+    const at = argMaxAbs(f.xidot);
+    if (!(Math.abs(f.xidot[at]) > 0)) return err;
+    const loc = this.describeCell(at);
+    return new SolverError(`${err.message}; largest |∂ξ/∂t| = ${f.xidot[at].toPrecision(3)} 1/s ${loc.text}`, err.step, err.time, {
+      ...err.details,
+      field: 'xidot',
+      value: f.xidot[at],
+      cell: loc.cell,
+      position: loc.position,
+    });
   }
 
   /**
@@ -525,28 +650,46 @@ export class Simulation {
     return 'Reduce numerics.dtMax / numerics.maxDxiPerStep or check the scenario';
   }
 
-  /** Goes back to the last good state and halves the first step, or gives up. */
+  /**
+   * Goes back to the last good state and retries with the first step halved (or shorter, as a
+   * rejected step asks), or gives up. It gives up at once when a retry cannot help: the failure
+   * does not depend on dt and the failing step started from the state a retry would restore
+   * (details.dtIndependent), or the same failure came back unchanged after the step was halved.
+   */
   private async rollback(failure: SolverError): Promise<void> {
     const err = await this.locate(failure);
     const g = this.good;
+    // the first step of the failed interval (the current dt when it failed before taking one)
+    const failedDt = Number.isNaN(this.segFirstDt) ? this.dt : this.segFirstDt;
     this.attempt++;
-    if (!g || this.attempt > this.maxRetries) {
+    const fromGood = g?.decided === true && this.stepFromSave === 0 && this.sinceSave === 0;
+    const futile =
+      err.details.dtIndependent && fromGood
+        ? 'a smaller step cannot help: the failure does not depend on dt, and the state a retry would restore is the one it failed from'
+        : this.lastFailure && this.lastFailure.message === err.message
+          ? `a smaller step cannot help: the retry from the same state failed in exactly the same way (first step ${this.lastFailure.dt.toExponential(3)} s, then ${failedDt.toExponential(3)} s)`
+          : null;
+    if (!g || this.attempt > this.maxRetries || futile) {
       const why = !g
         ? 'no earlier good state to roll back to'
-        : `still failing after ${this.maxRetries} ${this.maxRetries === 1 ? 'retry' : 'retries'} with the step halved (last retry dt = ${(Number.isNaN(this.segFirstDt) ? this.dt : this.segFirstDt).toExponential(3)} s)`;
-      throw new SolverError(`${err.message}; ${why}. ${this.advice(err.step)}`, err.step, err.time, {
+        : futile
+          ? futile
+          : `still failing after ${this.maxRetries} ${this.maxRetries === 1 ? 'retry' : 'retries'} with the step halved (last retry dt = ${failedDt.toExponential(3)} s)`;
+      const advice = futile ? 'Check the scenario (docs/numerics-notes.md, "When a run stops")' : this.advice(err.step);
+      throw new SolverError(`${err.message}; ${why}. ${advice}`, err.step, err.time, {
         ...err.details,
         retryable: false,
         retries: this.attempt - 1,
       });
     }
-    // the first step of the failed interval (the current dt when it failed before taking one)
-    const failedDt = Number.isNaN(this.segFirstDt) ? this.dt : this.segFirstDt;
+    this.lastFailure = { message: err.message, dt: failedDt };
+    this.stepFromSave = 0;
     const retries = this.retries;
     await this.returnToGood(g);
     this.retries = retries + 1;
-    this.dt = failedDt / 2;
+    this.dt = Math.min(failedDt / 2, err.details.dtRetry ?? Infinity);
     const ev: InstabilityEvent = {
+      kind: err.details.dtRetry !== undefined ? 'rejected' : 'instability',
       step: err.step,
       time: err.time,
       reason: err.message,
@@ -664,6 +807,8 @@ export class Simulation {
             table,
           }
         : null,
+      contact:
+        this.contactAt !== null && Number.isNaN(this.shortCircuitTime) ? { at: this.contactAt, stops: this.stopOnShortCircuit } : null,
       target,
       stepLimit,
       pauseAt: opts.pauseAt ?? null,
@@ -675,6 +820,8 @@ export class Simulation {
       } catch (e) {
         if (!(e instanceof SolverError) || !e.details.retryable) throw e;
         if (e.details.exhausted) await this.replay(r);
+        // (a rejected step: the message names the cell with the largest |∂ξ/∂t|, read now)
+        else if (e.details.dtRetry !== undefined) await this.rollback(await this.rejection(r.dt, r.maxRate));
         else await this.rollback(await this.located(e, r));
         return;
       }
@@ -685,6 +832,7 @@ export class Simulation {
   private applyRecord(r: LoopRecord, target: number): void {
     if (r.tookStep) {
       if (this.sinceSave === 0) this.segFirstDt = r.dt;
+      this.stepFromSave = this.sinceSave;
       this.decided = false;
       this.solvedHere = false;
       this.forcedHere = false;
@@ -725,6 +873,11 @@ export class Simulation {
         );
       }
       if (!Number.isFinite(r.maxRate)) throw this.deviceInstability(`non-finite max |∂ξ/∂t| = ${r.maxRate}`);
+      if (r.halt === LOOP_HALT.REJECT)
+        throw new SolverError(`step ${this.step} rejected`, this.step, this.time, {
+          retryable: true,
+          dtRetry: rejectedRetryDt(this.policy, r.maxRate),
+        });
       if (r.halt === LOOP_HALT.CHECK && r.check) {
         const c = r.check;
         throw this.deviceInstability(`reductions: ${c.nonFinite} non-finite cells, ξ in [${c.xiMin}, ${c.xiMax}], min c̃ = ${c.cMin}`);
@@ -732,6 +885,10 @@ export class Simulation {
       if (r.checked) {
         this.checkedHere = true;
         this.saveNext = true;
+      }
+      if (r.contact && this.contactAt !== null && Number.isNaN(this.shortCircuitTime)) {
+        this.shortCircuitTime = this.time;
+        this.onShortCircuit?.({ time: this.time, step: this.step, tip: r.tip, contactAt: this.contactAt, stops: this.stopOnShortCircuit });
       }
       this.dt = r.dtNext;
       if (this.step === 1)
@@ -763,6 +920,7 @@ export class Simulation {
       }
     }
     if (r.saved) {
+      this.lastFailure = null;
       this.good = { fields: 'device', state: this.snapshot(), decided: this.decided };
       this.saveNext = false;
       this.sinceSave = 0;
@@ -857,7 +1015,7 @@ export class Simulation {
   /** Advances to exactly time t (the last step is shortened to land on t). */
   async runTo(t: number, onStep?: () => void): Promise<void> {
     const eps = 1e-12 * Math.max(1, t);
-    while (this.time < t - eps) {
+    while (this.time < t - eps && !this.stopped) {
       if (this.step >= this.scenario.numerics.maxSteps)
         throw new SolverError(`numerics.maxSteps = ${this.scenario.numerics.maxSteps} reached at t = ${this.time} s`, this.step, this.time);
       await this.advance(t - this.time);
@@ -865,9 +1023,13 @@ export class Simulation {
     }
   }
 
-  /** The metrics row for the current state. */
-  async metrics(): Promise<MetricsRow> {
+  /**
+   * The metrics row for the current state. `fields` (the current backend.read(), when the caller
+   * has it) saves a read for xi_grown_mean.
+   */
+  async metrics(fields?: Fields): Promise<MetricsRow> {
     const red = await this.backend.reductions();
+    const xi = (fields ?? (await this.backend.read())).xi;
     const cs = this.controlState;
     // the voltage the last step ran at (its current is the ξ̇ the reductions see)
     const voltage = cs && Number.isFinite(cs.currentVoltage) ? cs.currentVoltage : this.voltage;
@@ -883,6 +1045,8 @@ export class Simulation {
       pot: this.lastPot,
       tr: this.lastTr,
       speciesInfluxTotal: this.speciesInfluxTotal,
+      shortCircuitTime: this.shortCircuitTime,
+      xiGrownMean: grownMean(xi, this.grownRef),
     };
     return metricsRow(this.scenario, this.k, red, run);
   }
@@ -909,6 +1073,13 @@ export function locateProblem(
   const co = worstOutside(f.c, C_MIN, Infinity);
   if (co >= 0) return { field: 'c', index: co, value: f.c[co], why: `below ${C_MIN}` };
   return null;
+}
+
+/** The index of the largest |a[i]| (the first of equal values; 0 for an empty array). */
+function argMaxAbs(a: Float64Array): number {
+  let at = 0;
+  for (let q = 1; q < a.length; q++) if (Math.abs(a[q]) > Math.abs(a[at])) at = q;
+  return at;
 }
 
 function firstNonFinite(a: Float64Array): number {

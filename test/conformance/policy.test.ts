@@ -5,7 +5,7 @@
  * A probe kernel (shaders/probe/policy_probe.wgsl) evaluates them on a few thousand random cases:
  * - nextDt, stepDt: within 2 f32 ulps of the f64 values computed from the same (f32) inputs, and
  *   the same verdict on landing on the target (snapped when a hair short of it);
- * - potentialDue, the controller's block/segment/flag decisions: equal (cases within 1e-4
+ * - stepRejected, potentialDue, the controller's block/segment/flag decisions: equal (cases within 1e-4
  *   relative of a threshold are left out: there f32 and f64 may round to different sides);
  * - the controller's voltage and current: within 4e-6 relative (f32 through a few operations);
  * - df64 addition: the sum and difference of two df64 numbers within 2^-44 relative of the exact
@@ -19,7 +19,7 @@ import { controlConstsData, policyConstsData, splitDf64 } from '../../src/backen
 import { coefficients, stabilityLimits } from '../../src/model/derived.ts';
 import { parseScenario } from '../../src/model/scenario.ts';
 import { DriveControl, type ControlState } from '../../src/solver/control.ts';
-import { nextDt, policyConstants, potentialDue, snapTolerance, stepDt } from '../../src/solver/policy.ts';
+import { nextDt, policyConstants, potentialDue, snapTolerance, stepDt, stepRejected } from '../../src/solver/policy.ts';
 import { probeWebGpu } from './webgpu-env.ts';
 
 const probe = await probeWebGpu();
@@ -81,14 +81,21 @@ const SCENARIO = {
 };
 
 describe.runIf(probe.ok)(`device twins of the time-step policy${probe.ok ? '' : ` (skipped: no WebGPU adapter: ${probe.reason})`}`, () => {
-  it('nextDt, stepDt, potentialDue, the drive controller and df64 addition agree with the host definitions', async () => {
+  it('nextDt, stepDt, stepRejected, potentialDue, the drive controller and df64 addition agree with the host definitions', async () => {
     const s = parseScenario(SCENARIO);
     const k = coefficients(s);
     const p = policyConstants(s.numerics, stabilityLimits(k).phase);
     const dc = new DriveControl(s, k);
     const cc = dc.constants();
     // the f32 constants the device sees (the host definitions evaluated on the same values)
-    const pf = { ...p, dtMax: f32(p.dtMax), safety: f32(p.safety), safeDtPhase: f32(p.safeDtPhase), maxDxiPerStep: f32(p.maxDxiPerStep) };
+    const pf = {
+      ...p,
+      dtMax: f32(p.dtMax),
+      safety: f32(p.safety),
+      safeDtPhase: f32(p.safeDtPhase),
+      maxDxiPerStep: f32(p.maxDxiPerStep),
+      rejectDxi: f32(p.rejectDxi),
+    };
     const pfTol = f32(p.resolveXiTol);
     const r = rng(20260);
     const U = (lo: number, hi: number) => lo + (hi - lo) * r();
@@ -99,6 +106,7 @@ describe.runIf(probe.ok)(`device twins of the time-step policy${probe.ok ? '' : 
       dt: number;
       step: number;
       due: boolean | null;
+      rejected: boolean | null;
       st: ControlState | null;
       changedSeg: boolean;
       sum: number;
@@ -168,6 +176,9 @@ describe.runIf(probe.ok)(`device twins of the time-step policy${probe.ok ? '' : 
       // the host definitions on the same f32 inputs
       const stats = { maxRate: c[0], stiffness: c[1], migrationRate: c[2] };
       const dtWant = nextDt(pf, stats, c[3]);
+      // (a step of c[3] at rate c[0]; near the threshold f32 and f64 products may fall on different sides)
+      const moved = c[3] * c[0];
+      const rejected = Math.abs(moved - pf.rejectDxi) < 1e-4 * pf.rejectDxi ? null : stepRejected(pf, c[3], c[0]);
       const stepWant = stepDt(c[4], c[5], c[6] >= 3e38 ? Infinity : c[6], tNow);
       const nearTol = Math.abs(c[10] - pfTol) < 1e-4 * pfTol;
       const due = nearTol
@@ -191,6 +202,7 @@ describe.runIf(probe.ok)(`device twins of the time-step policy${probe.ok ? '' : 
         dt: dtWant,
         step: stepWant,
         due,
+        rejected,
         st: stWant,
         changedSeg: g.index !== st.segment,
         sum: ah + al + (bh + bl),
@@ -200,6 +212,8 @@ describe.runIf(probe.ok)(`device twins of the time-step policy${probe.ok ? '' : 
     const res = await runProbe(policyConstsData(p), controlConstsData(cc), cases);
     const ulp = (x: number) => 2 ** (Math.floor(Math.log2(Math.abs(x))) - 23);
     let lands = 0;
+    let rejections = 0,
+      accepted = 0;
     let dueCompared = 0,
       ctlCompared = 0,
       blocks = 0,
@@ -213,6 +227,11 @@ describe.runIf(probe.ok)(`device twins of the time-step policy${probe.ok ? '' : 
       expect(Math.abs(o[1] - w.step), `case ${q}: stepDt`).toBeLessThanOrEqual(2 * ulp(w.step));
       expect(o[18] === 1, `case ${q}: lands on the target`).toBe(w.step >= cases[q * IN + 5]);
       if (w.step >= cases[q * IN + 5]) lands++;
+      if (w.rejected !== null) {
+        expect(o[19] === 1, `case ${q}: stepRejected`).toBe(w.rejected);
+        if (w.rejected) rejections++;
+        else accepted++;
+      }
       if (w.due !== null) {
         expect(o[2] === 1, `case ${q}: potentialDue`).toBe(w.due);
         dueCompared++;
@@ -242,11 +261,13 @@ describe.runIf(probe.ok)(`device twins of the time-step policy${probe.ok ? '' : 
       expect(Math.abs(o[17] - w.diff), `case ${q}: df64 → f32`).toBeLessThanOrEqual(ulp(w.diff));
     }
     console.log(
-      `${n} cases: potentialDue compared in ${dueCompared}, controller in ${ctlCompared} (${blocks} blocks measured, ${galvSteps} voltage changes; worst |ΔV| ${worstV.toExponential(2)} V); worst df64 relative error ${worstDf.toExponential(2)}`,
+      `${n} cases: stepRejected ${rejections} rejected / ${accepted} accepted, potentialDue compared in ${dueCompared}, controller in ${ctlCompared} (${blocks} blocks measured, ${galvSteps} voltage changes; worst |ΔV| ${worstV.toExponential(2)} V); worst df64 relative error ${worstDf.toExponential(2)}`,
     );
     // the cases exercise every branch
     expect(dueCompared).toBeGreaterThan(0.9 * n);
     expect(lands).toBeGreaterThan(0.1 * n);
+    expect(rejections).toBeGreaterThan(0.05 * n);
+    expect(accepted).toBeGreaterThan(0.05 * n);
     expect(blocks).toBeGreaterThan(100);
     expect(galvSteps).toBeGreaterThan(100);
   });

@@ -10,7 +10,10 @@
  *   the segment ends and the controller's voltage follows the CPU's.
  * - A solve that does not converge (an iteration limit the device reaches) and a NaN in ξ are
  *   found from the step records; the run rolls back to the good state on the device, halves dt
- *   and goes on, as on the stage-by-stage path.
+ *   and goes on, as on the stage-by-stage path. A step the policy rejects (policy.ts,
+ *   stepRejected, evaluated in loop_end) is redone at the step its rate allows.
+ * - The short circuit is seen on the device at the first check that finds the metal at the
+ *   contact position, and stops the run there: at the CPU's step and time.
  * Skipped, with the reason, when no WebGPU adapter exists (test/conformance/webgpu-env.ts).
  */
 import { describe, expect, it } from 'vitest';
@@ -231,6 +234,63 @@ describe.skipIf(!probe.ok)(`WebGPU device loop (${probe.ok ? probe.description :
       expect(r.time).toBeCloseTo(0.02, 14);
     });
   }
+
+  it("a step the device rejects (its rate moved ξ too far) is rolled back and redone at the rate's step", {
+    timeout: 600_000,
+  }, async () => {
+    const s = parseScenario(BASE);
+    const gpu = await webgpu(s);
+    let tightened = 0;
+    // one run from step 5 on with a rejection threshold no step meets: its first step is rejected
+    const b = wrapLoop(gpu, {
+      before: (start) => {
+        if (tightened > 0 || start.step < 5) return start;
+        tightened++;
+        return { ...start, settings: { ...start.settings, policy: { ...start.settings.policy, rejectDxi: 1e-12 } } };
+      },
+    });
+    const r = await run(s, b, 'whole runs');
+    expect(tightened).toBe(1);
+    expect(r.retries).toBe(1);
+    expect(r.events).toHaveLength(1);
+    const e = r.events[0];
+    expect(e.kind).toBe('rejected');
+    expect(e.reason).toMatch(
+      /^step \d+ rejected \(t = [\d.e-]+ s\): max \|∂ξ\/∂t\| = [\d.e+-]+ 1\/s moved ξ by up to .* largest change ∂ξ\/∂t = .* at cell \(i, j, k\) = /,
+    );
+    // redone at maxDxiPerStep / rate or half the failed step, whichever is shorter (the message
+    // prints the rate to 3 digits)
+    const rate = Number(/max \|∂ξ\/∂t\| = ([\d.e+-]+) 1\/s/.exec(e.reason)![1]);
+    expect(rate).toBeGreaterThan(0);
+    expect(e.dtRetry).toBeGreaterThan(0);
+    expect(e.dtRetry).toBeLessThanOrEqual((1.005 * s.numerics.maxDxiPerStep) / rate);
+    expect(r.time).toBeCloseTo(0.02, 14);
+  });
+
+  it('the short circuit is seen on the device at the first check and stops the run at the CPU step and time', {
+    timeout: 600_000,
+  }, async () => {
+    // the metal starts 0.2 µm past the contact position (L_x − w = 7.5 µm): contact at the first check
+    const s = parseScenario({ ...BASE, name: 'gpu-loop-contact', initial: { layer: '7.7 um' }, numerics: { checkEvery: 4 } });
+    const go = async (backend: Backend) => {
+      const sim = new Simulation(s, backend);
+      const seen: number[] = [];
+      sim.onShortCircuit = (e) => seen.push(e.step);
+      try {
+        await sim.start();
+        while (sim.time < s.time.end * (1 - 1e-12) && !sim.stopped) await sim.advanceTo(s.time.end);
+        return { step: sim.step, time: sim.time, at: sim.shortCircuitTime, seen, stopped: sim.stopped };
+      } finally {
+        await backend.dispose();
+      }
+    };
+    const cpu = await go((await createBackend('cpu', s, { threads: 1 })).backend);
+    const gpu = await go(await webgpu(s));
+    expect(cpu).toMatchObject({ step: 4, stopped: true, seen: [4] });
+    expect({ step: gpu.step, stopped: gpu.stopped, seen: gpu.seen }).toEqual({ step: 4, stopped: true, seen: [4] });
+    expect(Math.abs(gpu.at - cpu.at) / cpu.at).toBeLessThan(1e-4);
+    expect(gpu.at).toBe(gpu.time);
+  });
 
   it('a NaN put into ξ is caught at the next check; the run rolls back on the device, halves dt and goes on', {
     timeout: 600_000,

@@ -17,6 +17,7 @@ export function policyConstsData(p: PolicyConstants): ArrayBuffer {
     maxDxiPerStep: p.maxDxiPerStep,
     resolveXiTol: p.resolveXiTol,
     resolveMaxSteps: Math.min(p.resolveMaxSteps, 0xffffffff),
+    rejectDxi: p.rejectDxi,
   });
 }
 
@@ -112,6 +113,8 @@ export function initialLoop(k: Coefficients, L: Layout, bcMax: number): LoopValu
     segLocal: 0,
     segCount: 0,
     segmentDt: 0,
+    contactAt: 0,
+    contactMode: 0,
   };
 }
 

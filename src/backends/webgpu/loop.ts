@@ -30,7 +30,7 @@ import { Recorder } from './recorder.ts';
 import { packUniform } from './uniforms.ts';
 
 /** Why the loop stopped early (shaders/common/loop.wgsl, HALT_*). */
-export const HALT = { NONE: 0, EXHAUSTED: 1, NOT_CONVERGED: 2, RATE: 3, CHECK: 4 } as const;
+export const HALT = { NONE: 0, EXHAUSTED: 1, NOT_CONVERGED: 2, RATE: 3, CHECK: 4, REJECT: 5 } as const;
 
 /** Words of a ring record (shaders/common/loop.wgsl, R_* and F_*). */
 export const REC = 96;
@@ -54,6 +54,7 @@ const R = {
   CTL: 23,
   CHECK: 32,
   SINCE: 36,
+  TIP: 37,
   SPX: 40,
   SOLVES: 48,
 } as const;
@@ -68,6 +69,7 @@ const F = {
   NEWSEG: 128,
   PAUSED: 256,
   LIMIT: 512,
+  CONTACT: 1024,
 } as const;
 
 /** Most segments of a run's schedule table (Simulation hands at most this many; the run stops past them). */
@@ -157,7 +159,7 @@ export class GpuDeviceLoop implements DeviceLoop {
     const { ctx } = p;
     this.ring = ctx.storage(REC * RING_RECORDS, 'loop.ring');
     this.policy = ctx.uniform(
-      policyConstsData({ dtMax: 0, safety: 0, safeDtPhase: 0, maxDxiPerStep: 0, resolveXiTol: 0, resolveMaxSteps: 0 }),
+      policyConstsData({ dtMax: 0, safety: 0, safeDtPhase: 0, maxDxiPerStep: 0, rejectDxi: 0, resolveXiTol: 0, resolveMaxSteps: 0 }),
       'loop.policy',
     );
     this.control = ctx.uniform(controlConstsData(null), 'loop.control');
@@ -427,6 +429,8 @@ export class GpuDeviceLoop implements DeviceLoop {
     v.segmentDt = s.settings.segmentDt;
     v.segCount = 0;
     v.segLocal = 0;
+    v.contactAt = s.contact ? f32Up(s.contact.at) : 0;
+    v.contactMode = s.contact ? (s.contact.stops ? 2 : 1) : 0;
     const c = s.control;
     if (c) {
       const nan = (x: number) => !Number.isFinite(x);
@@ -520,6 +524,8 @@ export class GpuDeviceLoop implements DeviceLoop {
             source: src,
           }
         : null,
+      contact: (flags & F.CONTACT) !== 0,
+      tip: (flags & F.CONTACT) !== 0 ? asF(w[R.TIP]) : NaN,
       check:
         w[R.CHECK] !== 0 || (flags & F.CHECKED) !== 0 || w[R.HALT] === HALT.CHECK
           ? { nonFinite: w[R.CHECK], xiMin: asF(w[R.CHECK + 1]), xiMax: asF(w[R.CHECK + 2]), cMin: asF(w[R.CHECK + 3]) }
@@ -542,6 +548,19 @@ export class GpuDeviceLoop implements DeviceLoop {
     if (record.control && record.changed) this.p.noteVoltage(record.control.voltage);
     return { record, flags };
   }
+}
+
+/**
+ * The least f32 ≥ x (x > 0 finite): an f32 tip t then has t ≥ f32Up(x) exactly when t ≥ x, so the
+ * device's contact test is the host's (Simulation.check) on the same f32 tip.
+ */
+export function f32Up(x: number): number {
+  const f = Math.fround(x);
+  if (f >= x || !Number.isFinite(f)) return f;
+  const b = new Float32Array([f]);
+  const u = new Uint32Array(b.buffer);
+  u[0] += f >= 0 ? 1 : -1;
+  return b[0];
 }
 
 /** The loop uniform's bytes (uniforms.ts). */

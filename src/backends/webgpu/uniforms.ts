@@ -134,10 +134,13 @@ export const UNIFORMS = {
     segLocal: 'u32',
     segCount: 'u32',
     segmentDt: 'f32',
+    /** the short circuit (src/solver/deposit.ts): the contact tip position, µm (f32 rounded up); 0 off, 1 record it, 2 record it and stop */
+    contactAt: 'f32',
+    contactMode: 'u32',
   },
   /** A sync-free MG-PCG solve (shaders/common/cg_state.wgsl, mgpcg.ts): fine cells, workgroups = partials per dot, the iteration limit, the loop gate that opens it, the relative tolerance, its slot in the loop's reports */
   SolveParams: { n: 'u32', groups: 'u32', maxIter: 'u32', gate: 'u32', tol: 'f32', slot: 'u32' },
-  /** The time-step policy's constants (shaders/common/policy.wgsl, src/solver/policy.ts): dtMax, safety, safety·dt_phase, maxDxiPerStep, resolveXiTol, resolveMaxSteps */
+  /** The time-step policy's constants (shaders/common/policy.wgsl, src/solver/policy.ts): dtMax, safety, safety·dt_phase, maxDxiPerStep, resolveXiTol, resolveMaxSteps, the rejection threshold */
   PolicyConsts: {
     dtMax: 'f32',
     safety: 'f32',
@@ -145,6 +148,8 @@ export const UNIFORMS = {
     maxDxiPerStep: 'f32',
     resolveXiTol: 'f32',
     resolveMaxSteps: 'u32',
+    /** DXI_REJECT_FACTOR·maxDxiPerStep (stepRejected) */
+    rejectDxi: 'f32',
   },
   /** The drive controller's constants (shaders/common/policy.wgsl, DriveControl.constants()) */
   ControlConsts: {
