@@ -7,7 +7,10 @@
  * GPU from documented constants (bench/model.ts; H100 defaults) next to the measured wall time.
  * Cases: examples/hong2018 (800², a fixed number of steps after a warm-up past the dt ramp; the
  * modelled time to 400 s at the window's mean dt) and the 3D benchmark scenario (bench/common.ts,
- * 256³; modelled cell-updates per second). Writes JSON into bench/results/device/.
+ * 256³; modelled cell-updates per second). Each case runs on two paths (--paths): "stages", the
+ * stage-by-stage Backend calls (one step per Simulation.advance, the host deciding between
+ * stages: before the device loop), and "loop", the device-side time loop (Simulation.advanceTo,
+ * issue 11: after); a before → after line compares them. Writes JSON into bench/results/device/.
  * Speed is reported, never asserted; the targets of issue 11 are printed next to the figures.
  */
 import * as fs from 'node:fs';
@@ -22,6 +25,7 @@ import { coefficients, stabilityLimits } from '../src/model/derived.ts';
 import { initialProps } from '../src/model/initial.ts';
 import { parseScenario, type Scenario } from '../src/model/scenario.ts';
 import { makeBCs } from '../src/backends/layout.ts';
+import type { Backend } from '../src/backends/backend.ts';
 import { Simulation } from '../src/solver/simulation.ts';
 import {
   benchScenario,
@@ -38,6 +42,7 @@ import {
 import { customModel, modelTime, type GpuModel, type Modelled } from './model.ts';
 
 export const DEVICE_BENCH_HELP = `  --cases LIST       hong, 3d (default both)
+  --paths LIST       stages (stage by stage: before), loop (the device loop: after); default both
   --hong N[,W,S]     hong2018 on N×N cells (same dx; default 800): W warm-up steps (default 12), S measured steps (default 20)
   --3d N[,W,S]       the 3D benchmark scenario on N³ cells (default 256): W warm-up, S measured steps (default 3, 4)
   --quick            hong 96 (12 + 6 steps), 3D 24³ (3 + 3 steps): a check of the script, not figures
@@ -65,8 +70,12 @@ interface CaseSpec {
   steps: number;
 }
 
+/** How the steps are driven: the stage-by-stage Backend calls, or the device loop. */
+export type StepPath = 'stages' | 'loop';
+
 interface Options {
   cases: ('hong' | '3d')[];
+  paths: StepPath[];
   hong: CaseSpec;
   d3: CaseSpec;
   model: GpuModel;
@@ -90,6 +99,7 @@ export function parseDeviceArgs(argv: string[]): Options {
   const quick = argv.includes('--quick');
   const o: Options = {
     cases: ['hong', '3d'],
+    paths: ['stages', 'loop'],
     hong: quick ? { n: 96, warm: 12, steps: 6 } : { n: 800, warm: 12, steps: 20 },
     d3: quick ? { n: 24, warm: 3, steps: 3 } : { n: 256, warm: 3, steps: 4 },
     model: customModel({}),
@@ -111,6 +121,12 @@ export function parseDeviceArgs(argv: string[]): Options {
         const c = parseList(val(), '--cases');
         for (const x of c) if (x !== 'hong' && x !== '3d') throw new Error(`bench device: --cases takes hong and 3d (got "${x}")`);
         o.cases = c as ('hong' | '3d')[];
+        break;
+      }
+      case '--paths': {
+        const c = parseList(val(), '--paths');
+        for (const x of c) if (x !== 'stages' && x !== 'loop') throw new Error(`bench device: --paths takes stages and loop (got "${x}")`);
+        o.paths = c as StepPath[];
         break;
       }
       case '--hong':
@@ -202,6 +218,8 @@ export interface StageRow {
 
 export interface CaseResult {
   case: 'hong2018' | '3d';
+  /** stages: stage-by-stage calls (before the device loop); loop: the device loop (after). */
+  path: StepPath;
   scenario: string;
   grid: string;
   cells: number;
@@ -230,7 +248,7 @@ export interface CaseResult {
 
 const now = () => performance.now() / 1000;
 
-async function runCase(which: 'hong' | '3d', spec: CaseSpec, o: Options): Promise<CaseResult> {
+async function runCase(which: 'hong' | '3d', path: StepPath, spec: CaseSpec, o: Options): Promise<CaseResult> {
   const s = which === 'hong' ? hongCase(spec.n) : benchScenario([spec.n, spec.n, spec.n]);
   const L = makeLayout(s);
   const cells = cellsOf(s.grid.n.slice(0, s.grid.dims));
@@ -238,7 +256,9 @@ async function runCase(which: 'hong' | '3d', spec: CaseSpec, o: Options): Promis
   const t0 = now();
   const b = await WebGpuBackend.create(L, coefficients(s), makeBCs(s), { ...wopts, props: initialProps(s) });
   try {
-    const sim = new Simulation(s, b);
+    // (stages: the Simulation sees no device loop and calls the stages one by one)
+    const driven: Backend = path === 'loop' ? b : new Proxy(b, { get: (t, k) => (k === 'loop' ? undefined : Reflect.get(t, k, t)) });
+    const sim = new Simulation(s, driven);
     await sim.start();
     await b.drain();
     const setupSeconds = now() - t0;
@@ -246,7 +266,8 @@ async function runCase(which: 'hong' | '3d', spec: CaseSpec, o: Options): Promis
     await sim.advance();
     await b.drain();
     const firstStepSeconds = now() - t;
-    // the warm-up and the window run as the CLI runs: Simulation.advanceTo (the device loop)
+    // the warm-up and the window run as the CLI runs: Simulation.advanceTo (the device loop, or
+    // one stage-by-stage step per call without one)
     const to = async (step: number, onStep?: () => void) => {
       while (sim.step < step) {
         const before = sim.step;
@@ -295,6 +316,7 @@ async function runCase(which: 'hong' | '3d', spec: CaseSpec, o: Options): Promis
     const meanDt = windowTime / spec.steps;
     const res: CaseResult = {
       case: which === 'hong' ? 'hong2018' : '3d',
+      path,
       scenario: s.name,
       grid: gridName(s.grid.n.slice(0, s.grid.dims)),
       cells,
@@ -387,7 +409,7 @@ function report(r: CaseResult, m: GpuModel): string {
   const lines: string[] = [];
   const sw = r.measured.software ? ' — software adapter: CPU emulation, not GPU speed' : '';
   lines.push(
-    `${r.scenario} ${r.grid} (${r.cells} cells, ${r.multigridLevels} multigrid levels): ${r.steps} steps measured after ${r.warmSteps}, mean dt ${r.meanDt.toExponential(3)} s`,
+    `${r.scenario} ${r.grid} (${r.cells} cells, ${r.multigridLevels} multigrid levels), ${PATH_NAME[r.path]}: ${r.steps} steps measured after ${r.warmSteps}, mean dt ${r.meanDt.toExponential(3)} s`,
   );
   lines.push(
     `  solves in the window: ${r.potentialSolves} potential (${fx(r.potentialItersPerSolve ?? NaN)} its/solve), transport ${fx(r.transportItersPerStep ?? NaN)} its/step`,
@@ -415,6 +437,28 @@ function report(r: CaseResult, m: GpuModel): string {
       `  cell-updates/s per coupled step: modelled ${(c.modelled / 1e9).toFixed(3)} G (target ≥ ${TARGETS.cellUpdates3d / 1e9} G: ${c.modelled >= TARGETS.cellUpdates3d ? 'met' : 'NOT met'}), measured ${(c.measured / 1e6).toFixed(2)} M${sw}; ${fx(r.total.bytesPerCell, 0)} bytes moved per cell per step`,
     );
   }
+  return lines.join('\n');
+}
+
+const PATH_NAME: Record<StepPath, string> = { stages: 'stage by stage (before)', loop: 'device loop (after)' };
+
+/** One line per figure: the stage-by-stage path → the device loop. */
+export function compare(before: CaseResult, after: CaseResult): string {
+  const a = before.total,
+    b = after.total;
+  const arrow = (x: number, y: number, d: number) => `${fx(x, d)} → ${fx(y, d)}`;
+  const lines = [
+    `${after.scenario} ${after.grid}, per coupled step, stage by stage → device loop:`,
+    `  dispatches ${arrow(a.perStep.dispatches, b.perStep.dispatches, 1)}, submissions ${arrow(a.perStep.submissions, b.perStep.submissions, 2)}, ` +
+      `host read-backs ${arrow(a.perStep.readbacks, b.perStep.readbacks, 3)}, bytes read back ${kib(a.perStep.bytesRead)} → ${kib(b.perStep.bytesRead)}, ` +
+      `bytes moved per cell ${arrow(a.bytesPerCell, b.bytesPerCell, 0)}`,
+    `  modelled ms/step ${arrow(a.modelled.total * 1e3, b.modelled.total * 1e3, 3)} (dispatch ${arrow(a.modelled.dispatch * 1e3, b.modelled.dispatch * 1e3, 3)}, ` +
+      `bytes ${arrow(a.modelled.bandwidth * 1e3, b.modelled.bandwidth * 1e3, 3)}, read-backs ${arrow(a.modelled.readback * 1e3, b.modelled.readback * 1e3, 3)})`,
+  ];
+  if (before.to400 && after.to400)
+    lines.push(`  modelled to 400 s: ${arrow(before.to400.modelledSeconds, after.to400.modelledSeconds, 1)} s`);
+  if (before.cellUpdates && after.cellUpdates)
+    lines.push(`  modelled cell-updates/s: ${arrow(before.cellUpdates.modelled / 1e9, after.cellUpdates.modelled / 1e9, 3)} G`);
   return lines.join('\n');
 }
 
@@ -459,9 +503,14 @@ export async function runDeviceBench(argv: string[]): Promise<number> {
   console.log(`model: ${o.model.name}\n`);
   const results: CaseResult[] = [];
   for (const which of o.cases) {
-    const r = await runCase(which, which === 'hong' ? o.hong : o.d3, o);
-    results.push(r);
-    console.log(report(r, o.model) + '\n');
+    const done: Partial<Record<StepPath, CaseResult>> = {};
+    for (const path of o.paths) {
+      const r = await runCase(which, path, which === 'hong' ? o.hong : o.d3, o);
+      results.push(r);
+      done[path] = r;
+      console.log(report(r, o.model) + '\n');
+    }
+    if (done.stages && done.loop) console.log(compare(done.stages, done.loop) + '\n');
   }
   const seconds = now() - tStart;
   console.log(`total ${seconds.toFixed(0)} s`);
