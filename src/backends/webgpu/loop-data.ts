@@ -8,12 +8,16 @@ import type { PolicyConstants } from '../../solver/policy.ts';
 import type { Layout } from '../layout.ts';
 import { packUniform, UNIFORMS, type UniformValues } from './uniforms.ts';
 
+/** "No limit" on the device (shaders/common/policy.wgsl, NO_LIMIT). */
+const NO_LIMIT = 3.0e38;
+
 /** shaders/common/policy.wgsl, PolicyConsts. */
 export function policyConstsData(p: PolicyConstants): ArrayBuffer {
   return packUniform('PolicyConsts', {
-    dtMax: p.dtMax,
+    dtMax: Math.min(p.dtMax, NO_LIMIT),
     safety: p.safety,
-    safeDtPhase: p.safeDtPhase,
+    // (an absent bound — the IMEX stage's phase bound — is Infinity; WGSL may assume finite values)
+    safeDtPhase: Math.min(p.safeDtPhase, NO_LIMIT),
     maxDxiPerStep: p.maxDxiPerStep,
     resolveXiTol: p.resolveXiTol,
     resolveMaxSteps: Math.min(p.resolveMaxSteps, 0xffffffff),
