@@ -42,7 +42,9 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
       for (var j = lid.x; j < sp.groups; j += WG) { a += parts[(P_RR + (done & 1u)) * sp.groups + j]; }
       rr = groupSum(a, lid.x);
     }
-    code = select(OUT_EXHAUSTED, OUT_CONVERGED, cgConverged(rr, bn, sp.tol));
+    // (not converged after maxIter iterations is the limit, whatever was recorded: a budget of
+    // maxIter must not read as exhausted, or the replays would never end)
+    code = select(select(OUT_EXHAUSTED, OUT_LIMIT, done >= sp.maxIter), OUT_CONVERGED, cgConverged(rr, bn, sp.tol));
   }
   if (lid.x != 0u) { return; }
   let resid = bitcast<u32>(sqrt(rr) / bn);

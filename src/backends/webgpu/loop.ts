@@ -313,7 +313,9 @@ export class GpuDeviceLoop implements DeviceLoop {
         const r = this.parse(w, tag, start, k);
         if (!r) break;
         const { record, flags } = r;
-        if ((flags & (F.LANDED | F.PAUSED | F.LIMIT)) !== 0 || record.halt !== 0) {
+        // (a short circuit that stops the run stopped the device too)
+        const contactStop = (flags & F.CONTACT) !== 0 && start.contact?.stops === true;
+        if ((flags & (F.LANDED | F.PAUSED | F.LIMIT)) !== 0 || record.halt !== 0 || contactStop) {
           emit(k, record);
           stopped = true;
           return;
