@@ -230,6 +230,8 @@ export interface CaseResult {
   windowTime: number;
   meanDt: number;
   potentialSolves: number;
+  /** Device loop runs in the window that stopped where a potential solve was due and not recorded (LoopTuning.potential). */
+  potentialStops: number;
   potentialItersPerSolve: number | null;
   transportItersPerStep: number | null;
   /** Per coupled step: the totals and each stage. */
@@ -282,6 +284,7 @@ async function runCase(which: 'hong' | '3d', path: StepPath, spec: CaseSpec, o: 
     const c0 = b.counters();
     const time0 = sim.time;
     const solves0 = sim.solves;
+    const stops0 = b.loop?.potentialStops ?? 0;
     const step0 = sim.step;
     const iters0 = { ...sim.iterationTotals };
     t = now();
@@ -326,6 +329,7 @@ async function runCase(which: 'hong' | '3d', path: StepPath, spec: CaseSpec, o: 
       windowTime,
       meanDt,
       potentialSolves,
+      potentialStops: path === 'loop' ? (b.loop?.potentialStops ?? 0) - stops0 : 0,
       potentialItersPerSolve: potentialSolves ? potIters / potentialSolves : null,
       transportItersPerStep: trIters / spec.steps,
       total: tot,
@@ -412,7 +416,7 @@ function report(r: CaseResult, m: GpuModel): string {
     `${r.scenario} ${r.grid} (${r.cells} cells, ${r.multigridLevels} multigrid levels), ${PATH_NAME[r.path]}: ${r.steps} steps measured after ${r.warmSteps}, mean dt ${r.meanDt.toExponential(3)} s`,
   );
   lines.push(
-    `  solves in the window: ${r.potentialSolves} potential (${fx(r.potentialItersPerSolve ?? NaN)} its/solve), transport ${fx(r.transportItersPerStep ?? NaN)} its/step`,
+    `  solves in the window: ${r.potentialSolves} potential (${fx(r.potentialItersPerSolve ?? NaN)} its/solve${r.path === 'loop' ? `; ${r.potentialStops} loop runs stopped where one was due and not recorded` : ''}), transport ${fx(r.transportItersPerStep ?? NaN)} its/step`,
   );
   lines.push(stageTable(r).replace(/^/gm, '  '));
   lines.push(`  (the output row is one output: metrics reductions + fields read back; model: ${m.name})`);

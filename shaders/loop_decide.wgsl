@@ -6,6 +6,12 @@
 // segment's end) and parameters (dt, 1/dt, σ_W √dt, stepKey(seed, step), dt/dx²) — here, at every
 // boundary, so that a loop run that starts at a boundary takes the step one that went through it
 // would have taken. One invocation. The outcome goes into the ring record of the last step.
+// POTENTIAL = 0: the host recorded no potential solve at this boundary (loop.ts records it only
+// at some boundaries where solves are rare); where the decision finds one due, the loop stops
+// here undecided (F_NEEDPOT), and the next run, which records it at its first boundary, makes the
+// same decision again: the decisions, and so the results, do not depend on where it was recorded.
+
+override POTENTIAL: u32 = 1u;
 
 @group(0) @binding(0) var<storage, read_write> ls: Loop;
 @group(0) @binding(1) var<uniform> pc: PolicyConsts;
@@ -28,6 +34,15 @@ fn main() {
   var due = false;
   if (ls.decided == 0u) {
     due = potentialDue(pc, ls.forced != 0u, ls.solvedBefore != 0u, ls.stepsSinceSolve, stats[ST_DXI]);
+    if (due && POTENTIAL == 0u) {
+      ls.running = 0u;
+      ls.gStep = 0u;
+      ls.gPotential = 0u;
+      ls.gCheck = 0u;
+      ls.gSave = 0u;
+      ring[rec + R_FLAGS] = ring[rec + R_FLAGS] | F_NEEDPOT;
+      return;
+    }
     ls.decided = 1u;
     ring[rec + R_FLAGS] = ring[rec + R_FLAGS] | F_DECIDED | select(0u, F_SOLVED, due);
     // a checkpoint pause: here, if this boundary solves at or after the pause time

@@ -3,8 +3,9 @@
  * submission, every decision of the time loop taken on the device, step records read lagged.
  * - Batching changes no bit: one step per call, whole runs, 3-step batches with one in flight,
  *   a capped iteration budget (solves run out of recorded iterations, the interval is replayed
- *   with a larger budget) and the CLI's pauses at checkpoint times (where the host takes some
- *   boundary decisions itself) give the same fields, steps, solves and time.
+ *   with a larger budget), the CLI's pauses at checkpoint times (where the host takes some
+ *   boundary decisions itself) and the potential solve recorded only at a run's first boundary
+ *   (the loop stops where another is due) give the same fields, steps, solves and time.
  * - The loop takes the CPU backend's steps (same count, same solves, step times within the f32
  *   difference of the rates), also under a galvanostatic plate/strip schedule, where it lands on
  *   the segment ends and the controller's voltage follows the CPU's.
@@ -50,7 +51,7 @@ const GALVANOSTATIC = {
   },
 };
 
-type Mode = 'one step per call' | 'whole runs' | '3-step batches' | 'capped budget' | 'checkpoint pauses';
+type Mode = 'one step per call' | 'whole runs' | '3-step batches' | 'capped budget' | 'checkpoint pauses' | 'potential at run starts';
 
 /** Checkpoint interval of the 'checkpoint pauses' mode (the CLI's stepping, src/cli/run-loop.ts). */
 const CK_EVERY = 0.004;
@@ -154,19 +155,23 @@ function wrapLoop(
 }
 
 describe.skipIf(!probe.ok)(`WebGPU device loop (${probe.ok ? probe.description : probe.reason})`, () => {
-  it('batching changes no bit: one step per call, whole runs, 3-step batches, a capped budget with replays, checkpoint pauses', {
+  it('batching changes no bit: one step per call, whole runs, 3-step batches, a capped budget with replays, checkpoint pauses, the potential recorded at run starts only', {
     timeout: 900_000,
   }, async () => {
     const s = parseScenario(BASE);
     const ref = await run(s, await webgpu(s), 'one step per call');
     expect(ref.step).toBeGreaterThan(10);
     expect(ref.retries).toBe(0);
-    for (const mode of ['whole runs', '3-step batches', 'capped budget', 'checkpoint pauses'] as const) {
+    for (const mode of ['whole runs', '3-step batches', 'capped budget', 'checkpoint pauses', 'potential at run starts'] as const) {
       const b = await webgpu(s);
       if (mode === '3-step batches') Object.assign(b.loop!.tuning, { batchSteps: 3, inFlight: 1 });
       // (2 recorded iterations: every first solve of a slot runs out and is replayed)
       if (mode === 'capped budget') b.loop!.tuning.budgetCap = 2;
+      // (the potential recorded only at a run's first boundary: every other solve stops the run
+      // undecided and the next one starts there)
+      if (mode === 'potential at run starts') b.loop!.tuning.potential = 'first';
       const r = await run(s, b, mode);
+      if (mode === 'potential at run starts') expect(b.loop!.potentialStops, 'runs stopped where a solve was due').toBeGreaterThan(0);
       expect({ mode, step: r.step, solves: r.solves, time: r.time, retries: r.retries }).toEqual({
         mode,
         step: ref.step,

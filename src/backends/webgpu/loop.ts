@@ -70,6 +70,7 @@ const F = {
   PAUSED: 256,
   LIMIT: 512,
   CONTACT: 1024,
+  NEEDPOT: 2048,
 } as const;
 
 /** Most segments of a run's schedule table (Simulation hands at most this many; the run stops past them). */
@@ -78,15 +79,24 @@ const MAX_SEGMENTS = 256;
 export const RING_RECORDS = 1024;
 
 /**
- * The loop's tuning: steps per batch (one ring read-back each), batches in flight, and (tests)
- * a cap on the iterations recorded per solve before any exhaustion raised them. None of them
- * changes a result.
+ * The loop's tuning: steps per batch (one ring read-back each), batches in flight, (tests) a cap
+ * on the iterations recorded per solve before any exhaustion raised them, and where the
+ * potential solve is recorded: at every boundary ('every'), only at a run's first one ('first':
+ * the loop stops where the device finds a solve due at another, and the next run starts there),
+ * or 'auto': 'first' while solves are rare (at most one in POT_RARE of the recent decisions, with
+ * batches of a quarter of the mean interval between solves, so that a stop leaves few recorded
+ * steps idle), else 'every'. None of them changes a result.
  */
 export interface LoopTuning {
   batchSteps: number;
   inFlight: number;
   budgetCap: number | null;
+  potential: 'every' | 'first' | 'auto';
 }
+
+/** 'auto' records the potential only at a run's start while at most 1 in POT_RARE decisions solved (of at least POT_WINDOW / 4). */
+const POT_RARE = 8;
+const POT_WINDOW = 64;
 
 /** What the backend gives its loop: buffers, kernels and the recording of its stages. */
 export interface LoopParts {
@@ -142,7 +152,11 @@ const asF = (u: number): number => {
 export class GpuDeviceLoop implements DeviceLoop {
   private ring: GPUBuffer;
   private stagings: GPUBuffer[] = [];
-  private k: { decide: Kernel; potEnd: Kernel; loopEnd: Kernel; xiSolve: Kernel; save: Kernel[] };
+  private k: { decide: Kernel; decideNoPot: Kernel; potEnd: Kernel; loopEnd: Kernel; xiSolve: Kernel; save: Kernel[] };
+  /** Runs that stopped at a boundary where a potential solve was due and not recorded (benchmarks, tests). */
+  potentialStops = 0;
+  /** The recent potential decisions (true: solved), newest last. */
+  private decisions: boolean[] = [];
   private good: GPUBuffer[];
   private tag = 0;
   /** Recent iteration counts per solve slot (newest last), and budgets raised after an exhaustion. */
@@ -153,7 +167,7 @@ export class GpuDeviceLoop implements DeviceLoop {
   private policy: GPUBuffer;
   private control: GPUBuffer;
   private schedule: GPUBuffer;
-  readonly tuning: LoopTuning = { batchSteps: 64, inFlight: 2, budgetCap: null };
+  readonly tuning: LoopTuning = { batchSteps: 64, inFlight: 2, budgetCap: null, potential: 'auto' };
 
   constructor(private p: LoopParts) {
     const { ctx } = p;
@@ -168,6 +182,13 @@ export class GpuDeviceLoop implements DeviceLoop {
     const reports = p.pcg.reports;
     this.k = {
       decide: kernel(ctx, 'loopDecide', [p.loopBuf, this.policy, p.stats, this.ring, this.schedule], {}, { 0: 256, 3: recBytes, 4: 16 }),
+      decideNoPot: kernel(
+        ctx,
+        'loopDecide',
+        [p.loopBuf, this.policy, p.stats, this.ring, this.schedule],
+        { POTENTIAL: 0 },
+        { 0: 256, 3: recBytes, 4: 16 },
+      ),
       potEnd: kernel(ctx, 'potEnd', [p.loopBuf, p.stats, reports, this.ring], {}, { 0: 256, 3: recBytes }),
       loopEnd: kernel(
         ctx,
@@ -315,7 +336,8 @@ export class GpuDeviceLoop implements DeviceLoop {
         const { record, flags } = r;
         // (a short circuit that stops the run stopped the device too)
         const contactStop = (flags & F.CONTACT) !== 0 && start.contact?.stops === true;
-        if ((flags & (F.LANDED | F.PAUSED | F.LIMIT)) !== 0 || record.halt !== 0 || contactStop) {
+        if ((flags & F.NEEDPOT) !== 0) this.potentialStops++;
+        if ((flags & (F.LANDED | F.PAUSED | F.LIMIT | F.NEEDPOT)) !== 0 || record.halt !== 0 || contactStop) {
           emit(k, record);
           stopped = true;
           return;
@@ -332,9 +354,9 @@ export class GpuDeviceLoop implements DeviceLoop {
         const ahead = recorded - (parsed - 1);
         const toTarget = Number.isFinite(start.target) ? Math.ceil((start.target - lastTime) / Math.max(lastDt, 1e-30)) + 1 : Infinity;
         const wallLeft = start.wallMs === undefined || performance.now() - t0 < start.wallMs;
-        const n = Math.min(this.tuning.batchSteps, room, Math.max(1, toTarget - ahead), RING_RECORDS / 4);
+        const n = Math.min(this.batchSteps(), room, Math.max(1, toTarget - ahead), RING_RECORDS / 4);
         if (n > 0 && wallLeft && inFlight.length < this.tuning.inFlight) {
-          inFlight.push(this.recordBatch(recorded, n));
+          inFlight.push(this.recordBatch(recorded, n, this.potentialEverywhere()));
           recorded += n;
           continue;
         }
@@ -352,8 +374,28 @@ export class GpuDeviceLoop implements DeviceLoop {
     return out;
   }
 
-  /** Records n steps (run-relative steps from+1 … from+n) and the ring copy of their records. */
-  private recordBatch(from: number, n: number): Batch {
+  /** Whether the coming batches record the potential solve at every boundary (LoopTuning.potential). */
+  private potentialEverywhere(): boolean {
+    const t = this.tuning.potential;
+    if (t !== 'auto') return t === 'every';
+    const d = this.decisions;
+    if (d.length < POT_WINDOW / 4) return true;
+    return d.filter(Boolean).length * POT_RARE > d.length;
+  }
+
+  /** Steps per batch: LoopTuning.batchSteps, or a quarter of the mean interval between solves while they are rare ('auto'). */
+  private batchSteps(): number {
+    const b = this.tuning.batchSteps;
+    if (this.tuning.potential !== 'auto' || this.potentialEverywhere()) return b;
+    const solves = this.decisions.filter(Boolean).length;
+    return solves === 0 ? b : Math.max(4, Math.min(b, Math.ceil(this.decisions.length / solves / 4)));
+  }
+
+  /**
+   * Records n steps (run-relative steps from+1 … from+n) and the ring copy of their records; the
+   * potential solve at every boundary, or (potentialEverywhere false) only at the run's first.
+   */
+  private recordBatch(from: number, n: number, potentialEverywhere: boolean): Batch {
     const { ctx, pcg } = this.p;
     const rec = new Recorder(ctx, this.p.maxDispatches());
     const iters = new Map<string, number>();
@@ -361,11 +403,14 @@ export class GpuDeviceLoop implements DeviceLoop {
     const budget = (s: string) => iters.get(s) ?? this.budget(s);
     for (let i = 0; i < n; i++) {
       ctx.stage = 'loop';
-      rec.runGroups(this.k.decide, 1);
-      ctx.stage = 'potential';
-      this.p.recordPotential(rec, budget('psi'));
-      rec.run(this.k.xiSolve, this.p.N);
-      rec.runGroups(this.k.potEnd, 1);
+      const withPotential = potentialEverywhere || from + i === 0;
+      rec.runGroups(withPotential ? this.k.decide : this.k.decideNoPot, 1);
+      if (withPotential) {
+        ctx.stage = 'potential';
+        this.p.recordPotential(rec, budget('psi'));
+        rec.run(this.k.xiSolve, this.p.N);
+        rec.runGroups(this.k.potEnd, 1);
+      }
       ctx.stage = 'save';
       for (const k of this.k.save) rec.run(k, this.p.N);
       this.p.recordStep(rec, budget);
@@ -459,6 +504,10 @@ export class GpuDeviceLoop implements DeviceLoop {
       for (const [m, sp] of r.transport.species.entries()) this.noteIterations(this.p.pcg.slotNames[2 + m], sp.iterations);
     }
     if (r.potential) this.noteIterations('psi', r.potential.iterations);
+    if (r.decided) {
+      this.decisions.push(r.solved);
+      if (this.decisions.length > POT_WINDOW) this.decisions.shift();
+    }
     // a raised budget lasts until the solves are back within the ordinary one
     for (const [s, b] of this.raised) if ((this.history.get(s) ?? []).every((i) => i + 2 < b / 2)) this.raised.delete(s);
   }
