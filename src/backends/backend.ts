@@ -79,7 +79,12 @@ export interface Backend {
   readonly device: string;
   init(fields: Fields): Promise<void>;
   potential(tol: number, maxIter: number): Promise<PotentialReport>;
-  phase(dt: number, step: number): Promise<void>;
+  /**
+   * Advances ξ by dt. The explicit stage returns null; the IMEX stage (numerics.phase = "imex",
+   * docs/imex-phase.md) the report of its MG-PCG solves (iterations summed over its sweeps, the
+   * worst residual, whether all converged).
+   */
+  phase(dt: number, step: number): Promise<SolveReport | null>;
   transport(dt: number, tol: number, maxIter: number): Promise<TransportReport>;
   stepStats(): Promise<StepStats>;
   reductions(): Promise<Reductions>;

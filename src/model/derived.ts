@@ -53,6 +53,13 @@ export interface Coefficients {
    * shielding: s in L_η,eff = L_η·kL/(1 + s·max(0, ã − 1)).
    */
   additive?: { Da: number; shielding: number };
+  /**
+   * The semi-implicit phase stage (numerics.phase = "imex", docs/imex-phase.md); absent: the
+   * explicit stage. K: the implicit gradient stiffness (multiplies L_σκ0; the largest eigenvalue
+   * of the anisotropic flux Jacobian, anisoStiffness()); sweeps: defect-correction sweeps per
+   * step (1 = the plain linearly implicit step); tol, maxIter: the MG-PCG of each sweep.
+   */
+  imex?: { K: number; sweeps: number; tol: number; maxIter: number };
 }
 
 export function coefficients(s: Scenario): Coefficients {
@@ -84,7 +91,27 @@ export function coefficients(s: Scenario): Coefficients {
     migration: binary ? 0 : 1,
     sink: binary ? 1 - (s.electrolyte?.transference ?? 0) : 1,
     ...(s.additive ? { additive: { Da: s.additive.diffusivity / (UM * UM), shielding: s.additive.shielding } } : {}),
+    ...(s.numerics.phase === 'imex'
+      ? {
+          imex: {
+            K: anisoStiffness(s.grid.dims, s.anisotropy.delta, s.anisotropy.omega),
+            sweeps: s.numerics.imexSweeps,
+            tol: s.numerics.phaseTol,
+            maxIter: 200,
+          },
+        }
+      : {}),
   };
+}
+
+/**
+ * The largest eigenvalue of the anisotropic flux Jacobian ∂J/∂∇ξ over all directions, in units
+ * of κ0: the normal part a² ≤ (1+δ)², the tangential part a² + a′² + a a″ ≤ (1+δ)² + δω²(1+δ)
+ * (Kobayashi; the cubic 3D form is the ω = 4 case); 1 when isotropic.
+ */
+export function anisoStiffness(dims: 2 | 3, delta: number, omega: number): number {
+  const w = dims === 3 ? 4 : omega;
+  return (1 + delta) ** 2 + delta * w * w * (1 + delta);
 }
 
 export interface DerivedGroup {
@@ -209,12 +236,14 @@ function switchGroups(s: Scenario, p: PhysicalParams, k: Coefficients): DerivedG
   return out;
 }
 
-/** Explicit stability bounds on dt, s (the adaptive policy starts from these). */
+/**
+ * Stability bounds on dt, s (the adaptive policy starts from these). The explicit phase stage:
+ * the gradient term's dx² bound. The IMEX stage (docs/imex-phase.md) has none (Infinity): its
+ * implicit part dominates every gradient mode at any dt.
+ */
 export function stabilityLimits(k: Coefficients): { phase: number; curvature: string } {
-  // Largest eigenvalue of ∂J/∂∇ξ over all directions: the normal part a² ≤ (1+δ)², the
-  // tangential part a² + a′² + a a″ ≤ (1+δ)² + δω²(1+δ) (Kobayashi; the cubic 3D form is the ω = 4 case).
-  const w = k.dims === 3 ? 4 : k.omega;
-  const aniso = (1 + k.delta) ** 2 + k.delta * w * w * (1 + k.delta);
+  if (k.imex) return { phase: Infinity, curvature: 'none (IMEX phase stage)' };
+  const aniso = anisoStiffness(k.dims, k.delta, k.omega);
   const phase = (k.dx * k.dx) / (2 * k.dims * k.mobKappa * aniso);
   return { phase, curvature: 'dx²/(2·d·L_σκ0·((1+δ)² + δω²(1+δ)))' };
 }

@@ -159,6 +159,8 @@ export class Simulation {
   controlState: ControlState | null = null;
   /** Rollbacks so far (all intervals). */
   retries = 0;
+  /** MG-PCG iterations of the IMEX phase stage since this object was made (0 with the explicit stage; not part of SimState). */
+  phaseIterations = 0;
   /** Every rollback, in order. */
   readonly events: InstabilityEvent[] = [];
   /** Called after each rollback (logging). */
@@ -381,7 +383,18 @@ export class Simulation {
     this.solvedHere = false;
     this.forcedHere = false;
     this.checkedHere = false;
-    await this.backend.phase(dt, this.step);
+    const ph = await this.stage('phase solver', () => this.backend.phase(dt, this.step));
+    if (ph) {
+      this.phaseIterations += ph.iterations;
+      if (!ph.converged) {
+        throw new SolverError(
+          `IMEX phase solver did not converge in step ${this.step + 1} (t = ${this.time} s): relative residual ${ph.residual.toExponential(2)} after ${ph.iterations} iterations (tolerance ${this.k.imex?.tol})`,
+          this.step,
+          this.time,
+          { retryable: true },
+        );
+      }
+    }
     const tr = await this.stage('transport solver', () => this.backend.transport(dt, n.transportTol, 200));
     this.lastTr = tr;
     this.limitedTotal += tr.limited;

@@ -29,7 +29,7 @@
 import type { Coefficients } from '../../model/derived.ts';
 import type { Fields } from '../../model/initial.ts';
 import { stepKey } from '../../model/noise.ts';
-import type { Backend, PotentialReport, Reductions, StepStats, TransportReport } from '../backend.ts';
+import type { Backend, PotentialReport, Reductions, SolveReport, StepStats, TransportReport } from '../backend.ts';
 import { additiveBC } from '../additive.ts';
 import { BC_DIRICHLET, type BCSet, type FieldBC, type Layout } from '../layout.ts';
 import { GlContext, type Target, type Uniforms } from './context.ts';
@@ -249,7 +249,7 @@ export class WebGlBackend implements Backend {
     return s[1];
   }
 
-  async phase(dt: number, step: number): Promise<void> {
+  async phase(dt: number, step: number): Promise<SolveReport | null> {
     const { ctx, kc, L } = this;
     ctx.check();
     const key = stepKey(kc.seed, step);
@@ -271,6 +271,7 @@ export class WebGlBackend implements Backend {
     );
     this.red.run(this.ph, { max: true, grid: this.g }, this.st.phase);
     this.cacheFresh = false;
+    return null;
   }
 
   async transport(dt: number, tol: number, maxIter: number): Promise<TransportReport> {

@@ -29,7 +29,7 @@
 import type { Coefficients } from '../../model/derived.ts';
 import type { Fields } from '../../model/initial.ts';
 import { stepKey } from '../../model/noise.ts';
-import type { Backend, PotentialReport, Reductions, StepStats, TransportReport } from '../backend.ts';
+import type { Backend, PotentialReport, Reductions, SolveReport, StepStats, TransportReport } from '../backend.ts';
 import { BC_DIRICHLET, type BCSet, type FieldBC, type Layout } from '../layout.ts';
 import { additiveBC } from '../additive.ts';
 import { bcData, gridData, kernel, packParams, GpuContext, type Kernel } from './context.ts';
@@ -548,7 +548,7 @@ export class WebGpuBackend implements Backend {
     return s[ST.F0];
   }
 
-  async phase(dt: number, step: number): Promise<void> {
+  async phase(dt: number, step: number): Promise<SolveReport | null> {
     const { ctx, k, red, L } = this;
     ctx.check();
     ctx.write(this.u.phase, this.phaseParams(dt, step));
@@ -559,6 +559,7 @@ export class WebGpuBackend implements Backend {
       red.stiff.encode(pass);
     });
     this.cacheFresh = false;
+    return null;
   }
 
   async transport(dt: number, tol: number, maxIter: number): Promise<TransportReport> {
