@@ -1,16 +1,20 @@
 /**
  * Semi-implicit (IMEX) phase stage, CPU reference (docs/imex-phase.md). One step of length dt:
  *   A = diag(S) + L_σκ0·K·(−Δ_h),   S from ξⁿ (fixed for the step)
- *   δ⁰ = 0;  for m = 1…sweeps:  (I + (dt/2)A)·Δ = dt·F(ξⁿ + δ^{m−1}/2) − δ^{m−1},  δ^m = δ^{m−1} + Δ
- *   ξⁿ⁺¹ = ξⁿ + δ + σ_W √dt N(0,1)·16ξⁿ²(1−ξⁿ)²
+ *   δ⁰ = 0;  for m = 1…sweeps:  (I + (dt/2)A)·Δ = dt·F(ξⁿ + δ^{m−1}/2) + ν − δ^{m−1},  δ^m = δ^{m−1} + Δ
+ *   ξⁿ⁺¹ = ξⁿ + δ,   ν = σ_W √dt N(0,1)·16ξⁿ²(1−ξⁿ)²  (the explicit stage's noise increment)
  * F is the full deterministic rate of the explicit stage (phase.ts: anisotropic flux with its
  * cross terms, double-well, Butler–Volmer with SEI/host props and the additive's screening,
  * contact-angle ghosts) at the lagged ψ and c̃ⁿ. The first sweep is the linearly implicit
  * midpoint step; every further sweep is a Newton-like correction towards the implicit midpoint
- * rule δ = dt·F(ξⁿ + δ/2), whose answer does not depend on A. A only has to dominate the stiff
+ * rule δ = dt·F(ξⁿ + δ/2) + ν, whose answer does not depend on A. A only has to dominate the stiff
  * linear part: K ≥ the largest anisotropic stiffness (Coefficients.imex.K) and S = the local
  * slope of the double-well and the reaction (phase.ts, imexStab), its negative part clamped so
  * that the diagonal (dt/2)·S ≥ −DIAG_FLOOR keeps I + (dt/2)A diagonally dominant (SPD).
+ *
+ * The noise enters the implicit step (not added after it): the midpoint rule then keeps the
+ * stationary variance of every linear mode at its exact value σ²/(2λ) at any dt, instead of
+ * letting stiff grid modes ring (docs/imex-phase.md).
  *
  * The deposit's dependence on c̃ is not in F's fixed point: the first rate evaluation also
  * writes ∂F/∂c̃ per cell, and the transport stage takes it implicitly (transport.ts, reactC).
@@ -99,20 +103,45 @@ export function imexOperatorK(
   }
 }
 
-/** Rows (dt = s[0]; s[1] = 1: the first sweep, δ = 0): rhs = dt·F − δ (0 on host cells), Δ = 0. */
+/**
+ * Rows (dt = s[0], noise key = s[2]; s[1] = 1: the first sweep): rhs = dt·F + ν − δ, ν the
+ * noise increment σ_W √dt N(0,1)·16ξⁿ²(1−ξⁿ)² (the explicit stage's draw and mask), δ = 0 on
+ * the first sweep; 0 on host cells; Δ = 0.
+ */
 export function imexRhsK(
-  a: { nx: number; rate: Float64Array; delta: Float64Array; rhs: Float64Array; corr: Float64Array; props: Float32Array | null },
+  a: {
+    nx: number;
+    noiseSigma: number;
+    xi: Float64Array;
+    rate: Float64Array;
+    delta: Float64Array;
+    rhs: Float64Array;
+    corr: Float64Array;
+    props: Float32Array | null;
+  },
   s: Float64Array,
   r0: number,
   r1: number,
 ): void {
   const dt = s[0],
-    first = s[1] === 1;
-  const { rate, delta, rhs, corr, props } = a;
+    first = s[1] === 1,
+    key = s[2];
+  const { xi, rate, delta, rhs, corr, props } = a;
+  const noiseAmp = a.noiseSigma * Math.sqrt(dt);
   for (let q = a.nx * r0, e = a.nx * r1; q < e; q++) {
-    if (first) delta[q] = 0;
-    rhs[q] = props !== null && props[4 * q + 3] > 0.5 ? 0 : dt * rate[q] - delta[q];
     corr[q] = 0;
+    if (first) delta[q] = 0;
+    if (props !== null && props[4 * q + 3] > 0.5) {
+      rhs[q] = 0;
+      continue;
+    }
+    let b = dt * rate[q] - delta[q];
+    if (noiseAmp > 0) {
+      const x = xi[q];
+      const g = 16 * x * x * (1 - x) * (1 - x);
+      if (g > 0) b += noiseAmp * g * cellNormal(key, q);
+    }
+    rhs[q] = b;
   }
 }
 
@@ -132,27 +161,17 @@ export function imexUpdateK(
 }
 
 /**
- * Rows (dt = s[0], noise key = s[1]): ξⁿ⁺¹ = ξⁿ + δ + noise (the explicit stage's draw and mask,
- * at ξⁿ), host cells exactly 0 or 1; rowMaxRate = max |δ|/dt over the non-host cells (NaN wins).
+ * Rows (dt = s[0]): ξⁿ⁺¹ = ξⁿ + δ, host cells exactly 0 or 1; rowMaxRate = max |δ|/dt over the
+ * non-host cells (NaN wins).
  */
 export function imexFinishK(
-  a: {
-    nx: number;
-    noiseSigma: number;
-    xi: Float64Array;
-    delta: Float64Array;
-    out: Float64Array;
-    rowMaxRate: Float64Array;
-    props: Float32Array | null;
-  },
+  a: { nx: number; xi: Float64Array; delta: Float64Array; out: Float64Array; rowMaxRate: Float64Array; props: Float32Array | null },
   s: Float64Array,
   r0: number,
   r1: number,
 ): void {
-  const dt = s[0],
-    key = s[1];
+  const dt = s[0];
   const { nx, xi, delta, out, props } = a;
-  const noiseAmp = a.noiseSigma * Math.sqrt(dt);
   const inv = 1 / dt;
   for (let r = r0; r < r1; r++) {
     let m = 0;
@@ -162,12 +181,7 @@ export function imexFinishK(
         out[q] = x > 0.5 ? 1 : 0;
         continue;
       }
-      let xn = x + delta[q];
-      if (noiseAmp > 0) {
-        const g = 16 * x * x * (1 - x) * (1 - x);
-        if (g > 0) xn += noiseAmp * g * cellNormal(key, q);
-      }
-      out[q] = xn;
+      out[q] = x + delta[q];
       const ar = Math.abs(delta[q]) * inv;
       // (a NaN increment must reach the stability check, which Math.max would not guarantee here)
       if (!(ar <= m)) m = ar;
@@ -233,14 +247,9 @@ export class ImexPhase {
     this.tRate = exec.task('phase', { ...phaseArgs, rate, stab: null }, rows, N);
     this.tPadStar = exec.task('fillPadded', { L, items: [{ P: f.P, u: xiStar, bc: bcXi }] }, f.P.py * f.P.pz, N);
     this.tOp = exec.task('imexOperator', { L, bc: bcXi, mobK: k.mobKappa * imex.K, stab, props, op }, rows, N);
-    this.tRhs = exec.task('imexRhs', { nx, rate, delta, rhs, corr, props }, rows, N);
+    this.tRhs = exec.task('imexRhs', { nx, noiseSigma: k.noiseSigma, xi: f.xi, rate, delta, rhs, corr, props }, rows, N);
     this.tUpdate = exec.task('imexUpdate', { nx, xi: f.xi, delta, corr, xiStar }, rows, N);
-    this.tFinish = exec.task(
-      'imexFinish',
-      { nx, noiseSigma: k.noiseSigma, xi: f.xi, delta, out: f.out, rowMaxRate: f.rowMaxRate, props },
-      rows,
-      N,
-    );
+    this.tFinish = exec.task('imexFinish', { nx, xi: f.xi, delta, out: f.out, rowMaxRate: f.rowMaxRate, props }, rows, N);
     this.pcg = new Pcg(exec, op, rhs, corr);
   }
 
@@ -253,6 +262,7 @@ export class ImexPhase {
     exec.run(this.tPadXi);
     exec.run(this.tRate0, dt);
     exec.run(this.tOp, dt / 2);
+    const key = stepKey(this.k.seed, step);
     let iterations = 0,
       residual = 0,
       converged = true;
@@ -261,7 +271,7 @@ export class ImexPhase {
         exec.run(this.tPadStar);
         exec.run(this.tRate, dt);
       }
-      exec.run(this.tRhs, dt, m === 1 ? 1 : 0);
+      exec.run(this.tRhs, dt, m === 1 ? 1 : 0, key);
       // (the operator is the step's: the second and later sweeps keep its hierarchy)
       const st = this.pcg.solve({ tol: this.tol, maxIter: this.maxIter, sameOperator: m > 1 });
       iterations += st.iterations;
@@ -269,7 +279,7 @@ export class ImexPhase {
       converged &&= st.converged;
       exec.run(this.tUpdate);
     }
-    exec.run(this.tFinish, dt, stepKey(this.k.seed, step));
+    exec.run(this.tFinish, dt);
     return { iterations, residual, converged };
   }
 
