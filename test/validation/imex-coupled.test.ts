@@ -28,13 +28,14 @@ import { timer } from './helpers.ts';
 const noOutput = { vti: false, png: false };
 
 function check(c: SchemeComparison, tipSlack = 0.01): void {
-  for (const d of [c.imexDiff, c.explicitDiff]) {
+  expect(c.reference).not.toBeNull();
+  for (const d of [c.imexDiff, c.explicitDiff!]) {
     expect(d.maxFrontRel).toBeLessThan(0.005);
     expect(d.maxDepositRel).toBeLessThan(0.005);
   }
   expect(Math.abs(c.imexDiff.tipRel)).toBeLessThan(0.05);
-  expect(Math.abs(c.imexDiff.tipRel)).toBeLessThanOrEqual(Math.abs(c.explicitDiff.tipRel) + tipSlack);
-  expect(c.imex.retries + c.explicit.retries + c.reference.retries).toBe(0);
+  expect(Math.abs(c.imexDiff.tipRel)).toBeLessThanOrEqual(Math.abs(c.explicitDiff!.tipRel) + tipSlack);
+  expect(c.imex.retries + c.explicit.retries + c.reference!.retries).toBe(0);
 }
 
 describe('IMEX phase stage in the coupled model, against the explicit stage at a small step', () => {
