@@ -385,7 +385,7 @@ export const scenarioSchema = z
          * Phase stage: "imex" (semi-implicit, docs/imex-phase.md; dt free of the dx² limit) or
          * "explicit" (forward Euler, dt ≤ dx²/(2d·L_σκ0·stiffness)).
          */
-        phase: z.enum(['explicit', 'imex'], { message: 'numerics.phase must be "explicit" or "imex"' }).default('explicit'),
+        phase: z.enum(['explicit', 'imex'], { message: 'numerics.phase must be "explicit" or "imex"' }).default('imex'),
         /** IMEX: defect-correction sweeps per step (1: the plain linearly implicit step). */
         imexSweeps: z.number().int().min(1).max(8).default(2),
         /** IMEX: relative tolerance of each sweep's MG-PCG solve. */
