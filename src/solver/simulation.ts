@@ -2,12 +2,15 @@
  * The coupled time step and the adaptive time-step policy. Step order (every backend):
  *   1. potential — re-solved when ξ has moved by more than numerics.resolveXiTol anywhere
  *      since the last solve, or after numerics.resolveMaxSteps steps (warm-started);
- *   2. phase     — explicit update of ξ with the current ψ and c̃ⁿ (+ noise);
- *   3. transport — implicit c̃ with the sink −(c_s/c0)Δξ and the conservative limiter.
+ *   2. phase     — ξ with the current ψ and c̃ⁿ (+ noise): the IMEX stage (numerics.phase
+ *                  "imex", docs/imex-phase.md; its MG-PCG report must converge) or forward Euler;
+ *   3. transport — implicit c̃ with the sink −(c_s/c0)Δξ (with IMEX, the deposit's c̃-dependence
+ *                  implicit) and the conservative limiter.
  * Time-step policy (after every step, from the backend's step statistics):
- *   dt = min(dtMax, safety·dx²/(2d·L_σκ0·((1+δ)² + δω²(1+δ))), safety/stiffness,
- *            maxDxiPerStep/max|∂ξ/∂t|, safety/migration outflow rate, 1.5·dt_prev,
- *            time to the next output)
+ *   dt = min(dtMax, safety·dt_phase, safety/stiffness, maxDxiPerStep/max rate,
+ *            safety/migration outflow rate, 1.5·dt_prev, time to the next output)
+ *   dt_phase = dx²/(2d·L_σκ0·((1+δ)² + δω²(1+δ))) for the explicit stage, ∞ for IMEX; max rate =
+ *   max|∂ξ/∂t| (explicit) or max|δ|/dt (IMEX)
  * The first step uses numerics.dtInitial.
  *
  * Drive control (scenario.control, control.ts): after every step the controller turns the
