@@ -23,9 +23,10 @@
  * Transport is the implicit Scharfetter–Gummel scheme on both sides (no migration CFL), so the
  * fixed dt is the size the solver's own dt policy reaches on these states once the migration
  * limit is gone: 2e-3 s (2D) and 3e-3 s (3D), 20–30× the 1e-4 s the explicit migration needed,
- * bounded by the explicit phase step (safety·dt_phase = 3.8e-3 / 1.1e-2 s), the reaction stiffness
- * and maxDxiPerStep/max|∂ξ/∂t| (2.2e-3…2.5e-3 / 3.7e-3…7.4e-3 s); those three are checked on the
- * reference's final state. (The transport-stage test, transport-sg.test.ts, compares the stage
+ * bounded by the explicit phase step (safety·dt_phase = 3.8e-3 / 1.1e-2 s; none for the IMEX
+ * stage, the scenario default, which PHASE_CASES also run at 7× that bound), the reaction
+ * stiffness and maxDxiPerStep/max rate (2.2e-3…2.5e-3 / 3.7e-3…7.4e-3 s); those three are checked
+ * on the reference's final state. (The transport-stage test, transport-sg.test.ts, compares the stage
  * alone at 1e-4 and 1e-3 s.)
  */
 import { expect } from 'vitest';

@@ -203,7 +203,6 @@ export interface ImexPhaseFields {
 
 /** The IMEX phase stage over the backend's shared fields, run by its executor. */
 export class ImexPhase {
-  private delta: Float64Array;
   private pcg: Pcg;
   private tRate0: Task;
   private tRate: Task;
@@ -240,7 +239,7 @@ export class ImexPhase {
       corr = sharedF64(N),
       rhs = sharedF64(N),
       xiStar = sharedF64(N);
-    const delta = (this.delta = sharedF64(N));
+    const delta = sharedF64(N);
     const op = makeOp(L.dims, [L.nx, L.ny, L.nz], L.periodic);
     const props = f.props;
     this.tRate0 = exec.task('phase', { ...phaseArgs, rate, stab, dRateDc: f.dRateDc ?? null }, rows, N);
@@ -281,10 +280,5 @@ export class ImexPhase {
     }
     exec.run(this.tFinish, dt);
     return { iterations, residual, converged };
-  }
-
-  /** The increment δ of the last step (tests). */
-  get increment(): Float64Array {
-    return this.delta;
   }
 }
