@@ -380,7 +380,8 @@ export class Simulation {
     let dt = Math.min(this.dt, maxDt, toSwitch);
     // land on the caller's target (maxDt) also when the step would stop a hair short of it: callers
     // stop within 1e-12 relative of a target, and the output there would carry t − 5e-12
-    if (dt < maxDt && maxDt <= toSwitch && maxDt - dt <= 1e-12 * Math.max(1, this.time + maxDt)) dt = maxDt;
+    // (only a finite target: advance() without one passes Infinity, and ∞ − dt ≤ 1e-12·∞ holds)
+    if (Number.isFinite(maxDt) && dt < maxDt && maxDt <= toSwitch && maxDt - dt <= 1e-12 * Math.max(1, this.time + maxDt)) dt = maxDt;
     if (this.sinceSave === 0) this.segFirstDt = dt;
     this.decided = false;
     this.solvedHere = false;
