@@ -8,7 +8,8 @@
  *                  implicit) and the conservative limiter.
  * Time-step policy (after every step, from the backend's step statistics):
  *   dt = min(dtMax, safety·dt_phase, safety/stiffness, maxDxiPerStep/max rate,
- *            safety/migration outflow rate, 1.5·dt_prev, time to the next output)
+ *            safety/migration outflow rate, control.dtMax in a galvanostatic segment,
+ *            1.5·dt_prev, time to the next output)
  *   dt_phase = dx²/(2d·L_σκ0·((1+δ)² + δω²(1+δ)) + L_σW·dx²) for the explicit stage, ∞ for IMEX;
  *   max rate = max|∂ξ/∂t| (explicit) or max|δ|/dt (IMEX)
  * The first step uses numerics.dtInitial. A step with dt·max rate > DXI_REJECT_FACTOR·
@@ -508,6 +509,7 @@ export class Simulation {
       st.stiffness > 0 ? n.safety / st.stiffness : Infinity,
       st.maxRate > 0 ? n.maxDxiPerStep / st.maxRate : Infinity,
       inf(st.migrationRate) > 0 ? n.safety / st.migrationRate : Infinity,
+      this.control ? this.control.dtCap(this.time) : Infinity,
     );
     this.dt = Math.min(limit, 1.5 * dt);
     if (this.step === 1) this.firstStep = { dt, limit };

@@ -19,6 +19,15 @@
  * The parameter set is the default one with t₊ = 0.924 and J = 1.62 A/cm² (V0 = 2.2 µm/s): the
  * model's interface mobility makes its capillary stabilisation Γk² strong, so a neutral
  * wavelength of ~15 µm needs this drive; V0 ≪ 6Γ/w keeps the thin-interface limit (A/L_σW = 0.1).
+ *
+ * Time step: the defaults, so the IMEX stage capped at control.dtMax = 5 ms by the galvanostatic
+ * hold (src/solver/control.ts). The conservative limiter (c̃ ≥ 0) clips the trailing half of the
+ * interface, where the deposit takes the last ions; while it acts, the λ = 5 µm mode decays ~12 %
+ * slower than the formula (1–3 s, IMEX at dt ≤ 6 ms: −2.12 /s against −2.40 /s), and at dt ≤ 12 ms it
+ * stops at t ≈ 3.47 s, after which the decay follows the formula. At the IMEX stage's uncapped
+ * policy dt (≈ 20 ms: control.dtMax = 0.05 s) the limiter clips 3.5× as much, never stops within
+ * the window, and λ = 5 µm ends 19 % slow (−5.857 against −7.273; λ = 10, 30, 40 µm: −3.5, −5.4,
+ * −5.8 %). The explicit stage (5.9 ms) gives −0.40 %. docs/imex-phase.md §5.
  */
 import { describe, expect, it } from 'vitest';
 import { coefficients } from '../../src/model/derived.ts';
