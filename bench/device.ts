@@ -43,6 +43,7 @@ import { customModel, modelTime, type GpuModel, type Modelled } from './model.ts
 
 export const DEVICE_BENCH_HELP = `  --cases LIST       hong, 3d (default both)
   --paths LIST       stages (stage by stage: before), loop (the device loop: after); default both
+  --phase P          explicit (default: the phase stage the device loop runs) or imex (stage by stage only)
   --hong N[,W,S]     hong2018 on N×N cells (same dx; default 800): W warm-up steps (default 12), S measured steps (default 20)
   --3d N[,W,S]       the 3D benchmark scenario on N³ cells (default 256): W warm-up, S measured steps (default 3, 4)
   --quick            hong 96 (12 + 6 steps), 3D 24³ (3 + 3 steps): a check of the script, not figures
@@ -76,6 +77,7 @@ export type StepPath = 'stages' | 'loop';
 interface Options {
   cases: ('hong' | '3d')[];
   paths: StepPath[];
+  phase: 'explicit' | 'imex';
   hong: CaseSpec;
   d3: CaseSpec;
   model: GpuModel;
@@ -100,6 +102,7 @@ export function parseDeviceArgs(argv: string[]): Options {
   const o: Options = {
     cases: ['hong', '3d'],
     paths: ['stages', 'loop'],
+    phase: 'explicit',
     hong: quick ? { n: 96, warm: 12, steps: 6 } : { n: 800, warm: 12, steps: 20 },
     d3: quick ? { n: 24, warm: 3, steps: 3 } : { n: 256, warm: 3, steps: 4 },
     model: customModel({}),
@@ -127,6 +130,12 @@ export function parseDeviceArgs(argv: string[]): Options {
         const c = parseList(val(), '--paths');
         for (const x of c) if (x !== 'stages' && x !== 'loop') throw new Error(`bench device: --paths takes stages and loop (got "${x}")`);
         o.paths = c as StepPath[];
+        break;
+      }
+      case '--phase': {
+        const v = val();
+        if (v !== 'explicit' && v !== 'imex') throw new Error(`bench device: --phase takes explicit or imex (got "${v}")`);
+        o.phase = v;
         break;
       }
       case '--hong':
@@ -165,6 +174,11 @@ export function parseDeviceArgs(argv: string[]): Options {
   });
   o.model = customModel(m);
   return o;
+}
+
+/** The scenario with numerics.phase set (the device loop runs the explicit stage only). */
+function withPhase(s: Scenario, phase: 'explicit' | 'imex'): Scenario {
+  return { ...s, numerics: { ...s.numerics, phase } };
 }
 
 /** examples/hong2018 on an N×N grid at its dx (the Li layer keeps its share), ending at 400 s. */
@@ -251,7 +265,7 @@ export interface CaseResult {
 const now = () => performance.now() / 1000;
 
 async function runCase(which: 'hong' | '3d', path: StepPath, spec: CaseSpec, o: Options): Promise<CaseResult> {
-  const s = which === 'hong' ? hongCase(spec.n) : benchScenario([spec.n, spec.n, spec.n]);
+  const s = withPhase(which === 'hong' ? hongCase(spec.n) : benchScenario([spec.n, spec.n, spec.n]), o.phase);
   const L = makeLayout(s);
   const cells = cellsOf(s.grid.n.slice(0, s.grid.dims));
   const wopts: WebGpuOptions = { dawnFlags: o.dawnFlags, ...(o.workgroup ? { workgroupSize: o.workgroup } : {}) };
@@ -506,7 +520,10 @@ export async function runDeviceBench(argv: string[]): Promise<number> {
   }
   const m = machine();
   console.log(`device benchmark on ${adapterText}${software ? ' (software adapter: counts are real, times are not GPU times)' : ''}`);
-  console.log(`model: ${o.model.name}\n`);
+  console.log(`model: ${o.model.name}`);
+  console.log(
+    `phase stage: ${o.phase}${o.phase === 'imex' ? ' (no device loop: both paths step stage by stage)' : ' (the device loop runs this one; the IMEX default does not run on it yet)'}\n`,
+  );
   const results: CaseResult[] = [];
   for (const which of o.cases) {
     const done: Partial<Record<StepPath, CaseResult>> = {};

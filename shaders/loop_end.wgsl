@@ -147,6 +147,8 @@ fn main() {
     }
     ls.segLocal = local;
     let g = schedule[local];
+    // the controller's step cap while a galvanostatic segment is in force (policy.ts dtLimit's cap)
+    if (g.x != 0u) { dtNext = min(dtNext, pc.controlDtMax); }
     var st = ControlState(ls.voltage, ls.segment, ls.current, ls.currentVoltage, ls.prevCurrent, ls.prevVoltage,
                           ls.accDeposit, ls.accTime, ls.hasCurrent, ls.hasPrev);
     let nx = controlUpdate(cc, st, idx, g.x != 0u, bitcast<f32>(g.y), stats[ST_DEP] * ls.vol, dt);

@@ -5,7 +5,7 @@
  * interface, so the solver, the CLI writers and the conformance tests use it unchanged.
  */
 import type { Page } from 'puppeteer-core';
-import type { Backend, DeviceLoop, PotentialReport, Reductions, StepStats, TransportReport } from '../backends/backend.ts';
+import type { Backend, DeviceLoop, PotentialReport, Reductions, SolveReport, StepStats, TransportReport } from '../backends/backend.ts';
 import type { BackendName } from '../backends/create.ts';
 import type { BCSet, Layout } from '../backends/layout.ts';
 import type { Coefficients } from '../model/derived.ts';
@@ -72,7 +72,7 @@ export class RemoteBackend implements Backend {
   potential(tol: number, maxIter: number): Promise<PotentialReport> {
     return this.call('potential', tol, maxIter);
   }
-  phase(dt: number, step: number): Promise<void> {
+  phase(dt: number, step: number): Promise<SolveReport | null> {
     return this.call('phase', dt, step);
   }
   transport(dt: number, tol: number, maxIter: number): Promise<TransportReport> {

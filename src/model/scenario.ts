@@ -148,7 +148,8 @@ const segmentSchema = z.discriminatedUnion('mode', [
  * sample-and-hold time (0: the current of every step is measured and corrected; T > 0: the
  * voltage is held for blocks of at least T and the block's mean current is corrected, for runs
  * with Langevin noise), tolerance the relative current error below which the voltage is left
- * alone (no extra potential solve).
+ * alone (no extra potential solve), dtMax the longest time step while a galvanostatic segment is
+ * in force (the controller corrects once per step; src/solver/control.ts, "Step length").
  */
 const controlSchema = z
   .object({
@@ -161,6 +162,7 @@ const controlSchema = z
     maxStep: qty('voltage', { gt: 0, max: 1 }).default(0.01),
     response: qty('time', { min: 0, max: 1e4 }).default(0),
     tolerance: num(0, 0.5).default(1e-3),
+    dtMax: qty('time', { gt: 0, max: 1e3 }).default(0.005),
   })
   .strict();
 export type ControlSpec = z.output<typeof controlSchema>;
@@ -383,6 +385,15 @@ export const scenarioSchema = z
         dtMax: qty('time', { gt: 0, max: 1e3 }).default(0.05),
         dtInitial: qty('time', { gt: 0, max: 1e3 }).default(1e-4),
         maxDxiPerStep: num(1e-4, 0.5).default(0.05),
+        /**
+         * Phase stage: "imex" (semi-implicit, docs/imex-phase.md; dt free of the dx² limit) or
+         * "explicit" (forward Euler, dt ≤ dx²/(2d·L_σκ0·stiffness)).
+         */
+        phase: z.enum(['explicit', 'imex'], { message: 'numerics.phase must be "explicit" or "imex"' }).default('imex'),
+        /** IMEX: defect-correction sweeps per step (1: the plain linearly implicit step). */
+        imexSweeps: z.number().int().min(1).max(8).default(2),
+        /** IMEX: relative tolerance of each sweep's MG-PCG solve. */
+        phaseTol: num(1e-14, 1e-2).default(1e-6),
         safety: num(0.05, 1).default(0.8),
         maxSteps: posInt(1e9).default(5e7),
         /** Steps between stability checks (NaN/Inf, ξ and c̃ ranges) and in-memory rollback copies; null: 1 on the CPU, 10 on GPUs. */

@@ -6,7 +6,8 @@
  * equal away from their thresholds), as the physics kernels are by the conformance tests.
  *
  *   limit   = min(dtMax, safety·dt_phase, safety/stiffness, maxDxiPerStep/max|∂ξ/∂t|,
- *                 safety/migration rate)                                      (dtLimit)
+ *                 safety/migration rate, the drive controller's cap: control.dtMax
+ *                 while a galvanostatic segment is in force, control.ts dtCap) (dtLimit)
  *   dt_next = min(limit, 1.5·dt_step)                                         (nextDt)
  *   dt_step = min(dt_next of the last step, time to the caller's target, time to the drive
  *                 schedule's next segment end), and the target itself when the step would
@@ -38,6 +39,8 @@ export interface PolicyConstants {
   maxDxiPerStep: number;
   /** DXI_REJECT_FACTOR·maxDxiPerStep: the largest change of ξ a finished step may have made (stepRejected). */
   rejectDxi: number;
+  /** control.dtMax: the step cap while a galvanostatic segment is in force (Infinity without a controller). */
+  controlDtMax: number;
   resolveXiTol: number;
   resolveMaxSteps: number;
 }
@@ -55,6 +58,7 @@ export interface PolicyStats {
 export function policyConstants(
   n: { dtMax: number; safety: number; maxDxiPerStep: number; resolveXiTol: number; resolveMaxSteps: number },
   dtPhase: number,
+  controlDtMax = Infinity,
 ): PolicyConstants {
   return {
     dtMax: n.dtMax,
@@ -62,14 +66,19 @@ export function policyConstants(
     safeDtPhase: n.safety * dtPhase,
     maxDxiPerStep: n.maxDxiPerStep,
     rejectDxi: DXI_REJECT_FACTOR * n.maxDxiPerStep,
+    controlDtMax,
     resolveXiTol: n.resolveXiTol,
     resolveMaxSteps: n.resolveMaxSteps,
   };
 }
 
-/** The stability and accuracy limits on dt after a step with statistics st. */
-export function dtLimit(p: PolicyConstants, st: PolicyStats): number {
+/**
+ * The stability and accuracy limits on dt after a step with statistics st; `cap` the drive
+ * controller's (control.ts dtCap: p.controlDtMax in a galvanostatic segment, else Infinity).
+ */
+export function dtLimit(p: PolicyConstants, st: PolicyStats, cap = Infinity): number {
   return Math.min(
+    cap,
     p.dtMax,
     p.safeDtPhase,
     st.stiffness > 0 ? p.safety / st.stiffness : Infinity,
@@ -78,9 +87,9 @@ export function dtLimit(p: PolicyConstants, st: PolicyStats): number {
   );
 }
 
-/** The nominal dt after a step of length dtStep with statistics st. */
-export function nextDt(p: PolicyConstants, st: PolicyStats, dtStep: number): number {
-  return Math.min(dtLimit(p, st), 1.5 * dtStep);
+/** The nominal dt after a step of length dtStep with statistics st (cap: dtLimit's). */
+export function nextDt(p: PolicyConstants, st: PolicyStats, dtStep: number, cap = Infinity): number {
+  return Math.min(dtLimit(p, st, cap), 1.5 * dtStep);
 }
 
 /**

@@ -10,7 +10,15 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Backend, DeviceLoop, PotentialReport, Reductions, StepStats, TransportReport } from '../../src/backends/backend.ts';
+import type {
+  Backend,
+  DeviceLoop,
+  PotentialReport,
+  Reductions,
+  SolveReport,
+  StepStats,
+  TransportReport,
+} from '../../src/backends/backend.ts';
 import type { WebGpuBackend } from '../../src/backends/webgpu/backend.ts';
 import { runCli } from '../../src/cli/main.ts';
 import { readCheckpoint } from '../../src/io/checkpoint.ts';
@@ -27,6 +35,8 @@ const SCENARIO = smallScenario({
   name: 'gpu-device-loss',
   grid: { dims: 2, n: [32, 16], dx: '0.25 um' },
   time: { end: '0.04 s', output: '0.01 s' },
+  // the explicit phase stage: the one the device loop runs (docs/webgpu-backend.md)
+  numerics: { phase: 'explicit' },
 });
 const F_OVER_RT = 96485.33212 / (8.314462618 * 300);
 /** The f32 tolerance of a resumed run; the bound is derived in gpu-resume.test.ts (same scenario). */
@@ -102,7 +112,7 @@ class LoseDevice implements Backend {
   potential(tol: number, maxIter: number): Promise<PotentialReport> {
     return this.around('potential', () => this.inner.potential(tol, maxIter));
   }
-  phase(dt: number, step: number): Promise<void> {
+  phase(dt: number, step: number): Promise<SolveReport | null> {
     return this.around('phase', () => this.inner.phase(dt, step));
   }
   transport(dt: number, tol: number, maxIter: number): Promise<TransportReport> {
@@ -240,7 +250,7 @@ class ThrowsDeviceLost implements Backend {
     this.fail('potential', this.cur + 1);
     return this.inner.potential(tol, maxIter);
   }
-  phase(dt: number, step: number): Promise<void> {
+  phase(dt: number, step: number): Promise<SolveReport | null> {
     this.cur = step + 1;
     return this.inner.phase(dt, step);
   }

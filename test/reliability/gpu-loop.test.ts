@@ -15,12 +15,13 @@
  *   stepRejected, evaluated in loop_end) is redone at the step its rate allows.
  * - The short circuit is seen on the device at the first check that finds the metal at the
  *   contact position, and stops the run there: at the CPU's step and time.
+ * - With the IMEX phase stage (not on the loop yet) the backend has no loop and logs why.
  * Skipped, with the reason, when no WebGPU adapter exists (test/conformance/webgpu-env.ts).
  */
 import { describe, expect, it } from 'vitest';
 import type { Backend, DeviceLoop, LoopStart } from '../../src/backends/backend.ts';
 import { createBackend } from '../../src/backends/create.ts';
-import type { WebGpuBackend } from '../../src/backends/webgpu/backend.ts';
+import { IMEX_NO_LOOP, type WebGpuBackend } from '../../src/backends/webgpu/backend.ts';
 import { parseScenario, type Scenario } from '../../src/model/scenario.ts';
 import { Simulation } from '../../src/solver/simulation.ts';
 import { probeWebGpu } from '../conformance/webgpu-env.ts';
@@ -34,6 +35,8 @@ const BASE = smallScenario({
   grid: { dims: 2, n: [32, 16], dx: '0.25 um' },
   time: { end: '0.02 s', output: '0.01 s' },
   output: { png: false },
+  // the device loop runs the explicit phase stage (with IMEX the backend has no loop)
+  numerics: { phase: 'explicit' },
 });
 
 /** Plate 8 ms at +20 mA/cm², strip 8 ms at −20 mA/cm² (the controller moves the voltage every step). */
@@ -155,6 +158,18 @@ function wrapLoop(
 }
 
 describe.skipIf(!probe.ok)(`WebGPU device loop (${probe.ok ? probe.description : probe.reason})`, () => {
+  it('with the IMEX phase stage the backend has no device loop, and its log says why', async () => {
+    const s = parseScenario({ ...BASE, numerics: { phase: 'imex' } });
+    const { backend, log } = await createBackend('webgpu', s, { threads: 1 });
+    try {
+      expect(backend.name).toBe('webgpu');
+      expect(backend.loop).toBeUndefined();
+      expect(log).toContain(`webgpu: ${IMEX_NO_LOOP}`);
+    } finally {
+      await backend.dispose();
+    }
+  });
+
   it('batching changes no bit: one step per call, whole runs, 3-step batches, a capped budget with replays, checkpoint pauses, the potential recorded at run starts only', {
     timeout: 900_000,
   }, async () => {
@@ -276,7 +291,12 @@ describe.skipIf(!probe.ok)(`WebGPU device loop (${probe.ok ? probe.description :
     timeout: 600_000,
   }, async () => {
     // the metal starts 0.2 µm past the contact position (L_x − w = 7.5 µm): contact at the first check
-    const s = parseScenario({ ...BASE, name: 'gpu-loop-contact', initial: { layer: '7.7 um' }, numerics: { checkEvery: 4 } });
+    const s = parseScenario({
+      ...BASE,
+      name: 'gpu-loop-contact',
+      initial: { layer: '7.7 um' },
+      numerics: { phase: 'explicit', checkEvery: 4 },
+    });
     const go = async (backend: Backend) => {
       const sim = new Simulation(s, backend);
       const seen: number[] = [];

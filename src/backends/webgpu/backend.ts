@@ -40,6 +40,7 @@ import { acquireAdapter, limitsFor, type AcquireOptions, type GridNeeds } from '
 import { MgPcg } from './mgpcg.ts';
 import { GpuDeviceLoop } from './loop.ts';
 import { MAX_DISPATCHES_PER_BUFFER, Recorder } from './recorder.ts';
+import { GpuImexPhase } from './phase-imex.ts';
 import { MAX_PARTIALS, partialsFor, Reduction, ReduceMode } from './reduce.ts';
 import { initialLoop, OPEN_GATES, type LoopValues } from './loop-data.ts';
 import { packUniform } from './uniforms.ts';
@@ -87,6 +88,9 @@ const ST = {
 } as const;
 /** Channels of reduce_fields_final.wgsl. */
 const NFIELDS = 10;
+/** Why a backend with the IMEX phase stage has no device loop (logged by createBackend; docs/webgpu-backend.md). */
+export const IMEX_NO_LOOP =
+  'the device loop does not run the IMEX phase stage yet (numerics.phase "imex"): steps are taken stage by stage, with read-backs inside each solve; numerics.phase "explicit" runs on the device loop';
 const BIG = 3.4028234663852886e38;
 
 function paddedCells(L: Layout): number {
@@ -94,7 +98,7 @@ function paddedCells(L: Layout): number {
 }
 
 /** Device memory the backend will allocate for layout L (checked before allocating), with `species` transported species. */
-export function gridNeeds(L: Layout, wg: number, species = 0): GridNeeds {
+export function gridNeeds(L: Layout, wg: number, species = 0, imex = false): GridNeeds {
   const N = L.N,
     P = paddedCells(L);
   const maxBinding = Math.max(16 * N, 4 * P);
@@ -108,7 +112,8 @@ export function gridNeeds(L: Layout, wg: number, species = 0): GridNeeds {
     (16 + 28) * N +
     (16 + 20) * N * (L.dims === 3 ? 1 / 7 : 1 / 3) +
     16 * N +
-    (species > 0 ? 16 * N /* phaseProps */ + species * (4 + 4 + 4) * N /* ã, its influx, one more read() field */ : 0);
+    (species > 0 ? 16 * N /* phaseProps */ + species * (4 + 4 + 4) * N /* ã, its influx, one more read() field */ : 0) +
+    (imex ? 5 * 4 * N /* the IMEX stage's rate, S, δ, Δ, ξ* */ : 0);
   return { maxBinding, maxBuffer: Math.max(maxBinding, 16 * N), total, workgroupSize: wg, workgroupStorage: Math.max(8 * wg, 512) };
 }
 
@@ -200,6 +205,8 @@ export class WebGpuBackend implements Backend {
   private phaseProps: GPUBuffer | null = null;
   /** Whether a species screens the reaction rate (the phase stage divides by lane z of phaseProps). */
   private screen: boolean;
+  /** The IMEX phase stage (numerics.phase = "imex", docs/imex-phase.md); null: explicit. */
+  private imex: GpuImexPhase | null = null;
   private propsData: Float32Array;
   private propsBuf: GPUBuffer;
   private pcg: MgPcg;
@@ -236,7 +243,7 @@ export class WebGpuBackend implements Backend {
       );
     }
     const shape = `${L.nx}×${L.ny}${L.dims === 3 ? `×${L.nz}` : ''} grid`;
-    const requiredLimits = limitsFor(adapter, gridNeeds(L, wg, k.species.length), `the ${shape}`);
+    const requiredLimits = limitsFor(adapter, gridNeeds(L, wg, k.species.length, k.imex !== undefined), `the ${shape}`);
     const device = await adapter.requestDevice({ label: 'lidendrite', requiredLimits });
     const ctx = new GpuContext(device, wg, `lidendrite WebGPU backend, ${shape}`);
     const isNode = typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string';
@@ -334,7 +341,7 @@ export class WebGpuBackend implements Backend {
       phase: ctx.uniform(this.phaseParams(), 'phase.params'),
       // ψ_ref = max(max ψ, the Dirichlet values of φ): the second part changes only with setVoltage()
       shift: ctx.uniform(this.shiftParams(kc.migration), 'transport.shift'),
-      sg: ctx.uniform(packUniform('SgParams', { csRatio: kc.csRatio, sink: kc.sink }), 'transport.sg'),
+      sg: ctx.uniform(packUniform('SgParams', { csRatio: kc.csRatio, sink: kc.sink, react: kc.imex ? 1 : 0 }), 'transport.sg'),
       lim: ctx.uniform(packUniform('LimitParams', { csRatio: kc.csRatio, vol, sink: kc.sink }), 'limit.params'),
     });
 
@@ -362,7 +369,7 @@ export class WebGpuBackend implements Backend {
       flux: kernel(ctx, 'potentialFlux', [grid, bPhi, flux, sigma, this.psi, this.xidot, rowF1, rowF0, rowSrc, loop], {
         GATE: GATE.POTENTIAL,
       }),
-      influx: kernel(ctx, 'transportInflux', [grid, influx, uSg, aux, this.c, infl, loop], { GATE: GATE.STEP }),
+      influx: kernel(ctx, 'transportInflux', [grid, influx, uSg, aux, this.c, infl, this.dxi, this.xiNew, loop], { GATE: GATE.STEP }),
       limit: kernel(ctx, 'transportLimit', [grid, u.lim, this.c, this.xiNew, this.dxi, this.xi, this.xidot, lim, props, loop], {
         GATE: GATE.STEP,
       }),
@@ -396,7 +403,7 @@ export class WebGpuBackend implements Backend {
       const field = f(sp.name),
         spInflux = f(`${sp.name}.influx`);
       const shiftU = ctx.uniform(this.shiftParams(sp.migration), `${sp.name}.shift`);
-      const sgU = ctx.uniform(packUniform('SgParams', { csRatio: kc.csRatio, sink: 0 }), `${sp.name}.sg`);
+      const sgU = ctx.uniform(packUniform('SgParams', { csRatio: kc.csRatio, sink: 0, react: 0 }), `${sp.name}.sg`);
       const coefU = ctx.uniform(packUniform('CoefParams', { hi: 0, lo: sp.D, kind: 1 }), `${sp.name}.coef`);
       const packU = ctx.uniform(packUniform('PackParams', { shield: sp.shielding, first: m === 0 ? 1 : 0 }), `${sp.name}.pack`);
       const slot = ST.SPECIES + 3 * m;
@@ -411,7 +418,7 @@ export class WebGpuBackend implements Backend {
         asm: kernel(ctx, 'transportAssemble', [grid, bS, sgU, padPsi, D, field, this.dxi, this.pcg.op, this.pcg.rhs, uSg, aux, loop], {
           GATE: GATE.STEP,
         }),
-        influx: kernel(ctx, 'transportInflux', [grid, influx, uSg, aux, field, spInflux, loop], { GATE: GATE.STEP }),
+        influx: kernel(ctx, 'transportInflux', [grid, influx, uSg, aux, field, spInflux, this.dxi, this.xiNew, loop], { GATE: GATE.STEP }),
         pack: kernel(ctx, 'speciesPack', [grid, packU, field, props, this.phaseProps!, loop], { GATE: GATE.STEP }),
         redInflux: R(N, ReduceMode.Sum, spInflux, null, slot),
         redSum: R(N, ReduceMode.Sum, field, null, slot + 1, GATE.CHECK),
@@ -419,7 +426,31 @@ export class WebGpuBackend implements Backend {
         slot,
       };
     });
-    this.loop = this.pcg.hasTail ? this.makeLoop(grid, bPhi) : undefined;
+    if (kc.imex) {
+      this.imex = new GpuImexPhase(ctx, L, kc, this.pcg, GATE.STEP, {
+        grid,
+        bcXi: bXi,
+        phaseParams: u.phase,
+        xi: this.xi,
+        c: this.c,
+        psi: this.psi,
+        props: this.screen ? this.phaseProps! : props,
+        padXi: padX,
+        aux,
+        xiNew: this.xiNew,
+        dxi: this.dxi,
+        rateAbs: rate,
+        stiff,
+        redRate: this.red.rate,
+        redStiff: this.red.stiff,
+        ghostXi: this.k.ghostXi,
+        loop,
+        padded: P,
+      });
+    }
+    // the IMEX phase stage runs stage by stage only: the device loop records the explicit stage
+    this.loop = this.pcg.hasTail && !kc.imex ? this.makeLoop(grid, bPhi) : undefined;
+    if (kc.imex && this.pcg.hasTail) this.notes.push(IMEX_NO_LOOP);
   }
 
   /**
@@ -756,11 +787,16 @@ export class WebGpuBackend implements Backend {
     return f0;
   }
 
-  async phase(dt: number, step: number): Promise<void> {
+  async phase(dt: number, step: number): Promise<SolveReport | null> {
     const { ctx, k, red, L } = this;
     ctx.check();
     ctx.stage = 'phase';
     this.writeLoop({ ...OPEN_GATES, dt, noiseAmp: this.kc.noiseSigma * Math.sqrt(dt), key: stepKey(this.kc.seed, step) });
+    if (this.imex) {
+      const r = await this.imex.step(dt, step, this.solveOpts);
+      this.cacheFresh = false;
+      return r;
+    }
     this.submit((pass) => {
       ctx.run(pass, k.ghostXi, paddedCells(L));
       ctx.run(pass, k.phase, L.N);
@@ -768,6 +804,7 @@ export class WebGpuBackend implements Backend {
       red.stiff.encode(pass);
     });
     this.cacheFresh = false;
+    return null;
   }
 
   async transport(dt: number, tol: number, maxIter: number): Promise<TransportReport> {

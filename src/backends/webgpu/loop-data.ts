@@ -22,6 +22,7 @@ export function policyConstsData(p: PolicyConstants): ArrayBuffer {
     resolveXiTol: p.resolveXiTol,
     resolveMaxSteps: Math.min(p.resolveMaxSteps, 0xffffffff),
     rejectDxi: p.rejectDxi,
+    controlDtMax: Math.min(p.controlDtMax, NO_LIMIT),
   });
 }
 

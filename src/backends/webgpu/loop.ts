@@ -173,7 +173,16 @@ export class GpuDeviceLoop implements DeviceLoop {
     const { ctx } = p;
     this.ring = ctx.storage(REC * RING_RECORDS, 'loop.ring');
     this.policy = ctx.uniform(
-      policyConstsData({ dtMax: 0, safety: 0, safeDtPhase: 0, maxDxiPerStep: 0, rejectDxi: 0, resolveXiTol: 0, resolveMaxSteps: 0 }),
+      policyConstsData({
+        dtMax: 0,
+        safety: 0,
+        safeDtPhase: 0,
+        maxDxiPerStep: 0,
+        rejectDxi: 0,
+        controlDtMax: 0,
+        resolveXiTol: 0,
+        resolveMaxSteps: 0,
+      }),
       'loop.policy',
     );
     this.control = ctx.uniform(controlConstsData(null), 'loop.control');

@@ -26,6 +26,17 @@ export const BINDINGS: Record<ModuleName, BindingTable> = {
   ghosts: ['u', 'u', 'r', 'w', 'u'],
   // grid, params, padded ξ, c̃, ψ → ξⁿ⁺¹, Δξ, |rate|, stiffness; props
   phase: ['u', 'u', 'r', 'r', 'r', 'w', 'w', 'w', 'w', 'r', 'u'],
+  // the IMEX phase stage (phase-imex.ts; not gated: stage by stage only)
+  // grid, phase params, rate params, padded ξ (or ξ*), c̃, ψ, props → rate, S, stiffness, aux.w (g)
+  phaseImexRate: ['u', 'u', 'u', 'r', 'r', 'r', 'r', 'w', 'w', 'w', 'rw'],
+  // grid, bc, params, S, props → operator
+  phaseImexOp: ['u', 'u', 'u', 'r', 'r', 'w'],
+  // grid, params, ξ, rate, props, δ → rhs, correction (zeroed)
+  phaseImexRhs: ['u', 'u', 'r', 'r', 'r', 'rw', 'w', 'w'],
+  // grid, ξ, correction, δ (in place) → ξ*
+  phaseImexUpdate: ['u', 'r', 'r', 'rw', 'w'],
+  // grid, params, ξ, δ, props → ξⁿ⁺¹, Δξ, |δ|/dt
+  phaseImexFinish: ['u', 'u', 'r', 'r', 'r', 'w', 'w', 'w'],
   // grid, params, ξ → coefficient; props
   coef: ['u', 'u', 'r', 'w', 'r', 'u'],
   // grid, bc, params, σ̂, source → operator, rhs
@@ -36,8 +47,8 @@ export const BINDINGS: Record<ModuleName, BindingTable> = {
   transportShift: ['u', 'u', 'r', 'rw', 'u'],
   // grid, bc, params, padded a, D, c̃, Δξ → operator, rhs, u, aux
   transportAssemble: ['u', 'u', 'u', 'r', 'r', 'r', 'r', 'w', 'w', 'w', 'w', 'u'],
-  // grid, params, u, aux → c̃, influx
-  transportInflux: ['u', 'u', 'r', 'r', 'w', 'w', 'u'],
+  // grid, params, u, aux → c̃, influx; Δξ, ξⁿ⁺¹ (the IMEX stage's implicit deposit added in place, else untouched)
+  transportInflux: ['u', 'u', 'r', 'r', 'w', 'w', 'rw', 'rw', 'u'],
   // grid, params, c̃ (limited in place), ξⁿ⁺¹, Δξ (in place) → ξ, ∂ξ/∂t, limited; props
   transportLimit: ['u', 'u', 'rw', 'r', 'rw', 'w', 'w', 'w', 'r', 'u'],
   // grid, params, species field (host cells zeroed in place), props, phase props (lane z read and written)
