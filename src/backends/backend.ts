@@ -38,6 +38,8 @@ export interface TransportReport extends SolveReport {
   additiveIterations?: number;
   additiveResidual?: number;
   additiveConverged?: boolean;
+  /** Grand-potential form: Newton iterations (linear solves) of the w step (docs/grand-potential.md §2). */
+  newton?: number;
 }
 
 /** Per-step quantities the time-step and re-solve policies need. */
@@ -71,6 +73,11 @@ export interface Reductions {
    */
   sumA?: number;
   aMax?: number;
+  /**
+   * Grand-potential form: the Li of the metal Σ K·dv·h·c_s(w) dV (scaled c0·µm^d, host cells left
+   * out); the metrics' li_metal. Absent in the concentration form (li_metal = c_s Σξ dV there).
+   */
+  sumMetal?: number;
 }
 
 export interface Backend {
@@ -89,7 +96,13 @@ export interface Backend {
    * plate/strip schedules (src/solver/control.ts) drive it.
    */
   setVoltage(volts: number): Promise<void>;
-  /** ξ, c̃, ψ, the additive ã (when the scenario has one) and the last ∂ξ/∂t, as f64 copies. */
+  /**
+   * Grand-potential form only (tests): a per-cell source S of (2′) (ρ per second, added to the
+   * right-hand side of every following transport step; null removes it), for the
+   * manufactured-solution check of the w transport (docs/grand-potential.md §5).
+   */
+  setTransportSource?(s: Float64Array | null): Promise<void>;
+  /** ξ, c̃, ψ, the additive ã and w (when the scenario has them) and the last ∂ξ/∂t, as f64 copies. */
   read(): Promise<Fields & { xidot: Float64Array }>;
   dispose(): Promise<void>;
 }

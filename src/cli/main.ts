@@ -42,6 +42,11 @@ function printGroups(s: Scenario, log: (m: string) => void): void {
   log(
     `scenario ${s.name}: ${s.grid.dims}D ${s.grid.n.slice(0, s.grid.dims).join(' x ')} cells, dx = ${(s.grid.dx * 1e6).toPrecision(4)} µm, V = ${s.voltage} V, T = ${s.parameters.T} K, end ${s.time.end} s`,
   );
+  log(
+    s.model === 'grand-potential'
+      ? 'model: grand-potential (Hong & Viswanathan 2018, MOOSE input form; docs/grand-potential.md)'
+      : 'model: concentration (Chen et al. 2015)',
+  );
   log('derived groups (l0 = 1 µm, t0 = 1 s):');
   for (const g of derivedGroups(s)) log(`  ${g.symbol.padEnd(22)} ${g.value.toPrecision(4).padStart(12)} ${g.unit.padEnd(6)} ${g.meaning}`);
 }
@@ -262,13 +267,20 @@ async function execute(ctx: ExecContext): Promise<number> {
     const f = await backend.read();
     const row = await sim.metrics();
     const phi = f.psi.map((v) => v / sim.k.f);
-    writer.writeOutput(index++, sim.time, { xi: f.xi, c: f.c, phi, ...(f.additive ? { additive: f.additive } : {}) }, row);
+    writer.writeOutput(
+      index++,
+      sim.time,
+      { xi: f.xi, c: f.c, phi, ...(f.additive ? { additive: f.additive } : {}), ...(f.w ? { w: f.w } : {}) },
+      row,
+    );
     lastEmitStep = sim.step;
     writer.writeManifest({ state: 'running' }, stats());
-    if (!warnedC && row.c_max > 10) {
+    // the grand-potential form bounds c/c0 by K (its electrolyte sites full); warn near that bound
+    const gpK = sim.k.gp?.K;
+    if (!warnedC && row.c_max > (gpK ? 0.9 * gpK : 10)) {
       warnedC = true;
       console.warn(
-        `warning: max c/c0 = ${row.c_max.toPrecision(3)} at t = ${sim.time.toPrecision(4)} s: Li+ is piling up ahead of the front (the base model has no anion/electroneutrality, model.md §1)`,
+        `warning: max c/c0 = ${row.c_max.toPrecision(3)} at t = ${sim.time.toPrecision(4)} s: Li+ is piling up ahead of the front (the model has no anion/electroneutrality, model.md §1${gpK ? `; the electrolyte sites fill at c/c0 = K = ${gpK.toPrecision(5)}` : ''})`,
       );
     }
   };

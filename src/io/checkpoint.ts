@@ -16,7 +16,8 @@
  *    H B  header, UTF-8 JSON (CheckpointHeader)
  *   pad   zeros up to a multiple of 8
  *    P B  payload: ξ, c̃, ψ, ∂ξ/∂t as f64 little-endian, N cells each (P = 32 N), then ã (the
- *         shielding additive, docs/additive.md) when the scenario has one (P = 40 N); the
+ *         shielding additive, docs/additive.md) when the scenario has one, or w (the grand-potential
+ *         form, docs/grand-potential.md) (P = 40 N); the
  *         header lists the fields, and its length and SHA-256. Checkpoints written before the
  *         additive existed hold the four fields and still load (their scenarios have none).
  *
@@ -45,10 +46,13 @@ const MAGIC = Buffer.from('LIDENDRITE-CKPT\n', 'latin1');
 const PRELUDE = MAGIC.length + 8 + 32;
 const SLOTS = ['ckpt-A.lidckpt', 'ckpt-B.lidckpt'] as const;
 const BASE_FIELDS = ['xi', 'c', 'psi', 'xidot'] as const;
-type PayloadField = (typeof BASE_FIELDS)[number] | 'additive';
-/** The payload's fields for a scenario: the base four, then the additive when it has one. */
+type PayloadField = (typeof BASE_FIELDS)[number] | 'additive' | 'w';
+/**
+ * The payload's fields for a scenario: the base four, then the additive when it has one, or w in
+ * the grand-potential form (docs/grand-potential.md; the form refuses the additive).
+ */
 function payloadFields(s: Scenario): PayloadField[] {
-  return s.additive ? [...BASE_FIELDS, 'additive'] : [...BASE_FIELDS];
+  return s.additive ? [...BASE_FIELDS, 'additive'] : s.grandPotential ? [...BASE_FIELDS, 'w'] : [...BASE_FIELDS];
 }
 
 /** A checkpoint that cannot be used; the message names the file and what is wrong. */
@@ -492,5 +496,6 @@ export function readCheckpointFile(path: string, ptr?: { step: number; time: num
     xidot: getF64(payload, 24 * N, N),
   };
   if (scenario.additive) fields.additive = getF64(payload, 32 * N, N);
+  if (scenario.grandPotential) fields.w = getF64(payload, 32 * N, N);
   return { file: path, header: h, scenario, state, fields };
 }

@@ -20,6 +20,7 @@ import { midPlaneSlice, renderFieldPng } from './png.ts';
 import { encodeVti } from './vti.ts';
 import type { Scenario } from '../model/scenario.ts';
 import { initialProps } from '../model/initial.ts';
+import { gpOutputFields } from '../model/grand-potential-fields.ts';
 import type { DerivedGroup } from '../model/derived.ts';
 import { metricColumns, type MetricsRow } from '../solver/metrics.ts';
 
@@ -62,6 +63,8 @@ export interface OutputFields {
   phi: Float64Array;
   /** ã = c_add/c_add,bulk of the shielding additive (docs/additive.md), when the scenario has one: VTI cell data "additive". */
   additive?: Float64Array;
+  /** w of the grand-potential form (docs/grand-potential.md): VTI cell data w, c_l, c_s and li_metal. */
+  w?: Float64Array;
 }
 
 export interface OutputRecord {
@@ -141,7 +144,10 @@ export class RunWriter {
         metrics: this.s.grid.dims === 2 ? 'amounts per metre of depth (mol/m, A/m); lengths in µm' : 'totals (mol, A); lengths in µm',
         fields:
           'xi: phase field (1 = Li metal); c: Li+ concentration / c0; phi: potential in V' +
-          (this.s.additive ? '; additive: shielding-additive concentration / its bulk value' : ''),
+          (this.s.additive ? '; additive: shielding-additive concentration / its bulk value' : '') +
+          (this.s.grandPotential
+            ? '; w: diffusion potential (chemical potential / RT); c_l, c_s: Li site fractions of the electrolyte and the metal; li_metal: Li of the metal / c0 (K·dv·h·c_s)'
+            : ''),
       },
       outputs: this.outputs,
       checkpoint: this.checkpoint,
@@ -191,6 +197,7 @@ export class RunWriter {
             { name: 'c', data: f.c },
             { name: 'phi', data: f.phi },
             ...(f.additive ? [{ name: 'additive', data: f.additive }] : []),
+            ...(f.w ? gpOutputFields(s, f.xi, f.w) : []),
             ...this.materialFields(),
           ],
           fieldData: { TIME: time, STEP: row.step },

@@ -5,6 +5,8 @@
  */
 import { arrhenius, atTemperature, FARADAY, fFactor, interfaceEnergy, interfaceWidth, type PhysicalParams } from './params.ts';
 import { materialWarnings } from './props.ts';
+import { gpCoefficients, type GpCoefficients } from './grand-potential.ts';
+import { gpGroups } from './grand-potential-groups.ts';
 import type { Scenario } from './scenario.ts';
 
 const UM = 1e-6;
@@ -53,6 +55,13 @@ export interface Coefficients {
    * shielding: s in L_η,eff = L_η·kL/(1 + s·max(0, ã − 1)).
    */
   additive?: { Da: number; shielding: number };
+  /**
+   * The grand-potential form (scenario model "grand-potential", docs/grand-potential.md); absent
+   * = the concentration form. With it the fields above hold the form's own numbers (mobKappa =
+   * L·κ, mobW = L·B, Leta = Ls, f = AA, σ̂_s = S1/S2, β = AA·ft2/S2, D_s = 0) and transport
+   * advances w (src/backends/cpu/gp-transport.ts).
+   */
+  gp?: GpCoefficients;
 }
 
 export function coefficients(s: Scenario): Coefficients {
@@ -84,6 +93,8 @@ export function coefficients(s: Scenario): Coefficients {
     migration: binary ? 0 : 1,
     sink: binary ? 1 - (s.electrolyte?.transference ?? 0) : 1,
     ...(s.additive ? { additive: { Da: s.additive.diffusivity / (UM * UM), shielding: s.additive.shielding } } : {}),
+    // M0 at the run temperature is D_l(T) (parameters.Dl is M0·1e-12 m²/s, Arrhenius-scaled above)
+    ...(s.grandPotential ? { gp: gpCoefficients(s.grandPotential, p.Dl / (UM * UM)) } : {}),
   };
 }
 
@@ -98,6 +109,7 @@ export interface DerivedGroup {
 export function derivedGroups(s: Scenario): DerivedGroup[] {
   const p: PhysicalParams = atTemperature(s.parameters);
   const k = coefficients(s);
+  if (k.gp && s.grandPotential) return [...gpGroups(s, p, k, k.gp), ...switchGroups(s, p, k)];
   const w = interfaceWidth(p);
   const V = Math.abs(s.voltage);
   return [

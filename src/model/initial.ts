@@ -6,6 +6,7 @@ import type { Scenario } from './scenario.ts';
 import { interfaceWidth } from './params.ts';
 import { hash32, uniform24 } from './noise.ts';
 import { distanceToMask, hostMask, materialProps } from './props.ts';
+import { gpConcentration, gpInitialW } from './grand-potential-fields.ts';
 
 export interface Fields {
   xi: Float64Array;
@@ -17,6 +18,12 @@ export interface Fields {
    * docs/additive.md); absent without it (the base model).
    */
   additive?: Float64Array;
+  /**
+   * w, the diffusion potential (chemical potential over RT) of the grand-potential form (scenario
+   * model "grand-potential", docs/grand-potential.md); absent in the concentration form. There c̃
+   * is derived from it: c̃ = K·c_l(w)·(1 − h(ξ)).
+   */
+  w?: Float64Array;
 }
 
 /** h(ξ) = ξ³(6ξ² − 15ξ + 10), the interpolation function. */
@@ -145,5 +152,12 @@ export function initialFields(s: Scenario): Fields {
   // the additive starts like c̃: its bulk value in the electrolyte, none in the metal (1 − h(ξ),
   // or 1 with initial.concentration "uniform") and none in host cells
   if (s.additive) f.additive = c.slice();
+  // the grand-potential form: w uniform at the reservoir's value (the input starts from w = 0,
+  // the bulk), c̃ = K·c_l(w)·(1 − h(ξ)) follows from it (0 in host cells)
+  if (s.grandPotential) {
+    f.w = new Float64Array(N).fill(gpInitialW(s));
+    const host = hostMask(s);
+    gpConcentration(s, f.xi, f.w, host, f.c);
+  }
   return f;
 }

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { DEFAULT_PARAMS, anisotropyLimit, type PhysicalParams } from './params.ts';
+import { grandPotentialSchema, resolveGrandPotential, type GrandPotentialSpec } from './grand-potential.ts';
 import { parseQuantity, SI_UNIT, type Dimension } from './units.ts';
 
 /** A quantity in SI or with an explicit unit, constrained to an open/closed range (SI). */
@@ -97,7 +98,8 @@ const paramsSchema = z
     kappa0: z.number().finite().positive().max(1),
     W: z.number().finite().positive().max(1e12),
     Dl: z.number().finite().positive().max(1e-6),
-    Ds: z.number().finite().positive().max(1e-6),
+    /** 0 allowed: no Li mobility in the metal (the grand-potential form's value). */
+    Ds: z.number().finite().min(0).max(1e-6),
     sigmaS: z.number().finite().positive().max(1e10),
     sigmaL: z.number().finite().positive().max(1e4),
     cs: qty('concentration', { gt: 0, max: 1e6 }),
@@ -313,6 +315,15 @@ export const scenarioSchema = z
       })
       .strict(),
     voltage: qty('voltage', { min: -2, max: 2 }),
+    /**
+     * Which form of the model: 'concentration' (equations (1)–(3), Chen et al. 2015; the default)
+     * or 'grand-potential' (Hong & Viswanathan 2018, model.md §7, docs/grand-potential.md).
+     * Absent means 'concentration' and stays absent in the resolved scenario (so the resolved form
+     * of every earlier scenario, which checkpoints store and compare, is unchanged).
+     */
+    model: z.enum(['concentration', 'grand-potential']).optional(),
+    /** Parameters of the grand-potential form in the MOOSE input's normalised units (src/model/grand-potential.ts). */
+    grandPotential: grandPotentialSchema.optional(),
     /** Drive control: galvanostatic, plate/strip schedules (absent: potentiostatic at `voltage`). */
     control: controlSchema.optional(),
     /** Electrolyte model: 'chen' (default) or 'binary' with a transference number. */
@@ -411,8 +422,10 @@ export type ScenarioInput = z.input<typeof scenarioSchema>;
 type Parsed = z.output<typeof scenarioSchema>;
 
 /** A validated scenario in SI, with every default filled in. */
-export interface Scenario extends Omit<Parsed, 'parameters' | 'grid' | 'boundary' | 'initial'> {
+export interface Scenario extends Omit<Parsed, 'parameters' | 'grid' | 'boundary' | 'initial' | 'grandPotential'> {
   parameters: PhysicalParams;
+  /** The grand-potential parameters with their defaults (model "grand-potential" only; the SI `parameters` are derived from them). */
+  grandPotential?: GrandPotentialSpec;
   grid: { dims: 2 | 3; n: [number, number, number]; dx: number };
   boundary: Record<FieldName, Record<Face, BoundaryCondition>>;
   initial: Omit<Parsed['initial'], 'nuclei'> & { nuclei: { center: [number, number, number]; radius: number }[] };
@@ -495,7 +508,7 @@ function resolve(s: Parsed): Scenario {
   const cells = n[0] * n[1] * n[2];
   if (cells > 2 ** 28) issues.push(`grid.n: ${cells} cells is more than the 268435456 (2^28) this engine allows`);
 
-  const params: PhysicalParams = { ...DEFAULT_PARAMS, ...(s.parameters as Partial<PhysicalParams>) };
+  let params: PhysicalParams = { ...DEFAULT_PARAMS, ...(s.parameters as Partial<PhysicalParams>) };
   const lim = anisotropyLimit(s.anisotropy.omega);
   if (s.anisotropy.delta >= lim) {
     issues.push(
@@ -546,14 +559,38 @@ function resolve(s: Parsed): Scenario {
   if (s.initial.layer > L[0]) issues.push(`initial.layer: ${s.initial.layer} m is thicker than the domain (${L[0].toPrecision(4)} m)`);
   checkMaterials(s, L, dims, issues);
   checkSolverSwitches(s, boundary, issues);
+  // the grand-potential form: its own parameter section, from which the SI set is derived
+  const gp = resolveGrandPotential(
+    {
+      model: s.model ?? 'concentration',
+      grandPotential: s.grandPotential,
+      given: s.parameters as Partial<Record<keyof PhysicalParams, unknown>>,
+      electrolyte: s.electrolyte,
+      additive: s.additive,
+      initialConcentration: s.initial.concentration,
+      boundaryC: boundary.c as Record<string, { type: string; value?: number }>,
+    },
+    { ...DEFAULT_PARAMS, ...pick(s.parameters, ['T', 'n', 'alpha', 'c0', 'activation']) },
+    issues,
+  );
+  if (gp) params = gp.params;
   if (issues.length) throw new ScenarioError(issues);
+  const { grandPotential: _given, ...rest } = s;
   return {
-    ...s,
+    ...rest,
+    ...(gp ? { grandPotential: gp.spec } : {}),
     parameters: params,
     grid: { dims, n, dx: s.grid.dx },
     boundary,
     initial: { ...s.initial, nuclei },
   };
+}
+
+/** The keys of `o` that are set. */
+function pick<T extends object, K extends keyof T>(o: T, keys: K[]): Partial<Pick<T, K>> {
+  const out: Partial<Pick<T, K>> = {};
+  for (const k of keys) if (o[k] !== undefined) out[k] = o[k];
+  return out;
 }
 
 /** Geometry checks of the material switches (sei, host) that the schema cannot express. */

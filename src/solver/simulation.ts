@@ -48,13 +48,14 @@ import { metricsRow, type MetricsRow, type RunCounters } from './metrics.ts';
 export const XI_RANGE = [-0.5, 1.5] as const;
 export const C_MIN = -1e-9;
 
-export type FieldKey = 'xi' | 'c' | 'psi' | 'xidot' | 'additive';
+export type FieldKey = 'xi' | 'c' | 'psi' | 'xidot' | 'additive' | 'w';
 const FIELD_LABEL: Record<FieldKey, string> = {
   xi: 'xi (ξ)',
   c: 'c (c̃ = c/c0)',
   psi: 'psi (ψ = fφ)',
   xidot: 'xidot (∂ξ/∂t)',
   additive: 'additive (ã = c_add/c_add,bulk)',
+  w: 'w (diffusion potential of the grand-potential form)',
 };
 
 export interface SolverErrorDetails {
@@ -263,6 +264,11 @@ export class Simulation {
         `Simulation.restore: the scenario has an additive; the fields ${fields.additive ? `hold ${fields.additive.length} additive cells, the grid ${N}` : 'have no additive field'}`,
       );
     }
+    if (this.scenario.grandPotential && fields.w?.length !== N) {
+      throw new Error(
+        `Simulation.restore: the scenario has model "grand-potential"; the fields ${fields.w ? `hold ${fields.w.length} w cells, the grid ${N}` : 'have no w field'}`,
+      );
+    }
     await this.backend.init(fields);
     this.started = true;
     this.applyState(state);
@@ -438,7 +444,7 @@ export class Simulation {
   private async save(): Promise<void> {
     const f = await this.backend.read();
     this.good = {
-      fields: { xi: f.xi, c: f.c, psi: f.psi, ...(f.additive ? { additive: f.additive } : {}) },
+      fields: { xi: f.xi, c: f.c, psi: f.psi, ...(f.additive ? { additive: f.additive } : {}), ...(f.w ? { w: f.w } : {}) },
       state: this.snapshot(),
       decided: this.decided,
     };
@@ -616,7 +622,7 @@ export function locateProblem(
   f: Fields & { xidot?: Float64Array },
   _k?: Coefficients,
 ): { field: FieldKey; index: number; value: number; why: string } | null {
-  const order: FieldKey[] = ['xi', 'c', 'psi', 'xidot', 'additive'];
+  const order: FieldKey[] = ['xi', 'c', 'psi', 'xidot', 'additive', 'w'];
   for (const name of order) {
     const a = f[name as keyof typeof f];
     if (!a) continue;

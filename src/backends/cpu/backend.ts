@@ -19,6 +19,7 @@ import { Reducer } from './reductions.ts';
 import { sharedF32, sharedF64 } from './shared.ts';
 import { additiveBC } from '../additive.ts';
 import { additiveSpecies, TransportSolver } from './transport.ts';
+import { GpTransportSolver } from './gp-transport.ts';
 
 export interface CpuOptions extends ExecOptions {
   /**
@@ -44,7 +45,11 @@ export class CpuBackend implements Backend {
   private rowStiff: Float64Array;
   private rowDxi: Float64Array;
   private pot: PotentialSolver;
-  private tr: TransportSolver;
+  /** Li⁺ transport: the concentration form's SG solver, or the grand-potential form's w solver (k.gp). */
+  private tr: TransportSolver | null = null;
+  private gpTr: GpTransportSolver | null = null;
+  /** w of the grand-potential form (docs/grand-potential.md); null in the concentration form. */
+  private w: Float64Array | null = null;
   private red: Reducer;
   /** The electrostatic-shielding additive ã and its transport (docs/additive.md); null without it. */
   private add: Float64Array | null = null;
@@ -93,7 +98,10 @@ export class CpuBackend implements Backend {
     this.bcPhi = { type: bc.phi.type, value: sharedF64(6) };
     this.bcPhi.value.set(bc.phi.value);
     this.pot = new PotentialSolver(exec, L, k, this.bcPhi, { xi, xidot, psi, xiSolve, rowDxi, props });
-    this.tr = new TransportSolver(exec, L, k, bc.c, this.bcPhi, { c, psi, xi, xiNew, xidot, xiSolve, rowDxi, props });
+    if (k.gp) {
+      const w = (this.w = sharedF64(N));
+      this.gpTr = new GpTransportSolver(exec, L, k, bc.c, this.bcPhi, { w, c, psi, xi, xiNew, xidot, xiSolve, rowDxi, props });
+    } else this.tr = new TransportSolver(exec, L, k, bc.c, this.bcPhi, { c, psi, xi, xiNew, xidot, xiSolve, rowDxi, props });
     // the additive: the same solver with its own species parameters, field and boundary values;
     // it runs after c̃'s step (ξ is then committed: D_a(1 − h(ξⁿ⁺¹))) and never touches ξ
     const species = additiveSpecies(k);
@@ -159,6 +167,10 @@ export class CpuBackend implements Backend {
       if (!f.additive) throw new Error('CPU backend init: the scenario has an additive but the fields have no additive (ã) field');
       this.add.set(f.additive);
     }
+    if (this.w) {
+      if (!f.w) throw new Error('CPU backend init: the scenario has model "grand-potential" but the fields have no w');
+      this.w.set(f.w);
+    }
     this.xidot.fill(0);
     this.exec.run(this.tMark);
   }
@@ -173,7 +185,7 @@ export class CpuBackend implements Backend {
   }
 
   async transport(dt: number, tol: number, maxIter: number): Promise<TransportReport> {
-    const r = this.tr.step(dt, tol, maxIter);
+    const r = this.gpTr ? this.gpTr.step(dt, tol, maxIter) : this.tr!.step(dt, tol, maxIter);
     this.migrationRate = r.migrationRate;
     if (!this.trA) return r;
     const a = this.trA.step(dt, tol, maxIter);
@@ -206,12 +218,18 @@ export class CpuBackend implements Backend {
   }
 
   async reductions(): Promise<Reductions> {
-    return this.red.run();
+    const r = this.red.run();
+    return this.gpTr ? { ...r, sumMetal: this.gpTr.metal() } : r;
+  }
+
+  async setTransportSource(s: Float64Array | null): Promise<void> {
+    if (!this.gpTr) throw new Error('CpuBackend.setTransportSource: only the grand-potential form takes a transport source');
+    this.gpTr.setSource(s);
   }
 
   async read() {
     const f = { xi: this.xi.slice(), c: this.c.slice(), psi: this.psi.slice(), xidot: this.xidot.slice() };
-    return this.add ? { ...f, additive: this.add.slice() } : f;
+    return { ...f, ...(this.add ? { additive: this.add.slice() } : {}), ...(this.w ? { w: this.w.slice() } : {}) };
   }
 
   /** Pool statistics (chunks of parallel tasks, and how many of them worker threads ran); null when serial. */
