@@ -12,9 +12,9 @@ import { simulate } from '../analysis/simulate.ts';
 import { morphology, type Morphology } from '../analysis/morphology.ts';
 import { casePoints, type LibraryCase } from '../analysis/library.ts';
 import { derivedGroups, scenarioWarnings } from '../model/derived.ts';
-import { fFactor } from '../model/params.ts';
 import { hostMask } from '../model/props.ts';
 import type { Scenario } from '../model/scenario.ts';
+import { removeRunFiles } from '../io/run-dir.ts';
 import { RunWriter } from '../io/run-output.ts';
 import { readFields, readRun } from './run-dir.ts';
 
@@ -84,6 +84,8 @@ export async function runLibraryCase(
       `  ${c.id} ${p.label}: running ${s.grid.n.slice(0, s.grid.dims).join('×')} cells until the front has advanced ${stop.frontAdvance} µm ...`,
     );
     const r = await simulate(s, { frontAdvance: stop.frontAdvance, until: p.limit, threads: 1 });
+    // an older run of this point (another scenario or stop rule): its files go, nothing else (refused if there is more)
+    if (existsSync(dir)) removeRunFiles(dir);
     const w = new RunWriter(dir, s, {
       groups: derivedGroups(s),
       backend: 'cpu',
@@ -92,7 +94,7 @@ export async function runLibraryCase(
       argv: ['figures'],
     });
     w.writeManifest({ state: 'running' }, { figuresStop: stop });
-    w.writeOutput(0, r.metrics.time_s, { xi: r.xi, c: r.c, phi: r.psi.map((v) => v / fFactor(s.parameters)) }, r.metrics);
+    w.writeOutput(0, r.metrics.time_s, { xi: r.xi, c: r.c, psi: r.psi }, r.metrics);
     w.writeManifest({ state: 'finished' }, { figuresStop: stop, endTime: r.metrics.time_s, steps: r.steps });
     const short = r.metrics.time_s >= p.limit * (1 - 1e-9);
     o.log(

@@ -3,69 +3,33 @@
  *   manifest.json          resolved scenario, derived groups, backend, versions, status
  *                          (rewritten after every output and checkpoint)
  *   metrics.csv            one row per output time (appended, fsync'd)
- *   fields/fields_NNNN.vti ξ, c̃ (c/c0) and φ (V) as VTK ImageData cell data (and ã, the
- *                          shielding additive over its bulk value, when the scenario has one)
- *   png/{xi,c,phi}_NNNN.png maps (2D; the mid-plane z slice in 3D)
+ *   fields/fields_NNNN.vti the output fields of src/model/fields.ts as VTK ImageData cell data:
+ *                          ξ, c̃ (c/c0), φ (V), each transported species over its bulk value
+ *                          (e.g. the shielding additive), then the material props
+ *   png/<name>_NNNN.png    maps of the fields with a PNG entry there (xi, c, phi; 2D, the
+ *                          mid-plane z slice in 3D)
  *   checkpoint/            restart data (src/io/checkpoint.ts)
  * Every file is written atomically (complete or absent); every path is resolved inside the
- * run directory (safeJoin).
+ * run directory (safeJoin). A new run writes its manifest first (it marks the directory as a
+ * run's: src/io/run-dir.ts) and never appends to an existing metrics.csv.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ensureDir, safeJoin, writeFileAtomic } from './atomic.ts';
 import { MetricsCsv } from './csv.ts';
 import { midPlaneSlice, renderFieldPng } from './png.ts';
+import { gitCommit, packageVersion } from './version.ts';
 import { encodeVti } from './vti.ts';
 import type { Scenario } from '../model/scenario.ts';
 import { initialProps } from '../model/initial.ts';
-import { gpOutputFields } from '../model/grand-potential-fields.ts';
-import type { DerivedGroup } from '../model/derived.ts';
+import { coefficients, type Coefficients, type DerivedGroup } from '../model/derived.ts';
+import { outputFields, type Fields } from '../model/fields.ts';
 import { metricColumns, type MetricsRow } from '../solver/metrics.ts';
-
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-
-export function packageVersion(): string {
-  try {
-    return JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version;
-  } catch {
-    return 'unknown';
-  }
-}
-
-let commitCache: { value: string | null } | null = null;
-
-export function gitCommit(): string | null {
-  if (commitCache) return commitCache.value;
-  let value: string | null = null;
-  try {
-    value = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] })
-      .toString()
-      .trim();
-  } catch {
-    value = null;
-  }
-  commitCache = { value };
-  return value;
-}
 
 export type RunStatus =
   | { state: 'running' }
   | { state: 'finished' }
   | { state: 'interrupted'; signal: string }
   | { state: 'failed'; reason: string };
-
-/** Physical fields at one output time. */
-export interface OutputFields {
-  xi: Float64Array;
-  c: Float64Array;
-  phi: Float64Array;
-  /** ã = c_add/c_add,bulk of the shielding additive (docs/additive.md), when the scenario has one: VTI cell data "additive". */
-  additive?: Float64Array;
-  /** w of the grand-potential form (docs/grand-potential.md): VTI cell data w, c_l, c_s and li_metal. */
-  w?: Float64Array;
-}
 
 export interface OutputRecord {
   index: number;
@@ -82,6 +46,8 @@ export interface CheckpointNote {
 }
 
 export interface RunWriterOptions {
+  /** Continue the files of a run already in the directory (resume); otherwise the directory holds no run. */
+  resume?: boolean;
   /** Outputs already in the directory (resume): the list continues from them. */
   outputs?: OutputRecord[];
   /** Extra fields every manifest carries (e.g. what a resume started from). */
@@ -89,11 +55,12 @@ export interface RunWriterOptions {
 }
 
 export class RunWriter {
-  private csv: MetricsCsv;
+  private csv!: MetricsCsv;
   private started = Date.now();
   private outputs: OutputRecord[];
   private checkpoint: CheckpointNote | null = null;
   private extra: Record<string, unknown>;
+  private k: Coefficients;
 
   constructor(
     readonly dir: string,
@@ -102,11 +69,13 @@ export class RunWriter {
     opts: RunWriterOptions = {},
   ) {
     ensureDir(dir);
-    ensureDir(this.resolveInRun('fields'));
-    if (s.grid.dims === 2 || s.output.png) ensureDir(this.resolveInRun('png'));
-    this.csv = new MetricsCsv(this.resolveInRun('metrics.csv'), metricColumns(s.grid.dims, s.additive !== undefined));
+    this.k = coefficients(s);
     this.outputs = (opts.outputs ?? []).map((o) => ({ ...o, files: [...o.files] }));
     this.extra = opts.extra ?? {};
+    if (!opts.resume) this.writeManifest({ state: 'running' });
+    ensureDir(this.resolveInRun('fields'));
+    if (s.grid.dims === 2 || s.output.png) ensureDir(this.resolveInRun('png'));
+    this.csv = new MetricsCsv(this.resolveInRun('metrics.csv'), metricColumns(s.grid.dims, this.k.species), { fresh: !opts.resume });
   }
 
   /** The absolute path of `rel` inside the run directory; throws if it would leave it. */
@@ -144,8 +113,8 @@ export class RunWriter {
         metrics: this.s.grid.dims === 2 ? 'amounts per metre of depth (mol/m, A/m); lengths in µm' : 'totals (mol, A); lengths in µm',
         fields:
           'xi: phase field (1 = Li metal); c: Li+ concentration / c0; phi: potential in V' +
-          (this.s.additive ? '; additive: shielding-additive concentration / its bulk value' : '') +
-          (this.s.grandPotential
+          this.k.species.map((sp) => `; ${sp.name}: ${sp.meaning}`).join('') +
+          (this.k.gp
             ? '; w: diffusion potential (chemical potential / RT); c_l, c_s: Li site fractions of the electrolyte and the metal; li_metal: Li of the metal / c0 (K·dv·h·c_s)'
             : ''),
       },
@@ -177,14 +146,31 @@ export class RunWriter {
     return this.material;
   }
 
-  /** Writes the files of output number `index` and appends the metrics row. */
-  writeOutput(index: number, time: number, f: OutputFields, row: MetricsRow): void {
+  /**
+   * Writes the files of output number `index` and appends the metrics row: all of them or, when
+   * a write fails (a full disk), none (the files already written for it are removed again).
+   * `f`: the fields as Backend.read() returns them (scaled); src/model/fields.ts says what is
+   * written and how.
+   */
+  writeOutput(index: number, time: number, f: Fields, row: MetricsRow): void {
     if (!Number.isSafeInteger(index) || index < 0)
       throw new Error(`RunWriter: output index ${String(index)} is not a non-negative integer`);
+    const files: string[] = [];
+    try {
+      this.writeOutputFiles(index, time, f, row, files);
+      this.csv.append(row);
+    } catch (e) {
+      for (const rel of files) rmSync(safeJoin(this.dir, rel), { force: true });
+      throw e;
+    }
+    this.outputs.push({ index, time, files });
+  }
+
+  private writeOutputFiles(index: number, time: number, f: Fields, row: MetricsRow, files: string[]): void {
     const s = this.s;
     const [nx, ny, nz] = s.grid.n;
     const tag = String(index).padStart(4, '0');
-    const files: string[] = [];
+    const out = outputFields(this.k, f);
     if (s.output.vti) {
       const rel = `fields/fields_${tag}.vti`;
       writeFileAtomic(
@@ -192,14 +178,7 @@ export class RunWriter {
         encodeVti({
           dims: [nx, ny, nz],
           spacing: [s.grid.dx, s.grid.dx, s.grid.dx],
-          fields: [
-            { name: 'xi', data: f.xi },
-            { name: 'c', data: f.c },
-            { name: 'phi', data: f.phi },
-            ...(f.additive ? [{ name: 'additive', data: f.additive }] : []),
-            ...(f.w ? gpOutputFields(s, f.xi, f.w) : []),
-            ...this.materialFields(),
-          ],
+          fields: [...out.map((o) => ({ name: o.name, data: o.data })), ...this.materialFields()],
           fieldData: { TIME: time, STEP: row.step },
         }),
       );
@@ -209,53 +188,27 @@ export class RunWriter {
       const slice = (a: Float64Array) => (nz > 1 ? midPlaneSlice(a, nx, ny, nz, 'z') : a);
       const xi = slice(f.xi);
       const where = nz > 1 ? ` (z mid-plane)` : '';
-      const maps = [
-        {
-          name: 'xi',
-          data: xi,
-          title: `${s.name} xi t=${time.toPrecision(4)} s${where}`,
-          unit: '-',
-          colormap: 'viridis' as const,
-          range: [0, 1] as [number, number],
-        },
-        {
-          name: 'c',
-          data: slice(f.c),
-          title: `${s.name} c/c0 t=${time.toPrecision(4)} s${where}`,
-          unit: 'c/c0',
-          colormap: 'cividis' as const,
-          range: undefined,
-        },
-        {
-          name: 'phi',
-          data: slice(f.phi),
-          title: `${s.name} phi t=${time.toPrecision(4)} s${where}`,
-          unit: 'V',
-          colormap: 'coolwarm' as const,
-          range: undefined,
-        },
-      ];
-      for (const m of maps) {
-        const rel = `png/${m.name}_${tag}.png`;
+      for (const o of out) {
+        const png = o.def.output?.png;
+        if (!png) continue;
+        const rel = `png/${o.name}_${tag}.png`;
         writeFileAtomic(
           safeJoin(this.dir, rel),
           renderFieldPng({
-            data: m.data,
+            data: slice(o.data),
             nx,
             ny,
             dxMeters: s.grid.dx,
-            title: m.title,
-            unit: m.unit,
-            colormap: m.colormap,
-            range: m.range,
+            title: `${s.name} ${png.title} t=${time.toPrecision(4)} s${where}`,
+            unit: o.def.output!.unit,
+            colormap: png.colormap,
+            range: png.range,
             contour: { data: xi, level: 0.5 },
           }),
         );
         files.push(rel);
       }
     }
-    this.csv.append(row);
-    this.outputs.push({ index, time, files });
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import { gpCoefficients, hClamped as hCoef, siteL, siteS, wOfConcentration, type GpCoefficients } from './grand-potential.ts';
 import type { Scenario } from './scenario.ts';
+import type { FieldDef, Fields } from './fields.ts';
 
 function coef(s: Scenario): GpCoefficients {
   if (!s.grandPotential) throw new Error('grand-potential fields: the scenario has model "concentration"');
@@ -24,16 +25,44 @@ export function gpConcentration(s: Scenario, xi: Float64Array, w: Float64Array, 
   return out;
 }
 
-/** The output fields of the form: w, the site fractions c_l and c_s, and the Li of the metal over c0, K·dv·h·c_s. */
-export function gpOutputFields(s: Scenario, xi: Float64Array, w: Float64Array): { name: string; data: Float64Array }[] {
-  const g = coef(s);
-  const cl = w.map((v) => siteL(g, v));
-  const cs = w.map((v) => siteS(g, v));
-  const metal = xi.map((x, i) => g.K * g.dv * hCoef(x) * cs[i]);
+/**
+ * The form's entries of the field registry (src/model/fields.ts): w (solver state, checkpointed,
+ * written), then what the host derives from ξ and w for the outputs only: the site fractions c_l,
+ * c_s and the Li of the metal over c0, K·dv·h·c_s (the deposit density).
+ */
+export function gpFieldDefs(g: GpCoefficients): FieldDef[] {
+  const site = (fn: (w: number) => number) => (f: Fields) => f.w!.map(fn);
   return [
-    { name: 'w', data: w },
-    { name: 'c_l', data: cl },
-    { name: 'c_s', data: cs },
-    { name: 'li_metal', data: metal },
+    {
+      key: 'w',
+      label: 'w (diffusion potential of the grand-potential form)',
+      state: true,
+      checkpoint: true,
+      output: { name: 'w', unit: '' },
+    },
+    {
+      key: 'c_l',
+      label: 'c_l (Li site fraction, electrolyte)',
+      state: false,
+      checkpoint: false,
+      output: { name: 'c_l', unit: '' },
+      derive: site((w) => siteL(g, w)),
+    },
+    {
+      key: 'c_s',
+      label: 'c_s (Li site fraction, metal)',
+      state: false,
+      checkpoint: false,
+      output: { name: 'c_s', unit: '' },
+      derive: site((w) => siteS(g, w)),
+    },
+    {
+      key: 'li_metal',
+      label: 'li_metal (Li of the metal / c0)',
+      state: false,
+      checkpoint: false,
+      output: { name: 'li_metal', unit: 'c/c0' },
+      derive: (f) => f.xi.map((x, i) => g.K * g.dv * hCoef(x) * siteS(g, f.w![i])),
+    },
   ];
 }

@@ -5,26 +5,12 @@
 import type { Scenario } from './scenario.ts';
 import { interfaceWidth } from './params.ts';
 import { hash32, uniform24 } from './noise.ts';
+import type { Fields } from './fields.ts';
 import { distanceToMask, hostMask, materialProps } from './props.ts';
 import { gpConcentration, gpInitialW } from './grand-potential-fields.ts';
+import { speciesList } from './species.ts';
 
-export interface Fields {
-  xi: Float64Array;
-  c: Float64Array;
-  /** ψ = fφ, dimensionless. */
-  psi: Float64Array;
-  /**
-   * ã = c_add/c_add,bulk, the electrostatic-shielding additive (scenario `additive`,
-   * docs/additive.md); absent without it (the base model).
-   */
-  additive?: Float64Array;
-  /**
-   * w, the diffusion potential (chemical potential over RT) of the grand-potential form (scenario
-   * model "grand-potential", docs/grand-potential.md); absent in the concentration form. There c̃
-   * is derived from it: c̃ = K·c_l(w)·(1 − h(ξ)).
-   */
-  w?: Float64Array;
-}
+export type { Fields } from './fields.ts';
 
 /** h(ξ) = ξ³(6ξ² − 15ξ + 10), the interpolation function. */
 export function hInterp(x: number): number {
@@ -113,7 +99,7 @@ function applyHost(s: Scenario, f: Fields, w: number): void {
   }
 }
 
-/** Builds ξ, c̃ and ψ on the grid (memory order x fastest, then y, then z). */
+/** Builds ξ, c̃, ψ and the species' fields on the grid (memory order x fastest, then y, then z). */
 export function initialFields(s: Scenario): Fields {
   const [nx, ny, nz] = s.grid.n;
   const dx = s.grid.dx;
@@ -149,15 +135,15 @@ export function initialFields(s: Scenario): Fields {
   }
   const f: Fields = { xi, c, psi };
   applyHost(s, f, w);
-  // the additive starts like c̃: its bulk value in the electrolyte, none in the metal (1 − h(ξ),
-  // or 1 with initial.concentration "uniform") and none in host cells
-  if (s.additive) f.additive = c.slice();
+  // every transported species (src/model/species.ts) starts like c̃: its bulk value in the
+  // electrolyte, none in the metal (1 − h(ξ), or 1 with initial.concentration "uniform") and
+  // none in host cells
+  for (const sp of speciesList(s)) f[sp.name] = c.slice();
   // the grand-potential form: w uniform at the reservoir's value (the input starts from w = 0,
   // the bulk), c̃ = K·c_l(w)·(1 − h(ξ)) follows from it (0 in host cells)
   if (s.grandPotential) {
     f.w = new Float64Array(N).fill(gpInitialW(s));
-    const host = hostMask(s);
-    gpConcentration(s, f.xi, f.w, host, f.c);
+    gpConcentration(s, f.xi, f.w, hostMask(s), f.c);
   }
   return f;
 }
