@@ -46,7 +46,6 @@ export async function makeBackend(
   opts: BackendOptions = {},
 ): Promise<Backend> {
   const allowSoftware = opts.allowSoftware ?? true;
-  if (k.gp && name !== 'cpu') throw new Error(`the grand-potential model is not yet available on the ${name} backend (cpu only)`);
   switch (name) {
     case 'cpu':
       return new CpuBackend(L, k, bc, { threads: opts.threads, props: opts.props });

@@ -56,7 +56,8 @@ export const GP_CASES: Case[] = [
   {
     label: '3D 16³ grand-potential form, patchy SEI, 330 K, contrast capped at 1e4',
     steps: 10,
-    dt: 3e-3,
+    // L_η ×2.98 at 330 K and the small nucleus: maxDxiPerStep/max|∂ξ/∂t| ≈ 1.4e-3 s
+    dt: 1e-3,
     input: {
       name: 'conformance-gp-3d',
       model: 'grand-potential',

@@ -150,6 +150,7 @@ describe('grand-potential site fractions and known answers', () => {
           const rho0 = (1 - h) * siteL(g, w0) + h * g.dv * logistic(w0 - g.es);
           const rhoMax = 1 - h + h * g.dv;
           const want = target < 0 ? Math.max(target, -0.999 * rho0) : Math.min(target, 0.999 * (rhoMax - rho0));
+          // (the room is formed as a sum, equal to ρ_max − ρ0 up to round-off)
           expect(Math.abs(gpDeltaRho(g, h, w0, w) - want)).toBeLessThanOrEqual(1e-13 * Math.max(1, Math.abs(want)) + 1e-15);
         }
       }

@@ -54,6 +54,8 @@ export const GP_ETA_MAX = 0.1;
 
 /** Newton iterations per step before the stage reports no convergence (the Simulation then halves dt). */
 export const GP_MAX_NEWTON = 30;
+/** Halvings of an update that raised ‖F‖ (backtracking line search) before it is taken anyway. */
+export const GP_BACKTRACK = 4;
 
 /**
  * Rows (ψ_ref = s[0]): the Slotboom variable u = e^{w + ψ − ψ_ref}, the cell mobility
@@ -269,9 +271,11 @@ export function gpDeltaRho(g: GpCoefficients, h: number, w0: number, w: number):
  */
 export function gpInvertRho(g: GpCoefficients, h: number, w0: number, target: number, guess: number): number {
   if (target === 0) return w0;
+  // what the cell holds and what it can still take, each a sum of positive terms (the room is not
+  // ρ_max − ρ, a difference of two numbers near dv in the metal)
   const rho0 = (1 - h) * logistic(w0 - g.el) + h * g.dv * logistic(w0 - g.es);
-  const rhoMax = 1 - h + h * g.dv;
-  const t = target < 0 ? Math.max(target, -0.999 * rho0) : Math.min(target, 0.999 * (rhoMax - rho0));
+  const room = (1 - h) * logistic(g.el - w0) + h * g.dv * logistic(g.es - w0);
+  const t = target < 0 ? Math.max(target, -0.999 * rho0) : Math.min(target, 0.999 * room);
   let lo = t < 0 ? w0 - GP_BRACKET : w0,
     hi = t < 0 ? w0 : w0 + GP_BRACKET;
   let w = guess > lo && guess < hi ? guess : 0.5 * (lo + hi);
@@ -293,8 +297,9 @@ export function gpInvertRho(g: GpCoefficients, h: number, w0: number, target: nu
 export const GP_BRACKET = 60;
 
 /**
- * Rows: the Newton update. The linear solve assigns each cell the change of its Li content
- * Δρ_i = (χ/u)_i·δu_i; w_i moves to the w at which ρ_i changes by exactly that (gpInvertRho), the
+ * Rows (λ = s[0]): the Newton update, λ the backtracking factor (1, or ½, ¼, … after an update
+ * that raised ‖F‖). The linear solve assigns each cell the change of its Li content
+ * Δρ_i = λ·(χ/u)_i·δu_i; w_i moves to the w at which ρ_i changes by exactly that (gpInvertRho), the
  * guess being the linear one w + ln(1 + δu/u). In the dilute electrolyte ρ ∝ u and this is the
  * Newton step itself; in the cells where ρ saturates (the metal side of the interface, where D → 0
  * and the site fraction of the metal moves instead of c_l) a tangent in u overshoots by orders of
@@ -312,16 +317,18 @@ export function gpUpdateK(
     delta: Float64Array;
     props: Float32Array | null;
   },
-  _s: Float64Array,
+  s: Float64Array,
   r0: number,
   r1: number,
 ): void {
+  const lambda = s[0];
   const { g, xi, w, U, cap, delta, props } = a;
   for (let i = a.nx * r0, e = a.nx * r1; i < e; i++) {
     if (props !== null && props[4 * i + 3] > 0.5) continue;
-    const ratio = 1 + delta[i] / U[i];
+    const d = lambda * delta[i];
+    const ratio = 1 + d / U[i];
     const guess = w[i] + (ratio > 1e-300 ? Math.log(ratio) : -GP_BRACKET);
-    w[i] = gpInvertRho(g, hCoef(xi[i]), w[i], cap[i] * delta[i], guess);
+    w[i] = gpInvertRho(g, hCoef(xi[i]), w[i], cap[i] * d, guess);
   }
 }
 
@@ -424,6 +431,10 @@ export class GpTransportSolver {
   private tResidual: Task;
   private tZero: Task;
   private tUpdate: Task;
+  /** The iterate before an update (backtracking restores it). */
+  private wPrev: Float64Array;
+  private tKeep: Task;
+  private tRestore: Task;
   private tFinish: Task;
   private tMetal: Task;
   /** Manufactured-solution source (tests): set through setSource(), null in runs. */
@@ -449,6 +460,7 @@ export class GpTransportSolver {
     this.rhs = sharedF64(N);
     this.delta = sharedF64(N);
     this.wOld = sharedF64(N);
+    this.wPrev = sharedF64(N);
     this.U = sharedF64(N);
     this.mob = sharedF64(N);
     this.cap = sharedF64(N);
@@ -507,6 +519,8 @@ export class GpTransportSolver {
     this.tResidualSrc = exec.task('gpResidual', { ...res, src: this.src }, rows, N);
     this.tZero = exec.task('gpZero', { nx, dst: this.delta }, rows, N);
     this.tUpdate = exec.task('gpUpdate', { nx, g, xi: f.xiNew, w: f.w, U: this.U, cap: this.cap, delta: this.delta, props }, rows, N);
+    this.tKeep = exec.task('copy', { nx, src: f.w, dst: this.wPrev }, rows, N);
+    this.tRestore = exec.task('copy', { nx, src: this.wPrev, dst: f.w }, rows, N);
     this.tFinish = exec.task(
       'gpFinish',
       {
@@ -553,16 +567,30 @@ export class GpTransportSolver {
     for (let q = 0; q < 6; q++) if (bp.type[q] === BC_DIRICHLET && bp.value[q] > ref) ref = bp.value[q];
     let F0 = NaN,
       F = NaN,
+      Fprev = Infinity,
+      lambda = 1,
       influx = 0,
       cg = 0,
       newton = 0,
       converged = false,
       target = 0;
-    for (;;) {
+    const evaluate = () => {
       exec.run(this.tCoef, ref);
       exec.run(this.tPadU);
       exec.run(this.srcOn ? this.tResidualSrc : this.tResidual, dt, ref);
-      F = Math.sqrt(pairwiseSum(this.fPart));
+      return Math.sqrt(pairwiseSum(this.fPart));
+    };
+    for (;;) {
+      F = evaluate();
+      // backtracking: an update that did not lower ‖F‖ is taken back and retried at half the step
+      // (the same δu, half the change of Li per cell), up to GP_BACKTRACK times
+      while (newton > 0 && !(F <= (1 - 1e-4 * lambda) * Fprev) && lambda > 2 ** -GP_BACKTRACK) {
+        lambda *= 0.5;
+        exec.run(this.tRestore);
+        exec.run(this.tCoef, ref);
+        exec.run(this.tUpdate, lambda);
+        F = evaluate();
+      }
       influx = pairwiseSum(this.inPart);
       if (newton === 0) {
         F0 = F;
@@ -579,7 +607,10 @@ export class GpTransportSolver {
       cg += st.iterations;
       newton++;
       if (!st.converged) break;
-      exec.run(this.tUpdate);
+      Fprev = F;
+      lambda = 1;
+      exec.run(this.tKeep);
+      exec.run(this.tUpdate, 1);
     }
     exec.run(this.tFinish, dt);
     return {
