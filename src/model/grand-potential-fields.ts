@@ -3,7 +3,15 @@
  * fractions and the metal density from ξ and w (docs/grand-potential.md §1). The backends compute
  * the same expressions in their own kernels (src/backends/cpu/gp-transport.ts, shaders/gp_*).
  */
-import { gpCoefficients, hClamped as hCoef, siteL, siteS, wOfConcentration, type GpCoefficients } from './grand-potential.ts';
+import {
+  gpCoefficients,
+  hClamped as hCoef,
+  oneMinusHClamped,
+  siteL,
+  siteS,
+  wOfConcentration,
+  type GpCoefficients,
+} from './grand-potential.ts';
 import type { Scenario } from './scenario.ts';
 import type { FieldDef, Fields } from './fields.ts';
 
@@ -21,7 +29,7 @@ export function gpInitialW(s: Scenario): number {
 /** c̃ = K·c_l(w)·(1 − h(ξ)) into `out` (h of ξ clamped to [0, 1]; 0 where `host` is set). */
 export function gpConcentration(s: Scenario, xi: Float64Array, w: Float64Array, host: Uint8Array | null, out: Float64Array): Float64Array {
   const g = coef(s);
-  for (let i = 0; i < xi.length; i++) out[i] = host?.[i] ? 0 : g.K * siteL(g, w[i]) * (1 - hCoef(xi[i]));
+  for (let i = 0; i < xi.length; i++) out[i] = host?.[i] ? 0 : g.K * siteL(g, w[i]) * oneMinusHClamped(xi[i]);
   return out;
 }
 

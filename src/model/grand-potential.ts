@@ -131,6 +131,18 @@ export function hClamped(x: number): number {
   return v * v * v * (6 * v * v - 15 * v + 10);
 }
 
+/**
+ * 1 − h(ξ) of ξ clamped to [0, 1], from the symmetry 1 − h(ξ) = h(1 − ξ) above ½ (1 − ξ is exact
+ * there): ≥ 0 and accurate to its own ulps next to the metal, where 1 − h as a difference is off by
+ * ~1e-16 absolute and can be negative (c̃ = −2e-15 in a metal cell). c̃ uses it, as the GPUs' gpH does.
+ */
+export function oneMinusHClamped(x: number): number {
+  const v = x < 0 ? 0 : Math.min(x, 1);
+  if (!(v > 0.5)) return 1 - v * v * v * (6 * v * v - 15 * v + 10);
+  const m = 1 - v;
+  return m * m * m * (6 * m * m - 15 * m + 10);
+}
+
 /** Logistic σ(x) = 1/(1 + e^{−x}) without overflow. */
 export function logistic(x: number): number {
   if (x >= 0) return 1 / (1 + Math.exp(-x));

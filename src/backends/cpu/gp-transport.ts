@@ -31,7 +31,7 @@
  * no Li, c̃ = 0). After the last iterate: c̃ = K·c_l(w)·(1 − h₁) (the phase stage reads it:
  * (1′) is (1) with this c̃), ξ ← ξⁿ⁺¹, ξ̇ and the re-solve distance, as transport.ts does.
  */
-import { logistic, logisticSlope, type GpCoefficients } from '../../model/grand-potential.ts';
+import { logistic, logisticSlope, oneMinusHClamped, type GpCoefficients } from '../../model/grand-potential.ts';
 import type { Coefficients } from '../../model/derived.ts';
 import { BC_DIRICHLET, BC_NOFLUX, BC_PERIODIC, type FieldBC, type Layout } from '../layout.ts';
 import { gpBCs } from '../gp-bc.ts';
@@ -355,7 +355,7 @@ export function gpFinishK(a: GpFinishArgs, s: Float64Array, r0: number, r1: numb
     let m = 0,
       dep = 0;
     for (let i = nx * r, e = i + nx; i < e; i++) {
-      c[i] = props !== null && props[4 * i + 3] > 0.5 ? 0 : g.K * logistic(w[i] - g.el) * (1 - hCoef(xiNew[i]));
+      c[i] = props !== null && props[4 * i + 3] > 0.5 ? 0 : g.K * logistic(w[i] - g.el) * oneMinusHClamped(xiNew[i]);
       const dd = xiNew[i] - xi[i];
       dep += dd;
       xidot[i] = dd / dt;
