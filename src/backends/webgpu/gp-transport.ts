@@ -6,7 +6,8 @@
  * cell parts of ρⁿ (gp_old); then per iterate the cell quantities (gp_coef), the residual and the
  * operator (gp_residual) with three sums read back (‖F‖², ‖scale‖², the influx), and while ‖F‖
  * is above the target a solve and the update (gp_update); finally c̃ (gp_conc).
- * f32: the target's round-off floor is 64·ε₃₂·‖scale‖ (ε₃₂ = 2^−23), the CPU's with f32's epsilon.
+ * f32: the target's round-off floor is 4·ε₃₂·‖scale‖ (ε₃₂ = 2^−23), and below 64·ε₃₂·‖scale‖ (the CPU's
+ * floor with f32's epsilon) the loop stops once an iteration no longer halves ‖F‖ (FLOOR_HARD).
  */
 import type { Coefficients } from '../../model/derived.ts';
 import { gpBCs } from '../gp-bc.ts';
@@ -28,6 +29,7 @@ const EPS32 = 2 ** -23;
  * a fixed 64ε floor stopped them at ~3e-3).
  */
 const FLOOR_HARD = 4;
+const FLOOR_SOFT = 64;
 
 /** What the stage uses of the backend. */
 export interface GpGpuHost {
@@ -202,7 +204,7 @@ export class GpGpuTransport {
       influx = s[h.slot + 2];
       if (newton === 0) {
         F0 = F;
-        floor = 64 * EPS32 * Math.sqrt(s[h.slot + 1]);
+        floor = FLOOR_SOFT * EPS32 * Math.sqrt(s[h.slot + 1]);
         target = Math.max(tol * F0, FLOOR_HARD * EPS32 * Math.sqrt(s[h.slot + 1]));
       }
       // at the f32 round-off of the residual's terms: accept once ‖F‖ stops falling
