@@ -94,6 +94,16 @@ function quietVulkanLoader(proc: NonNullable<ReturnType<typeof nodeProcess>>): v
 }
 
 /**
+ * Why a browser has no navigator.gpu. WebGPU exists only in secure contexts: a page served over
+ * plain http from anywhere but localhost has none even where the browser ships WebGPU.
+ */
+export function noGpuReason(g: { isSecureContext?: boolean; location?: { origin?: string } } = globalThis): string {
+  if (g.isSecureContext === false)
+    return `WebGPU needs a secure context (https, or http on localhost); this page comes over plain http from ${g.location?.origin ?? 'another host'}`;
+  return 'navigator.gpu is not available in this browser (WebGPU disabled or unsupported)';
+}
+
+/**
  * Whether the Vulkan loader would find a driver manifest (an ICD) where it looks by default
  * (Linux: the XDG config and data folders, /etc and /usr/local/etc, each with vulkan/icd.d).
  * Without one Dawn's probe fails and Dawn prints "vkCreateInstance: Found no drivers!" from
@@ -134,7 +144,7 @@ export async function acquireAdapter(opts: AcquireOptions = {}): Promise<Adapter
   const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
   const proc = nodeProcess();
   if (!proc) {
-    if (!nav?.gpu) throw new NoAdapterError('navigator.gpu is not available in this browser (WebGPU disabled or unsupported)');
+    if (!nav?.gpu) throw new NoAdapterError(noGpuReason());
     const a = await nav.gpu.requestAdapter({ powerPreference: 'high-performance' });
     if (!a) throw new NoAdapterError('navigator.gpu.requestAdapter() returned null (no usable GPU, or WebGPU blocked for it)');
     return { adapter: a, description: describe(a), software: isSoftware(a), notes };
