@@ -4,7 +4,7 @@
  * interface, so the solver, the CLI writers and the conformance tests use it unchanged.
  */
 import type { Page } from 'puppeteer-core';
-import type { Backend, PotentialReport, Reductions, StepStats, TransportReport } from '../backends/backend.ts';
+import type { Backend, PotentialReport, Reductions, SolveReport, StepStats, TransportReport } from '../backends/backend.ts';
 import type { BackendName } from '../backends/create.ts';
 import type { BCSet, Layout } from '../backends/layout.ts';
 import type { Coefficients } from '../model/derived.ts';
@@ -60,7 +60,7 @@ export class RemoteBackend implements Backend {
   potential(tol: number, maxIter: number): Promise<PotentialReport> {
     return this.call('potential', tol, maxIter);
   }
-  phase(dt: number, step: number): Promise<void> {
+  phase(dt: number, step: number): Promise<SolveReport | null> {
     return this.call('phase', dt, step);
   }
   transport(dt: number, tol: number, maxIter: number): Promise<TransportReport> {

@@ -150,7 +150,8 @@ const segmentSchema = z.discriminatedUnion('mode', [
  * sample-and-hold time (0: the current of every step is measured and corrected; T > 0: the
  * voltage is held for blocks of at least T and the block's mean current is corrected, for runs
  * with Langevin noise), tolerance the relative current error below which the voltage is left
- * alone (no extra potential solve).
+ * alone (no extra potential solve), dtMax the longest time step while a galvanostatic segment is
+ * in force (the controller corrects once per step; src/solver/control.ts, "Step length").
  */
 const controlSchema = z
   .object({
@@ -163,6 +164,7 @@ const controlSchema = z
     maxStep: qty('voltage', { gt: 0, max: 1 }).default(0.01),
     response: qty('time', { min: 0, max: 1e4 }).default(0),
     tolerance: num(0, 0.5).default(1e-3),
+    dtMax: qty('time', { gt: 0, max: 1e3 }).default(0.005),
   })
   .strict();
 export type ControlSpec = z.output<typeof controlSchema>;
@@ -394,6 +396,15 @@ export const scenarioSchema = z
         dtMax: qty('time', { gt: 0, max: 1e3 }).default(0.05),
         dtInitial: qty('time', { gt: 0, max: 1e3 }).default(1e-4),
         maxDxiPerStep: num(1e-4, 0.5).default(0.05),
+        /**
+         * Phase stage: "imex" (semi-implicit, docs/imex-phase.md; dt free of the dx² limit) or
+         * "explicit" (forward Euler, dt ≤ dx²/(2d·L_σκ0·stiffness)).
+         */
+        phase: z.enum(['explicit', 'imex'], { message: 'numerics.phase must be "explicit" or "imex"' }).optional(),
+        /** IMEX: defect-correction sweeps per step (1: the plain linearly implicit step). */
+        imexSweeps: z.number().int().min(1).max(8).default(2),
+        /** IMEX: relative tolerance of each sweep's MG-PCG solve. */
+        phaseTol: num(1e-14, 1e-2).default(1e-6),
         safety: num(0.05, 1).default(0.8),
         maxSteps: posInt(1e9).default(5e7),
         /** Steps between stability checks (NaN/Inf, ξ and c̃ ranges) and in-memory rollback copies; null: 1 on the CPU, 10 on GPUs. */
@@ -431,8 +442,13 @@ export type ScenarioInput = z.input<typeof scenarioSchema>;
 type Parsed = z.output<typeof scenarioSchema>;
 
 /** A validated scenario in SI, with every default filled in. */
-export interface Scenario extends Omit<Parsed, 'parameters' | 'grid' | 'boundary' | 'initial' | 'grandPotential'> {
+export interface Scenario extends Omit<Parsed, 'parameters' | 'grid' | 'boundary' | 'initial' | 'grandPotential' | 'numerics'> {
   parameters: PhysicalParams;
+  /**
+   * numerics.phase defaults by model: "imex" in the concentration form, "explicit" in the
+   * grand-potential form (the only stage it has: docs/grand-potential.md §6).
+   */
+  numerics: Omit<Parsed['numerics'], 'phase'> & { phase: 'explicit' | 'imex' };
   /** The grand-potential parameters with their defaults (model "grand-potential" only; the SI `parameters` are derived from them). */
   grandPotential?: GrandPotentialSpec;
   grid: { dims: 2 | 3; n: [number, number, number]; dx: number };
@@ -594,12 +610,21 @@ function resolve(s: Parsed): Scenario {
     issues,
   );
   if (gp) params = gp.params;
+  // the IMEX phase stage takes the reaction's dependence on c̃ implicitly inside the concentration
+  // transport (docs/imex-phase.md §2); the w transport has no such coupling, and with c̃ lagged the
+  // IMEX step sizes are beyond the deposit/depletion loop's stability (dt_c ≈ 4 ms in this case)
+  if (gp && s.numerics.phase === 'imex') {
+    issues.push(
+      'numerics.phase: "imex" is not available with model "grand-potential": the IMEX stage couples the reaction to c̃ inside the concentration transport, which the w transport of this form does not have; use "explicit" (the default for this model; docs/grand-potential.md §6)',
+    );
+  }
   if (issues.length) throw new ScenarioError(issues);
   const { grandPotential: _given, ...rest } = s;
   return {
     ...rest,
     ...(gp ? { grandPotential: gp.spec } : {}),
     parameters: params,
+    numerics: { ...s.numerics, phase: s.numerics.phase ?? (gp ? 'explicit' : 'imex') },
     grid: { dims, n, dx: s.grid.dx },
     boundary,
     initial: { ...s.initial, nuclei },

@@ -10,7 +10,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Backend, PotentialReport, Reductions, StepStats, TransportReport } from '../../src/backends/backend.ts';
+import type { Backend, PotentialReport, Reductions, SolveReport, StepStats, TransportReport } from '../../src/backends/backend.ts';
 import type { WebGpuBackend } from '../../src/backends/webgpu/backend.ts';
 import { runCli } from '../../src/cli/main.ts';
 import { readCheckpoint } from '../../src/io/checkpoint.ts';
@@ -74,7 +74,7 @@ class LoseDevice implements Backend {
   potential(tol: number, maxIter: number): Promise<PotentialReport> {
     return this.around('potential', 'potential', () => this.inner.potential(tol, maxIter));
   }
-  phase(dt: number, step: number): Promise<void> {
+  phase(dt: number, step: number): Promise<SolveReport | null> {
     this.cur = step + 1;
     return this.around('phase', 'phase', () => this.inner.phase(dt, step));
   }
@@ -212,7 +212,7 @@ class ThrowsDeviceLost implements Backend {
     this.fail('potential', this.cur + 1);
     return this.inner.potential(tol, maxIter);
   }
-  phase(dt: number, step: number): Promise<void> {
+  phase(dt: number, step: number): Promise<SolveReport | null> {
     this.cur = step + 1;
     return this.inner.phase(dt, step);
   }

@@ -91,6 +91,17 @@ describe('grand-potential scenario', () => {
     expect(issues({ ...base(), parameters: { T: 330, alpha: 0.4, c0: 500, activation: { Dl: 15000 } } })).toEqual([]);
   });
 
+  it('runs the explicit phase stage: the default for this form, "imex" refused naming why', () => {
+    expect(parseScenario(base()).numerics.phase).toBe('explicit');
+    expect(coefficients(parseScenario(base())).imex).toBeUndefined();
+    expect(parseScenario({ ...base(), numerics: { phase: 'explicit' } }).numerics.phase).toBe('explicit');
+    expect(issues({ ...base(), numerics: { phase: 'imex' } })[0]).toMatch(
+      /^numerics\.phase: "imex" is not available with model "grand-potential": .* use "explicit"/,
+    );
+    // the concentration form keeps its default
+    expect(parseScenario({ ...base(), model: undefined }).numerics.phase).toBe('imex');
+  });
+
   it('round-trips through the checkpoint input form', () => {
     const s = parseScenario({ ...base(), grandPotential: { M0: 300, S1: 1e7 }, parameters: { T: 320, activation: { Leta: '20 kJ/mol' } } });
     const again = parseScenario(scenarioToInput(s));

@@ -42,6 +42,16 @@ export interface PhaseArgs {
   props?: Float32Array | null;
   /** The fields ã of Coefficients.species, in order (absent or empty: no screening). */
   species?: Float64Array[];
+  /**
+   * IMEX sweeps (phase-imex.ts, docs/imex-phase.md): when given, the kernel writes the
+   * deterministic rate of the padded ξ into `rate` (and, when `stab` is given, the cell's slope
+   * S = L_σW g″(ξ) + L_η,eff h″(ξ) B, imexStab) instead of stepping: no noise, `out` untouched; a
+   * host cell gets rate 0 and S 0.
+   */
+  rate?: Float64Array | null;
+  stab?: Float64Array | null;
+  /** With `stab`: ∂rate/∂c̃ = L_η,eff h′(ξ) e^{−αψ} per cell (0 on host cells). */
+  dRateDc?: Float64Array | null;
 }
 
 /** Phase task: PhaseArgs without the per-call dt and key (they are scalars s[0], s[1]). */
@@ -98,6 +108,18 @@ function flux3(gx: number, gy: number, gz: number, k: Coefficients, axis: 0 | 1 
   return a * a * ga + t * (na * na * na - na * s4);
 }
 
+/**
+ * The IMEX stabilisation of one cell (docs/imex-phase.md): the local slope of the double-well
+ * and reaction terms, ∂/∂ξ [L_σW g′(ξ) + L_η,eff h′(ξ) B] = L_σW g″(ξ) + L_η,eff h″(ξ) B, with
+ * B = e^{(1−α)ψ} − c̃e^{−αψ} held at its value (ψ, c̃ are lagged). It may be negative (the
+ * interface core); phase-imex.ts clamps it.
+ */
+export function imexStab(mobW: number, leta: number, x: number, bv: number): number {
+  const g2 = 2 * (1 - 6 * x * (1 - x)); // g″ = 2(1 − 6ξ + 6ξ²)
+  const h2 = 60 * x * (1 - x) * (1 - 2 * x); // h″
+  return mobW * g2 + leta * h2 * bv;
+}
+
 // Per-thread scratch (each worker has its own module instance); valid within one call only.
 let fxBuf = new Float64Array(0),
   nBuf = new Float64Array(0),
@@ -130,6 +152,9 @@ export function phaseK(a: PhaseTaskArgs, s: Float64Array, r0: number, r1: number
 
 function phaseRowsAt(a: PhaseTaskArgs, dt: number, key: number, r0: number, r1: number): void {
   const { L, k, P, c, psi, out } = a;
+  const rateOut = a.rate ?? null,
+    stabOut = a.stab ?? null,
+    dcOut = a.dRateDc ?? null;
   const props = a.props ?? null;
   const spf = a.species ?? [];
   const shield = k.species.map((sp) => sp.shielding);
@@ -244,7 +269,12 @@ function phaseRowsAt(a: PhaseTaskArgs, dt: number, key: number, r0: number, r1: 
       if (props !== null) {
         // host: frozen at its fixed value 1 (lithiophilic) or 0, ∂ξ/∂t = 0, no noise
         if (props[4 * idx + 3] > 0.5) {
-          out[idx] = x > 0.5 ? 1 : 0;
+          if (rateOut === null) out[idx] = x > 0.5 ? 1 : 0;
+          else {
+            rateOut[idx] = 0;
+            if (stabOut !== null) stabOut[idx] = 0;
+            if (dcOut !== null) dcOut[idx] = 0;
+          }
           continue;
         }
         leta = k.Leta * props[4 * idx]; // L_η·kL
@@ -264,12 +294,21 @@ function phaseRowsAt(a: PhaseTaskArgs, dt: number, key: number, r0: number, r1: 
       const ox = Math.exp(ea * psi[idx]);
       const red = c[idx] * Math.exp(-eb * psi[idx]);
       const rate = k.mobKappa * div - k.mobW * gp - leta * hp * (ox - red);
-      let xn = x + dt * rate;
-      if (noiseAmp > 0) {
-        const m = 16 * x * x * (1 - x) * (1 - x);
-        if (m > 0) xn += noiseAmp * m * cellNormal(key, idx);
+      if (rateOut === null) {
+        let xn = x + dt * rate;
+        if (noiseAmp > 0) {
+          const m = 16 * x * x * (1 - x) * (1 - x);
+          if (m > 0) xn += noiseAmp * m * cellNormal(key, idx);
+        }
+        out[idx] = xn;
+      } else {
+        rateOut[idx] = rate;
+        if (stabOut !== null) {
+          stabOut[idx] = imexStab(k.mobW, leta, x, ox - red);
+          // ∂rate/∂c̃ = L_η,eff h′(ξ) e^{−αψ} (the transport stage takes it implicitly)
+          if (dcOut !== null) dcOut[idx] = leta * hp * Math.exp(-eb * psi[idx]);
+        }
       }
-      out[idx] = xn;
       const ar = Math.abs(rate);
       if (ar > maxRate) maxRate = ar;
       const st = leta * (ox + Math.abs(red)) * H2MAX;

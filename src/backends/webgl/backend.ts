@@ -31,12 +31,13 @@
 import type { Coefficients } from '../../model/derived.ts';
 import type { Fields } from '../../model/initial.ts';
 import { stepKey } from '../../model/noise.ts';
-import type { Backend, PotentialReport, Reductions, SpeciesReport, StepStats, TransportReport } from '../backend.ts';
+import type { Backend, PotentialReport, Reductions, SolveReport, SpeciesReport, StepStats, TransportReport } from '../backend.ts';
 import { speciesBC } from '../species.ts';
 import { BC_DIRICHLET, type BCSet, type FieldBC, type Layout } from '../layout.ts';
 import { GlContext, type Target, type Uniforms } from './context.ts';
 import { fromAtlas, gridShape, gridUniforms, toAtlas, type GridShape } from './grid.ts';
 import { GlPcg, PingPong } from './pcg.ts';
+import { GlImexPhase } from './phase-imex.ts';
 import type { GlslReader } from './programs.ts';
 import { Reducer, Term } from './reduce.ts';
 import { GlGpTransport } from './gp-transport.ts';
@@ -110,6 +111,8 @@ export class WebGlBackend implements Backend {
   private screen: PingPong | null = null;
   /** The grand-potential form's transport (docs/grand-potential.md); null in the concentration form. */
   private gpT: GlGpTransport | null = null;
+  /** The IMEX phase stage (numerics.phase = "imex", docs/imex-phase.md); null: explicit. */
+  private imex: GlImexPhase | null = null;
 
   /** Creates the WebGL context, checks what the backend needs, allocates the textures. */
   static async create(L: Layout, k: Coefficients, bc: BCSet, opts: WebGlOptions = {}): Promise<WebGlBackend> {
@@ -180,6 +183,26 @@ export class WebGlBackend implements Backend {
     this.pcg = new GlPcg(ctx, g, this.red);
     this.phiValues = Float64Array.from(bc.phi.value);
     if (kc.gp) this.gpT = new GlGpTransport({ ctx, L, kc, bc, g, pcg: this.pcg, red: this.red, gu: (e) => this.gu(e), T, one });
+    if (kc.imex) {
+      this.imex = new GlImexPhase(
+        {
+          ctx,
+          pcg: this.pcg,
+          gu: (extra) => this.gu(extra),
+          ghosts: (src, b, out) => this.ghosts(src, b, out),
+          xs: this.xs,
+          c: this.c,
+          psi: () => this.psi.cur,
+          padXi: this.padXi,
+          ph: this.ph,
+          bcXi: bc.xi,
+          bcUniforms: bcUniforms(bc.xi, 'uBc'),
+          target: T,
+        },
+        L,
+        kc,
+      );
+    }
   }
 
   private gu(extra: Uniforms): Uniforms {
@@ -192,6 +215,9 @@ export class WebGlBackend implements Backend {
       uScreen: this.screen?.cur ?? this.c,
       uHasScreen: this.screen ? 1 : 0,
       uSpecies: this.c,
+      // the transport's implicit c̃ coupling (the IMEX stage sets both where it applies)
+      uGk: this.c,
+      uReact: 0,
       ...extra,
     };
   }
@@ -284,9 +310,15 @@ export class WebGlBackend implements Backend {
     return s[1];
   }
 
-  async phase(dt: number, step: number): Promise<void> {
+  async phase(dt: number, step: number): Promise<SolveReport | null> {
     const { ctx, kc, L } = this;
     ctx.check();
+    if (this.imex) {
+      const r = this.imex.step(dt, step);
+      this.red.run(this.ph, { max: true, grid: this.g }, this.st.phase);
+      this.cacheFresh = false;
+      return r;
+    }
     const key = stepKey(kc.seed, step);
     const w = kc.omega * kc.theta0;
     this.ghosts(this.xs, this.bc.xi, this.padXi);
@@ -306,6 +338,7 @@ export class WebGlBackend implements Backend {
     );
     this.red.run(this.ph, { max: true, grid: this.g }, this.st.phase);
     this.cacheFresh = false;
+    return null;
   }
 
   async transport(dt: number, tol: number, maxIter: number): Promise<TransportReport> {
@@ -327,6 +360,7 @@ export class WebGlBackend implements Backend {
       uPsiMax: this.st.psiMax,
       uT: [dt / (L.dx * L.dx), kc.csRatio * kc.sink, bcMax, kc.migration],
       uD: [kc.Ds, kc.Dl, 0, 0],
+      ...this.react(),
     });
     const r = this.pcg.solve(this.u, tol, maxIter, () => {
       ctx.run('trOp', this.pcg.op, au);
@@ -341,9 +375,13 @@ export class WebGlBackend implements Backend {
       uXs: this.xs,
       uXiSolve: this.xiSolve,
       uL: [kc.csRatio * kc.sink, vol, 1 / dt, 0],
+      uC: this.c,
+      ...this.react(),
     });
-    ctx.run('trC', this.c, fu);
+    // the ξ state first: with the IMEX stage it reads c̃ⁿ (uC) for the implicit part of the deposit
     ctx.run('trXs', this.xs, fu);
+    // (uC is not read by this variant; bind no texture that the pass renders to)
+    ctx.run('trC', this.c, { ...fu, uC: this.u.cur });
     ctx.run('trStats', this.term, fu);
     this.red.run(this.term, { max: [false, false, true, false], grid: g }, this.st.tr);
     const s = ctx.readTarget(this.st.tr);
@@ -361,6 +399,11 @@ export class WebGlBackend implements Backend {
       deposited: s[3] * vol,
       species,
     };
+  }
+
+  /** The transport's implicit c̃ coupling with the IMEX stage (its g texture), none otherwise. */
+  private react(): Uniforms {
+    return this.imex ? { uGk: this.imex.gTexture, uReact: 1 } : {};
   }
 
   /**

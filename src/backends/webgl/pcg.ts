@@ -78,6 +78,8 @@ interface Level {
 
 export class GlPcg {
   readonly levels: Level[] = [];
+  /** The coarsest factor belongs to the operator of the last solve (a sameOperator solve keeps it). */
+  private factorFresh = false;
   /** The fine operator and right-hand side: the stages assemble into them. */
   readonly op: Target;
   readonly rhs: Target;
@@ -221,14 +223,18 @@ export class GlPcg {
    * Solves A x = b (relative tolerance on ‖r‖/‖b‖, like the CPU) for the system whose solution
    * (and warm start) is x; `pre` assembles op, rhs and the warm start first.
    */
-  solve(x: PingPong, tol: number, maxIter: number, pre: () => void): SolveReport {
+  solve(x: PingPong, tol: number, maxIter: number, pre: () => void, opts: { sameOperator?: boolean } = {}): SolveReport {
     const { ctx } = this;
+    // sameOperator: `pre` left the operator of the previous solve as it was (the IMEX phase
+    // stage's later sweeps): its hierarchy stands, and so does its coarsest factor once made
+    const same = opts.sameOperator === true;
+    if (!same) this.factorFresh = false;
     const head = new Float32Array(16);
     head[S.TOL] = tol;
     head[S.MAXITER] = maxIter;
     ctx.upload(this.scal.cur, head);
     pre();
-    this.build();
+    if (!same) this.build();
     ctx.run('residual', this.r.next, this.u(this.fine, { uOp: this.op, uB: this.rhs, uX: x.cur }));
     this.r.swap();
     this.dot(this.rhs, this.rhs, Op.SetBB);
@@ -238,7 +244,10 @@ export class GlPcg {
       this.lastIters.set(x, 1);
       return { iterations: 0, residual: s[S.RESID], converged: true };
     }
-    this.factorCoarsest();
+    if (!this.factorFresh) {
+      this.factorCoarsest();
+      this.factorFresh = true;
+    }
     this.vcycle(this.r.cur);
     this.vec('cgCopy', this.p, this.z, this.z);
     this.dot(this.r.cur, this.z, Op.Rz0);

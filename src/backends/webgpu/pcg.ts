@@ -112,6 +112,8 @@ export class GpuPcg {
   private pUpdate: Kernel;
   private vecParams: GPUBuffer;
   private systems = new Map<string, SystemKernels>();
+  /** The coarsest factor belongs to the operator of the last solve (a sameOperator solve keeps it). */
+  private factorFresh = false;
   private N: number;
 
   constructor(
@@ -272,10 +274,21 @@ export class GpuPcg {
    * Solves A x = b for system `name` (relative tolerance on ‖r‖/‖b‖, like the CPU).
    * `pre` records the assembly of op/rhs into the first submission.
    */
-  async solve(name: string, tol: number, maxIter: number, pre: (pass: GPUComputePassEncoder) => void): Promise<SolveReport> {
+  async solve(
+    name: string,
+    tol: number,
+    maxIter: number,
+    pre: (pass: GPUComputePassEncoder) => void,
+    opts: { sameOperator?: boolean } = {},
+  ): Promise<SolveReport> {
     const sys = this.systems.get(name);
     if (!sys) throw new Error(`GpuPcg: unknown system ${name}`);
     const { ctx } = this;
+    // sameOperator: `pre` left the operator of the previous solve as it was (the IMEX phase
+    // stage's later sweeps): its hierarchy stands, and so does its coarsest factor once made
+    const same = opts.sameOperator === true;
+    if (!same) this.factorFresh = false;
+    const refactor = !this.factorFresh;
     const head = new Float32Array(NSCAL);
     head[S.TOL] = tol;
     head[S.MAXITER] = maxIter;
@@ -285,11 +298,11 @@ export class GpuPcg {
       const enc = ctx.device.createCommandEncoder();
       const pass = enc.beginComputePass();
       pre(pass);
-      this.encodeBuild(pass);
+      if (!same) this.encodeBuild(pass);
       this.encodeInitResidual(pass, sys);
       pass.end();
       const last = this.levels[this.levels.length - 1];
-      enc.copyBufferToBuffer(last.op, 0, this.coarseRead, 0, 16 * last.N);
+      if (refactor) enc.copyBufferToBuffer(last.op, 0, this.coarseRead, 0, 16 * last.N);
       enc.copyBufferToBuffer(this.scal, 0, this.scalRead, 0, NSCAL * 4);
       ctx.device.queue.submit([enc.finish()]);
     }
@@ -299,7 +312,10 @@ export class GpuPcg {
       sys.lastIters = 1;
       return { iterations: 0, residual: s[S.RESID], converged: true };
     }
-    await this.factorCoarsest();
+    if (refactor) {
+      await this.factorCoarsest();
+      this.factorFresh = true;
+    }
     // 2…: the first direction, then batches of iterations with a read-back of the scalars after each
     let batch = Math.max(1, Math.min(maxIter, sys.lastIters));
     let first = true;
