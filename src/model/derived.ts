@@ -5,6 +5,8 @@
  */
 import { arrhenius, atTemperature, FARADAY, fFactor, interfaceEnergy, interfaceWidth, type PhysicalParams } from './params.ts';
 import { materialWarnings } from './props.ts';
+import { gpCoefficients, type GpCoefficients } from './grand-potential.ts';
+import { gpGroups } from './grand-potential-groups.ts';
 import type { Scenario } from './scenario.ts';
 import { speciesGroups, speciesList, speciesWarnings, type Species } from './species.ts';
 
@@ -54,6 +56,13 @@ export interface Coefficients {
    */
   species: Species[];
   /**
+   * The grand-potential form (scenario model "grand-potential", docs/grand-potential.md); absent
+   * = the concentration form. With it the fields above hold the form's own numbers (mobKappa =
+   * L·κ, mobW = L·B, Leta = Ls, f = AA, σ̂_s = S1/S2, β = AA·ft2/S2, D_s = 0) and transport
+   * advances w (src/backends/cpu/gp-transport.ts).
+   */
+  gp?: GpCoefficients;
+  /**
    * The semi-implicit phase stage (numerics.phase = "imex", docs/imex-phase.md); absent: the
    * explicit stage. K: the implicit gradient stiffness (multiplies L_σκ0; the largest eigenvalue
    * of the anisotropic flux Jacobian, anisoStiffness()); sweeps: defect-correction sweeps per
@@ -91,6 +100,8 @@ export function coefficients(s: Scenario): Coefficients {
     migration: binary ? 0 : 1,
     sink: binary ? 1 - (s.electrolyte?.transference ?? 0) : 1,
     species: speciesList(s),
+    // M0 at the run temperature is D_l(T) (parameters.Dl is M0·1e-12 m²/s, Arrhenius-scaled above)
+    ...(s.grandPotential ? { gp: gpCoefficients(s.grandPotential, p.Dl / (UM * UM)) } : {}),
     ...(s.numerics.phase === 'imex'
       ? {
           imex: {
@@ -125,6 +136,7 @@ export interface DerivedGroup {
 export function derivedGroups(s: Scenario): DerivedGroup[] {
   const p: PhysicalParams = atTemperature(s.parameters);
   const k = coefficients(s);
+  if (k.gp && s.grandPotential) return [...gpGroups(s, p, k, k.gp), ...switchGroups(s, p, k)];
   const w = interfaceWidth(p);
   const V = Math.abs(s.voltage);
   return [

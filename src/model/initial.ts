@@ -7,6 +7,7 @@ import { interfaceWidth } from './params.ts';
 import { hash32, uniform24 } from './noise.ts';
 import type { Fields } from './fields.ts';
 import { distanceToMask, hostMask, materialProps } from './props.ts';
+import { gpConcentration, gpInitialW } from './grand-potential-fields.ts';
 import { speciesList } from './species.ts';
 
 export type { Fields } from './fields.ts';
@@ -138,5 +139,11 @@ export function initialFields(s: Scenario): Fields {
   // electrolyte, none in the metal (1 − h(ξ), or 1 with initial.concentration "uniform") and
   // none in host cells
   for (const sp of speciesList(s)) f[sp.name] = c.slice();
+  // the grand-potential form: w uniform at the reservoir's value (the input starts from w = 0,
+  // the bulk), c̃ = K·c_l(w)·(1 − h(ξ)) follows from it (0 in host cells)
+  if (s.grandPotential) {
+    f.w = new Float64Array(N).fill(gpInitialW(s));
+    gpConcentration(s, f.xi, f.w, hostMask(s), f.c);
+  }
   return f;
 }

@@ -4,6 +4,7 @@
  * The table is built on first use, which keeps module cycles harmless.
  */
 import { interpK } from './coefficients.ts';
+import { gpCoefK, gpFinishK, gpMetalK, gpResidualK, gpUpdateK, gpZeroK } from './gp-transport.ts';
 import { mgCoarsenK, mgDiagK, mgJacobiDotK, mgJacobiK, mgJacobiZeroK, mgProlongK, mgRestrictK, rowDotK } from './multigrid.ts';
 import { fillPaddedK } from './padded.ts';
 import { copyK, pcgApplyDotK, pcgDirectionK, pcgInitK, pcgUpdateK } from './pcg.ts';
@@ -43,6 +44,12 @@ function build() {
     transportAssemble: transportAssembleK,
     transportFinish: transportFinishK,
     reduce: reduceK,
+    gpCoef: gpCoefK,
+    gpResidual: gpResidualK,
+    gpZero: gpZeroK,
+    gpUpdate: gpUpdateK,
+    gpFinish: gpFinishK,
+    gpMetal: gpMetalK,
   };
 }
 

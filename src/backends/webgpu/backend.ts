@@ -44,6 +44,7 @@ import { GpuImexPhase } from './phase-imex.ts';
 import { MAX_PARTIALS, partialsFor, Reduction, ReduceMode } from './reduce.ts';
 import { initialLoop, OPEN_GATES, type LoopValues } from './loop-data.ts';
 import { packUniform } from './uniforms.ts';
+import { GP_STATS, GpGpuTransport } from './gp-transport.ts';
 
 export interface WebGpuOptions extends AcquireOptions {
   /** Invocations per workgroup (a power of two, 16…256; default 64). */
@@ -88,6 +89,9 @@ const ST = {
 } as const;
 /** Channels of reduce_fields_final.wgsl. */
 const NFIELDS = 10;
+/** Why a backend with the grand-potential form has no device loop (logged by createBackend; docs/webgpu-backend.md). */
+export const GP_NO_LOOP =
+  "the device loop does not run the grand-potential form's transport yet (a scenario with a grandPotential section): steps are taken stage by stage, with read-backs inside each Newton iteration";
 /** Why a backend with the IMEX phase stage has no device loop (logged by createBackend; docs/webgpu-backend.md). */
 export const IMEX_NO_LOOP =
   'the device loop does not run the IMEX phase stage yet (numerics.phase "imex"): steps are taken stage by stage, with read-backs inside each solve; numerics.phase "explicit" runs on the device loop';
@@ -97,8 +101,13 @@ function paddedCells(L: Layout): number {
   return (L.nx + 2) * (L.ny + 2) * (L.dims === 3 ? L.nz + 2 : 1);
 }
 
-/** Device memory the backend will allocate for layout L (checked before allocating), with `species` transported species. */
-export function gridNeeds(L: Layout, wg: number, species = 0, imex = false): GridNeeds {
+/**
+ * Device memory the backend will allocate for layout L (checked before allocating), with
+ * `species` transported species, the IMEX phase stage's buffers (`imex`) and, for the
+ * grand-potential form (`gp`), its 18 floats per cell (w, δu, the source, ρⁿ's parts, the two
+ * cell vectors, scale, influx, metal).
+ */
+export function gridNeeds(L: Layout, wg: number, species = 0, imex = false, gp = false): GridNeeds {
   const N = L.N,
     P = paddedCells(L);
   const maxBinding = Math.max(16 * N, 4 * P);
@@ -113,7 +122,8 @@ export function gridNeeds(L: Layout, wg: number, species = 0, imex = false): Gri
     (16 + 20) * N * (L.dims === 3 ? 1 / 7 : 1 / 3) +
     16 * N +
     (species > 0 ? 16 * N /* phaseProps */ + species * (4 + 4 + 4) * N /* ã, its influx, one more read() field */ : 0) +
-    (imex ? 5 * 4 * N /* the IMEX stage's rate, S, δ, Δ, ξ* */ : 0);
+    (imex ? 5 * 4 * N /* the IMEX stage's rate, S, δ, Δ, ξ* */ : 0) +
+    (gp ? (18 + 1) * 4 * N /* its buffers, w in read() */ : 0);
   return { maxBinding, maxBuffer: Math.max(maxBinding, 16 * N), total, workgroupSize: wg, workgroupStorage: Math.max(8 * wg, 512) };
 }
 
@@ -230,6 +240,8 @@ export class WebGpuBackend implements Backend {
   /** Dirichlet values of φ (scaled ψ), the x0 one changed by setVoltage(). */
   private phiValues: Float64Array;
   private isSoftware = false;
+  /** The grand-potential form's transport (docs/grand-potential.md); null in the concentration form. */
+  private gpT: GpGpuTransport | null = null;
 
   /** Finds an adapter, checks that the grid fits, requests the device and builds everything. */
   static async create(L: Layout, k: Coefficients, bc: BCSet, opts: WebGpuOptions = {}): Promise<WebGpuBackend> {
@@ -243,7 +255,7 @@ export class WebGpuBackend implements Backend {
       );
     }
     const shape = `${L.nx}×${L.ny}${L.dims === 3 ? `×${L.nz}` : ''} grid`;
-    const requiredLimits = limitsFor(adapter, gridNeeds(L, wg, k.species.length, k.imex !== undefined), `the ${shape}`);
+    const requiredLimits = limitsFor(adapter, gridNeeds(L, wg, k.species.length, k.imex !== undefined, k.gp !== undefined), `the ${shape}`);
     const device = await adapter.requestDevice({ label: 'lidendrite', requiredLimits });
     const ctx = new GpuContext(device, wg, `lidendrite WebGPU backend, ${shape}`);
     const isNode = typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string';
@@ -308,7 +320,8 @@ export class WebGpuBackend implements Backend {
     ctx.write(props, propsData);
     if (kc.species.length) this.phaseProps = ctx.storage(4 * N, 'phaseProps');
     this.screen = kc.species.some((sp) => sp.shielding > 0);
-    this.nstat = Math.ceil((ST.SPECIES + 3 * kc.species.length) / 4) * 4;
+    const gpSlot = ST.SPECIES + 3 * kc.species.length;
+    this.nstat = Math.ceil((gpSlot + (kc.gp ? GP_STATS : 0)) / 4) * 4;
     this.stats = ctx.storage(this.nstat, 'stats');
     this.statsRead = ctx.readback(this.nstat * 4, 'stats.read');
     const partials = ctx.storage(MAX_PARTIALS, 'partials');
@@ -426,6 +439,35 @@ export class WebGpuBackend implements Backend {
         slot,
       };
     });
+    if (kc.gp) {
+      this.gpT = new GpGpuTransport({
+        ctx,
+        L,
+        kc,
+        bc,
+        pcg: this.pcg,
+        loop,
+        gate: GATE.STEP,
+        solveOpts: () => this.solveOpts,
+        grid,
+        xi: this.xi,
+        xiNew: this.xiNew,
+        c: this.c,
+        padPsi,
+        props,
+        partials,
+        stats: this.stats,
+        slot: gpSlot,
+        encodeShift: (pass) => {
+          ctx.run(pass, this.k.ghostPsi, P);
+          this.red.psiMax.encode(pass);
+          ctx.run(pass, this.k.shift, P);
+        },
+        submit: (record, after, before) => this.submit(record, after, before),
+        copyStats: (enc) => this.copyStats(enc),
+        readStats: () => this.readStats(),
+      });
+    }
     if (kc.imex) {
       this.imex = new GpuImexPhase(ctx, L, kc, this.pcg, GATE.STEP, {
         grid,
@@ -448,9 +490,11 @@ export class WebGpuBackend implements Backend {
         padded: P,
       });
     }
-    // the IMEX phase stage runs stage by stage only: the device loop records the explicit stage
-    this.loop = this.pcg.hasTail && !kc.imex ? this.makeLoop(grid, bPhi) : undefined;
+    // the IMEX phase stage and the grand-potential form's transport run stage by stage only: the
+    // device loop records the explicit stage and the concentration form's transport
+    this.loop = this.pcg.hasTail && !kc.imex && !kc.gp ? this.makeLoop(grid, bPhi) : undefined;
     if (kc.imex && this.pcg.hasTail) this.notes.push(IMEX_NO_LOOP);
+    if (kc.gp && !kc.imex && this.pcg.hasTail) this.notes.push(GP_NO_LOOP);
   }
 
   /**
@@ -644,8 +688,13 @@ export class WebGpuBackend implements Backend {
     });
   }
 
-  private submit(record: (pass: GPUComputePassEncoder) => void, after?: (enc: GPUCommandEncoder) => void): void {
+  private submit(
+    record: (pass: GPUComputePassEncoder) => void,
+    after?: (enc: GPUCommandEncoder) => void,
+    before?: (enc: GPUCommandEncoder) => void,
+  ): void {
     const enc = this.ctx.device.createCommandEncoder();
+    before?.(enc);
     const pass = enc.beginComputePass();
     record(pass);
     pass.end();
@@ -678,6 +727,10 @@ export class WebGpuBackend implements Backend {
       const a = f[sp.name];
       if (!a) throw new Error(`WebGPU backend init: the scenario has the species ${sp.name} but the fields have no ${sp.name} field`);
       this.ctx.write(sp.field, Float32Array.from(a));
+    }
+    if (this.gpT) {
+      if (!f.w) throw new Error('WebGPU backend init: the scenario has model "grand-potential" but the fields have no w');
+      this.ctx.write(this.gpT.w, Float32Array.from(f.w));
     }
     if (this.phaseProps) {
       // the material view of the phase stage, its lane z (the screening) from the species' packs
@@ -816,6 +869,7 @@ export class WebGpuBackend implements Backend {
     ctx.stage = 'transport';
     this.writeLoop({ ...OPEN_GATES, dt, invDt: 1 / dt, sgScale: scale });
     const r = await this.solveSpecies('u', k.coefD, k.shift, k.asmTr, tol, maxIter);
+    if (this.gpT) return this.transportGp(dt, tol, maxIter);
     this.submit(
       (pass) => {
         ctx.run(pass, k.influx, N);
@@ -854,6 +908,44 @@ export class WebGpuBackend implements Backend {
         influx: ss[sp.slot],
       })),
     };
+  }
+
+  /**
+   * The grand-potential form's transport (gp-transport.ts): w and c̃, then the end of the step
+   * through the limit kernel (c̃ ≥ 0 there: it only commits ξ ← ξⁿ⁺¹ and ∂ξ/∂t).
+   */
+  private async transportGp(dt: number, tol: number, maxIter: number): Promise<TransportReport> {
+    const { ctx, k, red, L } = this;
+    const r = await this.gpT!.step(dt, tol, maxIter);
+    this.submit(
+      (pass) => {
+        ctx.run(pass, k.limit, L.N);
+        red.lim.encode(pass);
+        red.dxi.encode(pass);
+        red.dep.encode(pass);
+      },
+      (enc) => this.copyStats(enc),
+    );
+    const s = await this.readStats();
+    this.setCache(s);
+    const vol = L.dims === 3 ? L.dx ** 3 : L.dx ** 2;
+    return {
+      iterations: r.iterations,
+      residual: r.residual,
+      converged: r.converged,
+      limited: s[ST.LIM],
+      influx: r.influx,
+      deposited: s[ST.DEP] * vol,
+      species: [],
+      newton: r.newton,
+    };
+  }
+
+  /** The manufactured-solution source of (2′) (grand-potential form; tests). */
+  async setTransportSource(src: Float64Array | null): Promise<void> {
+    if (!this.gpT) throw new Error('WebGpuBackend.setTransportSource: only the grand-potential form takes a transport source');
+    this.ctx.check();
+    this.gpT.setSource(src);
   }
 
   /** The stats buffer after the work submitted so far. */
@@ -942,6 +1034,7 @@ export class WebGpuBackend implements Backend {
       xiMax: inf(v[7]),
       nonFinite,
       species: [],
+      ...(this.gpT ? { sumMetal: await this.gpT.metal() } : {}),
     };
     if (!this.species.length) return out;
     // the species: Σã (host cells hold 0) and max ã; a non-finite ã makes its sum non-finite and
@@ -966,7 +1059,7 @@ export class WebGpuBackend implements Backend {
     ctx.stage = 'read';
     const N = L.N,
       bytes = 4 * N;
-    const bufs = [this.xi, this.c, this.psi, this.xidot, ...this.species.map((sp) => sp.field)];
+    const bufs = [this.xi, this.c, this.psi, this.xidot, ...this.species.map((sp) => sp.field), ...(this.gpT ? [this.gpT.w] : [])];
     const nf = bufs.length;
     if (!this.readStage) this.readStage = ctx.readback(nf * bytes, 'read.stage');
     const st = this.readStage;
@@ -982,6 +1075,7 @@ export class WebGpuBackend implements Backend {
     this.species.forEach((sp, m) => {
       f[sp.name] = part(4 + m);
     });
+    if (this.gpT) f.w = part(4 + this.species.length);
     return f;
   }
 

@@ -43,6 +43,8 @@ const GSUM = 'common/group_sum.wgsl';
 const CG = 'common/cg_state.wgsl';
 const TAIL = 'common/tail.wgsl';
 const LOOP = 'common/loop.wgsl';
+const SG = 'common/sg.wgsl';
+const GP = 'common/gp.wgsl';
 
 /** Module name → files, concatenated in this order. */
 export const MODULES = {
@@ -58,7 +60,7 @@ export const MODULES = {
   assemble: [GRID, LOOP, BC, 'assemble.wgsl'],
   potentialFlux: [GRID, LOOP, BC, 'potential_flux.wgsl'],
   transportShift: [GRID, LOOP, 'transport_shift.wgsl'],
-  transportAssemble: [GRID, LOOP, BC, 'transport_assemble.wgsl'],
+  transportAssemble: [GRID, LOOP, BC, SG, 'transport_assemble.wgsl'],
   transportInflux: [GRID, LOOP, 'transport_influx.wgsl'],
   transportLimit: [GRID, LOOP, 'transport_limit.wgsl'],
   speciesPack: [GRID, LOOP, 'species_pack.wgsl'],
@@ -87,6 +89,13 @@ export const MODULES = {
   loopEnd: [GRID, LOOP, BC, CG, 'common/df64.wgsl', 'common/policy.wgsl', 'common/noise.wgsl', 'loop_end.wgsl'],
   // test probe of the device loop's policy, controller and df64 twins (test/conformance/policy.test.ts)
   policyProbe: [GRID, 'common/df64.wgsl', 'common/policy.wgsl', 'probe/policy_probe.wgsl'],
+  // the grand-potential form (docs/grand-potential.md; gp-transport.ts): stage by stage only, not gated
+  gpOld: [GRID, GP, 'gp_old.wgsl'],
+  gpCoef: [GRID, GP, 'gp_coef.wgsl'],
+  gpResidual: [GRID, BC, SG, GP, 'gp_residual.wgsl'],
+  gpUpdate: [GRID, GP, 'gp_update.wgsl'],
+  gpConc: [GRID, GP, 'gp_conc.wgsl'],
+  gpMetal: [GRID, GP, 'gp_metal.wgsl'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type ModuleName = keyof typeof MODULES;

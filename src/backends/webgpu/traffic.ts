@@ -37,6 +37,19 @@ export const BINDINGS: Record<ModuleName, BindingTable> = {
   phaseImexUpdate: ['u', 'r', 'r', 'rw', 'w'],
   // grid, params, ξ, δ, props → ξⁿ⁺¹, Δξ, |δ|/dt
   phaseImexFinish: ['u', 'u', 'r', 'r', 'r', 'w', 'w', 'w'],
+  // the grand-potential form's transport (gp-transport.ts; not gated: stage by stage only)
+  // grid, params, ξ, w, props → the old step's cell values
+  gpOld: ['u', 'u', 'r', 'r', 'r', 'w'],
+  // grid, params, ξⁿ⁺¹, w, padded a, props, old → per-cell coefficients (two vec4s)
+  gpCoef: ['u', 'u', 'r', 'r', 'r', 'r', 'r', 'w', 'w'],
+  // grid, bc, params, cell coefficients, padded a, source → operator, rhs (−F), scale, influx
+  gpResidual: ['u', 'u', 'u', 'r', 'r', 'r', 'r', 'w', 'w', 'w', 'w'],
+  // grid, params, ξⁿ⁺¹, cell coefficients, δu → w (in place)
+  gpUpdate: ['u', 'u', 'r', 'r', 'r', 'rw'],
+  // grid, params, ξⁿ⁺¹, w, props → c̃
+  gpConc: ['u', 'u', 'r', 'r', 'r', 'w'],
+  // grid, params, ξ, w, props → metal per cell
+  gpMetal: ['u', 'u', 'r', 'r', 'r', 'w'],
   // grid, params, ξ → coefficient; props
   coef: ['u', 'u', 'r', 'w', 'r', 'u'],
   // grid, bc, params, σ̂, source → operator, rhs

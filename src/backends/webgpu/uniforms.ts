@@ -183,6 +183,11 @@ export const UNIFORMS = {
     /** current density per (µm^d of Δξ per s) */
     perDeposit: 'f32',
   },
+  /**
+   * shaders/gp_*.wgsl (docs/grand-potential.md): e_l, e_s, dv, M0 (µm²/s), K = 1 + e^{el}, dt,
+   * scale = dt/dx², vol = dx^d, lambda: the backtracking factor of the Newton update
+   */
+  GpParams: { el: 'f32', es: 'f32', dv: 'f32', M0: 'f32', K: 'f32', dt: 'f32', scale: 'f32', vol: 'f32', lambda: 'f32' },
 } as const satisfies Record<string, Record<string, ScalarType>>;
 
 export type UniformName = keyof typeof UNIFORMS;
