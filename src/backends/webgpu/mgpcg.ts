@@ -51,7 +51,10 @@ export const CG = {
   R_RESID: 13,
   R_CODE: 14,
   R_SOLVED: 15,
-  WORDS: 16,
+  FACT: 16,
+  // (the status buffer's size: it must hold every word the kernels touch, CG_FACT included, or
+  // their accesses fall outside it and robust access clamps them onto other words)
+  WORDS: 20,
 } as const;
 /** Report outcomes (cg_state.wgsl, OUT_*). */
 export enum Outcome {
