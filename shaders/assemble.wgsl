@@ -6,12 +6,7 @@
 //   potential: coef = σ̂, scale = 1, mass = 0, src = ∂ξ/∂t, srcScale = −dx²β
 //   (the transport stage has its own Scharfetter–Gummel assembly, transport_assemble.wgsl)
 
-struct AsmParams {
-  scale: f32,
-  mass: f32,
-  srcScale: f32,
-  pad0: f32,
-}
+// AsmParams: the uniform struct declared in src/backends/webgpu/uniforms.ts (prepended by shaders.ts)
 
 @group(0) @binding(0) var<uniform> grid: Grid;
 @group(0) @binding(1) var<uniform> bc: BC;
@@ -34,24 +29,21 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let nx = grid.n.x;
   let ny = grid.n.y;
   let nz = grid.n.z;
-  let sy = nx;
-  let sz = nx * ny;
-  let i = c % nx;
-  let j = (c / nx) % ny;
-  let k = c / sz;
+  let p = cellAt(c, grid.n);
+  let i = p.i;
+  let j = p.j;
+  let k = p.k;
   let kc = coef[c];
-  var wx = 0.0;
-  if (i + 1u < nx) { wx = ap.scale * harmonic(kc, coef[c + 1u]); }
-  else if (bc.t[0][1] == BC_PERIODIC) { wx = ap.scale * harmonic(kc, coef[c - nx + 1u]); }
-  var wy = 0.0;
-  if (j + 1u < ny) { wy = ap.scale * harmonic(kc, coef[c + sy]); }
-  else if (bc.t[0][3] == BC_PERIODIC) { wy = ap.scale * harmonic(kc, coef[c - (ny - 1u) * sy]); }
-  var wz = 0.0;
+  // + faces (periodic ones wrap; a wall has none)
+  var w = vec3<f32>(0.0);
   let is3 = grid.p.w == 3u;
-  if (is3) {
-    if (k + 1u < nz) { wz = ap.scale * harmonic(kc, coef[c + sz]); }
-    else if (bc.t[1][1] == BC_PERIODIC) { wz = ap.scale * harmonic(kc, coef[c - (nz - 1u) * sz]); }
+  for (var a = 0u; a < select(2u, 3u, is3); a++) {
+    let nb = plusNeighbour(grid, c, p, a);
+    if (nb != NO_CELL) { w[a] = ap.scale * harmonic(kc, coef[nb]); }
   }
+  let wx = w.x;
+  let wy = w.y;
+  let wz = w.z;
   var d = ap.mass;
   var r = ap.srcScale * src[c];
   // Dirichlet faces in the order x0, x1, y0, y1, z0, z1 (as the CPU adds them)

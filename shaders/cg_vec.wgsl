@@ -3,12 +3,7 @@
 
 override MODE: u32 = 0u;
 
-struct VecParams {
-  n: u32,
-  pad0: u32,
-  pad1: u32,
-  pad2: u32,
-}
+// VecParams: the uniform struct declared in src/backends/webgpu/uniforms.ts (prepended by shaders.ts)
 
 @group(0) @binding(0) var<uniform> vp: VecParams;
 @group(0) @binding(1) var<storage, read> s: array<f32>;

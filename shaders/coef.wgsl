@@ -10,17 +10,12 @@
 //   form: with the symmetry 1 − h(ξ) = h(1 − ξ) (1 − ξ is exact for ξ ≥ ½),
 //     ξ ≤ ½: out = lo + (hi − lo)·h(ξ),   ξ > ½: out = hi + (lo − hi)·h(1 − ξ),
 //   and the small h is accurate to a few ulps of itself on both sides.
-// Material props (SWITCHES.md §2, src/backends/cpu/coefficients.ts interpCoefProps): props[c] =
+// Material props (docs/material-switches.md, src/backends/cpu/coefficients.ts interpCoefProps): props[c] =
 // (kL, kD, kS, host); lo is scaled by props[c][kind] (kind 1: kD for D, 2: kS for σ̂), and a host
 // cell (host > 0.5) gets D = 0 (kind 1) or σ̂ = σ̂_s = hi (kind 2). The base model binds a
 // uniform (1, 1, 1, 0) field: lo·1 is exact.
 
-struct CoefParams {
-  hi: f32,
-  lo: f32,
-  kind: u32,   // 1: D (uses kD, 0 in a host cell); 2: σ̂ (uses kS, hi in a host cell)
-  pad1: f32,
-}
+// CoefParams: the uniform struct declared in src/backends/webgpu/uniforms.ts (prepended by shaders.ts)
 
 @group(0) @binding(0) var<uniform> grid: Grid;
 @group(0) @binding(1) var<uniform> cp: CoefParams;

@@ -20,30 +20,23 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let cx = coarse.n.x;
   let cy = coarse.n.y;
   let cz = coarse.n.z;
-  let I = a % cx;
-  let J = (a / cx) % cy;
-  let K = a / (cx * cy);
+  let ag = cellAt(a, coarse.n);
   let nx = fine.n.x;
   let ny = fine.n.y;
   let nz = fine.n.z;
   let is3 = fine.p.w == 3u;
   var acc = vec4<f32>(0.0);
-  for (var kk = 0u; kk < 2u; kk++) {
-    let k = 2u * K + kk;
-    if (k >= nz) { continue; }
-    for (var jj = 0u; jj < 2u; jj++) {
-      let j = 2u * J + jj;
-      if (j >= ny) { continue; }
-      for (var ii = 0u; ii < 2u; ii++) {
-        let i = 2u * I + ii;
-        if (i >= nx) { continue; }
-        let o = opf[i + nx * (j + ny * k)];
-        acc.x += o.x;
-        if ((((i + 1u) % nx) >> 1u) != (i >> 1u)) { acc.y += o.y; }
-        if ((((j + 1u) % ny) >> 1u) != (j >> 1u)) { acc.z += o.z; }
-        if (is3 && ((((k + 1u) % nz) >> 1u) != (k >> 1u))) { acc.w += o.w; }
-      }
-    }
+  for (var q = 0u; q < 8u; q++) {
+    let m = aggregateMember(ag, q, fine.n);
+    if (m.w == 0u) { continue; }
+    let i = m.x;
+    let j = m.y;
+    let k = m.z;
+    let o = opf[i + nx * (j + ny * k)];
+    acc.x += o.x;
+    if ((((i + 1u) % nx) >> 1u) != (i >> 1u)) { acc.y += o.y; }
+    if ((((j + 1u) % ny) >> 1u) != (j >> 1u)) { acc.z += o.z; }
+    if (is3 && ((((k + 1u) % nz) >> 1u) != (k >> 1u))) { acc.w += o.w; }
   }
   acc.y *= FACE_SCALE;
   acc.z *= FACE_SCALE;

@@ -10,21 +10,18 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         @builtin(local_invocation_id) lid: vec3<u32>) {
   let c = linearIndex(wid, nwg, lid);
   if (c >= grid.n.w) { return; }
-  let nx = grid.n.x;
-  let ny = grid.n.y;
-  let nz = grid.n.z;
-  let sy = nx;
-  let sz = nx * ny;
-  let i = c % nx;
-  let j = (c / nx) % ny;
-  let k = c / sz;
+  let p = cellAt(c, grid.n);
   let o = op[c];
   var s = o.x + o.y + o.z;
-  if (i > 0u) { s += op[c - 1u].y; } else if (grid.p.x != 0u) { s += op[c + nx - 1u].y; }
-  if (j > 0u) { s += op[c - sy].z; } else if (grid.p.y != 0u) { s += op[c + (ny - 1u) * sy].z; }
+  // the − faces are the + faces of the neighbours (periodic ones wrap, a wall has none)
+  let mx = minusNeighbour(grid, c, p, 0u);
+  if (mx != NO_CELL) { s += op[mx].y; }
+  let my = minusNeighbour(grid, c, p, 1u);
+  if (my != NO_CELL) { s += op[my].z; }
   if (grid.p.w == 3u) {
     s += o.w;
-    if (k > 0u) { s += op[c - sz].w; } else if (grid.p.z != 0u) { s += op[c + (nz - 1u) * sz].w; }
+    let mz = minusNeighbour(grid, c, p, 2u);
+    if (mz != NO_CELL) { s += op[mz].w; }
   }
   diag[c] = s;
 }

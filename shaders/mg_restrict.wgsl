@@ -17,28 +17,15 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         @builtin(local_invocation_id) lid: vec3<u32>) {
   let a = linearIndex(wid, nwg, lid);
   if (a >= coarse.n.w) { return; }
-  let cx = coarse.n.x;
-  let cy = coarse.n.y;
-  let I = a % cx;
-  let J = (a / cx) % cy;
-  let K = a / (cx * cy);
+  let ag = cellAt(a, coarse.n);
   let nx = grid.n.x;
   let ny = grid.n.y;
-  let nz = grid.n.z;
   var s = 0.0;
-  for (var kk = 0u; kk < 2u; kk++) {
-    let k = 2u * K + kk;
-    if (k >= nz) { continue; }
-    for (var jj = 0u; jj < 2u; jj++) {
-      let j = 2u * J + jj;
-      if (j >= ny) { continue; }
-      for (var ii = 0u; ii < 2u; ii++) {
-        let i = 2u * I + ii;
-        if (i >= nx) { continue; }
-        let f = i + nx * (j + ny * k);
-        s += b[f] - applyA(f);
-      }
-    }
+  for (var q = 0u; q < 8u; q++) {
+    let m = aggregateMember(ag, q, grid.n);
+    if (m.w == 0u) { continue; }
+    let f = m.x + nx * (m.y + ny * m.z);
+    s += b[f] - applyA(f);
   }
   bcoarse[a] = s;
 }

@@ -7,34 +7,18 @@
 // ulps where WGSL's atan2/cos promise much less.
 // Outputs: ξ after the step (xiNew), the increment Δξ (dxi, kept separately so that
 // ∂ξ/∂t = Δξ/dt has no f32 cancellation), |rate| and the reaction stiffness per cell.
-// Material props (SWITCHES.md §2; the base model binds a uniform (1, 1, 1, 0)): reaction rate
+// Material props (docs/material-switches.md; the base model binds a uniform (1, 1, 1, 0)): reaction rate
 // L_η·kL; a host cell (host > 0.5) is frozen: ξ written back as exactly 1 or 0 (x > ½), Δξ the
 // (normally zero) correction, rate and stiffness 0, no noise — as src/backends/cpu/phase.ts.
-// Shielding additive (docs/additive.md): with shield > 0 the backend binds, instead of props, a
-// copy of it whose lane z (kS, which this stage does not use) holds the additive ã, refreshed
-// by additive_pack.wgsl after every transport stage (the phase stage has no free storage
-// binding for a ninth buffer), and the rate is screened:
-//   L_η,eff = L_η·kL / (1 + shield·max(0, ã − 1)).
-// shield = 0 (no additive, or a passive one) leaves L_η·kL untouched.
+// Transported species (src/model/species.ts; the shielding additive, docs/additive.md): with
+// screen = 1 the backend binds, instead of props, a copy of it whose lane z (kS, which this
+// stage does not use) holds the screening denominator 1 + Σ_species s·max(0, ã − 1), refreshed
+// by species_pack.wgsl after every species' transport step (so this stage uses 8 storage
+// bindings, the WebGPU minimum, however many species there are), and the rate is screened:
+//   L_η,eff = L_η·kL / (1 + Σ s·max(0, ã − 1)).
+// screen = 0 (no species, or none that screens) leaves L_η·kL untouched.
 
-struct PhaseParams {
-  dt: f32,
-  inv: f32,        // 1/dx, 1/µm
-  mobKappa: f32,   // L_σ κ0, µm²/s
-  mobW: f32,       // L_σ W, 1/s
-  leta: f32,       // L_η, 1/s
-  ea: f32,         // 1 − α
-  eb: f32,         // α
-  noiseAmp: f32,   // σ_W √dt
-  delta: f32,
-  omega: f32,
-  cosW0: f32,      // cos(ω θ0)
-  sinW0: f32,      // sin(ω θ0)
-  key: u32,        // stepKey(seed, step)
-  iomega: u32,     // ω as an integer
-  shield: f32,     // additive screening strength s (0: none)
-  pad1: u32,
-}
+// PhaseParams: the uniform struct declared in src/backends/webgpu/uniforms.ts (prepended by shaders.ts)
 
 @group(0) @binding(0) var<uniform> grid: Grid;
 @group(0) @binding(1) var<uniform> pp: PhaseParams;
@@ -45,7 +29,7 @@ struct PhaseParams {
 @group(0) @binding(6) var<storage, read_write> dxi: array<f32>;
 @group(0) @binding(7) var<storage, read_write> rateAbs: array<f32>;
 @group(0) @binding(8) var<storage, read_write> stiff: array<f32>;
-@group(0) @binding(9) var<storage, read> props: array<vec4<f32>>;  // (kL, kD, kS or ã, host)
+@group(0) @binding(9) var<storage, read> props: array<vec4<f32>>;  // (kL, kD, kS or the screening denominator, host)
 
 const GRAD_EPS2: f32 = 1e-18;
 const H2MAX: f32 = 5.7735;  // max |h″(ξ)| on [0,1] = 10/√3
@@ -144,9 +128,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   if (idx >= grid.n.w) { return; }
   let nx = grid.n.x;
   let ny = grid.n.y;
-  let i = idx % nx;
-  let j = (idx / nx) % ny;
-  let k = idx / (nx * ny);
+  let cell = cellAt(idx, grid.n);
+  let i = cell.i;
+  let j = cell.j;
+  let k = cell.k;
   let sy = nx + 2u;
   let sz = sy * (ny + 2u);
   var div: f32;
@@ -169,8 +154,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     return;
   }
   var leta = pp.leta * pr.x;  // L_η·kL
-  if (pp.shield > 0.0) {
-    leta = leta / (1.0 + pp.shield * max(0.0, pr.z - 1.0));
+  if (pp.screen != 0u) {
+    leta = leta / pr.z;
   }
   let gp = 2.0 * x * (1.0 - x) * (1.0 - 2.0 * x);
   let hp = 30.0 * x * x * (1.0 - x) * (1.0 - x);

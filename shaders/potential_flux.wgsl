@@ -3,12 +3,7 @@
 //   source: β Σ_row ∂ξ/∂t · area·dx.
 // One value per row in f1 (x1), f0 (x0) and src (source); summed by reduce_stage*.
 
-struct FluxParams {
-  dx: f32,
-  area: f32,      // dx (2D) or dx² (3D), µm^(d−1)
-  beta: f32,
-  pad0: f32,
-}
+// FluxParams: the uniform struct declared in src/backends/webgpu/uniforms.ts (prepended by shaders.ts)
 
 @group(0) @binding(0) var<uniform> grid: Grid;
 @group(0) @binding(1) var<uniform> bc: BC;

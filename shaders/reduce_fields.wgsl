@@ -4,7 +4,7 @@
 // Without barriers: invocation t of T takes the strided cells q = t, t + T, … and writes
 // partial[ch·T + t] for the channels below; reduce_fields_final reduces them with a pairwise
 // tree in one workgroup.
-// Host cells (props[q].w > 0.5, SWITCHES.md §2) are left out of every channel but the
+// Host cells (props[q].w > 0.5, docs/material-switches.md) are left out of every channel but the
 // non-finite count, as in the CPU reference.
 
 const CH_XI: u32 = 0u;
@@ -18,12 +18,7 @@ const CH_XIMAX: u32 = 7u;
 const CH_NONFINITE: u32 = 8u;   // a u32 count stored with bitcast
 const BIG: f32 = 3.4028234e38;
 
-struct FieldsParams {
-  inv2: f32,      // 0.5/dx
-  parts: u32,     // T
-  pad1: f32,
-  pad2: f32,
-}
+// FieldsParams: the uniform struct declared in src/backends/webgpu/uniforms.ts (prepended by shaders.ts)
 
 @group(0) @binding(0) var<uniform> grid: Grid;
 @group(0) @binding(1) var<uniform> fp: FieldsParams;

@@ -3,12 +3,7 @@
 // out[0..7] = Σξ, Σc̃, Σ∂ξ/∂t, Σ|∇ξ|, max c̃, min c̃, min ξ, max ξ; out[8] = non-finite count
 // (u32 bits); out[9] = tip.
 
-struct FinalParams {
-  parts: u32,     // T, partials per channel
-  rows: u32,
-  pad0: u32,
-  pad1: u32,
-}
+// FinalParams: the uniform struct declared in src/backends/webgpu/uniforms.ts (prepended by shaders.ts)
 
 @group(0) @binding(0) var<uniform> fp: FinalParams;
 @group(0) @binding(1) var<storage, read> partial: array<f32>;

@@ -7,14 +7,9 @@
 
 override MODE: u32 = 0u;
 
-struct ReduceParams {
-  n: u32,       // elements
-  parts: u32,   // T, the number of partials (= invocations doing work)
-  pad0: u32,
-  pad1: u32,
-}
+// Reduce1Params: the uniform struct declared in src/backends/webgpu/uniforms.ts (prepended by shaders.ts)
 
-@group(0) @binding(0) var<uniform> rp: ReduceParams;
+@group(0) @binding(0) var<uniform> rp: Reduce1Params;
 @group(0) @binding(1) var<storage, read> a: array<f32>;
 @group(0) @binding(2) var<storage, read> b: array<f32>;
 @group(0) @binding(3) var<storage, read_write> partial: array<f32>;

@@ -6,14 +6,9 @@
 override MODE: u32 = 0u;
 override POST: u32 = 0u;
 
-struct ReduceParams {
-  n: u32,       // number of partials
-  slot: u32,
-  pad0: u32,
-  pad1: u32,
-}
+// Reduce2Params: the uniform struct declared in src/backends/webgpu/uniforms.ts (prepended by shaders.ts)
 
-@group(0) @binding(0) var<uniform> rp: ReduceParams;
+@group(0) @binding(0) var<uniform> rp: Reduce2Params;
 @group(0) @binding(1) var<storage, read> partial: array<f32>;
 @group(0) @binding(2) var<storage, read_write> scal: array<f32>;
 

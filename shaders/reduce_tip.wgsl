@@ -3,12 +3,7 @@
 // cell with ξ ≥ 0.5. One invocation per row; reduce_fields_final takes the maximum.
 // Host cells (props.w > 0.5) are skipped and never interpolated towards (CPU reference).
 
-struct TipParams {
-  dx: f32,
-  pad0: f32,
-  pad1: f32,
-  pad2: f32,
-}
+// TipParams: the uniform struct declared in src/backends/webgpu/uniforms.ts (prepended by shaders.ts)
 
 @group(0) @binding(0) var<uniform> grid: Grid;
 @group(0) @binding(1) var<uniform> tp: TipParams;

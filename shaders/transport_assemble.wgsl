@@ -1,5 +1,5 @@
 // Transport stage, assembly of the Scharfetter–Gummel step in the Slotboom variable
-// u = c̃ e^{a}, a = ψ − ψ_ref (src/backends/cpu/transport-sg.ts, TransportStage.step):
+// u = c̃ e^{a}, a = ψ − ψ_ref (src/backends/cpu/transport.ts, TransportStage.step):
 //   [diag(M) + (dt/dx²) A_w] u = c̃ⁿ − sink·(c_s/c0)·Δξ + Σ_Dirichlet w_b u_b,   M = e^{−a},
 // with the symmetric face weights w_ij = (dt/dx²)·harmonic(D_i, D_j)·sgWeight(a_i, a_j) (the +
 // faces of each cell; periodic faces wrap; other boundary faces 0), and on a Dirichlet face of c̃
@@ -8,15 +8,10 @@
 // right-hand side for GpuPcg, the warm start u = c̃ⁿ e^{a}, and per cell
 // aux = (M, Σ w_b, Σ w_b u_b, 0) for the back-transform c̃ = M u and the influx.
 // Inputs: padded a (ghosts.wgsl, then transport_shift.wgsl, which applies the migration factor),
-// D(ξⁿ⁺¹), c̃ⁿ and Δξ. sink: the transport scalar of SWITCHES.md §1 (1; t_a = 1 − t₊ in the
+// D(ξⁿ⁺¹), c̃ⁿ and Δξ. sink: the transport scalar of README: physics switches (binary electrolyte) (1; t_a = 1 − t₊ in the
 // binary-electrolyte mode).
 
-struct SgParams {
-  scale: f32,     // dt/dx²
-  csRatio: f32,   // c_s/c0
-  sink: f32,      // sink factor (1 in the base model)
-  pad1: f32,
-}
+// SgParams: the uniform struct declared in src/backends/webgpu/uniforms.ts (prepended by shaders.ts)
 
 @group(0) @binding(0) var<uniform> grid: Grid;
 @group(0) @binding(1) var<uniform> bc: BC;              // boundary conditions of c̃
@@ -81,11 +76,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let nx = grid.n.x;
   let ny = grid.n.y;
   let nz = grid.n.z;
-  let sy = nx;
-  let sz = nx * ny;
-  let i = c % nx;
-  let j = (c / nx) % ny;
-  let k = c / sz;
+  let p = cellAt(c, grid.n);
+  let i = p.i;
+  let j = p.j;
+  let k = p.k;
   let is3 = grid.p.w == 3u;
   let psy = nx + 2u;
   let psz = psy * (ny + 2u);
@@ -94,19 +88,17 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let a = pa[q];
   let Dc = D[c];
   let M = exp(-a);
-  // + faces (the − face of a cell is the + face of its neighbour); the padded neighbour across
-  // a periodic face holds the wrapped a
-  var wx = 0.0;
-  if (i + 1u < nx) { wx = sp.scale * harmonic(Dc, D[c + 1u]) * sgWeight(a, pa[q + 1u]); }
-  else if (bc.t[0][1] == BC_PERIODIC) { wx = sp.scale * harmonic(Dc, D[c - nx + 1u]) * sgWeight(a, pa[q + 1u]); }
-  var wy = 0.0;
-  if (j + 1u < ny) { wy = sp.scale * harmonic(Dc, D[c + sy]) * sgWeight(a, pa[q + psy]); }
-  else if (bc.t[0][3] == BC_PERIODIC) { wy = sp.scale * harmonic(Dc, D[c - (ny - 1u) * sy]) * sgWeight(a, pa[q + psy]); }
-  var wz = 0.0;
-  if (is3) {
-    if (k + 1u < nz) { wz = sp.scale * harmonic(Dc, D[c + sz]) * sgWeight(a, pa[q + psz]); }
-    else if (bc.t[1][1] == BC_PERIODIC) { wz = sp.scale * harmonic(Dc, D[c - (nz - 1u) * sz]) * sgWeight(a, pa[q + psz]); }
+  // + faces (the − face of a cell is the + face of its neighbour; periodic ones wrap, a wall has
+  // none); the padded neighbour across a periodic face holds the wrapped a
+  var w = vec3<f32>(0.0);
+  let pstep = vec3<u32>(1u, psy, psz);
+  for (var ax = 0u; ax < select(2u, 3u, is3); ax++) {
+    let nb = plusNeighbour(grid, c, p, ax);
+    if (nb != NO_CELL) { w[ax] = sp.scale * harmonic(Dc, D[nb]) * sgWeight(a, pa[q + pstep[ax]]); }
   }
+  let wx = w.x;
+  let wy = w.y;
+  let wz = w.z;
   let cn = cfield[c];
   var acc = Acc(M, cn - sp.sink * sp.csRatio * dxi[c], 0.0, 0.0);
   // Dirichlet faces in the order x0, x1, y0, y1, z0, z1 (as the CPU adds them)

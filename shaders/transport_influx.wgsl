@@ -1,15 +1,10 @@
-// Transport stage, after the solve (src/backends/cpu/transport-sg.ts): back from the Slotboom
+// Transport stage, after the solve (src/backends/cpu/transport.ts): back from the Slotboom
 // variable, c̃ = M u (M = e^{−(ψ−ψ_ref)} as assembled, so a metal row M u ≈ rhs gives c̃ ≈ rhs
 // whatever the rounding of M), and the ions that entered through the Dirichlet faces of c̃ this
 // step, per cell: Σ_b w_b (u_b − u)·dV = (Σ w_b u_b − (Σ w_b)·u)·dV (the SG flux of the solution
 // through each face at distance dx/2). Runs before the limiter; summed by reduce_stage*.
 
-struct InfluxParams {
-  vol: f32,       // dx^d
-  pad0: f32,
-  pad1: f32,
-  pad2: f32,
-}
+// InfluxParams: the uniform struct declared in src/backends/webgpu/uniforms.ts (prepended by shaders.ts)
 
 @group(0) @binding(0) var<uniform> grid: Grid;
 @group(0) @binding(1) var<uniform> ip: InfluxParams;

@@ -1,5 +1,5 @@
 // Transport stage, after the solve and the back-transform c̃ = M u (transport_influx.wgsl):
-// the conservative sink limiter and the end of the step (src/backends/cpu/transport-sg.ts and
+// the conservative sink limiter and the end of the step (src/backends/cpu/transport.ts and
 // CpuBackend.transport).
 // Where c̃ < 0 the step consumed more ions than the cell held: the deficit is returned by
 // un-depositing metal in that cell (ξ += c̃/(sink·c_s/c0), c̃ = 0), so c0 c̃ + sink·c_s ξ is
@@ -7,15 +7,10 @@
 // came from the counter electrode: src/backends/cpu/transport.ts).
 // Then ξ ← ξ_new and ∂ξ/∂t = Δξ/dt (Δξ includes the limiter's correction).
 // lim[i] = ions returned in cell i (|c̃|·dV, scaled), summed by reduce_stage*.
-// A host cell (props[i].w > 0.5, SWITCHES.md §2) holds c̃ = 0 and is not limited (its D = 0
+// A host cell (props[i].w > 0.5, docs/material-switches.md) holds c̃ = 0 and is not limited (its D = 0
 // isolates it; what the solve leaves there is round-off amplified by M, not ions).
 
-struct LimitParams {
-  csRatio: f32,
-  vol: f32,       // dx^d, µm^d
-  invDt: f32,
-  sink: f32,
-}
+// LimitParams: the uniform struct declared in src/backends/webgpu/uniforms.ts (prepended by shaders.ts)
 
 @group(0) @binding(0) var<uniform> grid: Grid;
 @group(0) @binding(1) var<uniform> lp: LimitParams;

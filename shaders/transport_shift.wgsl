@@ -1,6 +1,6 @@
 // Transport stage (Scharfetter–Gummel, src/backends/cpu/transport.ts): shifts the padded
 // potential in place to a = migration·(ψ − ψ_ref) (migration: the transport scalar of
-// SWITCHES.md §1, 1 in the base model, 0 in the binary-electrolyte mode where the transport is
+// README: physics switches (binary electrolyte), 1 in the base model, 0 in the binary-electrolyte mode where the transport is
 // plain diffusion), with ψ_ref = max(max ψ over the cells, max of the
 // Dirichlet values of φ). The cell maximum comes from a reduction into stats[slot]; the
 // Dirichlet maximum is a uniform (−3.4e38 without Dirichlet faces). Every exponent the
@@ -9,12 +9,7 @@
 // One invocation per padded cell (the ghosts are shifted too: a Dirichlet face potential is the
 // mean of a cell and its ghost).
 
-struct ShiftParams {
-  bcMax: f32,
-  slot: u32,
-  migration: f32,
-  pad1: u32,
-}
+// ShiftParams: the uniform struct declared in src/backends/webgpu/uniforms.ts (prepended by shaders.ts)
 
 @group(0) @binding(0) var<uniform> grid: Grid;
 @group(0) @binding(1) var<uniform> sp: ShiftParams;

@@ -4,7 +4,7 @@
 const BC_NOFLUX: i32 = 0;
 const BC_DIRICHLET: i32 = 1;
 const BC_PERIODIC: i32 = 2;
-// ξ only (substrate wetting, SWITCHES.md §3): v = a = (2·dx/w)·cos θ, ghost = u + a·u·(1 − u)
+// ξ only (substrate wetting, docs/material-switches.md (contact angle)): v = a = (2·dx/w)·cos θ, ghost = u + a·u·(1 − u)
 const BC_CONTACT: i32 = 3;
 
 struct BC {

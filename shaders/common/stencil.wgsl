@@ -9,11 +9,12 @@ fn applyA(c: u32) -> f32 {
   let nx = grid.n.x;
   let ny = grid.n.y;
   let nz = grid.n.z;
-  let sy = nx;
-  let sz = nx * ny;
-  let i = c % nx;
-  let j = (c / nx) % ny;
-  let k = c / sz;
+  let p = cellAt(c, grid.n);
+  let sy = p.sy;
+  let sz = p.sz;
+  let i = p.i;
+  let j = p.j;
+  let k = p.k;
   let o = op[c];
   let xc = xv(c);
   var acc = o.x * xc;

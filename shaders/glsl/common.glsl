@@ -123,7 +123,7 @@ float coefOf(float v, float hi, float lo) {
   return hi + (lo - hi) * hPoly(1.0 - x);
 }
 
-// Material props (SWITCHES.md §2): uProps texel = (kL, kD, kS, host), (1, 1, 1, 0) in the base
+// Material props (docs/material-switches.md): uProps texel = (kL, kD, kS, host), (1, 1, 1, 0) in the base
 // model. coefProps: the coefficient with lo scaled by kD or kS (kind 1: D, 2: σ̂); a host cell
 // (host > 0.5) gets D = 0 (kind 1) or σ̂ = σ̂_s = hi (kind 2), as shaders/coef.wgsl.
 float coefProps(float v, float hi, float lo, vec4 pr, float kind) {

@@ -2,13 +2,16 @@
 // reduced by pyramids (reduce.frag). Cells with a non-finite ξ, c̃ or ∂ξ/∂t are skipped by every
 // term and counted. TERM_SUM: (ξ, c̃, ∂ξ/∂t, |∇ξ|) with |∇ξ| by central differences (one-sided at
 // the walls); TERM_MAX: (c̃, −c̃, −ξ, ξ) for max/min; TERM_COUNT: (non-finite, 0, 0, 0);
-// TERM_ADD: (ã, ã, 0, 0) for Σã and max ã (sum/max).
+// TERM_SPECIES: (ã, ã, 0, 0) of the species in uSpecies, for Σã and max ã (sum/max). With
+// transported species a cell whose screening denominator (species_screen.frag.glsl) is not
+// finite — some ã is not — is a bad cell too.
 uniform sampler2D uXs;
 uniform sampler2D uC;
 uniform float uInv2;       // 0.5/dx
 uniform sampler2D uProps;  // host cells (props.w > 0.5) are left out of all but the count
-uniform sampler2D uAdd;    // the additive ã (.r) when uHasAdd = 1: a non-finite ã is a bad cell
-uniform float uHasAdd;
+uniform sampler2D uScreen;   // .r = 1 + Σ s·max(0, ã − 1) when uHasScreen = 1
+uniform float uHasScreen;
+uniform sampler2D uSpecies;  // TERM_SPECIES: .r = the species' ã
 
 float xiAt(vec3 c) { return at(uXs, c).r; }
 
@@ -19,13 +22,13 @@ void main() {
   float cc = at(uC, c).r;
   float xd = xs.b;
   bool bad = !isFiniteF(x) || !isFiniteF(cc) || !isFiniteF(xd);
-  float av = uHasAdd != 0.0 ? at(uAdd, c).r : 0.0;
-  if (!isFiniteF(av)) bad = true;
+  if (uHasScreen != 0.0 && !isFiniteF(at(uScreen, c).r)) bad = true;
   bool host = at(uProps, c).w > 0.5;
 #ifdef TERM_COUNT
   gl_FragColor = vec4(bad ? 1.0 : 0.0, 0.0, 0.0, 0.0);
 #endif
-#ifdef TERM_ADD
+#ifdef TERM_SPECIES
+  float av = at(uSpecies, c).r;
   gl_FragColor = bad || host ? vec4(0.0, -BIG, 0.0, 0.0) : vec4(av, av, 0.0, 0.0);
 #endif
 #ifdef TERM_MAX

@@ -15,8 +15,8 @@ uniform vec4 uP1;         // L_η, 1 − α, α, σ_W √dt
 uniform vec4 uP2;         // δ, ω, cos(ωθ0), sin(ωθ0)
 uniform vec2 uKey;        // stepKey(seed, step) as 16-bit limbs
 uniform sampler2D uProps;  // (kL, kD, kS, host)
-uniform sampler2D uAdd;    // the shielding additive ã (.r), when uShield.x = 1
-uniform vec2 uShield;      // (additive present 0/1, screening strength s)
+uniform sampler2D uScreen; // .r = 1 + Σ_species s·max(0, ã − 1) (species_screen.frag.glsl), when uHasScreen = 1
+uniform float uHasScreen;  // 1: the scenario has transported species
 
 const float GRAD_EPS2 = 1e-18;
 const float H2MAX = 5.7735;
@@ -127,13 +127,10 @@ void main() {
     return;
   }
   float leta = uP1.x * pr.x;
-  // electrostatic-shielding additive (docs/additive.md, src/backends/cpu/phase.ts): screened
-  // where it has gathered above its bulk value, L_η,eff = L_η·kL/(1 + s·max(0, ã − 1)); a NaN ã
-  // stays NaN; without the additive no division at all
-  if (uShield.x != 0.0) {
-    float ex = at(uAdd, cellC).r - 1.0;
-    leta = leta / (1.0 + uShield.y * (ex > 0.0 ? ex : (ex <= 0.0 ? 0.0 : ex)));
-  }
+  // transported species (src/model/species.ts, src/backends/cpu/phase.ts; the shielding
+  // additive, docs/additive.md): screened where they have gathered above their bulk values,
+  // L_η,eff = L_η·kL/(1 + Σ s·max(0, ã − 1)); a NaN ã stays NaN; without species no division
+  if (uHasScreen != 0.0) leta = leta / at(uScreen, cellC).r;
   float psi = at(uPsi, cellC).r;
   float cc = at(uC, cellC).r;
   float gp = 2.0 * x * (1.0 - x) * (1.0 - 2.0 * x);

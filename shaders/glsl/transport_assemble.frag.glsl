@@ -8,11 +8,11 @@
 // D(ξⁿ⁺¹) = coefOf(ξⁿ⁺¹, D_s, D_l); ψ_ref = max(max ψ (1×1 texture), Dirichlet values of φ).
 // OUT_OP: the operator (M + Σw_b, w+x, w+y, w+z). OUT_RHS: (rhs, Σ w_b, Σ w_b u_b, M).
 // OUT_U: the warm start (c̃ⁿ e^{a}, 0, 0, 0).
-// The same kernels advance the shielding additive ã (docs/additive.md; src/backends/cpu/
-// transport.ts, TransportSpecies): uC = ã, D = D_a(1 − h) (uD = (0, D_a)), migration 1, sink 0,
-// Dirichlet values 1.
+// The same kernels advance each transported species ã (src/model/species.ts; src/backends/cpu/
+// transport.ts, TransportSpecies): uC = ã, D = D_a(1 − h) (uD = (0, D_a)), its drift factor,
+// sink 0, Dirichlet values 1.
 uniform sampler2D uPh;     // (ξⁿ⁺¹, Δξ, ·, ·)
-uniform sampler2D uXiD;    // .r = the ξ the diffusivity is taken at (ξⁿ⁺¹; the additive: ξ committed)
+uniform sampler2D uXiD;    // .r = the ξ the diffusivity is taken at (ξⁿ⁺¹; a species: ξ committed)
 uniform sampler2D uC;
 uniform sampler2D uPsiPad; // ψ padded with φ's ghosts (ghosts.frag.glsl)
 uniform sampler2D uPsiMax; // 1×1: max ψ over the cells
@@ -26,7 +26,7 @@ uniform sampler2D uProps;  // material props: D uses kD, 0 in a host cell
 
 float ref;
 
-// a = migration·(ψ − ψ_ref): the transport scalars of SWITCHES.md §1 (migration 1 in the base
+// a = migration·(ψ − ψ_ref): the transport scalars of README: physics switches (binary electrolyte) (migration 1 in the base
 // model, 0 in the binary-electrolyte mode: plain diffusion; sink multiplies c_s/c0 in uT.y)
 float aPad(vec3 p) { return (padAt(uPsiPad, p) - ref) * uT.w; }
 float Dof(vec3 c) { return coefProps(at(uXiD, c).r, uD.x, uD.y, at(uProps, c), 1.0); }

@@ -5,7 +5,7 @@
 // unchanged (sink·c_s/c0 in the binary mode); then ξ ← ξⁿ⁺¹, ∂ξ/∂t = Δξ/dt (Δξ includes the
 // limiter's correction). A host cell (props host > 0.5) holds c̃ = 0 and is not limited (its
 // D = 0 isolates it; what the solve leaves there is round-off amplified by M, not ions).
-// OUT_C: (c̃, 0, 0, 0). OUT_PASSIVE: a species that does not deposit (the additive ã): M u with
+// OUT_C: (c̃, 0, 0, 0). OUT_PASSIVE: a transported species that does not deposit (e.g. the additive ã): M u with
 // no limiter (host cells 0). Default: the new ξ state (ξ, Δξ, ∂ξ/∂t, ions returned·dV).
 // OUT_STATS: (boundary influx (Σ w_b u_b − Σ w_b·u)·dV, ions returned·dV, |ξ − ξ at the last
 // potential solve|, Δξ after the limiter), reduced by a sum/sum/max/sum pyramid; reads the new

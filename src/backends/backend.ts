@@ -29,15 +29,14 @@ export interface TransportReport extends SolveReport {
    * (1 − sink)·(c_s/c0)·deposited ions carried in from the counter electrode by migration.
    */
   deposited: number;
-  /**
-   * The additive (docs/additive.md), when the scenario has one: what entered through its
-   * Dirichlet faces this step (scaled: c_add,bulk·µm^d; Δ(Σã dV) equals it) and its solve
-   * (flat fields: checkpoints store a report as numbers and booleans).
-   */
-  additiveInflux?: number;
-  additiveIterations?: number;
-  additiveResidual?: number;
-  additiveConverged?: boolean;
+  /** One per transported species (Coefficients.species, in order), advanced after c̃. */
+  species: SpeciesReport[];
+}
+
+/** A transported species' step (src/model/species.ts). */
+export interface SpeciesReport extends SolveReport {
+  /** What entered through its Dirichlet faces (scaled: bulk·µm^d; Δ(Σã dV) equals it: no sink). */
+  influx: number;
 }
 
 /** Per-step quantities the time-step and re-solve policies need. */
@@ -65,18 +64,18 @@ export interface Reductions {
   xiMax: number;
   nonFinite: number;
   /**
-   * The additive (docs/additive.md), when present: Σã (times dV: the amount, scaled
-   * c_add,bulk·µm^d) and max ã over the non-host cells; a non-finite ã counts in nonFinite
-   * (the CPU counts cells; an f32 backend counts 1 when Σã is not finite).
+   * One per transported species (Coefficients.species, in order): Σã (times dV: the amount,
+   * scaled bulk·µm^d) and max ã over the non-host cells. A non-finite ã counts in nonFinite (the
+   * CPU counts cells; an f32 backend counts 1 per species whose Σã is not finite).
    */
-  sumA?: number;
-  aMax?: number;
+  species: { sum: number; max: number }[];
 }
 
 export interface Backend {
   readonly name: 'cpu' | 'webgpu' | 'webgl';
   /** Human-readable device description (adapter, threads). */
   readonly device: string;
+  /** Uploads the state fields (src/model/fields.ts: ξ, c̃, ψ and each species'); ∂ξ/∂t = 0. */
   init(fields: Fields): Promise<void>;
   potential(tol: number, maxIter: number): Promise<PotentialReport>;
   phase(dt: number, step: number): Promise<void>;
@@ -84,12 +83,12 @@ export interface Backend {
   stepStats(): Promise<StepStats>;
   reductions(): Promise<Reductions>;
   /**
-   * Sets the φ Dirichlet value on the collector face x0 to `volts` (SWITCHES.md §4), between
+   * Sets the φ Dirichlet value on the collector face x0 to `volts` (src/solver/control.ts), between
    * steps; the next potential solve uses it (the caller forces one). Galvanostatic control and
    * plate/strip schedules (src/solver/control.ts) drive it.
    */
   setVoltage(volts: number): Promise<void>;
-  /** ξ, c̃, ψ, the additive ã (when the scenario has one) and the last ∂ξ/∂t, as f64 copies. */
+  /** The fields of src/model/fields.ts (ξ, c̃, ψ, each species' field) and the last ∂ξ/∂t, as f64 copies. */
   read(): Promise<Fields & { xidot: Float64Array }>;
   dispose(): Promise<void>;
 }

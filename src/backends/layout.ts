@@ -10,7 +10,7 @@ export const BC_NOFLUX = 0;
 export const BC_DIRICHLET = 1;
 export const BC_PERIODIC = 2;
 /**
- * Contact-angle (wetting) ghost for ξ only (SWITCHES.md §3): value a = (2·dx/w)·cos θ and
+ * Contact-angle (wetting) ghost for ξ only (docs/material-switches.md (contact angle)): value a = (2·dx/w)·cos θ and
  * ghost ξ_g = ξ_in + a·ξ_in·(1 − ξ_in), i.e. the inward normal derivative at the face is
  * −(2/w)·cos θ·ξ(1−ξ) (src/backends/cpu/padded.ts, shaders/ghosts.wgsl).
  */

@@ -261,8 +261,7 @@ async function execute(ctx: ExecContext): Promise<number> {
   const emit = async () => {
     const f = await backend.read();
     const row = await sim.metrics();
-    const phi = f.psi.map((v) => v / sim.k.f);
-    writer.writeOutput(index++, sim.time, { xi: f.xi, c: f.c, phi, ...(f.additive ? { additive: f.additive } : {}) }, row);
+    writer.writeOutput(index++, sim.time, f, row);
     lastEmitStep = sim.step;
     writer.writeManifest({ state: 'running' }, stats());
     if (!warnedC && row.c_max > 10) {

@@ -12,7 +12,6 @@ import { simulate } from '../analysis/simulate.ts';
 import { morphology, type Morphology } from '../analysis/morphology.ts';
 import { casePoints, type LibraryCase } from '../analysis/library.ts';
 import { derivedGroups, scenarioWarnings } from '../model/derived.ts';
-import { fFactor } from '../model/params.ts';
 import { hostMask } from '../model/props.ts';
 import type { Scenario } from '../model/scenario.ts';
 import { RunWriter } from '../io/run-output.ts';
@@ -92,7 +91,7 @@ export async function runLibraryCase(
       argv: ['figures'],
     });
     w.writeManifest({ state: 'running' }, { figuresStop: stop });
-    w.writeOutput(0, r.metrics.time_s, { xi: r.xi, c: r.c, phi: r.psi.map((v) => v / fFactor(s.parameters)) }, r.metrics);
+    w.writeOutput(0, r.metrics.time_s, { xi: r.xi, c: r.c, psi: r.psi }, r.metrics);
     w.writeManifest({ state: 'finished' }, { figuresStop: stop, endTime: r.metrics.time_s, steps: r.steps });
     const short = r.metrics.time_s >= p.limit * (1 - 1e-9);
     o.log(

@@ -15,10 +15,13 @@
  *   32 B  SHA-256 of the header bytes
  *    H B  header, UTF-8 JSON (CheckpointHeader)
  *   pad   zeros up to a multiple of 8
- *    P B  payload: ξ, c̃, ψ, ∂ξ/∂t as f64 little-endian, N cells each (P = 32 N), then ã (the
- *         shielding additive, docs/additive.md) when the scenario has one (P = 40 N); the
- *         header lists the fields, and its length and SHA-256. Checkpoints written before the
- *         additive existed hold the four fields and still load (their scenarios have none).
+ *    P B  payload: the checkpointed fields of src/model/fields.ts as f64 little-endian, N cells
+ *         each, in that list's order: ξ, c̃, ψ, ∂ξ/∂t (P = 32 N), then one field per transported
+ *         species (src/model/species.ts, e.g. the shielding additive ã: P = 40 N); the header
+ *         lists the fields, and its length and SHA-256. The solver state holds each species'
+ *         boundary influx in `speciesInfluxTotal`; checkpoints written before the species list
+ *         (with the additive's influx in `additiveInfluxTotal`) still load, as do those from
+ *         before the additive (four fields).
  *
  * Reading checks, in order: pointer, magic, format name and version, header hash, payload
  * length (truncation), payload hash, grid size, solver state, and that the stored scenario
@@ -32,9 +35,11 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { ensureDir, safeJoin, writeFileAtomic } from './atomic.ts';
 import { parseScenario, ScenarioError, type Scenario } from '../model/scenario.ts';
-import type { Fields } from '../model/initial.ts';
+import { coefficients } from '../model/derived.ts';
+import { fieldDefs, type Fields } from '../model/fields.ts';
 import { stepKey } from '../model/noise.ts';
 import type { SimState } from '../solver/simulation.ts';
+import type { TransportReport } from '../backends/backend.ts';
 
 export const CHECKPOINT_FORMAT = 'lidendrite-checkpoint';
 export const CHECKPOINT_VERSION = 1;
@@ -44,11 +49,11 @@ const POINTER_FORMAT = 'lidendrite-checkpoint-pointer';
 const MAGIC = Buffer.from('LIDENDRITE-CKPT\n', 'latin1');
 const PRELUDE = MAGIC.length + 8 + 32;
 const SLOTS = ['ckpt-A.lidckpt', 'ckpt-B.lidckpt'] as const;
-const BASE_FIELDS = ['xi', 'c', 'psi', 'xidot'] as const;
-type PayloadField = (typeof BASE_FIELDS)[number] | 'additive';
-/** The payload's fields for a scenario: the base four, then the additive when it has one. */
-function payloadFields(s: Scenario): PayloadField[] {
-  return s.additive ? [...BASE_FIELDS, 'additive'] : [...BASE_FIELDS];
+/** The payload's fields for a scenario: the checkpointed ones of src/model/fields.ts, in order. */
+function payloadFields(s: Scenario): string[] {
+  return fieldDefs(coefficients(s))
+    .filter((d) => d.checkpoint && !d.derive)
+    .map((d) => d.key);
 }
 
 /** A checkpoint that cannot be used; the message names the file and what is wrong. */
@@ -104,7 +109,8 @@ type Num = z.infer<typeof num>;
 const encodeNum = (v: number): Num =>
   Number.isNaN(v) ? 'NaN' : v === Infinity ? 'Infinity' : v === -Infinity ? '-Infinity' : Object.is(v, -0) ? '-0' : v;
 const decodeNum = (v: Num): number => (typeof v === 'number' ? v : v === '-0' ? -0 : Number(v));
-const report = z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9]{0,63}$/), z.union([num, z.boolean()])).nullable();
+const key = z.string().regex(/^[A-Za-z][A-Za-z0-9]{0,63}$/);
+const report = z.record(key, z.union([num, z.boolean()])).nullable();
 
 const headerSchema = z
   .object({
@@ -134,7 +140,9 @@ const headerSchema = z
         // binary electrolyte and drive control (src/solver/control.ts); absent in checkpoints
         // written before these switches existed (then 0 and no controller)
         migrationTotal: num.optional(),
-        // the shielding additive's boundary influx (docs/additive.md); absent without it
+        // each transported species' boundary influx (src/model/species.ts); absent without species
+        speciesInfluxTotal: z.record(key, num).optional(),
+        // the shielding additive's influx as checkpoints before the species list wrote it (read only)
         additiveInfluxTotal: num.optional(),
         control: z
           .object({
@@ -317,7 +325,9 @@ export function writeCheckpoint(runDir: string, ck: CheckpointInput): { file: st
       forceSolve: st.forceSolve,
       retries: st.retries,
       migrationTotal: encodeNum(st.migrationTotal),
-      ...(st.additiveInfluxTotal !== undefined ? { additiveInfluxTotal: encodeNum(st.additiveInfluxTotal) } : {}),
+      ...(Object.keys(st.speciesInfluxTotal).length
+        ? { speciesInfluxTotal: Object.fromEntries(Object.entries(st.speciesInfluxTotal).map(([n, v]) => [n, encodeNum(v)])) }
+        : {}),
       control: st.control
         ? {
             voltage: encodeNum(st.control.voltage),
@@ -456,12 +466,13 @@ export function readCheckpointFile(path: string, ptr?: { step: number; time: num
     limitedTotal: decodeNum(sim.limitedTotal),
     influxTotal: decodeNum(sim.influxTotal),
     lastPot: decodeReport(sim.lastPot),
-    lastTr: decodeReport(sim.lastTr),
+    // the per-species entries of a transport report are not stored (nothing reads them after a step)
+    lastTr: sim.lastTr ? { ...decodeReport<TransportReport>(sim.lastTr)!, species: [] } : null,
     atSolvePoint: sim.atSolvePoint,
     forceSolve: sim.forceSolve,
     retries: sim.retries,
     migrationTotal: sim.migrationTotal === undefined ? 0 : decodeNum(sim.migrationTotal),
-    ...(scenario.additive ? { additiveInfluxTotal: sim.additiveInfluxTotal === undefined ? 0 : decodeNum(sim.additiveInfluxTotal) } : {}),
+    speciesInfluxTotal: speciesInflux(scenario, sim),
     control: sim.control
       ? {
           voltage: decodeNum(sim.control.voltage),
@@ -485,12 +496,20 @@ export function readCheckpointFile(path: string, ptr?: { step: number; time: num
   if (h.rng.seed !== scenario.noise.seed || h.rng.step !== sim.step || h.rng.key !== stepKey(scenario.noise.seed, sim.step)) {
     throw bad('the noise generator state does not match the scenario seed and the step');
   }
-  const fields: Fields & { xidot: Float64Array } = {
-    xi: getF64(payload, 0, N),
-    c: getF64(payload, 8 * N, N),
-    psi: getF64(payload, 16 * N, N),
-    xidot: getF64(payload, 24 * N, N),
-  };
-  if (scenario.additive) fields.additive = getF64(payload, 32 * N, N);
+  const arrays = Object.fromEntries(names.map((f, q) => [f, getF64(payload, q * 8 * N, N)]));
+  const fields = { ...arrays, xi: arrays.xi, c: arrays.c, psi: arrays.psi, xidot: arrays.xidot };
   return { file: path, header: h, scenario, state, fields };
+}
+
+/**
+ * Each species' boundary influx from a checkpoint's solver state: `speciesInfluxTotal`, or the
+ * `additiveInfluxTotal` of checkpoints written before the species list; 0 when absent.
+ */
+function speciesInflux(s: Scenario, sim: CheckpointHeader['sim']): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const sp of coefficients(s).species) {
+    const v = sim.speciesInfluxTotal?.[sp.name] ?? (sp.name === 'additive' ? sim.additiveInfluxTotal : undefined);
+    out[sp.name] = v === undefined ? 0 : decodeNum(v);
+  }
+  return out;
 }

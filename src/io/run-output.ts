@@ -3,9 +3,11 @@
  *   manifest.json          resolved scenario, derived groups, backend, versions, status
  *                          (rewritten after every output and checkpoint)
  *   metrics.csv            one row per output time (appended, fsync'd)
- *   fields/fields_NNNN.vti ξ, c̃ (c/c0) and φ (V) as VTK ImageData cell data (and ã, the
- *                          shielding additive over its bulk value, when the scenario has one)
- *   png/{xi,c,phi}_NNNN.png maps (2D; the mid-plane z slice in 3D)
+ *   fields/fields_NNNN.vti the output fields of src/model/fields.ts as VTK ImageData cell data:
+ *                          ξ, c̃ (c/c0), φ (V), each transported species over its bulk value
+ *                          (e.g. the shielding additive), then the material props
+ *   png/<name>_NNNN.png    maps of the fields with a PNG entry there (xi, c, phi; 2D, the
+ *                          mid-plane z slice in 3D)
  *   checkpoint/            restart data (src/io/checkpoint.ts)
  * Every file is written atomically (complete or absent); every path is resolved inside the
  * run directory (safeJoin).
@@ -20,7 +22,8 @@ import { midPlaneSlice, renderFieldPng } from './png.ts';
 import { encodeVti } from './vti.ts';
 import type { Scenario } from '../model/scenario.ts';
 import { initialProps } from '../model/initial.ts';
-import type { DerivedGroup } from '../model/derived.ts';
+import { coefficients, type Coefficients, type DerivedGroup } from '../model/derived.ts';
+import { outputFields, type Fields } from '../model/fields.ts';
 import { metricColumns, type MetricsRow } from '../solver/metrics.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -55,15 +58,6 @@ export type RunStatus =
   | { state: 'interrupted'; signal: string }
   | { state: 'failed'; reason: string };
 
-/** Physical fields at one output time. */
-export interface OutputFields {
-  xi: Float64Array;
-  c: Float64Array;
-  phi: Float64Array;
-  /** ã = c_add/c_add,bulk of the shielding additive (docs/additive.md), when the scenario has one: VTI cell data "additive". */
-  additive?: Float64Array;
-}
-
 export interface OutputRecord {
   index: number;
   time: number;
@@ -91,6 +85,7 @@ export class RunWriter {
   private outputs: OutputRecord[];
   private checkpoint: CheckpointNote | null = null;
   private extra: Record<string, unknown>;
+  private k: Coefficients;
 
   constructor(
     readonly dir: string,
@@ -101,7 +96,8 @@ export class RunWriter {
     ensureDir(dir);
     ensureDir(this.resolveInRun('fields'));
     if (s.grid.dims === 2 || s.output.png) ensureDir(this.resolveInRun('png'));
-    this.csv = new MetricsCsv(this.resolveInRun('metrics.csv'), metricColumns(s.grid.dims, s.additive !== undefined));
+    this.k = coefficients(s);
+    this.csv = new MetricsCsv(this.resolveInRun('metrics.csv'), metricColumns(s.grid.dims, this.k.species));
     this.outputs = (opts.outputs ?? []).map((o) => ({ ...o, files: [...o.files] }));
     this.extra = opts.extra ?? {};
   }
@@ -141,7 +137,7 @@ export class RunWriter {
         metrics: this.s.grid.dims === 2 ? 'amounts per metre of depth (mol/m, A/m); lengths in µm' : 'totals (mol, A); lengths in µm',
         fields:
           'xi: phase field (1 = Li metal); c: Li+ concentration / c0; phi: potential in V' +
-          (this.s.additive ? '; additive: shielding-additive concentration / its bulk value' : ''),
+          this.k.species.map((sp) => `; ${sp.name}: ${sp.meaning}`).join(''),
       },
       outputs: this.outputs,
       checkpoint: this.checkpoint,
@@ -171,14 +167,18 @@ export class RunWriter {
     return this.material;
   }
 
-  /** Writes the files of output number `index` and appends the metrics row. */
-  writeOutput(index: number, time: number, f: OutputFields, row: MetricsRow): void {
+  /**
+   * Writes the files of output number `index` and appends the metrics row. `f`: the fields as
+   * Backend.read() returns them (scaled); src/model/fields.ts says what is written and how.
+   */
+  writeOutput(index: number, time: number, f: Fields, row: MetricsRow): void {
     if (!Number.isSafeInteger(index) || index < 0)
       throw new Error(`RunWriter: output index ${String(index)} is not a non-negative integer`);
     const s = this.s;
     const [nx, ny, nz] = s.grid.n;
     const tag = String(index).padStart(4, '0');
     const files: string[] = [];
+    const out = outputFields(this.k, f);
     if (s.output.vti) {
       const rel = `fields/fields_${tag}.vti`;
       writeFileAtomic(
@@ -186,13 +186,7 @@ export class RunWriter {
         encodeVti({
           dims: [nx, ny, nz],
           spacing: [s.grid.dx, s.grid.dx, s.grid.dx],
-          fields: [
-            { name: 'xi', data: f.xi },
-            { name: 'c', data: f.c },
-            { name: 'phi', data: f.phi },
-            ...(f.additive ? [{ name: 'additive', data: f.additive }] : []),
-            ...this.materialFields(),
-          ],
+          fields: [...out.map((o) => ({ name: o.name, data: o.data })), ...this.materialFields()],
           fieldData: { TIME: time, STEP: row.step },
         }),
       );
@@ -202,45 +196,21 @@ export class RunWriter {
       const slice = (a: Float64Array) => (nz > 1 ? midPlaneSlice(a, nx, ny, nz, 'z') : a);
       const xi = slice(f.xi);
       const where = nz > 1 ? ` (z mid-plane)` : '';
-      const maps = [
-        {
-          name: 'xi',
-          data: xi,
-          title: `${s.name} xi t=${time.toPrecision(4)} s${where}`,
-          unit: '-',
-          colormap: 'viridis' as const,
-          range: [0, 1] as [number, number],
-        },
-        {
-          name: 'c',
-          data: slice(f.c),
-          title: `${s.name} c/c0 t=${time.toPrecision(4)} s${where}`,
-          unit: 'c/c0',
-          colormap: 'cividis' as const,
-          range: undefined,
-        },
-        {
-          name: 'phi',
-          data: slice(f.phi),
-          title: `${s.name} phi t=${time.toPrecision(4)} s${where}`,
-          unit: 'V',
-          colormap: 'coolwarm' as const,
-          range: undefined,
-        },
-      ];
-      for (const m of maps) {
-        const rel = `png/${m.name}_${tag}.png`;
+      for (const o of out) {
+        const png = o.def.output?.png;
+        if (!png) continue;
+        const rel = `png/${o.name}_${tag}.png`;
         writeFileAtomic(
           safeJoin(this.dir, rel),
           renderFieldPng({
-            data: m.data,
+            data: slice(o.data),
             nx,
             ny,
             dxMeters: s.grid.dx,
-            title: m.title,
-            unit: m.unit,
-            colormap: m.colormap,
-            range: m.range,
+            title: `${s.name} ${png.title} t=${time.toPrecision(4)} s${where}`,
+            unit: o.def.output!.unit,
+            colormap: png.colormap,
+            range: png.range,
             contour: { data: xi, level: 0.5 },
           }),
         );

@@ -6,6 +6,7 @@
 import { arrhenius, atTemperature, FARADAY, fFactor, interfaceEnergy, interfaceWidth, type PhysicalParams } from './params.ts';
 import { materialWarnings } from './props.ts';
 import type { Scenario } from './scenario.ts';
+import { speciesGroups, speciesList, speciesWarnings, type Species } from './species.ts';
 
 const UM = 1e-6;
 
@@ -40,7 +41,7 @@ export interface Coefficients {
   noiseSigma: number;
   seed: number;
   /**
-   * Transport scalars (SWITCHES.md §1): `migration` multiplies the drift ψ in the
+   * Transport scalars (README: physics switches (binary electrolyte)): `migration` multiplies the drift ψ in the
    * Scharfetter–Gummel flux (1; 0 in the binary-electrolyte mode, ambipolar diffusion), `sink`
    * the (c_s/c0)Δξ sink and the limiter's exchange rate (1; t_a = 1 − t₊ in binary mode: the
    * t₊ share of the deposited ions migrates in from the counter electrode).
@@ -48,11 +49,10 @@ export interface Coefficients {
   migration: number;
   sink: number;
   /**
-   * Electrostatic-shielding additive (scenario `additive`, docs/additive.md); absent = none (the
-   * base model: no additive field anywhere). Da: its diffusivity in the electrolyte, µm²/s;
-   * shielding: s in L_η,eff = L_η·kL/(1 + s·max(0, ã − 1)).
+   * The transported species besides Li⁺ (src/model/species.ts; the shielding additive,
+   * docs/additive.md), in the order every backend advances them; empty for the base model.
    */
-  additive?: { Da: number; shielding: number };
+  species: Species[];
 }
 
 export function coefficients(s: Scenario): Coefficients {
@@ -83,7 +83,7 @@ export function coefficients(s: Scenario): Coefficients {
     seed: s.noise.seed >>> 0,
     migration: binary ? 0 : 1,
     sink: binary ? 1 - (s.electrolyte?.transference ?? 0) : 1,
-    ...(s.additive ? { additive: { Da: s.additive.diffusivity / (UM * UM), shielding: s.additive.shielding } } : {}),
+    species: speciesList(s),
   };
 }
 
@@ -170,13 +170,7 @@ function switchGroups(s: Scenario, p: PhysicalParams, k: Coefficients): DerivedG
       },
     );
   }
-  if (s.additive && k.additive) {
-    out.push(
-      { symbol: 'c_add', value: s.additive.concentration, unit: 'mol/m³', meaning: 'bulk concentration of the shielding additive (ã = 1)' },
-      { symbol: 'D_a', value: k.additive.Da, unit: 'µm²/s', meaning: 'additive diffusivity (electrolyte; 0 in the metal)' },
-      { symbol: 's_shield', value: k.additive.shielding, unit: '', meaning: 'screening strength: L_η,eff = L_η/(1 + s·max(0, ã − 1))' },
-    );
-  }
+  out.push(...speciesGroups(s));
   const c = s.control;
   const currents = c
     ? c.schedule
@@ -244,13 +238,7 @@ export function scenarioWarnings(s: Scenario): string[] {
     );
   }
   out.push(...materialWarnings(s));
-  const a = s.additive;
-  if (a && a.concentration > 0.2 * s.parameters.c0) {
-    out.push(
-      `additive.concentration = ${a.concentration} mol/m³ is more than 20 % of the Li⁺ bulk concentration c0 = ${s.parameters.c0} mol/m³; ` +
-        'the model treats the additive as a minority carrier (its share of the current and of σ_l is neglected).',
-    );
-  }
+  out.push(...speciesWarnings(s));
   return out;
 }
 

@@ -5,19 +5,11 @@
 import type { Scenario } from './scenario.ts';
 import { interfaceWidth } from './params.ts';
 import { hash32, uniform24 } from './noise.ts';
+import type { Fields } from './fields.ts';
 import { distanceToMask, hostMask, materialProps } from './props.ts';
+import { speciesList } from './species.ts';
 
-export interface Fields {
-  xi: Float64Array;
-  c: Float64Array;
-  /** ψ = fφ, dimensionless. */
-  psi: Float64Array;
-  /**
-   * ã = c_add/c_add,bulk, the electrostatic-shielding additive (scenario `additive`,
-   * docs/additive.md); absent without it (the base model).
-   */
-  additive?: Float64Array;
-}
+export type { Fields } from './fields.ts';
 
 /** h(ξ) = ξ³(6ξ² − 15ξ + 10), the interpolation function. */
 export function hInterp(x: number): number {
@@ -106,7 +98,7 @@ function applyHost(s: Scenario, f: Fields, w: number): void {
   }
 }
 
-/** Builds ξ, c̃ and ψ on the grid (memory order x fastest, then y, then z). */
+/** Builds ξ, c̃, ψ and the species' fields on the grid (memory order x fastest, then y, then z). */
 export function initialFields(s: Scenario): Fields {
   const [nx, ny, nz] = s.grid.n;
   const dx = s.grid.dx;
@@ -142,8 +134,9 @@ export function initialFields(s: Scenario): Fields {
   }
   const f: Fields = { xi, c, psi };
   applyHost(s, f, w);
-  // the additive starts like c̃: its bulk value in the electrolyte, none in the metal (1 − h(ξ),
-  // or 1 with initial.concentration "uniform") and none in host cells
-  if (s.additive) f.additive = c.slice();
+  // every transported species (src/model/species.ts) starts like c̃: its bulk value in the
+  // electrolyte, none in the metal (1 − h(ξ), or 1 with initial.concentration "uniform") and
+  // none in host cells
+  for (const sp of speciesList(s)) f[sp.name] = c.slice();
   return f;
 }

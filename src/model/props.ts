@@ -1,5 +1,5 @@
 /**
- * The per-cell material field `props` (SWITCHES.md §2): 4 × f32 per cell, [kL, kD, kS, host],
+ * The per-cell material field `props` (docs/material-switches.md): 4 × f32 per cell, [kL, kD, kS, host],
  * memory order x fastest (cell q at 4q … 4q+3). Built here from the scenario, uploaded once to
  * the backend, never changed by a run. Uniform [1, 1, 1, 0] is the base model; materialProps()
  * returns null when no switch is set, and every backend then runs the base model unchanged.

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { DEFAULT_PARAMS, anisotropyLimit, type PhysicalParams } from './params.ts';
 import { qty } from './quantity.ts';
+import { registeredSections } from './species.ts';
 import type { Dimension } from './units.ts';
 
 const num = (min: number, max: number) => z.number().finite().min(min).max(max);
@@ -16,7 +17,7 @@ const bcSchema = z.union([
   z.object({ type: z.literal('periodic') }).strict(),
 ]);
 /**
- * Contact-angle (wetting) condition for ξ (SWITCHES.md §3, model.md §6), set by `substrate`
+ * Contact-angle (wetting) condition for ξ (docs/material-switches.md (contact angle), model.md §6), set by `substrate`
  * on the collector face x0: n·∇ξ = −cos θ·(2/w)·ξ(1−ξ), n the inward normal, θ in degrees
  * through the metal (θ < 90°: lithiophilic, the metal spreads). Not accepted in `boundary`.
  */
@@ -76,7 +77,7 @@ const paramsSchema = z
   .strict();
 
 /**
- * Electrolyte model (SWITCHES.md §1). 'chen': the base model (t₊ = 1 behaviour, migration in
+ * Electrolyte model (README: physics switches (binary electrolyte)). 'chen': the base model (t₊ = 1 behaviour, migration in
  * the Li⁺ flux). 'binary': a binary salt with Li⁺ transference number t₊ ∈ [0, 1): ambipolar
  * diffusion with D_l as the salt diffusivity and the sink t_a·(c_s/c0)∂ξ/∂t, t_a = 1 − t₊.
  */
@@ -248,7 +249,7 @@ const substrateSchema = z
  * (src/backends/cpu/phase.ts; docs/additive.md). Every key has a default, so `"additive": {}`
  * is 0.05 M with D_a = D_l (default parameter set) and shielding 1.
  */
-const additiveSchema = z
+export const additiveSchema = z
   .object({
     /** Bulk concentration (the counter-electrode reservoir value), mol/m³ or "0.05 M". */
     concentration: qty('concentration', { gt: 0, max: 1e4 }).default(50),
@@ -366,7 +367,7 @@ export const scenarioSchema = z
       })
       .strict()
       .default({}),
-    /** Material switches (SWITCHES.md §2–3): SEI layer, 3D host, substrate wetting. */
+    /** Material switches (docs/material-switches.md): SEI layer, 3D host, substrate wetting. */
     sei: seiSchema.optional(),
     host: hostSchema.optional(),
     substrate: substrateSchema.optional(),
@@ -394,16 +395,18 @@ export class ScenarioError extends Error {
   }
 }
 
-function valueAt(obj: unknown, path: (string | number)[]): unknown {
+/** The value at `path` in parsed JSON (undefined where it leaves the objects): what a validation issue points at. */
+export function valueAt(obj: unknown, path: readonly PropertyKey[]): unknown {
   let v: unknown = obj;
   for (const k of path) {
     if (v === null || typeof v !== 'object') return undefined;
-    v = (v as Record<string | number, unknown>)[k];
+    v = (v as Record<PropertyKey, unknown>)[k];
   }
   return v;
 }
 
-function show(v: unknown): string {
+/** A value for an error message: JSON, at most 60 characters ('missing' for undefined). */
+export function show(v: unknown): string {
   if (v === undefined) return 'missing';
   let s: string;
   try {
@@ -439,7 +442,11 @@ export function parseScenario(raw: unknown): Scenario {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ScenarioError([`scenario: must be a JSON object (got ${show(raw)})`]);
   }
-  const res = scenarioSchema.safeParse(raw);
+  // species kinds registered at run time (src/model/species.ts) bring their own sections
+  const extra = registeredSections();
+  const schema = (Object.keys(extra).length ? scenarioSchema.extend(extra) : scenarioSchema) as typeof scenarioSchema;
+  const res = schema.safeParse(raw);
+  // (the registered sections pass through resolve() untyped; speciesList reads them by name)
   if (!res.success) {
     const issues = res.error.issues.map((i) => {
       const where = i.path.length ? i.path.join('.') : 'scenario';

@@ -1,5 +1,5 @@
 /**
- * Drive control (SWITCHES.md §4, model.md §6): potentiostatic, galvanostatic and plate/strip
+ * Drive control (README: physics switches (drive control), model.md §6): potentiostatic, galvanostatic and plate/strip
  * schedules, all through Backend.setVoltage() between steps. The Simulation owns one
  * DriveControl and a ControlState (part of its SimState, so checkpoints and rollbacks carry it).
  *

@@ -9,19 +9,21 @@
  * voltage_V is the collector voltage the last step ran at and current_density_A_per_m2 that
  * step's Faradaic current density i_faradaic/A (A: collector area; > 0 plating, < 0 stripping).
  *
- * With the shielding additive (docs/additive.md) three columns follow: additive_* (its amount
- * c_add,bulk·Σã dV), additive_influx_* (what entered through the reservoir face since the
- * start; additive(t) − additive(0) = additive_influx, it has no sink) and max ã.
+ * Each transported species (src/model/species.ts; the shielding additive, docs/additive.md)
+ * adds three columns, named after it: <name>_* (its amount bulk·Σã dV), <name>_influx_* (what
+ * entered through the reservoir face since the start; <name>(t) − <name>(0) = <name>_influx, it
+ * has no sink) and <name>_max (max ã).
  */
 import type { Reductions, PotentialReport, TransportReport } from '../backends/backend.ts';
 import type { Coefficients } from '../model/derived.ts';
 import { atTemperature, FARADAY } from '../model/params.ts';
 import type { Scenario } from '../model/scenario.ts';
+import type { Species } from '../model/species.ts';
 
 export type MetricsRow = Record<string, number>;
 
-/** The metrics.csv columns of a dims-D run (with the additive's columns when `additive`). */
-export function metricColumns(dims: 2 | 3, additive = false): string[] {
+/** The metrics.csv columns of a dims-D run with the given transported species (Coefficients.species). */
+export function metricColumns(dims: 2 | 3, species: readonly Pick<Species, 'name'>[] = []): string[] {
   const mol = dims === 2 ? 'mol_per_m' : 'mol';
   const amp = dims === 2 ? 'A_per_m' : 'A';
   const size = dims === 2 ? 'interface_length_um' : 'interface_area_um2';
@@ -52,7 +54,7 @@ export function metricColumns(dims: 2 | 3, additive = false): string[] {
     'voltage_V',
     'current_density_A_per_m2',
     `li_migration_${mol}`,
-    ...(additive ? [`additive_${mol}`, `additive_influx_${mol}`, 'additive_max'] : []),
+    ...species.flatMap((sp) => [`${sp.name}_${mol}`, `${sp.name}_influx_${mol}`, `${sp.name}_max`]),
   ];
 }
 
@@ -69,8 +71,8 @@ export interface RunCounters {
   migrationTotal?: number;
   /** Collector voltage of the last step, V; absent = the scenario's. */
   voltage?: number;
-  /** Additive that entered through the boundary (scaled c_add,bulk·µm^d); absent = 0. */
-  additiveInfluxTotal?: number;
+  /** Per transported species (by name): what entered through the boundary (scaled bulk·µm^d); absent = 0. */
+  speciesInfluxTotal?: Record<string, number>;
 }
 
 export function metricsRow(s: Scenario, k: Coefficients, red: Reductions, run: RunCounters): MetricsRow {
@@ -80,8 +82,7 @@ export function metricsRow(s: Scenario, k: Coefficients, red: Reductions, run: R
   const dV = dxm ** d;
   // σ_l at the run temperature (Arrhenius): the scaled currents are in units of σ_l(T)/f
   const p = atTemperature(s.parameters);
-  const add = s.additive;
-  const cols = metricColumns(d, add !== undefined);
+  const cols = metricColumns(d, k.species);
   // scaled current (σ̂·ψ·µm^(d−2)) → A (3D) or A/m (2D)
   const toAmp = (F: number) => (p.sigmaL / k.f) * F * (d === 3 ? 1e-6 : 1);
   const ions = p.c0 * red.sumC * dV;
@@ -118,9 +119,10 @@ export function metricsRow(s: Scenario, k: Coefficients, red: Reductions, run: R
     iF / area,
     p.c0 * (run.migrationTotal ?? 0) * 1e-6 ** d,
   ];
-  if (add) {
-    vals.push(add.concentration * (red.sumA ?? NaN) * dV, add.concentration * (run.additiveInfluxTotal ?? 0) * 1e-6 ** d, red.aMax ?? NaN);
-  }
+  k.species.forEach((sp, m) => {
+    const r = red.species[m];
+    vals.push(sp.bulk * (r?.sum ?? NaN) * dV, sp.bulk * (run.speciesInfluxTotal?.[sp.name] ?? 0) * 1e-6 ** d, r?.max ?? NaN);
+  });
   const row: MetricsRow = {};
   cols.forEach((c, i) => {
     row[c] = vals[i];

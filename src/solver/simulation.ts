@@ -24,12 +24,17 @@
  * 1 on the CPU, 10 on GPU backends) the fields are checked through the backend's reductions:
  * any NaN/Inf, ξ outside [−0.5, 1.5] or c̃ < −1e-9 is an instability; so are a non-finite
  * ∂ξ/∂t (every step) and a potential or transport solve that does not converge. At every check
- * that passes, the next step boundary keeps an in-memory copy of ξ, c̃, ψ and of the solver state
- * (read()); an instability rolls back to that copy and retries with the first step of the
+ * that passes, the next step boundary keeps an in-memory copy of the state fields (ξ, c̃, ψ and
+ * each species': src/model/fields.ts) and of the solver state (read()); an instability rolls
+ * back to that copy and retries with the first step of the
  * interval halved, up to numerics.maxRetries times, then stops with a SolverError naming the
  * field, the cell (i, j, k), its centre (x, y, z) in µm and the step.
  *
- * Restart points. Backend.init() uploads ξ, c̃ and ψ, sets ∂ξ/∂t = 0 and takes ξ as "ξ at the
+ * Transported species (src/model/species.ts): each one's step follows c̃'s in the transport
+ * stage; their boundary influx accumulates per species (speciesInfluxTotal) and a species solve
+ * that does not converge is an instability like c̃'s.
+ *
+ * Restart points. Backend.init() uploads the state fields, sets ∂ξ/∂t = 0 and takes ξ as "ξ at the
  * last potential solve". Between the potential decision of a step and its phase stage neither
  * of those two matters when a solve has just happened (∂ξ/∂t is rewritten by the transport
  * stage before anything reads it, and ξ at the last solve is ξ), so a state captured there
@@ -39,6 +44,7 @@
  */
 import type { Backend, PotentialReport, TransportReport } from '../backends/backend.ts';
 import { coefficients, stabilityLimits, type Coefficients } from '../model/derived.ts';
+import { fieldDefs, missingState, stateFields } from '../model/fields.ts';
 import { initialFields, type Fields } from '../model/initial.ts';
 import { DriveControl, type ControlState } from './control.ts';
 import type { Scenario } from '../model/scenario.ts';
@@ -48,18 +54,9 @@ import { metricsRow, type MetricsRow, type RunCounters } from './metrics.ts';
 export const XI_RANGE = [-0.5, 1.5] as const;
 export const C_MIN = -1e-9;
 
-export type FieldKey = 'xi' | 'c' | 'psi' | 'xidot' | 'additive';
-const FIELD_LABEL: Record<FieldKey, string> = {
-  xi: 'xi (ξ)',
-  c: 'c (c̃ = c/c0)',
-  psi: 'psi (ψ = fφ)',
-  xidot: 'xidot (∂ξ/∂t)',
-  additive: 'additive (ã = c_add/c_add,bulk)',
-};
-
 export interface SolverErrorDetails {
-  /** The offending field, its value, the cell (i, j, k) and the cell centre (x, y, z) in µm. */
-  field?: FieldKey;
+  /** The offending field (its key in src/model/fields.ts), its value, the cell (i, j, k) and the cell centre (x, y, z) in µm. */
+  field?: string;
   value?: number;
   cell?: [number, number, number];
   position?: [number, number, number];
@@ -91,7 +88,7 @@ export class SolverError extends Error {
   }
 }
 
-/** Everything a Simulation needs, besides ξ, c̃ and ψ, to continue exactly (snapshot/restore). */
+/** Everything a Simulation needs, besides the state fields, to continue exactly (snapshot/restore). */
 export interface SimState {
   time: number;
   step: number;
@@ -103,10 +100,10 @@ export interface SimState {
   /** Ions carried in from the counter electrode by migration (binary electrolyte; scaled c0·µm^d). */
   migrationTotal: number;
   /**
-   * Additive that entered through the boundary since the start (docs/additive.md; scaled
-   * c_add,bulk·µm^d); absent or 0 without the additive and in older checkpoints.
+   * Per transported species (by name): what entered through the boundary since the start
+   * (scaled bulk·µm^d). Empty for the base model.
    */
-  additiveInfluxTotal?: number;
+  speciesInfluxTotal: Record<string, number>;
   /** Drive controller state (null without scenario.control). */
   control: ControlState | null;
   lastPot: PotentialReport | null;
@@ -151,8 +148,8 @@ export class Simulation {
   influxTotal = 0;
   /** Ions carried in by migration from the counter electrode since the start (binary mode; scaled c0·µm^d). */
   migrationTotal = 0;
-  /** Additive that entered through the boundary since the start (scaled c_add,bulk·µm^d; 0 without it). */
-  additiveInfluxTotal = 0;
+  /** Per transported species (by name): what entered through the boundary since the start (scaled bulk·µm^d). */
+  speciesInfluxTotal: Record<string, number>;
   /** The drive controller (null: potentiostatic at the scenario's voltage, nothing is ever changed). */
   readonly control: DriveControl | null;
   /** Its state. */
@@ -190,6 +187,7 @@ export class Simulation {
     readonly backend: Backend,
   ) {
     this.k = coefficients(scenario);
+    this.speciesInfluxTotal = Object.fromEntries(this.k.species.map((sp) => [sp.name, 0]));
     this.dt = scenario.numerics.dtInitial;
     this.dtPhase = stabilityLimits(this.k).phase;
     const n = scenario.numerics as Scenario['numerics'] & { checkEvery?: number | null; maxRetries?: number };
@@ -239,7 +237,7 @@ export class Simulation {
       limitedTotal: this.limitedTotal,
       influxTotal: this.influxTotal,
       migrationTotal: this.migrationTotal,
-      ...(this.scenario.additive ? { additiveInfluxTotal: this.additiveInfluxTotal } : {}),
+      speciesInfluxTotal: { ...this.speciesInfluxTotal },
       control: copy(this.controlState),
       lastPot: copy(this.lastPot),
       lastTr: copy(this.lastTr),
@@ -250,20 +248,15 @@ export class Simulation {
   }
 
   /**
-   * Continues from a snapshot and the fields taken with it (ξ, c̃, ψ; ∂ξ/∂t is not needed, see
-   * the header comment). The next advance() takes the step the snapshotted run took next.
+   * Continues from a snapshot and the fields taken with it (the state fields of
+   * src/model/fields.ts; ∂ξ/∂t is not needed, see the header comment). The next advance() takes
+   * the step the snapshotted run took next.
    */
   async restore(state: SimState, fields: Fields): Promise<void> {
     const N = this.k.n[0] * this.k.n[1] * this.k.n[2];
-    for (const f of ['xi', 'c', 'psi'] as const) {
-      if (fields[f].length !== N) throw new Error(`Simulation.restore: ${f} has ${fields[f].length} cells, the grid ${N}`);
-    }
-    if (this.scenario.additive && fields.additive?.length !== N) {
-      throw new Error(
-        `Simulation.restore: the scenario has an additive; the fields ${fields.additive ? `hold ${fields.additive.length} additive cells, the grid ${N}` : 'have no additive field'}`,
-      );
-    }
-    await this.backend.init(fields);
+    const bad = missingState(this.k, fields, N);
+    if (bad.length) throw new Error(`Simulation.restore: the fields do not fit the scenario: ${bad.join('; ')}`);
+    await this.backend.init(stateFields(this.k, fields));
     this.started = true;
     this.applyState(state);
     await this.applyVoltage();
@@ -284,7 +277,8 @@ export class Simulation {
     this.limitedTotal = s.limitedTotal;
     this.influxTotal = s.influxTotal;
     this.migrationTotal = s.migrationTotal;
-    this.additiveInfluxTotal = s.additiveInfluxTotal ?? 0;
+    // a species the state does not name (none can: checkpoints hold every species) starts at 0
+    this.speciesInfluxTotal = Object.fromEntries(this.k.species.map((sp) => [sp.name, s.speciesInfluxTotal[sp.name] ?? 0]));
     if (this.control) {
       if (!s.control) throw new Error('Simulation: the state has no drive-control state, the scenario has a control section');
       this.controlState = { ...s.control };
@@ -387,19 +381,23 @@ export class Simulation {
     this.limitedTotal += tr.limited;
     this.influxTotal += tr.influx;
     if (this.k.sink !== 1) this.migrationTotal += (1 - this.k.sink) * this.k.csRatio * tr.deposited;
-    if (tr.additiveInflux !== undefined) this.additiveInfluxTotal += tr.additiveInflux;
+    this.k.species.forEach((sp, m) => {
+      this.speciesInfluxTotal[sp.name] += tr.species[m].influx;
+    });
     this.time += dt;
     this.step++;
     this.stepsSinceSolve++;
     this.sinceSave++;
-    if (tr.additiveConverged === false) {
+    this.k.species.forEach((sp, m) => {
+      const r = tr.species[m];
+      if (r.converged) return;
       throw new SolverError(
-        `additive transport solver did not converge at step ${this.step} (t = ${this.time} s): relative residual ${(tr.additiveResidual ?? NaN).toExponential(2)} after ${tr.additiveIterations} iterations`,
+        `${sp.name} transport solver did not converge at step ${this.step} (t = ${this.time} s): relative residual ${r.residual.toExponential(2)} after ${r.iterations} iterations`,
         this.step,
         this.time,
         { retryable: true },
       );
-    }
+    });
     if (!tr.converged) {
       throw new SolverError(
         `transport solver did not converge at step ${this.step} (t = ${this.time} s): relative residual ${tr.residual.toExponential(2)} after ${tr.iterations} iterations`,
@@ -438,7 +436,7 @@ export class Simulation {
   private async save(): Promise<void> {
     const f = await this.backend.read();
     this.good = {
-      fields: { xi: f.xi, c: f.c, psi: f.psi, ...(f.additive ? { additive: f.additive } : {}) },
+      fields: stateFields(this.k, f),
       state: this.snapshot(),
       decided: this.decided,
     };
@@ -470,7 +468,8 @@ export class Simulation {
     const dx = this.k.dx;
     const pos: [number, number, number] = [(i + 0.5) * dx, (j + 0.5) * dx, this.k.dims === 3 ? (kk + 0.5) * dx : 0];
     const fmt = (v: number) => Number(v.toPrecision(6)).toString();
-    const text = `field ${FIELD_LABEL[p.field]} = ${p.value} (${p.why}) at cell (i, j, k) = (${i}, ${j}, ${kk}), (x, y, z) = (${pos.map(fmt).join(', ')}) µm`;
+    const label = fieldDefs(this.k).find((d) => d.key === p.field)?.label ?? p.field;
+    const text = `field ${label} = ${p.value} (${p.why}) at cell (i, j, k) = (${i}, ${j}, ${kk}), (x, y, z) = (${pos.map(fmt).join(', ')}) µm`;
     return { text, details: { field: p.field, value: p.value, cell: [i, j, kk], position: pos } };
   }
 
@@ -602,24 +601,25 @@ export class Simulation {
       voltage,
       pot: this.lastPot,
       tr: this.lastTr,
-      ...(this.scenario.additive ? { additiveInfluxTotal: this.additiveInfluxTotal } : {}),
+      speciesInfluxTotal: this.speciesInfluxTotal,
     };
     return metricsRow(this.scenario, this.k, red, run);
   }
 }
 
 /**
- * The first problem cell: a non-finite value in ξ, c̃, ψ or ∂ξ/∂t (in that order), else the
- * cell furthest outside ξ ∈ [−0.5, 1.5], else the most negative c̃ below −1e-9; null if none.
+ * The first problem cell: a non-finite value in ξ, c̃, ψ, ∂ξ/∂t or a species' field (in the
+ * order of src/model/fields.ts), else the cell furthest outside ξ ∈ [−0.5, 1.5], else the most
+ * negative c̃ below −1e-9; null if none.
  */
 export function locateProblem(
   f: Fields & { xidot?: Float64Array },
-  _k?: Coefficients,
-): { field: FieldKey; index: number; value: number; why: string } | null {
-  const order: FieldKey[] = ['xi', 'c', 'psi', 'xidot', 'additive'];
-  for (const name of order) {
-    const a = f[name as keyof typeof f];
-    if (!a) continue;
+  k: Pick<Coefficients, 'f' | 'species'>,
+): { field: string; index: number; value: number; why: string } | null {
+  for (const d of fieldDefs(k)) {
+    const a = f[d.key];
+    if (!a || d.derive) continue;
+    const name = d.key;
     const i = firstNonFinite(a);
     if (i >= 0) return { field: name, index: i, value: a[i], why: 'not finite' };
   }

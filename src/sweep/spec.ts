@@ -13,8 +13,9 @@ import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
-import { parseScenario, ScenarioError, type Scenario } from '../model/scenario.ts';
+import { parseScenario, ScenarioError, show, valueAt, type Scenario } from '../model/scenario.ts';
 import { canonicalJson } from '../io/checkpoint.ts';
+import { speciesList } from '../model/species.ts';
 import { metricColumns } from '../solver/metrics.ts';
 
 const MAX_BYTES = 1 << 20;
@@ -187,25 +188,6 @@ export function rangeValues(r: z.output<typeof rangeSchema>): AxisValue[] {
   return out;
 }
 
-function show(v: unknown): string {
-  let s: string;
-  try {
-    s = JSON.stringify(v) ?? String(v);
-  } catch {
-    s = String(v);
-  }
-  return s.length > 60 ? s.slice(0, 57) + '...' : s;
-}
-
-function valueAt(obj: unknown, path: (string | number)[]): unknown {
-  let v: unknown = obj;
-  for (const k of path) {
-    if (v === null || typeof v !== 'object') return undefined;
-    v = (v as Record<string | number, unknown>)[k];
-  }
-  return v;
-}
-
 /** Sets `path` (dotted) in a plain JSON object, creating missing objects; returns a problem or null. */
 function setPath(obj: Record<string, unknown>, path: string, value: unknown): string | null {
   const segs = path.split('.');
@@ -238,10 +220,10 @@ function setPath(obj: Record<string, unknown>, path: string, value: unknown): st
 
 /**
  * The metrics.csv column a requested metric names (exact, or without its unit suffix), or null.
- * `additive`: every point carries the shielding additive, so its columns exist too.
+ * `species`: transported species every point carries (src/model/species.ts), so their columns exist too.
  */
-export function resolveMetric(name: string, dims: 2 | 3, additive = false): string | null {
-  const cols = metricColumns(dims, additive);
+export function resolveMetric(name: string, dims: 2 | 3, species: readonly { name: string }[] = []): string | null {
+  const cols = metricColumns(dims, species);
   if (cols.includes(name)) return name;
   const stem = (c: string) => c.replace(/_(mol_per_m|mol|A_per_m|A|um2|um|s)$/, '');
   return cols.find((c) => stem(c) === name) ?? null;
@@ -303,7 +285,7 @@ export function parseSweep(raw: unknown, opts: ParseSweepOptions = {}): SweepPla
         const got =
           i.code === 'unrecognized_keys' || (i.code === z.ZodIssueCode.custom && v !== null && typeof v === 'object')
             ? ''
-            : ` (got ${v === undefined ? 'missing' : show(v)})`;
+            : ` (got ${show(v)})`;
         return `${where}: ${i.message}${got}`;
       }),
     );
@@ -379,14 +361,16 @@ export function parseSweep(raw: unknown, opts: ParseSweepOptions = {}): SweepPla
     throw new SweepError(bad);
   }
   const dims = points[0].scenario.grid.dims;
-  const additive = points.every((p) => p.scenario.additive !== undefined);
+  // the species every point carries (their metrics columns exist in every run)
+  const lists = points.map((p) => speciesList(p.scenario).map((sp) => sp.name));
+  const species = lists[0].filter((n) => lists.every((l) => l.includes(n))).map((name) => ({ name }));
   const metrics: string[] = [];
   if (sw.metrics) {
     sw.metrics.forEach((m, k) => {
-      const c = resolveMetric(m, dims, additive);
+      const c = resolveMetric(m, dims, species);
       if (!c)
         issues.push(
-          `metrics.${k}: "${m}" is not a metrics.csv column of a ${dims}D run${additive ? ' with the additive' : ''} (columns: ${metricColumns(dims, additive).join(', ')})`,
+          `metrics.${k}: "${m}" is not a metrics.csv column of a ${dims}D run${species.length ? ` with ${species.map((sp) => `the ${sp.name}`).join(', ')}` : ''} (columns: ${metricColumns(dims, species).join(', ')})`,
         );
       else if (metrics.includes(c)) issues.push(`metrics.${k}: "${m}" names ${c} a second time`);
       else metrics.push(c);

@@ -26,6 +26,7 @@ import {
   conformance,
   noiseOnly,
   SOLVER_CASES,
+  SPECIES_CASES,
   SWITCH_CASES,
   type Case,
   type Subject,
@@ -75,13 +76,13 @@ const subject = (name: Name): Subject => ({
 const SUBJECTS = [subject('webgpu'), subject('webgl')];
 
 /**
- * WebGL runs every case of the body (base, solver switches, material switches, additive) plus a
+ * WebGL runs every case of the body (base, solver switches, material switches, additive, two species) plus a
  * periodic odd-sized 3D grid. WebGPU in Chromium runs the same WGSL as WebGPU in Node, where
  * test/conformance/backends.test.ts covers every case; here it runs the base cases and the noise
  * draws, which prove the page's path (bundled shaders, navigator.gpu, Chromium's Dawn).
  */
 const CASES_FOR: Record<Name, Case[]> = {
-  webgl: [...CASES, ...SOLVER_CASES, ...SWITCH_CASES, ...ADDITIVE_CASES, PERIODIC_CASE],
+  webgl: [...CASES, ...SOLVER_CASES, ...SWITCH_CASES, ...ADDITIVE_CASES, ...SPECIES_CASES, PERIODIC_CASE],
   webgpu: [...CASES],
 };
 

@@ -2,7 +2,7 @@
  * Switch checks the shared CASES of test/conformance/body.ts do not cover yet, run on the browser
  * backends with the same body and tolerances:
  * - PERIODIC_CASE: periodic lateral faces on an odd 3D grid;
- * - voltageStep(): Backend.setVoltage (SWITCHES.md §4) between steps — both backends run two
+ * - voltageStep(): Backend.setVoltage (src/solver/control.ts) between steps — both backends run two
  *   coupled steps at −450 mV, switch the collector to −300 mV, re-solve the potential and run
  *   two more; ψ (which carries the new Dirichlet value into the metal), ξ and c̃ are compared.
  */

@@ -15,7 +15,17 @@ import { acquireAdapter, limitsFor } from '../../src/backends/webgpu/device.ts';
 import { MODULES, shaderFiles, shaderRoot, shaderSource, type ModuleName } from '../../src/backends/webgpu/shaders.ts';
 import { coefficients } from '../../src/model/derived.ts';
 import { parseScenario, type ScenarioInput } from '../../src/model/scenario.ts';
-import { ADDITIVE_CASES, CASES, clampedCoefficients, conformance, noiseOnly, SOLVER_CASES, SWITCH_CASES, type Subject } from './body.ts';
+import {
+  ADDITIVE_CASES,
+  CASES,
+  clampedCoefficients,
+  conformance,
+  noiseOnly,
+  SOLVER_CASES,
+  SPECIES_CASES,
+  SWITCH_CASES,
+  type Subject,
+} from './body.ts';
 import { probeWebGpu } from './webgpu-env.ts';
 
 const probe = await probeWebGpu();
@@ -33,7 +43,7 @@ const SUBJECTS: Subject[] = [
 
 describe.each(SUBJECTS)('backend $name against the f64 CPU reference', (subject) => {
   const skipped = subject.available ? '' : ` (skipped: ${subject.skipReason})`;
-  for (const cs of [...CASES, ...SWITCH_CASES, ...SOLVER_CASES, ...ADDITIVE_CASES]) {
+  for (const cs of [...CASES, ...SWITCH_CASES, ...SOLVER_CASES, ...ADDITIVE_CASES, ...SPECIES_CASES]) {
     it.skipIf(!subject.available)(`${cs.label}: ${cs.steps} coupled steps${skipped}`, () => conformance(subject, cs));
   }
   it.skipIf(!subject.available)(`noise draws equal the reference${skipped}`, () => noiseOnly(subject), 60_000);
@@ -93,12 +103,13 @@ describe('WGSL shaders', () => {
       }
       // every pipeline and bind group of the backend, 2D and 3D, periodic and not (the backend
       // builds them inside a validation error scope and throws on the first error)
-      // (and the shielding additive's kernels and bind groups: ADDITIVE_CASES[0])
+      // (and the transported species' kernels and bind groups: one species, and two)
       for (const input of [
         CASES[0].input,
         CASES[1].input,
         { ...CASES[1].input, grid: { dims: 3, n: [5, 6, 7], dx: '0.5 um' }, boundary: { lateral: 'periodic' } } as ScenarioInput,
         ADDITIVE_CASES[0].input,
+        SPECIES_CASES[0].input,
       ]) {
         const s = parseScenario(input);
         const b = await WebGpuBackend.create(makeLayout(s), coefficients(s), makeBCs(s), { dawnFlags: vdev!.flags });

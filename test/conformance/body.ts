@@ -38,6 +38,7 @@ import { cellNormal, stepKey } from '../../src/model/noise.ts';
 import { parseScenario, type Scenario, type ScenarioInput } from '../../src/model/scenario.ts';
 import { metricColumns, metricsRow, type MetricsRow } from '../../src/solver/metrics.ts';
 import { DriveControl } from '../../src/solver/control.ts';
+import './second-species.ts';
 
 /** A backend under test: how to build it, and whether it exists here (else why not). */
 export interface Subject {
@@ -120,7 +121,7 @@ export const CASES: Case[] = [
 ];
 
 /**
- * The solver-level switches (SWITCHES.md §1, §4; model.md §6): the binary electrolyte
+ * The solver-level switches (README: physics switches (binary electrolyte, drive control); model.md §6): the binary electrolyte
  * (migration 0, sink t_a), a temperature with Arrhenius D_l, L_η, σ_l, and the drive control —
  * galvanostatic plating then stripping (setVoltage every step, φ > 0 while stripping).
  */
@@ -184,7 +185,7 @@ export const SOLVER_CASES: Case[] = [
 ];
 
 /**
- * The material switches (SWITCHES.md §2–3): a patchy SEI, a 3D host in 2D and 3D, and the
+ * The material switches (docs/material-switches.md): a patchy SEI, a 3D host in 2D and 3D, and the
  * substrate contact-angle condition on a bare collector. Same body, same tolerances; the dt of
  * each is checked against the solver's policy like the base cases.
  */
@@ -302,6 +303,26 @@ export const ADDITIVE_CASES: Case[] = [
   },
 ];
 
+/**
+ * Two transported species (src/model/species.ts): the additive and the test-only `tracer`
+ * (second-species.ts: a schema and coefficients, nothing else), with its own diffusivity, drift
+ * factor 0.5 and screening strength, so every backend's per-species loop, the summed screening
+ * and a second drift shift are exercised. CPU threads bit for bit, GPUs within the base
+ * tolerances (each species like c̃).
+ */
+export const SPECIES_CASES: Case[] = [
+  {
+    label: '2D two species: additive (shielding 0.5) and a test-only tracer (drift 0.5, shielding 1.5)',
+    steps: 16,
+    dt: 2e-3,
+    input: {
+      ...ADDITIVE_CASES[0].input,
+      name: 'conformance-species',
+      tracer: { concentration: '20 mM', diffusivity: '1e-10 m^2/s', shielding: 1.5, migration: 0.5 },
+    } as ScenarioInput,
+  },
+];
+
 interface RunResult {
   fields: Fields & { xidot: Float64Array };
   metrics: MetricsRow;
@@ -318,8 +339,8 @@ interface Counters {
   /** Binary electrolyte: ions migrated in from the counter electrode; the collector voltage in force. */
   migrationTotal: number;
   voltage?: number;
-  /** The shielding additive's boundary influx (scaled). */
-  additiveInfluxTotal: number;
+  /** Each transported species' boundary influx (scaled), by name. */
+  speciesInfluxTotal: Record<string, number>;
 }
 
 /**
@@ -339,7 +360,7 @@ export async function lockstep(s: Scenario, ref: Backend, sub: Backend, steps: n
     limitedTotal: 0,
     influxTotal: 0,
     migrationTotal: 0,
-    additiveInfluxTotal: 0,
+    speciesInfluxTotal: Object.fromEntries(coefficients(s).species.map((sp) => [sp.name, 0])),
     pot: null,
     tr: null,
   })) as [Counters, Counters];
@@ -368,10 +389,10 @@ export async function lockstep(s: Scenario, ref: Backend, sub: Backend, steps: n
       await both[b].phase(dt, step);
       const r = await both[b].transport(dt, n.transportTol, 200);
       expect(r.converged, `${both[b].name} transport converged at step ${step}`).toBe(true);
-      if (s.additive) {
-        expect(r.additiveConverged, `${both[b].name} additive transport converged at step ${step}`).toBe(true);
-        c[b].additiveInfluxTotal += r.additiveInflux!;
-      }
+      kc.species.forEach((sp, m) => {
+        expect(r.species[m].converged, `${both[b].name} ${sp.name} transport converged at step ${step}`).toBe(true);
+        c[b].speciesInfluxTotal[sp.name] += r.species[m].influx;
+      });
       c[b].tr = r;
       c[b].limitedTotal += r.limited;
       c[b].influxTotal += r.influx;
@@ -445,8 +466,14 @@ export async function conformance(subject: Subject, cs: Case): Promise<void> {
     };
     const cScale = maxAbs(A.fields.c),
       xdScale = maxAbs(A.fields.xidot);
-    const eA = A.fields.additive ? errors(B.fields.additive!, A.fields.additive) : null;
-    const aScale = A.fields.additive ? maxAbs(A.fields.additive) : 0;
+    // each transported species (src/model/species.ts): errors and scale of its field
+    const eS = k.species.map((sp) => {
+      const a = A.fields[sp.name],
+        b = B.fields[sp.name];
+      expect(a, `the reference's read() returns ${sp.name}`).toBeDefined();
+      expect(b, `${subject.name} read() returns ${sp.name}`).toBeDefined();
+      return { name: sp.name, e: errors(b!, a!), scale: maxAbs(a!) };
+    });
     const iters = (r: RunResult) =>
       `potential ${r.pot.map((p) => p.iterations).join(',')} | transport ${r.tr.map((t) => t.iterations).join(',')}`;
     console.log(
@@ -456,7 +483,7 @@ export async function conformance(subject: Subject, cs: Case): Promise<void> {
         `  c̃     max ${fmt(e.c.max)}  rms ${fmt(e.c.rms)}  (max |c̃| ${cScale.toFixed(3)})`,
         `  ψ     max ${fmt(e.psi.max)}  rms ${fmt(e.psi.rms)}  (max |ψ| ${maxAbs(A.fields.psi).toFixed(3)})`,
         `  ∂ξ/∂t max ${fmt(e.xidot.max)}  rms ${fmt(e.xidot.rms)}  (max |∂ξ/∂t| ${xdScale.toFixed(3)})`,
-        ...(eA ? [`  ã     max ${fmt(eA.max)}  rms ${fmt(eA.rms)}  (max |ã| ${aScale.toFixed(3)})`] : []),
+        ...eS.map((x) => `  ${x.name.padEnd(5)} max ${fmt(x.e.max)}  rms ${fmt(x.e.rms)}  (max |ã| ${x.scale.toFixed(3)})`),
         `  CG iterations, reference: ${iters(A)}`,
         `  CG iterations, ${subject.name}: ${iters(B)}`,
       ].join('\n'),
@@ -468,20 +495,20 @@ export async function conformance(subject: Subject, cs: Case): Promise<void> {
     expect(e.psi.max).toBeLessThan(TOL.psiMax);
     expect(e.psi.rms).toBeLessThan(TOL.psiRms);
     expect(e.xidot.max).toBeLessThan(TOL.xidotMax * xdScale);
-    if (s.additive) {
-      // the additive is a transported concentration like c̃: the same relative bounds
-      expect(B.fields.additive, `${subject.name} read() returns the additive`).toBeDefined();
-      expect(eA!.max).toBeLessThan(TOL.cMax * aScale);
-      expect(eA!.rms).toBeLessThan(TOL.cRms * aScale);
-      if (subject.name === 'cpu') {
-        // worker threads: the serial bits, every field
-        for (const [name, er] of Object.entries({ ...e, additive: eA! })) expect(er.max, `${name} bit for bit`).toBe(0);
-      }
+    for (const x of eS) {
+      // a species is a transported concentration like c̃: the same relative bounds
+      expect(x.e.max, x.name).toBeLessThan(TOL.cMax * x.scale);
+      expect(x.e.rms, x.name).toBeLessThan(TOL.cRms * x.scale);
+    }
+    if (eS.length && subject.name === 'cpu') {
+      // worker threads: the serial bits, every field
+      const all = { ...e, ...Object.fromEntries(eS.map((x) => [x.name, x.e])) };
+      for (const [name, er] of Object.entries(all)) expect(er.max, `${name} bit for bit`).toBe(0);
     }
 
     // metrics
     const lines: string[] = [];
-    const cols = metricColumns(k.dims, s.additive !== undefined);
+    const cols = metricColumns(k.dims, k.species);
     const collector = cols.find((c) => c.startsWith('i_collector'))!;
     for (const col of cols) {
       const a = A.metrics[col],

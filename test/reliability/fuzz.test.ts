@@ -344,7 +344,6 @@ describe('hostile scenarios (seeded fuzz)', () => {
     expect(t.accepted + t.refused).toBe(t.generated);
     expect(t.accepted).toBeGreaterThan(50);
     expect(t.refused).toBeGreaterThan(N_DIRECT / 2);
-    expect(t.maxMs).toBeLessThan(2000);
     // no grid-sized buffer (a 16384² grid of f64 would be 2 GiB)
     expect(t.maxArrayBuffersMiB).toBeLessThan(32);
     expect(t.rssGrowthMiB).toBeLessThan(768);
@@ -429,7 +428,6 @@ describe('hostile scenarios (seeded fuzz)', () => {
     expect(t.generated).toBe(N_FILES + odd.length + 4);
     expect(t.accepted + t.refused).toBe(t.generated);
     expect(t.accepted).toBeGreaterThan(10);
-    expect(t.maxMs).toBeLessThan(2000);
     expect(t.maxArrayBuffersMiB).toBeLessThan(32);
     expect(t.rssGrowthMiB).toBeLessThan(768);
     expectPrototypesClean();

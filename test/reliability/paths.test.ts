@@ -46,7 +46,7 @@ describe('run directory paths', () => {
   it('writeOutput refuses output numbers that are not non-negative integers, and writes nothing outside', () => {
     const { root, dir, s, w } = writer();
     const N = s.grid.n[0] * s.grid.n[1];
-    const f = { xi: new Float64Array(N), c: new Float64Array(N), phi: new Float64Array(N) };
+    const f = { xi: new Float64Array(N), c: new Float64Array(N), psi: new Float64Array(N) };
     const row = Object.fromEntries(metricColumns(2).map((c) => [c, 0]));
     for (const bad of [-1, 1.5, NaN, Infinity, 2 ** 60, '/../../../../../tmp/evil', '../../x'] as unknown[]) {
       expect(() => w.writeOutput(bad as number, 0, f, row), String(bad)).toThrow(/not a non-negative integer/);

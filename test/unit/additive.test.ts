@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/backends/backend.ts';
-import { additiveBC } from '../../src/backends/additive.ts';
+import { speciesBC } from '../../src/backends/species.ts';
 import { CpuBackend } from '../../src/backends/cpu/backend.ts';
 import { BC_DIRICHLET, BC_NOFLUX, BC_PERIODIC, makeBCs, makeLayout } from '../../src/backends/layout.ts';
 import { readCheckpoint, writeCheckpoint } from '../../src/io/checkpoint.ts';
@@ -88,13 +88,18 @@ describe('additive: schema', () => {
 describe('additive: plumbing', () => {
   it('coefficients, boundary values and the initial field (like c̃: 1 − h(ξ), 0 in host cells)', () => {
     const s = parseScenario(base({ additive: { shielding: 2, diffusivity: '2e-10 m^2/s' } }));
-    expect(coefficients(s).additive!.Da).toBeCloseTo(200, 10);
-    expect(coefficients(s).additive!.shielding).toBe(2);
-    expect('additive' in coefficients(parseScenario(base()))).toBe(false);
+    expect(coefficients(s).species).toHaveLength(1);
+    const sp = coefficients(s).species[0];
+    expect(sp.name).toBe('additive');
+    expect(sp.D).toBeCloseTo(200, 10);
+    expect(sp.shielding).toBe(2);
+    expect(sp.migration).toBe(1);
+    expect(sp.bulk).toBe(50);
+    expect(coefficients(parseScenario(base())).species).toEqual([]);
     const f = initialFields(s);
     expect(f.additive).toEqual(f.c);
     expect(initialFields(parseScenario(base())).additive).toBeUndefined();
-    const bcA = additiveBC(
+    const bcA = speciesBC(
       makeBCs(parseScenario(base({ boundary: { lateral: 'periodic', c: { x1: { type: 'dirichlet', value: 0.7 } } } }))).c,
     );
     expect(Array.from(bcA.type)).toEqual([BC_NOFLUX, BC_DIRICHLET, BC_PERIODIC, BC_PERIODIC, BC_NOFLUX, BC_NOFLUX]);
@@ -113,8 +118,9 @@ describe('additive: plumbing', () => {
 
   it('metrics columns only with the additive', () => {
     expect(metricColumns(2)).toHaveLength(26);
-    expect(metricColumns(2, true).slice(26)).toEqual(['additive_mol_per_m', 'additive_influx_mol_per_m', 'additive_max']);
-    expect(metricColumns(3, true).slice(26)).toEqual(['additive_mol', 'additive_influx_mol', 'additive_max']);
+    const add = [{ name: 'additive' }];
+    expect(metricColumns(2, add).slice(26)).toEqual(['additive_mol_per_m', 'additive_influx_mol_per_m', 'additive_max']);
+    expect(metricColumns(3, add).slice(26)).toEqual(['additive_mol', 'additive_influx_mol', 'additive_max']);
   });
 
   it('a shielding-0 additive is a passive tracer: ξ, c̃, ψ bit for bit those of the run without it', async () => {
@@ -162,22 +168,22 @@ describe('additive: conservation and positivity (CPU reference)', () => {
       const a1 = sum(f.additive!) * vol;
       const m1 = await sim.metrics();
       const gained = a1 - a0;
-      const defect = gained - sim.additiveInfluxTotal;
+      const defect = gained - sim.speciesInfluxTotal.additive;
       const minA = f.additive!.reduce((m, v) => Math.min(m, v), Infinity);
       const maxA = f.additive!.reduce((m, v) => Math.max(m, v), -Infinity);
       console.log(
-        `[additive ${label}] ${sim.step} steps: Σã dV ${a0.toPrecision(6)} → ${a1.toPrecision(6)} µm², influx ${sim.additiveInfluxTotal.toPrecision(6)}, ` +
+        `[additive ${label}] ${sim.step} steps: Σã dV ${a0.toPrecision(6)} → ${a1.toPrecision(6)} µm², influx ${sim.speciesInfluxTotal.additive.toPrecision(6)}, ` +
           `defect ${defect.toExponential(2)} (${(defect / a1).toExponential(2)} relative); ã in [${minA.toExponential(3)}, ${maxA.toPrecision(4)}]`,
       );
       // the drift pulls the cation in from the reservoir: a real influx, balanced to round-off
-      expect(sim.additiveInfluxTotal).toBeGreaterThan(0.05 * a0);
+      expect(sim.speciesInfluxTotal.additive).toBeGreaterThan(0.05 * a0);
       expect(Math.abs(defect)).toBeLessThan(1e-11 * a1);
       // no sink, no limiter: the M-matrix step keeps ã ≥ 0 up to the CG tolerance
       expect(minA).toBeGreaterThan(-1e-9 * maxA);
       // the metrics columns say the same (amounts in mol per metre of depth)
       const mol = s.additive!.concentration * 1e-12;
       expect(m1.additive_mol_per_m).toBeCloseTo(a1 * mol, 20);
-      expect(m1.additive_influx_mol_per_m).toBeCloseTo(sim.additiveInfluxTotal * mol, 20);
+      expect(m1.additive_influx_mol_per_m).toBeCloseTo(sim.speciesInfluxTotal.additive * mol, 20);
       expect(Math.abs(m1.additive_mol_per_m - m0.additive_mol_per_m - m1.additive_influx_mol_per_m)).toBeLessThan(
         1e-10 * m1.additive_mol_per_m,
       );
@@ -218,7 +224,7 @@ describe('additive: checkpoints and VTI output', () => {
       });
       const ck = readCheckpoint(dir);
       expect(ck.header.payload.fields).toEqual(['xi', 'c', 'psi', 'xidot', 'additive']);
-      expect(ck.state.additiveInfluxTotal).toBe(a.additiveInfluxTotal);
+      expect(ck.state.speciesInfluxTotal.additive).toBe(a.speciesInfluxTotal.additive);
       expect(ck.fields.additive).toEqual((await a.backend.read()).additive);
       await a.runTo(0.025);
       const b = new Simulation(s, cpu(s));
@@ -228,7 +234,7 @@ describe('additive: checkpoints and VTI output', () => {
         fb = await b.backend.read();
       expect(b.step).toBe(a.step);
       for (const f of ['xi', 'c', 'psi', 'additive'] as const) expect(fb[f], f).toEqual(fa[f]);
-      expect(b.additiveInfluxTotal).toBe(a.additiveInfluxTotal);
+      expect(b.speciesInfluxTotal.additive).toBe(a.speciesInfluxTotal.additive);
       await a.backend.dispose();
       await b.backend.dispose();
 
@@ -250,7 +256,7 @@ describe('additive: checkpoints and VTI output', () => {
       });
       const k0 = readCheckpoint(dir0);
       expect(k0.header.payload.fields).toEqual(['xi', 'c', 'psi', 'xidot']);
-      expect('additiveInfluxTotal' in k0.header.sim).toBe(false);
+      expect('speciesInfluxTotal' in k0.header.sim).toBe(false);
       expect(k0.fields.additive).toBeUndefined();
       await c0.backend.dispose();
     } finally {
@@ -267,7 +273,7 @@ describe('additive: checkpoints and VTI output', () => {
       await sim.runTo(0.005);
       const f = await sim.backend.read();
       const w = new RunWriter(dir, s, { groups: derivedGroups(s), backend: 'cpu', device: 'test', warnings: [], argv: [] });
-      w.writeOutput(0, sim.time, { xi: f.xi, c: f.c, phi: f.psi.map((v) => v / sim.k.f), additive: f.additive }, await sim.metrics());
+      w.writeOutput(0, sim.time, f, await sim.metrics());
       const v = decodeVti(readFileSync(join(dir, 'fields/fields_0000.vti')));
       expect(Object.keys(v.fields)).toEqual(['xi', 'c', 'phi', 'additive']);
       expect(v.fields.additive).toEqual(f.additive);

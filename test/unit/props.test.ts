@@ -1,5 +1,5 @@
 /**
- * The material switches' builders (src/model/props.ts, SWITCHES.md §2–3): SEI band and weak
+ * The material switches' builders (src/model/props.ts, docs/material-switches.md): SEI band and weak
  * spots, host geometries, seeds, the host's initial fields, the distance transform, the contact
  * boundary value, the schema's checks; and, on the CPU reference backend, that a host cell stays
  * frozen and out of the metrics and that SEI weak spots concentrate the current.

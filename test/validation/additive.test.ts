@@ -50,7 +50,7 @@ function phaseOnce(shielding: number, a: number, V: number, reactionOnly: boolea
       key: 0,
       rowMaxRate: new Float64Array(L.rows),
       rowStiff: new Float64Array(L.rows),
-      additive: new Float64Array(L.N).fill(a),
+      species: [new Float64Array(L.N).fill(a)],
     },
     0,
     L.rows,
@@ -73,7 +73,7 @@ function velocity(shielding: number, excess: number, V: number): number {
     xs: number[] = [];
   for (let n = 1; n <= 6000; n++) {
     fillPadded(st.P, xi, L, bc.xi);
-    phaseRows({ L, k, P: st.P, c, psi, out: st.out, dt, key: 0, rowMaxRate, rowStiff, additive }, 0, L.rows);
+    phaseRows({ L, k, P: st.P, c, psi, out: st.out, dt, key: 0, rowMaxRate, rowStiff, species: [additive] }, 0, L.rows);
     xi.set(st.out);
     // past the start-up transient (the profile adjusts to the drive within ~1 s)
     if (n > 1000 && n % 100 === 0) {

@@ -1,5 +1,5 @@
 /**
- * Drive control (src/solver/control.ts, SWITCHES.md §4) on coupled CPU runs:
+ * Drive control (src/solver/control.ts, src/solver/control.ts) on coupled CPU runs:
  *  - galvanostatic hold: after the transient the Faradaic current of every step stays within
  *    a tolerance of the set current — on a flat electrode in the binary mode (smooth plant:
  *    0.5 %) and on a nucleus in the base model (the front crosses cells one by one and the Li⁺

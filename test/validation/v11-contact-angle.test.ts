@@ -1,5 +1,5 @@
 /**
- * Substrate wetting (model.md §6, SWITCHES.md §3): a sessile nucleus on the substrate with the
+ * Substrate wetting (model.md §6, docs/material-switches.md (contact angle)): a sessile nucleus on the substrate with the
  * reaction off relaxes to the prescribed contact angle θ. This test fixes the sign of the
  * `contact` ghost, ξ_g = ξ_in + (2·dx/w)·cos θ·ξ_in(1 − ξ_in) (s = +1 on every face: the
  * one-sided difference (ξ_in − ξ_g)/dx is the inward normal derivative −(2/w)cos θ·ξ(1−ξ)).

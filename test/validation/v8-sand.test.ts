@@ -1,6 +1,6 @@
 /**
  * V8 (model.md §5): Sand's time and the limiting current of the binary-electrolyte mode
- * (electrolyte.model = 'binary', SWITCHES.md §1), driven by the galvanostatic controller
+ * (electrolyte.model = 'binary', README: physics switches (binary electrolyte)), driven by the galvanostatic controller
  * (src/solver/control.ts). Coupled CPU runs of a flat electrode on a 4-cell-wide strip
  * (1D physics), noise off.
  *

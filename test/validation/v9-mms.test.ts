@@ -71,6 +71,7 @@ function runMms(m: ReturnType<typeof manufactured>, N: number, tEnd: number, r: 
     seed: 1,
     migration: 1,
     sink: 1,
+    species: [],
   };
   const bc = fieldBC([BC_DIRICHLET, BC_DIRICHLET, BC_PERIODIC, BC_PERIODIC, BC_NOFLUX, BC_NOFLUX], [1, 0, 0, 0, 0, 0]);
   const xi = new Float64Array(L.N);

@@ -17,12 +17,12 @@ import { Pool } from './pool.ts';
 import { PotentialSolver } from './potential.ts';
 import { Reducer } from './reductions.ts';
 import { sharedF32, sharedF64 } from './shared.ts';
-import { additiveBC } from '../additive.ts';
-import { additiveSpecies, TransportSolver } from './transport.ts';
+import { speciesBC } from '../species.ts';
+import { speciesTransport, TransportSolver } from './transport.ts';
 
 export interface CpuOptions extends ExecOptions {
   /**
-   * Material props [kL, kD, kS, host] per cell (src/model/props.ts, SWITCHES.md §2), fixed for
+   * Material props [kL, kD, kS, host] per cell (src/model/props.ts, docs/material-switches.md), fixed for
    * the backend's life; null/absent: the base model (no props field is read at all).
    */
   props?: Float32Array | null;
@@ -46,9 +46,8 @@ export class CpuBackend implements Backend {
   private pot: PotentialSolver;
   private tr: TransportSolver;
   private red: Reducer;
-  /** The electrostatic-shielding additive ã and its transport (docs/additive.md); null without it. */
-  private add: Float64Array | null = null;
-  private trA: TransportSolver | null = null;
+  /** The transported species (Coefficients.species, in order): each one's field and its transport. */
+  private species: { name: string; field: Float64Array; tr: TransportSolver }[] = [];
   private tPad: Task;
   private tPhase: Task;
   private tMark: Task;
@@ -94,23 +93,16 @@ export class CpuBackend implements Backend {
     this.bcPhi.value.set(bc.phi.value);
     this.pot = new PotentialSolver(exec, L, k, this.bcPhi, { xi, xidot, psi, xiSolve, rowDxi, props });
     this.tr = new TransportSolver(exec, L, k, bc.c, this.bcPhi, { c, psi, xi, xiNew, xidot, xiSolve, rowDxi, props });
-    // the additive: the same solver with its own species parameters, field and boundary values;
-    // it runs after c̃'s step (ξ is then committed: D_a(1 − h(ξⁿ⁺¹))) and never touches ξ
-    const species = additiveSpecies(k);
-    let add: Float64Array | null = null;
-    if (species) {
-      add = this.add = sharedF64(N);
-      this.trA = new TransportSolver(
-        exec,
-        L,
-        k,
-        additiveBC(bc.c),
-        this.bcPhi,
-        { c: add, psi, xi, xiNew, xidot, xiSolve, rowDxi, props },
-        species,
-      );
-    }
-    this.red = new Reducer(exec, L, xi, c, xidot, props, add);
+    // each species: the same solver with its own parameters, field and boundary values; they run
+    // after c̃'s step (ξ is then committed: D_a(1 − h(ξⁿ⁺¹))), in list order, and never touch ξ
+    const bcS = speciesBC(bc.c);
+    this.species = k.species.map((sp) => {
+      const field = sharedF64(N);
+      const f = { c: field, psi, xi, xiNew, xidot, xiSolve, rowDxi, props };
+      return { name: sp.name, field, tr: new TransportSolver(exec, L, k, bcS, this.bcPhi, f, speciesTransport(sp)) };
+    });
+    const spf = this.species.map((sp) => sp.field);
+    this.red = new Reducer(exec, L, xi, c, xidot, props, spf);
     this.tPad = exec.task('fillPadded', { L, items: [{ P: this.P, u: xi, bc: bc.xi }] }, this.P.py * this.P.pz, N);
     this.tPhase = exec.task(
       'phase',
@@ -124,7 +116,7 @@ export class CpuBackend implements Backend {
         rowMaxRate: this.rowMaxRate,
         rowStiff: this.rowStiff,
         props,
-        ...(add ? { additive: add } : {}),
+        species: spf,
       },
       rows,
       N,
@@ -155,9 +147,10 @@ export class CpuBackend implements Backend {
     this.xi.set(f.xi);
     this.c.set(f.c);
     this.psi.set(f.psi);
-    if (this.add) {
-      if (!f.additive) throw new Error('CPU backend init: the scenario has an additive but the fields have no additive (ã) field');
-      this.add.set(f.additive);
+    for (const sp of this.species) {
+      const a = f[sp.name];
+      if (!a) throw new Error(`CPU backend init: the scenario has the species ${sp.name} but the fields have no ${sp.name} field`);
+      sp.field.set(a);
     }
     this.xidot.fill(0);
     this.exec.run(this.tMark);
@@ -175,18 +168,22 @@ export class CpuBackend implements Backend {
   async transport(dt: number, tol: number, maxIter: number): Promise<TransportReport> {
     const r = this.tr.step(dt, tol, maxIter);
     this.migrationRate = r.migrationRate;
-    if (!this.trA) return r;
-    const a = this.trA.step(dt, tol, maxIter);
+    const species = this.species.map((sp) => {
+      const a = sp.tr.step(dt, tol, maxIter);
+      return { iterations: a.iterations, residual: a.residual, converged: a.converged, influx: a.influx };
+    });
     return {
-      ...r,
-      additiveInflux: a.influx,
-      additiveIterations: a.iterations,
-      additiveResidual: a.residual,
-      additiveConverged: a.converged,
+      iterations: r.iterations,
+      residual: r.residual,
+      converged: r.converged,
+      limited: r.limited,
+      influx: r.influx,
+      deposited: r.deposited,
+      species,
     };
   }
 
-  /** φ on the collector face x0 (SWITCHES.md §4): read by the next potential solve and transport step. */
+  /** φ on the collector face x0 (src/solver/control.ts): read by the next potential solve and transport step. */
   async setVoltage(volts: number): Promise<void> {
     if (!Number.isFinite(volts)) throw new Error(`CpuBackend.setVoltage: voltage must be finite (got ${volts})`);
     if (this.bcPhi.type[0] !== BC_DIRICHLET) throw new Error('CpuBackend.setVoltage: boundary.phi.x0 is not a dirichlet face');
@@ -209,9 +206,15 @@ export class CpuBackend implements Backend {
     return this.red.run();
   }
 
-  async read() {
-    const f = { xi: this.xi.slice(), c: this.c.slice(), psi: this.psi.slice(), xidot: this.xidot.slice() };
-    return this.add ? { ...f, additive: this.add.slice() } : f;
+  async read(): Promise<Fields & { xidot: Float64Array }> {
+    const f: Fields & { xidot: Float64Array } = {
+      xi: this.xi.slice(),
+      c: this.c.slice(),
+      psi: this.psi.slice(),
+      xidot: this.xidot.slice(),
+    };
+    for (const sp of this.species) f[sp.name] = sp.field.slice();
+    return f;
   }
 
   /** Pool statistics (chunks of parallel tasks, and how many of them worker threads ran); null when serial. */

@@ -34,7 +34,7 @@ export const COEF_D = 1;
 export const COEF_SIGMA = 2;
 
 /**
- * The coefficients with material props (src/model/props.ts, SWITCHES.md §2), h = hCoef(ξ),
+ * The coefficients with material props (src/model/props.ts, docs/material-switches.md), h = hCoef(ξ),
  * host = props[4i+3] > 0.5:
  *   kind COEF_D:     D(ξ) = host ? 0   : hi·h + (lo·kD)·(1 − h)   (hi = D_s, lo = D_l, kD = props[4i+1])
  *   kind COEF_SIGMA: σ̂(ξ) = host ? hi : hi·h + (lo·kS)·(1 − h)   (hi = σ̂_s, lo = 1,  kS = props[4i+2])

@@ -18,6 +18,7 @@
  * sweep on the finest level writes z directly and the row partials of r·z for CG.
  * The hierarchy (operators, vectors, Cholesky storage) is allocated once and rebuilt in place.
  */
+import { choleskyInPlace, choleskySolve } from '../cholesky.ts';
 import type { Exec, Task } from './exec.ts';
 import { SerialExec } from './exec.ts';
 import { applyOp, diagonal, makeOp, type StencilOp } from './operator.ts';
@@ -349,21 +350,7 @@ export class Multigrid {
       applyOp(op, e, col, 0, last.rows);
       for (let r = 0; r < N; r++) A[r * N + c] = col[r];
     }
-    for (let j = 0; j < N; j++) {
-      let s = A[j * N + j];
-      for (let k = 0; k < j; k++) s -= A[j * N + k] * A[j * N + k];
-      if (!(s > 0))
-        throw new Error(
-          `multigrid: coarsest operator is not positive definite (pivot ${s} at ${j}); does the problem have a Dirichlet face or a mass term?`,
-        );
-      const ljj = Math.sqrt(s);
-      A[j * N + j] = ljj;
-      for (let i = j + 1; i < N; i++) {
-        let t = A[i * N + j];
-        for (let k = 0; k < j; k++) t -= A[i * N + k] * A[j * N + k];
-        A[i * N + j] = t / ljj;
-      }
-    }
+    choleskyInPlace(A, N);
   }
 
   /**
@@ -409,19 +396,6 @@ export class Multigrid {
       }
     }
     cur[l] = c;
-  }
-}
-
-function choleskySolve(L: Float64Array, N: number, b: Float64Array, x: Float64Array): void {
-  for (let i = 0; i < N; i++) {
-    let s = b[i];
-    for (let k = 0; k < i; k++) s -= L[i * N + k] * x[k];
-    x[i] = s / L[i * N + i];
-  }
-  for (let i = N - 1; i >= 0; i--) {
-    let s = x[i];
-    for (let k = i + 1; k < N; k++) s -= L[k * N + i] * x[k];
-    x[i] = s / L[i * N + i];
   }
 }
 

@@ -7,15 +7,16 @@
  *   3D (cubic):     J = a²∇ξ + 16δ a |∇ξ| (n_i³ − n_i Σ n_k⁴),  a = 1 − δ(3 − 4 Σ n_k⁴)
  * Where |∇ξ| < 1e-9 /µm the direction is undefined and J = ∇ξ (the flux is ~0 there anyway).
  * Noise: ξ += σ_W √dt N(0,1) · 16ξ²(1−ξ)², N from the counter-based generator.
- * Material props (src/model/props.ts, SWITCHES.md §2), when given: the reaction rate is
+ * Material props (src/model/props.ts, docs/material-switches.md), when given: the reaction rate is
  * L_η·kL (kL = props[4q]); a host cell (props[4q+3] > 0.5) is frozen: no rate, no noise, and its
  * ξ is written back as exactly 1 or 0 (x > ½ ? 1 : 0), so the fixed host value cannot drift
  * through the transport limiter's tiny corrections. Without props: kL = 1, no host (base model,
  * the same floating-point operations as before the switch existed).
- * Electrostatic-shielding additive (docs/additive.md), when its field ã is given: the local
- * reaction rate is screened where the additive has gathered above its bulk value,
- *   L_η,eff = L_η·kL / (1 + s·max(0, ã − 1)),   s = Coefficients.additive.shielding,
- * from the ã the last transport stage left (without it: no division at all, the base model).
+ * Transported species (src/model/species.ts; the shielding additive, docs/additive.md), when
+ * their fields are given: the local reaction rate is screened where they have gathered above
+ * their bulk values,
+ *   L_η,eff = L_η·kL / (1 + Σ_m s_m·max(0, ã_m − 1)),   s_m = Coefficients.species[m].shielding,
+ * from the ã the last transport stage left (without species: no division at all, the base model).
  */
 import type { Coefficients } from '../../model/derived.ts';
 import { cellNormal } from '../../model/noise.ts';
@@ -39,8 +40,8 @@ export interface PhaseArgs {
   rowStiff: Float64Array;
   /** Optional material props [kL, kD, kS, host] per cell (null/absent: the base model). */
   props?: Float32Array | null;
-  /** Optional additive field ã (docs/additive.md; null/absent: no screening). */
-  additive?: Float64Array | null;
+  /** The fields ã of Coefficients.species, in order (absent or empty: no screening). */
+  species?: Float64Array[];
 }
 
 /** Phase task: PhaseArgs without the per-call dt and key (they are scalars s[0], s[1]). */
@@ -130,8 +131,9 @@ export function phaseK(a: PhaseTaskArgs, s: Float64Array, r0: number, r1: number
 function phaseRowsAt(a: PhaseTaskArgs, dt: number, key: number, r0: number, r1: number): void {
   const { L, k, P, c, psi, out } = a;
   const props = a.props ?? null;
-  const add = a.additive ?? null;
-  const shield = k.additive?.shielding ?? 0;
+  const spf = a.species ?? [];
+  const shield = k.species.map((sp) => sp.shielding);
+  const nsp = spf.length;
   const d = P.data;
   const inv = 1 / L.dx;
   const ea = 1 - k.alpha,
@@ -247,11 +249,15 @@ function phaseRowsAt(a: PhaseTaskArgs, dt: number, key: number, r0: number, r1: 
         }
         leta = k.Leta * props[4 * idx]; // L_η·kL
       }
-      if (add !== null) {
-        // screening by the additive gathered above its bulk value (a NaN ã stays NaN: the
-        // reductions and the stability check see it)
-        const ex = add[idx] - 1;
-        leta = leta / (1 + shield * (ex > 0 ? ex : Math.max(ex, 0)));
+      if (nsp > 0) {
+        // screening by the species gathered above their bulk values (a NaN ã stays NaN: the
+        // reductions and the stability check see it); one species: 1 + s·max(…), as always
+        let den = 1;
+        for (let m = 0; m < nsp; m++) {
+          const ex = spf[m][idx] - 1;
+          den += shield[m] * (ex > 0 ? ex : Math.max(ex, 0));
+        }
+        leta = leta / den;
       }
       const gp = 2 * x * (1 - x) * (1 - 2 * x);
       const hp = 30 * x * x * (1 - x) * (1 - x);

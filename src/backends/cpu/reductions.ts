@@ -4,8 +4,8 @@
  * With material props (src/model/props.ts) host cells (props[4q+3] > 0.5) are left out of every
  * sum and extremum (metal and ion totals, ∂ξ/∂t, |∇ξ|, ranges) and of the tip; they still count
  * as non-finite when they are (a NaN anywhere is a failure). Neighbours of a host cell use its ξ in
- * their |∇ξ|. The additive ã (docs/additive.md), when given: its sum and range over the same
- * cells (sum and max), and a non-finite ã counts as a non-finite cell.
+ * their |∇ξ|. The transported species (src/model/species.ts), when given: each one's sum and
+ * max over the same cells; a cell with a non-finite ã counts as one non-finite cell.
  */
 import type { Layout } from '../layout.ts';
 import type { Reductions } from '../backend.ts';
@@ -26,12 +26,11 @@ export interface RowReductions {
   xiMin: Float64Array;
   xiMax: Float64Array;
   nonFinite: Float64Array;
-  /** The additive ã (docs/additive.md): Σã and max per row (unused without it). */
-  sA: Float64Array;
-  aMax: Float64Array;
+  /** Per transported species: Σã and max ã per row. */
+  species: { sum: Float64Array; max: Float64Array }[];
 }
 
-export function makeRowReductions(rows: number): RowReductions {
+export function makeRowReductions(rows: number, species = 0): RowReductions {
   return {
     sXi: sharedF64(rows),
     sC: sharedF64(rows),
@@ -43,8 +42,7 @@ export function makeRowReductions(rows: number): RowReductions {
     xiMin: sharedF64(rows),
     xiMax: sharedF64(rows),
     nonFinite: sharedF64(rows),
-    sA: sharedF64(rows),
-    aMax: sharedF64(rows),
+    species: Array.from({ length: species }, () => ({ sum: sharedF64(rows), max: sharedF64(rows) })),
   };
 }
 
@@ -57,7 +55,8 @@ export function reduceK(
     xidot: Float64Array;
     out: RowReductions;
     props?: Float32Array | null;
-    additive?: Float64Array | null;
+    /** The species' fields (out.species has one entry each). */
+    species?: Float64Array[];
   },
   _s: Float64Array,
   r0: number,
@@ -65,7 +64,10 @@ export function reduceK(
 ): void {
   const { L, xi, c, xidot, out } = a;
   const props = a.props ?? null;
-  const add = a.additive ?? null;
+  const spf = a.species ?? [];
+  const nsp = spf.length;
+  const sSum = new Float64Array(nsp),
+    sMax = new Float64Array(nsp);
   const isHost = (q: number) => props !== null && props[4 * q + 3] > 0.5;
   const { nx, ny, nz } = L;
   const sy = nx,
@@ -84,8 +86,8 @@ export function reduceK(
       xiMin = Infinity,
       xiMax = -Infinity,
       nonFinite = 0;
-    let sAdd = 0,
-      aMax = -Infinity;
+    sSum.fill(0);
+    sMax.fill(-Infinity);
     for (let i = 0; i < nx; i++) {
       const q = b + i;
       const x = xi[q],
@@ -94,15 +96,17 @@ export function reduceK(
         nonFinite++;
         continue;
       }
-      if (add !== null && !Number.isFinite(add[q])) {
+      let bad = false;
+      for (let m = 0; m < nsp; m++) if (!Number.isFinite(spf[m][q])) bad = true;
+      if (bad) {
         nonFinite++;
         continue;
       }
       if (props !== null && props[4 * q + 3] > 0.5) continue; // host cell
-      if (add !== null) {
-        const av = add[q];
-        sAdd += av;
-        if (av > aMax) aMax = av;
+      for (let m = 0; m < nsp; m++) {
+        const av = spf[m][q];
+        sSum[m] += av;
+        if (av > sMax[m]) sMax[m] = av;
       }
       sa += x;
       sc += cc;
@@ -126,8 +130,10 @@ export function reduceK(
     out.xiMin[r] = xiMin;
     out.xiMax[r] = xiMax;
     out.nonFinite[r] = nonFinite;
-    out.sA[r] = sAdd;
-    out.aMax[r] = aMax;
+    for (let m = 0; m < nsp; m++) {
+      out.species[m].sum[r] = sSum[m];
+      out.species[m].max[r] = sMax[m];
+    }
     // tip: the furthest ξ = 0.5 crossing along x in this row (host cells skipped; no
     // interpolation towards a host neighbour)
     let tip = -Infinity;
@@ -148,11 +154,8 @@ export function reduceK(
   }
 }
 
-/**
- * Combines the row partials: sums pairwise over rows, extrema in any order (they are exact);
- * with `additive` the additive's sum and range as well.
- */
-export function combineRows(p: RowReductions, additive = false): Reductions {
+/** Combines the row partials: sums pairwise over rows, extrema in any order (they are exact). */
+export function combineRows(p: RowReductions): Reductions {
   let tip = 0,
     cMax = -Infinity,
     cMin = Infinity,
@@ -167,7 +170,7 @@ export function combineRows(p: RowReductions, additive = false): Reductions {
     if (p.xiMin[r] < xiMin) xiMin = p.xiMin[r];
     nonFinite += p.nonFinite[r];
   }
-  const out: Reductions = {
+  return {
     sumXi: pairwiseSum(p.sXi),
     sumC: pairwiseSum(p.sC),
     sumXidot: pairwiseSum(p.sD),
@@ -178,35 +181,32 @@ export function combineRows(p: RowReductions, additive = false): Reductions {
     xiMin,
     xiMax,
     nonFinite,
+    species: p.species.map((sp) => {
+      let max = -Infinity;
+      for (let r = 0; r < sp.max.length; r++) if (sp.max[r] > max) max = sp.max[r];
+      return { sum: pairwiseSum(sp.sum), max };
+    }),
   };
-  if (additive) {
-    let aMax = -Infinity;
-    for (let r = 0; r < p.aMax.length; r++) if (p.aMax[r] > aMax) aMax = p.aMax[r];
-    out.sumA = pairwiseSum(p.sA);
-    out.aMax = aMax;
-  }
-  return out;
 }
 
-/** Serial reductions of three fields (host cells left out when props are given). */
+/** Serial reductions of the fields (host cells left out when props are given). */
 export function reduceFields(
   L: Layout,
   xi: Float64Array,
   c: Float64Array,
   xidot: Float64Array,
   props: Float32Array | null = null,
-  additive: Float64Array | null = null,
+  species: Float64Array[] = [],
 ): Reductions {
-  const out = makeRowReductions(L.rows);
-  reduceK({ L, xi, c, xidot, out, props, additive }, new Float64Array(0), 0, L.rows);
-  return combineRows(out, additive !== null);
+  const out = makeRowReductions(L.rows, species.length);
+  reduceK({ L, xi, c, xidot, out, props, species }, new Float64Array(0), 0, L.rows);
+  return combineRows(out);
 }
 
 /** The reductions of fixed fields as a task. */
 export class Reducer {
   private out: RowReductions;
   private t: Task;
-  private hasAdditive: boolean;
   constructor(
     private exec: Exec,
     L: Layout,
@@ -214,14 +214,13 @@ export class Reducer {
     c: Float64Array,
     xidot: Float64Array,
     props: Float32Array | null = null,
-    additive: Float64Array | null = null,
+    species: Float64Array[] = [],
   ) {
-    this.out = makeRowReductions(L.rows);
-    this.hasAdditive = additive !== null;
-    this.t = exec.task('reduce', { L, xi, c, xidot, out: this.out, props, additive }, L.rows, L.N);
+    this.out = makeRowReductions(L.rows, species.length);
+    this.t = exec.task('reduce', { L, xi, c, xidot, out: this.out, props, species }, L.rows, L.N);
   }
   run(): Reductions {
     this.exec.run(this.t);
-    return combineRows(this.out, this.hasAdditive);
+    return combineRows(this.out);
   }
 }

@@ -20,7 +20,7 @@
  * deficit is returned by un-depositing metal in that cell (ξ −= |c̃|/(sink·c_s/c0), c̃ = 0), so
  * c0 c̃ + sink·c_s ξ is unchanged — no lithium is created by clamping (model.md §4).
  *
- * Transport scalars (SWITCHES.md §1, Coefficients.migration and .sink): the drift enters as
+ * Transport scalars (README: physics switches (binary electrolyte), Coefficients.migration and .sink): the drift enters as
  * a = migration·(ψ − ψ_ref) everywhere above (migration = 0: plain diffusion of the salt, the
  * binary-electrolyte mode, where every weight is D_f and M = 1), and the sink as
  * sink·(c_s/c0)Δξ (sink = t_a = 1 − t₊ in binary mode). Lithium balance per step, in c0·µm^d:
@@ -31,12 +31,13 @@
  * the cell). Both factors are 1 in the base model, where every expression is the old one bit
  * for bit (x·1 = x).
  *
- * Species (TransportSpecies): the same solver advances the electrostatic-shielding additive
- * ã = c_add/c_add,bulk (docs/additive.md) with D = D_a(1 − h) (hi = 0: none in the metal; props
- * kD and host as for c̃), migration 1 (a minority cation migrates in the field whatever the
- * electrolyte model), no sink and `deposits: false`: no limiter (with no sink the right-hand
- * side is ãⁿ + Σ w_b u_b ≥ 0 and the operator is an M-matrix, so ã ≥ 0 up to the solver
- * tolerance) and no ξ commit. Its balance per step: Δ(Σã dV) = influx.
+ * Species (TransportSpecies): the same solver advances each transported species ã = c/bulk
+ * (src/model/species.ts; the shielding additive, docs/additive.md) with D = D_a(1 − h) (hi = 0:
+ * none in the metal; props kD and host as for c̃), its own drift factor (a minority cation
+ * migrates in the field whatever the electrolyte model), no sink and `deposits: false`: no
+ * limiter (with no sink the right-hand side is ãⁿ + Σ w_b u_b ≥ 0 and the operator is an
+ * M-matrix, so ã ≥ 0 up to the solver tolerance) and no ξ commit. Its balance per step:
+ * Δ(Σã dV) = influx.
  *
  * Kernels: D(ξⁿ⁺¹); the padded copy of ψ; the row maxima of ψ (ψ_ref is their maximum, taken
  * on the main thread: a max is exact, so the split does not matter); the assembly (M, the
@@ -46,6 +47,7 @@
  * whole rows, so any thread count gives the serial bits (test/unit/transport-sg.test.ts).
  */
 import type { Coefficients } from '../../model/derived.ts';
+import type { Species } from '../../model/species.ts';
 import { BC_DIRICHLET, BC_PERIODIC, type FieldBC, type Layout } from '../layout.ts';
 import { COEF_D, harmonic } from './coefficients.ts';
 import { SerialExec, type Exec, type Task } from './exec.ts';
@@ -307,7 +309,7 @@ export function transportFinishK(a: TransportFinishArgs, s: Float64Array, r0: nu
     // c̃ = M u and the limiter
     let lim = 0;
     for (let i = i0; i < i1; i++) {
-      // a host cell (material props, SWITCHES.md §2) holds c̃ = 0: D = 0 isolates it, and the
+      // a host cell (material props, docs/material-switches.md) holds c̃ = 0: D = 0 isolates it, and the
       // solver's round-off there (amplified by M in the metal's potential) is not ions
       if (props !== null && props[4 * i + 3] > 0.5) {
         c[i] = 0;
@@ -360,17 +362,14 @@ export interface TransportSpecies {
   deposits: boolean;
 }
 
-/** Li⁺ (c̃): the species of equation (2) with the transport scalars of SWITCHES.md §1. */
+/** Li⁺ (c̃): the species of equation (2) with the transport scalars of README: physics switches (binary electrolyte). */
 export function lithiumSpecies(k: Coefficients): TransportSpecies {
   return { Dhi: k.Ds, Dlo: k.Dl, migration: k.migration, sink: k.sink, deposits: true };
 }
 
-/**
- * The electrostatic-shielding additive (docs/additive.md): D_a(1 − h), full migration (a
- * cation, z = 1, in the same ψ), no sink, no deposit. Null without the additive.
- */
-export function additiveSpecies(k: Coefficients): TransportSpecies | null {
-  return k.additive ? { Dhi: 0, Dlo: k.additive.Da, migration: 1, sink: 0, deposits: false } : null;
+/** A transported species (src/model/species.ts): D(1 − h), its drift factor, no sink, no deposit. */
+export function speciesTransport(sp: Species): TransportSpecies {
+  return { Dhi: 0, Dlo: sp.D, migration: sp.migration, sink: 0, deposits: false };
 }
 
 /** The transport step over fixed (shared) fields, run by an executor (serial or pool). */
@@ -394,7 +393,7 @@ export class TransportSolver {
   /** φ boundary conditions (their Dirichlet values bound ψ_ref from below; x0 changes with setVoltage). */
   private bcPsi: FieldBC;
 
-  /** `species` defaults to Li⁺ (lithiumSpecies); the additive passes additiveSpecies and its own field as f.c. */
+  /** `species` defaults to Li⁺ (lithiumSpecies); a transported species passes speciesTransport(sp) and its own field as f.c. */
   constructor(
     private exec: Exec,
     L: Layout,

@@ -21,16 +21,18 @@
  * fields, Δξ kept beside ξ, the h(1 − ξ) form of the coefficients near the metal, the Bernoulli
  * series, and the collector current from the discrete balance.
  *
- * Switches (SWITCHES.md): the transport scalars migration/sink, the material props texture (SEI,
- * host), the contact-angle ghost of ξ, setVoltage(), and the electrostatic-shielding additive ã
- * (docs/additive.md: a second species through the same transport kernels and PCG after c̃'s
- * step, screening the reaction rate in the phase stage).
+ * Switches (README: physics switches; docs/material-switches.md): the transport scalars
+ * migration/sink, the material props texture (SEI, host), the contact-angle ghost of ξ,
+ * setVoltage(), and the transported species of Coefficients.species (src/model/species.ts; the
+ * shielding additive, docs/additive.md): each through the same transport kernels and PCG after
+ * c̃'s step, then a species_screen pass adds its term to the screening denominator the phase
+ * stage divides the reaction rate by.
  */
 import type { Coefficients } from '../../model/derived.ts';
 import type { Fields } from '../../model/initial.ts';
 import { stepKey } from '../../model/noise.ts';
-import type { Backend, PotentialReport, Reductions, StepStats, TransportReport } from '../backend.ts';
-import { additiveBC } from '../additive.ts';
+import type { Backend, PotentialReport, Reductions, SpeciesReport, StepStats, TransportReport } from '../backend.ts';
+import { speciesBC } from '../species.ts';
 import { BC_DIRICHLET, type BCSet, type FieldBC, type Layout } from '../layout.ts';
 import { GlContext, type Target, type Uniforms } from './context.ts';
 import { fromAtlas, gridShape, gridUniforms, toAtlas, type GridShape } from './grid.ts';
@@ -48,7 +50,7 @@ export interface WebGlOptions {
   /** CG iterations between two convergence read-backs after the first batch (default 4). */
   checkEvery?: number;
   /**
-   * Material props [kL, kD, kS, host] per cell (src/model/props.ts, SWITCHES.md §2), uploaded
+   * Material props [kL, kD, kS, host] per cell (src/model/props.ts, docs/material-switches.md), uploaded
    * once; null/absent: a uniform (1, 1, 1, 0) field (the base model).
    */
   props?: Float32Array | null;
@@ -86,15 +88,25 @@ export class WebGlBackend implements Backend {
   private gp: GridShape;
   private padXi: Target;
   private padPsi: Target;
-  private st: Record<'phase' | 'psiMax' | 'tr' | 'trA' | 'flux' | 'dxi' | 'sum' | 'max' | 'count' | 'tip' | 'add', Target>;
+  private st: Record<'phase' | 'psiMax' | 'tr' | 'flux' | 'dxi' | 'sum' | 'max' | 'count' | 'tip', Target>;
   private pcg: GlPcg;
   private red: Reducer;
   private cache: StepStats = { maxRate: 0, stiffness: 0, migrationRate: 0, dxiSinceSolve: 0 };
   private cacheFresh = true;
   private phiValues: Float64Array;
-  /** The shielding additive ã and its Slotboom unknown (null without it). */
-  private add: Target | null = null;
-  private ua: PingPong | null = null;
+  /** The transported species (Coefficients.species, in order): field, Slotboom unknown, 1×1 statistics texels. */
+  private species: {
+    name: string;
+    D: number;
+    migration: number;
+    shield: number;
+    field: Target;
+    u: PingPong;
+    stTr: Target;
+    stRed: Target;
+  }[];
+  /** The screening denominator 1 + Σ s·max(0, ã − 1) (species_screen.frag.glsl); null without species. */
+  private screen: PingPong | null = null;
 
   /** Creates the WebGL context, checks what the backend needs, allocates the textures. */
   static async create(L: Layout, k: Coefficients, bc: BCSet, opts: WebGlOptions = {}): Promise<WebGlBackend> {
@@ -143,19 +155,24 @@ export class WebGlBackend implements Backend {
       phase: one(),
       psiMax: one(),
       tr: one(),
-      trA: one(),
       flux: one(),
       dxi: one(),
       sum: one(),
       max: one(),
       count: one(),
       tip: one(),
-      add: one(),
     };
-    if (kc.additive) {
-      this.add = T();
-      this.ua = new PingPong(T(), T());
-    }
+    this.species = kc.species.map((sp) => ({
+      name: sp.name,
+      D: sp.D,
+      migration: sp.migration,
+      shield: sp.shielding,
+      field: T(),
+      u: new PingPong(T(), T()),
+      stTr: one(),
+      stRed: one(),
+    }));
+    if (this.species.length) this.screen = new PingPong(T(), T());
     this.red = new Reducer(ctx, g);
     this.pcg = new GlPcg(ctx, g, this.red);
     this.phiValues = Float64Array.from(bc.phi.value);
@@ -163,17 +180,26 @@ export class WebGlBackend implements Backend {
 
   private gu(extra: Uniforms): Uniforms {
     const p = gridUniforms(this.gp);
-    const has = this.add ? 1 : 0;
     return {
       ...gridUniforms(this.g),
       uGridP: p.uGrid,
       uTexP: p.uTex,
       uProps: this.props,
-      uAdd: this.add ?? this.c,
-      uHasAdd: has,
-      uShield: [has, this.kc.additive?.shielding ?? 0],
+      uScreen: this.screen?.cur ?? this.c,
+      uHasScreen: this.screen ? 1 : 0,
+      uSpecies: this.c,
       ...extra,
     };
+  }
+
+  /** The screening denominator from the species' fields (species_screen.frag.glsl), in list order. */
+  private screenPasses(): void {
+    const scr = this.screen;
+    if (!scr) return;
+    this.species.forEach((sp, m) => {
+      this.ctx.run('speciesScreen', scr.next, this.gu({ uA: sp.field, uPrev: scr.cur, uS: [sp.shield, m === 0 ? 1 : 0] }));
+      scr.swap();
+    });
   }
 
   /** out = the padded copy of src with the ghosts of boundary conditions b. */
@@ -190,7 +216,7 @@ export class WebGlBackend implements Backend {
     this.ctx.check();
     const N = this.L.N;
     for (const [name, a] of Object.entries(f)) {
-      if (a.length !== N) throw new Error(`WebGL backend init: field ${name} has ${a.length} values, the grid has ${N} cells`);
+      if (a && a.length !== N) throw new Error(`WebGL backend init: field ${name} has ${a.length} values, the grid has ${N} cells`);
     }
     const { ctx, g } = this;
     ctx.upload(this.xs, toAtlas(g, [f.xi, null, null, null]));
@@ -198,11 +224,12 @@ export class WebGlBackend implements Backend {
     ctx.upload(this.ph, toAtlas(g, [f.xi, null, null, null]));
     ctx.upload(this.c, toAtlas(g, [f.c, null, null, null]));
     ctx.upload(this.psi.cur, toAtlas(g, [f.psi, null, null, null]));
-    if (this.add) {
-      if (!f.additive || f.additive.length !== N)
-        throw new Error("WebGL backend init: the scenario has an additive but the fields have no additive (ã) field of the grid's size");
-      ctx.upload(this.add, toAtlas(g, [f.additive, null, null, null]));
+    for (const sp of this.species) {
+      const a = f[sp.name];
+      if (!a) throw new Error(`WebGL backend init: the scenario has the species ${sp.name} but the fields have no ${sp.name} field`);
+      ctx.upload(sp.field, toAtlas(g, [a, null, null, null]));
     }
+    this.screenPasses();
     this.cache = { maxRate: 0, stiffness: 0, migrationRate: 0, dxiSinceSolve: 0 };
     this.cacheFresh = true;
   }
@@ -314,57 +341,52 @@ export class WebGlBackend implements Backend {
     const p = ctx.readTarget(this.st.phase);
     this.cache = { maxRate: p[2], stiffness: p[3], migrationRate: 0, dxiSinceSolve: s[2] };
     this.cacheFresh = true;
-    const out: TransportReport = {
+    const species = this.species.map((sp) => this.speciesStep(sp, dt, tol, maxIter, bcMax));
+    this.screenPasses();
+    return {
       iterations: r.iterations,
       residual: r.residual,
       converged: r.converged,
       limited: s[1],
       influx: s[0],
       deposited: s[3] * vol,
+      species,
     };
-    return this.add ? { ...out, ...this.additiveStep(dt, tol, maxIter, bcMax) } : out;
   }
 
   /**
-   * The shielding additive's step after c̃'s (src/backends/cpu/backend.ts): the same assembly
-   * and PCG with D = D_a(1 − h(ξ committed)), migration 1, no sink, Dirichlet values 1 on c̃'s
-   * Dirichlet faces (additiveBC), then ã = M u without a limiter, and its boundary influx.
+   * A transported species' step after c̃'s (src/backends/cpu/backend.ts): the same assembly and
+   * PCG with D = D_a(1 − h(ξ committed)), its drift factor, no sink, Dirichlet values 1 on c̃'s
+   * Dirichlet faces (speciesBC), then ã = M u without a limiter, and its boundary influx.
    */
-  private additiveStep(
-    dt: number,
-    tol: number,
-    maxIter: number,
-    bcMax: number,
-  ): Pick<TransportReport, 'additiveInflux' | 'additiveIterations' | 'additiveResidual' | 'additiveConverged'> {
-    const { ctx, kc, L, g } = this;
-    const add = this.add!,
-      ua = this.ua!;
+  private speciesStep(sp: WebGlBackend['species'][number], dt: number, tol: number, maxIter: number, bcMax: number): SpeciesReport {
+    const { ctx, L, g } = this;
     const au = this.gu({
-      ...bcUniforms(additiveBC(this.bc.c), 'uCb'),
+      ...bcUniforms(speciesBC(this.bc.c), 'uCb'),
       uPh: this.ph,
       uXiD: this.xs,
-      uC: add,
+      uC: sp.field,
       uPsiPad: this.padPsi,
       uPsiMax: this.st.psiMax,
-      uT: [dt / (L.dx * L.dx), 0, bcMax, 1],
-      uD: [0, kc.additive!.Da, 0, 0],
+      uT: [dt / (L.dx * L.dx), 0, bcMax, sp.migration],
+      uD: [0, sp.D, 0, 0],
     });
-    const r = this.pcg.solve(ua, tol, maxIter, () => {
+    const r = this.pcg.solve(sp.u, tol, maxIter, () => {
       ctx.run('trOp', this.pcg.op, au);
       ctx.run('trRhs', this.pcg.rhs, au);
-      ctx.run('trU', ua.cur, au);
+      ctx.run('trU', sp.u.cur, au);
     });
     const vol = L.dims === 3 ? L.dx ** 3 : L.dx ** 2;
-    const fu = this.gu({ uU: ua.cur, uRhs: this.pcg.rhs, uPh: this.ph, uXs: this.xs, uXiSolve: this.xiSolve, uL: [1, vol, 1 / dt, 0] });
-    ctx.run('trPassive', add, fu);
+    const fu = this.gu({ uU: sp.u.cur, uRhs: this.pcg.rhs, uPh: this.ph, uXs: this.xs, uXiSolve: this.xiSolve, uL: [1, vol, 1 / dt, 0] });
+    ctx.run('trPassive', sp.field, fu);
     ctx.run('trStats', this.term, fu);
-    this.red.run(this.term, { max: [false, false, true, false], grid: g }, this.st.trA);
-    const s = ctx.readTarget(this.st.trA);
-    return { additiveInflux: s[0], additiveIterations: r.iterations, additiveResidual: r.residual, additiveConverged: r.converged };
+    this.red.run(this.term, { max: [false, false, true, false], grid: g }, sp.stTr);
+    const s = ctx.readTarget(sp.stTr);
+    return { iterations: r.iterations, residual: r.residual, converged: r.converged, influx: s[0] };
   }
 
   /**
-   * φ on the collector face x0 (SWITCHES.md §4): the φ boundary values the potential assembly,
+   * φ on the collector face x0 (src/solver/control.ts): the φ boundary values the potential assembly,
    * the face currents, the ghosts of ψ and ψ_ref read; the next potential solve uses it.
    */
   async setVoltage(volts: number): Promise<void> {
@@ -398,16 +420,16 @@ export class WebGlBackend implements Backend {
     this.red.run(this.term, { max: false, grid: g }, this.st.count);
     ctx.run('tip', this.rowT, fu);
     this.red.run(this.rowT, { max: true }, this.st.tip);
-    if (this.add) {
-      ctx.run('fieldsAdd', this.term, fu);
-      this.red.run(this.term, { max: [false, true, false, false], grid: g }, this.st.add);
+    for (const sp of this.species) {
+      ctx.run('fieldsSpecies', this.term, { ...fu, uSpecies: sp.field });
+      this.red.run(this.term, { max: [false, true, false, false], grid: g }, sp.stRed);
     }
     const s = ctx.readTarget(this.st.sum),
       m = ctx.readTarget(this.st.max);
     const n = ctx.readTarget(this.st.count),
       t = ctx.readTarget(this.st.tip);
     const inf = (x: number) => (x >= BIG ? Infinity : x <= -BIG ? -Infinity : x);
-    const out: Reductions = {
+    return {
       sumXi: s[0],
       sumC: s[1],
       sumXidot: s[2],
@@ -418,23 +440,25 @@ export class WebGlBackend implements Backend {
       xiMin: inf(-m[2]),
       xiMax: inf(m[3]),
       nonFinite: n[0],
+      species: this.species.map((sp) => {
+        const a = ctx.readTarget(sp.stRed);
+        return { sum: a[0], max: inf(a[1]) };
+      }),
     };
-    if (!this.add) return out;
-    const a = ctx.readTarget(this.st.add);
-    return { ...out, sumA: a[0], aMax: inf(a[1]) };
   }
 
   async read(): Promise<Fields & { xidot: Float64Array }> {
     const { ctx, g } = this;
     ctx.check();
     const xs = ctx.readTarget(this.xs);
-    const f = {
+    const f: Fields & { xidot: Float64Array } = {
       xi: fromAtlas(g, xs, 0),
       c: fromAtlas(g, ctx.readTarget(this.c), 0),
       psi: fromAtlas(g, ctx.readTarget(this.psi.cur), 0),
       xidot: fromAtlas(g, xs, 2),
     };
-    return this.add ? { ...f, additive: fromAtlas(g, ctx.readTarget(this.add), 0) } : f;
+    for (const sp of this.species) f[sp.name] = fromAtlas(g, ctx.readTarget(sp.field), 0);
+    return f;
   }
 
   /**

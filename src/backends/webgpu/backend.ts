@@ -18,24 +18,28 @@
  *   series for small arguments (shaders/transport_assemble.wgsl), and D(ξ) is formed from
  *   h(1 − ξ) near the metal (shaders/coef.wgsl). docs/webgpu-backend.md has the error budget.
  *
- * Shielding additive (docs/additive.md), when Coefficients.additive is set: its field ã is
- * advanced after c̃ in the same transport stage by the same kernels and the same MG-PCG system
- * (coef.wgsl with D_a(1 − h), transport_shift.wgsl with migration 1, transport_assemble.wgsl
- * with sink 0, transport_influx.wgsl), then additive_pack.wgsl zeroes host cells and copies ã
- * into lane z of `phaseProps`, a copy of the material props the phase stage binds instead of
- * props (phase.wgsl already uses the 8 storage bindings WebGPU guarantees; it reads only kL and
- * host from props, so lane z, kS, is free there).
+ * Transported species (src/model/species.ts; the shielding additive, docs/additive.md), one
+ * per entry of Coefficients.species, in order: each field ã is advanced after c̃ in the same
+ * transport stage by the same kernels and the same MG-PCG system 'u' (coef.wgsl with D(1 − h),
+ * transport_shift.wgsl with the species' drift factor, transport_assemble.wgsl with sink 0,
+ * transport_influx.wgsl), then species_pack.wgsl zeroes host cells and adds the species' term
+ * of the screening denominator 1 + Σ s·max(0, ã − 1) into lane z of `phaseProps`, a copy of the
+ * material props the phase stage binds instead of props when a species screens (phase.wgsl
+ * reads only kL and host from props, so lane z, kS, is free there). So no kernel binds more than
+ * the 8 storage buffers every adapter has, however many species there are
+ * (test/unit/uniforms.test.ts checks every module).
  */
 import type { Coefficients } from '../../model/derived.ts';
 import type { Fields } from '../../model/initial.ts';
 import { stepKey } from '../../model/noise.ts';
-import type { Backend, PotentialReport, Reductions, StepStats, TransportReport } from '../backend.ts';
+import type { Backend, PotentialReport, Reductions, SolveReport, StepStats, TransportReport } from '../backend.ts';
 import { BC_DIRICHLET, type BCSet, type FieldBC, type Layout } from '../layout.ts';
-import { additiveBC } from '../additive.ts';
-import { bcData, gridData, kernel, packParams, GpuContext, type Kernel } from './context.ts';
+import { speciesBC } from '../species.ts';
+import { bcData, gridData, kernel, GpuContext, type Kernel } from './context.ts';
 import { acquireAdapter, limitsFor, type AcquireOptions, type GridNeeds } from './device.ts';
 import { GpuPcg } from './pcg.ts';
 import { MAX_PARTIALS, partialsFor, Reduction, ReduceMode } from './reduce.ts';
+import { packUniform } from './uniforms.ts';
 
 export interface WebGpuOptions extends AcquireOptions {
   /** Invocations per workgroup (a power of two, 16…256; default 64). */
@@ -55,13 +59,13 @@ export interface WebGpuOptions extends AcquireOptions {
    */
   sleepWait?: boolean;
   /**
-   * Material props [kL, kD, kS, host] per cell (src/model/props.ts, SWITCHES.md §2), uploaded once;
+   * Material props [kL, kD, kS, host] per cell (src/model/props.ts, docs/material-switches.md), uploaded once;
    * null/absent: a uniform (1, 1, 1, 0) field (the base model).
    */
   props?: Float32Array | null;
 }
 
-/** Slots of the stage-statistics buffer. */
+/** Slots of the stage-statistics buffer; species m has SPECIES + 3m (influx), + 1 (Σã), + 2 (max ã). */
 const ST = {
   RATE: 0,
   STIFF: 1,
@@ -73,11 +77,8 @@ const ST = {
   SRC: 7,
   INFLUX: 8,
   DEP: 9,
-  A_INFLUX: 10,
-  A_SUM: 11,
-  A_MAX: 12,
+  SPECIES: 10,
 } as const;
-const NSTAT = 16;
 /** Channels of reduce_fields_final.wgsl. */
 const NFIELDS = 10;
 const BIG = 3.4028234663852886e38;
@@ -86,8 +87,8 @@ function paddedCells(L: Layout): number {
   return (L.nx + 2) * (L.ny + 2) * (L.dims === 3 ? L.nz + 2 : 1);
 }
 
-/** Device memory the backend will allocate for layout L (checked before allocating); `additive`: the shielding additive's buffers too. */
-export function gridNeeds(L: Layout, wg: number, additive = false): GridNeeds {
+/** Device memory the backend will allocate for layout L (checked before allocating), with `species` transported species. */
+export function gridNeeds(L: Layout, wg: number, species = 0): GridNeeds {
   const N = L.N,
     P = paddedCells(L);
   const maxBinding = Math.max(16 * N, 4 * P);
@@ -101,8 +102,69 @@ export function gridNeeds(L: Layout, wg: number, additive = false): GridNeeds {
     (16 + 20) * N +
     (16 + 20) * N * (L.dims === 3 ? 1 / 7 : 1 / 3) +
     16 * N +
-    (additive ? (4 + 16 + 4 + 4) * N /* ã, phaseProps, its influx, one more read() field */ : 0);
+    (species > 0 ? 16 * N /* phaseProps */ + species * (4 + 4 + 4) * N /* ã, its influx, one more read() field */ : 0);
   return { maxBinding, maxBuffer: Math.max(maxBinding, 16 * N), total, workgroupSize: wg, workgroupStorage: Math.max(8 * wg, 512) };
+}
+
+/** The kernels of the stages (typed: a misspelt name does not compile). */
+interface Kernels {
+  ghostXi: Kernel;
+  ghostPsi: Kernel;
+  phase: Kernel;
+  coefSigma: Kernel;
+  coefD: Kernel;
+  asmPot: Kernel;
+  shift: Kernel;
+  asmTr: Kernel;
+  flux: Kernel;
+  influx: Kernel;
+  limit: Kernel;
+  fields: Kernel;
+  tip: Kernel;
+  fieldsFinal: Kernel;
+}
+
+/** The reductions into the stage-statistics buffer. */
+interface Reductions_ {
+  rate: Reduction;
+  stiff: Reduction;
+  psiMax: Reduction;
+  lim: Reduction;
+  influx: Reduction;
+  dep: Reduction;
+  dxi: Reduction;
+  f1: Reduction;
+  f0: Reduction;
+  src: Reduction;
+}
+
+/** A transported species on the GPU: its field, per-cell influx, uniforms, kernels and reductions. */
+interface GpuSpecies {
+  name: string;
+  field: GPUBuffer;
+  /** shaders/transport_shift.wgsl params (rewritten by setVoltage) and the species' drift factor. */
+  shiftU: GPUBuffer;
+  migration: number;
+  sgU: GPUBuffer;
+  coef: Kernel;
+  shift: Kernel;
+  asm: Kernel;
+  influx: Kernel;
+  pack: Kernel;
+  redInflux: Reduction;
+  redSum: Reduction;
+  redMax: Reduction;
+  /** Its first stats slot (influx; Σã and max ã follow). */
+  slot: number;
+}
+
+/** The uniforms a stage rewrites. */
+interface Uniforms_ {
+  bcPhi: GPUBuffer;
+  phase: GPUBuffer;
+  shift: GPUBuffer;
+  sg: GPUBuffer;
+  lim: GPUBuffer;
 }
 
 export class WebGpuBackend implements Backend {
@@ -118,24 +180,24 @@ export class WebGpuBackend implements Backend {
   private dxi: GPUBuffer;
   private xidot: GPUBuffer;
   private xiSolve: GPUBuffer;
-  /** Transport: the Slotboom unknown u and, per cell, (M, Σ w_b, Σ w_b u_b, 0). */
-  private trU: GPUBuffer;
-  private trAux: GPUBuffer;
   private stats: GPUBuffer;
   private statsRead: GPUBuffer;
+  /** Slots of the stats buffer (10 + 3 per species). */
+  private nstat: number;
   private fieldsOut: GPUBuffer;
   private fieldsRead: GPUBuffer;
   private readStage: GPUBuffer | null = null;
-  /** The shielding additive ã and its per-cell influx (docs/additive.md); null without it. */
-  private add: GPUBuffer | null = null;
-  private addInflux: GPUBuffer | null = null;
-  /** The phase stage's material view (kL, kD, ã, host) with the additive (else it binds props). */
+  /** The transported species (Coefficients.species, in order). */
+  private species: GpuSpecies[] = [];
+  /** The phase stage's material view (kL, kD, screening denominator, host) when there are species (else it binds props). */
   private phaseProps: GPUBuffer | null = null;
+  /** Whether a species screens the reaction rate (the phase stage divides by lane z of phaseProps). */
+  private screen: boolean;
   private propsData: Float32Array;
   private pcg: GpuPcg;
-  private k: Record<string, Kernel> = {};
-  private red: Record<string, Reduction> = {};
-  private u: Record<string, GPUBuffer> = {};
+  private k: Kernels;
+  private red: Reductions_;
+  private u: Uniforms_;
   private fieldGroups: number;
   private cache: StepStats = { maxRate: 0, stiffness: 0, migrationRate: 0, dxiSinceSolve: 0 };
   private cacheFresh = true;
@@ -154,7 +216,7 @@ export class WebGpuBackend implements Backend {
       );
     }
     const shape = `${L.nx}×${L.ny}${L.dims === 3 ? `×${L.nz}` : ''} grid`;
-    const requiredLimits = limitsFor(adapter, gridNeeds(L, wg, k.additive !== undefined), `the ${shape}`);
+    const requiredLimits = limitsFor(adapter, gridNeeds(L, wg, k.species.length), `the ${shape}`);
     const device = await adapter.requestDevice({ label: 'lidendrite', requiredLimits });
     const ctx = new GpuContext(device, wg, `lidendrite WebGPU backend, ${shape}`);
     const isNode = typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string';
@@ -201,9 +263,9 @@ export class WebGpuBackend implements Backend {
     const sigma = f('sigma'),
       D = f('D'),
       infl = f('influx');
-    // transport: the Slotboom unknown u and, per cell, (M, Σ w_b, Σ w_b u_b, 0)
-    const uSg = (this.trU = f('transport.u')),
-      aux = (this.trAux = ctx.storage(4 * N, 'transport.aux'));
+    // transport (c̃ and every species): the Slotboom unknown u and, per cell, (M, Σ w_b, Σ w_b u_b, 0)
+    const uSg = f('transport.u'),
+      aux = ctx.storage(4 * N, 'transport.aux');
     // padded ξ (phase) and padded ψ, shifted in place to ψ − ψ_ref by the transport stage
     const padX = ctx.storage(P, 'pad.xi'),
       padPsi = ctx.storage(P, 'pad.psi');
@@ -216,14 +278,11 @@ export class WebGpuBackend implements Backend {
     if (propsIn && propsIn.length !== 4 * N) throw new Error(`WebGPU backend: props has ${propsIn.length} values, the grid needs 4 × ${N}`);
     const propsData = (this.propsData = propsIn ?? new Float32Array(4 * N).fill(1).map((v, q) => (q % 4 === 3 ? 0 : v)));
     ctx.write(props, propsData);
-    const ka = kc.additive;
-    if (ka) {
-      this.add = f('additive');
-      this.addInflux = f('additive.influx');
-      this.phaseProps = ctx.storage(4 * N, 'phaseProps');
-    }
-    this.stats = ctx.storage(NSTAT, 'stats');
-    this.statsRead = ctx.readback(NSTAT * 4, 'stats.read');
+    if (kc.species.length) this.phaseProps = ctx.storage(4 * N, 'phaseProps');
+    this.screen = kc.species.some((sp) => sp.shielding > 0);
+    this.nstat = Math.ceil((ST.SPECIES + 3 * kc.species.length) / 4) * 4;
+    this.stats = ctx.storage(this.nstat, 'stats');
+    this.statsRead = ctx.readback(this.nstat * 4, 'stats.read');
     const partials = ctx.storage(MAX_PARTIALS, 'partials');
     this.fieldGroups = partialsFor(N);
     const fieldPartials = ctx.storage(9 * this.fieldGroups, 'fields.partials');
@@ -237,132 +296,59 @@ export class WebGpuBackend implements Backend {
       bPhi = bcU(bc.phi, 'bc.phi');
     this.phiValues = Float64Array.from(bc.phi.value);
     const dx = L.dx;
-    const u = this.u;
-    u.bcPhi = bPhi;
-    u.phase = ctx.uniform(this.phaseParams(0, 0), 'phase.params');
+    const vol = L.dims === 3 ? dx ** 3 : dx ** 2;
     // kind: the props slot scaling lo (2: kS for σ̂, 1: kD for D), shaders/coef.wgsl
-    u.coefSigma = ctx.uniform(
-      packParams([
-        ['f', kc.sigmaS],
-        ['f', 1],
-        ['u', 2],
-      ]),
-      'coef.sigma',
-    );
-    u.coefD = ctx.uniform(
-      packParams([
-        ['f', kc.Ds],
-        ['f', kc.Dl],
-        ['u', 1],
-      ]),
-      'coef.D',
-    );
-    u.asmPot = ctx.uniform(
-      packParams([
-        ['f', 1],
-        ['f', 0],
-        ['f', -dx * dx * kc.beta],
-      ]),
-      'asm.potential',
-    );
-    // ψ_ref = max(max ψ, the Dirichlet values of φ): the second part changes only with setVoltage()
-    u.shift = ctx.uniform(this.shiftParams(), 'transport.shift');
-    u.sg = ctx.uniform(
-      packParams([
-        ['f', 0],
-        ['f', kc.csRatio],
-        ['f', kc.sink],
-      ]),
-      'transport.sg',
-    );
+    const coefSigma = ctx.uniform(packUniform('CoefParams', { hi: kc.sigmaS, lo: 1, kind: 2 }), 'coef.sigma');
+    const coefD = ctx.uniform(packUniform('CoefParams', { hi: kc.Ds, lo: kc.Dl, kind: 1 }), 'coef.D');
+    const asmPot = ctx.uniform(packUniform('AsmParams', { scale: 1, mass: 0, srcScale: -dx * dx * kc.beta }), 'asm.potential');
     const area = L.dims === 3 ? dx * dx : dx;
-    u.flux = ctx.uniform(
-      packParams([
-        ['f', dx],
-        ['f', area],
-        ['f', kc.beta],
-      ]),
-      'flux.params',
-    );
-    u.influx = ctx.uniform(packParams([['f', L.dims === 3 ? dx ** 3 : dx ** 2]]), 'influx.params');
-    u.lim = ctx.uniform(
-      packParams([
-        ['f', kc.csRatio],
-        ['f', L.dims === 3 ? dx ** 3 : dx ** 2],
-        ['f', 0],
-        ['f', kc.sink],
-      ]),
-      'limit.params',
-    );
-    u.fields = ctx.uniform(
-      packParams([
-        ['f', 0.5 / dx],
-        ['u', this.fieldGroups],
-      ]),
-      'fields.params',
-    );
-    u.tip = ctx.uniform(packParams([['f', dx]]), 'tip.params');
-    u.final = ctx.uniform(
-      packParams([
-        ['u', this.fieldGroups],
-        ['u', rows],
-      ]),
-      'fields.final',
-    );
+    const flux = ctx.uniform(packUniform('FluxParams', { dx, area, beta: kc.beta }), 'flux.params');
+    const influx = ctx.uniform(packUniform('InfluxParams', { vol }), 'influx.params');
+    const fields = ctx.uniform(packUniform('FieldsParams', { inv2: 0.5 / dx, parts: this.fieldGroups }), 'fields.params');
+    const tip = ctx.uniform(packUniform('TipParams', { dx }), 'tip.params');
+    const final = ctx.uniform(packUniform('FinalParams', { parts: this.fieldGroups, rows }), 'fields.final');
+    const u: Uniforms_ = (this.u = {
+      bcPhi: bPhi,
+      phase: ctx.uniform(this.phaseParams(0, 0), 'phase.params'),
+      // ψ_ref = max(max ψ, the Dirichlet values of φ): the second part changes only with setVoltage()
+      shift: ctx.uniform(this.shiftParams(kc.migration), 'transport.shift'),
+      sg: ctx.uniform(packUniform('SgParams', { scale: 0, csRatio: kc.csRatio, sink: kc.sink }), 'transport.sg'),
+      lim: ctx.uniform(packUniform('LimitParams', { csRatio: kc.csRatio, vol, invDt: 0, sink: kc.sink }), 'limit.params'),
+    });
 
     this.pcg = new GpuPcg(ctx, { dims: L.dims, n: [L.nx, L.ny, L.nz], periodic: L.periodic }, partials, 'mg');
     this.pcg.addSystem('psi', this.psi);
     this.pcg.addSystem('u', uSg);
-    const K = this.k;
-    K.ghostXi = kernel(ctx, 'ghosts', [grid, bXi, this.xi, padX]);
-    K.ghostPsi = kernel(ctx, 'ghosts', [grid, bPhi, this.psi, padPsi]);
-    K.phase = kernel(ctx, 'phase', [grid, u.phase, padX, this.c, this.psi, this.xiNew, this.dxi, rate, stiff, this.phaseProps ?? props]);
-    K.coefSigma = kernel(ctx, 'coef', [grid, u.coefSigma, this.xi, sigma, props]);
-    K.coefD = kernel(ctx, 'coef', [grid, u.coefD, this.xiNew, D, props]);
-    K.asmPot = kernel(ctx, 'assemble', [grid, bPhi, u.asmPot, sigma, this.xidot, this.pcg.op, this.pcg.rhs]);
-    K.shift = kernel(ctx, 'transportShift', [grid, u.shift, this.stats, padPsi]);
-    K.asmTr = kernel(ctx, 'transportAssemble', [grid, bC, u.sg, padPsi, D, this.c, this.dxi, this.pcg.op, this.pcg.rhs, uSg, aux]);
-    K.flux = kernel(ctx, 'potentialFlux', [grid, bPhi, u.flux, sigma, this.psi, this.xidot, rowF1, rowF0, rowSrc]);
-    K.influx = kernel(ctx, 'transportInflux', [grid, u.influx, uSg, aux, this.c, infl]);
-    K.limit = kernel(ctx, 'transportLimit', [grid, u.lim, this.c, this.xiNew, this.dxi, this.xi, this.xidot, lim, props]);
-    K.fields = kernel(ctx, 'reduceFields', [grid, u.fields, this.xi, this.c, this.xidot, fieldPartials, props]);
-    K.tip = kernel(ctx, 'reduceTip', [grid, u.tip, this.xi, rowTip, props]);
-    K.fieldsFinal = kernel(ctx, 'reduceFieldsFinal', [u.final, fieldPartials, rowTip, this.fieldsOut]);
+    this.k = {
+      ghostXi: kernel(ctx, 'ghosts', [grid, bXi, this.xi, padX]),
+      ghostPsi: kernel(ctx, 'ghosts', [grid, bPhi, this.psi, padPsi]),
+      phase: kernel(ctx, 'phase', [
+        grid,
+        u.phase,
+        padX,
+        this.c,
+        this.psi,
+        this.xiNew,
+        this.dxi,
+        rate,
+        stiff,
+        this.screen ? this.phaseProps! : props,
+      ]),
+      coefSigma: kernel(ctx, 'coef', [grid, coefSigma, this.xi, sigma, props]),
+      coefD: kernel(ctx, 'coef', [grid, coefD, this.xiNew, D, props]),
+      asmPot: kernel(ctx, 'assemble', [grid, bPhi, asmPot, sigma, this.xidot, this.pcg.op, this.pcg.rhs]),
+      shift: kernel(ctx, 'transportShift', [grid, u.shift, this.stats, padPsi]),
+      asmTr: kernel(ctx, 'transportAssemble', [grid, bC, u.sg, padPsi, D, this.c, this.dxi, this.pcg.op, this.pcg.rhs, uSg, aux]),
+      flux: kernel(ctx, 'potentialFlux', [grid, bPhi, flux, sigma, this.psi, this.xidot, rowF1, rowF0, rowSrc]),
+      influx: kernel(ctx, 'transportInflux', [grid, influx, uSg, aux, this.c, infl]),
+      limit: kernel(ctx, 'transportLimit', [grid, u.lim, this.c, this.xiNew, this.dxi, this.xi, this.xidot, lim, props]),
+      fields: kernel(ctx, 'reduceFields', [grid, fields, this.xi, this.c, this.xidot, fieldPartials, props]),
+      tip: kernel(ctx, 'reduceTip', [grid, tip, this.xi, rowTip, props]),
+      fieldsFinal: kernel(ctx, 'reduceFieldsFinal', [final, fieldPartials, rowTip, this.fieldsOut]),
+    };
     const R = (n: number, mode: ReduceMode, a: GPUBuffer, b: GPUBuffer | null, slot: number) =>
       new Reduction(ctx, n, mode, a, b, partials, this.stats, slot);
-    if (ka && this.add && this.addInflux && this.phaseProps) {
-      // the additive: D_a(1 − h(ξⁿ⁺¹)) from the committed ξ (the limiter writes ξⁿ⁺¹ to xi),
-      // ψ re-padded and shifted with migration 1, the SG assembly with sink 0 on ã, then ã = M u
-      // with its influx, host cells to 0 and the copy into phaseProps
-      u.coefA = ctx.uniform(
-        packParams([
-          ['f', 0],
-          ['f', ka.Da],
-          ['u', 1],
-        ]),
-        'coef.additive',
-      );
-      u.shiftA = ctx.uniform(this.shiftParams(1), 'additive.shift');
-      u.sgA = ctx.uniform(
-        packParams([
-          ['f', 0],
-          ['f', kc.csRatio],
-          ['f', 0],
-        ]),
-        'additive.sg',
-      );
-      const bcA = additiveBC(bc.c);
-      const bA = ctx.uniform(bcData(bcA.type, bcA.value), 'bc.additive');
-      K.coefA = kernel(ctx, 'coef', [grid, u.coefA, this.xi, D, props]);
-      K.shiftA = kernel(ctx, 'transportShift', [grid, u.shiftA, this.stats, padPsi]);
-      K.asmA = kernel(ctx, 'transportAssemble', [grid, bA, u.sgA, padPsi, D, this.add, this.dxi, this.pcg.op, this.pcg.rhs, uSg, aux]);
-      K.influxA = kernel(ctx, 'transportInflux', [grid, u.influx, uSg, aux, this.add, this.addInflux]);
-      K.packA = kernel(ctx, 'additivePack', [grid, this.add, props, this.phaseProps]);
-      this.red.aInflux = R(N, ReduceMode.Sum, this.addInflux, null, ST.A_INFLUX);
-      this.red.aSum = R(N, ReduceMode.Sum, this.add, null, ST.A_SUM);
-      this.red.aMax = R(N, ReduceMode.Max, this.add, null, ST.A_MAX);
-    }
-    Object.assign(this.red, {
+    this.red = {
       rate: R(N, ReduceMode.Max, rate, null, ST.RATE),
       stiff: R(N, ReduceMode.Max, stiff, null, ST.STIFF),
       psiMax: R(N, ReduceMode.Max, this.psi, null, ST.PSIMAX),
@@ -374,6 +360,35 @@ export class WebGpuBackend implements Backend {
       f1: R(rows, ReduceMode.Sum, rowF1, null, ST.F1),
       f0: R(rows, ReduceMode.Sum, rowF0, null, ST.F0),
       src: R(rows, ReduceMode.Sum, rowSrc, null, ST.SRC),
+    };
+    // each species: D(1 − h(ξⁿ⁺¹)) from the committed ξ (the limiter writes ξⁿ⁺¹ to xi), ψ
+    // re-padded and shifted with its drift factor, the SG assembly with sink 0 on ã, then ã = M u
+    // with its influx, host cells to 0 and its screening term into phaseProps
+    const bS = bcU(speciesBC(bc.c), 'bc.species');
+    this.species = kc.species.map((sp, m) => {
+      const field = f(sp.name),
+        spInflux = f(`${sp.name}.influx`);
+      const shiftU = ctx.uniform(this.shiftParams(sp.migration), `${sp.name}.shift`);
+      const sgU = ctx.uniform(packUniform('SgParams', { scale: 0, csRatio: kc.csRatio, sink: 0 }), `${sp.name}.sg`);
+      const coefU = ctx.uniform(packUniform('CoefParams', { hi: 0, lo: sp.D, kind: 1 }), `${sp.name}.coef`);
+      const packU = ctx.uniform(packUniform('PackParams', { shield: sp.shielding, first: m === 0 ? 1 : 0 }), `${sp.name}.pack`);
+      const slot = ST.SPECIES + 3 * m;
+      return {
+        name: sp.name,
+        field,
+        shiftU,
+        migration: sp.migration,
+        sgU,
+        coef: kernel(ctx, 'coef', [grid, coefU, this.xi, D, props]),
+        shift: kernel(ctx, 'transportShift', [grid, shiftU, this.stats, padPsi]),
+        asm: kernel(ctx, 'transportAssemble', [grid, bS, sgU, padPsi, D, field, this.dxi, this.pcg.op, this.pcg.rhs, uSg, aux]),
+        influx: kernel(ctx, 'transportInflux', [grid, influx, uSg, aux, field, spInflux]),
+        pack: kernel(ctx, 'speciesPack', [grid, packU, field, props, this.phaseProps!]),
+        redInflux: R(N, ReduceMode.Sum, spInflux, null, slot),
+        redSum: R(N, ReduceMode.Sum, field, null, slot + 1),
+        redMax: R(N, ReduceMode.Max, field, null, slot + 2),
+        slot,
+      };
     });
   }
 
@@ -385,21 +400,17 @@ export class WebGpuBackend implements Backend {
     return this.ctx.device;
   }
 
-  /** transport_shift.wgsl: max Dirichlet ψ, the slot of max ψ, the migration factor (c̃'s, or `migration`). */
-  private shiftParams(migration = this.kc.migration): ArrayBuffer {
+  /** transport_shift.wgsl: max Dirichlet ψ, the slot of max ψ, the drift factor (c̃'s or a species'). */
+  private shiftParams(migration: number): ArrayBuffer {
     const t = this.bc.phi.type,
       v = this.phiValues;
     let bcMax = -BIG;
     for (let q = 0; q < 6; q++) if (t[q] === BC_DIRICHLET && v[q] > bcMax) bcMax = v[q];
-    return packParams([
-      ['f', bcMax],
-      ['u', ST.PSIMAX],
-      ['f', migration],
-    ]);
+    return packUniform('ShiftParams', { bcMax, slot: ST.PSIMAX, migration });
   }
 
   /**
-   * φ on the collector face x0 (SWITCHES.md §4): rewrites the φ boundary uniform (ghosts,
+   * φ on the collector face x0 (src/solver/control.ts): rewrites the φ boundary uniform (ghosts,
    * assembly, face currents) and ψ_ref's Dirichlet part; the next potential solve uses it.
    */
   async setVoltage(volts: number): Promise<void> {
@@ -408,31 +419,30 @@ export class WebGpuBackend implements Backend {
     if (this.bc.phi.type[0] !== BC_DIRICHLET) throw new Error('WebGpuBackend.setVoltage: boundary.phi.x0 is not a dirichlet face');
     this.phiValues[0] = this.kc.f * volts;
     this.ctx.write(this.u.bcPhi, bcData(this.bc.phi.type, this.phiValues));
-    this.ctx.write(this.u.shift, this.shiftParams());
-    if (this.u.shiftA) this.ctx.write(this.u.shiftA, this.shiftParams(1));
+    this.ctx.write(this.u.shift, this.shiftParams(this.kc.migration));
+    for (const sp of this.species) this.ctx.write(sp.shiftU, this.shiftParams(sp.migration));
   }
 
   private phaseParams(dt: number, step: number): ArrayBuffer {
     const k = this.kc;
     const w = k.omega * k.theta0;
-    return packParams([
-      ['f', dt],
-      ['f', 1 / this.L.dx],
-      ['f', k.mobKappa],
-      ['f', k.mobW],
-      ['f', k.Leta],
-      ['f', 1 - k.alpha],
-      ['f', k.alpha],
-      ['f', k.noiseSigma * Math.sqrt(dt)],
-      ['f', k.delta],
-      ['f', k.omega],
-      ['f', Math.cos(w)],
-      ['f', Math.sin(w)],
-      ['u', stepKey(k.seed, step)],
-      ['u', k.omega],
-      ['f', k.additive?.shielding ?? 0],
-      ['u', 0],
-    ]);
+    return packUniform('PhaseParams', {
+      dt,
+      inv: 1 / this.L.dx,
+      mobKappa: k.mobKappa,
+      mobW: k.mobW,
+      leta: k.Leta,
+      ea: 1 - k.alpha,
+      eb: k.alpha,
+      noiseAmp: k.noiseSigma * Math.sqrt(dt),
+      delta: k.delta,
+      omega: k.omega,
+      cosW0: Math.cos(w),
+      sinW0: Math.sin(w),
+      key: stepKey(k.seed, step),
+      iomega: k.omega,
+      screen: this.screen ? 1 : 0,
+    });
   }
 
   private submit(record: (pass: GPUComputePassEncoder) => void, after?: (enc: GPUCommandEncoder) => void): void {
@@ -444,34 +454,42 @@ export class WebGpuBackend implements Backend {
     this.ctx.device.queue.submit([enc.finish()]);
   }
 
+  private copyStats(enc: GPUCommandEncoder): void {
+    enc.copyBufferToBuffer(this.stats, 0, this.statsRead, 0, this.nstat * 4);
+  }
+
   private async readStats(): Promise<Float32Array> {
-    return new Float32Array(await this.ctx.readBuffer(this.statsRead, NSTAT * 4));
+    return new Float32Array(await this.ctx.readBuffer(this.statsRead, this.nstat * 4));
   }
 
   async init(f: Fields): Promise<void> {
     this.ctx.check();
     const N = this.L.N;
     for (const [name, a] of Object.entries(f)) {
-      if (a.length !== N) throw new Error(`WebGPU backend init: field ${name} has ${a.length} values, the grid has ${N} cells`);
+      if (a && a.length !== N) throw new Error(`WebGPU backend init: field ${name} has ${a.length} values, the grid has ${N} cells`);
     }
     const xi32 = Float32Array.from(f.xi);
     this.ctx.write(this.xi, xi32);
     this.ctx.write(this.xiSolve, xi32);
     this.ctx.write(this.c, Float32Array.from(f.c));
     this.ctx.write(this.psi, Float32Array.from(f.psi));
-    if (this.add && this.phaseProps) {
-      if (!f.additive) throw new Error('WebGPU backend init: the scenario has an additive but the fields have no additive (ã) field');
-      const a32 = Float32Array.from(f.additive);
-      this.ctx.write(this.add, a32);
-      const pp = Float32Array.from(this.propsData);
-      for (let q = 0; q < N; q++) pp[4 * q + 2] = a32[q];
-      this.ctx.write(this.phaseProps, pp);
+    for (const sp of this.species) {
+      const a = f[sp.name];
+      if (!a) throw new Error(`WebGPU backend init: the scenario has the species ${sp.name} but the fields have no ${sp.name} field`);
+      this.ctx.write(sp.field, Float32Array.from(a));
+    }
+    if (this.phaseProps) {
+      // the material view of the phase stage, its lane z (the screening) from the species' packs
+      this.ctx.write(this.phaseProps, this.propsData);
+      this.submit((pass) => {
+        for (const sp of this.species) this.ctx.run(pass, sp.pack, N);
+      });
     }
     const zero = new Float32Array(N);
     this.ctx.write(this.xidot, zero);
     this.ctx.write(this.dxi, zero);
     this.ctx.write(this.xiNew, xi32);
-    this.ctx.write(this.stats, new Float32Array(NSTAT));
+    this.ctx.write(this.stats, new Float32Array(this.nstat));
     this.cache = { maxRate: 0, stiffness: 0, migrationRate: 0, dxiSinceSolve: 0 };
     this.cacheFresh = true;
     await this.ctx.guard(this.ctx.device.queue.onSubmittedWorkDone());
@@ -517,7 +535,7 @@ export class WebGpuBackend implements Backend {
       },
       (enc) => {
         enc.copyBufferToBuffer(this.xi, 0, this.xiSolve, 0, N * 4);
-        enc.copyBufferToBuffer(this.stats, 0, this.statsRead, 0, NSTAT * 4);
+        this.copyStats(enc);
       },
     );
     const s = await this.readStats();
@@ -565,24 +583,10 @@ export class WebGpuBackend implements Backend {
     const { ctx, k, red, L, kc } = this;
     const N = L.N;
     const vol = L.dims === 3 ? L.dx ** 3 : L.dx ** 2;
+    const scale = dt / (L.dx * L.dx);
     ctx.check();
-    ctx.write(
-      this.u.sg,
-      packParams([
-        ['f', dt / (L.dx * L.dx)],
-        ['f', kc.csRatio],
-        ['f', kc.sink],
-      ]),
-    );
-    ctx.write(
-      this.u.lim,
-      packParams([
-        ['f', kc.csRatio],
-        ['f', vol],
-        ['f', 1 / dt],
-        ['f', kc.sink],
-      ]),
-    );
+    ctx.write(this.u.sg, packUniform('SgParams', { scale, csRatio: kc.csRatio, sink: kc.sink }));
+    ctx.write(this.u.lim, packUniform('LimitParams', { csRatio: kc.csRatio, vol, invDt: 1 / dt, sink: kc.sink }));
     const r = await this.solveSpecies(k.coefD, k.shift, k.asmTr, tol, maxIter);
     this.submit(
       (pass) => {
@@ -593,49 +597,49 @@ export class WebGpuBackend implements Backend {
         red.dxi.encode(pass);
         red.dep.encode(pass);
       },
-      (enc) => enc.copyBufferToBuffer(this.stats, 0, this.statsRead, 0, NSTAT * 4),
+      (enc) => this.copyStats(enc),
     );
     const s = await this.readStats();
     this.setCache(s);
-    const out: TransportReport = {
+    // the species after c̃ (their D uses the committed ξⁿ⁺¹), in order, through the same system 'u'
+    const solves: SolveReport[] = [];
+    for (const sp of this.species) {
+      ctx.write(sp.sgU, packUniform('SgParams', { scale, csRatio: kc.csRatio, sink: 0 }));
+      solves.push(await this.solveSpecies(sp.coef, sp.shift, sp.asm, tol, maxIter));
+      this.submit((pass) => {
+        ctx.run(pass, sp.influx, N);
+        sp.redInflux.encode(pass);
+        ctx.run(pass, sp.pack, N);
+      });
+    }
+    const ss = this.species.length ? await this.readAfter() : s;
+    return {
       iterations: r.iterations,
       residual: r.residual,
       converged: r.converged,
       limited: s[ST.LIM],
       influx: s[ST.INFLUX],
       deposited: s[ST.DEP] * vol,
-    };
-    if (!this.add) return out;
-    // the additive after c̃ (its D uses the committed ξⁿ⁺¹), through the same system 'u'
-    ctx.write(
-      this.u.sgA,
-      packParams([
-        ['f', dt / (L.dx * L.dx)],
-        ['f', kc.csRatio],
-        ['f', 0],
-      ]),
-    );
-    const ra = await this.solveSpecies(k.coefA, k.shiftA, k.asmA, tol, maxIter);
-    this.submit(
-      (pass) => {
-        ctx.run(pass, k.influxA, N);
-        red.aInflux.encode(pass);
-        ctx.run(pass, k.packA, N);
-      },
-      (enc) => enc.copyBufferToBuffer(this.stats, 0, this.statsRead, 0, NSTAT * 4),
-    );
-    const sa = await this.readStats();
-    return {
-      ...out,
-      additiveInflux: sa[ST.A_INFLUX],
-      additiveIterations: ra.iterations,
-      additiveResidual: ra.residual,
-      additiveConverged: ra.converged,
+      species: this.species.map((sp, m) => ({
+        iterations: solves[m].iterations,
+        residual: solves[m].residual,
+        converged: solves[m].converged,
+        influx: ss[sp.slot],
+      })),
     };
   }
 
+  /** The stats buffer after the work submitted so far. */
+  private async readAfter(): Promise<Float32Array> {
+    this.submit(
+      () => undefined,
+      (enc) => this.copyStats(enc),
+    );
+    return this.readStats();
+  }
+
   /**
-   * One implicit SG solve of a transported species (c̃, or the additive ã) through system 'u':
+   * One implicit SG solve of c̃ or a transported species through system 'u':
    * its D(ξⁿ⁺¹), padded ψ, ψ_ref and the shift a = migration·(ψ − ψ_ref), the assembly
    * (operator, right-hand side, warm start), then MG-PCG.
    */
@@ -662,7 +666,7 @@ export class WebGpuBackend implements Backend {
     if (!this.cacheFresh) {
       this.submit(
         (pass) => this.red.dxi.encode(pass),
-        (enc) => enc.copyBufferToBuffer(this.stats, 0, this.statsRead, 0, NSTAT * 4),
+        (enc) => this.copyStats(enc),
       );
       this.setCache(await this.readStats());
     }
@@ -696,20 +700,23 @@ export class WebGpuBackend implements Backend {
       xiMin: inf(v[6]),
       xiMax: inf(v[7]),
       nonFinite,
+      species: [],
     };
-    if (!this.add) return out;
-    // the additive: Σã (host cells hold 0) and max ã; a non-finite ã makes the sum non-finite
-    // and counts as one non-finite cell (the CPU counts the cells)
+    if (!this.species.length) return out;
+    // the species: Σã (host cells hold 0) and max ã; a non-finite ã makes its sum non-finite and
+    // counts as one non-finite cell per species (the CPU counts the cells)
     this.submit(
       (pass) => {
-        this.red.aSum.encode(pass);
-        this.red.aMax.encode(pass);
+        for (const sp of this.species) {
+          sp.redSum.encode(pass);
+          sp.redMax.encode(pass);
+        }
       },
-      (enc) => enc.copyBufferToBuffer(this.stats, 0, this.statsRead, 0, NSTAT * 4),
+      (enc) => this.copyStats(enc),
     );
     const sa = await this.readStats();
-    if (!Number.isFinite(sa[ST.A_SUM])) nonFinite += 1;
-    return { ...out, nonFinite, sumA: sa[ST.A_SUM], aMax: inf(sa[ST.A_MAX]) };
+    for (const sp of this.species) if (!Number.isFinite(sa[sp.slot + 1])) nonFinite += 1;
+    return { ...out, nonFinite, species: this.species.map((sp) => ({ sum: sa[sp.slot + 1], max: inf(sa[sp.slot + 2]) })) };
   }
 
   async read(): Promise<Fields & { xidot: Float64Array }> {
@@ -717,24 +724,23 @@ export class WebGpuBackend implements Backend {
     ctx.check();
     const N = L.N,
       bytes = 4 * N;
-    const add = this.add;
-    const nf = add ? 5 : 4;
+    const bufs = [this.xi, this.c, this.psi, this.xidot, ...this.species.map((sp) => sp.field)];
+    const nf = bufs.length;
     if (!this.readStage) this.readStage = ctx.readback(nf * bytes, 'read.stage');
     const st = this.readStage;
     this.submit(
       () => undefined,
       (enc) => {
-        enc.copyBufferToBuffer(this.xi, 0, st, 0, bytes);
-        enc.copyBufferToBuffer(this.c, 0, st, bytes, bytes);
-        enc.copyBufferToBuffer(this.psi, 0, st, 2 * bytes, bytes);
-        enc.copyBufferToBuffer(this.xidot, 0, st, 3 * bytes, bytes);
-        if (add) enc.copyBufferToBuffer(add, 0, st, 4 * bytes, bytes);
+        for (let i = 0; i < nf; i++) enc.copyBufferToBuffer(bufs[i], 0, st, i * bytes, bytes);
       },
     );
     const all = new Float32Array(await ctx.readBuffer(st, nf * bytes));
     const part = (i: number) => Float64Array.from(all.subarray(i * N, (i + 1) * N));
-    const f = { xi: part(0), c: part(1), psi: part(2), xidot: part(3) };
-    return add ? { ...f, additive: part(4) } : f;
+    const f: Fields & { xidot: Float64Array } = { xi: part(0), c: part(1), psi: part(2), xidot: part(3) };
+    this.species.forEach((sp, m) => {
+      f[sp.name] = part(4 + m);
+    });
+    return f;
   }
 
   async dispose(): Promise<void> {

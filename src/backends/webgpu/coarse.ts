@@ -1,10 +1,11 @@
 /**
  * The coarsest multigrid level, host side: the operator (≤ 128 cells, read back once per
  * rebuild) is expanded to a dense matrix exactly as the stencil applies it (A e_c for every c,
- * so periodic axes of length 1 or 2 come out right), factored A = L Lᵀ in f64 like the CPU
- * reference, and G = L⁻¹ is returned for upload in f32; the GPU then applies
+ * so periodic axes of length 1 or 2 come out right), factored A = L Lᵀ in f64 by the CPU
+ * reference's routine (src/backends/cholesky.ts), and G = L⁻¹ is returned for upload in f32; the GPU then applies
  * A⁻¹ = Gᵀ G (shaders/mg_coarse_apply.wgsl).
  */
+import { choleskyInPlace } from '../cholesky.ts';
 
 /** op: (d, w+x, w+y, w+z) per cell, as on the GPU. */
 export function coarseInverseFactor(
@@ -44,23 +45,7 @@ export function coarseInverseFactor(
           else if (periodic[2]) face(c - (nz - 1) * sz, op[4 * c + 3]);
         }
       }
-  // Cholesky (lower, in place), as src/backends/cpu/multigrid.ts
-  for (let j = 0; j < N; j++) {
-    let s = A[j * N + j];
-    for (let k = 0; k < j; k++) s -= A[j * N + k] * A[j * N + k];
-    if (!(s > 0)) {
-      throw new Error(
-        `multigrid: coarsest operator is not positive definite (pivot ${s} at ${j}); does the problem have a Dirichlet face or a mass term, and is the conductivity/diffusivity positive everywhere (ξ far outside [0, 1] makes σ(ξ) = σ_s h(ξ) + σ_l (1 − h(ξ)) negative)?`,
-      );
-    }
-    const ljj = Math.sqrt(s);
-    A[j * N + j] = ljj;
-    for (let i = j + 1; i < N; i++) {
-      let t = A[i * N + j];
-      for (let k = 0; k < j; k++) t -= A[i * N + k] * A[j * N + k];
-      A[i * N + j] = t / ljj;
-    }
-  }
+  choleskyInPlace(A, N);
   // G = L⁻¹ (lower), column by column
   const G = new Float64Array(N * N);
   for (let j = 0; j < N; j++) {

@@ -245,16 +245,3 @@ export function bcData(type: Int32Array, value: Float64Array): ArrayBuffer {
   new Float32Array(buf, 32, 8).set(value);
   return buf;
 }
-
-/** A uniform of four-byte fields given as [kind, value] pairs (f: f32, u: u32). */
-export function packParams(fields: ['f' | 'u', number][]): ArrayBuffer {
-  const n = Math.max(4, Math.ceil(fields.length / 4) * 4);
-  const buf = new ArrayBuffer(n * 4);
-  const f = new Float32Array(buf),
-    u = new Uint32Array(buf);
-  fields.forEach(([kind, v], i) => {
-    if (kind === 'f') f[i] = v;
-    else u[i] = v >>> 0;
-  });
-  return buf;
-}

@@ -28,7 +28,8 @@
  */
 import type { SolveReport } from '../backend.ts';
 import { coarseInverseFactor } from './coarse.ts';
-import { gridData, kernel, packParams, type GpuContext, type Kernel } from './context.ts';
+import { gridData, kernel, type GpuContext, type Kernel } from './context.ts';
+import { packUniform } from './uniforms.ts';
 import { CgPost, Reduction, ReduceMode } from './reduce.ts';
 
 /** Scalar slots (shaders/common/cg_slots.wgsl). */
@@ -180,7 +181,7 @@ export class GpuPcg {
     };
     const L0 = this.levels[0];
     this.matvec = kernel(ctx, 'mgResidual', [L0.grid, this.op, this.rhs, this.p, this.q], { APPLY: 1 });
-    this.vecParams = ctx.uniform(packParams([['u', N]]), `${label}.vec`);
+    this.vecParams = ctx.uniform(packUniform('VecParams', { n: N }), `${label}.vec`);
     // MODE 1/2 never touch x: a placeholder is bound there
     const noX = ctx.storage(4, `${label}.noX`);
     this.pUpdate = kernel(ctx, 'cgVec', [this.vecParams, this.scal, noX, this.r, this.p, this.q, this.z], { MODE: 1 });

@@ -4,7 +4,8 @@
  * and writes one f32 into a slot of a small result buffer. Nothing is read back here; results
  * stay on the GPU (CG scalars) until a stage copies its result buffer out.
  */
-import { kernel, packParams, type GpuContext, type Kernel } from './context.ts';
+import { kernel, type GpuContext, type Kernel } from './context.ts';
+import { packUniform } from './uniforms.ts';
 
 export enum ReduceMode {
   Dot = 0,
@@ -52,20 +53,8 @@ export class Reduction {
     post: CgPost = CgPost.None,
   ) {
     this.parts = partialsFor(n);
-    const u1 = ctx.uniform(
-      packParams([
-        ['u', n],
-        ['u', this.parts],
-      ]),
-      'reduce1',
-    );
-    const u2 = ctx.uniform(
-      packParams([
-        ['u', this.parts],
-        ['u', slot],
-      ]),
-      'reduce2',
-    );
+    const u1 = ctx.uniform(packUniform('Reduce1Params', { n, parts: this.parts }), 'reduce1');
+    const u2 = ctx.uniform(packUniform('Reduce2Params', { n: this.parts, slot }), 'reduce2');
     this.k1 = kernel(ctx, 'reduceStage1', [u1, a, b ?? a, partials], { MODE: mode });
     const isMax = mode === ReduceMode.Max || mode === ReduceMode.MaxAbsDiff;
     this.k2 = kernel(ctx, 'reduceStage2', [u2, partials, out], { MODE: isMax ? 1 : 0, POST: post });

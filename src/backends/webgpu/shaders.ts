@@ -1,11 +1,14 @@
 /**
  * WGSL sources. Every kernel lives in shaders/ as a plain .wgsl file (never in a TypeScript
  * string); a module is the concatenation of a few shared files from shaders/common/ and one
- * kernel file. In Node the files are read with fs relative to this module's URL; a browser
+ * kernel file, headed by the declarations of the uniform structs it uses, generated from their
+ * one declaration in uniforms.ts. In Node the files are read with fs relative to this module's URL; a browser
  * bundle installs its own reader once (e.g. from `import.meta.glob('../../../shaders/**\/*.wgsl',
  * { query: '?raw', eager: true })`) with setShaderReader(), and nothing here imports node:fs
  * statically.
  */
+
+import { uniformsUsed, wgslStruct } from './uniforms.ts';
 
 /** Reads a shader file given its path relative to shaders/. */
 export type ShaderReader = (relPath: string) => string;
@@ -49,7 +52,7 @@ export const MODULES = {
   transportAssemble: [GRID, BC, 'transport_assemble.wgsl'],
   transportInflux: [GRID, 'transport_influx.wgsl'],
   transportLimit: [GRID, 'transport_limit.wgsl'],
-  additivePack: [GRID, 'additive_pack.wgsl'],
+  speciesPack: [GRID, 'species_pack.wgsl'],
   mgSmooth: [GRID, STENCIL, 'mg_smooth.wgsl'],
   mgProlongSmooth: [GRID, STENCIL, 'mg_prolong_smooth.wgsl'],
   mgResidual: [GRID, STENCIL, 'mg_residual.wgsl'],
@@ -77,9 +80,11 @@ function readFile(rel: string): string {
   return s;
 }
 
-/** WGSL source of a module (its files concatenated, each headed by its path). */
+/** WGSL source of a module: the uniform structs it uses (uniforms.ts), then its files, each headed by its path. */
 export function shaderSource(name: ModuleName): string {
-  return MODULES[name].map((f) => `// ---- shaders/${f} ----\n${readFile(f)}`).join('\n');
+  const body = MODULES[name].map((f) => `// ---- shaders/${f} ----\n${readFile(f)}`).join('\n');
+  const structs = uniformsUsed(body).map(wgslStruct);
+  return structs.length ? `// ---- uniform structs (src/backends/webgpu/uniforms.ts) ----\n${structs.join('\n')}\n${body}` : body;
 }
 
 /** Every file the modules use (relative to shaders/). */

@@ -1,0 +1,110 @@
+/**
+ * The scalar uniform structs of the WGSL kernels, declared once. The host packs a struct by
+ * field name (packUniform: every field required, no other) and shaderSource() (shaders.ts) puts
+ * the WGSL declaration generated from the same entry in front of the module, so the shader files
+ * use these structs without declaring them and the two sides cannot disagree on an order.
+ * Fields are 4 bytes each (f32, u32), padded to a multiple of 16 bytes. (Grid and BC, with
+ * vector members, are declared in shaders/common/ and packed by gridData/bcData in context.ts.)
+ */
+
+export type ScalarType = 'f32' | 'u32';
+
+export const UNIFORMS = {
+  /** shaders/phase.wgsl */
+  PhaseParams: {
+    dt: 'f32',
+    /** 1/dx, 1/µm */
+    inv: 'f32',
+    /** L_σ κ0, µm²/s */
+    mobKappa: 'f32',
+    /** L_σ W, 1/s */
+    mobW: 'f32',
+    /** L_η, 1/s */
+    leta: 'f32',
+    /** 1 − α */
+    ea: 'f32',
+    /** α */
+    eb: 'f32',
+    /** σ_W √dt */
+    noiseAmp: 'f32',
+    delta: 'f32',
+    omega: 'f32',
+    /** cos(ω θ0), sin(ω θ0) */
+    cosW0: 'f32',
+    sinW0: 'f32',
+    /** stepKey(seed, step) */
+    key: 'u32',
+    /** ω as an integer */
+    iomega: 'u32',
+    /** 1: divide L_η·kL by lane z of the bound props (the species' screening, species_pack.wgsl); 0: none */
+    screen: 'u32',
+  },
+  /** shaders/coef.wgsl: out = hi·h + lo·(1 − h); kind 1: D (kD, 0 in a host cell), 2: σ̂ (kS, hi in a host cell) */
+  CoefParams: { hi: 'f32', lo: 'f32', kind: 'u32' },
+  /** shaders/assemble.wgsl: the potential's face-weight operator (scale, mass) and source scale */
+  AsmParams: { scale: 'f32', mass: 'f32', srcScale: 'f32' },
+  /** shaders/potential_flux.wgsl: area = dx (2D) or dx² (3D), µm^(d−1) */
+  FluxParams: { dx: 'f32', area: 'f32', beta: 'f32' },
+  /** shaders/transport_shift.wgsl: max Dirichlet ψ, the stats slot of max ψ, the drift factor */
+  ShiftParams: { bcMax: 'f32', slot: 'u32', migration: 'f32' },
+  /** shaders/transport_assemble.wgsl: dt/dx², c_s/c0, the sink factor (1 in the base model; 0 for a species) */
+  SgParams: { scale: 'f32', csRatio: 'f32', sink: 'f32' },
+  /** shaders/transport_influx.wgsl: dx^d */
+  InfluxParams: { vol: 'f32' },
+  /** shaders/transport_limit.wgsl: vol = dx^d, µm^d */
+  LimitParams: { csRatio: 'f32', vol: 'f32', invDt: 'f32', sink: 'f32' },
+  /** shaders/species_pack.wgsl: the species' screening strength; first: 1 for the first species (the sum starts at 1) */
+  PackParams: { shield: 'f32', first: 'u32' },
+  /** shaders/reduce_fields.wgsl: inv2 = 0.5/dx, parts = T */
+  FieldsParams: { inv2: 'f32', parts: 'u32' },
+  /** shaders/reduce_fields_final.wgsl: partials per channel, rows */
+  FinalParams: { parts: 'u32', rows: 'u32' },
+  /** shaders/reduce_tip.wgsl */
+  TipParams: { dx: 'f32' },
+  /** shaders/reduce_stage1.wgsl: elements, partials (= invocations doing work) */
+  Reduce1Params: { n: 'u32', parts: 'u32' },
+  /** shaders/reduce_stage2.wgsl: number of partials, the result slot */
+  Reduce2Params: { n: 'u32', slot: 'u32' },
+  /** shaders/cg_vec.wgsl */
+  VecParams: { n: 'u32' },
+} as const satisfies Record<string, Record<string, ScalarType>>;
+
+export type UniformName = keyof typeof UNIFORMS;
+/** The values of a uniform struct, every field by name. */
+export type UniformValues<N extends UniformName> = { [F in keyof (typeof UNIFORMS)[N]]: number };
+
+function slots(n: number): number {
+  return Math.max(4, Math.ceil(n / 4) * 4);
+}
+
+/** The bytes of uniform struct `name` (fields in declaration order, 4 bytes each, padded to 16). */
+export function packUniform<N extends UniformName>(name: N, values: UniformValues<N>): ArrayBuffer {
+  const layout = UNIFORMS[name] as Record<string, ScalarType>;
+  const keys = Object.keys(layout);
+  const v = values as Record<string, number>;
+  for (const k of Object.keys(v)) if (!(k in layout)) throw new Error(`packUniform(${name}): no field ${k}`);
+  const buf = new ArrayBuffer(slots(keys.length) * 4);
+  const f = new Float32Array(buf),
+    u = new Uint32Array(buf);
+  keys.forEach((k, i) => {
+    const x = v[k];
+    if (typeof x !== 'number') throw new Error(`packUniform(${name}): field ${k} missing`);
+    if (layout[k] === 'f32') f[i] = x;
+    else u[i] = x >>> 0;
+  });
+  return buf;
+}
+
+/** The WGSL declaration of uniform struct `name`. */
+export function wgslStruct(name: UniformName): string {
+  const layout = UNIFORMS[name] as Record<string, ScalarType>;
+  const keys = Object.keys(layout);
+  const lines = keys.map((k) => `  ${k}: ${layout[k]},`);
+  for (let i = keys.length; i < slots(keys.length); i++) lines.push(`  _pad${i}: u32,`);
+  return `struct ${name} {\n${lines.join('\n')}\n}`;
+}
+
+/** The uniform structs a WGSL source names (as a type: `: Name` or `<Name>`). */
+export function uniformsUsed(src: string): UniformName[] {
+  return (Object.keys(UNIFORMS) as UniformName[]).filter((n) => new RegExp(`[:<]\\s*${n}\\b`).test(src));
+}
