@@ -1,6 +1,6 @@
 /**
  * The interface every backend implements (CPU reference, WebGPU, WebGL). The stage names are
- * the same everywhere: potential, phase, transport, reductions. The solver (src/solver) owns
+ * the same everywhere: potential, mechanics, phase, transport, reductions. The solver (src/solver) owns
  * the step order and the time-step policy and calls only this interface.
  */
 import type { Fields } from '../model/initial.ts';
@@ -80,6 +80,12 @@ export interface Backend {
   potential(tol: number, maxIter: number): Promise<PotentialReport>;
   phase(dt: number, step: number): Promise<void>;
   transport(dt: number, tol: number, maxIter: number): Promise<TransportReport>;
+  /**
+   * The displacement solve of the mechanics stage (Coefficients.mechanics, docs/mechanics.md),
+   * warm-started from the last displacement; it also refreshes the coupling the phase stage reads.
+   * Called only when the scenario has mechanics (the solver calls it right after potential()).
+   */
+  mechanics(tol: number, maxIter: number): Promise<SolveReport>;
   stepStats(): Promise<StepStats>;
   reductions(): Promise<Reductions>;
   /**

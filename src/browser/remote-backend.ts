@@ -4,7 +4,7 @@
  * interface, so the solver, the CLI writers and the conformance tests use it unchanged.
  */
 import type { Page } from 'puppeteer-core';
-import type { Backend, PotentialReport, Reductions, StepStats, TransportReport } from '../backends/backend.ts';
+import type { Backend, PotentialReport, SolveReport, Reductions, StepStats, TransportReport } from '../backends/backend.ts';
 import type { BackendName } from '../backends/create.ts';
 import type { BCSet, Layout } from '../backends/layout.ts';
 import type { Coefficients } from '../model/derived.ts';
@@ -59,6 +59,9 @@ export class RemoteBackend implements Backend {
   }
   potential(tol: number, maxIter: number): Promise<PotentialReport> {
     return this.call('potential', tol, maxIter);
+  }
+  mechanics(tol: number, maxIter: number): Promise<SolveReport> {
+    return this.call('mechanics', tol, maxIter);
   }
   phase(dt: number, step: number): Promise<void> {
     return this.call('phase', dt, step);

@@ -97,7 +97,7 @@ export class RunWriter {
     ensureDir(this.resolveInRun('fields'));
     if (s.grid.dims === 2 || s.output.png) ensureDir(this.resolveInRun('png'));
     this.k = coefficients(s);
-    this.csv = new MetricsCsv(this.resolveInRun('metrics.csv'), metricColumns(s.grid.dims, this.k.species));
+    this.csv = new MetricsCsv(this.resolveInRun('metrics.csv'), metricColumns(s.grid.dims, this.k.species, this.k.mechanics !== undefined));
     this.outputs = (opts.outputs ?? []).map((o) => ({ ...o, files: [...o.files] }));
     this.extra = opts.extra ?? {};
   }

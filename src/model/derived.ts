@@ -4,6 +4,7 @@
  * conductivity as σ/σ_l. These keep every field O(1), which f32 backends need.
  */
 import { arrhenius, atTemperature, FARADAY, fFactor, interfaceEnergy, interfaceWidth, type PhysicalParams } from './params.ts';
+import { mechanicsGroups, mechanicsWarnings, mechCoefficients, type MechCoefficients } from './mechanics.ts';
 import { materialWarnings } from './props.ts';
 import type { Scenario } from './scenario.ts';
 import { speciesGroups, speciesList, speciesWarnings, type Species } from './species.ts';
@@ -53,6 +54,8 @@ export interface Coefficients {
    * docs/additive.md), in the order every backend advances them; empty for the base model.
    */
   species: Species[];
+  /** The mechanics stage (scenario.mechanics, docs/mechanics.md); absent: none. */
+  mechanics?: MechCoefficients;
 }
 
 export function coefficients(s: Scenario): Coefficients {
@@ -84,7 +87,14 @@ export function coefficients(s: Scenario): Coefficients {
     migration: binary ? 0 : 1,
     sink: binary ? 1 - (s.electrolyte?.transference ?? 0) : 1,
     species: speciesList(s),
+    ...(s.mechanics ? { mechanics: mechCoefficients(s.mechanics, p, s.grid.dims, periodicAxes(s)) } : {}),
   };
+}
+
+/** The axes whose faces are periodic (the ξ conditions; scenario.ts keeps the fields consistent). */
+function periodicAxes(s: Scenario): [boolean, boolean, boolean] {
+  const b = s.boundary.xi;
+  return [b.x0.type === 'periodic', b.y0.type === 'periodic', s.grid.dims === 3 && b.z0.type === 'periodic'];
 }
 
 export interface DerivedGroup {
@@ -122,6 +132,7 @@ export function derivedGroups(s: Scenario): DerivedGroup[] {
     },
     { symbol: 'L_σW/L_η', value: k.mobW / k.Leta, unit: '', meaning: 'interface relaxation over reaction rate' },
     ...switchGroups(s, p, k),
+    ...(k.mechanics ? mechanicsGroups(k.mechanics, p) : []),
   ];
 }
 
@@ -238,6 +249,7 @@ export function scenarioWarnings(s: Scenario): string[] {
     );
   }
   out.push(...materialWarnings(s));
+  if (k.mechanics) out.push(...mechanicsWarnings(k.mechanics, s.parameters));
   out.push(...speciesWarnings(s));
   return out;
 }

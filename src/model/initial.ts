@@ -8,6 +8,7 @@ import { hash32, uniform24 } from './noise.ts';
 import type { Fields } from './fields.ts';
 import { distanceToMask, hostMask, materialProps } from './props.ts';
 import { speciesList } from './species.ts';
+import { displacementKeys } from './mechanics-fields.ts';
 
 export type { Fields } from './fields.ts';
 
@@ -138,5 +139,7 @@ export function initialFields(s: Scenario): Fields {
   // electrolyte, none in the metal (1 − h(ξ), or 1 with initial.concentration "uniform") and
   // none in host cells
   for (const sp of speciesList(s)) f[sp.name] = c.slice();
+  // mechanics: the displacement starts at zero (the first solve finds it)
+  if (s.mechanics) for (const key of displacementKeys(s.grid.dims)) f[key] = new Float64Array(c.length);
   return f;
 }

@@ -9,6 +9,7 @@
  * use (MechCoefficients): lengths in µm, stresses over the metal's shear modulus μ_m.
  */
 import { z } from 'zod';
+import type { DerivedGroup } from './derived.ts';
 import { GAS_CONSTANT, type PhysicalParams } from './params.ts';
 import { qty } from './quantity.ts';
 
@@ -108,7 +109,7 @@ export function checkMechanics(m: MechanicsSpec, ctx: { host: boolean; periodicX
     const r = mu / lame(m.metal).mu;
     if (r < MODULUS_RATIO.min || r > MODULUS_RATIO.max) {
       issues.push(
-        `mechanics.electrolyte: shear modulus ${mu.toPrecision(3)} Pa is ${r.toPrecision(3)} × the metal's; allowed ${MODULUS_RATIO.min} to ${MODULUS_RATIO.max} × (use "liquid" for a fluid electrolyte)`,
+        `mechanics.electrolyte: shear modulus ${mu.toPrecision(3)} Pa is ${r.toExponential(2)} × the metal's; allowed ${MODULUS_RATIO.min} to ${MODULUS_RATIO.max} × (use "liquid" for a fluid electrolyte)`,
       );
     }
   }
@@ -136,19 +137,35 @@ export interface MechCoefficients {
   sFactor: number;
   /** L_σ μ_ref, 1/s: the phase rate per unit of ∂f_el/∂ξ/(h′ μ_ref) (0 with the coupling off). */
   mobEl: number;
+  /** Molar volume Ω of the deposit, m³/mol. */
+  omega: number;
   tol: number;
   maxIter: number;
   liquid: boolean;
 }
 
 /** The scaled coefficients of a validated section at the run temperature. */
-export function mechCoefficients(m: MechanicsSpec, p: PhysicalParams, dims: 2 | 3, lateral: 'noflux' | 'periodic'): MechCoefficients {
+export function mechCoefficients(
+  m: MechanicsSpec,
+  p: PhysicalParams,
+  dims: 2 | 3,
+  periodic: [boolean, boolean, boolean],
+): MechCoefficients {
   const metal = lame(m.metal);
   const liquid = m.electrolyte === 'liquid';
   const el = liquid ? { lambda: metal.lambda * LIQUID_STIFFNESS, mu: metal.mu * LIQUID_STIFFNESS } : lame(m.electrolyte as Moduli);
   const mu0 = metal.mu;
-  const lat = lateral === 'periodic' ? MECH_PERIODIC : MECH_ROLLER;
-  const faces = new Int32Array([MECH_CLAMP, MECH_TRACTION, lat, lat, dims === 3 ? lat : MECH_ROLLER, dims === 3 ? lat : MECH_ROLLER]);
+  // collector clamped, counter face loaded by the stack pressure, lateral faces symmetry planes
+  // (a no-flux side is a mirror plane) or periodic
+  const lat = (a: number) => (periodic[a] ? MECH_PERIODIC : MECH_ROLLER);
+  const faces = new Int32Array([
+    MECH_CLAMP,
+    MECH_TRACTION,
+    lat(1),
+    lat(1),
+    dims === 3 ? lat(2) : MECH_ROLLER,
+    dims === 3 ? lat(2) : MECH_ROLLER,
+  ]);
   return {
     muRef: mu0,
     lamM: metal.lambda / mu0,
@@ -160,8 +177,48 @@ export function mechCoefficients(m: MechanicsSpec, p: PhysicalParams, dims: 2 | 
     faces,
     sFactor: m.coupling.reaction ? (m.molarVolume * mu0) / (GAS_CONSTANT * p.T) : 0,
     mobEl: m.coupling.driving ? p.Lsigma * mu0 : 0,
+    omega: m.molarVolume,
     tol: m.tolerance,
     maxIter: m.maxIterations,
     liquid,
   };
+}
+
+/** The derived groups of the mechanics stage (printed by `lidendrite check`, stored in the manifest). */
+export function mechanicsGroups(m: MechCoefficients, p: PhysicalParams): DerivedGroup[] {
+  const e0 = Math.max(...m.e0.map(Math.abs));
+  const muMax = Math.max(m.muM, m.muE) * m.muRef;
+  const shift = (P: number) => (P * m.omega) / (GAS_CONSTANT * p.T);
+  return [
+    { symbol: 'G_metal', value: m.muRef / 1e9, unit: 'GPa', meaning: 'shear modulus of the metal (the stress unit of the solver)' },
+    {
+      symbol: 'G_el/G_metal',
+      value: m.muE,
+      unit: '',
+      meaning: m.liquid
+        ? `liquid electrolyte (stiffness ${LIQUID_STIFFNESS} × the metal's)`
+        : 'separator over metal shear modulus (Monroe–Newman: > 2 suppresses roughening)',
+    },
+    { symbol: 'ε⁰', value: e0, unit: '', meaning: 'largest deposition eigenstrain component (carried as h(ξ)·ε⁰)' },
+    {
+      symbol: 'Ω·100 MPa/RT',
+      value: shift(1e8),
+      unit: '',
+      meaning: `Butler–Volmer exponent shift per 100 MPa of pressure (Ω = ${(m.omega * 1e6).toPrecision(3)} cm³/mol)`,
+    },
+    { symbol: 'G_max ε⁰²/W', value: (muMax * e0 * e0) / p.W, unit: '', meaning: 'elastic energy scale over the double-well barrier' },
+    { symbol: 'ΩP_stack/RT', value: shift(m.pressure * m.muRef), unit: '', meaning: 'exponent shift of the stack pressure' },
+  ];
+}
+
+/** Warnings of the mechanics stage: elastic energy against the double-well barrier. */
+export function mechanicsWarnings(m: MechCoefficients, p: PhysicalParams): string[] {
+  const e0 = Math.max(...m.e0.map(Math.abs));
+  const muMax = Math.max(m.muM, m.muE) * m.muRef;
+  const r = (muMax * e0 * e0) / p.W;
+  if (r < 0.05) return [];
+  return [
+    `mechanics: the elastic energy scale G_max·ε⁰² = ${(muMax * e0 * e0).toPrecision(3)} J/m³ is ${r.toPrecision(2)} × the double-well barrier W; ` +
+      'the elastic driving force can then hold ξ at intermediate values (a mushy deposit) instead of a sharp interface; a smaller eigenstrain keeps it below ~5 % (docs/mechanics.md).',
+  ];
 }

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { DEFAULT_PARAMS, anisotropyLimit, type PhysicalParams } from './params.ts';
 import { qty } from './quantity.ts';
+import { checkMechanics, mechanicsSchema } from './mechanics.ts';
 import { registeredSections } from './species.ts';
 import type { Dimension } from './units.ts';
 
@@ -373,6 +374,8 @@ export const scenarioSchema = z
     substrate: substrateSchema.optional(),
     /** Electrostatic-shielding additive (a non-depositing cation, e.g. Cs⁺): docs/additive.md. */
     additive: additiveSchema.optional(),
+    /** Mechanics: elasticity, solid electrolytes, stack pressure (docs/mechanics.md). */
+    mechanics: mechanicsSchema.optional(),
   })
   .strict();
 
@@ -521,6 +524,7 @@ function resolve(s: Parsed): Scenario {
   if (s.initial.layer > L[0]) issues.push(`initial.layer: ${s.initial.layer} m is thicker than the domain (${L[0].toPrecision(4)} m)`);
   checkMaterials(s, L, dims, issues);
   checkSolverSwitches(s, boundary, issues);
+  if (s.mechanics) checkMechanics(s.mechanics, { host: s.host !== undefined, periodicX: boundary.xi.x0.type === 'periodic' }, issues);
   if (issues.length) throw new ScenarioError(issues);
   return {
     ...s,

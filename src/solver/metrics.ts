@@ -14,7 +14,7 @@
  * entered through the reservoir face since the start; <name>(t) − <name>(0) = <name>_influx, it
  * has no sink) and <name>_max (max ã).
  */
-import type { Reductions, PotentialReport, TransportReport } from '../backends/backend.ts';
+import type { Reductions, PotentialReport, SolveReport, TransportReport } from '../backends/backend.ts';
 import type { Coefficients } from '../model/derived.ts';
 import { atTemperature, FARADAY } from '../model/params.ts';
 import type { Scenario } from '../model/scenario.ts';
@@ -23,7 +23,7 @@ import type { Species } from '../model/species.ts';
 export type MetricsRow = Record<string, number>;
 
 /** The metrics.csv columns of a dims-D run with the given transported species (Coefficients.species). */
-export function metricColumns(dims: 2 | 3, species: readonly Pick<Species, 'name'>[] = []): string[] {
+export function metricColumns(dims: 2 | 3, species: readonly Pick<Species, 'name'>[] = [], mechanics = false): string[] {
   const mol = dims === 2 ? 'mol_per_m' : 'mol';
   const amp = dims === 2 ? 'A_per_m' : 'A';
   const size = dims === 2 ? 'interface_length_um' : 'interface_area_um2';
@@ -55,6 +55,8 @@ export function metricColumns(dims: 2 | 3, species: readonly Pick<Species, 'name
     'current_density_A_per_m2',
     `li_migration_${mol}`,
     ...species.flatMap((sp) => [`${sp.name}_${mol}`, `${sp.name}_influx_${mol}`, `${sp.name}_max`]),
+    // the last displacement solve (docs/mechanics.md)
+    ...(mechanics ? ['mechanics_iters', 'mechanics_residual'] : []),
   ];
 }
 
@@ -73,6 +75,8 @@ export interface RunCounters {
   voltage?: number;
   /** Per transported species (by name): what entered through the boundary (scaled bulk·µm^d); absent = 0. */
   speciesInfluxTotal?: Record<string, number>;
+  /** The last mechanics solve (absent or null: none yet). */
+  mech?: SolveReport | null;
 }
 
 export function metricsRow(s: Scenario, k: Coefficients, red: Reductions, run: RunCounters): MetricsRow {
@@ -82,7 +86,7 @@ export function metricsRow(s: Scenario, k: Coefficients, red: Reductions, run: R
   const dV = dxm ** d;
   // σ_l at the run temperature (Arrhenius): the scaled currents are in units of σ_l(T)/f
   const p = atTemperature(s.parameters);
-  const cols = metricColumns(d, k.species);
+  const cols = metricColumns(d, k.species, k.mechanics !== undefined);
   // scaled current (σ̂·ψ·µm^(d−2)) → A (3D) or A/m (2D)
   const toAmp = (F: number) => (p.sigmaL / k.f) * F * (d === 3 ? 1e-6 : 1);
   const ions = p.c0 * red.sumC * dV;
@@ -123,6 +127,7 @@ export function metricsRow(s: Scenario, k: Coefficients, red: Reductions, run: R
     const r = red.species[m];
     vals.push(sp.bulk * (r?.sum ?? NaN) * dV, sp.bulk * (run.speciesInfluxTotal?.[sp.name] ?? 0) * 1e-6 ** d, r?.max ?? NaN);
   });
+  if (k.mechanics) vals.push(run.mech?.iterations ?? 0, run.mech?.residual ?? 0);
   const row: MetricsRow = {};
   cols.forEach((c, i) => {
     row[c] = vals[i];

@@ -10,7 +10,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Backend, PotentialReport, Reductions, StepStats, TransportReport } from '../../src/backends/backend.ts';
+import type { Backend, PotentialReport, SolveReport, Reductions, StepStats, TransportReport } from '../../src/backends/backend.ts';
 import type { WebGpuBackend } from '../../src/backends/webgpu/backend.ts';
 import { runCli } from '../../src/cli/main.ts';
 import { readCheckpoint } from '../../src/io/checkpoint.ts';
@@ -73,6 +73,9 @@ class LoseDevice implements Backend {
   }
   potential(tol: number, maxIter: number): Promise<PotentialReport> {
     return this.around('potential', 'potential', () => this.inner.potential(tol, maxIter));
+  }
+  mechanics(tol: number, maxIter: number): Promise<SolveReport> {
+    return this.inner.mechanics(tol, maxIter);
   }
   phase(dt: number, step: number): Promise<void> {
     this.cur = step + 1;
@@ -211,6 +214,9 @@ class ThrowsDeviceLost implements Backend {
   async potential(tol: number, maxIter: number): Promise<PotentialReport> {
     this.fail('potential', this.cur + 1);
     return this.inner.potential(tol, maxIter);
+  }
+  mechanics(tol: number, maxIter: number): Promise<SolveReport> {
+    return this.inner.mechanics(tol, maxIter);
   }
   phase(dt: number, step: number): Promise<void> {
     this.cur = step + 1;

@@ -39,6 +39,7 @@ export function mech(
     faces: Int32Array.from(faces),
     sFactor: 0,
     mobEl: 0,
+    omega: 1.3e-5,
     tol: 1e-10,
     maxIter: 1000,
     liquid: false,

@@ -9,11 +9,13 @@
 import type { Coefficients } from '../../model/derived.ts';
 import type { Fields } from '../../model/initial.ts';
 import { stepKey } from '../../model/noise.ts';
-import type { Backend, PotentialReport, Reductions, StepStats, TransportReport } from '../backend.ts';
+import type { Backend, SolveReport, PotentialReport, Reductions, StepStats, TransportReport } from '../backend.ts';
 import { BC_DIRICHLET, type BCSet, type FieldBC, type Layout } from '../layout.ts';
 import { canThread, resolveThreads, SerialExec, type Exec, type ExecOptions, type Task } from './exec.ts';
 import { makePadded, type Padded } from './padded.ts';
 import { Pool } from './pool.ts';
+import { ElasticitySolver } from './elasticity.ts';
+import { getDisplacement, setDisplacement } from '../../model/mechanics-fields.ts';
 import { PotentialSolver } from './potential.ts';
 import { Reducer } from './reductions.ts';
 import { sharedF32, sharedF64 } from './shared.ts';
@@ -48,6 +50,8 @@ export class CpuBackend implements Backend {
   private red: Reducer;
   /** The transported species (Coefficients.species, in order): each one's field and its transport. */
   private species: { name: string; field: Float64Array; tr: TransportSolver }[] = [];
+  /** The mechanics stage (docs/mechanics.md); null without it. */
+  private mech: ElasticitySolver | null = null;
   private tPad: Task;
   private tPhase: Task;
   private tMark: Task;
@@ -103,6 +107,7 @@ export class CpuBackend implements Backend {
     });
     const spf = this.species.map((sp) => sp.field);
     this.red = new Reducer(exec, L, xi, c, xidot, props, spf);
+    if (k.mechanics) this.mech = new ElasticitySolver(exec, L, k.mechanics, xi);
     this.tPad = exec.task('fillPadded', { L, items: [{ P: this.P, u: xi, bc: bc.xi }] }, this.P.py * this.P.pz, N);
     this.tPhase = exec.task(
       'phase',
@@ -117,6 +122,7 @@ export class CpuBackend implements Backend {
         rowStiff: this.rowStiff,
         props,
         species: spf,
+        mech: this.mech?.mech ?? null,
       },
       rows,
       N,
@@ -152,8 +158,18 @@ export class CpuBackend implements Backend {
       if (!a) throw new Error(`CPU backend init: the scenario has the species ${sp.name} but the fields have no ${sp.name} field`);
       sp.field.set(a);
     }
+    if (this.mech) {
+      setDisplacement(this.L, this.mech.u, f);
+      // the material and the phase coupling of the uploaded ξ and u
+      this.mech.refresh();
+    }
     this.xidot.fill(0);
     this.exec.run(this.tMark);
+  }
+
+  async mechanics(tol: number, maxIter: number): Promise<SolveReport> {
+    if (!this.mech) throw new Error('CPU backend: the scenario has no mechanics section');
+    return this.mech.solve(tol, maxIter);
   }
 
   async potential(tol: number, maxIter: number): Promise<PotentialReport> {
@@ -214,6 +230,7 @@ export class CpuBackend implements Backend {
       xidot: this.xidot.slice(),
     };
     for (const sp of this.species) f[sp.name] = sp.field.slice();
+    if (this.mech) getDisplacement(this.L, this.mech.u, f);
     return f;
   }
 

@@ -17,6 +17,9 @@
  * their bulk values,
  *   L_η,eff = L_η·kL / (1 + Σ_m s_m·max(0, ã_m − 1)),   s_m = Coefficients.species[m].shielding,
  * from the ã the last transport stage left (without species: no division at all, the base model).
+ * Mechanics (docs/mechanics.md), when its coupling field is given: per cell [s, q] from the last
+ * displacement solve; the Butler–Volmer exponents use ψ + s (s = ΩΔP/RT, the mechanical work of
+ * a mole of deposit) and the rate gains −L_σ μ_ref·h′(ξ)·q (q = ∂f_el/∂ξ / (h′ μ_ref)).
  */
 import type { Coefficients } from '../../model/derived.ts';
 import { cellNormal } from '../../model/noise.ts';
@@ -42,6 +45,8 @@ export interface PhaseArgs {
   props?: Float32Array | null;
   /** The fields ã of Coefficients.species, in order (absent or empty: no screening). */
   species?: Float64Array[];
+  /** Mechanics coupling [s, q] per cell (elasticCouplingK); absent/null: none (the same operations as without it). */
+  mech?: Float64Array | null;
 }
 
 /** Phase task: PhaseArgs without the per-call dt and key (they are scalars s[0], s[1]). */
@@ -132,6 +137,8 @@ function phaseRowsAt(a: PhaseTaskArgs, dt: number, key: number, r0: number, r1: 
   const { L, k, P, c, psi, out } = a;
   const props = a.props ?? null;
   const spf = a.species ?? [];
+  const mech = a.mech ?? null;
+  const mobEl = k.mechanics?.mobEl ?? 0;
   const shield = k.species.map((sp) => sp.shielding);
   const nsp = spf.length;
   const d = P.data;
@@ -261,9 +268,15 @@ function phaseRowsAt(a: PhaseTaskArgs, dt: number, key: number, r0: number, r1: 
       }
       const gp = 2 * x * (1 - x) * (1 - 2 * x);
       const hp = 30 * x * x * (1 - x) * (1 - x);
-      const ox = Math.exp(ea * psi[idx]);
-      const red = c[idx] * Math.exp(-eb * psi[idx]);
-      const rate = k.mobKappa * div - k.mobW * gp - leta * hp * (ox - red);
+      let ps = psi[idx];
+      let el = 0;
+      if (mech !== null) {
+        ps += mech[2 * idx];
+        el = mobEl * hp * mech[2 * idx + 1];
+      }
+      const ox = Math.exp(ea * ps);
+      const red = c[idx] * Math.exp(-eb * ps);
+      const rate = k.mobKappa * div - k.mobW * gp - leta * hp * (ox - red) - el;
       let xn = x + dt * rate;
       if (noiseAmp > 0) {
         const m = 16 * x * x * (1 - x) * (1 - x);
@@ -272,7 +285,7 @@ function phaseRowsAt(a: PhaseTaskArgs, dt: number, key: number, r0: number, r1: 
       out[idx] = xn;
       const ar = Math.abs(rate);
       if (ar > maxRate) maxRate = ar;
-      const st = leta * (ox + Math.abs(red)) * H2MAX;
+      const st = leta * (ox + Math.abs(red)) * H2MAX + (mech !== null ? mobEl * Math.abs(mech[2 * idx + 1]) * H2MAX : 0);
       if (st > maxStiff) maxStiff = st;
     }
     if (three) upK[j] = kk;

@@ -31,7 +31,7 @@
 import type { Coefficients } from '../../model/derived.ts';
 import type { Fields } from '../../model/initial.ts';
 import { stepKey } from '../../model/noise.ts';
-import type { Backend, PotentialReport, Reductions, SpeciesReport, StepStats, TransportReport } from '../backend.ts';
+import type { Backend, SolveReport, PotentialReport, Reductions, SpeciesReport, StepStats, TransportReport } from '../backend.ts';
 import { speciesBC } from '../species.ts';
 import { BC_DIRICHLET, type BCSet, type FieldBC, type Layout } from '../layout.ts';
 import { GlContext, type Target, type Uniforms } from './context.ts';
@@ -236,6 +236,10 @@ export class WebGlBackend implements Backend {
 
   private phiBc(): FieldBC {
     return { type: this.bc.phi.type, value: this.phiValues };
+  }
+
+  async mechanics(_tol: number, _maxIter: number): Promise<SolveReport> {
+    throw new Error('WebGL backend: mechanics is not available on this backend yet');
   }
 
   async potential(tol: number, maxIter: number): Promise<PotentialReport> {

@@ -519,6 +519,10 @@ export class WebGpuBackend implements Backend {
     await this.ctx.guard(this.ctx.device.queue.onSubmittedWorkDone());
   }
 
+  async mechanics(_tol: number, _maxIter: number): Promise<SolveReport> {
+    throw new Error('WebGPU backend: mechanics is not available on this backend yet');
+  }
+
   async potential(tol: number, maxIter: number): Promise<PotentialReport> {
     const { ctx, k, red, L } = this;
     const N = L.N;
