@@ -86,6 +86,12 @@ export interface Backend {
    * Called only when the scenario has mechanics (the solver calls it right after potential()).
    */
   mechanics(tol: number, maxIter: number): Promise<SolveReport>;
+  /**
+   * An added load of the displacement solve (d·N values, component-major, in the solver's
+   * scaled force units; null: none): body forces and boundary data of the mechanics known-answer
+   * tests (test/validation/mechanics-helpers.ts). Runs never set one.
+   */
+  mechanicsLoad?(f: Float64Array | null): Promise<void>;
   stepStats(): Promise<StepStats>;
   reductions(): Promise<Reductions>;
   /**

@@ -63,6 +63,9 @@ export class RemoteBackend implements Backend {
   mechanics(tol: number, maxIter: number): Promise<SolveReport> {
     return this.call('mechanics', tol, maxIter);
   }
+  mechanicsLoad(f: Float64Array | null): Promise<void> {
+    return this.call('mechanicsLoad', f);
+  }
   phase(dt: number, step: number): Promise<void> {
     return this.call('phase', dt, step);
   }

@@ -23,6 +23,7 @@ import {
   noiseOnly,
   SOLVER_CASES,
   SPECIES_CASES,
+  MECH_CASES,
   SWITCH_CASES,
   type Subject,
 } from './body.ts';
@@ -43,7 +44,7 @@ const SUBJECTS: Subject[] = [
 
 describe.each(SUBJECTS)('backend $name against the f64 CPU reference', (subject) => {
   const skipped = subject.available ? '' : ` (skipped: ${subject.skipReason})`;
-  for (const cs of [...CASES, ...SWITCH_CASES, ...SOLVER_CASES, ...ADDITIVE_CASES, ...SPECIES_CASES]) {
+  for (const cs of [...CASES, ...SWITCH_CASES, ...SOLVER_CASES, ...ADDITIVE_CASES, ...SPECIES_CASES, ...MECH_CASES]) {
     it.skipIf(!subject.available)(`${cs.label}: ${cs.steps} coupled steps${skipped}`, () => conformance(subject, cs));
   }
   it.skipIf(!subject.available)(`noise draws equal the reference${skipped}`, () => noiseOnly(subject), 60_000);

@@ -29,12 +29,13 @@
  * alone at 1e-4 and 1e-3 s.)
  */
 import { expect } from 'vitest';
-import type { Backend, PotentialReport, TransportReport } from '../../src/backends/backend.ts';
+import type { Backend, PotentialReport, SolveReport, TransportReport } from '../../src/backends/backend.ts';
 import { CpuBackend } from '../../src/backends/cpu/backend.ts';
 import { makeBCs, makeLayout, type BCSet, type Layout } from '../../src/backends/layout.ts';
 import { coefficients, stabilityLimits, type Coefficients } from '../../src/model/derived.ts';
 import { initialFields, initialProps, type Fields } from '../../src/model/initial.ts';
 import { cellNormal, stepKey } from '../../src/model/noise.ts';
+import { displacementKeys } from '../../src/model/mechanics-fields.ts';
 import { parseScenario, type Scenario, type ScenarioInput } from '../../src/model/scenario.ts';
 import { metricColumns, metricsRow, type MetricsRow } from '../../src/solver/metrics.ts';
 import { DriveControl } from '../../src/solver/control.ts';
@@ -78,7 +79,14 @@ export const TOL = {
 
 const METRIC_EXACT = ['time_s', 'step', 'dt_s', 'potential_solves', 'voltage_V'];
 /** Solver diagnostics: reported, not compared (f32 CG may need a few more iterations). */
-const METRIC_SOLVER = ['potential_iters', 'potential_residual', 'transport_iters', 'transport_residual'];
+const METRIC_SOLVER = [
+  'potential_iters',
+  'potential_residual',
+  'transport_iters',
+  'transport_residual',
+  'mechanics_iters',
+  'mechanics_residual',
+];
 
 export interface Case {
   label: string;
@@ -323,11 +331,72 @@ export const SPECIES_CASES: Case[] = [
   },
 ];
 
+/**
+ * Mechanics (docs/mechanics.md): the displacement solve after every potential solve (warm
+ * started), its stresses shifting the Butler–Volmer exponents and driving the phase equation.
+ * A ceramic separator with stack pressure, a liquid electrolyte with periodic sides and a
+ * uniaxial eigenstrain, and a 3D polymer case. CPU threads bit for bit (the displacement too),
+ * GPUs within the base tolerances; the displacement within MECH_TOL of its largest value.
+ */
+export const MECH_CASES: Case[] = [
+  {
+    label: '2D mechanics: ceramic separator (G = 60 GPa), eigenstrain 0.002, stack pressure 5 MPa',
+    steps: 16,
+    dt: 2e-3,
+    input: {
+      name: 'conformance-mech',
+      grid: { dims: 2, n: [64, 32], dx: '0.25 um' },
+      time: { end: 1, output: 1 },
+      voltage: '-450 mV',
+      initial: { layer: '4 um', nuclei: [{ center: ['4 um', '4 um'], radius: '2 um' }] },
+      noise: { amplitude: 0.04, seed: 3 },
+      anisotropy: { delta: 0.04, omega: 4, theta0: 0.3 },
+      mechanics: { electrolyte: { G: '60 GPa', nu: 0.26 }, eigenstrain: 0.002, stackPressure: '5 MPa' },
+      numerics: { potentialTol: 1e-12, transportTol: 1e-10, resolveMaxSteps: 4 },
+    },
+  },
+  {
+    label: '2D mechanics: liquid electrolyte, periodic sides, eigenstrain along x 0.01',
+    steps: 16,
+    dt: 2e-3,
+    input: {
+      name: 'conformance-mech-liquid',
+      grid: { dims: 2, n: [64, 32], dx: '0.25 um' },
+      time: { end: 1, output: 1 },
+      voltage: '-450 mV',
+      boundary: { lateral: 'periodic' },
+      initial: { layer: '4 um', nuclei: [{ center: ['4 um', '4 um'], radius: '2 um' }] },
+      noise: { amplitude: 0.04, seed: 3 },
+      mechanics: { electrolyte: 'liquid', eigenstrain: { xx: 0.01, yy: 0 } },
+      numerics: { potentialTol: 1e-12, transportTol: 1e-10, resolveMaxSteps: 4 },
+    },
+  },
+  {
+    label: '3D 16³ mechanics: polymer separator (G = 0.5 GPa), eigenstrain 0.003, contrast capped at 1e4',
+    steps: 10,
+    dt: 3e-3,
+    input: {
+      name: 'conformance-mech-3d',
+      grid: { dims: 3, n: [16, 16, 16], dx: '0.5 um' },
+      time: { end: 1, output: 1 },
+      voltage: '-300 mV',
+      initial: { layer: '2 um', nuclei: [{ center: ['2 um', '4 um', '4 um'], radius: '2 um' }] },
+      noise: { amplitude: 0.04, seed: 5 },
+      mechanics: { electrolyte: { G: '0.5 GPa', nu: 0.45 }, eigenstrain: 0.003 },
+      numerics: { sigmaContrastCap: 1e4, potentialTol: 1e-12, transportTol: 1e-10, resolveMaxSteps: 4 },
+    },
+  },
+];
+
+/** The displacement of an f32 backend against the reference, relative to its largest value. */
+export const MECH_TOL = { uMax: 1e-4, uRms: 1e-5 };
+
 interface RunResult {
   fields: Fields & { xidot: Float64Array };
   metrics: MetricsRow;
   pot: PotentialReport[];
   tr: TransportReport[];
+  mech: SolveReport[];
 }
 
 interface Counters {
@@ -341,6 +410,7 @@ interface Counters {
   voltage?: number;
   /** Each transported species' boundary influx (scaled), by name. */
   speciesInfluxTotal: Record<string, number>;
+  mech?: SolveReport | null;
 }
 
 /**
@@ -366,6 +436,7 @@ export async function lockstep(s: Scenario, ref: Backend, sub: Backend, steps: n
   })) as [Counters, Counters];
   const pots: [PotentialReport[], PotentialReport[]] = [[], []];
   const trs: [TransportReport[], TransportReport[]] = [[], []];
+  const mechs: [SolveReport[], SolveReport[]] = [[], []];
   const both = [ref, sub];
   let since = Infinity;
   const kc = coefficients(s);
@@ -382,6 +453,13 @@ export async function lockstep(s: Scenario, ref: Backend, sub: Backend, steps: n
         c[b].pot = r;
         c[b].solves++;
         pots[b].push(r);
+        if (kc.mechanics) {
+          // the displacement solve follows every potential solve (src/solver/simulation.ts)
+          const m = await both[b].mechanics(kc.mechanics.tol, kc.mechanics.maxIter);
+          expect(m.converged, `${both[b].name} mechanics converged at step ${step}`).toBe(true);
+          c[b].mech = m;
+          mechs[b].push(m);
+        }
       }
       since = 0;
     }
@@ -415,7 +493,7 @@ export async function lockstep(s: Scenario, ref: Backend, sub: Backend, steps: n
   for (let b = 0; b < 2; b++) {
     const red = await both[b].reductions();
     const metrics = metricsRow(s, k, red, { time: steps * dt, step: steps, dt, ...c[b] });
-    out.push({ fields: await both[b].read(), metrics, pot: pots[b], tr: trs[b] });
+    out.push({ fields: await both[b].read(), metrics, pot: pots[b], tr: trs[b], mech: mechs[b] });
   }
   return [out[0], out[1]];
 }
@@ -474,8 +552,18 @@ export async function conformance(subject: Subject, cs: Case): Promise<void> {
       expect(b, `${subject.name} read() returns ${sp.name}`).toBeDefined();
       return { name: sp.name, e: errors(b!, a!), scale: maxAbs(a!) };
     });
+    // the displacement (mechanics): each component against the largest |u| of the reference
+    const eU = k.mechanics
+      ? displacementKeys(k.dims).map((key) => {
+          const a = A.fields[key],
+            b = B.fields[key];
+          expect(a, `the reference's read() returns ${key}`).toBeDefined();
+          expect(b, `${subject.name} read() returns ${key}`).toBeDefined();
+          return { name: key, e: errors(b!, a!), scale: maxAbs(a!) };
+        })
+      : [];
     const iters = (r: RunResult) =>
-      `potential ${r.pot.map((p) => p.iterations).join(',')} | transport ${r.tr.map((t) => t.iterations).join(',')}`;
+      `potential ${r.pot.map((p) => p.iterations).join(',')} | transport ${r.tr.map((t) => t.iterations).join(',')}${r.mech.length ? ` | mechanics ${r.mech.map((m) => m.iterations).join(',')}` : ''}`;
     console.log(
       [
         `[${subject.name}] ${cs.label}: ${cs.steps} steps, dt = ${cs.dt} s, ${wall.toFixed(2)} s for both backends (${sub.device})`,
@@ -484,6 +572,7 @@ export async function conformance(subject: Subject, cs: Case): Promise<void> {
         `  ψ     max ${fmt(e.psi.max)}  rms ${fmt(e.psi.rms)}  (max |ψ| ${maxAbs(A.fields.psi).toFixed(3)})`,
         `  ∂ξ/∂t max ${fmt(e.xidot.max)}  rms ${fmt(e.xidot.rms)}  (max |∂ξ/∂t| ${xdScale.toFixed(3)})`,
         ...eS.map((x) => `  ${x.name.padEnd(5)} max ${fmt(x.e.max)}  rms ${fmt(x.e.rms)}  (max |ã| ${x.scale.toFixed(3)})`),
+        ...eU.map((x) => `  ${x.name.padEnd(5)} max ${fmt(x.e.max)}  rms ${fmt(x.e.rms)}  (max |u| ${x.scale.toExponential(3)} µm)`),
         `  CG iterations, reference: ${iters(A)}`,
         `  CG iterations, ${subject.name}: ${iters(B)}`,
       ].join('\n'),
@@ -500,15 +589,19 @@ export async function conformance(subject: Subject, cs: Case): Promise<void> {
       expect(x.e.max, x.name).toBeLessThan(TOL.cMax * x.scale);
       expect(x.e.rms, x.name).toBeLessThan(TOL.cRms * x.scale);
     }
-    if (eS.length && subject.name === 'cpu') {
+    for (const x of eU) {
+      expect(x.e.max, x.name).toBeLessThan(MECH_TOL.uMax * x.scale);
+      expect(x.e.rms, x.name).toBeLessThan(MECH_TOL.uRms * x.scale);
+    }
+    if ((eS.length || eU.length) && subject.name === 'cpu') {
       // worker threads: the serial bits, every field
-      const all = { ...e, ...Object.fromEntries(eS.map((x) => [x.name, x.e])) };
+      const all = { ...e, ...Object.fromEntries([...eS, ...eU].map((x) => [x.name, x.e])) };
       for (const [name, er] of Object.entries(all)) expect(er.max, `${name} bit for bit`).toBe(0);
     }
 
     // metrics
     const lines: string[] = [];
-    const cols = metricColumns(k.dims, k.species);
+    const cols = metricColumns(k.dims, k.species, k.mechanics !== undefined);
     const collector = cols.find((c) => c.startsWith('i_collector'))!;
     for (const col of cols) {
       const a = A.metrics[col],

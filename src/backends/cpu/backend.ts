@@ -172,6 +172,12 @@ export class CpuBackend implements Backend {
     return this.mech.solve(tol, maxIter);
   }
 
+  async mechanicsLoad(f: Float64Array | null): Promise<void> {
+    if (!this.mech) throw new Error('CPU backend: the scenario has no mechanics section');
+    if (f && f.length !== this.mech.u.length) throw new Error(`mechanics load: ${f.length} values, the grid needs ${this.mech.u.length}`);
+    this.mech.extra = f ? Float64Array.from(f) : null;
+  }
+
   async potential(tol: number, maxIter: number): Promise<PotentialReport> {
     return this.pot.solve(tol, maxIter);
   }

@@ -40,6 +40,7 @@ const GRID = 'common/grid.wgsl';
 const BC = 'common/bc.wgsl';
 const STENCIL = 'common/stencil.wgsl';
 const SLOTS = 'common/cg_slots.wgsl';
+const ELASTIC = 'common/elastic.wgsl';
 
 /** Module name → files, concatenated in this order. */
 export const MODULES = {
@@ -66,6 +67,12 @@ export const MODULES = {
   reduceFields: [GRID, 'reduce_fields.wgsl'],
   reduceFieldsFinal: [GRID, 'reduce_fields_final.wgsl'],
   reduceTip: [GRID, 'reduce_tip.wgsl'],
+  elasticMaterial: [GRID, 'elastic_material.wgsl'],
+  elasticStress: [GRID, ELASTIC, 'elastic_stress.wgsl'],
+  elasticForce: [GRID, ELASTIC, 'elastic_force.wgsl'],
+  elasticBlocks: [GRID, ELASTIC, 'elastic_blocks.wgsl'],
+  elasticSplit: [GRID, 'elastic_split.wgsl'],
+  elasticCoupling: [GRID, ELASTIC, 'elastic_coupling.wgsl'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type ModuleName = keyof typeof MODULES;
