@@ -24,6 +24,8 @@ import {
   SOLVER_CASES,
   SPECIES_CASES,
   MECH_CASES,
+  mechanicsEshelby,
+  mechanicsMms,
   SWITCH_CASES,
   type Subject,
 } from './body.ts';
@@ -48,6 +50,12 @@ describe.each(SUBJECTS)('backend $name against the f64 CPU reference', (subject)
     it.skipIf(!subject.available)(`${cs.label}: ${cs.steps} coupled steps${skipped}`, () => conformance(subject, cs));
   }
   it.skipIf(!subject.available)(`noise draws equal the reference${skipped}`, () => noiseOnly(subject), 60_000);
+  for (const dims of [2, 3] as const) {
+    it.skipIf(!subject.available)(`mechanics known answers: Eshelby ${dims}D${skipped}`, () => mechanicsEshelby(subject, dims));
+    it.skipIf(!subject.available)(`mechanics known answers: manufactured solution ${dims}D, order 2${skipped}`, () =>
+      mechanicsMms(subject, dims),
+    );
+  }
   it.skipIf(!subject.available)(`coefficients clamp ξ to [0, 1]${skipped}`, () => clampedCoefficients(subject), 60_000);
 });
 

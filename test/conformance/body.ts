@@ -36,6 +36,8 @@ import { coefficients, stabilityLimits, type Coefficients } from '../../src/mode
 import { initialFields, initialProps, type Fields } from '../../src/model/initial.ts';
 import { cellNormal, stepKey } from '../../src/model/noise.ts';
 import { displacementKeys } from '../../src/model/mechanics-fields.ts';
+import { LITHIUM } from '../../src/model/mechanics.ts';
+import { CERAMIC, eshelbyCase, eshelbyReport, manufactured, mmsCase, type DisplacementSolver } from '../validation/mechanics-known.ts';
 import { parseScenario, type Scenario, type ScenarioInput } from '../../src/model/scenario.ts';
 import { metricColumns, metricsRow, type MetricsRow } from '../../src/solver/metrics.ts';
 import { DriveControl } from '../../src/solver/control.ts';
@@ -737,4 +739,72 @@ export async function clampedCoefficients(subject: Subject): Promise<void> {
     await ref.dispose();
     await sub.dispose();
   }
+}
+
+/**
+ * The mechanics known answers (test/validation/mechanics-known.ts) through a backend's mechanics
+ * stage: Eshelby's disc and sphere (stresses taken in f64 on the host from the backend's
+ * displacement) and the manufactured solution's order. f32 backends solve to a relative
+ * residual of 1e-7 (the CG's recursive residual; 1e-12 is below f32).
+ */
+export function backendSolver(subject: Subject): DisplacementSolver {
+  return async (L, mc, xi, load) => {
+    const s = parseScenario({
+      name: 'mechanics-known',
+      grid: { dims: L.dims, n: L.dims === 3 ? [L.nx, L.ny, L.nz] : [L.nx, L.ny], dx: L.dx * 1e-6 },
+      time: { end: 1, output: 1 },
+      voltage: 0,
+      mechanics: { electrolyte: 'liquid', eigenstrain: 0 },
+    });
+    const tol = subject.name === 'cpu' ? mc.tol : Math.max(mc.tol, 1e-7);
+    const k: Coefficients = { ...coefficients(s), mechanics: { ...mc, tol } };
+    const b = await subject.make(L, k, makeBCs(s));
+    try {
+      const zero = new Float64Array(L.N);
+      const f: Fields = { xi, c: new Float64Array(L.N).fill(1), psi: zero };
+      for (const key of displacementKeys(L.dims)) f[key] = zero;
+      await b.init(f);
+      await b.mechanicsLoad!(load);
+      const r = await b.mechanics(tol, 2000);
+      const out = await b.read();
+      const u = new Float64Array(L.dims * L.N);
+      displacementKeys(L.dims).forEach((key, a) => u.set(out[key]!, a * L.N));
+      return { u, iterations: r.iterations, converged: r.converged };
+    } finally {
+      await b.dispose();
+    }
+  };
+}
+
+export async function mechanicsEshelby(subject: Subject, dims: 2 | 3): Promise<void> {
+  const solve = backendSolver(subject);
+  const cases: [string, number, number, number, { E?: number; G?: number; nu: number }, boolean, number][] =
+    dims === 2
+      ? [
+          ['2D disc Li in Li (64²)', 64, 0.5, 8, LITHIUM, false, 1.25],
+          ['2D disc Li in ceramic (128², sharp)', 128, 0.25, 8, CERAMIC, true, 1.5],
+        ]
+      : [['3D sphere Li in Li (32³)', 32, 0.5, 6, LITHIUM, false, 1.25]];
+  for (const [label, n, dx, a, matrix, sharp, away] of cases) {
+    const r = await eshelbyCase(dims, n, dx, a, matrix, sharp, away, solve);
+    console.log(`[${subject.name}] ${eshelbyReport(label, r, dims, away)}`);
+    expect(r.inside, label).toBeLessThan(sharp ? 0.02 : 0.005);
+    expect(r.outside, label).toBeLessThan(sharp ? 0.05 : 0.01);
+    expect(Math.abs(r.slope + dims), label).toBeLessThan(sharp ? 0.03 : 0.01);
+  }
+}
+
+export async function mechanicsMms(subject: Subject, dims: 2 | 3): Promise<void> {
+  const solve = backendSolver(subject);
+  const sizes = dims === 2 ? [16, 32, 64] : [8, 16];
+  const m = manufactured(dims);
+  const res: { L2: number; iterations: number }[] = [];
+  for (const n of sizes) res.push(await mmsCase(dims, n, m, solve));
+  const orders = res.slice(1).map((r, k) => Math.log2(res[k].L2 / r.L2));
+  console.log(
+    `[${subject.name}] MMS ${dims}D: L2 ${res.map((r) => r.L2.toExponential(3)).join(', ')} (n = ${sizes.join(', ')}); orders ${orders.map((o) => o.toFixed(3)).join(', ')}; CG iterations ${res.map((r) => r.iterations).join(', ')}`,
+  );
+  const last = orders[orders.length - 1];
+  expect(last).toBeGreaterThan(1.8);
+  expect(last).toBeLessThan(2.2);
 }
