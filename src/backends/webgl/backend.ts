@@ -33,6 +33,8 @@ import type { Fields } from '../../model/initial.ts';
 import { stepKey } from '../../model/noise.ts';
 import type { Backend, SolveReport, PotentialReport, Reductions, SpeciesReport, StepStats, TransportReport } from '../backend.ts';
 import { speciesBC } from '../species.ts';
+import { GlElasticity } from './elasticity.ts';
+import { displacementKeys, setDisplacement } from '../../model/mechanics-fields.ts';
 import { BC_DIRICHLET, type BCSet, type FieldBC, type Layout } from '../layout.ts';
 import { GlContext, type Target, type Uniforms } from './context.ts';
 import { fromAtlas, gridShape, gridUniforms, toAtlas, type GridShape } from './grid.ts';
@@ -107,6 +109,8 @@ export class WebGlBackend implements Backend {
   }[];
   /** The screening denominator 1 + Σ s·max(0, ã − 1) (species_screen.frag.glsl); null without species. */
   private screen: PingPong | null = null;
+  /** The mechanics stage (docs/mechanics.md); null without it. */
+  private mech: GlElasticity | null = null;
 
   /** Creates the WebGL context, checks what the backend needs, allocates the textures. */
   static async create(L: Layout, k: Coefficients, bc: BCSet, opts: WebGlOptions = {}): Promise<WebGlBackend> {
@@ -175,6 +179,7 @@ export class WebGlBackend implements Backend {
     if (this.species.length) this.screen = new PingPong(T(), T());
     this.red = new Reducer(ctx, g);
     this.pcg = new GlPcg(ctx, g, this.red);
+    if (kc.mechanics) this.mech = new GlElasticity(ctx, L, g, kc.mechanics, this.red);
     this.phiValues = Float64Array.from(bc.phi.value);
   }
 
@@ -187,6 +192,9 @@ export class WebGlBackend implements Backend {
       uProps: this.props,
       uScreen: this.screen?.cur ?? this.c,
       uHasScreen: this.screen ? 1 : 0,
+      uMech: this.mech?.mech ?? this.c,
+      uHasMech: this.mech ? 1 : 0,
+      uMobEl: this.kc.mechanics?.mobEl ?? 0,
       uSpecies: this.c,
       ...extra,
     };
@@ -230,6 +238,14 @@ export class WebGlBackend implements Backend {
       ctx.upload(sp.field, toAtlas(g, [a, null, null, null]));
     }
     this.screenPasses();
+    if (this.mech) {
+      const u = new Float64Array(this.L.dims * N);
+      setDisplacement(this.L, u, f);
+      this.mech.upload(
+        Array.from({ length: this.L.dims }, (_, a) => u.subarray(a * N, (a + 1) * N)),
+        this.xs,
+      );
+    }
     this.cache = { maxRate: 0, stiffness: 0, migrationRate: 0, dxiSinceSolve: 0 };
     this.cacheFresh = true;
   }
@@ -238,8 +254,15 @@ export class WebGlBackend implements Backend {
     return { type: this.bc.phi.type, value: this.phiValues };
   }
 
-  async mechanics(_tol: number, _maxIter: number): Promise<SolveReport> {
-    throw new Error('WebGL backend: mechanics is not available on this backend yet');
+  async mechanics(tol: number, maxIter: number): Promise<SolveReport> {
+    if (!this.mech) throw new Error('WebGL backend: the scenario has no mechanics section');
+    this.ctx.check();
+    return this.mech.solve(this.xs, tol, maxIter);
+  }
+
+  async mechanicsLoad(f: Float64Array | null): Promise<void> {
+    if (!this.mech) throw new Error('WebGL backend: the scenario has no mechanics section');
+    this.mech.setLoad(f);
   }
 
   async potential(tol: number, maxIter: number): Promise<PotentialReport> {
@@ -462,6 +485,12 @@ export class WebGlBackend implements Backend {
       xidot: fromAtlas(g, xs, 2),
     };
     for (const sp of this.species) f[sp.name] = fromAtlas(g, ctx.readTarget(sp.field), 0);
+    if (this.mech) {
+      const u = this.mech.download();
+      displacementKeys(this.L.dims).forEach((key, a) => {
+        f[key] = u[a];
+      });
+    }
     return f;
   }
 

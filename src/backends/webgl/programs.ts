@@ -50,6 +50,10 @@ export const PROGRAMS = {
   cgR: { file: 'cg_vec.frag.glsl', defines: { MODE_R: '' } },
   cgP: { file: 'cg_vec.frag.glsl', defines: { MODE_P: '' } },
   cgCopy: { file: 'cg_vec.frag.glsl', defines: { MODE_COPY: '' } },
+  cgXVec: { file: 'cg_vec.frag.glsl', defines: { MODE_X: '', VEC: '' } },
+  cgRVec: { file: 'cg_vec.frag.glsl', defines: { MODE_R: '', VEC: '' } },
+  cgPVec: { file: 'cg_vec.frag.glsl', defines: { MODE_P: '', VEC: '' } },
+  cgCopyVec: { file: 'cg_vec.frag.glsl', defines: { MODE_COPY: '', VEC: '' } },
   residual: { file: 'mg_residual.frag.glsl' },
   applyA: { file: 'mg_residual.frag.glsl', defines: { APPLY: '' } },
   smoothFirst2: { file: 'mg_smooth.frag.glsl', defines: { FIRST2: '' } },
@@ -60,6 +64,14 @@ export const PROGRAMS = {
   coarsen: { file: 'mg_coarsen.frag.glsl' },
   coarseLower: { file: 'mg_coarse_apply.frag.glsl', defines: { LOWER: '' } },
   coarseUpper: { file: 'mg_coarse_apply.frag.glsl' },
+  elasticMaterial: { file: 'elastic_material.frag.glsl' },
+  elasticSig: { file: 'elastic_stress.frag.glsl', libs: ['elastic.glsl'] },
+  elasticTau: { file: 'elastic_stress.frag.glsl', libs: ['elastic.glsl'], defines: { SHEAR: '' } },
+  elasticForce: { file: 'elastic_force.frag.glsl', libs: ['elastic.glsl'] },
+  elasticBlocks: { file: 'elastic_blocks.frag.glsl', libs: ['elastic.glsl'] },
+  elasticSplit: { file: 'elastic_split.frag.glsl' },
+  elasticJoin: { file: 'elastic_split.frag.glsl', defines: { JOIN: '' } },
+  elasticCoupling: { file: 'elastic_coupling.frag.glsl', libs: ['elastic.glsl'] },
 } satisfies Record<string, ProgramSpec>;
 
 export type ProgramName = keyof typeof PROGRAMS;
