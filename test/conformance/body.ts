@@ -768,7 +768,9 @@ export function backendSolver(subject: Subject): DisplacementSolver {
       const r = await b.mechanics(tol, 2000);
       const out = await b.read();
       const u = new Float64Array(L.dims * L.N);
-      displacementKeys(L.dims).forEach((key, a) => u.set(out[key]!, a * L.N));
+      displacementKeys(L.dims).forEach((key, a) => {
+        u.set(out[key]!, a * L.N);
+      });
       return { u, iterations: r.iterations, converged: r.converged };
     } finally {
       await b.dispose();

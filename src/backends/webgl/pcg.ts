@@ -89,7 +89,6 @@ export class GlCg {
   private scal: PingPong;
   private red1: Target;
   private lastIters = new Map<PingPong, number>();
-  private z: Target | null = null;
 
   constructor(
     private ctx: GlContext,
@@ -184,16 +183,12 @@ export class GlPcg {
   readonly mg: GlMultigrid;
   private cg: GlCg;
 
-  constructor(
-    private ctx: GlContext,
-    private fine: GridShape,
-    reducer: Reducer,
-  ) {
+  constructor(ctx: GlContext, fine: GridShape, reducer: Reducer) {
     this.mg = new GlMultigrid(ctx, fine, 'V');
     this.cg = new GlCg(ctx, fine, reducer);
     this.op = this.mg.op;
     this.rhs = this.cg.rhs;
-    const u = (extra: Uniforms) => ({ ...gridUniforms(this.fine), ...extra });
+    const u = (extra: Uniforms) => ({ ...gridUniforms(fine), ...extra });
     this.cg.op = {
       build: () => this.mg.build(),
       prepare: () => this.mg.factorCoarsest(),

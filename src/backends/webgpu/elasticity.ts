@@ -74,7 +74,7 @@ export class GpuElasticity {
 
   constructor(
     private ctx: GpuContext,
-    private L: Layout,
+    L: Layout,
     mc: MechCoefficients,
     t: ElasticTargets,
     partials: GPUBuffer,
