@@ -168,7 +168,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   var elStiff = 0.0;
   if (pp.mech != 0u) {
     el = pp.mobEl * hp * pr.y;
-    elStiff = pp.mobEl * abs(pr.y) * H2MAX;
+    elStiff = pp.mobEl * abs(pr.y * 60.0 * x * (1.0 - x) * (1.0 - 2.0 * x));  // |h″(ξ) q|
   }
   let rate = pp.mobKappa * div - pp.mobW * gp - leta * hp * (ox - red) - el;
   var d = pp.dt * rate;

@@ -3,7 +3,8 @@
 // CPU and shaders/common/elastic.wgsl. The displacement texture holds (u_x, u_y, u_z, 0) per
 // texel, component a at the centre of the cell's upper a-face; τ_ab (xy, xz, yz) lives on the
 // cell's upper (a, b) edge. Face types (uFaces = x0, x1, y0, y1; uFaces2 = z0, z1): 0 clamp,
-// 1 roller, 2 traction, 3 periodic. uMatT: (λ, μ, h, 0) per cell; uEl = (dx, pressure, sFactor, 0).
+// 1 roller, 2 traction, 3 periodic. uMatT: (λ, μ, h, 0) per cell; uEl = (dx, pressure, sFactor, hydro: a
+// liquid electrolyte's stack pressure added as −hydro·I in the coupling).
 
 uniform vec4 uFaces;
 uniform vec2 uFaces2;

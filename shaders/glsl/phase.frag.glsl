@@ -145,7 +145,7 @@ void main() {
     vec4 mc = at(uMech, cellC);
     psi = psi + mc.r;
     el = uMobEl * hp * mc.g;
-    elStiff = uMobEl * abs(mc.g) * H2MAX;
+    elStiff = uMobEl * abs(mc.g * 60.0 * x * (1.0 - x) * (1.0 - 2.0 * x));  // |h″(ξ) q|
   }
   float ox = exp(uP1.y * psi);
   float red = cc * exp(-uP1.z * psi);

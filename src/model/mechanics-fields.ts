@@ -68,7 +68,19 @@ export function cellStresses(f: Fields, k: Coefficients): Float64Array {
   elasticStressK({ g, m: mat, e0: m.e0, mode: MODE_LINEAR, u, sig, tau }, s, 0, rows);
   const out = new Float64Array(2 * N);
   elasticCouplingK(
-    { g, m: mat, e0: m.e0, u, tau, dLam: m.lamM - m.lamE, dMu: m.muM - m.muE, sFactor: m.sFactor, mech: new Float64Array(2 * N), out },
+    {
+      g,
+      m: mat,
+      e0: m.e0,
+      u,
+      tau,
+      dLam: m.lamM - m.lamE,
+      dMu: m.muM - m.muE,
+      sFactor: m.sFactor,
+      hydro: m.hydro,
+      mech: new Float64Array(2 * N),
+      out,
+    },
     s,
     0,
     rows,

@@ -129,8 +129,14 @@ export interface MechCoefficients {
   muE: number;
   /** The metal's eigenstrain diagonal ε⁰ (xx, yy, zz); the field carries h(ξ)·ε⁰. */
   e0: [number, number, number];
-  /** Stack pressure on x1 over μ_ref (compression > 0). */
+  /** Stack pressure on x1 over μ_ref (compression > 0), a traction of the solve (solid electrolytes; 0 with a liquid). */
   pressure: number;
+  /**
+   * The stack pressure over μ_ref carried hydrostatically (a liquid electrolyte transmits it as
+   * −pI; the solve runs without it and the coupling adds it: the BV shift Ωp/RT and the work
+   * p·tr ε⁰ in the driving force); 0 with a solid electrolyte.
+   */
+  hydro: number;
   /** Face types (MECH_*) in the order x0, x1, y0, y1, z0, z1. */
   faces: Int32Array;
   /** Ω μ_ref/(RT): the Butler–Volmer exponent shift per unit of −σ_h/μ_ref (0 with the coupling off). */
@@ -173,7 +179,8 @@ export function mechCoefficients(
     lamE: el.lambda / mu0,
     muE: el.mu / mu0,
     e0: eigenDiagonal(m.eigenstrain),
-    pressure: m.stackPressure / mu0,
+    pressure: liquid ? 0 : m.stackPressure / mu0,
+    hydro: liquid ? m.stackPressure / mu0 : 0,
     faces,
     sFactor: m.coupling.reaction ? (m.molarVolume * mu0) / (GAS_CONSTANT * p.T) : 0,
     mobEl: m.coupling.driving ? p.Lsigma * mu0 : 0,
@@ -207,7 +214,7 @@ export function mechanicsGroups(m: MechCoefficients, p: PhysicalParams): Derived
       meaning: `Butler–Volmer exponent shift per 100 MPa of pressure (Ω = ${(m.omega * 1e6).toPrecision(3)} cm³/mol)`,
     },
     { symbol: 'G_max ε⁰²/W', value: (muMax * e0 * e0) / p.W, unit: '', meaning: 'elastic energy scale over the double-well barrier' },
-    { symbol: 'ΩP_stack/RT', value: shift(m.pressure * m.muRef), unit: '', meaning: 'exponent shift of the stack pressure' },
+    { symbol: 'ΩP_stack/RT', value: shift((m.pressure + m.hydro) * m.muRef), unit: '', meaning: 'exponent shift of the stack pressure' },
   ];
 }
 
@@ -216,9 +223,9 @@ export function mechanicsWarnings(m: MechCoefficients, p: PhysicalParams): strin
   const e0 = Math.max(...m.e0.map(Math.abs));
   const muMax = Math.max(m.muM, m.muE) * m.muRef;
   const r = (muMax * e0 * e0) / p.W;
-  if (r < 0.05) return [];
+  if (r < 0.5) return [];
   return [
     `mechanics: the elastic energy scale G_max·ε⁰² = ${(muMax * e0 * e0).toPrecision(3)} J/m³ is ${r.toPrecision(2)} × the double-well barrier W; ` +
-      'the elastic driving force can then hold ξ at intermediate values (a mushy deposit) instead of a sharp interface; a smaller eigenstrain keeps it below ~5 % (docs/mechanics.md).',
+      'the elastic driving force can then hold ξ at intermediate values (a mushy deposit) instead of a sharp interface; a smaller eigenstrain keeps it well below W (docs/mechanics.md).',
   ];
 }

@@ -36,6 +36,7 @@ export function mech(
     muE: e.mu / m.mu,
     e0: [0, 0, 0],
     pressure: 0,
+    hydro: 0,
     faces: Int32Array.from(faces),
     sFactor: 0,
     mobEl: 0,

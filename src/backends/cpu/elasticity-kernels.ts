@@ -384,41 +384,86 @@ export interface CouplingArgs {
   dLam: number;
   dMu: number;
   sFactor: number;
+  /** A uniform hydrostatic pressure over μ_ref added to the stress (a liquid electrolyte's stack pressure). */
+  hydro: number;
   /** Out, per cell: [s, q] — the BV exponent shift −sFactor·σ_h and q = ∂f_el/∂ξ / h′ (over μ_ref). */
   mech: Float64Array;
   /** Optional out, per cell: [σ_h, σ_vm] over μ_ref (outputs). */
   out: Float64Array | null;
 }
 
-/** Shear stress σ_ab at the centre of p: the mean of the four edges around it in the (a, b) plane. */
-export function centreShear(g: ElasticGrid, mu: Float64Array, u: Float64Array, tau: Float64Array, p: number, a: number, b: number): number {
+/**
+ * The four edges around the centre of p in the (a, b) plane, each as (τ, μ_e): (upper a, upper b),
+ * (lower a, upper b), (upper a, lower b), (lower a, lower b); an edge on a lower boundary face
+ * takes lowerEdgeTau with its two-cell μ, a corner of two lower faces (0, 1).
+ */
+function aroundCentre(
+  g: ElasticGrid,
+  mu: Float64Array,
+  u: Float64Array,
+  tau: Float64Array,
+  p: number,
+  a: number,
+  b: number,
+  out: Float64Array,
+): void {
   const k = pairIndex(a, b) * g.N;
+  const lo = Math.min(a, b),
+    hi = Math.max(a, b);
   const qa = prevCell(g, p, a),
     qb = prevCell(g, p, b);
-  // (upper a, upper b), (lower a, upper b), (upper a, lower b), (lower a, lower b); a missing
-  // neighbour means the edge lies on a lower boundary face
-  const uu = tau[k + p];
-  const lu = qa >= 0 ? tau[k + qa] : lowerEdgeTau(g, mu, u, p, b, a);
-  const ul = qb >= 0 ? tau[k + qb] : lowerEdgeTau(g, mu, u, p, a, b);
-  const ll =
-    qa >= 0 && qb >= 0
-      ? tau[k + prevCell(g, qa, b)]
-      : qa >= 0
-        ? lowerEdgeTau(g, mu, u, qa, a, b)
-        : qb >= 0
-          ? lowerEdgeTau(g, mu, u, qb, b, a)
-          : 0;
-  return 0.25 * (uu + lu + ul + ll);
+  const stored = (q: number, m: number) => {
+    out[2 * m] = tau[k + q];
+    out[2 * m + 1] = edgeMu(g, mu, q, lo, hi);
+  };
+  // lowerEdgeTau(q, c, d): the edge at q's upper c-face on the lower d-face, μ of q and q + e_c
+  const lower = (q: number, c: number, d: number, m: number) => {
+    out[2 * m] = lowerEdgeTau(g, mu, u, q, c, d);
+    const qc = nextCell(g, q, c);
+    out[2 * m + 1] = qc >= 0 ? 0.5 * (mu[q] + mu[qc]) : 1;
+  };
+  stored(p, 0);
+  if (qa >= 0) stored(qa, 1);
+  else lower(p, b, a, 1);
+  if (qb >= 0) stored(qb, 2);
+  else lower(p, a, b, 2);
+  if (qa >= 0 && qb >= 0) stored(prevCell(g, qa, b), 3);
+  else if (qa >= 0) lower(qa, a, b, 3);
+  else if (qb >= 0) lower(qb, b, a, 3);
+  else {
+    out[6] = 0;
+    out[7] = 1;
+  }
+}
+
+const around = new Float64Array(8);
+
+/** Shear stress σ_ab at the centre of p: the mean of the four edges around it in the (a, b) plane. */
+export function centreShear(g: ElasticGrid, mu: Float64Array, u: Float64Array, tau: Float64Array, p: number, a: number, b: number): number {
+  aroundCentre(g, mu, u, tau, p, a, b, around);
+  return 0.25 * (around[0] + around[2] + around[4] + around[6]);
+}
+
+/**
+ * Engineering shear strain γ_ab at the centre of p: the mean of the four edges' γ = τ/μ_e. (Taken
+ * from the kinematics of each edge, not as σ_ab/μ of the cell: next to a much softer or stiffer
+ * phase the edges' μ_e and the cell's μ differ by the contrast.)
+ */
+export function centreGamma(g: ElasticGrid, mu: Float64Array, u: Float64Array, tau: Float64Array, p: number, a: number, b: number): number {
+  aroundCentre(g, mu, u, tau, p, a, b, around);
+  return 0.25 * (around[0] / around[1] + around[2] / around[3] + around[4] / around[5] + around[6] / around[7]);
 }
 
 /**
  * The coupling fields of the phase stage from the solution, per cell:
  *   s = −(Ω μ_ref/RT)·σ_h   (the Butler–Volmer exponents use ψ + s),
  *   q = ½Δλ (tr ε_e)² + Δμ ε_e:ε_e − σ:ε⁰   (∂f_el/∂ξ = h′(ξ)·q),
- * and optionally σ_h and the von Mises stress (plane strain: ε_zz = 0, σ_zz from it).
+ * and optionally σ_h and the von Mises stress (plane strain: ε_zz = 0, σ_zz from it). A liquid
+ * electrolyte's stack pressure is the uniform −hydro·I added to σ (its elastic energy, second
+ * order in the pressure, is left out: docs/mechanics.md).
  */
 export function elasticCouplingK(a: CouplingArgs, _s: Float64Array, r0: number, r1: number): void {
-  const { g, m, e0, u, tau, dLam, dMu, sFactor, mech, out } = a;
+  const { g, m, e0, u, tau, dLam, dMu, sFactor, hydro, mech, out } = a;
   const { dims, dx } = g;
   const nx = g.n[0];
   const np = pairCount(dims);
@@ -442,16 +487,20 @@ export function elasticCouplingK(a: CouplingArgs, _s: Float64Array, r0: number, 
     let eDotE = 0,
       sDotE0 = 0;
     for (let c = 0; c < 3; c++) {
-      sg[c] = lam * tr + 2 * mu * e[c];
+      sg[c] = lam * tr + 2 * mu * e[c] - hydro;
       eDotE += e[c] * e[c];
       sDotE0 += sg[c] * e0[c];
     }
     let shear2 = 0;
     for (let k = 0; k < np; k++) {
-      const t = centreShear(g, m.mu, u, tau, p, PAIRS[k][0], PAIRS[k][1]);
-      shear2 += t * t;
-      // ε_ab = σ_ab/(2μ), counted twice in ε:ε
-      eDotE += (t * t) / (2 * mu * mu);
+      const [ka, kb] = PAIRS[k];
+      if (out) {
+        const t = centreShear(g, m.mu, u, tau, p, ka, kb);
+        shear2 += t * t;
+      }
+      // ε_ab = γ_ab/2, counted twice in ε:ε
+      const gam = centreGamma(g, m.mu, u, tau, p, ka, kb);
+      eDotE += 0.5 * gam * gam;
     }
     const sh = (sg[0] + sg[1] + sg[2]) / 3;
     mech[2 * p] = -sFactor * sh;

@@ -119,7 +119,7 @@ export class ElasticitySolver {
     const coupling = (out: Float64Array | null) =>
       exec.task(
         'elasticCoupling',
-        { g, m, e0: mc.e0, u: this.u, tau: this.tau, dLam, dMu, sFactor: mc.sFactor, mech: this.mech, out },
+        { g, m, e0: mc.e0, u: this.u, tau: this.tau, dLam, dMu, sFactor: mc.sFactor, hydro: mc.hydro, mech: this.mech, out },
         rows,
         N,
       );

@@ -285,7 +285,10 @@ function phaseRowsAt(a: PhaseTaskArgs, dt: number, key: number, r0: number, r1: 
       out[idx] = xn;
       const ar = Math.abs(rate);
       if (ar > maxRate) maxRate = ar;
-      const st = leta * (ox + Math.abs(red)) * H2MAX + (mech !== null ? mobEl * Math.abs(mech[2 * idx + 1]) * H2MAX : 0);
+      // (the elastic term's stiffness |∂(h′q)/∂ξ| = |h″(ξ)·q| with the local h″: q can be large in a
+      // soft phase far from the interface, where h″ is small)
+      const st =
+        leta * (ox + Math.abs(red)) * H2MAX + (mech !== null ? mobEl * Math.abs(mech[2 * idx + 1] * 60 * x * (1 - x) * (1 - 2 * x)) : 0);
       if (st > maxStiff) maxStiff = st;
     }
     if (three) upK[j] = kk;

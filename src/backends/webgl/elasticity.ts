@@ -60,7 +60,7 @@ export class GlElasticity {
       ...gridUniforms(g),
       uFaces: [f[0], f[1], f[2], f[3]],
       uFaces2: [f[4], f[5]],
-      uEl: [L.dx, mc.pressure, mc.sFactor, 0],
+      uEl: [L.dx, mc.pressure, mc.sFactor, mc.hydro],
       uMatT: this.mat,
       uE0: [...mc.e0],
     };

@@ -44,6 +44,7 @@ export function elasticParams(L: Layout, m: MechCoefficients): ArrayBuffer {
     sFactor: m.sFactor,
     dLam: m.lamM - m.lamE,
     dMu: m.muM - m.muE,
+    hydro: m.hydro,
   });
 }
 

@@ -90,6 +90,8 @@ export const UNIFORMS = {
     sFactor: 'f32',
     dLam: 'f32',
     dMu: 'f32',
+    /** a liquid electrolyte's stack pressure, added as −hydro·I in the coupling */
+    hydro: 'f32',
   },
   /** shaders/elastic_split.wgsl: component offset a·N, cells N */
   SplitParams: { off: 'u32', n: 'u32' },
