@@ -1,15 +1,18 @@
 /**
  * Benchmark dispatcher: `npm run bench -- [suite] [options]`. Suites: cpu (the default: CPU
  * backend, serial vs threaded) and gpu (GPU vs CPU backends; also chosen by `--backend` without
- * a suite name: `npm run bench -- --backend webgpu|cpu|all [--sizes …] [--quick]`).
+ * a suite name: `npm run bench -- --backend webgpu|cpu|all [--sizes …] [--quick]`) and memory
+ * (bytes per cell, host and device: the numbers of the CLI's memory check).
  * Speed is reported, never asserted.
  */
 import { runCpuBench, CPU_BENCH_HELP } from './cpu.ts';
 import { runGpuBench, GPU_BENCH_HELP } from './gpu.ts';
+import { MEMORY_BENCH_HELP, runMemoryBench } from './memory.ts';
 
 const SUITES: Record<string, { run: (argv: string[]) => Promise<number>; help: string }> = {
   cpu: { run: runCpuBench, help: CPU_BENCH_HELP },
   gpu: { run: runGpuBench, help: GPU_BENCH_HELP },
+  memory: { run: runMemoryBench, help: MEMORY_BENCH_HELP },
 };
 
 export async function main(argv: string[]): Promise<number> {

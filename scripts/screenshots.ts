@@ -1,8 +1,10 @@
 /**
  * `npm run screenshots`: regenerates docs/screenshots/ from the browser page in headless
- * Chromium (system chromium, src/browser/chromium.ts): the small fixed-seed 2D scenario on
- * ?backend=webgpu and ?backend=webgl, and the small 3D scenario's surface, after a fixed number
- * of steps (no clocks in the pictures: the steps/s readout is blank when stepping is driven).
+ * Chromium (system chromium, src/browser/chromium.ts): the whole page with its plots and a line
+ * profile (page-2d.png), the small fixed-seed 2D scenario on ?backend=webgpu and ?backend=webgl,
+ * and the small 3D scenario's surface, plain and coloured by c̃ with a slice and its colour bar,
+ * after a fixed number of steps (no clocks in the pictures: the steps/s readout is blank when
+ * stepping is driven).
  * Prints the pixel statistics the page tests assert on. Exits 1, writing nothing for that
  * picture, when a forced backend falls back (the picture would be mislabelled).
  *   npm run screenshots [-- --steps2d N --steps3d N]
@@ -37,7 +39,7 @@ async function main(): Promise<number> {
       ses.open(`/examples/browser/?backend=${backend}#${encodeScenarioHash(s)}`, 'window.lidendriteApp?.ready === true');
     const status = (p: Page) => p.evaluate(() => window.lidendriteApp!.status());
     const save = async (p: Page, name: string) => {
-      const bytes = await p.screenshot({ type: 'png' });
+      const bytes = await p.screenshot({ type: 'png', captureBeyondViewport: false });
       writeFileSync(join(OUT, name), bytes);
       console.log(`wrote docs/screenshots/${name}`);
     };
@@ -47,9 +49,28 @@ async function main(): Promise<number> {
         which === 'map'
           ? { x: l.mapCanvas.x + l.map!.map.x, y: l.mapCanvas.y + l.map!.map.y, width: l.map!.map.w, height: l.map!.map.h }
           : l.surfaceCanvas!;
-      const png = PNG.sync.read(Buffer.from(await p.screenshot({ clip, type: 'png' })));
+      const png = PNG.sync.read(Buffer.from(await p.screenshot({ clip, type: 'png', captureBeyondViewport: false })));
       return { width: png.width, height: png.height, data: png.data };
     };
+
+    {
+      // the whole page: map with a line profile, the plots over several frames, the profile plot
+      const page = await open('webgpu', DEMO_2D);
+      // tall enough for the map, the plots and the profile plot (the page's column scrolls)
+      await page.setViewport({ width: 1400, height: 1180 });
+      await page.$eval('#profile-draw', (b) => (b as HTMLElement).click());
+      for (let k = 0; k < 8; k++) await page.evaluate((n) => window.lidendriteApp!.stepN(n), Math.ceil(steps2d / 8));
+      await page.waitForFunction(() => window.lidendriteApp!.status().plots.every((p) => p.points === window.lidendriteApp!.status().rows));
+      const st = await status(page);
+      if (st.error || st.backend !== 'webgpu') {
+        console.error(`page-2d: ${st.error ?? `fell back to ${st.backend}`}`);
+        failures++;
+      } else {
+        console.log(`page-2d: ${st.step} steps, ${st.rows} metrics rows, plots ${st.plots.map((p) => p.id).join(', ')}`);
+        await save(page, 'page-2d.png');
+      }
+      await page.close();
+    }
 
     for (const backend of ['webgpu', 'webgl'] as const) {
       const page = await open(backend, DEMO_2D);

@@ -1,24 +1,45 @@
 /**
- * The browser page (examples/browser/index.html, `npm run serve`): pick or load a scenario,
- * edit it with live controls (validated by the CLI's parseScenario, refused with its messages),
- * run it on the chosen backend (createBackend's order and log; `?backend=` forces one), watch
- * the 2D map and the 3D surface (src/render/), export the fields as .vti and the picture as
- * .png, share the scenario through the URL. It also installs the backend host
+ * The browser page (examples/browser/index.html, `npm run serve`): pick, load or edit a scenario
+ * (form controls for the common switches and a JSON editor for everything, both validated by the
+ * CLI's parseScenario and refused with its messages), run it in the solver worker on the chosen
+ * backend (sim-client.ts; createBackend's order and log), watch the map, the 3D surface, live
+ * plots of the metrics and a line profile, read values under the pointer, export the fields
+ * (.vti), the pictures (.png), the metrics (.csv) and the profile (.csv), and share all of it
+ * (scenario, view, backend) through the link. It also installs the backend host
  * (src/browser/backend-host.ts) so Node can drive backends in this very page, and exposes
  * `window.lidendriteApp` for the headless tests (test/browser/page.test.ts).
  */
 import type { BackendName } from '../backends/create.ts';
 import { installBackendHost } from '../browser/backend-host.ts';
 import { encodeWire } from '../browser/wire.ts';
+import { COLORMAPS, type ColormapName } from '../io/colormap.ts';
 import { encodeVti } from '../io/vti.ts';
 import { parseScenario, ScenarioError, type Scenario } from '../model/scenario.ts';
-import { autoRange, QUANTITIES, quantityValues, slice, type PhysFields, type Quantity } from '../render/fields.ts';
-import { MapView, type MapLayout } from '../render/map-view.ts';
-import { SurfaceView } from '../render/surface-view.ts';
-import { CONTROLS, controlText, parseControlText, withValue } from './controls.ts';
-import { SimRunner, type RunnerStatus } from './runner.ts';
+import type { MapLayout } from '../render/map-view.ts';
+import { profileCsv } from '../render/profile.ts';
+import type { QuantityInfo } from '../render/quantities.ts';
+import type { HudLayout } from '../render/surface-hud.ts';
+import { changeKind, type ChangeKind } from './controls.ts';
+import { ScenarioEditor } from './editor.ts';
+import type { Frame } from './engine.ts';
+import { buildForms, fillForms } from './forms.ts';
+import { MetricsHistory } from './history.ts';
+import { PageViews } from './page-views.ts';
+import { Plots } from './plots.ts';
+import { SimRunner } from './runner.ts';
 import { EXAMPLES } from './scenarios.ts';
-import { backendFromQuery, decodeScenarioHash, encodeScenarioHash, hashParam } from './url-state.ts';
+import { copyLink, type ShareResult } from './share.ts';
+import { startSim } from './sim-client.ts';
+import {
+  backendFromQuery,
+  decodeScenarioHash,
+  encodeHash,
+  queryWithBackend,
+  threadFromQuery,
+  viewFromHash,
+  type RangeMode,
+  type ViewState,
+} from './url-state.ts';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -38,26 +59,68 @@ function rect(c: HTMLCanvasElement): Rect {
   return { x: r.x + bl, y: r.y + bt, width: c.clientWidth, height: c.clientHeight };
 }
 
+export interface AppStatus {
+  time: number;
+  step: number;
+  dt: number;
+  end: number;
+  running: boolean;
+  finished: boolean;
+  /** Steps per second while running; null when paused. */
+  stepsPerSecond: number | null;
+  backend: string;
+  device: string;
+  /** Where the solver steps: 'worker' or 'main'. */
+  where: string;
+  log: string[];
+  error: string | null;
+  scenarioError: string | null;
+  triangles: number;
+  quantity: string;
+  quantities: QuantityInfo[];
+  range: [number, number];
+  rangeMode: RangeMode;
+  colormap: ColormapName;
+  /** Metrics rows collected and the plots shown (id, points). */
+  rows: number;
+  plots: { id: string; points: number }[];
+  crossOriginIsolated: boolean;
+  /** Where the pictures are drawn: 'worker' or 'main'. */
+  renderWhere: string;
+  /** Views whose WebGL context the browser took away. */
+  lostViews: string[];
+  /** The 3D camera (position and target, µm); null for a 2D run. */
+  camera: number[] | null;
+}
+
 /** What the headless tests read and drive (no clocks in anything they compare). */
 export interface AppApi {
   ready: boolean;
   /** Bumped after every picture update. */
   frame: number;
-  status(): RunnerStatus & { scenarioError: string | null; triangles: number; quantity: Quantity };
+  status(): AppStatus;
   /** `n` steps (paused), then a redraw. */
   stepN(n: number): Promise<void>;
   redraw(): Promise<void>;
-  /** Map and 3D canvas positions in CSS pixels of the page, and the map's inner layout. */
-  layout(): { mapCanvas: Rect; surfaceCanvas: Rect | null; map: MapLayout | null };
-  /** Current ξ, c̃, φ (wire-encoded typed arrays). */
+  /** Map and 3D canvas positions in CSS pixels of the page, the map's inner layout and the 3D overlay's. */
+  layout(): { mapCanvas: Rect; surfaceCanvas: Rect | null; map: MapLayout | null; hud: HudLayout | null };
+  /** Current ξ, c̃, φ (wire-encoded typed arrays), read now. */
   fields(): Promise<unknown>;
   /** The scenario JSON the page runs. */
   scenario(): unknown;
-  setQuantity(q: Quantity): Promise<void>;
+  setQuantity(q: string): Promise<void>;
   /** The .vti export of the current fields (text: uncompressed VTK XML is ASCII). */
   exportVti(): Promise<string | null>;
   /** The PNG export of a view (base64). */
   exportPng(view: 'map' | 'surface'): Promise<string | null>;
+  /** The metrics CSV export (text). */
+  exportCsv(): string;
+  /** The line profile CSV export (text). */
+  exportProfile(): string | null;
+  /** What the pointer readout says at a point of the map canvas (CSS px from its corner). */
+  readoutAt(px: number, py: number): string | null;
+  /** The last copy-link outcome. */
+  lastShare(): ShareResult | null;
 }
 
 declare global {
@@ -67,16 +130,20 @@ declare global {
 }
 
 let backendName: BackendName = 'auto';
+let place: 'auto' | 'main' = 'auto';
 let raw: unknown = null;
 let scenario: Scenario | null = null;
 let runner: SimRunner | null = null;
-let lastFields: PhysFields | null = null;
 let scenarioError: string | null = null;
-let quantity: Quantity = 'xi';
-let frame = 0;
+let quantities: QuantityInfo[] = [];
+const view: ViewState = { quantity: 'xi', colormap: null, range: { mode: 'default' }, camera: null };
+let frameCount = 0;
+let share: ShareResult | null = null;
 let chain: Promise<unknown> = Promise.resolve();
-const mapView = new MapView($<HTMLCanvasElement>('map'));
-let surfaceView: SurfaceView | null = null;
+const metrics = new MetricsHistory();
+let views: PageViews;
+const plots = new Plots($('plots'));
+let editor: ScenarioEditor;
 
 /** Serialises UI actions (each waits for the one before). */
 function act(f: () => Promise<void> | void): Promise<void> {
@@ -92,50 +159,17 @@ function showErrors(text: string | null): void {
   box.textContent = text ?? '';
 }
 
-// ------------------------------------------------------------------ controls
+const quantity = (): QuantityInfo => quantities.find((q) => q.id === view.quantity) ?? quantities[0];
+const colormap = (): ColormapName => view.colormap ?? quantity()?.colormap ?? 'viridis';
 
-function buildControls(): void {
-  const form = $('controls');
-  for (const def of CONTROLS) {
-    const row = document.createElement('label');
-    row.className = 'ctl';
-    row.dataset.ctl = def.id;
-    const input = document.createElement('input');
-    input.id = `ctl-${def.id}`;
-    input.name = def.id;
-    input.type = 'text';
-    row.append(def.label, input);
-    const hint = document.createElement('small');
-    hint.textContent = def.hint;
-    row.append(hint);
-    form.append(row);
-    input.addEventListener('change', () => act(() => applyControl(def.id, input.value)));
-  }
-  form.addEventListener('submit', (e) => e.preventDefault());
-}
+// ------------------------------------------------------------------ scenario and run
 
-function fillControls(): void {
-  for (const def of CONTROLS) {
-    const input = $<HTMLInputElement>(`ctl-${def.id}`);
-    input.value = controlText(def, raw, scenario);
-    input.removeAttribute('aria-invalid');
-    (input.parentElement as HTMLElement).hidden = !!def.only3d && scenario?.grid.dims !== 3;
-  }
-}
-
-async function applyControl(id: string, text: string): Promise<void> {
-  const def = CONTROLS.find((c) => c.id === id)!;
-  const next = withValue(raw, def.path, parseControlText(text));
-  const sameGrid = !def.reset;
-  const ok = await applyScenario(next, sameGrid ? 'continue' : 'reset');
-  const input = $<HTMLInputElement>(`ctl-${id}`);
-  if (!ok) input.setAttribute('aria-invalid', 'true');
-}
-
-// ------------------------------------------------------------------ scenario and runner
-
-/** Validates `next` like the CLI; on success replaces the run (continuing from the current fields when asked). */
-async function applyScenario(next: unknown, mode: 'reset' | 'continue'): Promise<boolean> {
+/**
+ * Validates `next` like the CLI; on success runs it: 'reset' starts from the initial state,
+ * 'continue' carries the current fields, time and metrics over to the new physics, and a change
+ * of the end or output time alone just moves the end time of the running simulation.
+ */
+async function applyScenario(next: unknown, mode: ChangeKind | 'auto', newEngine = false): Promise<boolean> {
   let s: Scenario;
   try {
     s = parseScenario(next);
@@ -147,29 +181,119 @@ async function applyScenario(next: unknown, mode: 'reset' | 'continue'): Promise
     throw e;
   }
   showErrors(null);
-  const sameGrid = scenario !== null && s.grid.dims === scenario.grid.dims && s.grid.n.every((v, a) => v === scenario!.grid.n[a]);
-  const wasRunning = runner?.status().running ?? false;
+  const kind = runner && raw !== null ? changeKind(raw, next) : 'reset';
+  // a new backend needs a new engine even when the scenario is the same
+  const effective: ChangeKind | 'time' = mode === 'reset' || kind === 'reset' ? 'reset' : newEngine ? 'continue' : kind;
+  const wasRunning = runner?.isRunning ?? false;
   await runner?.pause();
-  const from = mode === 'continue' && runner && sameGrid ? await runner.snapshot() : undefined;
-  await runner?.dispose();
+  if (effective === 'time' && runner) {
+    await runner.setEnd(s.time.end);
+    raw = next;
+    scenario = s;
+    afterScenario();
+    await runner.refresh();
+    if (wasRunning) runner.run();
+    return true;
+  }
+  const from = effective === 'continue' && runner ? await runner.client.continuation() : undefined;
+  await runner?.client.close();
   runner = null;
   raw = next;
   scenario = s;
-  updateUrl();
-  fillControls();
-  syncPicker();
+  afterScenario();
   setState('starting the backend…');
-  runner = await SimRunner.create(s, backendName, from);
-  runner.onUpdate = () => draw();
-  configureViews();
-  await draw();
-  if (wasRunning) runner.run();
+  const client = await startSim({ scenario: next, backend: backendName, from }, place);
+  const r = new SimRunner(client);
+  runner = r;
+  quantities = client.info.quantities;
+  if (from) metrics.newSegment(client.info.columns);
+  else metrics.reset(client.info.columns);
+  fillViewControls();
+  await views.configure(s.grid.dims === 3);
+  plots.configure(s, client.info.columns);
+  r.want = want;
+  r.onFrame = onFrame;
+  r.onState = showStatus;
+  await r.refresh();
+  await drawn;
+  // the first picture frames the camera on the domain; a camera from the link wins
+  if (s.grid.dims === 3 && view.camera) await views.setCamera(view.camera);
+  if (wasRunning) r.run();
   return true;
 }
 
-/** The scenario and the map's quantity in the hash (a link to this view). */
+/** Everything that follows the scenario JSON: the link, the forms, the editor, the picker. */
+function afterScenario(): void {
+  updateUrl();
+  fillForms(raw, scenario);
+  editor.set(JSON.stringify(raw, null, 2));
+  syncPicker();
+}
+
+/** The quantities a frame must carry: the map's and the surface colouring's. */
+function want(): string[] {
+  const w = [quantity()?.id ?? 'xi'];
+  const cb = $<HTMLSelectElement>('color-by').value;
+  if (scenario?.grid.dims === 3 && cb !== 'none') w.push(cb);
+  return w;
+}
+
+/** The latest picture's promise (resolves when it is on the canvases). */
+let drawn: Promise<void> = Promise.resolve();
+
+function onFrame(f: Frame): void {
+  if (metrics.add(f.row)) plots.schedule(metrics);
+  showStatus();
+  drawn = draw(f);
+}
+
+function draw(f: Frame | null = runner?.last ?? null): Promise<void> {
+  if (!f || !scenario || !quantity()) return Promise.resolve();
+  const q = quantity();
+  if (!f.fields[q.id]) return Promise.resolve();
+  const cbId = $<HTMLSelectElement>('color-by').value;
+  const sl = (a: 'x' | 'y' | 'z') =>
+    $<HTMLInputElement>(`slice-${a}`).checked ? Number($<HTMLInputElement>(`slice-${a}-pos`).value) : null;
+  const done = views.draw({
+    s: scenario,
+    frame: f,
+    q,
+    colormap: colormap(),
+    range: view.range,
+    colorBy: quantities.find((x) => x.id === cbId) ?? null,
+    slices: { x: sl('x'), y: sl('y'), z: sl('z') },
+    zFrac: Number($<HTMLInputElement>('slice-z-pos').value),
+    profile: $<HTMLInputElement>('profile-draw').checked ? { segment: profileSeg } : null,
+  });
+  if (view.range.mode !== 'fixed') {
+    $<HTMLInputElement>('range-lo').value = String(Number(views.shownRange[0].toPrecision(4)));
+    $<HTMLInputElement>('range-hi').value = String(Number(views.shownRange[1].toPrecision(4)));
+  }
+  return done.then(() => {
+    frameCount++;
+  });
+}
+
+/** Redraw for a view change: from the last frame when it has the quantities, else after reading them. */
+async function requestDraw(): Promise<void> {
+  const f = runner?.last;
+  const need = want();
+  if (f && need.every((id) => f.fields[id])) {
+    await draw(f);
+    return;
+  }
+  // while running the next frame brings them
+  if (runner && !runner.isRunning) {
+    await runner.refresh();
+    await drawn;
+  }
+}
+
+/** The scenario, the view and the backend in the link. */
 function updateUrl(): void {
-  history.replaceState(null, '', `${location.pathname}${location.search}#${encodeScenarioHash(raw)}&q=${quantity}`);
+  if (raw === null) return;
+  const search = queryWithBackend(location.search, backendName);
+  window.history.replaceState(null, '', `${location.pathname}${search}#${encodeHash(raw, view)}`);
 }
 
 function syncPicker(): void {
@@ -179,102 +303,108 @@ function syncPicker(): void {
   pick.value = hit ? hit.id : '(custom)';
 }
 
-function configureViews(): void {
-  const three = scenario?.grid.dims === 3;
-  $('view3d-controls').hidden = !three;
-  $('export-png3d').hidden = !three;
-  const surf = $<HTMLCanvasElement>('surface');
-  surf.hidden = !three;
-  if (three && !surfaceView) surfaceView = new SurfaceView(surf);
-  resize();
-}
-
-function resize(): void {
-  const m = $<HTMLCanvasElement>('map');
-  mapView.setSize(m.clientWidth, m.clientHeight);
-  const s = $<HTMLCanvasElement>('surface');
-  if (surfaceView && !s.hidden) surfaceView.setSize(s.clientWidth, s.clientHeight);
-}
-
 function setState(text: string): void {
   $('st-state').textContent = text;
 }
 
 function showStatus(): void {
-  if (!runner) return;
-  const st = runner.status();
-  $('st-time').textContent = st.time.toPrecision(4);
-  $('st-step').textContent = String(st.step);
-  $('st-rate').textContent = st.running || st.stepsPerSecond > 0 ? st.stepsPerSecond.toFixed(1) : '–';
-  $('st-backend').textContent = `${st.backend} — ${st.device}`;
-  $('backend-log').textContent = st.log.join('\n');
-  setState(st.error ? `stopped: ${st.error}` : st.finished ? 'finished (end time reached)' : st.running ? 'running' : 'paused');
+  const r = runner;
+  if (!r) return;
+  const f = r.last;
+  const info = r.client.info;
+  $('st-time').textContent = f ? f.time.toPrecision(4) : '–';
+  $('st-step').textContent = f ? String(f.step) : '–';
+  const rate = r.stepsPerSecond();
+  $('st-rate').textContent = rate === null ? '–' : rate >= 100 ? rate.toFixed(0) : rate.toPrecision(3);
+  const dev = `${info.backend} — ${info.device}${r.client.where === 'main' ? ' (main thread)' : ''}`;
+  $('st-backend').textContent = dev;
+  $('st-backend-wrap').title = dev;
+  $('backend-log').textContent = info.log.join('\n');
+  const finished = f?.finished ?? false;
+  $('extend').hidden = !finished;
+  setState(
+    f?.error ? `stopped: ${f.error}` : r.isRunning ? 'running' : finished ? 'finished (end time reached): extend it to run on' : 'paused',
+  );
 }
 
-/**
- * Redraw for a UI change: while the run loop is stepping it redraws on its own within
- * drawEveryMs (reading the fields between two of its steps, never in the middle of one).
- */
-async function requestDraw(): Promise<void> {
-  if (runner?.status().running) return;
-  await draw();
-}
+// ------------------------------------------------------------------ view controls
 
-/** Reads the fields and redraws both views. */
-async function draw(): Promise<void> {
-  if (!runner || !scenario) return;
-  const s = scenario;
-  const f = await runner.fields();
-  lastFields = f;
-  showStatus();
-  const [nx, ny, nz] = s.grid.n;
-  const dxUm = s.grid.dx * 1e6;
-  const info = QUANTITIES[quantity];
-  const values = quantityValues(quantity, s, f);
-  const t = runner.time.toPrecision(4);
-  if (s.grid.dims === 2) {
-    mapView.show({
-      data: values,
-      nx,
-      ny,
-      dxUm,
-      colormap: info.colormap,
-      range: info.fixedRange ?? autoRange(values),
-      title: `${s.name}: ${info.label}, t = ${t} s`,
-      unit: info.unit,
-      contour: f.xi,
-    });
-  } else {
-    const zIndex = Math.min(nz - 1, Math.floor(Number($<HTMLInputElement>('slice-z-pos').value) * nz));
-    const sl = slice(values, s.grid.n, 'z', zIndex);
-    mapView.show({
-      data: sl.data,
-      nx,
-      ny,
-      dxUm,
-      colormap: info.colormap,
-      range: info.fixedRange ?? autoRange(values),
-      title: `${s.name}: ${info.label}, t = ${t} s, z = ${((zIndex + 0.5) * dxUm).toPrecision(3)} µm`,
-      unit: info.unit,
-      contour: slice(f.xi, s.grid.n, 'z', zIndex).data,
-    });
-    const colorBy = $<HTMLSelectElement>('color-by').value as 'none' | 'c' | 'phi';
-    const slices: Record<'x' | 'y' | 'z', number | null> = { x: null, y: null, z: null };
-    for (const a of ['x', 'y', 'z'] as const) {
-      if ($<HTMLInputElement>(`slice-${a}`).checked) slices[a] = Number($<HTMLInputElement>(`slice-${a}-pos`).value);
-    }
-    surfaceView!.show({
-      n: s.grid.n,
-      dxUm,
-      xi: f.xi,
-      colorBy: colorBy === 'none' ? null : { data: f[colorBy], colormap: QUANTITIES[colorBy].colormap },
-      sliceField: { data: values, colormap: info.colormap, range: info.fixedRange },
-      slices,
-    });
-    surfaceView!.render();
+function fillViewControls(): void {
+  const qs = $<HTMLSelectElement>('quantity');
+  qs.replaceChildren(...quantities.map((q) => new Option(q.label, q.id)));
+  if (!quantities.some((q) => q.id === view.quantity)) view.quantity = quantities[0]?.id ?? 'xi';
+  qs.value = view.quantity!;
+  const cb = $<HTMLSelectElement>('color-by');
+  const keep = cb.value || 'none';
+  cb.replaceChildren(new Option('metal', 'none'), ...quantities.filter((q) => q.id !== 'xi').map((q) => new Option(q.label, q.id)));
+  cb.value = Array.from(cb.options).some((o) => o.value === keep) ? keep : 'none';
+  $<HTMLSelectElement>('colormap').value = colormap();
+  $<HTMLSelectElement>('range-mode').value = view.range.mode;
+  if (view.range.mode === 'fixed') {
+    $<HTMLInputElement>('range-lo').value = String(view.range.lo);
+    $<HTMLInputElement>('range-hi').value = String(view.range.hi);
   }
-  mapView.render();
-  frame++;
+  const three = scenario?.grid.dims === 3;
+  $('view3d-controls').hidden = !three;
+  $('export-png3d').hidden = !three;
+}
+
+function setRange(mode: RangeMode): void {
+  view.range = mode;
+  $<HTMLSelectElement>('range-mode').value = mode.mode;
+  updateUrl();
+}
+
+/** The range typed into the two boxes; null (with the reason shown) when it is not one. */
+function typedRange(): RangeMode | null {
+  const lo = Number($<HTMLInputElement>('range-lo').value),
+    hi = Number($<HTMLInputElement>('range-hi').value);
+  if (!Number.isFinite(lo) || !Number.isFinite(hi) || !(lo < hi)) {
+    showErrors(
+      `colour range: needs two numbers with min < max (got "${$<HTMLInputElement>('range-lo').value}", "${$<HTMLInputElement>('range-hi').value}")`,
+    );
+    return null;
+  }
+  showErrors(null);
+  return { mode: 'fixed', lo, hi };
+}
+
+// ------------------------------------------------------------------ pointer: readout and profile
+
+let profileSeg: [number, number, number, number] | null = null;
+
+function wirePointer(): void {
+  const canvas = views.mapCanvas;
+  const local = (ev: PointerEvent) => {
+    const r = canvas.getBoundingClientRect();
+    return [ev.clientX - r.left, ev.clientY - r.top] as const;
+  };
+  let dragFrom: { xUm: number; yUm: number } | null = null;
+  canvas.addEventListener('pointermove', (ev) => {
+    const [x, y] = local(ev);
+    $('readout').textContent = views.readout(x, y) ?? 'move the pointer over the map to read values';
+    if (dragFrom) {
+      const p = views.pointAt(x, y);
+      if (p) {
+        profileSeg = [dragFrom.xUm, dragFrom.yUm, p.xUm, p.yUm];
+        void draw();
+      }
+    }
+  });
+  canvas.addEventListener('pointerleave', () => {
+    $('readout').textContent = 'move the pointer over the map to read values';
+  });
+  canvas.addEventListener('pointerdown', (ev) => {
+    if (!$<HTMLInputElement>('profile-draw').checked) return;
+    const [x, y] = local(ev);
+    const p = views.pointAt(x, y);
+    if (!p) return;
+    dragFrom = p;
+    canvas.setPointerCapture(ev.pointerId);
+  });
+  canvas.addEventListener('pointerup', () => {
+    dragFrom = null;
+  });
 }
 
 // ------------------------------------------------------------------ exports
@@ -289,64 +419,57 @@ function download(blob: Blob, name: string): void {
   setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
 }
 
-/** The current fields as a .vti file: the run writer's layout (cell data xi, c, phi; TIME, STEP), uncompressed (zlib is Node's). */
-function vtiBytes(): { bytes: Uint8Array; name: string } | null {
-  if (!scenario || !runner || !lastFields) return null;
+/** The current fields as a .vti file: every quantity of the run as cell data (TIME, STEP), uncompressed (zlib is Node's). */
+async function vtiBytes(): Promise<{ bytes: Uint8Array; name: string } | null> {
+  if (!scenario || !runner) return null;
   const s = scenario;
-  const st = runner.status();
+  const f = await runner.client.frame(['*']);
   const bytes = encodeVti({
     dims: s.grid.n,
     spacing: [s.grid.dx, s.grid.dx, s.grid.dx],
-    fields: [
-      { name: 'xi', data: lastFields.xi },
-      { name: 'c', data: lastFields.c },
-      { name: 'phi', data: lastFields.phi },
-    ],
-    fieldData: { TIME: st.time, STEP: st.step },
+    fields: Object.entries(f.fields).map(([name, data]) => ({ name, data })),
+    fieldData: { TIME: f.time, STEP: f.step },
     compress: false,
   });
-  return { bytes, name: `${s.name}_step${st.step}.vti` };
+  return { bytes, name: `${s.name}_step${f.step}.vti` };
 }
 
-function exportVti(): void {
-  const v = vtiBytes();
-  if (v) download(new Blob([v.bytes as BlobPart], { type: 'application/xml' }), v.name);
+/** A view's PNG export, base64. */
+async function pngBase64(which: 'map' | 'surface'): Promise<string | null> {
+  const b = await views.views.png(which);
+  if (!b) return null;
+  const bytes = new Uint8Array(await b.arrayBuffer());
+  let bin = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(bin);
 }
 
-/** What canvas.toBlob gives for a view (the PNG export), base64. */
-function pngBase64(canvas: HTMLCanvasElement): Promise<string | null> {
-  return new Promise((resolve) =>
-    canvas.toBlob(async (b) => {
-      if (!b) {
-        resolve(null);
-        return;
-      }
-      const bytes = new Uint8Array(await b.arrayBuffer());
-      let bin = '';
-      for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-      resolve(btoa(bin));
-    }, 'image/png'),
-  );
-}
-
-function exportPng(canvas: HTMLCanvasElement, suffix: string): void {
+async function exportPng(which: 'map' | 'surface', suffix: string): Promise<void> {
   if (!scenario || !runner) return;
-  const name = `${scenario.name}_${suffix}_step${runner.status().step}.png`;
-  canvas.toBlob((b) => {
-    if (b) download(b, name);
-  }, 'image/png');
+  const name = `${scenario.name}_${suffix}_step${runner.last?.step ?? 0}.png`;
+  const b = await views.views.png(which);
+  if (b) download(b, name);
 }
 
 // ------------------------------------------------------------------ start
 
 function wire(): void {
   const pick = $<HTMLSelectElement>('scenario-pick');
-  for (const e of EXAMPLES) pick.add(new Option(e.id, e.id));
-  pick.add(new Option('(custom: from the link or a file)', '(custom)'));
+  for (const e of EXAMPLES) pick.add(new Option(e.label, e.id));
+  pick.add(new Option('(custom: from the link, a file or the editor)', '(custom)'));
   pick.addEventListener('change', () =>
     act(async () => {
       const e = EXAMPLES.find((x) => x.id === pick.value);
       if (e) await applyScenario(e.raw, 'reset');
+    }),
+  );
+  const bpick = $<HTMLSelectElement>('backend-pick');
+  bpick.value = backendName;
+  bpick.addEventListener('change', () =>
+    act(async () => {
+      backendName = bpick.value as BackendName;
+      // the same run on another backend: continue from the current fields
+      await applyScenario(raw, 'continue', true);
     }),
   );
   $('load').addEventListener('click', () => $<HTMLInputElement>('load-file').click());
@@ -371,101 +494,130 @@ function wire(): void {
     const name = scenario?.name ?? 'scenario';
     download(new Blob([JSON.stringify(raw, null, 2) + '\n'], { type: 'application/json' }), `${name}.json`);
   });
-  $('share').addEventListener('click', () => {
-    void navigator.clipboard?.writeText(location.href).catch(() => {});
+  $('share').addEventListener('click', async () => {
+    updateUrl();
+    share = await copyLink(location.href, $<HTMLInputElement>('share-url'), $('share-msg'));
   });
-  $('run').addEventListener('click', () =>
-    act(() => {
-      runner?.run();
-      showStatus();
+  $('run').addEventListener('click', () => act(() => runner?.run()));
+  $('pause').addEventListener('click', () => act(async () => void (await runner?.pause())));
+  $('step').addEventListener('click', () => act(async () => void (await runner?.stepN(1))));
+  $('reset').addEventListener('click', () => act(async () => void (await applyScenario(raw, 'reset'))));
+  $('extend').addEventListener('click', () =>
+    act(async () => {
+      if (!scenario) return;
+      const end = Number((2 * scenario.time.end).toPrecision(6));
+      const next = JSON.parse(JSON.stringify(raw));
+      next.time = { ...next.time, end: `${end} s` };
+      if (await applyScenario(next, 'continue')) runner?.run();
     }),
   );
-  $('pause').addEventListener('click', () =>
-    act(async () => {
-      await runner?.pause();
-      await draw();
-    }),
+  buildForms(
+    $('switches'),
+    $('controls'),
+    () => raw,
+    (next, kind, input) =>
+      new Promise<boolean>((resolve) => {
+        void act(async () => {
+          const ok = await applyScenario(next, kind);
+          if (!ok) input.setAttribute('aria-invalid', 'true');
+          resolve(ok);
+        });
+      }),
   );
-  $('step').addEventListener('click', () =>
-    act(async () => {
-      await runner?.stepN(1);
-      await draw();
-    }),
-  );
-  $('reset').addEventListener('click', () =>
-    act(async () => {
-      await applyScenario(raw, 'reset');
-    }),
+  editor = new ScenarioEditor(
+    $<HTMLTextAreaElement>('editor'),
+    $('editor-errors'),
+    (next) => void act(async () => void (await applyScenario(next, 'auto'))),
+    $('editor-revert'),
+    $('editor-apply'),
   );
   $('quantity').addEventListener('change', () =>
     act(async () => {
-      quantity = $<HTMLSelectElement>('quantity').value as Quantity;
+      view.quantity = $<HTMLSelectElement>('quantity').value;
+      // a new quantity starts from its own default colours and range unless a range is locked
+      view.colormap = null;
+      if (view.range.mode === 'fixed') view.range = { mode: 'default' };
+      fillViewControls();
       updateUrl();
       await requestDraw();
     }),
   );
+  const cm = $<HTMLSelectElement>('colormap');
+  for (const c of COLORMAPS) cm.add(new Option(c, c));
+  cm.addEventListener('change', () =>
+    act(async () => {
+      view.colormap = cm.value as ColormapName;
+      updateUrl();
+      await draw();
+    }),
+  );
+  $('range-mode').addEventListener('change', () =>
+    act(() => {
+      const m = $<HTMLSelectElement>('range-mode').value;
+      if (m === 'fixed') {
+        const r = typedRange();
+        if (r) setRange(r);
+      } else setRange({ mode: m as 'auto' | 'default' });
+      return draw();
+    }),
+  );
+  for (const id of ['range-lo', 'range-hi'])
+    $(id).addEventListener('change', () =>
+      act(() => {
+        const r = typedRange();
+        if (r) setRange(r);
+        return draw();
+      }),
+    );
+  $('range-lock').addEventListener('click', () =>
+    act(() => {
+      setRange({ mode: 'fixed', lo: views.shownRange[0], hi: views.shownRange[1] });
+      return draw();
+    }),
+  );
+  $('profile-draw').addEventListener('change', () => act(() => draw()));
   for (const id of ['color-by', 'slice-x', 'slice-y', 'slice-z', 'slice-x-pos', 'slice-y-pos', 'slice-z-pos']) {
     $(id).addEventListener(id.endsWith('-pos') ? 'input' : 'change', () => act(() => requestDraw()));
   }
-  $('export-vti').addEventListener('click', exportVti);
-  $('export-png').addEventListener('click', () => exportPng(mapView.canvas, `${quantity}-map`));
-  $('export-png3d').addEventListener('click', () => surfaceView && exportPng(surfaceView.canvas, '3d'));
+  $('export-vti').addEventListener('click', async () => {
+    const v = await vtiBytes();
+    if (v) download(new Blob([v.bytes as BlobPart], { type: 'application/xml' }), v.name);
+  });
+  $('export-png').addEventListener('click', () => void exportPng('map', `${view.quantity}-map`));
+  $('export-png3d').addEventListener('click', () => void exportPng('surface', '3d'));
+  $('export-csv').addEventListener('click', () =>
+    download(new Blob([metrics.csv()], { type: 'text/csv' }), `${scenario?.name ?? 'run'}_metrics.csv`),
+  );
+  $('export-profile').addEventListener('click', () => {
+    const p = views.profile;
+    if (p) download(new Blob([profileCsv(p.p, p.q.id)], { type: 'text/csv' }), `${scenario?.name ?? 'run'}_profile_${p.q.id}.csv`);
+  });
+  wirePointer();
+  let camTimer: ReturnType<typeof setTimeout> | null = null;
+  views.onCamera = (c) => {
+    view.camera = c;
+    if (camTimer) clearTimeout(camTimer);
+    camTimer = setTimeout(updateUrl, 300);
+  };
   new ResizeObserver(() =>
     act(async () => {
-      resize();
-      await requestDraw();
+      plots.resize();
+      await views.resize();
+      await draw();
     }),
   ).observe($('views'));
 }
 
 async function start(): Promise<void> {
   installBackendHost();
-  buildControls();
-  wire();
-  const api: AppApi = {
-    ready: false,
-    get frame() {
-      return frame;
-    },
-    status: () => ({ ...(runner?.status() ?? ({} as RunnerStatus)), scenarioError, triangles: surfaceView?.triangles ?? 0, quantity }),
-    stepN: (n) =>
-      act(async () => {
-        await runner?.stepN(n);
-        await draw();
-      }),
-    redraw: () => act(() => requestDraw()),
-    layout: () => ({
-      mapCanvas: rect(mapView.canvas),
-      surfaceCanvas: surfaceView && !surfaceView.canvas.hidden ? rect(surfaceView.canvas) : null,
-      map: mapView.layout(),
-    }),
-    fields: async () => {
-      await chain;
-      return lastFields ? encodeWire(lastFields) : null;
-    },
-    scenario: () => raw,
-    setQuantity: (q) =>
-      act(async () => {
-        quantity = q;
-        $<HTMLSelectElement>('quantity').value = q;
-        updateUrl();
-        await requestDraw();
-      }),
-    exportVti: async () => {
-      await chain;
-      const v = vtiBytes();
-      return v ? new TextDecoder().decode(v.bytes) : null;
-    },
-    exportPng: async (view) => {
-      await chain;
-      const c = view === 'map' ? mapView.canvas : surfaceView?.canvas;
-      return c ? pngBase64(c) : null;
-    },
-  };
-  window.lidendriteApp = api;
   const problems: string[] = [];
   try {
     backendName = backendFromQuery(location.search);
+  } catch (e) {
+    problems.push((e as Error).message);
+  }
+  try {
+    place = threadFromQuery(location.search);
   } catch (e) {
     problems.push((e as Error).message);
   }
@@ -475,13 +627,90 @@ async function start(): Promise<void> {
   } catch (e) {
     problems.push((e as Error).message);
   }
-  const q = hashParam(location.hash, 'q');
-  if (q !== null) {
-    if (q in QUANTITIES) {
-      quantity = q as Quantity;
-      $<HTMLSelectElement>('quantity').value = q;
-    } else problems.push(`#q=${q} is not one of ${Object.keys(QUANTITIES).join(', ')}`);
-  }
+  const fromLink = viewFromHash(location.hash);
+  problems.push(...fromLink.problems);
+  Object.assign(view, fromLink.view);
+  view.quantity ??= 'xi';
+  views = new PageViews($<HTMLCanvasElement>('map'), $<HTMLCanvasElement>('surface'), $('profile'), place);
+  wire();
+  const api: AppApi = {
+    ready: false,
+    get frame() {
+      return frameCount;
+    },
+    status: () => {
+      const f = runner?.last;
+      const info = runner?.client.info;
+      return {
+        time: f?.time ?? 0,
+        step: f?.step ?? 0,
+        dt: f?.dt ?? 0,
+        end: f?.end ?? 0,
+        running: runner?.isRunning ?? false,
+        finished: f?.finished ?? false,
+        stepsPerSecond: runner?.stepsPerSecond() ?? null,
+        backend: info?.backend ?? '',
+        device: info?.device ?? '',
+        where: runner?.client.where ?? '',
+        log: info?.log ?? [],
+        error: f?.error ?? null,
+        scenarioError,
+        triangles: views.triangles,
+        quantity: view.quantity ?? '',
+        quantities,
+        range: views.shownRange,
+        rangeMode: view.range,
+        colormap: colormap(),
+        rows: metrics.rows.length,
+        plots: plots.shown(),
+        crossOriginIsolated: window.crossOriginIsolated === true,
+        renderWhere: views.views.where,
+        lostViews: views.lost,
+        camera: scenario?.grid.dims === 3 ? views.cameraState() : null,
+      };
+    },
+    stepN: (n) =>
+      act(async () => {
+        await runner?.stepN(n);
+        await drawn;
+      }),
+    redraw: () => act(() => requestDraw()),
+    layout: () => ({
+      mapCanvas: rect(views.mapCanvas),
+      surfaceCanvas: views.surfaceCanvas.hidden ? null : rect(views.surfaceCanvas),
+      map: views.layout,
+      hud: views.surfaceCanvas.hidden ? null : views.hud,
+    }),
+    fields: async () => {
+      await chain;
+      if (!runner) return null;
+      const f = await runner.client.frame(['xi', 'c', 'phi']);
+      return encodeWire({ xi: f.fields.xi, c: f.fields.c, phi: f.fields.phi });
+    },
+    scenario: () => raw,
+    setQuantity: (q) =>
+      act(async () => {
+        view.quantity = q;
+        view.colormap = null;
+        fillViewControls();
+        updateUrl();
+        await requestDraw();
+      }),
+    exportVti: async () => {
+      await chain;
+      const v = await vtiBytes();
+      return v ? new TextDecoder().decode(v.bytes) : null;
+    },
+    exportPng: async (which) => {
+      await chain;
+      return pngBase64(which);
+    },
+    exportCsv: () => metrics.csv(),
+    exportProfile: () => (views.profile ? profileCsv(views.profile.p, views.profile.q.id) : null),
+    readoutAt: (px, py) => views.readout(px, py),
+    lastShare: () => share,
+  };
+  window.lidendriteApp = api;
   await act(async () => {
     const fallback = EXAMPLES.find((e) => e.id === 'default') ?? EXAMPLES[0];
     if (initial === null || !(await applyScenario(initial, 'reset'))) {

@@ -1,201 +1,117 @@
 /**
- * Drives one simulation in the page: the backend (selected like the CLI does, createBackend,
- * with its log), src/solver/simulation.ts, and run / pause / step / reset. Steps run in short
- * slices (about 25 ms of work) with a yield to the event loop after each, so the page stays
- * responsive while a run is going; stepping stops at the scenario's end time.
+ * The page's stepping loop, on the main thread, over a SimClient (the engine in the solver
+ * worker, or on the main thread as a fallback). While running it asks for "n steps, then one
+ * frame" again and again: one read-back per displayed picture, and n sized so that a request
+ * takes about FRAME_MS of the solver's time — many cheap steps per picture, one expensive step
+ * per picture. Nothing here blocks: the steps happen in the worker, and the page draws each
+ * frame as it arrives. Stepping stops at the end time, at an error, or on pause(), which lets
+ * the request in flight finish (at most one frame's worth of steps).
  *
- * Physics changes (voltage, c0, T, anisotropy, noise) can continue from the current fields:
- * the new backend starts from what the old one computed and the simulated time carries on
- * (a fresh Simulation with the current fields as its initial condition). A grid change resets.
+ * Steps per second are measured over the last few seconds of running and shown only while
+ * running (display only: nothing is decided by clocks except n).
  */
-import type { Backend } from '../backends/backend.ts';
-import { createBackend, type BackendName } from '../backends/create.ts';
-import type { Fields } from '../model/initial.ts';
-import type { Scenario } from '../model/scenario.ts';
-import { Simulation } from '../solver/simulation.ts';
-import type { PhysFields } from '../render/fields.ts';
+import type { Frame } from './engine.ts';
+import type { SimClient } from './sim-client.ts';
 
-export interface RunnerStatus {
-  /** Simulated time, s (continues across physics changes). */
-  time: number;
-  step: number;
-  dt: number;
-  running: boolean;
-  finished: boolean;
-  /** Steps per wall-clock second over the last second of running (display only). */
-  stepsPerSecond: number;
-  backend: string;
-  device: string;
-  /** createBackend's log: the choice and every fallback with its reason. */
-  log: string[];
-  error: string | null;
-}
-
-/** Builds the requested backend; a named one that cannot start falls back to auto, with the reason logged. */
-export async function selectBackend(name: BackendName, s: Scenario): Promise<{ backend: Backend; log: string[] }> {
-  try {
-    return await createBackend(name, s);
-  } catch (e) {
-    if (name === 'auto') throw e;
-    const why = (e as Error).message.replace(/^--backend \w+: /, '');
-    const fb = await createBackend('auto', s);
-    return {
-      backend: fb.backend,
-      log: [`${name} requested but unavailable: ${why}`, `falling back to auto:`, ...fb.log.map((l) => `  ${l}`)],
-    };
-  }
-}
-
-const nextTask = () =>
-  new Promise<void>((r) => {
-    const ch = new MessageChannel();
-    ch.port1.onmessage = () => r();
-    ch.port2.postMessage(0);
-  });
+/** Target solver time per frame in the worker, ms (the page draws about this often). */
+const FRAME_MS = 60;
+/** Largest n per request. */
+const MAX_STEPS = 100_000;
+/** Window of the steps-per-second readout, ms. */
+const RATE_WINDOW_MS = 3000;
 
 export class SimRunner {
-  private sim: Simulation;
-  private timeOffset = 0;
-  private steps = 0;
+  /** Steps per request (adapted while running). */
+  private n = 1;
   private running = false;
   private loopDone: Promise<void> = Promise.resolve();
-  private rate = { t: 0, steps: 0, value: 0 };
-  private err: string | null = null;
-  /** Called after a batch of steps when the picture should be redrawn (at most every `drawEveryMs`). */
-  onUpdate: (() => Promise<void> | void) | null = null;
-  drawEveryMs = 250;
+  private samples: [number, number][] = [];
+  /** The last frame (null before the first). */
+  last: Frame | null = null;
+  /** The quantities each frame should carry. */
+  want: () => string[] = () => [];
+  /** Called with every frame, in order. */
+  onFrame: (f: Frame) => void = () => {};
+  /** Called when running starts or stops. */
+  onState: () => void = () => {};
 
-  private constructor(
-    readonly scenario: Scenario,
-    readonly backend: Backend,
-    readonly log: string[],
-  ) {
-    this.sim = new Simulation(scenario, backend);
+  constructor(readonly client: SimClient) {}
+
+  get isRunning(): boolean {
+    return this.running;
   }
 
-  /** A runner for `s` on the requested backend, started from `from` (fields and time) or the initial condition. */
-  static async create(s: Scenario, backendName: BackendName, from?: { fields: Fields; time: number; step: number }): Promise<SimRunner> {
-    const { backend, log } = await selectBackend(backendName, s);
-    const r = new SimRunner(s, backend, log);
-    try {
-      if (from) {
-        await r.sim.start(from.fields);
-        r.timeOffset = from.time;
-        r.steps = from.step;
-      } else {
-        await r.sim.start();
-      }
-    } catch (e) {
-      await backend.dispose();
-      throw e;
-    }
-    return r;
+  /** Steps per second over the last few seconds while running; null when paused or not yet known. */
+  stepsPerSecond(): number | null {
+    if (!this.running || this.samples.length < 2) return null;
+    const [t0, s0] = this.samples[0],
+      [t1, s1] = this.samples[this.samples.length - 1];
+    return t1 > t0 ? ((s1 - s0) * 1000) / (t1 - t0) : null;
   }
 
-  get time(): number {
-    return this.timeOffset + this.sim.time;
-  }
-  get finished(): boolean {
-    return this.time >= this.scenario.time.end - 1e-12 * Math.max(1, this.scenario.time.end);
+  private take(f: Frame): void {
+    this.last = f;
+    this.onFrame(f);
   }
 
-  status(): RunnerStatus {
-    return {
-      time: this.time,
-      step: this.steps,
-      dt: this.sim.dt,
-      running: this.running,
-      finished: this.finished,
-      stepsPerSecond: this.rate.value,
-      backend: this.backend.name,
-      device: this.backend.device,
-      log: this.log,
-      error: this.err,
-    };
-  }
-
-  /** One coupled step (or a rollback after an instability, which the solver logs). */
-  private async advance(): Promise<void> {
-    await this.sim.advance(this.scenario.time.end - this.time);
-    this.steps++;
-  }
-
-  /** `n` steps in paused mode (stops early at the end time); resolves when done. */
-  async stepN(n: number): Promise<void> {
-    await this.pause();
-    for (let q = 0; q < n && !this.finished; q++) {
-      await this.guard(() => this.advance());
-      if (this.err) break;
-      if (q % 8 === 7) await nextTask();
-    }
-  }
-
-  /** Starts stepping until pause() or the end time. */
+  /** Starts stepping until pause(), the end time or an error. */
   run(): void {
-    if (this.running || this.finished || this.err) return;
+    if (this.running || this.last?.finished || this.last?.error) return;
     this.running = true;
-    this.rate = { t: performance.now(), steps: this.steps, value: this.rate.value };
+    this.samples = [];
     this.loopDone = this.loop();
-  }
-
-  /** Stops stepping after the current step; resolves when the loop has stopped. */
-  async pause(): Promise<void> {
-    this.running = false;
-    await this.loopDone;
+    this.onState();
   }
 
   private async loop(): Promise<void> {
-    let lastDraw = performance.now();
-    let drawGap = this.drawEveryMs;
     try {
-      while (this.running && !this.finished && !this.err) {
+      while (this.running) {
         const t0 = performance.now();
-        do {
-          await this.guard(() => this.advance());
-        } while (this.running && !this.finished && !this.err && performance.now() - t0 < 25);
-        const now = performance.now();
-        if (now - this.rate.t > 1000) {
-          this.rate = { t: now, steps: this.steps, value: ((this.steps - this.rate.steps) * 1000) / (now - this.rate.t) };
+        const f = await this.client.advance(this.n, this.want());
+        const t1 = performance.now();
+        // size the next request so that it takes about one frame of solver time
+        if (f.advanced === this.n) {
+          const k = FRAME_MS / Math.max(1, t1 - t0);
+          this.n = Math.min(MAX_STEPS, Math.max(1, Math.round(this.n * Math.min(2, Math.max(0.5, k)))));
         }
-        if (now - lastDraw > drawGap) {
-          await this.onUpdate?.();
-          // a slow picture (a large 3D surface) must not eat the run: at most ~20 % of the time drawing
-          const after = performance.now();
-          drawGap = Math.max(this.drawEveryMs, 4 * (after - now));
-          lastDraw = after;
-        }
-        await nextTask();
+        this.samples.push([t1, f.step]);
+        while (this.samples.length > 2 && t1 - this.samples[0][0] > RATE_WINDOW_MS) this.samples.shift();
+        this.take(f);
+        if (f.finished || f.error || f.advanced === 0) break;
       }
+    } catch (e) {
+      this.last = this.last ? { ...this.last, error: (e as Error).message } : null;
+      throw e;
     } finally {
       this.running = false;
-      await this.onUpdate?.();
+      this.samples = [];
+      this.onState();
     }
   }
 
-  private async guard(f: () => Promise<void>): Promise<void> {
-    try {
-      await f();
-    } catch (e) {
-      this.err = e instanceof Error ? e.message : String(e);
-      this.running = false;
-    }
+  /** Stops stepping after the request in flight; resolves when the loop has stopped. */
+  async pause(): Promise<void> {
+    this.running = false;
+    await this.loopDone.catch(() => {});
   }
 
-  /** The current fields in physical units (φ in V). */
-  async fields(): Promise<PhysFields & { psi: Float64Array }> {
-    const f = await this.backend.read();
-    const kf = this.sim.k.f;
-    return { xi: f.xi, c: f.c, psi: f.psi, phi: f.psi.map((v) => v / kf) };
-  }
-
-  /** The state to continue from under another scenario (physics change). */
-  async snapshot(): Promise<{ fields: Fields; time: number; step: number }> {
-    const f = await this.backend.read();
-    return { fields: { xi: f.xi, c: f.c, psi: f.psi }, time: this.time, step: this.steps };
-  }
-
-  async dispose(): Promise<void> {
+  /** `n` steps in paused mode (fewer at the end time), then one frame. */
+  async stepN(n: number): Promise<Frame> {
     await this.pause();
-    await this.backend.dispose();
+    const f = await this.client.advance(n, this.want());
+    this.take(f);
+    return f;
+  }
+
+  /** A frame of the current state without stepping (a new quantity, a redraw). */
+  async refresh(): Promise<Frame> {
+    const f = await this.client.frame(this.want());
+    this.take(f);
+    return f;
+  }
+
+  /** Moves the end time (a finished run can then run on). */
+  async setEnd(end: number): Promise<void> {
+    await this.client.setEnd(end);
   }
 }

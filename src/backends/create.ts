@@ -32,9 +32,10 @@ export interface BackendOptions {
   props?: Float32Array | null;
 }
 
-/** Whether this runtime is a browser page (WebGL needs a document to make a context). */
+/** Whether this runtime is a browser: a page, or a worker of one (WebGL there through an OffscreenCanvas). */
 export function inBrowser(): boolean {
-  return typeof document !== 'undefined' && typeof window !== 'undefined';
+  const g = globalThis as { document?: unknown; window?: unknown; WorkerGlobalScope?: unknown };
+  return (g.document !== undefined && g.window !== undefined) || g.WorkerGlobalScope !== undefined;
 }
 
 /** Builds one named backend (no fallback); throws with the reason when it cannot exist here. */

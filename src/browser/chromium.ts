@@ -69,6 +69,10 @@ export interface SessionOptions {
   viewport?: { width: number; height: number };
   /** Milliseconds to wait for the page. */
   timeout?: number;
+  /** More Chromium flags (e.g. --host-resolver-rules to reach the server under another host name). */
+  chromiumArgs?: string[];
+  /** Host names besides 127.0.0.1 the dev server answers to (Vite refuses unknown Host headers). */
+  allowedHosts?: string[];
 }
 
 /** Starts the dev server and Chromium and opens a page; close() stops both. */
@@ -87,7 +91,14 @@ export async function startBrowserSession(opts: SessionOptions = {}): Promise<Br
     root: REPO_ROOT,
     logLevel: 'error',
     cacheDir: join(profile, 'vite-cache'),
-    server: { port: 0, host: '127.0.0.1', open: false, hmr: false, watch: null },
+    server: {
+      port: 0,
+      host: '127.0.0.1',
+      open: false,
+      hmr: false,
+      watch: null,
+      ...(opts.allowedHosts ? { allowedHosts: opts.allowedHosts } : {}),
+    },
   });
   try {
     await server.listen();
@@ -108,7 +119,7 @@ export async function startBrowserSession(opts: SessionOptions = {}): Promise<Br
     browser = await puppeteer.launch({
       executablePath: exe,
       headless: true,
-      args: [...CHROMIUM_FLAGS, `--user-data-dir=${profile}`],
+      args: [...CHROMIUM_FLAGS, ...(opts.chromiumArgs ?? []), `--user-data-dir=${profile}`],
       protocolTimeout: 600_000,
     });
   } catch (e) {

@@ -75,7 +75,7 @@ export function installSurfacePage(canvas: HTMLCanvasElement): SurfacePage {
       if (cam !== 'oblique' && cam !== 'growth-up')
         throw new Error(`surface: camera must be 'oblique' or 'growth-up' (got ${String(cam)})`);
       if (cam === 'growth-up') {
-        const target = view.controls.target;
+        const target = view.target;
         const dist = view.camera.position.distanceTo(target);
         view.camera.up.set(1, 0, 0);
         view.camera.position.copy(target).addScaledVector(GROWTH_UP_DIR, dist);

@@ -6,28 +6,15 @@
 import { parseArgs } from 'node:util';
 import { relative, resolve } from 'node:path';
 import { figureIds, makeFigures, ROOT, type RunCli } from '../figures/build.ts';
+import { UsageError } from './errors.ts';
 
 export const FIGURES_USAGE = `  lidendrite figures [--out DIR] [--runs DIR] [--quick] [--only ID[,ID…]] [--list]
       publication figures (SVG + PNG) into DIR (default docs/figures) and their index DIR.md;
       runs it needs are made on the CPU into --runs (default runs/figures[-quick]) and reused;
       3D morphology panels are rendered with three.js in headless Chromium (skipped without it)`;
 
-export class FiguresUsageError extends Error {}
-
-/** Entry point; usage errors print the usage and return 2 (bad input, nothing written). */
+/** Entry point; errors go to the CLI's one mapping (usage errors: exit 2, nothing written). */
 export async function figuresMain(argv: string[], runCli: RunCli): Promise<number> {
-  try {
-    return await figures(argv, runCli);
-  } catch (e) {
-    if (e instanceof FiguresUsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      console.error(`${(e as Error).message}\nusage:\n${FIGURES_USAGE}`);
-      return 2;
-    }
-    throw e;
-  }
-}
-
-async function figures(argv: string[], runCli: RunCli): Promise<number> {
   const { positionals, values: v } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -45,7 +32,7 @@ async function figures(argv: string[], runCli: RunCli): Promise<number> {
     console.log(`usage:\n${FIGURES_USAGE}\nfigures: ${figureIds().join(', ')}`);
     return 0;
   }
-  if (positionals.length) throw new FiguresUsageError(`figures: unexpected arguments: ${positionals.join(' ')}`);
+  if (positionals.length) throw new UsageError(`figures: unexpected arguments: ${positionals.join(' ')}`, FIGURES_USAGE);
   const ids = figureIds();
   if (v.list) {
     for (const id of ids) console.log(id);
@@ -56,7 +43,8 @@ async function figures(argv: string[], runCli: RunCli): Promise<number> {
     .map((s) => s.trim())
     .filter(Boolean);
   for (const o of only ?? []) {
-    if (!ids.some((id) => id === o || id.startsWith(o))) throw new FiguresUsageError(`--only: "${o}" is not a figure (${ids.join(', ')})`);
+    if (!ids.some((id) => id === o || id.startsWith(o)))
+      throw new UsageError(`--only: "${o}" is not a figure (${ids.join(', ')})`, FIGURES_USAGE);
   }
   const out = resolve(v.out ?? 'docs/figures');
   const runs = resolve(v.runs ?? (v.quick ? 'runs/figures-quick' : 'runs/figures'));

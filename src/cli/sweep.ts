@@ -11,13 +11,16 @@
 import { parseArgs } from 'node:util';
 import { join, resolve } from 'node:path';
 import { ensureDir, writeFileAtomic } from '../io/atomic.ts';
+import { checkRunPath } from '../io/run-dir.ts';
 import { collectTable, formatStatus, formatTable, sweepStatus, writeTable } from '../sweep/collect.ts';
-import { FigureError, mapFromTable, renderSweepMap } from '../sweep/figure.ts';
+import { mapFromTable, renderSweepMap } from '../sweep/figure.ts';
 import { runLocal } from '../sweep/local.ts';
-import { checkSlurmOptions, submitSweep, SubmitError } from '../sweep/slurm.ts';
-import { describeCoords, loadSweep, SweepError } from '../sweep/spec.ts';
+import { checkSlurmOptions, submitSweep } from '../sweep/slurm.ts';
+import { describeCoords, loadSweep } from '../sweep/spec.ts';
 import { readPlan, writePlan } from '../sweep/store.ts';
 import { runTask, type RunCli } from '../sweep/task.ts';
+import { EXIT, UsageError } from './errors.ts';
+import { backendOption, intOption, threadsOption } from './options.ts';
 
 export const SWEEP_USAGE = `  lidendrite sweep <sweep.json> [--out DIR] [--jobs N] [--threads N] [--backend auto|cpu|webgpu] [--dry-run] [--quiet]
   lidendrite sweep <sweep.json> --slurm [--out DIR] [--partition P] [--gpus-per-task G] [--time HH:MM:SS] [--cpus-per-task N] [--threads N] [--jobs N] [--backend …] [--dry-run]
@@ -25,45 +28,13 @@ export const SWEEP_USAGE = `  lidendrite sweep <sweep.json> [--out DIR] [--jobs 
   lidendrite sweep collect <dir> [--figure] [--metric NAME] [--x PATH] [--y PATH] [--quiet]
   lidendrite sweep-task <dir> <index> [--backend …] [--threads N]`;
 
-const EXIT = { ok: 0, badInput: 2, failed: 3 } as const;
-
-class UsageError extends Error {}
-
-function intOption(name: string, v: string | undefined, min: number, max: number): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!(Number.isInteger(n) && n >= min && n <= max)) throw new UsageError(`--${name}: "${v}" must be an integer in ${min}..${max}`);
-  return n;
-}
-
-function backendOption(v: string | undefined): string | undefined {
-  if (v !== undefined && !['auto', 'cpu', 'webgpu'].includes(v)) throw new UsageError(`--backend: "${v}" is not one of auto, cpu, webgpu`);
-  return v;
-}
-
-/** Entry point of both commands; argv[0] is "sweep" or "sweep-task". */
+/** Entry point of both commands; argv[0] is "sweep" or "sweep-task". Errors go to the CLI's one mapping (src/cli/errors.ts). */
 export async function sweepMain(argv: string[], runCli: RunCli): Promise<number> {
-  try {
-    if (argv[0] === 'sweep-task') return await cmdTask(argv.slice(1), runCli);
-    const sub = argv[1];
-    if (sub === 'status') return cmdStatus(argv.slice(2));
-    if (sub === 'collect') return cmdCollect(argv.slice(2));
-    return await cmdSweep(argv.slice(1));
-  } catch (e) {
-    if (e instanceof SweepError) {
-      console.error(e.message);
-      return EXIT.badInput;
-    }
-    if (e instanceof UsageError || e instanceof FigureError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      console.error(`${(e as Error).message}\nusage:\n${SWEEP_USAGE}`);
-      return EXIT.badInput;
-    }
-    if (e instanceof SubmitError) {
-      console.error(e.message);
-      return EXIT.failed;
-    }
-    throw e;
-  }
+  if (argv[0] === 'sweep-task') return await cmdTask(argv.slice(1), runCli);
+  const sub = argv[1];
+  if (sub === 'status') return cmdStatus(argv.slice(2));
+  if (sub === 'collect') return cmdCollect(argv.slice(2));
+  return await cmdSweep(argv.slice(1));
 }
 
 async function cmdSweep(args: string[]): Promise<number> {
@@ -91,14 +62,14 @@ async function cmdSweep(args: string[]): Promise<number> {
     );
   const file = positionals[0];
   const jobs = intOption('jobs', v.jobs, 1, 4096);
-  const threads = intOption('threads', v.threads, 1, 256);
-  const backend = backendOption(v.backend);
+  const threads = threadsOption(v.threads);
+  const backend = sweepBackend(v.backend);
   if (!v.slurm) {
     for (const k of ['partition', 'gpus-per-task', 'time', 'cpus-per-task'] as const)
       if (v[k] !== undefined) throw new UsageError(`--${k} needs --slurm`);
   }
   const plan = loadSweep(file);
-  const out = resolve(v.out ?? join('runs', 'sweeps', plan.name));
+  const out = checkRunPath(v.out ?? join('runs', 'sweeps', plan.name), v.out !== undefined ? '--out' : 'the sweep directory');
   const log = v.quiet ? () => {} : (m: string) => console.log(m);
   if (v.slurm) {
     const o = {
@@ -127,6 +98,11 @@ async function cmdSweep(args: string[]): Promise<number> {
   const written = writePlan(out, plan, resolve(file));
   const r = await runLocal(out, written, { jobs, threads, backend, quiet: v.quiet });
   return r.code;
+}
+
+/** A backend for the points (no webgl: the points run in Node). */
+function sweepBackend(v: string | undefined): string | undefined {
+  return v === undefined ? undefined : backendOption(v, 'auto', false);
 }
 
 function oneDir(positionals: string[], cmd: string): string {
@@ -204,8 +180,8 @@ async function cmdTask(args: string[], runCli: RunCli): Promise<number> {
     resolve(positionals[0]),
     index,
     {
-      backend: backendOption(v.backend),
-      threads: intOption('threads', v.threads, 1, 256),
+      backend: sweepBackend(v.backend),
+      threads: threadsOption(v.threads),
       parentPid: intOption('parent-pid', v['parent-pid'], 1, 2 ** 31 - 1),
       quiet: v.quiet,
     },

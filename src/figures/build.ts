@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureDir, writeFileAtomic } from '../io/atomic.ts';
+import { packageVersion } from '../io/version.ts';
 import { caseFolder, LIBRARY, schemaSupports, type LibraryCase } from '../analysis/library.ts';
 import { parseScenario } from '../model/scenario.ts';
 import { benchDevices, benchSpec, readBenchResults } from './bench.ts';
@@ -90,7 +91,9 @@ async function cliRun(ctx: Ctx, name: string, scenario: Record<string, unknown>)
   const file = join(ctx.runs, `${name}.scenario.json`);
   writeFileAtomic(file, JSON.stringify(scenario, null, 2) + '\n');
   ctx.log(`  running: lidendrite run ${rel(file)} --out ${rel(dir)} --backend cpu --quiet`);
-  const code = await ctx.runCli(['run', file, '--out', dir, '--backend', 'cpu', '--quiet']);
+  // the directory is this tool's own (a different or unfinished run of the same figure): replace it
+  const overwrite = existsSync(dir) ? ['--overwrite'] : [];
+  const code = await ctx.runCli(['run', file, '--out', dir, '--backend', 'cpu', '--quiet', ...overwrite]);
   if (code !== 0) throw new Error(`the run of ${name} failed (exit ${code}); see ${dir}/manifest.json`);
   return dir;
 }
@@ -368,7 +371,7 @@ export async function makeFigures(o: FiguresOptions): Promise<{ written: FigureR
     files: f.files.map((p) => basename(p)),
     command: `${o.command.replace(/ --only [^ ]+/, '')} --only ${f.id}`,
     date,
-    version: pkgVersion(),
+    version: packageVersion(),
     quick: o.quick,
   }));
   const kept = readIndex(o.out).filter((e) => !now.some((n) => n.id === e.id) && e.files.every((f) => existsSync(join(o.out, f))));
@@ -427,12 +430,4 @@ function figureIndex(entries: IndexEntry[], skipped: Skipped[], o: FiguresOption
     lines.push('');
   }
   return lines.join('\n');
-}
-
-function pkgVersion(): string {
-  try {
-    return String(readJson(join(ROOT, 'package.json')).version);
-  } catch {
-    return 'unknown';
-  }
 }

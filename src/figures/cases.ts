@@ -14,6 +14,7 @@ import { casePoints, type LibraryCase } from '../analysis/library.ts';
 import { derivedGroups, scenarioWarnings } from '../model/derived.ts';
 import { hostMask } from '../model/props.ts';
 import type { Scenario } from '../model/scenario.ts';
+import { removeRunFiles } from '../io/run-dir.ts';
 import { RunWriter } from '../io/run-output.ts';
 import { readFields, readRun } from './run-dir.ts';
 
@@ -83,6 +84,8 @@ export async function runLibraryCase(
       `  ${c.id} ${p.label}: running ${s.grid.n.slice(0, s.grid.dims).join('×')} cells until the front has advanced ${stop.frontAdvance} µm ...`,
     );
     const r = await simulate(s, { frontAdvance: stop.frontAdvance, until: p.limit, threads: 1 });
+    // an older run of this point (another scenario or stop rule): its files go, nothing else (refused if there is more)
+    if (existsSync(dir)) removeRunFiles(dir);
     const w = new RunWriter(dir, s, {
       groups: derivedGroups(s),
       backend: 'cpu',

@@ -1,17 +1,23 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { IoError } from './errors.ts';
 
 /** Creates a directory (and its parents) if it does not exist yet. */
 export function ensureDir(dir: string): void {
-  fs.mkdirSync(dir, { recursive: true });
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw new IoError(dir, 'create the directory', e);
+  }
 }
 
 /**
  * Writes `data` to `target` so that readers see either the old file or the
  * complete new one, never a partial write: the bytes go to a temp file in the
  * same directory (rename is only atomic within one filesystem), which is
- * fsynced before it is renamed over the target.
+ * fsynced before it is renamed over the target. A failure (a full disk) leaves the old file and
+ * no temp file, and is an IoError naming the target.
  */
 export function writeFileAtomic(target: string, data: string | Uint8Array): void {
   const dir = path.dirname(path.resolve(target));
@@ -25,9 +31,13 @@ export function writeFileAtomic(target: string, data: string | Uint8Array): void
     fd = undefined;
     fs.renameSync(tmp, target);
   } catch (err) {
-    if (fd !== undefined) fs.closeSync(fd);
-    fs.rmSync(tmp, { force: true });
-    throw err;
+    try {
+      if (fd !== undefined) fs.closeSync(fd);
+      fs.rmSync(tmp, { force: true });
+    } catch {
+      /* the first error is the one to report */
+    }
+    throw new IoError(target, 'write', err);
   }
   fsyncDir(dir);
 }

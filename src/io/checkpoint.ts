@@ -29,7 +29,7 @@
  * file and the problem; nothing is returned half-checked.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -366,7 +366,14 @@ export function writeCheckpoint(runDir: string, ck: CheckpointInput): { file: st
   const target = safeJoin(dir, slot);
   writeFileAtomic(target, file);
   const pointer = { format: POINTER_FORMAT, file: slot, step: st.step, time: st.time };
-  writeFileAtomic(join(dir, POINTER_FILE), JSON.stringify(pointer) + '\n');
+  try {
+    writeFileAtomic(join(dir, POINTER_FILE), JSON.stringify(pointer) + '\n');
+  } catch (e) {
+    // the pointer still names the previous checkpoint, which stays intact; the new slot is an
+    // orphan nothing reads: remove it, so that a full disk has room for the manifest's 'failed'
+    rmSync(target, { force: true });
+    throw e;
+  }
   return { file: target, bytes: file.length };
 }
 
@@ -384,7 +391,31 @@ export function readCheckpoint(runDir: string): Checkpoint {
       `${runDir}: no checkpoint (${join(dir, POINTER_FILE)} does not exist); was the run started with this version, and did it get past its first checkpoint?`,
     );
   const path = safeJoin(dir, ptr.file);
-  return readCheckpointFile(path, ptr);
+  try {
+    return readCheckpointFile(path, ptr);
+  } catch (e) {
+    if (!(e instanceof CheckpointError)) throw e;
+    throw new CheckpointError(e.message + otherSlotNote(dir, ptr.file));
+  }
+}
+
+/**
+ * When the slot the pointer names is damaged: whether the other slot holds a checkpoint that
+ * reads back, and how to resume from it (the pointer is only ever replaced by hand).
+ */
+function otherSlotNote(dir: string, bad: string): string {
+  const other = SLOTS.find((f) => f !== bad);
+  if (!other) return '';
+  const path = join(dir, other);
+  if (!existsSync(path)) return `; the other slot (${other}) does not exist`;
+  let ck: Checkpoint;
+  try {
+    ck = readCheckpointFile(path);
+  } catch {
+    return `; the other slot (${other}) is damaged as well`;
+  }
+  const pointer = JSON.stringify({ format: POINTER_FORMAT, file: other, step: ck.state.step, time: ck.state.time });
+  return `. The other slot, ${path} (step ${ck.state.step}, t = ${ck.state.time} s), is intact: to resume from it, replace ${join(dir, POINTER_FILE)} with ${pointer}`;
 }
 
 /** Reads one slot file; `ptr` (when given) must agree with its step and time. */

@@ -6,9 +6,10 @@
  * interpolation between them stays within about 1/255 of the full table.
  * coolwarm: Kenneth Moreland's 33-point "CoolWarmFloat33" diverging table
  * (stops at k/32), grey at the centre so zero potential reads as neutral.
+ * gray: black to white, linear in sRGB.
  */
 
-export type ColormapName = 'viridis' | 'cividis' | 'coolwarm';
+export type ColormapName = 'viridis' | 'cividis' | 'coolwarm' | 'gray';
 export type Rgb = [number, number, number];
 
 interface Table {
@@ -60,6 +61,8 @@ const TABLES: Record<ColormapName, Table> = {
   viridis: { t: MPL_T, rgb: VIRIDIS },
   cividis: { t: MPL_T, rgb: CIVIDIS },
   coolwarm: { t: Array.from({ length: 33 }, (_, k) => k / 32), rgb: COOLWARM },
+  // linear grey ramp, black to white (the page's colormap choice; prints well in black and white)
+  gray: { t: [0, 1], rgb: [0, 0, 0, 1, 1, 1] },
 };
 
 /** Names accepted by colorAt. */

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ensureDir, writeFileAtomic } from './atomic.ts';
+import { IoError, RunDirError } from './errors.ts';
 
 export type CsvValue = number | string;
 
@@ -8,12 +9,13 @@ export type CsvValue = number | string;
  * Append-only metrics table (one row per output step). Each row is written as
  * one complete line and fsynced, so a crash loses at most the row in flight;
  * reopening an existing file (resume) checks that the columns still match.
+ * `fresh` (a new run) refuses a file that exists already: rows of two runs never mix.
  */
 export class MetricsCsv {
   readonly path: string;
   readonly columns: readonly string[];
 
-  constructor(filePath: string, columns: string[]) {
+  constructor(filePath: string, columns: string[], opts: { fresh?: boolean } = {}) {
     if (columns.length === 0) throw new Error('MetricsCsv: no columns');
     if (new Set(columns).size !== columns.length) throw new Error(`MetricsCsv: duplicate columns in ${columns.join(',')}`);
     for (const c of columns) {
@@ -23,7 +25,14 @@ export class MetricsCsv {
     this.columns = [...columns];
     const header = columns.join(',');
 
-    const existing = fs.existsSync(filePath) ? fs.readFileSync(filePath, 'utf8') : '';
+    if (opts.fresh && fs.existsSync(filePath))
+      throw new RunDirError(`${filePath} exists already: a new run does not append to another run's metrics`);
+    let existing = '';
+    try {
+      existing = fs.existsSync(filePath) ? fs.readFileSync(filePath, 'utf8') : '';
+    } catch (e) {
+      throw new IoError(filePath, 'read', e);
+    }
     if (existing === '') {
       ensureDir(path.dirname(path.resolve(filePath)));
       writeFileAtomic(filePath, header + '\n');
@@ -32,9 +41,9 @@ export class MetricsCsv {
     const nl = existing.indexOf('\n');
     const found = (nl < 0 ? existing : existing.slice(0, nl)).replace(/\r$/, '');
     if (found !== header) {
-      throw new Error(
-        `MetricsCsv: ${filePath} has columns "${found}" but this run writes "${header}"; ` +
-          'use a new output directory or remove the old metrics file',
+      throw new RunDirError(
+        `${filePath}: has the columns "${found.slice(0, 200)}" but this run writes "${header}"; ` +
+          'the file is damaged or from another version (a new run needs a new directory)',
       );
     }
     if (!existing.endsWith('\n')) {
@@ -54,12 +63,26 @@ export class MetricsCsv {
       if (!(c in row)) throw new Error(`MetricsCsv: row lacks column "${c}"`);
       return formatCell(row[c]);
     });
-    const fd = fs.openSync(this.path, 'a');
+    const line = cells.join(',') + '\n';
+    let fd: number | undefined;
+    let size = -1;
     try {
-      fs.appendFileSync(fd, cells.join(',') + '\n');
+      fd = fs.openSync(this.path, 'a');
+      size = fs.fstatSync(fd).size;
+      fs.appendFileSync(fd, line);
       fs.fsyncSync(fd);
+    } catch (e) {
+      // a full disk may have taken part of the line: cut it off so the file stays whole rows
+      if (fd !== undefined && size >= 0) {
+        try {
+          fs.ftruncateSync(fd, size);
+        } catch {
+          /* resume drops a torn last line anyway */
+        }
+      }
+      throw new IoError(this.path, 'append a row to', e);
     } finally {
-      fs.closeSync(fd);
+      if (fd !== undefined) fs.closeSync(fd);
     }
   }
 }

@@ -10,47 +10,20 @@
  *                          mid-plane z slice in 3D)
  *   checkpoint/            restart data (src/io/checkpoint.ts)
  * Every file is written atomically (complete or absent); every path is resolved inside the
- * run directory (safeJoin).
+ * run directory (safeJoin). A new run writes its manifest first (it marks the directory as a
+ * run's: src/io/run-dir.ts) and never appends to an existing metrics.csv.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ensureDir, safeJoin, writeFileAtomic } from './atomic.ts';
 import { MetricsCsv } from './csv.ts';
 import { midPlaneSlice, renderFieldPng } from './png.ts';
+import { gitCommit, packageVersion } from './version.ts';
 import { encodeVti } from './vti.ts';
 import type { Scenario } from '../model/scenario.ts';
 import { initialProps } from '../model/initial.ts';
 import { coefficients, type Coefficients, type DerivedGroup } from '../model/derived.ts';
 import { outputFields, type Fields } from '../model/fields.ts';
 import { metricColumns, type MetricsRow } from '../solver/metrics.ts';
-
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-
-export function packageVersion(): string {
-  try {
-    return JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version;
-  } catch {
-    return 'unknown';
-  }
-}
-
-let commitCache: { value: string | null } | null = null;
-
-export function gitCommit(): string | null {
-  if (commitCache) return commitCache.value;
-  let value: string | null = null;
-  try {
-    value = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] })
-      .toString()
-      .trim();
-  } catch {
-    value = null;
-  }
-  commitCache = { value };
-  return value;
-}
 
 export type RunStatus =
   | { state: 'running' }
@@ -73,6 +46,8 @@ export interface CheckpointNote {
 }
 
 export interface RunWriterOptions {
+  /** Continue the files of a run already in the directory (resume); otherwise the directory holds no run. */
+  resume?: boolean;
   /** Outputs already in the directory (resume): the list continues from them. */
   outputs?: OutputRecord[];
   /** Extra fields every manifest carries (e.g. what a resume started from). */
@@ -80,7 +55,7 @@ export interface RunWriterOptions {
 }
 
 export class RunWriter {
-  private csv: MetricsCsv;
+  private csv!: MetricsCsv;
   private started = Date.now();
   private outputs: OutputRecord[];
   private checkpoint: CheckpointNote | null = null;
@@ -94,12 +69,13 @@ export class RunWriter {
     opts: RunWriterOptions = {},
   ) {
     ensureDir(dir);
-    ensureDir(this.resolveInRun('fields'));
-    if (s.grid.dims === 2 || s.output.png) ensureDir(this.resolveInRun('png'));
     this.k = coefficients(s);
-    this.csv = new MetricsCsv(this.resolveInRun('metrics.csv'), metricColumns(s.grid.dims, this.k.species, this.k.mechanics !== undefined));
     this.outputs = (opts.outputs ?? []).map((o) => ({ ...o, files: [...o.files] }));
     this.extra = opts.extra ?? {};
+    if (!opts.resume) this.writeManifest({ state: 'running' });
+    ensureDir(this.resolveInRun('fields'));
+    if (s.grid.dims === 2 || s.output.png) ensureDir(this.resolveInRun('png'));
+    this.csv = new MetricsCsv(this.resolveInRun('metrics.csv'), metricColumns(s.grid.dims, this.k.species, this.k.mechanics !== undefined), { fresh: !opts.resume });
   }
 
   /** The absolute path of `rel` inside the run directory; throws if it would leave it. */
@@ -168,16 +144,29 @@ export class RunWriter {
   }
 
   /**
-   * Writes the files of output number `index` and appends the metrics row. `f`: the fields as
-   * Backend.read() returns them (scaled); src/model/fields.ts says what is written and how.
+   * Writes the files of output number `index` and appends the metrics row: all of them or, when
+   * a write fails (a full disk), none (the files already written for it are removed again).
+   * `f`: the fields as Backend.read() returns them (scaled); src/model/fields.ts says what is
+   * written and how.
    */
   writeOutput(index: number, time: number, f: Fields, row: MetricsRow): void {
     if (!Number.isSafeInteger(index) || index < 0)
       throw new Error(`RunWriter: output index ${String(index)} is not a non-negative integer`);
+    const files: string[] = [];
+    try {
+      this.writeOutputFiles(index, time, f, row, files);
+      this.csv.append(row);
+    } catch (e) {
+      for (const rel of files) rmSync(safeJoin(this.dir, rel), { force: true });
+      throw e;
+    }
+    this.outputs.push({ index, time, files });
+  }
+
+  private writeOutputFiles(index: number, time: number, f: Fields, row: MetricsRow, files: string[]): void {
     const s = this.s;
     const [nx, ny, nz] = s.grid.n;
     const tag = String(index).padStart(4, '0');
-    const files: string[] = [];
     const out = outputFields(this.k, f);
     if (s.output.vti) {
       const rel = `fields/fields_${tag}.vti`;
@@ -217,8 +206,6 @@ export class RunWriter {
         files.push(rel);
       }
     }
-    this.csv.append(row);
-    this.outputs.push({ index, time, files });
   }
 }
 

@@ -267,7 +267,9 @@ export const scenarioSchema = z
       .string()
       .min(1)
       .max(100)
-      .regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" and "-" only'),
+      .regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" and "-" only')
+      // the default run directory is runs/<name>: "." and ".." would be runs/ or the working directory
+      .refine((n) => n !== '.' && n !== '..', 'must not be "." or ".." (the run directory is runs/<name>)'),
     description: z.string().max(2000).optional(),
     grid: z
       .object({
@@ -408,6 +410,11 @@ export function valueAt(obj: unknown, path: readonly PropertyKey[]): unknown {
   return v;
 }
 
+/** A value converted to SI for a message: 12 significant digits, so "19 um" reads 0.000019 m, not 0.000018999999999999998 m. */
+export function si(v: number): string {
+  return Number.isFinite(v) ? String(Number(v.toPrecision(12))) : String(v);
+}
+
 /** A value for an error message: JSON, at most 60 characters ('missing' for undefined). */
 export function show(v: unknown): string {
   if (v === undefined) return 'missing';
@@ -480,9 +487,9 @@ function resolve(s: Parsed): Scenario {
       `anisotropy.delta: ${s.anisotropy.delta} makes the interface stiffness negative (ill-posed); allowed 0 <= delta < 1/(omega^2-1) = ${lim.toPrecision(4)} for omega = ${s.anisotropy.omega}`,
     );
   }
-  if (s.time.output > s.time.end) issues.push(`time.output: ${s.time.output} s is longer than time.end = ${s.time.end} s`);
+  if (s.time.output > s.time.end) issues.push(`time.output: ${si(s.time.output)} s is longer than time.end = ${si(s.time.end)} s`);
   if (s.numerics.dtInitial > s.numerics.dtMax)
-    issues.push(`numerics.dtInitial: ${s.numerics.dtInitial} s exceeds numerics.dtMax = ${s.numerics.dtMax} s`);
+    issues.push(`numerics.dtInitial: ${si(s.numerics.dtInitial)} s exceeds numerics.dtMax = ${si(s.numerics.dtMax)} s`);
 
   const boundary = defaultBoundary(s.voltage, s.boundary.lateral);
   for (const f of ['xi', 'c', 'phi'] as const) {
@@ -517,11 +524,11 @@ function resolve(s: Parsed): Scenario {
     if (nu.center.length !== dims) issues.push(`initial.nuclei.${k}.center: needs ${dims} coordinates (got ${nu.center.length})`);
     nu.center.forEach((c, a) => {
       if (a < dims && (c < 0 || c > L[a]))
-        issues.push(`initial.nuclei.${k}.center[${a}]: ${c} m is outside the domain [0, ${L[a].toPrecision(4)}] m`);
+        issues.push(`initial.nuclei.${k}.center[${a}]: ${si(c)} m is outside the domain [0, ${L[a].toPrecision(4)}] m`);
     });
     return { center: [nu.center[0], nu.center[1], nu.center[2] ?? 0] as [number, number, number], radius: nu.radius };
   });
-  if (s.initial.layer > L[0]) issues.push(`initial.layer: ${s.initial.layer} m is thicker than the domain (${L[0].toPrecision(4)} m)`);
+  if (s.initial.layer > L[0]) issues.push(`initial.layer: ${si(s.initial.layer)} m is thicker than the domain (${L[0].toPrecision(4)} m)`);
   checkMaterials(s, L, dims, issues);
   checkSolverSwitches(s, boundary, issues);
   if (s.mechanics) checkMechanics(s.mechanics, { host: s.host !== undefined, periodicX: boundary.xi.x0.type === 'periodic' }, issues);
@@ -544,29 +551,31 @@ function checkMaterials(s: Parsed, L: number[], dims: 2 | 3, issues: string[]): 
     if (!metal) issues.push('sei: needs an initial metal surface to sit on (initial.layer, initial.nuclei or initial.rough)');
     const p = s.sei.pattern;
     if (p !== 'uniform' && p.patchy.size > lateral) {
-      issues.push(`sei.pattern.patchy.size: ${p.patchy.size} m is larger than the lateral domain (${fmt(lateral)} m)`);
+      issues.push(`sei.pattern.patchy.size: ${si(p.patchy.size)} m is larger than the lateral domain (${fmt(lateral)} m)`);
     }
   }
   if (s.host) {
     const g = s.host.geometry;
     if ('pillars' in g) {
       const { width, height, spacing } = g.pillars;
-      if (width >= spacing) issues.push(`host.geometry.pillars.width: ${width} m must be smaller than spacing (${spacing} m)`);
+      if (width >= spacing) issues.push(`host.geometry.pillars.width: ${si(width)} m must be smaller than spacing (${si(spacing)} m)`);
       if (spacing > lateral)
-        issues.push(`host.geometry.pillars.spacing: ${spacing} m is larger than the lateral domain (${fmt(lateral)} m)`);
-      if (height >= L[0]) issues.push(`host.geometry.pillars.height: ${height} m must be below the domain length along x (${fmt(L[0])} m)`);
+        issues.push(`host.geometry.pillars.spacing: ${si(spacing)} m is larger than the lateral domain (${fmt(lateral)} m)`);
+      if (height >= L[0])
+        issues.push(`host.geometry.pillars.height: ${si(height)} m must be below the domain length along x (${fmt(L[0])} m)`);
     } else if ('mesh' in g) {
       const { wire, spacing, thickness } = g.mesh;
-      if (wire >= spacing) issues.push(`host.geometry.mesh.wire: ${wire} m must be smaller than spacing (${spacing} m)`);
-      if (spacing > lateral) issues.push(`host.geometry.mesh.spacing: ${spacing} m is larger than the lateral domain (${fmt(lateral)} m)`);
+      if (wire >= spacing) issues.push(`host.geometry.mesh.wire: ${si(wire)} m must be smaller than spacing (${si(spacing)} m)`);
+      if (spacing > lateral)
+        issues.push(`host.geometry.mesh.spacing: ${si(spacing)} m is larger than the lateral domain (${fmt(lateral)} m)`);
       if (thickness >= L[0])
-        issues.push(`host.geometry.mesh.thickness: ${thickness} m must be below the domain length along x (${fmt(L[0])} m)`);
+        issues.push(`host.geometry.mesh.thickness: ${si(thickness)} m must be below the domain length along x (${fmt(L[0])} m)`);
     } else {
       const { poreSize, thickness } = g.porous;
       if (thickness >= L[0])
-        issues.push(`host.geometry.porous.thickness: ${thickness} m must be below the domain length along x (${fmt(L[0])} m)`);
+        issues.push(`host.geometry.porous.thickness: ${si(thickness)} m must be below the domain length along x (${fmt(L[0])} m)`);
       if (poreSize > lateral)
-        issues.push(`host.geometry.porous.poreSize: ${poreSize} m is larger than the lateral domain (${fmt(lateral)} m)`);
+        issues.push(`host.geometry.porous.poreSize: ${si(poreSize)} m is larger than the lateral domain (${fmt(lateral)} m)`);
     }
   }
 }
@@ -590,13 +599,13 @@ function checkSolverSwitches(s: Parsed, boundary: Record<FieldName, Record<Face,
   } else if (c.current !== undefined) {
     issues.push('control.current: only used with mode "galvanostatic"');
   }
-  if (c.vmin >= c.vmax) issues.push(`control.vmin: ${c.vmin} V must be below control.vmax = ${c.vmax} V`);
+  if (c.vmin >= c.vmax) issues.push(`control.vmin: ${si(c.vmin)} V must be below control.vmax = ${si(c.vmax)} V`);
   const x0 = boundary.phi.x0;
   if (x0.type !== 'dirichlet') issues.push('control: needs the collector face boundary.phi.x0 to be dirichlet (the voltage it controls)');
   else if (x0.value < c.vmin || x0.value > c.vmax)
-    issues.push(`voltage: the starting voltage ${x0.value} V is outside control.vmin..vmax = [${c.vmin}, ${c.vmax}] V`);
+    issues.push(`voltage: the starting voltage ${si(x0.value)} V is outside control.vmin..vmax = [${si(c.vmin)}, ${si(c.vmax)}] V`);
   c.schedule?.forEach((g, k) => {
     if (g.mode === 'potentiostatic' && (g.voltage < c.vmin || g.voltage > c.vmax))
-      issues.push(`control.schedule.${k}.voltage: ${g.voltage} V is outside control.vmin..vmax = [${c.vmin}, ${c.vmax}] V`);
+      issues.push(`control.schedule.${k}.voltage: ${si(g.voltage)} V is outside control.vmin..vmax = [${si(c.vmin)}, ${si(c.vmax)}] V`);
   });
 }

@@ -1,6 +1,7 @@
 /**
- * What the views draw, derived from the solver's fields (read-only): the four displayable
- * quantities (ξ, c̃, φ, current density), slices of 3D fields and colour-mapped RGBA pixels.
+ * What the views draw, derived from the solver's fields (read-only): the current density, slices
+ * of 3D fields, colour ranges and colour-mapped RGBA pixels (the list of quantities is
+ * quantities.ts).
  * Colour tables come from src/io/colormap.ts, the same ones the PNG writer uses, so a map in the
  * browser and a PNG of the same run show the same colours. No three.js and no DOM here.
  */
@@ -9,32 +10,6 @@ import { coefficients } from '../model/derived.ts';
 import { hInterp, initialProps } from '../model/initial.ts';
 import { atTemperature } from '../model/params.ts';
 import type { Scenario } from '../model/scenario.ts';
-
-export type Quantity = 'xi' | 'c' | 'phi' | 'current';
-
-/** Physical fields on the grid (index i + nx*(j + ny*k)). */
-export interface PhysFields {
-  xi: Float64Array;
-  /** c̃ = c/c0. */
-  c: Float64Array;
-  /** φ in V. */
-  phi: Float64Array;
-}
-
-export interface QuantityInfo {
-  label: string;
-  unit: string;
-  colormap: ColormapName;
-  fixedRange?: [number, number];
-}
-
-/** How each quantity is labelled and coloured (the PNG writer's choices; current density added). */
-export const QUANTITIES: Record<Quantity, QuantityInfo> = {
-  xi: { label: 'ξ (phase field, 1 = Li metal)', unit: '–', colormap: 'viridis', fixedRange: [0, 1] },
-  c: { label: 'c̃ = c/c0 (Li⁺ concentration)', unit: 'c/c0', colormap: 'cividis' },
-  phi: { label: 'φ (potential)', unit: 'V', colormap: 'coolwarm' },
-  current: { label: '|i| (current density)', unit: 'mA/cm²', colormap: 'viridis' },
-};
 
 /**
  * Magnitude of the current density |σ(ξ)∇φ| per cell in mA/cm² (1 A/m² = 0.1 mA/cm²).
@@ -94,20 +69,6 @@ export function currentDensity(s: Scenario, xi: Float64Array, phi: Float64Array)
 function faceCurrent(sa: number, sb: number, pa: number, pb: number, dx: number): number {
   const sf = (2 * sa * sb) / (sa + sb);
   return (-sf * (pb - pa)) / dx;
-}
-
-/** The quantity's values on the grid. */
-export function quantityValues(q: Quantity, s: Scenario, f: PhysFields): Float64Array {
-  switch (q) {
-    case 'xi':
-      return f.xi;
-    case 'c':
-      return f.c;
-    case 'phi':
-      return f.phi;
-    case 'current':
-      return currentDensity(s, f.xi, f.phi);
-  }
 }
 
 export type Axis = 'x' | 'y' | 'z';
@@ -197,4 +158,14 @@ export function niceLength(target: number): number {
   const p = 10 ** Math.floor(Math.log10(target));
   for (const m of [5, 2, 1]) if (m * p <= target * (1 + 1e-9)) return Number((m * p).toPrecision(6));
   return p;
+}
+
+/** Tick label with enough digits that min, mid and max differ. */
+export function tickLabel(v: number, lo: number, hi: number): string {
+  if (v === 0) return '0';
+  const mag = Math.max(Math.abs(lo), Math.abs(hi));
+  const digits = Math.min(8, Math.max(3, Math.ceil(Math.log10(mag / Math.max(hi - lo, 1e-300))) + 2));
+  const a = Math.abs(v);
+  if (a >= 1e-3 && a < 1e5) return String(Number(v.toPrecision(digits)));
+  return v.toExponential(digits - 1).replace(/\.?0+e/, 'e');
 }

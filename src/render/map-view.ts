@@ -2,9 +2,12 @@
  * The 2D map: one field of a 2D run (or a slice of a 3D one) drawn with three.js
  * (WebGLRenderer, orthographic camera in CSS pixels): the colour-mapped cells (one texel per
  * cell, nearest filtering, y up), the ξ = 0.5 contour (white line with a black halo, as in the
- * PNG writer), a colour bar with its range and unit, a µm scale bar and a title. Text is drawn
- * into a 2D canvas used as a texture over the scene, so the WebGL canvas alone is the complete
- * picture (canvas.toBlob exports exactly what is shown).
+ * PNG writer), a colour bar with its range and unit, a µm scale bar, a title and, when asked, a
+ * line-profile segment. Text is drawn into a 2D canvas used as a texture over the scene, so the
+ * WebGL canvas alone is the complete picture (the PNG export is exactly what is shown). The
+ * title shrinks, then is cut with an ellipsis, to fit the canvas; every text box is in layout()
+ * so tests can check that nothing overlaps or leaves the canvas. Works on a page's canvas and on
+ * an OffscreenCanvas in a worker (render-worker.ts).
  */
 import {
   CanvasTexture,
@@ -28,7 +31,7 @@ import { LineSegments2 } from 'three/addons/lines/LineSegments2.js';
 import { LineSegmentsGeometry } from 'three/addons/lines/LineSegmentsGeometry.js';
 import type { ColormapName } from '../io/colormap.ts';
 import { contourSegments } from './contour.ts';
-import { colorize, lut, niceLength } from './fields.ts';
+import { colorize, lut, niceLength, tickLabel } from './fields.ts';
 
 export interface MapSpec {
   /** Cell values, index i + nx*j (x to the right, y up). */
@@ -43,6 +46,17 @@ export interface MapSpec {
   unit: string;
   /** ξ on the same cells: its 0.5 contour is drawn. */
   contour?: ArrayLike<number>;
+  /** A line-profile segment to draw, endpoints in µm from the map's lower-left corner. */
+  profile?: [number, number, number, number] | null;
+}
+
+/** A text's box in CSS pixels from the canvas's top-left corner. */
+export interface TextBox {
+  text: string;
+  x: number;
+  y: number;
+  w: number;
+  h: number;
 }
 
 /** Where the parts of the picture are, in CSS pixels from the canvas's top-left corner. */
@@ -52,6 +66,38 @@ export interface MapLayout {
   map: { x: number; y: number; w: number; h: number };
   bar: { x: number; y: number; w: number; h: number };
   scaleBar: { x: number; y: number; w: number; lengthUm: number };
+  /** The texts drawn: title, unit (absent when the quantity has none), tick labels, scale label. */
+  text: { title: TextBox & { fontPx: number }; unit: TextBox | null; ticks: TextBox[]; scale: TextBox };
+}
+
+/** A 2D canvas for text: an element on a page, an OffscreenCanvas in a worker. */
+export function textCanvas(): HTMLCanvasElement | OffscreenCanvas {
+  return typeof document !== 'undefined' ? document.createElement('canvas') : new OffscreenCanvas(1, 1);
+}
+
+/** Size and pixel ratio of a view's canvas (a worker cannot ask the page). */
+export interface ViewSize {
+  width: number;
+  height: number;
+  dpr: number;
+}
+
+/**
+ * The cell under a point of the map canvas (CSS pixels from its top-left corner) and the point
+ * in µm from the map's lower-left corner; null off the map.
+ */
+export function cellAt(
+  l: MapLayout,
+  nx: number,
+  ny: number,
+  dxUm: number,
+  px: number,
+  py: number,
+): { i: number; j: number; xUm: number; yUm: number } | null {
+  const u = (px - l.map.x) / l.map.w,
+    v = (l.map.y + l.map.h - py) / l.map.h;
+  if (!(u >= 0 && u < 1 && v >= 0 && v < 1)) return null;
+  return { i: Math.min(nx - 1, Math.floor(u * nx)), j: Math.min(ny - 1, Math.floor(v * ny)), xUm: u * nx * dxUm, yUm: v * ny * dxUm };
 }
 
 const MARGIN = { left: 16, right: 110, top: 58, bottom: 48 };
@@ -71,16 +117,21 @@ export class MapView {
   private scaleMesh: Mesh<PlaneGeometry, MeshBasicMaterial>;
   private halo: LineSegments2;
   private line: LineSegments2;
+  private profHalo: LineSegments2;
+  private profLine: LineSegments2;
   private text: Mesh<PlaneGeometry, MeshBasicMaterial>;
-  private textCanvas: HTMLCanvasElement;
-  private textTex: CanvasTexture;
+  private textCanvas: HTMLCanvasElement | OffscreenCanvas;
+  private textTex: CanvasTexture<HTMLCanvasElement | OffscreenCanvas>;
   private spec: MapSpec | null = null;
   private lay: MapLayout | null = null;
 
-  constructor(readonly canvas: HTMLCanvasElement) {
+  constructor(
+    readonly canvas: HTMLCanvasElement | OffscreenCanvas,
+    size?: ViewSize,
+  ) {
     // preserveDrawingBuffer: the picture stays readable for toBlob and screenshots after a frame
     this.renderer = new WebGLRenderer({ canvas, antialias: false, preserveDrawingBuffer: true });
-    this.renderer.setPixelRatio(window.devicePixelRatio || 1);
+    this.renderer.setPixelRatio(size?.dpr ?? (typeof window !== 'undefined' ? window.devicePixelRatio : 1) ?? 1);
     this.scene.background = new Color(BG);
     this.mapMesh = new Mesh(new PlaneGeometry(1, 1), new MeshBasicMaterial({ color: 0xffffff }));
     this.field.add(this.mapMesh);
@@ -91,18 +142,26 @@ export class MapView {
     this.halo.position.z = 1;
     this.line.position.z = 2;
     this.field.add(this.halo, this.line);
+    // the profile segment: magenta (in none of the colormaps) over a black halo
+    this.profHalo = new LineSegments2(new LineSegmentsGeometry(), new LineMaterial({ color: 0x000000, linewidth: 5, worldUnits: false }));
+    this.profLine = new LineSegments2(new LineSegmentsGeometry(), new LineMaterial({ color: 0xff00ff, linewidth: 2.5, worldUnits: false }));
+    this.profHalo.position.z = 3;
+    this.profLine.position.z = 4;
+    this.profHalo.visible = this.profLine.visible = false;
+    this.field.add(this.profHalo, this.profLine);
     this.scene.add(this.field);
     this.barMesh = new Mesh(new PlaneGeometry(1, 1), new MeshBasicMaterial({ color: 0xffffff }));
     this.scaleMesh = new Mesh(new PlaneGeometry(1, 1), new MeshBasicMaterial({ color: new Color(INK) }));
     this.scene.add(this.barMesh, this.scaleMesh);
-    this.textCanvas = document.createElement('canvas');
+    this.textCanvas = textCanvas();
     this.textTex = new CanvasTexture(this.textCanvas);
     this.textTex.colorSpace = SRGBColorSpace;
     this.text = new Mesh(new PlaneGeometry(1, 1), new MeshBasicMaterial({ map: this.textTex, transparent: true, depthTest: false }));
     this.text.position.z = 5;
     this.text.renderOrder = 10;
     this.scene.add(this.text);
-    this.setSize(canvas.clientWidth || 800, canvas.clientHeight || 500);
+    const el = canvas as Partial<HTMLCanvasElement>;
+    this.setSize(size?.width ?? (el.clientWidth || 800), size?.height ?? (el.clientHeight || 500));
   }
 
   /** Resizes the drawing buffer (CSS pixels). */
@@ -114,7 +173,7 @@ export class MapView {
     this.camera.bottom = 0;
     this.camera.updateProjectionMatrix();
     const dpr = this.renderer.getPixelRatio();
-    for (const m of [this.halo.material, this.line.material]) m.resolution.set(width * dpr, height * dpr);
+    for (const l of [this.halo, this.line, this.profHalo, this.profLine]) l.material.resolution.set(width * dpr, height * dpr);
     if (this.spec) this.show(this.spec);
   }
 
@@ -170,6 +229,13 @@ export class MapView {
       if (pos3.length) l.geometry.setPositions(pos3);
       l.visible = pos3.length > 0;
     }
+    const pr = spec.profile;
+    for (const l of [this.profHalo, this.profLine]) {
+      l.geometry.dispose();
+      l.geometry = new LineSegmentsGeometry();
+      if (pr) l.geometry.setPositions([pr[0], pr[1], 0, pr[2], pr[3], 0]);
+      l.visible = !!pr;
+    }
     // colour bar: a 1 x 256 texture of the colour table, maximum at the top
     const bx = mx + mw + 24,
       bh = Math.max(mh, 120),
@@ -205,6 +271,7 @@ export class MapView {
       map: { x: mx, y: myTop, w: mw, h: mh },
       bar: { x: bx, y: byTop, w: BAR_W, h: bh },
       scaleBar: { x: mx, y: sy, w: sw, lengthUm },
+      text: { title: { text: '', x: 0, y: 0, w: 0, h: 0, fontPx: 0 }, unit: null, ticks: [], scale: { text: '', x: 0, y: 0, w: 0, h: 0 } },
     };
     this.drawText(spec, this.lay);
   }
@@ -224,19 +291,35 @@ export class MapView {
       this.text.material.map = this.textTex;
       this.text.material.needsUpdate = true;
     }
-    const g = c.getContext('2d')!;
+    const g = c.getContext('2d') as CanvasRenderingContext2D;
     g.setTransform(dpr, 0, 0, dpr, 0, 0);
     g.clearRect(0, 0, l.width, l.height);
     g.fillStyle = INK;
     g.strokeStyle = '#5a5a5a';
     g.lineWidth = 1;
-    g.font = '15px sans-serif';
     g.textBaseline = 'top';
-    g.fillText(spec.title, l.map.x, 12);
+    // the title: 15 px, smaller down to 10 px when the canvas is narrow, then cut with an ellipsis
+    const room = l.width - l.map.x - 8;
+    let fontPx = 15;
+    g.font = `${fontPx}px sans-serif`;
+    while (fontPx > 10 && g.measureText(spec.title).width > room) g.font = `${--fontPx}px sans-serif`;
+    let title = spec.title;
+    if (g.measureText(title).width > room) {
+      while (title.length > 1 && g.measureText(title + '…').width > room) title = title.slice(0, -1);
+      title += '…';
+    }
+    g.fillText(title, l.map.x, 12);
+    const box = (text: string, x: number, y: number, h: number): TextBox => ({ text, x, y, w: g.measureText(text).width, h });
+    const titleBox = { ...box(title, l.map.x, 12, fontPx + 2), fontPx };
     g.strokeRect(l.map.x - 0.5, l.map.y - 0.5, l.map.w + 1, l.map.h + 1);
     g.strokeRect(l.bar.x - 0.5, l.bar.y - 0.5, l.bar.w + 1, l.bar.h + 1);
     g.font = '13px sans-serif';
-    g.fillText(spec.unit, l.bar.x, l.bar.y - 17);
+    // the unit sits above the top tick label (which is centred on the bar's top edge), not on it
+    let unit: TextBox | null = null;
+    if (spec.unit) {
+      unit = box(spec.unit, l.bar.x, l.bar.y - 28, 15);
+      g.fillText(spec.unit, unit.x, unit.y);
+    }
     const [lo, hi] = spec.range;
     const ticks: [number, number][] = [
       [hi, l.bar.y],
@@ -244,12 +327,17 @@ export class MapView {
       [lo, l.bar.y + l.bar.h],
     ];
     g.textBaseline = 'middle';
+    const tickBoxes: TextBox[] = [];
     for (const [v, y] of ticks) {
       g.fillRect(l.bar.x + l.bar.w, y - 0.5, 5, 1);
-      g.fillText(fmt(v, lo, hi), l.bar.x + l.bar.w + 8, y);
+      const t = tickLabel(v, lo, hi);
+      g.fillText(t, l.bar.x + l.bar.w + 8, y);
+      tickBoxes.push(box(t, l.bar.x + l.bar.w + 8, y - 7.5, 15));
     }
     g.textBaseline = 'top';
-    g.fillText(`${fmt(l.scaleBar.lengthUm, 0, l.scaleBar.lengthUm)} µm`, l.scaleBar.x, l.scaleBar.y + 10);
+    const scaleText = `${tickLabel(l.scaleBar.lengthUm, 0, l.scaleBar.lengthUm)} µm`;
+    g.fillText(scaleText, l.scaleBar.x, l.scaleBar.y + 10);
+    l.text = { title: titleBox, unit, ticks: tickBoxes, scale: box(scaleText, l.scaleBar.x, l.scaleBar.y + 10, 15) };
     this.textTex.needsUpdate = true;
     this.text.scale.set(l.width, l.height, 1);
     this.text.position.set(l.width / 2, l.height / 2, 5);
@@ -268,18 +356,7 @@ export class MapView {
     this.tex?.dispose();
     this.barTex?.dispose();
     this.textTex.dispose();
-    this.halo.geometry.dispose();
-    this.line.geometry.dispose();
+    for (const l of [this.halo, this.line, this.profHalo, this.profLine]) l.geometry.dispose();
     this.renderer.dispose();
   }
-}
-
-/** Tick label with enough digits that min, mid and max differ. */
-function fmt(v: number, lo: number, hi: number): string {
-  if (v === 0) return '0';
-  const mag = Math.max(Math.abs(lo), Math.abs(hi));
-  const digits = Math.min(8, Math.max(3, Math.ceil(Math.log10(mag / Math.max(hi - lo, 1e-300))) + 2));
-  const a = Math.abs(v);
-  if (a >= 1e-3 && a < 1e5) return String(Number(v.toPrecision(digits)));
-  return v.toExponential(digits - 1).replace(/\.?0+e/, 'e');
 }

@@ -4,7 +4,9 @@
  * directional light that follows the camera, so shading reads from every side) and orbitable
  * (three's OrbitControls), optionally coloured by c̃ or φ, with movable slice planes that show a
  * field on a plane normal to x, y or z, and the domain's outline. Coordinates in µm; the
- * current collector is the x = 0 face. WebGLRenderer only (WebGPURenderer draws nothing in
+ * current collector is the x = 0 face. With `hud` (the browser app) it also draws a colour bar,
+ * µm ticks on the edges through the origin and the axis names (surface-hud.ts); the figures'
+ * surface renderer leaves them out. WebGLRenderer only (WebGPURenderer draws nothing in
  * headless Chromium here, ../shared/spec/environment.md).
  */
 import {
@@ -29,6 +31,7 @@ import {
   SRGBColorSpace,
   Scene,
   UnsignedByteType,
+  Vector2,
   Vector3,
   WebGLRenderer,
 } from 'three';
@@ -36,6 +39,8 @@ import { OrbitControls } from 'three/addons/controls/OrbitControls.js';
 import type { ColormapName } from '../io/colormap.ts';
 import { autoRange, colorize, slice, type Axis } from './fields.ts';
 import { extractIsosurface } from './isosurface.ts';
+import type { ViewSize } from './map-view.ts';
+import { SurfaceHud, type HudBar, type HudLayout } from './surface-hud.ts';
 
 export interface VolumeSpec {
   n: [number, number, number];
@@ -48,6 +53,8 @@ export interface VolumeSpec {
   sliceField?: { data: ArrayLike<number>; colormap: ColormapName; range?: [number, number] } | null;
   /** Slice positions as a fraction 0..1 of the domain along each axis; null/undefined: no slice. */
   slices?: Partial<Record<Axis, number | null>>;
+  /** The overlay's colour bar and title (views made with hud only). */
+  hud?: { bar: HudBar | null; title: string };
 }
 
 const METAL = 0xb9c3cc;
@@ -58,7 +65,10 @@ const BG = SURFACE_BACKGROUND;
 export class SurfaceView {
   readonly renderer: WebGLRenderer;
   readonly camera = new PerspectiveCamera(40, 1, 0.01, 1e5);
-  readonly controls: OrbitControls;
+  /** Orbit controls on the canvas (views made with `controls: false`, e.g. in a worker, have none: setCamera() moves them). */
+  readonly controls: OrbitControls | null;
+  /** The point the camera looks at (the controls' target when there are controls). */
+  readonly target = new Vector3();
   private scene = new Scene();
   private surface: Mesh<BufferGeometry, MeshStandardMaterial>;
   private outline: LineSegments;
@@ -68,10 +78,14 @@ export class SurfaceView {
   private dxUm = 1;
   /** Triangles in the last surface (diagnostics and tests). */
   triangles = 0;
+  private hud: SurfaceHud | null = null;
 
-  constructor(readonly canvas: HTMLCanvasElement) {
+  constructor(
+    readonly canvas: HTMLCanvasElement | OffscreenCanvas,
+    opts: { hud?: boolean; controls?: boolean; size?: ViewSize } = {},
+  ) {
     this.renderer = new WebGLRenderer({ canvas, antialias: true, preserveDrawingBuffer: true });
-    this.renderer.setPixelRatio(window.devicePixelRatio || 1);
+    this.renderer.setPixelRatio(opts.size?.dpr ?? (typeof window !== 'undefined' ? window.devicePixelRatio : 1) ?? 1);
     this.scene.background = new Color(BG);
     this.scene.add(new HemisphereLight(0xdfe8f0, 0x3a3328, 0.9));
     // the key light rides with the camera (added to it), up and to the left of the view direction
@@ -83,9 +97,19 @@ export class SurfaceView {
     this.scene.add(this.surface);
     this.outline = new LineSegments(new BufferGeometry(), new LineBasicMaterial({ color: 0x8a96a3 }));
     this.scene.add(this.outline);
-    this.controls = new OrbitControls(this.camera, canvas);
-    this.controls.addEventListener('change', () => this.render());
-    this.setSize(canvas.clientWidth || 800, canvas.clientHeight || 500);
+    if (opts.hud) {
+      this.hud = new SurfaceHud();
+      this.scene.add(this.hud.ticks);
+      // the overlay is drawn over the finished 3D picture
+      this.renderer.autoClear = false;
+    }
+    if (opts.controls !== false && typeof HTMLCanvasElement !== 'undefined' && canvas instanceof HTMLCanvasElement) {
+      this.controls = new OrbitControls(this.camera, canvas);
+      this.controls.target = this.target;
+      this.controls.addEventListener('change', () => this.render());
+    } else this.controls = null;
+    const el = canvas as Partial<HTMLCanvasElement>;
+    this.setSize(opts.size?.width ?? (el.clientWidth || 800), opts.size?.height ?? (el.clientHeight || 500));
   }
 
   setSize(width: number, height: number): void {
@@ -148,8 +172,10 @@ export class SurfaceView {
       box.translate(L.x / 2, L.y / 2, L.z / 2);
       this.outline.geometry = new EdgesGeometry(box);
       box.dispose();
+      this.hud?.setDomain(L);
       this.frame(L);
     }
+    if (spec.hud) this.hud?.setContent(spec.hud.bar, spec.hud.title);
     this.updateSlices(spec, L);
   }
 
@@ -168,8 +194,8 @@ export class SurfaceView {
     this.camera.near = dist / 100;
     this.camera.far = dist * 10;
     this.camera.updateProjectionMatrix();
-    this.controls.target.copy(centre);
-    this.controls.update();
+    this.target.copy(centre);
+    this.aim();
   }
 
   private updateSlices(spec: VolumeSpec, L: Vector3): void {
@@ -221,14 +247,56 @@ export class SurfaceView {
     }
   }
 
+  /** The camera's position and target (µm). */
+  cameraState(): [number, number, number, number, number, number] {
+    const p = this.camera.position,
+      t = this.target;
+    return [p.x, p.y, p.z, t.x, t.y, t.z];
+  }
+
+  /** Places the camera (position and target, µm; e.g. from a shared link). */
+  setCamera(c: readonly number[]): void {
+    this.camera.position.set(c[0], c[1], c[2]);
+    this.target.set(c[3], c[4], c[5]);
+    const dist = this.camera.position.distanceTo(this.target);
+    this.camera.near = dist / 100;
+    this.camera.far = dist * 10;
+    this.camera.updateProjectionMatrix();
+    this.aim();
+  }
+
+  /** Points the camera at the target (through the controls when there are any). */
+  private aim(): void {
+    if (this.controls) this.controls.update();
+    else {
+      this.camera.lookAt(this.target);
+      this.camera.updateMatrixWorld();
+    }
+  }
+
+  /** The overlay's layout of the last render (null without hud). */
+  hudLayout(): HudLayout | null {
+    return this.hud?.layout() ?? null;
+  }
+
   render(): void {
+    if (!this.hud) {
+      this.renderer.render(this.scene, this.camera);
+      return;
+    }
+    const size = this.renderer.getSize(new Vector2());
+    this.renderer.clear();
     this.renderer.render(this.scene, this.camera);
+    this.hud.update(this.camera, size.x, size.y, this.renderer.getPixelRatio());
+    this.renderer.clearDepth();
+    this.renderer.render(this.hud.scene, this.hud.camera);
   }
 
   dispose(): void {
-    this.controls.dispose();
+    this.controls?.dispose();
     this.surface.geometry.dispose();
     this.outline.geometry.dispose();
+    this.hud?.dispose();
     for (const p of this.slicePlanes.values()) {
       p.material.map?.dispose();
       p.geometry.dispose();

@@ -185,6 +185,8 @@ export class Simulation {
   private attempt = 0;
   private segFirstDt = NaN;
   private good: GoodState | null = null;
+  /** The first step's dt and the step limits computed after it (for the advice of a failure; not checkpointed). */
+  private firstStep: { dt: number; limit: number } | null = null;
 
   constructor(
     readonly scenario: Scenario,
@@ -390,7 +392,11 @@ export class Simulation {
     await this.decide(false);
     if (this.saveNext) await this.save();
     // land on the end of a drive-schedule segment (Infinity without one)
-    const dt = Math.min(this.dt, maxDt, this.control ? this.control.timeToSwitch(this.time) : Infinity);
+    const toSwitch = this.control ? this.control.timeToSwitch(this.time) : Infinity;
+    let dt = Math.min(this.dt, maxDt, toSwitch);
+    // land on the caller's target (maxDt) also when the step would stop a hair short of it: callers
+    // stop within 1e-12 relative of a target, and the output there would carry t − 5e-12
+    if (dt < maxDt && maxDt <= toSwitch && maxDt - dt <= 1e-12 * Math.max(1, this.time + maxDt)) dt = maxDt;
     if (this.sinceSave === 0) this.segFirstDt = dt;
     this.decided = false;
     this.solvedHere = false;
@@ -431,14 +437,15 @@ export class Simulation {
     if (!Number.isFinite(st.maxRate)) throw await this.instability(`non-finite max |∂ξ/∂t| = ${st.maxRate}`);
     if (this.sinceSave >= this.checkEvery) await this.check();
     const inf = (x: number) => Math.max(x, 0);
-    this.dt = Math.min(
+    const limit = Math.min(
       n.dtMax,
       n.safety * this.dtPhase,
       st.stiffness > 0 ? n.safety / st.stiffness : Infinity,
       st.maxRate > 0 ? n.maxDxiPerStep / st.maxRate : Infinity,
       inf(st.migrationRate) > 0 ? n.safety / st.migrationRate : Infinity,
-      1.5 * dt,
     );
+    this.dt = Math.min(limit, 1.5 * dt);
+    if (this.step === 1) this.firstStep = { dt, limit };
     if (this.control && this.controlState) await this.controlStep(tr.deposited, dt);
   }
 
@@ -510,6 +517,21 @@ export class Simulation {
     return p ? new SolverError(`${err.message}; ${p.text}`, err.step, err.time, { ...err.details, ...p.details }) : err;
   }
 
+  /**
+   * Which setting to change after the retries. The first step takes numerics.dtInitial unchecked
+   * (the limits are computed from its result), so a failure in it, or after a first step longer
+   * than the limits then allowed, is dtInitial's.
+   */
+  private advice(failedStep: number): string {
+    const n = this.scenario.numerics;
+    const f = this.firstStep;
+    if (failedStep <= 1)
+      return `The first step takes numerics.dtInitial = ${n.dtInitial} s (the step limits apply from the second step on): reduce numerics.dtInitial, or check the scenario`;
+    if (f && f.dt > f.limit)
+      return `The first step (numerics.dtInitial = ${n.dtInitial} s, taken with dt = ${f.dt.toExponential(3)} s) was longer than the ${f.limit.toExponential(3)} s the step limits allowed after it: reduce numerics.dtInitial, or check the scenario`;
+    return 'Reduce numerics.dtMax / numerics.maxDxiPerStep or check the scenario';
+  }
+
   /** Goes back to the last good state and halves the first step, or gives up. */
   private async rollback(failure: SolverError): Promise<void> {
     const err = await this.locate(failure);
@@ -519,12 +541,11 @@ export class Simulation {
       const why = !g
         ? 'no earlier good state to roll back to'
         : `still failing after ${this.maxRetries} ${this.maxRetries === 1 ? 'retry' : 'retries'} with the step halved (last retry dt = ${(Number.isNaN(this.segFirstDt) ? this.dt : this.segFirstDt).toExponential(3)} s)`;
-      throw new SolverError(
-        `${err.message}; ${why}. Reduce numerics.dtMax / numerics.maxDxiPerStep or check the scenario`,
-        err.step,
-        err.time,
-        { ...err.details, retryable: false, retries: this.attempt - 1 },
-      );
+      throw new SolverError(`${err.message}; ${why}. ${this.advice(err.step)}`, err.step, err.time, {
+        ...err.details,
+        retryable: false,
+        retries: this.attempt - 1,
+      });
     }
     // the first step of the failed interval (the current dt when it failed before taking one)
     const failedDt = Number.isNaN(this.segFirstDt) ? this.dt : this.segFirstDt;

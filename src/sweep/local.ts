@@ -2,7 +2,7 @@
  * The local pool of `lidendrite sweep`: runs the points that are not finished, `jobs` at a time,
  * each as a child process (`lidendrite sweep-task DIR INDEX`, which runs or resumes the point),
  * with stdout/stderr appended to points/<id>/run.log. Prints a line per finished or failed point
- * and a progress line (done/running/failed/pending, ETA). SIGINT/SIGTERM are passed on to the
+ * and a progress line (done/running/failed/pending, ETA). SIGINT/SIGTERM/SIGHUP are passed on to the
  * running points (each writes its outputs and a checkpoint) and no new point starts; a child
  * whose sweep died stops itself the same way (--parent-pid).
  */
@@ -11,6 +11,7 @@ import { appendFileSync, closeSync, openSync, readFileSync, statSync, writeSync 
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { STOP_SIGNALS } from '../cli/signals.ts';
 import { describeCoords } from './spec.ts';
 import { pointAction, pointDir, readPointManifest, type PlanFile } from './store.ts';
 import { EXIT_BUSY } from './task.ts';
@@ -173,8 +174,7 @@ export async function runLocal(dir: string, plan: PlanFile, opts: LocalOptions):
     }
     poke();
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
   let lastProgress = Date.now();
   try {
     for (;;) {
@@ -192,8 +192,7 @@ export async function runLocal(dir: string, plan: PlanFile, opts: LocalOptions):
       }
     }
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    for (const sig of STOP_SIGNALS) process.off(sig, onSignal);
   }
   const notRun = queue.length + delayed.length;
   const code = stopSignal ? 130 : failed ? 3 : 0;

@@ -108,7 +108,9 @@ export const sweepSchema = z
       .string()
       .min(1)
       .max(60)
-      .regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" and "-" only'),
+      .regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" and "-" only')
+      // the default directory is runs/sweeps/<name>
+      .refine((n) => n !== '.' && n !== '..', 'must not be "." or ".." (the sweep directory is runs/sweeps/<name>)'),
     description: z.string().max(2000).optional(),
     /** A scenario object, or the path of a scenario file relative to the sweep file. */
     base: z.union([z.string().min(1).max(1000), z.record(z.unknown())]),

@@ -4,7 +4,7 @@
  *   points/<id>/scenario.json     the scenario of the point
  *   points/<id>/...               the run directory of the point (manifest.json, metrics.csv, fields/, checkpoint/)
  *   points/<id>/run.log           stdout and stderr of the point's runs (local pool)
- *   points/<id>/.task.lock        held while a process runs the point: {pid, host, startedAt}, touched every 10 s
+ *   points/<id>/.lidendrite.lock  held while a process runs the point (the run-directory lock, src/io/lock.ts)
  *   slurm/                        job-array scripts, per-task logs, jobs.json (the submitted job ids)
  *   collect.csv, collect.json     the table of `lidendrite sweep collect`; figures/<metric>.png
  *
@@ -12,11 +12,12 @@
  * skip; a checkpoint → resume; otherwise a fresh run (after removing what an earlier attempt
  * that never reached a checkpoint left). The local pool and `sweep-task` (Slurm) share it.
  */
-import { closeSync, existsSync, openSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureDir, safeJoin, writeFileAtomic } from '../io/atomic.ts';
 import { canonicalJson, hasCheckpoint } from '../io/checkpoint.ts';
+import { lockHolder } from '../io/lock.ts';
+import { removeRunFiles } from '../io/run-dir.ts';
 import { SweepError, type AxisValue, type SweepPlan } from './spec.ts';
 
 export const PLAN_FORMAT = 'lidendrite-sweep';
@@ -89,6 +90,14 @@ export function writePlan(dir: string, plan: SweepPlan, source: string | null): 
     points: plan.points.map((p) => ({ index: p.index, id: p.id, coords: p.coords })),
   };
   const issues: string[] = [];
+  if (!existsSync(planPath(dir)) && existsSync(dir)) {
+    // a new sweep writes only into a new or empty directory (nothing else is ever mixed with it)
+    const there = readdirSync(dir);
+    if (there.length)
+      issues.push(
+        `${dir} is not empty and holds no sweep (${there.slice(0, 5).join(', ')}${there.length > 5 ? ', …' : ''}): a sweep writes only into a new or empty directory; use another --out`,
+      );
+  }
   if (existsSync(planPath(dir))) {
     const old = readPlan(dir);
     const ids = (f: PlanFile) => f.points.map((p) => p.id).join(',');
@@ -171,112 +180,20 @@ export function pointAction(d: string): PointAction {
   return 'run';
 }
 
+/** The files of a point directory that belong to the sweep, not to the point's run. */
+export const POINT_FILES = ['scenario.json', 'run.log'] as const;
+
 /**
  * Before a fresh run: removes the outputs of an attempt that ended before its first checkpoint
- * (its metrics rows would otherwise stay at the top of metrics.csv). Keeps scenario.json and logs.
+ * (its metrics rows would otherwise stay at the top of metrics.csv): only files a run writes
+ * (src/io/run-dir.ts), refused when the directory holds anything else.
  */
 export function clearForFreshRun(d: string): void {
-  for (const name of ['manifest.json', 'metrics.csv', 'fields', 'png', 'checkpoint'])
-    rmSync(join(d, name), { recursive: true, force: true });
+  removeRunFiles(d, POINT_FILES);
 }
 
 // ---------------------------------------------------------------- point locks
 
-export interface LockInfo {
-  pid: number;
-  host: string;
-  startedAt: string;
-}
-
-const LOCK_FILE = '.task.lock';
-const HEARTBEAT_MS = 10_000;
-/** A lock not touched for this long is stale (its holder died, or it is on a host that is gone). */
-const STALE_MS = 45_000;
-
-function lockPath(d: string): string {
-  return join(d, LOCK_FILE);
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** The holder of a point's lock when it is alive (same host: the process exists; any host: touched recently). */
-export function liveLock(d: string): LockInfo | null {
-  const p = lockPath(d);
-  let info: LockInfo;
-  let mtime: number;
-  try {
-    mtime = statSync(p).mtimeMs;
-    info = JSON.parse(readFileSync(p, 'utf8'));
-  } catch {
-    return null;
-  }
-  if (typeof info?.pid !== 'number' || typeof info.host !== 'string') return null;
-  if (Date.now() - mtime > STALE_MS) return null;
-  if (info.host === hostname() && !pidAlive(info.pid)) return null;
-  return info;
-}
-
-export interface HeldLock {
-  release(): void;
-}
-
-/**
- * Takes a point's lock (exclusive create), replacing a stale one. Returns the live holder
- * instead when another process has it.
- */
-export function acquireLock(d: string): HeldLock | { busy: LockInfo } {
-  const p = lockPath(d);
-  const mine: LockInfo = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString() };
-  const text = JSON.stringify(mine) + '\n';
-  for (let attempt = 0; attempt < 3; attempt++) {
-    let fd: number;
-    try {
-      fd = openSync(p, 'wx');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const holder = liveLock(d);
-      if (holder) return { busy: holder };
-      // stale: move it aside (rename is atomic, so two takers cannot both remove a fresh lock)
-      try {
-        renameSync(p, `${p}.stale-${process.pid}`);
-        rmSync(`${p}.stale-${process.pid}`, { force: true });
-      } catch {
-        /* someone else did */
-      }
-      continue;
-    }
-    try {
-      writeSync(fd, text);
-    } finally {
-      closeSync(fd);
-    }
-    const beat = setInterval(() => {
-      try {
-        const now = new Date();
-        utimesSync(p, now, now);
-      } catch {
-        /* gone: nothing to refresh */
-      }
-    }, HEARTBEAT_MS);
-    beat.unref();
-    return {
-      release() {
-        clearInterval(beat);
-        try {
-          if (readFileSync(p, 'utf8') === text) rmSync(p, { force: true });
-        } catch {
-          /* already gone */
-        }
-      },
-    };
-  }
-  const holder = liveLock(d);
-  return { busy: holder ?? mine };
-}
+export type { LockInfo } from '../io/lock.ts';
+/** The live holder of a point's lock (the run-directory lock of src/io/lock.ts), or null. */
+export const liveLock = lockHolder;

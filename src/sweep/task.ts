@@ -5,7 +5,8 @@
  * meanwhile (a second process on the same point gets EXIT_BUSY and does nothing).
  */
 import { join } from 'node:path';
-import { acquireLock, clearForFreshRun, pointAction, pointDir, readPlan } from './store.ts';
+import { acquireLock, describeHolder } from '../io/lock.ts';
+import { clearForFreshRun, POINT_FILES, pointAction, pointDir, readPlan } from './store.ts';
 import { describeCoords, SweepError } from './spec.ts';
 
 /** Exit code of a task whose point another live process is running (EX_TEMPFAIL). */
@@ -19,8 +20,11 @@ export interface TaskOptions {
   quiet?: boolean;
 }
 
-/** `runCli` of src/cli/main.ts, passed in (main.ts imports this module's CLI). */
-export type RunCli = (argv: string[]) => Promise<number>;
+/**
+ * `runCli` of src/cli/main.ts, passed in (main.ts imports this module's CLI); `keep` names the
+ * files of a run directory that belong to the caller (a sweep point's scenario.json and run.log).
+ */
+export type RunCli = (argv: string[], caller?: { keep?: readonly string[] }) => Promise<number>;
 
 export async function runTask(dir: string, index: number, opts: TaskOptions, runCli: RunCli): Promise<number> {
   const plan = readPlan(dir);
@@ -32,11 +36,9 @@ export async function runTask(dir: string, index: number, opts: TaskOptions, run
     console.log(`sweep-task: ${what} is finished; nothing to do`);
     return 0;
   }
-  const lock = acquireLock(d);
+  const lock = acquireLock(d, 'sweep-task');
   if ('busy' in lock) {
-    console.error(
-      `sweep-task: ${what} is being run by pid ${lock.busy.pid} on ${lock.busy.host} (since ${lock.busy.startedAt}); not starting it twice`,
-    );
+    console.error(`sweep-task: ${what} is being run by ${describeHolder(lock.busy)}; not starting it twice`);
     return EXIT_BUSY;
   }
   let watch: NodeJS.Timeout | undefined;
@@ -65,7 +67,8 @@ export async function runTask(dir: string, index: number, opts: TaskOptions, run
       args = ['run', join(d, 'scenario.json'), '--out', d, ...(opts.backend ? ['--backend', opts.backend] : []), ...common];
     }
     console.log(`sweep-task: ${what}: lidendrite ${args.join(' ')}`);
-    return await runCli(args);
+    // the point's lock is this process's: the run takes it again (re-entrant) and keeps the sweep's files
+    return await runCli(args, { keep: POINT_FILES });
   } finally {
     if (watch) clearInterval(watch);
     lock.release();

@@ -14,7 +14,7 @@ import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_2D, DEMO_3D } from '../../src/app/demo-scenarios.ts';
 import { CONTROLS, withValue } from '../../src/app/controls.ts';
-import { selectBackend } from '../../src/app/runner.ts';
+import { selectBackend } from '../../src/app/engine.ts';
 import { decodeScenarioHash, encodeScenarioHash } from '../../src/app/url-state.ts';
 import { chromiumMissingReason, startBrowserSession, type BrowserSession } from '../../src/browser/chromium.ts';
 import { decodeWire } from '../../src/browser/wire.ts';
@@ -40,7 +40,7 @@ const status = (page: Page): Promise<Status> => page.evaluate(() => window.liden
 const layout = (page: Page): Promise<Layout> => page.evaluate(() => window.lidendriteApp!.layout());
 
 async function shot(page: Page, clip: { x: number; y: number; width: number; height: number }): Promise<Pixels> {
-  const bytes = await page.screenshot({ clip, type: 'png' });
+  const bytes = await page.screenshot({ clip, type: 'png', captureBeyondViewport: false });
   const png = PNG.sync.read(Buffer.from(bytes));
   return { width: png.width, height: png.height, data: png.data };
 }

@@ -309,6 +309,32 @@ describe('checkpoint files', () => {
     });
   }
 
+  it('a pointer to a damaged slot: refused with a note that the other slot is intact; following the note resumes', async () => {
+    const dir = join(tmp('other'), 'run');
+    cpSync(base, dir, { recursive: true });
+    const bad = slotOf(dir);
+    const b = readFileSync(bad);
+    b[b.length - 3] ^= 0xff; // a payload byte
+    writeFileSync(bad, b);
+    const r = await cliIn(['resume', dir, '--backend', 'cpu', '--threads', '1', '--until', '0.04', '--quiet']);
+    expect(r.code).toBe(2);
+    expect(r.err.split('\n')).toHaveLength(1);
+    const m =
+      /payload checksum \(SHA-256\) mismatch.*; refusing to resume from it\. The other slot, (\S+) \(step (\d+), t = ([\d.e-]+) s\), is intact: to resume from it, replace (\S+) with (\{.*\})$/.exec(
+        r.err,
+      );
+    expect(m, r.err).not.toBeNull();
+    const [, other, step, time, pointer, json] = m!;
+    expect(other).not.toBe(bad);
+    expect(pointer).toBe(join(dir, 'checkpoint', 'latest.json'));
+    const ck = readCheckpointFile(other);
+    expect([ck.state.step, ck.state.time]).toEqual([Number(step), Number(time)]);
+    writeFileSync(pointer, json);
+    const ok = await cliIn(['resume', dir, '--backend', 'cpu', '--threads', '1', '--until', '0.04', '--quiet']);
+    expect(ok.code, ok.err).toBe(0);
+    expect(JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')).resumedFrom.step).toBe(Number(step));
+  });
+
   it('an intact copy of the same directory resumes (the refusals above are the damage, not the copy)', async () => {
     const dir = join(tmp('good'), 'run');
     cpSync(base, dir, { recursive: true });

@@ -193,14 +193,17 @@ describe.runIf(probe.ok)(`resume on the WebGPU backend${probe.ok ? '' : ` (skipp
   it('a checkpoint written by a cpu run resumes on webgpu (= uninterrupted webgpu run)', async () => {
     const refGpu = await referenceRun('webgpu', scenario);
     const dir = join(tmp('cpu-to-gpu'), 'run');
-    // stop the CPU run at 0.023 s: its last checkpoint is then at about 0.02 s
-    const r = await cli(['run', scenario, '--out', dir, '--backend', 'cpu', '--until', '0.023', ...ARGS]);
+    // stop the CPU run at the output time 0.01 s (--until leaves a checkpoint there; an exact one at this
+    // time, where the potential is re-solved anyway), then extend it on webgpu
+    const r = await cli(['run', scenario, '--out', dir, '--backend', 'cpu', '--until', '0.01', ...ARGS]);
     expect(r.code, r.err).toBe(0);
     const ck = readCheckpoint(dir);
     expect(ck.header.backend).toBe('cpu');
     expect(ck.header.exact).toBe(true);
     const t0 = Date.now();
-    const r2 = await cli(['resume', dir, '--backend', 'webgpu', ...ARGS]);
+    expect(ck.state.time).toBe(0.01);
+    // (without --until the resume would stop at the run's own target, 0.01 s: until.test.ts)
+    const r2 = await cli(['resume', dir, '--backend', 'webgpu', '--until', '0.04', ...ARGS]);
     expect(r2.err).not.toMatch(/failed|cannot/);
     expect(r2.code, r2.err).toBe(0);
     const m = manifest(dir);

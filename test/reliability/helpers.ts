@@ -1,6 +1,8 @@
 /** Shared helpers of the reliability tests (not a test file itself). */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { vi } from 'vitest';
+import { runCli, type CliHooks } from '../../src/cli/main.ts';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Backend, PotentialReport, SolveReport, Reductions, StepStats, TransportReport } from '../../src/backends/backend.ts';
@@ -39,17 +41,25 @@ export interface Proc {
   err: string;
 }
 
-/** Spawns the CLI; `onStart` gets the child (to signal it) once it runs. */
-export function cli(args: string[], onStart?: (kill: (sig: NodeJS.Signals) => void) => void): Promise<Proc> {
+/** Spawns the CLI; `onStart` gets the child (to signal it) once it runs, and its pid. */
+export function cli(
+  args: string[],
+  onStart?: (kill: (sig: NodeJS.Signals) => void, pid: number) => void,
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<Proc> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: opts.cwd,
+      env: opts.env ?? process.env,
+    });
     let out = '',
       err = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (err += d));
     child.on('error', reject);
     child.on('close', (code, signal) => resolve({ code, signal, out, err }));
-    onStart?.((sig) => child.kill(sig));
+    onStart?.((sig) => child.kill(sig), child.pid ?? -1);
   });
 }
 
@@ -160,4 +170,57 @@ export class FaultyBackend implements Backend {
   dispose(): Promise<void> {
     return this.inner.dispose();
   }
+}
+
+/** A stack trace line ("    at f (file:1:2)"): failures print one line, stacks only with --debug. */
+export const STACK = /^\s+at /m;
+
+/** Every file under `dir` (relative paths, sorted) with its bytes, to show a directory was not touched. */
+export function snapshot(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (rel: string) => {
+    for (const e of readdirSync(join(dir, rel), { withFileTypes: true })) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isSymbolicLink()) out.set(r, 'symlink');
+      else if (e.isDirectory()) {
+        out.set(`${r}/`, '');
+        walk(r);
+      } else out.set(r, readFileSync(join(dir, r)).toString('base64'));
+    }
+  };
+  walk('');
+  return new Map([...out.entries()].sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+/** Runs the CLI in this process (no start-up cost); returns the exit code and what it printed. */
+export async function cliIn(args: string[], hooks: CliHooks = {}): Promise<{ code: number; out: string; err: string }> {
+  const err: string[] = [];
+  const out: string[] = [];
+  const cap =
+    (to: string[]) =>
+    (...a: unknown[]) => {
+      to.push(a.map(String).join(' '));
+    };
+  const e = vi.spyOn(console, 'error').mockImplementation(cap(err));
+  const w = vi.spyOn(console, 'warn').mockImplementation(cap(err));
+  const l = vi.spyOn(console, 'log').mockImplementation(cap(out));
+  try {
+    const code = await runCli(args, hooks);
+    return { code, out: out.join('\n'), err: err.join('\n') };
+  } finally {
+    e.mockRestore();
+    w.mockRestore();
+    l.mockRestore();
+  }
+}
+
+/** A tiny 2D run (24 x 8 cells, a second or two): outputs every 0.01 s to `end`. */
+export function tinyScenario(over: Record<string, unknown> = {}, end = '0.02 s'): Record<string, unknown> {
+  return smallScenario({
+    name: 'tiny',
+    grid: { dims: 2, n: [24, 8], dx: '0.25 um' },
+    initial: { layer: '1.5 um' },
+    time: { end, output: '0.01 s' },
+    ...over,
+  });
 }

@@ -124,7 +124,7 @@ describe('local sweep', () => {
     expect(
       readdirSync(join(out, 'points'))
         .flatMap((d) => readdirSync(join(out, 'points', d)))
-        .filter((n) => n.startsWith('.task.lock')),
+        .filter((n) => n.startsWith('.lidendrite.lock')),
     ).toEqual([]);
 
     // a third run has nothing to do

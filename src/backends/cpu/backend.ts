@@ -16,6 +16,7 @@ import { makePadded, type Padded } from './padded.ts';
 import { Pool } from './pool.ts';
 import { ElasticitySolver } from './elasticity.ts';
 import { getDisplacement, setDisplacement } from '../../model/mechanics-fields.ts';
+import { threadsUnavailable } from './threads.ts';
 import { PotentialSolver } from './potential.ts';
 import { Reducer } from './reductions.ts';
 import { sharedF32, sharedF64 } from './shared.ts';
@@ -33,6 +34,8 @@ export interface CpuOptions extends ExecOptions {
 export class CpuBackend implements Backend {
   readonly name = 'cpu' as const;
   private deviceText: string;
+  /** Remarks for the selection log (createBackend prints them), e.g. why there is one thread only. */
+  readonly notes: string[] = [];
   private threadCount: number;
   private exec: Exec;
   private xi: Float64Array;
@@ -71,6 +74,9 @@ export class CpuBackend implements Backend {
     this.threadCount = threads;
     this.exec = threads > 1 && canThread() ? new Pool({ ...opts, threads }) : new SerialExec();
     this.deviceText = threads > 1 ? `CPU (f64, ${threads} threads)` : 'CPU (f64, serial)';
+    // a browser page without cross-origin isolation (or a solver on the page's main thread) gets one thread: say why
+    const why = opts.threads === 1 ? null : threadsUnavailable();
+    if (why) this.notes.push(`one thread only: ${why}`);
     const { N, rows, nx } = L;
     const exec = this.exec;
     this.xi = sharedF64(N);

@@ -13,6 +13,7 @@
  */
 import { kernelTable, type KernelArgs, type KernelFn, type KernelName } from './kernels.ts';
 import { sharedF64 } from './shared.ts';
+import { nodeProcess, threadsUnavailable } from './threads.ts';
 
 /** A kernel bound to its arguments and row count. */
 export interface Task {
@@ -72,13 +73,6 @@ export interface ExecOptions {
   spin?: number;
 }
 
-type NodeProcess = { versions?: { node?: string }; getBuiltinModule?: (id: string) => unknown };
-
-function nodeProcess(): NodeProcess | undefined {
-  const p = (globalThis as { process?: NodeProcess }).process;
-  return p?.versions?.node && typeof p.getBuiltinModule === 'function' ? p : undefined;
-}
-
 /** Cores the runtime says it may use (os.availableParallelism() in Node). */
 export function hardwareThreads(): number {
   const p = nodeProcess();
@@ -88,9 +82,9 @@ export function hardwareThreads(): number {
   return Math.max(1, nav?.hardwareConcurrency ?? 1);
 }
 
-/** Whether worker threads over shared memory are available here (Node with SharedArrayBuffer). */
+/** Whether worker threads over shared memory are available here (threads.ts: Node, or a cross-origin isolated browser worker). */
 export function canThread(): boolean {
-  return typeof SharedArrayBuffer !== 'undefined' && typeof Atomics !== 'undefined' && nodeProcess() !== undefined;
+  return threadsUnavailable() === null;
 }
 
 /** Resolved thread count for an option value (undefined → all cores; 1 where threads are unavailable). */

@@ -1,21 +1,22 @@
 /**
- * A pool of worker threads (node:worker_threads) over shared memory. `threads` counts the
- * main thread, which works on every parallel task too, so there are threads − 1 workers.
+ * A pool of worker threads over shared memory: node:worker_threads in Node, Web Workers in a
+ * browser (threads.ts says where they come from and when a page can have them). `threads`
+ * counts the pool's own thread, which works on every parallel task too, so there are
+ * threads − 1 workers.
  *
  * Per call there is no message: the main thread writes the task into a shared control block
  * and bumps a generation counter (Atomics.store + notify); workers spin briefly and then sleep
  * in Atomics.wait on it. Chunks of rows are claimed by compare-and-swap and counted done
  * (protocol.ts), so the main thread waits only for chunks that are actually running, never for
  * a worker that has not woken up yet. Task definitions (the kernel name and its arguments:
- * arrays on SharedArrayBuffer, numbers) are posted once, when the task is defined, and read by
- * the workers synchronously.
+ * arrays on SharedArrayBuffer, numbers) are posted once, when the task is defined, and taken by
+ * each worker before it claims a chunk of a new generation (serve.ts).
  *
  * Tasks over fewer than minParallelCells cells (coarse multigrid levels, small grids) run on
  * the main thread alone; kernels write only their own rows and reductions are per-row
  * partials, so the result is the same bits whichever path or split is taken.
  */
-import type { MessagePort, Worker } from 'node:worker_threads';
-import { canThread, hardwareThreads, SCALARS, type Exec, type ExecOptions, type Task } from './exec.ts';
+import { hardwareThreads, SCALARS, type Exec, type ExecOptions, type Task } from './exec.ts';
 import { kernelTable, type KernelArgs, type KernelFn, type KernelName } from './kernels.ts';
 import {
   CLAIM,
@@ -35,9 +36,9 @@ import {
   SLOT,
   WORKER_CHUNKS,
   type TaskDef,
-  type WorkerInit,
 } from './protocol.ts';
 import { sharedF64, sharedI32 } from './shared.ts';
+import { nodeProcess, threadSpawner, threadsUnavailable, type PoolWorker } from './threads.ts';
 
 /** Default serial threshold: tasks over fewer cells run on the main thread. */
 export const MIN_PARALLEL_CELLS = 4096;
@@ -46,16 +47,13 @@ export const DEFAULT_SPIN = 20000;
 /** Chunks per thread and task: small enough to even out, large enough to amortise the claims. */
 const CHUNKS_PER_THREAD = 4;
 
-type WorkerThreads = typeof import('node:worker_threads');
-
 export class Pool implements Exec {
   readonly threads: number;
   readonly minParallelCells: number;
   private readonly ctl = sharedI32(CTL_LENGTH);
   private readonly s = sharedF64(SCALARS);
   private readonly spin: number;
-  private workers: Worker[] = [];
-  private ports: MessagePort[] = [];
+  private workers: PoolWorker[] = [];
   private next = 0;
   private defs = 0;
   private gen = 0;
@@ -65,55 +63,17 @@ export class Pool implements Exec {
   private disposed = false;
 
   constructor(opts: ExecOptions = {}) {
-    if (!canThread()) throw new Error('CPU threads need Node.js with SharedArrayBuffer');
+    const why = threadsUnavailable();
+    if (why) throw new Error(`CPU threads: ${why}`);
     const threads = opts.threads ?? hardwareThreads();
     this.threads = threads;
     this.minParallelCells = opts.minParallelCells ?? MIN_PARALLEL_CELLS;
-    // spinning only pays while every thread has a core of its own
-    this.spin = opts.spin ?? (threads <= hardwareThreads() ? DEFAULT_SPIN : 0);
-    const wt = (globalThis as unknown as { process: { getBuiltinModule(id: string): unknown } }).process.getBuiltinModule(
-      'node:worker_threads',
-    ) as WorkerThreads;
-    const boot = new URL('./worker-boot.mjs', import.meta.url);
-    const entry = new URL('./worker.ts', import.meta.url).href;
-    const ready: Promise<void>[] = [];
-    for (let w = 1; w < threads; w++) {
-      const { port1, port2 } = new wt.MessageChannel();
-      const init: WorkerInit = { entry, ctl: this.ctl, scalars: this.s, port: port2, spin: this.spin };
-      const worker = new wt.Worker(boot, { workerData: init, transferList: [port2], execArgv: [] });
-      ready.push(
-        new Promise<void>((resolve, reject) => {
-          // an idle pool never keeps the process alive (but it must stay referenced until it is up)
-          const onMessage = (m: { type?: string }) => {
-            if (m?.type !== 'ready') return;
-            cleanup();
-            worker.unref();
-            // a worker that dies between tasks leaves the work to the other threads; say so
-            worker.on('error', (e: Error) => console.error(`lidendrite: CPU worker thread failed: ${e.stack ?? e.message}`));
-            resolve();
-          };
-          const onError = (e: Error) => {
-            cleanup();
-            reject(new Error(`CPU worker thread failed to start: ${e.message}`));
-          };
-          const onExit = (code: number) => {
-            cleanup();
-            reject(new Error(`CPU worker thread exited during start-up (code ${code})`));
-          };
-          const cleanup = () => {
-            worker.off('message', onMessage);
-            worker.off('error', onError);
-            worker.off('exit', onExit);
-          };
-          worker.on('message', onMessage);
-          worker.on('error', onError);
-          worker.on('exit', onExit);
-        }),
-      );
-      this.workers.push(worker);
-      this.ports.push(port1);
-    }
-    this.readyP = Promise.all(ready).then(() => undefined);
+    // spinning only pays while every thread has a core of its own; in a browser the page and
+    // its GPU process need cores too, so the pool's threads sleep at once there
+    this.spin = opts.spin ?? (nodeProcess() && threads <= hardwareThreads() ? DEFAULT_SPIN : 0);
+    const spawner = threadSpawner()!;
+    for (let w = 1; w < threads; w++) this.workers.push(spawner.spawn({ ctl: this.ctl, scalars: this.s, spin: this.spin }));
+    this.readyP = Promise.all(this.workers.map((w) => w.ready)).then(() => undefined);
     // surface start-up failures through ready(), not as an unhandled rejection
     this.readyP.catch(() => undefined);
   }
@@ -127,7 +87,7 @@ export class Pool implements Exec {
     const parallel = this.workers.length > 0 && rows >= 2 && cells >= this.minParallelCells;
     if (parallel) {
       const def: TaskDef = { id, kernel, args };
-      for (const p of this.ports) p.postMessage(def);
+      for (const w of this.workers) w.post(def);
       this.defs++;
       Atomics.store(this.ctl, DEFS, this.defs);
     }
@@ -205,8 +165,6 @@ export class Pool implements Exec {
     Atomics.store(this.ctl, CLAIM, this.gen << IDX_BITS);
     Atomics.notify(this.ctl, CLAIM);
     await Promise.all(this.workers.map((w) => w.terminate()));
-    for (const p of this.ports) p.close();
     this.workers = [];
-    this.ports = [];
   }
 }

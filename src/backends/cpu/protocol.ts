@@ -41,12 +41,3 @@ export interface TaskDef {
   kernel: string;
   args: unknown;
 }
-
-/** What a worker gets in workerData. */
-export interface WorkerInit {
-  entry: string;
-  ctl: Int32Array;
-  scalars: Float64Array;
-  port: import('node:worker_threads').MessagePort;
-  spin: number;
-}

@@ -46,7 +46,7 @@ export interface WebGlOptions {
   /** Accept a software renderer such as SwiftShader (default true; `auto` selection passes false). */
   allowSoftware?: boolean;
   /** Canvas to create the WebGL context on (default: a new, detached one). */
-  canvas?: HTMLCanvasElement;
+  canvas?: HTMLCanvasElement | OffscreenCanvas;
   /** Shader file reader (default: the Vite-bundled shaders of src/browser/shader-files.ts). */
   reader?: GlslReader;
   /** CG iterations between two convergence read-backs after the first batch (default 4). */

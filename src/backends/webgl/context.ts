@@ -28,8 +28,11 @@ const SOFTWARE = /swiftshader|llvmpipe|softpipe|software|lavapipe|microsoft basi
 
 export interface ContextOptions {
   allowSoftware?: boolean;
-  canvas?: HTMLCanvasElement;
+  canvas?: HTMLCanvasElement | OffscreenCanvas;
 }
+
+/** Marks a failure that only a worker has (the page's main thread may still make the context). */
+export const NO_WORKER_WEBGL = 'no WebGL in workers here';
 
 export class GlContext {
   readonly regl: createREGL.Regl;
@@ -37,7 +40,7 @@ export class GlContext {
   readonly renderer: string;
   readonly software: boolean;
   readonly maxTexture: number;
-  private canvas: HTMLCanvasElement;
+  private canvas: HTMLCanvasElement | OffscreenCanvas;
   private commands = new Map<string, (props: Record<string, unknown>) => void>();
   private quad: createREGL.Buffer;
   private targets: Target[] = [];
@@ -48,12 +51,14 @@ export class GlContext {
     private extraDefines: Record<string, string | number>,
     opts: ContextOptions = {},
   ) {
-    if (typeof document === 'undefined' && !opts.canvas)
-      throw new Error('WebGL backend: no document to create a canvas in (WebGL needs a browser page)');
-    this.canvas = opts.canvas ?? document.createElement('canvas');
+    // a page makes a canvas element; a worker (the page's solver worker) an OffscreenCanvas
+    const inWorker = typeof document === 'undefined';
+    if (inWorker && !opts.canvas && typeof OffscreenCanvas === 'undefined')
+      throw new Error(`WebGL backend: ${NO_WORKER_WEBGL} (this browser has no OffscreenCanvas)`);
+    this.canvas = opts.canvas ?? (inWorker ? new OffscreenCanvas(1, 1) : document.createElement('canvas'));
     this.canvas.width = 1;
     this.canvas.height = 1;
-    const gl = this.canvas.getContext('webgl', {
+    const gl = (this.canvas as HTMLCanvasElement).getContext('webgl', {
       alpha: true,
       antialias: false,
       depth: false,
@@ -62,6 +67,7 @@ export class GlContext {
       preserveDrawingBuffer: false,
       powerPreference: 'high-performance',
     }) as WebGLRenderingContext | null;
+    if (!gl && inWorker) throw new Error(`WebGL backend: ${NO_WORKER_WEBGL} (OffscreenCanvas gave no WebGL1 context)`);
     if (!gl) throw new Error('WebGL backend: this browser gave no WebGL1 context (WebGL disabled or unsupported)');
     this.gl = gl;
     const dbg = gl.getExtension('WEBGL_debug_renderer_info');

@@ -94,21 +94,68 @@ function quietVulkanLoader(proc: NonNullable<ReturnType<typeof nodeProcess>>): v
 }
 
 /**
+ * Why a browser has no navigator.gpu. WebGPU exists only in secure contexts: a page served over
+ * plain http from anywhere but localhost has none even where the browser ships WebGPU.
+ */
+export function noGpuReason(g: { isSecureContext?: boolean; location?: { origin?: string } } = globalThis): string {
+  if (g.isSecureContext === false)
+    return `WebGPU needs a secure context (https, or http on localhost); this page comes over plain http from ${g.location?.origin ?? 'another host'}`;
+  return 'navigator.gpu is not available in this browser (WebGPU disabled or unsupported)';
+}
+
+/**
+ * Whether the Vulkan loader would find a driver manifest (an ICD) where it looks by default
+ * (Linux: the XDG config and data folders, /etc and /usr/local/etc, each with vulkan/icd.d).
+ * Without one Dawn's probe fails and Dawn prints "vkCreateInstance: Found no drivers!" from
+ * native code, which no JavaScript can silence; acquireAdapter() then goes to SwiftShader
+ * without the probe.
+ */
+function vulkanDriversListed(proc: NonNullable<ReturnType<typeof nodeProcess>>): boolean {
+  const env = proc.env;
+  if (env.VK_ICD_FILENAMES || env.VK_DRIVER_FILES || env.VK_ADD_DRIVER_FILES) return true;
+  const fs = proc.getBuiltinModule?.('node:fs') as typeof import('node:fs') | undefined;
+  const os = proc.getBuiltinModule?.('node:os') as typeof import('node:os') | undefined;
+  if (!fs || !os) return true;
+  const home = os.homedir();
+  const roots = [
+    env.XDG_CONFIG_HOME || `${home}/.config`,
+    ...(env.XDG_CONFIG_DIRS || '/etc/xdg').split(':'),
+    '/usr/local/etc',
+    '/etc',
+    env.XDG_DATA_HOME || `${home}/.local/share`,
+    ...(env.XDG_DATA_DIRS || '/usr/local/share:/usr/share').split(':'),
+  ];
+  return roots.some((r) => {
+    try {
+      return fs.readdirSync(`${r}/vulkan/icd.d`).some((n) => n.endsWith('.json'));
+    } catch {
+      return false;
+    }
+  });
+}
+
+/**
  * Finds a WebGPU adapter. In Node, when Dawn finds none and VK_ICD_FILENAMES is unset while
- * the SwiftShader ICD exists, it retries with SwiftShader (a CPU Vulkan: correct, not fast).
+ * the SwiftShader ICD exists, it retries with SwiftShader (a CPU Vulkan: correct, not fast);
+ * when no Vulkan driver is installed at all it goes to SwiftShader straight away.
  */
 export async function acquireAdapter(opts: AcquireOptions = {}): Promise<AdapterHandle> {
   const notes: string[] = [];
   const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
   const proc = nodeProcess();
   if (!proc) {
-    if (!nav?.gpu) throw new NoAdapterError('navigator.gpu is not available in this browser (WebGPU disabled or unsupported)');
+    if (!nav?.gpu) throw new NoAdapterError(noGpuReason());
     const a = await nav.gpu.requestAdapter({ powerPreference: 'high-performance' });
     if (!a) throw new NoAdapterError('navigator.gpu.requestAdapter() returned null (no usable GPU, or WebGPU blocked for it)');
     return { adapter: a, description: describe(a), software: isSoftware(a), notes };
   }
   quietVulkanLoader(proc);
   const flags = opts.dawnFlags ?? [];
+  const swiftshader = (proc.getBuiltinModule?.('node:fs') as typeof import('node:fs') | undefined)?.existsSync(SWIFTSHADER_ICD);
+  if (!vulkanDriversListed(proc) && swiftshader) {
+    notes.push(`no Vulkan driver is installed; using SwiftShader (VK_ICD_FILENAMES=${SWIFTSHADER_ICD})`);
+    proc.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+  }
   let gpu = await nodeGpu(flags);
   let a = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (!a) {

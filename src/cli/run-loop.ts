@@ -1,0 +1,172 @@
+/**
+ * The time loop of a CLI run: steps the Simulation to every output time, writes the outputs,
+ * writes checkpoints at their schedule (at natural restart points, docs/reliability.md §1), at a
+ * stop signal and at an --until target before the scenario's end (so the run can be extended).
+ */
+import { relative } from 'node:path';
+import type { Backend } from '../backends/backend.ts';
+import { type Checkpoint, writeCheckpoint } from '../io/checkpoint.ts';
+import type { RunWriter } from '../io/run-output.ts';
+import { packageVersion } from '../io/version.ts';
+import type { Scenario } from '../model/scenario.ts';
+import { Simulation, SolverError } from '../solver/simulation.ts';
+import { Progress } from './progress.ts';
+import { OutputClock } from './schedule.ts';
+import { StopSignals } from './signals.ts';
+
+export interface LoopOptions {
+  s: Scenario;
+  /** Simulated time the run ends at (the scenario's end or an earlier --until). */
+  end: number;
+  quiet: boolean;
+  resume?: Checkpoint;
+  /** Where the files are written now (a staging directory while overwriting). */
+  dir: string;
+}
+
+const eps = (t: number) => 1e-12 * Math.max(1, t);
+
+export class RunLoop {
+  readonly sim: Simulation;
+  readonly signals = new StopSignals();
+  private readonly progress: Progress;
+  private readonly clock: OutputClock;
+  private readonly ckEvery: number;
+  private index: number;
+  private nextCkpt: number;
+  private lastEmitStep = -1;
+  private warnedC = false;
+  private lastYield = Date.now();
+
+  constructor(
+    private readonly o: LoopOptions,
+    private readonly backend: Backend,
+    private readonly writer: RunWriter,
+  ) {
+    const s = o.s;
+    this.sim = new Simulation(s, backend);
+    this.sim.onInstability = (e) =>
+      console.warn(
+        `warning: ${e.reason}; rolled back to step ${e.rolledBackTo.step} (t = ${e.rolledBackTo.time} s), retry ${e.attempt} of ${this.sim.maxRetries} with dt = ${e.dtRetry.toExponential(3)} s`,
+      );
+    this.progress = new Progress(o.end, undefined, o.quiet);
+    this.ckEvery = s.output.checkpointEvery ?? s.time.output;
+    const at = o.resume?.header.output;
+    this.index = at ? at.nextIndex : 0;
+    this.clock = new OutputClock(s.time.output, at ? at.nextTime : s.time.output);
+    this.nextCkpt = at ? at.nextCheckpoint : this.ckEvery;
+  }
+
+  /** What the manifest records about the run so far. */
+  stats(): { endTime: number; steps: number; retries: number } {
+    return { endTime: this.sim.time, steps: this.sim.step, retries: this.sim.retries };
+  }
+
+  /** Runs to the end; 'interrupted' when a stop signal ended it early (outputs and a checkpoint written). */
+  async run(): Promise<'finished' | 'interrupted'> {
+    const { sim, o } = this;
+    if (o.resume) await sim.restore(o.resume.state, o.resume.fields);
+    else {
+      await sim.start();
+      await this.emit();
+    }
+    while (sim.time < o.end - eps(o.end)) {
+      if (await this.stepTo(Math.min(this.clock.next, o.end))) return 'interrupted';
+      // only checked states become outputs (with checkEvery > 1 the last steps may be unchecked)
+      if (!(await sim.verify())) continue;
+      await this.emit();
+      this.clock.advance();
+    }
+    if (o.end < o.s.time.end - eps(o.s.time.end)) await this.checkpointAtEnd();
+    return 'finished';
+  }
+
+  /** Steps to `target`; true when a stop signal ended the run at a checkpoint on the way. */
+  private async stepTo(target: number): Promise<boolean> {
+    const { sim } = this;
+    while (sim.time < target - eps(target)) {
+      if ((this.signals.signal || sim.time >= this.nextCkpt - eps(this.nextCkpt)) && (await this.checkpointHere())) return true;
+      const max = this.o.s.numerics.maxSteps;
+      if (sim.step >= max) throw new SolverError(`numerics.maxSteps = ${max} reached at t = ${sim.time} s`, sim.step, sim.time);
+      await sim.advance(target - sim.time);
+      this.progress.update(sim.time, sim.step, sim.dt);
+      if (Date.now() - this.lastYield > 20) {
+        // let signal handlers run (they are macrotasks; the step loop only awaits microtasks)
+        await new Promise((r) => setImmediate(r));
+        this.lastYield = Date.now();
+      }
+    }
+    return false;
+  }
+
+  /** A due checkpoint, when this boundary is a restart point; true when a stop signal asked for it (the run ends). */
+  private async checkpointHere(): Promise<boolean> {
+    const stop = this.signals.signal;
+    const kind = await this.sim.prepareCheckpoint(this.signals.force);
+    if (!kind) return false;
+    if (kind === 'forced')
+      console.warn(
+        `warning: checkpoint at step ${this.sim.step} forced by ${stop}: resuming from it adds one potential solve compared with an uninterrupted run`,
+      );
+    if (stop && this.sim.step !== this.lastEmitStep) await this.emit();
+    await this.checkpoint(kind === 'exact');
+    return stop !== null;
+  }
+
+  /**
+   * At an --until target before the scenario's end: a checkpoint of the final state, so that
+   * `lidendrite resume --until T` can extend the run (forced when the step there did not re-solve
+   * the potential: the extension then has one potential solve more than a run straight to T).
+   */
+  private async checkpointAtEnd(): Promise<void> {
+    const kind = await this.sim.prepareCheckpoint(true);
+    if (!kind) {
+      console.warn(`warning: no checkpoint at t = ${this.sim.time} s (the last step was being retried); the run cannot be extended`);
+      return;
+    }
+    await this.checkpoint(kind === 'exact');
+  }
+
+  private async emit(): Promise<void> {
+    const { sim } = this;
+    const f = await this.backend.read();
+    const row = await sim.metrics();
+    this.writer.writeOutput(this.index++, sim.time, f, row);
+    this.lastEmitStep = sim.step;
+    this.writer.writeManifest({ state: 'running' }, this.stats());
+    if (!this.warnedC && row.c_max > 10) {
+      this.warnedC = true;
+      console.warn(
+        `warning: max c/c0 = ${row.c_max.toPrecision(3)} at t = ${sim.time.toPrecision(4)} s: Li+ is piling up ahead of the front (the base model has no anion/electroneutrality, model.md §1)`,
+      );
+    }
+  }
+
+  private async checkpoint(exact: boolean): Promise<void> {
+    const { sim, backend } = this;
+    const f = await backend.read();
+    while (this.nextCkpt <= sim.time + eps(this.nextCkpt)) this.nextCkpt += this.ckEvery;
+    const w = writeCheckpoint(this.o.dir, {
+      scenario: this.o.s,
+      state: sim.snapshot(),
+      fields: f,
+      backend: backend.name,
+      device: backend.device,
+      lidendrite: packageVersion(),
+      exact,
+      loop: { nextIndex: this.index, nextTime: this.clock.next, nextCheckpoint: this.nextCkpt, outputs: this.writer.outputList() },
+    });
+    this.writer.noteCheckpoint({
+      file: relative(this.o.dir, w.file),
+      step: sim.step,
+      time: sim.time,
+      exact,
+      writtenAt: new Date().toISOString(),
+    });
+    this.writer.writeManifest({ state: 'running' }, this.stats());
+  }
+
+  dispose(): void {
+    this.signals.dispose();
+  }
+}
