@@ -45,15 +45,17 @@ export function getDisplacement(L: { dims: 2 | 3; N: number }, u: Float64Array, 
   });
 }
 
-// σ_h and σ_vm of one set of fields, computed once for both output fields
-const cache = new WeakMap<Float64Array, Float64Array>();
+// σ_h and σ_vm of one set of fields (the same Fields object with the same arrays), computed once
+// for both output fields; a caller that changes the arrays in place must pass a new Fields object
+const cache = new WeakMap<Fields, { arrays: (Float64Array | undefined)[]; out: Float64Array }>();
 
 /** [σ_h, σ_vm] per cell (over μ_ref) from ξ and the displacement (serial, f64). */
 export function cellStresses(f: Fields, k: Coefficients): Float64Array {
   const m = k.mechanics;
   if (!m) throw new Error('cellStresses: the run has no mechanics');
-  const hit = cache.get(f.xi);
-  if (hit) return hit;
+  const arrays = [f.xi, ...displacementKeys(k.dims).map((key) => f[key])];
+  const hit = cache.get(f);
+  if (hit && hit.arrays.every((a, q) => a === arrays[q])) return hit.out;
   const [nx, ny, nz] = k.n;
   const N = nx * ny * nz;
   const g: ElasticGrid = { dims: k.dims, n: [nx, ny, nz], N, dx: k.dx, faces: m.faces };
@@ -85,7 +87,7 @@ export function cellStresses(f: Fields, k: Coefficients): Float64Array {
     0,
     rows,
   );
-  cache.set(f.xi, out);
+  cache.set(f, { arrays, out });
   return out;
 }
 
