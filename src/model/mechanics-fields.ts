@@ -55,7 +55,7 @@ export function cellStresses(f: Fields, k: Coefficients): Float64Array {
   if (!m) throw new Error('cellStresses: the run has no mechanics');
   const arrays = [f.xi, ...displacementKeys(k.dims).map((key) => f[key])];
   const hit = cache.get(f);
-  if (hit && hit.arrays.every((a, q) => a === arrays[q])) return hit.out;
+  if (hit?.arrays.every((a, q) => a === arrays[q])) return hit.out;
   const [nx, ny, nz] = k.n;
   const N = nx * ny * nz;
   const g: ElasticGrid = { dims: k.dims, n: [nx, ny, nz], N, dx: k.dx, faces: m.faces };
