@@ -127,7 +127,7 @@ export class Engine {
       }
       const f = await backend.read();
       e.quantities = quantityList(s, rawKeys(f));
-      e.columns = Object.keys(await e.sim.metrics());
+      e.columns = Object.keys(await e.sim.metrics(f));
     } catch (err) {
       await backend.dispose();
       throw err;
@@ -145,8 +145,9 @@ export class Engine {
   get step(): number {
     return this.base.step + this.sim.step;
   }
+  /** At the end time, or stopped by the short circuit (docs/short-circuit.md; short_circuit_s in the row). */
   get finished(): boolean {
-    return this.time >= this.end - 1e-12 * Math.max(1, this.end);
+    return this.sim.stopped || this.time >= this.end - 1e-12 * Math.max(1, this.end);
   }
 
   /** Moves the end time (a finished run continues when it grows). */
@@ -175,7 +176,7 @@ export class Engine {
     const ids = want.includes('*') ? this.quantities.map((q) => q.id) : ['xi', ...want.filter((w) => w !== 'xi')];
     const fields: Record<string, Float64Array> = {};
     for (const id of new Set(ids)) fields[id] = quantityValues(id, this.scenario, f, this.sim.k);
-    const row = await this.sim.metrics();
+    const row = await this.sim.metrics(f);
     row.time_s = this.time;
     row.step = this.step;
     for (const k of Object.keys(row)) if (isCumulative(k)) row[k] += this.counters[k] ?? 0;
@@ -195,7 +196,7 @@ export class Engine {
   /** What the next engine needs to continue from here (physics change). */
   async continuation(): Promise<Continuation> {
     const f = await this.backend.read();
-    const row = await this.sim.metrics();
+    const row = await this.sim.metrics(f);
     const counters: Record<string, number> = {};
     for (const k of Object.keys(row)) if (isCumulative(k)) counters[k] = row[k] + (this.counters[k] ?? 0);
     const fields = stateFields(this.sim.k, f);

@@ -52,7 +52,9 @@ export async function cmdRun(file: string, flags: RunFlags, hooks: CliHooks, cal
   return flags.browser ? runInBrowser(file, ctx) : execute(ctx);
 }
 
-function readManifest(dir: string): { status?: { state?: string }; endTime?: number; until?: number | null } | null {
+function readManifest(
+  dir: string,
+): { status?: { state?: string }; endTime?: number; until?: number | null; stoppedBy?: string; short_circuit_s?: number } | null {
   try {
     return JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
   } catch {
@@ -83,6 +85,10 @@ export async function cmdResume(runDir: string, flags: RunFlags, hooks: CliHooks
           ? `the run already reached its --until target (t = ${man.endTime} s); nothing to do. Extend it with: lidendrite resume ${dir} --until T`
           : `the run already finished (t = ${man.endTime} s); nothing to do`;
       if (!flags.quiet) console.log(`${runDir}: ${text}`);
+      return EXIT.ok;
+    }
+    if (man?.status?.state === 'finished' && man.stoppedBy === 'short circuit') {
+      if (!flags.quiet) console.log(`${runDir}: the run stopped at the short circuit (t = ${man.short_circuit_s} s); nothing to do`);
       return EXIT.ok;
     }
     if (!(end > ck.state.time)) throw new UsageError(`--until: ${end} s is not after the checkpoint time ${ck.state.time} s`);

@@ -138,7 +138,14 @@ async function runAndReport(ctx: RunContext, backend: Backend, writer: RunWriter
       return EXIT.interrupted;
     }
     writer.writeManifest({ state: 'finished' }, loop.stats());
-    log(`finished: t = ${sim.time} s in ${sim.step} steps${sim.retries ? ` (${sim.retries} rollbacks)` : ''}; outputs in ${where}`);
+    if (how === 'stopped') {
+      log(`finished: stopped by the short circuit at t = ${sim.time} s after ${sim.step} steps; outputs in ${where}`);
+      return EXIT.ok;
+    }
+    const rejected = loop.rejectedSteps ? `, ${loop.rejectedSteps} of them rejected steps redone shorter` : '';
+    log(
+      `finished: t = ${sim.time} s in ${sim.step} steps${sim.retries ? ` (${sim.retries} rollbacks${rejected})` : ''}; outputs in ${where}`,
+    );
     if (ctx.end < ctx.s.time.end) log(`checkpoint at --until ${ctx.end} s: extend the run with lidendrite resume ${where} --until T`);
     return EXIT.ok;
   } catch (e) {

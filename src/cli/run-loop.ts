@@ -37,6 +37,8 @@ export class RunLoop {
   private lastEmitStep = -1;
   private warnedC = false;
   private lastYield = Date.now();
+  /** Steps rejected and redone shorter (accuracy control, docs/numerics-notes.md): the first is reported, the rest counted. */
+  private rejected = 0;
 
   constructor(
     private readonly o: LoopOptions,
@@ -45,10 +47,26 @@ export class RunLoop {
   ) {
     const s = o.s;
     this.sim = new Simulation(s, backend);
-    this.sim.onInstability = (e) =>
-      console.warn(
-        `warning: ${e.reason}; rolled back to step ${e.rolledBackTo.step} (t = ${e.rolledBackTo.time} s), retry ${e.attempt} of ${this.sim.maxRetries} with dt = ${e.dtRetry.toExponential(3)} s`,
-      );
+    this.sim.onInstability = (e) => {
+      if (e.kind === 'rejected' && this.rejected++ > 0) return;
+      const retry =
+        e.kind === 'rejected'
+          ? `redone with dt = ${e.dtRetry.toExponential(3)} s (further rejected steps are only counted: rejectedSteps in the manifest)`
+          : `retry ${e.attempt} of ${this.sim.maxRetries} with dt = ${e.dtRetry.toExponential(3)} s`;
+      console.warn(`warning: ${e.reason}; rolled back to step ${e.rolledBackTo.step} (t = ${e.rolledBackTo.time} s), ${retry}`);
+    };
+    this.sim.onShortCircuit = (e) => {
+      const where = `the metal reached x = ${e.tip.toFixed(3)} µm, at or beyond the contact position ${e.contactAt.toFixed(3)} µm (an interface width, or 1.5 cells on a grid coarser than w/1.5, before the counter electrode)`;
+      if (e.stops) {
+        if (!o.quiet)
+          console.log(
+            `short circuit at t = ${e.time} s (step ${e.step}): ${where}; the run stops here (stop.onShortCircuit: false would continue)`,
+          );
+      } else
+        console.warn(
+          `warning: short circuit at t = ${e.time} s (step ${e.step}): ${where}; continuing as the scenario asks (stop.onShortCircuit: false) — after contact the cell is shorted and the fields describe no battery (docs/short-circuit.md)`,
+        );
+    };
     this.progress = new Progress(o.end, undefined, o.quiet);
     this.ckEvery = s.output.checkpointEvery ?? s.time.output;
     const at = o.resume?.header.output;
@@ -57,21 +75,50 @@ export class RunLoop {
     this.nextCkpt = at ? at.nextCheckpoint : this.ckEvery;
   }
 
-  /** What the manifest records about the run so far. */
-  stats(): { endTime: number; steps: number; retries: number } {
-    return { endTime: this.sim.time, steps: this.sim.step, retries: this.sim.retries };
+  /** Steps rejected and redone shorter so far in this process (rollbacks of kind 'rejected'). */
+  get rejectedSteps(): number {
+    return this.rejected;
   }
 
-  /** Runs to the end; 'interrupted' when a stop signal ended it early (outputs and a checkpoint written). */
-  async run(): Promise<'finished' | 'interrupted'> {
+  /** What the manifest records about the run so far. */
+  stats(): {
+    endTime: number;
+    steps: number;
+    retries: number;
+    rejectedSteps: number;
+    short_circuit_s: number | null;
+    stoppedBy?: 'short circuit';
+  } {
+    const sim = this.sim;
+    return {
+      endTime: sim.time,
+      steps: sim.step,
+      retries: sim.retries,
+      rejectedSteps: this.rejected,
+      short_circuit_s: Number.isNaN(sim.shortCircuitTime) ? null : sim.shortCircuitTime,
+      ...(sim.stopped ? { stoppedBy: 'short circuit' as const } : {}),
+    };
+  }
+
+  /**
+   * Runs to the end; 'interrupted' when a stop signal ended it early (outputs and a checkpoint
+   * written); 'stopped' at a stop event (the short circuit, docs/short-circuit.md: the state there
+   * is the last output).
+   */
+  async run(): Promise<'finished' | 'interrupted' | 'stopped'> {
     const { sim, o } = this;
     if (o.resume) await sim.restore(o.resume.state, o.resume.fields);
     else {
       await sim.start();
       await this.emit();
     }
-    while (sim.time < o.end - eps(o.end)) {
+    while (sim.time < o.end - eps(o.end) && !sim.stopped) {
       if (await this.stepTo(Math.min(this.clock.next, o.end))) return 'interrupted';
+      if (sim.stopped) {
+        // contact is seen on checked fields: this state may be an output
+        if (sim.step !== this.lastEmitStep) await this.emit();
+        return 'stopped';
+      }
       // only checked states become outputs (with checkEvery > 1 the last steps may be unchecked)
       if (!(await sim.verify())) continue;
       await this.emit();
@@ -90,6 +137,7 @@ export class RunLoop {
       if (sim.step >= max) throw new SolverError(`numerics.maxSteps = ${max} reached at t = ${sim.time} s`, sim.step, sim.time);
       await sim.advance(target - sim.time);
       this.progress.update(sim.time, sim.step, sim.dt);
+      if (sim.stopped) return false;
       if (Date.now() - this.lastYield > 20) {
         // let signal handlers run (they are macrotasks; the step loop only awaits microtasks)
         await new Promise((r) => setImmediate(r));
@@ -130,7 +178,7 @@ export class RunLoop {
   private async emit(): Promise<void> {
     const { sim } = this;
     const f = await this.backend.read();
-    const row = await sim.metrics();
+    const row = await sim.metrics(f);
     this.writer.writeOutput(this.index++, sim.time, f, row);
     this.lastEmitStep = sim.step;
     this.writer.writeManifest({ state: 'running' }, this.stats());

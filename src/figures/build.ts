@@ -153,7 +153,10 @@ function figureDefs(): FigureDef[] {
           shows:
             `Tip and mean front position, electrode current density and the lithium balance over time for \`${run.scenario.name}\` (${describeScenario(run.scenario)}). ` +
             (last
-              ? `At t = ${last.time_s.toPrecision(3)} s the tip is at ${last.front_tip_um.toFixed(2)} µm, the mean front at ${last.front_mean_um.toFixed(2)} µm. `
+              ? `At t = ${last.time_s.toPrecision(3)} s the tip is at ${last.front_tip_um.toFixed(2)} µm, the mean front at ${last.front_mean_um.toFixed(2)} µm. ` +
+                (Number.isFinite(last.short_circuit_s)
+                  ? `The metal reached the counter electrode (short circuit) at t = ${last.short_circuit_s.toPrecision(4)} s (dashed rule). `
+                  : '')
               : '') +
             'The change of total lithium and the lithium that entered through the counter electrode lie on top of each other (conservation, model.md V6).',
         };

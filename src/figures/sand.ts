@@ -95,7 +95,7 @@ export async function sandRun(o: SandOptions): Promise<SandResult> {
         raw += f.c[o + i];
         sum += f.c[o + i] - slope * (i - xh);
       }
-      const m = await sim.metrics();
+      const m = await sim.metrics(f);
       samples.push({ t: sim.time, cSurface: sum / 4, cProbe: raw / 4, voltage: sim.voltage, current: m.current_density_A_per_m2 ?? NaN });
     }
   } finally {

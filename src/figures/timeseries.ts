@@ -79,16 +79,44 @@ export function timeseriesSpec(s: Scenario, rows: Record<string, number>[]): Rec
           ),
         ]
       : [];
+  // the short circuit (docs/short-circuit.md): a dashed rule on the front panel at its time
+  const tShort = rows.at(-1)?.short_circuit_s;
+  const short = tShort !== undefined && Number.isFinite(tShort) ? tShort : null;
+  const frontPanel = panel('front', front, 'deposit front position x (µm)');
+  const frontWithShort =
+    short === null
+      ? frontPanel
+      : {
+          name: 'front',
+          width: frontPanel.width,
+          height: frontPanel.height,
+          layer: [
+            { data: frontPanel.data, mark: frontPanel.mark, encoding: frontPanel.encoding },
+            {
+              data: { values: [{ t: short, label: `short circuit, ${short.toPrecision(3)} s` }] },
+              mark: { type: 'rule', color: '#b2182b', strokeDash: [4, 3], strokeWidth: 1.5 },
+              encoding: { x: { field: 't', type: 'quantitative' } },
+            },
+            {
+              data: { values: [{ t: short, label: `short circuit, ${short.toPrecision(3)} s` }] },
+              mark: { type: 'text', color: '#b2182b', align: 'right', baseline: 'top', dx: -3, dy: 3, y: 0 },
+              encoding: { x: { field: 't', type: 'quantitative' }, text: { field: 'label' } },
+            },
+          ],
+        };
   return {
     title: {
       text: `${s.name}: time series (deposit front, current density, lithium balance)`,
       subtitle: [
         describeScenario(s) + (d === 2 ? '; 2D amounts are per metre of depth and divided by the electrode width' : ''),
         ...(dropped ? [`the first ${dropped} rows of metrics.csv (an earlier run: time restarts) are not shown`] : []),
+        ...(short !== null
+          ? [`short circuit at t = ${short.toPrecision(4)} s: metal within an interface width of the counter electrode`]
+          : []),
       ],
     },
     hconcat: [
-      panel('front', front, 'deposit front position x (µm)'),
+      frontWithShort,
       panel('current', current, 'current density (mA/cm²)', true),
       panel('lithium', lithium, 'lithium per electrode area (mol/m²)', true),
       ...volts,

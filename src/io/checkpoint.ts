@@ -144,6 +144,9 @@ const headerSchema = z
         speciesInfluxTotal: z.record(key, num).optional(),
         // the shielding additive's influx as checkpoints before the species list wrote it (read only)
         additiveInfluxTotal: num.optional(),
+        // when the metal reached the counter electrode (docs/short-circuit.md; NaN: not yet);
+        // absent in checkpoints written before the event existed
+        shortCircuitTime: num.optional(),
         control: z
           .object({
             voltage: num,
@@ -328,6 +331,7 @@ export function writeCheckpoint(runDir: string, ck: CheckpointInput): { file: st
       ...(Object.keys(st.speciesInfluxTotal).length
         ? { speciesInfluxTotal: Object.fromEntries(Object.entries(st.speciesInfluxTotal).map(([n, v]) => [n, encodeNum(v)])) }
         : {}),
+      ...(st.shortCircuitTime !== undefined ? { shortCircuitTime: encodeNum(st.shortCircuitTime) } : {}),
       control: st.control
         ? {
             voltage: encodeNum(st.control.voltage),
@@ -504,6 +508,7 @@ export function readCheckpointFile(path: string, ptr?: { step: number; time: num
     retries: sim.retries,
     migrationTotal: sim.migrationTotal === undefined ? 0 : decodeNum(sim.migrationTotal),
     speciesInfluxTotal: speciesInflux(scenario, sim),
+    shortCircuitTime: sim.shortCircuitTime === undefined ? NaN : decodeNum(sim.shortCircuitTime),
     control: sim.control
       ? {
           voltage: decodeNum(sim.control.voltage),

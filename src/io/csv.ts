@@ -8,7 +8,8 @@ export type CsvValue = number | string;
 /**
  * Append-only metrics table (one row per output step). Each row is written as
  * one complete line and fsynced, so a crash loses at most the row in flight;
- * reopening an existing file (resume) checks that the columns still match.
+ * reopening an existing file (resume) checks that the columns still match, or — a file from a
+ * version with fewer trailing columns — pads its rows with NaN in the new ones.
  * `fresh` (a new run) refuses a file that exists already: rows of two runs never mix.
  */
 export class MetricsCsv {
@@ -40,6 +41,18 @@ export class MetricsCsv {
     }
     const nl = existing.indexOf('\n');
     const found = (nl < 0 ? existing : existing.slice(0, nl)).replace(/\r$/, '');
+    const old = found.split(',');
+    if (found !== header && old.length < columns.length && old.every((c, i) => c === columns[i])) {
+      // a run directory from a version with fewer (trailing) columns: its rows get NaN in the
+      // new ones, so a resumed run keeps one table (complete rows only; a torn last line goes)
+      const pad = ',NaN'.repeat(columns.length - old.length);
+      const rows = existing
+        .slice(nl + 1)
+        .split('\n')
+        .filter((line, i, all) => line !== '' && (i < all.length - 1 || existing.endsWith('\n')));
+      writeFileAtomic(filePath, [header, ...rows.map((r) => r.replace(/\r$/, '') + pad)].join('\n') + '\n');
+      return;
+    }
     if (found !== header) {
       throw new RunDirError(
         `${filePath}: has the columns "${found.slice(0, 200)}" but this run writes "${header}"; ` +

@@ -214,14 +214,25 @@ function switchGroups(s: Scenario, p: PhysicalParams, k: Coefficients): DerivedG
   return out;
 }
 
-/** Explicit stability bounds on dt, s (the adaptive policy starts from these). */
+/**
+ * Explicit stability bounds on dt, s (the adaptive policy starts from these).
+ *
+ * Phase stage (forward Euler): linearised about the bulk states ξ = 0 and ξ = 1, where
+ * h″ = 0 (no reaction slope) and g″ = 2, a perturbation δξ obeys
+ *   δξⁿ⁺¹ = [1 − dt(L_σκ0·λ_h + 2L_σW)] δξⁿ,  0 ≤ λ_h ≤ 4d·a_max/dx²  (a_max: see below),
+ * so |1 − dt·λ| ≤ 1 needs dt ≤ 2/(4d·L_σκ0·a_max/dx² + 2L_σW) = dx²/(2d·L_σκ0·a_max + L_σW·dx²).
+ * Dropping the double-well term 2L_σW (as this bound once did) is harmless at dx ≤ w/2, but at
+ * dx = 0.5 µm in 2D it lets dt reach 1.2× the true limit: the checkerboard mode then grows by
+ * 1.4 per step in the bulk electrolyte (docs/numerics-notes.md, the coarse-grid crash).
+ */
 export function stabilityLimits(k: Coefficients): { phase: number; curvature: string } {
   // Largest eigenvalue of ∂J/∂∇ξ over all directions: the normal part a² ≤ (1+δ)², the
   // tangential part a² + a′² + a a″ ≤ (1+δ)² + δω²(1+δ) (Kobayashi; the cubic 3D form is the ω = 4 case).
   const w = k.dims === 3 ? 4 : k.omega;
   const aniso = (1 + k.delta) ** 2 + k.delta * w * w * (1 + k.delta);
-  const phase = (k.dx * k.dx) / (2 * k.dims * k.mobKappa * aniso);
-  return { phase, curvature: 'dx²/(2·d·L_σκ0·((1+δ)² + δω²(1+δ)))' };
+  const dx2 = k.dx * k.dx;
+  const phase = dx2 / (2 * k.dims * k.mobKappa * aniso + k.mobW * dx2);
+  return { phase, curvature: 'dx²/(2·d·L_σκ0·((1+δ)² + δω²(1+δ)) + L_σW·dx²)' };
 }
 
 /** Warnings to print before a run (under-resolution, step counts). */

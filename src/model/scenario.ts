@@ -378,6 +378,12 @@ export const scenarioSchema = z
     additive: additiveSchema.optional(),
     /** Mechanics: elasticity, solid electrolytes, stack pressure (docs/mechanics.md). */
     mechanics: mechanicsSchema.optional(),
+    /**
+     * Events that end a run early (docs/short-circuit.md). `onShortCircuit` (default true when
+     * there is a counter electrode, boundary.phi.x1 dirichlet): stop when metal comes within an
+     * interface width of it; false records the time and carries on.
+     */
+    stop: z.object({ onShortCircuit: z.boolean().optional() }).strict().optional(),
   })
   .strict();
 
@@ -587,6 +593,10 @@ function checkSolverSwitches(s: Parsed, boundary: Record<FieldName, Record<Face,
     issues.push('electrolyte.transference: required for the binary model (Li+ transference number t+, allowed 0 <= t+ < 1)');
   if (e && e.model !== 'binary' && e.transference !== undefined)
     issues.push(`electrolyte.transference: only used with model "binary" (got model "${e.model}")`);
+  if (s.stop?.onShortCircuit === true && boundary.phi.x1.type !== 'dirichlet')
+    issues.push(
+      'stop.onShortCircuit: needs a counter electrode at x = L_x (boundary.phi.x1 dirichlet) to detect contact with; remove it or set it to false',
+    );
   const c = s.control;
   if (!c) return;
   if (c.schedule) {

@@ -13,6 +13,12 @@
  * adds three columns, named after it: <name>_* (its amount bulk·Σã dV), <name>_influx_* (what
  * entered through the reservoir face since the start; <name>(t) − <name>(0) = <name>_influx, it
  * has no sink) and <name>_max (max ã).
+ * Last: xi_grown_mean, the mean ξ over cells that were electrolyte at t = 0 and are metal now
+ * (docs/deposit-density.md, src/solver/deposit.ts; NaN before any), and short_circuit_s, when the metal first came
+ * within an interface width of the counter electrode (docs/short-circuit.md; NaN before). They
+ * come after the species' columns so that an older metrics.csv is a prefix of a newer one.
+ * With a mechanics section, mechanics_iters and mechanics_residual (the last displacement solve,
+ * docs/mechanics.md) follow them.
  */
 import type { Reductions, PotentialReport, SolveReport, TransportReport } from '../backends/backend.ts';
 import type { Coefficients } from '../model/derived.ts';
@@ -55,6 +61,8 @@ export function metricColumns(dims: 2 | 3, species: readonly Pick<Species, 'name
     'current_density_A_per_m2',
     `li_migration_${mol}`,
     ...species.flatMap((sp) => [`${sp.name}_${mol}`, `${sp.name}_influx_${mol}`, `${sp.name}_max`]),
+    'xi_grown_mean',
+    'short_circuit_s',
     // the last displacement solve (docs/mechanics.md)
     ...(mechanics ? ['mechanics_iters', 'mechanics_residual'] : []),
   ];
@@ -75,6 +83,10 @@ export interface RunCounters {
   voltage?: number;
   /** Per transported species (by name): what entered through the boundary (scaled bulk·µm^d); absent = 0. */
   speciesInfluxTotal?: Record<string, number>;
+  /** Mean ξ of grown metal (Simulation: cells electrolyte at t = 0 and metal now); absent = NaN. */
+  xiGrownMean?: number;
+  /** When the metal reached the counter electrode, s; absent or NaN = not (yet). */
+  shortCircuitTime?: number;
   /** The last mechanics solve (absent or null: none yet). */
   mech?: SolveReport | null;
 }
@@ -127,6 +139,7 @@ export function metricsRow(s: Scenario, k: Coefficients, red: Reductions, run: R
     const r = red.species[m];
     vals.push(sp.bulk * (r?.sum ?? NaN) * dV, sp.bulk * (run.speciesInfluxTotal?.[sp.name] ?? 0) * 1e-6 ** d, r?.max ?? NaN);
   });
+  vals.push(run.xiGrownMean ?? NaN, run.shortCircuitTime ?? NaN);
   if (k.mechanics) vals.push(run.mech?.iterations ?? 0, run.mech?.residual ?? 0);
   const row: MetricsRow = {};
   cols.forEach((c, i) => {

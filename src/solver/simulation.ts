@@ -5,10 +5,11 @@
  *   2. phase     — explicit update of ξ with the current ψ and c̃ⁿ (+ noise);
  *   3. transport — implicit c̃ with the sink −(c_s/c0)Δξ and the conservative limiter.
  * Time-step policy (after every step, from the backend's step statistics):
- *   dt = min(dtMax, safety·dx²/(2d·L_σκ0·((1+δ)² + δω²(1+δ))), safety/stiffness,
+ *   dt = min(dtMax, safety·dx²/(2d·L_σκ0·((1+δ)² + δω²(1+δ)) + L_σW·dx²), safety/stiffness,
  *            maxDxiPerStep/max|∂ξ/∂t|, safety/migration outflow rate, 1.5·dt_prev,
  *            time to the next output)
- * The first step uses numerics.dtInitial.
+ * The first step uses numerics.dtInitial. A step with dt·max|∂ξ/∂t| > DXI_REJECT_FACTOR·
+ * maxDxiPerStep is rejected (rolled back and redone shorter; docs/numerics-notes.md).
  *
  * Drive control (scenario.control, control.ts): after every step the controller turns the
  * step's deposit into a current density and picks the voltage of the next step (galvanostatic),
@@ -43,17 +44,27 @@
  * restores with one extra potential solve at the next step.
  */
 import type { Backend, PotentialReport, SolveReport, TransportReport } from '../backends/backend.ts';
+import { isDtIndependent } from '../backends/errors.ts';
 import type { MechCoefficients } from '../model/mechanics.ts';
 import { coefficients, stabilityLimits, type Coefficients } from '../model/derived.ts';
 import { fieldDefs, missingState, stateFields } from '../model/fields.ts';
 import { initialFields, type Fields } from '../model/initial.ts';
 import { DriveControl, type ControlState } from './control.ts';
+import { contactPosition, electrolyteMask, grownMean, type ShortCircuitEvent } from './deposit.ts';
 import type { Scenario } from '../model/scenario.ts';
 import { metricsRow, type MetricsRow, type RunCounters } from './metrics.ts';
 
 /** Physical ranges a field may never leave (model.md §4; the limiter keeps c̃ ≥ 0). */
 export const XI_RANGE = [-0.5, 1.5] as const;
 export const C_MIN = -1e-9;
+/**
+ * A step is accepted only while dt·max|∂ξ/∂t| (its largest explicit change of ξ, the rate taken
+ * at the start of the step) stays within this many times numerics.maxDxiPerStep. The policy
+ * picks dt from the previous step's rate; a rate that jumps within one step (a fresh potential
+ * well, a runaway) would otherwise be taken at the old step length. A rejected step is redone
+ * from the last good state at dt = maxDxiPerStep/max|∂ξ/∂t| (docs/numerics-notes.md).
+ */
+export const DXI_REJECT_FACTOR = 2;
 
 export interface SolverErrorDetails {
   /** The offending field (its key in src/model/fields.ts), its value, the cell (i, j, k) and the cell centre (x, y, z) in µm. */
@@ -65,6 +76,10 @@ export interface SolverErrorDetails {
   retries?: number;
   /** An instability the simulation may roll back from (internal; false on what callers see). */
   retryable?: boolean;
+  /** The failure is fixed by the state the failing step started from, whatever its dt (StateError). */
+  dtIndependent?: boolean;
+  /** A step length the retry should not exceed (a rejected step: maxDxiPerStep over the measured rate). */
+  dtRetry?: number;
 }
 
 /**
@@ -117,10 +132,17 @@ export interface SimState {
   forceSolve: boolean;
   /** Rollbacks so far. */
   retries: number;
+  /** When the metal first came within an interface width of the counter electrode, s (NaN: not yet; absent in older checkpoints). */
+  shortCircuitTime?: number;
 }
 
 /** One rollback. */
 export interface InstabilityEvent {
+  /**
+   * 'rejected': a step whose rate jumped (DXI_REJECT_FACTOR) redone shorter — accuracy control,
+   * expected now and then on coarse grids; 'instability': a field or a solver failed.
+   */
+  kind: 'rejected' | 'instability';
   /** Where the problem was found. */
   step: number;
   time: number;
@@ -163,6 +185,19 @@ export class Simulation {
   readonly events: InstabilityEvent[] = [];
   /** Called after each rollback (logging). */
   onInstability?: (e: InstabilityEvent) => void;
+  /** When the metal first came within w of the counter electrode (NaN: not yet). */
+  shortCircuitTime = NaN;
+  /** Called once, at the checked boundary where contact is first seen (logging). */
+  onShortCircuit?: (e: ShortCircuitEvent) => void;
+  /**
+   * The tip position (µm) that counts as contact with the counter electrode, L_x − w; null where
+   * there is none (boundary.phi.x1 not dirichlet): then nothing is detected.
+   */
+  readonly contactAt: number | null;
+  /** Stop at the short circuit (scenario stop.onShortCircuit, default true). */
+  readonly stopOnShortCircuit: boolean;
+  /** Cells that were electrolyte (ξ < ½) in the initial condition: the reference of xi_grown_mean. */
+  private grownRef: Uint8Array | null = null;
   readonly checkEvery: number;
   readonly maxRetries: number;
   private stepsSinceSolve = Infinity;
@@ -185,6 +220,10 @@ export class Simulation {
   private attempt = 0;
   private segFirstDt = NaN;
   private good: GoodState | null = null;
+  /** Steps completed since `good` when the current step began (0: it started from `good`). */
+  private stepFromSave = 0;
+  /** The last failure rolled back from `good` (message and the first dt of its interval). */
+  private lastFailure: { message: string; dt: number } | null = null;
   /** The first step's dt and the step limits computed after it (for the advice of a failure; not checkpointed). */
   private firstStep: { dt: number; limit: number } | null = null;
 
@@ -200,6 +239,8 @@ export class Simulation {
     this.checkEvery = n.checkEvery ?? (backend.name === 'cpu' ? 1 : 10);
     this.maxRetries = n.maxRetries ?? 3;
     this.control = scenario.control ? new DriveControl(scenario, this.k) : null;
+    this.contactAt = contactPosition(scenario, this.k);
+    this.stopOnShortCircuit = this.contactAt !== null && scenario.stop?.onShortCircuit !== false;
     if (this.control) {
       const x0 = scenario.boundary.phi.x0;
       this.controlState = this.control.initial(x0.type === 'dirichlet' ? x0.value : scenario.voltage);
@@ -220,6 +261,7 @@ export class Simulation {
 
   /** Uploads the initial condition (or given fields) and checks it. */
   async start(fields = initialFields(this.scenario)): Promise<void> {
+    this.grownRef = electrolyteMask(fields.xi);
     await this.backend.init(fields);
     await this.applyVoltage();
     this.started = true;
@@ -251,6 +293,7 @@ export class Simulation {
       atSolvePoint: this.decided && this.solvedHere,
       forceSolve: this.forceSolve,
       retries: this.retries,
+      shortCircuitTime: this.shortCircuitTime,
     };
   }
 
@@ -264,6 +307,8 @@ export class Simulation {
     const bad = missingState(this.k, fields, N);
     if (bad.length) throw new Error(`Simulation.restore: the fields do not fit the scenario: ${bad.join('; ')}`);
     await this.backend.init(stateFields(this.k, fields));
+    // a restored run measures grown metal against the scenario's initial condition
+    this.grownRef = electrolyteMask(initialFields(this.scenario).xi);
     this.started = true;
     this.applyState(state);
     await this.applyVoltage();
@@ -286,6 +331,7 @@ export class Simulation {
     this.migrationTotal = s.migrationTotal;
     // a species the state does not name (none can: checkpoints hold every species) starts at 0
     this.speciesInfluxTotal = Object.fromEntries(this.k.species.map((sp) => [sp.name, s.speciesInfluxTotal[sp.name] ?? 0]));
+    this.shortCircuitTime = s.shortCircuitTime ?? NaN;
     if (this.control) {
       if (!s.control) throw new Error('Simulation: the state has no drive-control state, the scenario has a control section');
       this.controlState = { ...s.control };
@@ -305,6 +351,7 @@ export class Simulation {
     this.attempt = 0;
     this.segFirstDt = NaN;
     this.good = null;
+    this.lastFailure = null;
   }
 
   private async solvePotential(): Promise<void> {
@@ -351,6 +398,7 @@ export class Simulation {
       const msg = e instanceof Error ? e.message : String(e);
       throw new SolverError(`${what} failed at step ${this.step + 1} (t = ${this.time} s): ${msg}`, this.step, this.time, {
         retryable: true,
+        ...(isDtIndependent(e) ? { dtIndependent: true } : {}),
       });
     }
   }
@@ -395,9 +443,11 @@ export class Simulation {
     const toSwitch = this.control ? this.control.timeToSwitch(this.time) : Infinity;
     let dt = Math.min(this.dt, maxDt, toSwitch);
     // land on the caller's target (maxDt) also when the step would stop a hair short of it: callers
-    // stop within 1e-12 relative of a target, and the output there would carry t − 5e-12
-    if (dt < maxDt && maxDt <= toSwitch && maxDt - dt <= 1e-12 * Math.max(1, this.time + maxDt)) dt = maxDt;
+    // stop within 1e-12 relative of a target, and the output there would carry t − 5e-12 (without a
+    // target, maxDt = Infinity and the tolerance would be Infinity too)
+    if (Number.isFinite(maxDt) && dt < maxDt && maxDt <= toSwitch && maxDt - dt <= 1e-12 * Math.max(1, this.time + maxDt)) dt = maxDt;
     if (this.sinceSave === 0) this.segFirstDt = dt;
+    this.stepFromSave = this.sinceSave;
     this.decided = false;
     this.solvedHere = false;
     this.forcedHere = false;
@@ -435,6 +485,7 @@ export class Simulation {
     }
     const st = await this.backend.stepStats();
     if (!Number.isFinite(st.maxRate)) throw await this.instability(`non-finite max |∂ξ/∂t| = ${st.maxRate}`);
+    if (dt * st.maxRate > DXI_REJECT_FACTOR * n.maxDxiPerStep) throw await this.rejection(dt, st.maxRate);
     if (this.sinceSave >= this.checkEvery) await this.check();
     const inf = (x: number) => Math.max(x, 0);
     const limit = Math.min(
@@ -460,9 +511,16 @@ export class Simulation {
     }
   }
 
-  /** Keeps the fields and the state at this boundary (the rollback target). */
+  /**
+   * Keeps the fields and the state at this boundary (the rollback target). A copy holding a
+   * non-finite value (ψ included, which the range check does not see: it may come from the
+   * potential decision just made) is never kept: that is an instability of this boundary.
+   */
   private async save(): Promise<void> {
     const f = await this.backend.read();
+    const bad = locateProblem(f, this.k);
+    if (bad) throw await this.instability(`the state to keep holds ${bad.field} = ${bad.value} (${bad.why})`);
+    this.lastFailure = null;
     this.good = {
       fields: stateFields(this.k, f),
       state: this.snapshot(),
@@ -482,6 +540,16 @@ export class Simulation {
       throw await this.instability(`reductions: ${red.nonFinite} non-finite cells, ξ in [${red.xiMin}, ${red.xiMax}], min c̃ = ${red.cMin}`);
     this.checkedHere = true;
     this.saveNext = true;
+    // contact with the counter electrode, seen on checked fields only (so it survives rollbacks)
+    if (this.contactAt !== null && Number.isNaN(this.shortCircuitTime) && red.tip >= this.contactAt) {
+      this.shortCircuitTime = this.time;
+      this.onShortCircuit?.({ time: this.time, step: this.step, tip: red.tip, contactAt: this.contactAt, stops: this.stopOnShortCircuit });
+    }
+  }
+
+  /** The run has reached a stop event (a short circuit, unless the scenario continues past it). */
+  get stopped(): boolean {
+    return this.stopOnShortCircuit && !Number.isNaN(this.shortCircuitTime);
   }
 
   /** Reads the fields back and names the first problem cell. */
@@ -489,16 +557,45 @@ export class Simulation {
     const f = await this.backend.read();
     const p = locateProblem(f, this.k);
     if (!p) return null;
-    const [nx, ny] = this.k.n;
-    const i = p.index % nx,
-      j = Math.floor(p.index / nx) % ny,
-      kk = Math.floor(p.index / (nx * ny));
-    const dx = this.k.dx;
-    const pos: [number, number, number] = [(i + 0.5) * dx, (j + 0.5) * dx, this.k.dims === 3 ? (kk + 0.5) * dx : 0];
-    const fmt = (v: number) => Number(v.toPrecision(6)).toString();
+    const loc = this.describeCell(p.index);
     const label = fieldDefs(this.k).find((d) => d.key === p.field)?.label ?? p.field;
-    const text = `field ${label} = ${p.value} (${p.why}) at cell (i, j, k) = (${i}, ${j}, ${kk}), (x, y, z) = (${pos.map(fmt).join(', ')}) µm`;
-    return { text, details: { field: p.field, value: p.value, cell: [i, j, kk], position: pos } };
+    const text = `field ${label} = ${p.value} (${p.why}) ${loc.text}`;
+    return { text, details: { field: p.field, value: p.value, cell: loc.cell, position: loc.position } };
+  }
+
+  /**
+   * A step whose own rate moved ξ by more than DXI_REJECT_FACTOR·maxDxiPerStep: retried from the
+   * last good state at a step the measured rate allows (details.dtRetry), located at the cell with
+   * the largest |∂ξ/∂t|.
+   */
+  private async rejection(dt: number, maxRate: number): Promise<SolverError> {
+    const n = this.scenario.numerics;
+    const f = await this.backend.read();
+    const at = argMaxAbs(f.xidot);
+    const loc = this.describeCell(at);
+    const fmt = (v: number) => v.toPrecision(3);
+    return new SolverError(
+      `step ${this.step} rejected (t = ${this.time} s): max |∂ξ/∂t| = ${fmt(maxRate)} 1/s moved ξ by up to ${fmt(dt * maxRate)} in dt = ${dt.toExponential(3)} s, more than ${DXI_REJECT_FACTOR} × numerics.maxDxiPerStep = ${fmt(DXI_REJECT_FACTOR * n.maxDxiPerStep)} (${this.step === 1 ? 'the first step takes numerics.dtInitial unchecked' : 'the rate jumped within one step'}; largest change ∂ξ/∂t = ${fmt(f.xidot[at])} 1/s ${loc.text})`,
+      this.step,
+      this.time,
+      { field: 'xidot', value: f.xidot[at], cell: loc.cell, position: loc.position, retryable: true, dtRetry: n.maxDxiPerStep / maxRate },
+    );
+  }
+
+  /** Cell index → "at cell (i, j, k) = …, (x, y, z) = … µm" and its parts. */
+  private describeCell(index: number): { text: string; cell: [number, number, number]; position: [number, number, number] } {
+    const [nx, ny] = this.k.n;
+    const i = index % nx,
+      j = Math.floor(index / nx) % ny,
+      kk = Math.floor(index / (nx * ny));
+    const dx = this.k.dx;
+    const position: [number, number, number] = [(i + 0.5) * dx, (j + 0.5) * dx, this.k.dims === 3 ? (kk + 0.5) * dx : 0];
+    const fmt = (v: number) => Number(v.toPrecision(6)).toString();
+    return {
+      text: `at cell (i, j, k) = (${i}, ${j}, ${kk}), (x, y, z) = (${position.map(fmt).join(', ')}) µm`,
+      cell: [i, j, kk],
+      position,
+    };
   }
 
   private async instability(fallback: string): Promise<SolverError> {
@@ -510,11 +607,25 @@ export class Simulation {
     });
   }
 
-  /** Adds the first problem cell to a solver failure that does not name one yet. */
+  /**
+   * Adds the first problem cell to a solver failure that does not name one yet; when the fields
+   * are all finite and in range, the cell with the largest |∂ξ/∂t| (where a runaway starts).
+   */
   private async locate(err: SolverError): Promise<SolverError> {
     if (err.details.field) return err;
     const p = await this.findProblem();
-    return p ? new SolverError(`${err.message}; ${p.text}`, err.step, err.time, { ...err.details, ...p.details }) : err;
+    if (p) return new SolverError(`${err.message}; ${p.text}`, err.step, err.time, { ...err.details, ...p.details });
+    const f = await this.backend.read();
+    const at = argMaxAbs(f.xidot);
+    if (!(Math.abs(f.xidot[at]) > 0)) return err;
+    const loc = this.describeCell(at);
+    return new SolverError(`${err.message}; largest |∂ξ/∂t| = ${f.xidot[at].toPrecision(3)} 1/s ${loc.text}`, err.step, err.time, {
+      ...err.details,
+      field: 'xidot',
+      value: f.xidot[at],
+      cell: loc.cell,
+      position: loc.position,
+    });
   }
 
   /**
@@ -532,23 +643,40 @@ export class Simulation {
     return 'Reduce numerics.dtMax / numerics.maxDxiPerStep or check the scenario';
   }
 
-  /** Goes back to the last good state and halves the first step, or gives up. */
+  /**
+   * Goes back to the last good state and retries with the first step halved (or shorter, as a
+   * rejected step asks), or gives up. It gives up at once when a retry cannot help: the failure
+   * does not depend on dt and the failing step started from the state a retry would restore
+   * (details.dtIndependent), or the same failure came back unchanged after the step was halved.
+   */
   private async rollback(failure: SolverError): Promise<void> {
     const err = await this.locate(failure);
     const g = this.good;
+    // the first step of the failed interval (the current dt when it failed before taking one)
+    const failedDt = Number.isNaN(this.segFirstDt) ? this.dt : this.segFirstDt;
     this.attempt++;
-    if (!g || this.attempt > this.maxRetries) {
+    const fromGood = g?.decided === true && this.stepFromSave === 0 && this.sinceSave === 0;
+    const futile =
+      err.details.dtIndependent && fromGood
+        ? 'a smaller step cannot help: the failure does not depend on dt, and the state a retry would restore is the one it failed from'
+        : this.lastFailure && this.lastFailure.message === err.message
+          ? `a smaller step cannot help: the retry from the same state failed in exactly the same way (first step ${this.lastFailure.dt.toExponential(3)} s, then ${failedDt.toExponential(3)} s)`
+          : null;
+    if (!g || this.attempt > this.maxRetries || futile) {
       const why = !g
         ? 'no earlier good state to roll back to'
-        : `still failing after ${this.maxRetries} ${this.maxRetries === 1 ? 'retry' : 'retries'} with the step halved (last retry dt = ${(Number.isNaN(this.segFirstDt) ? this.dt : this.segFirstDt).toExponential(3)} s)`;
-      throw new SolverError(`${err.message}; ${why}. ${this.advice(err.step)}`, err.step, err.time, {
+        : futile
+          ? futile
+          : `still failing after ${this.maxRetries} ${this.maxRetries === 1 ? 'retry' : 'retries'} with the step halved (last retry dt = ${failedDt.toExponential(3)} s)`;
+      const advice = futile ? 'Check the scenario (docs/numerics-notes.md, "When a run stops")' : this.advice(err.step);
+      throw new SolverError(`${err.message}; ${why}. ${advice}`, err.step, err.time, {
         ...err.details,
         retryable: false,
         retries: this.attempt - 1,
       });
     }
-    // the first step of the failed interval (the current dt when it failed before taking one)
-    const failedDt = Number.isNaN(this.segFirstDt) ? this.dt : this.segFirstDt;
+    this.lastFailure = { message: err.message, dt: failedDt };
+    this.stepFromSave = 0;
     const retries = this.retries;
     await this.backend.init(g.fields);
     this.applyState(g.state);
@@ -562,8 +690,9 @@ export class Simulation {
     this.checkedHere = true;
     this.saveNext = false;
     this.sinceSave = 0;
-    this.dt = failedDt / 2;
+    this.dt = Math.min(failedDt / 2, err.details.dtRetry ?? Infinity);
     const ev: InstabilityEvent = {
+      kind: err.details.dtRetry !== undefined ? 'rejected' : 'instability',
       step: err.step,
       time: err.time,
       reason: err.message,
@@ -618,7 +747,7 @@ export class Simulation {
   /** Advances to exactly time t (the last step is shortened to land on t). */
   async runTo(t: number, onStep?: () => void): Promise<void> {
     const eps = 1e-12 * Math.max(1, t);
-    while (this.time < t - eps) {
+    while (this.time < t - eps && !this.stopped) {
       if (this.step >= this.scenario.numerics.maxSteps)
         throw new SolverError(`numerics.maxSteps = ${this.scenario.numerics.maxSteps} reached at t = ${this.time} s`, this.step, this.time);
       await this.advance(t - this.time);
@@ -626,9 +755,13 @@ export class Simulation {
     }
   }
 
-  /** The metrics row for the current state. */
-  async metrics(): Promise<MetricsRow> {
+  /**
+   * The metrics row for the current state. `fields` (the current backend.read(), when the caller
+   * has it) saves a read for xi_grown_mean.
+   */
+  async metrics(fields?: Fields): Promise<MetricsRow> {
     const red = await this.backend.reductions();
+    const xi = (fields ?? (await this.backend.read())).xi;
     const cs = this.controlState;
     // the voltage the last step ran at (its current is the ξ̇ the reductions see)
     const voltage = cs && Number.isFinite(cs.currentVoltage) ? cs.currentVoltage : this.voltage;
@@ -645,6 +778,8 @@ export class Simulation {
       tr: this.lastTr,
       speciesInfluxTotal: this.speciesInfluxTotal,
       mech: this.lastMech,
+      shortCircuitTime: this.shortCircuitTime,
+      xiGrownMean: grownMean(xi, this.grownRef),
     };
     return metricsRow(this.scenario, this.k, red, run);
   }
@@ -671,6 +806,13 @@ export function locateProblem(
   const co = worstOutside(f.c, C_MIN, Infinity);
   if (co >= 0) return { field: 'c', index: co, value: f.c[co], why: `below ${C_MIN}` };
   return null;
+}
+
+/** The index of the largest |a[i]| (the first of equal values; 0 for an empty array). */
+function argMaxAbs(a: Float64Array): number {
+  let at = 0;
+  for (let q = 1; q < a.length; q++) if (Math.abs(a[q]) > Math.abs(a[at])) at = q;
+  return at;
 }
 
 function firstNonFinite(a: Float64Array): number {

@@ -282,7 +282,16 @@ describe.skipIf(missing !== null)(`page instruments (headless Chromium)${missing
     expect(await page.$eval('#st-state', (e) => e.textContent)).toMatch(/^finished/);
     expect(await page.$eval('#extend', (e) => (e as HTMLElement).hidden)).toBe(false);
     await click(page, '#extend');
-    await page.waitForFunction(() => window.lidendriteApp!.status().finished && !window.lidendriteApp!.status().running);
+    // the extension reaches the worker asynchronously: wait for the new end, not only "finished"
+    // (which still holds from the first run until the worker has the new end)
+    await page.waitForFunction(
+      (end0) => {
+        const st = window.lidendriteApp!.status();
+        return st.end > end0 * 1.5 && st.finished && !st.running;
+      },
+      {},
+      done.end,
+    );
     const more = await status(page);
     expect(more.end).toBeCloseTo(0.04, 12);
     expect(more.time).toBeCloseTo(0.04, 12);

@@ -117,10 +117,12 @@ describe('additive: plumbing', () => {
   });
 
   it('metrics columns only with the additive', () => {
-    expect(metricColumns(2)).toHaveLength(26);
+    expect(metricColumns(2)).toHaveLength(28);
     const add = [{ name: 'additive' }];
-    expect(metricColumns(2, add).slice(26)).toEqual(['additive_mol_per_m', 'additive_influx_mol_per_m', 'additive_max']);
-    expect(metricColumns(3, add).slice(26)).toEqual(['additive_mol', 'additive_influx_mol', 'additive_max']);
+    expect(metricColumns(2, add).slice(26, 29)).toEqual(['additive_mol_per_m', 'additive_influx_mol_per_m', 'additive_max']);
+    expect(metricColumns(3, add).slice(26, 29)).toEqual(['additive_mol', 'additive_influx_mol', 'additive_max']);
+    // the run-level columns stay last, so an older metrics.csv is a prefix of a newer one (resume)
+    expect(metricColumns(3, add).slice(29)).toEqual(['xi_grown_mean', 'short_circuit_s']);
   });
 
   it('a shielding-0 additive is a passive tracer: ξ, c̃, ψ bit for bit those of the run without it', async () => {
@@ -278,7 +280,7 @@ describe('additive: checkpoints and VTI output', () => {
       expect(Object.keys(v.fields)).toEqual(['xi', 'c', 'phi', 'additive']);
       expect(v.fields.additive).toEqual(f.additive);
       const header = readFileSync(join(dir, 'metrics.csv'), 'utf8').split('\n')[0];
-      expect(header.endsWith('additive_mol_per_m,additive_influx_mol_per_m,additive_max')).toBe(true);
+      expect(header.endsWith('additive_mol_per_m,additive_influx_mol_per_m,additive_max,xi_grown_mean,short_circuit_s')).toBe(true);
       await sim.backend.dispose();
     } finally {
       rmSync(dir, { recursive: true, force: true });

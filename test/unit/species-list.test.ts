@@ -55,7 +55,8 @@ describe('species list: the registry', () => {
     expect(fieldDefs(k).map((d) => d.key)).toEqual(['xi', 'c', 'psi', 'xidot', 'additive', TRACER]);
     const f = initialFields(s);
     expect(f[TRACER]).toEqual(f.c);
-    expect(metricColumns(2, k.species).slice(26)).toEqual([
+    // the species' columns follow the fixed ones; the run-level xi_grown_mean and short_circuit_s come last
+    expect(metricColumns(2, k.species).slice(26, -2)).toEqual([
       'additive_mol_per_m',
       'additive_influx_mol_per_m',
       'additive_max',
@@ -180,7 +181,7 @@ describe('species list: two species on the CPU reference', () => {
       expect(v.fields[TRACER]).toEqual(f[TRACER]);
       expect(v.fields.phi).toEqual(f.psi.map((x) => x / sim.k.f));
       const header = readFileSync(join(dir, 'metrics.csv'), 'utf8').split('\n')[0];
-      expect(header.endsWith('additive_max,tracer_mol_per_m,tracer_influx_mol_per_m,tracer_max')).toBe(true);
+      expect(header.endsWith('additive_max,tracer_mol_per_m,tracer_influx_mol_per_m,tracer_max,xi_grown_mean,short_circuit_s')).toBe(true);
       const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
       expect(manifest.units.fields).toMatch(/; additive: .*; tracer: test-only second additive/);
       await sim.backend.dispose();

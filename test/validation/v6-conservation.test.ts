@@ -15,6 +15,7 @@ import { describe, expect, it } from 'vitest';
 import { parseScenario } from '../../src/model/scenario.ts';
 import { createBackend } from '../../src/backends/create.ts';
 import { Simulation } from '../../src/solver/simulation.ts';
+import { coefficients } from '../../src/model/derived.ts';
 
 function scenario(dims: 2 | 3) {
   return parseScenario(rawScenario(dims));
@@ -73,13 +74,29 @@ describe('V6 conservation (coupled run, CPU)', () => {
       const { backend: b2 } = await createBackend('cpu', capped);
       const sim2 = new Simulation(capped, b2);
       await sim2.runTo(dims === 2 ? 0.05 : 0.02);
+      const rate = (await b2.stepStats()).maxRate;
       const pot2 = await b2.potential(capped.numerics.potentialTol, 1000);
       const bal2 = Math.abs(pot2.source - (pot2.fluxX1 - pot2.fluxX0)) / Math.abs(pot2.source);
+      // The imbalance is the sum of the CG residual over the cells (the fluxes telescope), so
+      // |Σr| ≤ √N‖r‖ = √N·residual·‖b‖. ‖b‖: the collector rows 2σ̂_s|ψ_V| plus the source rows
+      // dx^d·β|ξ̇| (bounded by max|ξ̇|). Where in that range a run lands depends on the residual's
+      // signs: 2e-7 … 3e-6 at 0.03 … 0.07 s in 2D (2.3e-7 at 0.05 s before the phase bound of
+      // issue 12 changed the steps, 1.5e-6 after), against a bound of ~1.5e-5.
+      const k2 = coefficients(capped);
+      const [nx, ny, nz] = k2.n;
+      const N = nx * ny * nz,
+        rows = ny * nz;
+      const src = k2.dx ** dims * k2.beta * rate;
+      const coll = 2 * k2.sigmaS * Math.abs(k2.f * capped.voltage);
+      const bNorm = Math.sqrt(rows * (coll + src) ** 2 + (N - rows) * src ** 2);
+      const bound = (Math.sqrt(N) * pot2.residual * bNorm) / Math.abs(pot2.source);
       console.log(
-        `V6 ${dims}D charge (cap 1e4, tol ${capped.numerics.potentialTol}): relative imbalance ${bal2.toExponential(2)} (${pot2.iterations} iterations)`,
+        `V6 ${dims}D charge (cap 1e4, tol ${capped.numerics.potentialTol}): relative imbalance ${bal2.toExponential(2)} (${pot2.iterations} iterations; residual bound √N·residual·‖b‖/source = ${bound.toExponential(2)})`,
       );
       expect(pot2.converged).toBe(true);
-      expect(bal2).toBeLessThan(1e-6);
+      expect(bal2).toBeLessThanOrEqual(bound);
+      // and the bound itself is small: the cap makes the default tolerance enough for the currents
+      expect(bound).toBeLessThan(1e-4);
       await b2.dispose();
     });
   }

@@ -55,6 +55,7 @@ import { makeOp, type StencilOp } from './operator.ts';
 import { makePadded, type Padded } from './padded.ts';
 import { Pcg, pairwiseSum, type SolveStats } from './pcg.ts';
 import { sharedF64 } from './shared.ts';
+import { StateError } from '../errors.ts';
 
 export interface TransportResult extends SolveStats {
   /** Ions given back by the conservative limiter (Σ|c̃| dV, scaled: c0·µm^d). */
@@ -75,15 +76,43 @@ export function sgWeight(a: number, b: number): number {
   return Math.exp(-m) * bern;
 }
 
-/** Rows: out[r] = max over the row of u (−∞ for an empty or all-NaN row; the first of equal values). */
-export function rowMaxK(a: { nx: number; u: Float64Array; out: Float64Array }, _s: Float64Array, r0: number, r1: number): void {
+/**
+ * Rows: out[r] = max over the row of u (−∞ for an empty or all-NaN row; the first of equal values);
+ * with outMin, also outMin[r] = min over the row (NaN when the row holds a non-finite value).
+ */
+export function rowMaxK(
+  a: { nx: number; u: Float64Array; out: Float64Array; outMin?: Float64Array | null },
+  _s: Float64Array,
+  r0: number,
+  r1: number,
+): void {
   const { nx, u, out } = a;
+  const outMin = a.outMin ?? null;
   for (let r = r0; r < r1; r++) {
     let m = -Infinity;
     for (let i = nx * r, e = i + nx; i < e; i++) if (u[i] > m) m = u[i];
     out[r] = m;
+    if (outMin !== null) {
+      let lo = Infinity;
+      for (let i = nx * r, e = i + nx; i < e; i++) {
+        const v = u[i];
+        if (!Number.isFinite(v)) {
+          lo = NaN;
+          break;
+        }
+        if (v < lo) lo = v;
+      }
+      outMin[r] = lo;
+    }
   }
 }
+
+/**
+ * The largest exponent ψ_ref − ψ the Slotboom form may meet: M = e^{ψ_ref−ψ} sits on the
+ * operator's diagonal and the coarsest level's Cholesky squares such entries, so e^{2·limit}
+ * must stay finite in f64 (≈ 354.9, a potential spread of ≈ 9.2 V at 300 K).
+ */
+export const SLOTBOOM_MAX_EXPONENT = Math.log(Number.MAX_VALUE) / 2;
 
 export interface TransportAssembleArgs {
   L: Layout;
@@ -381,6 +410,8 @@ export class TransportSolver {
   private D: Float64Array;
   private Pp: Padded;
   private rowMax: Float64Array;
+  private rowMin: Float64Array;
+  private migration: number;
   private part: Float64Array;
   private inPart: Float64Array;
   private depPart: Float64Array;
@@ -423,7 +454,9 @@ export class TransportSolver {
       N,
     );
     this.tPad = exec.task('fillPadded', { L, items: [{ P: this.Pp, u: f.psi, bc: bcPsi }] }, this.Pp.py * this.Pp.pz, N);
-    this.tMax = exec.task('rowMax', { nx, u: f.psi, out: this.rowMax }, rows, N);
+    this.rowMin = sharedF64(rows);
+    this.migration = sp.migration;
+    this.tMax = exec.task('rowMax', { nx, u: f.psi, out: this.rowMax, outMin: this.rowMin }, rows, N);
     this.tAssemble = exec.task(
       'transportAssemble',
       {
@@ -478,6 +511,27 @@ export class TransportSolver {
   }
 
   /**
+   * Refuses a ψ the Slotboom form cannot represent (SLOTBOOM_MAX_EXPONENT) or that is not finite,
+   * before anything is assembled: M = e^{ψ_ref−ψ} would overflow to ∞, ∞·0 makes NaN operator
+   * entries, and the multigrid would fail with a NaN pivot. The potential is an input of the
+   * step (the last solve's), so no step length can help: a StateError.
+   */
+  private checkPotentialRange(ref: number): void {
+    if (this.migration === 0) return;
+    let lo = Infinity;
+    const rm = this.rowMin;
+    for (let r = 0; r < rm.length; r++) lo = Number.isNaN(rm[r]) || Number.isNaN(lo) ? NaN : Math.min(lo, rm[r]);
+    const spread = (ref - lo) * this.migration;
+    if (spread <= SLOTBOOM_MAX_EXPONENT) return;
+    const what = Number.isNaN(spread)
+      ? 'the potential ψ holds a non-finite value'
+      : `the potential spans ψ ∈ [${lo.toPrecision(6)}, ${ref.toPrecision(6)}] (fφ), so the Slotboom factor e^{ψ_ref−ψ} of the implicit transport reaches e^${spread.toPrecision(4)}, beyond the e^${SLOTBOOM_MAX_EXPONENT.toPrecision(4)} f64 can carry through the solve`;
+    throw new StateError(
+      `transport: ${what}; this ψ is the last potential solve's, which balanced the previous step's deposition rate (a runaway ∂ξ/∂t makes a deep potential well), and no step length can change it`,
+    );
+  }
+
+  /**
    * Advances c̃ in place and commits ξ ← ξⁿ⁺¹ (after the limiter, which may reduce ξⁿ⁺¹),
    * with ξ̇ = (ξⁿ⁺¹ − ξⁿ)/dt. Returns solver stats.
    */
@@ -493,6 +547,7 @@ export class TransportSolver {
     for (let r = 0; r < rm.length; r++) if (rm[r] > ref) ref = rm[r];
     const bp = this.bcPsi;
     for (let q = 0; q < 6; q++) if (bp.type[q] === BC_DIRICHLET && bp.value[q] > ref) ref = bp.value[q];
+    this.checkPotentialRange(ref);
     exec.run(this.tAssemble, dt, ref);
     const st = this.pcg.solve({ tol, maxIter });
     exec.run(this.tFinish, dt, ref);
