@@ -1,18 +1,21 @@
 /**
  * Benchmark dispatcher: `npm run bench -- [suite] [options]`. Suites: cpu (the default: CPU
- * backend, serial vs threaded) and gpu (GPU vs CPU backends; also chosen by `--backend` without
- * a suite name: `npm run bench -- --backend webgpu|cpu|all [--sizes …] [--quick]`) and memory
- * (bytes per cell, host and device: the numbers of the CLI's memory check).
+ * backend, serial vs threaded), gpu (GPU vs CPU backends; also chosen by `--backend` without
+ * a suite name: `npm run bench -- --backend webgpu|cpu|all [--sizes …] [--quick]`), memory
+ * (bytes per cell, host and device: the numbers of the CLI's memory check) and imex (the explicit
+ * vs the IMEX phase stage: steps per simulated second and accuracy).
  * Speed is reported, never asserted.
  */
 import { runCpuBench, CPU_BENCH_HELP } from './cpu.ts';
 import { runGpuBench, GPU_BENCH_HELP } from './gpu.ts';
 import { MEMORY_BENCH_HELP, runMemoryBench } from './memory.ts';
+import { runImexBench, IMEX_BENCH_HELP } from './imex.ts';
 
 const SUITES: Record<string, { run: (argv: string[]) => Promise<number>; help: string }> = {
   cpu: { run: runCpuBench, help: CPU_BENCH_HELP },
   gpu: { run: runGpuBench, help: GPU_BENCH_HELP },
   memory: { run: runMemoryBench, help: MEMORY_BENCH_HELP },
+  imex: { run: runImexBench, help: IMEX_BENCH_HELP },
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -6,10 +6,14 @@
 // with value g the half-cell weight w_b = 2(dt/dx²)·D_cell·sgWeight(a, a_f), a_f = the mean of the
 // cell's and its ghost's a (the face potential), u_b = g e^{a_f}. Writes the operator and the
 // right-hand side for GpuPcg, the warm start u = c̃ⁿ e^{a}, and per cell
-// aux = (M, Σ w_b, Σ w_b u_b, 0) for the back-transform c̃ = M u and the influx.
+// aux = (M, Σ w_b, Σ w_b u_b, g) for the back-transform c̃ = M u, the influx and the implicit deposit.
 // Inputs: padded a (ghosts.wgsl, then transport_shift.wgsl, which applies the migration factor),
 // D(ξⁿ⁺¹), c̃ⁿ and Δξ. sink: the transport scalar of README: physics switches (binary electrolyte) (1; t_a = 1 − t₊ in the
 // binary-electrolyte mode).
+// With react = 1 (the IMEX phase stage, docs/imex-phase.md) the deposit's c̃-dependence is implicit:
+// Δξ → Δξ + g(c̃ⁿ⁺¹ − c̃ⁿ) with g = dt·∂F/∂c̃ ≥ 0 from aux.w (phase_imex_rate.wgsl), so the diagonal
+// becomes M(1 + sink·(c_s/c0)·g) and the right-hand side gains sink·(c_s/c0)·g·c̃ⁿ; aux.w keeps g
+// for transport_influx.wgsl, which applies the same correction to ξ (src/backends/cpu/transport.ts).
 
 // SgParams: the uniform struct declared in src/backends/webgpu/uniforms.ts (prepended by shaders.ts)
 
@@ -100,7 +104,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let wy = w.y;
   let wz = w.z;
   let cn = cfield[c];
-  var acc = Acc(M, cn - sp.sink * sp.csRatio * dxi[c], 0.0, 0.0);
+  let s = sp.sink * sp.csRatio;
+  var g = 0.0;
+  if (sp.react != 0.0) { g = sp.react * aux[c].w; }
+  var acc = Acc(M, cn - s * dxi[c], 0.0, 0.0);
+  if (g != 0.0) {
+    acc.d = M * (1.0 + s * g);
+    acc.r += s * g * cn;
+  }
   // Dirichlet faces in the order x0, x1, y0, y1, z0, z1 (as the CPU adds them)
   if (i == 0u && bc.t[0][0] == BC_DIRICHLET) { dirichletFace(&acc, q, q - 1u, a, Dc, bc.v[0][0]); }
   if (i == nx - 1u && bc.t[0][1] == BC_DIRICHLET) { dirichletFace(&acc, q, q + 1u, a, Dc, bc.v[0][1]); }
@@ -111,5 +122,5 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   op[c] = vec4<f32>(acc.d, wx, wy, wz);
   rhs[c] = acc.r;
   u[c] = cn * exp(a);
-  aux[c] = vec4<f32>(M, acc.ws, acc.wu, 0.0);
+  aux[c] = vec4<f32>(M, acc.ws, acc.wu, g);
 }

@@ -11,6 +11,10 @@
 // The same kernels advance each transported species ã (src/model/species.ts; src/backends/cpu/
 // transport.ts, TransportSpecies): uC = ã, D = D_a(1 − h) (uD = (0, D_a)), its drift factor,
 // sink 0, Dirichlet values 1.
+// With uReact = 1 (the IMEX phase stage, docs/imex-phase.md) the deposit's c̃-dependence is
+// implicit: Δξ → Δξ + g(c̃ⁿ⁺¹ − c̃ⁿ), g = dt·∂F/∂c̃ from uGk.b (phase_imex_rate.frag.glsl), so the
+// diagonal's M becomes M(1 + sink·(c_s/c0)·g) and the right-hand side gains sink·(c_s/c0)·g·c̃ⁿ
+// (transport_finish.frag.glsl applies the same correction to ξ; src/backends/cpu/transport.ts).
 uniform sampler2D uPh;     // (ξⁿ⁺¹, Δξ, ·, ·)
 uniform sampler2D uXiD;    // .r = the ξ the diffusivity is taken at (ξⁿ⁺¹; a species: ξ committed)
 uniform sampler2D uC;
@@ -23,6 +27,8 @@ uniform vec4 uCbV1;
 uniform vec4 uT;           // dt/dx², sink·c_s/c0, max Dirichlet value of φ (−BIG if none), migration
 uniform vec4 uD;           // D_s, D_l, 0, 0
 uniform sampler2D uProps;  // material props: D uses kD, 0 in a host cell
+uniform sampler2D uGk;     // .b = g (uReact = 1)
+uniform float uReact;      // 1: the IMEX stage's implicit c̃ coupling; 0: none (explicit stage, a species)
 
 float ref;
 
@@ -71,8 +77,11 @@ void main() {
   if (c.y == uGrid.y - 1.0 && uCbT0.w == 1.0) acc = face(acc, c, vec3(0.0, 1.0, 0.0), a, Dc, uCbV0.w);
   if (three && c.z == 0.0 && uCbT1.x == 1.0) acc = face(acc, c, vec3(0.0, 0.0, -1.0), a, Dc, uCbV1.x);
   if (three && c.z == uGrid.z - 1.0 && uCbT1.y == 1.0) acc = face(acc, c, vec3(0.0, 0.0, 1.0), a, Dc, uCbV1.y);
+  float g = uReact != 0.0 ? uReact * at(uGk, c).b : 0.0;
 #ifdef OUT_RHS
-  gl_FragColor = vec4(cn - uT.y * at(uPh, c).g + acc.y, acc.x, acc.y, M);
+  float r = cn - uT.y * at(uPh, c).g;
+  if (g != 0.0) r += uT.y * g * cn;
+  gl_FragColor = vec4(r + acc.y, acc.x, acc.y, M);
 #else
   float ok;
   vec3 n = plusNb(c, 0, ok);
@@ -84,7 +93,8 @@ void main() {
     n = plusNb(c, 2, ok);
     wz = ok * uT.x * harmonic(Dc, Dof(n)) * sgWeight(a, aPad(c + vec3(0.0, 0.0, 1.0)));
   }
-  gl_FragColor = vec4(M + acc.x, wx, wy, wz);
+  float dM = g != 0.0 ? M * (1.0 + uT.y * g) : M;
+  gl_FragColor = vec4(dM + acc.x, wx, wy, wz);
 #endif
 #endif
 }

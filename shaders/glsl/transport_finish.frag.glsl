@@ -10,6 +10,9 @@
 // OUT_STATS: (boundary influx (Σ w_b u_b − Σ w_b·u)·dV, ions returned·dV, |ξ − ξ at the last
 // potential solve|, Δξ after the limiter), reduced by a sum/sum/max/sum pyramid; reads the new
 // ξ state as uXs.
+// With uReact = 1 (the IMEX phase stage, docs/imex-phase.md) the new ξ state first takes the
+// implicit part of the deposit, g·(c̃ⁿ⁺¹ − c̃ⁿ) (g = uGk.b, c̃ⁿ = uC: run before OUT_C overwrites
+// it), then the limiter, as src/backends/cpu/transport.ts.
 uniform sampler2D uU;
 uniform sampler2D uRhs;    // (rhs, Σ w_b, Σ w_b u_b, M)
 uniform sampler2D uPh;     // (ξⁿ⁺¹, Δξ, ·, ·)
@@ -17,6 +20,9 @@ uniform sampler2D uXs;     // OUT_STATS: the new (ξ, Δξ, ∂ξ/∂t, lim)
 uniform sampler2D uXiSolve;
 uniform vec4 uL;           // sink·c_s/c0, dV, 1/dt, 0
 uniform sampler2D uProps;
+uniform sampler2D uC;      // .r = c̃ⁿ (the ξ state pass, uReact = 1)
+uniform sampler2D uGk;     // .b = g
+uniform float uReact;
 
 void main() {
   vec3 c = thisCell();
@@ -37,6 +43,11 @@ void main() {
   vec4 ph = at(uPh, c);
   float x = ph.r;
   float d = ph.g;
+  if (uReact != 0.0) {
+    float corr = at(uGk, c).b * (cn - at(uC, c).r);
+    x = x + corr;
+    d = d + corr;
+  }
   float l = 0.0;
   if (cn < 0.0) {
     l = -cn * uL.y;

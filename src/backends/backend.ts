@@ -78,7 +78,12 @@ export interface Backend {
   /** Uploads the state fields (src/model/fields.ts: ξ, c̃, ψ and each species'); ∂ξ/∂t = 0. */
   init(fields: Fields): Promise<void>;
   potential(tol: number, maxIter: number): Promise<PotentialReport>;
-  phase(dt: number, step: number): Promise<void>;
+  /**
+   * Advances ξ by dt. The explicit stage returns null; the IMEX stage (numerics.phase = "imex",
+   * docs/imex-phase.md) the report of its MG-PCG solves (iterations summed over its sweeps, the
+   * worst residual, whether all converged).
+   */
+  phase(dt: number, step: number): Promise<SolveReport | null>;
   transport(dt: number, tol: number, maxIter: number): Promise<TransportReport>;
   /**
    * The displacement solve of the mechanics stage (Coefficients.mechanics, docs/mechanics.md),

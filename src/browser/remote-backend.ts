@@ -4,7 +4,7 @@
  * interface, so the solver, the CLI writers and the conformance tests use it unchanged.
  */
 import type { Page } from 'puppeteer-core';
-import type { Backend, PotentialReport, SolveReport, Reductions, StepStats, TransportReport } from '../backends/backend.ts';
+import type { Backend, PotentialReport, Reductions, SolveReport, StepStats, TransportReport } from '../backends/backend.ts';
 import type { BackendName } from '../backends/create.ts';
 import type { BCSet, Layout } from '../backends/layout.ts';
 import type { Coefficients } from '../model/derived.ts';
@@ -66,7 +66,7 @@ export class RemoteBackend implements Backend {
   mechanicsLoad(f: Float64Array | null): Promise<void> {
     return this.call('mechanicsLoad', f);
   }
-  phase(dt: number, step: number): Promise<void> {
+  phase(dt: number, step: number): Promise<SolveReport | null> {
     return this.call('phase', dt, step);
   }
   transport(dt: number, tol: number, maxIter: number): Promise<TransportReport> {

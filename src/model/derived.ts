@@ -56,6 +56,13 @@ export interface Coefficients {
   species: Species[];
   /** The mechanics stage (scenario.mechanics, docs/mechanics.md); absent: none. */
   mechanics?: MechCoefficients;
+  /**
+   * The semi-implicit phase stage (numerics.phase = "imex", docs/imex-phase.md); absent: the
+   * explicit stage. K: the implicit gradient stiffness (multiplies L_σκ0; the largest eigenvalue
+   * of the anisotropic flux Jacobian, anisoStiffness()); sweeps: defect-correction sweeps per
+   * step (1 = the plain linearly implicit step); tol, maxIter: the MG-PCG of each sweep.
+   */
+  imex?: { K: number; sweeps: number; tol: number; maxIter: number };
 }
 
 export function coefficients(s: Scenario): Coefficients {
@@ -88,7 +95,27 @@ export function coefficients(s: Scenario): Coefficients {
     sink: binary ? 1 - (s.electrolyte?.transference ?? 0) : 1,
     species: speciesList(s),
     ...(s.mechanics ? { mechanics: mechCoefficients(s.mechanics, p, s.grid.dims, periodicAxes(s)) } : {}),
+    ...(s.numerics.phase === 'imex'
+      ? {
+          imex: {
+            K: anisoStiffness(s.grid.dims, s.anisotropy.delta, s.anisotropy.omega),
+            sweeps: s.numerics.imexSweeps,
+            tol: s.numerics.phaseTol,
+            maxIter: 200,
+          },
+        }
+      : {}),
   };
+}
+
+/**
+ * The largest eigenvalue of the anisotropic flux Jacobian ∂J/∂∇ξ over all directions, in units
+ * of κ0: the normal part a² ≤ (1+δ)², the tangential part a² + a′² + a a″ ≤ (1+δ)² + δω²(1+δ)
+ * (Kobayashi; the cubic 3D form is the ω = 4 case); 1 when isotropic.
+ */
+export function anisoStiffness(dims: 2 | 3, delta: number, omega: number): number {
+  const w = dims === 3 ? 4 : omega;
+  return (1 + delta) ** 2 + delta * w * w * (1 + delta);
 }
 
 /** The axes whose faces are periodic (the ξ conditions; scenario.ts keeps the fields consistent). */
@@ -215,21 +242,20 @@ function switchGroups(s: Scenario, p: PhysicalParams, k: Coefficients): DerivedG
 }
 
 /**
- * Explicit stability bounds on dt, s (the adaptive policy starts from these).
+ * Stability bounds on dt, s (the adaptive policy starts from these). The IMEX stage
+ * (docs/imex-phase.md) has none (Infinity): its implicit part dominates every gradient mode at any dt.
  *
- * Phase stage (forward Euler): linearised about the bulk states ξ = 0 and ξ = 1, where
+ * Explicit phase stage (forward Euler): linearised about the bulk states ξ = 0 and ξ = 1, where
  * h″ = 0 (no reaction slope) and g″ = 2, a perturbation δξ obeys
- *   δξⁿ⁺¹ = [1 − dt(L_σκ0·λ_h + 2L_σW)] δξⁿ,  0 ≤ λ_h ≤ 4d·a_max/dx²  (a_max: see below),
- * so |1 − dt·λ| ≤ 1 needs dt ≤ 2/(4d·L_σκ0·a_max/dx² + 2L_σW) = dx²/(2d·L_σκ0·a_max + L_σW·dx²).
+ *   δξⁿ⁺¹ = [1 − dt(L_σκ0·λ_h + 2L_σW)] δξⁿ,  0 ≤ λ_h ≤ 4d·K/dx²  (K: anisoStiffness()),
+ * so |1 − dt·λ| ≤ 1 needs dt ≤ 2/(4d·L_σκ0·K/dx² + 2L_σW) = dx²/(2d·L_σκ0·K + L_σW·dx²).
  * Dropping the double-well term 2L_σW (as this bound once did) is harmless at dx ≤ w/2, but at
  * dx = 0.5 µm in 2D it lets dt reach 1.2× the true limit: the checkerboard mode then grows by
  * 1.4 per step in the bulk electrolyte (docs/numerics-notes.md, the coarse-grid crash).
  */
 export function stabilityLimits(k: Coefficients): { phase: number; curvature: string } {
-  // Largest eigenvalue of ∂J/∂∇ξ over all directions: the normal part a² ≤ (1+δ)², the
-  // tangential part a² + a′² + a a″ ≤ (1+δ)² + δω²(1+δ) (Kobayashi; the cubic 3D form is the ω = 4 case).
-  const w = k.dims === 3 ? 4 : k.omega;
-  const aniso = (1 + k.delta) ** 2 + k.delta * w * w * (1 + k.delta);
+  if (k.imex) return { phase: Infinity, curvature: 'none (IMEX phase stage)' };
+  const aniso = anisoStiffness(k.dims, k.delta, k.omega);
   const dx2 = k.dx * k.dx;
   const phase = dx2 / (2 * k.dims * k.mobKappa * aniso + k.mobW * dx2);
   return { phase, curvature: 'dx²/(2·d·L_σκ0·((1+δ)² + δω²(1+δ)) + L_σW·dx²)' };

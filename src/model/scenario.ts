@@ -352,6 +352,15 @@ export const scenarioSchema = z
         dtMax: qty('time', { gt: 0, max: 1e3 }).default(0.05),
         dtInitial: qty('time', { gt: 0, max: 1e3 }).default(1e-4),
         maxDxiPerStep: num(1e-4, 0.5).default(0.05),
+        /**
+         * Phase stage: "imex" (semi-implicit, docs/imex-phase.md; dt free of the dx² limit) or
+         * "explicit" (forward Euler, dt ≤ dx²/(2d·L_σκ0·stiffness)).
+         */
+        phase: z.enum(['explicit', 'imex'], { message: 'numerics.phase must be "explicit" or "imex"' }).default('imex'),
+        /** IMEX: defect-correction sweeps per step (1: the plain linearly implicit step). */
+        imexSweeps: z.number().int().min(1).max(8).default(2),
+        /** IMEX: relative tolerance of each sweep's MG-PCG solve. */
+        phaseTol: num(1e-14, 1e-2).default(1e-6),
         safety: num(0.05, 1).default(0.8),
         maxSteps: posInt(1e9).default(5e7),
         /** Steps between stability checks (NaN/Inf, ξ and c̃ ranges) and in-memory rollback copies; null: 1 on the CPU, 10 on GPUs. */

@@ -25,6 +25,7 @@ import {
   clampedCoefficients,
   conformance,
   noiseOnly,
+  PHASE_CASES,
   SOLVER_CASES,
   SPECIES_CASES,
   MECH_CASES,
@@ -79,15 +80,15 @@ const subject = (name: Name): Subject => ({
 const SUBJECTS = [subject('webgpu'), subject('webgl')];
 
 /**
- * WebGL runs every case of the body (base, solver switches, material switches, additive, two species,
- * mechanics, and the mechanics known answers) plus a
- * periodic odd-sized 3D grid. WebGPU in Chromium runs the same WGSL as WebGPU in Node, where
- * test/conformance/backends.test.ts covers every case; here it runs the base cases and the noise
- * draws, which prove the page's path (bundled shaders, navigator.gpu, Chromium's Dawn).
+ * WebGL runs every case of the body (base, both phase stages, solver switches, material switches, additive,
+ * two species, mechanics, and the mechanics known answers) plus a periodic odd-sized 3D grid. WebGPU in
+ * Chromium runs the same WGSL as WebGPU in Node, where test/conformance/backends.test.ts covers every case;
+ * here it runs the base and phase-stage cases and the noise draws, which prove the page's path (bundled
+ * shaders, navigator.gpu, Chromium's Dawn).
  */
 const CASES_FOR: Record<Name, Case[]> = {
-  webgl: [...CASES, ...SOLVER_CASES, ...SWITCH_CASES, ...ADDITIVE_CASES, ...SPECIES_CASES, PERIODIC_CASE, ...MECH_CASES],
-  webgpu: [...CASES],
+  webgl: [...CASES, ...PHASE_CASES, ...SOLVER_CASES, ...SWITCH_CASES, ...ADDITIVE_CASES, ...SPECIES_CASES, PERIODIC_CASE, ...MECH_CASES],
+  webgpu: [...CASES, ...PHASE_CASES],
 };
 
 describe.each(SUBJECTS)('backend $name against the f64 CPU reference', (sub) => {

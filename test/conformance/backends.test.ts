@@ -21,6 +21,7 @@ import {
   clampedCoefficients,
   conformance,
   noiseOnly,
+  PHASE_CASES,
   SOLVER_CASES,
   SPECIES_CASES,
   MECH_CASES,
@@ -46,7 +47,7 @@ const SUBJECTS: Subject[] = [
 
 describe.each(SUBJECTS)('backend $name against the f64 CPU reference', (subject) => {
   const skipped = subject.available ? '' : ` (skipped: ${subject.skipReason})`;
-  for (const cs of [...CASES, ...SWITCH_CASES, ...SOLVER_CASES, ...ADDITIVE_CASES, ...SPECIES_CASES, ...MECH_CASES]) {
+  for (const cs of [...CASES, ...PHASE_CASES, ...SWITCH_CASES, ...SOLVER_CASES, ...ADDITIVE_CASES, ...SPECIES_CASES, ...MECH_CASES]) {
     it.skipIf(!subject.available)(`${cs.label}: ${cs.steps} coupled steps${skipped}`, () => conformance(subject, cs));
   }
   it.skipIf(!subject.available)(`noise draws equal the reference${skipped}`, () => noiseOnly(subject), 60_000);

@@ -23,9 +23,10 @@
  * Transport is the implicit Scharfetter–Gummel scheme on both sides (no migration CFL), so the
  * fixed dt is the size the solver's own dt policy reaches on these states once the migration
  * limit is gone: 2e-3 s (2D) and 3e-3 s (3D), 20–30× the 1e-4 s the explicit migration needed,
- * bounded by the explicit phase step (safety·dt_phase = 3.8e-3 / 1.1e-2 s), the reaction stiffness
- * and maxDxiPerStep/max|∂ξ/∂t| (2.2e-3…2.5e-3 / 3.7e-3…7.4e-3 s); those three are checked on the
- * reference's final state. (The transport-stage test, transport-sg.test.ts, compares the stage
+ * bounded by the explicit phase step (safety·dt_phase = 3.8e-3 / 1.1e-2 s; none for the IMEX
+ * stage, the scenario default, which PHASE_CASES also run at 7× that bound), the reaction
+ * stiffness and maxDxiPerStep/max rate (2.2e-3…2.5e-3 / 3.7e-3…7.4e-3 s); those three are checked
+ * on the reference's final state. (The transport-stage test, transport-sg.test.ts, compares the stage
  * alone at 1e-4 and 1e-3 s.)
  */
 import { expect } from 'vitest';
@@ -336,10 +337,66 @@ export const SPECIES_CASES: Case[] = [
 ];
 
 /**
+ * The phase stages (docs/imex-phase.md). The base cases above run with the scenario default
+ * (numerics.phase "imex"); these add the explicit stage on the same 2D and 3D states, and the IMEX
+ * stage where it takes steps the explicit one cannot: a fine grid (dx = 0.125 µm, explicit bound
+ * safety·dt_phase = 0.95 ms in 2D) at a moderate drive with dt = 7 ms, in 2D and in 3D (the 3D
+ * operator, the midpoint sweeps, the implicit c̃ coupling and the noise through the implicit step
+ * at several times the explicit bound). Same body, same tolerances; the dt of each is checked
+ * against the solver's policy like the base cases (for IMEX: the reaction stiffness and
+ * maxDxiPerStep).
+ */
+export const PHASE_CASES: Case[] = [
+  {
+    label: '2D 64×32 explicit phase stage (σ_s/σ_l = 8.4e6)',
+    steps: 16,
+    dt: 2e-3,
+    input: { ...CASES[0].input, name: 'conformance-explicit-2d', numerics: { ...CASES[0].input.numerics, phase: 'explicit' } },
+  },
+  {
+    label: '3D 16³ explicit phase stage, contrast capped at 1e4',
+    steps: 10,
+    dt: 3e-3,
+    input: { ...CASES[1].input, name: 'conformance-explicit-3d', numerics: { ...CASES[1].input.numerics, phase: 'explicit' } },
+  },
+  {
+    label: '2D IMEX at 7× the explicit bound: dx = 0.125 µm, −0.3 V, dt = 7 ms',
+    steps: 14,
+    dt: 7e-3,
+    input: {
+      name: 'conformance-imex-2d',
+      grid: { dims: 2, n: [96, 48], dx: '0.125 um' },
+      time: { end: 1, output: 1 },
+      voltage: '-300 mV',
+      initial: { layer: '3 um', nuclei: [{ center: ['3 um', '3 um'], radius: '1 um' }] },
+      noise: { amplitude: 0.04, seed: 3 },
+      anisotropy: { delta: 0.04, omega: 4, theta0: 0.3 },
+      numerics: { phase: 'imex', potentialTol: 1e-12, transportTol: 1e-10, resolveMaxSteps: 4 },
+    },
+  },
+  {
+    label: '3D 40×16×16 IMEX at 7× the explicit bound: dx = 0.125 µm, −0.2 V, dt = 5 ms, contrast capped at 1e4',
+    steps: 10,
+    dt: 5e-3,
+    input: {
+      name: 'conformance-imex-3d',
+      grid: { dims: 3, n: [40, 16, 16], dx: '0.125 um' },
+      time: { end: 1, output: 1 },
+      voltage: '-200 mV',
+      initial: { layer: '1 um', nuclei: [{ center: ['1 um', '1 um', '1 um'], radius: '0.6 um' }] },
+      noise: { amplitude: 0.04, seed: 5 },
+      anisotropy: { delta: 0.03 },
+      numerics: { phase: 'imex', sigmaContrastCap: 1e4, potentialTol: 1e-12, transportTol: 1e-10, resolveMaxSteps: 4 },
+    },
+  },
+];
+
+/**
  * Mechanics (docs/mechanics.md): the displacement solve after every potential solve (warm
  * started), its stresses shifting the Butler–Volmer exponents and driving the phase equation.
  * A ceramic separator with stack pressure, a liquid electrolyte with periodic sides and a
- * uniaxial eigenstrain, and a 3D polymer case. CPU threads bit for bit (the displacement too),
+ * uniaxial eigenstrain, and a 3D polymer case; the liquid one on the explicit phase stage, the
+ * others on the default IMEX stage (the coupling enters both). CPU threads bit for bit (the displacement too),
  * GPUs within the base tolerances; the displacement within MECH_TOL of its largest value.
  */
 export const MECH_CASES: Case[] = [
@@ -372,7 +429,7 @@ export const MECH_CASES: Case[] = [
       initial: { layer: '4 um', nuclei: [{ center: ['4 um', '4 um'], radius: '2 um' }] },
       noise: { amplitude: 0.04, seed: 3 },
       mechanics: { electrolyte: 'liquid', eigenstrain: { xx: 0.01, yy: 0 } },
-      numerics: { potentialTol: 1e-12, transportTol: 1e-10, resolveMaxSteps: 4 },
+      numerics: { phase: 'explicit', potentialTol: 1e-12, transportTol: 1e-10, resolveMaxSteps: 4 },
     },
   },
   {
@@ -401,6 +458,8 @@ interface RunResult {
   pot: PotentialReport[];
   tr: TransportReport[];
   mech: SolveReport[];
+  /** The IMEX phase stage's solves (empty with the explicit stage). */
+  ph: SolveReport[];
 }
 
 interface Counters {
@@ -441,6 +500,7 @@ export async function lockstep(s: Scenario, ref: Backend, sub: Backend, steps: n
   const pots: [PotentialReport[], PotentialReport[]] = [[], []];
   const trs: [TransportReport[], TransportReport[]] = [[], []];
   const mechs: [SolveReport[], SolveReport[]] = [[], []];
+  const phs: [SolveReport[], SolveReport[]] = [[], []];
   const both = [ref, sub];
   let since = Infinity;
   const kc = coefficients(s);
@@ -468,7 +528,13 @@ export async function lockstep(s: Scenario, ref: Backend, sub: Backend, steps: n
       since = 0;
     }
     for (let b = 0; b < 2; b++) {
-      await both[b].phase(dt, step);
+      const ph = await both[b].phase(dt, step);
+      // the IMEX stage reports its MG-PCG solves (the explicit one null), on every backend alike
+      expect(ph === null, `${both[b].name} phase report at step ${step}`).toBe(s.numerics.phase === 'explicit');
+      if (ph) {
+        expect(ph.converged, `${both[b].name} IMEX phase converged at step ${step}`).toBe(true);
+        phs[b].push(ph);
+      }
       const r = await both[b].transport(dt, n.transportTol, 200);
       expect(r.converged, `${both[b].name} transport converged at step ${step}`).toBe(true);
       kc.species.forEach((sp, m) => {
@@ -498,7 +564,7 @@ export async function lockstep(s: Scenario, ref: Backend, sub: Backend, steps: n
     const red = await both[b].reductions();
     const fields = await both[b].read();
     const metrics = metricsRow(s, k, red, { time: steps * dt, step: steps, dt, ...c[b] });
-    out.push({ fields, metrics, pot: pots[b], tr: trs[b], mech: mechs[b] });
+    out.push({ fields, metrics, pot: pots[b], tr: trs[b], mech: mechs[b], ph: phs[b] });
   }
   return [out[0], out[1]];
 }
@@ -568,7 +634,9 @@ export async function conformance(subject: Subject, cs: Case): Promise<void> {
         })
       : [];
     const iters = (r: RunResult) =>
-      `potential ${r.pot.map((p) => p.iterations).join(',')} | transport ${r.tr.map((t) => t.iterations).join(',')}${r.mech.length ? ` | mechanics ${r.mech.map((m) => m.iterations).join(',')}` : ''}`;
+      `potential ${r.pot.map((p) => p.iterations).join(',')} | transport ${r.tr.map((t) => t.iterations).join(',')}` +
+      (r.ph.length ? ` | IMEX phase ${r.ph.map((p) => p.iterations).join(',')}` : '') +
+      (r.mech.length ? ` | mechanics ${r.mech.map((m) => m.iterations).join(',')}` : '');
     console.log(
       [
         `[${subject.name}] ${cs.label}: ${cs.steps} steps, dt = ${cs.dt} s, ${wall.toFixed(2)} s for both backends (${sub.device})`,

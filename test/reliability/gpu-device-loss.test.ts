@@ -10,7 +10,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Backend, PotentialReport, SolveReport, Reductions, StepStats, TransportReport } from '../../src/backends/backend.ts';
+import type { Backend, PotentialReport, Reductions, SolveReport, StepStats, TransportReport } from '../../src/backends/backend.ts';
 import type { WebGpuBackend } from '../../src/backends/webgpu/backend.ts';
 import { runCli } from '../../src/cli/main.ts';
 import { readCheckpoint } from '../../src/io/checkpoint.ts';
@@ -77,7 +77,7 @@ class LoseDevice implements Backend {
   mechanics(tol: number, maxIter: number): Promise<SolveReport> {
     return this.inner.mechanics(tol, maxIter);
   }
-  phase(dt: number, step: number): Promise<void> {
+  phase(dt: number, step: number): Promise<SolveReport | null> {
     this.cur = step + 1;
     return this.around('phase', 'phase', () => this.inner.phase(dt, step));
   }
@@ -218,7 +218,7 @@ class ThrowsDeviceLost implements Backend {
   mechanics(tol: number, maxIter: number): Promise<SolveReport> {
     return this.inner.mechanics(tol, maxIter);
   }
-  phase(dt: number, step: number): Promise<void> {
+  phase(dt: number, step: number): Promise<SolveReport | null> {
     this.cur = step + 1;
     return this.inner.phase(dt, step);
   }

@@ -5,7 +5,7 @@ import { runCli, type CliHooks } from '../../src/cli/main.ts';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Backend, PotentialReport, SolveReport, Reductions, StepStats, TransportReport } from '../../src/backends/backend.ts';
+import type { Backend, PotentialReport, Reductions, SolveReport, StepStats, TransportReport } from '../../src/backends/backend.ts';
 import type { Fields } from '../../src/model/initial.ts';
 
 export const BIN = join(__dirname, '..', '..', 'bin', 'lidendrite.mjs');
@@ -140,7 +140,7 @@ export class FaultyBackend implements Backend {
     }
     return r;
   }
-  async phase(dt: number, step: number): Promise<void> {
+  async phase(dt: number, step: number): Promise<SolveReport | null> {
     this.curStep = step;
     return this.inner.phase(dt, step);
   }

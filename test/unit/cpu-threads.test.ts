@@ -4,7 +4,9 @@
  * a fixed order on the main thread. A coupled 2D and 3D scenario (anisotropy, noise, nuclei,
  * no-flux and periodic sides) runs 20 steps serially and with 2 and 3 threads, with every task
  * split between threads (minParallelCells = 1, coarse multigrid levels included) and with the
- * default serial threshold; fields and metrics must agree bit for bit.
+ * default serial threshold; fields and metrics must agree bit for bit. Both phase stages
+ * (numerics.phase explicit and imex: the IMEX kernels, its MG-PCG and the transport's implicit
+ * c̃ coupling).
  */
 import { describe, expect, it } from 'vitest';
 import { CpuBackend, type CpuOptions } from '../../src/backends/cpu/backend.ts';
@@ -17,8 +19,9 @@ import type { Backend } from '../../src/backends/backend.ts';
 
 const STEPS = 20;
 
-function scenario(dims: 2 | 3): Scenario {
+function scenario(dims: 2 | 3, phase: 'explicit' | 'imex' = 'imex'): Scenario {
   return parseScenario({
+    numerics: { phase },
     name: `threads-${dims}d`,
     grid: dims === 2 ? { dims: 2, n: [96, 48], dx: 2.5e-7 } : { dims: 3, n: [24, 24, 24], dx: 2.5e-7 },
     time: { end: 1, output: 1 },
@@ -76,31 +79,32 @@ function expectIdentical(ref: Outcome, got: Outcome, label: string): void {
 }
 
 describe('CPU backend threads', () => {
-  for (const dims of [2, 3] as const) {
-    it(`${dims}D coupled run: threads = 2 and 3 give the serial bits`, async () => {
-      const s = scenario(dims);
-      const serial = await run(s, cpu(s, { threads: 1 }));
-      expect(serial.stats).toBeNull();
-      // sanity: the scenario does something (the front moves, the solvers iterate)
-      expect(serial.metrics.step).toBe(STEPS);
-      expect(serial.metrics.transport_iters).toBeGreaterThan(0);
-      expect(serial.fields.xidot.some((v) => v !== 0)).toBe(true);
+  for (const dims of [2, 3] as const)
+    for (const phase of ['explicit', 'imex'] as const) {
+      it(`${dims}D coupled run, ${phase} phase stage: threads = 2 and 3 give the serial bits`, async () => {
+        const s = scenario(dims, phase);
+        const serial = await run(s, cpu(s, { threads: 1 }));
+        expect(serial.stats).toBeNull();
+        // sanity: the scenario does something (the front moves, the solvers iterate)
+        expect(serial.metrics.step).toBe(STEPS);
+        expect(serial.metrics.transport_iters).toBeGreaterThan(0);
+        expect(serial.fields.xidot.some((v) => v !== 0)).toBe(true);
 
-      for (const threads of [2, 3]) {
-        // every task split between threads, coarse levels included
-        const all = await run(s, cpu(s, { threads, minParallelCells: 1 }));
-        expect(all.stats!.workerChunks, 'workers ran part of the work').toBeGreaterThan(0);
-        expectIdentical(serial, all, `${dims}D threads ${threads}, all parallel`);
-        // the default threshold: large tasks split, coarse levels serial
-        const mixed = await run(s, cpu(s, { threads, minParallelCells: 2000 }));
-        expectIdentical(serial, mixed, `${dims}D threads ${threads}, mixed`);
-      }
-      // through createBackend (the CLI path)
-      const { backend } = await createBackend('cpu', s, { threads: 2 });
-      expect(backend.device).toContain('2 threads');
-      expectIdentical(serial, await run(s, backend), `${dims}D createBackend threads 2`);
-    }, 60_000);
-  }
+        for (const threads of [2, 3]) {
+          // every task split between threads, coarse levels included
+          const all = await run(s, cpu(s, { threads, minParallelCells: 1 }));
+          expect(all.stats!.workerChunks, 'workers ran part of the work').toBeGreaterThan(0);
+          expectIdentical(serial, all, `${dims}D threads ${threads}, all parallel`);
+          // the default threshold: large tasks split, coarse levels serial
+          const mixed = await run(s, cpu(s, { threads, minParallelCells: 2000 }));
+          expectIdentical(serial, mixed, `${dims}D threads ${threads}, mixed`);
+        }
+        // through createBackend (the CLI path)
+        const { backend } = await createBackend('cpu', s, { threads: 2 });
+        expect(backend.device).toContain('2 threads');
+        expectIdentical(serial, await run(s, backend), `${dims}D createBackend threads 2`);
+      });
+    }
 
   it('serial mode stays on the calling thread; dispose() is safe to repeat', async () => {
     const s = scenario(2);

@@ -161,3 +161,31 @@ describe('solver-level switches: electrolyte, control, parameters.activation', (
     ).toMatch(/control: needs the collector face boundary\.phi\.x0 to be dirichlet/);
   });
 });
+
+describe('numerics.phase (docs/imex-phase.md)', () => {
+  it('accepts "explicit" and "imex", refuses anything else naming the field and the choices', () => {
+    expect(parseScenario({ ...base(), numerics: { phase: 'explicit' } }).numerics.phase).toBe('explicit');
+    expect(parseScenario({ ...base(), numerics: { phase: 'imex' } }).numerics.phase).toBe('imex');
+    const bad = issues({ ...base(), numerics: { phase: 'implicit' } });
+    expect(bad.join('\n')).toMatch(/numerics\.phase: .*"explicit" or "imex"/);
+    expect(issues({ ...base(), numerics: { imexSweeps: 0 } }).join('\n')).toMatch(/numerics\.imexSweeps/);
+    expect(issues({ ...base(), numerics: { phaseTol: 1 } }).join('\n')).toMatch(/numerics\.phaseTol/);
+  });
+
+  it('IMEX: coefficients carry the implicit stiffness; no dx² bound and no step-count warning from it', () => {
+    const s = parseScenario({ ...base(), anisotropy: { delta: 0.04, omega: 4 }, numerics: { phase: 'imex' } });
+    const k = coefficients(s);
+    // K = (1+δ)² + δω²(1+δ), the explicit bound's stiffness
+    expect(k.imex?.K).toBeCloseTo(1.04 ** 2 + 0.04 * 16 * 1.04, 12);
+    expect(k.imex?.sweeps).toBe(2);
+    expect(coefficients(parseScenario({ ...base(), numerics: { phase: 'explicit' } })).imex).toBeUndefined();
+    // 400 s at dx = 0.25 µm: ~1e5 explicit steps (warned when over maxSteps), ~8000 at dtMax with IMEX
+    const long = { ...base(), time: { end: 400, output: 10 }, numerics: { maxSteps: 20000 } };
+    expect(scenarioWarnings(parseScenario({ ...long, numerics: { ...long.numerics, phase: 'explicit' } })).join()).toMatch(
+      /numerics\.maxSteps/,
+    );
+    expect(scenarioWarnings(parseScenario({ ...long, numerics: { ...long.numerics, phase: 'imex' } })).join()).not.toMatch(
+      /numerics\.maxSteps/,
+    );
+  });
+});

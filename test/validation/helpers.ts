@@ -19,6 +19,10 @@ import {
 } from '../../src/backends/layout.ts';
 import { fillPadded, makePadded, type Padded } from '../../src/backends/cpu/padded.ts';
 import { phaseRows } from '../../src/backends/cpu/phase.ts';
+import { ImexPhase } from '../../src/backends/cpu/phase-imex.ts';
+import { SerialExec, type Exec } from '../../src/backends/cpu/exec.ts';
+import { sharedF64 } from '../../src/backends/cpu/shared.ts';
+import { anisoStiffness } from '../../src/model/derived.ts';
 
 export { BC_DIRICHLET, BC_NOFLUX, BC_PERIODIC };
 
@@ -39,11 +43,28 @@ export function fieldBC(types: number[], values: number[] = [0, 0, 0, 0, 0, 0]):
   return { type: Int32Array.from(types), value: Float64Array.from(values) };
 }
 
+/** What the validation tests need of a phase stepper (ψ and c̃ held at given arrays). */
+export interface Stepper {
+  readonly xi: Float64Array;
+  /** Advances `xi` in place by one step of length dt. */
+  step(dt: number, stepNo?: number): void;
+  /** Largest rate of the last step, 1/s (explicit: |∂ξ/∂t|; IMEX: |δ|/dt). */
+  maxRate(): number;
+  /** The reaction stiffness bound of the last step, 1/s (src/solver/simulation.ts). */
+  stiffness(): number;
+}
+
+function rowMax(a: Float64Array): number {
+  let m = 0;
+  for (const v of a) m = Math.max(m, v);
+  return m;
+}
+
 /**
  * Explicit phase stepping with ψ and c̃ held at the given arrays (the potential and transport
  * stages are not run). step(dt) advances `xi` in place by one explicit Euler step of eq. (1).
  */
-export class PhaseStepper {
+export class PhaseStepper implements Stepper {
   readonly P: Padded;
   readonly out: Float64Array;
   private rowMaxRate: Float64Array;
@@ -83,10 +104,159 @@ export class PhaseStepper {
   }
   /** Largest |deterministic rate| of the last step, 1/s. */
   maxRate(): number {
-    let m = 0;
-    for (const v of this.rowMaxRate) m = Math.max(m, v);
-    return m;
+    return rowMax(this.rowMaxRate);
   }
+  stiffness(): number {
+    return rowMax(this.rowStiff);
+  }
+}
+
+/**
+ * The IMEX phase stage (src/backends/cpu/phase-imex.ts) with ψ and c̃ held at the given arrays,
+ * the counterpart of PhaseStepper: step(dt) advances `xi` in place by one IMEX step. `k.imex`
+ * is used when present, else the scenario defaults (K = the anisotropic stiffness, 2 sweeps,
+ * tolerance 1e-8).
+ */
+export class ImexStepper implements Stepper {
+  private stage: ImexPhase;
+  private f: { xi: Float64Array; c: Float64Array; psi: Float64Array; out: Float64Array };
+  private rowMaxRate: Float64Array;
+  private rowStiff: Float64Array;
+  /** MG-PCG iterations of all steps so far. */
+  iterations = 0;
+  constructor(
+    readonly L: Layout,
+    k: Coefficients,
+    bc: FieldBC,
+    readonly xi: Float64Array,
+    c: Float64Array,
+    psi: Float64Array,
+  ) {
+    const kk: Coefficients = { ...k, imex: k.imex ?? { K: anisoStiffness(k.dims, k.delta, k.omega), sweeps: 2, tol: 1e-6, maxIter: 200 } };
+    const sh = (a: Float64Array) => {
+      const b = sharedF64(a.length);
+      b.set(a);
+      return b;
+    };
+    this.f = { xi: sh(xi), c: sh(c), psi: sh(psi), out: sharedF64(L.N) };
+    this.rowMaxRate = sharedF64(L.rows);
+    this.rowStiff = sharedF64(L.rows);
+    const exec: Exec = new SerialExec();
+    const P = makePadded(L);
+    const tPad = exec.task('fillPadded', { L, items: [{ P, u: this.f.xi, bc }] }, P.py * P.pz, L.N);
+    const args = {
+      L,
+      k: kk,
+      P,
+      c: this.f.c,
+      psi: this.f.psi,
+      out: this.f.out,
+      rowMaxRate: sharedF64(L.rows),
+      rowStiff: this.rowStiff,
+    };
+    this.stage = new ImexPhase(
+      exec,
+      L,
+      kk,
+      bc,
+      { xi: this.f.xi, P, out: this.f.out, rowMaxRate: this.rowMaxRate, props: null },
+      args,
+      tPad,
+    );
+  }
+  step(dt: number, stepNo = 0): void {
+    this.f.xi.set(this.xi);
+    const r = this.stage.step(dt, stepNo);
+    if (!r.converged) throw new Error(`ImexStepper: the phase solve did not converge (residual ${r.residual})`);
+    this.iterations += r.iterations;
+    this.xi.set(this.f.out);
+  }
+  /** Largest |δ|/dt of the last step, 1/s. */
+  maxRate(): number {
+    return rowMax(this.rowMaxRate);
+  }
+  stiffness(): number {
+    return rowMax(this.rowStiff);
+  }
+}
+
+/**
+ * The adaptive time step of src/solver/simulation.ts for the phase stage alone, with the
+ * scenario defaults (numerics: dtInitial, dtMax, maxDxiPerStep, safety): the first step is
+ * dtInitial, then dt = min(dtMax, safety·dt_phase, safety/stiffness, maxDxiPerStep/max rate,
+ * 1.5·dt_prev), dt_phase = the explicit dx² bound (∞ with IMEX). next() gives the step to take.
+ */
+export class DtPolicy {
+  private dt: number;
+  private n = parseScenario({ name: 'policy', grid: { dims: 2, n: [4, 4], dx: '1 um' }, time: { end: 1, output: 1 }, voltage: 0 }).numerics;
+  private dtPhase: number;
+  constructor(
+    scheme: 'explicit' | 'imex',
+    k: Coefficients,
+    private st: Stepper,
+  ) {
+    this.dt = this.n.dtInitial;
+    this.dtPhase = scheme === 'imex' ? Infinity : (k.dx * k.dx) / (2 * k.dims * k.mobKappa * anisoStiffness(k.dims, k.delta, k.omega));
+  }
+  /** The step to take now (after the previous step() of the stepper). */
+  get current(): number {
+    return this.dt;
+  }
+  /** Updates dt from the stepper's statistics of the step just taken (length `taken`). */
+  update(taken: number): void {
+    const { n, st } = this;
+    const r = st.maxRate(),
+      s = st.stiffness();
+    this.dt = Math.min(
+      n.dtMax,
+      n.safety * this.dtPhase,
+      s > 0 ? n.safety / s : Infinity,
+      r > 0 ? n.maxDxiPerStep / r : Infinity,
+      1.5 * taken,
+    );
+  }
+}
+
+/**
+ * Steps `st` from t0 to tEnd under `pol` (the last step shortened to land on tEnd), calling
+ * onStep(t, steps) after every step. Returns the steps taken and the smallest and largest dt.
+ */
+export function advance(
+  st: Stepper,
+  pol: DtPolicy,
+  t0: number,
+  tEnd: number,
+  onStep?: (t: number, steps: number) => void,
+): { steps: number; dtMin: number; dtMax: number } {
+  let t = t0,
+    steps = 0,
+    dtMin = Infinity,
+    dtMax = 0;
+  const eps = 1e-12 * Math.max(1, tEnd);
+  while (t < tEnd - eps) {
+    const dt = Math.min(pol.current, tEnd - t);
+    st.step(dt, steps);
+    pol.update(dt);
+    t += dt;
+    steps++;
+    dtMin = Math.min(dtMin, dt);
+    dtMax = Math.max(dtMax, dt);
+    onStep?.(t, steps);
+  }
+  return { steps, dtMin, dtMax };
+}
+
+/** A stepper of the given scheme. */
+export function stepper(
+  scheme: 'explicit' | 'imex',
+  L: Layout,
+  k: Coefficients,
+  bc: FieldBC,
+  xi: Float64Array,
+  c: Float64Array,
+  psi: Float64Array,
+): Stepper {
+  return scheme === 'imex' ? new ImexStepper(L, k, bc, xi, c, psi) : new PhaseStepper(L, k, bc, xi, c, psi);
 }
 
 /** Σ a. */

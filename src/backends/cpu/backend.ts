@@ -9,13 +9,15 @@
 import type { Coefficients } from '../../model/derived.ts';
 import type { Fields } from '../../model/initial.ts';
 import { stepKey } from '../../model/noise.ts';
-import type { Backend, SolveReport, PotentialReport, Reductions, StepStats, TransportReport } from '../backend.ts';
+import type { Backend, PotentialReport, Reductions, SolveReport, StepStats, TransportReport } from '../backend.ts';
 import { BC_DIRICHLET, type BCSet, type FieldBC, type Layout } from '../layout.ts';
 import { canThread, resolveThreads, SerialExec, type Exec, type ExecOptions, type Task } from './exec.ts';
 import { makePadded, type Padded } from './padded.ts';
 import { Pool } from './pool.ts';
 import { ElasticitySolver } from './elasticity.ts';
 import { getDisplacement, setDisplacement } from '../../model/mechanics-fields.ts';
+import { ImexPhase } from './phase-imex.ts';
+import type { PhaseTaskArgs } from './phase.ts';
 import { threadsUnavailable } from './threads.ts';
 import { PotentialSolver } from './potential.ts';
 import { Reducer } from './reductions.ts';
@@ -58,6 +60,8 @@ export class CpuBackend implements Backend {
   private tPad: Task;
   private tPhase: Task;
   private tMark: Task;
+  /** The semi-implicit phase stage (numerics.phase = "imex"); null: explicit. */
+  private imex: ImexPhase | null = null;
   private migrationRate = 0;
 
   /** The φ conditions the kernels read, on shared memory so setVoltage() reaches the worker threads. */
@@ -102,7 +106,9 @@ export class CpuBackend implements Backend {
     this.bcPhi = { type: bc.phi.type, value: sharedF64(6) };
     this.bcPhi.value.set(bc.phi.value);
     this.pot = new PotentialSolver(exec, L, k, this.bcPhi, { xi, xidot, psi, xiSolve, rowDxi, props });
-    this.tr = new TransportSolver(exec, L, k, bc.c, this.bcPhi, { c, psi, xi, xiNew, xidot, xiSolve, rowDxi, props });
+    // the IMEX phase stage hands the transport its ∂(∂ξ/∂t)/∂c̃ (docs/imex-phase.md)
+    const reactC = k.imex ? sharedF64(N) : null;
+    this.tr = new TransportSolver(exec, L, k, bc.c, this.bcPhi, { c, psi, xi, xiNew, xidot, xiSolve, rowDxi, props, reactC });
     // each species: the same solver with its own parameters, field and boundary values; they run
     // after c̃'s step (ξ is then committed: D_a(1 − h(ξⁿ⁺¹))), in list order, and never touch ξ
     const bcS = speciesBC(bc.c);
@@ -115,24 +121,31 @@ export class CpuBackend implements Backend {
     this.red = new Reducer(exec, L, xi, c, xidot, props, spf);
     if (k.mechanics) this.mech = new ElasticitySolver(exec, L, k.mechanics, xi);
     this.tPad = exec.task('fillPadded', { L, items: [{ P: this.P, u: xi, bc: bc.xi }] }, this.P.py * this.P.pz, N);
-    this.tPhase = exec.task(
-      'phase',
-      {
+    const phaseArgs: PhaseTaskArgs = {
+      L,
+      k,
+      P: this.P,
+      c,
+      psi,
+      out: xiNew,
+      rowMaxRate: this.rowMaxRate,
+      rowStiff: this.rowStiff,
+      props,
+      species: spf,
+      mech: this.mech?.mech ?? null,
+    };
+    this.tPhase = exec.task('phase', phaseArgs, rows, N);
+    if (k.imex) {
+      this.imex = new ImexPhase(
+        exec,
         L,
         k,
-        P: this.P,
-        c,
-        psi,
-        out: xiNew,
-        rowMaxRate: this.rowMaxRate,
-        rowStiff: this.rowStiff,
-        props,
-        species: spf,
-        mech: this.mech?.mech ?? null,
-      },
-      rows,
-      N,
-    );
+        bc.xi,
+        { xi, P: this.P, out: xiNew, rowMaxRate: this.rowMaxRate, props, dRateDc: reactC },
+        phaseArgs,
+        this.tPad,
+      );
+    }
     this.tMark = exec.task('markSolve', { nx, xi, xiSolve, rowDxi }, rows, N);
   }
 
@@ -188,9 +201,11 @@ export class CpuBackend implements Backend {
     return this.pot.solve(tol, maxIter);
   }
 
-  async phase(dt: number, step: number): Promise<void> {
+  async phase(dt: number, step: number): Promise<SolveReport | null> {
+    if (this.imex) return this.imex.step(dt, step);
     this.exec.run(this.tPad);
     this.exec.run(this.tPhase, dt, stepKey(this.k.seed, step));
+    return null;
   }
 
   async transport(dt: number, tol: number, maxIter: number): Promise<TransportReport> {

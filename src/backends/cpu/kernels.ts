@@ -16,6 +16,7 @@ import { mgCoarsenK, mgDiagK, mgJacobiDotK, mgJacobiK, mgJacobiZeroK, mgProlongK
 import { fillPaddedK } from './padded.ts';
 import { copyK, pcgApplyDotK, pcgDirectionK, pcgInitK, pcgUpdateK } from './pcg.ts';
 import { phaseK } from './phase.ts';
+import { imexFinishK, imexOperatorK, imexRhsK, imexUpdateK } from './phase-imex.ts';
 import { assembleK, markSolveK, potentialFluxK, potentialPrepK } from './potential.ts';
 import { reduceK } from './reductions.ts';
 import { rowMaxK, transportAssembleK, transportFinishK } from './transport.ts';
@@ -39,6 +40,10 @@ function build() {
     pcgUpdate: pcgUpdateK,
     pcgDirection: pcgDirectionK,
     phase: phaseK,
+    imexOperator: imexOperatorK,
+    imexRhs: imexRhsK,
+    imexUpdate: imexUpdateK,
+    imexFinish: imexFinishK,
     potentialPrep: potentialPrepK,
     potentialFlux: potentialFluxK,
     markSolve: markSolveK,

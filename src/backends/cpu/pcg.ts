@@ -44,6 +44,8 @@ export function rowDot(x: Float64Array, y: Float64Array, nx: number, partial: Fl
 export interface PcgOptions {
   tol: number;
   maxIter: number;
+  /** The operator is the one of the previous solve of this object: keep its multigrid hierarchy. */
+  sameOperator?: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -139,6 +141,8 @@ export class Pcg {
   private tUpdate: Task;
   private tDir: Task;
   private tCopy: Task;
+  /** The hierarchy belongs to the current operator (sameOperator solves then skip the rebuild). */
+  private built = false;
 
   constructor(
     private exec: Exec,
@@ -167,11 +171,14 @@ export class Pcg {
   /** Solves A x = b in place. Relative tolerance on ‖r‖/‖b‖. */
   solve(opt: PcgOptions): SolveStats {
     const { exec, partA, partB } = this;
+    // a new operator needs a new hierarchy (built below unless the warm start already converged)
+    if (!opt.sameOperator) this.built = false;
     exec.run(this.tInit);
     const bnorm = Math.sqrt(pairwiseSum(partB)) || 1;
     let rnorm = Math.sqrt(pairwiseSum(partA));
     if (rnorm / bnorm <= opt.tol) return { iterations: 0, residual: rnorm / bnorm, converged: true };
-    this.mg.build();
+    if (!this.built) this.mg.build();
+    this.built = true;
     this.mg.vcycle();
     exec.run(this.tCopy);
     let rz = pairwiseSum(partA);

@@ -47,6 +47,16 @@ export interface PhaseArgs {
   species?: Float64Array[];
   /** Mechanics coupling [s, q] per cell (elasticCouplingK); absent/null: none (the same operations as without it). */
   mech?: Float64Array | null;
+  /**
+   * IMEX sweeps (phase-imex.ts, docs/imex-phase.md): when given, the kernel writes the
+   * deterministic rate of the padded ξ into `rate` (and, when `stab` is given, the cell's slope
+   * S = L_σW g″(ξ) + L_η,eff h″(ξ) B, imexStab) instead of stepping: no noise, `out` untouched; a
+   * host cell gets rate 0 and S 0.
+   */
+  rate?: Float64Array | null;
+  stab?: Float64Array | null;
+  /** With `stab`: ∂rate/∂c̃ = L_η,eff h′(ξ) e^{−αψ} per cell (0 on host cells). */
+  dRateDc?: Float64Array | null;
 }
 
 /** Phase task: PhaseArgs without the per-call dt and key (they are scalars s[0], s[1]). */
@@ -103,6 +113,18 @@ function flux3(gx: number, gy: number, gz: number, k: Coefficients, axis: 0 | 1 
   return a * a * ga + t * (na * na * na - na * s4);
 }
 
+/**
+ * The IMEX stabilisation of one cell (docs/imex-phase.md): the local slope of the double-well
+ * and reaction terms, ∂/∂ξ [L_σW g′(ξ) + L_η,eff h′(ξ) B] = L_σW g″(ξ) + L_η,eff h″(ξ) B, with
+ * B = e^{(1−α)ψ} − c̃e^{−αψ} held at its value (ψ, c̃ are lagged). It may be negative (the
+ * interface core); phase-imex.ts clamps it.
+ */
+export function imexStab(mobW: number, leta: number, x: number, bv: number): number {
+  const g2 = 2 * (1 - 6 * x * (1 - x)); // g″ = 2(1 − 6ξ + 6ξ²)
+  const h2 = 60 * x * (1 - x) * (1 - 2 * x); // h″
+  return mobW * g2 + leta * h2 * bv;
+}
+
 // Per-thread scratch (each worker has its own module instance); valid within one call only.
 let fxBuf = new Float64Array(0),
   nBuf = new Float64Array(0),
@@ -135,6 +157,9 @@ export function phaseK(a: PhaseTaskArgs, s: Float64Array, r0: number, r1: number
 
 function phaseRowsAt(a: PhaseTaskArgs, dt: number, key: number, r0: number, r1: number): void {
   const { L, k, P, c, psi, out } = a;
+  const rateOut = a.rate ?? null,
+    stabOut = a.stab ?? null,
+    dcOut = a.dRateDc ?? null;
   const props = a.props ?? null;
   const spf = a.species ?? [];
   const mech = a.mech ?? null;
@@ -251,7 +276,12 @@ function phaseRowsAt(a: PhaseTaskArgs, dt: number, key: number, r0: number, r1: 
       if (props !== null) {
         // host: frozen at its fixed value 1 (lithiophilic) or 0, ∂ξ/∂t = 0, no noise
         if (props[4 * idx + 3] > 0.5) {
-          out[idx] = x > 0.5 ? 1 : 0;
+          if (rateOut === null) out[idx] = x > 0.5 ? 1 : 0;
+          else {
+            rateOut[idx] = 0;
+            if (stabOut !== null) stabOut[idx] = 0;
+            if (dcOut !== null) dcOut[idx] = 0;
+          }
           continue;
         }
         leta = k.Leta * props[4 * idx]; // L_η·kL
@@ -269,20 +299,31 @@ function phaseRowsAt(a: PhaseTaskArgs, dt: number, key: number, r0: number, r1: 
       const gp = 2 * x * (1 - x) * (1 - 2 * x);
       const hp = 30 * x * x * (1 - x) * (1 - x);
       let ps = psi[idx];
-      let el = 0;
+      let q = 0;
       if (mech !== null) {
         ps += mech[2 * idx];
-        el = mobEl * hp * mech[2 * idx + 1];
+        q = mech[2 * idx + 1];
       }
       const ox = Math.exp(ea * ps);
       const red = c[idx] * Math.exp(-eb * ps);
-      const rate = k.mobKappa * div - k.mobW * gp - leta * hp * (ox - red) - el;
-      let xn = x + dt * rate;
-      if (noiseAmp > 0) {
-        const m = 16 * x * x * (1 - x) * (1 - x);
-        if (m > 0) xn += noiseAmp * m * cellNormal(key, idx);
+      const rate = k.mobKappa * div - k.mobW * gp - leta * hp * (ox - red) - (mech !== null ? mobEl * hp * q : 0);
+      if (rateOut === null) {
+        let xn = x + dt * rate;
+        if (noiseAmp > 0) {
+          const m = 16 * x * x * (1 - x) * (1 - x);
+          if (m > 0) xn += noiseAmp * m * cellNormal(key, idx);
+        }
+        out[idx] = xn;
+      } else {
+        rateOut[idx] = rate;
+        if (stabOut !== null) {
+          // the elastic force's ξ-slope L_σμ_ref·h″·q joins the reaction's (imexStab)
+          const h2 = 60 * x * (1 - x) * (1 - 2 * x);
+          stabOut[idx] = imexStab(k.mobW, leta, x, ox - red) + (mech !== null ? mobEl * h2 * q : 0);
+          // ∂rate/∂c̃ = L_η,eff h′(ξ) e^{−αψ} (the transport stage takes it implicitly)
+          if (dcOut !== null) dcOut[idx] = leta * hp * Math.exp(-eb * ps);
+        }
       }
-      out[idx] = xn;
       const ar = Math.abs(rate);
       if (ar > maxRate) maxRate = ar;
       // (the elastic term's stiffness |∂(h′q)/∂ξ| = |h″(ξ)·q| with the local h″: q can be large in a

@@ -132,6 +132,8 @@ export interface TransportAssembleArgs {
   rhs: Float64Array;
   u: Float64Array;
   op: StencilOp;
+  /** The IMEX phase stage's ∂(∂ξ/∂t)/∂c̃ per cell (1/s; null: none, the explicit coupling). */
+  reactC?: Float64Array | null;
 }
 
 /**
@@ -142,6 +144,7 @@ export function transportAssembleK(a: TransportAssembleArgs, s: Float64Array, r0
   const dt = s[0],
     ref = s[1];
   const { L, bc, c, D, xiOld, xiNew, M, rhs, u, op } = a;
+  const reactC = a.reactC ?? null;
   const P = a.Pp,
     p = P.data;
   const { nx, ny, nz } = L;
@@ -185,6 +188,13 @@ export function transportAssembleK(a: TransportAssembleArgs, s: Float64Array, r0
       M[c0] = m;
       d[c0] = m;
       rhs[c0] = c[c0] - cs * (xiNew[c0] - xiOld[c0]);
+      if (reactC !== null) {
+        // the deposit's c̃-dependence implicit (docs/imex-phase.md): Δξ = Δξ_phase + g(c̃ⁿ⁺¹ − c̃ⁿ),
+        // g = dt·∂(∂ξ/∂t)/∂c̃ ≥ 0, so the sink's g·c̃ⁿ⁺¹ = g·M·u joins the (positive) diagonal
+        const g = dt * reactC[c0];
+        d[c0] = m * (1 + cs * g);
+        rhs[c0] += cs * g * c[c0];
+      }
       u[c0] = c[c0] * Math.exp(aa);
       // + faces (the − face of a cell is the + face of its neighbour)
       const Dc = D[c0];
@@ -261,6 +271,8 @@ export interface TransportFinishArgs {
   depPart: Float64Array;
   /** Optional material props (src/model/props.ts): host cells get c̃ = 0 and no limiter. */
   props?: Float32Array | null;
+  /** The IMEX phase stage's ∂(∂ξ/∂t)/∂c̃ (transportAssembleK): ξⁿ⁺¹ += dt·reactC·(c̃ⁿ⁺¹ − c̃ⁿ) before the limiter. */
+  reactC?: Float64Array | null;
 }
 
 /**
@@ -275,6 +287,7 @@ export function transportFinishK(a: TransportFinishArgs, s: Float64Array, r0: nu
     ref = s[1];
   const { L, bc, vol, D, u, M, c, xi, xiNew, xidot, xiSolve, rowDxi, part, inPart, depPart } = a;
   const props = a.props ?? null;
+  const reactC = a.reactC ?? null;
   // the limiter gives back metal at the sink's exchange rate (1/(c_s/c0) per ion in the base model)
   const csRatio = a.csRatio * a.sink;
   const mg = a.migration;
@@ -345,6 +358,8 @@ export function transportFinishK(a: TransportFinishArgs, s: Float64Array, r0: nu
         continue;
       }
       const cn = u[i] * M[i];
+      // the implicit part of the deposit (c[i] still holds c̃ⁿ)
+      if (reactC !== null) xiNew[i] += dt * reactC[i] * (cn - c[i]);
       if (cn < 0) {
         lim -= cn;
         xiNew[i] += cn / csRatio;
@@ -377,6 +392,12 @@ export interface TransportFields {
   rowDxi: Float64Array;
   /** Optional material props [kL, kD, kS, host] per cell (src/model/props.ts): D uses kD and host. */
   props?: Float32Array | null;
+  /**
+   * The IMEX phase stage's ∂(∂ξ/∂t)/∂c̃ per cell (1/s), written by its first rate evaluation: the
+   * deposit's dependence on c̃ is then taken implicitly (docs/imex-phase.md). Null/absent: the
+   * explicit stage's coupling (c̃ⁿ in the rate). Only a depositing species uses it.
+   */
+  reactC?: Float64Array | null;
 }
 
 /**
@@ -474,6 +495,7 @@ export class TransportSolver {
         rhs: this.rhs,
         u: this.u,
         op: this.op,
+        reactC: sp.deposits ? (f.reactC ?? null) : null,
       },
       rows,
       N,
@@ -503,6 +525,7 @@ export class TransportSolver {
         inPart: this.inPart,
         depPart: this.depPart,
         props: f.props ?? null,
+        reactC: sp.deposits ? (f.reactC ?? null) : null,
       },
       rows,
       N,

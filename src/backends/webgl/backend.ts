@@ -31,7 +31,7 @@
 import type { Coefficients } from '../../model/derived.ts';
 import type { Fields } from '../../model/initial.ts';
 import { stepKey } from '../../model/noise.ts';
-import type { Backend, SolveReport, PotentialReport, Reductions, SpeciesReport, StepStats, TransportReport } from '../backend.ts';
+import type { Backend, PotentialReport, Reductions, SolveReport, SpeciesReport, StepStats, TransportReport } from '../backend.ts';
 import { speciesBC } from '../species.ts';
 import { GlElasticity } from './elasticity.ts';
 import { displacementKeys, setDisplacement } from '../../model/mechanics-fields.ts';
@@ -39,6 +39,7 @@ import { BC_DIRICHLET, type BCSet, type FieldBC, type Layout } from '../layout.t
 import { GlContext, type Target, type Uniforms } from './context.ts';
 import { fromAtlas, gridShape, gridUniforms, toAtlas, type GridShape } from './grid.ts';
 import { GlPcg, PingPong } from './pcg.ts';
+import { GlImexPhase } from './phase-imex.ts';
 import type { GlslReader } from './programs.ts';
 import { Reducer, Term } from './reduce.ts';
 
@@ -111,6 +112,8 @@ export class WebGlBackend implements Backend {
   private screen: PingPong | null = null;
   /** The mechanics stage (docs/mechanics.md); null without it. */
   private mech: GlElasticity | null = null;
+  /** The IMEX phase stage (numerics.phase = "imex", docs/imex-phase.md); null: explicit. */
+  private imex: GlImexPhase | null = null;
 
   /** Creates the WebGL context, checks what the backend needs, allocates the textures. */
   static async create(L: Layout, k: Coefficients, bc: BCSet, opts: WebGlOptions = {}): Promise<WebGlBackend> {
@@ -181,6 +184,26 @@ export class WebGlBackend implements Backend {
     this.pcg = new GlPcg(ctx, g, this.red);
     if (kc.mechanics) this.mech = new GlElasticity(ctx, L, g, kc.mechanics, this.red);
     this.phiValues = Float64Array.from(bc.phi.value);
+    if (kc.imex) {
+      this.imex = new GlImexPhase(
+        {
+          ctx,
+          pcg: this.pcg,
+          gu: (extra) => this.gu(extra),
+          ghosts: (src, b, out) => this.ghosts(src, b, out),
+          xs: this.xs,
+          c: this.c,
+          psi: () => this.psi.cur,
+          padXi: this.padXi,
+          ph: this.ph,
+          bcXi: bc.xi,
+          bcUniforms: bcUniforms(bc.xi, 'uBc'),
+          target: T,
+        },
+        L,
+        kc,
+      );
+    }
   }
 
   private gu(extra: Uniforms): Uniforms {
@@ -196,6 +219,9 @@ export class WebGlBackend implements Backend {
       uHasMech: this.mech ? 1 : 0,
       uMobEl: this.kc.mechanics?.mobEl ?? 0,
       uSpecies: this.c,
+      // the transport's implicit c̃ coupling (the IMEX stage sets both where it applies)
+      uGk: this.c,
+      uReact: 0,
       ...extra,
     };
   }
@@ -303,9 +329,15 @@ export class WebGlBackend implements Backend {
     return s[1];
   }
 
-  async phase(dt: number, step: number): Promise<void> {
+  async phase(dt: number, step: number): Promise<SolveReport | null> {
     const { ctx, kc, L } = this;
     ctx.check();
+    if (this.imex) {
+      const r = this.imex.step(dt, step);
+      this.red.run(this.ph, { max: true, grid: this.g }, this.st.phase);
+      this.cacheFresh = false;
+      return r;
+    }
     const key = stepKey(kc.seed, step);
     const w = kc.omega * kc.theta0;
     this.ghosts(this.xs, this.bc.xi, this.padXi);
@@ -325,6 +357,7 @@ export class WebGlBackend implements Backend {
     );
     this.red.run(this.ph, { max: true, grid: this.g }, this.st.phase);
     this.cacheFresh = false;
+    return null;
   }
 
   async transport(dt: number, tol: number, maxIter: number): Promise<TransportReport> {
@@ -345,6 +378,7 @@ export class WebGlBackend implements Backend {
       uPsiMax: this.st.psiMax,
       uT: [dt / (L.dx * L.dx), kc.csRatio * kc.sink, bcMax, kc.migration],
       uD: [kc.Ds, kc.Dl, 0, 0],
+      ...this.react(),
     });
     const r = this.pcg.solve(this.u, tol, maxIter, () => {
       ctx.run('trOp', this.pcg.op, au);
@@ -359,9 +393,13 @@ export class WebGlBackend implements Backend {
       uXs: this.xs,
       uXiSolve: this.xiSolve,
       uL: [kc.csRatio * kc.sink, vol, 1 / dt, 0],
+      uC: this.c,
+      ...this.react(),
     });
-    ctx.run('trC', this.c, fu);
+    // the ξ state first: with the IMEX stage it reads c̃ⁿ (uC) for the implicit part of the deposit
     ctx.run('trXs', this.xs, fu);
+    // (uC is not read by this variant; bind no texture that the pass renders to)
+    ctx.run('trC', this.c, { ...fu, uC: this.u.cur });
     ctx.run('trStats', this.term, fu);
     this.red.run(this.term, { max: [false, false, true, false], grid: g }, this.st.tr);
     const s = ctx.readTarget(this.st.tr);
@@ -379,6 +417,11 @@ export class WebGlBackend implements Backend {
       deposited: s[3] * vol,
       species,
     };
+  }
+
+  /** The transport's implicit c̃ coupling with the IMEX stage (its g texture), none otherwise. */
+  private react(): Uniforms {
+    return this.imex ? { uGk: this.imex.gTexture, uReact: 1 } : {};
   }
 
   /**

@@ -79,6 +79,8 @@ export interface GlCgOperator {
 
 /** The CG loop in WebGL passes for scalar (channel r) or vector (RGBA) fields of grid `fine`. */
 export class GlCg {
+  /** The coarsest factor belongs to the operator of the last solve (a sameOperator solve keeps it). */
+  private factorFresh = false;
   /** The right-hand side (the stages assemble into it). */
   readonly rhs: Target;
   checkEvery = 4;
@@ -141,14 +143,18 @@ export class GlCg {
    * Solves A x = b (relative tolerance on ‖r‖/‖b‖, like the CPU) for the system whose solution
    * (and warm start) is x; `pre` assembles the operator, rhs and the warm start first.
    */
-  solve(x: PingPong, tol: number, maxIter: number, pre: () => void): SolveReport {
+  solve(x: PingPong, tol: number, maxIter: number, pre: () => void, opts: { sameOperator?: boolean } = {}): SolveReport {
     const { ctx } = this;
+    // sameOperator: `pre` left the operator of the previous solve as it was (the IMEX phase
+    // stage's later sweeps): its hierarchy stands, and so does its coarsest factor once made
+    const same = opts.sameOperator === true;
+    if (!same) this.factorFresh = false;
     const head = new Float32Array(16);
     head[S.TOL] = tol;
     head[S.MAXITER] = maxIter;
     ctx.upload(this.scal.cur, head);
     pre();
-    this.op.build();
+    if (!same) this.op.build();
     this.op.residual(x.cur, this.rhs, this.r.next);
     this.r.swap();
     this.dot(this.rhs, this.rhs, Op.SetBB);
@@ -158,7 +164,10 @@ export class GlCg {
       this.lastIters.set(x, 1);
       return { iterations: 0, residual: s[S.RESID], converged: true };
     }
-    this.op.prepare();
+    if (!this.factorFresh) {
+      this.op.prepare();
+      this.factorFresh = true;
+    }
     const z = this.op.precondition(this.r.cur);
     this.vec('cgCopy', this.p, z, z);
     this.dot(this.r.cur, z, Op.Rz0);
@@ -212,7 +221,7 @@ export class GlPcg {
    * Solves A x = b (relative tolerance on ‖r‖/‖b‖, like the CPU) for the system whose solution
    * (and warm start) is x; `pre` assembles op, rhs and the warm start first.
    */
-  solve(x: PingPong, tol: number, maxIter: number, pre: () => void): SolveReport {
-    return this.cg.solve(x, tol, maxIter, pre);
+  solve(x: PingPong, tol: number, maxIter: number, pre: () => void, opts: { sameOperator?: boolean } = {}): SolveReport {
+    return this.cg.solve(x, tol, maxIter, pre, opts);
   }
 }

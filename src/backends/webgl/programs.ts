@@ -25,7 +25,14 @@ export const COMMON = 'glsl/common.glsl';
 /** Every program the backend builds, by name. */
 export const PROGRAMS = {
   ghosts: { file: 'ghosts.frag.glsl' },
-  phase: { file: 'phase.frag.glsl', libs: ['noise.glsl'] },
+  phase: { file: 'phase.frag.glsl', libs: ['noise.glsl', 'phase_flux.glsl'] },
+  imexRate0: { file: 'phase_imex_rate.frag.glsl', libs: ['phase_flux.glsl'], defines: { FIRST: '' } },
+  imexRate: { file: 'phase_imex_rate.frag.glsl', libs: ['phase_flux.glsl'] },
+  imexOp: { file: 'phase_imex_op.frag.glsl' },
+  imexRhs: { file: 'phase_imex_rhs.frag.glsl', libs: ['noise.glsl'] },
+  imexUpdate: { file: 'phase_imex_update.frag.glsl' },
+  imexStar: { file: 'phase_imex_update.frag.glsl', defines: { STAR: '' } },
+  imexFinish: { file: 'phase_imex_finish.frag.glsl' },
   noiseProbe: { file: 'noise_probe.frag.glsl', libs: ['noise.glsl'] },
   potOp: { file: 'potential_assemble.frag.glsl' },
   potRhs: { file: 'potential_assemble.frag.glsl', defines: { OUT_RHS: '' } },

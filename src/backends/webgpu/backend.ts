@@ -40,6 +40,7 @@ import { acquireAdapter, limitsFor, type AcquireOptions, type GridNeeds } from '
 import { GpuPcg } from './pcg.ts';
 import { GpuElasticity, mechanicsBytes } from './elasticity.ts';
 import { getDisplacement, setDisplacement } from '../../model/mechanics-fields.ts';
+import { GpuImexPhase } from './phase-imex.ts';
 import { MAX_PARTIALS, partialsFor, Reduction, ReduceMode } from './reduce.ts';
 import { packUniform } from './uniforms.ts';
 
@@ -90,7 +91,7 @@ function paddedCells(L: Layout): number {
 }
 
 /** Device memory the backend will allocate for layout L (checked before allocating), with `species` transported species. */
-export function gridNeeds(L: Layout, wg: number, species = 0, mechanics = false): GridNeeds {
+export function gridNeeds(L: Layout, wg: number, species = 0, mechanics = false, imex = false): GridNeeds {
   const N = L.N,
     P = paddedCells(L);
   const maxBinding = Math.max(16 * N, 4 * P);
@@ -105,7 +106,8 @@ export function gridNeeds(L: Layout, wg: number, species = 0, mechanics = false)
     (16 + 20) * N * (L.dims === 3 ? 1 / 7 : 1 / 3) +
     16 * N +
     (species > 0 ? 16 * N /* phaseProps */ + species * (4 + 4 + 4) * N /* ã, its influx, one more read() field */ : 0) +
-    (mechanics ? mechanicsBytes(L) + 16 * N /* phaseProps */ + 4 * N /* ψ + s */ : 0);
+    (mechanics ? mechanicsBytes(L) + 16 * N /* phaseProps */ + 4 * N /* ψ + s */ : 0) +
+    (imex ? 5 * 4 * N /* the IMEX stage's rate, S, δ, Δ, ξ* */ : 0);
   return { maxBinding, maxBuffer: Math.max(maxBinding, 16 * N), total, workgroupSize: wg, workgroupStorage: Math.max(8 * wg, 512) };
 }
 
@@ -198,6 +200,8 @@ export class WebGpuBackend implements Backend {
   private screen: boolean;
   /** The mechanics stage (docs/mechanics.md); null without it. */
   private mech: GpuElasticity | null = null;
+  /** The IMEX phase stage (numerics.phase = "imex", docs/imex-phase.md); null: explicit. */
+  private imex: GpuImexPhase | null = null;
   private propsData: Float32Array;
   private pcg: GpuPcg;
   private k: Kernels;
@@ -221,7 +225,11 @@ export class WebGpuBackend implements Backend {
       );
     }
     const shape = `${L.nx}×${L.ny}${L.dims === 3 ? `×${L.nz}` : ''} grid`;
-    const requiredLimits = limitsFor(adapter, gridNeeds(L, wg, k.species.length, k.mechanics !== undefined), `the ${shape}`);
+    const requiredLimits = limitsFor(
+      adapter,
+      gridNeeds(L, wg, k.species.length, k.mechanics !== undefined, k.imex !== undefined),
+      `the ${shape}`,
+    );
     const device = await adapter.requestDevice({ label: 'lidendrite', requiredLimits });
     const ctx = new GpuContext(device, wg, `lidendrite WebGPU backend, ${shape}`);
     const isNode = typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string';
@@ -319,7 +327,7 @@ export class WebGpuBackend implements Backend {
       phase: ctx.uniform(this.phaseParams(0, 0), 'phase.params'),
       // ψ_ref = max(max ψ, the Dirichlet values of φ): the second part changes only with setVoltage()
       shift: ctx.uniform(this.shiftParams(kc.migration), 'transport.shift'),
-      sg: ctx.uniform(packUniform('SgParams', { scale: 0, csRatio: kc.csRatio, sink: kc.sink }), 'transport.sg'),
+      sg: ctx.uniform(packUniform('SgParams', { scale: 0, csRatio: kc.csRatio, sink: kc.sink, react: 0 }), 'transport.sg'),
       lim: ctx.uniform(packUniform('LimitParams', { csRatio: kc.csRatio, vol, invDt: 0, sink: kc.sink }), 'limit.params'),
     });
 
@@ -355,7 +363,7 @@ export class WebGpuBackend implements Backend {
       shift: kernel(ctx, 'transportShift', [grid, u.shift, this.stats, padPsi]),
       asmTr: kernel(ctx, 'transportAssemble', [grid, bC, u.sg, padPsi, D, this.c, this.dxi, this.pcg.op, this.pcg.rhs, uSg, aux]),
       flux: kernel(ctx, 'potentialFlux', [grid, bPhi, flux, sigma, this.psi, this.xidot, rowF1, rowF0, rowSrc]),
-      influx: kernel(ctx, 'transportInflux', [grid, influx, uSg, aux, this.c, infl]),
+      influx: kernel(ctx, 'transportInflux', [grid, influx, uSg, aux, this.c, infl, this.dxi, this.xiNew]),
       limit: kernel(ctx, 'transportLimit', [grid, u.lim, this.c, this.xiNew, this.dxi, this.xi, this.xidot, lim, props]),
       fields: kernel(ctx, 'reduceFields', [grid, fields, this.xi, this.c, this.xidot, fieldPartials, props]),
       tip: kernel(ctx, 'reduceTip', [grid, tip, this.xi, rowTip, props]),
@@ -384,7 +392,7 @@ export class WebGpuBackend implements Backend {
       const field = f(sp.name),
         spInflux = f(`${sp.name}.influx`);
       const shiftU = ctx.uniform(this.shiftParams(sp.migration), `${sp.name}.shift`);
-      const sgU = ctx.uniform(packUniform('SgParams', { scale: 0, csRatio: kc.csRatio, sink: 0 }), `${sp.name}.sg`);
+      const sgU = ctx.uniform(packUniform('SgParams', { scale: 0, csRatio: kc.csRatio, sink: 0, react: 0 }), `${sp.name}.sg`);
       const coefU = ctx.uniform(packUniform('CoefParams', { hi: 0, lo: sp.D, kind: 1 }), `${sp.name}.coef`);
       const packU = ctx.uniform(packUniform('PackParams', { shield: sp.shielding, first: m === 0 ? 1 : 0 }), `${sp.name}.pack`);
       const slot = ST.SPECIES + 3 * m;
@@ -397,7 +405,7 @@ export class WebGpuBackend implements Backend {
         coef: kernel(ctx, 'coef', [grid, coefU, this.xi, D, props]),
         shift: kernel(ctx, 'transportShift', [grid, shiftU, this.stats, padPsi]),
         asm: kernel(ctx, 'transportAssemble', [grid, bS, sgU, padPsi, D, field, this.dxi, this.pcg.op, this.pcg.rhs, uSg, aux]),
-        influx: kernel(ctx, 'transportInflux', [grid, influx, uSg, aux, field, spInflux]),
+        influx: kernel(ctx, 'transportInflux', [grid, influx, uSg, aux, field, spInflux, this.dxi, this.xiNew]),
         pack: kernel(ctx, 'speciesPack', [grid, packU, field, props, this.phaseProps!]),
         redInflux: R(N, ReduceMode.Sum, spInflux, null, slot),
         redSum: R(N, ReduceMode.Sum, field, null, slot + 1),
@@ -405,6 +413,28 @@ export class WebGpuBackend implements Backend {
         slot,
       };
     });
+    if (kc.imex) {
+      this.imex = new GpuImexPhase(ctx, L, kc, this.pcg, {
+        grid,
+        bcXi: bXi,
+        phaseParams: u.phase,
+        xi: this.xi,
+        c: this.c,
+        // as the explicit stage: ψ + s and q in lane y of phaseProps with mechanics
+        psi: psiEff ?? this.psi,
+        props: this.screen || psiEff ? this.phaseProps! : props,
+        padXi: padX,
+        aux,
+        xiNew: this.xiNew,
+        dxi: this.dxi,
+        rateAbs: rate,
+        stiff,
+        redRate: this.red.rate,
+        redStiff: this.red.stiff,
+        ghostXi: this.k.ghostXi,
+        padded: P,
+      });
+    }
   }
 
   /**
@@ -601,10 +631,15 @@ export class WebGpuBackend implements Backend {
     return s[ST.F0];
   }
 
-  async phase(dt: number, step: number): Promise<void> {
+  async phase(dt: number, step: number): Promise<SolveReport | null> {
     const { ctx, k, red, L } = this;
     ctx.check();
     ctx.write(this.u.phase, this.phaseParams(dt, step));
+    if (this.imex) {
+      const r = await this.imex.step(dt, step);
+      this.cacheFresh = false;
+      return r;
+    }
     this.submit((pass) => {
       ctx.run(pass, k.ghostXi, paddedCells(L));
       ctx.run(pass, k.phase, L.N);
@@ -612,6 +647,7 @@ export class WebGpuBackend implements Backend {
       red.stiff.encode(pass);
     });
     this.cacheFresh = false;
+    return null;
   }
 
   async transport(dt: number, tol: number, maxIter: number): Promise<TransportReport> {
@@ -620,7 +656,8 @@ export class WebGpuBackend implements Backend {
     const vol = L.dims === 3 ? L.dx ** 3 : L.dx ** 2;
     const scale = dt / (L.dx * L.dx);
     ctx.check();
-    ctx.write(this.u.sg, packUniform('SgParams', { scale, csRatio: kc.csRatio, sink: kc.sink }));
+    // react: the IMEX phase stage left g = dt·∂F/∂c̃ in aux.w (docs/imex-phase.md)
+    ctx.write(this.u.sg, packUniform('SgParams', { scale, csRatio: kc.csRatio, sink: kc.sink, react: this.imex ? 1 : 0 }));
     ctx.write(this.u.lim, packUniform('LimitParams', { csRatio: kc.csRatio, vol, invDt: 1 / dt, sink: kc.sink }));
     const r = await this.solveSpecies(k.coefD, k.shift, k.asmTr, tol, maxIter);
     this.submit(
@@ -639,7 +676,7 @@ export class WebGpuBackend implements Backend {
     // the species after c̃ (their D uses the committed ξⁿ⁺¹), in order, through the same system 'u'
     const solves: SolveReport[] = [];
     for (const sp of this.species) {
-      ctx.write(sp.sgU, packUniform('SgParams', { scale, csRatio: kc.csRatio, sink: 0 }));
+      ctx.write(sp.sgU, packUniform('SgParams', { scale, csRatio: kc.csRatio, sink: 0, react: 0 }));
       solves.push(await this.solveSpecies(sp.coef, sp.shift, sp.asm, tol, maxIter));
       this.submit((pass) => {
         ctx.run(pass, sp.influx, N);

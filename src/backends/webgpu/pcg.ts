@@ -107,6 +107,8 @@ export class GpuCg {
   private vecParams: GPUBuffer;
   private systems = new Map<string, SystemKernels>();
   op!: GpuCgOperator;
+  /** The coarsest factor belongs to the operator of the last solve (a sameOperator solve keeps it). */
+  private factorFresh = false;
 
   constructor(
     private ctx: GpuContext,
@@ -183,10 +185,21 @@ export class GpuCg {
    * Solves A x = b for system `name` (relative tolerance on ‖r‖/‖b‖, like the CPU).
    * `pre` records the assembly of the operator and of rhs into the first submission.
    */
-  async solve(name: string, tol: number, maxIter: number, pre: (pass: GPUComputePassEncoder) => void): Promise<SolveReport> {
+  async solve(
+    name: string,
+    tol: number,
+    maxIter: number,
+    pre: (pass: GPUComputePassEncoder) => void,
+    opts: { sameOperator?: boolean } = {},
+  ): Promise<SolveReport> {
     const sys = this.systems.get(name);
     if (!sys) throw new Error(`GpuCg: unknown system ${name}`);
     const { ctx } = this;
+    // sameOperator: `pre` left the operator of the previous solve as it was (the IMEX phase
+    // stage's later sweeps): its hierarchy stands, and so does its coarsest factor once made
+    const same = opts.sameOperator === true;
+    if (!same) this.factorFresh = false;
+    const refactor = !this.factorFresh;
     const head = new Float32Array(NSCAL);
     head[S.TOL] = tol;
     head[S.MAXITER] = maxIter;
@@ -196,10 +209,10 @@ export class GpuCg {
       const enc = ctx.device.createCommandEncoder();
       const pass = enc.beginComputePass();
       pre(pass);
-      this.op.encodeBuild(pass);
+      if (!same) this.op.encodeBuild(pass);
       this.encodeInitResidual(pass, sys);
       pass.end();
-      this.op.encodeAfterBuild(enc);
+      if (refactor) this.op.encodeAfterBuild(enc);
       enc.copyBufferToBuffer(this.scal, 0, this.scalRead, 0, NSCAL * 4);
       ctx.device.queue.submit([enc.finish()]);
     }
@@ -209,7 +222,10 @@ export class GpuCg {
       sys.lastIters = 1;
       return { iterations: 0, residual: s[S.RESID], converged: true };
     }
-    await this.op.prepare();
+    if (refactor) {
+      await this.op.prepare();
+      this.factorFresh = true;
+    }
     // 2…: the first direction, then batches of iterations with a read-back of the scalars after each
     let batch = Math.max(1, Math.min(maxIter, sys.lastIters));
     let first = true;
@@ -321,7 +337,13 @@ export class GpuPcg {
    * Solves A x = b for system `name` (relative tolerance on ‖r‖/‖b‖, like the CPU).
    * `pre` records the assembly of op/rhs into the first submission.
    */
-  solve(name: string, tol: number, maxIter: number, pre: (pass: GPUComputePassEncoder) => void): Promise<SolveReport> {
-    return this.cg.solve(name, tol, maxIter, pre);
+  solve(
+    name: string,
+    tol: number,
+    maxIter: number,
+    pre: (pass: GPUComputePassEncoder) => void,
+    opts: { sameOperator?: boolean } = {},
+  ): Promise<SolveReport> {
+    return this.cg.solve(name, tol, maxIter, pre, opts);
   }
 }

@@ -45,7 +45,12 @@ const ELASTIC = 'common/elastic.wgsl';
 /** Module name → files, concatenated in this order. */
 export const MODULES = {
   ghosts: [GRID, BC, 'ghosts.wgsl'],
-  phase: [GRID, 'common/noise.wgsl', 'phase.wgsl'],
+  phase: [GRID, 'common/noise.wgsl', 'common/phase_flux.wgsl', 'phase.wgsl'],
+  phaseImexRate: [GRID, 'common/phase_flux.wgsl', 'phase_imex_rate.wgsl'],
+  phaseImexOp: [GRID, BC, 'phase_imex_op.wgsl'],
+  phaseImexRhs: [GRID, 'common/noise.wgsl', 'phase_imex_rhs.wgsl'],
+  phaseImexUpdate: [GRID, 'phase_imex_update.wgsl'],
+  phaseImexFinish: [GRID, 'phase_imex_finish.wgsl'],
   coef: [GRID, 'coef.wgsl'],
   assemble: [GRID, BC, 'assemble.wgsl'],
   potentialFlux: [GRID, BC, 'potential_flux.wgsl'],

@@ -51,8 +51,20 @@ export const UNIFORMS = {
   FluxParams: { dx: 'f32', area: 'f32', beta: 'f32' },
   /** shaders/transport_shift.wgsl: max Dirichlet ψ, the stats slot of max ψ, the drift factor */
   ShiftParams: { bcMax: 'f32', slot: 'u32', migration: 'f32' },
-  /** shaders/transport_assemble.wgsl: dt/dx², c_s/c0, the sink factor (1 in the base model; 0 for a species) */
-  SgParams: { scale: 'f32', csRatio: 'f32', sink: 'f32' },
+  /**
+   * shaders/transport_assemble.wgsl: dt/dx², c_s/c0, the sink factor (1 in the base model; 0 for a
+   * species), react: 1 takes the deposit's c̃-dependence implicitly (the IMEX stage's g in aux.w,
+   * docs/imex-phase.md), 0 not (the explicit stage, a species)
+   */
+  SgParams: { scale: 'f32', csRatio: 'f32', sink: 'f32', react: 'f32' },
+  /** shaders/phase_imex_rate.wgsl: first: 1 on the first sweep (also writes S, the stiffness and g = dt·∂F/∂c̃ into aux.w) */
+  ImexRateParams: { first: 'u32', dt: 'f32' },
+  /** shaders/phase_imex_op.wgsl: h = dt/2, the face weight W = h·L_σκ0·K/dx², the clamp of h·S from below */
+  ImexOpParams: { h: 'f32', W: 'f32', floor: 'f32' },
+  /** shaders/phase_imex_rhs.wgsl: σ_W √dt, stepKey(seed, step); first: 1 on the first sweep (δ = 0) */
+  ImexRhsParams: { dt: 'f32', noiseAmp: 'f32', key: 'u32', first: 'u32' },
+  /** shaders/phase_imex_finish.wgsl */
+  ImexFinishParams: { invDt: 'f32' },
   /** shaders/transport_influx.wgsl: dx^d */
   InfluxParams: { vol: 'f32' },
   /** shaders/transport_limit.wgsl: vol = dx^d, µm^d */
