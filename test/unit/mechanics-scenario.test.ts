@@ -8,6 +8,7 @@ import { fieldDefs } from '../../src/model/fields.ts';
 import { initialFields } from '../../src/model/initial.ts';
 import { MECH_CLAMP, MECH_PERIODIC, MECH_ROLLER, MECH_TRACTION } from '../../src/model/mechanics.ts';
 import { parseScenario, ScenarioError } from '../../src/model/scenario.ts';
+import { quantityList, quantityValues } from '../../src/render/quantities.ts';
 
 const base = {
   name: 'mech',
@@ -57,6 +58,31 @@ describe('mechanics scenario section', () => {
     const f = initialFields(s);
     expect(f.ux?.every((v) => v === 0)).toBe(true);
     expect(f.uy?.length).toBe(16 * 8);
+  });
+
+  it("puts the displacement and the stresses in the page's quantity list; σ_h of confined metal is −E ε⁰/(1 − 2ν)", () => {
+    const s = parseScenario({ ...base, mechanics: { electrolyte: { G: '60 GPa', nu: 0.26 }, eigenstrain: 0.001 } });
+    const q = quantityList(s, ['xi', 'c', 'psi', 'xidot', 'ux', 'uy']);
+    const by = Object.fromEntries(q.map((x) => [x.id, x]));
+    expect(q.map((x) => x.id)).toEqual(expect.arrayContaining(['ux', 'uy', 'sigma_h', 'sigma_vm']));
+    expect([by.ux.unit, by.sigma_h.unit, by.sigma_vm.unit]).toEqual(['um', 'MPa', 'MPa']);
+    expect(by.sigma_h.colormap).toBe('coolwarm');
+    // all metal, held at u = 0 (plane strain): ε_e = −ε⁰ in x, y and z, so σ = −3K ε⁰ I with
+    // 3K = E/(1 − 2ν) = 4.9 GPa/0.16: σ_h = −30.625 MPa, no deviatoric part (σ_vm = 0)
+    const N = 16 * 8;
+    const f = {
+      xi: new Float64Array(N).fill(1),
+      c: new Float64Array(N),
+      psi: new Float64Array(N),
+      ux: new Float64Array(N),
+      uy: new Float64Array(N),
+    };
+    const sh = quantityValues('sigma_h', s, f);
+    const vm = quantityValues('sigma_vm', s, f);
+    for (let p = 0; p < N; p++) {
+      expect(sh[p]).toBeCloseTo(-30.625, 9);
+      expect(vm[p]).toBeCloseTo(0, 9);
+    }
   });
 
   it('refuses bad moduli, strains and pressures with the field and the allowed range', () => {
