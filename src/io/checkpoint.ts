@@ -387,6 +387,21 @@ export function hasCheckpoint(runDir: string): boolean {
 }
 
 /** Reads and fully verifies the newest checkpoint of a run directory. */
+/**
+ * The stored scenario with the settings added since it was written, at the values that reproduce
+ * what the run did then (the new defaults would change it): numerics.phase = "explicit" (issue 12:
+ * before the IMEX stage every run was explicit) and control.dtMax = its maximum (no galvanostatic
+ * step cap before it). A copy; settings already present are kept.
+ */
+function withLegacySettings(raw: Record<string, unknown>): Record<string, unknown> {
+  const s = structuredClone(raw);
+  const num = s.numerics as Record<string, unknown> | undefined;
+  if (num && !('phase' in num)) num.phase = 'explicit';
+  const control = s.control as Record<string, unknown> | null | undefined;
+  if (control && !('dtMax' in control)) control.dtMax = 1e3;
+  return s;
+}
+
 export function readCheckpoint(runDir: string): Checkpoint {
   const dir = join(runDir, CHECKPOINT_DIR);
   const ptr = readPointer(dir);
@@ -476,14 +491,21 @@ export function readCheckpointFile(path: string, ptr?: { step: number; time: num
   }
 
   // the scenario must still be valid and resolve to exactly what the run used
+  const stored = withLegacySettings(h.scenario);
   let scenario: Scenario;
   try {
-    scenario = parseScenario(scenarioToInput(h.scenario as unknown as Scenario));
+    scenario = parseScenario(scenarioToInput(stored as unknown as Scenario));
   } catch (e) {
     const msg = e instanceof ScenarioError ? e.issues.join('; ') : (e as Error).message;
     throw bad(`its scenario does not validate: ${msg}`);
   }
-  if (canonicalJson(scenario) !== canonicalJson(h.scenario)) throw bad('its scenario resolves differently with this version of lidendrite');
+  const num = stored.numerics as Record<string, unknown> | undefined;
+  if (num && !('imexSweeps' in num) && scenario.numerics.phase === 'explicit') {
+    // the IMEX stage's own settings do nothing in an explicit run: take them as they resolve
+    num.imexSweeps = scenario.numerics.imexSweeps;
+    num.phaseTol = scenario.numerics.phaseTol;
+  }
+  if (canonicalJson(scenario) !== canonicalJson(stored)) throw bad('its scenario resolves differently with this version of lidendrite');
 
   const [nx, ny, nz] = scenario.grid.n;
   const N = nx * ny * nz;

@@ -117,7 +117,8 @@ const segmentSchema = z.discriminatedUnion('mode', [
  * sample-and-hold time (0: the current of every step is measured and corrected; T > 0: the
  * voltage is held for blocks of at least T and the block's mean current is corrected, for runs
  * with Langevin noise), tolerance the relative current error below which the voltage is left
- * alone (no extra potential solve).
+ * alone (no extra potential solve), dtMax the longest time step while a galvanostatic segment is
+ * in force (the controller corrects once per step; src/solver/control.ts, "Step length").
  */
 const controlSchema = z
   .object({
@@ -130,6 +131,7 @@ const controlSchema = z
     maxStep: qty('voltage', { gt: 0, max: 1 }).default(0.01),
     response: qty('time', { min: 0, max: 1e4 }).default(0),
     tolerance: num(0, 0.5).default(1e-3),
+    dtMax: qty('time', { gt: 0, max: 1e3 }).default(0.005),
   })
   .strict();
 export type ControlSpec = z.output<typeof controlSchema>;

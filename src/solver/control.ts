@@ -39,6 +39,16 @@
  * deposit accumulates for at least T of simulated time; J_k is then the mean current of that
  * block (noise down by √(steps in the block)) and the update above runs once per block.
  *
+ * Step length (control.dtMax, default 5 ms, while a galvanostatic segment is in force). The
+ * analysis above takes the cell as static within a step plus a drift; the phase-field cell has
+ * memory (the interface profile relaxes in 1/(2L_σW) ≈ 33 ms, the base model's Li⁺ pile-up around a
+ * nucleus in ~0.1–0.2 s), which the drift term absorbs only while a step is short against it. The
+ * explicit phase stage's steps (≤ 6 ms at dx = 0.25 µm) always were; the IMEX stage's are not
+ * (up to numerics.dtMax = 50 ms): on a nucleus held at 10 mA/cm² (test/validation/
+ * drive-control.test.ts) the current then oscillates by ±35 % with a period of ~0.4 s, and its
+ * 0.1 s means stay within 1 % only at dt ≤ 6 ms (0.65 % at 5 ms, 1.2 % at 6.7 ms). Potentiostatic
+ * segments are not capped.
+ *
  * Schedules: segments in order (repeated from the first when `repeat`, else the last one holds);
  * steps are shortened to land on segment ends; a new segment clears the secant memory and caps
  * the next step at numerics.dtInitial (the drive may jump). A potentiostatic segment sets its
@@ -150,6 +160,11 @@ export class DriveControl {
     else end = i === n - 1 ? Infinity : this.ends[i]; // the last segment holds
     const g = this.segs[i];
     return { index: cycle * n + i, mode: g.mode, value: g.mode === 'potentiostatic' ? g.voltage : g.current, end };
+  }
+
+  /** The longest step starting at t: control.dtMax in a galvanostatic segment (header, "Step length"), else Infinity. */
+  dtCap(t: number): number {
+    return this.segmentAt(t).mode === 'galvanostatic' ? this.spec.dtMax : Infinity;
   }
 
   /** Time from t to the next segment end (Infinity when the drive never changes). */

@@ -8,7 +8,8 @@
  *                  implicit) and the conservative limiter.
  * Time-step policy (after every step, from the backend's step statistics):
  *   dt = min(dtMax, safety·dt_phase, safety/stiffness, maxDxiPerStep/max rate,
- *            safety/migration outflow rate, 1.5·dt_prev, time to the next output)
+ *            safety/migration outflow rate, control.dtMax in a galvanostatic segment,
+ *            1.5·dt_prev, time to the next output)
  *   dt_phase = dx²/(2d·L_σκ0·((1+δ)² + δω²(1+δ)) + L_σW·dx²) for the explicit stage, ∞ for IMEX;
  *   max rate = max|∂ξ/∂t| (explicit) or max|δ|/dt (IMEX)
  * The first step uses numerics.dtInitial. A step with dt·max rate > DXI_REJECT_FACTOR·
@@ -79,6 +80,13 @@ export const C_MIN = -1e-9;
  */
 export const DXI_REJECT_FACTOR = 2;
 
+/**
+ * A rejected step retried at ≤ half its length that still changes ξ by at least this share of
+ * the first attempt's change is a jump, and the run stops (Simulation.jumpRejected). A rate-driven
+ * change would have halved; 0.9 leaves room for round-off and the nonlinear terms only.
+ */
+export const JUMP_KEPT = 0.9;
+
 export interface SolverErrorDetails {
   /** The offending field (its key in src/model/fields.ts), its value, the cell (i, j, k) and the cell centre (x, y, z) in µm. */
   field?: string;
@@ -93,6 +101,8 @@ export interface SolverErrorDetails {
   dtIndependent?: boolean;
   /** A step length the retry should not exceed (a rejected step: maxDxiPerStep over the measured rate). */
   dtRetry?: number;
+  /** A rejected step: its length and its largest change of ξ (dt·max rate). */
+  rejected?: { dt: number; dxi: number };
 }
 
 /**
@@ -237,8 +247,8 @@ export class Simulation {
   private good: GoodState | null = null;
   /** Steps completed since `good` when the current step began (0: it started from `good`). */
   private stepFromSave = 0;
-  /** The last failure rolled back from `good` (message and the first dt of its interval). */
-  private lastFailure: { message: string; dt: number } | null = null;
+  /** The last failure rolled back from `good` (message, the first dt of its interval, the step it failed at, a rejected step's change). */
+  private lastFailure: { message: string; dt: number; step: number; rejected?: { dt: number; dxi: number } } | null = null;
   /** The first step's dt and the step limits computed after it (for the advice of a failure; not checkpointed). */
   private firstStep: { dt: number; limit: number } | null = null;
 
@@ -520,6 +530,7 @@ export class Simulation {
       st.stiffness > 0 ? n.safety / st.stiffness : Infinity,
       st.maxRate > 0 ? n.maxDxiPerStep / st.maxRate : Infinity,
       inf(st.migrationRate) > 0 ? n.safety / st.migrationRate : Infinity,
+      this.control ? this.control.dtCap(this.time) : Infinity,
     );
     this.dt = Math.min(limit, 1.5 * dt);
     if (this.step === 1) this.firstStep = { dt, limit };
@@ -606,7 +617,15 @@ export class Simulation {
       `step ${this.step} rejected (t = ${this.time} s): ${rate} = ${fmt(maxRate)} 1/s moved ξ by up to ${fmt(dt * maxRate)} in dt = ${dt.toExponential(3)} s, more than ${DXI_REJECT_FACTOR} × numerics.maxDxiPerStep = ${fmt(DXI_REJECT_FACTOR * n.maxDxiPerStep)} (${this.step === 1 ? 'the first step takes numerics.dtInitial unchecked' : 'the rate jumped within one step'}; largest change ∂ξ/∂t = ${fmt(f.xidot[at])} 1/s ${loc.text})`,
       this.step,
       this.time,
-      { field: 'xidot', value: f.xidot[at], cell: loc.cell, position: loc.position, retryable: true, dtRetry: n.maxDxiPerStep / maxRate },
+      {
+        field: 'xidot',
+        value: f.xidot[at],
+        cell: loc.cell,
+        position: loc.position,
+        retryable: true,
+        dtRetry: n.maxDxiPerStep / maxRate,
+        rejected: { dt, dxi: dt * maxRate },
+      },
     );
   }
 
@@ -672,6 +691,24 @@ export class Simulation {
   }
 
   /**
+   * A rejected step redone from the same state at a step at least twice shorter whose largest change
+   * of ξ did not shrink (≥ JUMP_KEPT of the change before) is a jump, not a rate: the step takes ξ to
+   * another value whatever its length. A change driven by a rate shrinks with dt (the explicit stage's
+   * in exact proportion, dt·rate with the rate of the step's start), so this never fires there; the
+   * IMEX stage shows it where its implicit part drives ξ to the local equilibrium of a reaction far
+   * from it within one step (a disconnected island at a runaway potential, docs/numerics-notes.md).
+   * Returns the reason a retry cannot help, or null.
+   */
+  private jumpRejected(err: SolverError): string | null {
+    const prev = this.lastFailure?.rejected;
+    const cur = err.details.rejected;
+    if (!prev || !cur || this.lastFailure?.step !== err.step) return null;
+    if (cur.dt > prev.dt / 2 || cur.dxi < JUMP_KEPT * prev.dxi) return null;
+    const fmt = (v: number) => v.toPrecision(3);
+    return `a smaller step cannot help: the step's largest change of ξ did not shrink with it (${fmt(prev.dxi)} at dt = ${prev.dt.toExponential(3)} s, ${fmt(cur.dxi)} at ${cur.dt.toExponential(3)} s), a jump the state makes at any step length`;
+  }
+
+  /**
    * Goes back to the last good state and retries with the first step halved (or shorter, as a
    * rejected step asks), or gives up. It gives up at once when a retry cannot help: the failure
    * does not depend on dt and the failing step started from the state a retry would restore
@@ -684,12 +721,13 @@ export class Simulation {
     const failedDt = Number.isNaN(this.segFirstDt) ? this.dt : this.segFirstDt;
     this.attempt++;
     const fromGood = g?.decided === true && this.stepFromSave === 0 && this.sinceSave === 0;
+    const jump = this.jumpRejected(err);
     const futile =
       err.details.dtIndependent && fromGood
         ? 'a smaller step cannot help: the failure does not depend on dt, and the state a retry would restore is the one it failed from'
         : this.lastFailure && this.lastFailure.message === err.message
           ? `a smaller step cannot help: the retry from the same state failed in exactly the same way (first step ${this.lastFailure.dt.toExponential(3)} s, then ${failedDt.toExponential(3)} s)`
-          : null;
+          : jump;
     if (!g || this.attempt > this.maxRetries || futile) {
       const why = !g
         ? 'no earlier good state to roll back to'
@@ -703,7 +741,12 @@ export class Simulation {
         retries: this.attempt - 1,
       });
     }
-    this.lastFailure = { message: err.message, dt: failedDt };
+    this.lastFailure = {
+      message: err.message,
+      dt: failedDt,
+      step: err.step,
+      ...(err.details.rejected ? { rejected: err.details.rejected } : {}),
+    };
     this.stepFromSave = 0;
     const retries = this.retries;
     await this.backend.init(g.fields);
