@@ -37,20 +37,7 @@ float ref;
 float aPad(vec3 p) { return (padAt(uPsiPad, p) - ref) * uT.w; }
 float Dof(vec3 c) { return coefProps(at(uXiD, c).r, uD.x, uD.y, at(uProps, c), 1.0); }
 
-// Symmetric SG weight e^{−max(a, b)}·B(|b − a|), B(d) = d/(1 − e^{−d}); series below 0.5
-// (transport_assemble.wgsl has the error analysis).
-float sgWeight(float a, float b) {
-  float m = max(a, b);
-  float d = abs(b - a);
-  float bern;
-  if (d < 0.5) {
-    float d2 = d * d;
-    bern = 1.0 + d * (0.5 + d * (1.0 / 12.0 + d2 * (-1.0 / 720.0 + d2 * (1.0 / 30240.0))));
-  } else {
-    bern = d / (1.0 - exp(-d));
-  }
-  return exp(-m) * bern;
-}
+// sgWeight: shaders/glsl/sg.glsl (shared with the grand-potential residual, gp_residual.frag.glsl)
 
 // one Dirichlet face of c̃: accumulates (Σ w_b, Σ w_b u_b)
 vec2 face(vec2 acc, vec3 c, vec3 e, float a, float Dc, float g) {

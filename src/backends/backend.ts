@@ -31,6 +31,8 @@ export interface TransportReport extends SolveReport {
   deposited: number;
   /** One per transported species (Coefficients.species, in order), advanced after c̃. */
   species: SpeciesReport[];
+  /** Grand-potential form: Newton iterations (linear solves) of the w step (docs/grand-potential.md §2). */
+  newton?: number;
 }
 
 /** A transported species' step (src/model/species.ts). */
@@ -69,6 +71,11 @@ export interface Reductions {
    * CPU counts cells; an f32 backend counts 1 per species whose Σã is not finite).
    */
   species: { sum: number; max: number }[];
+  /**
+   * Grand-potential form: the Li of the metal Σ K·dv·h·c_s(w) dV (scaled c0·µm^d, host cells left
+   * out); the metrics' li_metal. Absent in the concentration form (li_metal = c_s Σξ dV there).
+   */
+  sumMetal?: number;
 }
 
 export interface Backend {
@@ -105,7 +112,13 @@ export interface Backend {
    * plate/strip schedules (src/solver/control.ts) drive it.
    */
   setVoltage(volts: number): Promise<void>;
-  /** The fields of src/model/fields.ts (ξ, c̃, ψ, each species' field) and the last ∂ξ/∂t, as f64 copies. */
+  /**
+   * Grand-potential form only (tests): a per-cell source S of (2′) (ρ per second, added to the
+   * right-hand side of every following transport step; null removes it), for the
+   * manufactured-solution check of the w transport (docs/grand-potential.md §5).
+   */
+  setTransportSource?(s: Float64Array | null): Promise<void>;
+  /** The fields of src/model/fields.ts (ξ, c̃, ψ, each species' field, w of the grand-potential form) and the last ∂ξ/∂t, as f64 copies. */
   read(): Promise<Fields & { xidot: Float64Array }>;
   dispose(): Promise<void>;
 }

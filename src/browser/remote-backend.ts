@@ -81,6 +81,10 @@ export class RemoteBackend implements Backend {
   setVoltage(volts: number): Promise<void> {
     return this.call('setVoltage', volts);
   }
+  /** The grand-potential form's manufactured-solution source (tests; Backend.setTransportSource). */
+  setTransportSource(s: Float64Array | null): Promise<void> {
+    return this.call('setTransportSource', s);
+  }
   read(): Promise<Fields & { xidot: Float64Array }> {
     return this.call('read');
   }

@@ -117,7 +117,10 @@ export class RunWriter {
         metrics: this.s.grid.dims === 2 ? 'amounts per metre of depth (mol/m, A/m); lengths in µm' : 'totals (mol, A); lengths in µm',
         fields:
           'xi: phase field (1 = Li metal); c: Li+ concentration / c0; phi: potential in V' +
-          this.k.species.map((sp) => `; ${sp.name}: ${sp.meaning}`).join(''),
+          this.k.species.map((sp) => `; ${sp.name}: ${sp.meaning}`).join('') +
+          (this.k.gp
+            ? '; w: diffusion potential (chemical potential / RT); c_l, c_s: Li site fractions of the electrolyte and the metal; li_metal: Li of the metal / c0 (K·dv·h·c_s)'
+            : ''),
       },
       outputs: this.outputs,
       checkpoint: this.checkpoint,

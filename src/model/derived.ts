@@ -6,6 +6,8 @@
 import { arrhenius, atTemperature, FARADAY, fFactor, interfaceEnergy, interfaceWidth, type PhysicalParams } from './params.ts';
 import { mechanicsGroups, mechanicsWarnings, mechCoefficients, type MechCoefficients } from './mechanics.ts';
 import { materialWarnings } from './props.ts';
+import { gpCoefficients, type GpCoefficients } from './grand-potential.ts';
+import { gpGroups } from './grand-potential-groups.ts';
 import type { Scenario } from './scenario.ts';
 import { speciesGroups, speciesList, speciesWarnings, type Species } from './species.ts';
 
@@ -57,6 +59,13 @@ export interface Coefficients {
   /** The mechanics stage (scenario.mechanics, docs/mechanics.md); absent: none. */
   mechanics?: MechCoefficients;
   /**
+   * The grand-potential form (scenario model "grand-potential", docs/grand-potential.md); absent
+   * = the concentration form. With it the fields above hold the form's own numbers (mobKappa =
+   * L·κ, mobW = L·B, Leta = Ls, f = AA, σ̂_s = S1/S2, β = AA·ft2/S2, D_s = 0) and transport
+   * advances w (src/backends/cpu/gp-transport.ts).
+   */
+  gp?: GpCoefficients;
+  /**
    * The semi-implicit phase stage (numerics.phase = "imex", docs/imex-phase.md); absent: the
    * explicit stage. K: the implicit gradient stiffness (multiplies L_σκ0; the largest eigenvalue
    * of the anisotropic flux Jacobian, anisoStiffness()); sweeps: defect-correction sweeps per
@@ -95,6 +104,8 @@ export function coefficients(s: Scenario): Coefficients {
     sink: binary ? 1 - (s.electrolyte?.transference ?? 0) : 1,
     species: speciesList(s),
     ...(s.mechanics ? { mechanics: mechCoefficients(s.mechanics, p, s.grid.dims, periodicAxes(s)) } : {}),
+    // M0 at the run temperature is D_l(T) (parameters.Dl is M0·1e-12 m²/s, Arrhenius-scaled above)
+    ...(s.grandPotential ? { gp: gpCoefficients(s.grandPotential, p.Dl / (UM * UM)) } : {}),
     ...(s.numerics.phase === 'imex'
       ? {
           imex: {
@@ -135,6 +146,7 @@ export interface DerivedGroup {
 export function derivedGroups(s: Scenario): DerivedGroup[] {
   const p: PhysicalParams = atTemperature(s.parameters);
   const k = coefficients(s);
+  if (k.gp && s.grandPotential) return [...gpGroups(s, p, k, k.gp), ...switchGroups(s, p, k)];
   const w = interfaceWidth(p);
   const V = Math.abs(s.voltage);
   return [

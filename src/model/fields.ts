@@ -9,6 +9,7 @@
 import type { ColormapName } from '../io/colormap.ts';
 import type { Coefficients } from './derived.ts';
 import { mechanicsFieldDefs } from './mechanics-fields.ts';
+import { gpFieldDefs } from './grand-potential-fields.ts';
 
 /**
  * Fields by key in the solver's scaled units: ξ, c̃ and ψ always, then the others of
@@ -80,14 +81,19 @@ const BASE: FieldDef[] = [
   { key: 'xidot', label: 'xidot (∂ξ/∂t)', state: false, checkpoint: true },
 ];
 
-/** The fields of a run with coefficients k: the base four, then one per transported species. */
 /** What the field list depends on (a Coefficients object has it all). */
-export type FieldsOf = Pick<Coefficients, 'f' | 'species'> & Partial<Pick<Coefficients, 'dims' | 'mechanics'>>;
+export type FieldsOf = Pick<Coefficients, 'f' | 'species'> & Partial<Pick<Coefficients, 'dims' | 'mechanics' | 'gp'>>;
 
+/**
+ * The fields of a run with coefficients k: the base four, then one per transported species, then
+ * the grand-potential form's w and its derived outputs (docs/grand-potential.md), then the
+ * mechanics stage's displacement and stresses (docs/mechanics.md).
+ */
 export function fieldDefs(k: FieldsOf): FieldDef[] {
   const out = BASE.map((d) => (d.key === 'psi' ? { ...d, output: { ...d.output!, divisor: k.f } } : d));
   for (const sp of k.species)
     out.push({ key: sp.name, label: sp.label, state: true, checkpoint: true, output: { name: sp.name, unit: '' } });
+  if (k.gp) out.push(...gpFieldDefs(k.gp));
   if (k.mechanics && k.dims) out.push(...mechanicsFieldDefs({ dims: k.dims, mechanics: k.mechanics }));
   return out;
 }

@@ -7,6 +7,7 @@ import { interfaceWidth } from './params.ts';
 import { hash32, uniform24 } from './noise.ts';
 import type { Fields } from './fields.ts';
 import { distanceToMask, hostMask, materialProps } from './props.ts';
+import { gpConcentration, gpInitialW } from './grand-potential-fields.ts';
 import { speciesList } from './species.ts';
 import { displacementKeys } from './mechanics-fields.ts';
 
@@ -141,5 +142,11 @@ export function initialFields(s: Scenario): Fields {
   for (const sp of speciesList(s)) f[sp.name] = c.slice();
   // mechanics: the displacement starts at zero (the first solve finds it)
   if (s.mechanics) for (const key of displacementKeys(s.grid.dims)) f[key] = new Float64Array(c.length);
+  // the grand-potential form: w uniform at the reservoir's value (the input starts from w = 0,
+  // the bulk), c̃ = K·c_l(w)·(1 − h(ξ)) follows from it (0 in host cells)
+  if (s.grandPotential) {
+    f.w = new Float64Array(N).fill(gpInitialW(s));
+    gpConcentration(s, f.xi, f.w, hostMask(s), f.c);
+  }
   return f;
 }

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { DEFAULT_PARAMS, anisotropyLimit, type PhysicalParams } from './params.ts';
 import { qty } from './quantity.ts';
 import { checkMechanics, mechanicsSchema } from './mechanics.ts';
+import { grandPotentialSchema, resolveGrandPotential, type GrandPotentialSpec } from './grand-potential.ts';
 import { registeredSections } from './species.ts';
 import type { Dimension } from './units.ts';
 
@@ -67,7 +68,8 @@ const paramsSchema = z
     kappa0: z.number().finite().positive().max(1),
     W: z.number().finite().positive().max(1e12),
     Dl: z.number().finite().positive().max(1e-6),
-    Ds: z.number().finite().positive().max(1e-6),
+    /** 0 allowed: no Li mobility in the metal (the grand-potential form's value). */
+    Ds: z.number().finite().min(0).max(1e-6),
     sigmaS: z.number().finite().positive().max(1e10),
     sigmaL: z.number().finite().positive().max(1e4),
     cs: qty('concentration', { gt: 0, max: 1e6 }),
@@ -287,6 +289,15 @@ export const scenarioSchema = z
       })
       .strict(),
     voltage: qty('voltage', { min: -2, max: 2 }),
+    /**
+     * Which form of the model: 'concentration' (equations (1)–(3), Chen et al. 2015; the default)
+     * or 'grand-potential' (Hong & Viswanathan 2018, model.md §7, docs/grand-potential.md).
+     * Absent means 'concentration' and stays absent in the resolved scenario (so the resolved form
+     * of every earlier scenario, which checkpoints store and compare, is unchanged).
+     */
+    model: z.enum(['concentration', 'grand-potential']).optional(),
+    /** Parameters of the grand-potential form in the MOOSE input's normalised units (src/model/grand-potential.ts). */
+    grandPotential: grandPotentialSchema.optional(),
     /** Drive control: galvanostatic, plate/strip schedules (absent: potentiostatic at `voltage`). */
     control: controlSchema.optional(),
     /** Electrolyte model: 'chen' (default) or 'binary' with a transference number. */
@@ -358,7 +369,7 @@ export const scenarioSchema = z
          * Phase stage: "imex" (semi-implicit, docs/imex-phase.md; dt free of the dx² limit) or
          * "explicit" (forward Euler, dt ≤ dx²/(2d·L_σκ0·stiffness)).
          */
-        phase: z.enum(['explicit', 'imex'], { message: 'numerics.phase must be "explicit" or "imex"' }).default('imex'),
+        phase: z.enum(['explicit', 'imex'], { message: 'numerics.phase must be "explicit" or "imex"' }).optional(),
         /** IMEX: defect-correction sweeps per step (1: the plain linearly implicit step). */
         imexSweeps: z.number().int().min(1).max(8).default(2),
         /** IMEX: relative tolerance of each sweep's MG-PCG solve. */
@@ -402,8 +413,15 @@ export type ScenarioInput = z.input<typeof scenarioSchema>;
 type Parsed = z.output<typeof scenarioSchema>;
 
 /** A validated scenario in SI, with every default filled in. */
-export interface Scenario extends Omit<Parsed, 'parameters' | 'grid' | 'boundary' | 'initial'> {
+export interface Scenario extends Omit<Parsed, 'parameters' | 'grid' | 'boundary' | 'initial' | 'grandPotential' | 'numerics'> {
   parameters: PhysicalParams;
+  /**
+   * numerics.phase defaults by model: "imex" in the concentration form, "explicit" in the
+   * grand-potential form (the only stage it has: docs/grand-potential.md §6).
+   */
+  numerics: Omit<Parsed['numerics'], 'phase'> & { phase: 'explicit' | 'imex' };
+  /** The grand-potential parameters with their defaults (model "grand-potential" only; the SI `parameters` are derived from them). */
+  grandPotential?: GrandPotentialSpec;
   grid: { dims: 2 | 3; n: [number, number, number]; dx: number };
   boundary: Record<FieldName, Record<Face, BoundaryCondition>>;
   initial: Omit<Parsed['initial'], 'nuclei'> & { nuclei: { center: [number, number, number]; radius: number }[] };
@@ -497,7 +515,7 @@ function resolve(s: Parsed): Scenario {
   const cells = n[0] * n[1] * n[2];
   if (cells > 2 ** 28) issues.push(`grid.n: ${cells} cells is more than the 268435456 (2^28) this engine allows`);
 
-  const params: PhysicalParams = { ...DEFAULT_PARAMS, ...(s.parameters as Partial<PhysicalParams>) };
+  let params: PhysicalParams = { ...DEFAULT_PARAMS, ...(s.parameters as Partial<PhysicalParams>) };
   const lim = anisotropyLimit(s.anisotropy.omega);
   if (s.anisotropy.delta >= lim) {
     issues.push(
@@ -549,14 +567,54 @@ function resolve(s: Parsed): Scenario {
   checkMaterials(s, L, dims, issues);
   checkSolverSwitches(s, boundary, issues);
   if (s.mechanics) checkMechanics(s.mechanics, { host: s.host !== undefined, periodicX: boundary.xi.x0.type === 'periodic' }, issues);
+  // the grand-potential form: its own parameter section, from which the SI set is derived
+  const gp = resolveGrandPotential(
+    {
+      model: s.model ?? 'concentration',
+      grandPotential: s.grandPotential,
+      given: s.parameters as Partial<Record<keyof PhysicalParams, unknown>>,
+      electrolyte: s.electrolyte,
+      additive: s.additive,
+      initialConcentration: s.initial.concentration,
+      boundaryC: boundary.c as Record<string, { type: string; value?: number }>,
+    },
+    { ...DEFAULT_PARAMS, ...pick(s.parameters, ['T', 'n', 'alpha', 'c0', 'activation']) },
+    issues,
+  );
+  if (gp) params = gp.params;
+  // the IMEX phase stage takes the reaction's dependence on c̃ implicitly inside the concentration
+  // transport (docs/imex-phase.md §2); the w transport has no such coupling, and with c̃ lagged the
+  // IMEX step sizes are beyond the deposit/depletion loop's stability (dt_c ≈ 4 ms in this case)
+  // the mechanics coupling (its Butler–Volmer shift on ψ = fφ, the elastic force at L_σ) is derived
+  // for the concentration form's scaled units; the grand-potential form's are its own
+  if (gp && s.mechanics) {
+    issues.push(
+      'mechanics: not available with model "grand-potential": the elastic coupling is derived for the concentration form (docs/mechanics.md); use model "concentration"',
+    );
+  }
+  if (gp && s.numerics.phase === 'imex') {
+    issues.push(
+      'numerics.phase: "imex" is not available with model "grand-potential": the IMEX stage couples the reaction to c̃ inside the concentration transport, which the w transport of this form does not have; use "explicit" (the default for this model; docs/grand-potential.md §6)',
+    );
+  }
   if (issues.length) throw new ScenarioError(issues);
+  const { grandPotential: _given, ...rest } = s;
   return {
-    ...s,
+    ...rest,
+    ...(gp ? { grandPotential: gp.spec } : {}),
     parameters: params,
+    numerics: { ...s.numerics, phase: s.numerics.phase ?? (gp ? 'explicit' : 'imex') },
     grid: { dims, n, dx: s.grid.dx },
     boundary,
     initial: { ...s.initial, nuclei },
   };
+}
+
+/** The keys of `o` that are set. */
+function pick<T extends object, K extends keyof T>(o: T, keys: K[]): Partial<Pick<T, K>> {
+  const out: Partial<Pick<T, K>> = {};
+  for (const k of keys) if (o[k] !== undefined) out[k] = o[k];
+  return out;
 }
 
 /** Geometry checks of the material switches (sei, host) that the schema cannot express. */

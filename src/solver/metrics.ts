@@ -2,7 +2,10 @@
  * Converts backend reductions (scaled units) into the metrics row written to metrics.csv.
  * 2D amounts are per metre of depth (mol/m, A/m); 3D amounts are totals (mol, A).
  *
- * Lithium balance: li_total(t) − li_total(0) = li_influx + li_migration. li_influx counts the
+ * Lithium balance: li_total(t) − li_total(0) = li_influx + li_migration. In the grand-potential
+ * form (docs/grand-potential.md) li_ions = c0·Σc̃ dV with c̃ = K·c_l(w)(1 − h), li_metal =
+ * c0·Σ K·dv·h·c_s(w) dV (the ρ its transport conserves) and li_influx the reservoir's inflow of
+ * ρ × K; i_faradaic stays nFc_s·Σξ̇ dV with c_s = ft2·1e12/(nF), the source of (3′). li_influx counts the
  * ions that crossed the Dirichlet faces of c̃ (the reservoir); li_migration the t₊ share of the
  * deposit that migrated in from the counter electrode in the binary-electrolyte mode
  * (Σ_steps t₊·(c_s/c0)·ΣΔξ dV; 0 in the base model, whose Li⁺ equation carries migration itself).
@@ -102,7 +105,8 @@ export function metricsRow(s: Scenario, k: Coefficients, red: Reductions, run: R
   // scaled current (σ̂·ψ·µm^(d−2)) → A (3D) or A/m (2D)
   const toAmp = (F: number) => (p.sigmaL / k.f) * F * (d === 3 ? 1e-6 : 1);
   const ions = p.c0 * red.sumC * dV;
-  const metal = p.cs * red.sumXi * dV;
+  // the grand-potential form counts the metal's Li from its site fraction (Σ K·dv·h·c_s, scaled c0·µm^d)
+  const metal = red.sumMetal !== undefined ? p.c0 * red.sumMetal * 1e-6 ** d : p.cs * red.sumXi * dV;
   const iF = p.n * FARADAY * p.cs * red.sumXidot * dV;
   // collector area: Ly (2D, per metre of depth) or Ly·Lz (3D), m^(d−1)
   const area = d === 3 ? ny * nz * dxm * dxm : ny * dxm;

@@ -863,7 +863,7 @@ export class Simulation {
  */
 export function locateProblem(
   f: Fields & { xidot?: Float64Array },
-  k: Pick<Coefficients, 'f' | 'species'>,
+  k: Pick<Coefficients, 'f' | 'species' | 'gp'>,
 ): { field: string; index: number; value: number; why: string } | null {
   for (const d of fieldDefs(k)) {
     const a = f[d.key];

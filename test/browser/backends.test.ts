@@ -35,6 +35,7 @@ import {
   type Case,
   type Subject,
 } from '../conformance/body.ts';
+import { GP_CASES, gpConservation, gpMigrationFront, gpMms, gpNernst } from '../conformance/gp-body.ts';
 import { checkNoise } from './webgl-noise.ts';
 import { PERIODIC_CASE, voltageStep } from './webgl-switches.ts';
 
@@ -87,7 +88,17 @@ const SUBJECTS = [subject('webgpu'), subject('webgl')];
  * shaders, navigator.gpu, Chromium's Dawn).
  */
 const CASES_FOR: Record<Name, Case[]> = {
-  webgl: [...CASES, ...PHASE_CASES, ...SOLVER_CASES, ...SWITCH_CASES, ...ADDITIVE_CASES, ...SPECIES_CASES, PERIODIC_CASE, ...MECH_CASES],
+  webgl: [
+    ...CASES,
+    ...PHASE_CASES,
+    ...SOLVER_CASES,
+    ...SWITCH_CASES,
+    ...ADDITIVE_CASES,
+    ...SPECIES_CASES,
+    PERIODIC_CASE,
+    ...GP_CASES,
+    ...MECH_CASES,
+  ],
   webgpu: [...CASES, ...PHASE_CASES],
 };
 
@@ -109,6 +120,11 @@ describe.each(SUBJECTS)('backend $name against the f64 CPU reference', (sub) => 
         600_000,
       );
     }
+    // the grand-potential form's known answers (test/conformance/gp-body.ts; Node runs them on cpu and webgpu)
+    it.skipIf(!sub.available)(`grand-potential: lithium conserved${skipped}`, () => gpConservation(sub), 600_000);
+    it.skipIf(!sub.available)(`grand-potential: Nernst equilibrium of (1′)${skipped}`, () => gpNernst(sub), 600_000);
+    it.skipIf(!sub.available)(`grand-potential: migration-limited front${skipped}`, () => gpMigrationFront(sub), 600_000);
+    it.skipIf(!sub.available)(`grand-potential: manufactured solution of (2′)${skipped}`, () => gpMms(sub), 600_000);
   }
 });
 

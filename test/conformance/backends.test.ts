@@ -30,6 +30,7 @@ import {
   SWITCH_CASES,
   type Subject,
 } from './body.ts';
+import { GP_CASES } from './gp-body.ts';
 import { probeWebGpu } from './webgpu-env.ts';
 
 const probe = await probeWebGpu();
@@ -47,7 +48,16 @@ const SUBJECTS: Subject[] = [
 
 describe.each(SUBJECTS)('backend $name against the f64 CPU reference', (subject) => {
   const skipped = subject.available ? '' : ` (skipped: ${subject.skipReason})`;
-  for (const cs of [...CASES, ...PHASE_CASES, ...SWITCH_CASES, ...SOLVER_CASES, ...ADDITIVE_CASES, ...SPECIES_CASES, ...MECH_CASES]) {
+  for (const cs of [
+    ...CASES,
+    ...PHASE_CASES,
+    ...SWITCH_CASES,
+    ...SOLVER_CASES,
+    ...ADDITIVE_CASES,
+    ...SPECIES_CASES,
+    ...GP_CASES,
+    ...MECH_CASES,
+  ]) {
     it.skipIf(!subject.available)(`${cs.label}: ${cs.steps} coupled steps${skipped}`, () => conformance(subject, cs));
   }
   it.skipIf(!subject.available)(`noise draws equal the reference${skipped}`, () => noiseOnly(subject), 60_000);
@@ -120,6 +130,7 @@ describe('WGSL shaders', () => {
         { ...CASES[1].input, grid: { dims: 3, n: [5, 6, 7], dx: '0.5 um' }, boundary: { lateral: 'periodic' } } as ScenarioInput,
         ADDITIVE_CASES[0].input,
         SPECIES_CASES[0].input,
+        ...GP_CASES.map((c) => c.input),
       ]) {
         const s = parseScenario(input);
         const b = await WebGpuBackend.create(makeLayout(s), coefficients(s), makeBCs(s), { dawnFlags: vdev!.flags });

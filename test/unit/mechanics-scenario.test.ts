@@ -86,6 +86,10 @@ describe('mechanics scenario section', () => {
   });
 
   it('refuses bad moduli, strains and pressures with the field and the allowed range', () => {
+    // the coupling is derived for the concentration form's units
+    expect(issues({ electrolyte: 'liquid', eigenstrain: 0.001 }, { model: 'grand-potential' })).toEqual([
+      expect.stringMatching(/^mechanics: not available with model "grand-potential"/),
+    ]);
     expect(issues({ electrolyte: { G: '1 GPa', nu: 0.5 }, eigenstrain: 0 })).toEqual([
       expect.stringMatching(/^mechanics\.electrolyte\.nu: allowed 0 <= nu <= 0\.49.*\(got 0\.5\)/),
     ]);

@@ -24,6 +24,7 @@ import { Reducer } from './reductions.ts';
 import { sharedF32, sharedF64 } from './shared.ts';
 import { speciesBC } from '../species.ts';
 import { speciesTransport, TransportSolver } from './transport.ts';
+import { GpTransportSolver } from './gp-transport.ts';
 
 export interface CpuOptions extends ExecOptions {
   /**
@@ -51,7 +52,11 @@ export class CpuBackend implements Backend {
   private rowStiff: Float64Array;
   private rowDxi: Float64Array;
   private pot: PotentialSolver;
-  private tr: TransportSolver;
+  /** Li⁺ transport: the concentration form's SG solver, or the grand-potential form's w solver (k.gp). */
+  private tr: TransportSolver | null = null;
+  private gpTr: GpTransportSolver | null = null;
+  /** w of the grand-potential form (docs/grand-potential.md); null in the concentration form. */
+  private w: Float64Array | null = null;
   private red: Reducer;
   /** The transported species (Coefficients.species, in order): each one's field and its transport. */
   private species: { name: string; field: Float64Array; tr: TransportSolver }[] = [];
@@ -106,9 +111,13 @@ export class CpuBackend implements Backend {
     this.bcPhi = { type: bc.phi.type, value: sharedF64(6) };
     this.bcPhi.value.set(bc.phi.value);
     this.pot = new PotentialSolver(exec, L, k, this.bcPhi, { xi, xidot, psi, xiSolve, rowDxi, props });
-    // the IMEX phase stage hands the transport its ∂(∂ξ/∂t)/∂c̃ (docs/imex-phase.md)
+    // the IMEX phase stage hands the transport its ∂(∂ξ/∂t)/∂c̃ (docs/imex-phase.md); the
+    // grand-potential form runs the explicit phase stage only (scenario.ts refuses "imex" with it)
     const reactC = k.imex ? sharedF64(N) : null;
-    this.tr = new TransportSolver(exec, L, k, bc.c, this.bcPhi, { c, psi, xi, xiNew, xidot, xiSolve, rowDxi, props, reactC });
+    if (k.gp) {
+      const w = (this.w = sharedF64(N));
+      this.gpTr = new GpTransportSolver(exec, L, k, bc.c, this.bcPhi, { w, c, psi, xi, xiNew, xidot, xiSolve, rowDxi, props });
+    } else this.tr = new TransportSolver(exec, L, k, bc.c, this.bcPhi, { c, psi, xi, xiNew, xidot, xiSolve, rowDxi, props, reactC });
     // each species: the same solver with its own parameters, field and boundary values; they run
     // after c̃'s step (ξ is then committed: D_a(1 − h(ξⁿ⁺¹))), in list order, and never touch ξ
     const bcS = speciesBC(bc.c);
@@ -182,6 +191,10 @@ export class CpuBackend implements Backend {
       // the material and the phase coupling of the uploaded ξ and u
       this.mech.refresh();
     }
+    if (this.w) {
+      if (!f.w) throw new Error('CPU backend init: the scenario has model "grand-potential" but the fields have no w');
+      this.w.set(f.w);
+    }
     this.xidot.fill(0);
     this.exec.run(this.tMark);
   }
@@ -209,7 +222,7 @@ export class CpuBackend implements Backend {
   }
 
   async transport(dt: number, tol: number, maxIter: number): Promise<TransportReport> {
-    const r = this.tr.step(dt, tol, maxIter);
+    const r = this.gpTr ? this.gpTr.step(dt, tol, maxIter) : this.tr!.step(dt, tol, maxIter);
     this.migrationRate = r.migrationRate;
     const species = this.species.map((sp) => {
       const a = sp.tr.step(dt, tol, maxIter);
@@ -223,6 +236,7 @@ export class CpuBackend implements Backend {
       influx: r.influx,
       deposited: r.deposited,
       species,
+      ...('newton' in r ? { newton: r.newton as number } : {}),
     };
   }
 
@@ -246,7 +260,13 @@ export class CpuBackend implements Backend {
   }
 
   async reductions(): Promise<Reductions> {
-    return this.red.run();
+    const r = this.red.run();
+    return this.gpTr ? { ...r, sumMetal: this.gpTr.metal() } : r;
+  }
+
+  async setTransportSource(s: Float64Array | null): Promise<void> {
+    if (!this.gpTr) throw new Error('CpuBackend.setTransportSource: only the grand-potential form takes a transport source');
+    this.gpTr.setSource(s);
   }
 
   async read(): Promise<Fields & { xidot: Float64Array }> {
@@ -258,6 +278,7 @@ export class CpuBackend implements Backend {
     };
     for (const sp of this.species) f[sp.name] = sp.field.slice();
     if (this.mech) getDisplacement(this.L, this.mech.u, f);
+    if (this.w) f.w = this.w.slice();
     return f;
   }
 

@@ -12,6 +12,7 @@ import {
   elasticResidualK,
   elasticStressK,
 } from './elasticity-kernels.ts';
+import { gpCoefK, gpFinishK, gpMetalK, gpResidualK, gpUpdateK, gpZeroK } from './gp-transport.ts';
 import { mgCoarsenK, mgDiagK, mgJacobiDotK, mgJacobiK, mgJacobiZeroK, mgProlongK, mgRestrictK, rowDotK } from './multigrid.ts';
 import { fillPaddedK } from './padded.ts';
 import { copyK, pcgApplyDotK, pcgDirectionK, pcgInitK, pcgUpdateK } from './pcg.ts';
@@ -57,6 +58,12 @@ function build() {
     elasticResidual: elasticResidualK,
     elasticBlocks: elasticBlocksK,
     elasticCoupling: elasticCouplingK,
+    gpCoef: gpCoefK,
+    gpResidual: gpResidualK,
+    gpZero: gpZeroK,
+    gpUpdate: gpUpdateK,
+    gpFinish: gpFinishK,
+    gpMetal: gpMetalK,
   };
 }
 

@@ -42,6 +42,7 @@ import { GlPcg, PingPong } from './pcg.ts';
 import { GlImexPhase } from './phase-imex.ts';
 import type { GlslReader } from './programs.ts';
 import { Reducer, Term } from './reduce.ts';
+import { GlGpTransport } from './gp-transport.ts';
 
 export interface WebGlOptions {
   /** Accept a software renderer such as SwiftShader (default true; `auto` selection passes false). */
@@ -112,6 +113,8 @@ export class WebGlBackend implements Backend {
   private screen: PingPong | null = null;
   /** The mechanics stage (docs/mechanics.md); null without it. */
   private mech: GlElasticity | null = null;
+  /** The grand-potential form's transport (docs/grand-potential.md); null in the concentration form. */
+  private gpT: GlGpTransport | null = null;
   /** The IMEX phase stage (numerics.phase = "imex", docs/imex-phase.md); null: explicit. */
   private imex: GlImexPhase | null = null;
 
@@ -184,6 +187,7 @@ export class WebGlBackend implements Backend {
     this.pcg = new GlPcg(ctx, g, this.red);
     if (kc.mechanics) this.mech = new GlElasticity(ctx, L, g, kc.mechanics, this.red);
     this.phiValues = Float64Array.from(bc.phi.value);
+    if (kc.gp) this.gpT = new GlGpTransport({ ctx, L, kc, bc, g, pcg: this.pcg, red: this.red, gu: (e) => this.gu(e), T, one });
     if (kc.imex) {
       this.imex = new GlImexPhase(
         {
@@ -262,6 +266,10 @@ export class WebGlBackend implements Backend {
       const a = f[sp.name];
       if (!a) throw new Error(`WebGL backend init: the scenario has the species ${sp.name} but the fields have no ${sp.name} field`);
       ctx.upload(sp.field, toAtlas(g, [a, null, null, null]));
+    }
+    if (this.gpT) {
+      if (!f.w) throw new Error('WebGL backend init: the scenario has model "grand-potential" but the fields have no w');
+      this.gpT.upload(f.w);
     }
     this.screenPasses();
     if (this.mech) {
@@ -369,6 +377,7 @@ export class WebGlBackend implements Backend {
     // ψ_ref = max(max ψ, Dirichlet values of φ); then the SG assembly and MG-PCG on u
     this.red.run(this.psi.cur, { max: true, grid: g }, this.st.psiMax);
     this.ghosts(this.psi.cur, phi, this.padPsi);
+    if (this.gpT) return this.transportGp(dt, tol, maxIter, bcMax);
     const au = this.gu({
       ...bcUniforms(this.bc.c, 'uCb'),
       uPh: this.ph,
@@ -422,6 +431,48 @@ export class WebGlBackend implements Backend {
   /** The transport's implicit c̃ coupling with the IMEX stage (its g texture), none otherwise. */
   private react(): Uniforms {
     return this.imex ? { uGk: this.imex.gTexture, uReact: 1 } : {};
+  }
+
+  /**
+   * The grand-potential form's transport (gp-transport.ts): w and c̃, then ξ ← ξⁿ⁺¹ with ∂ξ/∂t (no
+   * limiter in this form) and the step's statistics.
+   */
+  private transportGp(dt: number, tol: number, maxIter: number, bcMax: number): TransportReport {
+    const { ctx, L, g } = this;
+    const r = this.gpT!.step(dt, tol, maxIter, {
+      xs: this.xs,
+      ph: this.ph,
+      c: this.c,
+      padPsi: this.padPsi,
+      psiMax: this.st.psiMax,
+      bcMax,
+    });
+    const fu = this.gu({ uPh: this.ph, uXs: this.xs, uXiSolve: this.xiSolve, uGp1: [0, dt, 0, 0] });
+    ctx.run('gpXs', this.xs, fu);
+    ctx.run('gpStats', this.term, { ...fu, uXs: this.xs });
+    this.red.run(this.term, { max: [false, false, true, false], grid: g }, this.st.tr);
+    const s = ctx.readTarget(this.st.tr);
+    const p = ctx.readTarget(this.st.phase);
+    this.cache = { maxRate: p[2], stiffness: p[3], migrationRate: 0, dxiSinceSolve: s[2] };
+    this.cacheFresh = true;
+    const vol = L.dims === 3 ? L.dx ** 3 : L.dx ** 2;
+    return {
+      iterations: r.iterations,
+      residual: r.residual,
+      converged: r.converged,
+      limited: 0,
+      influx: r.influx,
+      deposited: s[3] * vol,
+      species: [],
+      newton: r.newton,
+    };
+  }
+
+  /** The manufactured-solution source of (2′) (grand-potential form; tests). */
+  async setTransportSource(src: Float64Array | null): Promise<void> {
+    this.ctx.check();
+    if (!this.gpT) throw new Error('WebGlBackend.setTransportSource: only the grand-potential form takes a transport source');
+    this.gpT.setSource(src);
   }
 
   /**
@@ -514,6 +565,7 @@ export class WebGlBackend implements Backend {
         const a = ctx.readTarget(sp.stRed);
         return { sum: a[0], max: inf(a[1]) };
       }),
+      ...(this.gpT ? { sumMetal: this.gpT.metal(this.xs, this.term) } : {}),
     };
   }
 
@@ -534,6 +586,7 @@ export class WebGlBackend implements Backend {
         f[key] = u[a];
       });
     }
+    if (this.gpT) f.w = fromAtlas(g, ctx.readTarget(this.gpT.w.cur), 0);
     return f;
   }
 

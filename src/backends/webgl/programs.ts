@@ -37,9 +37,9 @@ export const PROGRAMS = {
   potOp: { file: 'potential_assemble.frag.glsl' },
   potRhs: { file: 'potential_assemble.frag.glsl', defines: { OUT_RHS: '' } },
   potFlux: { file: 'potential_flux.frag.glsl' },
-  trOp: { file: 'transport_assemble.frag.glsl', defines: { OUT_OP: '' } },
-  trRhs: { file: 'transport_assemble.frag.glsl', defines: { OUT_RHS: '' } },
-  trU: { file: 'transport_assemble.frag.glsl', defines: { OUT_U: '' } },
+  trOp: { file: 'transport_assemble.frag.glsl', libs: ['sg.glsl'], defines: { OUT_OP: '' } },
+  trRhs: { file: 'transport_assemble.frag.glsl', libs: ['sg.glsl'], defines: { OUT_RHS: '' } },
+  trU: { file: 'transport_assemble.frag.glsl', libs: ['sg.glsl'], defines: { OUT_U: '' } },
   trC: { file: 'transport_finish.frag.glsl', defines: { OUT_C: '' } },
   trPassive: { file: 'transport_finish.frag.glsl', defines: { OUT_PASSIVE: '' } },
   trXs: { file: 'transport_finish.frag.glsl' },
@@ -79,6 +79,19 @@ export const PROGRAMS = {
   elasticSplit: { file: 'elastic_split.frag.glsl' },
   elasticJoin: { file: 'elastic_split.frag.glsl', defines: { JOIN: '' } },
   elasticCoupling: { file: 'elastic_coupling.frag.glsl', libs: ['elastic.glsl'] },
+  // the grand-potential form (docs/grand-potential.md; src/backends/webgl/gp-transport.ts)
+  gpOld: { file: 'gp_cell.frag.glsl', libs: ['gp.glsl'], defines: { OUT_OLD: '' } },
+  gpCellA: { file: 'gp_cell.frag.glsl', libs: ['gp.glsl'], defines: { OUT_A: '' } },
+  gpCellB: { file: 'gp_cell.frag.glsl', libs: ['gp.glsl'], defines: { OUT_B: '' } },
+  gpOp: { file: 'gp_residual.frag.glsl', libs: ['sg.glsl', 'gp.glsl'], defines: { OUT_OP: '' } },
+  gpRhs: { file: 'gp_residual.frag.glsl', libs: ['sg.glsl', 'gp.glsl'], defines: { OUT_RHS: '' } },
+  gpUpdate: { file: 'gp_update.frag.glsl', libs: ['gp.glsl'] },
+  gpConc: { file: 'gp_finish.frag.glsl', libs: ['gp.glsl'], defines: { OUT_C: '' } },
+  gpXs: { file: 'gp_finish.frag.glsl', libs: ['gp.glsl'], defines: { OUT_XS: '' } },
+  gpStats: { file: 'gp_finish.frag.glsl', libs: ['gp.glsl'], defines: { OUT_STATS: '' } },
+  gpNorms: { file: 'gp_finish.frag.glsl', libs: ['gp.glsl'], defines: { OUT_NORMS: '' } },
+  gpMetal: { file: 'gp_finish.frag.glsl', libs: ['gp.glsl'], defines: { OUT_METAL: '' } },
+  gpZero: { file: 'gp_finish.frag.glsl', libs: ['gp.glsl'], defines: { OUT_ZERO: '' } },
 } satisfies Record<string, ProgramSpec>;
 
 export type ProgramName = keyof typeof PROGRAMS;

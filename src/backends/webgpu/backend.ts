@@ -43,6 +43,7 @@ import { getDisplacement, setDisplacement } from '../../model/mechanics-fields.t
 import { GpuImexPhase } from './phase-imex.ts';
 import { MAX_PARTIALS, partialsFor, Reduction, ReduceMode } from './reduce.ts';
 import { packUniform } from './uniforms.ts';
+import { GP_STATS, GpGpuTransport } from './gp-transport.ts';
 
 export interface WebGpuOptions extends AcquireOptions {
   /** Invocations per workgroup (a power of two, 16…256; default 64). */
@@ -90,8 +91,13 @@ function paddedCells(L: Layout): number {
   return (L.nx + 2) * (L.ny + 2) * (L.dims === 3 ? L.nz + 2 : 1);
 }
 
-/** Device memory the backend will allocate for layout L (checked before allocating), with `species` transported species. */
-export function gridNeeds(L: Layout, wg: number, species = 0, mechanics = false, imex = false): GridNeeds {
+/**
+ * Device memory the backend will allocate for layout L (checked before allocating), with
+ * `species` transported species, the IMEX phase stage's buffers (`imex`), for the
+ * grand-potential form (`gp`) its 18 floats per cell (w, δu, the source, ρⁿ's parts, the two
+ * cell vectors, scale, influx, metal), and the mechanics stage's (`mechanics`).
+ */
+export function gridNeeds(L: Layout, wg: number, species = 0, imex = false, gp = false, mechanics = false): GridNeeds {
   const N = L.N,
     P = paddedCells(L);
   const maxBinding = Math.max(16 * N, 4 * P);
@@ -106,8 +112,9 @@ export function gridNeeds(L: Layout, wg: number, species = 0, mechanics = false,
     (16 + 20) * N * (L.dims === 3 ? 1 / 7 : 1 / 3) +
     16 * N +
     (species > 0 ? 16 * N /* phaseProps */ + species * (4 + 4 + 4) * N /* ã, its influx, one more read() field */ : 0) +
-    (mechanics ? mechanicsBytes(L) + 16 * N /* phaseProps */ + 4 * N /* ψ + s */ : 0) +
-    (imex ? 5 * 4 * N /* the IMEX stage's rate, S, δ, Δ, ξ* */ : 0);
+    (imex ? 5 * 4 * N /* the IMEX stage's rate, S, δ, Δ, ξ* */ : 0) +
+    (gp ? (18 + 1) * 4 * N /* its buffers, w in read() */ : 0) +
+    (mechanics ? mechanicsBytes(L) + 16 * N /* phaseProps */ + 4 * N /* ψ + s */ : 0);
   return { maxBinding, maxBuffer: Math.max(maxBinding, 16 * N), total, workgroupSize: wg, workgroupStorage: Math.max(8 * wg, 512) };
 }
 
@@ -212,6 +219,8 @@ export class WebGpuBackend implements Backend {
   private cacheFresh = true;
   /** Dirichlet values of φ (scaled ψ), the x0 one changed by setVoltage(). */
   private phiValues: Float64Array;
+  /** The grand-potential form's transport (docs/grand-potential.md); null in the concentration form. */
+  private gpT: GpGpuTransport | null = null;
 
   /** Finds an adapter, checks that the grid fits, requests the device and builds everything. */
   static async create(L: Layout, k: Coefficients, bc: BCSet, opts: WebGpuOptions = {}): Promise<WebGpuBackend> {
@@ -227,7 +236,7 @@ export class WebGpuBackend implements Backend {
     const shape = `${L.nx}×${L.ny}${L.dims === 3 ? `×${L.nz}` : ''} grid`;
     const requiredLimits = limitsFor(
       adapter,
-      gridNeeds(L, wg, k.species.length, k.mechanics !== undefined, k.imex !== undefined),
+      gridNeeds(L, wg, k.species.length, k.imex !== undefined, k.gp !== undefined, k.mechanics !== undefined),
       `the ${shape}`,
     );
     const device = await adapter.requestDevice({ label: 'lidendrite', requiredLimits });
@@ -295,7 +304,8 @@ export class WebGpuBackend implements Backend {
     // mechanics (docs/mechanics.md): the phase stage reads ψ + s and q (lane y of phaseProps)
     const psiEff = kc.mechanics ? f('psiEff') : null;
     this.screen = kc.species.some((sp) => sp.shielding > 0);
-    this.nstat = Math.ceil((ST.SPECIES + 3 * kc.species.length) / 4) * 4;
+    const gpSlot = ST.SPECIES + 3 * kc.species.length;
+    this.nstat = Math.ceil((gpSlot + (kc.gp ? GP_STATS : 0)) / 4) * 4;
     this.stats = ctx.storage(this.nstat, 'stats');
     this.statsRead = ctx.readback(this.nstat * 4, 'stats.read');
     const partials = ctx.storage(MAX_PARTIALS, 'partials');
@@ -413,6 +423,32 @@ export class WebGpuBackend implements Backend {
         slot,
       };
     });
+    if (kc.gp) {
+      this.gpT = new GpGpuTransport({
+        ctx,
+        L,
+        kc,
+        bc,
+        pcg: this.pcg,
+        grid,
+        xi: this.xi,
+        xiNew: this.xiNew,
+        c: this.c,
+        padPsi,
+        props,
+        partials,
+        stats: this.stats,
+        slot: gpSlot,
+        encodeShift: (pass) => {
+          ctx.run(pass, this.k.ghostPsi, P);
+          this.red.psiMax.encode(pass);
+          ctx.run(pass, this.k.shift, P);
+        },
+        submit: (record, after, before) => this.submit(record, after, before),
+        copyStats: (enc) => this.copyStats(enc),
+        readStats: () => this.readStats(),
+      });
+    }
     if (kc.imex) {
       this.imex = new GpuImexPhase(ctx, L, kc, this.pcg, {
         grid,
@@ -492,8 +528,13 @@ export class WebGpuBackend implements Backend {
     });
   }
 
-  private submit(record: (pass: GPUComputePassEncoder) => void, after?: (enc: GPUCommandEncoder) => void): void {
+  private submit(
+    record: (pass: GPUComputePassEncoder) => void,
+    after?: (enc: GPUCommandEncoder) => void,
+    before?: (enc: GPUCommandEncoder) => void,
+  ): void {
     const enc = this.ctx.device.createCommandEncoder();
+    before?.(enc);
     const pass = enc.beginComputePass();
     record(pass);
     pass.end();
@@ -524,6 +565,10 @@ export class WebGpuBackend implements Backend {
       const a = f[sp.name];
       if (!a) throw new Error(`WebGPU backend init: the scenario has the species ${sp.name} but the fields have no ${sp.name} field`);
       this.ctx.write(sp.field, Float32Array.from(a));
+    }
+    if (this.gpT) {
+      if (!f.w) throw new Error('WebGPU backend init: the scenario has model "grand-potential" but the fields have no w');
+      this.ctx.write(this.gpT.w, Float32Array.from(f.w));
     }
     if (this.phaseProps) {
       // the material view of the phase stage, its lane z (the screening) from the species' packs
@@ -659,6 +704,7 @@ export class WebGpuBackend implements Backend {
     // react: the IMEX phase stage left g = dt·∂F/∂c̃ in aux.w (docs/imex-phase.md)
     ctx.write(this.u.sg, packUniform('SgParams', { scale, csRatio: kc.csRatio, sink: kc.sink, react: this.imex ? 1 : 0 }));
     ctx.write(this.u.lim, packUniform('LimitParams', { csRatio: kc.csRatio, vol, invDt: 1 / dt, sink: kc.sink }));
+    if (this.gpT) return this.transportGp(dt, tol, maxIter);
     const r = await this.solveSpecies(k.coefD, k.shift, k.asmTr, tol, maxIter);
     this.submit(
       (pass) => {
@@ -699,6 +745,44 @@ export class WebGpuBackend implements Backend {
         influx: ss[sp.slot],
       })),
     };
+  }
+
+  /**
+   * The grand-potential form's transport (gp-transport.ts): w and c̃, then the end of the step
+   * through the limit kernel (c̃ ≥ 0 there: it only commits ξ ← ξⁿ⁺¹ and ∂ξ/∂t).
+   */
+  private async transportGp(dt: number, tol: number, maxIter: number): Promise<TransportReport> {
+    const { ctx, k, red, L } = this;
+    const r = await this.gpT!.step(dt, tol, maxIter);
+    this.submit(
+      (pass) => {
+        ctx.run(pass, k.limit, L.N);
+        red.lim.encode(pass);
+        red.dxi.encode(pass);
+        red.dep.encode(pass);
+      },
+      (enc) => this.copyStats(enc),
+    );
+    const s = await this.readStats();
+    this.setCache(s);
+    const vol = L.dims === 3 ? L.dx ** 3 : L.dx ** 2;
+    return {
+      iterations: r.iterations,
+      residual: r.residual,
+      converged: r.converged,
+      limited: s[ST.LIM],
+      influx: r.influx,
+      deposited: s[ST.DEP] * vol,
+      species: [],
+      newton: r.newton,
+    };
+  }
+
+  /** The manufactured-solution source of (2′) (grand-potential form; tests). */
+  async setTransportSource(src: Float64Array | null): Promise<void> {
+    if (!this.gpT) throw new Error('WebGpuBackend.setTransportSource: only the grand-potential form takes a transport source');
+    this.ctx.check();
+    this.gpT.setSource(src);
   }
 
   /** The stats buffer after the work submitted so far. */
@@ -773,6 +857,7 @@ export class WebGpuBackend implements Backend {
       xiMax: inf(v[7]),
       nonFinite,
       species: [],
+      ...(this.gpT ? { sumMetal: await this.gpT.metal() } : {}),
     };
     if (!this.species.length) return out;
     // the species: Σã (host cells hold 0) and max ã; a non-finite ã makes its sum non-finite and
@@ -796,7 +881,7 @@ export class WebGpuBackend implements Backend {
     ctx.check();
     const N = L.N,
       bytes = 4 * N;
-    const bufs = [this.xi, this.c, this.psi, this.xidot, ...this.species.map((sp) => sp.field)];
+    const bufs = [this.xi, this.c, this.psi, this.xidot, ...this.species.map((sp) => sp.field), ...(this.gpT ? [this.gpT.w] : [])];
     const nb = bufs.length;
     // the displacement (d fields in one buffer) after the others
     const nf = nb + (this.mech ? L.dims : 0);
@@ -815,6 +900,7 @@ export class WebGpuBackend implements Backend {
     this.species.forEach((sp, m) => {
       f[sp.name] = part(4 + m);
     });
+    if (this.gpT) f.w = part(4 + this.species.length);
     if (this.mech) getDisplacement(L, Float64Array.from(all.subarray(nb * N, nf * N)), f);
     return f;
   }

@@ -41,6 +41,8 @@ const BC = 'common/bc.wgsl';
 const STENCIL = 'common/stencil.wgsl';
 const SLOTS = 'common/cg_slots.wgsl';
 const ELASTIC = 'common/elastic.wgsl';
+const SG = 'common/sg.wgsl';
+const GP = 'common/gp.wgsl';
 
 /** Module name → files, concatenated in this order. */
 export const MODULES = {
@@ -55,7 +57,7 @@ export const MODULES = {
   assemble: [GRID, BC, 'assemble.wgsl'],
   potentialFlux: [GRID, BC, 'potential_flux.wgsl'],
   transportShift: [GRID, 'transport_shift.wgsl'],
-  transportAssemble: [GRID, BC, 'transport_assemble.wgsl'],
+  transportAssemble: [GRID, BC, SG, 'transport_assemble.wgsl'],
   transportInflux: [GRID, 'transport_influx.wgsl'],
   transportLimit: [GRID, 'transport_limit.wgsl'],
   speciesPack: [GRID, 'species_pack.wgsl'],
@@ -78,6 +80,13 @@ export const MODULES = {
   elasticBlocks: [GRID, ELASTIC, 'elastic_blocks.wgsl'],
   elasticSplit: [GRID, 'elastic_split.wgsl'],
   elasticCoupling: [GRID, ELASTIC, 'elastic_coupling.wgsl'],
+  // the grand-potential form (docs/grand-potential.md)
+  gpOld: [GRID, GP, 'gp_old.wgsl'],
+  gpCoef: [GRID, GP, 'gp_coef.wgsl'],
+  gpResidual: [GRID, BC, SG, GP, 'gp_residual.wgsl'],
+  gpUpdate: [GRID, GP, 'gp_update.wgsl'],
+  gpConc: [GRID, GP, 'gp_conc.wgsl'],
+  gpMetal: [GRID, GP, 'gp_metal.wgsl'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type ModuleName = keyof typeof MODULES;

@@ -81,6 +81,11 @@ export const UNIFORMS = {
   Reduce1Params: { n: 'u32', parts: 'u32' },
   /** shaders/reduce_stage2.wgsl: number of partials, the result slot */
   Reduce2Params: { n: 'u32', slot: 'u32' },
+  /**
+   * shaders/gp_*.wgsl (docs/grand-potential.md): e_l, e_s, dv, M0 (µm²/s), K = 1 + e^{el}, dt,
+   * scale = dt/dx², vol = dx^d, lambda: the backtracking factor of the Newton update
+   */
+  GpParams: { el: 'f32', es: 'f32', dv: 'f32', M0: 'f32', K: 'f32', dt: 'f32', scale: 'f32', vol: 'f32', lambda: 'f32' },
   /** shaders/cg_vec.wgsl */
   VecParams: { n: 'u32' },
   /**
