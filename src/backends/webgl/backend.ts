@@ -33,6 +33,8 @@ import type { Fields } from '../../model/initial.ts';
 import { stepKey } from '../../model/noise.ts';
 import type { Backend, PotentialReport, Reductions, SolveReport, SpeciesReport, StepStats, TransportReport } from '../backend.ts';
 import { speciesBC } from '../species.ts';
+import { GlElasticity } from './elasticity.ts';
+import { displacementKeys, setDisplacement } from '../../model/mechanics-fields.ts';
 import { BC_DIRICHLET, type BCSet, type FieldBC, type Layout } from '../layout.ts';
 import { GlContext, type Target, type Uniforms } from './context.ts';
 import { fromAtlas, gridShape, gridUniforms, toAtlas, type GridShape } from './grid.ts';
@@ -109,6 +111,8 @@ export class WebGlBackend implements Backend {
   }[];
   /** The screening denominator 1 + Σ s·max(0, ã − 1) (species_screen.frag.glsl); null without species. */
   private screen: PingPong | null = null;
+  /** The mechanics stage (docs/mechanics.md); null without it. */
+  private mech: GlElasticity | null = null;
   /** The grand-potential form's transport (docs/grand-potential.md); null in the concentration form. */
   private gpT: GlGpTransport | null = null;
   /** The IMEX phase stage (numerics.phase = "imex", docs/imex-phase.md); null: explicit. */
@@ -181,6 +185,7 @@ export class WebGlBackend implements Backend {
     if (this.species.length) this.screen = new PingPong(T(), T());
     this.red = new Reducer(ctx, g);
     this.pcg = new GlPcg(ctx, g, this.red);
+    if (kc.mechanics) this.mech = new GlElasticity(ctx, L, g, kc.mechanics, this.red);
     this.phiValues = Float64Array.from(bc.phi.value);
     if (kc.gp) this.gpT = new GlGpTransport({ ctx, L, kc, bc, g, pcg: this.pcg, red: this.red, gu: (e) => this.gu(e), T, one });
     if (kc.imex) {
@@ -214,6 +219,9 @@ export class WebGlBackend implements Backend {
       uProps: this.props,
       uScreen: this.screen?.cur ?? this.c,
       uHasScreen: this.screen ? 1 : 0,
+      uMech: this.mech?.mech ?? this.c,
+      uHasMech: this.mech ? 1 : 0,
+      uMobEl: this.kc.mechanics?.mobEl ?? 0,
       uSpecies: this.c,
       // the transport's implicit c̃ coupling (the IMEX stage sets both where it applies)
       uGk: this.c,
@@ -264,12 +272,31 @@ export class WebGlBackend implements Backend {
       this.gpT.upload(f.w);
     }
     this.screenPasses();
+    if (this.mech) {
+      const u = new Float64Array(this.L.dims * N);
+      setDisplacement(this.L, u, f);
+      this.mech.upload(
+        Array.from({ length: this.L.dims }, (_, a) => u.subarray(a * N, (a + 1) * N)),
+        this.xs,
+      );
+    }
     this.cache = { maxRate: 0, stiffness: 0, migrationRate: 0, dxiSinceSolve: 0 };
     this.cacheFresh = true;
   }
 
   private phiBc(): FieldBC {
     return { type: this.bc.phi.type, value: this.phiValues };
+  }
+
+  async mechanics(tol: number, maxIter: number): Promise<SolveReport> {
+    if (!this.mech) throw new Error('WebGL backend: the scenario has no mechanics section');
+    this.ctx.check();
+    return this.mech.solve(this.xs, tol, maxIter);
+  }
+
+  async mechanicsLoad(f: Float64Array | null): Promise<void> {
+    if (!this.mech) throw new Error('WebGL backend: the scenario has no mechanics section');
+    this.mech.setLoad(f);
   }
 
   async potential(tol: number, maxIter: number): Promise<PotentialReport> {
@@ -553,6 +580,12 @@ export class WebGlBackend implements Backend {
       xidot: fromAtlas(g, xs, 2),
     };
     for (const sp of this.species) f[sp.name] = fromAtlas(g, ctx.readTarget(sp.field), 0);
+    if (this.mech) {
+      const u = this.mech.download();
+      displacementKeys(this.L.dims).forEach((key, a) => {
+        f[key] = u[a];
+      });
+    }
     if (this.gpT) f.w = fromAtlas(g, ctx.readTarget(this.gpT.w.cur), 0);
     return f;
   }

@@ -38,6 +38,8 @@ import { speciesBC } from '../species.ts';
 import { bcData, gridData, kernel, GpuContext, type Kernel } from './context.ts';
 import { acquireAdapter, limitsFor, type AcquireOptions, type GridNeeds } from './device.ts';
 import { GpuPcg } from './pcg.ts';
+import { GpuElasticity, mechanicsBytes } from './elasticity.ts';
+import { getDisplacement, setDisplacement } from '../../model/mechanics-fields.ts';
 import { GpuImexPhase } from './phase-imex.ts';
 import { MAX_PARTIALS, partialsFor, Reduction, ReduceMode } from './reduce.ts';
 import { packUniform } from './uniforms.ts';
@@ -91,11 +93,11 @@ function paddedCells(L: Layout): number {
 
 /**
  * Device memory the backend will allocate for layout L (checked before allocating), with
- * `species` transported species, the IMEX phase stage's buffers (`imex`) and, for the
- * grand-potential form (`gp`), its 18 floats per cell (w, δu, the source, ρⁿ's parts, the two
- * cell vectors, scale, influx, metal).
+ * `species` transported species, the IMEX phase stage's buffers (`imex`), for the
+ * grand-potential form (`gp`) its 18 floats per cell (w, δu, the source, ρⁿ's parts, the two
+ * cell vectors, scale, influx, metal), and the mechanics stage's (`mechanics`).
  */
-export function gridNeeds(L: Layout, wg: number, species = 0, imex = false, gp = false): GridNeeds {
+export function gridNeeds(L: Layout, wg: number, species = 0, imex = false, gp = false, mechanics = false): GridNeeds {
   const N = L.N,
     P = paddedCells(L);
   const maxBinding = Math.max(16 * N, 4 * P);
@@ -111,7 +113,8 @@ export function gridNeeds(L: Layout, wg: number, species = 0, imex = false, gp =
     16 * N +
     (species > 0 ? 16 * N /* phaseProps */ + species * (4 + 4 + 4) * N /* ã, its influx, one more read() field */ : 0) +
     (imex ? 5 * 4 * N /* the IMEX stage's rate, S, δ, Δ, ξ* */ : 0) +
-    (gp ? (18 + 1) * 4 * N /* its buffers, w in read() */ : 0);
+    (gp ? (18 + 1) * 4 * N /* its buffers, w in read() */ : 0) +
+    (mechanics ? mechanicsBytes(L) + 16 * N /* phaseProps */ + 4 * N /* ψ + s */ : 0);
   return { maxBinding, maxBuffer: Math.max(maxBinding, 16 * N), total, workgroupSize: wg, workgroupStorage: Math.max(8 * wg, 512) };
 }
 
@@ -202,6 +205,8 @@ export class WebGpuBackend implements Backend {
   private phaseProps: GPUBuffer | null = null;
   /** Whether a species screens the reaction rate (the phase stage divides by lane z of phaseProps). */
   private screen: boolean;
+  /** The mechanics stage (docs/mechanics.md); null without it. */
+  private mech: GpuElasticity | null = null;
   /** The IMEX phase stage (numerics.phase = "imex", docs/imex-phase.md); null: explicit. */
   private imex: GpuImexPhase | null = null;
   private propsData: Float32Array;
@@ -229,7 +234,11 @@ export class WebGpuBackend implements Backend {
       );
     }
     const shape = `${L.nx}×${L.ny}${L.dims === 3 ? `×${L.nz}` : ''} grid`;
-    const requiredLimits = limitsFor(adapter, gridNeeds(L, wg, k.species.length, k.imex !== undefined, k.gp !== undefined), `the ${shape}`);
+    const requiredLimits = limitsFor(
+      adapter,
+      gridNeeds(L, wg, k.species.length, k.imex !== undefined, k.gp !== undefined, k.mechanics !== undefined),
+      `the ${shape}`,
+    );
     const device = await adapter.requestDevice({ label: 'lidendrite', requiredLimits });
     const ctx = new GpuContext(device, wg, `lidendrite WebGPU backend, ${shape}`);
     const isNode = typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string';
@@ -291,7 +300,9 @@ export class WebGpuBackend implements Backend {
     if (propsIn && propsIn.length !== 4 * N) throw new Error(`WebGPU backend: props has ${propsIn.length} values, the grid needs 4 × ${N}`);
     const propsData = (this.propsData = propsIn ?? new Float32Array(4 * N).fill(1).map((v, q) => (q % 4 === 3 ? 0 : v)));
     ctx.write(props, propsData);
-    if (kc.species.length) this.phaseProps = ctx.storage(4 * N, 'phaseProps');
+    if (kc.species.length || kc.mechanics) this.phaseProps = ctx.storage(4 * N, 'phaseProps');
+    // mechanics (docs/mechanics.md): the phase stage reads ψ + s and q (lane y of phaseProps)
+    const psiEff = kc.mechanics ? f('psiEff') : null;
     this.screen = kc.species.some((sp) => sp.shielding > 0);
     const gpSlot = ST.SPECIES + 3 * kc.species.length;
     this.nstat = Math.ceil((gpSlot + (kc.gp ? GP_STATS : 0)) / 4) * 4;
@@ -332,6 +343,14 @@ export class WebGpuBackend implements Backend {
 
     this.pcg = new GpuPcg(ctx, { dims: L.dims, n: [L.nx, L.ny, L.nz], periodic: L.periodic }, partials, 'mg');
     this.pcg.addSystem('psi', this.psi);
+    if (kc.mechanics)
+      this.mech = new GpuElasticity(
+        ctx,
+        L,
+        kc.mechanics,
+        { xi: this.xi, psi: this.psi, psiEff: psiEff!, view: this.phaseProps! },
+        partials,
+      );
     this.pcg.addSystem('u', uSg);
     this.k = {
       ghostXi: kernel(ctx, 'ghosts', [grid, bXi, this.xi, padX]),
@@ -341,12 +360,12 @@ export class WebGpuBackend implements Backend {
         u.phase,
         padX,
         this.c,
-        this.psi,
+        psiEff ?? this.psi,
         this.xiNew,
         this.dxi,
         rate,
         stiff,
-        this.screen ? this.phaseProps! : props,
+        this.screen || psiEff ? this.phaseProps! : props,
       ]),
       coefSigma: kernel(ctx, 'coef', [grid, coefSigma, this.xi, sigma, props]),
       coefD: kernel(ctx, 'coef', [grid, coefD, this.xiNew, D, props]),
@@ -437,8 +456,9 @@ export class WebGpuBackend implements Backend {
         phaseParams: u.phase,
         xi: this.xi,
         c: this.c,
-        psi: this.psi,
-        props: this.screen ? this.phaseProps! : props,
+        // as the explicit stage: ψ + s and q in lane y of phaseProps with mechanics
+        psi: psiEff ?? this.psi,
+        props: this.screen || psiEff ? this.phaseProps! : props,
         padXi: padX,
         aux,
         xiNew: this.xiNew,
@@ -503,6 +523,8 @@ export class WebGpuBackend implements Backend {
       key: stepKey(k.seed, step),
       iomega: k.omega,
       screen: this.screen ? 1 : 0,
+      mobEl: k.mechanics?.mobEl ?? 0,
+      mech: k.mechanics ? 1 : 0,
     });
   }
 
@@ -555,6 +577,13 @@ export class WebGpuBackend implements Backend {
         for (const sp of this.species) this.ctx.run(pass, sp.pack, N);
       });
     }
+    if (this.mech) {
+      const u = new Float64Array(this.L.dims * N);
+      setDisplacement(this.L, u, f);
+      this.ctx.write(this.mech.u, Float32Array.from(u));
+      // λ, μ, h of the uploaded ξ and the phase coupling of the uploaded u (after the props view)
+      this.mech.couple(true);
+    }
     const zero = new Float32Array(N);
     this.ctx.write(this.xidot, zero);
     this.ctx.write(this.dxi, zero);
@@ -587,6 +616,17 @@ export class WebGpuBackend implements Backend {
     );
     this.cacheFresh = false;
     await this.ctx.guard(this.ctx.device.queue.onSubmittedWorkDone());
+  }
+
+  async mechanics(tol: number, maxIter: number): Promise<SolveReport> {
+    if (!this.mech) throw new Error('WebGPU backend: the scenario has no mechanics section');
+    this.ctx.check();
+    return this.mech.solve(tol, maxIter);
+  }
+
+  async mechanicsLoad(f: Float64Array | null): Promise<void> {
+    if (!this.mech) throw new Error('WebGPU backend: the scenario has no mechanics section');
+    this.mech.setLoad(f);
   }
 
   async potential(tol: number, maxIter: number): Promise<PotentialReport> {
@@ -842,13 +882,16 @@ export class WebGpuBackend implements Backend {
     const N = L.N,
       bytes = 4 * N;
     const bufs = [this.xi, this.c, this.psi, this.xidot, ...this.species.map((sp) => sp.field), ...(this.gpT ? [this.gpT.w] : [])];
-    const nf = bufs.length;
+    const nb = bufs.length;
+    // the displacement (d fields in one buffer) after the others
+    const nf = nb + (this.mech ? L.dims : 0);
     if (!this.readStage) this.readStage = ctx.readback(nf * bytes, 'read.stage');
     const st = this.readStage;
     this.submit(
       () => undefined,
       (enc) => {
-        for (let i = 0; i < nf; i++) enc.copyBufferToBuffer(bufs[i], 0, st, i * bytes, bytes);
+        for (let i = 0; i < nb; i++) enc.copyBufferToBuffer(bufs[i], 0, st, i * bytes, bytes);
+        if (this.mech) enc.copyBufferToBuffer(this.mech.u, 0, st, nb * bytes, L.dims * bytes);
       },
     );
     const all = new Float32Array(await ctx.readBuffer(st, nf * bytes));
@@ -858,6 +901,7 @@ export class WebGpuBackend implements Backend {
       f[sp.name] = part(4 + m);
     });
     if (this.gpT) f.w = part(4 + this.species.length);
+    if (this.mech) getDisplacement(L, Float64Array.from(all.subarray(nb * N, nf * N)), f);
     return f;
   }
 

@@ -1,34 +1,30 @@
 /**
- * Conjugate gradients preconditioned by one aggregation-multigrid V-cycle, on the GPU; the
- * twin of src/backends/cpu/pcg.ts + multigrid.ts:
- * - hierarchy: 2×2(×2) aggregates, Galerkin PᵀAP with the coarse faces halved, coarsening while
- *   the level has more than 128 cells (the CPU's rule, so both have the same levels);
- * - smoother: damped Jacobi ω = 2/3, 2 sweeps before and 2 after (symmetric V-cycle);
- * - coarsest level (≤ 128 cells): a direct solve like the CPU's dense Cholesky. Each rebuild
- *   reads the coarsest operator back (≤ 2 KiB), factors it in f64 on the host (coarse.ts) and
- *   uploads G = L⁻¹; the V-cycle applies A⁻¹ = GᵀG in one workgroup with one barrier
- *   (mg_coarse_apply.wgsl). This costs one extra read-back per solve; a factorisation in a
- *   single workgroup needs ~3N barriers and was by far the slowest kernel on CPU Vulkan
- *   (SwiftShader), and f64 keeps the factor exact for the f32 operator at any contrast;
+ * Conjugate gradients preconditioned by multigrid, on the GPU; the twin of
+ * src/backends/cpu/pcg.ts. GpuCg is the CG loop for any symmetric positive-definite operator
+ * given by its hooks (GpuCgOperator: A·p, the initial residual, the preconditioner and its
+ * set-up); GpuPcg is the scalar face-weight system of the potential and the transport with one
+ * aggregation-multigrid V-cycle (multigrid.ts); the mechanics stage uses GpuCg with its own
+ * operator (elasticity.ts).
  * - dot products: a barrier-free strided pass and a one-workgroup pairwise tree into a scalar
  *   buffer on the GPU; α, β and the convergence test run right after in that second pass
  *   (common/cg_ops.wgsl), and a status word freezes the iterate once converged, so the host
  *   records several iterations per submission and reads the scalars back only every few
  *   iterations. The result and the iteration count do not depend on that batching.
- * Dispatches per iteration: A·p, 2×3 reduction passes, 2 vector updates, and per V-cycle 4 per
- * level (pre-smoothing, residual+restriction, prolongation+sweep, sweep) plus the coarse solve.
+ * Dispatches per iteration: A·p, 2×3 reduction passes, 2 vector updates and the preconditioner
+ * (for a V-cycle 4 per level: pre-smoothing, residual+restriction, prolongation+sweep, sweep,
+ * plus the coarse solve).
  * Bounded submissions: a batch of iterations (up to maxIter when the previous solve needed that
  * many) is recorded into several command buffers of at most MAX_DISPATCHES_PER_SUBMIT dispatches
  * each (whole iterations; at least one), submitted one after the other and followed by one
  * read-back, so no single submission grows with the iteration count (a browser's GPU watchdog
  * kills a device whose command buffer runs for seconds). The status word makes the result
  * independent of where the batches and command buffers are cut.
- * The level buffers are shared by every system solved with this object (potential and
- * transport are never solved at the same time); each system has its own solution buffer.
+ * The level buffers are shared by every system solved with a GpuPcg (potential and transport
+ * are never solved at the same time); each system has its own solution buffer.
  */
 import type { SolveReport } from '../backend.ts';
-import { coarseInverseFactor } from './coarse.ts';
-import { gridData, kernel, type GpuContext, type Kernel } from './context.ts';
+import { kernel, type GpuContext, type Kernel } from './context.ts';
+import { GpuMultigrid, type MgShape } from './multigrid.ts';
 import { packUniform } from './uniforms.ts';
 import { CgPost, Reduction, ReduceMode } from './reduce.ts';
 
@@ -58,221 +54,136 @@ const NSCAL = 16;
  */
 export const MAX_DISPATCHES_PER_SUBMIT = 128;
 
-/** The CPU's coarsening stop (multigrid.ts, COARSEST_CELLS) and the coarse solve's capacity. */
-export const COARSEST_CELLS = 128;
+export { COARSEST_CELLS } from './multigrid.ts';
 
-interface Level {
-  n: [number, number, number];
-  N: number;
-  grid: GPUBuffer;
-  op: GPUBuffer;
-  diag: GPUBuffer;
-  /** b: right-hand side; xo: the level's correction (output); xs: smoother scratch. */
-  b: GPUBuffer;
-  xo: GPUBuffer;
-  xs: GPUBuffer;
-  k: { pre?: Kernel; restrict?: Kernel; post1?: Kernel; post2?: Kernel; diag?: Kernel; coarsen?: Kernel };
+/** The operator side of a CG solve (GpuCg): everything but the vectors and the scalars. */
+export interface GpuCgOperator {
+  /** Records the preconditioner's set-up for the operator just assembled (first pass). */
+  encodeBuild(pass: GPUComputePassEncoder): void;
+  /** Commands after that pass (read-back copies of coarse operators). */
+  encodeAfterBuild(enc: GPUCommandEncoder): void;
+  /** Host-side set-up once the first submission is done (coarse factors); before the first cycle. */
+  prepare(): Promise<void>;
+  /** q = A p (the CG vectors). */
+  encodeApply(pass: GPUComputePassEncoder): void;
+  /** z = M⁻¹ r. */
+  encodePrecondition(pass: GPUComputePassEncoder): void;
+  /** Dispatches of encodeApply and of encodePrecondition. */
+  readonly dispatchesApply: number;
+  readonly dispatchesPrecondition: number;
+}
+
+/** The CG vectors of a GpuCg (length n), shared with the operator's kernels. */
+export interface CgVectors {
+  rhs: GPUBuffer;
+  r: GPUBuffer;
+  z: GPUBuffer;
+  p: GPUBuffer;
+  q: GPUBuffer;
 }
 
 interface SystemKernels {
-  initResidual: Kernel;
+  /** r = b − A x (and anything else the operator needs first). */
+  initResidual: (pass: GPUComputePassEncoder) => void;
   updateXR: Kernel;
   lastIters: number;
 }
 
-export interface PcgShape {
-  dims: 2 | 3;
-  n: [number, number, number];
-  periodic: [boolean, boolean, boolean];
-}
+/** The shape of a scalar grid system. */
+export type PcgShape = MgShape;
 
-export class GpuPcg {
-  readonly levels: Level[] = [];
-  /** The fine operator and right-hand side: assembled into by the stages. */
-  readonly op: GPUBuffer;
-  readonly rhs: GPUBuffer;
-  /** Seconds spent factoring the coarsest level on the host (cumulative). */
-  hostFactorTime = 0;
+/** The CG loop on the GPU for vectors of n floats and an operator given by hooks. */
+export class GpuCg {
   /** Iterations recorded between two convergence checks after the first batch. */
   checkEvery = 4;
   /** Dispatch budget of one command buffer in the iteration loop (tests lower it). */
   maxDispatchesPerSubmit = MAX_DISPATCHES_PER_SUBMIT;
-  private r: GPUBuffer;
-  private z: GPUBuffer;
-  private p: GPUBuffer;
-  private q: GPUBuffer;
+  readonly v: CgVectors;
   private scal: GPUBuffer;
   private scalRead: GPUBuffer;
-  private mat: GPUBuffer;
-  private coarseRead: GPUBuffer;
-  private coarseApply: Kernel;
   private dots: { bb: Reduction; rr0: Reduction; rz0: Reduction; pq: Reduction; rr: Reduction; rz: Reduction };
-  private matvec: Kernel;
   private pInit: Kernel;
   private pUpdate: Kernel;
   private vecParams: GPUBuffer;
   private systems = new Map<string, SystemKernels>();
+  op!: GpuCgOperator;
   /** The coarsest factor belongs to the operator of the last solve (a sameOperator solve keeps it). */
   private factorFresh = false;
-  private N: number;
 
   constructor(
     private ctx: GpuContext,
-    private shape: PcgShape,
+    private n: number,
     partials: GPUBuffer,
     label: string,
   ) {
-    const { dims, periodic } = shape;
-    const N = shape.n[0] * shape.n[1] * shape.n[2];
-    this.N = N;
-    this.op = ctx.storage(4 * N, `${label}.op0`);
-    this.rhs = ctx.storage(N, `${label}.rhs`);
-    this.r = ctx.storage(N, `${label}.r`);
-    this.z = ctx.storage(N, `${label}.z`);
-    this.p = ctx.storage(N, `${label}.p`);
-    this.q = ctx.storage(N, `${label}.q`);
+    const vec = (name: string) => ctx.storage(n, `${label}.${name}`);
+    this.v = { rhs: vec('rhs'), r: vec('r'), z: vec('z'), p: vec('p'), q: vec('q') };
+    const { rhs, r, z, p, q } = this.v;
     this.scal = ctx.storage(NSCAL, `${label}.scal`);
     this.scalRead = ctx.readback(NSCAL * 4, `${label}.scalRead`);
-    // level shapes: the CPU's rule (coarsen while > 128 cells and some axis > 1)
-    let n = shape.n;
-    for (;;) {
-      const lN = n[0] * n[1] * n[2];
-      const l = this.levels.length;
-      const first = l === 0;
-      this.levels.push({
-        n,
-        N: lN,
-        grid: ctx.uniform(gridData(n, periodic, dims), `${label}.L${l}.grid`),
-        op: first ? this.op : ctx.storage(4 * lN, `${label}.L${l}.op`),
-        diag: ctx.storage(lN, `${label}.L${l}.diag`),
-        b: first ? this.r : ctx.storage(lN, `${label}.L${l}.b`),
-        xo: first ? this.z : ctx.storage(lN, `${label}.L${l}.xo`),
-        xs: ctx.storage(lN, `${label}.L${l}.xs`),
-        k: {},
-      });
-      const canCoarsen = n.slice(0, dims).some((v) => v > 1);
-      if (lN <= COARSEST_CELLS || !canCoarsen) break;
-      n = [Math.ceil(n[0] / 2), Math.ceil(n[1] / 2), dims === 3 ? Math.ceil(n[2] / 2) : 1];
-    }
-    const last = this.levels[this.levels.length - 1];
-    if (last.N > COARSEST_CELLS) throw new Error(`WebGPU multigrid: coarsest level has ${last.N} cells (> ${COARSEST_CELLS})`);
-    this.mat = ctx.storage(last.N * last.N, `${label}.coarseInvL`);
-    this.coarseRead = ctx.readback(16 * last.N, `${label}.coarseOpRead`);
-    for (let l = 0; l < this.levels.length - 1; l++) {
-      const L = this.levels[l];
-      const C = this.levels[l + 1];
-      // pre-smoothing: the two sweeps from zero in one pass (→ xo); residual + restriction;
-      // post-smoothing: prolongation fused with the first sweep (xo + P xc → xs), then xs → xo
-      L.k.pre = kernel(ctx, 'mgSmooth', [L.grid, L.op, L.diag, L.b, L.xs, L.xo], { FIRST2: 1 });
-      L.k.restrict = kernel(ctx, 'mgRestrict', [L.grid, C.grid, L.op, L.b, L.xo, C.b]);
-      L.k.post1 = kernel(ctx, 'mgProlongSmooth', [L.grid, C.grid, L.op, L.diag, L.b, L.xo, C.xo, L.xs]);
-      L.k.post2 = kernel(ctx, 'mgSmooth', [L.grid, L.op, L.diag, L.b, L.xs, L.xo]);
-      L.k.diag = kernel(ctx, 'mgDiag', [L.grid, L.op, L.diag]);
-      L.k.coarsen = kernel(ctx, 'mgCoarsen', [L.grid, C.grid, L.op, C.op]);
-    }
-    this.coarseApply = kernel(ctx, 'mgCoarseApply', [last.grid, this.mat, last.b, last.xo]);
     const dot = (a: GPUBuffer, b: GPUBuffer, slot: number, post: CgPost) =>
-      new Reduction(ctx, N, ReduceMode.Dot, a, b, partials, this.scal, slot, post);
+      new Reduction(ctx, n, ReduceMode.Dot, a, b, partials, this.scal, slot, post);
     this.dots = {
-      bb: dot(this.rhs, this.rhs, S.BB, CgPost.None),
-      rr0: dot(this.r, this.r, S.RR, CgPost.Init),
-      rz0: dot(this.r, this.z, S.RZNEW, CgPost.Rz0),
-      pq: dot(this.p, this.q, S.PQ, CgPost.Alpha),
-      rr: dot(this.r, this.r, S.RR, CgPost.Check),
-      rz: dot(this.r, this.z, S.RZNEW, CgPost.Beta),
+      bb: dot(rhs, rhs, S.BB, CgPost.None),
+      rr0: dot(r, r, S.RR, CgPost.Init),
+      rz0: dot(r, z, S.RZNEW, CgPost.Rz0),
+      pq: dot(p, q, S.PQ, CgPost.Alpha),
+      rr: dot(r, r, S.RR, CgPost.Check),
+      rz: dot(r, z, S.RZNEW, CgPost.Beta),
     };
-    const L0 = this.levels[0];
-    this.matvec = kernel(ctx, 'mgResidual', [L0.grid, this.op, this.rhs, this.p, this.q], { APPLY: 1 });
-    this.vecParams = ctx.uniform(packUniform('VecParams', { n: N }), `${label}.vec`);
+    this.vecParams = ctx.uniform(packUniform('VecParams', { n }), `${label}.vec`);
     // MODE 1/2 never touch x: a placeholder is bound there
     const noX = ctx.storage(4, `${label}.noX`);
-    this.pUpdate = kernel(ctx, 'cgVec', [this.vecParams, this.scal, noX, this.r, this.p, this.q, this.z], { MODE: 1 });
-    this.pInit = kernel(ctx, 'cgVec', [this.vecParams, this.scal, noX, this.r, this.p, this.q, this.z], { MODE: 2 });
+    this.pUpdate = kernel(ctx, 'cgVec', [this.vecParams, this.scal, noX, r, p, q, z], { MODE: 1 });
+    this.pInit = kernel(ctx, 'cgVec', [this.vecParams, this.scal, noX, r, p, q, z], { MODE: 2 });
   }
 
   /** Dispatches recorded by one CG iteration (encodeIteration) and by encodeInitDirection. */
   get dispatchesPerIteration(): number {
-    return 10 + 4 * (this.levels.length - 1);
+    return 8 + this.op.dispatchesApply + this.op.dispatchesPrecondition;
   }
   private get dispatchesInitDirection(): number {
-    return 4 + 4 * (this.levels.length - 1);
+    return 3 + this.op.dispatchesPrecondition;
   }
 
-  /** Registers a solution vector (solved in place, warm start = its content). */
-  addSystem(name: string, x: GPUBuffer): void {
-    const L0 = this.levels[0];
+  /** Registers a solution vector x (solved in place, warm start = its content) and how r = b − A x is recorded for it. */
+  addSystem(name: string, x: GPUBuffer, initResidual: (pass: GPUComputePassEncoder) => void): void {
+    const { r, p, q, z } = this.v;
     this.systems.set(name, {
-      initResidual: kernel(this.ctx, 'mgResidual', [L0.grid, this.op, this.rhs, x, this.r]),
-      updateXR: kernel(this.ctx, 'cgVec', [this.vecParams, this.scal, x, this.r, this.p, this.q, this.z], { MODE: 0 }),
+      initResidual,
+      updateXR: kernel(this.ctx, 'cgVec', [this.vecParams, this.scal, x, r, p, q, z], { MODE: 0 }),
       lastIters: 2,
     });
   }
 
-  /** Multigrid set-up for the operator in `op`: coarse operators and diagonals. */
-  private encodeBuild(pass: GPUComputePassEncoder): void {
-    const { ctx, levels } = this;
-    for (let l = 0; l < levels.length - 1; l++) {
-      const L = levels[l];
-      ctx.run(pass, L.k.diag!, L.N);
-      ctx.run(pass, L.k.coarsen!, levels[l + 1].N);
-    }
-  }
-
-  /** Factors the coarsest operator (already copied to coarseRead) on the host and uploads G = L⁻¹. */
-  private async factorCoarsest(): Promise<void> {
-    const last = this.levels[this.levels.length - 1];
-    const op = new Float32Array(await this.ctx.readBuffer(this.coarseRead, 16 * last.N));
-    const t0 = performance.now();
-    const G = coarseInverseFactor(op, last.n, this.shape.periodic, this.shape.dims);
-    this.hostFactorTime += (performance.now() - t0) / 1000;
-    this.ctx.write(this.mat, G);
-  }
-
-  /** z = M⁻¹ r: one V-cycle from a zero initial guess (multigrid.ts, vcycle()). */
-  private encodeVcycle(pass: GPUComputePassEncoder): void {
-    const { ctx, levels } = this;
-    const nl = levels.length;
-    for (let l = 0; l < nl - 1; l++) {
-      const L = levels[l];
-      ctx.run(pass, L.k.pre!, L.N);
-      ctx.run(pass, L.k.restrict!, levels[l + 1].N);
-    }
-    ctx.runGroups(pass, this.coarseApply, 1);
-    for (let l = nl - 2; l >= 0; l--) {
-      const L = levels[l];
-      ctx.run(pass, L.k.post1!, L.N);
-      ctx.run(pass, L.k.post2!, L.N);
-    }
-  }
-
   /** r = b − A x, ‖b‖, ‖r‖ and the first convergence test (no coarse factor needed yet). */
   private encodeInitResidual(pass: GPUComputePassEncoder, sys: SystemKernels): void {
-    this.ctx.run(pass, sys.initResidual, this.N);
+    sys.initResidual(pass);
     this.dots.bb.encode(pass);
     this.dots.rr0.encode(pass);
   }
 
   /** z = M⁻¹ r, p = z, rz = r·z. */
   private encodeInitDirection(pass: GPUComputePassEncoder): void {
-    this.encodeVcycle(pass);
-    this.ctx.run(pass, this.pInit, this.N);
+    this.op.encodePrecondition(pass);
+    this.ctx.run(pass, this.pInit, this.n);
     this.dots.rz0.encode(pass);
   }
 
   private encodeIteration(pass: GPUComputePassEncoder, sys: SystemKernels): void {
-    const { ctx, N } = this;
-    ctx.run(pass, this.matvec, N);
+    const { ctx, n } = this;
+    this.op.encodeApply(pass);
     this.dots.pq.encode(pass);
-    ctx.run(pass, sys.updateXR, N);
+    ctx.run(pass, sys.updateXR, n);
     this.dots.rr.encode(pass);
-    this.encodeVcycle(pass);
+    this.op.encodePrecondition(pass);
     this.dots.rz.encode(pass);
-    ctx.run(pass, this.pUpdate, N);
+    ctx.run(pass, this.pUpdate, n);
   }
 
   /**
    * Solves A x = b for system `name` (relative tolerance on ‖r‖/‖b‖, like the CPU).
-   * `pre` records the assembly of op/rhs into the first submission.
+   * `pre` records the assembly of the operator and of rhs into the first submission.
    */
   async solve(
     name: string,
@@ -282,7 +193,7 @@ export class GpuPcg {
     opts: { sameOperator?: boolean } = {},
   ): Promise<SolveReport> {
     const sys = this.systems.get(name);
-    if (!sys) throw new Error(`GpuPcg: unknown system ${name}`);
+    if (!sys) throw new Error(`GpuCg: unknown system ${name}`);
     const { ctx } = this;
     // sameOperator: `pre` left the operator of the previous solve as it was (the IMEX phase
     // stage's later sweeps): its hierarchy stands, and so does its coarsest factor once made
@@ -293,16 +204,15 @@ export class GpuPcg {
     head[S.TOL] = tol;
     head[S.MAXITER] = maxIter;
     ctx.write(this.scal, head);
-    // 1: assembly, hierarchy, initial residual; the coarsest operator and the scalars come back
+    // 1: assembly, hierarchy, initial residual; the coarsest operators and the scalars come back
     {
       const enc = ctx.device.createCommandEncoder();
       const pass = enc.beginComputePass();
       pre(pass);
-      if (!same) this.encodeBuild(pass);
+      if (!same) this.op.encodeBuild(pass);
       this.encodeInitResidual(pass, sys);
       pass.end();
-      const last = this.levels[this.levels.length - 1];
-      if (refactor) enc.copyBufferToBuffer(last.op, 0, this.coarseRead, 0, 16 * last.N);
+      if (refactor) this.op.encodeAfterBuild(enc);
       enc.copyBufferToBuffer(this.scal, 0, this.scalRead, 0, NSCAL * 4);
       ctx.device.queue.submit([enc.finish()]);
     }
@@ -313,7 +223,7 @@ export class GpuPcg {
       return { iterations: 0, residual: s[S.RESID], converged: true };
     }
     if (refactor) {
-      await this.factorCoarsest();
+      await this.op.prepare();
       this.factorFresh = true;
     }
     // 2…: the first direction, then batches of iterations with a read-back of the scalars after each
@@ -353,5 +263,87 @@ export class GpuPcg {
     const iterations = s[S.ITER];
     sys.lastIters = Math.max(1, iterations);
     return { iterations, residual: s[S.RESID], converged: s[S.STATUS] === 1 };
+  }
+}
+
+/**
+ * A scalar face-weight system (the potential, the implicit transport) with one aggregation
+ * multigrid V-cycle as the preconditioner: the stages assemble into `op` and `rhs`.
+ */
+export class GpuPcg {
+  /** The fine operator and right-hand side: assembled into by the stages. */
+  readonly op: GPUBuffer;
+  readonly rhs: GPUBuffer;
+  readonly mg: GpuMultigrid;
+  private cg: GpuCg;
+  private matvec: Kernel;
+  private grid: GPUBuffer;
+
+  constructor(
+    private ctx: GpuContext,
+    shape: PcgShape,
+    partials: GPUBuffer,
+    label: string,
+  ) {
+    const N = shape.n[0] * shape.n[1] * shape.n[2];
+    this.cg = new GpuCg(ctx, N, partials, label);
+    const { rhs, r, z, p, q } = this.cg.v;
+    this.rhs = rhs;
+    this.op = ctx.storage(4 * N, `${label}.op0`);
+    this.mg = new GpuMultigrid(ctx, shape, { op: this.op, b: r, xo: z }, label, 'V');
+    this.grid = this.mg.levels[0].grid;
+    this.matvec = kernel(ctx, 'mgResidual', [this.grid, this.op, rhs, p, q], { APPLY: 1 });
+    const mg = this.mg;
+    this.cg.op = {
+      encodeBuild: (pass) => mg.encodeBuild(pass),
+      encodeAfterBuild: (enc) => mg.encodeCoarseCopy(enc),
+      prepare: () => mg.factorCoarsest(),
+      encodeApply: (pass) => ctx.run(pass, this.matvec, N),
+      encodePrecondition: (pass) => mg.encodeCycle(pass),
+      dispatchesApply: 1,
+      dispatchesPrecondition: mg.dispatchesPerCycle,
+    };
+  }
+
+  /** Seconds spent factoring the coarsest level on the host (cumulative). */
+  get hostFactorTime(): number {
+    return this.mg.hostFactorTime;
+  }
+  get checkEvery(): number {
+    return this.cg.checkEvery;
+  }
+  set checkEvery(v: number) {
+    this.cg.checkEvery = v;
+  }
+  get maxDispatchesPerSubmit(): number {
+    return this.cg.maxDispatchesPerSubmit;
+  }
+  set maxDispatchesPerSubmit(v: number) {
+    this.cg.maxDispatchesPerSubmit = v;
+  }
+  /** Dispatches recorded by one CG iteration. */
+  get dispatchesPerIteration(): number {
+    return this.cg.dispatchesPerIteration;
+  }
+
+  /** Registers a solution vector (solved in place, warm start = its content). */
+  addSystem(name: string, x: GPUBuffer): void {
+    const N = this.mg.levels[0].N;
+    const k = kernel(this.ctx, 'mgResidual', [this.grid, this.op, this.rhs, x, this.cg.v.r]);
+    this.cg.addSystem(name, x, (pass) => this.ctx.run(pass, k, N));
+  }
+
+  /**
+   * Solves A x = b for system `name` (relative tolerance on ‖r‖/‖b‖, like the CPU).
+   * `pre` records the assembly of op/rhs into the first submission.
+   */
+  solve(
+    name: string,
+    tol: number,
+    maxIter: number,
+    pre: (pass: GPUComputePassEncoder) => void,
+    opts: { sameOperator?: boolean } = {},
+  ): Promise<SolveReport> {
+    return this.cg.solve(name, tol, maxIter, pre, opts);
   }
 }

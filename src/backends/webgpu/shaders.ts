@@ -40,6 +40,7 @@ const GRID = 'common/grid.wgsl';
 const BC = 'common/bc.wgsl';
 const STENCIL = 'common/stencil.wgsl';
 const SLOTS = 'common/cg_slots.wgsl';
+const ELASTIC = 'common/elastic.wgsl';
 const SG = 'common/sg.wgsl';
 const GP = 'common/gp.wgsl';
 
@@ -73,6 +74,12 @@ export const MODULES = {
   reduceFields: [GRID, 'reduce_fields.wgsl'],
   reduceFieldsFinal: [GRID, 'reduce_fields_final.wgsl'],
   reduceTip: [GRID, 'reduce_tip.wgsl'],
+  elasticMaterial: [GRID, 'elastic_material.wgsl'],
+  elasticStress: [GRID, ELASTIC, 'elastic_stress.wgsl'],
+  elasticForce: [GRID, ELASTIC, 'elastic_force.wgsl'],
+  elasticBlocks: [GRID, ELASTIC, 'elastic_blocks.wgsl'],
+  elasticSplit: [GRID, 'elastic_split.wgsl'],
+  elasticCoupling: [GRID, ELASTIC, 'elastic_coupling.wgsl'],
   // the grand-potential form (docs/grand-potential.md)
   gpOld: [GRID, GP, 'gp_old.wgsl'],
   gpCoef: [GRID, GP, 'gp_coef.wgsl'],
