@@ -8,7 +8,7 @@
 
 uniform vec4 uFaces;
 uniform vec2 uFaces2;
-uniform vec4 uEl;
+uniform vec4 uEl;          // (dx, pressure, sFactor, hydro)
 uniform sampler2D uMatT;
 uniform sampler2D uU;
 

@@ -4,7 +4,7 @@
 // (plane strain: ε_zz = 0) and the shear strain at the centre from the four edges' γ = τ/μ_e.
 uniform sampler2D uTau;
 uniform vec3 uE0;
-uniform vec2 uD; // Δλ, Δμ (metal − electrolyte, over μ_ref)
+uniform vec2 uDLame;       // (dLam, dMu)
 
 float tauAt(vec3 q, int k) { vec4 t = at(uTau, q); return k == 0 ? t.x : (k == 1 ? t.y : t.z); }
 
@@ -66,5 +66,5 @@ void main() {
     eDotE += 0.5 * (g2 * g2 + g3 * g3);
   }
   float sh = (sg.x + sg.y + sg.z) / 3.0;
-  gl_FragColor = vec4(-uEl.z * sh, 0.5 * uD.x * tr * tr + uD.y * eDotE - dot(sg, uE0), 0.0, 0.0);
+  gl_FragColor = vec4(-uEl.z * sh, 0.5 * uDLame.x * tr * tr + uDLame.y * eDotE - dot(sg, uE0), 0.0, 0.0);
 }

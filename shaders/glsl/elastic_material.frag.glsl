@@ -1,7 +1,7 @@
 // Mechanics (docs/mechanics.md), the twin of elasticMaterialK: (λ, μ, h(ξ), 0) per cell, linear
 // in h between the electrolyte and the metal, ξ clamped to [0, 1].
 uniform sampler2D uXi;
-uniform vec4 uMatC; // λ_metal, μ_metal, λ_electrolyte, μ_electrolyte (over μ_ref)
+uniform vec4 uMatC;        // (lamM, muM, lamE, muE)
 
 void main() {
   float x = clamp(at(uXi, thisCell()).r, 0.0, 1.0);

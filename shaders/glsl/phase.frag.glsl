@@ -9,8 +9,8 @@
 uniform sampler2D uXi;    // .r = ξ
 uniform sampler2D uC;     // .r = c̃
 uniform sampler2D uPsi;   // .r = ψ
-uniform vec4 uP1;         // L_η, 1 − α, α, σ_W √dt
-uniform vec2 uKey;        // stepKey(seed, step) as 16-bit limbs
+uniform vec4 uP1;          // (leta, ea, eb, noiseAmp)
+uniform vec2 uKey;         // (keyHi, keyLo)
 uniform sampler2D uProps;  // (kL, kD, kS, host)
 uniform sampler2D uScreen; // .r = 1 + Σ_species s·max(0, ã − 1) (species_screen.frag.glsl), when uHasScreen = 1
 uniform float uHasScreen;  // 1: the scenario has transported species

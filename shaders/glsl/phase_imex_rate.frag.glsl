@@ -10,7 +10,7 @@
 
 uniform sampler2D uC;      // .r = c̃ⁿ
 uniform sampler2D uPsi;    // .r = ψ
-uniform vec4 uP1;          // L_η, 1 − α, α, dt
+uniform vec4 uRateP1;      // (leta, ea, eb, dt)
 uniform sampler2D uProps;  // (kL, kD, kS, host)
 uniform sampler2D uScreen; // as phase.frag.glsl
 uniform float uHasScreen;
@@ -29,7 +29,7 @@ void main() {
     gl_FragColor = vec4(0.0);
     return;
   }
-  float leta = uP1.x * pr.x;
+  float leta = uRateP1.x * pr.x;
   if (uHasScreen != 0.0) leta = leta / at(uScreen, cellC).r;
   float psi = at(uPsi, cellC).r;
   float cc = at(uC, cellC).r;
@@ -44,14 +44,14 @@ void main() {
     psi = psi + mc.r;
     q = mc.g;
   }
-  float emb = exp(-uP1.z * psi);
-  float ox = exp(uP1.y * psi);
+  float emb = exp(-uRateP1.z * psi);
+  float ox = exp(uRateP1.y * psi);
   float red = cc * emb;
   float rate = uP0.z * div - uP0.w * gp - leta * hp * (ox - red) - uMobEl * hp * q;
   float stiff = leta * (ox + abs(red)) * H2MAX + uMobEl * abs(q * h2);
 #ifdef FIRST
   float g2 = 2.0 * (1.0 - 6.0 * x * (1.0 - x));
-  gl_FragColor = vec4(rate, uP0.w * g2 + leta * h2 * (ox - red) + uMobEl * h2 * q, uP1.w * leta * hp * emb, stiff);
+  gl_FragColor = vec4(rate, uP0.w * g2 + leta * h2 * (ox - red) + uMobEl * h2 * q, uRateP1.w * leta * hp * emb, stiff);
 #else
   gl_FragColor = vec4(rate, 0.0, 0.0, stiff);
 #endif

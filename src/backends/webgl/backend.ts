@@ -43,6 +43,7 @@ import { GlImexPhase } from './phase-imex.ts';
 import type { GlslReader } from './programs.ts';
 import { Reducer, Term } from './reduce.ts';
 import { GlGpTransport } from './gp-transport.ts';
+import { glKey, glUniform } from './uniforms.ts';
 
 export interface WebGlOptions {
   /** Accept a software renderer such as SwiftShader (default true; `auto` selection passes false). */
@@ -235,7 +236,11 @@ export class WebGlBackend implements Backend {
     const scr = this.screen;
     if (!scr) return;
     this.species.forEach((sp, m) => {
-      this.ctx.run('speciesScreen', scr.next, this.gu({ uA: sp.field, uPrev: scr.cur, uS: [sp.shield, m === 0 ? 1 : 0] }));
+      this.ctx.run(
+        'speciesScreen',
+        scr.next,
+        this.gu({ uA: sp.field, uPrev: scr.cur, uS: glUniform('uS', { shield: sp.shield, first: m === 0 ? 1 : 0 }) }),
+      );
       scr.swap();
     });
   }
@@ -303,14 +308,18 @@ export class WebGlBackend implements Backend {
     const { ctx, kc, L } = this;
     ctx.check();
     const dx = L.dx;
-    const uK = [kc.sigmaS, 1, -dx * dx * kc.beta, 0];
+    const uK = glUniform('uK', { sigmaS: kc.sigmaS, sigmaL: 1, srcScale: -dx * dx * kc.beta });
     const bcPhi = bcUniforms(this.phiBc(), 'uBc');
     const r = this.pcg.solve(this.psi, tol, maxIter, () => {
       ctx.run('potOp', this.pcg.op, this.gu({ ...bcPhi, uXs: this.xs, uK }));
       ctx.run('potRhs', this.pcg.rhs, this.gu({ ...bcPhi, uXs: this.xs, uK }));
     });
     const area = L.dims === 3 ? dx * dx : dx;
-    ctx.run('potFlux', this.rowT, this.gu({ ...bcPhi, uXs: this.xs, uPsi: this.psi.cur, uK, uF: [dx, area, kc.beta, 0] }));
+    ctx.run(
+      'potFlux',
+      this.rowT,
+      this.gu({ ...bcPhi, uXs: this.xs, uPsi: this.psi.cur, uK, uF: glUniform('uF', { dx, area, beta: kc.beta }) }),
+    );
     this.red.run(this.rowT, { max: false }, this.st.flux);
     ctx.run('copy', this.xiSolve, this.gu({ uA: this.xs }));
     const s = ctx.readTarget(this.st.flux);
@@ -357,10 +366,10 @@ export class WebGlBackend implements Backend {
         uXiPad: this.padXi,
         uC: this.c,
         uPsi: this.psi.cur,
-        uP0: [dt, 1 / L.dx, kc.mobKappa, kc.mobW],
-        uP1: [kc.Leta, 1 - kc.alpha, kc.alpha, kc.noiseSigma * Math.sqrt(dt)],
-        uP2: [kc.delta, kc.omega, Math.cos(w), Math.sin(w)],
-        uKey: [key >>> 16, key & 0xffff],
+        uP0: glUniform('uP0', { dt, invDx: 1 / L.dx, mobKappa: kc.mobKappa, mobW: kc.mobW }),
+        uP1: glUniform('uP1', { leta: kc.Leta, ea: 1 - kc.alpha, eb: kc.alpha, noiseAmp: kc.noiseSigma * Math.sqrt(dt) }),
+        uP2: glUniform('uP2', { delta: kc.delta, omega: kc.omega, cosW0: Math.cos(w), sinW0: Math.sin(w) }),
+        uKey: glKey(key),
       }),
     );
     this.red.run(this.ph, { max: true, grid: this.g }, this.st.phase);
@@ -385,8 +394,8 @@ export class WebGlBackend implements Backend {
       uC: this.c,
       uPsiPad: this.padPsi,
       uPsiMax: this.st.psiMax,
-      uT: [dt / (L.dx * L.dx), kc.csRatio * kc.sink, bcMax, kc.migration],
-      uD: [kc.Ds, kc.Dl, 0, 0],
+      uT: glUniform('uT', { scale: dt / (L.dx * L.dx), csSink: kc.csRatio * kc.sink, bcMax, migration: kc.migration }),
+      uD: glUniform('uD', { Ds: kc.Ds, Dl: kc.Dl }),
       ...this.react(),
     });
     const r = this.pcg.solve(this.u, tol, maxIter, () => {
@@ -401,7 +410,7 @@ export class WebGlBackend implements Backend {
       uPh: this.ph,
       uXs: this.xs,
       uXiSolve: this.xiSolve,
-      uL: [kc.csRatio * kc.sink, vol, 1 / dt, 0],
+      uL: glUniform('uL', { csSink: kc.csRatio * kc.sink, vol, invDt: 1 / dt }),
       uC: this.c,
       ...this.react(),
     });
@@ -447,7 +456,7 @@ export class WebGlBackend implements Backend {
       psiMax: this.st.psiMax,
       bcMax,
     });
-    const fu = this.gu({ uPh: this.ph, uXs: this.xs, uXiSolve: this.xiSolve, uGp1: [0, dt, 0, 0] });
+    const fu = this.gu({ uPh: this.ph, uXs: this.xs, uXiSolve: this.xiSolve, uGp1: glUniform('uGp1', { K: 0, dt, scale: 0, vol: 0 }) });
     ctx.run('gpXs', this.xs, fu);
     ctx.run('gpStats', this.term, { ...fu, uXs: this.xs });
     this.red.run(this.term, { max: [false, false, true, false], grid: g }, this.st.tr);
@@ -489,8 +498,8 @@ export class WebGlBackend implements Backend {
       uC: sp.field,
       uPsiPad: this.padPsi,
       uPsiMax: this.st.psiMax,
-      uT: [dt / (L.dx * L.dx), 0, bcMax, sp.migration],
-      uD: [0, sp.D, 0, 0],
+      uT: glUniform('uT', { scale: dt / (L.dx * L.dx), csSink: 0, bcMax, migration: sp.migration }),
+      uD: glUniform('uD', { Ds: 0, Dl: sp.D }),
     });
     const r = this.pcg.solve(sp.u, tol, maxIter, () => {
       ctx.run('trOp', this.pcg.op, au);
@@ -498,7 +507,14 @@ export class WebGlBackend implements Backend {
       ctx.run('trU', sp.u.cur, au);
     });
     const vol = L.dims === 3 ? L.dx ** 3 : L.dx ** 2;
-    const fu = this.gu({ uU: sp.u.cur, uRhs: this.pcg.rhs, uPh: this.ph, uXs: this.xs, uXiSolve: this.xiSolve, uL: [1, vol, 1 / dt, 0] });
+    const fu = this.gu({
+      uU: sp.u.cur,
+      uRhs: this.pcg.rhs,
+      uPh: this.ph,
+      uXs: this.xs,
+      uXiSolve: this.xiSolve,
+      uL: glUniform('uL', { csSink: 1, vol, invDt: 1 / dt }),
+    });
     ctx.run('trPassive', sp.field, fu);
     ctx.run('trStats', this.term, fu);
     this.red.run(this.term, { max: [false, false, true, false], grid: g }, sp.stTr);
@@ -596,7 +612,7 @@ export class WebGlBackend implements Backend {
    */
   async noiseProbe(key: number): Promise<{ hashHi: Float64Array; hashLo: Float64Array; u1: Float64Array; normal: Float64Array }> {
     const { ctx, g } = this;
-    ctx.run('noiseProbe', this.term, this.gu({ uKey: [key >>> 16, key & 0xffff] }));
+    ctx.run('noiseProbe', this.term, this.gu({ uKey: glKey(key) }));
     const v = ctx.readTarget(this.term);
     return { hashHi: fromAtlas(g, v, 0), hashLo: fromAtlas(g, v, 1), u1: fromAtlas(g, v, 2), normal: fromAtlas(g, v, 3) };
   }

@@ -16,6 +16,7 @@ import { fromAtlas, gridUniforms, toAtlas, type GridShape } from './grid.ts';
 import { GlMultigrid } from './multigrid.ts';
 import { GlCg, PingPong } from './pcg.ts';
 import type { Reducer } from './reduce.ts';
+import { glUniform } from './uniforms.ts';
 
 const LINEAR = 0,
   SOURCE = 1;
@@ -60,7 +61,7 @@ export class GlElasticity {
       ...gridUniforms(g),
       uFaces: [f[0], f[1], f[2], f[3]],
       uFaces2: [f[4], f[5]],
-      uEl: [L.dx, mc.pressure, mc.sFactor, mc.hydro],
+      uEl: glUniform('uEl', { dx: L.dx, pressure: mc.pressure, sFactor: mc.sFactor, hydro: mc.hydro }),
       uMatT: this.mat,
       uE0: [...mc.e0],
     };
@@ -104,14 +105,22 @@ export class GlElasticity {
   /** λ, μ, h from ξ (channel r of xi). */
   material(xi: Target): void {
     const m = this.mc;
-    this.ctx.run('elasticMaterial', this.mat, { ...gridUniforms(this.g), uXi: xi, uMatC: [m.lamM, m.muM, m.lamE, m.muE] });
+    this.ctx.run('elasticMaterial', this.mat, {
+      ...gridUniforms(this.g),
+      uXi: xi,
+      uMatC: glUniform('uMatC', { lamM: m.lamM, muM: m.muM, lamE: m.lamE, muE: m.muE }),
+    });
   }
 
   /** The phase coupling (s, q) from the current displacement and material. */
   couple(): void {
     const m = this.mc;
     this.ctx.run('elasticTau', this.tau, this.eu({ uU: this.u.cur, uMode: LINEAR }));
-    this.ctx.run('elasticCoupling', this.mech, this.eu({ uU: this.u.cur, uTau: this.tau, uD: [m.lamM - m.lamE, m.muM - m.muE] }));
+    this.ctx.run(
+      'elasticCoupling',
+      this.mech,
+      this.eu({ uU: this.u.cur, uTau: this.tau, uDLame: glUniform('uDLame', { dLam: m.lamM - m.lamE, dMu: m.muM - m.muE }) }),
+    );
   }
 
   /** Solves for the displacement (warm start) with the material of ξ, and refreshes the coupling. */
