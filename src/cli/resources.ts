@@ -19,6 +19,9 @@ import { RefusedError } from './errors.ts';
  * counted. Measured with the IMEX phase stage (the default), whose operator, multigrid hierarchy
  * and work arrays add ~200 B/cell on the CPU and 20 B/cell of device buffers over the explicit
  * stage's (461 and 151–160 B/cell); the WebGPU host figure is the earlier, larger measurement.
+ * The grand-potential form (explicit phase stage only, so without the IMEX arrays) measured 586
+ * B/cell of host memory on the CPU the same way (256×128 → 1024×512, 2D), under the 670 used here:
+ * its estimate is the concentration form's. Its WebGPU buffers are not measured.
  */
 export const BYTES_PER_CELL = {
   cpu: { host: { 2: 670, 3: 670 }, additive: 190, device: 0, additiveDevice: 0 },
