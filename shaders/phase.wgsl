@@ -15,6 +15,9 @@
 // bindings, the WebGPU minimum, however many species there are), and the rate is screened:
 //   L_η,eff = L_η·kL / (1 + Σ s·max(0, ã − 1)).
 // screen = 0 (no species, or none that screens) leaves L_η·kL untouched.
+// Mechanics (docs/mechanics.md): with mech = 1 the backend binds ψ + s as psi (the Butler–Volmer
+// shift of the stress, elastic_coupling.wgsl) and a props view whose lane y (kD, unused here)
+// holds q, and the rate gains −L_σμ_ref·h′(ξ)·q (src/backends/cpu/phase.ts).
 
 // PhaseParams: the uniform struct declared in src/backends/webgpu/uniforms.ts (prepended by shaders.ts)
 
@@ -77,7 +80,13 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let hp = 30.0 * x * x * (1.0 - x) * (1.0 - x);
   let ox = exp(pp.ea * psi[idx]);
   let red = cfield[idx] * exp(-pp.eb * psi[idx]);
-  let rate = pp.mobKappa * div - pp.mobW * gp - leta * hp * (ox - red);
+  var el = 0.0;
+  var elStiff = 0.0;
+  if (pp.mech != 0u) {
+    el = pp.mobEl * hp * pr.y;
+    elStiff = pp.mobEl * abs(pr.y * 60.0 * x * (1.0 - x) * (1.0 - 2.0 * x));  // |h″(ξ) q|
+  }
+  let rate = pp.mobKappa * div - pp.mobW * gp - leta * hp * (ox - red) - el;
   var d = lstate.dt * rate;
   if (lstate.noiseAmp > 0.0) {
     let m = 16.0 * x * x * (1.0 - x) * (1.0 - x);
@@ -88,5 +97,5 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   xiNew[idx] = x + d;
   dxi[idx] = d;
   rateAbs[idx] = abs(rate);
-  stiff[idx] = leta * (ox + abs(red)) * H2MAX;
+  stiff[idx] = leta * (ox + abs(red)) * H2MAX + elStiff;
 }

@@ -2,7 +2,7 @@
 // the deterministic rate F of equation (1) at the padded state in xp (ξⁿ on the first sweep,
 // the midpoint estimate ξⁿ + δ/2 after it), with ψ and c̃ⁿ held:
 //   F = L_σκ0 ∇·J(∇ξ) − L_σW g′(ξ) − L_η,eff h′(ξ)[e^{(1−α)ψ} − c̃ e^{−αψ}]
-// (∇·J: shaders/common/phase_flux.wgsl; the reaction as phase.wgsl, props and screening alike).
+// (∇·J: shaders/common/phase_flux.wgsl; the reaction as phase.wgsl, props, screening and mechanics alike).
 // Writes the signed rate and, per cell, the explicit stage's reaction stiffness bound (for the
 // dt policy); on the first sweep also S = L_σW g″(ξ) + L_η,eff h″(ξ) B (the operator's
 // stabilisation, phase_imex_op.wgsl) and g = dt·∂F/∂c̃ = dt·L_η,eff h′(ξ) e^{−αψ} into lane w of
@@ -63,15 +63,21 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   }
   let gp = 2.0 * x * (1.0 - x) * (1.0 - 2.0 * x);
   let hp = 30.0 * x * x * (1.0 - x) * (1.0 - x);
+  let h2 = 60.0 * x * (1.0 - x) * (1.0 - 2.0 * x);  // h″
+  // mechanics (as phase.wgsl): psi holds ψ + s, lane y of props q; the elastic force −L_σμ_ref·h′·q
+  // and its ξ-slope L_σμ_ref·h″·q in S and the stiffness
+  var q = 0.0;
+  if (pp.mech != 0u) {
+    q = pr.y;
+  }
   let emb = exp(-pp.eb * psi[idx]);
   let ox = exp(pp.ea * psi[idx]);
   let red = cfield[idx] * emb;
-  rate[idx] = pp.mobKappa * div - pp.mobW * gp - leta * hp * (ox - red);
-  stiff[idx] = leta * (ox + abs(red)) * H2MAX;
+  rate[idx] = pp.mobKappa * div - pp.mobW * gp - leta * hp * (ox - red) - pp.mobEl * hp * q;
+  stiff[idx] = leta * (ox + abs(red)) * H2MAX + pp.mobEl * abs(q * h2);
   if (first) {
     let g2 = 2.0 * (1.0 - 6.0 * x * (1.0 - x));     // g″
-    let h2 = 60.0 * x * (1.0 - x) * (1.0 - 2.0 * x);  // h″
-    stab[idx] = pp.mobW * g2 + leta * h2 * (ox - red);
+    stab[idx] = pp.mobW * g2 + leta * h2 * (ox - red) + pp.mobEl * h2 * q;
     aux[idx].w = ir.dt * leta * hp * emb;
   }
 }

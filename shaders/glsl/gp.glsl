@@ -2,11 +2,11 @@
 // the logistic σ(x) and its slope σ(1 − σ) without forming 1 − σ, (h, 1 − h) of ξ clamped to
 // [0, 1] with the small side accurate (1 − h(ξ) = h(1 − ξ) above ½), the face mobility, the −
 // neighbour, and a = ψ − ψ_ref from the padded ψ.
-uniform vec4 uGp0;          // e_l, e_s, dv, M0 (µm²/s)
-uniform vec4 uGp1;          // K = 1 + e^{el}, dt, dt/dx², dx^d
+uniform vec4 uGp0;         // (el, es, dv, M0)
+uniform vec4 uGp1;         // (K, dt, scale, vol)
 uniform sampler2D uPsiPad;  // ψ padded with φ's ghosts (ghosts.frag.glsl)
 uniform sampler2D uPsiMax;  // 1×1: max ψ over the cells
-uniform vec4 uRef;          // max Dirichlet value of φ (−BIG if none), 0, 0, 0
+uniform vec4 uRef;         // (bcMax, _, _, _)
 
 float gpLogistic(float x) {
   if (x >= 0.0) return 1.0 / (1.0 + exp(-x));

@@ -2,7 +2,7 @@
 // index): r, g = the limbs (hi, lo) of hash32(q); b = h1 >> 9 with h1 = hash32(key ^ hash32(q))
 // (the integer behind the first uniform of cellNormal, < 2^23 so exact in f32);
 // a = cellNormal(key, q).
-uniform vec2 uKey;
+uniform vec2 uKey;         // (keyHi, keyLo)
 
 void main() {
   vec3 c = thisCell();

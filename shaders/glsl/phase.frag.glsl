@@ -9,11 +9,14 @@
 uniform sampler2D uXi;    // .r = ξ
 uniform sampler2D uC;     // .r = c̃
 uniform sampler2D uPsi;   // .r = ψ
-uniform vec4 uP1;         // L_η, 1 − α, α, σ_W √dt
-uniform vec2 uKey;        // stepKey(seed, step) as 16-bit limbs
+uniform vec4 uP1;          // (leta, ea, eb, noiseAmp)
+uniform vec2 uKey;         // (keyHi, keyLo)
 uniform sampler2D uProps;  // (kL, kD, kS, host)
 uniform sampler2D uScreen; // .r = 1 + Σ_species s·max(0, ã − 1) (species_screen.frag.glsl), when uHasScreen = 1
 uniform float uHasScreen;  // 1: the scenario has transported species
+uniform sampler2D uMech;   // (s, q) per cell (elastic_coupling.frag), when uHasMech = 1 (docs/mechanics.md)
+uniform float uHasMech;
+uniform float uMobEl;      // L_σ μ_ref, 1/s
 
 const float H2MAX = 5.7735;
 
@@ -41,13 +44,22 @@ void main() {
   float cc = at(uC, cellC).r;
   float gp = 2.0 * x * (1.0 - x) * (1.0 - 2.0 * x);
   float hp = 30.0 * x * x * (1.0 - x) * (1.0 - x);
+  // mechanics: the Butler–Volmer exponents at ψ + s, the elastic driving force −L_σμ_ref·h′·q
+  float el = 0.0;
+  float elStiff = 0.0;
+  if (uHasMech != 0.0) {
+    vec4 mc = at(uMech, cellC);
+    psi = psi + mc.r;
+    el = uMobEl * hp * mc.g;
+    elStiff = uMobEl * abs(mc.g * 60.0 * x * (1.0 - x) * (1.0 - 2.0 * x));  // |h″(ξ) q|
+  }
   float ox = exp(uP1.y * psi);
   float red = cc * exp(-uP1.z * psi);
-  float rate = uP0.z * div - uP0.w * gp - leta * hp * (ox - red);
+  float rate = uP0.z * div - uP0.w * gp - leta * hp * (ox - red) - el;
   float d = uP0.x * rate;
   if (uP1.w > 0.0) {
     float m = 16.0 * x * x * (1.0 - x) * (1.0 - x);
     if (m > 0.0) d = d + uP1.w * m * cellNormal(uKey, indexOfCell(cellC, uGrid));
   }
-  gl_FragColor = vec4(x + d, d, abs(rate), leta * (ox + abs(red)) * H2MAX);
+  gl_FragColor = vec4(x + d, d, abs(rate), leta * (ox + abs(red)) * H2MAX + elStiff);
 }

@@ -5,8 +5,8 @@
 // The kernel sets cellC = thisCell() before calling divJ2/divJ3.
 
 uniform sampler2D uXiPad; // ξ padded with its ghosts (ghosts.frag.glsl)
-uniform vec4 uP0;         // dt, 1/dx, L_σκ0, L_σW
-uniform vec4 uP2;         // δ, ω, cos(ωθ0), sin(ωθ0)
+uniform vec4 uP0;          // (dt, invDx, mobKappa, mobW)
+uniform vec4 uP2;          // (delta, omega, cosW0, sinW0)
 
 const float GRAD_EPS2 = 1e-18;
 

@@ -7,7 +7,7 @@
 
 uniform sampler2D uRate0;  // (F, S, g, stiffness) of the first sweep
 uniform sampler2D uProps;
-uniform vec4 uO;           // h, W, floor, 0
+uniform vec4 uO;           // (h, W, floor, _)
 
 bool hostAt(vec3 c) { return at(uProps, c).w > 0.5; }
 

@@ -7,8 +7,8 @@ uniform sampler2D uXs;     // .r = ξⁿ
 uniform sampler2D uRate;   // .r = F of this sweep
 uniform sampler2D uDelta;  // .r = δ
 uniform sampler2D uProps;
-uniform vec4 uR;           // dt, σ_W √dt, first (1/0), 0
-uniform vec2 uKey;         // stepKey(seed, step) as 16-bit limbs
+uniform vec4 uR;           // (dt, noiseAmp, first, _)
+uniform vec2 uKey;         // (keyHi, keyLo)
 
 void main() {
   vec3 c = thisCell();

@@ -4,7 +4,7 @@
 // a face with value g at distance dx/2 adds wb = 2σ̂_cell to d and wb·g to the right-hand side.
 // Default: the operator texel (d, w+x, w+y, w+z). OUT_RHS: (−dx²β ∂ξ/∂t + Σ wb g, 0, 0, 0).
 uniform sampler2D uXs;   // (ξ, Δξ, ∂ξ/∂t, ·)
-uniform vec4 uK;         // σ̂_s, 1, −dx²β, 0
+uniform vec4 uK;           // (sigmaS, sigmaL, srcScale, _)
 uniform sampler2D uProps; // material props: σ̂ uses kS, σ̂_s in a host cell
 
 float sig(vec3 c) { return coefProps(at(uXs, c).r, uK.x, uK.y, at(uProps, c), 2.0); }

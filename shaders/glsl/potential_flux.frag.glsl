@@ -4,8 +4,8 @@
 //    source: β Σ_row ∂ξ/∂t · area·dx, 0); summed over rows by a pyramid (reduce.frag).
 uniform sampler2D uXs;
 uniform sampler2D uPsi;
-uniform vec4 uK;         // σ̂_s, 1, 0, 0
-uniform vec4 uF;         // dx, area, β, 0
+uniform vec4 uK;           // (sigmaS, sigmaL, srcScale, _)
+uniform vec4 uF;           // (dx, area, beta, _)
 uniform sampler2D uProps;
 
 float sig(vec3 c) { return coefProps(at(uXs, c).r, uK.x, uK.y, at(uProps, c), 2.0); }

@@ -3,7 +3,8 @@
 // (texels outside the source, or in unused atlas tiles when uCheck = 1, are skipped), channel by
 // channel: a sum, or with uIsMax = 1 a NaN-propagating max. Repeated down to 1×1 this is a
 // tree of 16-term sums (src/backends/webgl/reduce.ts). The first level may form the terms:
-// uMode 0: the source RGBA as is; 1: dot, (a.r·b.r, 0, 0, 0); 2: (|a.r − b.r|, 0, 0, 0).
+// uMode 0: the source RGBA as is; 1: dot, (a.r·b.r, 0, 0, 0); 2: (|a.r − b.r|, 0, 0, 0);
+// 3: the dot of all four channels (vector fields), (a·b, 0, 0, 0).
 // uCheck = 1 reads the source as an atlas of the grid uGrid (level 0 of a field).
 uniform sampler2D uA;
 uniform sampler2D uB;
@@ -32,6 +33,7 @@ void main() {
       vec4 v = a;
       if (uMode == 1.0) v = vec4(a.r * texture2D(uB, uv).r, 0.0, 0.0, 0.0);
       else if (uMode == 2.0) v = vec4(abs(a.r - texture2D(uB, uv).r), 0.0, 0.0, 0.0);
+      else if (uMode == 3.0) v = vec4(dot(a, texture2D(uB, uv)), 0.0, 0.0, 0.0);
       acc = vec4(comb(acc.x, v.x, uIsMax.x), comb(acc.y, v.y, uIsMax.y), comb(acc.z, v.z, uIsMax.z), comb(acc.w, v.w, uIsMax.w));
     }
   }

@@ -8,7 +8,7 @@
 // cell (fields.frag.glsl). Host cells hold ã = 0: their term is 0.
 uniform sampler2D uA;      // .r = the species' ã
 uniform sampler2D uPrev;   // .r = the denominator of the species before (unused for the first)
-uniform vec2 uS;           // (s, 1 for the first species: the sum starts at 1)
+uniform vec2 uS;           // (shield, first)
 
 void main() {
   vec3 c = thisCell();

@@ -24,8 +24,8 @@ uniform vec4 uCbT0;
 uniform vec4 uCbT1;
 uniform vec4 uCbV0;
 uniform vec4 uCbV1;
-uniform vec4 uT;           // dt/dx², sink·c_s/c0, max Dirichlet value of φ (−BIG if none), migration
-uniform vec4 uD;           // D_s, D_l, 0, 0
+uniform vec4 uT;           // (scale, csSink, bcMax, migration)
+uniform vec4 uD;           // (Ds, Dl, _, _)
 uniform sampler2D uProps;  // material props: D uses kD, 0 in a host cell
 uniform sampler2D uGk;     // .b = g (uReact = 1)
 uniform float uReact;      // 1: the IMEX stage's implicit c̃ coupling; 0: none (explicit stage, a species)

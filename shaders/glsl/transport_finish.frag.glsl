@@ -18,7 +18,7 @@ uniform sampler2D uRhs;    // (rhs, Σ w_b, Σ w_b u_b, M)
 uniform sampler2D uPh;     // (ξⁿ⁺¹, Δξ, ·, ·)
 uniform sampler2D uXs;     // OUT_STATS: the new (ξ, Δξ, ∂ξ/∂t, lim)
 uniform sampler2D uXiSolve;
-uniform vec4 uL;           // sink·c_s/c0, dV, 1/dt, 0
+uniform vec4 uL;           // (csSink, vol, invDt, _)
 uniform sampler2D uProps;
 uniform sampler2D uC;      // .r = c̃ⁿ (the ξ state pass, uReact = 1)
 uniform sampler2D uGk;     // .b = g

@@ -2,7 +2,7 @@
 // policy, the drive controller and the df64 additions (common/policy.wgsl, common/df64.wgsl) on
 // a batch of cases, one invocation per case, so that the test can compare them with
 // src/solver/policy.ts and src/solver/control.ts. Not used by the solver.
-// Case layout (IN floats): see src/backends/webgpu/probe.ts.
+// Case layout (IN floats): see test/conformance/policy.test.ts.
 
 const IN: u32 = 32u;
 const OUT: u32 = 20u;

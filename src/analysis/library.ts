@@ -26,8 +26,10 @@ export const METRIC_LABEL: Record<MetricName, string> = {
 };
 
 export interface LibraryCase {
-  /** Folder under examples/. */
+  /** Folder under examples/ (unless `folder` names another). */
   id: string;
+  /** The folder under examples/ when several cases share one (default: id). */
+  folder?: string;
   title: string;
   /** The varied parameter, with its unit (axis title). */
   parameter: string;
@@ -173,7 +175,47 @@ export const LIBRARY: LibraryCase[] = [
     advance: 3,
     requires: [],
   },
+  {
+    id: 'solid-electrolyte',
+    title: 'Separator stiffness (mechanics)',
+    parameter: 'separator shear modulus G',
+    variants: [
+      { label: 'liquid', file: 'liquid.json' },
+      { label: 'polymer 0.3 GPa', file: 'polymer.json' },
+      { label: '2× Li 3.45 GPa', file: 'scenario.json' },
+      { label: 'ceramic 60 GPa', file: 'ceramic.json' },
+    ],
+    metric: 'tipOverMean',
+    expect: 'down',
+    literature:
+      'Monroe & Newman, J. Electrochem. Soc. 152 (2005) A396 (model.md §8): a stiff separator compresses a protrusion and slows deposition on it; above about twice the shear modulus of lithium roughening is suppressed.',
+    reduced: { n: [64, 32], advance: 1 },
+    advance: 3,
+    requires: ['mechanics'],
+  },
+  {
+    id: 'stack-pressure',
+    folder: 'solid-electrolyte',
+    title: 'Stack pressure on a polymer separator (mechanics)',
+    parameter: 'stack pressure',
+    variants: [
+      { label: '0 MPa', file: 'polymer.json' },
+      { label: '10 MPa', file: 'stack-pressure.json' },
+    ],
+    metric: 'tipOverMean',
+    expect: 'down',
+    literature:
+      "model.md §8: stack pressure adds compression at the interface, which slows deposition (the Butler–Volmer shift ΩΔP/RT) and works against the deposit's volume; the elastic part of the effect is what this model has (creep of lithium is not in it).",
+    reduced: { n: [64, 32], advance: 1 },
+    advance: 3,
+    requires: ['mechanics'],
+  },
 ];
+
+/** The case's folder under examples/. */
+export function caseFolder(c: LibraryCase): string {
+  return c.folder ?? c.id;
+}
 
 /** Whether the scenario schema accepts every key in `requires` (another helper adds switches). */
 export function schemaSupports(keys: string[]): { ok: boolean; missing: string[] } {
@@ -186,6 +228,7 @@ export function schemaSupports(keys: string[]): { ok: boolean; missing: string[]
     substrate: { substrate: { contactAngle: 60 } },
     additive: { additive: { concentration: 50 } },
     activation: { parameters: { activation: { Dl: 1e4 } } },
+    mechanics: { mechanics: { electrolyte: 'liquid', eigenstrain: 0 } },
   };
   const missing = keys.filter((k) => {
     try {
@@ -263,7 +306,7 @@ function timeLimit(raw: Record<string, unknown>): number {
 
 /** The points of a case, in order, optionally on the reduced grid; time.end is lifted (untilAdvance) in both forms. */
 export function casePoints(c: LibraryCase, opts: { reduced?: boolean; dir?: string } = {}): CasePoint[] {
-  const dir = opts.dir ?? join(EXAMPLES_DIR, c.id);
+  const dir = opts.dir ?? join(EXAMPLES_DIR, caseFolder(c));
   const prep = (raw: Record<string, unknown>) => (opts.reduced ? reduceScenario(raw, c.reduced.n) : untilAdvance(raw));
   if (c.variants) {
     return c.variants.map((v, k) => {

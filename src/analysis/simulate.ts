@@ -8,6 +8,7 @@ import { createBackend } from '../backends/create.ts';
 import { parseScenario, type Scenario } from '../model/scenario.ts';
 import { Simulation } from '../solver/simulation.ts';
 import type { MetricsRow } from '../solver/metrics.ts';
+import type { Fields } from '../model/fields.ts';
 import { hostMask } from '../model/props.ts';
 import { morphology, type Morphology } from './morphology.ts';
 
@@ -17,6 +18,8 @@ export interface SimulatedState {
   c: Float64Array;
   /** ψ = fφ (scaled potential). */
   psi: Float64Array;
+  /** Every field the backend reads (src/model/fields.ts: species, displacement…), for writers. */
+  fields: Fields;
   metrics: MetricsRow;
   morphology: Morphology;
   steps: number;
@@ -74,6 +77,7 @@ export async function simulate(input: unknown, opts: SimulateOptions = {}): Prom
       xi: f.xi,
       c: f.c,
       psi: f.psi,
+      fields: f,
       metrics,
       steps: sim.step,
       morphology: morphology(f.xi, s.grid.n, um, s.grid.dims, hostMask(s)),

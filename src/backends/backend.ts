@@ -1,6 +1,6 @@
 /**
  * The interface every backend implements (CPU reference, WebGPU, WebGL). The stage names are
- * the same everywhere: potential, phase, transport, reductions. The solver (src/solver) owns
+ * the same everywhere: potential, mechanics, phase, transport, reductions. The solver (src/solver) owns
  * the step order and the time-step policy and calls only this interface.
  */
 import type { Fields } from '../model/initial.ts';
@@ -92,6 +92,18 @@ export interface Backend {
    */
   phase(dt: number, step: number): Promise<SolveReport | null>;
   transport(dt: number, tol: number, maxIter: number): Promise<TransportReport>;
+  /**
+   * The displacement solve of the mechanics stage (Coefficients.mechanics, docs/mechanics.md),
+   * warm-started from the last displacement; it also refreshes the coupling the phase stage reads.
+   * Called only when the scenario has mechanics (the solver calls it right after potential()).
+   */
+  mechanics(tol: number, maxIter: number): Promise<SolveReport>;
+  /**
+   * An added load of the displacement solve (d·N values, component-major, in the solver's
+   * scaled force units; null: none): body forces and boundary data of the mechanics known-answer
+   * tests (test/validation/mechanics-helpers.ts). Runs never set one.
+   */
+  mechanicsLoad?(f: Float64Array | null): Promise<void>;
   stepStats(): Promise<StepStats>;
   reductions(): Promise<Reductions>;
   /**

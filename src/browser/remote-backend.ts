@@ -72,6 +72,12 @@ export class RemoteBackend implements Backend {
   potential(tol: number, maxIter: number): Promise<PotentialReport> {
     return this.call('potential', tol, maxIter);
   }
+  mechanics(tol: number, maxIter: number): Promise<SolveReport> {
+    return this.call('mechanics', tol, maxIter);
+  }
+  mechanicsLoad(f: Float64Array | null): Promise<void> {
+    return this.call('mechanicsLoad', f);
+  }
   phase(dt: number, step: number): Promise<SolveReport | null> {
     return this.call('phase', dt, step);
   }

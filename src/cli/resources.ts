@@ -19,10 +19,24 @@ import { RefusedError } from './errors.ts';
  * counted. Measured with the IMEX phase stage (the default), whose operator, multigrid hierarchy
  * and work arrays add ~200 B/cell on the CPU and 20 B/cell of device buffers over the explicit
  * stage's (461 and 151–160 B/cell); the WebGPU host figure is the earlier, larger measurement.
+ * The grand-potential form (explicit phase stage only, so without the IMEX arrays) measured 586
+ * B/cell of host memory on the CPU the same way (256×128 → 1024×512, 2D), under the 670 used here:
+ * its estimate is the concentration form's. Its WebGPU buffers are not measured.
  */
 export const BYTES_PER_CELL = {
   cpu: { host: { 2: 670, 3: 670 }, additive: 190, device: 0, additiveDevice: 0 },
   webgpu: { host: { 2: 330, 3: 260 }, additive: 40, device: 175, additiveDevice: 30 },
+} as const;
+/**
+ * The mechanics stage (docs/mechanics.md), counted from its allocations rather than measured: on
+ * the CPU 7 displacement-sized f64 vectors, the shear stresses, material and coupling, and per
+ * component a face-weight operator with its multigrid hierarchy (≈ 43 f64 per cell in 2D, 58 in
+ * 3D); on the GPU the same in f32 (src/backends/webgpu/elasticity.ts mechanicsBytes), counted on
+ * the host too (SwiftShader).
+ */
+export const MECHANICS_BYTES_PER_CELL = {
+  cpu: { 2: 360, 3: 480 },
+  webgpu: { 2: 190, 3: 250 },
 } as const;
 /** Node, the code and the libraries whatever the grid, and each CPU worker thread (measured: 173 MiB, +53 MiB for a second thread). */
 export const BASE_HOST_BYTES = 180 * 2 ** 20;
@@ -46,8 +60,9 @@ export function memoryEstimate(s: Scenario, backend: 'cpu' | 'webgpu' | 'webgl',
   const k = BYTES_PER_CELL[b];
   const cells = cellCount(s);
   const add = s.additive !== undefined;
-  const host = k.host[s.grid.dims] + (add ? k.additive : 0);
-  const device = k.device + (add ? k.additiveDevice : 0);
+  const mech = s.mechanics !== undefined ? MECHANICS_BYTES_PER_CELL[b][s.grid.dims] : 0;
+  const host = k.host[s.grid.dims] + (add ? k.additive : 0) + mech;
+  const device = k.device + (add ? k.additiveDevice : 0) + (b === 'webgpu' ? mech : 0);
   const workers = b === 'cpu' && threads > 1 ? threads * THREAD_HOST_BYTES : 0;
   return { backend: b, cells, hostBytes: BASE_HOST_BYTES + workers + host * cells, deviceBytes: device * cells };
 }

@@ -8,7 +8,7 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureDir, writeFileAtomic } from '../io/atomic.ts';
 import { packageVersion } from '../io/version.ts';
-import { LIBRARY, schemaSupports, type LibraryCase } from '../analysis/library.ts';
+import { caseFolder, LIBRARY, schemaSupports, type LibraryCase } from '../analysis/library.ts';
 import { parseScenario } from '../model/scenario.ts';
 import { benchDevices, benchSpec, readBenchResults } from './bench.ts';
 import { runLibraryCase, type CaseResult } from './cases.ts';
@@ -117,11 +117,11 @@ function availableCases(): { ok: LibraryCase[]; missing: Skipped[] } {
     missing: Skipped[] = [];
   for (const c of LIBRARY) {
     const s = schemaSupports(c.requires);
-    if (s.ok && existsSync(join(ROOT, 'examples', c.id))) ok.push(c);
+    if (s.ok && existsSync(join(ROOT, 'examples', caseFolder(c)))) ok.push(c);
     else
       missing.push({
         id: `morphology-${c.id}`,
-        why: s.ok ? `examples/${c.id} is missing` : `the scenario schema has no ${s.missing.join(', ')}`,
+        why: s.ok ? `examples/${caseFolder(c)} is missing` : `the scenario schema has no ${s.missing.join(', ')}`,
       });
   }
   return { ok, missing };
@@ -256,7 +256,7 @@ function figureDefs(): FigureDef[] {
           spec: await morphologySpec(
             `${c.id}: ${c.title}`,
             [
-              `examples/${c.id}${ctx.quick ? ', reduced grid' : ''}: ${describeScenario(first).replace(/, V = [^,]+/, '')}; each run stopped when its mean front had advanced ${adv} µm (equal deposited charge)`,
+              `examples/${caseFolder(c)}${ctx.quick ? ', reduced grid' : ''}: ${describeScenario(first).replace(/, V = [^,]+/, '')}; each run stopped when its mean front had advanced ${adv} µm (equal deposited charge)`,
               ...(is3d
                 ? [
                     'Panels: the lit ξ = ½ surface (three.js), growth direction x pointing up, current collector (x = 0) at the bottom, seen from the side and slightly above; grey lines: the domain.',
@@ -269,8 +269,8 @@ function figureDefs(): FigureDef[] {
           sources: rs.map((r) => rel(r.dir)),
           shows:
             (is3d
-              ? `ξ = ½ surfaces of examples/${c.id} (${rs.map((r) => r.label).join(', ')}; three.js in headless Chromium, lit, fixed camera with the growth direction x pointing up, seen from the side and slightly above, ${SURFACE_PANEL.width} × ${SURFACE_PANEL.height} px per panel) at equal deposited charge (mean-front advance ${adv} µm); `
-              : `ξ maps of examples/${c.id} (${rs.map((r) => r.label).join(', ')}) at equal deposited charge (front advance ${adv} µm), with the ξ = ½ contour; `) +
+              ? `ξ = ½ surfaces of examples/${caseFolder(c)} (${rs.map((r) => r.label).join(', ')}; three.js in headless Chromium, lit, fixed camera with the growth direction x pointing up, seen from the side and slightly above, ${SURFACE_PANEL.width} × ${SURFACE_PANEL.height} px per panel) at equal deposited charge (mean-front advance ${adv} µm); `
+              : `ξ maps of examples/${caseFolder(c)} (${rs.map((r) => r.label).join(', ')}) at equal deposited charge (front advance ${adv} µm), with the ξ = ½ contour; `) +
             `${c.metric}: ${rs.map((r) => `${r.label}: ${r.morphology[c.metric].toFixed(3)}`).join(', ')} (the literature expects it to ${c.expect === 'up' ? 'rise' : 'fall'}).` +
             (rs.some((r) => !r.reached)
               ? ` Not at equal charge: ${rs

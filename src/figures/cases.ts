@@ -94,7 +94,7 @@ export async function runLibraryCase(
       argv: ['figures'],
     });
     w.writeManifest({ state: 'running' }, { figuresStop: stop });
-    w.writeOutput(0, r.metrics.time_s, { xi: r.xi, c: r.c, psi: r.psi }, r.metrics);
+    w.writeOutput(0, r.metrics.time_s, r.fields, r.metrics);
     w.writeManifest({ state: 'finished' }, { figuresStop: stop, endTime: r.metrics.time_s, steps: r.steps });
     const short = r.metrics.time_s >= p.limit * (1 - 1e-9);
     o.log(

@@ -75,7 +75,11 @@ export class RunWriter {
     if (!opts.resume) this.writeManifest({ state: 'running' });
     ensureDir(this.resolveInRun('fields'));
     if (s.grid.dims === 2 || s.output.png) ensureDir(this.resolveInRun('png'));
-    this.csv = new MetricsCsv(this.resolveInRun('metrics.csv'), metricColumns(s.grid.dims, this.k.species), { fresh: !opts.resume });
+    this.csv = new MetricsCsv(
+      this.resolveInRun('metrics.csv'),
+      metricColumns(s.grid.dims, this.k.species, this.k.mechanics !== undefined),
+      { fresh: !opts.resume },
+    );
   }
 
   /** The absolute path of `rel` inside the run directory; throws if it would leave it. */

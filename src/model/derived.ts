@@ -4,6 +4,7 @@
  * conductivity as σ/σ_l. These keep every field O(1), which f32 backends need.
  */
 import { arrhenius, atTemperature, FARADAY, fFactor, interfaceEnergy, interfaceWidth, type PhysicalParams } from './params.ts';
+import { mechanicsGroups, mechanicsWarnings, mechCoefficients, type MechCoefficients } from './mechanics.ts';
 import { materialWarnings } from './props.ts';
 import { gpCoefficients, type GpCoefficients } from './grand-potential.ts';
 import { gpGroups } from './grand-potential-groups.ts';
@@ -55,6 +56,8 @@ export interface Coefficients {
    * docs/additive.md), in the order every backend advances them; empty for the base model.
    */
   species: Species[];
+  /** The mechanics stage (scenario.mechanics, docs/mechanics.md); absent: none. */
+  mechanics?: MechCoefficients;
   /**
    * The grand-potential form (scenario model "grand-potential", docs/grand-potential.md); absent
    * = the concentration form. With it the fields above hold the form's own numbers (mobKappa =
@@ -100,6 +103,7 @@ export function coefficients(s: Scenario): Coefficients {
     migration: binary ? 0 : 1,
     sink: binary ? 1 - (s.electrolyte?.transference ?? 0) : 1,
     species: speciesList(s),
+    ...(s.mechanics ? { mechanics: mechCoefficients(s.mechanics, p, s.grid.dims, periodicAxes(s)) } : {}),
     // M0 at the run temperature is D_l(T) (parameters.Dl is M0·1e-12 m²/s, Arrhenius-scaled above)
     ...(s.grandPotential ? { gp: gpCoefficients(s.grandPotential, p.Dl / (UM * UM)) } : {}),
     ...(s.numerics.phase === 'imex'
@@ -123,6 +127,12 @@ export function coefficients(s: Scenario): Coefficients {
 export function anisoStiffness(dims: 2 | 3, delta: number, omega: number): number {
   const w = dims === 3 ? 4 : omega;
   return (1 + delta) ** 2 + delta * w * w * (1 + delta);
+}
+
+/** The axes whose faces are periodic (the ξ conditions; scenario.ts keeps the fields consistent). */
+function periodicAxes(s: Scenario): [boolean, boolean, boolean] {
+  const b = s.boundary.xi;
+  return [b.x0.type === 'periodic', b.y0.type === 'periodic', s.grid.dims === 3 && b.z0.type === 'periodic'];
 }
 
 export interface DerivedGroup {
@@ -161,6 +171,7 @@ export function derivedGroups(s: Scenario): DerivedGroup[] {
     },
     { symbol: 'L_σW/L_η', value: k.mobW / k.Leta, unit: '', meaning: 'interface relaxation over reaction rate' },
     ...switchGroups(s, p, k),
+    ...(k.mechanics ? mechanicsGroups(k.mechanics, p) : []),
   ];
 }
 
@@ -287,6 +298,7 @@ export function scenarioWarnings(s: Scenario): string[] {
     );
   }
   out.push(...materialWarnings(s));
+  if (k.mechanics) out.push(...mechanicsWarnings(k.mechanics, s.parameters));
   out.push(...speciesWarnings(s));
   return out;
 }

@@ -8,6 +8,7 @@
  */
 import type { ColormapName } from '../io/colormap.ts';
 import type { Coefficients } from './derived.ts';
+import { mechanicsFieldDefs } from './mechanics-fields.ts';
 import { gpFieldDefs } from './grand-potential-fields.ts';
 
 /**
@@ -80,20 +81,25 @@ const BASE: FieldDef[] = [
   { key: 'xidot', label: 'xidot (∂ξ/∂t)', state: false, checkpoint: true },
 ];
 
+/** What the field list depends on (a Coefficients object has it all). */
+export type FieldsOf = Pick<Coefficients, 'f' | 'species'> & Partial<Pick<Coefficients, 'dims' | 'mechanics' | 'gp'>>;
+
 /**
  * The fields of a run with coefficients k: the base four, then one per transported species, then
- * the grand-potential form's w and its derived outputs (docs/grand-potential.md).
+ * the grand-potential form's w and its derived outputs (docs/grand-potential.md), then the
+ * mechanics stage's displacement and stresses (docs/mechanics.md).
  */
-export function fieldDefs(k: Pick<Coefficients, 'f' | 'species' | 'gp'>): FieldDef[] {
+export function fieldDefs(k: FieldsOf): FieldDef[] {
   const out = BASE.map((d) => (d.key === 'psi' ? { ...d, output: { ...d.output!, divisor: k.f } } : d));
   for (const sp of k.species)
     out.push({ key: sp.name, label: sp.label, state: true, checkpoint: true, output: { name: sp.name, unit: '' } });
   if (k.gp) out.push(...gpFieldDefs(k.gp));
+  if (k.mechanics && k.dims) out.push(...mechanicsFieldDefs({ dims: k.dims, mechanics: k.mechanics }));
   return out;
 }
 
 /** The solver state of `f` (the fields init() needs), by reference. */
-export function stateFields(k: Pick<Coefficients, 'f' | 'species' | 'gp'>, f: Fields): Fields {
+export function stateFields(k: FieldsOf, f: Fields): Fields {
   const out: Fields = { xi: f.xi, c: f.c, psi: f.psi };
   for (const d of fieldDefs(k)) if (d.state && !d.derive) out[d.key] = f[d.key];
   return out;
@@ -103,7 +109,7 @@ export function stateFields(k: Pick<Coefficients, 'f' | 'species' | 'gp'>, f: Fi
  * Checks that `f` holds every state field of `k` with N cells; returns the problems (field
  * label and what is wrong), empty when it does.
  */
-export function missingState(k: Pick<Coefficients, 'f' | 'species' | 'gp'>, f: Fields, N: number): string[] {
+export function missingState(k: FieldsOf, f: Fields, N: number): string[] {
   const out: string[] = [];
   for (const d of fieldDefs(k)) {
     if (!d.state || d.derive) continue;

@@ -9,6 +9,7 @@ import type { Fields } from './fields.ts';
 import { distanceToMask, hostMask, materialProps } from './props.ts';
 import { gpConcentration, gpInitialW } from './grand-potential-fields.ts';
 import { speciesList } from './species.ts';
+import { displacementKeys } from './mechanics-fields.ts';
 
 export type { Fields } from './fields.ts';
 
@@ -139,6 +140,8 @@ export function initialFields(s: Scenario): Fields {
   // electrolyte, none in the metal (1 − h(ξ), or 1 with initial.concentration "uniform") and
   // none in host cells
   for (const sp of speciesList(s)) f[sp.name] = c.slice();
+  // mechanics: the displacement starts at zero (the first solve finds it)
+  if (s.mechanics) for (const key of displacementKeys(s.grid.dims)) f[key] = new Float64Array(c.length);
   // the grand-potential form: w uniform at the reservoir's value (the input starts from w = 0,
   // the bulk), c̃ = K·c_l(w)·(1 − h(ξ)) follows from it (0 in host cells)
   if (s.grandPotential) {

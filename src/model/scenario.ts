@@ -4,42 +4,11 @@
  */
 import { z } from 'zod';
 import { DEFAULT_PARAMS, anisotropyLimit, type PhysicalParams } from './params.ts';
+import { qty } from './quantity.ts';
+import { checkMechanics, mechanicsSchema } from './mechanics.ts';
 import { grandPotentialSchema, resolveGrandPotential, type GrandPotentialSpec } from './grand-potential.ts';
 import { registeredSections } from './species.ts';
-import { parseQuantity, SI_UNIT, type Dimension } from './units.ts';
-
-/** A quantity in SI or with an explicit unit, constrained to an open/closed range (SI). */
-function qty(dim: Dimension, opts: { min?: number; max?: number; gt?: number; lt?: number } = {}) {
-  const u = SI_UNIT[dim];
-  return z.any().transform((v, ctx) => {
-    const r = parseQuantity(v, dim);
-    if (typeof r !== 'number') {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: r.error });
-      return z.NEVER;
-    }
-    if (!Number.isFinite(r)) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `must be a finite number (${u})` });
-      return z.NEVER;
-    }
-    const range = describeRange(opts, u);
-    const bad =
-      (opts.min !== undefined && r < opts.min) ||
-      (opts.max !== undefined && r > opts.max) ||
-      (opts.gt !== undefined && r <= opts.gt) ||
-      (opts.lt !== undefined && r >= opts.lt);
-    if (bad) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `out of range: allowed ${range}` });
-      return z.NEVER;
-    }
-    return r;
-  });
-}
-
-function describeRange(o: { min?: number; max?: number; gt?: number; lt?: number }, u: string): string {
-  const lo = o.gt !== undefined ? `> ${o.gt}` : o.min !== undefined ? `>= ${o.min}` : '';
-  const hi = o.lt !== undefined ? `< ${o.lt}` : o.max !== undefined ? `<= ${o.max}` : '';
-  return [lo, hi].filter(Boolean).join(' and ') + ` ${u}`;
-}
+import type { Dimension } from './units.ts';
 
 const num = (min: number, max: number) => z.number().finite().min(min).max(max);
 const posInt = (max: number) => z.number().int().min(1).max(max);
@@ -429,6 +398,8 @@ export const scenarioSchema = z
     substrate: substrateSchema.optional(),
     /** Electrostatic-shielding additive (a non-depositing cation, e.g. Cs⁺): docs/additive.md. */
     additive: additiveSchema.optional(),
+    /** Mechanics: elasticity, solid electrolytes, stack pressure (docs/mechanics.md). */
+    mechanics: mechanicsSchema.optional(),
     /**
      * Events that end a run early (docs/short-circuit.md). `onShortCircuit` (default true when
      * there is a counter electrode, boundary.phi.x1 dirichlet): stop when metal comes within an
@@ -595,6 +566,7 @@ function resolve(s: Parsed): Scenario {
   if (s.initial.layer > L[0]) issues.push(`initial.layer: ${si(s.initial.layer)} m is thicker than the domain (${L[0].toPrecision(4)} m)`);
   checkMaterials(s, L, dims, issues);
   checkSolverSwitches(s, boundary, issues);
+  if (s.mechanics) checkMechanics(s.mechanics, { host: s.host !== undefined, periodicX: boundary.xi.x0.type === 'periodic' }, issues);
   // the grand-potential form: its own parameter section, from which the SI set is derived
   const gp = resolveGrandPotential(
     {
@@ -613,6 +585,13 @@ function resolve(s: Parsed): Scenario {
   // the IMEX phase stage takes the reaction's dependence on c̃ implicitly inside the concentration
   // transport (docs/imex-phase.md §2); the w transport has no such coupling, and with c̃ lagged the
   // IMEX step sizes are beyond the deposit/depletion loop's stability (dt_c ≈ 4 ms in this case)
+  // the mechanics coupling (its Butler–Volmer shift on ψ = fφ, the elastic force at L_σ) is derived
+  // for the concentration form's scaled units; the grand-potential form's are its own
+  if (gp && s.mechanics) {
+    issues.push(
+      'mechanics: not available with model "grand-potential": the elastic coupling is derived for the concentration form (docs/mechanics.md); use model "concentration"',
+    );
+  }
   if (gp && s.numerics.phase === 'imex') {
     issues.push(
       'numerics.phase: "imex" is not available with model "grand-potential": the IMEX stage couples the reaction to c̃ inside the concentration transport, which the w transport of this form does not have; use "explicit" (the default for this model; docs/grand-potential.md §6)',

@@ -12,7 +12,9 @@ export type Dimension =
   | 'rate'
   | 'currentDensity'
   | 'molarEnergy'
-  | 'diffusivity';
+  | 'diffusivity'
+  | 'pressure'
+  | 'molarVolume';
 
 const UNITS: Record<Dimension, Record<string, number>> = {
   length: { m: 1, mm: 1e-3, um: 1e-6, µm: 1e-6, μm: 1e-6, micron: 1e-6, nm: 1e-9 },
@@ -45,6 +47,9 @@ const UNITS: Record<Dimension, Record<string, number>> = {
     'um^2/s': 1e-12,
     'µm^2/s': 1e-12,
   },
+  // stresses and elastic moduli (mechanics, docs/mechanics.md)
+  pressure: { Pa: 1, kPa: 1e3, MPa: 1e6, GPa: 1e9, bar: 1e5, atm: 101325, psi: 6894.757293168 },
+  molarVolume: { 'm^3/mol': 1, 'm3/mol': 1, 'cm^3/mol': 1e-6, 'cm3/mol': 1e-6 },
 };
 
 /** SI unit name of each dimension, used in messages. */
@@ -58,6 +63,8 @@ export const SI_UNIT: Record<Dimension, string> = {
   currentDensity: 'A/m^2',
   molarEnergy: 'J/mol',
   diffusivity: 'm^2/s',
+  pressure: 'Pa',
+  molarVolume: 'm^3/mol',
 };
 
 /** Units accepted for a dimension, for error messages. */

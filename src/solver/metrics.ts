@@ -20,8 +20,10 @@
  * (docs/deposit-density.md, src/solver/deposit.ts; NaN before any), and short_circuit_s, when the metal first came
  * within an interface width of the counter electrode (docs/short-circuit.md; NaN before). They
  * come after the species' columns so that an older metrics.csv is a prefix of a newer one.
+ * With a mechanics section, mechanics_iters and mechanics_residual (the last displacement solve,
+ * docs/mechanics.md) follow them.
  */
-import type { Reductions, PotentialReport, TransportReport } from '../backends/backend.ts';
+import type { Reductions, PotentialReport, SolveReport, TransportReport } from '../backends/backend.ts';
 import type { Coefficients } from '../model/derived.ts';
 import { atTemperature, FARADAY } from '../model/params.ts';
 import type { Scenario } from '../model/scenario.ts';
@@ -30,7 +32,7 @@ import type { Species } from '../model/species.ts';
 export type MetricsRow = Record<string, number>;
 
 /** The metrics.csv columns of a dims-D run with the given transported species (Coefficients.species). */
-export function metricColumns(dims: 2 | 3, species: readonly Pick<Species, 'name'>[] = []): string[] {
+export function metricColumns(dims: 2 | 3, species: readonly Pick<Species, 'name'>[] = [], mechanics = false): string[] {
   const mol = dims === 2 ? 'mol_per_m' : 'mol';
   const amp = dims === 2 ? 'A_per_m' : 'A';
   const size = dims === 2 ? 'interface_length_um' : 'interface_area_um2';
@@ -64,6 +66,8 @@ export function metricColumns(dims: 2 | 3, species: readonly Pick<Species, 'name
     ...species.flatMap((sp) => [`${sp.name}_${mol}`, `${sp.name}_influx_${mol}`, `${sp.name}_max`]),
     'xi_grown_mean',
     'short_circuit_s',
+    // the last displacement solve (docs/mechanics.md)
+    ...(mechanics ? ['mechanics_iters', 'mechanics_residual'] : []),
   ];
 }
 
@@ -86,6 +90,8 @@ export interface RunCounters {
   xiGrownMean?: number;
   /** When the metal reached the counter electrode, s; absent or NaN = not (yet). */
   shortCircuitTime?: number;
+  /** The last mechanics solve (absent or null: none yet). */
+  mech?: SolveReport | null;
 }
 
 export function metricsRow(s: Scenario, k: Coefficients, red: Reductions, run: RunCounters): MetricsRow {
@@ -95,7 +101,7 @@ export function metricsRow(s: Scenario, k: Coefficients, red: Reductions, run: R
   const dV = dxm ** d;
   // σ_l at the run temperature (Arrhenius): the scaled currents are in units of σ_l(T)/f
   const p = atTemperature(s.parameters);
-  const cols = metricColumns(d, k.species);
+  const cols = metricColumns(d, k.species, k.mechanics !== undefined);
   // scaled current (σ̂·ψ·µm^(d−2)) → A (3D) or A/m (2D)
   const toAmp = (F: number) => (p.sigmaL / k.f) * F * (d === 3 ? 1e-6 : 1);
   const ions = p.c0 * red.sumC * dV;
@@ -138,6 +144,7 @@ export function metricsRow(s: Scenario, k: Coefficients, red: Reductions, run: R
     vals.push(sp.bulk * (r?.sum ?? NaN) * dV, sp.bulk * (run.speciesInfluxTotal?.[sp.name] ?? 0) * 1e-6 ** d, r?.max ?? NaN);
   });
   vals.push(run.xiGrownMean ?? NaN, run.shortCircuitTime ?? NaN);
+  if (k.mechanics) vals.push(run.mech?.iterations ?? 0, run.mech?.residual ?? 0);
   const row: MetricsRow = {};
   cols.forEach((c, i) => {
     row[c] = vals[i];

@@ -48,8 +48,9 @@
  * run takes exactly the steps the uninterrupted one takes. A state captured anywhere else
  * restores with one extra potential solve at the next step.
  */
-import type { Backend, LoopRecord, PotentialReport, TransportReport } from '../backends/backend.ts';
+import type { Backend, LoopRecord, PotentialReport, SolveReport, TransportReport } from '../backends/backend.ts';
 import { isDtIndependent } from '../backends/errors.ts';
+import type { MechCoefficients } from '../model/mechanics.ts';
 import { coefficients, stabilityLimits, type Coefficients } from '../model/derived.ts';
 import { fieldDefs, missingState, stateFields } from '../model/fields.ts';
 import { initialFields, type Fields } from '../model/initial.ts';
@@ -152,6 +153,8 @@ export interface SimState {
   control: ControlState | null;
   lastPot: PotentialReport | null;
   lastTr: TransportReport | null;
+  /** The last mechanics solve (docs/mechanics.md); absent or null without mechanics. */
+  lastMech?: SolveReport | null;
   /** Captured right after a potential solve: ψ belongs to ξ and the restart is exact. */
   atSolvePoint: boolean;
   /** The next potential decision solves regardless of the re-solve test. */
@@ -231,6 +234,7 @@ export class Simulation {
   readonly maxRetries: number;
   private stepsSinceSolve = Infinity;
   private lastPot: PotentialReport | null = null;
+  private lastMech: SolveReport | null = null;
   private lastTr: TransportReport | null = null;
   /** The time-step policy's constants (policy.ts). */
   private readonly policy: PolicyConstants;
@@ -318,6 +322,7 @@ export class Simulation {
       control: copy(this.controlState),
       lastPot: copy(this.lastPot),
       lastTr: copy(this.lastTr),
+      ...(this.k.mechanics ? { lastMech: copy(this.lastMech) } : {}),
       atSolvePoint: this.decided && this.solvedHere,
       forceSolve: this.forceSolve,
       retries: this.retries,
@@ -366,6 +371,7 @@ export class Simulation {
     }
     this.lastPot = s.lastPot ? { ...s.lastPot } : null;
     this.lastTr = s.lastTr ? { ...s.lastTr } : null;
+    this.lastMech = s.lastMech ? { ...s.lastMech } : null;
   }
 
   private resetBoundary(): void {
@@ -391,6 +397,21 @@ export class Simulation {
     if (!r.converged) {
       throw new SolverError(
         `potential solver did not converge in step ${this.step + 1} (t = ${this.time} s): relative residual ${r.residual.toExponential(2)} after ${r.iterations} iterations (tolerance ${n.potentialTol})`,
+        this.step,
+        this.time,
+        { retryable: true },
+      );
+    }
+    if (this.k.mechanics) await this.solveMechanics(this.k.mechanics);
+  }
+
+  /** The displacement solve, on the potential's re-solve rule (docs/mechanics.md); a failure rolls back like the others. */
+  private async solveMechanics(m: MechCoefficients): Promise<void> {
+    const r = await this.stage('mechanics solver', () => this.backend.mechanics(m.tol, m.maxIter));
+    this.lastMech = r;
+    if (!r.converged) {
+      throw new SolverError(
+        `mechanics solver did not converge in step ${this.step + 1} (t = ${this.time} s): relative residual ${r.residual.toExponential(2)} after ${r.iterations} iterations (tolerance ${m.tol})`,
         this.step,
         this.time,
         { retryable: true },
@@ -1100,6 +1121,7 @@ export class Simulation {
       pot: this.lastPot,
       tr: this.lastTr,
       speciesInfluxTotal: this.speciesInfluxTotal,
+      mech: this.lastMech,
       shortCircuitTime: this.shortCircuitTime,
       xiGrownMean: grownMean(xi, this.grownRef),
     };

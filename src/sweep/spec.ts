@@ -224,8 +224,8 @@ function setPath(obj: Record<string, unknown>, path: string, value: unknown): st
  * The metrics.csv column a requested metric names (exact, or without its unit suffix), or null.
  * `species`: transported species every point carries (src/model/species.ts), so their columns exist too.
  */
-export function resolveMetric(name: string, dims: 2 | 3, species: readonly { name: string }[] = []): string | null {
-  const cols = metricColumns(dims, species);
+export function resolveMetric(name: string, dims: 2 | 3, species: readonly { name: string }[] = [], mechanics = false): string | null {
+  const cols = metricColumns(dims, species, mechanics);
   if (cols.includes(name)) return name;
   const stem = (c: string) => c.replace(/_(mol_per_m|mol|A_per_m|A|um2|um|s)$/, '');
   return cols.find((c) => stem(c) === name) ?? null;
@@ -366,13 +366,14 @@ export function parseSweep(raw: unknown, opts: ParseSweepOptions = {}): SweepPla
   // the species every point carries (their metrics columns exist in every run)
   const lists = points.map((p) => speciesList(p.scenario).map((sp) => sp.name));
   const species = lists[0].filter((n) => lists.every((l) => l.includes(n))).map((name) => ({ name }));
+  const mechanics = points.every((p) => p.scenario.mechanics !== undefined);
   const metrics: string[] = [];
   if (sw.metrics) {
     sw.metrics.forEach((m, k) => {
-      const c = resolveMetric(m, dims, species);
+      const c = resolveMetric(m, dims, species, mechanics);
       if (!c)
         issues.push(
-          `metrics.${k}: "${m}" is not a metrics.csv column of a ${dims}D run${species.length ? ` with ${species.map((sp) => `the ${sp.name}`).join(', ')}` : ''} (columns: ${metricColumns(dims, species).join(', ')})`,
+          `metrics.${k}: "${m}" is not a metrics.csv column of a ${dims}D run${species.length ? ` with ${species.map((sp) => `the ${sp.name}`).join(', ')}` : ''} (columns: ${metricColumns(dims, species, mechanics).join(', ')})`,
         );
       else if (metrics.includes(c)) issues.push(`metrics.${k}: "${m}" names ${c} a second time`);
       else metrics.push(c);

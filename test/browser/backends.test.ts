@@ -28,6 +28,9 @@ import {
   PHASE_CASES,
   SOLVER_CASES,
   SPECIES_CASES,
+  MECH_CASES,
+  mechanicsEshelby,
+  mechanicsMms,
   SWITCH_CASES,
   type Case,
   type Subject,
@@ -79,12 +82,23 @@ const SUBJECTS = [subject('webgpu'), subject('webgl')];
 
 /**
  * WebGL runs every case of the body (base, both phase stages, solver switches, material switches, additive,
- * two species) plus a periodic odd-sized 3D grid. WebGPU in Chromium runs the same WGSL as WebGPU in Node,
- * where test/conformance/backends.test.ts covers every case; here it runs the base and phase-stage cases
- * and the noise draws, which prove the page's path (bundled shaders, navigator.gpu, Chromium's Dawn).
+ * two species, mechanics, and the mechanics known answers) plus a periodic odd-sized 3D grid. WebGPU in
+ * Chromium runs the same WGSL as WebGPU in Node, where test/conformance/backends.test.ts covers every case;
+ * here it runs the base and phase-stage cases and the noise draws, which prove the page's path (bundled
+ * shaders, navigator.gpu, Chromium's Dawn).
  */
 const CASES_FOR: Record<Name, Case[]> = {
-  webgl: [...CASES, ...PHASE_CASES, ...SOLVER_CASES, ...SWITCH_CASES, ...ADDITIVE_CASES, ...SPECIES_CASES, PERIODIC_CASE, ...GP_CASES],
+  webgl: [
+    ...CASES,
+    ...PHASE_CASES,
+    ...SOLVER_CASES,
+    ...SWITCH_CASES,
+    ...ADDITIVE_CASES,
+    ...SPECIES_CASES,
+    PERIODIC_CASE,
+    ...GP_CASES,
+    ...MECH_CASES,
+  ],
   webgpu: [...CASES, ...PHASE_CASES],
 };
 
@@ -98,6 +112,14 @@ describe.each(SUBJECTS)('backend $name against the f64 CPU reference', (sub) => 
   if (name === 'webgl') {
     it.skipIf(!sub.available)(`coefficients clamp ξ to [0, 1]${skipped}`, () => clampedCoefficients(sub));
     it.skipIf(!sub.available)(`setVoltage between steps${skipped}`, () => voltageStep(sub));
+    for (const dims of [2, 3] as const) {
+      it.skipIf(!sub.available)(`mechanics known answers: Eshelby ${dims}D${skipped}`, () => mechanicsEshelby(sub, dims), 600_000);
+      it.skipIf(!sub.available)(
+        `mechanics known answers: manufactured solution ${dims}D, order 2${skipped}`,
+        () => mechanicsMms(sub, dims),
+        600_000,
+      );
+    }
     // the grand-potential form's known answers (test/conformance/gp-body.ts; Node runs them on cpu and webgpu)
     it.skipIf(!sub.available)(`grand-potential: lithium conserved${skipped}`, () => gpConservation(sub), 600_000);
     it.skipIf(!sub.available)(`grand-potential: Nernst equilibrium of (1′)${skipped}`, () => gpNernst(sub), 600_000);

@@ -24,6 +24,9 @@ import {
   PHASE_CASES,
   SOLVER_CASES,
   SPECIES_CASES,
+  MECH_CASES,
+  mechanicsEshelby,
+  mechanicsMms,
   SWITCH_CASES,
   type Subject,
 } from './body.ts';
@@ -45,10 +48,25 @@ const SUBJECTS: Subject[] = [
 
 describe.each(SUBJECTS)('backend $name against the f64 CPU reference', (subject) => {
   const skipped = subject.available ? '' : ` (skipped: ${subject.skipReason})`;
-  for (const cs of [...CASES, ...PHASE_CASES, ...SWITCH_CASES, ...SOLVER_CASES, ...ADDITIVE_CASES, ...SPECIES_CASES, ...GP_CASES]) {
+  for (const cs of [
+    ...CASES,
+    ...PHASE_CASES,
+    ...SWITCH_CASES,
+    ...SOLVER_CASES,
+    ...ADDITIVE_CASES,
+    ...SPECIES_CASES,
+    ...GP_CASES,
+    ...MECH_CASES,
+  ]) {
     it.skipIf(!subject.available)(`${cs.label}: ${cs.steps} coupled steps${skipped}`, () => conformance(subject, cs));
   }
   it.skipIf(!subject.available)(`noise draws equal the reference${skipped}`, () => noiseOnly(subject), 60_000);
+  for (const dims of [2, 3] as const) {
+    it.skipIf(!subject.available)(`mechanics known answers: Eshelby ${dims}D${skipped}`, () => mechanicsEshelby(subject, dims));
+    it.skipIf(!subject.available)(`mechanics known answers: manufactured solution ${dims}D, order 2${skipped}`, () =>
+      mechanicsMms(subject, dims),
+    );
+  }
   it.skipIf(!subject.available)(`coefficients clamp ξ to [0, 1]${skipped}`, () => clampedCoefficients(subject), 60_000);
 });
 

@@ -36,6 +36,9 @@ import { makeBCs, makeLayout, type BCSet, type Layout } from '../../src/backends
 import { coefficients, stabilityLimits, type Coefficients } from '../../src/model/derived.ts';
 import { initialFields, initialProps, type Fields } from '../../src/model/initial.ts';
 import { cellNormal, stepKey } from '../../src/model/noise.ts';
+import { displacementKeys } from '../../src/model/mechanics-fields.ts';
+import { LITHIUM } from '../../src/model/mechanics.ts';
+import { CERAMIC, eshelbyCase, eshelbyReport, manufactured, mmsCase, type DisplacementSolver } from '../validation/mechanics-known.ts';
 import { parseScenario, type Scenario, type ScenarioInput } from '../../src/model/scenario.ts';
 import { metricColumns, metricsRow, type MetricsRow } from '../../src/solver/metrics.ts';
 import { DriveControl } from '../../src/solver/control.ts';
@@ -90,7 +93,14 @@ export const TOL = {
 // over the fields read back), not the backend's: both NaN here, and covered by the tip and field checks
 const METRIC_EXACT = ['time_s', 'step', 'dt_s', 'potential_solves', 'voltage_V', 'short_circuit_s', 'xi_grown_mean'];
 /** Solver diagnostics: reported, not compared (f32 CG may need a few more iterations). */
-const METRIC_SOLVER = ['potential_iters', 'potential_residual', 'transport_iters', 'transport_residual'];
+const METRIC_SOLVER = [
+  'potential_iters',
+  'potential_residual',
+  'transport_iters',
+  'transport_residual',
+  'mechanics_iters',
+  'mechanics_residual',
+];
 
 export interface Case {
   label: string;
@@ -390,11 +400,73 @@ export const PHASE_CASES: Case[] = [
   },
 ];
 
+/**
+ * Mechanics (docs/mechanics.md): the displacement solve after every potential solve (warm
+ * started), its stresses shifting the Butler–Volmer exponents and driving the phase equation.
+ * A ceramic separator with stack pressure, a liquid electrolyte with periodic sides and a
+ * uniaxial eigenstrain, and a 3D polymer case; the liquid one on the explicit phase stage, the
+ * others on the default IMEX stage (the coupling enters both). CPU threads bit for bit (the displacement too),
+ * GPUs within the base tolerances; the displacement within MECH_TOL of its largest value.
+ */
+export const MECH_CASES: Case[] = [
+  {
+    label: '2D mechanics: ceramic separator (G = 60 GPa), eigenstrain 0.002, stack pressure 5 MPa',
+    steps: 16,
+    dt: 2e-3,
+    input: {
+      name: 'conformance-mech',
+      grid: { dims: 2, n: [64, 32], dx: '0.25 um' },
+      time: { end: 1, output: 1 },
+      voltage: '-450 mV',
+      initial: { layer: '4 um', nuclei: [{ center: ['4 um', '4 um'], radius: '2 um' }] },
+      noise: { amplitude: 0.04, seed: 3 },
+      anisotropy: { delta: 0.04, omega: 4, theta0: 0.3 },
+      mechanics: { electrolyte: { G: '60 GPa', nu: 0.26 }, eigenstrain: 0.002, stackPressure: '5 MPa' },
+      numerics: { potentialTol: 1e-12, transportTol: 1e-10, resolveMaxSteps: 4 },
+    },
+  },
+  {
+    label: '2D mechanics: liquid electrolyte, periodic sides, eigenstrain along x 0.01',
+    steps: 16,
+    dt: 2e-3,
+    input: {
+      name: 'conformance-mech-liquid',
+      grid: { dims: 2, n: [64, 32], dx: '0.25 um' },
+      time: { end: 1, output: 1 },
+      voltage: '-450 mV',
+      boundary: { lateral: 'periodic' },
+      initial: { layer: '4 um', nuclei: [{ center: ['4 um', '4 um'], radius: '2 um' }] },
+      noise: { amplitude: 0.04, seed: 3 },
+      mechanics: { electrolyte: 'liquid', eigenstrain: { xx: 0.01, yy: 0 } },
+      numerics: { phase: 'explicit', potentialTol: 1e-12, transportTol: 1e-10, resolveMaxSteps: 4 },
+    },
+  },
+  {
+    label: '3D 16³ mechanics: polymer separator (G = 0.5 GPa), eigenstrain 0.003, contrast capped at 1e4',
+    steps: 10,
+    dt: 3e-3,
+    input: {
+      name: 'conformance-mech-3d',
+      grid: { dims: 3, n: [16, 16, 16], dx: '0.5 um' },
+      time: { end: 1, output: 1 },
+      voltage: '-300 mV',
+      initial: { layer: '2 um', nuclei: [{ center: ['2 um', '4 um', '4 um'], radius: '2 um' }] },
+      noise: { amplitude: 0.04, seed: 5 },
+      mechanics: { electrolyte: { G: '0.5 GPa', nu: 0.45 }, eigenstrain: 0.003 },
+      numerics: { sigmaContrastCap: 1e4, potentialTol: 1e-12, transportTol: 1e-10, resolveMaxSteps: 4 },
+    },
+  },
+];
+
+/** The displacement of an f32 backend against the reference, relative to its largest value. */
+export const MECH_TOL = { uMax: 1e-4, uRms: 1e-5 };
+
 interface RunResult {
   fields: Fields & { xidot: Float64Array };
   metrics: MetricsRow;
   pot: PotentialReport[];
   tr: TransportReport[];
+  mech: SolveReport[];
   /** The IMEX phase stage's solves (empty with the explicit stage). */
   ph: SolveReport[];
 }
@@ -410,6 +482,7 @@ interface Counters {
   voltage?: number;
   /** Each transported species' boundary influx (scaled), by name. */
   speciesInfluxTotal: Record<string, number>;
+  mech?: SolveReport | null;
 }
 
 /**
@@ -435,6 +508,7 @@ export async function lockstep(s: Scenario, ref: Backend, sub: Backend, steps: n
   })) as [Counters, Counters];
   const pots: [PotentialReport[], PotentialReport[]] = [[], []];
   const trs: [TransportReport[], TransportReport[]] = [[], []];
+  const mechs: [SolveReport[], SolveReport[]] = [[], []];
   const phs: [SolveReport[], SolveReport[]] = [[], []];
   const both = [ref, sub];
   let since = Infinity;
@@ -452,6 +526,13 @@ export async function lockstep(s: Scenario, ref: Backend, sub: Backend, steps: n
         c[b].pot = r;
         c[b].solves++;
         pots[b].push(r);
+        if (kc.mechanics) {
+          // the displacement solve follows every potential solve (src/solver/simulation.ts)
+          const m = await both[b].mechanics(kc.mechanics.tol, kc.mechanics.maxIter);
+          expect(m.converged, `${both[b].name} mechanics converged at step ${step}`).toBe(true);
+          c[b].mech = m;
+          mechs[b].push(m);
+        }
       }
       since = 0;
     }
@@ -492,7 +573,7 @@ export async function lockstep(s: Scenario, ref: Backend, sub: Backend, steps: n
     const red = await both[b].reductions();
     const fields = await both[b].read();
     const metrics = metricsRow(s, k, red, { time: steps * dt, step: steps, dt, ...c[b] });
-    out.push({ fields, metrics, pot: pots[b], tr: trs[b], ph: phs[b] });
+    out.push({ fields, metrics, pot: pots[b], tr: trs[b], mech: mechs[b], ph: phs[b] });
   }
   return [out[0], out[1]];
 }
@@ -577,12 +658,23 @@ export async function conformance(subject: Subject, cs: Case): Promise<void> {
       expect(b, `${subject.name} read() returns ${sp.name}`).toBeDefined();
       return { name: sp.name, e: errors(b!, a!), scale: maxAbs(a!) };
     });
+    // the displacement (mechanics): each component against the largest |u| of the reference
+    const eU = k.mechanics
+      ? displacementKeys(k.dims).map((key) => {
+          const a = A.fields[key],
+            b = B.fields[key];
+          expect(a, `the reference's read() returns ${key}`).toBeDefined();
+          expect(b, `${subject.name} read() returns ${key}`).toBeDefined();
+          return { name: key, e: errors(b!, a!), scale: maxAbs(a!) };
+        })
+      : [];
     // the grand-potential form's w (docs/grand-potential.md; TOL.wMax says why these bounds). In
     // the metal w = ln of a vanishing c_l: its c_s is held through li_metal in the metrics
     const eW = k.gp ? gpWErrors(A.fields, B.fields) : null;
     const iters = (r: RunResult) =>
       `potential ${r.pot.map((p) => p.iterations).join(',')} | transport ${r.tr.map((t) => t.iterations).join(',')}` +
-      (r.ph.length ? ` | IMEX phase ${r.ph.map((p) => p.iterations).join(',')}` : '');
+      (r.ph.length ? ` | IMEX phase ${r.ph.map((p) => p.iterations).join(',')}` : '') +
+      (r.mech.length ? ` | mechanics ${r.mech.map((m) => m.iterations).join(',')}` : '');
     console.log(
       [
         `[${subject.name}] ${cs.label}: ${cs.steps} steps, dt = ${cs.dt} s, ${wall.toFixed(2)} s for both backends (${sub.device})`,
@@ -591,6 +683,7 @@ export async function conformance(subject: Subject, cs: Case): Promise<void> {
         `  ψ     max ${fmt(e.psi.max)}  rms ${fmt(e.psi.rms)}  (max |ψ| ${maxAbs(A.fields.psi).toFixed(3)})`,
         `  ∂ξ/∂t max ${fmt(e.xidot.max)}  rms ${fmt(e.xidot.rms)}  (max |∂ξ/∂t| ${xdScale.toFixed(3)})`,
         ...eS.map((x) => `  ${x.name.padEnd(5)} max ${fmt(x.e.max)}  rms ${fmt(x.e.rms)}  (max |ã| ${x.scale.toFixed(3)})`),
+        ...eU.map((x) => `  ${x.name.padEnd(5)} max ${fmt(x.e.max)}  rms ${fmt(x.e.rms)}  (max |u| ${x.scale.toExponential(3)} µm)`),
         ...(eW
           ? [
               `  w     max ${fmt(eW.max)}  rms ${fmt(eW.rms)}  (${eW.cells} cells with c̃ ≥ 0.5); max |Δw|·c̃ ${fmt(eW.weighted)}; everywhere max ${fmt(eW.all)}`,
@@ -612,6 +705,10 @@ export async function conformance(subject: Subject, cs: Case): Promise<void> {
       expect(x.e.max, x.name).toBeLessThan(TOL.cMax * x.scale);
       expect(x.e.rms, x.name).toBeLessThan(TOL.cRms * x.scale);
     }
+    for (const x of eU) {
+      expect(x.e.max, x.name).toBeLessThan(MECH_TOL.uMax * x.scale);
+      expect(x.e.rms, x.name).toBeLessThan(MECH_TOL.uRms * x.scale);
+    }
     if (eW) {
       // w is a potential (ln of a site-fraction ratio): absolute near the bulk, like ψ
       expect(eW.cells, 'cells with c̃ ≥ 0.5').toBeGreaterThan(0);
@@ -619,15 +716,15 @@ export async function conformance(subject: Subject, cs: Case): Promise<void> {
       expect(eW.rms, 'w').toBeLessThan(TOL.wRms);
       expect(eW.weighted, '|Δw|·c̃').toBeLessThan(TOL.cMax * cScale);
     }
-    if ((eS.length || eW) && subject.name === 'cpu') {
+    if ((eS.length || eU.length || eW) && subject.name === 'cpu') {
       // worker threads: the serial bits, every field
-      const all = { ...e, ...Object.fromEntries(eS.map((x) => [x.name, x.e])), ...(eW ? { w: { max: eW.all } } : {}) };
+      const all = { ...e, ...Object.fromEntries([...eS, ...eU].map((x) => [x.name, x.e])), ...(eW ? { w: { max: eW.all } } : {}) };
       for (const [name, er] of Object.entries(all)) expect(er.max, `${name} bit for bit`).toBe(0);
     }
 
     // metrics
     const lines: string[] = [];
-    const cols = metricColumns(k.dims, k.species);
+    const cols = metricColumns(k.dims, k.species, k.mechanics !== undefined);
     const collector = cols.find((c) => c.startsWith('i_collector'))!;
     for (const col of cols) {
       const a = A.metrics[col],
@@ -770,4 +867,74 @@ export async function clampedCoefficients(subject: Subject): Promise<void> {
     await ref.dispose();
     await sub.dispose();
   }
+}
+
+/**
+ * The mechanics known answers (test/validation/mechanics-known.ts) through a backend's mechanics
+ * stage: Eshelby's disc and sphere (stresses taken in f64 on the host from the backend's
+ * displacement) and the manufactured solution's order. f32 backends solve to a relative
+ * residual of 1e-7 (the CG's recursive residual; 1e-12 is below f32).
+ */
+export function backendSolver(subject: Subject): DisplacementSolver {
+  return async (L, mc, xi, load) => {
+    const s = parseScenario({
+      name: 'mechanics-known',
+      grid: { dims: L.dims, n: L.dims === 3 ? [L.nx, L.ny, L.nz] : [L.nx, L.ny], dx: L.dx * 1e-6 },
+      time: { end: 1, output: 1 },
+      voltage: 0,
+      mechanics: { electrolyte: 'liquid', eigenstrain: 0 },
+    });
+    const tol = subject.name === 'cpu' ? mc.tol : Math.max(mc.tol, 1e-7);
+    const k: Coefficients = { ...coefficients(s), mechanics: { ...mc, tol } };
+    const b = await subject.make(L, k, makeBCs(s));
+    try {
+      const zero = new Float64Array(L.N);
+      const f: Fields = { xi, c: new Float64Array(L.N).fill(1), psi: zero };
+      for (const key of displacementKeys(L.dims)) f[key] = zero;
+      await b.init(f);
+      await b.mechanicsLoad!(load);
+      const r = await b.mechanics(tol, 2000);
+      const out = await b.read();
+      const u = new Float64Array(L.dims * L.N);
+      displacementKeys(L.dims).forEach((key, a) => {
+        u.set(out[key]!, a * L.N);
+      });
+      return { u, iterations: r.iterations, converged: r.converged };
+    } finally {
+      await b.dispose();
+    }
+  };
+}
+
+export async function mechanicsEshelby(subject: Subject, dims: 2 | 3): Promise<void> {
+  const solve = backendSolver(subject);
+  const cases: [string, number, number, number, { E?: number; G?: number; nu: number }, boolean, number][] =
+    dims === 2
+      ? [
+          ['2D disc Li in Li (64²)', 64, 0.5, 8, LITHIUM, false, 1.25],
+          ['2D disc Li in ceramic (128², sharp)', 128, 0.25, 8, CERAMIC, true, 1.5],
+        ]
+      : [['3D sphere Li in Li (32³)', 32, 0.5, 6, LITHIUM, false, 1.25]];
+  for (const [label, n, dx, a, matrix, sharp, away] of cases) {
+    const r = await eshelbyCase(dims, n, dx, a, matrix, sharp, away, solve);
+    console.log(`[${subject.name}] ${eshelbyReport(label, r, dims, away)}`);
+    expect(r.inside, label).toBeLessThan(sharp ? 0.02 : 0.005);
+    expect(r.outside, label).toBeLessThan(sharp ? 0.05 : 0.01);
+    expect(Math.abs(r.slope + dims), label).toBeLessThan(sharp ? 0.03 : 0.01);
+  }
+}
+
+export async function mechanicsMms(subject: Subject, dims: 2 | 3): Promise<void> {
+  const solve = backendSolver(subject);
+  const sizes = dims === 2 ? [16, 32, 64] : [8, 16];
+  const m = manufactured(dims);
+  const res: { L2: number; iterations: number }[] = [];
+  for (const n of sizes) res.push(await mmsCase(dims, n, m, solve));
+  const orders = res.slice(1).map((r, k) => Math.log2(res[k].L2 / r.L2));
+  console.log(
+    `[${subject.name}] MMS ${dims}D: L2 ${res.map((r) => r.L2.toExponential(3)).join(', ')} (n = ${sizes.join(', ')}); orders ${orders.map((o) => o.toFixed(3)).join(', ')}; CG iterations ${res.map((r) => r.iterations).join(', ')}`,
+  );
+  const last = orders[orders.length - 1];
+  expect(last).toBeGreaterThan(1.8);
+  expect(last).toBeLessThan(2.2);
 }

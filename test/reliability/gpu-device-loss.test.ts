@@ -112,6 +112,9 @@ class LoseDevice implements Backend {
   potential(tol: number, maxIter: number): Promise<PotentialReport> {
     return this.around('potential', () => this.inner.potential(tol, maxIter));
   }
+  mechanics(tol: number, maxIter: number): Promise<SolveReport> {
+    return this.inner.mechanics(tol, maxIter);
+  }
   phase(dt: number, step: number): Promise<SolveReport | null> {
     return this.around('phase', () => this.inner.phase(dt, step));
   }
@@ -249,6 +252,9 @@ class ThrowsDeviceLost implements Backend {
   async potential(tol: number, maxIter: number): Promise<PotentialReport> {
     this.fail('potential', this.cur + 1);
     return this.inner.potential(tol, maxIter);
+  }
+  mechanics(tol: number, maxIter: number): Promise<SolveReport> {
+    return this.inner.mechanics(tol, maxIter);
   }
   phase(dt: number, step: number): Promise<SolveReport | null> {
     this.cur = step + 1;

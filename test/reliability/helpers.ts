@@ -103,6 +103,9 @@ export interface FaultPlan {
 export class FaultyBackend implements Backend {
   injected = 0;
   potentialFailures = 0;
+  mechanicsFailures = 0;
+  /** A mechanics solve reported as not converged at the start of step atStep, `times` times. */
+  failMechanics: { atStep: number; times: number } | null = null;
   private curStep = 0;
   constructor(
     readonly inner: Backend,
@@ -124,6 +127,15 @@ export class FaultyBackend implements Backend {
     // the solve at the start of step curStep + 1
     if (fp && this.curStep + 1 === fp.atStep && this.potentialFailures < fp.times) {
       this.potentialFailures++;
+      return { ...r, converged: false, residual: 0.5 };
+    }
+    return r;
+  }
+  async mechanics(tol: number, maxIter: number): Promise<SolveReport> {
+    const r = await this.inner.mechanics(tol, maxIter);
+    const fm = this.failMechanics;
+    if (fm && this.curStep + 1 === fm.atStep && this.mechanicsFailures < fm.times) {
+      this.mechanicsFailures++;
       return { ...r, converged: false, residual: 0.5 };
     }
     return r;

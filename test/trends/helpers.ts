@@ -11,6 +11,7 @@ import type { Scenario } from '../../src/model/scenario.ts';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  caseFolder,
   casePoints,
   EXAMPLES_DIR,
   judgeTrend,
@@ -38,7 +39,7 @@ export function defineTrendTest(id: string): void {
     it(`${c.metric} goes ${c.expect} along the points (${c.literature})`, async () => {
       const s = schemaSupports(c.requires);
       expect(s.missing, `${c.id}: switches missing from the scenario schema`).toEqual([]);
-      expect(existsSync(join(EXAMPLES_DIR, c.id)), `examples/${c.id} exists`).toBe(true);
+      expect(existsSync(join(EXAMPLES_DIR, caseFolder(c))), `examples/${caseFolder(c)} exists`).toBe(true);
       const { trend, runs } = await runCase(c);
       for (const { r, limit } of runs) expect(r.metrics.time_s).toBeLessThan(limit);
       expect(trend.monotone, `${c.metric}: ${trend.values.join(', ')}`).toBe(true);

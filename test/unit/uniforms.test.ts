@@ -22,7 +22,7 @@ describe('WGSL uniform layouts', () => {
     expect([u[0], u[1], u[2], u[3], f[4], u[5], u[6], u[7]]).toEqual([7, 5, 9, 3, -3.25, 2, 0, 0]);
     expect(
       packUniform('PhaseParams', { ...Object.fromEntries(Object.keys(UNIFORMS.PhaseParams).map((k) => [k, 1])) } as never).byteLength,
-    ).toBe(48);
+    ).toBe(64); // 14 four-byte fields (mechanics: mobEl, mech) padded to 16 bytes
     expect(() => packUniform('TipParams', { dx: 1, dy: 2 } as never)).toThrow(/no field dy/);
     expect(() => packUniform('TipParams', {} as never)).toThrow(/field dx missing/);
   });

@@ -16,6 +16,14 @@ const VARIANTS: Partial<Record<ModuleName, Record<string, number>[]>> = {
     { PROLONG: 0, DOT: 0 },
     { PROLONG: 0, DOT: 1 },
   ],
+  elasticStress: [{ MODE: 0 }, { MODE: 1 }, { MODE: 2 }],
+  elasticForce: [
+    { MODE: 0, RESID: 0 },
+    { MODE: 0, RESID: 1 },
+    { MODE: 1, RESID: 1 },
+  ],
+  mechMgSmooth: [{ FIRST2: 0 }, { FIRST2: 1 }],
+  mechCgVec: [{ MODE: 0 }, { MODE: 1 }, { MODE: 2 }],
 };
 
 /** binding index → 'uniform' | 'read' | 'read_write', from the module source. */

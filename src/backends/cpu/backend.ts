@@ -14,6 +14,8 @@ import { BC_DIRICHLET, type BCSet, type FieldBC, type Layout } from '../layout.t
 import { canThread, resolveThreads, SerialExec, type Exec, type ExecOptions, type Task } from './exec.ts';
 import { makePadded, type Padded } from './padded.ts';
 import { Pool } from './pool.ts';
+import { ElasticitySolver } from './elasticity.ts';
+import { getDisplacement, setDisplacement } from '../../model/mechanics-fields.ts';
 import { ImexPhase } from './phase-imex.ts';
 import type { PhaseTaskArgs } from './phase.ts';
 import { threadsUnavailable } from './threads.ts';
@@ -58,6 +60,8 @@ export class CpuBackend implements Backend {
   private red: Reducer;
   /** The transported species (Coefficients.species, in order): each one's field and its transport. */
   private species: { name: string; field: Float64Array; tr: TransportSolver }[] = [];
+  /** The mechanics stage (docs/mechanics.md); null without it. */
+  private mech: ElasticitySolver | null = null;
   private tPad: Task;
   private tPhase: Task;
   private tMark: Task;
@@ -124,6 +128,7 @@ export class CpuBackend implements Backend {
     });
     const spf = this.species.map((sp) => sp.field);
     this.red = new Reducer(exec, L, xi, c, xidot, props, spf);
+    if (k.mechanics) this.mech = new ElasticitySolver(exec, L, k.mechanics, xi);
     this.tPad = exec.task('fillPadded', { L, items: [{ P: this.P, u: xi, bc: bc.xi }] }, this.P.py * this.P.pz, N);
     const phaseArgs: PhaseTaskArgs = {
       L,
@@ -136,6 +141,7 @@ export class CpuBackend implements Backend {
       rowStiff: this.rowStiff,
       props,
       species: spf,
+      mech: this.mech?.mech ?? null,
     };
     this.tPhase = exec.task('phase', phaseArgs, rows, N);
     if (k.imex) {
@@ -180,12 +186,28 @@ export class CpuBackend implements Backend {
       if (!a) throw new Error(`CPU backend init: the scenario has the species ${sp.name} but the fields have no ${sp.name} field`);
       sp.field.set(a);
     }
+    if (this.mech) {
+      setDisplacement(this.L, this.mech.u, f);
+      // the material and the phase coupling of the uploaded ξ and u
+      this.mech.refresh();
+    }
     if (this.w) {
       if (!f.w) throw new Error('CPU backend init: the scenario has model "grand-potential" but the fields have no w');
       this.w.set(f.w);
     }
     this.xidot.fill(0);
     this.exec.run(this.tMark);
+  }
+
+  async mechanics(tol: number, maxIter: number): Promise<SolveReport> {
+    if (!this.mech) throw new Error('CPU backend: the scenario has no mechanics section');
+    return this.mech.solve(tol, maxIter);
+  }
+
+  async mechanicsLoad(f: Float64Array | null): Promise<void> {
+    if (!this.mech) throw new Error('CPU backend: the scenario has no mechanics section');
+    if (f && f.length !== this.mech.u.length) throw new Error(`mechanics load: ${f.length} values, the grid needs ${this.mech.u.length}`);
+    this.mech.extra = f ? Float64Array.from(f) : null;
   }
 
   async potential(tol: number, maxIter: number): Promise<PotentialReport> {
@@ -255,6 +277,7 @@ export class CpuBackend implements Backend {
       xidot: this.xidot.slice(),
     };
     for (const sp of this.species) f[sp.name] = sp.field.slice();
+    if (this.mech) getDisplacement(this.L, this.mech.u, f);
     if (this.w) f.w = this.w.slice();
     return f;
   }

@@ -4,6 +4,14 @@
  * The table is built on first use, which keeps module cycles harmless.
  */
 import { interpK } from './coefficients.ts';
+import {
+  elasticBlocksK,
+  elasticCouplingK,
+  elasticForceK,
+  elasticMaterialK,
+  elasticResidualK,
+  elasticStressK,
+} from './elasticity-kernels.ts';
 import { gpCoefK, gpFinishK, gpMetalK, gpResidualK, gpUpdateK, gpZeroK } from './gp-transport.ts';
 import { mgCoarsenK, mgDiagK, mgJacobiDotK, mgJacobiK, mgJacobiZeroK, mgProlongK, mgRestrictK, rowDotK } from './multigrid.ts';
 import { fillPaddedK } from './padded.ts';
@@ -44,6 +52,12 @@ function build() {
     transportAssemble: transportAssembleK,
     transportFinish: transportFinishK,
     reduce: reduceK,
+    elasticMaterial: elasticMaterialK,
+    elasticStress: elasticStressK,
+    elasticForce: elasticForceK,
+    elasticResidual: elasticResidualK,
+    elasticBlocks: elasticBlocksK,
+    elasticCoupling: elasticCouplingK,
     gpCoef: gpCoefK,
     gpResidual: gpResidualK,
     gpZero: gpZeroK,

@@ -230,6 +230,8 @@ export interface MultigridOptions {
   sweeps?: number;
   omega?: number;
   overCorrect?: number;
+  /** 'V' (default) or 'W' (each coarse level twice: grid-independent convergence with piecewise-constant aggregates). */
+  cycle?: 'V' | 'W';
 }
 
 /**
@@ -243,6 +245,8 @@ export class Multigrid {
   /** Coarse-correction scale: piecewise-constant PᵀAP is about twice too stiff on smooth errors. */
   readonly overCorrect: number;
   readonly nCoarse: number;
+  /** Coarse visits per level: 1 (V-cycle) or 2 (W-cycle). */
+  readonly gamma: number;
   /** Dense Cholesky factor (lower, row-major) of the coarsest operator. */
   readonly chol: Float64Array;
   private e: Float64Array;
@@ -273,6 +277,7 @@ export class Multigrid {
     this.sweeps = o.sweeps ?? 2;
     this.omega = o.omega ?? 2 / 3;
     this.overCorrect = o.overCorrect ?? 1;
+    this.gamma = o.cycle === 'W' ? 2 : 1;
     if (!(Number.isInteger(this.sweeps) && this.sweeps >= 1))
       throw new Error(`multigrid: sweeps must be a positive integer (got ${this.sweeps})`);
     const levels: Level[] = [makeLevel(op, rIn)];
@@ -348,41 +353,49 @@ export class Multigrid {
     choleskyInPlace(A, N);
   }
 
-  /** zOut = M⁻¹ rIn (one V-cycle from a zero initial guess) and rz = row partials of rIn·zOut. */
+  /**
+   * zOut = M⁻¹ rIn (one cycle from a zero initial guess) and rz = row partials of rIn·zOut.
+   * V-cycle (γ = 1) or W-cycle (γ = 2: each coarse level is visited twice, with smoothing in
+   * between; the sequence S (R C P S)^γ is a palindrome, so the preconditioner stays symmetric).
+   */
   vcycle(): void {
-    const { exec, levels, sweeps } = this;
-    const nL = levels.length;
-    if (nL === 1) {
+    const { exec, levels } = this;
+    if (levels.length === 1) {
       choleskySolve(this.chol, this.nCoarse, levels[0].b, this.zOut);
       exec.run(this.tDot);
       return;
     }
-    const cur = this.cur;
-    for (let l = 0; l < nL - 1; l++) {
-      exec.run(this.tZero[l]);
-      let c = 0;
-      for (let s = 1; s < sweeps; s++) {
-        exec.run(this.tJac[l][c]);
-        c ^= 1;
-      }
-      cur[l] = c;
-      exec.run(this.tRestrict[l][c]);
+    this.visit(0);
+  }
+
+  private visit(l: number): void {
+    const { exec, levels, sweeps, cur } = this;
+    const nL = levels.length;
+    if (l === nL - 1) {
+      choleskySolve(this.chol, this.nCoarse, levels[l].b, levels[l].x);
+      cur[l] = 0;
+      return;
     }
-    const last = levels[nL - 1];
-    choleskySolve(this.chol, this.nCoarse, last.b, last.x);
-    cur[nL - 1] = 0;
-    for (let l = nL - 2; l >= 0; l--) {
-      let c = cur[l];
+    exec.run(this.tZero[l]);
+    let c = 0;
+    for (let s = 1; s < sweeps; s++) {
+      exec.run(this.tJac[l][c]);
+      c ^= 1;
+    }
+    for (let g = 0; g < this.gamma; g++) {
+      exec.run(this.tRestrict[l][c]);
+      this.visit(l + 1);
       exec.run(this.tProlong[l][cur[l + 1]][c]);
+      const last = l === 0 && g === this.gamma - 1;
       for (let s = 1; s <= sweeps; s++) {
-        if (l === 0 && s === sweeps) exec.run(this.tLast[c]);
+        if (last && s === sweeps) exec.run(this.tLast[c]);
         else {
           exec.run(this.tJac[l][c]);
           c ^= 1;
         }
       }
-      cur[l] = c;
     }
+    cur[l] = c;
   }
 }
 

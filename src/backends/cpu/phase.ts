@@ -17,6 +17,9 @@
  * their bulk values,
  *   L_η,eff = L_η·kL / (1 + Σ_m s_m·max(0, ã_m − 1)),   s_m = Coefficients.species[m].shielding,
  * from the ã the last transport stage left (without species: no division at all, the base model).
+ * Mechanics (docs/mechanics.md), when its coupling field is given: per cell [s, q] from the last
+ * displacement solve; the Butler–Volmer exponents use ψ + s (s = ΩΔP/RT, the mechanical work of
+ * a mole of deposit) and the rate gains −L_σ μ_ref·h′(ξ)·q (q = ∂f_el/∂ξ / (h′ μ_ref)).
  */
 import type { Coefficients } from '../../model/derived.ts';
 import { cellNormal } from '../../model/noise.ts';
@@ -42,6 +45,8 @@ export interface PhaseArgs {
   props?: Float32Array | null;
   /** The fields ã of Coefficients.species, in order (absent or empty: no screening). */
   species?: Float64Array[];
+  /** Mechanics coupling [s, q] per cell (elasticCouplingK); absent/null: none (the same operations as without it). */
+  mech?: Float64Array | null;
   /**
    * IMEX sweeps (phase-imex.ts, docs/imex-phase.md): when given, the kernel writes the
    * deterministic rate of the padded ξ into `rate` (and, when `stab` is given, the cell's slope
@@ -157,6 +162,8 @@ function phaseRowsAt(a: PhaseTaskArgs, dt: number, key: number, r0: number, r1: 
     dcOut = a.dRateDc ?? null;
   const props = a.props ?? null;
   const spf = a.species ?? [];
+  const mech = a.mech ?? null;
+  const mobEl = k.mechanics?.mobEl ?? 0;
   const shield = k.species.map((sp) => sp.shielding);
   const nsp = spf.length;
   const d = P.data;
@@ -291,9 +298,15 @@ function phaseRowsAt(a: PhaseTaskArgs, dt: number, key: number, r0: number, r1: 
       }
       const gp = 2 * x * (1 - x) * (1 - 2 * x);
       const hp = 30 * x * x * (1 - x) * (1 - x);
-      const ox = Math.exp(ea * psi[idx]);
-      const red = c[idx] * Math.exp(-eb * psi[idx]);
-      const rate = k.mobKappa * div - k.mobW * gp - leta * hp * (ox - red);
+      let ps = psi[idx];
+      let q = 0;
+      if (mech !== null) {
+        ps += mech[2 * idx];
+        q = mech[2 * idx + 1];
+      }
+      const ox = Math.exp(ea * ps);
+      const red = c[idx] * Math.exp(-eb * ps);
+      const rate = k.mobKappa * div - k.mobW * gp - leta * hp * (ox - red) - (mech !== null ? mobEl * hp * q : 0);
       if (rateOut === null) {
         let xn = x + dt * rate;
         if (noiseAmp > 0) {
@@ -304,14 +317,19 @@ function phaseRowsAt(a: PhaseTaskArgs, dt: number, key: number, r0: number, r1: 
       } else {
         rateOut[idx] = rate;
         if (stabOut !== null) {
-          stabOut[idx] = imexStab(k.mobW, leta, x, ox - red);
+          // the elastic force's ξ-slope L_σμ_ref·h″·q joins the reaction's (imexStab)
+          const h2 = 60 * x * (1 - x) * (1 - 2 * x);
+          stabOut[idx] = imexStab(k.mobW, leta, x, ox - red) + (mech !== null ? mobEl * h2 * q : 0);
           // ∂rate/∂c̃ = L_η,eff h′(ξ) e^{−αψ} (the transport stage takes it implicitly)
-          if (dcOut !== null) dcOut[idx] = leta * hp * Math.exp(-eb * psi[idx]);
+          if (dcOut !== null) dcOut[idx] = leta * hp * Math.exp(-eb * ps);
         }
       }
       const ar = Math.abs(rate);
       if (ar > maxRate) maxRate = ar;
-      const st = leta * (ox + Math.abs(red)) * H2MAX;
+      // (the elastic term's stiffness |∂(h′q)/∂ξ| = |h″(ξ)·q| with the local h″: q can be large in a
+      // soft phase far from the interface, where h″ is small)
+      const st =
+        leta * (ox + Math.abs(red)) * H2MAX + (mech !== null ? mobEl * Math.abs(mech[2 * idx + 1] * 60 * x * (1 - x) * (1 - 2 * x)) : 0);
       if (st > maxStiff) maxStiff = st;
     }
     if (three) upK[j] = kk;

@@ -33,6 +33,8 @@ import type { Fields } from '../../model/initial.ts';
 import { stepKey } from '../../model/noise.ts';
 import type { Backend, PotentialReport, Reductions, SolveReport, SpeciesReport, StepStats, TransportReport } from '../backend.ts';
 import { speciesBC } from '../species.ts';
+import { GlElasticity } from './elasticity.ts';
+import { displacementKeys, setDisplacement } from '../../model/mechanics-fields.ts';
 import { BC_DIRICHLET, type BCSet, type FieldBC, type Layout } from '../layout.ts';
 import { GlContext, type Target, type Uniforms } from './context.ts';
 import { fromAtlas, gridShape, gridUniforms, toAtlas, type GridShape } from './grid.ts';
@@ -41,6 +43,7 @@ import { GlImexPhase } from './phase-imex.ts';
 import type { GlslReader } from './programs.ts';
 import { Reducer, Term } from './reduce.ts';
 import { GlGpTransport } from './gp-transport.ts';
+import { glKey, glUniform } from './uniforms.ts';
 
 export interface WebGlOptions {
   /** Accept a software renderer such as SwiftShader (default true; `auto` selection passes false). */
@@ -109,6 +112,8 @@ export class WebGlBackend implements Backend {
   }[];
   /** The screening denominator 1 + Σ s·max(0, ã − 1) (species_screen.frag.glsl); null without species. */
   private screen: PingPong | null = null;
+  /** The mechanics stage (docs/mechanics.md); null without it. */
+  private mech: GlElasticity | null = null;
   /** The grand-potential form's transport (docs/grand-potential.md); null in the concentration form. */
   private gpT: GlGpTransport | null = null;
   /** The IMEX phase stage (numerics.phase = "imex", docs/imex-phase.md); null: explicit. */
@@ -181,6 +186,7 @@ export class WebGlBackend implements Backend {
     if (this.species.length) this.screen = new PingPong(T(), T());
     this.red = new Reducer(ctx, g);
     this.pcg = new GlPcg(ctx, g, this.red);
+    if (kc.mechanics) this.mech = new GlElasticity(ctx, L, g, kc.mechanics, this.red);
     this.phiValues = Float64Array.from(bc.phi.value);
     if (kc.gp) this.gpT = new GlGpTransport({ ctx, L, kc, bc, g, pcg: this.pcg, red: this.red, gu: (e) => this.gu(e), T, one });
     if (kc.imex) {
@@ -214,6 +220,9 @@ export class WebGlBackend implements Backend {
       uProps: this.props,
       uScreen: this.screen?.cur ?? this.c,
       uHasScreen: this.screen ? 1 : 0,
+      uMech: this.mech?.mech ?? this.c,
+      uHasMech: this.mech ? 1 : 0,
+      uMobEl: this.kc.mechanics?.mobEl ?? 0,
       uSpecies: this.c,
       // the transport's implicit c̃ coupling (the IMEX stage sets both where it applies)
       uGk: this.c,
@@ -227,7 +236,11 @@ export class WebGlBackend implements Backend {
     const scr = this.screen;
     if (!scr) return;
     this.species.forEach((sp, m) => {
-      this.ctx.run('speciesScreen', scr.next, this.gu({ uA: sp.field, uPrev: scr.cur, uS: [sp.shield, m === 0 ? 1 : 0] }));
+      this.ctx.run(
+        'speciesScreen',
+        scr.next,
+        this.gu({ uA: sp.field, uPrev: scr.cur, uS: glUniform('uS', { shield: sp.shield, first: m === 0 ? 1 : 0 }) }),
+      );
       scr.swap();
     });
   }
@@ -264,6 +277,14 @@ export class WebGlBackend implements Backend {
       this.gpT.upload(f.w);
     }
     this.screenPasses();
+    if (this.mech) {
+      const u = new Float64Array(this.L.dims * N);
+      setDisplacement(this.L, u, f);
+      this.mech.upload(
+        Array.from({ length: this.L.dims }, (_, a) => u.subarray(a * N, (a + 1) * N)),
+        this.xs,
+      );
+    }
     this.cache = { maxRate: 0, stiffness: 0, migrationRate: 0, dxiSinceSolve: 0 };
     this.cacheFresh = true;
   }
@@ -272,18 +293,33 @@ export class WebGlBackend implements Backend {
     return { type: this.bc.phi.type, value: this.phiValues };
   }
 
+  async mechanics(tol: number, maxIter: number): Promise<SolveReport> {
+    if (!this.mech) throw new Error('WebGL backend: the scenario has no mechanics section');
+    this.ctx.check();
+    return this.mech.solve(this.xs, tol, maxIter);
+  }
+
+  async mechanicsLoad(f: Float64Array | null): Promise<void> {
+    if (!this.mech) throw new Error('WebGL backend: the scenario has no mechanics section');
+    this.mech.setLoad(f);
+  }
+
   async potential(tol: number, maxIter: number): Promise<PotentialReport> {
     const { ctx, kc, L } = this;
     ctx.check();
     const dx = L.dx;
-    const uK = [kc.sigmaS, 1, -dx * dx * kc.beta, 0];
+    const uK = glUniform('uK', { sigmaS: kc.sigmaS, sigmaL: 1, srcScale: -dx * dx * kc.beta });
     const bcPhi = bcUniforms(this.phiBc(), 'uBc');
     const r = this.pcg.solve(this.psi, tol, maxIter, () => {
       ctx.run('potOp', this.pcg.op, this.gu({ ...bcPhi, uXs: this.xs, uK }));
       ctx.run('potRhs', this.pcg.rhs, this.gu({ ...bcPhi, uXs: this.xs, uK }));
     });
     const area = L.dims === 3 ? dx * dx : dx;
-    ctx.run('potFlux', this.rowT, this.gu({ ...bcPhi, uXs: this.xs, uPsi: this.psi.cur, uK, uF: [dx, area, kc.beta, 0] }));
+    ctx.run(
+      'potFlux',
+      this.rowT,
+      this.gu({ ...bcPhi, uXs: this.xs, uPsi: this.psi.cur, uK, uF: glUniform('uF', { dx, area, beta: kc.beta }) }),
+    );
     this.red.run(this.rowT, { max: false }, this.st.flux);
     ctx.run('copy', this.xiSolve, this.gu({ uA: this.xs }));
     const s = ctx.readTarget(this.st.flux);
@@ -330,10 +366,10 @@ export class WebGlBackend implements Backend {
         uXiPad: this.padXi,
         uC: this.c,
         uPsi: this.psi.cur,
-        uP0: [dt, 1 / L.dx, kc.mobKappa, kc.mobW],
-        uP1: [kc.Leta, 1 - kc.alpha, kc.alpha, kc.noiseSigma * Math.sqrt(dt)],
-        uP2: [kc.delta, kc.omega, Math.cos(w), Math.sin(w)],
-        uKey: [key >>> 16, key & 0xffff],
+        uP0: glUniform('uP0', { dt, invDx: 1 / L.dx, mobKappa: kc.mobKappa, mobW: kc.mobW }),
+        uP1: glUniform('uP1', { leta: kc.Leta, ea: 1 - kc.alpha, eb: kc.alpha, noiseAmp: kc.noiseSigma * Math.sqrt(dt) }),
+        uP2: glUniform('uP2', { delta: kc.delta, omega: kc.omega, cosW0: Math.cos(w), sinW0: Math.sin(w) }),
+        uKey: glKey(key),
       }),
     );
     this.red.run(this.ph, { max: true, grid: this.g }, this.st.phase);
@@ -358,8 +394,8 @@ export class WebGlBackend implements Backend {
       uC: this.c,
       uPsiPad: this.padPsi,
       uPsiMax: this.st.psiMax,
-      uT: [dt / (L.dx * L.dx), kc.csRatio * kc.sink, bcMax, kc.migration],
-      uD: [kc.Ds, kc.Dl, 0, 0],
+      uT: glUniform('uT', { scale: dt / (L.dx * L.dx), csSink: kc.csRatio * kc.sink, bcMax, migration: kc.migration }),
+      uD: glUniform('uD', { Ds: kc.Ds, Dl: kc.Dl }),
       ...this.react(),
     });
     const r = this.pcg.solve(this.u, tol, maxIter, () => {
@@ -374,7 +410,7 @@ export class WebGlBackend implements Backend {
       uPh: this.ph,
       uXs: this.xs,
       uXiSolve: this.xiSolve,
-      uL: [kc.csRatio * kc.sink, vol, 1 / dt, 0],
+      uL: glUniform('uL', { csSink: kc.csRatio * kc.sink, vol, invDt: 1 / dt }),
       uC: this.c,
       ...this.react(),
     });
@@ -420,7 +456,7 @@ export class WebGlBackend implements Backend {
       psiMax: this.st.psiMax,
       bcMax,
     });
-    const fu = this.gu({ uPh: this.ph, uXs: this.xs, uXiSolve: this.xiSolve, uGp1: [0, dt, 0, 0] });
+    const fu = this.gu({ uPh: this.ph, uXs: this.xs, uXiSolve: this.xiSolve, uGp1: glUniform('uGp1', { K: 0, dt, scale: 0, vol: 0 }) });
     ctx.run('gpXs', this.xs, fu);
     ctx.run('gpStats', this.term, { ...fu, uXs: this.xs });
     this.red.run(this.term, { max: [false, false, true, false], grid: g }, this.st.tr);
@@ -462,8 +498,8 @@ export class WebGlBackend implements Backend {
       uC: sp.field,
       uPsiPad: this.padPsi,
       uPsiMax: this.st.psiMax,
-      uT: [dt / (L.dx * L.dx), 0, bcMax, sp.migration],
-      uD: [0, sp.D, 0, 0],
+      uT: glUniform('uT', { scale: dt / (L.dx * L.dx), csSink: 0, bcMax, migration: sp.migration }),
+      uD: glUniform('uD', { Ds: 0, Dl: sp.D }),
     });
     const r = this.pcg.solve(sp.u, tol, maxIter, () => {
       ctx.run('trOp', this.pcg.op, au);
@@ -471,7 +507,14 @@ export class WebGlBackend implements Backend {
       ctx.run('trU', sp.u.cur, au);
     });
     const vol = L.dims === 3 ? L.dx ** 3 : L.dx ** 2;
-    const fu = this.gu({ uU: sp.u.cur, uRhs: this.pcg.rhs, uPh: this.ph, uXs: this.xs, uXiSolve: this.xiSolve, uL: [1, vol, 1 / dt, 0] });
+    const fu = this.gu({
+      uU: sp.u.cur,
+      uRhs: this.pcg.rhs,
+      uPh: this.ph,
+      uXs: this.xs,
+      uXiSolve: this.xiSolve,
+      uL: glUniform('uL', { csSink: 1, vol, invDt: 1 / dt }),
+    });
     ctx.run('trPassive', sp.field, fu);
     ctx.run('trStats', this.term, fu);
     this.red.run(this.term, { max: [false, false, true, false], grid: g }, sp.stTr);
@@ -553,6 +596,12 @@ export class WebGlBackend implements Backend {
       xidot: fromAtlas(g, xs, 2),
     };
     for (const sp of this.species) f[sp.name] = fromAtlas(g, ctx.readTarget(sp.field), 0);
+    if (this.mech) {
+      const u = this.mech.download();
+      displacementKeys(this.L.dims).forEach((key, a) => {
+        f[key] = u[a];
+      });
+    }
     if (this.gpT) f.w = fromAtlas(g, ctx.readTarget(this.gpT.w.cur), 0);
     return f;
   }
@@ -563,7 +612,7 @@ export class WebGlBackend implements Backend {
    */
   async noiseProbe(key: number): Promise<{ hashHi: Float64Array; hashLo: Float64Array; u1: Float64Array; normal: Float64Array }> {
     const { ctx, g } = this;
-    ctx.run('noiseProbe', this.term, this.gu({ uKey: [key >>> 16, key & 0xffff] }));
+    ctx.run('noiseProbe', this.term, this.gu({ uKey: glKey(key) }));
     const v = ctx.readTarget(this.term);
     return { hashHi: fromAtlas(g, v, 0), hashLo: fromAtlas(g, v, 1), u1: fromAtlas(g, v, 2), normal: fromAtlas(g, v, 3) };
   }

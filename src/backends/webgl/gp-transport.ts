@@ -13,6 +13,7 @@ import type { GlContext, Target, Uniforms } from './context.ts';
 import { toAtlas, type GridShape } from './grid.ts';
 import { PingPong, type GlPcg } from './pcg.ts';
 import type { Reducer } from './reduce.ts';
+import { glUniform } from './uniforms.ts';
 
 /** Newton iterations per step before the stage reports no convergence, and backtracking halvings (as the CPU). */
 export const GP_MAX_NEWTON = 30;
@@ -88,8 +89,8 @@ export class GlGpTransport {
     const { L, kc } = this.h;
     const g = kc.gp!;
     return this.h.gu({
-      uGp0: [g.el, g.es, g.dv, g.M0],
-      uGp1: [g.K, dt, dt / (L.dx * L.dx), L.dims === 3 ? L.dx ** 3 : L.dx ** 2],
+      uGp0: glUniform('uGp0', { el: g.el, es: g.es, dv: g.dv, M0: g.M0 }),
+      uGp1: glUniform('uGp1', { K: g.K, dt, scale: dt / (L.dx * L.dx), vol: L.dims === 3 ? L.dx ** 3 : L.dx ** 2 }),
       ...extra,
     });
   }
@@ -117,7 +118,7 @@ export class GlGpTransport {
     io: { xs: Target; ph: Target; c: Target; padPsi: Target; psiMax: Target; bcMax: number },
   ): GpGlStep {
     const { ctx, pcg, red, g } = this.h;
-    const base = { uPsiPad: io.padPsi, uPsiMax: io.psiMax, uRef: [io.bcMax, 0, 0, 0] };
+    const base = { uPsiPad: io.padPsi, uPsiMax: io.psiMax, uRef: glUniform('uRef', { bcMax: io.bcMax }) };
     ctx.run('gpOld', this.old, this.gpu(dt, { ...base, uXi: io.xs, uW: this.w.cur, uOld: this.old }));
     let F0 = NaN,
       F = NaN,

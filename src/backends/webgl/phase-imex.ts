@@ -17,6 +17,7 @@ import type { SolveReport } from '../backend.ts';
 import type { FieldBC, Layout } from '../layout.ts';
 import type { GlContext, Target, Uniforms } from './context.ts';
 import { type GlPcg, PingPong } from './pcg.ts';
+import { glKey, glUniform } from './uniforms.ts';
 
 /** Lower bound of (dt/2)·S (src/backends/cpu/phase-imex.ts, DIAG_FLOOR). */
 const DIAG_FLOOR = 0.9;
@@ -80,9 +81,9 @@ export class GlImexPhase {
     const rateU = {
       uC: h.c,
       uPsi: h.psi(),
-      uP0: [dt, 1 / L.dx, kc.mobKappa, kc.mobW],
-      uP1: [kc.Leta, 1 - kc.alpha, kc.alpha, dt],
-      uP2: [kc.delta, kc.omega, Math.cos(w), Math.sin(w)],
+      uP0: glUniform('uP0', { dt, invDx: 1 / L.dx, mobKappa: kc.mobKappa, mobW: kc.mobW }),
+      uRateP1: glUniform('uRateP1', { leta: kc.Leta, ea: 1 - kc.alpha, eb: kc.alpha, dt }),
+      uP2: glUniform('uP2', { delta: kc.delta, omega: kc.omega, cosW0: Math.cos(w), sinW0: Math.sin(w) }),
       uXiPad: h.padXi,
     };
     const rhsU = (first: number, rate: Target) =>
@@ -90,8 +91,8 @@ export class GlImexPhase {
         uXs: h.xs,
         uRate: rate,
         uDelta: this.delta.cur,
-        uR: [dt, kc.noiseSigma * Math.sqrt(dt), first, 0],
-        uKey: [key >>> 16, key & 0xffff],
+        uR: glUniform('uR', { dt, noiseAmp: kc.noiseSigma * Math.sqrt(dt), first }),
+        uKey: glKey(key),
       });
     let iterations = 0,
       residual = 0,
@@ -109,7 +110,11 @@ export class GlImexPhase {
             ctx.run(
               'imexOp',
               h.pcg.op,
-              h.gu({ ...h.bcUniforms, uRate0: this.rate0, uO: [half, (half * kc.mobKappa * imex.K) / (L.dx * L.dx), DIAG_FLOOR, 0] }),
+              h.gu({
+                ...h.bcUniforms,
+                uRate0: this.rate0,
+                uO: glUniform('uO', { h: half, W: (half * kc.mobKappa * imex.K) / (L.dx * L.dx), floor: DIAG_FLOOR }),
+              }),
             );
             ctx.run('imexRhs', h.pcg.rhs, rhsU(1, this.rate0));
           } else {

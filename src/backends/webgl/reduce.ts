@@ -13,6 +13,8 @@ export enum Term {
   Plain = 0,
   Dot = 1,
   AbsDiff = 2,
+  /** dot(a, b) over all four channels (vector fields: the displacement) */
+  DotVec = 3,
 }
 
 /** Texels per axis combined by one level (reduce.frag.glsl). */

@@ -40,6 +40,8 @@ import { acquireAdapter, limitsFor, type AcquireOptions, type GridNeeds } from '
 import { MgPcg } from './mgpcg.ts';
 import { GpuDeviceLoop } from './loop.ts';
 import { MAX_DISPATCHES_PER_BUFFER, Recorder } from './recorder.ts';
+import { GpuElasticity, mechanicsBytes } from './elasticity.ts';
+import { getDisplacement, setDisplacement } from '../../model/mechanics-fields.ts';
 import { GpuImexPhase } from './phase-imex.ts';
 import { MAX_PARTIALS, partialsFor, Reduction, ReduceMode } from './reduce.ts';
 import { initialLoop, OPEN_GATES, type LoopValues } from './loop-data.ts';
@@ -95,6 +97,9 @@ export const GP_NO_LOOP =
 /** Why a backend with the IMEX phase stage has no device loop (logged by createBackend; docs/webgpu-backend.md). */
 export const IMEX_NO_LOOP =
   'the device loop does not run the IMEX phase stage yet (numerics.phase "imex"): steps are taken stage by stage, with read-backs inside each solve; numerics.phase "explicit" runs on the device loop';
+/** Why a backend with the mechanics stage has no device loop (logged by createBackend; docs/webgpu-backend.md). */
+export const MECH_NO_LOOP =
+  'the device loop does not run the mechanics stage yet (a scenario with a mechanics section): steps are taken stage by stage, its displacement solve on a host-driven CG that reads its scalars back every few iterations';
 const BIG = 3.4028234663852886e38;
 
 function paddedCells(L: Layout): number {
@@ -103,11 +108,11 @@ function paddedCells(L: Layout): number {
 
 /**
  * Device memory the backend will allocate for layout L (checked before allocating), with
- * `species` transported species, the IMEX phase stage's buffers (`imex`) and, for the
- * grand-potential form (`gp`), its 18 floats per cell (w, δu, the source, ρⁿ's parts, the two
- * cell vectors, scale, influx, metal).
+ * `species` transported species, the IMEX phase stage's buffers (`imex`), for the
+ * grand-potential form (`gp`) its 18 floats per cell (w, δu, the source, ρⁿ's parts, the two
+ * cell vectors, scale, influx, metal), and the mechanics stage's (`mechanics`).
  */
-export function gridNeeds(L: Layout, wg: number, species = 0, imex = false, gp = false): GridNeeds {
+export function gridNeeds(L: Layout, wg: number, species = 0, imex = false, gp = false, mechanics = false): GridNeeds {
   const N = L.N,
     P = paddedCells(L);
   const maxBinding = Math.max(16 * N, 4 * P);
@@ -123,7 +128,8 @@ export function gridNeeds(L: Layout, wg: number, species = 0, imex = false, gp =
     16 * N +
     (species > 0 ? 16 * N /* phaseProps */ + species * (4 + 4 + 4) * N /* ã, its influx, one more read() field */ : 0) +
     (imex ? 5 * 4 * N /* the IMEX stage's rate, S, δ, Δ, ξ* */ : 0) +
-    (gp ? (18 + 1) * 4 * N /* its buffers, w in read() */ : 0);
+    (gp ? (18 + 1) * 4 * N /* its buffers, w in read() */ : 0) +
+    (mechanics ? mechanicsBytes(L) + 16 * N /* phaseProps */ + 4 * N /* ψ + s */ : 0);
   return { maxBinding, maxBuffer: Math.max(maxBinding, 16 * N), total, workgroupSize: wg, workgroupStorage: Math.max(8 * wg, 512) };
 }
 
@@ -215,6 +221,8 @@ export class WebGpuBackend implements Backend {
   private phaseProps: GPUBuffer | null = null;
   /** Whether a species screens the reaction rate (the phase stage divides by lane z of phaseProps). */
   private screen: boolean;
+  /** The mechanics stage (docs/mechanics.md); null without it. */
+  private mech: GpuElasticity | null = null;
   /** The IMEX phase stage (numerics.phase = "imex", docs/imex-phase.md); null: explicit. */
   private imex: GpuImexPhase | null = null;
   private propsData: Float32Array;
@@ -255,7 +263,11 @@ export class WebGpuBackend implements Backend {
       );
     }
     const shape = `${L.nx}×${L.ny}${L.dims === 3 ? `×${L.nz}` : ''} grid`;
-    const requiredLimits = limitsFor(adapter, gridNeeds(L, wg, k.species.length, k.imex !== undefined, k.gp !== undefined), `the ${shape}`);
+    const requiredLimits = limitsFor(
+      adapter,
+      gridNeeds(L, wg, k.species.length, k.imex !== undefined, k.gp !== undefined, k.mechanics !== undefined),
+      `the ${shape}`,
+    );
     const device = await adapter.requestDevice({ label: 'lidendrite', requiredLimits });
     const ctx = new GpuContext(device, wg, `lidendrite WebGPU backend, ${shape}`);
     const isNode = typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string';
@@ -318,7 +330,9 @@ export class WebGpuBackend implements Backend {
     if (propsIn && propsIn.length !== 4 * N) throw new Error(`WebGPU backend: props has ${propsIn.length} values, the grid needs 4 × ${N}`);
     const propsData = (this.propsData = propsIn ?? new Float32Array(4 * N).fill(1).map((v, q) => (q % 4 === 3 ? 0 : v)));
     ctx.write(props, propsData);
-    if (kc.species.length) this.phaseProps = ctx.storage(4 * N, 'phaseProps');
+    if (kc.species.length || kc.mechanics) this.phaseProps = ctx.storage(4 * N, 'phaseProps');
+    // mechanics (docs/mechanics.md): the phase stage reads ψ + s and q (lane y of phaseProps)
+    const psiEff = kc.mechanics ? f('psiEff') : null;
     this.screen = kc.species.some((sp) => sp.shielding > 0);
     const gpSlot = ST.SPECIES + 3 * kc.species.length;
     this.nstat = Math.ceil((gpSlot + (kc.gp ? GP_STATS : 0)) / 4) * 4;
@@ -362,6 +376,15 @@ export class WebGpuBackend implements Backend {
     const loop = (this.loopBuf = ctx.uniformRW(packUniform('Loop', this.loopValues), 'loop'));
     this.pcg = new MgPcg(ctx, { dims: L.dims, n: [L.nx, L.ny, L.nz], periodic: L.periodic }, loop, 'mg');
     this.pcg.addSlot('psi', this.psi, GATE.POTENTIAL);
+    if (kc.mechanics)
+      // the mechanics stage keeps its own host-driven CG (elastic-cg.ts): stage by stage only
+      this.mech = new GpuElasticity(
+        ctx,
+        L,
+        kc.mechanics,
+        { xi: this.xi, psi: this.psi, psiEff: psiEff!, view: this.phaseProps! },
+        partials,
+      );
     this.pcg.addSlot('u', uSg, GATE.STEP);
     this.k = {
       ghostXi: kernel(ctx, 'ghosts', [grid, bXi, this.xi, padX, loop], { GATE: GATE.STEP }),
@@ -369,7 +392,19 @@ export class WebGpuBackend implements Backend {
       phase: kernel(
         ctx,
         'phase',
-        [grid, u.phase, padX, this.c, this.psi, this.xiNew, this.dxi, rate, stiff, this.screen ? this.phaseProps! : props, loop],
+        [
+          grid,
+          u.phase,
+          padX,
+          this.c,
+          psiEff ?? this.psi,
+          this.xiNew,
+          this.dxi,
+          rate,
+          stiff,
+          this.screen || psiEff ? this.phaseProps! : props,
+          loop,
+        ],
         { GATE: GATE.STEP },
       ),
       coefSigma: kernel(ctx, 'coef', [grid, coefSigma, this.xi, sigma, props, loop], { GATE: GATE.POTENTIAL }),
@@ -475,8 +510,9 @@ export class WebGpuBackend implements Backend {
         phaseParams: u.phase,
         xi: this.xi,
         c: this.c,
-        psi: this.psi,
-        props: this.screen ? this.phaseProps! : props,
+        // as the explicit stage: ψ + s and q in lane y of phaseProps with mechanics
+        psi: psiEff ?? this.psi,
+        props: this.screen || psiEff ? this.phaseProps! : props,
         padXi: padX,
         aux,
         xiNew: this.xiNew,
@@ -490,11 +526,12 @@ export class WebGpuBackend implements Backend {
         padded: P,
       });
     }
-    // the IMEX phase stage and the grand-potential form's transport run stage by stage only: the
-    // device loop records the explicit stage and the concentration form's transport
-    this.loop = this.pcg.hasTail && !kc.imex && !kc.gp ? this.makeLoop(grid, bPhi) : undefined;
+    // the IMEX phase stage, the grand-potential form's transport and the mechanics stage run stage
+    // by stage only: the device loop records the explicit stage and the concentration form's transport
+    this.loop = this.pcg.hasTail && !kc.imex && !kc.gp && !kc.mechanics ? this.makeLoop(grid, bPhi) : undefined;
     if (kc.imex && this.pcg.hasTail) this.notes.push(IMEX_NO_LOOP);
     if (kc.gp && !kc.imex && this.pcg.hasTail) this.notes.push(GP_NO_LOOP);
+    if (kc.mechanics && this.pcg.hasTail) this.notes.push(MECH_NO_LOOP);
   }
 
   /**
@@ -685,6 +722,8 @@ export class WebGpuBackend implements Backend {
       sinW0: Math.sin(w),
       iomega: k.omega,
       screen: this.screen ? 1 : 0,
+      mobEl: k.mechanics?.mobEl ?? 0,
+      mech: k.mechanics ? 1 : 0,
     });
   }
 
@@ -739,6 +778,13 @@ export class WebGpuBackend implements Backend {
         for (const sp of this.species) this.ctx.run(pass, sp.pack, N);
       });
     }
+    if (this.mech) {
+      const u = new Float64Array(this.L.dims * N);
+      setDisplacement(this.L, u, f);
+      this.ctx.write(this.mech.u, Float32Array.from(u));
+      // λ, μ, h of the uploaded ξ and the phase coupling of the uploaded u (after the props view)
+      this.mech.couple(true);
+    }
     const zero = new Float32Array(N);
     this.ctx.write(this.xidot, zero);
     this.ctx.write(this.dxi, zero);
@@ -777,6 +823,18 @@ export class WebGpuBackend implements Backend {
   /** Before a stage call: every gate open (the device loop may have closed some). */
   private openGates(): void {
     if (!this.gatesOpen) this.writeLoop(OPEN_GATES);
+  }
+
+  async mechanics(tol: number, maxIter: number): Promise<SolveReport> {
+    if (!this.mech) throw new Error('WebGPU backend: the scenario has no mechanics section');
+    this.ctx.check();
+    this.ctx.stage = 'mechanics';
+    return this.mech.solve(tol, maxIter);
+  }
+
+  async mechanicsLoad(f: Float64Array | null): Promise<void> {
+    if (!this.mech) throw new Error('WebGPU backend: the scenario has no mechanics section');
+    this.mech.setLoad(f);
   }
 
   async potential(tol: number, maxIter: number): Promise<PotentialReport> {
@@ -1060,13 +1118,16 @@ export class WebGpuBackend implements Backend {
     const N = L.N,
       bytes = 4 * N;
     const bufs = [this.xi, this.c, this.psi, this.xidot, ...this.species.map((sp) => sp.field), ...(this.gpT ? [this.gpT.w] : [])];
-    const nf = bufs.length;
+    const nb = bufs.length;
+    // the displacement (d fields in one buffer) after the others
+    const nf = nb + (this.mech ? L.dims : 0);
     if (!this.readStage) this.readStage = ctx.readback(nf * bytes, 'read.stage');
     const st = this.readStage;
     this.submit(
       () => undefined,
       (enc) => {
-        for (let i = 0; i < nf; i++) this.ctx.copy(enc, bufs[i], 0, st, i * bytes, bytes);
+        for (let i = 0; i < nb; i++) this.ctx.copy(enc, bufs[i], 0, st, i * bytes, bytes);
+        if (this.mech) this.ctx.copy(enc, this.mech.u, 0, st, nb * bytes, L.dims * bytes);
       },
     );
     const all = new Float32Array(await ctx.readBuffer(st, nf * bytes));
@@ -1076,6 +1137,7 @@ export class WebGpuBackend implements Backend {
       f[sp.name] = part(4 + m);
     });
     if (this.gpT) f.w = part(4 + this.species.length);
+    if (this.mech) getDisplacement(L, Float64Array.from(all.subarray(nb * N, nf * N)), f);
     return f;
   }
 

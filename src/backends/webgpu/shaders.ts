@@ -43,6 +43,8 @@ const GSUM = 'common/group_sum.wgsl';
 const CG = 'common/cg_state.wgsl';
 const TAIL = 'common/tail.wgsl';
 const LOOP = 'common/loop.wgsl';
+const ELASTIC = 'common/elastic.wgsl';
+const MECH_SLOTS = 'mech/cg_slots.wgsl';
 const SG = 'common/sg.wgsl';
 const GP = 'common/gp.wgsl';
 
@@ -89,6 +91,23 @@ export const MODULES = {
   loopEnd: [GRID, LOOP, BC, CG, 'common/df64.wgsl', 'common/policy.wgsl', 'common/noise.wgsl', 'loop_end.wgsl'],
   // test probe of the device loop's policy, controller and df64 twins (test/conformance/policy.test.ts)
   policyProbe: [GRID, 'common/df64.wgsl', 'common/policy.wgsl', 'probe/policy_probe.wgsl'],
+  // the mechanics stage (docs/mechanics.md; elasticity.ts): not gated, stage by stage only (MECH_NO_LOOP)
+  elasticMaterial: [GRID, 'elastic_material.wgsl'],
+  elasticStress: [GRID, ELASTIC, 'elastic_stress.wgsl'],
+  elasticForce: [GRID, ELASTIC, 'elastic_force.wgsl'],
+  elasticBlocks: [GRID, ELASTIC, 'elastic_blocks.wgsl'],
+  elasticSplit: [GRID, 'elastic_split.wgsl'],
+  elasticCoupling: [GRID, ELASTIC, 'elastic_coupling.wgsl'],
+  // its host-driven CG and W-cycle multigrid (elastic-cg.ts, elastic-multigrid.ts, elastic-reduce.ts)
+  mechMgSmooth: [GRID, STENCIL, 'mech/mg_smooth.wgsl'],
+  mechMgProlongSmooth: [GRID, STENCIL, 'mech/mg_prolong_smooth.wgsl'],
+  mechMgRestrict: [GRID, STENCIL, 'mech/mg_restrict.wgsl'],
+  mechMgCoarsen: [GRID, 'mech/mg_coarsen.wgsl'],
+  mechMgDiag: [GRID, 'mech/mg_diag.wgsl'],
+  mechMgCoarseApply: [GRID, 'mech/mg_coarse_apply.wgsl'],
+  mechCgVec: [GRID, MECH_SLOTS, 'mech/cg_vec.wgsl'],
+  mechReduceStage1: [GRID, 'mech/reduce_stage1.wgsl'],
+  mechReduceStage2: [GRID, MECH_SLOTS, 'mech/cg_ops.wgsl', 'mech/reduce_stage2.wgsl'],
   // the grand-potential form (docs/grand-potential.md; gp-transport.ts): stage by stage only, not gated
   gpOld: [GRID, GP, 'gp_old.wgsl'],
   gpCoef: [GRID, GP, 'gp_coef.wgsl'],

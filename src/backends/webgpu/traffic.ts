@@ -37,6 +37,43 @@ export const BINDINGS: Record<ModuleName, BindingTable> = {
   phaseImexUpdate: ['u', 'r', 'r', 'rw', 'w'],
   // grid, params, ξ, δ, props → ξⁿ⁺¹, Δξ, |δ|/dt
   phaseImexFinish: ['u', 'u', 'r', 'r', 'r', 'w', 'w', 'w'],
+  // the mechanics stage (elasticity.ts; not gated: stage by stage only, MECH_NO_LOOP)
+  // grid, params, ξ → per-cell (λ, μ, h)
+  elasticMaterial: ['u', 'u', 'r', 'w'],
+  // grid, params, material, u (not read by MODE 1, the eigenstrain alone) → σ_aa, τ_ab
+  elasticStress: (c) => ['u', 'u', 'r', c.MODE === 1 ? '-' : 'r', 'w', 'w'],
+  // grid, params, material, u (held rows), σ, τ, bin (RESID only) → out
+  elasticForce: (c) => ['u', 'u', 'r', 'r', 'r', 'r', c.RESID ? 'r' : '-', 'w'],
+  // grid, params, material → one component's diagonal block (face weights)
+  elasticBlocks: ['u', 'u', 'r', 'w'],
+  // params, src → dst (one component of N)
+  elasticSplit: ['u', 'r', 'w'],
+  // grid, params, material, u, τ, ψ → ψ + s; the phase props view (lane y written in place)
+  elasticCoupling: ['u', 'u', 'r', 'r', 'r', 'r', 'w', 'rw'],
+  // its host-driven CG and W-cycle multigrid (elastic-cg.ts, elastic-multigrid.ts; main's solver)
+  // grid, op, diag, b, x (not read by FIRST2: a zero guess) → x'
+  mechMgSmooth: (c) => ['u', 'r', 'r', 'r', c.FIRST2 ? '-' : 'r', 'w'],
+  // grid, coarse grid, op, diag, b, x, coarse correction → x'
+  mechMgProlongSmooth: ['u', 'u', 'r', 'r', 'r', 'r', 'r', 'w'],
+  // grid, coarse grid, op, b, x → coarse b
+  mechMgRestrict: ['u', 'u', 'r', 'r', 'r', 'w'],
+  // grid, coarse grid, fine op → coarse op
+  mechMgCoarsen: ['u', 'u', 'r', 'w'],
+  // grid, op → diagonal
+  mechMgDiag: ['u', 'r', 'w'],
+  // grid, G = L⁻¹, b → x
+  mechMgCoarseApply: ['u', 'r', 'r', 'w'],
+  // params, scalars, x, r, p, q, z: MODE 0 x += αp, r −= αq; 1 p = z + βp; 2 p = z
+  mechCgVec: (c) =>
+    c.MODE === 0
+      ? ['u', 'r', 'rw', 'rw', 'r', 'r', '-']
+      : c.MODE === 1
+        ? ['u', 'r', '-', '-', 'rw', '-', 'r']
+        : ['u', 'r', '-', '-', 'w', '-', 'r'],
+  // params, a, b, partials (dot products only)
+  mechReduceStage1: ['u', 'r', 'r', 'w'],
+  // params, partials, CG scalars (a few read and written)
+  mechReduceStage2: ['u', 'r', 'rw'],
   // the grand-potential form's transport (gp-transport.ts; not gated: stage by stage only)
   // grid, params, ξ, w, props → the old step's cell values
   gpOld: ['u', 'u', 'r', 'r', 'r', 'w'],

@@ -33,6 +33,10 @@ export const UNIFORMS = {
     iomega: 'u32',
     /** 1: divide L_η·kL by lane z of the bound props (the species' screening, species_pack.wgsl); 0: none */
     screen: 'u32',
+    /** L_σ μ_ref, 1/s (mechanics: the rate −mobEl·h′·q with q in lane y of the bound props) */
+    mobEl: 'f32',
+    /** 1: mechanics coupling (q in lane y; the bound ψ is ψ + s, elastic_coupling.wgsl); 0: none */
+    mech: 'u32',
   },
   /** shaders/coef.wgsl: out = hi·h + lo·(1 − h); kind 1: D (kD, 0 in a host cell), 2: σ̂ (kS, hi in a host cell) */
   CoefParams: { hi: 'f32', lo: 'f32', kind: 'u32' },
@@ -188,6 +192,32 @@ export const UNIFORMS = {
    * scale = dt/dx², vol = dx^d, lambda: the backtracking factor of the Newton update
    */
   GpParams: { el: 'f32', es: 'f32', dv: 'f32', M0: 'f32', K: 'f32', dt: 'f32', scale: 'f32', vol: 'f32', lambda: 'f32' },
+  /** shaders/mech/cg_vec.wgsl (the mechanics CG, elastic-cg.ts) */
+  VecParams: { n: 'u32' },
+  /**
+   * shaders/elastic_*.wgsl (docs/mechanics.md): dx (µm), the stack pressure and λ, μ of metal and
+   * electrolyte over μ_ref, the eigenstrain diagonal, the face types (4 bits per face, x0 lowest),
+   * the coupling factor Ω μ_ref/RT and the metal-minus-electrolyte λ and μ
+   */
+  ElasticParams: {
+    dx: 'f32',
+    pressure: 'f32',
+    e0x: 'f32',
+    e0y: 'f32',
+    e0z: 'f32',
+    faces: 'u32',
+    lamM: 'f32',
+    muM: 'f32',
+    lamE: 'f32',
+    muE: 'f32',
+    sFactor: 'f32',
+    dLam: 'f32',
+    dMu: 'f32',
+    /** a liquid electrolyte's stack pressure, added as −hydro·I in the coupling */
+    hydro: 'f32',
+  },
+  /** shaders/elastic_split.wgsl: component offset a·N, cells N */
+  SplitParams: { off: 'u32', n: 'u32' },
 } as const satisfies Record<string, Record<string, ScalarType>>;
 
 export type UniformName = keyof typeof UNIFORMS;

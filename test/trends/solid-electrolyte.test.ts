@@ -1,0 +1,4 @@
+import { defineTrendTest } from './helpers.ts';
+
+defineTrendTest('solid-electrolyte');
+defineTrendTest('stack-pressure');
