@@ -15,13 +15,14 @@
  *   stepRejected, evaluated in loop_end) is redone at the step its rate allows.
  * - The short circuit is seen on the device at the first check that finds the metal at the
  *   contact position, and stops the run there: at the CPU's step and time.
- * - With the IMEX phase stage (not on the loop yet) the backend has no loop and logs why.
+ * - With the IMEX phase stage or the mechanics stage (not on the loop yet) the backend has no
+ *   loop and logs why.
  * Skipped, with the reason, when no WebGPU adapter exists (test/conformance/webgpu-env.ts).
  */
 import { describe, expect, it } from 'vitest';
 import type { Backend, DeviceLoop, LoopStart } from '../../src/backends/backend.ts';
 import { createBackend } from '../../src/backends/create.ts';
-import { IMEX_NO_LOOP, type WebGpuBackend } from '../../src/backends/webgpu/backend.ts';
+import { IMEX_NO_LOOP, MECH_NO_LOOP, type WebGpuBackend } from '../../src/backends/webgpu/backend.ts';
 import { parseScenario, type Scenario } from '../../src/model/scenario.ts';
 import { Simulation } from '../../src/solver/simulation.ts';
 import { probeWebGpu } from '../conformance/webgpu-env.ts';
@@ -165,6 +166,20 @@ describe.skipIf(!probe.ok)(`WebGPU device loop (${probe.ok ? probe.description :
       expect(backend.name).toBe('webgpu');
       expect(backend.loop).toBeUndefined();
       expect(log).toContain(`webgpu: ${IMEX_NO_LOOP}`);
+    } finally {
+      await backend.dispose();
+    }
+  });
+
+  it('with the mechanics stage (explicit phase stage) the backend has no device loop, and its log says why', async () => {
+    const mechanics = { electrolyte: { G: '1 GPa', nu: 0.4 }, eigenstrain: 0.002, stackPressure: '1 MPa' };
+    const s = parseScenario({ ...BASE, mechanics });
+    const { backend, log } = await createBackend('webgpu', s, { threads: 1 });
+    try {
+      expect(backend.name).toBe('webgpu');
+      expect(backend.loop).toBeUndefined();
+      expect(log).toContain(`webgpu: ${MECH_NO_LOOP}`);
+      expect(log).not.toContain(IMEX_NO_LOOP);
     } finally {
       await backend.dispose();
     }
