@@ -91,7 +91,10 @@ export async function cmdResume(runDir: string, flags: RunFlags, hooks: CliHooks
       if (!flags.quiet) console.log(`${runDir}: the run stopped at the short circuit (t = ${man.short_circuit_s} s); nothing to do`);
       return EXIT.ok;
     }
-    if (!(end > ck.state.time)) throw new UsageError(`--until: ${end} s is not after the checkpoint time ${ck.state.time} s`);
+    // a run killed after its final checkpoint (at its own --until or the scenario's end) and before
+    // the manifest said so: resuming finishes it without a step; an asked --until must lie ahead
+    const atEnd = !(end > ck.state.time);
+    if (atEnd && asked !== undefined) throw new UsageError(`--until: ${end} s is not after the checkpoint time ${ck.state.time} s`);
     const threads = capThreads(threadsOption(flags.threads), (m) => console.warn(m));
     const memory = checkMemory(s, backendName, { skip: flags['skip-memory-check'], threads });
     const out = { dir, final: dir, commit: () => lock.release(), abandon: () => lock.release() };

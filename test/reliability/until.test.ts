@@ -6,7 +6,7 @@
  * 69.99999999999517).
  */
 import { describe, expect, it } from 'vitest';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeBCs, makeLayout } from '../../src/backends/layout.ts';
 import { CpuBackend } from '../../src/backends/cpu/backend.ts';
@@ -89,6 +89,29 @@ describe('--until and output times', () => {
     expect(readCsv(join(dir, 'metrics.csv')).map((x) => x.time_s)).toEqual([0, 0.02, 0.04, 0.06]);
     expect(vtis(dir)).toEqual(vtis(ref).slice(0, 4));
     for (const f of vtis(dir)) expect(readFileSync(join(dir, 'fields', f)).equals(readFileSync(join(ref, 'fields', f))), f).toBe(true);
+  });
+
+  it('a run killed after its final --until checkpoint, before the manifest said finished, is finished by resume (no step, no duplicate row)', async () => {
+    const ref = await referenceRun();
+    const dir = join(tmp('killed-at-end'), 'run');
+    expect((await cliIn(['run', scenario, '--out', dir, ...ARGS, '--until', '0.06'])).code).toBe(0);
+    // the state a SIGKILL between the checkpoint at 0.06 and the manifest update leaves
+    const m0 = manifest(dir);
+    expect(m0.status.state).toBe('finished');
+    writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ ...m0, status: { ...m0.status, state: 'running' } }));
+    expect(readCheckpoint(dir).state.time).toBeCloseTo(0.06, 12);
+    const r = await cliIn(['resume', dir, ...ARGS]);
+    expect(r.code, r.err).toBe(0);
+    const m = manifest(dir);
+    expect(m.status.state).toBe('finished');
+    expect(m.endTime).toBe(0.06);
+    expect(readCsv(join(dir, 'metrics.csv')).map((x) => x.time_s)).toEqual([0, 0.02, 0.04, 0.06]);
+    expect(vtis(dir)).toEqual(vtis(ref).slice(0, 4));
+    // in the same state, an explicit target that is not ahead of the checkpoint is still refused (exit 2)
+    writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ ...m, status: { ...m.status, state: 'running' } }));
+    const again = await cliIn(['resume', dir, ...ARGS, '--until', '0.05']);
+    expect(again.code).toBe(2);
+    expect(again.err).toMatch(/--until: 0\.05 s is not after the checkpoint time/);
   });
 
   it('the time column has no float drift: outputs every 0.01 s print 0.06, not 0.060000000000000005', async () => {

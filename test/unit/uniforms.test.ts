@@ -20,9 +20,11 @@ describe('WGSL uniform layouts', () => {
     const f = new Float32Array(b),
       u = new Uint32Array(b);
     expect([u[0], u[1], u[2], u[3], f[4], u[5], u[6], u[7]]).toEqual([7, 5, 9, 3, -3.25, 2, 0, 0]);
+    // a layout of n four-byte fields takes n·4 bytes rounded up to 16 (PhaseParams: 17 fields since mechanics → 80)
+    const nPhase = Object.keys(UNIFORMS.PhaseParams).length;
     expect(
       packUniform('PhaseParams', { ...Object.fromEntries(Object.keys(UNIFORMS.PhaseParams).map((k) => [k, 1])) } as never).byteLength,
-    ).toBe(64); // 14 four-byte fields (mechanics: mobEl, mech) padded to 16 bytes
+    ).toBe(Math.ceil((4 * nPhase) / 16) * 16);
     expect(() => packUniform('TipParams', { dx: 1, dy: 2 } as never)).toThrow(/no field dy/);
     expect(() => packUniform('TipParams', {} as never)).toThrow(/field dx missing/);
   });

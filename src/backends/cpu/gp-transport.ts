@@ -42,20 +42,7 @@ import { makePadded, type Padded } from './padded.ts';
 import { Pcg, pairwiseSum } from './pcg.ts';
 import { sharedF64 } from './shared.ts';
 import { sgWeight, type TransportResult } from './transport.ts';
-
-/**
- * Relative tolerance of each linear solve: ½·target/‖F^k‖ (what is left to reach the Newton
- * target), but not below GP_ETA_MIN: the frozen (1 − c_l) factor and the capacity's curvature
- * leave ~1e-2 of ‖F‖ per iteration anyway, so solving the first systems to the final tolerance
- * would only spend CG iterations (inexact Newton, Eisenstat & Walker 1996).
- */
-export const GP_ETA_MIN = 1e-3;
-export const GP_ETA_MAX = 0.1;
-
-/** Newton iterations per step before the stage reports no convergence (the Simulation then halves dt). */
-export const GP_MAX_NEWTON = 30;
-/** Halvings of an update that raised ‖F‖ (backtracking line search) before it is taken anyway. */
-export const GP_BACKTRACK = 4;
+import { GP_BACKTRACK, GP_ETA_MAX, GP_ETA_MIN, GP_MAX_NEWTON } from '../gp-newton.ts';
 
 /**
  * Rows (ψ_ref = s[0]): the Slotboom variable u = e^{w + ψ − ψ_ref}, the cell mobility

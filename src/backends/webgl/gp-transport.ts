@@ -14,22 +14,7 @@ import { toAtlas, type GridShape } from './grid.ts';
 import { PingPong, type GlPcg } from './pcg.ts';
 import type { Reducer } from './reduce.ts';
 import { glUniform } from './uniforms.ts';
-
-/** Newton iterations per step before the stage reports no convergence, and backtracking halvings (as the CPU). */
-export const GP_MAX_NEWTON = 30;
-const GP_BACKTRACK = 4;
-const ETA_MIN = 1e-3;
-const ETA_MAX = 0.1;
-const EPS32 = 2 ** -23;
-/**
- * The residual's f32 floor, as the WebGPU twin (src/backends/webgpu/gp-transport.ts): ‖F‖ ≤
- * 4ε₃₂‖scale‖ is round-off for certain; between that and 64ε₃₂‖scale‖ the loop goes on while an
- * iteration still halves ‖F‖. A fixed 64ε floor stopped WebGL at ~3e-3 of ‖F(wⁿ)‖: c̃ 15× further
- * from the reference than WebGPU's, and the manufactured solution's error grew at dt ∝ dx² (each
- * step's left-over residual is a larger part of its change).
- */
-const FLOOR_HARD = 4;
-const FLOOR_SOFT = 64;
+import { EPS32, GP_BACKTRACK, GP_ETA_MAX, GP_ETA_MIN, GP_FLOOR_HARD, GP_FLOOR_SOFT, GP_MAX_NEWTON } from '../gp-newton.ts';
 
 /** What the stage uses of the backend. */
 export interface GpGlHost {
@@ -161,8 +146,8 @@ export class GlGpTransport {
       influx = s[2];
       if (newton === 0) {
         F0 = F;
-        floor = FLOOR_SOFT * EPS32 * Math.sqrt(s[1]);
-        target = Math.max(tol * F0, FLOOR_HARD * EPS32 * Math.sqrt(s[1]));
+        floor = GP_FLOOR_SOFT * EPS32 * Math.sqrt(s[1]);
+        target = Math.max(tol * F0, GP_FLOOR_HARD * EPS32 * Math.sqrt(s[1]));
       }
       // at the f32 round-off of the residual's terms: accept once ‖F‖ stops falling
       if (F <= target || (F <= floor && !(F <= 0.5 * Fprev))) {
@@ -170,7 +155,7 @@ export class GlGpTransport {
         break;
       }
       if (!Number.isFinite(F) || newton >= GP_MAX_NEWTON) break;
-      const eta = Math.min(ETA_MAX, Math.max(ETA_MIN, (0.5 * target) / F));
+      const eta = Math.min(GP_ETA_MAX, Math.max(GP_ETA_MIN, (0.5 * target) / F));
       ctx.run('gpZero', this.delta.cur, this.gpu(dt, {}));
       const st = pcg.solve(this.delta, eta, maxIter, () => ctx.run('gpOp', pcg.op, rhsU()));
       cg += st.iterations;

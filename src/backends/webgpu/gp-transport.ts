@@ -7,7 +7,7 @@
  * operator (gp_residual) with three sums read back (‖F‖², ‖scale‖², the influx), and while ‖F‖
  * is above the target a solve and the update (gp_update); finally c̃ (gp_conc).
  * f32: the target's round-off floor is 4·ε₃₂·‖scale‖ (ε₃₂ = 2^−23), and below 64·ε₃₂·‖scale‖ (the CPU's
- * floor with f32's epsilon) the loop stops once an iteration no longer halves ‖F‖ (FLOOR_HARD).
+ * floor with f32's epsilon) the loop stops once an iteration no longer halves ‖F‖ (GP_FLOOR_HARD, src/backends/gp-newton.ts).
  */
 import type { Coefficients } from '../../model/derived.ts';
 import { gpBCs } from '../gp-bc.ts';
@@ -16,20 +16,7 @@ import { bcData, kernel, type GpuContext, type Kernel } from './context.ts';
 import type { MgPcg } from './mgpcg.ts';
 import { Reduction, ReduceMode } from './reduce.ts';
 import { packUniform } from './uniforms.ts';
-
-/** Newton iterations per step before the stage reports no convergence, and backtracking halvings (as the CPU). */
-export const GP_MAX_NEWTON = 30;
-const GP_BACKTRACK = 4;
-const ETA_MIN = 1e-3;
-const ETA_MAX = 0.1;
-const EPS32 = 2 ** -23;
-/**
- * The residual's f32 floor: ‖F‖ ≤ 4ε₃₂‖scale‖ is round-off for certain; between that and 64ε₃₂‖scale‖
- * the loop goes on while an iteration still halves ‖F‖ (GPUs reach ~1e-4 of ‖F(wⁿ)‖ this way where
- * a fixed 64ε floor stopped them at ~3e-3).
- */
-const FLOOR_HARD = 4;
-const FLOOR_SOFT = 64;
+import { EPS32, GP_BACKTRACK, GP_ETA_MAX, GP_ETA_MIN, GP_FLOOR_HARD, GP_FLOOR_SOFT, GP_MAX_NEWTON } from '../gp-newton.ts';
 
 /** What the stage uses of the backend. */
 export interface GpGpuHost {
@@ -209,8 +196,8 @@ export class GpGpuTransport {
       influx = s[h.slot + 2];
       if (newton === 0) {
         F0 = F;
-        floor = FLOOR_SOFT * EPS32 * Math.sqrt(s[h.slot + 1]);
-        target = Math.max(tol * F0, FLOOR_HARD * EPS32 * Math.sqrt(s[h.slot + 1]));
+        floor = GP_FLOOR_SOFT * EPS32 * Math.sqrt(s[h.slot + 1]);
+        target = Math.max(tol * F0, GP_FLOOR_HARD * EPS32 * Math.sqrt(s[h.slot + 1]));
       }
       // at the f32 round-off of the residual's terms: accept once ‖F‖ stops falling
       if (F <= target || (F <= floor && !(F <= 0.5 * Fprev))) {
@@ -218,7 +205,7 @@ export class GpGpuTransport {
         break;
       }
       if (!Number.isFinite(F) || newton >= GP_MAX_NEWTON) break;
-      const eta = Math.min(ETA_MAX, Math.max(ETA_MIN, (0.5 * target) / F));
+      const eta = Math.min(GP_ETA_MAX, Math.max(GP_ETA_MIN, (0.5 * target) / F));
       ctx.write(this.delta, new Float32Array(N));
       // the operator and right-hand side are the residual pass's (already on the GPU)
       const st = await h.pcg.solveSync('gp', eta, maxIter, () => undefined, h.solveOpts());
