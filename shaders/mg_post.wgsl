@@ -1,16 +1,21 @@
-// Post-smoothing of the V-cycle (src/backends/cpu/multigrid.ts), damped Jacobi ω = 2/3 with the
-// diagonal formed from op (diagAt):
-//   PROLONG: x' = xo + SCALE·P xc (piecewise-constant prolongation of the coarse correction,
-//            formed on the fly), out = x' + ω (b − A x')/diag   — the first sweep
-//   else:    out = xin + ω (b − A xin)/diag                      — the second sweep
-// LEVEL0: the fine level (b = the CG residual, parity half of r2). DOT (fine level, second sweep,
-// CPT cells per invocation): out is z = M⁻¹ r, and each workgroup writes its partial sum of r·z
-// into the iteration's parity section of `parts` (cg_matvec finishes it). Skipped once the solve
-// has ended (common/cg_state.wgsl).
+// Post-smoothing of the V-cycle (src/backends/cpu/multigrid.ts) in one pass: the prolongation
+// of the coarse correction and both damped Jacobi sweeps (ω = 2/3, the diagonal formed from op
+// by diagAt):
+//   x' = xin + SCALE·P xc (piecewise-constant prolongation, formed on the fly),
+//   s  = x' + ω (b − A x')/diag    (the first sweep, formed on the fly where the second reads it:
+//                                   the cell and its neighbours),
+//   out = s + ω (b − A s)/diag     (the second sweep).
+// The numbers of the former two passes: the same expressions in the same order (a cell's s is
+// formed by every invocation that reads it, always alike). applyA (common/stencil.wgsl) runs in
+// three modes through xv: it records the cells it reads (REC), applies A to x' (PROLONG), or to
+// the s values formed for the recorded cells, in the order it reads them (OUT).
+// LEVEL0: the fine level (b = the CG residual, parity half of r2). DOT (fine level, CPT cells per
+// invocation): out is z = M⁻¹ r, and each workgroup writes its partial sum of r·z into the
+// iteration's parity section of `parts` (cg_matvec finishes it). Skipped once the solve has ended
+// (common/cg_state.wgsl).
 
 override OMEGA: f32 = 0.6666667;
 override SCALE: f32 = 1.0;
-override PROLONG: bool = false;
 override LEVEL0: bool = false;
 override DOT: bool = false;
 
@@ -25,8 +30,19 @@ override DOT: bool = false;
 @group(0) @binding(8) var<storage, read> st: array<u32>;
 @group(0) @binding(9) var<storage, read_write> parts: array<f32>;
 
+const MODE_PROLONG: u32 = 0u;
+const MODE_REC: u32 = 1u;
+const MODE_OUT: u32 = 2u;
+// the most cells applyA reads: the cell and its 2·dims neighbours
+const STENCIL_READS: u32 = 7u;
+
+var<private> mode: u32 = MODE_PROLONG;
+var<private> nRead: u32 = 0u;
+var<private> readAt: array<u32, STENCIL_READS>;
+var<private> readVal: array<f32, STENCIL_READS>;
+
 fn xv(q: u32) -> f32 {
-  if (PROLONG) {
+  if (mode == MODE_PROLONG) {
     let nx = grid.n.x;
     let ny = grid.n.y;
     let i = q % nx;
@@ -35,11 +51,41 @@ fn xv(q: u32) -> f32 {
     let a = (i >> 1u) + coarse.n.x * ((j >> 1u) + coarse.n.y * (k >> 1u));
     return xin[q] + SCALE * xc[a];
   }
-  return xin[q];
+  let k = min(nRead, STENCIL_READS - 1u);
+  nRead += 1u;
+  if (mode == MODE_REC) {
+    readAt[k] = q;
+    return 0.0;
+  }
+  return readVal[k];
 }
 
-fn sweep(c: u32, bOff: u32) -> f32 {
-  return xv(c) + (OMEGA * (b[bOff + c] - applyA(c))) / diagAt(c);
+// the first sweep at cell q
+fn firstSweep(q: u32, bOff: u32) -> f32 {
+  mode = MODE_PROLONG;
+  return xv(q) + (OMEGA * (b[bOff + q] - applyA(q))) / diagAt(q);
+}
+
+// both sweeps at cell c
+fn bothSweeps(c: u32, bOff: u32) -> f32 {
+  mode = MODE_REC;
+  nRead = 0u;
+  _ = applyA(c);
+  let reads = min(nRead, STENCIL_READS);
+  // applyA reads the cell itself first; a wall's missing neighbour is the cell again
+  let s = firstSweep(c, bOff);
+  readVal[0] = s;
+  for (var k = 1u; k < reads; k++) {
+    let r = readAt[k];
+    if (r == c) {
+      readVal[k] = s;
+    } else {
+      readVal[k] = firstSweep(r, bOff);
+    }
+  }
+  mode = MODE_OUT;
+  nRead = 0u;
+  return s + (OMEGA * (b[bOff + c] - applyA(c))) / diagAt(c);
 }
 
 var<workgroup> wstate: u32;
@@ -63,7 +109,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     for (var t = 0u; t < CPT; t++) {
       let c = (g * CPT + t) * WG + lid.x;
       if (c < grid.n.w) {
-        let z = sweep(c, bOff);
+        let z = bothSweeps(c, bOff);
         xout[c] = z;
         rz += b[bOff + c] * z;
       }
@@ -78,5 +124,5 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   if (st[CG_STAT + (it & 1u)] != ST_RUNNING) { return; }
   var bOff = 0u;
   if (LEVEL0) { bOff = (it & 1u) * grid.n.w; }
-  xout[c] = sweep(c, bOff);
+  xout[c] = bothSweeps(c, bOff);
 }

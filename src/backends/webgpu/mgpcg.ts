@@ -16,16 +16,21 @@
  * - the dot products are finished redundantly in every workgroup of the kernel that needs them
  *   (one partial per workgroup of the producer, common/group_sum.wgsl): p·Ap in cg_update, r·z and
  *   r·r in cg_matvec; they are fused into the matrix-vector product (cg_matvec), the vector
- *   updates (cg_update, which also does the fine level's pre-smoothing) and the last smoothing
- *   sweep (mg_post.wgsl, DOT).
+ *   updates (cg_update, which also does the fine level's pre-smoothing) and the post-smoothing
+ *   (mg_post.wgsl, DOT);
+ * - one pass per level and direction: a coarser level's pre-smoothing is formed inside the
+ *   restriction from it (mg_restrict.wgsl, PRE), the prolongation and both post-smoothing sweeps
+ *   are one pass (mg_post.wgsl); the on-the-fly forms repeat the separate passes' expressions,
+ *   so the numbers are theirs.
  * A solve is recorded with a budget of iterations (the host's choice; the device loop takes the
  * previous solves' counts plus a margin). Its status on the device (common/cg_state.wgsl) freezes
  * everything once it has converged, broken down or hit maxIter, so the result does not depend on
  * the budget or on where the command buffers are cut; a solve still running when the recorded
  * iterations end reports "exhausted" and the host retries it with a larger budget.
- * Dispatches per iteration: 4T + 2 with T the levels outside the tail (T ≥ 1), e.g. 18 at 800²
- * (levels 800², 400², 200², 100²; tail 50² … 7²); plus T + 1 for the set-up and 4T + 1 for the
- * start of a solve, and 1 for its report.
+ * Dispatches per iteration: 2T + 3 with T the levels outside the tail (T ≥ 1), e.g. 11 at 800²
+ * (levels 800², 400², 200², 100²; tail 50² … 7²): cg_matvec, cg_update, per level a restriction
+ * and a post-smoothing pass, the tail; plus T + 1 for the set-up and 2T + 3 for the start of a
+ * solve, and 1 for its report.
  * The level buffers are shared by every solve slot (the stages solve one system at a time); each
  * slot has its own solution vector, status, parameters and coarse factor.
  */
@@ -78,7 +83,10 @@ interface Level {
   N: number;
   grid: GPUBuffer;
   op: GPUBuffer;
-  /** b: right-hand side; x: the level's correction; s: smoother scratch (level 0: r2, z, s0). */
+  /**
+   * b: right-hand side; x: the pre-smoothed correction; s: the post-smoothed one, the level's
+   * result (level 0: r2, s0, z).
+   */
   b: GPUBuffer;
   x: GPUBuffer;
   s: GPUBuffer;
@@ -108,14 +116,13 @@ interface Slot {
     report: Kernel;
     matvec: Kernel;
     update: Kernel;
-    pre0: Kernel;
     coarsen: Kernel[];
     tailCoarsen: Kernel | null;
+    /** The fine level's restriction with its pre-smoothing (a solve's first direction). */
+    restrictPre0: Kernel | null;
     restrict: Kernel[];
-    pre: Kernel[];
-    post1: Kernel[];
-    post2: Kernel[];
-    post2dot: Kernel | null;
+    post: Kernel[];
+    postDot: Kernel | null;
     tail: Kernel | null;
     direct: Kernel | null;
   };
@@ -129,6 +136,26 @@ export function blockCells(N: number, wg: number): number {
   const want = Math.min(65536, Math.max(256, 4 * Math.sqrt(N)));
   while (b < want) b *= 2;
   return b;
+}
+
+/**
+ * The multigrid levels of a grid (the CPU's rule: coarsen while > 128 cells and some axis > 1)
+ * and T, how many of them run outside the one-workgroup tail (all of them on a grid of one level).
+ */
+export function mgLevels(shape: PcgShape): { shapes: [number, number, number][]; T: number } {
+  const { dims } = shape;
+  const cells = (s: [number, number, number]) => s[0] * s[1] * s[2];
+  const shapes: [number, number, number][] = [];
+  let n = shape.n;
+  for (;;) {
+    shapes.push(n);
+    if (cells(n) <= COARSEST_CELLS || !n.slice(0, dims).some((v) => v > 1)) break;
+    n = [Math.ceil(n[0] / 2), Math.ceil(n[1] / 2), dims === 3 ? Math.ceil(n[2] / 2) : 1];
+  }
+  const last = shapes[shapes.length - 1];
+  if (cells(last) > COARSEST_CELLS) throw new Error(`WebGPU multigrid: coarsest level has ${cells(last)} cells (> ${COARSEST_CELLS})`);
+  const T = shapes.length > 1 ? shapes.findIndex((s, l) => l >= 1 && cells(s) <= TAIL_CELLS) : shapes.length;
+  return { shapes, T };
 }
 
 export class MgPcg {
@@ -153,8 +180,7 @@ export class MgPcg {
   private slots = new Map<string, Slot>();
   /** Every solve's report (iterations, residual, outcome, solved: 4 words per slot, in the order added), for the device loop. */
   readonly reports: GPUBuffer;
-  /** Placeholders bound where a kernel variant reads (dummy) or writes (dummyW) nothing. */
-  private dummy: GPUBuffer;
+  /** Placeholder bound where a kernel variant writes nothing. */
   private dummyW: GPUBuffer;
 
   constructor(
@@ -173,29 +199,15 @@ export class MgPcg {
     this.s0 = ctx.storage(N, `${label}.s0`);
     this.p2 = ctx.storage(2 * N, `${label}.p2`);
     this.q = ctx.storage(N, `${label}.q`);
-    this.dummy = ctx.storage(4, `${label}.unused`);
     this.dummyW = ctx.storage(4, `${label}.unusedW`);
     this.reports = ctx.storage(4 * MAX_SLOTS, `${label}.reports`);
     const block = N <= COARSEST_CELLS ? Math.max(ctx.wg, COARSEST_CELLS) : blockCells(N, ctx.wg);
     this.cpt = Math.max(1, block / ctx.wg);
     this.groups = Math.ceil(N / (ctx.wg * this.cpt));
     this.parts = ctx.storage(P_SECTIONS * this.groups, `${label}.partials`);
-    // level shapes: the CPU's rule (coarsen while > 128 cells and some axis > 1)
-    const shapes: [number, number, number][] = [];
-    let n = shape.n;
-    for (;;) {
-      shapes.push(n);
-      const lN = n[0] * n[1] * n[2];
-      if (lN <= COARSEST_CELLS || !n.slice(0, dims).some((v) => v > 1)) break;
-      n = [Math.ceil(n[0] / 2), Math.ceil(n[1] / 2), dims === 3 ? Math.ceil(n[2] / 2) : 1];
-    }
+    const { shapes, T } = mgLevels(shape);
     const cells = (s: [number, number, number]) => s[0] * s[1] * s[2];
     const last = shapes[shapes.length - 1];
-    if (cells(last) > COARSEST_CELLS) throw new Error(`WebGPU multigrid: coarsest level has ${cells(last)} cells (> ${COARSEST_CELLS})`);
-    let T = shapes.length;
-    if (shapes.length > 1) {
-      T = shapes.findIndex((s, l) => l >= 1 && cells(s) <= TAIL_CELLS);
-    }
     this.T = T;
     shapes.slice(0, T).forEach((s, l) => {
       const lN = cells(s);
@@ -205,8 +217,8 @@ export class MgPcg {
         grid: ctx.uniform(gridData(s, periodic, dims), `${label}.L${l}.grid`),
         op: l === 0 ? this.op : ctx.storage(4 * lN, `${label}.L${l}.op`),
         b: l === 0 ? this.r2 : ctx.storage(lN, `${label}.L${l}.b`),
-        x: l === 0 ? this.z : ctx.storage(lN, `${label}.L${l}.x`),
-        s: l === 0 ? this.s0 : ctx.storage(lN, `${label}.L${l}.s`),
+        x: l === 0 ? this.s0 : ctx.storage(lN, `${label}.L${l}.x`),
+        s: l === 0 ? this.z : ctx.storage(lN, `${label}.L${l}.s`),
       });
     });
     if (T < shapes.length) {
@@ -255,7 +267,7 @@ export class MgPcg {
 
   /** Dispatches of one recorded CG iteration. */
   get dispatchesPerIteration(): number {
-    return this.tail ? 4 * this.T + 2 : 3;
+    return this.tail ? 2 * this.T + 3 : 3;
   }
 
   /**
@@ -275,17 +287,15 @@ export class MgPcg {
     // r2 and p2 hold two parity halves: a kernel touches one half per access (traffic count)
     const hb = 4 * L0.N;
     const lv0 = (l: number): Record<number, number> => (l === 0 ? { 3: hb } : {});
-    const lv0b = (l: number): Record<number, number> => (l === 0 ? { 4: hb } : {});
     const common = { gates: this.gates, params };
     const coarsen: Kernel[] = [];
     const restrict: Kernel[] = [];
-    const pre: Kernel[] = [];
-    const post1: Kernel[] = [];
-    const post2: Kernel[] = [];
-    // per level: the next level's grid, op, b, x (the tail's first level past the last per-level one)
+    const post: Kernel[] = [];
+    // per level: the next level's grid, op, b and its result, the coarse correction (the tail's
+    // first level past the last per-level one)
     const next = (l: number) =>
       l + 1 < levels.length
-        ? { grid: levels[l + 1].grid, op: levels[l + 1].op, b: levels[l + 1].b, x: levels[l + 1].x }
+        ? { grid: levels[l + 1].grid, op: levels[l + 1].op, b: levels[l + 1].b, x: levels[l + 1].s }
         : { grid: this.tailGrid!, op: tail!.op, b: tail!.b, x: tail!.x };
     // the coarsest level's operator snapshot (host factor: grids without a tail) and its factor G = L⁻¹
     const snapshot = ctx.storage(4 * Nc, `${label}.${name}.snapshot`);
@@ -296,24 +306,13 @@ export class MgPcg {
         const C = next(l);
         const l0 = l === 0 ? 1 : 0;
         coarsen.push(kernel(ctx, 'mgCoarsen', [Lv.grid, C.grid, Lv.op, C.op, common.gates, common.params]));
-        restrict.push(kernel(ctx, 'mgRestrict', [Lv.grid, C.grid, Lv.op, Lv.b, Lv.x, C.b, status], { LEVEL0: l0 }, lv0(l)));
-        if (l > 0) pre.push(kernel(ctx, 'mgPre', [Lv.grid, Lv.op, Lv.b, Lv.x, status]));
-        post1.push(
-          kernel(
-            ctx,
-            'mgPost',
-            [Lv.grid, C.grid, params, Lv.op, Lv.b, Lv.x, C.x, Lv.s, status, this.dummyW],
-            { PROLONG: 1, LEVEL0: l0, DOT: 0 },
-            lv0b(l),
-          ),
-        );
+        // the coarser levels' pre-smoothing is formed in their restriction (the fine level's in cg_update)
+        const pre = l > 0 ? 1 : 0;
+        restrict.push(kernel(ctx, 'mgRestrict', [Lv.grid, C.grid, Lv.op, Lv.b, Lv.x, C.b, status], { LEVEL0: l0, PRE: pre }, lv0(l)));
+        // (the fine level's post-smoothing is postDot: it also writes the r·z partials)
         if (l > 0)
-          post2.push(
-            kernel(ctx, 'mgPost', [Lv.grid, C.grid, params, Lv.op, Lv.b, Lv.s, this.dummy, Lv.x, status, this.dummyW], {
-              PROLONG: 0,
-              LEVEL0: 0,
-              DOT: 0,
-            }),
+          post.push(
+            kernel(ctx, 'mgPost', [Lv.grid, C.grid, params, Lv.op, Lv.b, Lv.x, C.x, Lv.s, status, this.dummyW], { LEVEL0: 0, DOT: 0 }),
           );
       }
     }
@@ -340,25 +339,26 @@ export class MgPcg {
         start: kernel(ctx, 'cgStart', [this.gates, params, this.parts, status]),
         report: kernel(ctx, 'cgReport', [params, this.parts, status, this.reports], {}, { 3: 16 }),
         matvec: kernel(ctx, 'cgMatvec', [L0.grid, params, this.op, this.z, this.p2, this.q, this.parts, status], cpt, { 4: hb }),
-        update: kernel(ctx, 'cgUpdate', [L0.grid, params, this.op, x, this.r2, this.p2, this.q, this.z, this.parts, status], cpt, {
+        // (its fine-level pre-smoothing goes to L0.x, where the restriction and post-smoothing read it)
+        update: kernel(ctx, 'cgUpdate', [L0.grid, params, this.op, x, this.r2, this.p2, this.q, L0.x, this.parts, status], cpt, {
           4: hb,
           5: hb,
         }),
-        pre0: kernel(ctx, 'mgPre', [L0.grid, this.op, this.r2, this.z, status], { LEVEL0: 1 }, { 2: hb }),
         coarsen,
         tailCoarsen: tail
           ? kernel(ctx, 'mgTailCoarsen', [L0.grid, tail.params, this.gates, params, tail.op, this.dense!, factor, status])
           : null,
+        restrictPre0: tail
+          ? kernel(ctx, 'mgRestrict', [L0.grid, grid1, this.op, this.r2, L0.x, next(0).b, status], { LEVEL0: 1, PRE: 1 }, { 3: hb })
+          : null,
         restrict,
-        pre,
-        post1,
-        post2,
-        post2dot: tail
+        post,
+        postDot: tail
           ? kernel(
               ctx,
               'mgPost',
-              [L0.grid, grid1, params, this.op, this.r2, this.s0, this.dummy, this.z, status, this.parts],
-              { PROLONG: 0, LEVEL0: 1, DOT: 1, ...cpt },
+              [L0.grid, grid1, params, this.op, this.r2, L0.x, next(0).x, L0.s, status, this.parts],
+              { LEVEL0: 1, DOT: 1, ...cpt },
               { 4: hb },
             )
           : null,
@@ -441,26 +441,23 @@ export class MgPcg {
     rec.runGroups(s.k.start, 1);
   }
 
-  /** z = M⁻¹ r of the current iteration (its pre-smoothing already done unless `withPre`). */
+  /**
+   * z = M⁻¹ r of the current iteration (the fine level's pre-smoothing already done by cg_update
+   * unless `withPre`, where the fine restriction does it): per level one restriction (with the
+   * level's pre-smoothing) down, the tail, one post-smoothing pass (with the prolongation) up.
+   */
   private encodeVcycle(rec: Recorder, s: Slot, withPre: boolean): void {
     const { levels } = this;
     if (!this.tail) {
       rec.runGroups(s.k.direct!, 1);
       return;
     }
-    if (withPre) rec.run(s.k.pre0, levels[0].N);
-    rec.run(s.k.restrict[0], levels.length > 1 ? levels[1].N : this.tailFirstCells);
-    for (let l = 1; l < levels.length; l++) {
-      rec.run(s.k.pre[l - 1], levels[l].N);
-      rec.run(s.k.restrict[l], l + 1 < levels.length ? levels[l + 1].N : this.tailFirstCells);
-    }
+    const coarseCells = (l: number) => (l + 1 < levels.length ? levels[l + 1].N : this.tailFirstCells);
+    rec.run(withPre ? s.k.restrictPre0! : s.k.restrict[0], coarseCells(0));
+    for (let l = 1; l < levels.length; l++) rec.run(s.k.restrict[l], coarseCells(l));
     rec.runGroups(s.k.tail!, 1);
-    for (let l = levels.length - 1; l >= 1; l--) {
-      rec.run(s.k.post1[l], levels[l].N);
-      rec.run(s.k.post2[l - 1], levels[l].N);
-    }
-    rec.run(s.k.post1[0], levels[0].N);
-    rec.runGroups(s.k.post2dot!, this.groups);
+    for (let l = levels.length - 1; l >= 1; l--) rec.run(s.k.post[l - 1], levels[l].N);
+    rec.runGroups(s.k.postDot!, this.groups);
   }
 
   /** Records the first direction: z = M⁻¹ r₀ and r·z. */

@@ -77,7 +77,6 @@ export const MODULES = {
   cgMatvec: [GRID, LOOP, GSUM, CG, STENCIL, 'cg_matvec.wgsl'],
   cgUpdate: [GRID, LOOP, GSUM, CG, STENCIL, 'cg_update.wgsl'],
   cgReport: [GRID, LOOP, GSUM, CG, 'cg_report.wgsl'],
-  mgPre: [GRID, LOOP, CG, STENCIL, 'mg_pre.wgsl'],
   mgRestrict: [GRID, LOOP, CG, STENCIL, 'mg_restrict.wgsl'],
   mgPost: [GRID, LOOP, GSUM, CG, STENCIL, 'mg_post.wgsl'],
   mgCoarsen: [GRID, LOOP, CG, 'mg_coarsen.wgsl'],
