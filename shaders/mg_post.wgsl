@@ -1,14 +1,18 @@
-// Post-smoothing of the V-cycle (src/backends/cpu/multigrid.ts) in one pass: the prolongation
-// of the coarse correction and both damped Jacobi sweeps (ω = 2/3, the diagonal formed from op
-// by diagAt):
-//   x' = xin + SCALE·P xc (piecewise-constant prolongation, formed on the fly),
-//   s  = x' + ω (b − A x')/diag    (the first sweep, formed on the fly where the second reads it:
-//                                   the cell and its neighbours),
-//   out = s + ω (b − A s)/diag     (the second sweep).
-// The numbers of the former two passes: the same expressions in the same order (a cell's s is
-// formed by every invocation that reads it, always alike). applyA (common/stencil.wgsl) runs in
-// three modes through xv: it records the cells it reads (REC), applies A to x' (PROLONG), or to
-// the s values formed for the recorded cells, in the order it reads them (OUT).
+// Post-smoothing of the V-cycle (src/backends/cpu/multigrid.ts), damped Jacobi ω = 2/3 with the
+// diagonal formed from op (diagAt), in one or two passes (STAGE):
+//   x' = xin + SCALE·P xc (piecewise-constant prolongation of the coarse correction, formed on
+//        the fly),
+//   s  = x' + ω (b − A x')/diag    (the first sweep),
+//   out = s + ω (b − A s)/diag     (the second sweep);
+//   STAGE 0: out = s (prolongation + first sweep); 1: out = xin + ω (b − A xin)/diag (the second
+//   sweep of the first stage's s); 2: out = the second sweep of s in one pass, s formed on the fly
+//   where the second sweep reads it (the cell and its neighbours: 5 (2D) to 7 (3D) first sweeps
+//   per cell, which is why the fine level keeps two passes, mgpcg.ts).
+// The one-pass form repeats the two-pass expressions in the same order (a cell's s is formed by
+// every invocation that reads it, always alike), so its numbers are theirs. applyA
+// (common/stencil.wgsl) then runs in three modes through xv: it records the cells it reads (REC),
+// applies A to x' (PROLONG), or to the s values formed for the recorded cells, in the order it
+// reads them (OUT).
 // LEVEL0: the fine level (b = the CG residual, parity half of r2). DOT (fine level, CPT cells per
 // invocation): out is z = M⁻¹ r, and each workgroup writes its partial sum of r·z into the
 // iteration's parity section of `parts` (cg_matvec finishes it). Skipped once the solve has ended
@@ -16,6 +20,7 @@
 
 override OMEGA: f32 = 0.6666667;
 override SCALE: f32 = 1.0;
+override STAGE: u32 = 2u;
 override LEVEL0: bool = false;
 override DOT: bool = false;
 
@@ -42,6 +47,7 @@ var<private> readAt: array<u32, STENCIL_READS>;
 var<private> readVal: array<f32, STENCIL_READS>;
 
 fn xv(q: u32) -> f32 {
+  if (STAGE == 1u) { return xin[q]; }
   if (mode == MODE_PROLONG) {
     let nx = grid.n.x;
     let ny = grid.n.y;
@@ -60,32 +66,37 @@ fn xv(q: u32) -> f32 {
   return readVal[k];
 }
 
-// the first sweep at cell q
-fn firstSweep(q: u32, bOff: u32) -> f32 {
+// one sweep at cell q from the vector xv gives (STAGE 0: x', 1: xin)
+fn sweep(q: u32, bOff: u32) -> f32 {
   mode = MODE_PROLONG;
   return xv(q) + (OMEGA * (b[bOff + q] - applyA(q))) / diagAt(q);
 }
 
-// both sweeps at cell c
+// both sweeps at cell c (STAGE 2)
 fn bothSweeps(c: u32, bOff: u32) -> f32 {
   mode = MODE_REC;
   nRead = 0u;
   _ = applyA(c);
   let reads = min(nRead, STENCIL_READS);
   // applyA reads the cell itself first; a wall's missing neighbour is the cell again
-  let s = firstSweep(c, bOff);
+  let s = sweep(c, bOff);
   readVal[0] = s;
   for (var k = 1u; k < reads; k++) {
     let r = readAt[k];
     if (r == c) {
       readVal[k] = s;
     } else {
-      readVal[k] = firstSweep(r, bOff);
+      readVal[k] = sweep(r, bOff);
     }
   }
   mode = MODE_OUT;
   nRead = 0u;
   return s + (OMEGA * (b[bOff + c] - applyA(c))) / diagAt(c);
+}
+
+fn post(c: u32, bOff: u32) -> f32 {
+  if (STAGE == 2u) { return bothSweeps(c, bOff); }
+  return sweep(c, bOff);
 }
 
 var<workgroup> wstate: u32;
@@ -109,7 +120,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     for (var t = 0u; t < CPT; t++) {
       let c = (g * CPT + t) * WG + lid.x;
       if (c < grid.n.w) {
-        let z = bothSweeps(c, bOff);
+        let z = post(c, bOff);
         xout[c] = z;
         rz += b[bOff + c] * z;
       }
@@ -124,5 +135,5 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   if (st[CG_STAT + (it & 1u)] != ST_RUNNING) { return; }
   var bOff = 0u;
   if (LEVEL0) { bOff = (it & 1u) * grid.n.w; }
-  xout[c] = bothSweeps(c, bOff);
+  xout[c] = post(c, bOff);
 }
