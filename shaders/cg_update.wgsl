@@ -1,7 +1,7 @@
 // Second kernel of CG iteration i (src/backends/cpu/pcg.ts), fine level, CPT cells per invocation:
 //   α = r·z_{i−1} / p_i·Ap_i (p·Ap finished here from cg_matvec's partials), x += α p_i,
 //   r_i = r_{i−1} − α q into the parity half i % 2 of r2, the partial sums of r_i·r_i,
-// and, fused, the V-cycle's fine-level pre-smoothing (mg_pre.wgsl's two sweeps from zero on r_i,
+// and, fused, the V-cycle's fine-level pre-smoothing (mg_restrict.wgsl's PRE: two sweeps from zero on r_i,
 // the same numbers: r_i at the neighbours is formed on the fly from r_{i−1} and q).
 // Workgroup 0 records the iteration's status: frozen (cg_matvec found the solve ended), the
 // iteration limit (i > maxIter), breakdown (p·Ap ≤ 0 or not a number), else running and

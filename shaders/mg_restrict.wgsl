@@ -8,7 +8,7 @@
 //        the same value); else x is read (the fine level: cg_update pre-smoothed it);
 // and the coarse right-hand side is the sum of the residuals b − A xo of the (up to 2×2×2)
 // cells, added in memory order like mgRestrictK. The numbers of the former separate passes
-// (mg_pre, mg_restrict): the same expressions in the same order. applyA (common/stencil.wgsl)
+// (pre-smoothing, then residual and restriction): the same expressions in the same order. applyA (common/stencil.wgsl)
 // runs in three modes through xv: it records the cells it reads (REC), applies A to x1 (X1),
 // or to the xo values formed for the recorded cells, in the order it reads them (OUT).
 // LEVEL0: b is the CG residual (parity half of r2); PRE there only for a solve's first
@@ -53,7 +53,7 @@ fn xv(q: u32) -> f32 {
   return readVal[k];
 }
 
-// the pre-smoothed value at cell q (mg_pre's expression)
+// the pre-smoothed value at cell q (the former pre-smoothing pass's expression)
 fn xoAt(q: u32) -> f32 {
   mode = MODE_X1;
   return x1(q) + (OMEGA * (bv(q) - applyA(q))) / diagAt(q);

@@ -1,5 +1,5 @@
 // The tail of a V-cycle in one workgroup (common/tail.wgsl): on every tail level but the last,
-// pre-smoothing (two Jacobi sweeps from zero, as mg_pre.wgsl) and residual + restriction to the
+// pre-smoothing (two Jacobi sweeps from zero) and residual + restriction to the
 // next (mg_restrict.wgsl); on the last (≤ 128 cells) the direct solve x = Gᵀ(G b) with
 // G = L⁻¹ the inverse Cholesky factor (mg_coarse_apply's method; the factor comes from the host,
 // src/backends/webgpu/coarse.ts); then back up, prolongation + first sweep and the second sweep

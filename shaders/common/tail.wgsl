@@ -2,7 +2,7 @@
 // (src/backends/webgpu/mgpcg.ts, TAIL_CELLS), packed one after the other in single buffers
 // (opT, bT, xT, sT; level l at cell offset tp.lv[2l + 1].x) so that one dispatch can run their
 // whole part of a V-cycle or of the set-up, with storage barriers between the passes. The
-// arithmetic is that of the per-level kernels (mg_pre, mg_restrict, mg_post, mg_coarsen,
+// arithmetic is that of the per-level kernels (mg_restrict, mg_post, mg_coarsen,
 // common/stencil.wgsl), level by level. The including module declares `grid` (the fine level:
 // periodicity and dims), `tp: array<vec4<u32>>` (the level table: tp[0].x the number of tail
 // levels, tp[1 + 2l] = (nx, ny, nz, N) of tail level l, tp[2 + 2l].x its cell offset) and

@@ -347,7 +347,7 @@ export class MgPcg {
         start: kernel(ctx, 'cgStart', [this.gates, params, this.parts, status]),
         report: kernel(ctx, 'cgReport', [params, this.parts, status, this.reports], {}, { 3: 16 }),
         matvec: kernel(ctx, 'cgMatvec', [L0.grid, params, this.op, this.z, this.p2, this.q, this.parts, status], cpt, { 4: hb }),
-        update: kernel(ctx, 'cgUpdate', [L0.grid, params, this.op, x, this.r2, this.p2, this.q, L0.x, this.parts, status], cpt, {
+        update: kernel(ctx, 'cgUpdate', [L0.grid, params, this.op, x, this.r2, this.p2, this.q, this.z, this.parts, status], cpt, {
           4: hb,
           5: hb,
         }),
