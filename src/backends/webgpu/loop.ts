@@ -181,7 +181,8 @@ export class GpuDeviceLoop implements DeviceLoop {
 
   constructor(private p: LoopParts) {
     const { ctx } = p;
-    if (p.pcg.slotNames.length > MAX_SLOTS) throw new Error(`WebGPU device loop: ${p.pcg.slotNames.length} solves, at most ${MAX_SLOTS} fit a record`);
+    if (p.pcg.slotNames.length > MAX_SLOTS)
+      throw new Error(`WebGPU device loop: ${p.pcg.slotNames.length} solves, at most ${MAX_SLOTS} fit a record`);
     this.phaseSlot = p.pcg.slotNames.includes('phase') ? p.pcg.slotIndex('phase') : undefined;
     this.ring = ctx.storage(REC * RING_RECORDS, 'loop.ring');
     this.policy = ctx.uniform(

@@ -83,7 +83,8 @@ export class GpuImexPhase {
     // (the step's dt, 1/dt, dt/dx², noise amplitude and key come from the loop uniform: the
     // uniforms here are constants of the run)
     const G = { GATE: gate };
-    const first = (v: number, label: string, name: 'ImexRateParams' | 'ImexRhsParams') => ctx.uniform(packUniform(name, { first: v }), label);
+    const first = (v: number, label: string, name: 'ImexRateParams' | 'ImexRhsParams') =>
+      ctx.uniform(packUniform(name, { first: v }), label);
     const uOp = ctx.uniform(packUniform('ImexOpParams', { wScale: (kc.mobKappa * this.imex.K) / 2, floor: DIAG_FLOOR }), 'imex.op');
     const rateK = (u: GPUBuffer) =>
       kernel(ctx, 'phaseImexRate', [b.grid, b.phaseParams, u, b.padXi, b.c, b.psi, b.props, rate, stab, b.stiff, b.aux, b.loop], G);
