@@ -43,7 +43,9 @@ import { customModel, modelTime, type GpuModel, type Modelled } from './model.ts
 
 export const DEVICE_BENCH_HELP = `  --cases LIST       hong, 3d (default both)
   --paths LIST       stages (stage by stage: before), loop (the device loop: after); default both
-  --phase P          explicit (default: the phase stage the device loop runs) or imex (stage by stage only)
+  --phase P          imex (default: the scenarios' default) or explicit; both run on the device loop
+  --steps-per-s R    hong2018: steps per simulated second assumed to 400 s (default: measured by npm run bench -- imex
+                     at dx = 0.25 µm, bench/results/imex-vm.json: 29.5 IMEX, 286.5 explicit)
   --hong N[,W,S]     hong2018 on N×N cells (same dx; default 800): W warm-up steps (default 12), S measured steps (default 20)
   --3d N[,W,S]       the 3D benchmark scenario on N³ cells (default 256): W warm-up, S measured steps (default 3, 4)
   --quick            hong 96 (12 + 6 steps), 3D 24³ (3 + 3 steps): a check of the script, not figures
@@ -64,6 +66,12 @@ export const TARGETS = {
   cellUpdates3d: 1.5e9,
 };
 const HONG_END = 400;
+/**
+ * hong2018's steps per simulated second at dx = 0.25 µm, measured on the CPU reference over its
+ * first 2 s (`npm run bench -- imex`, bench/results/imex-vm.json): the step count the run needs
+ * is a property of the model and the policy, not of the device; later dt (sharper tips) may differ.
+ */
+export const STEPS_PER_S = { imex: 29.5, explicit: 286.5 } as const;
 
 interface CaseSpec {
   n: number;
@@ -78,6 +86,8 @@ interface Options {
   cases: ('hong' | '3d')[];
   paths: StepPath[];
   phase: 'explicit' | 'imex';
+  /** hong2018's steps per simulated second to 400 s (null: STEPS_PER_S of the phase stage). */
+  stepsPerSecond: number | null;
   hong: CaseSpec;
   d3: CaseSpec;
   model: GpuModel;
@@ -102,7 +112,8 @@ export function parseDeviceArgs(argv: string[]): Options {
   const o: Options = {
     cases: ['hong', '3d'],
     paths: ['stages', 'loop'],
-    phase: 'explicit',
+    phase: 'imex',
+    stepsPerSecond: null,
     hong: quick ? { n: 96, warm: 12, steps: 6 } : { n: 800, warm: 12, steps: 20 },
     d3: quick ? { n: 24, warm: 3, steps: 3 } : { n: 256, warm: 3, steps: 4 },
     model: customModel({}),
@@ -130,6 +141,13 @@ export function parseDeviceArgs(argv: string[]): Options {
         const c = parseList(val(), '--paths');
         for (const x of c) if (x !== 'stages' && x !== 'loop') throw new Error(`bench device: --paths takes stages and loop (got "${x}")`);
         o.paths = c as StepPath[];
+        break;
+      }
+      case '--steps-per-s': {
+        const text = val();
+        const v = Number(text);
+        if (!(v > 0) || !Number.isFinite(v)) throw new Error(`bench device: --steps-per-s takes a positive number (got "${text}")`);
+        o.stepsPerSecond = v;
         break;
       }
       case '--phase': {
@@ -176,7 +194,7 @@ export function parseDeviceArgs(argv: string[]): Options {
   return o;
 }
 
-/** The scenario with numerics.phase set (the device loop runs the explicit stage only). */
+/** The scenario with numerics.phase set. */
 function withPhase(s: Scenario, phase: 'explicit' | 'imex'): Scenario {
   return { ...s, numerics: { ...s.numerics, phase } };
 }
@@ -257,7 +275,16 @@ export interface CaseResult {
   output: StageRow;
   measured: { setupSeconds: number; firstStepSeconds: number; wallSecondsPerStep: number; software: boolean; adapter: string };
   /** hong2018: steps to 400 s at the window's mean dt (and at the policy's ceiling safety·dt_phase), modelled time to 400 s. */
-  to400?: { stepsAtMeanDt: number; stepsAtCeiling: number; outputs: number; modelledSeconds: number };
+  to400?: {
+    stepsAtMeanDt: number;
+    stepsAtCeiling: number;
+    /** The steps assumed to 400 s (Options.stepsPerSecond or STEPS_PER_S) and their source. */
+    steps: number;
+    stepsSource: string;
+    outputs: number;
+    /** Modelled time to 400 s with `steps` steps. */
+    modelledSeconds: number;
+  };
   /** 3D: modelled and measured cell-updates per second of a coupled step. */
   cellUpdates?: { modelled: number; measured: number };
 }
@@ -359,11 +386,18 @@ async function runCase(which: 'hong' | '3d', path: StepPath, spec: CaseSpec, o: 
       const ceiling = s.numerics.safety * stabilityLimits(k).phase;
       const stepsAtCeiling = Number.isFinite(ceiling) ? Math.ceil(HONG_END / ceiling) : NaN;
       const outputs = Math.round(HONG_END / s.time.output);
+      const perS = o.stepsPerSecond ?? STEPS_PER_S[o.phase];
+      const steps = Math.ceil(HONG_END * perS);
       res.to400 = {
         stepsAtMeanDt,
         stepsAtCeiling,
+        steps,
+        stepsSource:
+          o.stepsPerSecond !== null
+            ? `--steps-per-s ${perS}`
+            : `${perS} steps per simulated second (${o.phase}, dx = 0.25 µm, CPU reference, bench/results/imex-vm.json)`,
         outputs,
-        modelledSeconds: stepsAtMeanDt * tot.modelled.total + outputs * res.output.modelled.total,
+        modelledSeconds: steps * tot.modelled.total + outputs * res.output.modelled.total,
       };
     } else {
       res.cellUpdates = { modelled: cells / tot.modelled.total, measured: cells / (wall / spec.steps) };
@@ -442,7 +476,7 @@ function report(r: CaseResult, m: GpuModel): string {
   if (r.to400) {
     const t = r.to400;
     lines.push(
-      `  to 400 s: ${t.stepsAtMeanDt} steps at the window's mean dt (policy ceiling safety·dt_phase: ${Number.isNaN(t.stepsAtCeiling) ? 'none' : t.stepsAtCeiling}), ${t.outputs} outputs → modelled ${fx(t.modelledSeconds, 1)} s`,
+      `  to 400 s: ${t.steps} steps at ${t.stepsSource}, ${t.outputs} outputs → modelled ${fx(t.modelledSeconds, 1)} s (the window's mean dt would give ${t.stepsAtMeanDt} steps; policy ceiling safety·dt_phase: ${Number.isNaN(t.stepsAtCeiling) ? 'none' : t.stepsAtCeiling})`,
     );
     const ok = (b: boolean) => (b ? 'met' : 'NOT met');
     lines.push(
@@ -521,9 +555,7 @@ export async function runDeviceBench(argv: string[]): Promise<number> {
   const m = machine();
   console.log(`device benchmark on ${adapterText}${software ? ' (software adapter: counts are real, times are not GPU times)' : ''}`);
   console.log(`model: ${o.model.name}`);
-  console.log(
-    `phase stage: ${o.phase}${o.phase === 'imex' ? ' (no device loop: both paths step stage by stage)' : ' (the device loop runs this one; the IMEX default does not run on it yet)'}\n`,
-  );
+  console.log(`phase stage: ${o.phase}${o.phase === 'imex' ? ' (the default)' : ''}; both phase stages run on the device loop\n`);
   const results: CaseResult[] = [];
   for (const which of o.cases) {
     const done: Partial<Record<StepPath, CaseResult>> = {};

@@ -17,6 +17,8 @@
 override NSPECIES: u32 = 0u;
 // solve slots of the step's stages (1 … NSOLVES − 1; slot 0, the potential, belongs to the boundary)
 override NSOLVES: u32 = 2u;
+// the report slot of the IMEX phase stage's sweeps (0: none; cg_report.wgsl ACC keeps the most of one sweep in word 3)
+override PHASE_SLOT: u32 = 0u;
 const NO_LIMIT_HI: f32 = 3.0e38;
 
 @group(0) @binding(0) var<storage, read_write> ls: Loop;
@@ -56,6 +58,7 @@ fn main() {
       else if (halt == HALT_NONE) { halt = HALT_NOT_CONVERGED; }
     }
   }
+  if (PHASE_SLOT != 0u) { ring[rec + R_PHASEMAX] = reports[4u * PHASE_SLOT + 3u]; }
   var nonFinite = bitcast<u32>(fieldsOut[8]);
   for (var m = 0u; m < NSPECIES; m++) {
     ring[rec + R_SPX + m] = f2u(stats[ST_SPECIES + 3u * m]);

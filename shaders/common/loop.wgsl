@@ -66,6 +66,7 @@ const R_CTL: u32 = 23u;        // nine words: voltage, segment, current, current
 const R_CHECK: u32 = 32u;      // four words: non-finite cells, min ξ, max ξ, min c̃
 const R_SINCE: u32 = 36u;      // steps since the last potential solve, after the boundary
 const R_TIP: u32 = 37u;        // the checked fields' tip position, µm (with F_CONTACT)
+const R_PHASEMAX: u32 = 38u;   // the most CG iterations one IMEX phase sweep took (its slot reports their sum)
 const R_SPX: u32 = 40u;        // the species' influx, one word each (≤ 8)
 const R_SOLVES: u32 = 48u;     // three words per solve slot (iterations, residual, outcome): 0 potential, 1 transport, 2 + m species m, then other stages' solves (≤ 16 slots)
 const F_STEP: u32 = 1u;        // a step was taken

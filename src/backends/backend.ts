@@ -258,6 +258,8 @@ export interface LoopRecord {
   maxRate: number;
   stiffness: number;
   transport: TransportReport;
+  /** The IMEX phase stage's solves of the step, reported together (null: the explicit stage). */
+  phase: SolveReport | null;
   /** The boundary's potential solve (when solved). */
   potential: PotentialReport | null;
   /** The checked fields reached the contact position (LoopStart.contact) and their tip, µm (NaN: no contact). */

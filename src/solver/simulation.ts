@@ -915,6 +915,7 @@ export class Simulation {
       this.checkedHere = false;
       const tr = r.transport;
       this.lastTr = tr;
+      if (r.phase) this.phaseIterations += r.phase.iterations;
       this.iterationTotals.transport += tr.iterations;
       this.limitedTotal += tr.limited;
       this.influxTotal += tr.influx;
@@ -930,6 +931,14 @@ export class Simulation {
       if (r.step !== this.step) throw new Error(`device loop: record of step ${r.step} where the Simulation is at step ${this.step}`);
       const exhausted = r.halt === LOOP_HALT.EXHAUSTED && Object.entries(r.codes).some(([s, c]) => s !== 'psi' && c === OUTCOME_EXHAUSTED);
       if (exhausted) throw this.exhaustedError();
+      if (r.phase && !r.phase.converged) {
+        throw new SolverError(
+          `IMEX phase solver did not converge in step ${this.step} (t = ${this.time} s): relative residual ${r.phase.residual.toExponential(2)} after ${r.phase.iterations} iterations (tolerance ${this.k.imex?.tol})`,
+          this.step,
+          this.time,
+          { retryable: true },
+        );
+      }
       this.k.species.forEach((sp, m) => {
         const q = tr.species[m];
         if (q.converged) return;

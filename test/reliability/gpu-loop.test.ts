@@ -15,14 +15,15 @@
  *   stepRejected, evaluated in loop_end) is redone at the step its rate allows.
  * - The short circuit is seen on the device at the first check that finds the metal at the
  *   contact position, and stops the run there: at the CPU's step and time.
- * - With the IMEX phase stage or the mechanics stage (not on the loop yet) the backend has no
- *   loop and logs why.
+ * - The IMEX phase stage runs on the loop too (its sweeps' solves recorded with budgets, reported
+ *   together): batching and a capped budget change no bit, and it takes the CPU backend's steps.
+ * - With the mechanics stage (not on the loop yet) the backend has no loop and logs why.
  * Skipped, with the reason, when no WebGPU adapter exists (test/conformance/webgpu-env.ts).
  */
 import { describe, expect, it } from 'vitest';
 import type { Backend, DeviceLoop, LoopStart } from '../../src/backends/backend.ts';
 import { createBackend } from '../../src/backends/create.ts';
-import { IMEX_NO_LOOP, MECH_NO_LOOP, type WebGpuBackend } from '../../src/backends/webgpu/backend.ts';
+import { MECH_NO_LOOP, type WebGpuBackend } from '../../src/backends/webgpu/backend.ts';
 import { parseScenario, type Scenario } from '../../src/model/scenario.ts';
 import { Simulation } from '../../src/solver/simulation.ts';
 import { probeWebGpu } from '../conformance/webgpu-env.ts';
@@ -36,9 +37,12 @@ const BASE = smallScenario({
   grid: { dims: 2, n: [32, 16], dx: '0.25 um' },
   time: { end: '0.02 s', output: '0.01 s' },
   output: { png: false },
-  // the device loop runs the explicit phase stage (with IMEX the backend has no loop)
+  // the explicit phase stage (its short steps exercise the loop's decisions); IMEX below
   numerics: { phase: 'explicit' },
 });
+
+/** The same case with the IMEX phase stage (the default), two sweeps per step. */
+const IMEX = { ...BASE, name: 'gpu-loop-imex', numerics: { phase: 'imex' } };
 
 /** Plate 8 ms at +20 mA/cm², strip 8 ms at −20 mA/cm² (the controller moves the voltage every step). */
 const GALVANOSTATIC = {
@@ -66,6 +70,10 @@ interface Run {
   time: number;
   retries: number;
   replays: number;
+  /** CG iterations of the IMEX phase solves (0: explicit stage). */
+  phaseIterations: number;
+  /** Host read-backs of the device loop (its ring batches): > 0 when it took steps. */
+  loopReadbacks: number;
   /** Simulated time after each step (one-step mode only). */
   times: number[];
   voltage: number;
@@ -111,6 +119,8 @@ async function run(s: Scenario, backend: Backend, mode: Mode, wrap?: (sim: Simul
       time: sim.time,
       retries: sim.retries,
       replays: sim.budgetReplays,
+      phaseIterations: sim.phaseIterations,
+      loopReadbacks: loopReadbacks(backend),
       times,
       voltage: sim.controlState?.voltage ?? NaN,
       events: sim.events,
@@ -119,6 +129,12 @@ async function run(s: Scenario, backend: Backend, mode: Mode, wrap?: (sim: Simul
   } finally {
     await backend.dispose();
   }
+}
+
+/** Host read-backs the device loop made (its ring batches; 0 on a backend without one). */
+function loopReadbacks(backend: Backend): number {
+  const c = (backend as Partial<WebGpuBackend>).counters?.();
+  return c?.stages.loop?.readbacks ?? 0;
 }
 
 function differingCells(a: Run, b: Run): number {
@@ -159,18 +175,6 @@ function wrapLoop(
 }
 
 describe.skipIf(!probe.ok)(`WebGPU device loop (${probe.ok ? probe.description : probe.reason})`, () => {
-  it('with the IMEX phase stage the backend has no device loop, and its log says why', async () => {
-    const s = parseScenario({ ...BASE, numerics: { phase: 'imex' } });
-    const { backend, log } = await createBackend('webgpu', s, { threads: 1 });
-    try {
-      expect(backend.name).toBe('webgpu');
-      expect(backend.loop).toBeUndefined();
-      expect(log).toContain(`webgpu: ${IMEX_NO_LOOP}`);
-    } finally {
-      await backend.dispose();
-    }
-  });
-
   it('with the mechanics stage (explicit phase stage) the backend has no device loop, and its log says why', async () => {
     const mechanics = { electrolyte: { G: '1 GPa', nu: 0.4 }, eigenstrain: 0.002, stackPressure: '1 MPa' };
     const s = parseScenario({ ...BASE, mechanics });
@@ -179,7 +183,6 @@ describe.skipIf(!probe.ok)(`WebGPU device loop (${probe.ok ? probe.description :
       expect(backend.name).toBe('webgpu');
       expect(backend.loop).toBeUndefined();
       expect(log).toContain(`webgpu: ${MECH_NO_LOOP}`);
-      expect(log).not.toContain(IMEX_NO_LOOP);
     } finally {
       await backend.dispose();
     }
@@ -213,6 +216,44 @@ describe.skipIf(!probe.ok)(`WebGPU device loop (${probe.ok ? probe.description :
       if (mode === 'capped budget') expect(r.replays).toBeGreaterThan(0);
       else expect(r.replays).toBe(0);
     }
+  });
+
+  it("the IMEX phase stage on the loop: batching and a capped budget (its sweeps' solves replayed) change no bit; the CPU backend's steps", {
+    timeout: 900_000,
+  }, async () => {
+    const s = parseScenario(IMEX);
+    expect(s.numerics.imexSweeps).toBe(2);
+    const ref = await run(s, await webgpu(s), 'one step per call');
+    expect(ref.step).toBeGreaterThan(3);
+    expect(ref.retries).toBe(0);
+    expect(ref.loopReadbacks, 'steps taken on the device loop (its ring read back)').toBeGreaterThan(0);
+    // two sweeps per step, each at least one iteration unless its start converged
+    expect(ref.phaseIterations).toBeGreaterThanOrEqual(ref.step);
+    for (const mode of ['whole runs', 'capped budget'] as const) {
+      const b = await webgpu(s);
+      // (2 recorded iterations per sweep: the phase solves run out and the interval is replayed)
+      if (mode === 'capped budget') b.loop!.tuning.budgetCap = 2;
+      const r = await run(s, b, mode);
+      expect({ mode, step: r.step, solves: r.solves, time: r.time, retries: r.retries }).toEqual({
+        mode,
+        step: ref.step,
+        solves: ref.solves,
+        time: ref.time,
+        retries: 0,
+      });
+      expect(differingCells(ref, r), `${mode}: cells differing from one step per call`).toBe(0);
+      if (mode === 'capped budget') expect(r.replays).toBeGreaterThan(0);
+      else {
+        expect(r.replays).toBe(0);
+        expect(r.phaseIterations).toBe(ref.phaseIterations);
+      }
+    }
+    const cpu = await run(s, (await createBackend('cpu', s, { threads: 1 })).backend, 'one step per call');
+    expect({ step: ref.step, solves: ref.solves }).toEqual({ step: cpu.step, solves: cpu.solves });
+    expect(ref.time).toBe(cpu.time);
+    for (let i = 0; i < cpu.times.length; i++)
+      expect(Math.abs(ref.times[i] - cpu.times[i]) / cpu.times[i], `step ${i + 1}`).toBeLessThan(1e-4);
+    expect(maxDiff(ref.fields.xi, cpu.fields.xi)).toBeLessThan(1e-4);
   });
 
   it("takes the CPU backend's steps and solves", { timeout: 600_000 }, async () => {

@@ -94,9 +94,6 @@ const NFIELDS = 10;
 /** Why a backend with the grand-potential form has no device loop (logged by createBackend; docs/webgpu-backend.md). */
 export const GP_NO_LOOP =
   "the device loop does not run the grand-potential form's transport yet (a scenario with a grandPotential section): steps are taken stage by stage, with read-backs inside each Newton iteration";
-/** Why a backend with the IMEX phase stage has no device loop (logged by createBackend; docs/webgpu-backend.md). */
-export const IMEX_NO_LOOP =
-  'the device loop does not run the IMEX phase stage yet (numerics.phase "imex"): steps are taken stage by stage, with read-backs inside each solve; numerics.phase "explicit" runs on the device loop';
 /** Why a backend with the mechanics stage has no device loop (logged by createBackend; docs/webgpu-backend.md). */
 export const MECH_NO_LOOP =
   'the device loop does not run the mechanics stage yet (a scenario with a mechanics section): steps are taken stage by stage, its displacement solve on a host-driven CG that reads its scalars back every few iterations';
@@ -528,9 +525,8 @@ export class WebGpuBackend implements Backend {
     }
     // the IMEX phase stage, the grand-potential form's transport and the mechanics stage run stage
     // by stage only: the device loop records the explicit stage and the concentration form's transport
-    this.loop = this.pcg.hasTail && !kc.imex && !kc.gp && !kc.mechanics ? this.makeLoop(grid, bPhi) : undefined;
-    if (kc.imex && this.pcg.hasTail) this.notes.push(IMEX_NO_LOOP);
-    if (kc.gp && !kc.imex && this.pcg.hasTail) this.notes.push(GP_NO_LOOP);
+    this.loop = this.pcg.hasTail && !kc.gp && !kc.mechanics ? this.makeLoop(grid, bPhi) : undefined;
+    if (kc.gp && this.pcg.hasTail) this.notes.push(GP_NO_LOOP);
     if (kc.mechanics && this.pcg.hasTail) this.notes.push(MECH_NO_LOOP);
   }
 
@@ -565,6 +561,13 @@ export class WebGpuBackend implements Backend {
         this.pcg.configure('psi', st.potentialTol, st.potentialMaxIter, GATE.POTENTIAL);
         this.pcg.configure('u', st.transportTol, st.transportMaxIter, GATE.STEP);
         for (const sp of this.species) this.pcg.configure(`species:${sp.name}`, st.transportTol, st.transportMaxIter, GATE.STEP);
+        const limits: Record<string, number> = {};
+        if (this.imex) {
+          const { tol, maxIter } = this.imex.limits;
+          this.pcg.configure('phase', tol, maxIter, GATE.STEP);
+          limits.phase = maxIter;
+        }
+        return limits;
       },
       recordPotential: (rec, iterations) => {
         rec.run(k.coefSigma, N);
@@ -578,10 +581,13 @@ export class WebGpuBackend implements Backend {
       },
       recordStep: (rec, budget) => {
         ctx.stage = 'phase';
-        rec.run(k.ghostXi, P);
-        rec.run(k.phase, N);
-        red.rate.record(rec);
-        red.stiff.record(rec);
+        if (this.imex) this.imex.record(rec, budget('phase'));
+        else {
+          rec.run(k.ghostXi, P);
+          rec.run(k.phase, N);
+          red.rate.record(rec);
+          red.stiff.record(rec);
+        }
         ctx.stage = 'transport';
         rec.run(k.coefD, N);
         rec.run(k.ghostPsi, P);
@@ -902,9 +908,16 @@ export class WebGpuBackend implements Backend {
     const { ctx, k, red, L } = this;
     ctx.check();
     ctx.stage = 'phase';
-    this.writeLoop({ ...OPEN_GATES, dt, noiseAmp: this.kc.noiseSigma * Math.sqrt(dt), key: stepKey(this.kc.seed, step) });
+    this.writeLoop({
+      ...OPEN_GATES,
+      dt,
+      invDt: 1 / dt,
+      sgScale: dt / (L.dx * L.dx),
+      noiseAmp: this.kc.noiseSigma * Math.sqrt(dt),
+      key: stepKey(this.kc.seed, step),
+    });
     if (this.imex) {
-      const r = await this.imex.step(dt, step, this.solveOpts);
+      const r = await this.imex.step(this.solveOpts);
       this.cacheFresh = false;
       return r;
     }

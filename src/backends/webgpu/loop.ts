@@ -25,7 +25,7 @@ import type { GpuContext, Kernel } from './context.ts';
 import { kernel } from './context.ts';
 import type { LoopValues } from './loop-data.ts';
 import { controlConstsData, policyConstsData, splitDf64 } from './loop-data.ts';
-import { Outcome, type MgPcg } from './mgpcg.ts';
+import { MAX_SLOTS, Outcome, type MgPcg } from './mgpcg.ts';
 import { Recorder } from './recorder.ts';
 import { packUniform } from './uniforms.ts';
 
@@ -55,6 +55,7 @@ const R = {
   CHECK: 32,
   SINCE: 36,
   TIP: 37,
+  PHASEMAX: 38,
   SPX: 40,
   SOLVES: 48,
 } as const;
@@ -118,8 +119,12 @@ export interface LoopParts {
   vol: number;
   /** Most dispatches per command buffer (WebGpuOptions.maxDispatchesPerSubmit). */
   maxDispatches(): number;
-  /** Solve slots of the boundary (potential) and of the step, with their tolerances and limits. */
-  configureSolves(s: LoopSettings): void;
+  /**
+   * Configures the solve slots of the boundary (potential) and of the step with their tolerances
+   * and limits; returns the iteration limits of the step's solves that are not the transport's
+   * (slot → maxIter: the IMEX phase stage's).
+   */
+  configureSolves(s: LoopSettings): Record<string, number>;
   /** Records the potential stage (gate: potential) with `iterations` recorded CG iterations. */
   recordPotential(rec: Recorder, iterations: number): void;
   /** Records the step's stages (gates: step, check) with the budgets of their solves. */
@@ -161,6 +166,8 @@ export class GpuDeviceLoop implements DeviceLoop {
   private tag = 0;
   /** Recent iteration counts per solve slot (newest last), and budgets raised after an exhaustion. */
   private history = new Map<string, number[]>();
+  /** The most iterations one IMEX sweep took, by step (from the records, for the phase budget). */
+  private phaseMax = new Map<number, number>();
   private raised = new Map<string, number>();
   private maxIter = new Map<string, number>();
   private settings: LoopSettings | null = null;
@@ -169,8 +176,14 @@ export class GpuDeviceLoop implements DeviceLoop {
   private schedule: GPUBuffer;
   readonly tuning: LoopTuning = { batchSteps: 64, inFlight: 2, budgetCap: null, potential: 'auto' };
 
+  /** The report slot of the IMEX phase stage's solves (absent: the explicit stage). */
+  private readonly phaseSlot: number | undefined;
+
   constructor(private p: LoopParts) {
     const { ctx } = p;
+    if (p.pcg.slotNames.length > MAX_SLOTS)
+      throw new Error(`WebGPU device loop: ${p.pcg.slotNames.length} solves, at most ${MAX_SLOTS} fit a record`);
+    this.phaseSlot = p.pcg.slotNames.includes('phase') ? p.pcg.slotIndex('phase') : undefined;
     this.ring = ctx.storage(REC * RING_RECORDS, 'loop.ring');
     this.policy = ctx.uniform(
       policyConstsData({
@@ -203,7 +216,7 @@ export class GpuDeviceLoop implements DeviceLoop {
         ctx,
         'loopEnd',
         [p.loopBuf, this.policy, this.control, p.stats, p.fieldsOut, reports, this.ring, p.bcPhi, this.schedule],
-        { NSPECIES: p.species, NSOLVES: 2 + p.species },
+        { NSPECIES: p.species, NSOLVES: p.pcg.slotNames.length, PHASE_SLOT: this.phaseSlot ?? 0 },
         { 0: 256, 6: recBytes, 8: 16 },
       ),
       xiSolve: kernel(ctx, 'copyField', [p.grid, p.xi, p.xiSolve, p.loopBuf], { GATE: 1 }),
@@ -241,6 +254,7 @@ export class GpuDeviceLoop implements DeviceLoop {
     bump('u', r.transport, codes.u ?? 0);
     for (const [m, sp] of r.transport.species.entries()) bump(this.p.pcg.slotNames[2 + m], sp, codes[this.p.pcg.slotNames[2 + m]] ?? 0);
     bump('psi', r.potential, codes.psi ?? 0);
+    if (this.phaseSlot !== undefined) bump('phase', r.phase, codes.phase ?? 0);
   }
 
   /** Recorded iterations for a solve: the most of its recent solves plus a margin (a raised budget while it lasts). */
@@ -278,7 +292,7 @@ export class GpuDeviceLoop implements DeviceLoop {
     this.settings = s;
     this.maxIter.set('psi', s.potentialMaxIter);
     for (const slot of this.p.pcg.slotNames) if (slot !== 'psi') this.maxIter.set(slot, s.transportMaxIter);
-    this.p.configureSolves(s);
+    for (const [slot, max] of Object.entries(this.p.configureSolves(s))) this.maxIter.set(slot, max);
     this.p.ctx.write(this.policy, policyConstsData(s.policy));
     this.p.ctx.write(this.control, controlConstsData(s.control));
   }
@@ -309,6 +323,7 @@ export class GpuDeviceLoop implements DeviceLoop {
     ctx.stage = 'loop';
     this.p.loopTouched();
     this.configure(start.settings);
+    this.phaseMax.clear();
     const tag = (this.tag = (this.tag + 1) >>> 0);
     const limit = start.stepLimit;
     this.writeLoop(this.startValues(start, tag, limit));
@@ -511,6 +526,11 @@ export class GpuDeviceLoop implements DeviceLoop {
     if (r.tookStep) {
       this.noteIterations('u', r.transport.iterations);
       for (const [m, sp] of r.transport.species.entries()) this.noteIterations(this.p.pcg.slotNames[2 + m], sp.iterations);
+      // (the IMEX sweeps: the budget is per sweep, from the most iterations one of them took)
+      if (this.phaseSlot !== undefined) {
+        this.noteIterations('phase', this.phaseMax.get(r.step) ?? r.phase?.iterations ?? 1);
+        this.phaseMax.delete(r.step);
+      }
     }
     if (r.potential) this.noteIterations('psi', r.potential.iterations);
     if (r.decided) {
@@ -554,8 +574,16 @@ export class GpuDeviceLoop implements DeviceLoop {
       src = asF(w[R.SRC]);
     const hasCtl = this.p.loopValues.segCount > 0;
     const bits = w[R.CTL + 8];
-    const codes: Record<string, number> = { psi: pot.code, u: tr.code };
-    for (let m = 0; m < this.p.species; m++) codes[this.p.pcg.slotNames[2 + m]] = w[R.SOLVES + 3 * (2 + m) + 2];
+    const codes: Record<string, number> = {};
+    this.p.pcg.slotNames.forEach((name, i) => {
+      codes[name] = w[R.SOLVES + 3 * i + 2];
+    });
+    let phase: LoopRecord['phase'] = null;
+    if (this.phaseSlot !== undefined && tookStep) {
+      const ph = solve(this.phaseSlot);
+      phase = { iterations: ph.iterations, residual: ph.residual, converged: ph.converged };
+      this.phaseMax.set(w[R.STEP], w[R.PHASEMAX]);
+    }
     const record: LoopRecord = {
       step: w[R.STEP],
       tookStep,
@@ -574,6 +602,7 @@ export class GpuDeviceLoop implements DeviceLoop {
       maxRate: asF(w[R.RATE]),
       stiffness: asF(w[R.STIFF]),
       transport,
+      phase,
       potential: solved
         ? {
             iterations: pot.iterations,

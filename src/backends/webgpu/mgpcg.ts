@@ -116,6 +116,8 @@ interface Slot {
     init: Kernel;
     start: Kernel;
     report: Kernel;
+    /** The report of a further solve in the same step (ACC: adds to the first one's, encodeResolve). */
+    reportAcc: Kernel | null;
     matvec: Kernel;
     update: Kernel;
     coarsen: Kernel[];
@@ -346,6 +348,7 @@ export class MgPcg {
         init: kernel(ctx, 'cgInit', [L0.grid, this.gates, params, this.op, this.rhs, x, this.r2, this.parts], cpt, { 6: hb }),
         start: kernel(ctx, 'cgStart', [this.gates, params, this.parts, status]),
         report: kernel(ctx, 'cgReport', [params, this.parts, status, this.reports], {}, { 3: 16 }),
+        reportAcc: null,
         matvec: kernel(ctx, 'cgMatvec', [L0.grid, params, this.op, this.z, this.p2, this.q, this.parts, status], cpt, { 4: hb }),
         update: kernel(ctx, 'cgUpdate', [L0.grid, params, this.op, x, this.r2, this.p2, this.q, this.z, this.parts, status], cpt, {
           4: hb,
@@ -506,6 +509,21 @@ export class MgPcg {
     this.encodeFirstDirection(rec, name);
     this.encodeIterations(rec, name, iterations);
     this.encodeReport(rec, name);
+  }
+
+  /**
+   * Records a further solve of `name` in the same step with the operator of its last
+   * encodeSolve (the set-up is kept: nothing wrote the operator since) and a new right-hand side,
+   * with a budget of `iterations`; its report adds to that solve's in the loop's reports (the
+   * IMEX phase stage's sweeps: iterations summed, the worse outcome; word 3 the most of one solve).
+   */
+  encodeResolve(rec: Recorder, name: string, iterations: number): void {
+    const s = this.slot(name);
+    this.encodeStart(rec, name);
+    this.encodeFirstDirection(rec, name);
+    this.encodeIterations(rec, name, iterations);
+    s.k.reportAcc ??= kernel(this.ctx, 'cgReport', [s.params, this.parts, s.status, this.reports], { ACC: 1 }, { 3: 16 });
+    rec.runGroups(s.k.reportAcc, 1);
   }
 
   private async readStatus(s: Slot, rec: Recorder): Promise<Uint32Array> {

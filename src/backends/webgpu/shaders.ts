@@ -52,12 +52,12 @@ const GP = 'common/gp.wgsl';
 export const MODULES = {
   ghosts: [GRID, LOOP, BC, 'ghosts.wgsl'],
   phase: [GRID, LOOP, 'common/noise.wgsl', 'common/phase_flux.wgsl', 'phase.wgsl'],
-  // the IMEX phase stage (phase-imex.ts): stage by stage only, not gated (the device loop does not run it)
-  phaseImexRate: [GRID, 'common/phase_flux.wgsl', 'phase_imex_rate.wgsl'],
-  phaseImexOp: [GRID, BC, 'phase_imex_op.wgsl'],
-  phaseImexRhs: [GRID, 'common/noise.wgsl', 'phase_imex_rhs.wgsl'],
-  phaseImexUpdate: [GRID, 'phase_imex_update.wgsl'],
-  phaseImexFinish: [GRID, 'phase_imex_finish.wgsl'],
+  // the IMEX phase stage (phase-imex.ts), gated: stage by stage and on the device loop
+  phaseImexRate: [GRID, LOOP, 'common/phase_flux.wgsl', 'phase_imex_rate.wgsl'],
+  phaseImexOp: [GRID, LOOP, BC, 'phase_imex_op.wgsl'],
+  phaseImexRhs: [GRID, LOOP, 'common/noise.wgsl', 'phase_imex_rhs.wgsl'],
+  phaseImexUpdate: [GRID, LOOP, 'phase_imex_update.wgsl'],
+  phaseImexFinish: [GRID, LOOP, 'phase_imex_finish.wgsl'],
   coef: [GRID, LOOP, 'coef.wgsl'],
   assemble: [GRID, LOOP, BC, 'assemble.wgsl'],
   potentialFlux: [GRID, LOOP, BC, 'potential_flux.wgsl'],

@@ -26,16 +26,16 @@ export const BINDINGS: Record<ModuleName, BindingTable> = {
   ghosts: ['u', 'u', 'r', 'w', 'u'],
   // grid, params, padded ξ, c̃, ψ → ξⁿ⁺¹, Δξ, |rate|, stiffness; props
   phase: ['u', 'u', 'r', 'r', 'r', 'w', 'w', 'w', 'w', 'r', 'u'],
-  // the IMEX phase stage (phase-imex.ts; not gated: stage by stage only)
-  // grid, phase params, rate params, padded ξ (or ξ*), c̃, ψ, props → rate, S, stiffness, aux.w (g)
-  phaseImexRate: ['u', 'u', 'u', 'r', 'r', 'r', 'r', 'w', 'w', 'w', 'rw'],
-  // grid, bc, params, S, props → operator
-  phaseImexOp: ['u', 'u', 'u', 'r', 'r', 'w'],
-  // grid, params, ξ, rate, props, δ → rhs, correction (zeroed)
-  phaseImexRhs: ['u', 'u', 'r', 'r', 'r', 'rw', 'w', 'w'],
-  // grid, ξ, correction, δ (in place) → ξ*
-  phaseImexUpdate: ['u', 'r', 'r', 'rw', 'w'],
-  // grid, params, ξ, δ, props → ξⁿ⁺¹, Δξ, |δ|/dt
+  // the IMEX phase stage (phase-imex.ts; gated: stage by stage and on the device loop)
+  // grid, phase params, rate params, padded ξ (or ξ*), c̃, ψ, props → rate, S, stiffness, aux.w (g); loop
+  phaseImexRate: ['u', 'u', 'u', 'r', 'r', 'r', 'r', 'w', 'w', 'w', 'rw', 'u'],
+  // grid, bc, params, S, props → operator; loop
+  phaseImexOp: ['u', 'u', 'u', 'r', 'r', 'w', 'u'],
+  // grid, params, ξ, rate, props, δ → rhs, correction (zeroed); loop
+  phaseImexRhs: ['u', 'u', 'r', 'r', 'r', 'rw', 'w', 'w', 'u'],
+  // grid, ξ, correction, δ (in place) → ξ*; loop
+  phaseImexUpdate: ['u', 'r', 'r', 'rw', 'w', 'u'],
+  // grid, loop, ξ, δ, props → ξⁿ⁺¹, Δξ, |δ|/dt
   phaseImexFinish: ['u', 'u', 'r', 'r', 'r', 'w', 'w', 'w'],
   // the mechanics stage (elasticity.ts; not gated: stage by stage only, MECH_NO_LOOP)
   // grid, params, ξ → per-cell (λ, μ, h)

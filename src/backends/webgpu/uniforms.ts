@@ -53,13 +53,11 @@ export const UNIFORMS = {
    */
   SgParams: { csRatio: 'f32', sink: 'f32', react: 'f32' },
   /** shaders/phase_imex_rate.wgsl: first: 1 on the first sweep (also writes S, the stiffness and g = dt·∂F/∂c̃ into aux.w) */
-  ImexRateParams: { first: 'u32', dt: 'f32' },
-  /** shaders/phase_imex_op.wgsl: h = dt/2, the face weight W = h·L_σκ0·K/dx², the clamp of h·S from below */
-  ImexOpParams: { h: 'f32', W: 'f32', floor: 'f32' },
-  /** shaders/phase_imex_rhs.wgsl: σ_W √dt, stepKey(seed, step); first: 1 on the first sweep (δ = 0) */
-  ImexRhsParams: { dt: 'f32', noiseAmp: 'f32', key: 'u32', first: 'u32' },
-  /** shaders/phase_imex_finish.wgsl */
-  ImexFinishParams: { invDt: 'f32' },
+  ImexRateParams: { first: 'u32' },
+  /** shaders/phase_imex_op.wgsl: the face weight W = wScale·dt/dx² (wScale = L_σκ0·K/2; dt/dx² is Loop.sgScale), the clamp of (dt/2)·S from below */
+  ImexOpParams: { wScale: 'f32', floor: 'f32' },
+  /** shaders/phase_imex_rhs.wgsl: first: 1 on the first sweep (δ = 0); σ_W √dt and the noise key are Loop's */
+  ImexRhsParams: { first: 'u32' },
   /** shaders/transport_influx.wgsl: dx^d */
   InfluxParams: { vol: 'f32' },
   /** shaders/transport_limit.wgsl: vol = dx^d, µm^d (1/dt: Loop.invDt) */
