@@ -2,11 +2,13 @@
  * Benchmark dispatcher: `npm run bench -- [suite] [options]`. Suites: cpu (the default: CPU
  * backend, serial vs threaded), gpu (GPU vs CPU backends; also chosen by `--backend` without
  * a suite name: `npm run bench -- --backend webgpu|cpu|all [--sizes …] [--quick]`), memory
- * (bytes per cell, host and device: the numbers of the CLI's memory check) and imex (the explicit
- * vs the IMEX phase stage: steps per simulated second and accuracy).
+ * (bytes per cell, host and device: the numbers of the CLI's memory check), imex (the explicit
+ * vs the IMEX phase stage: steps per simulated second and accuracy) and device (WebGPU counts per
+ * step and stage, bytes per cell, modelled GPU time: `npm run bench:device`).
  * Speed is reported, never asserted.
  */
 import { runCpuBench, CPU_BENCH_HELP } from './cpu.ts';
+import { runDeviceBench, DEVICE_BENCH_HELP } from './device.ts';
 import { runGpuBench, GPU_BENCH_HELP } from './gpu.ts';
 import { MEMORY_BENCH_HELP, runMemoryBench } from './memory.ts';
 import { runImexBench, IMEX_BENCH_HELP } from './imex.ts';
@@ -14,6 +16,7 @@ import { runImexBench, IMEX_BENCH_HELP } from './imex.ts';
 const SUITES: Record<string, { run: (argv: string[]) => Promise<number>; help: string }> = {
   cpu: { run: runCpuBench, help: CPU_BENCH_HELP },
   gpu: { run: runGpuBench, help: GPU_BENCH_HELP },
+  device: { run: runDeviceBench, help: DEVICE_BENCH_HELP },
   memory: { run: runMemoryBench, help: MEMORY_BENCH_HELP },
   imex: { run: runImexBench, help: IMEX_BENCH_HELP },
 };

@@ -8,6 +8,8 @@
 
 // AsmParams: the uniform struct declared in src/backends/webgpu/uniforms.ts (prepended by shaders.ts)
 
+override GATE: u32 = 15u;
+
 @group(0) @binding(0) var<uniform> grid: Grid;
 @group(0) @binding(1) var<uniform> bc: BC;
 @group(0) @binding(2) var<uniform> ap: AsmParams;
@@ -15,6 +17,7 @@
 @group(0) @binding(4) var<storage, read> src: array<f32>;
 @group(0) @binding(5) var<storage, read_write> op: array<vec4<f32>>;
 @group(0) @binding(6) var<storage, read_write> rhs: array<f32>;
+@group(0) @binding(7) var<uniform> lstate: Loop;   // gate GATE (common/loop.wgsl) and the step's parameters
 
 fn harmonic(a: f32, b: f32) -> f32 {
   if (a + b > 0.0) { return (2.0 * a * b) / (a + b); }
@@ -24,6 +27,7 @@ fn harmonic(a: f32, b: f32) -> f32 {
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_id) lid: vec3<u32>) {
+  if (!gateOpen(lstate, GATE)) { return; }
   let c = linearIndex(wid, nwg, lid);
   if (c >= grid.n.w) { return; }
   let nx = grid.n.x;

@@ -17,11 +17,14 @@
 
 // CoefParams: the uniform struct declared in src/backends/webgpu/uniforms.ts (prepended by shaders.ts)
 
+override GATE: u32 = 15u;
+
 @group(0) @binding(0) var<uniform> grid: Grid;
 @group(0) @binding(1) var<uniform> cp: CoefParams;
 @group(0) @binding(2) var<storage, read> xi: array<f32>;
 @group(0) @binding(3) var<storage, read_write> coef: array<f32>;
 @group(0) @binding(4) var<storage, read> props: array<vec4<f32>>;
+@group(0) @binding(5) var<uniform> lstate: Loop;   // gate GATE (common/loop.wgsl) and the step's parameters
 
 fn hPoly(x: f32) -> f32 {
   return x * x * x * (6.0 * x * x - 15.0 * x + 10.0);
@@ -30,6 +33,7 @@ fn hPoly(x: f32) -> f32 {
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_id) lid: vec3<u32>) {
+  if (!gateOpen(lstate, GATE)) { return; }
   let c = linearIndex(wid, nwg, lid);
   if (c >= grid.n.w) { return; }
   // clamp by comparisons, as the CPU's hCoef: a NaN ξ fails both and stays NaN (WGSL's min/max

@@ -12,10 +12,13 @@
 // step (σ = 1, c = 0 there, an exact identity), as the CPU applies it to the composed value.
 // Padded extent: (nx+2)·(ny+2)·(nz+2) in 3D, (nx+2)·(ny+2) in 2D; one invocation per padded cell.
 
+override GATE: u32 = 15u;
+
 @group(0) @binding(0) var<uniform> grid: Grid;
 @group(0) @binding(1) var<uniform> bc: BC;
 @group(0) @binding(2) var<storage, read> u: array<f32>;
 @group(0) @binding(3) var<storage, read_write> pad: array<f32>;
+@group(0) @binding(4) var<uniform> lstate: Loop;   // gate GATE (common/loop.wgsl) and the step's parameters
 
 struct AxisMap {
   s: u32,
@@ -51,6 +54,7 @@ fn axisMap(p: i32, n: u32, lo: u32, hi: u32) -> AxisMap {
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_id) lid: vec3<u32>) {
+  if (!gateOpen(lstate, GATE)) { return; }
   let id = linearIndex(wid, nwg, lid);
   let px = grid.n.x + 2u;
   let py = grid.n.y + 2u;

@@ -3,7 +3,7 @@
 // an aggregate vanish, faces between two aggregates add up (a fine + face is kept when its +
 // neighbour, wrapped, lies in another aggregate). The coarse faces are then halved (FACE_SCALE:
 // piecewise-constant PᵀAP is twice too stiff on smooth errors) and a single coarse cell along an
-// axis has no face to itself.
+// axis has no face to itself. Nothing happens when the solve's gate is closed.
 
 const FACE_SCALE: f32 = 0.5;
 
@@ -11,12 +11,14 @@ const FACE_SCALE: f32 = 0.5;
 @group(0) @binding(1) var<uniform> coarse: Grid;
 @group(0) @binding(2) var<storage, read> opf: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read_write> opc: array<vec4<f32>>;
+@group(0) @binding(4) var<uniform> lstate: Loop;
+@group(0) @binding(5) var<uniform> sp: SolveParams;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_id) lid: vec3<u32>) {
   let a = linearIndex(wid, nwg, lid);
-  if (a >= coarse.n.w) { return; }
+  if (a >= coarse.n.w || !gateOpen(lstate, sp.gate)) { return; }
   let cx = coarse.n.x;
   let cy = coarse.n.y;
   let cz = coarse.n.z;

@@ -21,6 +21,8 @@
 
 // PhaseParams: the uniform struct declared in src/backends/webgpu/uniforms.ts (prepended by shaders.ts)
 
+override GATE: u32 = 15u;
+
 @group(0) @binding(0) var<uniform> grid: Grid;
 @group(0) @binding(1) var<uniform> pp: PhaseParams;
 @group(0) @binding(2) var<storage, read> xp: array<f32>;   // padded ξ
@@ -31,6 +33,7 @@
 @group(0) @binding(7) var<storage, read_write> rateAbs: array<f32>;
 @group(0) @binding(8) var<storage, read_write> stiff: array<f32>;
 @group(0) @binding(9) var<storage, read> props: array<vec4<f32>>;  // (kL, kD, kS or the screening denominator, host)
+@group(0) @binding(10) var<uniform> lstate: Loop;   // gate GATE (common/loop.wgsl) and the step's parameters
 
 const H2MAX: f32 = 5.7735;  // max |h″(ξ)| on [0,1] = 10/√3
 
@@ -39,6 +42,7 @@ const H2MAX: f32 = 5.7735;  // max |h″(ξ)| on [0,1] = 10/√3
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_id) lid: vec3<u32>) {
+  if (!gateOpen(lstate, GATE)) { return; }
   let idx = linearIndex(wid, nwg, lid);
   if (idx >= grid.n.w) { return; }
   let nx = grid.n.x;
@@ -83,11 +87,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     elStiff = pp.mobEl * abs(pr.y * 60.0 * x * (1.0 - x) * (1.0 - 2.0 * x));  // |h″(ξ) q|
   }
   let rate = pp.mobKappa * div - pp.mobW * gp - leta * hp * (ox - red) - el;
-  var d = pp.dt * rate;
-  if (pp.noiseAmp > 0.0) {
+  var d = lstate.dt * rate;
+  if (lstate.noiseAmp > 0.0) {
     let m = 16.0 * x * x * (1.0 - x) * (1.0 - x);
     if (m > 0.0) {
-      d = d + pp.noiseAmp * m * cellNormal(pp.key, idx);
+      d = d + lstate.noiseAmp * m * cellNormal(lstate.key, idx);
     }
   }
   xiNew[idx] = x + d;

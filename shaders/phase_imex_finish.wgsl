@@ -3,10 +3,12 @@
 // cancellation), and |δ|/dt for the dt policy's max (a NaN propagates through the max
 // reduction). A host cell is written back as exactly 0 or 1 (x > ½) with rate 0, as phase.wgsl.
 
-// ImexFinishParams: the uniform struct declared in src/backends/webgpu/uniforms.ts (prepended by shaders.ts)
+// Gated (override GATE, common/loop.wgsl); 1/dt from the loop uniform.
+
+override GATE: u32 = 15u;
 
 @group(0) @binding(0) var<uniform> grid: Grid;
-@group(0) @binding(1) var<uniform> fp: ImexFinishParams;
+@group(0) @binding(1) var<uniform> lstate: Loop;   // gate GATE and 1/dt
 @group(0) @binding(2) var<storage, read> xi: array<f32>;
 @group(0) @binding(3) var<storage, read> delta: array<f32>;
 @group(0) @binding(4) var<storage, read> props: array<vec4<f32>>;
@@ -17,6 +19,7 @@
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_id) lid: vec3<u32>) {
+  if (!gateOpen(lstate, GATE)) { return; }
   let q = linearIndex(wid, nwg, lid);
   if (q >= grid.n.w) { return; }
   let x = xi[q];
@@ -30,5 +33,5 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let d = delta[q];
   xiNew[q] = x + d;
   dxi[q] = d;
-  rateAbs[q] = abs(d) * fp.invDt;
+  rateAbs[q] = abs(d) * lstate.invDt;
 }

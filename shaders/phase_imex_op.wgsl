@@ -8,6 +8,10 @@
 // the identity row with no faces; a face between a non-host cell and a host cell adds W to the
 // non-host cell's diagonal (the host's increment is 0).
 
+// Gated (override GATE, common/loop.wgsl): the device loop records it in every step and it runs
+// only while the step's gate is open; dt and the step's parameters come from the loop uniform.
+// h = dt/2 and W = wScale·dt/dx² (wScale = L_σκ0·K/2) from the loop uniform.
+
 // ImexOpParams: the uniform struct declared in src/backends/webgpu/uniforms.ts (prepended by shaders.ts)
 
 @group(0) @binding(0) var<uniform> grid: Grid;
@@ -16,6 +20,9 @@
 @group(0) @binding(3) var<storage, read> stab: array<f32>;
 @group(0) @binding(4) var<storage, read> props: array<vec4<f32>>;
 @group(0) @binding(5) var<storage, read_write> op: array<vec4<f32>>;
+@group(0) @binding(6) var<uniform> lstate: Loop;   // gate GATE, dt and dt/dx²
+
+override GATE: u32 = 15u;
 
 fn isHost(q: u32) -> bool {
   return props[q].w > 0.5;
@@ -24,29 +31,32 @@ fn isHost(q: u32) -> bool {
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_id) lid: vec3<u32>) {
+  if (!gateOpen(lstate, GATE)) { return; }
   let c = linearIndex(wid, nwg, lid);
   if (c >= grid.n.w) { return; }
+  let h = 0.5 * lstate.dt;
+  let W = io.wScale * lstate.sgScale;
   if (isHost(c)) {
     op[c] = vec4<f32>(1.0, 0.0, 0.0, 0.0);
     return;
   }
   let p = cellAt(c, grid.n);
-  var d = 1.0 + max(io.h * stab[c], -io.floor);
+  var d = 1.0 + max(h * stab[c], -io.floor);
   var w = vec3<f32>(0.0);
   for (var ax = 0u; ax < select(2u, 3u, grid.p.w == 3u); ax++) {
     let nb = plusNeighbour(grid, c, p, ax);
     if (nb == NO_CELL) {
       let q = 2u * ax + 1u;
-      if (bc.t[q / 4u][q % 4u] == BC_DIRICHLET) { d += 2.0 * io.W; }
+      if (bc.t[q / 4u][q % 4u] == BC_DIRICHLET) { d += 2.0 * W; }
     } else if (nb != c) {
-      if (isHost(nb)) { d += io.W; } else { w[ax] = io.W; }
+      if (isHost(nb)) { d += W; } else { w[ax] = W; }
     }
     let mb = minusNeighbour(grid, c, p, ax);
     if (mb == NO_CELL) {
       let q = 2u * ax;
-      if (bc.t[q / 4u][q % 4u] == BC_DIRICHLET) { d += 2.0 * io.W; }
+      if (bc.t[q / 4u][q % 4u] == BC_DIRICHLET) { d += 2.0 * W; }
     } else if (mb != c && isHost(mb)) {
-      d += io.W;
+      d += W;
     }
   }
   op[c] = vec4<f32>(d, w.x, w.y, w.z);

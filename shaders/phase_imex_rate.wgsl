@@ -10,6 +10,9 @@
 // implicitly with it; the lane is free between a transport step and the next phase stage).
 // A host cell: rate, S, stiffness and g are 0.
 
+// Gated (override GATE, common/loop.wgsl): the device loop records it in every step and it runs
+// only while the step's gate is open; dt and the step's parameters come from the loop uniform.
+
 // PhaseParams, ImexRateParams: uniform structs declared in src/backends/webgpu/uniforms.ts (prepended by shaders.ts)
 
 @group(0) @binding(0) var<uniform> grid: Grid;
@@ -23,12 +26,16 @@
 @group(0) @binding(8) var<storage, read_write> stab: array<f32>;
 @group(0) @binding(9) var<storage, read_write> stiff: array<f32>;
 @group(0) @binding(10) var<storage, read_write> aux: array<vec4<f32>>;
+@group(0) @binding(11) var<uniform> lstate: Loop;   // gate GATE and dt
+
+override GATE: u32 = 15u;
 
 const H2MAX: f32 = 5.7735;  // max |h″(ξ)| on [0,1] = 10/√3
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_id) lid: vec3<u32>) {
+  if (!gateOpen(lstate, GATE)) { return; }
   let idx = linearIndex(wid, nwg, lid);
   if (idx >= grid.n.w) { return; }
   let nx = grid.n.x;
@@ -78,6 +85,6 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   if (first) {
     let g2 = 2.0 * (1.0 - 6.0 * x * (1.0 - x));     // g″
     stab[idx] = pp.mobW * g2 + leta * h2 * (ox - red) + pp.mobEl * h2 * q;
-    aux[idx].w = ir.dt * leta * hp * emb;
+    aux[idx].w = lstate.dt * leta * hp * emb;
   }
 }

@@ -5,6 +5,8 @@
 
 // FluxParams: the uniform struct declared in src/backends/webgpu/uniforms.ts (prepended by shaders.ts)
 
+override GATE: u32 = 15u;
+
 @group(0) @binding(0) var<uniform> grid: Grid;
 @group(0) @binding(1) var<uniform> bc: BC;
 @group(0) @binding(2) var<uniform> fp: FluxParams;
@@ -14,10 +16,12 @@
 @group(0) @binding(6) var<storage, read_write> f1: array<f32>;
 @group(0) @binding(7) var<storage, read_write> f0: array<f32>;
 @group(0) @binding(8) var<storage, read_write> src: array<f32>;
+@group(0) @binding(9) var<uniform> lstate: Loop;   // gate GATE (common/loop.wgsl) and the step's parameters
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_id) lid: vec3<u32>) {
+  if (!gateOpen(lstate, GATE)) { return; }
   let r = linearIndex(wid, nwg, lid);
   let rows = grid.n.y * grid.n.z;
   if (r >= rows) { return; }

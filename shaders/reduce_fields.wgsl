@@ -20,6 +20,8 @@ const BIG: f32 = 3.4028234e38;
 
 // FieldsParams: the uniform struct declared in src/backends/webgpu/uniforms.ts (prepended by shaders.ts)
 
+override GATE: u32 = 15u;
+
 @group(0) @binding(0) var<uniform> grid: Grid;
 @group(0) @binding(1) var<uniform> fp: FieldsParams;
 @group(0) @binding(2) var<storage, read> xi: array<f32>;
@@ -27,10 +29,12 @@ const BIG: f32 = 3.4028234e38;
 @group(0) @binding(4) var<storage, read> xidot: array<f32>;
 @group(0) @binding(5) var<storage, read_write> partial: array<f32>;
 @group(0) @binding(6) var<storage, read> props: array<vec4<f32>>;
+@group(0) @binding(7) var<uniform> lstate: Loop;   // gate GATE (common/loop.wgsl) and the step's parameters
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_id) lid: vec3<u32>) {
+  if (!gateOpen(lstate, GATE)) { return; }
   let nx = grid.n.x;
   let ny = grid.n.y;
   let nz = grid.n.z;

@@ -5,10 +5,13 @@
 
 // FinalParams: the uniform struct declared in src/backends/webgpu/uniforms.ts (prepended by shaders.ts)
 
+override GATE: u32 = 15u;
+
 @group(0) @binding(0) var<uniform> fp: FinalParams;
 @group(0) @binding(1) var<storage, read> partial: array<f32>;
 @group(0) @binding(2) var<storage, read> rowTip: array<f32>;
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
+@group(0) @binding(4) var<uniform> lstate: Loop;   // gate GATE (common/loop.wgsl) and the step's parameters
 
 var<workgroup> sh: array<f32, WG>;
 var<workgroup> shu: array<u32, WG>;
@@ -29,6 +32,7 @@ fn combine(ch: u32, x: f32, y: f32) -> f32 {
 
 @compute @workgroup_size(WG)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
+  if (!gateOpen(lstate, GATE)) { return; }
   let G = fp.parts;
   for (var ch = 0u; ch < 8u; ch++) {
     var acc = identity(ch);

@@ -1,16 +1,17 @@
 // Second pass: one workgroup reduces the T partials of reduce_stage1 (each invocation a strided
 // slice, then a pairwise tree in workgroup memory) and writes the result into scal[slot].
-// MODE 0: sum, 1: max (NaN-propagating). POST (CG solves only): the scalar CG step that
-// consumes this result (common/cg_ops.wgsl), run by invocation 0 right after.
+// MODE 0: sum, 1: max (NaN-propagating).
 
 override MODE: u32 = 0u;
-override POST: u32 = 0u;
 
 // Reduce2Params: the uniform struct declared in src/backends/webgpu/uniforms.ts (prepended by shaders.ts)
+
+override GATE: u32 = 15u;
 
 @group(0) @binding(0) var<uniform> rp: Reduce2Params;
 @group(0) @binding(1) var<storage, read> partial: array<f32>;
 @group(0) @binding(2) var<storage, read_write> scal: array<f32>;
+@group(0) @binding(3) var<uniform> lstate: Loop;   // gate GATE (common/loop.wgsl) and the step's parameters
 
 var<workgroup> sh: array<f32, WG>;
 
@@ -25,6 +26,7 @@ fn combine(x: f32, y: f32) -> f32 {
 
 @compute @workgroup_size(WG)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
+  if (!gateOpen(lstate, GATE)) { return; }
   var acc = 0.0;
   if (MODE == 1u) { acc = -3.4028234e38; }
   for (var i = lid.x; i < rp.n; i += WG) { acc = combine(acc, partial[i]); }
@@ -36,6 +38,5 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
   }
   if (lid.x == 0u) {
     scal[rp.slot] = sh[0];
-    if (POST != CG_NONE) { cgOp(POST); }
   }
 }

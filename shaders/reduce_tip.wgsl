@@ -5,15 +5,19 @@
 
 // TipParams: the uniform struct declared in src/backends/webgpu/uniforms.ts (prepended by shaders.ts)
 
+override GATE: u32 = 15u;
+
 @group(0) @binding(0) var<uniform> grid: Grid;
 @group(0) @binding(1) var<uniform> tp: TipParams;
 @group(0) @binding(2) var<storage, read> xi: array<f32>;
 @group(0) @binding(3) var<storage, read_write> rowTip: array<f32>;
 @group(0) @binding(4) var<storage, read> props: array<vec4<f32>>;
+@group(0) @binding(5) var<uniform> lstate: Loop;   // gate GATE (common/loop.wgsl) and the step's parameters
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_id) lid: vec3<u32>) {
+  if (!gateOpen(lstate, GATE)) { return; }
   let r = linearIndex(wid, nwg, lid);
   if (r >= grid.n.y * grid.n.z) { return; }
   let nx = grid.n.x;

@@ -8,15 +8,19 @@
 // others add to it, so the phase stage needs one binding however many species there are.
 // No limiter: a species has no sink, so the implicit M-matrix step keeps ã ≥ 0.
 
+override GATE: u32 = 15u;
+
 @group(0) @binding(0) var<uniform> grid: Grid;
 @group(0) @binding(1) var<uniform> pk: PackParams;
 @group(0) @binding(2) var<storage, read_write> afield: array<f32>;
 @group(0) @binding(3) var<storage, read> props: array<vec4<f32>>;
 @group(0) @binding(4) var<storage, read_write> phaseProps: array<vec4<f32>>;
+@group(0) @binding(5) var<uniform> lstate: Loop;   // gate GATE (common/loop.wgsl) and the step's parameters
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_id) lid: vec3<u32>) {
+  if (!gateOpen(lstate, GATE)) { return; }
   let i = linearIndex(wid, nwg, lid);
   if (i >= grid.n.w) { return; }
   var a = afield[i];

@@ -17,6 +17,8 @@
 
 // SgParams: the uniform struct declared in src/backends/webgpu/uniforms.ts (prepended by shaders.ts)
 
+override GATE: u32 = 15u;
+
 @group(0) @binding(0) var<uniform> grid: Grid;
 @group(0) @binding(1) var<uniform> bc: BC;              // boundary conditions of c̃
 @group(0) @binding(2) var<uniform> sp: SgParams;
@@ -28,6 +30,7 @@
 @group(0) @binding(8) var<storage, read_write> rhs: array<f32>;
 @group(0) @binding(9) var<storage, read_write> u: array<f32>;
 @group(0) @binding(10) var<storage, read_write> aux: array<vec4<f32>>;
+@group(0) @binding(11) var<uniform> lstate: Loop;   // gate GATE (common/loop.wgsl) and the step's parameters
 
 fn harmonic(a: f32, b: f32) -> f32 {
   if (a + b > 0.0) { return (2.0 * a * b) / (a + b); }
@@ -46,7 +49,7 @@ struct Acc {
 // A Dirichlet face of c̃ with value g; g2 = the padded index of the ghost across it.
 fn dirichletFace(acc: ptr<function, Acc>, q: u32, g2: u32, a: f32, Dc: f32, g: f32) {
   let af = 0.5 * (pa[q] + pa[g2]);
-  let wb = 2.0 * sp.scale * Dc * sgWeight(a, af);
+  let wb = 2.0 * lstate.sgScale * Dc * sgWeight(a, af);
   let ub = g * exp(af);
   (*acc).d += wb;
   (*acc).r += wb * ub;
@@ -57,6 +60,7 @@ fn dirichletFace(acc: ptr<function, Acc>, q: u32, g2: u32, a: f32, Dc: f32, g: f
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_id) lid: vec3<u32>) {
+  if (!gateOpen(lstate, GATE)) { return; }
   let c = linearIndex(wid, nwg, lid);
   if (c >= grid.n.w) { return; }
   let nx = grid.n.x;
@@ -80,7 +84,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let pstep = vec3<u32>(1u, psy, psz);
   for (var ax = 0u; ax < select(2u, 3u, is3); ax++) {
     let nb = plusNeighbour(grid, c, p, ax);
-    if (nb != NO_CELL) { w[ax] = sp.scale * harmonic(Dc, D[nb]) * sgWeight(a, pa[q + pstep[ax]]); }
+    if (nb != NO_CELL) { w[ax] = lstate.sgScale * harmonic(Dc, D[nb]) * sgWeight(a, pa[q + pstep[ax]]); }
   }
   let wx = w.x;
   let wy = w.y;

@@ -9,6 +9,8 @@
 
 // InfluxParams: the uniform struct declared in src/backends/webgpu/uniforms.ts (prepended by shaders.ts)
 
+override GATE: u32 = 15u;
+
 @group(0) @binding(0) var<uniform> grid: Grid;
 @group(0) @binding(1) var<uniform> ip: InfluxParams;
 @group(0) @binding(2) var<storage, read> u: array<f32>;
@@ -17,10 +19,12 @@
 @group(0) @binding(5) var<storage, read_write> infl: array<f32>;
 @group(0) @binding(6) var<storage, read_write> dxi: array<f32>;
 @group(0) @binding(7) var<storage, read_write> xiNew: array<f32>;
+@group(0) @binding(8) var<uniform> lstate: Loop;   // gate GATE (common/loop.wgsl) and the step's parameters
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_id) lid: vec3<u32>) {
+  if (!gateOpen(lstate, GATE)) { return; }
   let c = linearIndex(wid, nwg, lid);
   if (c >= grid.n.w) { return; }
   let x = aux[c];

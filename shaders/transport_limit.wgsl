@@ -12,6 +12,8 @@
 
 // LimitParams: the uniform struct declared in src/backends/webgpu/uniforms.ts (prepended by shaders.ts)
 
+override GATE: u32 = 15u;
+
 @group(0) @binding(0) var<uniform> grid: Grid;
 @group(0) @binding(1) var<uniform> lp: LimitParams;
 @group(0) @binding(2) var<storage, read_write> cfield: array<f32>;
@@ -21,10 +23,12 @@
 @group(0) @binding(6) var<storage, read_write> xidot: array<f32>;
 @group(0) @binding(7) var<storage, read_write> lim: array<f32>;
 @group(0) @binding(8) var<storage, read> props: array<vec4<f32>>;
+@group(0) @binding(9) var<uniform> lstate: Loop;   // gate GATE (common/loop.wgsl) and the step's parameters
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_id) lid: vec3<u32>) {
+  if (!gateOpen(lstate, GATE)) { return; }
   let i = linearIndex(wid, nwg, lid);
   if (i >= grid.n.w) { return; }
   let c = cfield[i];
@@ -42,6 +46,6 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   }
   xi[i] = x;
   dxi[i] = d;
-  xidot[i] = d * lp.invDt;
+  xidot[i] = d * lstate.invDt;
   lim[i] = l;
 }

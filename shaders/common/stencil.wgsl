@@ -50,3 +50,23 @@ fn applyA(c: u32) -> f32 {
   }
   return acc;
 }
+
+// The full diagonal d_c + Σ_faces w_f of cell c (the CPU's diagonal(); the twin of its former pass mg_diag.wgsl),
+// formed where a smoother needs it instead of being stored: it reads the same op entries as
+// applyA, so a sweep moves no extra bytes.
+fn diagAt(c: u32) -> f32 {
+  let p = cellAt(c, grid.n);
+  let o = op[c];
+  var s = o.x + o.y + o.z;
+  // the − faces are the + faces of the neighbours (periodic ones wrap, a wall has none)
+  let mx = minusNeighbour(grid, c, p, 0u);
+  if (mx != NO_CELL) { s += op[mx].y; }
+  let my = minusNeighbour(grid, c, p, 1u);
+  if (my != NO_CELL) { s += op[my].z; }
+  if (grid.p.w == 3u) {
+    s += o.w;
+    let mz = minusNeighbour(grid, c, p, 2u);
+    if (mz != NO_CELL) { s += op[mz].w; }
+  }
+  return s;
+}

@@ -1,4 +1,4 @@
-// Scalar bookkeeping of preconditioned CG on the GPU (shaders/common/cg_ops.wgsl,
+// Scalar bookkeeping of preconditioned CG on the GPU (shaders/mech/cg_ops.wgsl,
 // src/backends/cpu/pcg.ts), run right after the reduction that produced its input, so many
 // iterations are recorded without a read-back. The 16 scalar slots live in a 4×1 RGBA texture
 // (src/backends/webgl/pcg.ts, SLOT):

@@ -1,5 +1,5 @@
 // Full diagonal of a face-weight operator: d + the weights of all faces of the cell
-// (src/backends/cpu/operator.ts diagonal(), shaders/mg_diag.wgsl).
+// (src/backends/cpu/operator.ts diagonal(), shaders/mech/mg_diag.wgsl).
 uniform sampler2D uOp;
 
 void main() {

@@ -1,5 +1,5 @@
 // Prolongation (piecewise constant: the aggregate's correction added to each of its fine cells)
-// fused with the first post-smoothing Jacobi sweep (shaders/mg_prolong_smooth.wgsl):
+// fused with the first post-smoothing Jacobi sweep (shaders/mech/mg_prolong_smooth.wgsl):
 //   x' = x + P xc,   xout = x' + ω (b − A x')/diag(A)
 uniform sampler2D uB;
 uniform sampler2D uDiag;

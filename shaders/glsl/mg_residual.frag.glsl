@@ -1,5 +1,5 @@
 // out = b − A x (CG initial residual) or, with APPLY defined, out = A x (CG q = A p)
-// (shaders/mg_residual.wgsl). R channel.
+// (on WebGPU: shaders/cg_init.wgsl and shaders/cg_matvec.wgsl). R channel.
 uniform sampler2D uB;
 uniform sampler2D uX;
 

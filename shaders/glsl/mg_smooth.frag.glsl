@@ -1,5 +1,5 @@
 // Damped Jacobi sweep of the aggregation multigrid (src/backends/cpu/multigrid.ts,
-// shaders/mg_smooth.wgsl): xout = x + ω (b − A x)/diag(A). FIRST2: the first two sweeps from
+// shaders/mech/mg_smooth.wgsl): xout = x + ω (b − A x)/diag(A). FIRST2: the first two sweeps from
 // a zero guess in one pass (the first, x = ω b/diag, formed on the fly where the second needs it).
 uniform sampler2D uB;
 uniform sampler2D uDiag;

@@ -10,7 +10,7 @@
  *
  * The page asks for one frame per displayed picture and sizes n so that one request takes about
  * a frame's time, so cheap steps run many per frame. A backend that can take n steps in one
- * submission (issue 11) speeds up advance(n) without any change to the page.
+ * submission (the WebGPU device loop, issue 11) takes them in one Simulation.advanceTo.
  *
  * Physics changes continue from the current fields: a new Engine starts from a Continuation (the
  * fields, the simulated time and step, the cumulative metrics) under the new scenario, so time,
@@ -156,18 +156,25 @@ export class Engine {
     this.end = end;
   }
 
-  /** Up to n coupled steps; stops early at the end time or at an error (kept for the next frame). Returns the steps taken. */
+  /**
+   * Up to n coupled steps; stops early at the end time or at an error (kept for the next frame).
+   * Returns the steps taken. On a backend with a device loop the n steps are recorded many per
+   * submission with no read-back but the loop's lagged step records (Simulation.advanceTo).
+   */
   async advance(n: number): Promise<number> {
-    let done = 0;
-    while (done < n && !this.finished && !this.err) {
+    const first = this.sim.step;
+    const stepLimit = first + n;
+    while (this.sim.step < stepLimit && !this.finished && !this.err) {
+      const before = this.sim.step;
       try {
-        await this.sim.advance(this.end - this.time);
-        done++;
+        await this.sim.advanceTo(this.end - this.base.time, { stepLimit });
+        // (a target closer than the landing tolerance: one plain step onto it)
+        if (this.sim.step === before) await this.sim.advance(this.end - this.time);
       } catch (e) {
         this.err = e instanceof Error ? e.message : String(e);
       }
     }
-    return done;
+    return Math.max(0, this.sim.step - first);
   }
 
   /** One read-back: the quantities in `want` ('*': all), the metrics row and the status. */

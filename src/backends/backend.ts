@@ -121,4 +121,161 @@ export interface Backend {
   /** The fields of src/model/fields.ts (ξ, c̃, ψ, each species' field, w of the grand-potential form) and the last ∂ξ/∂t, as f64 copies. */
   read(): Promise<Fields & { xidot: Float64Array }>;
   dispose(): Promise<void>;
+  /**
+   * The time loop on the device (the WebGPU backend; absent elsewhere): many steps recorded per
+   * submission, the step policy evaluated on the device, nothing read back inside a step. The
+   * Simulation drives it (Simulation.advanceTo) and keeps its own state from the records.
+   */
+  readonly loop?: DeviceLoop;
+}
+
+/**
+ * The device-side time loop (docs/webgpu-backend.md, "The device loop"). The Simulation hands it
+ * its state at a step boundary and gets back one record per step; the records carry what the
+ * Simulation's own bookkeeping needs (src/solver/simulation.ts mirrors stepOnce with them), so
+ * results do not depend on how many steps the loop records per submission or reads per batch.
+ */
+export interface DeviceLoop {
+  /** Whether the loop can run from the current state (false: take a stage-by-stage step first). */
+  ready(): Promise<boolean>;
+  /** Runs steps from `start` until a stop condition; the records of every step taken, in order. */
+  run(start: LoopStart): Promise<LoopRecord[]>;
+  /** Keeps the current fields as the good state on the device (the rollback target). */
+  saveGood(): Promise<void>;
+  /** Puts the good state back into the fields, as init() would (∂ξ/∂t = 0, ξ at the last solve = ξ). */
+  restoreGood(): Promise<void>;
+  /**
+   * A record reported an exhausted iteration budget (a solve still running when its recorded
+   * iterations ended): the next runs record more for those solves.
+   */
+  raiseBudgets(rec: LoopRecord): Promise<void>;
+  /** The Simulation went back to the state after step `step` (a rollback): the loop's own state follows. */
+  rewind(step: number): Promise<void>;
+}
+
+/** What the loop's kernels need of the solver's settings (src/solver/policy.ts, numerics, control.ts). */
+export interface LoopSettings {
+  potentialTol: number;
+  potentialMaxIter: number;
+  transportTol: number;
+  transportMaxIter: number;
+  /** PolicyConstants of src/solver/policy.ts. */
+  policy: {
+    dtMax: number;
+    safety: number;
+    safeDtPhase: number;
+    maxDxiPerStep: number;
+    rejectDxi: number;
+    controlDtMax: number;
+    resolveXiTol: number;
+    resolveMaxSteps: number;
+  };
+  /** DriveControl.constants() (null: no controller); the step cap after a new segment (numerics.dtInitial). */
+  control: {
+    response: number;
+    tolerance: number;
+    maxStep: number;
+    vmin: number;
+    vmax: number;
+    i0: number;
+    f: number;
+    alphaMax: number;
+    perDeposit: number;
+  } | null;
+  segmentDt: number;
+}
+
+/** The Simulation's state at a step boundary, and where to stop (LoopStart.* mirror simulation.ts). */
+export interface LoopStart {
+  settings: LoopSettings;
+  time: number;
+  step: number;
+  /** The policy's nominal dt (the device takes the coming step's length from it, policy.ts stepDt). */
+  dt: number;
+  /** Steps since the last potential solve (large when none), since the last save. */
+  stepsSinceSolve: number;
+  sinceSave: number;
+  forced: boolean;
+  solvedBefore: boolean;
+  /** The boundary's decision is made (its potential solved if due). */
+  decided: boolean;
+  /** The good state is to be kept at this boundary (a check passed before it). */
+  savePending: boolean;
+  checkEvery: number;
+  /** The drive controller's state and the segment in force (null: none). */
+  control: {
+    voltage: number;
+    segment: number;
+    current: number;
+    currentVoltage: number;
+    prevCurrent: number;
+    prevVoltage: number;
+    accDeposit: number;
+    accTime: number;
+    /**
+     * The schedule from the segment in force on: what each segment holds and its absolute end
+     * (DriveControl.segmentByIndex; Infinity: it never ends, and the table stops there). The
+     * device never adds durations: every end is the host's f64 number, whatever run reaches it.
+     */
+    table: { galvanostatic: boolean; value: number; end: number }[];
+  } | null;
+  /**
+   * The short circuit (src/solver/deposit.ts, Simulation.check): the tip position that counts as
+   * contact, µm, and whether the loop stops there (null: not watched — no counter electrode, or
+   * contact already seen).
+   */
+  contact: { at: number; stops: boolean } | null;
+  /** Stop on landing at this time (Infinity: no target), after this step number, at the first solved boundary at or after pauseAt. */
+  target: number;
+  stepLimit: number;
+  pauseAt: number | null;
+  /** Stop recording new steps after this much wall time (ms): the page's frames. */
+  wallMs?: number;
+}
+
+/** One step as the device took it (and the boundary after it), or a boundary alone (tookStep false). */
+export interface LoopRecord {
+  step: number;
+  tookStep: boolean;
+  landed: boolean;
+  /** The boundary after the step: decided on the device, solved, the good state saved there, the loop paused there. */
+  decided: boolean;
+  solved: boolean;
+  saved: boolean;
+  paused: boolean;
+  /** The stability check ran after the step and passed; the voltage changed; a schedule segment began. */
+  checked: boolean;
+  changed: boolean;
+  newSegment: boolean;
+  /** Why the loop stopped at this step or its boundary (0: it did not): 1 exhausted budget, 2 a solve failed, 3 non-finite rate, 4 check failed, 5 step rejected (policy.ts stepRejected). */
+  halt: number;
+  /** Each solve's outcome (slot name → 1 converged, 2 breakdown, 3 maxIter, 4 exhausted budget, 0 skipped). */
+  codes: Record<string, number>;
+  dt: number;
+  /** Time after the step (exactly the target when it landed). */
+  time: number;
+  dtNext: number;
+  maxRate: number;
+  stiffness: number;
+  transport: TransportReport;
+  /** The IMEX phase stage's solves of the step, reported together (null: the explicit stage). */
+  phase: SolveReport | null;
+  /** The boundary's potential solve (when solved). */
+  potential: PotentialReport | null;
+  /** The checked fields reached the contact position (LoopStart.contact) and their tip, µm (NaN: no contact). */
+  contact: boolean;
+  tip: number;
+  /** The stability check's numbers (when it ran). */
+  check: { nonFinite: number; xiMin: number; xiMax: number; cMin: number } | null;
+  /** The controller after the step (null: none). */
+  control: {
+    voltage: number;
+    segment: number;
+    current: number;
+    currentVoltage: number;
+    prevCurrent: number;
+    prevVoltage: number;
+    accDeposit: number;
+    accTime: number;
+  } | null;
 }

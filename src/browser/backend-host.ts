@@ -19,6 +19,8 @@ export interface CreatedInfo {
   name: string;
   device: string;
   log: string[];
+  /** Whether the backend has a device loop (Backend.loop): RemoteBackend then forwards `loop.*` calls. */
+  loop: boolean;
 }
 
 export interface BackendHost {
@@ -26,7 +28,7 @@ export interface BackendHost {
   createFromScenario(name: BackendName, scenario: unknown): Promise<CreatedInfo>;
   /** Backend `name` built from an explicit layout, coefficients and BCs (wire-encoded). */
   createRaw(name: Exclude<BackendName, 'auto'>, args: unknown): Promise<CreatedInfo>;
-  /** Calls a stage; arguments and result are wire-encoded. */
+  /** Calls a stage, or `loop.<method>` of its device loop; arguments and result are wire-encoded. */
   call(id: number, method: string, args: unknown): Promise<unknown>;
   dispose(id: number): Promise<void>;
 }
@@ -46,7 +48,7 @@ export function installBackendHost(): BackendHost {
   const keep = (backend: Backend, log: string[]): CreatedInfo => {
     const id = next++;
     live.set(id, backend);
-    return { id, name: backend.name, device: backend.device, log };
+    return { id, name: backend.name, device: backend.device, log, loop: !!backend.loop };
   };
   const host: BackendHost = {
     async createFromScenario(name, scenario) {
@@ -61,9 +63,11 @@ export function installBackendHost(): BackendHost {
     async call(id, method, args) {
       const b = live.get(id);
       if (!b) throw new Error(`no backend with id ${id} in this page (disposed?)`);
-      const fn = (b as unknown as Record<string, unknown>)[method];
+      const onLoop = method.startsWith('loop.');
+      const self = (onLoop ? b.loop : b) as unknown as Record<string, unknown> | undefined;
+      const fn = self?.[onLoop ? method.slice(5) : method];
       if (typeof fn !== 'function') throw new Error(`backend ${b.name} has no method ${method}`);
-      const out = await (fn as (...a: unknown[]) => unknown).apply(b, decodeWire(args) as unknown[]);
+      const out = await (fn as (...a: unknown[]) => unknown).apply(self, decodeWire(args) as unknown[]);
       return encodeWire(out ?? null);
     },
     async dispose(id) {

@@ -1,10 +1,11 @@
 /**
  * The Node side of a backend that lives in a browser page (backend-host.ts): every stage is one
- * round trip over puppeteer; fields stay in the page's GPU. It implements the same Backend
+ * round trip over puppeteer, and so is a run of the page backend's device loop (many steps);
+ * fields stay in the page's GPU. It implements the same Backend
  * interface, so the solver, the CLI writers and the conformance tests use it unchanged.
  */
 import type { Page } from 'puppeteer-core';
-import type { Backend, PotentialReport, Reductions, SolveReport, StepStats, TransportReport } from '../backends/backend.ts';
+import type { Backend, DeviceLoop, PotentialReport, Reductions, SolveReport, StepStats, TransportReport } from '../backends/backend.ts';
 import type { BackendName } from '../backends/create.ts';
 import type { BCSet, Layout } from '../backends/layout.ts';
 import type { Coefficients } from '../model/derived.ts';
@@ -17,6 +18,8 @@ export class RemoteBackend implements Backend {
   readonly device: string;
   /** What the page logged while selecting the backend (fallbacks and their reasons). */
   readonly log: string[];
+  /** The page backend's device loop, forwarded (one evaluate per call: a run takes many steps). */
+  readonly loop?: DeviceLoop;
 
   private constructor(
     private page: Page,
@@ -25,6 +28,15 @@ export class RemoteBackend implements Backend {
     this.name = info.name as Backend['name'];
     this.device = `${info.device} in headless Chromium`;
     this.log = info.log;
+    if (info.loop)
+      this.loop = {
+        ready: () => this.call('loop.ready'),
+        run: (start) => this.call('loop.run', start),
+        saveGood: () => this.call('loop.saveGood'),
+        restoreGood: () => this.call('loop.restoreGood'),
+        raiseBudgets: (rec) => this.call('loop.raiseBudgets', rec),
+        rewind: (step) => this.call('loop.rewind', step),
+      };
   }
 
   /** Selects and builds a backend in the page from a scenario (JSON input), like the CLI. */

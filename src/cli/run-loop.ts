@@ -25,6 +25,8 @@ export interface LoopOptions {
 }
 
 const eps = (t: number) => 1e-12 * Math.max(1, t);
+/** Wall time one Simulation.advanceTo call may record steps for (progress and signals in between). */
+const WALL_MS = 250;
 
 export class RunLoop {
   readonly sim: Simulation;
@@ -135,7 +137,11 @@ export class RunLoop {
       if ((this.signals.signal || sim.time >= this.nextCkpt - eps(this.nextCkpt)) && (await this.checkpointHere())) return true;
       const max = this.o.s.numerics.maxSteps;
       if (sim.step >= max) throw new SolverError(`numerics.maxSteps = ${max} reached at t = ${sim.time} s`, sim.step, sim.time);
-      await sim.advance(target - sim.time);
+      // many steps per call on a device loop (one otherwise): it pauses at the first restart point
+      // from the next checkpoint time on (at once after a stop signal) and returns every
+      // WALL_MS so that progress and signals are seen
+      const pauseAt = this.signals.signal ? sim.time : Math.max(sim.time, this.nextCkpt);
+      await sim.advanceTo(target, { pauseAt, stepLimit: max, wallMs: this.signals.signal ? 20 : WALL_MS });
       this.progress.update(sim.time, sim.step, sim.dt);
       if (sim.stopped) return false;
       if (Date.now() - this.lastYield > 20) {

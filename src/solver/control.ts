@@ -162,6 +162,22 @@ export class DriveControl {
     return { index: cycle * n + i, mode: g.mode, value: g.mode === 'potentiostatic' ? g.voltage : g.current, end };
   }
 
+  /**
+   * The segment of global index `index` (cycle·segments + position, as segmentAt numbers them) and
+   * its end, computed as segmentAt computes it (the device loop's schedule table).
+   */
+  segmentByIndex(index: number): ActiveSegment {
+    const n = this.segs.length;
+    const cycle = this.spec.repeat && Number.isFinite(this.period) ? Math.floor(index / n) : 0;
+    const i = this.spec.repeat && Number.isFinite(this.period) ? index % n : Math.min(index, n - 1);
+    let end: number;
+    if (!Number.isFinite(this.period)) end = this.ends[i];
+    else if (this.spec.repeat) end = cycle * this.period + this.ends[i];
+    else end = i === n - 1 ? Infinity : this.ends[i];
+    const g = this.segs[i];
+    return { index: cycle * n + i, mode: g.mode, value: g.mode === 'potentiostatic' ? g.voltage : g.current, end };
+  }
+
   /** The longest step starting at t: control.dtMax in a galvanostatic segment (header, "Step length"), else Infinity. */
   dtCap(t: number): number {
     return this.segmentAt(t).mode === 'galvanostatic' ? this.spec.dtMax : Infinity;
@@ -220,6 +236,45 @@ export class DriveControl {
     if (dV > c.maxStep) dV = c.maxStep;
     else if (dV < -c.maxStep) dV = -c.maxStep;
     return Math.min(c.vmax, Math.max(c.vmin, V + dV));
+  }
+
+  /**
+   * The controller's constants and schedule, for the device twin of update() (the WebGPU device
+   * loop, shaders/common/policy.wgsl): the spec's response, tolerance, maxStep, vmin, vmax; i0;
+   * f = F/RT; max(α, 1 − α); the current density per µm^d of Δξ per second; the segments in
+   * order (value: volts or A/m²) and whether they repeat.
+   */
+  constants(): {
+    response: number;
+    tolerance: number;
+    maxStep: number;
+    vmin: number;
+    vmax: number;
+    i0: number;
+    f: number;
+    alphaMax: number;
+    perDeposit: number;
+    segments: { galvanostatic: boolean; value: number; duration: number }[];
+    repeat: boolean;
+  } {
+    const c = this.spec;
+    return {
+      response: c.response,
+      tolerance: c.tolerance,
+      maxStep: c.maxStep,
+      vmin: c.vmin,
+      vmax: c.vmax,
+      i0: this.i0,
+      f: this.f,
+      alphaMax: this.alphaMax,
+      perDeposit: this.perDeposit,
+      segments: this.segs.map((g) => ({
+        galvanostatic: g.mode === 'galvanostatic',
+        value: g.mode === 'potentiostatic' ? g.voltage : g.current,
+        duration: g.duration,
+      })),
+      repeat: !!c.repeat && Number.isFinite(this.period),
+    };
   }
 
   /** The step cap that follows a new segment (the drive may have jumped). */

@@ -6,7 +6,8 @@
  *                  "imex", docs/imex-phase.md; its MG-PCG report must converge) or forward Euler;
  *   3. transport — implicit c̃ with the sink −(c_s/c0)Δξ (with IMEX, the deposit's c̃-dependence
  *                  implicit) and the conservative limiter.
- * Time-step policy (after every step, from the backend's step statistics):
+ * Time-step policy (after every step, from the backend's step statistics; policy.ts, the one
+ * definition the WebGPU device loop's kernel twins):
  *   dt = min(dtMax, safety·dt_phase, safety/stiffness, maxDxiPerStep/max rate,
  *            safety/migration outflow rate, control.dtMax in a galvanostatic segment,
  *            1.5·dt_prev, time to the next output)
@@ -47,7 +48,7 @@
  * run takes exactly the steps the uninterrupted one takes. A state captured anywhere else
  * restores with one extra potential solve at the next step.
  */
-import type { Backend, PotentialReport, SolveReport, TransportReport } from '../backends/backend.ts';
+import type { Backend, LoopRecord, PotentialReport, SolveReport, TransportReport } from '../backends/backend.ts';
 import { isDtIndependent } from '../backends/errors.ts';
 import type { MechCoefficients } from '../model/mechanics.ts';
 import { coefficients, stabilityLimits, type Coefficients } from '../model/derived.ts';
@@ -57,28 +58,31 @@ import { DriveControl, type ControlState } from './control.ts';
 import { contactPosition, electrolyteMask, grownMean, type ShortCircuitEvent } from './deposit.ts';
 import type { Scenario } from '../model/scenario.ts';
 import { metricsRow, type MetricsRow, type RunCounters } from './metrics.ts';
+import {
+  dtLimit,
+  nextDt,
+  policyConstants,
+  potentialDue,
+  rejectedRetryDt,
+  stepDt,
+  stepRejected,
+  DXI_REJECT_FACTOR,
+  type PolicyConstants,
+} from './policy.ts';
+
+/** Schedule segments handed to a device loop run (it stops when it passes them all; the next run gets more). */
+const SCHEDULE_TABLE = 256;
+/** The transport solves' iteration limit. */
+const TRANSPORT_MAX_ITER = 200;
+/** The device loop's halt codes and its exhausted-budget outcome (Backend.loop's LoopRecord). */
+const LOOP_HALT = { EXHAUSTED: 1, NOT_CONVERGED: 2, RATE: 3, CHECK: 4, REJECT: 5 } as const;
+const OUTCOME_EXHAUSTED = 4;
 
 /** Physical ranges a field may never leave (model.md §4; the limiter keeps c̃ ≥ 0). */
 export const XI_RANGE = [-0.5, 1.5] as const;
 export const C_MIN = -1e-9;
-/**
- * A step is accepted only while dt·max rate (its largest change of ξ: the explicit stage's rate
- * taken at the start of the step, or the IMEX stage's max|δ|/dt, so dt·max|δ|/dt = max|δ|) stays
- * within this many times numerics.maxDxiPerStep. The policy picks dt from the previous step's
- * rate; a rate that jumps within one step (a fresh potential well, a runaway) would otherwise be
- * taken at the old step length. A rejected step is redone from the last good state at
- * dt = maxDxiPerStep/max rate (docs/numerics-notes.md).
- *
- * With IMEX the rule is kept, as an accuracy rule: no dx² bound caps dt there, so maxDxiPerStep is
- * what sets dt, and the implicit part only damps the stiff linear modes it contains (the gradient
- * term and the stabilised double-well and reaction slopes). What it does not contain — the
- * reaction at the lagged ψ and c̃ⁿ, and the noise — can still jump within one step; a step that
- * moves ξ by more than twice the target is then inaccurate (the lagged ψ, c̃ and the linearised
- * slopes hold only for small δ) though not unstable, and is redone at the step the measured
- * change allows. Because the implicit part keeps |δ| below the explicit rate·dt for stiff modes,
- * the rule rejects IMEX steps less often than explicit ones at the same dt.
- */
-export const DXI_REJECT_FACTOR = 2;
+/** A step's largest accepted change of ξ over maxDxiPerStep (policy.ts, stepRejected). */
+export { DXI_REJECT_FACTOR } from './policy.ts';
 
 /**
  * A rejected step retried at ≤ half its length that still changes ξ by at least this share of
@@ -97,6 +101,8 @@ export interface SolverErrorDetails {
   retries?: number;
   /** An instability the simulation may roll back from (internal; false on what callers see). */
   retryable?: boolean;
+  /** A solve ran out of the device loop's recorded iterations (internal: replayed, not rolled back). */
+  exhausted?: boolean;
   /** The failure is fixed by the state the failing step started from, whatever its dt (StateError). */
   dtIndependent?: boolean;
   /** A step length the retry should not exceed (a rejected step: maxDxiPerStep over the measured rate). */
@@ -179,7 +185,8 @@ export interface InstabilityEvent {
 }
 
 interface GoodState {
-  fields: Fields;
+  /** The fields, or 'device': kept on the device by its loop (Backend.loop.saveGood). */
+  fields: Fields | 'device';
   state: SimState;
   /** Saved after the boundary's potential decision (else before it: start()). */
   decided: boolean;
@@ -229,7 +236,8 @@ export class Simulation {
   private lastPot: PotentialReport | null = null;
   private lastMech: SolveReport | null = null;
   private lastTr: TransportReport | null = null;
-  private dtPhase: number;
+  /** The time-step policy's constants (policy.ts). */
+  private readonly policy: PolicyConstants;
   private started = false;
   // step-boundary bookkeeping
   /** The potential decision of the coming step is made (and solvedHere says whether it solved). */
@@ -259,7 +267,7 @@ export class Simulation {
     this.k = coefficients(scenario);
     this.speciesInfluxTotal = Object.fromEntries(this.k.species.map((sp) => [sp.name, 0]));
     this.dt = scenario.numerics.dtInitial;
-    this.dtPhase = stabilityLimits(this.k).phase;
+    this.policy = policyConstants(scenario.numerics, stabilityLimits(this.k).phase, scenario.control ? scenario.control.dtMax : Infinity);
     const n = scenario.numerics as Scenario['numerics'] & { checkEvery?: number | null; maxRetries?: number };
     this.checkEvery = n.checkEvery ?? (backend.name === 'cpu' ? 1 : 10);
     this.maxRetries = n.maxRetries ?? 3;
@@ -385,6 +393,7 @@ export class Simulation {
     this.solves++;
     this.stepsSinceSolve = 0;
     this.lastPot = r;
+    this.iterationTotals.potential += r.iterations;
     if (!r.converged) {
       throw new SolverError(
         `potential solver did not converge in step ${this.step + 1} (t = ${this.time} s): relative residual ${r.residual.toExponential(2)} after ${r.iterations} iterations (tolerance ${n.potentialTol})`,
@@ -438,9 +447,10 @@ export class Simulation {
       }
       return;
     }
-    const n = this.scenario.numerics;
-    let due = this.forceSolve || this.lastPot === null || this.stepsSinceSolve >= n.resolveMaxSteps;
-    if (!due) due = (await this.backend.stepStats()).dxiSinceSolve > n.resolveXiTol;
+    const state = { forced: this.forceSolve, solvedBefore: this.lastPot !== null, stepsSinceSolve: this.stepsSinceSolve, dxiSinceSolve: 0 };
+    let due = potentialDue(this.policy, state);
+    // (the ξ test needs the backend's statistics: asked only when nothing else decides)
+    if (!due) due = potentialDue(this.policy, { ...state, dxiSinceSolve: (await this.backend.stepStats()).dxiSinceSolve });
     if (due) {
       await this.solvePotential();
       this.forceSolve = false;
@@ -449,9 +459,17 @@ export class Simulation {
     this.solvedHere = due;
   }
 
-  /** One coupled step of length min(dt, maxDt) — or, after an instability, a rollback (time goes back). */
+  /**
+   * One coupled step of length min(dt, maxDt) — or, after an instability, a rollback (time goes
+   * back). On a device loop (Backend.loop) the step runs there (a loop run of one step), so that
+   * the same steps come out however the calls are batched.
+   */
   async advance(maxDt = Infinity): Promise<void> {
     if (!this.started) await this.start();
+    if (await this.loopUsable()) {
+      await this.runLoop(this.time + maxDt, { stepLimit: this.step + 1 });
+      return;
+    }
     try {
       await this.stepOnce(maxDt);
     } catch (e) {
@@ -464,13 +482,9 @@ export class Simulation {
     const n = this.scenario.numerics;
     await this.decide(false);
     if (this.saveNext) await this.save();
-    // land on the end of a drive-schedule segment (Infinity without one)
+    // land on the caller's target and on the end of a drive-schedule segment (Infinity without one)
     const toSwitch = this.control ? this.control.timeToSwitch(this.time) : Infinity;
-    let dt = Math.min(this.dt, maxDt, toSwitch);
-    // land on the caller's target (maxDt) also when the step would stop a hair short of it: callers
-    // stop within 1e-12 relative of a target, and the output there would carry t − 5e-12 (without a
-    // target, maxDt = Infinity and the tolerance would be Infinity too)
-    if (Number.isFinite(maxDt) && dt < maxDt && maxDt <= toSwitch && maxDt - dt <= 1e-12 * Math.max(1, this.time + maxDt)) dt = maxDt;
+    const dt = stepDt(this.dt, maxDt, toSwitch, this.time);
     if (this.sinceSave === 0) this.segFirstDt = dt;
     this.stepFromSave = this.sinceSave;
     this.decided = false;
@@ -489,8 +503,9 @@ export class Simulation {
         );
       }
     }
-    const tr = await this.stage('transport solver', () => this.backend.transport(dt, n.transportTol, 200));
+    const tr = await this.stage('transport solver', () => this.backend.transport(dt, n.transportTol, TRANSPORT_MAX_ITER));
     this.lastTr = tr;
+    this.iterationTotals.transport += tr.iterations;
     this.limitedTotal += tr.limited;
     this.influxTotal += tr.influx;
     if (this.k.sink !== 1) this.migrationTotal += (1 - this.k.sink) * this.k.csRatio * tr.deposited;
@@ -521,18 +536,12 @@ export class Simulation {
     }
     const st = await this.backend.stepStats();
     if (!Number.isFinite(st.maxRate)) throw await this.instability(`non-finite max |∂ξ/∂t| = ${st.maxRate}`);
-    if (dt * st.maxRate > DXI_REJECT_FACTOR * n.maxDxiPerStep) throw await this.rejection(dt, st.maxRate);
+    if (stepRejected(this.policy, dt, st.maxRate)) throw await this.rejection(dt, st.maxRate);
     if (this.sinceSave >= this.checkEvery) await this.check();
-    const inf = (x: number) => Math.max(x, 0);
-    const limit = Math.min(
-      n.dtMax,
-      n.safety * this.dtPhase,
-      st.stiffness > 0 ? n.safety / st.stiffness : Infinity,
-      st.maxRate > 0 ? n.maxDxiPerStep / st.maxRate : Infinity,
-      inf(st.migrationRate) > 0 ? n.safety / st.migrationRate : Infinity,
-      this.control ? this.control.dtCap(this.time) : Infinity,
-    );
-    this.dt = Math.min(limit, 1.5 * dt);
+    // the drive controller's step cap in a galvanostatic segment (control.ts dtCap; policy.ts dtLimit)
+    const cap = this.control ? this.control.dtCap(this.time) : Infinity;
+    const limit = dtLimit(this.policy, st, cap);
+    this.dt = nextDt(this.policy, st, dt, cap);
     if (this.step === 1) this.firstStep = { dt, limit };
     if (this.control && this.controlState) await this.controlStep(tr.deposited, dt);
   }
@@ -554,15 +563,18 @@ export class Simulation {
    * potential decision just made) is never kept: that is an instability of this boundary.
    */
   private async save(): Promise<void> {
-    const f = await this.backend.read();
-    const bad = locateProblem(f, this.k);
-    if (bad) throw await this.instability(`the state to keep holds ${bad.field} = ${bad.value} (${bad.why})`);
+    // with a device loop the good state stays on the device (no read-back; the loop's own check
+    // covers ψ: a non-finite ψ from the boundary's solve is a solve that did not converge)
+    let fields: Fields | 'device' = 'device';
+    if (this.backend.loop) await this.backend.loop.saveGood();
+    else {
+      const f = await this.backend.read();
+      const bad = locateProblem(f, this.k);
+      if (bad) throw await this.instability(`the state to keep holds ${bad.field} = ${bad.value} (${bad.why})`);
+      fields = stateFields(this.k, f);
+    }
     this.lastFailure = null;
-    this.good = {
-      fields: stateFields(this.k, f),
-      state: this.snapshot(),
-      decided: this.decided,
-    };
+    this.good = { fields, state: this.snapshot(), decided: this.decided };
     this.saveNext = false;
     this.sinceSave = 0;
     // the interval before this boundary is done: a later failure starts a fresh retry count
@@ -623,7 +635,7 @@ export class Simulation {
         cell: loc.cell,
         position: loc.position,
         retryable: true,
-        dtRetry: n.maxDxiPerStep / maxRate,
+        dtRetry: rejectedRetryDt(this.policy, maxRate),
         rejected: { dt, dxi: dt * maxRate },
       },
     );
@@ -749,18 +761,8 @@ export class Simulation {
     };
     this.stepFromSave = 0;
     const retries = this.retries;
-    await this.backend.init(g.fields);
-    this.applyState(g.state);
-    await this.applyVoltage();
+    await this.returnToGood(g);
     this.retries = retries + 1;
-    this.decided = g.decided;
-    this.solvedHere = g.decided && g.state.atSolvePoint;
-    this.forcedHere = false;
-    // after a save past the decision without a solve, ξ-at-last-solve is lost: solve next time
-    this.forceSolve = g.state.forceSolve || (g.decided && !g.state.atSolvePoint);
-    this.checkedHere = true;
-    this.saveNext = false;
-    this.sinceSave = 0;
     this.dt = Math.min(failedDt / 2, err.details.dtRetry ?? Infinity);
     const ev: InstabilityEvent = {
       kind: err.details.dtRetry !== undefined ? 'rejected' : 'instability',
@@ -774,6 +776,286 @@ export class Simulation {
     this.events.push(ev);
     this.onInstability?.(ev);
   }
+
+  /** The fields and the state of the good state g back in place (a rollback or a replay). */
+  private async returnToGood(g: GoodState): Promise<void> {
+    if (g.fields === 'device') await this.backend.loop!.restoreGood();
+    else await this.backend.init(g.fields);
+    await this.backend.loop?.rewind(g.state.step);
+    this.applyState(g.state);
+    await this.applyVoltage();
+    this.decided = g.decided;
+    this.solvedHere = g.decided && g.state.atSolvePoint;
+    this.forcedHere = false;
+    // after a save past the decision without a solve, ξ-at-last-solve is lost: solve next time
+    this.forceSolve = g.state.forceSolve || (g.decided && !g.state.atSolvePoint);
+    this.checkedHere = true;
+    this.saveNext = false;
+    this.sinceSave = 0;
+  }
+
+  /**
+   * Advances toward time `target` (the step that reaches it lands on it exactly), stopping after
+   * step `opts.stepLimit` (numerics.maxSteps at most), at the first restart point at or after
+   * `opts.pauseAt` (a boundary whose decision solves: prepareCheckpoint() then says 'exact'), or
+   * once `opts.wallMs` of recording have passed. With a device loop (Backend.loop: the WebGPU
+   * backend) it runs many steps on the device and applies their records here, exactly as
+   * advance() applies its own step (the same policy and decisions, the same counters, the same
+   * rollbacks); without one, or where the loop cannot start (its first step: no coarse factors
+   * yet), it takes one step with advance(). Throws maxSteps like runTo.
+   */
+  async advanceTo(target: number, opts: { stepLimit?: number; pauseAt?: number | null; wallMs?: number } = {}): Promise<void> {
+    if (!this.started) await this.start();
+    const n = this.scenario.numerics;
+    if (this.step >= Math.min(opts.stepLimit ?? n.maxSteps, n.maxSteps)) {
+      if (this.step >= n.maxSteps)
+        throw new SolverError(`numerics.maxSteps = ${n.maxSteps} reached at t = ${this.time} s`, this.step, this.time);
+      return;
+    }
+    if (await this.loopUsable()) await this.runLoop(target, opts);
+    else await this.advance(target - this.time);
+  }
+
+  /** The backend's device loop can take the coming steps (it exists; a controller's segment is the one in force). */
+  private async loopUsable(): Promise<boolean> {
+    const loop = this.backend.loop;
+    if (!loop || !(await loop.ready())) return false;
+    return !this.control || this.control.segmentAt(this.time).index === this.controlState!.segment;
+  }
+
+  /** Runs the device loop toward `target` and applies its records (advanceTo). */
+  private async runLoop(target: number, opts: { stepLimit?: number; pauseAt?: number | null; wallMs?: number }): Promise<void> {
+    const n = this.scenario.numerics;
+    const loop = this.backend.loop!;
+    const stepLimit = Math.min(opts.stepLimit ?? n.maxSteps, n.maxSteps);
+    const cs = this.controlState;
+    const ctl = this.control?.constants() ?? null;
+    const table: { galvanostatic: boolean; value: number; end: number }[] = [];
+    if (this.control && cs) {
+      for (let q = 0; q < SCHEDULE_TABLE; q++) {
+        const g = this.control.segmentByIndex(cs.segment + q);
+        table.push({ galvanostatic: g.mode === 'galvanostatic', value: g.value, end: g.end });
+        if (!Number.isFinite(g.end)) break;
+      }
+    }
+    const records = await loop.run({
+      settings: {
+        potentialTol: n.potentialTol,
+        potentialMaxIter: n.potentialMaxIter,
+        transportTol: n.transportTol,
+        transportMaxIter: TRANSPORT_MAX_ITER,
+        policy: this.policy,
+        control: ctl
+          ? {
+              response: ctl.response,
+              tolerance: ctl.tolerance,
+              maxStep: ctl.maxStep,
+              vmin: ctl.vmin,
+              vmax: ctl.vmax,
+              i0: ctl.i0,
+              f: ctl.f,
+              alphaMax: ctl.alphaMax,
+              perDeposit: ctl.perDeposit,
+            }
+          : null,
+        segmentDt: n.dtInitial,
+      },
+      time: this.time,
+      step: this.step,
+      dt: this.dt,
+      stepsSinceSolve: this.stepsSinceSolve,
+      sinceSave: this.sinceSave,
+      forced: this.forceSolve,
+      solvedBefore: this.lastPot !== null,
+      decided: this.decided,
+      savePending: this.saveNext,
+      checkEvery: this.checkEvery,
+      control: cs
+        ? {
+            voltage: cs.voltage,
+            segment: cs.segment,
+            current: cs.current,
+            currentVoltage: cs.currentVoltage,
+            prevCurrent: cs.prevCurrent,
+            prevVoltage: cs.prevVoltage,
+            accDeposit: cs.accDeposit,
+            accTime: cs.accTime,
+            table,
+          }
+        : null,
+      contact:
+        this.contactAt !== null && Number.isNaN(this.shortCircuitTime) ? { at: this.contactAt, stops: this.stopOnShortCircuit } : null,
+      target,
+      stepLimit,
+      pauseAt: opts.pauseAt ?? null,
+      wallMs: opts.wallMs,
+    });
+    for (const r of records) {
+      try {
+        this.applyRecord(r, target);
+      } catch (e) {
+        if (!(e instanceof SolverError) || !e.details.retryable) throw e;
+        if (e.details.exhausted) await this.replay(r);
+        // (a rejected step: the message names the cell with the largest |∂ξ/∂t|, read now)
+        else if (e.details.dtRetry !== undefined) await this.rollback(await this.rejection(r.dt, r.maxRate));
+        else await this.rollback(await this.located(e, r));
+        return;
+      }
+    }
+  }
+
+  /** A step and the boundary after it, as the device loop took them (stepOnce's bookkeeping, then decide's and save's). */
+  private applyRecord(r: LoopRecord, target: number): void {
+    if (r.tookStep) {
+      if (this.sinceSave === 0) this.segFirstDt = r.dt;
+      this.stepFromSave = this.sinceSave;
+      this.decided = false;
+      this.solvedHere = false;
+      this.forcedHere = false;
+      this.checkedHere = false;
+      const tr = r.transport;
+      this.lastTr = tr;
+      if (r.phase) this.phaseIterations += r.phase.iterations;
+      this.iterationTotals.transport += tr.iterations;
+      this.limitedTotal += tr.limited;
+      this.influxTotal += tr.influx;
+      if (this.k.sink !== 1) this.migrationTotal += (1 - this.k.sink) * this.k.csRatio * tr.deposited;
+      this.k.species.forEach((sp, m) => {
+        this.speciesInfluxTotal[sp.name] += tr.species[m].influx;
+      });
+      // (the device's own time: an f64 that splits back into the same df64 words at the next run)
+      this.time = r.landed ? target : r.time;
+      this.step++;
+      this.stepsSinceSolve++;
+      this.sinceSave++;
+      if (r.step !== this.step) throw new Error(`device loop: record of step ${r.step} where the Simulation is at step ${this.step}`);
+      const exhausted = r.halt === LOOP_HALT.EXHAUSTED && Object.entries(r.codes).some(([s, c]) => s !== 'psi' && c === OUTCOME_EXHAUSTED);
+      if (exhausted) throw this.exhaustedError();
+      if (r.phase && !r.phase.converged) {
+        throw new SolverError(
+          `IMEX phase solver did not converge in step ${this.step} (t = ${this.time} s): relative residual ${r.phase.residual.toExponential(2)} after ${r.phase.iterations} iterations (tolerance ${this.k.imex?.tol})`,
+          this.step,
+          this.time,
+          { retryable: true },
+        );
+      }
+      this.k.species.forEach((sp, m) => {
+        const q = tr.species[m];
+        if (q.converged) return;
+        throw new SolverError(
+          `${sp.name} transport solver did not converge at step ${this.step} (t = ${this.time} s): relative residual ${q.residual.toExponential(2)} after ${q.iterations} iterations`,
+          this.step,
+          this.time,
+          { retryable: true },
+        );
+      });
+      if (!tr.converged) {
+        throw new SolverError(
+          `transport solver did not converge at step ${this.step} (t = ${this.time} s): relative residual ${tr.residual.toExponential(2)} after ${tr.iterations} iterations`,
+          this.step,
+          this.time,
+          { retryable: true },
+        );
+      }
+      if (!Number.isFinite(r.maxRate)) throw this.deviceInstability(`non-finite max |∂ξ/∂t| = ${r.maxRate}`);
+      if (r.halt === LOOP_HALT.REJECT)
+        throw new SolverError(`step ${this.step} rejected`, this.step, this.time, {
+          retryable: true,
+          dtRetry: rejectedRetryDt(this.policy, r.maxRate),
+        });
+      if (r.halt === LOOP_HALT.CHECK && r.check) {
+        const c = r.check;
+        throw this.deviceInstability(`reductions: ${c.nonFinite} non-finite cells, ξ in [${c.xiMin}, ${c.xiMax}], min c̃ = ${c.cMin}`);
+      }
+      if (r.checked) {
+        this.checkedHere = true;
+        this.saveNext = true;
+      }
+      if (r.contact && this.contactAt !== null && Number.isNaN(this.shortCircuitTime)) {
+        this.shortCircuitTime = this.time;
+        this.onShortCircuit?.({ time: this.time, step: this.step, tip: r.tip, contactAt: this.contactAt, stops: this.stopOnShortCircuit });
+      }
+      this.dt = r.dtNext;
+      if (this.step === 1)
+        this.firstStep = { dt: r.dt, limit: dtLimit(this.policy, { maxRate: r.maxRate, stiffness: r.stiffness, migrationRate: 0 }) };
+      if (r.control && this.controlState) {
+        this.controlState = { ...this.controlState, ...r.control };
+        if (r.changed) this.forceSolve = true;
+      }
+    }
+    // the boundary after the step: its decision and solve, then the save
+    if (r.decided) {
+      this.decided = true;
+      this.solvedHere = r.solved;
+      if (r.solved && r.potential) {
+        this.solves++;
+        this.stepsSinceSolve = 0;
+        this.lastPot = r.potential;
+        this.iterationTotals.potential += r.potential.iterations;
+        if (r.codes.psi === OUTCOME_EXHAUSTED) throw this.exhaustedError();
+        if (!r.potential.converged) {
+          throw new SolverError(
+            `potential solver did not converge in step ${this.step + 1} (t = ${this.time} s): relative residual ${r.potential.residual.toExponential(2)} after ${r.potential.iterations} iterations (tolerance ${this.scenario.numerics.potentialTol})`,
+            this.step,
+            this.time,
+            { retryable: true },
+          );
+        }
+        this.forceSolve = false;
+      }
+    }
+    if (r.saved) {
+      this.lastFailure = null;
+      this.good = { fields: 'device', state: this.snapshot(), decided: this.decided };
+      this.saveNext = false;
+      this.sinceSave = 0;
+      this.attempt = 0;
+    }
+  }
+
+  /** A solve ran out of the iterations the device loop recorded: not an instability (replay()). */
+  private exhaustedError(): SolverError {
+    return new SolverError(`a solve ran out of its recorded iterations at step ${this.step}`, this.step, this.time, {
+      retryable: true,
+      exhausted: true,
+    });
+  }
+
+  /** An instability found on the device; the problem cell is named when the rollback locates it. */
+  private deviceInstability(fallback: string): SolverError {
+    return new SolverError(`instability after step ${this.step} (t = ${this.time} s): ${fallback}`, this.step, this.time, {
+      retryable: true,
+    });
+  }
+
+  /** The device loop's instability with the first problem cell named, as instability() names it on the stage-by-stage path. */
+  private async located(e: SolverError, _r: LoopRecord): Promise<SolverError> {
+    if (!e.message.startsWith('instability after')) return e;
+    const p = await this.findProblem();
+    return p
+      ? new SolverError(`instability after step ${e.step} (t = ${e.time} s): ${p.text}`, e.step, e.time, { ...p.details, retryable: true })
+      : e;
+  }
+
+  /**
+   * A solve ran out of its recorded iterations (the device loop's budget): back to the good state
+   * with nothing else changed, and on with a larger budget. The replayed steps are the same steps
+   * (same dt, same decisions): the result does not depend on the budget. Not an instability: no
+   * retry counted, dt not halved.
+   */
+  private async replay(r: LoopRecord): Promise<void> {
+    const g = this.good;
+    if (!g)
+      throw new SolverError('a solve ran out of its recorded iterations and there is no good state to replay from', this.step, this.time);
+    await this.backend.loop!.raiseBudgets(r);
+    await this.returnToGood(g);
+    this.budgetReplays++;
+  }
+
+  /** Intervals replayed because a solve ran out of the device loop's recorded iterations. */
+  budgetReplays = 0;
+  /** CG iterations of the potential and transport (c̃) solves so far, replays and rollbacks included (benchmarks). */
+  readonly iterationTotals = { potential: 0, transport: 0 };
 
   /**
    * Makes sure the current fields passed the stability check (rolling back if not).

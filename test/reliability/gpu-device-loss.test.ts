@@ -10,7 +10,15 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Backend, PotentialReport, Reductions, SolveReport, StepStats, TransportReport } from '../../src/backends/backend.ts';
+import type {
+  Backend,
+  DeviceLoop,
+  PotentialReport,
+  Reductions,
+  SolveReport,
+  StepStats,
+  TransportReport,
+} from '../../src/backends/backend.ts';
 import type { WebGpuBackend } from '../../src/backends/webgpu/backend.ts';
 import { runCli } from '../../src/cli/main.ts';
 import { readCheckpoint } from '../../src/io/checkpoint.ts';
@@ -27,74 +35,104 @@ const SCENARIO = smallScenario({
   name: 'gpu-device-loss',
   grid: { dims: 2, n: [32, 16], dx: '0.25 um' },
   time: { end: '0.04 s', output: '0.01 s' },
+  // the explicit phase stage: the one the device loop runs (docs/webgpu-backend.md)
+  numerics: { phase: 'explicit' },
 });
 const F_OVER_RT = 96485.33212 / (8.314462618 * 300);
 /** The f32 tolerance of a resumed run; the bound is derived in gpu-resume.test.ts (same scenario). */
 const TOL = { xi: 1e-5, cRel: 5e-5, psi: 1e-4 };
 
-type Stage = 'potential' | 'phase' | 'transport';
+/**
+ * Where the device is lost. The WebGPU backend runs its steps in its device loop (Backend.loop),
+ * many per run: the wrapper ends the runs before step `step` − 1 there (where runs end changes no
+ * result); `between runs` destroys it before the run from step − 1, `during a run` while that run
+ * is in flight (its first batches are submitted), `before a read` before the first fields
+ * read-back (an output) after step `step`.
+ */
+type Where = 'between runs' | 'during a run' | 'before a read';
 
 /**
- * Forwards to a WebGpuBackend and destroys its GPUDevice once: `before` a stage call of step
- * `step` (1-based, the step being taken) or `after` it. The loss is then found by whatever the
- * backend does next, as a real one (driver reset, watchdog, unplugged GPU) would be.
+ * Forwards to a WebGpuBackend (its device loop included) and destroys its GPUDevice once, as
+ * planned. The loss is then found by whatever the backend does next, as a real one (driver
+ * reset, watchdog, unplugged GPU) would be.
  */
 class LoseDevice implements Backend {
-  lostAt: { step: number; stage: Stage; when: 'before' | 'after' } | null = null;
+  lostAt: { step: number; where: Where } | null = null;
   callsAfterLoss: string[] = [];
-  /** The step of the last phase stage (1-based); a potential solve belongs to the step after it. */
-  private cur = 0;
+  private step = 0;
+  readonly loop: DeviceLoop;
   constructor(
     readonly inner: WebGpuBackend,
-    private plan: { step: number; stage: Stage; when: 'before' | 'after' },
-  ) {}
+    private plan: { step: number; where: Where },
+  ) {
+    const inLoop = inner.loop!;
+    this.loop = {
+      ready: () => inLoop.ready(),
+      saveGood: () => this.around('loop.saveGood', () => inLoop.saveGood()),
+      restoreGood: () => this.around('loop.restoreGood', () => inLoop.restoreGood()),
+      raiseBudgets: (r) => inLoop.raiseBudgets(r),
+      rewind: (s) => inLoop.rewind(s),
+      run: (start) =>
+        this.around('loop.run', async () => {
+          const p = this.plan;
+          let st = start;
+          let due = false;
+          // the runs before end at step − 1; the next one starts there and would take step `step`
+          if (!this.lostAt && p.where !== 'before a read') {
+            if (start.step + 1 < p.step) st = { ...start, stepLimit: Math.min(start.stepLimit, p.step - 1) };
+            else if (start.step + 1 === p.step && p.where === 'between runs') this.lose();
+            else if (start.step + 1 === p.step) due = true;
+          }
+          const run = inLoop.run(st);
+          if (due) setTimeout(() => this.lose(), 0);
+          const recs = await run;
+          if (recs.length) this.step = recs[recs.length - 1].step;
+          return recs;
+        }),
+    };
+  }
   get name() {
     return this.inner.name;
   }
   get device() {
     return this.inner.device;
   }
-  private async around<T>(stage: Stage | null, what: string, call: () => Promise<T>): Promise<T> {
+  private async around<T>(what: string, call: () => Promise<T>): Promise<T> {
     if (this.lostAt) this.callsAfterLoss.push(what);
-    const p = this.plan;
-    const step = stage === 'potential' ? this.cur + 1 : this.cur;
-    const due = !this.lostAt && stage === p.stage && step === p.step;
-    if (due && p.when === 'before') this.lose();
-    const r = await call();
-    if (due && p.when === 'after') this.lose();
-    return r;
+    return call();
   }
   private lose(): void {
+    if (this.lostAt) return;
     this.lostAt = { ...this.plan };
     this.inner.gpuDevice.destroy();
   }
   init(f: Fields): Promise<void> {
-    return this.around(null, 'init', () => this.inner.init(f));
+    return this.around('init', () => this.inner.init(f));
   }
   potential(tol: number, maxIter: number): Promise<PotentialReport> {
-    return this.around('potential', 'potential', () => this.inner.potential(tol, maxIter));
+    return this.around('potential', () => this.inner.potential(tol, maxIter));
   }
   mechanics(tol: number, maxIter: number): Promise<SolveReport> {
     return this.inner.mechanics(tol, maxIter);
   }
   phase(dt: number, step: number): Promise<SolveReport | null> {
-    this.cur = step + 1;
-    return this.around('phase', 'phase', () => this.inner.phase(dt, step));
+    return this.around('phase', () => this.inner.phase(dt, step));
   }
   transport(dt: number, tol: number, maxIter: number): Promise<TransportReport> {
-    return this.around('transport', 'transport', () => this.inner.transport(dt, tol, maxIter));
+    return this.around('transport', () => this.inner.transport(dt, tol, maxIter));
   }
   stepStats(): Promise<StepStats> {
-    return this.around(null, 'stepStats', () => this.inner.stepStats());
+    return this.around('stepStats', () => this.inner.stepStats());
   }
   reductions(): Promise<Reductions> {
-    return this.around(null, 'reductions', () => this.inner.reductions());
+    return this.around('reductions', () => this.inner.reductions());
   }
   setVoltage(v: number): Promise<void> {
     return this.inner.setVoltage(v);
   }
   read() {
-    return this.around(null, 'read', () => this.inner.read());
+    if (!this.lostAt && this.plan.where === 'before a read' && this.step >= this.plan.step) this.lose();
+    return this.around('read', () => this.inner.read());
   }
   dispose(): Promise<void> {
     return this.inner.dispose();
@@ -172,13 +210,13 @@ function referenceRun(backend: 'cpu' | 'webgpu', scenario: string): Promise<stri
   return p;
 }
 
-const CASES: { name: string; plan: { step: number; stage: Stage; when: 'before' | 'after' } }[] = [
-  // found by the next call (stepStats / the stability check's reductions)
-  { name: 'after the transport stage of step 20', plan: { step: 20, stage: 'transport', when: 'after' } },
-  // found inside a stage: the CG's first read-back fails (a stage exception is otherwise retried)
-  { name: 'before the potential solve of step 13', plan: { step: 13, stage: 'potential', when: 'before' } },
-  // found inside the transport stage, right after a phase stage submitted to the dead device
-  { name: 'before the phase stage of step 26', plan: { step: 26, stage: 'phase', when: 'before' } },
+const CASES: { name: string; plan: { step: number; where: Where } }[] = [
+  // found by the first ring read-back of the next run
+  { name: 'between the loop runs, before step 13', plan: { step: 13, where: 'between runs' } },
+  // found by a ring read-back of the run in flight (its later batches ran on a dead device)
+  { name: 'during the loop run that takes step 20', plan: { step: 20, where: 'during a run' } },
+  // found by the fields read-back of an output
+  { name: 'before the output read after step 26', plan: { step: 26, where: 'before a read' } },
 ];
 
 /**

@@ -15,11 +15,11 @@ const modules = Object.keys(MODULES) as ModuleName[];
 
 describe('WGSL uniform layouts', () => {
   it('packs by name in declaration order, f32 and u32, padded to 16 bytes; refuses unknown fields', () => {
-    const b = packUniform('ShiftParams', { migration: 0.5, bcMax: -3.25, slot: 7 });
-    expect(b.byteLength).toBe(16);
+    const b = packUniform('SolveParams', { slot: 2, tol: -3.25, gate: 3, maxIter: 9, groups: 5, n: 7 });
+    expect(b.byteLength).toBe(32);
     const f = new Float32Array(b),
       u = new Uint32Array(b);
-    expect([f[0], u[1], f[2], u[3]]).toEqual([-3.25, 7, 0.5, 0]);
+    expect([u[0], u[1], u[2], u[3], f[4], u[5], u[6], u[7]]).toEqual([7, 5, 9, 3, -3.25, 2, 0, 0]);
     // a layout of n four-byte fields takes n·4 bytes rounded up to 16 (PhaseParams: 17 fields since mechanics → 80)
     const nPhase = Object.keys(UNIFORMS.PhaseParams).length;
     expect(

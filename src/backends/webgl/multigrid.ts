@@ -1,6 +1,6 @@
 /**
  * Aggregation multigrid for a face-weight operator in WebGL passes, the twin of
- * src/backends/webgpu/multigrid.ts (and of the CPU's multigrid.ts):
+ * src/backends/webgpu/elastic-multigrid.ts (and of the CPU's multigrid.ts):
  * - hierarchy: 2×2(×2) aggregates, Galerkin PᵀAP with the coarse faces halved, coarsening while a
  *   level has more than 128 cells (the CPU's rule, so all backends have the same levels);
  * - smoother: damped Jacobi ω = 2/3, 2 sweeps before and 2 after each coarse correction;

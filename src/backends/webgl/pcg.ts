@@ -1,6 +1,6 @@
 /**
  * Conjugate gradients preconditioned by multigrid in WebGL passes: the twin of
- * src/backends/webgpu/pcg.ts (and of the CPU's pcg.ts). GlCg is the CG loop for an operator
+ * src/backends/webgpu/elastic-cg.ts (and of the CPU's pcg.ts). GlCg is the CG loop for an operator
  * given by hooks (apply, initial residual, preconditioner and its set-up) on scalar fields
  * (channel r) or on vector fields (all four channels: the displacement of the mechanics stage,
  * elasticity.ts); GlPcg is the scalar face-weight system of the potential and the transport with

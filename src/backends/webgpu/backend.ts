@@ -35,13 +35,16 @@ import { stepKey } from '../../model/noise.ts';
 import type { Backend, PotentialReport, Reductions, SolveReport, StepStats, TransportReport } from '../backend.ts';
 import { BC_DIRICHLET, type BCSet, type FieldBC, type Layout } from '../layout.ts';
 import { speciesBC } from '../species.ts';
-import { bcData, gridData, kernel, GpuContext, type Kernel } from './context.ts';
+import { bcData, gridData, kernel, GpuContext, type CountSnapshot, type Kernel } from './context.ts';
 import { acquireAdapter, limitsFor, type AcquireOptions, type GridNeeds } from './device.ts';
-import { GpuPcg } from './pcg.ts';
+import { MgPcg } from './mgpcg.ts';
+import { GpuDeviceLoop } from './loop.ts';
+import { MAX_DISPATCHES_PER_BUFFER, Recorder } from './recorder.ts';
 import { GpuElasticity, mechanicsBytes } from './elasticity.ts';
 import { getDisplacement, setDisplacement } from '../../model/mechanics-fields.ts';
 import { GpuImexPhase } from './phase-imex.ts';
 import { MAX_PARTIALS, partialsFor, Reduction, ReduceMode } from './reduce.ts';
+import { initialLoop, OPEN_GATES, type LoopValues } from './loop-data.ts';
 import { packUniform } from './uniforms.ts';
 import { GP_STATS, GpGpuTransport } from './gp-transport.ts';
 
@@ -51,8 +54,8 @@ export interface WebGpuOptions extends AcquireOptions {
   /** CG iterations recorded between two convergence read-backs after the first batch (default 4). */
   checkEvery?: number;
   /**
-   * Most dispatches per command buffer in the CG iteration loop (default 128,
-   * MAX_DISPATCHES_PER_SUBMIT in pcg.ts; whole iterations, at least one per buffer).
+   * Most dispatches per command buffer (default MAX_DISPATCHES_PER_BUFFER in recorder.ts; a
+   * stage's or a batch's command buffers go out in one submission).
    */
   maxDispatchesPerSubmit?: number;
   /** Accept a software adapter such as SwiftShader (default true; `auto` selection passes false). */
@@ -68,6 +71,9 @@ export interface WebGpuOptions extends AcquireOptions {
    */
   props?: Float32Array | null;
 }
+
+/** The loop's gates (shaders/common/loop.wgsl, G_*): which gate lets a kernel run. */
+export const GATE = { STEP: 0, POTENTIAL: 1, CHECK: 2, SAVE: 3, ALWAYS: 15 } as const;
 
 /** Slots of the stage-statistics buffer; species m has SPECIES + 3m (influx), + 1 (Σã), + 2 (max ã). */
 const ST = {
@@ -85,6 +91,12 @@ const ST = {
 } as const;
 /** Channels of reduce_fields_final.wgsl. */
 const NFIELDS = 10;
+/** Why a backend with the grand-potential form has no device loop (logged by createBackend; docs/webgpu-backend.md). */
+export const GP_NO_LOOP =
+  "the device loop does not run the grand-potential form's transport yet (a scenario with a grandPotential section): steps are taken stage by stage, with read-backs inside each Newton iteration";
+/** Why a backend with the mechanics stage has no device loop (logged by createBackend; docs/webgpu-backend.md). */
+export const MECH_NO_LOOP =
+  'the device loop does not run the mechanics stage yet (a scenario with a mechanics section): steps are taken stage by stage, its displacement solve on a host-driven CG that reads its scalars back every few iterations';
 const BIG = 3.4028234663852886e38;
 
 function paddedCells(L: Layout): number {
@@ -101,14 +113,14 @@ export function gridNeeds(L: Layout, wg: number, species = 0, imex = false, gp =
   const N = L.N,
     P = paddedCells(L);
   const maxBinding = Math.max(16 * N, 4 * P);
-  // 14 cell fields and the transport's (M, Σw_b, Σw_b u_b, 0) per cell, 2 padded, CG (op 16N +
-  // 5 vectors) and the coarser levels (< 1/3 of the fine level in 2D), the read() staging
-  // buffer (4 fields)
+  // 14 cell fields and the transport's (M, Σw_b, Σw_b u_b, 0) per cell, 2 padded, MG-PCG (op 16N,
+  // r and p in two halves each, z, smoother scratch, q: 28N) and the coarser levels (< 1/3 of the
+  // fine level in 2D), the read() staging buffer (4 fields)
   const total =
     18 * 4 * N +
     16 * N /* props */ +
     2 * 4 * P +
-    (16 + 20) * N +
+    (16 + 28) * N +
     (16 + 20) * N * (L.dims === 3 ? 1 / 7 : 1 / 3) +
     16 * N +
     (species > 0 ? 16 * N /* phaseProps */ + species * (4 + 4 + 4) * N /* ã, its influx, one more read() field */ : 0) +
@@ -148,6 +160,7 @@ interface Reductions_ {
   f1: Reduction;
   f0: Reduction;
   src: Reduction;
+  psiMaxPot: Reduction;
 }
 
 /** A transported species on the GPU: its field, per-cell influx, uniforms, kernels and reductions. */
@@ -210,7 +223,19 @@ export class WebGpuBackend implements Backend {
   /** The IMEX phase stage (numerics.phase = "imex", docs/imex-phase.md); null: explicit. */
   private imex: GpuImexPhase | null = null;
   private propsData: Float32Array;
-  private pcg: GpuPcg;
+  private propsBuf: GPUBuffer;
+  private pcg: MgPcg;
+  /**
+   * The loop uniform (shaders/common/loop.wgsl; uniforms.ts, Loop): every kernel's gate and the
+   * current step's parameters. The stage-by-stage calls open every gate and write dt; the device
+   * loop (loop.ts) writes it at its start and its kernels update it.
+   */
+  private loopBuf: GPUBuffer;
+  private loopValues: LoopValues;
+  /** The gates are all open (false after the device loop ran: the next stage call reopens them). */
+  private gatesOpen = true;
+  private checkEvery = 4;
+  private maxDispatches = MAX_DISPATCHES_PER_BUFFER;
   private k: Kernels;
   private red: Reductions_;
   private u: Uniforms_;
@@ -219,6 +244,7 @@ export class WebGpuBackend implements Backend {
   private cacheFresh = true;
   /** Dirichlet values of φ (scaled ψ), the x0 one changed by setVoltage(). */
   private phiValues: Float64Array;
+  private isSoftware = false;
   /** The grand-potential form's transport (docs/grand-potential.md); null in the concentration form. */
   private gpT: GpGpuTransport | null = null;
 
@@ -246,8 +272,9 @@ export class WebGpuBackend implements Backend {
     try {
       device.pushErrorScope('validation');
       const b = new WebGpuBackend(ctx, L, k, bc, description, notes, opts.props ?? null);
-      if (opts.checkEvery) b.pcg.checkEvery = Math.max(1, Math.floor(opts.checkEvery));
-      if (opts.maxDispatchesPerSubmit) b.pcg.maxDispatchesPerSubmit = Math.max(1, Math.floor(opts.maxDispatchesPerSubmit));
+      b.isSoftware = software;
+      if (opts.checkEvery) b.checkEvery = Math.max(1, Math.floor(opts.checkEvery));
+      if (opts.maxDispatchesPerSubmit) b.maxDispatches = Math.max(1, Math.floor(opts.maxDispatchesPerSubmit));
       const err = await ctx.guard(device.popErrorScope());
       if (err) throw new Error(`WebGPU backend: pipeline or buffer creation failed validation: ${err.message}`);
       return b;
@@ -296,7 +323,7 @@ export class WebGpuBackend implements Backend {
       rowSrc = ctx.storage(rows, 'row.src');
     const rowTip = ctx.storage(rows, 'row.tip');
     // material props (kL, kD, kS, host) per cell, fixed for the backend's life
-    const props = ctx.storage(4 * N, 'props');
+    const props = (this.propsBuf = ctx.storage(4 * N, 'props'));
     if (propsIn && propsIn.length !== 4 * N) throw new Error(`WebGPU backend: props has ${propsIn.length} values, the grid needs 4 × ${N}`);
     const propsData = (this.propsData = propsIn ?? new Float32Array(4 * N).fill(1).map((v, q) => (q % 4 === 3 ? 0 : v)));
     ctx.write(props, propsData);
@@ -318,7 +345,8 @@ export class WebGpuBackend implements Backend {
     const bcU = (b: FieldBC, label: string) => ctx.uniform(bcData(b.type, b.value), label);
     const bXi = bcU(bc.xi, 'bc.xi'),
       bC = bcU(bc.c, 'bc.c'),
-      bPhi = bcU(bc.phi, 'bc.phi');
+      // (φ's is also written by the device loop's controller: a uniform kernels may write)
+      bPhi = ctx.uniformRW(bcData(bc.phi.type, bc.phi.value), 'bc.phi');
     this.phiValues = Float64Array.from(bc.phi.value);
     const dx = L.dx;
     const vol = L.dims === 3 ? dx ** 3 : dx ** 2;
@@ -334,16 +362,19 @@ export class WebGpuBackend implements Backend {
     const final = ctx.uniform(packUniform('FinalParams', { parts: this.fieldGroups, rows }), 'fields.final');
     const u: Uniforms_ = (this.u = {
       bcPhi: bPhi,
-      phase: ctx.uniform(this.phaseParams(0, 0), 'phase.params'),
+      phase: ctx.uniform(this.phaseParams(), 'phase.params'),
       // ψ_ref = max(max ψ, the Dirichlet values of φ): the second part changes only with setVoltage()
       shift: ctx.uniform(this.shiftParams(kc.migration), 'transport.shift'),
-      sg: ctx.uniform(packUniform('SgParams', { scale: 0, csRatio: kc.csRatio, sink: kc.sink, react: 0 }), 'transport.sg'),
-      lim: ctx.uniform(packUniform('LimitParams', { csRatio: kc.csRatio, vol, invDt: 0, sink: kc.sink }), 'limit.params'),
+      sg: ctx.uniform(packUniform('SgParams', { csRatio: kc.csRatio, sink: kc.sink, react: kc.imex ? 1 : 0 }), 'transport.sg'),
+      lim: ctx.uniform(packUniform('LimitParams', { csRatio: kc.csRatio, vol, sink: kc.sink }), 'limit.params'),
     });
 
-    this.pcg = new GpuPcg(ctx, { dims: L.dims, n: [L.nx, L.ny, L.nz], periodic: L.periodic }, partials, 'mg');
-    this.pcg.addSystem('psi', this.psi);
+    this.loopValues = initialLoop(kc, L, this.bcMax());
+    const loop = (this.loopBuf = ctx.uniformRW(packUniform('Loop', this.loopValues), 'loop'));
+    this.pcg = new MgPcg(ctx, { dims: L.dims, n: [L.nx, L.ny, L.nz], periodic: L.periodic }, loop, 'mg');
+    this.pcg.addSlot('psi', this.psi, GATE.POTENTIAL);
     if (kc.mechanics)
+      // the mechanics stage keeps its own host-driven CG (elastic-cg.ts): stage by stage only
       this.mech = new GpuElasticity(
         ctx,
         L,
@@ -351,36 +382,48 @@ export class WebGpuBackend implements Backend {
         { xi: this.xi, psi: this.psi, psiEff: psiEff!, view: this.phaseProps! },
         partials,
       );
-    this.pcg.addSystem('u', uSg);
+    this.pcg.addSlot('u', uSg, GATE.STEP);
     this.k = {
-      ghostXi: kernel(ctx, 'ghosts', [grid, bXi, this.xi, padX]),
-      ghostPsi: kernel(ctx, 'ghosts', [grid, bPhi, this.psi, padPsi]),
-      phase: kernel(ctx, 'phase', [
-        grid,
-        u.phase,
-        padX,
-        this.c,
-        psiEff ?? this.psi,
-        this.xiNew,
-        this.dxi,
-        rate,
-        stiff,
-        this.screen || psiEff ? this.phaseProps! : props,
-      ]),
-      coefSigma: kernel(ctx, 'coef', [grid, coefSigma, this.xi, sigma, props]),
-      coefD: kernel(ctx, 'coef', [grid, coefD, this.xiNew, D, props]),
-      asmPot: kernel(ctx, 'assemble', [grid, bPhi, asmPot, sigma, this.xidot, this.pcg.op, this.pcg.rhs]),
-      shift: kernel(ctx, 'transportShift', [grid, u.shift, this.stats, padPsi]),
-      asmTr: kernel(ctx, 'transportAssemble', [grid, bC, u.sg, padPsi, D, this.c, this.dxi, this.pcg.op, this.pcg.rhs, uSg, aux]),
-      flux: kernel(ctx, 'potentialFlux', [grid, bPhi, flux, sigma, this.psi, this.xidot, rowF1, rowF0, rowSrc]),
-      influx: kernel(ctx, 'transportInflux', [grid, influx, uSg, aux, this.c, infl, this.dxi, this.xiNew]),
-      limit: kernel(ctx, 'transportLimit', [grid, u.lim, this.c, this.xiNew, this.dxi, this.xi, this.xidot, lim, props]),
-      fields: kernel(ctx, 'reduceFields', [grid, fields, this.xi, this.c, this.xidot, fieldPartials, props]),
-      tip: kernel(ctx, 'reduceTip', [grid, tip, this.xi, rowTip, props]),
-      fieldsFinal: kernel(ctx, 'reduceFieldsFinal', [final, fieldPartials, rowTip, this.fieldsOut]),
+      ghostXi: kernel(ctx, 'ghosts', [grid, bXi, this.xi, padX, loop], { GATE: GATE.STEP }),
+      ghostPsi: kernel(ctx, 'ghosts', [grid, bPhi, this.psi, padPsi, loop], { GATE: GATE.STEP }),
+      phase: kernel(
+        ctx,
+        'phase',
+        [
+          grid,
+          u.phase,
+          padX,
+          this.c,
+          psiEff ?? this.psi,
+          this.xiNew,
+          this.dxi,
+          rate,
+          stiff,
+          this.screen || psiEff ? this.phaseProps! : props,
+          loop,
+        ],
+        { GATE: GATE.STEP },
+      ),
+      coefSigma: kernel(ctx, 'coef', [grid, coefSigma, this.xi, sigma, props, loop], { GATE: GATE.POTENTIAL }),
+      coefD: kernel(ctx, 'coef', [grid, coefD, this.xiNew, D, props, loop], { GATE: GATE.STEP }),
+      asmPot: kernel(ctx, 'assemble', [grid, bPhi, asmPot, sigma, this.xidot, this.pcg.op, this.pcg.rhs, loop], { GATE: GATE.POTENTIAL }),
+      shift: kernel(ctx, 'transportShift', [grid, u.shift, this.stats, padPsi, loop], { GATE: GATE.STEP }),
+      asmTr: kernel(ctx, 'transportAssemble', [grid, bC, u.sg, padPsi, D, this.c, this.dxi, this.pcg.op, this.pcg.rhs, uSg, aux, loop], {
+        GATE: GATE.STEP,
+      }),
+      flux: kernel(ctx, 'potentialFlux', [grid, bPhi, flux, sigma, this.psi, this.xidot, rowF1, rowF0, rowSrc, loop], {
+        GATE: GATE.POTENTIAL,
+      }),
+      influx: kernel(ctx, 'transportInflux', [grid, influx, uSg, aux, this.c, infl, this.dxi, this.xiNew, loop], { GATE: GATE.STEP }),
+      limit: kernel(ctx, 'transportLimit', [grid, u.lim, this.c, this.xiNew, this.dxi, this.xi, this.xidot, lim, props, loop], {
+        GATE: GATE.STEP,
+      }),
+      fields: kernel(ctx, 'reduceFields', [grid, fields, this.xi, this.c, this.xidot, fieldPartials, props, loop], { GATE: GATE.CHECK }),
+      tip: kernel(ctx, 'reduceTip', [grid, tip, this.xi, rowTip, props, loop], { GATE: GATE.CHECK }),
+      fieldsFinal: kernel(ctx, 'reduceFieldsFinal', [final, fieldPartials, rowTip, this.fieldsOut, loop], { GATE: GATE.CHECK }),
     };
-    const R = (n: number, mode: ReduceMode, a: GPUBuffer, b: GPUBuffer | null, slot: number) =>
-      new Reduction(ctx, n, mode, a, b, partials, this.stats, slot);
+    const R = (n: number, mode: ReduceMode, a: GPUBuffer, b: GPUBuffer | null, slot: number, gate: number = GATE.STEP) =>
+      new Reduction(ctx, n, mode, a, b, partials, this.stats, slot, loop, gate);
     this.red = {
       rate: R(N, ReduceMode.Max, rate, null, ST.RATE),
       stiff: R(N, ReduceMode.Max, stiff, null, ST.STIFF),
@@ -390,19 +433,22 @@ export class WebGpuBackend implements Backend {
       // Σ Δξ after the limiter (the step's deposit: Faradaic current, migration share)
       dep: R(N, ReduceMode.Sum, this.dxi, null, ST.DEP),
       dxi: R(N, ReduceMode.MaxAbsDiff, this.xi, this.xiSolve, ST.DXI),
-      f1: R(rows, ReduceMode.Sum, rowF1, null, ST.F1),
-      f0: R(rows, ReduceMode.Sum, rowF0, null, ST.F0),
-      src: R(rows, ReduceMode.Sum, rowSrc, null, ST.SRC),
+      f1: R(rows, ReduceMode.Sum, rowF1, null, ST.F1, GATE.POTENTIAL),
+      f0: R(rows, ReduceMode.Sum, rowF0, null, ST.F0, GATE.POTENTIAL),
+      src: R(rows, ReduceMode.Sum, rowSrc, null, ST.SRC, GATE.POTENTIAL),
+      // the device loop takes max ψ once per potential solve (ψ changes nowhere else)
+      psiMaxPot: R(N, ReduceMode.Max, this.psi, null, ST.PSIMAX, GATE.POTENTIAL),
     };
     // each species: D(1 − h(ξⁿ⁺¹)) from the committed ξ (the limiter writes ξⁿ⁺¹ to xi), ψ
     // re-padded and shifted with its drift factor, the SG assembly with sink 0 on ã, then ã = M u
     // with its influx, host cells to 0 and its screening term into phaseProps
     const bS = bcU(speciesBC(bc.c), 'bc.species');
     this.species = kc.species.map((sp, m) => {
+      this.pcg.addSlot(`species:${sp.name}`, uSg, GATE.STEP);
       const field = f(sp.name),
         spInflux = f(`${sp.name}.influx`);
       const shiftU = ctx.uniform(this.shiftParams(sp.migration), `${sp.name}.shift`);
-      const sgU = ctx.uniform(packUniform('SgParams', { scale: 0, csRatio: kc.csRatio, sink: 0, react: 0 }), `${sp.name}.sg`);
+      const sgU = ctx.uniform(packUniform('SgParams', { csRatio: kc.csRatio, sink: 0, react: 0 }), `${sp.name}.sg`);
       const coefU = ctx.uniform(packUniform('CoefParams', { hi: 0, lo: sp.D, kind: 1 }), `${sp.name}.coef`);
       const packU = ctx.uniform(packUniform('PackParams', { shield: sp.shielding, first: m === 0 ? 1 : 0 }), `${sp.name}.pack`);
       const slot = ST.SPECIES + 3 * m;
@@ -412,14 +458,16 @@ export class WebGpuBackend implements Backend {
         shiftU,
         migration: sp.migration,
         sgU,
-        coef: kernel(ctx, 'coef', [grid, coefU, this.xi, D, props]),
-        shift: kernel(ctx, 'transportShift', [grid, shiftU, this.stats, padPsi]),
-        asm: kernel(ctx, 'transportAssemble', [grid, bS, sgU, padPsi, D, field, this.dxi, this.pcg.op, this.pcg.rhs, uSg, aux]),
-        influx: kernel(ctx, 'transportInflux', [grid, influx, uSg, aux, field, spInflux, this.dxi, this.xiNew]),
-        pack: kernel(ctx, 'speciesPack', [grid, packU, field, props, this.phaseProps!]),
+        coef: kernel(ctx, 'coef', [grid, coefU, this.xi, D, props, loop], { GATE: GATE.STEP }),
+        shift: kernel(ctx, 'transportShift', [grid, shiftU, this.stats, padPsi, loop], { GATE: GATE.STEP }),
+        asm: kernel(ctx, 'transportAssemble', [grid, bS, sgU, padPsi, D, field, this.dxi, this.pcg.op, this.pcg.rhs, uSg, aux, loop], {
+          GATE: GATE.STEP,
+        }),
+        influx: kernel(ctx, 'transportInflux', [grid, influx, uSg, aux, field, spInflux, this.dxi, this.xiNew, loop], { GATE: GATE.STEP }),
+        pack: kernel(ctx, 'speciesPack', [grid, packU, field, props, this.phaseProps!, loop], { GATE: GATE.STEP }),
         redInflux: R(N, ReduceMode.Sum, spInflux, null, slot),
-        redSum: R(N, ReduceMode.Sum, field, null, slot + 1),
-        redMax: R(N, ReduceMode.Max, field, null, slot + 2),
+        redSum: R(N, ReduceMode.Sum, field, null, slot + 1, GATE.CHECK),
+        redMax: R(N, ReduceMode.Max, field, null, slot + 2, GATE.CHECK),
         slot,
       };
     });
@@ -430,6 +478,9 @@ export class WebGpuBackend implements Backend {
         kc,
         bc,
         pcg: this.pcg,
+        loop,
+        gate: GATE.STEP,
+        solveOpts: () => this.solveOpts,
         grid,
         xi: this.xi,
         xiNew: this.xiNew,
@@ -450,7 +501,7 @@ export class WebGpuBackend implements Backend {
       });
     }
     if (kc.imex) {
-      this.imex = new GpuImexPhase(ctx, L, kc, this.pcg, {
+      this.imex = new GpuImexPhase(ctx, L, kc, this.pcg, GATE.STEP, {
         grid,
         bcXi: bXi,
         phaseParams: u.phase,
@@ -468,9 +519,138 @@ export class WebGpuBackend implements Backend {
         redRate: this.red.rate,
         redStiff: this.red.stiff,
         ghostXi: this.k.ghostXi,
+        loop,
         padded: P,
       });
     }
+    // the IMEX phase stage, the grand-potential form's transport and the mechanics stage run stage
+    // by stage only: the device loop records the explicit stage and the concentration form's transport
+    this.loop = this.pcg.hasTail && !kc.gp && !kc.mechanics ? this.makeLoop(grid, bPhi) : undefined;
+    if (kc.gp && this.pcg.hasTail) this.notes.push(GP_NO_LOOP);
+    if (kc.mechanics && this.pcg.hasTail) this.notes.push(MECH_NO_LOOP);
+  }
+
+  /**
+   * The device-side time loop (loop.ts), when the grid's multigrid has a tail (more than 128
+   * cells); the Simulation falls back to stage-by-stage steps without it.
+   */
+  readonly loop: GpuDeviceLoop | undefined;
+
+  private makeLoop(grid: GPUBuffer, bcPhi: GPUBuffer): GpuDeviceLoop {
+    const { ctx, L, k, red } = this;
+    const N = L.N,
+      P = paddedCells(L);
+    return new GpuDeviceLoop({
+      ctx,
+      pcg: this.pcg,
+      loopBuf: this.loopBuf,
+      loopValues: this.loopValues,
+      stats: this.stats,
+      fieldsOut: this.fieldsOut,
+      bcPhi,
+      grid,
+      N,
+      fields: [this.xi, this.c, this.psi, ...this.species.map((sp) => sp.field)],
+      xi: this.xi,
+      xiSolve: this.xiSolve,
+      species: this.species.length,
+      vol: L.dims === 3 ? L.dx ** 3 : L.dx ** 2,
+      // (a getter: the option is applied after construction)
+      maxDispatches: () => this.maxDispatches,
+      configureSolves: (st) => {
+        this.pcg.configure('psi', st.potentialTol, st.potentialMaxIter, GATE.POTENTIAL);
+        this.pcg.configure('u', st.transportTol, st.transportMaxIter, GATE.STEP);
+        for (const sp of this.species) this.pcg.configure(`species:${sp.name}`, st.transportTol, st.transportMaxIter, GATE.STEP);
+        const limits: Record<string, number> = {};
+        if (this.imex) {
+          const { tol, maxIter } = this.imex.limits;
+          this.pcg.configure('phase', tol, maxIter, GATE.STEP);
+          limits.phase = maxIter;
+        }
+        return limits;
+      },
+      recordPotential: (rec, iterations) => {
+        rec.run(k.coefSigma, N);
+        rec.run(k.asmPot, N);
+        this.pcg.encodeSolve(rec, 'psi', iterations);
+        rec.run(k.flux, L.rows);
+        red.f1.record(rec);
+        red.f0.record(rec);
+        red.src.record(rec);
+        red.psiMaxPot.record(rec);
+      },
+      recordStep: (rec, budget) => {
+        ctx.stage = 'phase';
+        if (this.imex) this.imex.record(rec, budget('phase'));
+        else {
+          rec.run(k.ghostXi, P);
+          rec.run(k.phase, N);
+          red.rate.record(rec);
+          red.stiff.record(rec);
+        }
+        ctx.stage = 'transport';
+        rec.run(k.coefD, N);
+        rec.run(k.ghostPsi, P);
+        rec.run(k.shift, P);
+        rec.run(k.asmTr, N);
+        this.pcg.encodeSolve(rec, 'u', budget('u'));
+        rec.run(k.influx, N);
+        red.influx.record(rec);
+        rec.run(k.limit, N);
+        red.lim.record(rec);
+        red.dxi.record(rec);
+        red.dep.record(rec);
+        for (const sp of this.species) {
+          const slot = `species:${sp.name}`;
+          rec.run(sp.coef, N);
+          rec.run(k.ghostPsi, P);
+          rec.run(sp.shift, P);
+          rec.run(sp.asm, N);
+          this.pcg.encodeSolve(rec, slot, budget(slot));
+          rec.run(sp.influx, N);
+          sp.redInflux.record(rec);
+          rec.run(sp.pack, N);
+        }
+        ctx.stage = 'check';
+        rec.run(k.fields, this.fieldGroups);
+        rec.run(k.tip, L.rows);
+        rec.runGroups(k.fieldsFinal, 1);
+        for (const sp of this.species) {
+          sp.redSum.record(rec);
+          sp.redMax.record(rec);
+        }
+      },
+      collectorFlux: (f1, f0, src) => this.collectorFrom(f1, f0, src),
+      loopTouched: () => {
+        // the loop's kernels close gates and move ξ and ξ at the last solve: the gates are
+        // written again and the statistics reduced again by the next stage-by-stage call
+        this.gatesOpen = false;
+        this.cacheFresh = false;
+      },
+      noteVoltage: (volts) => {
+        this.phiValues[0] = this.kc.f * volts;
+        this.loopValues.bcMax = this.bcMax();
+      },
+      afterRestore: async () => {
+        // what init() does besides the upload: ∂ξ/∂t = Δξ = 0, ξⁿ⁺¹ = ξ at the last solve = ξ, the
+        // statistics and max ψ, the species' screening view
+        this.writeLoop(OPEN_GATES);
+        const rec = new Recorder(ctx, this.maxDispatches);
+        rec.clear(this.xidot);
+        rec.clear(this.dxi);
+        rec.clear(this.stats);
+        rec.copy(this.xi, 0, this.xiNew, 0, 4 * N);
+        rec.copy(this.xi, 0, this.xiSolve, 0, 4 * N);
+        red.psiMax.record(rec);
+        if (this.phaseProps) {
+          rec.copy(this.propsBuf, 0, this.phaseProps, 0, 16 * N);
+          for (const sp of this.species) rec.run(sp.pack, N);
+        }
+        rec.submit();
+        this.cache = { maxRate: 0, stiffness: 0, migrationRate: 0, dxiSinceSolve: 0 };
+        this.cacheFresh = true;
+      },
+    });
   }
 
   /**
@@ -481,13 +661,41 @@ export class WebGpuBackend implements Backend {
     return this.ctx.device;
   }
 
-  /** transport_shift.wgsl: max Dirichlet ψ, the slot of max ψ, the drift factor (c̃'s or a species'). */
+  /** What this backend has recorded and read back so far, per stage and per kernel (GpuContext counters). */
+  counters(): CountSnapshot {
+    return this.ctx.counts();
+  }
+
+  /** Waits until the GPU has finished all submitted work (benchmark timing; stages never need it). */
+  drain(): Promise<void> {
+    return this.ctx.drain();
+  }
+
+  /** The adapter is a CPU implementation (SwiftShader, llvmpipe, …): counts are real, times are not GPU times. */
+  get software(): boolean {
+    return this.isSoftware;
+  }
+
+  /** transport_shift.wgsl: the slot of max ψ, the drift factor (c̃'s or a species'). */
   private shiftParams(migration: number): ArrayBuffer {
+    return packUniform('ShiftParams', { slot: ST.PSIMAX, migration });
+  }
+
+  /** ψ_ref's boundary part (Loop.bcMax): the largest Dirichlet value of φ (scaled), −3.4e38 without one. */
+  private bcMax(): number {
     const t = this.bc.phi.type,
       v = this.phiValues;
-    let bcMax = -BIG;
-    for (let q = 0; q < 6; q++) if (t[q] === BC_DIRICHLET && v[q] > bcMax) bcMax = v[q];
-    return packUniform('ShiftParams', { bcMax, slot: ST.PSIMAX, migration });
+    let m = -BIG;
+    for (let q = 0; q < 6; q++) if (t[q] === BC_DIRICHLET && v[q] > m) m = v[q];
+    return m;
+  }
+
+  /** Rewrites the loop uniform with `patch` applied (the host's copy stays in step with the buffer). */
+  private writeLoop(patch: Partial<LoopValues>): void {
+    Object.assign(this.loopValues, patch);
+    this.gatesOpen =
+      this.loopValues.gStep === 1 && this.loopValues.gPotential === 1 && this.loopValues.gCheck === 1 && this.loopValues.running === 1;
+    this.ctx.write(this.loopBuf, packUniform('Loop', this.loopValues));
   }
 
   /**
@@ -496,31 +704,28 @@ export class WebGpuBackend implements Backend {
    */
   async setVoltage(volts: number): Promise<void> {
     this.ctx.check();
+    this.ctx.stage = 'control';
     if (!Number.isFinite(volts)) throw new Error(`WebGpuBackend.setVoltage: voltage must be finite (got ${volts})`);
     if (this.bc.phi.type[0] !== BC_DIRICHLET) throw new Error('WebGpuBackend.setVoltage: boundary.phi.x0 is not a dirichlet face');
     this.phiValues[0] = this.kc.f * volts;
     this.ctx.write(this.u.bcPhi, bcData(this.bc.phi.type, this.phiValues));
-    this.ctx.write(this.u.shift, this.shiftParams(this.kc.migration));
-    for (const sp of this.species) this.ctx.write(sp.shiftU, this.shiftParams(sp.migration));
+    this.writeLoop({ bcMax: this.bcMax() });
   }
 
-  private phaseParams(dt: number, step: number): ArrayBuffer {
+  private phaseParams(): ArrayBuffer {
     const k = this.kc;
     const w = k.omega * k.theta0;
     return packUniform('PhaseParams', {
-      dt,
       inv: 1 / this.L.dx,
       mobKappa: k.mobKappa,
       mobW: k.mobW,
       leta: k.Leta,
       ea: 1 - k.alpha,
       eb: k.alpha,
-      noiseAmp: k.noiseSigma * Math.sqrt(dt),
       delta: k.delta,
       omega: k.omega,
       cosW0: Math.cos(w),
       sinW0: Math.sin(w),
-      key: stepKey(k.seed, step),
       iomega: k.omega,
       screen: this.screen ? 1 : 0,
       mobEl: k.mechanics?.mobEl ?? 0,
@@ -539,11 +744,11 @@ export class WebGpuBackend implements Backend {
     record(pass);
     pass.end();
     after?.(enc);
-    this.ctx.device.queue.submit([enc.finish()]);
+    this.ctx.submit([enc.finish()]);
   }
 
   private copyStats(enc: GPUCommandEncoder): void {
-    enc.copyBufferToBuffer(this.stats, 0, this.statsRead, 0, this.nstat * 4);
+    this.ctx.copy(enc, this.stats, 0, this.statsRead, 0, this.nstat * 4);
   }
 
   private async readStats(): Promise<Float32Array> {
@@ -552,6 +757,8 @@ export class WebGpuBackend implements Backend {
 
   async init(f: Fields): Promise<void> {
     this.ctx.check();
+    this.ctx.stage = 'init';
+    this.openGates();
     const N = this.L.N;
     for (const [name, a] of Object.entries(f)) {
       if (a && a.length !== N) throw new Error(`WebGPU backend init: field ${name} has ${a.length} values, the grid has ${N} cells`);
@@ -602,6 +809,7 @@ export class WebGpuBackend implements Backend {
    */
   async setTransportInputs(f: { c: Float64Array; psi: Float64Array; xiOld: Float64Array; xiNew: Float64Array }): Promise<void> {
     this.ctx.check();
+    this.ctx.stage = 'init';
     const N = this.L.N;
     for (const [name, a] of Object.entries(f)) {
       if (a.length !== N) throw new Error(`WebGPU backend setTransportInputs: ${name} has ${a.length} values, the grid has ${N} cells`);
@@ -618,9 +826,15 @@ export class WebGpuBackend implements Backend {
     await this.ctx.guard(this.ctx.device.queue.onSubmittedWorkDone());
   }
 
+  /** Before a stage call: every gate open (the device loop may have closed some). */
+  private openGates(): void {
+    if (!this.gatesOpen) this.writeLoop(OPEN_GATES);
+  }
+
   async mechanics(tol: number, maxIter: number): Promise<SolveReport> {
     if (!this.mech) throw new Error('WebGPU backend: the scenario has no mechanics section');
     this.ctx.check();
+    this.ctx.stage = 'mechanics';
     return this.mech.solve(tol, maxIter);
   }
 
@@ -631,20 +845,30 @@ export class WebGpuBackend implements Backend {
 
   async potential(tol: number, maxIter: number): Promise<PotentialReport> {
     const { ctx, k, red, L } = this;
+    ctx.stage = 'potential';
+    this.openGates();
     const N = L.N;
-    const r = await this.pcg.solve('psi', tol, maxIter, (pass) => {
-      ctx.run(pass, k.coefSigma, N);
-      ctx.run(pass, k.asmPot, N);
-    });
+    const r = await this.pcg.solveSync(
+      'psi',
+      tol,
+      maxIter,
+      (rec) => {
+        rec.run(k.coefSigma, N);
+        rec.run(k.asmPot, N);
+      },
+      this.solveOpts,
+    );
     this.submit(
       (pass) => {
         ctx.run(pass, k.flux, L.rows);
         red.f1.encode(pass);
         red.f0.encode(pass);
         red.src.encode(pass);
+        // max ψ for the device loop's transport shift (ψ changes only here)
+        red.psiMaxPot.encode(pass);
       },
       (enc) => {
-        enc.copyBufferToBuffer(this.xi, 0, this.xiSolve, 0, N * 4);
+        this.ctx.copy(enc, this.xi, 0, this.xiSolve, 0, N * 4);
         this.copyStats(enc);
       },
     );
@@ -670,18 +894,30 @@ export class WebGpuBackend implements Backend {
    * tolerance tightens). Otherwise the direct sum is returned.
    */
   private collectorFlux(s: Float32Array): number {
+    return this.collectorFrom(s[ST.F1], s[ST.F0], s[ST.SRC]);
+  }
+
+  private collectorFrom(f1: number, f0: number, src: number): number {
     const t = this.bc.phi.type;
     const lateralDirichlet = [2, 3, 4, 5].some((q) => t[q] === BC_DIRICHLET);
-    if (t[0] === BC_DIRICHLET && !lateralDirichlet) return s[ST.F1] - s[ST.SRC];
-    return s[ST.F0];
+    if (t[0] === BC_DIRICHLET && !lateralDirichlet) return f1 - src;
+    return f0;
   }
 
   async phase(dt: number, step: number): Promise<SolveReport | null> {
     const { ctx, k, red, L } = this;
     ctx.check();
-    ctx.write(this.u.phase, this.phaseParams(dt, step));
+    ctx.stage = 'phase';
+    this.writeLoop({
+      ...OPEN_GATES,
+      dt,
+      invDt: 1 / dt,
+      sgScale: dt / (L.dx * L.dx),
+      noiseAmp: this.kc.noiseSigma * Math.sqrt(dt),
+      key: stepKey(this.kc.seed, step),
+    });
     if (this.imex) {
-      const r = await this.imex.step(dt, step);
+      const r = await this.imex.step(this.solveOpts);
       this.cacheFresh = false;
       return r;
     }
@@ -696,16 +932,15 @@ export class WebGpuBackend implements Backend {
   }
 
   async transport(dt: number, tol: number, maxIter: number): Promise<TransportReport> {
-    const { ctx, k, red, L, kc } = this;
+    const { ctx, k, red, L } = this;
     const N = L.N;
     const vol = L.dims === 3 ? L.dx ** 3 : L.dx ** 2;
     const scale = dt / (L.dx * L.dx);
     ctx.check();
-    // react: the IMEX phase stage left g = dt·∂F/∂c̃ in aux.w (docs/imex-phase.md)
-    ctx.write(this.u.sg, packUniform('SgParams', { scale, csRatio: kc.csRatio, sink: kc.sink, react: this.imex ? 1 : 0 }));
-    ctx.write(this.u.lim, packUniform('LimitParams', { csRatio: kc.csRatio, vol, invDt: 1 / dt, sink: kc.sink }));
+    ctx.stage = 'transport';
+    this.writeLoop({ ...OPEN_GATES, dt, invDt: 1 / dt, sgScale: scale });
+    const r = await this.solveSpecies('u', k.coefD, k.shift, k.asmTr, tol, maxIter);
     if (this.gpT) return this.transportGp(dt, tol, maxIter);
-    const r = await this.solveSpecies(k.coefD, k.shift, k.asmTr, tol, maxIter);
     this.submit(
       (pass) => {
         ctx.run(pass, k.influx, N);
@@ -722,8 +957,7 @@ export class WebGpuBackend implements Backend {
     // the species after c̃ (their D uses the committed ξⁿ⁺¹), in order, through the same system 'u'
     const solves: SolveReport[] = [];
     for (const sp of this.species) {
-      ctx.write(sp.sgU, packUniform('SgParams', { scale, csRatio: kc.csRatio, sink: 0, react: 0 }));
-      solves.push(await this.solveSpecies(sp.coef, sp.shift, sp.asm, tol, maxIter));
+      solves.push(await this.solveSpecies(`species:${sp.name}`, sp.coef, sp.shift, sp.asm, tol, maxIter));
       this.submit((pass) => {
         ctx.run(pass, sp.influx, N);
         sp.redInflux.encode(pass);
@@ -799,17 +1033,27 @@ export class WebGpuBackend implements Backend {
    * its D(ξⁿ⁺¹), padded ψ, ψ_ref and the shift a = migration·(ψ − ψ_ref), the assembly
    * (operator, right-hand side, warm start), then MG-PCG.
    */
-  private solveSpecies(coef: Kernel, shift: Kernel, assemble: Kernel, tol: number, maxIter: number) {
-    const { ctx, k, red, L } = this;
+  private solveSpecies(slot: string, coef: Kernel, shift: Kernel, assemble: Kernel, tol: number, maxIter: number) {
+    const { k, red, L } = this;
     const N = L.N,
       P = paddedCells(L);
-    return this.pcg.solve('u', tol, maxIter, (pass) => {
-      ctx.run(pass, coef, N);
-      ctx.run(pass, k.ghostPsi, P);
-      red.psiMax.encode(pass);
-      ctx.run(pass, shift, P);
-      ctx.run(pass, assemble, N);
-    });
+    return this.pcg.solveSync(
+      slot,
+      tol,
+      maxIter,
+      (rec) => {
+        rec.run(coef, N);
+        rec.run(k.ghostPsi, P);
+        red.psiMax.record(rec);
+        rec.run(shift, P);
+        rec.run(assemble, N);
+      },
+      this.solveOpts,
+    );
+  }
+
+  private get solveOpts(): { checkEvery: number; maxDispatches: number } {
+    return { checkEvery: this.checkEvery, maxDispatches: this.maxDispatches };
   }
 
   private setCache(s: Float32Array): void {
@@ -819,6 +1063,8 @@ export class WebGpuBackend implements Backend {
   }
 
   async stepStats(): Promise<StepStats> {
+    this.ctx.stage = 'stats';
+    this.openGates();
     if (!this.cacheFresh) {
       this.submit(
         (pass) => this.red.dxi.encode(pass),
@@ -833,13 +1079,15 @@ export class WebGpuBackend implements Backend {
   async reductions(): Promise<Reductions> {
     const { ctx, k, L } = this;
     ctx.check();
+    ctx.stage = 'reductions';
+    this.openGates();
     this.submit(
       (pass) => {
         ctx.run(pass, k.fields, this.fieldGroups);
         ctx.run(pass, k.tip, L.rows);
         ctx.runGroups(pass, k.fieldsFinal, 1);
       },
-      (enc) => enc.copyBufferToBuffer(this.fieldsOut, 0, this.fieldsRead, 0, NFIELDS * 4),
+      (enc) => this.ctx.copy(enc, this.fieldsOut, 0, this.fieldsRead, 0, NFIELDS * 4),
     );
     const buf = await ctx.readBuffer(this.fieldsRead, NFIELDS * 4);
     const v = new Float32Array(buf);
@@ -879,6 +1127,7 @@ export class WebGpuBackend implements Backend {
   async read(): Promise<Fields & { xidot: Float64Array }> {
     const { ctx, L } = this;
     ctx.check();
+    ctx.stage = 'read';
     const N = L.N,
       bytes = 4 * N;
     const bufs = [this.xi, this.c, this.psi, this.xidot, ...this.species.map((sp) => sp.field), ...(this.gpT ? [this.gpT.w] : [])];
@@ -890,8 +1139,8 @@ export class WebGpuBackend implements Backend {
     this.submit(
       () => undefined,
       (enc) => {
-        for (let i = 0; i < nb; i++) enc.copyBufferToBuffer(bufs[i], 0, st, i * bytes, bytes);
-        if (this.mech) enc.copyBufferToBuffer(this.mech.u, 0, st, nb * bytes, L.dims * bytes);
+        for (let i = 0; i < nb; i++) this.ctx.copy(enc, bufs[i], 0, st, i * bytes, bytes);
+        if (this.mech) this.ctx.copy(enc, this.mech.u, 0, st, nb * bytes, L.dims * bytes);
       },
     );
     const all = new Float32Array(await ctx.readBuffer(st, nf * bytes));

@@ -3,7 +3,7 @@
  * rebuild) is expanded to a dense matrix exactly as the stencil applies it (A e_c for every c,
  * so periodic axes of length 1 or 2 come out right), factored A = L Lᵀ in f64 by the CPU
  * reference's routine (src/backends/cholesky.ts), and G = L⁻¹ is returned for upload in f32; the GPU then applies
- * A⁻¹ = Gᵀ G (shaders/mg_coarse_apply.wgsl).
+ * A⁻¹ = Gᵀ G (shaders/mech/mg_coarse_apply.wgsl; mgpcg.ts applies it in mg_direct.wgsl).
  */
 import { choleskyInPlace } from '../cholesky.ts';
 

@@ -1,9 +1,12 @@
 /**
  * A device plus the helpers every stage uses: shader modules and pipelines (cached per module
  * and override constants), buffers, bind groups, dispatches, and read-back guarded against a
- * lost device.
+ * lost device. Every dispatch, submission, read-back, upload and copy goes through here and is
+ * counted per stage (`stage`, counts()): hardware-independent figures for the benchmark
+ * (bench/device.ts), with the bytes each dispatch moves from the binding table (traffic.ts).
  */
 import { shaderSource, type ModuleName } from './shaders.ts';
+import { dispatchBytes } from './traffic.ts';
 
 export type Constants = Record<string, number>;
 
@@ -29,6 +32,55 @@ const STORAGE = 0x80 | 0x4 | 0x8; // STORAGE | COPY_SRC | COPY_DST
 const UNIFORM = 0x40 | 0x8; // UNIFORM | COPY_DST
 const READBACK = 0x1 | 0x8; // MAP_READ | COPY_DST
 
+/** Work recorded through one GpuContext (hardware-independent; counts(), bench/device.ts). */
+export interface GpuCounts {
+  /** Dispatches recorded (every one, whatever its workgroups then do). */
+  dispatches: number;
+  /** Of which a single workgroup (one compute unit; the model charges them like any other). */
+  singleGroup: number;
+  /** queue.submit() calls. */
+  submissions: number;
+  /** Host read-backs (mapAsync) and the bytes mapped. */
+  readbacks: number;
+  bytesRead: number;
+  /** Host uploads (queue.writeBuffer) and their bytes. */
+  writes: number;
+  bytesWritten: number;
+  /** Buffer-to-buffer copies on the device and their bytes. */
+  copies: number;
+  bytesCopied: number;
+  /** Device memory traffic: the recorded kernels' (binding table) plus copies (read + write). */
+  bytesMoved: number;
+}
+
+export function zeroCounts(): GpuCounts {
+  return {
+    dispatches: 0,
+    singleGroup: 0,
+    submissions: 0,
+    readbacks: 0,
+    bytesRead: 0,
+    writes: 0,
+    bytesWritten: 0,
+    copies: 0,
+    bytesCopied: 0,
+    bytesMoved: 0,
+  };
+}
+
+/** a − b (or a + b with sign 1), field by field. */
+export function combineCounts(a: GpuCounts, b: GpuCounts, sign: 1 | -1): GpuCounts {
+  const out = zeroCounts();
+  for (const k of Object.keys(out) as (keyof GpuCounts)[]) out[k] = a[k] + sign * b[k];
+  return out;
+}
+
+/** Per-stage counts and per-kernel dispatches and bytes ("stage/kernel" keys), as counts() returns them. */
+export interface CountSnapshot {
+  stages: Record<string, GpuCounts>;
+  kernels: Record<string, { dispatches: number; bytes: number }>;
+}
+
 export class GpuContext {
   private modules = new Map<ModuleName, GPUShaderModule>();
   private pipelines = new Map<string, GPUComputePipeline>();
@@ -37,6 +89,10 @@ export class GpuContext {
   private lostPromise: Promise<never>;
   private uncaptured: string | null = null;
   private disposed = false;
+  private tally = new Map<string, GpuCounts>();
+  private kernelTally = new Map<string, { dispatches: number; bytes: number }>();
+  /** The stage the following work is counted under (set by the backend at each stage's start). */
+  stage = 'setup';
   /** Largest workgroup count per dispatch dimension. */
   readonly maxGroups: number;
 
@@ -73,6 +129,61 @@ export class GpuContext {
     }
   }
 
+  private here(): GpuCounts {
+    let c = this.tally.get(this.stage);
+    if (!c) {
+      c = zeroCounts();
+      this.tally.set(this.stage, c);
+    }
+    return c;
+  }
+
+  /** Everything counted so far, per stage and per kernel (copies). */
+  counts(): CountSnapshot {
+    const stages: Record<string, GpuCounts> = {};
+    for (const [k, v] of this.tally) stages[k] = { ...v };
+    const kernels: Record<string, { dispatches: number; bytes: number }> = {};
+    for (const [k, v] of this.kernelTally) kernels[k] = { ...v };
+    return { stages, kernels };
+  }
+
+  private countDispatch(k: Kernel, groups: number): void {
+    const c = this.here();
+    c.dispatches++;
+    if (groups === 1) c.singleGroup++;
+    c.bytesMoved += k.bytes;
+    const key = `${this.stage}/${k.name}`;
+    const t = this.kernelTally.get(key);
+    if (t) {
+      t.dispatches++;
+      t.bytes += k.bytes;
+    } else this.kernelTally.set(key, { dispatches: 1, bytes: k.bytes });
+  }
+
+  /** queue.submit, counted. */
+  submit(buffers: GPUCommandBuffer[]): void {
+    this.here().submissions++;
+    this.device.queue.submit(buffers);
+  }
+
+  /** A device-side buffer copy recorded into `enc`, counted (read + write). */
+  copy(enc: GPUCommandEncoder, src: GPUBuffer, srcOffset: number, dst: GPUBuffer, dstOffset: number, bytes: number): void {
+    const c = this.here();
+    c.copies++;
+    c.bytesCopied += bytes;
+    c.bytesMoved += 2 * bytes;
+    enc.copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes);
+  }
+
+  /** A device-side clear of a whole buffer recorded into `enc`, counted (written bytes). */
+  clear(enc: GPUCommandEncoder, buf: GPUBuffer): void {
+    const c = this.here();
+    c.copies++;
+    c.bytesCopied += buf.size;
+    c.bytesMoved += buf.size;
+    enc.clearBuffer(buf);
+  }
+
   module(name: ModuleName): GPUShaderModule {
     let m = this.modules.get(name);
     if (!m) {
@@ -105,9 +216,21 @@ export class GpuContext {
     return b;
   }
 
+  /** A uniform buffer that kernels may also write (bound as storage there): the device loop's state. */
+  uniformRW(data: ArrayBuffer, label: string): GPUBuffer {
+    const b = this.device.createBuffer({
+      label,
+      size: Math.max(16, Math.ceil(data.byteLength / 16) * 16),
+      usage: UNIFORM | STORAGE,
+    });
+    this.write(b, data);
+    this.buffers.push(b);
+    return b;
+  }
+
   uniform(data: ArrayBuffer, label: string): GPUBuffer {
     const b = this.device.createBuffer({ label, size: Math.max(16, Math.ceil(data.byteLength / 16) * 16), usage: UNIFORM });
-    this.device.queue.writeBuffer(b, 0, data);
+    this.write(b, data);
     this.buffers.push(b);
     return b;
   }
@@ -119,6 +242,9 @@ export class GpuContext {
   }
 
   write(buf: GPUBuffer, data: ArrayBufferView | ArrayBuffer, offset = 0): void {
+    const c = this.here();
+    c.writes++;
+    c.bytesWritten += data.byteLength;
     if (ArrayBuffer.isView(data)) this.device.queue.writeBuffer(buf, offset, data.buffer, data.byteOffset, data.byteLength);
     else this.device.queue.writeBuffer(buf, offset, data);
   }
@@ -142,6 +268,17 @@ export class GpuContext {
   /** Records a dispatch of `threads` invocations (linearIndex in common/grid.wgsl). */
   run(pass: GPUComputePassEncoder, k: Kernel, threads: number): void {
     const [gx, gy] = this.groups(threads);
+    this.countDispatch(k, gx * gy);
+    pass.setPipeline(k.pipeline);
+    pass.setBindGroup(0, k.group);
+    pass.dispatchWorkgroups(gx, gy);
+  }
+
+  /** Records a dispatch of exactly `groups` workgroups, in two dimensions past maxGroups (groupIndex in common/group_sum.wgsl). */
+  runGrid(pass: GPUComputePassEncoder, k: Kernel, groups: number): void {
+    const gx = Math.min(groups, this.maxGroups);
+    const gy = Math.ceil(groups / gx);
+    this.countDispatch(k, gx * gy);
     pass.setPipeline(k.pipeline);
     pass.setBindGroup(0, k.group);
     pass.dispatchWorkgroups(gx, gy);
@@ -149,6 +286,7 @@ export class GpuContext {
 
   /** Records a dispatch of exactly gx workgroups. */
   runGroups(pass: GPUComputePassEncoder, k: Kernel, gx: number): void {
+    this.countDispatch(k, gx);
     pass.setPipeline(k.pipeline);
     pass.setBindGroup(0, k.group);
     pass.dispatchWorkgroups(gx);
@@ -199,8 +337,16 @@ export class GpuContext {
   /** Wait for GPU results in blocking slices (Node only; see settle()). */
   sleepWait = false;
 
+  /** Waits until the GPU has finished everything submitted so far (benchmarks; the stages never need it). */
+  async drain(): Promise<void> {
+    await this.guard(this.settle(this.device.queue.onSubmittedWorkDone()));
+  }
+
   /** Maps a read-back buffer, copies its first `bytes` out and unmaps it. */
   async readBuffer(buf: GPUBuffer, bytes: number): Promise<ArrayBuffer> {
+    const c = this.here();
+    c.readbacks++;
+    c.bytesRead += Math.ceil(bytes / 4) * 4;
     await this.guard(this.settle(buf.mapAsync(0x1 /* GPUMapMode.READ */, 0, Math.ceil(bytes / 4) * 4)));
     const out = buf.getMappedRange(0, Math.ceil(bytes / 4) * 4).slice(0);
     buf.unmap();
@@ -220,15 +366,33 @@ export class GpuContext {
   }
 }
 
-/** A pipeline with its (fixed) bind group. */
+/** A pipeline with its (fixed) bind group, and the bytes one dispatch of it moves (traffic.ts). */
 export interface Kernel {
+  name: ModuleName;
   pipeline: GPUComputePipeline;
   group: GPUBindGroup;
+  bytes: number;
 }
 
-export function kernel(ctx: GpuContext, name: ModuleName, buffers: GPUBuffer[], constants: Constants = {}): Kernel {
+/**
+ * A kernel of module `name` bound to `buffers` (binding i = buffers[i]). `extents[i]`, when
+ * given, is the number of bytes of binding i one access of the kernel touches (default: the whole
+ * buffer), for the traffic count.
+ */
+export function kernel(
+  ctx: GpuContext,
+  name: ModuleName,
+  buffers: GPUBuffer[],
+  constants: Constants = {},
+  extents: Record<number, number> = {},
+): Kernel {
   const pipeline = ctx.pipeline(name, constants);
-  return { pipeline, group: ctx.bind(pipeline, buffers, name) };
+  const bytes = dispatchBytes(
+    name,
+    constants,
+    buffers.map((b, i) => extents[i] ?? b.size),
+  );
+  return { name, pipeline, group: ctx.bind(pipeline, buffers, name), bytes };
 }
 
 /** Grid uniform (common/grid.wgsl): n = (nx, ny, nz, N), p = (periodic x, y, z, dims). */

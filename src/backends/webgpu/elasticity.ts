@@ -1,8 +1,8 @@
 /**
  * The mechanics stage on the GPU (f32), the twin of src/backends/cpu/elasticity.ts
- * (docs/mechanics.md): CG (pcg.ts GpuCg) on the staggered-grid elasticity operator
+ * (docs/mechanics.md): CG (elastic-cg.ts GpuCg, host-driven) on the staggered-grid elasticity operator
  * (shaders/elastic_stress.wgsl + elastic_force.wgsl, applied matrix-free from the per-cell
- * (λ, μ, h)), preconditioned by one W-cycle of aggregation multigrid (multigrid.ts) per
+ * (λ, μ, h)), preconditioned by one W-cycle of aggregation multigrid (elastic-multigrid.ts) per
  * displacement component on the diagonal blocks A_cc (elastic_blocks.wgsl); the components move
  * between the CG vectors (component-major, d·N) and their multigrid buffers through
  * elastic_split.wgsl. After a solve, elastic_coupling.wgsl writes the phase stage's inputs:
@@ -12,8 +12,8 @@ import type { SolveReport } from '../backend.ts';
 import type { Layout } from '../layout.ts';
 import { MECH_PERIODIC, type MechCoefficients } from '../../model/mechanics.ts';
 import { gridData, kernel, type GpuContext, type Kernel } from './context.ts';
-import { GpuMultigrid } from './multigrid.ts';
-import { GpuCg } from './pcg.ts';
+import { GpuMultigrid } from './elastic-multigrid.ts';
+import { GpuCg } from './elastic-cg.ts';
 import { packUniform } from './uniforms.ts';
 
 /** The phase stage's inputs the coupling writes (owned by the backend). */
@@ -171,7 +171,7 @@ export class GpuElasticity {
     ctx.run(pass, K.stressU, N);
     ctx.run(pass, K.coupling, N);
     pass.end();
-    ctx.device.queue.submit([enc.finish()]);
+    ctx.submit([enc.finish()]);
   }
 
   /** Sets the added load (d·N values; null: none). */

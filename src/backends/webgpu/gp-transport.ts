@@ -13,7 +13,7 @@ import type { Coefficients } from '../../model/derived.ts';
 import { gpBCs } from '../gp-bc.ts';
 import type { BCSet, Layout } from '../layout.ts';
 import { bcData, kernel, type GpuContext, type Kernel } from './context.ts';
-import type { GpuPcg } from './pcg.ts';
+import type { MgPcg } from './mgpcg.ts';
 import { Reduction, ReduceMode } from './reduce.ts';
 import { packUniform } from './uniforms.ts';
 import { EPS32, GP_BACKTRACK, GP_ETA_MAX, GP_ETA_MIN, GP_FLOOR_HARD, GP_FLOOR_SOFT, GP_MAX_NEWTON } from '../gp-newton.ts';
@@ -24,7 +24,12 @@ export interface GpGpuHost {
   L: Layout;
   kc: Coefficients;
   bc: BCSet;
-  pcg: GpuPcg;
+  pcg: MgPcg;
+  /** The loop uniform and the gate of this stage's solve and reductions (stage by stage: open). */
+  loop: GPUBuffer;
+  gate: number;
+  /** The stage-by-stage solve's options (MgPcg.solveSync). */
+  solveOpts(): { checkEvery: number; maxDispatches: number };
   grid: GPUBuffer;
   xi: GPUBuffer;
   xiNew: GPUBuffer;
@@ -88,7 +93,7 @@ export class GpGpuTransport {
     this.params = ctx.uniform(this.pack(0), 'gp.params');
     const bW = ctx.uniform(bcData(gpBCs(bc.c, kc.gp).w.type, gpBCs(bc.c, kc.gp).w.value), 'gp.bc.w');
     const p = this.params;
-    pcg.addSystem('gp', this.delta);
+    pcg.addSlot('gp', this.delta, h.gate);
     this.k = {
       old: kernel(ctx, 'gpOld', [grid, p, h.xi, this.w, h.props, old]),
       coef: kernel(ctx, 'gpCoef', [grid, p, h.xiNew, this.w, h.padPsi, h.props, old, cellA, cellB]),
@@ -98,7 +103,7 @@ export class GpGpuTransport {
       metal: kernel(ctx, 'gpMetal', [grid, p, h.xi, this.w, h.props, metal]),
     };
     const R = (mode: ReduceMode, a: GPUBuffer, b: GPUBuffer | null, slot: number) =>
-      new Reduction(ctx, N, mode, a, b, h.partials, h.stats, h.slot + slot);
+      new Reduction(ctx, N, mode, a, b, h.partials, h.stats, h.slot + slot, h.loop, h.gate);
     this.red = {
       fsq: R(ReduceMode.Dot, pcg.rhs, pcg.rhs, 0),
       scl: R(ReduceMode.Dot, scl, scl, 1),
@@ -203,7 +208,7 @@ export class GpGpuTransport {
       const eta = Math.min(GP_ETA_MAX, Math.max(GP_ETA_MIN, (0.5 * target) / F));
       ctx.write(this.delta, new Float32Array(N));
       // the operator and right-hand side are the residual pass's (already on the GPU)
-      const st = await h.pcg.solve('gp', eta, maxIter, () => undefined);
+      const st = await h.pcg.solveSync('gp', eta, maxIter, () => undefined, h.solveOpts());
       cg += st.iterations;
       newton++;
       if (!st.converged) break;

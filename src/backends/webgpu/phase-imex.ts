@@ -3,18 +3,21 @@
  * per step the rate F at ξⁿ with S and g = dt·∂F/∂c̃ (phase_imex_rate.wgsl), the operator
  * I + (dt/2)(diag(S) + L_σκ0·K·(−Δ_h)) (phase_imex_op.wgsl) and `sweeps` solves of
  * (I + (dt/2)A)Δ = dt·F(ξⁿ + δ/2) + ν − δ (phase_imex_rhs.wgsl, the midpoint state by
- * phase_imex_update.wgsl and the ghost kernel), each through GpuPcg's system 'phase' — the
- * potential's and the transport's MG-PCG: its iteration count and convergence flag come back
- * with the CG scalars that path reads, and the sweeps after the first reuse the first sweep's
- * hierarchy and coarsest factor (same operator). Then ξⁿ⁺¹ = ξⁿ + δ, Δξ = δ and |δ|/dt
- * (phase_imex_finish.wgsl), and the max reductions of the rate and the stiffness.
+ * phase_imex_update.wgsl and the ghost kernel), each through the MG-PCG's solve slot 'phase'
+ * (mgpcg.ts, the potential's and the transport's solver). Then ξⁿ⁺¹ = ξⁿ + δ, Δξ = δ and |δ|/dt
+ * (phase_imex_finish.wgsl), and the max reductions of the rate and the stiffness. Every kernel is
+ * gated and reads the step's dt, 1/dt, dt/dx² and noise from the loop uniform, so the same
+ * recording serves both paths: on the device loop (record(): the later sweeps reuse the first
+ * one's multigrid set-up, the sweeps report as one solve) and stage by stage (step(): the solve's
+ * status read back between batches of iterations; every sweep sets the multigrid up again, which
+ * gives the same hierarchy and coarsest factor, since the operator is the first sweep's).
  */
 import type { Coefficients } from '../../model/derived.ts';
-import { stepKey } from '../../model/noise.ts';
 import type { SolveReport } from '../backend.ts';
 import type { Layout } from '../layout.ts';
 import { kernel, type GpuContext, type Kernel } from './context.ts';
-import type { GpuPcg } from './pcg.ts';
+import type { MgPcg } from './mgpcg.ts';
+import { Recorder } from './recorder.ts';
 import type { Reduction } from './reduce.ts';
 import { packUniform } from './uniforms.ts';
 
@@ -42,18 +45,14 @@ export interface GpuImexBindings {
   stiff: GPUBuffer;
   redRate: Reduction;
   redStiff: Reduction;
+  /** The loop uniform (the ghost kernel's gate). */
+  loop: GPUBuffer;
   /** The ghost kernel of ξ (ξ → padXi), and the number of padded cells. */
   ghostXi: Kernel;
   padded: number;
 }
 
 export class GpuImexPhase {
-  private uRate0: GPUBuffer;
-  private uRate1: GPUBuffer;
-  private uOp: GPUBuffer;
-  private uRhs0: GPUBuffer;
-  private uRhs1: GPUBuffer;
-  private uFinish: GPUBuffer;
   private kRate0: Kernel;
   private kRate1: Kernel;
   private kOp: Kernel;
@@ -67,8 +66,9 @@ export class GpuImexPhase {
   constructor(
     private ctx: GpuContext,
     private L: Layout,
-    private kc: Coefficients,
-    private pcg: GpuPcg,
+    kc: Coefficients,
+    private pcg: MgPcg,
+    gate: number,
     private b: GpuImexBindings,
   ) {
     if (!kc.imex) throw new Error('GpuImexPhase: the coefficients have no imex section (numerics.phase is not "imex")');
@@ -80,78 +80,88 @@ export class GpuImexPhase {
       delta = f('imex.delta'),
       corr = f('imex.corr'),
       xiStar = f('imex.xiStar');
-    const rateU = (first: number, label: string) => ctx.uniform(packUniform('ImexRateParams', { first, dt: 0 }), label);
-    this.uRate0 = rateU(1, 'imex.rate.first');
-    this.uRate1 = rateU(0, 'imex.rate');
-    this.uOp = ctx.uniform(packUniform('ImexOpParams', { h: 0, W: 0, floor: DIAG_FLOOR }), 'imex.op');
-    const rhsU = (first: number, label: string) => ctx.uniform(packUniform('ImexRhsParams', { dt: 0, noiseAmp: 0, key: 0, first }), label);
-    this.uRhs0 = rhsU(1, 'imex.rhs.first');
-    this.uRhs1 = rhsU(0, 'imex.rhs');
-    this.uFinish = ctx.uniform(packUniform('ImexFinishParams', { invDt: 0 }), 'imex.finish');
+    // (the step's dt, 1/dt, dt/dx², noise amplitude and key come from the loop uniform: the
+    // uniforms here are constants of the run)
+    const G = { GATE: gate };
+    const first = (v: number, label: string, name: 'ImexRateParams' | 'ImexRhsParams') =>
+      ctx.uniform(packUniform(name, { first: v }), label);
+    const uOp = ctx.uniform(packUniform('ImexOpParams', { wScale: (kc.mobKappa * this.imex.K) / 2, floor: DIAG_FLOOR }), 'imex.op');
     const rateK = (u: GPUBuffer) =>
-      kernel(ctx, 'phaseImexRate', [b.grid, b.phaseParams, u, b.padXi, b.c, b.psi, b.props, rate, stab, b.stiff, b.aux]);
-    this.kRate0 = rateK(this.uRate0);
-    this.kRate1 = rateK(this.uRate1);
-    this.kOp = kernel(ctx, 'phaseImexOp', [b.grid, b.bcXi, this.uOp, stab, b.props, pcg.op]);
-    const rhsK = (u: GPUBuffer) => kernel(ctx, 'phaseImexRhs', [b.grid, u, b.xi, rate, b.props, delta, pcg.rhs, corr]);
-    this.kRhs0 = rhsK(this.uRhs0);
-    this.kRhs1 = rhsK(this.uRhs1);
-    this.kUpdate = kernel(ctx, 'phaseImexUpdate', [b.grid, b.xi, corr, delta, xiStar]);
-    this.kGhostStar = kernel(ctx, 'ghosts', [b.grid, b.bcXi, xiStar, b.padXi]);
-    this.kFinish = kernel(ctx, 'phaseImexFinish', [b.grid, this.uFinish, b.xi, delta, b.props, b.xiNew, b.dxi, b.rateAbs]);
-    pcg.addSystem('phase', corr);
+      kernel(ctx, 'phaseImexRate', [b.grid, b.phaseParams, u, b.padXi, b.c, b.psi, b.props, rate, stab, b.stiff, b.aux, b.loop], G);
+    this.kRate0 = rateK(first(1, 'imex.rate.first', 'ImexRateParams'));
+    this.kRate1 = rateK(first(0, 'imex.rate', 'ImexRateParams'));
+    this.kOp = kernel(ctx, 'phaseImexOp', [b.grid, b.bcXi, uOp, stab, b.props, pcg.op, b.loop], G);
+    const rhsK = (u: GPUBuffer) => kernel(ctx, 'phaseImexRhs', [b.grid, u, b.xi, rate, b.props, delta, pcg.rhs, corr, b.loop], G);
+    this.kRhs0 = rhsK(first(1, 'imex.rhs.first', 'ImexRhsParams'));
+    this.kRhs1 = rhsK(first(0, 'imex.rhs', 'ImexRhsParams'));
+    this.kUpdate = kernel(ctx, 'phaseImexUpdate', [b.grid, b.xi, corr, delta, xiStar, b.loop], G);
+    this.kGhostStar = kernel(ctx, 'ghosts', [b.grid, b.bcXi, xiStar, b.padXi, b.loop], G);
+    this.kFinish = kernel(ctx, 'phaseImexFinish', [b.grid, b.loop, b.xi, delta, b.props, b.xiNew, b.dxi, b.rateAbs], G);
+    pcg.addSlot('phase', corr, gate);
   }
 
-  /** One step (the backend has written PhaseParams for dt and step). */
-  async step(dt: number, step: number): Promise<SolveReport> {
-    const { ctx, L, kc, b, imex } = this;
-    const N = L.N;
-    const h = dt / 2;
-    ctx.write(this.uRate0, packUniform('ImexRateParams', { first: 1, dt }));
-    ctx.write(this.uRate1, packUniform('ImexRateParams', { first: 0, dt }));
-    ctx.write(this.uOp, packUniform('ImexOpParams', { h, W: (h * kc.mobKappa * imex.K) / (L.dx * L.dx), floor: DIAG_FLOOR }));
-    const noiseAmp = kc.noiseSigma * Math.sqrt(dt),
-      key = stepKey(kc.seed, step);
-    ctx.write(this.uRhs0, packUniform('ImexRhsParams', { dt, noiseAmp, key, first: 1 }));
-    ctx.write(this.uRhs1, packUniform('ImexRhsParams', { dt, noiseAmp, key, first: 0 }));
-    ctx.write(this.uFinish, packUniform('ImexFinishParams', { invDt: 1 / dt }));
+  /** The solve's tolerance and iteration limit (numerics.imexTol, imexMaxIter). */
+  get limits(): { tol: number; maxIter: number } {
+    return { tol: this.imex.tol, maxIter: this.imex.maxIter };
+  }
+
+  /** Sweep m's assembly (m = 1: F, the operator and the right-hand side at ξⁿ; later: at the midpoint). */
+  private recordSweep(rec: Recorder, m: number): void {
+    const { b, L } = this;
+    if (m === 1) {
+      rec.run(b.ghostXi, b.padded);
+      rec.run(this.kRate0, L.N);
+      rec.run(this.kOp, L.N);
+      rec.run(this.kRhs0, L.N);
+    } else {
+      // the last sweep's Δ into δ and the midpoint ξⁿ + δ/2, its ghosts, F there
+      rec.run(this.kUpdate, L.N);
+      rec.run(this.kGhostStar, b.padded);
+      rec.run(this.kRate1, L.N);
+      rec.run(this.kRhs1, L.N);
+    }
+  }
+
+  /** ξⁿ⁺¹ = ξⁿ + δ, Δξ, |δ|/dt and the max reductions of the rate and the stiffness. */
+  private recordFinish(rec: Recorder): void {
+    const { b, L } = this;
+    rec.run(this.kUpdate, L.N);
+    rec.run(this.kFinish, L.N);
+    b.redRate.record(rec);
+    b.redStiff.record(rec);
+  }
+
+  /**
+   * The device loop's step (loop.ts): every sweep with `budget` recorded CG iterations, the
+   * first with the multigrid set-up, the later ones on it (encodeResolve: the operator is the
+   * first sweep's); one report for the stage in the solve slot 'phase' (iterations summed, the
+   * worse outcome, the most iterations of one sweep).
+   */
+  record(rec: Recorder, budget: number): void {
+    for (let m = 1; m <= this.imex.sweeps; m++) {
+      this.recordSweep(rec, m);
+      if (m === 1) this.pcg.encodeSolve(rec, 'phase', budget);
+      else this.pcg.encodeResolve(rec, 'phase', budget);
+    }
+    this.recordFinish(rec);
+  }
+
+  /** One step stage by stage (the backend has written the loop uniform: dt, 1/dt, dt/dx², the noise). */
+  async step(opts: { checkEvery: number; maxDispatches: number }): Promise<SolveReport> {
+    const { imex } = this;
     let iterations = 0,
       residual = 0,
       converged = true;
     for (let m = 1; m <= imex.sweeps; m++) {
-      const first = m === 1;
-      const r = await this.pcg.solve(
-        'phase',
-        imex.tol,
-        imex.maxIter,
-        (pass) => {
-          if (first) {
-            ctx.run(pass, b.ghostXi, b.padded);
-            ctx.run(pass, this.kRate0, N);
-            ctx.run(pass, this.kOp, N);
-            ctx.run(pass, this.kRhs0, N);
-          } else {
-            // the last sweep's Δ into δ and the midpoint ξⁿ + δ/2, its ghosts, F there
-            ctx.run(pass, this.kUpdate, N);
-            ctx.run(pass, this.kGhostStar, b.padded);
-            ctx.run(pass, this.kRate1, N);
-            ctx.run(pass, this.kRhs1, N);
-          }
-        },
-        { sameOperator: !first },
-      );
+      // (every sweep sets the multigrid up again: the same operator gives the same hierarchy)
+      const r = await this.pcg.solveSync('phase', imex.tol, imex.maxIter, (rec) => this.recordSweep(rec, m), opts);
       iterations += r.iterations;
       residual = Math.max(residual, r.residual);
       converged &&= r.converged;
     }
-    const enc = ctx.device.createCommandEncoder();
-    const pass = enc.beginComputePass();
-    ctx.run(pass, this.kUpdate, N);
-    ctx.run(pass, this.kFinish, N);
-    b.redRate.encode(pass);
-    b.redStiff.encode(pass);
-    pass.end();
-    ctx.device.queue.submit([enc.finish()]);
+    const rec = new Recorder(this.ctx, opts.maxDispatches);
+    this.recordFinish(rec);
+    rec.submit();
     return { iterations, residual, converged };
   }
 }

@@ -39,48 +39,75 @@ function nodeReader(): ShaderReader {
 const GRID = 'common/grid.wgsl';
 const BC = 'common/bc.wgsl';
 const STENCIL = 'common/stencil.wgsl';
-const SLOTS = 'common/cg_slots.wgsl';
+const GSUM = 'common/group_sum.wgsl';
+const CG = 'common/cg_state.wgsl';
+const TAIL = 'common/tail.wgsl';
+const LOOP = 'common/loop.wgsl';
 const ELASTIC = 'common/elastic.wgsl';
+const MECH_SLOTS = 'mech/cg_slots.wgsl';
 const SG = 'common/sg.wgsl';
 const GP = 'common/gp.wgsl';
 
 /** Module name → files, concatenated in this order. */
 export const MODULES = {
-  ghosts: [GRID, BC, 'ghosts.wgsl'],
-  phase: [GRID, 'common/noise.wgsl', 'common/phase_flux.wgsl', 'phase.wgsl'],
-  phaseImexRate: [GRID, 'common/phase_flux.wgsl', 'phase_imex_rate.wgsl'],
-  phaseImexOp: [GRID, BC, 'phase_imex_op.wgsl'],
-  phaseImexRhs: [GRID, 'common/noise.wgsl', 'phase_imex_rhs.wgsl'],
-  phaseImexUpdate: [GRID, 'phase_imex_update.wgsl'],
-  phaseImexFinish: [GRID, 'phase_imex_finish.wgsl'],
-  coef: [GRID, 'coef.wgsl'],
-  assemble: [GRID, BC, 'assemble.wgsl'],
-  potentialFlux: [GRID, BC, 'potential_flux.wgsl'],
-  transportShift: [GRID, 'transport_shift.wgsl'],
-  transportAssemble: [GRID, BC, SG, 'transport_assemble.wgsl'],
-  transportInflux: [GRID, 'transport_influx.wgsl'],
-  transportLimit: [GRID, 'transport_limit.wgsl'],
-  speciesPack: [GRID, 'species_pack.wgsl'],
-  mgSmooth: [GRID, STENCIL, 'mg_smooth.wgsl'],
-  mgProlongSmooth: [GRID, STENCIL, 'mg_prolong_smooth.wgsl'],
-  mgResidual: [GRID, STENCIL, 'mg_residual.wgsl'],
-  mgRestrict: [GRID, STENCIL, 'mg_restrict.wgsl'],
-  mgCoarsen: [GRID, 'mg_coarsen.wgsl'],
-  mgDiag: [GRID, 'mg_diag.wgsl'],
-  mgCoarseApply: [GRID, 'mg_coarse_apply.wgsl'],
-  cgVec: [GRID, SLOTS, 'cg_vec.wgsl'],
-  reduceStage1: [GRID, 'reduce_stage1.wgsl'],
-  reduceStage2: [GRID, SLOTS, 'common/cg_ops.wgsl', 'reduce_stage2.wgsl'],
-  reduceFields: [GRID, 'reduce_fields.wgsl'],
-  reduceFieldsFinal: [GRID, 'reduce_fields_final.wgsl'],
-  reduceTip: [GRID, 'reduce_tip.wgsl'],
+  ghosts: [GRID, LOOP, BC, 'ghosts.wgsl'],
+  phase: [GRID, LOOP, 'common/noise.wgsl', 'common/phase_flux.wgsl', 'phase.wgsl'],
+  // the IMEX phase stage (phase-imex.ts), gated: stage by stage and on the device loop
+  phaseImexRate: [GRID, LOOP, 'common/phase_flux.wgsl', 'phase_imex_rate.wgsl'],
+  phaseImexOp: [GRID, LOOP, BC, 'phase_imex_op.wgsl'],
+  phaseImexRhs: [GRID, LOOP, 'common/noise.wgsl', 'phase_imex_rhs.wgsl'],
+  phaseImexUpdate: [GRID, LOOP, 'phase_imex_update.wgsl'],
+  phaseImexFinish: [GRID, LOOP, 'phase_imex_finish.wgsl'],
+  coef: [GRID, LOOP, 'coef.wgsl'],
+  assemble: [GRID, LOOP, BC, 'assemble.wgsl'],
+  potentialFlux: [GRID, LOOP, BC, 'potential_flux.wgsl'],
+  transportShift: [GRID, LOOP, 'transport_shift.wgsl'],
+  transportAssemble: [GRID, LOOP, BC, SG, 'transport_assemble.wgsl'],
+  transportInflux: [GRID, LOOP, 'transport_influx.wgsl'],
+  transportLimit: [GRID, LOOP, 'transport_limit.wgsl'],
+  speciesPack: [GRID, LOOP, 'species_pack.wgsl'],
+  reduceStage1: [GRID, LOOP, 'reduce_stage1.wgsl'],
+  reduceStage2: [GRID, LOOP, 'reduce_stage2.wgsl'],
+  reduceFields: [GRID, LOOP, 'reduce_fields.wgsl'],
+  reduceFieldsFinal: [GRID, LOOP, 'reduce_fields_final.wgsl'],
+  reduceTip: [GRID, LOOP, 'reduce_tip.wgsl'],
+  // the sync-free MG-PCG (mgpcg.ts)
+  cgInit: [GRID, LOOP, GSUM, CG, STENCIL, 'cg_init.wgsl'],
+  cgStart: [GRID, LOOP, GSUM, CG, 'cg_start.wgsl'],
+  cgMatvec: [GRID, LOOP, GSUM, CG, STENCIL, 'cg_matvec.wgsl'],
+  cgUpdate: [GRID, LOOP, GSUM, CG, STENCIL, 'cg_update.wgsl'],
+  cgReport: [GRID, LOOP, GSUM, CG, 'cg_report.wgsl'],
+  mgRestrict: [GRID, LOOP, CG, STENCIL, 'mg_restrict.wgsl'],
+  mgPost: [GRID, LOOP, GSUM, CG, STENCIL, 'mg_post.wgsl'],
+  mgCoarsen: [GRID, LOOP, CG, 'mg_coarsen.wgsl'],
+  mgTail: [GRID, LOOP, CG, TAIL, 'mg_tail.wgsl'],
+  mgTailCoarsen: [GRID, LOOP, CG, TAIL, 'mg_tail_coarsen.wgsl'],
+  mgDirect: [GRID, LOOP, GSUM, CG, 'mg_direct.wgsl'],
+  // the device-side time loop (loop.ts)
+  copyField: [GRID, LOOP, 'copy_field.wgsl'],
+  loopDecide: [GRID, LOOP, 'common/df64.wgsl', 'common/policy.wgsl', 'common/noise.wgsl', 'loop_decide.wgsl'],
+  potEnd: [GRID, LOOP, CG, 'pot_end.wgsl'],
+  loopEnd: [GRID, LOOP, BC, CG, 'common/df64.wgsl', 'common/policy.wgsl', 'common/noise.wgsl', 'loop_end.wgsl'],
+  // test probe of the device loop's policy, controller and df64 twins (test/conformance/policy.test.ts)
+  policyProbe: [GRID, 'common/df64.wgsl', 'common/policy.wgsl', 'probe/policy_probe.wgsl'],
+  // the mechanics stage (docs/mechanics.md; elasticity.ts): not gated, stage by stage only (MECH_NO_LOOP)
   elasticMaterial: [GRID, 'elastic_material.wgsl'],
   elasticStress: [GRID, ELASTIC, 'elastic_stress.wgsl'],
   elasticForce: [GRID, ELASTIC, 'elastic_force.wgsl'],
   elasticBlocks: [GRID, ELASTIC, 'elastic_blocks.wgsl'],
   elasticSplit: [GRID, 'elastic_split.wgsl'],
   elasticCoupling: [GRID, ELASTIC, 'elastic_coupling.wgsl'],
-  // the grand-potential form (docs/grand-potential.md)
+  // its host-driven CG and W-cycle multigrid (elastic-cg.ts, elastic-multigrid.ts, elastic-reduce.ts)
+  mechMgSmooth: [GRID, STENCIL, 'mech/mg_smooth.wgsl'],
+  mechMgProlongSmooth: [GRID, STENCIL, 'mech/mg_prolong_smooth.wgsl'],
+  mechMgRestrict: [GRID, STENCIL, 'mech/mg_restrict.wgsl'],
+  mechMgCoarsen: [GRID, 'mech/mg_coarsen.wgsl'],
+  mechMgDiag: [GRID, 'mech/mg_diag.wgsl'],
+  mechMgCoarseApply: [GRID, 'mech/mg_coarse_apply.wgsl'],
+  mechCgVec: [GRID, MECH_SLOTS, 'mech/cg_vec.wgsl'],
+  mechReduceStage1: [GRID, 'mech/reduce_stage1.wgsl'],
+  mechReduceStage2: [GRID, MECH_SLOTS, 'mech/cg_ops.wgsl', 'mech/reduce_stage2.wgsl'],
+  // the grand-potential form (docs/grand-potential.md; gp-transport.ts): stage by stage only, not gated
   gpOld: [GRID, GP, 'gp_old.wgsl'],
   gpCoef: [GRID, GP, 'gp_coef.wgsl'],
   gpResidual: [GRID, BC, SG, GP, 'gp_residual.wgsl'],

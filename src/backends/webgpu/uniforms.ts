@@ -12,7 +12,6 @@ export type ScalarType = 'f32' | 'u32';
 export const UNIFORMS = {
   /** shaders/phase.wgsl */
   PhaseParams: {
-    dt: 'f32',
     /** 1/dx, 1/µm */
     inv: 'f32',
     /** L_σ κ0, µm²/s */
@@ -25,15 +24,11 @@ export const UNIFORMS = {
     ea: 'f32',
     /** α */
     eb: 'f32',
-    /** σ_W √dt */
-    noiseAmp: 'f32',
     delta: 'f32',
     omega: 'f32',
     /** cos(ω θ0), sin(ω θ0) */
     cosW0: 'f32',
     sinW0: 'f32',
-    /** stepKey(seed, step) */
-    key: 'u32',
     /** ω as an integer */
     iomega: 'u32',
     /** 1: divide L_η·kL by lane z of the bound props (the species' screening, species_pack.wgsl); 0: none */
@@ -49,26 +44,24 @@ export const UNIFORMS = {
   AsmParams: { scale: 'f32', mass: 'f32', srcScale: 'f32' },
   /** shaders/potential_flux.wgsl: area = dx (2D) or dx² (3D), µm^(d−1) */
   FluxParams: { dx: 'f32', area: 'f32', beta: 'f32' },
-  /** shaders/transport_shift.wgsl: max Dirichlet ψ, the stats slot of max ψ, the drift factor */
-  ShiftParams: { bcMax: 'f32', slot: 'u32', migration: 'f32' },
+  /** shaders/transport_shift.wgsl: the stats slot of max ψ, the drift factor (max Dirichlet ψ: Loop.bcMax) */
+  ShiftParams: { slot: 'u32', migration: 'f32' },
   /**
-   * shaders/transport_assemble.wgsl: dt/dx², c_s/c0, the sink factor (1 in the base model; 0 for a
+   * shaders/transport_assemble.wgsl: c_s/c0, the sink factor (1 in the base model; 0 for a
    * species), react: 1 takes the deposit's c̃-dependence implicitly (the IMEX stage's g in aux.w,
-   * docs/imex-phase.md), 0 not (the explicit stage, a species)
+   * docs/imex-phase.md), 0 not (the explicit stage, a species); dt/dx² is Loop.sgScale
    */
-  SgParams: { scale: 'f32', csRatio: 'f32', sink: 'f32', react: 'f32' },
+  SgParams: { csRatio: 'f32', sink: 'f32', react: 'f32' },
   /** shaders/phase_imex_rate.wgsl: first: 1 on the first sweep (also writes S, the stiffness and g = dt·∂F/∂c̃ into aux.w) */
-  ImexRateParams: { first: 'u32', dt: 'f32' },
-  /** shaders/phase_imex_op.wgsl: h = dt/2, the face weight W = h·L_σκ0·K/dx², the clamp of h·S from below */
-  ImexOpParams: { h: 'f32', W: 'f32', floor: 'f32' },
-  /** shaders/phase_imex_rhs.wgsl: σ_W √dt, stepKey(seed, step); first: 1 on the first sweep (δ = 0) */
-  ImexRhsParams: { dt: 'f32', noiseAmp: 'f32', key: 'u32', first: 'u32' },
-  /** shaders/phase_imex_finish.wgsl */
-  ImexFinishParams: { invDt: 'f32' },
+  ImexRateParams: { first: 'u32' },
+  /** shaders/phase_imex_op.wgsl: the face weight W = wScale·dt/dx² (wScale = L_σκ0·K/2; dt/dx² is Loop.sgScale), the clamp of (dt/2)·S from below */
+  ImexOpParams: { wScale: 'f32', floor: 'f32' },
+  /** shaders/phase_imex_rhs.wgsl: first: 1 on the first sweep (δ = 0); σ_W √dt and the noise key are Loop's */
+  ImexRhsParams: { first: 'u32' },
   /** shaders/transport_influx.wgsl: dx^d */
   InfluxParams: { vol: 'f32' },
-  /** shaders/transport_limit.wgsl: vol = dx^d, µm^d */
-  LimitParams: { csRatio: 'f32', vol: 'f32', invDt: 'f32', sink: 'f32' },
+  /** shaders/transport_limit.wgsl: vol = dx^d, µm^d (1/dt: Loop.invDt) */
+  LimitParams: { csRatio: 'f32', vol: 'f32', sink: 'f32' },
   /** shaders/species_pack.wgsl: the species' screening strength; first: 1 for the first species (the sum starts at 1) */
   PackParams: { shield: 'f32', first: 'u32' },
   /** shaders/reduce_fields.wgsl: inv2 = 0.5/dx, parts = T */
@@ -82,11 +75,122 @@ export const UNIFORMS = {
   /** shaders/reduce_stage2.wgsl: number of partials, the result slot */
   Reduce2Params: { n: 'u32', slot: 'u32' },
   /**
+   * The device-side time loop's state (shaders/common/loop.wgsl, loop.ts): its gates first, then
+   * the current step's parameters every stage kernel reads, the counters and decisions of the
+   * step policy, the stop conditions and the drive controller. Written by the host for a single
+   * stage and at the start of a loop run, by the loop's kernels (bound as storage) in between.
+   */
+  Loop: {
+    /** gates: the step's stages run; the boundary's potential solve runs; the stability check runs; the good state is saved */
+    gStep: 'u32',
+    gPotential: 'u32',
+    gCheck: 'u32',
+    gSave: 'u32',
+    /** this step: dt, 1/dt, σ_W √dt, stepKey(seed, step), dt/dx² */
+    dt: 'f32',
+    invDt: 'f32',
+    noiseAmp: 'f32',
+    key: 'u32',
+    sgScale: 'f32',
+    /** 1 while steps remain (0: the loop stopped: target, step limit, pause, halt) */
+    running: 'u32',
+    /** steps done before the current one; since the last potential solve; since the last save */
+    step: 'u32',
+    stepsSinceSolve: 'u32',
+    sinceSave: 'u32',
+    /** the next decision solves regardless (voltage change, restart point); a potential solve happened before */
+    forced: 'u32',
+    solvedBefore: 'u32',
+    /** the current boundary's decision is made (its potential solve done if due) */
+    decided: 'u32',
+    /** why the loop stopped early (HALT_* in loop.wgsl), 0 none */
+    halt: 'u32',
+    /** the current step lands on the target (its end is the target exactly) */
+    landing: 'u32',
+    /** tags the ring records of one loop run (the host tells them from stale ones) */
+    runTag: 'u32',
+    /** time at the start of the current step (df64) and the policy's nominal dt */
+    timeHi: 'f32',
+    timeLo: 'f32',
+    dtNext: 'f32',
+    /** the run's target (df64; it lands there), the last step number, a checkpoint pause (df64, armed) */
+    targetHi: 'f32',
+    targetLo: 'f32',
+    stepLimit: 'u32',
+    pauseHi: 'f32',
+    pauseLo: 'f32',
+    pauseArmed: 'u32',
+    /** ψ_ref's boundary part: max Dirichlet φ (scaled) */
+    bcMax: 'f32',
+    /** ring record of the current step, ring capacity, steps between stability checks */
+    ringPos: 'u32',
+    ringCap: 'u32',
+    checkEvery: 'u32',
+    /** the noise: seed, σ_W (1/√s); f = F/RT (φ → ψ); 1/dx²; the cell volume */
+    seed: 'u32',
+    noiseSigma: 'f32',
+    fScale: 'f32',
+    invDx2: 'f32',
+    /** dx^d, µm^d */
+    vol: 'f32',
+    /** the drive controller's state (ControlState in policy.wgsl; hasCurrent/hasPrev for NaN) */
+    voltage: 'f32',
+    segment: 'u32',
+    current: 'f32',
+    currentVoltage: 'f32',
+    prevCurrent: 'f32',
+    prevVoltage: 'f32',
+    accDeposit: 'f32',
+    accTime: 'f32',
+    hasCurrent: 'u32',
+    hasPrev: 'u32',
+    /** the schedule table of the run (loop.ts): the current segment's entry, the table's length (0: no controller), the step cap after a new segment */
+    segLocal: 'u32',
+    segCount: 'u32',
+    segmentDt: 'f32',
+    /** the short circuit (src/solver/deposit.ts): the contact tip position, µm (f32 rounded up); 0 off, 1 record it, 2 record it and stop */
+    contactAt: 'f32',
+    contactMode: 'u32',
+  },
+  /** A sync-free MG-PCG solve (shaders/common/cg_state.wgsl, mgpcg.ts): fine cells, workgroups = partials per dot, the iteration limit, the loop gate that opens it, the relative tolerance, its slot in the loop's reports */
+  SolveParams: { n: 'u32', groups: 'u32', maxIter: 'u32', gate: 'u32', tol: 'f32', slot: 'u32' },
+  /** The time-step policy's constants (shaders/common/policy.wgsl, src/solver/policy.ts): dtMax, safety, safety·dt_phase, maxDxiPerStep, resolveXiTol, resolveMaxSteps, the rejection threshold */
+  PolicyConsts: {
+    dtMax: 'f32',
+    safety: 'f32',
+    safeDtPhase: 'f32',
+    maxDxiPerStep: 'f32',
+    resolveXiTol: 'f32',
+    resolveMaxSteps: 'u32',
+    /** DXI_REJECT_FACTOR·maxDxiPerStep (stepRejected) */
+    rejectDxi: 'f32',
+    /** control.dtMax: the step cap in a galvanostatic segment (dtLimit's cap) */
+    controlDtMax: 'f32',
+  },
+  /** The drive controller's constants (shaders/common/policy.wgsl, DriveControl.constants()) */
+  ControlConsts: {
+    /** sample-and-hold block, s */
+    response: 'f32',
+    tolerance: 'f32',
+    /** V */
+    maxStep: 'f32',
+    vmin: 'f32',
+    vmax: 'f32',
+    /** exchange current density, A/m² */
+    i0: 'f32',
+    /** F/RT, 1/V */
+    f: 'f32',
+    /** max(α, 1 − α) */
+    alphaMax: 'f32',
+    /** current density per (µm^d of Δξ per s) */
+    perDeposit: 'f32',
+  },
+  /**
    * shaders/gp_*.wgsl (docs/grand-potential.md): e_l, e_s, dv, M0 (µm²/s), K = 1 + e^{el}, dt,
    * scale = dt/dx², vol = dx^d, lambda: the backtracking factor of the Newton update
    */
   GpParams: { el: 'f32', es: 'f32', dv: 'f32', M0: 'f32', K: 'f32', dt: 'f32', scale: 'f32', vol: 'f32', lambda: 'f32' },
-  /** shaders/cg_vec.wgsl */
+  /** shaders/mech/cg_vec.wgsl (the mechanics CG, elastic-cg.ts) */
   VecParams: { n: 'u32' },
   /**
    * shaders/elastic_*.wgsl (docs/mechanics.md): dx (µm), the stack pressure and λ, μ of metal and

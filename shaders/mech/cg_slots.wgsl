@@ -1,4 +1,4 @@
-// Slots of a solver's scalar buffer (f32). src/backends/webgpu/pcg.ts mirrors these numbers.
+// Slots of a solver's scalar buffer (f32). src/backends/webgpu/elastic-cg.ts mirrors these numbers (the mechanics CG).
 const S_BB: u32 = 0u;        // b·b
 const S_RR: u32 = 1u;        // r·r
 const S_RZ: u32 = 2u;        // r·z of the current iteration

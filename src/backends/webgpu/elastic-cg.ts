@@ -1,34 +1,27 @@
 /**
- * Conjugate gradients preconditioned by multigrid, on the GPU; the twin of
- * src/backends/cpu/pcg.ts. GpuCg is the CG loop for any symmetric positive-definite operator
+ * The mechanics stage's conjugate gradients on the GPU (elasticity.ts), the twin of
+ * src/backends/cpu/pcg.ts: GpuCg is the CG loop for any symmetric positive-definite operator
  * given by its hooks (GpuCgOperator: A·p, the initial residual, the preconditioner and its
- * set-up); GpuPcg is the scalar face-weight system of the potential and the transport with one
- * aggregation-multigrid V-cycle (multigrid.ts); the mechanics stage uses GpuCg with its own
- * operator (elasticity.ts).
+ * set-up). The potential, the transport, the IMEX phase stage and the grand-potential transport
+ * use the sync-free MG-PCG (mgpcg.ts) instead; this host-driven loop is main's solver kept for
+ * the vector elasticity system alone, so the mechanics numbers (CG iterations, |Δu|) are main's.
+ * It reads its scalars back every few iterations, so a backend with mechanics has no device
+ * loop (MECH_NO_LOOP, docs/webgpu-backend.md).
  * - dot products: a barrier-free strided pass and a one-workgroup pairwise tree into a scalar
  *   buffer on the GPU; α, β and the convergence test run right after in that second pass
- *   (common/cg_ops.wgsl), and a status word freezes the iterate once converged, so the host
+ *   (shaders/mech/cg_ops.wgsl), and a status word freezes the iterate once converged, so the host
  *   records several iterations per submission and reads the scalars back only every few
  *   iterations. The result and the iteration count do not depend on that batching.
- * Dispatches per iteration: A·p, 2×3 reduction passes, 2 vector updates and the preconditioner
- * (for a V-cycle 4 per level: pre-smoothing, residual+restriction, prolongation+sweep, sweep,
- * plus the coarse solve).
- * Bounded submissions: a batch of iterations (up to maxIter when the previous solve needed that
- * many) is recorded into several command buffers of at most MAX_DISPATCHES_PER_SUBMIT dispatches
- * each (whole iterations; at least one), submitted one after the other and followed by one
- * read-back, so no single submission grows with the iteration count (a browser's GPU watchdog
- * kills a device whose command buffer runs for seconds). The status word makes the result
- * independent of where the batches and command buffers are cut.
- * The level buffers are shared by every system solved with a GpuPcg (potential and transport
- * are never solved at the same time); each system has its own solution buffer.
+ * Bounded submissions: a batch of iterations is recorded into command buffers of at most
+ * MAX_DISPATCHES_PER_SUBMIT dispatches each (whole iterations; at least one), submitted one after
+ * the other and followed by one read-back (docs/webgpu-backend.md, "Bounded submissions").
  */
 import type { SolveReport } from '../backend.ts';
 import { kernel, type GpuContext, type Kernel } from './context.ts';
-import { GpuMultigrid, type MgShape } from './multigrid.ts';
 import { packUniform } from './uniforms.ts';
-import { CgPost, Reduction, ReduceMode } from './reduce.ts';
+import { CgPost, MechReduction } from './elastic-reduce.ts';
 
-/** Scalar slots (shaders/common/cg_slots.wgsl). */
+/** Scalar slots (shaders/mech/cg_slots.wgsl). */
 export const S = {
   BB: 0,
   RR: 1,
@@ -53,8 +46,6 @@ const NSCAL = 16;
  * docs/webgpu-backend.md, "Bounded submissions".
  */
 export const MAX_DISPATCHES_PER_SUBMIT = 128;
-
-export { COARSEST_CELLS } from './multigrid.ts';
 
 /** The operator side of a CG solve (GpuCg): everything but the vectors and the scalars. */
 export interface GpuCgOperator {
@@ -89,9 +80,6 @@ interface SystemKernels {
   lastIters: number;
 }
 
-/** The shape of a scalar grid system. */
-export type PcgShape = MgShape;
-
 /** The CG loop on the GPU for vectors of n floats and an operator given by hooks. */
 export class GpuCg {
   /** Iterations recorded between two convergence checks after the first batch. */
@@ -101,7 +89,7 @@ export class GpuCg {
   readonly v: CgVectors;
   private scal: GPUBuffer;
   private scalRead: GPUBuffer;
-  private dots: { bb: Reduction; rr0: Reduction; rz0: Reduction; pq: Reduction; rr: Reduction; rz: Reduction };
+  private dots: { bb: MechReduction; rr0: MechReduction; rz0: MechReduction; pq: MechReduction; rr: MechReduction; rz: MechReduction };
   private pInit: Kernel;
   private pUpdate: Kernel;
   private vecParams: GPUBuffer;
@@ -122,7 +110,7 @@ export class GpuCg {
     this.scal = ctx.storage(NSCAL, `${label}.scal`);
     this.scalRead = ctx.readback(NSCAL * 4, `${label}.scalRead`);
     const dot = (a: GPUBuffer, b: GPUBuffer, slot: number, post: CgPost) =>
-      new Reduction(ctx, n, ReduceMode.Dot, a, b, partials, this.scal, slot, post);
+      new MechReduction(ctx, n, a, b, partials, this.scal, slot, post);
     this.dots = {
       bb: dot(rhs, rhs, S.BB, CgPost.None),
       rr0: dot(r, r, S.RR, CgPost.Init),
@@ -134,8 +122,8 @@ export class GpuCg {
     this.vecParams = ctx.uniform(packUniform('VecParams', { n }), `${label}.vec`);
     // MODE 1/2 never touch x: a placeholder is bound there
     const noX = ctx.storage(4, `${label}.noX`);
-    this.pUpdate = kernel(ctx, 'cgVec', [this.vecParams, this.scal, noX, r, p, q, z], { MODE: 1 });
-    this.pInit = kernel(ctx, 'cgVec', [this.vecParams, this.scal, noX, r, p, q, z], { MODE: 2 });
+    this.pUpdate = kernel(ctx, 'mechCgVec', [this.vecParams, this.scal, noX, r, p, q, z], { MODE: 1 });
+    this.pInit = kernel(ctx, 'mechCgVec', [this.vecParams, this.scal, noX, r, p, q, z], { MODE: 2 });
   }
 
   /** Dispatches recorded by one CG iteration (encodeIteration) and by encodeInitDirection. */
@@ -151,7 +139,7 @@ export class GpuCg {
     const { r, p, q, z } = this.v;
     this.systems.set(name, {
       initResidual,
-      updateXR: kernel(this.ctx, 'cgVec', [this.vecParams, this.scal, x, r, p, q, z], { MODE: 0 }),
+      updateXR: kernel(this.ctx, 'mechCgVec', [this.vecParams, this.scal, x, r, p, q, z], { MODE: 0 }),
       lastIters: 2,
     });
   }
@@ -213,8 +201,8 @@ export class GpuCg {
       this.encodeInitResidual(pass, sys);
       pass.end();
       if (refactor) this.op.encodeAfterBuild(enc);
-      enc.copyBufferToBuffer(this.scal, 0, this.scalRead, 0, NSCAL * 4);
-      ctx.device.queue.submit([enc.finish()]);
+      ctx.copy(enc, this.scal, 0, this.scalRead, 0, NSCAL * 4);
+      ctx.submit([enc.finish()]);
     }
     let s = new Float32Array(await ctx.readBuffer(this.scalRead, NSCAL * 4));
     if (s[S.STATUS] !== 0) {
@@ -253,8 +241,8 @@ export class GpuCg {
           left--;
         }
         pass.end();
-        if (left === 0) enc.copyBufferToBuffer(this.scal, 0, this.scalRead, 0, NSCAL * 4);
-        ctx.device.queue.submit([enc.finish()]);
+        if (left === 0) ctx.copy(enc, this.scal, 0, this.scalRead, 0, NSCAL * 4);
+        ctx.submit([enc.finish()]);
       }
       s = new Float32Array(await ctx.readBuffer(this.scalRead, NSCAL * 4));
       if (s[S.STATUS] !== 0 || s[S.ITER] >= maxIter) break;
@@ -263,87 +251,5 @@ export class GpuCg {
     const iterations = s[S.ITER];
     sys.lastIters = Math.max(1, iterations);
     return { iterations, residual: s[S.RESID], converged: s[S.STATUS] === 1 };
-  }
-}
-
-/**
- * A scalar face-weight system (the potential, the implicit transport) with one aggregation
- * multigrid V-cycle as the preconditioner: the stages assemble into `op` and `rhs`.
- */
-export class GpuPcg {
-  /** The fine operator and right-hand side: assembled into by the stages. */
-  readonly op: GPUBuffer;
-  readonly rhs: GPUBuffer;
-  readonly mg: GpuMultigrid;
-  private cg: GpuCg;
-  private matvec: Kernel;
-  private grid: GPUBuffer;
-
-  constructor(
-    private ctx: GpuContext,
-    shape: PcgShape,
-    partials: GPUBuffer,
-    label: string,
-  ) {
-    const N = shape.n[0] * shape.n[1] * shape.n[2];
-    this.cg = new GpuCg(ctx, N, partials, label);
-    const { rhs, r, z, p, q } = this.cg.v;
-    this.rhs = rhs;
-    this.op = ctx.storage(4 * N, `${label}.op0`);
-    this.mg = new GpuMultigrid(ctx, shape, { op: this.op, b: r, xo: z }, label, 'V');
-    this.grid = this.mg.levels[0].grid;
-    this.matvec = kernel(ctx, 'mgResidual', [this.grid, this.op, rhs, p, q], { APPLY: 1 });
-    const mg = this.mg;
-    this.cg.op = {
-      encodeBuild: (pass) => mg.encodeBuild(pass),
-      encodeAfterBuild: (enc) => mg.encodeCoarseCopy(enc),
-      prepare: () => mg.factorCoarsest(),
-      encodeApply: (pass) => ctx.run(pass, this.matvec, N),
-      encodePrecondition: (pass) => mg.encodeCycle(pass),
-      dispatchesApply: 1,
-      dispatchesPrecondition: mg.dispatchesPerCycle,
-    };
-  }
-
-  /** Seconds spent factoring the coarsest level on the host (cumulative). */
-  get hostFactorTime(): number {
-    return this.mg.hostFactorTime;
-  }
-  get checkEvery(): number {
-    return this.cg.checkEvery;
-  }
-  set checkEvery(v: number) {
-    this.cg.checkEvery = v;
-  }
-  get maxDispatchesPerSubmit(): number {
-    return this.cg.maxDispatchesPerSubmit;
-  }
-  set maxDispatchesPerSubmit(v: number) {
-    this.cg.maxDispatchesPerSubmit = v;
-  }
-  /** Dispatches recorded by one CG iteration. */
-  get dispatchesPerIteration(): number {
-    return this.cg.dispatchesPerIteration;
-  }
-
-  /** Registers a solution vector (solved in place, warm start = its content). */
-  addSystem(name: string, x: GPUBuffer): void {
-    const N = this.mg.levels[0].N;
-    const k = kernel(this.ctx, 'mgResidual', [this.grid, this.op, this.rhs, x, this.cg.v.r]);
-    this.cg.addSystem(name, x, (pass) => this.ctx.run(pass, k, N));
-  }
-
-  /**
-   * Solves A x = b for system `name` (relative tolerance on ‖r‖/‖b‖, like the CPU).
-   * `pre` records the assembly of op/rhs into the first submission.
-   */
-  solve(
-    name: string,
-    tol: number,
-    maxIter: number,
-    pre: (pass: GPUComputePassEncoder) => void,
-    opts: { sameOperator?: boolean } = {},
-  ): Promise<SolveReport> {
-    return this.cg.solve(name, tol, maxIter, pre, opts);
   }
 }

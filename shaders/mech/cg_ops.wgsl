@@ -4,7 +4,7 @@
 // The status word freezes the iterate once the solve has converged, broken down or hit the
 // iteration limit: every later update is a no-op, so the result (and the reported iteration
 // count) does not depend on how many iterations the host records between checks.
-// Needs `scal: array<f32>` (read_write) and common/cg_slots.wgsl.
+// Needs `scal: array<f32>` (read_write) and mech/cg_slots.wgsl.
 
 const CG_NONE: u32 = 0u;
 const CG_INIT: u32 = 1u;    // after r·r of the initial residual: ‖b‖, first convergence test

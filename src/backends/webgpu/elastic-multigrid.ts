@@ -1,5 +1,7 @@
 /**
- * Aggregation multigrid for a face-weight operator on the GPU, the twin of
+ * The mechanics stage's aggregation multigrid (one per displacement component, elasticity.ts;
+ * main's hierarchy, kept host-driven for it; the stages' solves use mgpcg.ts) for a face-weight
+ * operator on the GPU, the twin of
  * src/backends/cpu/multigrid.ts:
  * - hierarchy: 2×2(×2) aggregates, Galerkin PᵀAP with the coarse faces halved, coarsening while
  *   the level has more than 128 cells (the CPU's rule, so both have the same levels);
@@ -8,7 +10,7 @@
  * - coarsest level (≤ 128 cells): a direct solve like the CPU's dense Cholesky. Each rebuild
  *   reads the coarsest operator back (≤ 2 KiB), factors it in f64 on the host (coarse.ts) and
  *   uploads G = L⁻¹; the cycle applies A⁻¹ = GᵀG in one workgroup with one barrier
- *   (mg_coarse_apply.wgsl). A factorisation in a single workgroup needs ~3N barriers and was by
+ *   (shaders/mech/mg_coarse_apply.wgsl). A factorisation in a single workgroup needs ~3N barriers and was by
  *   far the slowest kernel on CPU Vulkan (SwiftShader), and f64 keeps the factor exact for the
  *   f32 operator at any contrast.
  * Per visit of a level: pre-smoothing (the two sweeps from zero in one pass), residual +
@@ -91,14 +93,14 @@ export class GpuMultigrid {
       const C = this.levels[l + 1];
       // pre-smoothing: the two sweeps from zero in one pass (→ xo); residual + restriction;
       // post-smoothing: prolongation fused with the first sweep (xo + P xc → xs), then xs → xo
-      L.k.pre = kernel(ctx, 'mgSmooth', [L.grid, L.op, L.diag, L.b, L.xs, L.xo], { FIRST2: 1 });
-      L.k.restrict = kernel(ctx, 'mgRestrict', [L.grid, C.grid, L.op, L.b, L.xo, C.b]);
-      L.k.post1 = kernel(ctx, 'mgProlongSmooth', [L.grid, C.grid, L.op, L.diag, L.b, L.xo, C.xo, L.xs]);
-      L.k.post2 = kernel(ctx, 'mgSmooth', [L.grid, L.op, L.diag, L.b, L.xs, L.xo]);
-      L.k.diag = kernel(ctx, 'mgDiag', [L.grid, L.op, L.diag]);
-      L.k.coarsen = kernel(ctx, 'mgCoarsen', [L.grid, C.grid, L.op, C.op]);
+      L.k.pre = kernel(ctx, 'mechMgSmooth', [L.grid, L.op, L.diag, L.b, L.xs, L.xo], { FIRST2: 1 });
+      L.k.restrict = kernel(ctx, 'mechMgRestrict', [L.grid, C.grid, L.op, L.b, L.xo, C.b]);
+      L.k.post1 = kernel(ctx, 'mechMgProlongSmooth', [L.grid, C.grid, L.op, L.diag, L.b, L.xo, C.xo, L.xs]);
+      L.k.post2 = kernel(ctx, 'mechMgSmooth', [L.grid, L.op, L.diag, L.b, L.xs, L.xo]);
+      L.k.diag = kernel(ctx, 'mechMgDiag', [L.grid, L.op, L.diag]);
+      L.k.coarsen = kernel(ctx, 'mechMgCoarsen', [L.grid, C.grid, L.op, C.op]);
     }
-    this.coarseApply = kernel(ctx, 'mgCoarseApply', [last.grid, this.mat, last.b, last.xo]);
+    this.coarseApply = kernel(ctx, 'mechMgCoarseApply', [last.grid, this.mat, last.b, last.xo]);
   }
 
   /** Dispatches recorded by one cycle. */
@@ -124,7 +126,7 @@ export class GpuMultigrid {
   /** Copies the coarsest operator out for factorCoarsest() (after the pass with encodeBuild). */
   encodeCoarseCopy(enc: GPUCommandEncoder): void {
     const last = this.levels[this.levels.length - 1];
-    enc.copyBufferToBuffer(last.op, 0, this.coarseRead, 0, 16 * last.N);
+    this.ctx.copy(enc, last.op, 0, this.coarseRead, 0, 16 * last.N);
   }
 
   /** Factors the coarsest operator (copied by encodeCoarseCopy, submitted) on the host and uploads G = L⁻¹. */

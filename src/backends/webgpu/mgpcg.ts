@@ -1,0 +1,617 @@
+/**
+ * Conjugate gradients preconditioned by one aggregation-multigrid V-cycle, on the GPU, without a
+ * read-back inside a solve; the twin of src/backends/cpu/pcg.ts + multigrid.ts:
+ * - hierarchy: 2×2(×2) aggregates, Galerkin PᵀAP with the coarse faces halved, coarsening while
+ *   the level has more than 128 cells (the CPU's rule, so both have the same levels);
+ * - smoother: damped Jacobi ω = 2/3, 2 sweeps before and 2 after (symmetric V-cycle), the
+ *   diagonal formed from the operator where a sweep needs it (no diagonal buffer, no pass);
+ * - coarsest level (≤ 128 cells): a direct solve x = Gᵀ(G b) with G = L⁻¹. On a grid with a tail
+ *   (more than 128 cells) it is factored on the device at every set-up, in the tail's one
+ *   workgroup (mg_tail_coarsen.wgsl: f32 Cholesky, then G; a factor kept across solves was
+ *   tried and tripled the iterations, the coarse operator moves with the interface); on a grid
+ *   of at most 128 cells (no tail) the host factors it in f64 (coarse.ts) from a snapshot, once
+ *   per solve (solveSync; such grids have no device loop);
+ * - the levels of at most TAIL_CELLS cells run in one workgroup, in one dispatch per V-cycle
+ *   (mg_tail.wgsl) and one per set-up (mg_tail_coarsen.wgsl);
+ * - the dot products are finished redundantly in every workgroup of the kernel that needs them
+ *   (one partial per workgroup of the producer, common/group_sum.wgsl): p·Ap in cg_update, r·z and
+ *   r·r in cg_matvec; they are fused into the matrix-vector product (cg_matvec), the vector
+ *   updates (cg_update, which also does the fine level's pre-smoothing) and the last smoothing
+ *   sweep (mg_post.wgsl, DOT);
+ * - one pass per coarser level and direction: its pre-smoothing is formed inside the restriction
+ *   from it (mg_restrict.wgsl, PRE), the prolongation and both post-smoothing sweeps are one pass
+ *   (mg_post.wgsl, STAGE 2); the on-the-fly forms repeat the separate passes' expressions, so the
+ *   numbers are theirs. The fine level keeps two post-smoothing passes (prolongation + first
+ *   sweep, second sweep + r·z): in one pass each cell would form its neighbours' first sweeps
+ *   again (5 in 2D, 7 in 3D), more arithmetic than the pass it saves costs on the largest level.
+ * A solve is recorded with a budget of iterations (the host's choice; the device loop takes the
+ * previous solves' counts plus a margin). Its status on the device (common/cg_state.wgsl) freezes
+ * everything once it has converged, broken down or hit maxIter, so the result does not depend on
+ * the budget or on where the command buffers are cut; a solve still running when the recorded
+ * iterations end reports "exhausted" and the host retries it with a larger budget.
+ * Dispatches per iteration: 2T + 4 with T the levels outside the tail (T ≥ 1), e.g. 12 at 800²
+ * (levels 800², 400², 200², 100²; tail 50² … 7²): cg_matvec, cg_update, per level a restriction
+ * and a post-smoothing pass (two on the fine level), the tail; plus T + 1 for the set-up and
+ * 2T + 4 for the start of a solve, and 1 for its report.
+ * The level buffers are shared by every solve slot (the stages solve one system at a time); each
+ * slot has its own solution vector, status, parameters and coarse factor.
+ */
+import type { SolveReport } from '../backend.ts';
+import { coarseInverseFactor } from './coarse.ts';
+import { gridData, kernel, type GpuContext, type Kernel } from './context.ts';
+import { Recorder } from './recorder.ts';
+import { packUniform } from './uniforms.ts';
+
+/** The CPU's coarsening stop (multigrid.ts, COARSEST_CELLS) and the direct solve's capacity. */
+export const COARSEST_CELLS = 128;
+/** Most solve slots (the device loop's ring record has room for this many reports, common/loop.wgsl). */
+export const MAX_SLOTS = 16;
+/** Levels of at most this many cells run together in one workgroup (mg_tail.wgsl). */
+export const TAIL_CELLS = 4096;
+
+/** Words of a solve's status buffer (shaders/common/cg_state.wgsl). */
+export const CG = {
+  CNT_B: 1,
+  STAT: 2,
+  DONE: 4,
+  R_ITERS: 12,
+  R_RESID: 13,
+  R_CODE: 14,
+  R_SOLVED: 15,
+  FACT: 16,
+  // (the status buffer's size: it must hold every word the kernels touch, CG_FACT included, or
+  // their accesses fall outside it and robust access clamps them onto other words)
+  WORDS: 20,
+} as const;
+/** Report outcomes (cg_state.wgsl, OUT_*). */
+export enum Outcome {
+  Skipped = 0,
+  Converged = 1,
+  Breakdown = 2,
+  Limit = 3,
+  Exhausted = 4,
+}
+const ST_CONVERGED = 1;
+const P_SECTIONS = 7;
+
+export interface PcgShape {
+  dims: 2 | 3;
+  n: [number, number, number];
+  periodic: [boolean, boolean, boolean];
+}
+
+interface Level {
+  n: [number, number, number];
+  N: number;
+  grid: GPUBuffer;
+  op: GPUBuffer;
+  /**
+   * b: right-hand side; x: the pre-smoothed correction; s: the post-smoothed one, the level's
+   * result (level 0: r2, z, z; its first post sweep goes to s0).
+   */
+  b: GPUBuffer;
+  x: GPUBuffer;
+  s: GPUBuffer;
+}
+
+/** A solve kind (potential, a transported species, a stage's system): its own state and kernels. */
+interface Slot {
+  name: string;
+  /** Its place in the reports (and the loop's ring records). */
+  index: number;
+  x: GPUBuffer;
+  params: GPUBuffer;
+  status: GPUBuffer;
+  statusRead: GPUBuffer;
+  factor: GPUBuffer;
+  snapshot: GPUBuffer;
+  snapshotRead: GPUBuffer;
+  /** The factor in the buffer came from a snapshot (false: none yet), and its host copy. */
+  factored: boolean;
+  G: Float32Array | null;
+  tol: number;
+  maxIter: number;
+  gate: number;
+  k: {
+    init: Kernel;
+    start: Kernel;
+    report: Kernel;
+    /** The report of a further solve in the same step (ACC: adds to the first one's, encodeResolve). */
+    reportAcc: Kernel | null;
+    matvec: Kernel;
+    update: Kernel;
+    coarsen: Kernel[];
+    tailCoarsen: Kernel | null;
+    /** The fine level's restriction with its pre-smoothing (a solve's first direction). */
+    restrictPre0: Kernel | null;
+    restrict: Kernel[];
+    post: Kernel[];
+    /** The fine level's post-smoothing: prolongation + first sweep, then the second with r·z. */
+    post0: Kernel | null;
+    postDot: Kernel | null;
+    tail: Kernel | null;
+    direct: Kernel | null;
+  };
+  /** Iterations of its last solves (newest last), for the next budget. */
+  history: number[];
+}
+
+/** Cells per workgroup of the fine-level kernels that write partials: about 4·√N, a power of two. */
+export function blockCells(N: number, wg: number): number {
+  let b = wg;
+  const want = Math.min(65536, Math.max(256, 4 * Math.sqrt(N)));
+  while (b < want) b *= 2;
+  return b;
+}
+
+/**
+ * The multigrid levels of a grid (the CPU's rule: coarsen while > 128 cells and some axis > 1)
+ * and T, how many of them run outside the one-workgroup tail (all of them on a grid of one level).
+ */
+export function mgLevels(shape: PcgShape): { shapes: [number, number, number][]; T: number } {
+  const { dims } = shape;
+  const cells = (s: [number, number, number]) => s[0] * s[1] * s[2];
+  const shapes: [number, number, number][] = [];
+  let n = shape.n;
+  for (;;) {
+    shapes.push(n);
+    if (cells(n) <= COARSEST_CELLS || !n.slice(0, dims).some((v) => v > 1)) break;
+    n = [Math.ceil(n[0] / 2), Math.ceil(n[1] / 2), dims === 3 ? Math.ceil(n[2] / 2) : 1];
+  }
+  const last = shapes[shapes.length - 1];
+  if (cells(last) > COARSEST_CELLS) throw new Error(`WebGPU multigrid: coarsest level has ${cells(last)} cells (> ${COARSEST_CELLS})`);
+  const T = shapes.length > 1 ? shapes.findIndex((s, l) => l >= 1 && cells(s) <= TAIL_CELLS) : shapes.length;
+  return { shapes, T };
+}
+
+export class MgPcg {
+  readonly levels: Level[] = [];
+  /** The fine operator and right-hand side: assembled into by the stages. */
+  readonly op: GPUBuffer;
+  readonly rhs: GPUBuffer;
+  /** Levels outside the tail (≥ 1; the fine level is one of them). */
+  readonly T: number;
+  /** Workgroups of the fine-level partial kernels (= partials per dot) and cells per invocation. */
+  readonly groups: number;
+  readonly cpt: number;
+  /** Seconds spent factoring coarsest levels on the host (cumulative). */
+  hostFactorTime = 0;
+  private r2: GPUBuffer;
+  private z: GPUBuffer;
+  private s0: GPUBuffer;
+  private p2: GPUBuffer;
+  private q: GPUBuffer;
+  private parts: GPUBuffer;
+  private tail: { op: GPUBuffer; b: GPUBuffer; x: GPUBuffer; s: GPUBuffer; params: GPUBuffer; first: number } | null = null;
+  private slots = new Map<string, Slot>();
+  /** Every solve's report (iterations, residual, outcome, solved: 4 words per slot, in the order added), for the device loop. */
+  readonly reports: GPUBuffer;
+  /** Placeholder bound where a kernel variant writes nothing. */
+  private dummyW: GPUBuffer;
+
+  constructor(
+    private ctx: GpuContext,
+    private shape: PcgShape,
+    /** The loop's gates (common/cg_state.wgsl, Gates): a uniform the stages and the loop write. */
+    private gates: GPUBuffer,
+    private label: string,
+  ) {
+    const { dims, periodic } = shape;
+    const N = shape.n[0] * shape.n[1] * shape.n[2];
+    this.op = ctx.storage(4 * N, `${label}.op0`);
+    this.rhs = ctx.storage(N, `${label}.rhs`);
+    this.r2 = ctx.storage(2 * N, `${label}.r2`);
+    this.z = ctx.storage(N, `${label}.z`);
+    this.s0 = ctx.storage(N, `${label}.s0`);
+    this.p2 = ctx.storage(2 * N, `${label}.p2`);
+    this.q = ctx.storage(N, `${label}.q`);
+    this.dummyW = ctx.storage(4, `${label}.unusedW`);
+    this.reports = ctx.storage(4 * MAX_SLOTS, `${label}.reports`);
+    const block = N <= COARSEST_CELLS ? Math.max(ctx.wg, COARSEST_CELLS) : blockCells(N, ctx.wg);
+    this.cpt = Math.max(1, block / ctx.wg);
+    this.groups = Math.ceil(N / (ctx.wg * this.cpt));
+    this.parts = ctx.storage(P_SECTIONS * this.groups, `${label}.partials`);
+    const { shapes, T } = mgLevels(shape);
+    const cells = (s: [number, number, number]) => s[0] * s[1] * s[2];
+    const last = shapes[shapes.length - 1];
+    this.T = T;
+    shapes.slice(0, T).forEach((s, l) => {
+      const lN = cells(s);
+      this.levels.push({
+        n: s,
+        N: lN,
+        grid: ctx.uniform(gridData(s, periodic, dims), `${label}.L${l}.grid`),
+        op: l === 0 ? this.op : ctx.storage(4 * lN, `${label}.L${l}.op`),
+        b: l === 0 ? this.r2 : ctx.storage(lN, `${label}.L${l}.b`),
+        x: l === 0 ? this.z : ctx.storage(lN, `${label}.L${l}.x`),
+        s: l === 0 ? this.z : ctx.storage(lN, `${label}.L${l}.s`),
+      });
+    });
+    if (T < shapes.length) {
+      const tailShapes = shapes.slice(T);
+      // the level table of common/tail.wgsl: count, then per level (nx, ny, nz, N) and (offset, 0, 0, 0)
+      const lv = new Uint32Array(4 + 8 * tailShapes.length);
+      let off = 0;
+      lv[0] = tailShapes.length;
+      tailShapes.forEach((s, l) => {
+        lv.set([s[0], s[1], s[2], cells(s)], 4 + 8 * l);
+        lv[4 + 8 * l + 4] = off;
+        off += cells(s);
+      });
+      this.tail = {
+        op: ctx.storage(4 * off, `${label}.tail.op`),
+        b: ctx.storage(off, `${label}.tail.b`),
+        x: ctx.storage(off, `${label}.tail.x`),
+        s: ctx.storage(off, `${label}.tail.s`),
+        params: this.tailTable(lv),
+        first: T,
+      };
+      // the first tail level's grid, for the last per-level kernels (restriction into it, prolongation from it)
+      const s = tailShapes[0];
+      this.tailGrid = ctx.uniform(gridData(s, periodic, dims), `${label}.L${T}.grid`);
+    }
+    this.coarsest = last;
+    if (this.tail) this.dense = ctx.storage(cells(last) * cells(last), `${label}.coarseDense`);
+  }
+
+  /** Scratch of the device's coarsest-level factorisation (mg_tail_coarsen.wgsl), shared by the solves. */
+  private dense: GPUBuffer | null = null;
+
+  private tailTable(lv: Uint32Array): GPUBuffer {
+    const b = this.ctx.storage(lv.length, `${this.label}.tail.levels`);
+    this.ctx.write(b, lv);
+    return b;
+  }
+
+  private tailGrid: GPUBuffer | null = null;
+  private coarsest: [number, number, number];
+
+  /** Cells of the coarsest level (the size of a factor's side). */
+  get coarseCells(): number {
+    return this.coarsest[0] * this.coarsest[1] * this.coarsest[2];
+  }
+
+  /** Dispatches of one recorded CG iteration. */
+  get dispatchesPerIteration(): number {
+    return this.tail ? 2 * this.T + 4 : 3;
+  }
+
+  /**
+   * Registers a solve kind: `x` is its solution vector (solved in place, warm start = its
+   * content); `gate` the loop gate that opens it (Gates.g index; the stage-by-stage path opens all).
+   */
+  addSlot(name: string, x: GPUBuffer, gate: number): void {
+    const { ctx, levels, tail, label } = this;
+    if (this.slots.has(name)) throw new Error(`MgPcg: solve ${name} added twice`);
+    if (this.slots.size >= MAX_SLOTS) throw new Error(`MgPcg: at most ${MAX_SLOTS} solves`);
+    const index = this.slots.size;
+    const Nc = this.coarseCells;
+    const params = ctx.uniform(this.paramsData(1e-9, 100, gate, index), `${label}.${name}.params`);
+    const status = ctx.storage(CG.WORDS, `${label}.${name}.status`);
+    const L0 = levels[0];
+    const cpt = { CPT: this.cpt };
+    // r2 and p2 hold two parity halves: a kernel touches one half per access (traffic count)
+    const hb = 4 * L0.N;
+    const lv0 = (l: number): Record<number, number> => (l === 0 ? { 3: hb } : {});
+    const common = { gates: this.gates, params };
+    const coarsen: Kernel[] = [];
+    const restrict: Kernel[] = [];
+    const post: Kernel[] = [];
+    // per level: the next level's grid, op, b and its result, the coarse correction (the tail's
+    // first level past the last per-level one)
+    const next = (l: number) =>
+      l + 1 < levels.length
+        ? { grid: levels[l + 1].grid, op: levels[l + 1].op, b: levels[l + 1].b, x: levels[l + 1].s }
+        : { grid: this.tailGrid!, op: tail!.op, b: tail!.b, x: tail!.x };
+    // the coarsest level's operator snapshot (host factor: grids without a tail) and its factor G = L⁻¹
+    const snapshot = ctx.storage(4 * Nc, `${label}.${name}.snapshot`);
+    const factor = ctx.storage(Nc * Nc, `${label}.${name}.factor`);
+    if (tail) {
+      for (let l = 0; l < levels.length; l++) {
+        const Lv = levels[l];
+        const C = next(l);
+        const l0 = l === 0 ? 1 : 0;
+        coarsen.push(kernel(ctx, 'mgCoarsen', [Lv.grid, C.grid, Lv.op, C.op, common.gates, common.params]));
+        // the coarser levels' pre-smoothing is formed in their restriction (the fine level's in cg_update)
+        const pre = l > 0 ? 1 : 0;
+        restrict.push(kernel(ctx, 'mgRestrict', [Lv.grid, C.grid, Lv.op, Lv.b, Lv.x, C.b, status], { LEVEL0: l0, PRE: pre }, lv0(l)));
+        // (the fine level's post-smoothing is post0 + postDot, below)
+        if (l > 0)
+          post.push(
+            kernel(ctx, 'mgPost', [Lv.grid, C.grid, params, Lv.op, Lv.b, Lv.x, C.x, Lv.s, status, this.dummyW], {
+              STAGE: 2,
+              LEVEL0: 0,
+              DOT: 0,
+            }),
+          );
+      }
+    }
+    const grid1 = tail ? next(0).grid : L0.grid;
+    const slot: Slot = {
+      name,
+      index,
+      x,
+      params,
+      status,
+      statusRead: ctx.readback(CG.WORDS * 4, `${label}.${name}.statusRead`),
+      factor,
+      snapshot,
+      snapshotRead: ctx.readback(16 * Nc, `${label}.${name}.snapshotRead`),
+      // with a tail the device factors the coarsest level at every set-up (mg_tail_coarsen.wgsl)
+      factored: tail !== null,
+      G: null,
+      tol: 1e-9,
+      maxIter: 100,
+      gate,
+      history: [],
+      k: {
+        init: kernel(ctx, 'cgInit', [L0.grid, this.gates, params, this.op, this.rhs, x, this.r2, this.parts], cpt, { 6: hb }),
+        start: kernel(ctx, 'cgStart', [this.gates, params, this.parts, status]),
+        report: kernel(ctx, 'cgReport', [params, this.parts, status, this.reports], {}, { 3: 16 }),
+        reportAcc: null,
+        matvec: kernel(ctx, 'cgMatvec', [L0.grid, params, this.op, this.z, this.p2, this.q, this.parts, status], cpt, { 4: hb }),
+        update: kernel(ctx, 'cgUpdate', [L0.grid, params, this.op, x, this.r2, this.p2, this.q, this.z, this.parts, status], cpt, {
+          4: hb,
+          5: hb,
+        }),
+        coarsen,
+        tailCoarsen: tail
+          ? kernel(ctx, 'mgTailCoarsen', [L0.grid, tail.params, this.gates, params, tail.op, this.dense!, factor, status])
+          : null,
+        restrictPre0: tail
+          ? kernel(ctx, 'mgRestrict', [L0.grid, grid1, this.op, this.r2, L0.x, next(0).b, status], { LEVEL0: 1, PRE: 1 }, { 3: hb })
+          : null,
+        restrict,
+        post,
+        post0: tail
+          ? kernel(
+              ctx,
+              'mgPost',
+              [L0.grid, grid1, params, this.op, this.r2, this.z, next(0).x, this.s0, status, this.dummyW],
+              { STAGE: 0, LEVEL0: 1, DOT: 0 },
+              { 4: hb },
+            )
+          : null,
+        // (the coarse correction is bound but not read by the second sweep)
+        postDot: tail
+          ? kernel(
+              ctx,
+              'mgPost',
+              [L0.grid, grid1, params, this.op, this.r2, this.s0, next(0).x, this.z, status, this.parts],
+              { STAGE: 1, LEVEL0: 1, DOT: 1, ...cpt },
+              { 4: hb },
+            )
+          : null,
+        tail: null,
+        direct: null,
+      },
+    };
+    if (tail) {
+      slot.k.tail = kernel(ctx, 'mgTail', [L0.grid, tail.params, tail.op, tail.b, tail.x, tail.s, slot.factor, status]);
+    } else {
+      slot.k.direct = kernel(ctx, 'mgDirect', [L0.grid, params, this.r2, slot.factor, this.z, status, this.parts], {}, { 2: hb });
+    }
+    this.slots.set(name, slot);
+  }
+
+  private paramsData(tol: number, maxIter: number, gate: number, slot: number): ArrayBuffer {
+    return packUniform('SolveParams', { n: this.levels[0].N, groups: this.groups, maxIter, gate, tol, slot });
+  }
+
+  /** The report slot of solve `name` (its place in the loop's ring records). */
+  slotIndex(name: string): number {
+    return this.slot(name).index;
+  }
+
+  /** The solves in report-slot order. */
+  get slotNames(): string[] {
+    return [...this.slots.keys()];
+  }
+
+  private slot(name: string): Slot {
+    const s = this.slots.get(name);
+    if (!s) throw new Error(`MgPcg: unknown solve ${name}`);
+    return s;
+  }
+
+  /** The tolerance (relative, on ‖r‖/‖b‖) and iteration limit of solve `name`, and its gate. */
+  configure(name: string, tol: number, maxIter: number, gate: number): void {
+    const s = this.slot(name);
+    if (s.tol === tol && s.maxIter === maxIter && s.gate === gate) return;
+    s.tol = tol;
+    s.maxIter = maxIter;
+    s.gate = gate;
+    this.ctx.write(s.params, this.paramsData(tol, maxIter, gate, s.index));
+  }
+
+  /** The status buffer of solve `name` (its report words: CG.R_*), for the loop's kernels to read. */
+  statusBuffer(name: string): GPUBuffer {
+    return this.slot(name).status;
+  }
+
+  /** Records the multigrid set-up of the operator in `op` (coarse operators, the coarsest's snapshot). */
+  encodeBuild(rec: Recorder, name: string): void {
+    const s = this.slot(name);
+    const { levels } = this;
+    for (let l = 0; l < s.k.coarsen.length; l++) {
+      const nextN = l + 1 < levels.length ? levels[l + 1].N : this.tailFirstCells;
+      rec.run(s.k.coarsen[l], nextN);
+    }
+    if (s.k.tailCoarsen) rec.runGroups(s.k.tailCoarsen, 1);
+    else rec.copy(this.op, 0, s.snapshot, 0, 16 * this.coarseCells);
+  }
+
+  private get tailFirstCells(): number {
+    const t = this.tail;
+    if (!t) return 0;
+    const s = this.levelShape(t.first);
+    return s[0] * s[1] * s[2];
+  }
+
+  private levelShape(l: number): [number, number, number] {
+    let n = this.shape.n;
+    for (let q = 0; q < l; q++) n = [Math.ceil(n[0] / 2), Math.ceil(n[1] / 2), this.shape.dims === 3 ? Math.ceil(n[2] / 2) : 1];
+    return n;
+  }
+
+  /** Records r = b − A x, ‖b‖ and the first convergence test. */
+  encodeStart(rec: Recorder, name: string): void {
+    const s = this.slot(name);
+    rec.runGroups(s.k.init, this.groups);
+    rec.runGroups(s.k.start, 1);
+  }
+
+  /**
+   * z = M⁻¹ r of the current iteration (the fine level's pre-smoothing already done by cg_update
+   * unless `withPre`, where the fine restriction does it): per level one restriction (with the
+   * level's pre-smoothing) down, the tail, one post-smoothing pass (with the prolongation) up, two
+   * on the fine level.
+   */
+  private encodeVcycle(rec: Recorder, s: Slot, withPre: boolean): void {
+    const { levels } = this;
+    if (!this.tail) {
+      rec.runGroups(s.k.direct!, 1);
+      return;
+    }
+    const coarseCells = (l: number) => (l + 1 < levels.length ? levels[l + 1].N : this.tailFirstCells);
+    rec.run(withPre ? s.k.restrictPre0! : s.k.restrict[0], coarseCells(0));
+    for (let l = 1; l < levels.length; l++) rec.run(s.k.restrict[l], coarseCells(l));
+    rec.runGroups(s.k.tail!, 1);
+    for (let l = levels.length - 1; l >= 1; l--) rec.run(s.k.post[l - 1], levels[l].N);
+    rec.run(s.k.post0!, levels[0].N);
+    rec.runGroups(s.k.postDot!, this.groups);
+  }
+
+  /** Records the first direction: z = M⁻¹ r₀ and r·z. */
+  encodeFirstDirection(rec: Recorder, name: string): void {
+    this.encodeVcycle(rec, this.slot(name), true);
+  }
+
+  /** Records `count` CG iterations (each a no-op once the solve has ended). */
+  encodeIterations(rec: Recorder, name: string, count: number): void {
+    const s = this.slot(name);
+    for (let i = 0; i < count; i++) {
+      rec.runGroups(s.k.matvec, this.groups);
+      rec.runGroups(s.k.update, this.groups);
+      this.encodeVcycle(rec, s, false);
+    }
+  }
+
+  /** Records the report (iterations, residual, outcome into the status words CG.R_*). */
+  encodeReport(rec: Recorder, name: string): void {
+    rec.runGroups(this.slot(name).k.report, 1);
+  }
+
+  /** Records a whole solve with a budget of `iterations` (the device loop). */
+  encodeSolve(rec: Recorder, name: string, iterations: number): void {
+    this.encodeBuild(rec, name);
+    this.encodeStart(rec, name);
+    this.encodeFirstDirection(rec, name);
+    this.encodeIterations(rec, name, iterations);
+    this.encodeReport(rec, name);
+  }
+
+  /**
+   * Records a further solve of `name` in the same step with the operator of its last
+   * encodeSolve (the set-up is kept: nothing wrote the operator since) and a new right-hand side,
+   * with a budget of `iterations`; its report adds to that solve's in the loop's reports (the
+   * IMEX phase stage's sweeps: iterations summed, the worse outcome; word 3 the most of one solve).
+   */
+  encodeResolve(rec: Recorder, name: string, iterations: number): void {
+    const s = this.slot(name);
+    this.encodeStart(rec, name);
+    this.encodeFirstDirection(rec, name);
+    this.encodeIterations(rec, name, iterations);
+    s.k.reportAcc ??= kernel(this.ctx, 'cgReport', [s.params, this.parts, s.status, this.reports], { ACC: 1 }, { 3: 16 });
+    rec.runGroups(s.k.reportAcc, 1);
+  }
+
+  private async readStatus(s: Slot, rec: Recorder): Promise<Uint32Array> {
+    rec.copy(s.status, 0, s.statusRead, 0, CG.WORDS * 4);
+    rec.submit();
+    return new Uint32Array(await this.ctx.readBuffer(s.statusRead, CG.WORDS * 4));
+  }
+
+  /** Factors the snapshot of solve `name` (copied to its read-back buffer) on the host and uploads G. */
+  private async factor(s: Slot): Promise<void> {
+    const Nc = this.coarseCells;
+    const op = new Float32Array(await this.ctx.readBuffer(s.snapshotRead, 16 * Nc));
+    const t0 = performance.now();
+    const G = coarseInverseFactor(op, this.coarsest, this.shape.periodic, this.shape.dims);
+    this.hostFactorTime += (performance.now() - t0) / 1000;
+    this.upload(s, G);
+  }
+
+  private upload(s: Slot, G: Float32Array): void {
+    this.ctx.write(s.factor, G);
+    s.G = G;
+    s.factored = true;
+  }
+
+  /** Whether the hierarchy has a tail (more than one level): the device loop needs one. */
+  get hasTail(): boolean {
+    return this.tail !== null;
+  }
+
+  /** The iteration counts of the last stage-by-stage solves of `name` (newest last). */
+  historyOf(name: string): number[] {
+    return [...this.slot(name).history];
+  }
+
+  /** Whether solve `name` has a coarse factor (from a stage-by-stage solve or a refresh). */
+  hasFactor(name: string): boolean {
+    return this.slot(name).factored;
+  }
+
+  /**
+   * The stage-by-stage solve (read-backs between batches): `pre` records the assembly of op and
+   * rhs; the coarsest operator is factored on the host for this solve; iterations are recorded
+   * in batches (first the previous solve's count, then `checkEvery` at a time) until the report
+   * says the solve has ended. Results and iteration counts do not depend on the batching.
+   */
+  async solveSync(
+    name: string,
+    tol: number,
+    maxIter: number,
+    pre: (rec: Recorder) => void,
+    opts: { checkEvery: number; maxDispatches: number },
+  ): Promise<SolveReport> {
+    const s = this.slot(name);
+    const { ctx } = this;
+    this.configure(name, tol, maxIter, s.gate);
+    const rec = new Recorder(ctx, opts.maxDispatches);
+    pre(rec);
+    this.encodeBuild(rec, name);
+    this.encodeStart(rec, name);
+    // without a tail the host factors the coarsest level (the fine one) from its snapshot
+    const host = !this.tail;
+    if (host) rec.copy(s.snapshot, 0, s.snapshotRead, 0, 16 * this.coarseCells);
+    let st = await this.readStatus(s, rec);
+    if (st[CG.STAT] === ST_CONVERGED) {
+      this.encodeReport(rec, name);
+      st = await this.readStatus(s, rec);
+      return this.report(s, st);
+    }
+    if (host) await this.factor(s);
+    this.encodeFirstDirection(rec, name);
+    let batch = Math.max(1, Math.min(maxIter, s.history.at(-1) ?? 2));
+    for (;;) {
+      this.encodeIterations(rec, name, batch);
+      this.encodeReport(rec, name);
+      const before = st[CG.R_ITERS];
+      st = await this.readStatus(s, rec);
+      if (st[CG.R_CODE] !== Outcome.Exhausted) break;
+      // (defensive: a batch that did no iteration cannot be followed by one that does)
+      if (st[CG.R_ITERS] === before) throw new Error(`MgPcg: solve ${name} made no progress at iteration ${before}`);
+      batch = Math.max(1, Math.min(opts.checkEvery, maxIter - st[CG.R_ITERS]));
+    }
+    return this.report(s, st);
+  }
+
+  private report(s: Slot, st: Uint32Array): SolveReport {
+    const iterations = st[CG.R_ITERS];
+    s.history.push(Math.max(1, iterations));
+    if (s.history.length > 8) s.history.shift();
+    return { iterations, residual: new Float32Array(st.buffer, CG.R_RESID * 4, 1)[0], converged: st[CG.R_CODE] === Outcome.Converged };
+  }
+}

@@ -1,0 +1,434 @@
+/**
+ * The WebGPU device loop (src/backends/webgpu/loop.ts, issue 11): whole steps recorded many per
+ * submission, every decision of the time loop taken on the device, step records read lagged.
+ * - Batching changes no bit: one step per call, whole runs, 3-step batches with one in flight,
+ *   a capped iteration budget (solves run out of recorded iterations, the interval is replayed
+ *   with a larger budget), the CLI's pauses at checkpoint times (where the host takes some
+ *   boundary decisions itself) and the potential solve recorded only at a run's first boundary
+ *   (the loop stops where another is due) give the same fields, steps, solves and time.
+ * - The loop takes the CPU backend's steps (same count, same solves, step times within the f32
+ *   difference of the rates), also under a galvanostatic plate/strip schedule, where it lands on
+ *   the segment ends and the controller's voltage follows the CPU's.
+ * - A solve that does not converge (an iteration limit the device reaches) and a NaN in ξ are
+ *   found from the step records (the NaN with the stage-by-stage path's message); the run rolls
+ *   back to the good state on the device, halves dt and goes on. A step the policy rejects (policy.ts,
+ *   stepRejected, evaluated in loop_end) is redone at the step its rate allows.
+ * - The short circuit is seen on the device at the first check that finds the metal at the
+ *   contact position, and stops the run there: at the CPU's step and time.
+ * - The IMEX phase stage runs on the loop too (its sweeps' solves recorded with budgets, reported
+ *   together): batching and a capped budget change no bit, and it takes the CPU backend's steps.
+ * - With the mechanics stage (not on the loop yet) the backend has no loop and logs why.
+ * Skipped, with the reason, when no WebGPU adapter exists (test/conformance/webgpu-env.ts).
+ */
+import { describe, expect, it } from 'vitest';
+import type { Backend, DeviceLoop, LoopStart } from '../../src/backends/backend.ts';
+import { createBackend } from '../../src/backends/create.ts';
+import { MECH_NO_LOOP, type WebGpuBackend } from '../../src/backends/webgpu/backend.ts';
+import { parseScenario, type Scenario } from '../../src/model/scenario.ts';
+import { Simulation } from '../../src/solver/simulation.ts';
+import { probeWebGpu } from '../conformance/webgpu-env.ts';
+import { smallScenario } from './helpers.ts';
+
+const probe = await probeWebGpu();
+
+/** 32 × 16 cells, about 20 steps to 0.02 s (SwiftShader is slow). */
+const BASE = smallScenario({
+  name: 'gpu-loop',
+  grid: { dims: 2, n: [32, 16], dx: '0.25 um' },
+  time: { end: '0.02 s', output: '0.01 s' },
+  output: { png: false },
+  // the explicit phase stage (its short steps exercise the loop's decisions); IMEX below
+  numerics: { phase: 'explicit' },
+});
+
+/** The same case with the IMEX phase stage (the default), two sweeps per step. */
+const IMEX = { ...BASE, name: 'gpu-loop-imex', numerics: { phase: 'imex' } };
+
+/** Plate 8 ms at +20 mA/cm², strip 8 ms at −20 mA/cm² (the controller moves the voltage every step). */
+const GALVANOSTATIC = {
+  ...BASE,
+  name: 'gpu-loop-galvanostatic',
+  time: { end: '0.016 s', output: '0.008 s' },
+  voltage: '-150 mV',
+  control: {
+    schedule: [
+      { mode: 'galvanostatic', current: '20 mA/cm^2', duration: 0.008 },
+      { mode: 'galvanostatic', current: '-20 mA/cm^2', duration: 0.008 },
+    ],
+    maxStep: '50 mV',
+  },
+};
+
+type Mode = 'one step per call' | 'whole runs' | '3-step batches' | 'capped budget' | 'checkpoint pauses' | 'potential at run starts';
+
+/** Checkpoint interval of the 'checkpoint pauses' mode (the CLI's stepping, src/cli/run-loop.ts). */
+const CK_EVERY = 0.004;
+
+interface Run {
+  step: number;
+  solves: number;
+  time: number;
+  retries: number;
+  replays: number;
+  /** CG iterations of the IMEX phase solves (0: explicit stage). */
+  phaseIterations: number;
+  /** Host read-backs of the device loop (its ring batches): > 0 when it took steps. */
+  loopReadbacks: number;
+  /** Simulated time after each step (one-step mode only). */
+  times: number[];
+  voltage: number;
+  events: Simulation['events'];
+  fields: { xi: Float64Array; c: Float64Array; psi: Float64Array };
+}
+
+async function webgpu(s: Scenario): Promise<WebGpuBackend> {
+  const { backend } = await createBackend('webgpu', s, { threads: 1 });
+  expect(backend.name).toBe('webgpu');
+  const gpu = backend as WebGpuBackend;
+  expect(gpu.loop, 'the WebGPU backend has a device loop').toBeDefined();
+  return gpu;
+}
+
+/** Runs `s` to its end, stopping at each output time as the CLI does. */
+async function run(s: Scenario, backend: Backend, mode: Mode, wrap?: (sim: Simulation) => void): Promise<Run> {
+  const sim = new Simulation(s, backend);
+  wrap?.(sim);
+  try {
+    await sim.start();
+    const times: number[] = [];
+    const out = s.time.output;
+    let ck = CK_EVERY;
+    const eps = (t: number) => 1e-12 * Math.max(1, t);
+    for (let k = 1; k * out <= s.time.end * (1 + 1e-12); k++) {
+      const t = k * out;
+      if (mode === 'one step per call') await sim.runTo(t, () => times.push(sim.time));
+      else if (mode === 'checkpoint pauses')
+        // as the CLI steps: the loop pauses at the first restart point from the checkpoint time
+        // on, where the host takes the boundary's decision (prepareCheckpoint) unless the device did
+        while (sim.time < t - eps(t)) {
+          if (sim.time >= ck - eps(ck) && (await sim.prepareCheckpoint(false))) while (ck <= sim.time + eps(ck)) ck += CK_EVERY;
+          await sim.advanceTo(t, { pauseAt: Math.max(sim.time, ck) });
+        }
+      else while (sim.time < t - eps(t)) await sim.advanceTo(t);
+      await sim.verify();
+    }
+    const f = await backend.read();
+    return {
+      step: sim.step,
+      solves: sim.solves,
+      time: sim.time,
+      retries: sim.retries,
+      replays: sim.budgetReplays,
+      phaseIterations: sim.phaseIterations,
+      loopReadbacks: loopReadbacks(backend),
+      times,
+      voltage: sim.controlState?.voltage ?? NaN,
+      events: sim.events,
+      fields: { xi: f.xi, c: f.c, psi: f.psi },
+    };
+  } finally {
+    await backend.dispose();
+  }
+}
+
+/** Host read-backs the device loop made (its ring batches; 0 on a backend without one). */
+function loopReadbacks(backend: Backend): number {
+  const c = (backend as Partial<WebGpuBackend>).counters?.();
+  return c?.stages.loop?.readbacks ?? 0;
+}
+
+function differingCells(a: Run, b: Run): number {
+  let n = 0;
+  for (const k of ['xi', 'c', 'psi'] as const)
+    for (let i = 0; i < a.fields[k].length; i++) if (!Object.is(a.fields[k][i], b.fields[k][i])) n++;
+  return n;
+}
+
+function maxDiff(a: Float64Array, b: Float64Array): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+/**
+ * Wraps the backend's device loop: `before` may change a run's start (the settings, the step
+ * limit), `after` sees the records of each run.
+ */
+function wrapLoop(
+  backend: WebGpuBackend,
+  hooks: { before?: (start: LoopStart) => LoopStart; after?: (last: number) => Promise<void> },
+): Backend {
+  const inner = backend.loop!;
+  const loop: DeviceLoop = {
+    ready: () => inner.ready(),
+    saveGood: () => inner.saveGood(),
+    restoreGood: () => inner.restoreGood(),
+    raiseBudgets: (r) => inner.raiseBudgets(r),
+    rewind: (s) => inner.rewind(s),
+    run: async (start) => {
+      const recs = await inner.run(hooks.before ? hooks.before(start) : start);
+      if (recs.length && hooks.after) await hooks.after(recs[recs.length - 1].step);
+      return recs;
+    },
+  };
+  return new Proxy(backend, { get: (t, k) => (k === 'loop' ? loop : Reflect.get(t, k, t)) });
+}
+
+describe.skipIf(!probe.ok)(`WebGPU device loop (${probe.ok ? probe.description : probe.reason})`, () => {
+  it('with the mechanics stage (explicit phase stage) the backend has no device loop, and its log says why', async () => {
+    const mechanics = { electrolyte: { G: '1 GPa', nu: 0.4 }, eigenstrain: 0.002, stackPressure: '1 MPa' };
+    const s = parseScenario({ ...BASE, mechanics });
+    const { backend, log } = await createBackend('webgpu', s, { threads: 1 });
+    try {
+      expect(backend.name).toBe('webgpu');
+      expect(backend.loop).toBeUndefined();
+      expect(log).toContain(`webgpu: ${MECH_NO_LOOP}`);
+    } finally {
+      await backend.dispose();
+    }
+  });
+
+  it('batching changes no bit: one step per call, whole runs, 3-step batches, a capped budget with replays, checkpoint pauses, the potential recorded at run starts only', {
+    timeout: 900_000,
+  }, async () => {
+    const s = parseScenario(BASE);
+    const ref = await run(s, await webgpu(s), 'one step per call');
+    expect(ref.step).toBeGreaterThan(10);
+    expect(ref.retries).toBe(0);
+    for (const mode of ['whole runs', '3-step batches', 'capped budget', 'checkpoint pauses', 'potential at run starts'] as const) {
+      const b = await webgpu(s);
+      if (mode === '3-step batches') Object.assign(b.loop!.tuning, { batchSteps: 3, inFlight: 1 });
+      // (2 recorded iterations: every first solve of a slot runs out and is replayed)
+      if (mode === 'capped budget') b.loop!.tuning.budgetCap = 2;
+      // (the potential recorded only at a run's first boundary: every other solve stops the run
+      // undecided and the next one starts there)
+      if (mode === 'potential at run starts') b.loop!.tuning.potential = 'first';
+      const r = await run(s, b, mode);
+      if (mode === 'potential at run starts') expect(b.loop!.potentialStops, 'runs stopped where a solve was due').toBeGreaterThan(0);
+      expect({ mode, step: r.step, solves: r.solves, time: r.time, retries: r.retries }).toEqual({
+        mode,
+        step: ref.step,
+        solves: ref.solves,
+        time: ref.time,
+        retries: 0,
+      });
+      expect(differingCells(ref, r), `${mode}: cells differing from one step per call`).toBe(0);
+      if (mode === 'capped budget') expect(r.replays).toBeGreaterThan(0);
+      else expect(r.replays).toBe(0);
+    }
+  });
+
+  it("the IMEX phase stage on the loop: batching and a capped budget (its sweeps' solves replayed) change no bit; the CPU backend's steps", {
+    timeout: 900_000,
+  }, async () => {
+    const s = parseScenario(IMEX);
+    expect(s.numerics.imexSweeps).toBe(2);
+    const ref = await run(s, await webgpu(s), 'one step per call');
+    expect(ref.step).toBeGreaterThan(3);
+    expect(ref.retries).toBe(0);
+    expect(ref.loopReadbacks, 'steps taken on the device loop (its ring read back)').toBeGreaterThan(0);
+    // two sweeps per step, each at least one iteration unless its start converged
+    expect(ref.phaseIterations).toBeGreaterThanOrEqual(ref.step);
+    for (const mode of ['whole runs', 'capped budget'] as const) {
+      const b = await webgpu(s);
+      // (2 recorded iterations per sweep: the phase solves run out and the interval is replayed)
+      if (mode === 'capped budget') b.loop!.tuning.budgetCap = 2;
+      const r = await run(s, b, mode);
+      expect({ mode, step: r.step, solves: r.solves, time: r.time, retries: r.retries }).toEqual({
+        mode,
+        step: ref.step,
+        solves: ref.solves,
+        time: ref.time,
+        retries: 0,
+      });
+      expect(differingCells(ref, r), `${mode}: cells differing from one step per call`).toBe(0);
+      if (mode === 'capped budget') expect(r.replays).toBeGreaterThan(0);
+      else {
+        expect(r.replays).toBe(0);
+        expect(r.phaseIterations).toBe(ref.phaseIterations);
+      }
+    }
+    const cpu = await run(s, (await createBackend('cpu', s, { threads: 1 })).backend, 'one step per call');
+    expect({ step: ref.step, solves: ref.solves }).toEqual({ step: cpu.step, solves: cpu.solves });
+    expect(ref.time).toBe(cpu.time);
+    for (let i = 0; i < cpu.times.length; i++)
+      expect(Math.abs(ref.times[i] - cpu.times[i]) / cpu.times[i], `step ${i + 1}`).toBeLessThan(1e-4);
+    expect(maxDiff(ref.fields.xi, cpu.fields.xi)).toBeLessThan(1e-4);
+  });
+
+  it("takes the CPU backend's steps and solves", { timeout: 600_000 }, async () => {
+    const s = parseScenario(BASE);
+    const cpu = await run(s, (await createBackend('cpu', s, { threads: 1 })).backend, 'one step per call');
+    const gpu = await run(s, await webgpu(s), 'one step per call');
+    expect({ step: gpu.step, solves: gpu.solves }).toEqual({ step: cpu.step, solves: cpu.solves });
+    expect(gpu.time).toBe(cpu.time);
+    // dt = safety · maxDxiPerStep / max|∂ξ/∂t| (or dtMax): the rate is an f32 maximum of the
+    // f32 fields, which stay within 1e-4 of the f64 run (conformance), so the step times agree
+    // to ~1e-4 relative; measured: a few 1e-6
+    for (let i = 0; i < cpu.times.length; i++)
+      expect(Math.abs(gpu.times[i] - cpu.times[i]) / cpu.times[i], `step ${i + 1}`).toBeLessThan(1e-4);
+    expect(maxDiff(gpu.fields.xi, cpu.fields.xi)).toBeLessThan(1e-4);
+  });
+
+  it('galvanostatic plate/strip: lands on the segment end, the voltage follows the CPU controller', { timeout: 600_000 }, async () => {
+    const s = parseScenario(GALVANOSTATIC);
+    const cpu = await run(s, (await createBackend('cpu', s, { threads: 1 })).backend, 'one step per call');
+    const gpu = await run(s, await webgpu(s), 'one step per call');
+    expect({ step: gpu.step, solves: gpu.solves }).toEqual({ step: cpu.step, solves: cpu.solves });
+    // the segment end (8 ms) is a step time on both; the device's df64 time holds it to ~1e-14
+    const landed = (r: Run) => r.times.some((t) => Math.abs(t - 0.008) <= 1e-14);
+    expect(landed(cpu)).toBe(true);
+    expect(landed(gpu)).toBe(true);
+    for (let i = 0; i < cpu.times.length; i++)
+      expect(Math.abs(gpu.times[i] - cpu.times[i]) / cpu.times[i], `step ${i + 1}`).toBeLessThan(1e-4);
+    // strip: the controller drove the voltage up from plating's; the device's controller runs in
+    // f32 on the f32 current (the ξ̇ sum), within 1 mV of the CPU's after 16 updates (measured ~1e-6 V)
+    expect(gpu.voltage).toBeGreaterThan(-0.15);
+    expect(Math.abs(gpu.voltage - cpu.voltage)).toBeLessThan(1e-3);
+  });
+
+  for (const solve of ['transport', 'potential'] as const) {
+    it(`a ${solve} solve that does not converge is found, rolled back and retried with dt halved`, { timeout: 600_000 }, async () => {
+      const s = parseScenario(BASE);
+      const gpu = await webgpu(s);
+      let faulty = 0;
+      // one run from step 5 on with an iteration limit of 1: the device stops that solve short
+      const b = wrapLoop(gpu, {
+        before: (start) => {
+          if (faulty > 0 || start.step < 5) return start;
+          faulty++;
+          const key = solve === 'transport' ? 'transportMaxIter' : 'potentialMaxIter';
+          return { ...start, settings: { ...start.settings, [key]: 1 } };
+        },
+      });
+      const r = await run(s, b, 'whole runs');
+      expect(faulty).toBe(1);
+      expect(r.retries).toBe(1);
+      expect(r.events).toHaveLength(1);
+      expect(r.events[0].reason).toMatch(new RegExp(`^${solve} solver did not converge (at|in) step \\d+`));
+      expect(r.events[0].rolledBackTo.step).toBeLessThan(r.events[0].step);
+      expect(r.time).toBeCloseTo(0.02, 14);
+    });
+  }
+
+  it("a step the device rejects (its rate moved ξ too far) is rolled back and redone at the rate's step", {
+    timeout: 600_000,
+  }, async () => {
+    const s = parseScenario(BASE);
+    const gpu = await webgpu(s);
+    let tightened = 0;
+    // one run from step 5 on with a rejection threshold no step meets: its first step is rejected
+    const b = wrapLoop(gpu, {
+      before: (start) => {
+        if (tightened > 0 || start.step < 5) return start;
+        tightened++;
+        return { ...start, settings: { ...start.settings, policy: { ...start.settings.policy, rejectDxi: 1e-12 } } };
+      },
+    });
+    const r = await run(s, b, 'whole runs');
+    expect(tightened).toBe(1);
+    expect(r.retries).toBe(1);
+    expect(r.events).toHaveLength(1);
+    const e = r.events[0];
+    expect(e.kind).toBe('rejected');
+    expect(e.reason).toMatch(
+      /^step \d+ rejected \(t = [\d.e-]+ s\): max \|∂ξ\/∂t\| = [\d.e+-]+ 1\/s moved ξ by up to .* largest change ∂ξ\/∂t = .* at cell \(i, j, k\) = /,
+    );
+    // redone at maxDxiPerStep / rate or half the failed step, whichever is shorter (the message
+    // prints the rate to 3 digits)
+    const rate = Number(/max \|∂ξ\/∂t\| = ([\d.e+-]+) 1\/s/.exec(e.reason)![1]);
+    expect(rate).toBeGreaterThan(0);
+    expect(e.dtRetry).toBeGreaterThan(0);
+    expect(e.dtRetry).toBeLessThanOrEqual((1.005 * s.numerics.maxDxiPerStep) / rate);
+    expect(r.time).toBeCloseTo(0.02, 14);
+  });
+
+  it('the short circuit is seen on the device at the first check and stops the run at the CPU step and time', {
+    timeout: 600_000,
+  }, async () => {
+    // the metal starts 0.2 µm past the contact position (L_x − w = 7.5 µm): contact at the first check
+    const s = parseScenario({
+      ...BASE,
+      name: 'gpu-loop-contact',
+      initial: { layer: '7.7 um' },
+      numerics: { phase: 'explicit', checkEvery: 4 },
+    });
+    const go = async (backend: Backend) => {
+      const sim = new Simulation(s, backend);
+      const seen: number[] = [];
+      sim.onShortCircuit = (e) => seen.push(e.step);
+      try {
+        await sim.start();
+        while (sim.time < s.time.end * (1 - 1e-12) && !sim.stopped) await sim.advanceTo(s.time.end);
+        return { step: sim.step, time: sim.time, at: sim.shortCircuitTime, seen, stopped: sim.stopped };
+      } finally {
+        await backend.dispose();
+      }
+    };
+    const cpu = await go((await createBackend('cpu', s, { threads: 1 })).backend);
+    const gpu = await go(await webgpu(s));
+    expect(cpu).toMatchObject({ step: 4, stopped: true, seen: [4] });
+    expect({ step: gpu.step, stopped: gpu.stopped, seen: gpu.seen }).toEqual({ step: 4, stopped: true, seen: [4] });
+    expect(Math.abs(gpu.at - cpu.at) / cpu.at).toBeLessThan(1e-4);
+    expect(gpu.at).toBe(gpu.time);
+  });
+
+  it('a NaN put into ξ is found from the records as the stage-by-stage path finds it; the run rolls back on the device, halves dt and goes on', {
+    timeout: 600_000,
+  }, async () => {
+    const s = parseScenario(BASE);
+    const AT = 8;
+    const CELL = 5 + 32 * 3; // (i, j) = (5, 3): centre (1.375, 0.875) µm
+    const inject = async (gpu: WebGpuBackend) => {
+      const f = await gpu.read();
+      f.xi[CELL] = NaN;
+      await gpu.init({ xi: f.xi, c: f.c, psi: f.psi });
+    };
+    // the device loop: whole runs, the first one ending at step AT, the NaN put in after it
+    const gpu = await webgpu(s);
+    let injected = 0;
+    const b = wrapLoop(gpu, {
+      before: (start) => (injected === 0 && start.step < AT ? { ...start, stepLimit: Math.min(start.stepLimit, AT) } : start),
+      after: async (last) => {
+        if (injected > 0 || last !== AT) return;
+        injected++;
+        await inject(gpu);
+      },
+    });
+    const r = await run(s, b, 'whole runs');
+    expect(injected).toBe(1);
+    // the stage-by-stage path (the backend's loop hidden), the NaN put in after step AT
+    const ref = await webgpu(s);
+    const sim = new Simulation(s, new Proxy(ref, { get: (t, k) => (k === 'loop' ? undefined : Reflect.get(t, k, t)) }));
+    try {
+      await sim.start();
+      let done = false;
+      while (sim.time < 0.02 * (1 - 1e-12)) {
+        await sim.advance(0.02 - sim.time);
+        if (!done && sim.step === AT) {
+          done = true;
+          await inject(ref);
+        }
+      }
+    } finally {
+      await ref.dispose();
+    }
+    expect(r.retries).toBe(1);
+    expect(sim.retries).toBe(1);
+    expect(r.events).toHaveLength(1);
+    const [e, want] = [r.events[0], sim.events[0]];
+    // the step after the NaN fails: its transport solve meets it first (as on the CPU path), and
+    // the cell named is the first non-finite one of ξ then (the phase stage spread it)
+    expect(e.step).toBe(AT + 1);
+    expect({ step: e.step, back: e.rolledBackTo.step, kind: e.kind }).toEqual({
+      step: want.step,
+      back: want.rolledBackTo.step,
+      kind: want.kind,
+    });
+    const shape = (m: string) => m.replace(/\(t = [^)]*\)/, '(t)').replace(/residual [^ ]+/, 'residual');
+    expect(shape(e.reason)).toBe(shape(want.reason));
+    expect(e.reason).toMatch(/ field xi \(ξ\) = NaN \(not finite\) at cell \(i, j, k\) = \(\d+, \d+, 0\)/);
+    expect(r.time).toBeCloseTo(0.02, 14);
+    for (const k of ['xi', 'c', 'psi'] as const) expect(r.fields[k].every(Number.isFinite), k).toBe(true);
+  });
+});

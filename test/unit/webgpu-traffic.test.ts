@@ -1,0 +1,93 @@
+/**
+ * The per-kernel binding table (src/backends/webgpu/traffic.ts), from which the benchmark counts
+ * the bytes every dispatch moves, agrees with the WGSL declarations of every module: the same
+ * number of bindings, a uniform where the table says 'u', and a read_write storage binding
+ * wherever the table says the kernel writes ('w', 'rw'). Runs without a GPU (shader text only).
+ */
+import { describe, expect, it } from 'vitest';
+import { MODULES, shaderSource, type ModuleName } from '../../src/backends/webgpu/shaders.ts';
+import { BINDINGS, bindingsOf, dispatchBytes } from '../../src/backends/webgpu/traffic.ts';
+
+/** The override-constant variants the backend creates of each module whose table depends on them. */
+const VARIANTS: Partial<Record<ModuleName, Record<string, number>[]>> = {
+  reduceStage1: [{ MODE: 0 }, { MODE: 1 }, { MODE: 2 }, { MODE: 3 }],
+  mgPost: [
+    { STAGE: 0, DOT: 0 },
+    { STAGE: 1, DOT: 1 },
+    { STAGE: 2, DOT: 0 },
+  ],
+  mgRestrict: [{ PRE: 0 }, { PRE: 1 }],
+  elasticStress: [{ MODE: 0 }, { MODE: 1 }, { MODE: 2 }],
+  elasticForce: [
+    { MODE: 0, RESID: 0 },
+    { MODE: 0, RESID: 1 },
+    { MODE: 1, RESID: 1 },
+  ],
+  mechMgSmooth: [{ FIRST2: 0 }, { FIRST2: 1 }],
+  mechCgVec: [{ MODE: 0 }, { MODE: 1 }, { MODE: 2 }],
+};
+
+/** binding index → 'uniform' | 'read' | 'read_write', from the module source. */
+function declared(name: ModuleName): Map<number, string> {
+  const out = new Map<number, string>();
+  const re = /@binding\((\d+)\)\s*var<\s*(uniform|storage\s*,\s*(read_write|read))\s*>/g;
+  for (const m of shaderSource(name).matchAll(re)) {
+    const kind = m[2] === 'uniform' ? 'uniform' : m[3];
+    expect(out.has(Number(m[1])), `${name}: binding ${m[1]} declared twice`).toBe(false);
+    out.set(Number(m[1]), kind);
+  }
+  return out;
+}
+
+describe('WebGPU binding table (traffic.ts) against the WGSL declarations', () => {
+  it('covers every module, and every variant of a mode-dependent entry', () => {
+    expect(Object.keys(BINDINGS).sort()).toEqual(Object.keys(MODULES).sort());
+    for (const [name, t] of Object.entries(BINDINGS)) {
+      if (typeof t === 'function') expect(VARIANTS[name as ModuleName], `${name} depends on constants: list its variants`).toBeDefined();
+    }
+  });
+
+  for (const name of Object.keys(MODULES) as ModuleName[]) {
+    it(`${name}: binding count, uniforms and written bindings`, () => {
+      const decl = declared(name);
+      for (const c of VARIANTS[name] ?? [{}]) {
+        const acc = bindingsOf(name, c);
+        expect(acc.length, `${name} ${JSON.stringify(c)}: bindings`).toBe(decl.size);
+        acc.forEach((a, i) => {
+          const d = decl.get(i);
+          const what = `${name} ${JSON.stringify(c)} binding ${i}`;
+          expect(d, `${what}: declared`).toBeDefined();
+          if (a === 'u') expect(d, what).toBe('uniform');
+          else expect(d, `${what}: storage`).not.toBe('uniform');
+          if (a === 'w' || a === 'rw') expect(d, `${what}: written, so read_write`).toBe('read_write');
+          // every read_write binding is written in some variant (else the table undercounts it)
+        });
+      }
+      decl.forEach((d, i) => {
+        if (d !== 'read_write') return;
+        const written = (VARIANTS[name] ?? [{}]).some((c) => ['w', 'rw'].includes(bindingsOf(name, c)[i]));
+        expect(written, `${name} binding ${i} is read_write but the table never writes it`).toBe(true);
+      });
+    });
+  }
+
+  it('counts r and w once, rw twice, uniforms and unused bindings not at all', () => {
+    // transport_limit: grid u, params u, c̃ rw, ξⁿ⁺¹ r, Δξ rw, ξ w, ∂ξ/∂t w, lim w, props r, loop u
+    const N = 4 * 1000;
+    const sizes = [32, 16, N, N, N, N, N, N, 4 * N, 256];
+    expect(dispatchBytes('transportLimit', {}, sizes)).toBe(2 * N + N + 2 * N + 3 * N + 4 * N);
+    // mg_post: the fine level's second sweep with r·z (STAGE 1, DOT) reads op, b, x in, writes x
+    // out and the partials, status read; the coarse correction (a quarter of the cells in 2D) is
+    // read by the prolongation (STAGE 0, 2) only
+    const P = 64;
+    const post = [32, 32, 32, 4 * N, N, N, N / 4, N, 64, P];
+    expect(dispatchBytes('mgPost', { STAGE: 1, DOT: 1 }, post)).toBe(4 * N + 3 * N + 64 + P);
+    expect(dispatchBytes('mgPost', { STAGE: 0, DOT: 0 }, post)).toBe(4 * N + 3 * N + N / 4 + 64);
+    expect(dispatchBytes('mgPost', { STAGE: 2, DOT: 0 }, post)).toBe(4 * N + 3 * N + N / 4 + 64);
+    expect(() => dispatchBytes('mgPost', { STAGE: 1, DOT: 1 }, [16, 64])).toThrow(/10 bindings in the table, 2 bound/);
+    // mg_restrict with the pre-smoothing (PRE) writes x, without it reads x: the same bytes
+    const rs = [32, 32, 4 * N, N, N, N / 4, 64];
+    expect(dispatchBytes('mgRestrict', { PRE: 1 }, rs)).toBe(dispatchBytes('mgRestrict', { PRE: 0 }, rs));
+    expect(dispatchBytes('mgRestrict', { PRE: 1 }, rs)).toBe(4 * N + 2 * N + N / 4 + 64);
+  });
+});
