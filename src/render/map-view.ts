@@ -75,6 +75,29 @@ export function textCanvas(): HTMLCanvasElement | OffscreenCanvas {
   return typeof document !== 'undefined' ? document.createElement('canvas') : new OffscreenCanvas(1, 1);
 }
 
+/**
+ * Sizes a text canvas to width × height device pixels and returns the texture to draw it with: a
+ * GPU texture keeps the size it was created with, so a resized canvas gets a new one, put on
+ * `material` (the old one disposed); an unchanged size keeps `tex`.
+ */
+export function fitTextTexture(
+  c: HTMLCanvasElement | OffscreenCanvas,
+  tex: CanvasTexture<HTMLCanvasElement | OffscreenCanvas>,
+  material: MeshBasicMaterial,
+  width: number,
+  height: number,
+): CanvasTexture<HTMLCanvasElement | OffscreenCanvas> {
+  if (c.width === width && c.height === height) return tex;
+  c.width = width;
+  c.height = height;
+  tex.dispose();
+  const t = new CanvasTexture(c);
+  t.colorSpace = SRGBColorSpace;
+  material.map = t;
+  material.needsUpdate = true;
+  return t;
+}
+
 /** Size and pixel ratio of a view's canvas (a worker cannot ask the page). */
 export interface ViewSize {
   width: number;
@@ -279,18 +302,7 @@ export class MapView {
   private drawText(spec: MapSpec, l: MapLayout): void {
     const dpr = this.renderer.getPixelRatio();
     const c = this.textCanvas;
-    const cw = Math.round(l.width * dpr),
-      ch = Math.round(l.height * dpr);
-    if (c.width !== cw || c.height !== ch) {
-      // a GPU texture keeps the size it was created with: a resized canvas needs a new one
-      c.width = cw;
-      c.height = ch;
-      this.textTex.dispose();
-      this.textTex = new CanvasTexture(c);
-      this.textTex.colorSpace = SRGBColorSpace;
-      this.text.material.map = this.textTex;
-      this.text.material.needsUpdate = true;
-    }
+    this.textTex = fitTextTexture(c, this.textTex, this.text.material, Math.round(l.width * dpr), Math.round(l.height * dpr));
     const g = c.getContext('2d') as CanvasRenderingContext2D;
     g.setTransform(dpr, 0, 0, dpr, 0, 0);
     g.clearRect(0, 0, l.width, l.height);

@@ -27,7 +27,7 @@ import {
 } from 'three';
 import type { ColormapName } from '../io/colormap.ts';
 import { lut, niceLength, tickLabel } from './fields.ts';
-import { textCanvas, type TextBox } from './map-view.ts';
+import { fitTextTexture, textCanvas, type TextBox } from './map-view.ts';
 
 export interface HudBar {
   colormap: ColormapName;
@@ -114,17 +114,13 @@ export class SurfaceHud {
     this.camera.top = height;
     this.camera.updateProjectionMatrix();
     const c = this.textCanvas;
-    const cw = Math.max(1, Math.round(width * dpr)),
-      ch = Math.max(1, Math.round(height * dpr));
-    if (c.width !== cw || c.height !== ch) {
-      c.width = cw;
-      c.height = ch;
-      this.textTex.dispose();
-      this.textTex = new CanvasTexture(c);
-      this.textTex.colorSpace = SRGBColorSpace;
-      this.text.material.map = this.textTex;
-      this.text.material.needsUpdate = true;
-    }
+    this.textTex = fitTextTexture(
+      c,
+      this.textTex,
+      this.text.material,
+      Math.max(1, Math.round(width * dpr)),
+      Math.max(1, Math.round(height * dpr)),
+    );
     const g = c.getContext('2d') as CanvasRenderingContext2D;
     g.setTransform(dpr, 0, 0, dpr, 0, 0);
     g.clearRect(0, 0, width, height);
