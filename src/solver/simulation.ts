@@ -494,14 +494,7 @@ export class Simulation {
     const ph = await this.stage('phase solver', () => this.backend.phase(dt, this.step));
     if (ph) {
       this.phaseIterations += ph.iterations;
-      if (!ph.converged) {
-        throw new SolverError(
-          `IMEX phase solver did not converge in step ${this.step + 1} (t = ${this.time} s): relative residual ${ph.residual.toExponential(2)} after ${ph.iterations} iterations (tolerance ${this.k.imex?.tol})`,
-          this.step,
-          this.time,
-          { retryable: true },
-        );
-      }
+      if (!ph.converged) throw this.phaseFailure(ph, this.step + 1);
     }
     const tr = await this.stage('transport solver', () => this.backend.transport(dt, n.transportTol, TRANSPORT_MAX_ITER));
     this.lastTr = tr;
@@ -516,24 +509,7 @@ export class Simulation {
     this.step++;
     this.stepsSinceSolve++;
     this.sinceSave++;
-    this.k.species.forEach((sp, m) => {
-      const r = tr.species[m];
-      if (r.converged) return;
-      throw new SolverError(
-        `${sp.name} transport solver did not converge at step ${this.step} (t = ${this.time} s): relative residual ${r.residual.toExponential(2)} after ${r.iterations} iterations`,
-        this.step,
-        this.time,
-        { retryable: true },
-      );
-    });
-    if (!tr.converged) {
-      throw new SolverError(
-        `transport solver did not converge at step ${this.step} (t = ${this.time} s): relative residual ${tr.residual.toExponential(2)} after ${tr.iterations} iterations`,
-        this.step,
-        this.time,
-        { retryable: true },
-      );
-    }
+    this.checkTransport(tr);
     const st = await this.backend.stepStats();
     if (!Number.isFinite(st.maxRate)) throw await this.instability(`non-finite max |∂ξ/∂t| = ${st.maxRate}`);
     if (stepRejected(this.policy, dt, st.maxRate)) throw await this.rejection(dt, st.maxRate);
@@ -931,32 +907,8 @@ export class Simulation {
       if (r.step !== this.step) throw new Error(`device loop: record of step ${r.step} where the Simulation is at step ${this.step}`);
       const exhausted = r.halt === LOOP_HALT.EXHAUSTED && Object.entries(r.codes).some(([s, c]) => s !== 'psi' && c === OUTCOME_EXHAUSTED);
       if (exhausted) throw this.exhaustedError();
-      if (r.phase && !r.phase.converged) {
-        throw new SolverError(
-          `IMEX phase solver did not converge in step ${this.step} (t = ${this.time} s): relative residual ${r.phase.residual.toExponential(2)} after ${r.phase.iterations} iterations (tolerance ${this.k.imex?.tol})`,
-          this.step,
-          this.time,
-          { retryable: true },
-        );
-      }
-      this.k.species.forEach((sp, m) => {
-        const q = tr.species[m];
-        if (q.converged) return;
-        throw new SolverError(
-          `${sp.name} transport solver did not converge at step ${this.step} (t = ${this.time} s): relative residual ${q.residual.toExponential(2)} after ${q.iterations} iterations`,
-          this.step,
-          this.time,
-          { retryable: true },
-        );
-      });
-      if (!tr.converged) {
-        throw new SolverError(
-          `transport solver did not converge at step ${this.step} (t = ${this.time} s): relative residual ${tr.residual.toExponential(2)} after ${tr.iterations} iterations`,
-          this.step,
-          this.time,
-          { retryable: true },
-        );
-      }
+      if (r.phase && !r.phase.converged) throw this.phaseFailure(r.phase, this.step);
+      this.checkTransport(tr);
       if (!Number.isFinite(r.maxRate)) throw this.deviceInstability(`non-finite max |∂ξ/∂t| = ${r.maxRate}`);
       if (r.halt === LOOP_HALT.REJECT)
         throw new SolverError(`step ${this.step} rejected`, this.step, this.time, {
@@ -1011,6 +963,38 @@ export class Simulation {
       this.sinceSave = 0;
       this.attempt = 0;
     }
+  }
+
+  /** The transport's and the species' solves converged (else a retryable SolverError at the step just taken). */
+  private checkTransport(tr: TransportReport): void {
+    this.k.species.forEach((sp, m) => {
+      const q = tr.species[m];
+      if (q.converged) return;
+      throw new SolverError(
+        `${sp.name} transport solver did not converge at step ${this.step} (t = ${this.time} s): relative residual ${q.residual.toExponential(2)} after ${q.iterations} iterations`,
+        this.step,
+        this.time,
+        { retryable: true },
+      );
+    });
+    if (!tr.converged) {
+      throw new SolverError(
+        `transport solver did not converge at step ${this.step} (t = ${this.time} s): relative residual ${tr.residual.toExponential(2)} after ${tr.iterations} iterations`,
+        this.step,
+        this.time,
+        { retryable: true },
+      );
+    }
+  }
+
+  /** The retryable error of an IMEX phase solve that did not converge in step `step`. */
+  private phaseFailure(ph: SolveReport, step: number): SolverError {
+    return new SolverError(
+      `IMEX phase solver did not converge in step ${step} (t = ${this.time} s): relative residual ${ph.residual.toExponential(2)} after ${ph.iterations} iterations (tolerance ${this.k.imex?.tol})`,
+      this.step,
+      this.time,
+      { retryable: true },
+    );
   }
 
   /** A solve ran out of the iterations the device loop recorded: not an instability (replay()). */
