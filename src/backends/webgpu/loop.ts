@@ -25,7 +25,7 @@ import type { GpuContext, Kernel } from './context.ts';
 import { kernel } from './context.ts';
 import type { LoopValues } from './loop-data.ts';
 import { controlConstsData, policyConstsData, splitDf64 } from './loop-data.ts';
-import { MAX_SLOTS, Outcome, type MgPcg } from './mgpcg.ts';
+import { Outcome, type MgPcg } from './mgpcg.ts';
 import { Recorder } from './recorder.ts';
 import { packUniform } from './uniforms.ts';
 
@@ -181,8 +181,7 @@ export class GpuDeviceLoop implements DeviceLoop {
 
   constructor(private p: LoopParts) {
     const { ctx } = p;
-    if (p.pcg.slotNames.length > MAX_SLOTS)
-      throw new Error(`WebGPU device loop: ${p.pcg.slotNames.length} solves, at most ${MAX_SLOTS} fit a record`);
+    // (MgPcg.addSlot refuses more than MAX_SLOTS solves, the report slots a ring record holds)
     this.phaseSlot = p.pcg.slotNames.includes('phase') ? p.pcg.slotIndex('phase') : undefined;
     this.ring = ctx.storage(REC * RING_RECORDS, 'loop.ring');
     this.policy = ctx.uniform(
