@@ -35,7 +35,7 @@ const SCENARIO = smallScenario({
   name: 'gpu-device-loss',
   grid: { dims: 2, n: [32, 16], dx: '0.25 um' },
   time: { end: '0.04 s', output: '0.01 s' },
-  // the explicit phase stage: the one the device loop runs (docs/webgpu-backend.md)
+  // the explicit phase stage (short steps: many loop runs in the window; the IMEX stage runs on the loop too)
   numerics: { phase: 'explicit' },
 });
 const F_OVER_RT = 96485.33212 / (8.314462618 * 300);

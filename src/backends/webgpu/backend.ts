@@ -523,8 +523,8 @@ export class WebGpuBackend implements Backend {
         padded: P,
       });
     }
-    // the IMEX phase stage, the grand-potential form's transport and the mechanics stage run stage
-    // by stage only: the device loop records the explicit stage and the concentration form's transport
+    // the grand-potential form's transport and the mechanics stage run stage by stage only: the device
+    // loop records both phase stages and the concentration form's transport
     this.loop = this.pcg.hasTail && !kc.gp && !kc.mechanics ? this.makeLoop(grid, bPhi) : undefined;
     if (kc.gp && this.pcg.hasTail) this.notes.push(GP_NO_LOOP);
     if (kc.mechanics && this.pcg.hasTail) this.notes.push(MECH_NO_LOOP);
