@@ -27,6 +27,7 @@ import { initialProps } from '../src/model/initial.ts';
 import { parseScenario, type Scenario } from '../src/model/scenario.ts';
 import { makeBCs } from '../src/backends/layout.ts';
 import type { Backend } from '../src/backends/backend.ts';
+import { CpuBackend } from '../src/backends/cpu/backend.ts';
 import { Simulation } from '../src/solver/simulation.ts';
 import {
   benchScenario,
@@ -50,6 +51,9 @@ export const DEVICE_BENCH_HELP = `  --cases LIST       hong, 3d (default both)
   --hong N[,W,S]     hong2018 on N×N cells (same dx; default 800): W warm-up steps (default 48), S measured steps (default 64:
                      one ring batch of the device loop, so its read-backs per step are the steady ones)
   --3d N[,W,S]       the 3D benchmark scenario on N³ cells (default 256): W warm-up, S measured steps (default 8, 16)
+  --cpu-warm N       first N steps on the CPU reference (f64), whose state the WebGPU backend then takes over
+                     (Simulation.snapshot/restore): past the dt ramp in seconds where a software adapter takes minutes
+                     per step; the W warm-up steps then run on the device (its solves' budgets follow their history)
   --quick            hong 96 (12 + 6 steps), 3D 24³ (3 + 3 steps): a check of the script, not figures
   --bandwidth GBs    modelled device bandwidth (default 3000 GB/s, H100)
   --dispatch-us U    modelled cost of one recorded dispatch (default 5 µs)
@@ -98,6 +102,8 @@ interface Options {
   out: string | null;
   quick: boolean;
   requireHardware: boolean;
+  /** Steps run on the CPU reference before the WebGPU backend takes the state over (0: none). */
+  cpuWarm: number;
 }
 
 function parseCase(v: string | undefined, what: string, base: CaseSpec): CaseSpec {
@@ -126,6 +132,7 @@ export function parseDeviceArgs(argv: string[]): Options {
     out: '',
     quick,
     requireHardware: false,
+    cpuWarm: 0,
   };
   const m: { bandwidthGBs?: number; dispatchUs?: number; readbackUs?: number } = {};
   eachArg(argv, (key, val, raw) => {
@@ -145,6 +152,13 @@ export function parseDeviceArgs(argv: string[]): Options {
         const c = parseList(val(), '--paths');
         for (const x of c) if (x !== 'stages' && x !== 'loop') throw new Error(`bench device: --paths takes stages and loop (got "${x}")`);
         o.paths = c as StepPath[];
+        break;
+      }
+      case '--cpu-warm': {
+        const text = val();
+        const v = Number(text);
+        if (!Number.isInteger(v) || v < 0) throw new Error(`bench device: --cpu-warm takes a whole number of steps ≥ 0 (got "${text}")`);
+        o.cpuWarm = v;
         break;
       }
       case '--steps-per-s': {
@@ -260,6 +274,8 @@ export interface CaseResult {
   grid: string;
   cells: number;
   multigridLevels: number;
+  /** Steps on the CPU reference before the device took the state over (--cpu-warm). */
+  cpuWarmSteps: number;
   warmSteps: number;
   steps: number;
   /** Simulated time of the measured window and its mean dt, s. */
@@ -268,6 +284,8 @@ export interface CaseResult {
   potentialSolves: number;
   /** Device loop runs in the window that stopped where a potential solve was due and not recorded (LoopTuning.potential). */
   potentialStops: number;
+  /** Device loop intervals replayed in the window because a solve exhausted its recorded budget (each: a rollback and a read-back). */
+  budgetReplays: number;
   potentialItersPerSolve: number | null;
   transportItersPerStep: number | null;
   /** Per coupled step: the totals and each stage. */
@@ -307,8 +325,21 @@ async function runCase(which: 'hong' | '3d', path: StepPath, spec: CaseSpec, o: 
     const driven: Backend = path === 'loop' ? b : new Proxy(b, { get: (t, k) => (k === 'loop' ? undefined : Reflect.get(t, k, t)) });
     const sim = new Simulation(s, driven);
     await sim.start();
+    if (o.cpuWarm > 0) {
+      // the CPU reference takes the run's first steps; the device continues from its state
+      const cpu = new CpuBackend(L, coefficients(s), makeBCs(s), { props: initialProps(s) });
+      try {
+        const ref = new Simulation(s, cpu);
+        await ref.start();
+        while (ref.step < o.cpuWarm) await ref.advanceTo(Infinity, { stepLimit: o.cpuWarm });
+        await sim.restore(ref.snapshot(), await cpu.read());
+      } finally {
+        await cpu.dispose();
+      }
+    }
     await b.drain();
     const setupSeconds = now() - t0;
+    const startStep = sim.step;
     let t = now();
     await sim.advance();
     await b.drain();
@@ -323,13 +354,14 @@ async function runCase(which: 'hong' | '3d', path: StepPath, spec: CaseSpec, o: 
         onStep?.();
       }
     };
-    await to(spec.warm);
+    await to(startStep + spec.warm);
     await b.drain();
 
     const c0 = b.counters();
     const time0 = sim.time;
     const solves0 = sim.solves;
     const stops0 = b.loop?.potentialStops ?? 0;
+    const replays0 = sim.budgetReplays;
     const step0 = sim.step;
     const iters0 = { ...sim.iterationTotals };
     t = now();
@@ -369,12 +401,14 @@ async function runCase(which: 'hong' | '3d', path: StepPath, spec: CaseSpec, o: 
       grid: gridName(s.grid.n.slice(0, s.grid.dims)),
       cells,
       multigridLevels: levelsOf(s.grid.n.slice(0, s.grid.dims)),
+      cpuWarmSteps: o.cpuWarm,
       warmSteps: spec.warm,
       steps: spec.steps,
       windowTime,
       meanDt,
       potentialSolves,
       potentialStops: path === 'loop' ? (b.loop?.potentialStops ?? 0) - stops0 : 0,
+      budgetReplays: sim.budgetReplays - replays0,
       potentialItersPerSolve: potentialSolves ? potIters / potentialSolves : null,
       transportItersPerStep: trIters / spec.steps,
       total: tot,
@@ -467,10 +501,10 @@ function report(r: CaseResult, m: GpuModel): string {
   const lines: string[] = [];
   const sw = r.measured.software ? ' — software adapter: CPU emulation, not GPU speed' : '';
   lines.push(
-    `${r.scenario} ${r.grid} (${r.cells} cells, ${r.multigridLevels} multigrid levels), ${PATH_NAME[r.path]}: ${r.steps} steps measured after ${r.warmSteps}, mean dt ${r.meanDt.toExponential(3)} s`,
+    `${r.scenario} ${r.grid} (${r.cells} cells, ${r.multigridLevels} multigrid levels), ${PATH_NAME[r.path]}: ${r.steps} steps measured after ${r.cpuWarmSteps ? `${r.cpuWarmSteps} on the CPU reference + ` : ''}${r.warmSteps}, mean dt ${r.meanDt.toExponential(3)} s`,
   );
   lines.push(
-    `  solves in the window: ${r.potentialSolves} potential (${fx(r.potentialItersPerSolve ?? NaN)} its/solve${r.path === 'loop' ? `; ${r.potentialStops} loop runs stopped where one was due and not recorded` : ''}), transport ${fx(r.transportItersPerStep ?? NaN)} its/step`,
+    `  solves in the window: ${r.potentialSolves} potential (${fx(r.potentialItersPerSolve ?? NaN)} its/solve${r.path === 'loop' ? `; ${r.potentialStops} loop runs stopped where one was due and not recorded; ${r.budgetReplays} replays of an exhausted budget` : ''}), transport ${fx(r.transportItersPerStep ?? NaN)} its/step`,
   );
   lines.push(stageTable(r).replace(/^/gm, '  '));
   lines.push(`  (the output row is one output: metrics reductions + fields read back; model: ${m.name})`);

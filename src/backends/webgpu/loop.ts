@@ -98,6 +98,8 @@ export interface LoopTuning {
 /** 'auto' records the potential only at a run's start while at most 1 in POT_RARE decisions solved (of at least POT_WINDOW / 4). */
 const POT_RARE = 8;
 const POT_WINDOW = 64;
+/** Solves a budget looks back on (Loop.budget). */
+const BUDGET_WINDOW = 4;
 
 /** What the backend gives its loop: buffers, kernels and the recording of its stages. */
 export interface LoopParts {
@@ -256,13 +258,23 @@ export class GpuDeviceLoop implements DeviceLoop {
     if (this.phaseSlot !== undefined) bump('phase', r.phase, codes.phase ?? 0);
   }
 
-  /** Recorded iterations for a solve: the most of its recent solves plus a margin (a raised budget while it lasts). */
+  /**
+   * Recorded iterations for a solve: the most of its last BUDGET_WINDOW solves plus a margin (a
+   * raised budget while it lasts). The window is short so that a run's cold first solve (the
+   * potential from its initial guess: several times a warm one) stops setting the budget after a
+   * few solves; the margin is 100 % for a slot's first two solves (from a cold start), 50 % while
+   * the history is shorter than the window, 25 % after.
+   */
   private budget(slot: string): number {
     const h = this.history.get(slot) ?? this.p.pcg.historyOf(slot);
     const max = this.maxIter.get(slot) ?? 1000;
-    const recent = h.length ? Math.max(...h) : 8;
-    // a wide margin while the history is short (the dt ramp of a run's first steps), 25 % later
-    const margin = h.length < 4 ? Math.max(4, recent) : Math.max(2, Math.ceil(recent / 4));
+    const recent = h.length ? Math.max(...h.slice(-BUDGET_WINDOW)) : 8;
+    const margin =
+      h.length < 2
+        ? Math.max(4, recent)
+        : h.length < BUDGET_WINDOW
+          ? Math.max(4, Math.ceil(recent / 2))
+          : Math.max(2, Math.ceil(recent / 4));
     const base = Math.min(max, recent + margin, this.tuning.budgetCap ?? Infinity);
     return Math.max(1, Math.max(base, this.raised.get(slot) ?? 0));
   }
@@ -537,7 +549,8 @@ export class GpuDeviceLoop implements DeviceLoop {
       if (this.decisions.length > POT_WINDOW) this.decisions.shift();
     }
     // a raised budget lasts until the solves are back within the ordinary one
-    for (const [s, b] of this.raised) if ((this.history.get(s) ?? []).every((i) => i + 2 < b / 2)) this.raised.delete(s);
+    for (const [s, b] of this.raised)
+      if ((this.history.get(s) ?? []).slice(-BUDGET_WINDOW).every((i) => i + 2 < b / 2)) this.raised.delete(s);
   }
 
   private parse(w: Uint32Array, tag: number, start: LoopStart, k: number): { record: LoopRecord; flags: number } | null {
