@@ -568,20 +568,22 @@ export class MgPcg {
    * rhs; the coarsest operator is factored on the host for this solve; iterations are recorded
    * in batches (first the previous solve's count, then `checkEvery` at a time) until the report
    * says the solve has ended. Results and iteration counts do not depend on the batching.
+   * `reuseSetup`: the operator is the one of this slot's last solve (nothing wrote it since), so
+   * its multigrid set-up is kept (the IMEX phase stage's later sweeps, as encodeResolve).
    */
   async solveSync(
     name: string,
     tol: number,
     maxIter: number,
     pre: (rec: Recorder) => void,
-    opts: { checkEvery: number; maxDispatches: number },
+    opts: { checkEvery: number; maxDispatches: number; reuseSetup?: boolean },
   ): Promise<SolveReport> {
     const s = this.slot(name);
     const { ctx } = this;
     this.configure(name, tol, maxIter, s.gate);
     const rec = new Recorder(ctx, opts.maxDispatches);
     pre(rec);
-    this.encodeBuild(rec, name);
+    if (!opts.reuseSetup) this.encodeBuild(rec, name);
     this.encodeStart(rec, name);
     // without a tail the host factors the coarsest level (the fine one) from its snapshot
     const host = !this.tail;

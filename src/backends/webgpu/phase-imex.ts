@@ -9,8 +9,8 @@
  * gated and reads the step's dt, 1/dt, dt/dx² and noise from the loop uniform, so the same
  * recording serves both paths: on the device loop (record(): the later sweeps reuse the first
  * one's multigrid set-up, the sweeps report as one solve) and stage by stage (step(): the solve's
- * status read back between batches of iterations; every sweep sets the multigrid up again, which
- * gives the same hierarchy and coarsest factor, since the operator is the first sweep's).
+ * status read back between batches of iterations; the later sweeps keep the first one's set-up
+ * too, solveSync's reuseSetup).
  */
 import type { Coefficients } from '../../model/derived.ts';
 import type { SolveReport } from '../backend.ts';
@@ -153,8 +153,11 @@ export class GpuImexPhase {
       residual = 0,
       converged = true;
     for (let m = 1; m <= imex.sweeps; m++) {
-      // (every sweep sets the multigrid up again: the same operator gives the same hierarchy)
-      const r = await this.pcg.solveSync('phase', imex.tol, imex.maxIter, (rec) => this.recordSweep(rec, m), opts);
+      // (the later sweeps keep the first one's multigrid set-up: the operator is the first sweep's)
+      const r = await this.pcg.solveSync('phase', imex.tol, imex.maxIter, (rec) => this.recordSweep(rec, m), {
+        ...opts,
+        reuseSetup: m > 1,
+      });
       iterations += r.iterations;
       residual = Math.max(residual, r.residual);
       converged &&= r.converged;
