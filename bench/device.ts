@@ -261,9 +261,56 @@ function total(s: CountSnapshot): GpuCounts {
 
 export interface StageRow {
   stage: string;
+  /** Recorded per step (every dispatch, and the bytes of its bindings as if it ran). */
   perStep: GpuCounts;
+  /** Bytes moved per cell per step by the recorded work (an upper bound: gated-off dispatches counted as if they ran). */
   bytesPerCell: number;
+  /**
+   * Of the recorded work, what the gates skipped (device loop: CG iterations past their solve's
+   * end and potential stages where no solve was due, GpuDeviceLoop.idle; 0 on the stage path,
+   * whose batches end within a few iterations of a solve's end): dispatches whose workgroups
+   * return at once, and the bytes they do not move, per step.
+   */
+  skipped: { dispatches: number; bytesPerCell: number };
+  /** The model: every recorded dispatch, the bytes of the work that ran (recorded − skipped), the read-backs. */
   modelled: Modelled;
+}
+
+/** Per-stage work of the window that the gates skipped (the device loop's idle bookkeeping). */
+function skippedWork(
+  window: CountSnapshot,
+  idleIterations: Map<string, number>,
+  idlePotentialStages: number,
+): Record<string, { dispatches: number; bytes: number }> {
+  const stageOf = (slot: string) => (slot === 'psi' ? 'potential' : slot === 'phase' ? 'phase' : 'transport');
+  const iters = new Map<string, number>();
+  for (const [slot, n] of idleIterations) iters.set(stageOf(slot), (iters.get(stageOf(slot)) ?? 0) + n);
+  const out: Record<string, { dispatches: number; bytes: number }> = {};
+  for (const [stage, idle] of iters) {
+    const k = (name: string) => window.kernels[`${stage}/${name}`] ?? { dispatches: 0, bytes: 0 };
+    const mv = k('cgMatvec'),
+      up = k('cgUpdate'),
+      rs = k('mgRestrict'),
+      tl = k('mgTail'),
+      po = k('mgPost');
+    if (!mv.dispatches || !tl.dispatches) continue;
+    // one CG iteration: the matrix-vector product, the update and one V-cycle (per level a
+    // restriction and a post-smoothing pass, the tail), as the window recorded them
+    const perIter = {
+      bytes: mv.bytes / mv.dispatches + up.bytes / up.dispatches + (rs.bytes + tl.bytes + po.bytes) / tl.dispatches,
+      dispatches: 2 + (rs.dispatches + tl.dispatches + po.dispatches) / tl.dispatches,
+    };
+    const skip = { dispatches: idle * perIter.dispatches, bytes: idle * perIter.bytes };
+    const st = window.stages[stage];
+    const recordings = k('coef').dispatches;
+    if (stage === 'potential' && idlePotentialStages > 0 && st && recordings > 0) {
+      // a potential stage where no solve was due: its set-up, start, report, flux and reductions too
+      skip.dispatches += (idlePotentialStages * (st.dispatches - mv.dispatches * perIter.dispatches)) / recordings;
+      skip.bytes += (idlePotentialStages * (st.bytesMoved - mv.dispatches * perIter.bytes)) / recordings;
+    }
+    out[stage] = skip;
+  }
+  return out;
 }
 
 export interface CaseResult {
@@ -362,6 +409,8 @@ async function runCase(which: 'hong' | '3d', path: StepPath, spec: CaseSpec, o: 
     const solves0 = sim.solves;
     const stops0 = b.loop?.potentialStops ?? 0;
     const replays0 = sim.budgetReplays;
+    const idleOf = () => ({ iterations: new Map(b.loop?.idle.iterations ?? []), potentialStages: b.loop?.idle.potentialStages ?? 0 });
+    const idle0 = idleOf();
     const step0 = sim.step;
     const iters0 = { ...sim.iterationTotals };
     t = now();
@@ -382,14 +431,29 @@ async function runCase(which: 'hong' | '3d', path: StepPath, spec: CaseSpec, o: 
     const c2 = b.counters();
     const out = diff(c1, c2);
 
-    const row = (stage: string, c: GpuCounts, steps: number): StageRow => {
+    const idle1 = idleOf();
+    const idleIters = new Map<string, number>();
+    for (const [slot, n] of idle1.iterations) idleIters.set(slot, n - (idle0.iterations.get(slot) ?? 0));
+    const skipped = skippedWork(window, idleIters, idle1.potentialStages - idle0.potentialStages);
+    const row = (stage: string, c: GpuCounts, steps: number, skip = skipped[stage] ?? { dispatches: 0, bytes: 0 }): StageRow => {
       const p = perStep(c, steps);
-      return { stage, perStep: p, bytesPerCell: p.bytesMoved / cells, modelled: modelTime(p, o.model) };
+      const ran = { ...p, bytesMoved: Math.max(0, p.bytesMoved - skip.bytes / steps) };
+      return {
+        stage,
+        perStep: p,
+        bytesPerCell: p.bytesMoved / cells,
+        skipped: { dispatches: skip.dispatches / steps, bytesPerCell: skip.bytes / steps / cells },
+        modelled: modelTime(ran, o.model),
+      };
     };
     const stages = Object.entries(window.stages)
       .map(([k, c]) => row(k, c, spec.steps))
       .sort((x, y) => y.modelled.total - x.modelled.total);
-    const tot = row('step', total(window), spec.steps);
+    const skippedAll = Object.values(skipped).reduce((a, x) => ({ dispatches: a.dispatches + x.dispatches, bytes: a.bytes + x.bytes }), {
+      dispatches: 0,
+      bytes: 0,
+    });
+    const tot = row('step', total(window), spec.steps, skippedAll);
     const kernels: CaseResult['kernels'] = {};
     for (const [k, v] of Object.entries(window.kernels))
       kernels[k] = { dispatches: v.dispatches / spec.steps, bytesPerCell: v.bytes / spec.steps / cells };
@@ -472,7 +536,9 @@ function stageTable(r: CaseResult): string {
     fx(x.perStep.readbacks, 3),
     kib(x.perStep.bytesRead),
     fx(x.perStep.writes, 1),
+    fx(x.skipped.dispatches, 1),
     fx(x.bytesPerCell, 0),
+    fx(x.bytesPerCell - x.skipped.bytesPerCell, 0),
     us(x.modelled.dispatch),
     us(x.modelled.bandwidth),
     us(x.modelled.readback),
@@ -487,7 +553,9 @@ function stageTable(r: CaseResult): string {
       'read-backs',
       'bytes read',
       'uploads',
-      'B/cell',
+      'gated',
+      'B/cell rec',
+      'B/cell ran',
       'µs disp',
       'µs bytes',
       'µs read',
@@ -507,7 +575,9 @@ function report(r: CaseResult, m: GpuModel): string {
     `  solves in the window: ${r.potentialSolves} potential (${fx(r.potentialItersPerSolve ?? NaN)} its/solve${r.path === 'loop' ? `; ${r.potentialStops} loop runs stopped where one was due and not recorded; ${r.budgetReplays} replays of an exhausted budget` : ''}), transport ${fx(r.transportItersPerStep ?? NaN)} its/step`,
   );
   lines.push(stageTable(r).replace(/^/gm, '  '));
-  lines.push(`  (the output row is one output: metrics reductions + fields read back; model: ${m.name})`);
+  lines.push(
+    `  (the output row is one output: metrics reductions + fields read back; gated: recorded dispatches whose workgroups found their solve ended or not due and returned at once (device loop, from its records); B/cell rec: the bytes of every recorded dispatch's bindings, B/cell ran: less those of the gated ones (the model's bytes); model: ${m.name})`,
+  );
   lines.push(
     `  measured wall ${fx(r.measured.wallSecondsPerStep * 1000, 1)} ms/step on ${r.measured.adapter}${sw}; modelled ${fx(r.total.modelled.total * 1000, 3)} ms/step`,
   );
@@ -526,11 +596,14 @@ function report(r: CaseResult, m: GpuModel): string {
   if (r.cellUpdates) {
     const c = r.cellUpdates;
     lines.push(
-      `  cell-updates/s per coupled step: modelled ${(c.modelled / 1e9).toFixed(3)} G (target ≥ ${TARGETS.cellUpdates3d / 1e9} G: ${c.modelled >= TARGETS.cellUpdates3d ? 'met' : 'NOT met'}), measured ${(c.measured / 1e6).toFixed(2)} M${sw}; ${fx(r.total.bytesPerCell, 0)} bytes moved per cell per step`,
+      `  cell-updates/s per coupled step: modelled ${(c.modelled / 1e9).toFixed(3)} G (target ≥ ${TARGETS.cellUpdates3d / 1e9} G: ${c.modelled >= TARGETS.cellUpdates3d ? 'met' : 'NOT met'}), measured ${(c.measured / 1e6).toFixed(2)} M${sw}; bytes moved per cell per step ${fx(ran(r.total), 0)} (recorded: ${fx(r.total.bytesPerCell, 0)})`,
     );
   }
   return lines.join('\n');
 }
+
+/** Bytes per cell per step of the work that ran (recorded less what the gates skipped). */
+const ran = (x: StageRow) => x.bytesPerCell - x.skipped.bytesPerCell;
 
 const PATH_NAME: Record<StepPath, string> = { stages: 'stage by stage (before)', loop: 'device loop (after)' };
 
@@ -543,7 +616,7 @@ export function compare(before: CaseResult, after: CaseResult): string {
     `${after.scenario} ${after.grid}, per coupled step, stage by stage → device loop:`,
     `  dispatches ${arrow(a.perStep.dispatches, b.perStep.dispatches, 1)}, submissions ${arrow(a.perStep.submissions, b.perStep.submissions, 2)}, ` +
       `host read-backs ${arrow(a.perStep.readbacks, b.perStep.readbacks, 3)}, bytes read back ${kib(a.perStep.bytesRead)} → ${kib(b.perStep.bytesRead)}, ` +
-      `bytes moved per cell ${arrow(a.bytesPerCell, b.bytesPerCell, 0)}`,
+      `bytes moved per cell ${arrow(ran(a), ran(b), 0)} (recorded: ${arrow(a.bytesPerCell, b.bytesPerCell, 0)})`,
     `  modelled ms/step ${arrow(a.modelled.total * 1e3, b.modelled.total * 1e3, 3)} (dispatch ${arrow(a.modelled.dispatch * 1e3, b.modelled.dispatch * 1e3, 3)}, ` +
       `bytes ${arrow(a.modelled.bandwidth * 1e3, b.modelled.bandwidth * 1e3, 3)}, read-backs ${arrow(a.modelled.readback * 1e3, b.modelled.readback * 1e3, 3)})`,
   ];

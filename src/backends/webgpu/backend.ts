@@ -555,6 +555,7 @@ export class WebGpuBackend implements Backend {
       xiSolve: this.xiSolve,
       species: this.species.length,
       vol: L.dims === 3 ? L.dx ** 3 : L.dx ** 2,
+      phaseSweeps: this.imex ? (this.kc.imex?.sweeps ?? 0) : 0,
       // (a getter: the option is applied after construction)
       maxDispatches: () => this.maxDispatches,
       configureSolves: (st) => {

@@ -119,6 +119,8 @@ export interface LoopParts {
   xiSolve: GPUBuffer;
   species: number;
   vol: number;
+  /** Solves of the IMEX phase stage per step (its sweeps; 0 without one). */
+  phaseSweeps: number;
   /** Most dispatches per command buffer (WebGpuOptions.maxDispatchesPerSubmit). */
   maxDispatches(): number;
   /**
@@ -162,6 +164,16 @@ export class GpuDeviceLoop implements DeviceLoop {
   private k: { decide: Kernel; decideNoPot: Kernel; potEnd: Kernel; loopEnd: Kernel; xiSolve: Kernel; save: Kernel[] };
   /** Runs that stopped at a boundary where a potential solve was due and not recorded (benchmarks, tests). */
   potentialStops = 0;
+  /**
+   * Recorded work the gates skipped (benchmarks): by solve slot, the CG iterations recorded past
+   * the end of their solve (budget − iterations; at a boundary with no solve due, the whole
+   * budget), and the potential stages recorded at a boundary where no solve was due. Their
+   * dispatches still launch; their workgroups read the state and return, moving no field.
+   */
+  readonly idle = { iterations: new Map<string, number>(), potentialStages: 0 };
+  /** The budgets recorded for run-relative step j (its solves) and boundary j (psi; null: not recorded). */
+  private recordedSteps = new Map<number, Map<string, number>>();
+  private recordedBoundaries = new Map<number, number | null>();
   /** The recent potential decisions (true: solved), newest last. */
   private decisions: boolean[] = [];
   private good: GPUBuffer[];
@@ -335,6 +347,8 @@ export class GpuDeviceLoop implements DeviceLoop {
     this.p.loopTouched();
     this.configure(start.settings);
     this.phaseMax.clear();
+    this.recordedSteps.clear();
+    this.recordedBoundaries.clear();
     const tag = (this.tag = (this.tag + 1) >>> 0);
     const limit = start.stepLimit;
     this.writeLoop(this.startValues(start, tag, limit));
@@ -356,6 +370,7 @@ export class GpuDeviceLoop implements DeviceLoop {
     const emit = (k: number, r: LoopRecord) => {
       out.push(r);
       this.account(r);
+      this.accountIdle(k, r);
       parsed = k + 1;
       pending = null;
       lastTime = r.time;
@@ -439,6 +454,8 @@ export class GpuDeviceLoop implements DeviceLoop {
     for (let i = 0; i < n; i++) {
       ctx.stage = 'loop';
       const withPotential = potentialEverywhere || from + i === 0;
+      this.recordedBoundaries.set(from + i, withPotential ? budget('psi') : null);
+      this.recordedSteps.set(from + i + 1, iters);
       rec.runGroups(withPotential ? this.k.decide : this.k.decideNoPot, 1);
       if (withPotential) {
         ctx.stage = 'potential';
@@ -529,6 +546,25 @@ export class GpuDeviceLoop implements DeviceLoop {
       v.segCount = this.uploadTable(c.table);
     }
     return v;
+  }
+
+  /** Record k's recorded iterations beyond those its solves took (LoopTuning-independent bookkeeping for benchmarks). */
+  private accountIdle(k: number, r: LoopRecord): void {
+    const add = (slot: string, n: number) => this.idle.iterations.set(slot, (this.idle.iterations.get(slot) ?? 0) + Math.max(0, n));
+    const steps = this.recordedSteps.get(k);
+    if (r.tookStep && steps) {
+      const names = this.p.pcg.slotNames;
+      add('u', (steps.get('u') ?? 0) - r.transport.iterations);
+      for (const [m, sp] of r.transport.species.entries()) add(names[2 + m], (steps.get(names[2 + m]) ?? 0) - sp.iterations);
+      if (this.phaseSlot !== undefined) add('phase', (steps.get('phase') ?? 0) * this.p.phaseSweeps - (r.phase?.iterations ?? 0));
+    }
+    const psi = this.recordedBoundaries.get(k);
+    if (psi != null) {
+      add('psi', psi - (r.potential?.iterations ?? 0));
+      if (!r.potential) this.idle.potentialStages++;
+    }
+    this.recordedSteps.delete(k);
+    this.recordedBoundaries.delete(k);
   }
 
   /** Budgets follow the iterations the records report. */
