@@ -256,6 +256,40 @@ describe.skipIf(!probe.ok)(`WebGPU device loop (${probe.ok ? probe.description :
     expect(maxDiff(ref.fields.xi, cpu.fields.xi)).toBeLessThan(1e-4);
   });
 
+  it("the work the loop's gates skipped adds up: per stage, recorded CG iterations = the solves' iterations + the idle ones", {
+    timeout: 600_000,
+  }, async () => {
+    // (bench:device models the bytes of the work that ran from GpuDeviceLoop.idle: a record
+    // mapped to the wrong step, or steps recorded past a stop left out, would break these sums)
+    const s = parseScenario(IMEX);
+    const gpu = await webgpu(s);
+    try {
+      const sim = new Simulation(s, gpu);
+      await sim.start();
+      const matvecs = (stage: string) => gpu.counters().kernels[`${stage}/cgMatvec`]?.dispatches ?? 0;
+      const rec0 = { potential: matvecs('potential'), transport: matvecs('transport'), phase: matvecs('phase') };
+      const it0 = { ...sim.iterationTotals, phase: sim.phaseIterations };
+      for (let k = 1; k * s.time.output <= s.time.end * (1 + 1e-12); k++) await sim.advanceTo(k * s.time.output);
+      expect(sim.time).toBeCloseTo(s.time.end, 12);
+      expect(sim.budgetReplays).toBe(0);
+      const idle = gpu.loop!.idle.iterations;
+      const ran = {
+        potential: sim.iterationTotals.potential - it0.potential,
+        transport: sim.iterationTotals.transport - it0.transport,
+        phase: sim.phaseIterations - it0.phase,
+      };
+      const skipped = { potential: idle.get('psi') ?? 0, transport: idle.get('u') ?? 0, phase: idle.get('phase') ?? 0 };
+      for (const st of ['potential', 'transport', 'phase'] as const) {
+        expect(matvecs(st) - rec0[st], `${st}: recorded = ran + skipped`).toBe(ran[st] + skipped[st]);
+        // the budgets carry a margin, so some recorded iterations find their solve ended
+        expect(skipped[st], st).toBeGreaterThan(0);
+        expect(ran[st], st).toBeGreaterThan(0);
+      }
+    } finally {
+      await gpu.dispose();
+    }
+  });
+
   it("takes the CPU backend's steps and solves", { timeout: 600_000 }, async () => {
     const s = parseScenario(BASE);
     const cpu = await run(s, (await createBackend('cpu', s, { threads: 1 })).backend, 'one step per call');

@@ -421,6 +421,9 @@ export class GpuDeviceLoop implements DeviceLoop {
     }
     const last = pending as { k: number; record: LoopRecord } | null;
     if (last && last.k === parsed) emit(last.k, last.record);
+    // (what was recorded past the device's stop ran with its gates closed)
+    for (const k of this.recordedSteps.keys()) this.accountIdle(k, null);
+    for (const k of this.recordedBoundaries.keys()) this.accountIdle(k, null);
     return out;
   }
 
@@ -548,20 +551,26 @@ export class GpuDeviceLoop implements DeviceLoop {
     return v;
   }
 
-  /** Record k's recorded iterations beyond those its solves took (LoopTuning-independent bookkeeping for benchmarks). */
-  private accountIdle(k: number, r: LoopRecord): void {
+  /**
+   * Record k's recorded iterations beyond those its solves took (bookkeeping for benchmarks);
+   * r null: a step and boundary recorded past the device's stop, whose solves did not run.
+   */
+  private accountIdle(k: number, r: LoopRecord | null): void {
     const add = (slot: string, n: number) => this.idle.iterations.set(slot, (this.idle.iterations.get(slot) ?? 0) + Math.max(0, n));
     const steps = this.recordedSteps.get(k);
-    if (r.tookStep && steps) {
+    const took = r?.tookStep === true;
+    if (steps) {
       const names = this.p.pcg.slotNames;
-      add('u', (steps.get('u') ?? 0) - r.transport.iterations);
-      for (const [m, sp] of r.transport.species.entries()) add(names[2 + m], (steps.get(names[2 + m]) ?? 0) - sp.iterations);
-      if (this.phaseSlot !== undefined) add('phase', (steps.get('phase') ?? 0) * this.p.phaseSweeps - (r.phase?.iterations ?? 0));
+      add('u', (steps.get('u') ?? 0) - (took ? r.transport.iterations : 0));
+      for (let m = 0; m < this.p.species; m++)
+        add(names[2 + m], (steps.get(names[2 + m]) ?? 0) - (took ? r.transport.species[m].iterations : 0));
+      if (this.phaseSlot !== undefined)
+        add('phase', (steps.get('phase') ?? 0) * this.p.phaseSweeps - (took ? (r.phase?.iterations ?? 0) : 0));
     }
     const psi = this.recordedBoundaries.get(k);
     if (psi != null) {
-      add('psi', psi - (r.potential?.iterations ?? 0));
-      if (!r.potential) this.idle.potentialStages++;
+      add('psi', psi - (r?.potential?.iterations ?? 0));
+      if (!r?.potential) this.idle.potentialStages++;
     }
     this.recordedSteps.delete(k);
     this.recordedBoundaries.delete(k);
