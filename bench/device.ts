@@ -123,7 +123,7 @@ export function parseDeviceArgs(argv: string[]): Options {
     phase: 'imex',
     stepsPerSecond: null,
     // (defaults for a GPU, where a 800² step takes milliseconds: past the dt ramp and the early
-    // budgets, which double while a solve's history is short; SwiftShader needs ~90 s per 800² step)
+    // budgets, wider while a solve has fewer than 4 solves behind it; SwiftShader needs ~90 s per 800² step: --cpu-warm)
     hong: quick ? { n: 96, warm: 12, steps: 6 } : { n: 800, warm: 48, steps: 64 },
     d3: quick ? { n: 24, warm: 3, steps: 3 } : { n: 256, warm: 8, steps: 16 },
     model: customModel({}),
