@@ -41,14 +41,14 @@ export function groupPartialsFor(n: number, wg: number): number {
   return Math.max(1, Math.min(Math.ceil(n / (8 * wg)), MAX_PARTIALS));
 }
 
-/** Inputs a channel of `mode` reads (b besides a for Dot and MaxAbsDiff). */
-export function modeInputs(mode: ReduceMode): 1 | 2 {
+/** Inputs a channel of `mode` reads (b besides a for Dot and MaxAbsDiff; traffic.ts, reduceSlotsRead, says the same of the constants). */
+function modeInputs(mode: ReduceMode): 1 | 2 {
   return mode === ReduceMode.Dot || mode === ReduceMode.MaxAbsDiff ? 2 : 1;
 }
 
 /**
- * One reduced value: out[slot] ← over i < n of a[i]·b[i] (Dot), a[i] (Sum), max a[i] (Max) or
- * max |a[i] − b[i]| (MaxAbsDiff); maxima propagate NaN.
+ * One reduced value: out[slot] ← Σ_{i<n} a[i]·b[i] (Dot), Σ_{i<n} a[i] (Sum), max_{i<n} a[i] (Max)
+ * or max_{i<n} |a[i] − b[i]| (MaxAbsDiff); maxima propagate NaN.
  */
 export interface ReduceChannel {
   mode: ReduceMode;
