@@ -44,8 +44,9 @@ describe('WGSL uniform layouts', () => {
     for (const m of modules) {
       const src = shaderSource(m);
       // every uniform binding's type is a generated layout or one of the vector structs of shaders/common
+      // (Grid, BC; ReduceChannels: a reduction's channel table, common/reduce.wgsl, packed by reduce.ts)
       for (const [, type] of src.matchAll(/var<uniform>\s+\w+\s*:\s*(\w+)/g)) {
-        expect(type in UNIFORMS || type === 'Grid' || type === 'BC', `${m}: uniform of type ${type}`).toBe(true);
+        expect(type in UNIFORMS || ['Grid', 'BC', 'ReduceChannels'].includes(type), `${m}: uniform of type ${type}`).toBe(true);
       }
       for (const name of uniformsUsed(src)) {
         used.add(name);
@@ -60,7 +61,9 @@ describe('WGSL uniform layouts', () => {
   it('no module binds more than 8 storage buffers (the WebGPU minimum)', () => {
     const counts = modules.map((m) => [m, [...shaderSource(m).matchAll(/var<storage\b/g)].length] as const);
     for (const [m, n] of counts) expect(n, m).toBeLessThanOrEqual(8);
-    // the phase stage is at the limit: the species' screening has to stay in its props binding
+    // the phase stage is at the limit: the species' screening has to stay in its props binding;
+    // so is a reduction's first pass: seven input slots and its partials (reduce.ts, REDUCE_SLOTS)
     expect(Object.fromEntries(counts).phase).toBe(8);
+    expect(Object.fromEntries(counts).reduceStage1).toBe(8);
   });
 });

@@ -10,7 +10,23 @@ import { BINDINGS, bindingsOf, dispatchBytes } from '../../src/backends/webgpu/t
 
 /** The override-constant variants the backend creates of each module whose table depends on them. */
 const VARIANTS: Partial<Record<ModuleName, Record<string, number>[]>> = {
-  reduceStage1: [{ MODE: 0 }, { MODE: 1 }, { MODE: 2 }, { MODE: 3 }],
+  // one channel of each mode; the transport's end (Σ, Σ, max |a − b|, Σ: slots 0, 1, 2–3, 4); seven sums
+  reduceStage1: [
+    { K: 1, MODE0: 0, IN0: 0 },
+    { K: 1, MODE0: 1, IN0: 0 },
+    { K: 1, MODE0: 2, IN0: 0 },
+    { K: 1, MODE0: 3, IN0: 0 },
+    { K: 4, MODE0: 1, IN0: 0, MODE1: 1, IN1: 1, MODE2: 3, IN2: 2, MODE3: 1, IN3: 4 },
+    {
+      K: 7,
+      ...Object.fromEntries(
+        [0, 1, 2, 3, 4, 5, 6].flatMap((i) => [
+          [`MODE${i}`, 1],
+          [`IN${i}`, i],
+        ]),
+      ),
+    },
+  ],
   mgPost: [
     { STAGE: 0, DOT: 0 },
     { STAGE: 1, DOT: 1 },
@@ -89,5 +105,13 @@ describe('WebGPU binding table (traffic.ts) against the WGSL declarations', () =
     const rs = [32, 32, 4 * N, N, N, N / 4, 64];
     expect(dispatchBytes('mgRestrict', { PRE: 1 }, rs)).toBe(dispatchBytes('mgRestrict', { PRE: 0 }, rs));
     expect(dispatchBytes('mgRestrict', { PRE: 1 }, rs)).toBe(4 * N + 2 * N + N / 4 + 64);
+    // a multi-channel reduction's first pass reads the slots its channels use (each at its own
+    // extent) and writes the partials; the unread slots (bound to any buffer) count nothing
+    // (potential: three row sums and max ψ; transport: Σ, Σ, max |a − b| on two slots, Σ; x5, x6 unread)
+    const rows = 96;
+    const pot = { K: 4, MODE0: 1, IN0: 0, MODE1: 1, IN1: 1, MODE2: 1, IN2: 2, MODE3: 2, IN3: 3 };
+    expect(dispatchBytes('reduceStage1', pot, [112, rows, rows, rows, N, 16, 16, 16, 256, 64])).toBe(3 * rows + N + 256);
+    const tr = { K: 4, MODE0: 1, IN0: 0, MODE1: 1, IN1: 1, MODE2: 3, IN2: 2, MODE3: 1, IN3: 4 };
+    expect(dispatchBytes('reduceStage1', tr, [112, N, N, N, N, N, 16, 16, 256, 64])).toBe(5 * N + 256);
   });
 });

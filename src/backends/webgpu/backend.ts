@@ -43,7 +43,7 @@ import { MAX_DISPATCHES_PER_BUFFER, Recorder } from './recorder.ts';
 import { GpuElasticity, mechanicsBytes } from './elasticity.ts';
 import { getDisplacement, setDisplacement } from '../../model/mechanics-fields.ts';
 import { GpuImexPhase } from './phase-imex.ts';
-import { MAX_PARTIALS, partialsFor, Reduction, ReduceMode } from './reduce.ts';
+import { MAX_PARTIALS, partialsFor, Reduction, ReduceMode, type ReduceChannel } from './reduce.ts';
 import { initialLoop, OPEN_GATES, type LoopValues } from './loop-data.ts';
 import { packUniform } from './uniforms.ts';
 import { GP_STATS, GpGpuTransport } from './gp-transport.ts';
@@ -148,19 +148,25 @@ interface Kernels {
   fieldsFinal: Kernel;
 }
 
-/** The reductions into the stage-statistics buffer. */
+/**
+ * The reductions into the stage-statistics buffer, one per group a stage records back to back
+ * (same gate, nothing in between that changes their inputs): two dispatches per group (reduce.ts).
+ */
 interface Reductions_ {
-  rate: Reduction;
-  stiff: Reduction;
+  /** The explicit or IMEX phase stage's end: max |rate| and max stiffness. */
+  phase: Reduction;
+  /** max ψ before a transport shift (stage by stage and the device loop's start). */
   psiMax: Reduction;
-  lim: Reduction;
-  influx: Reduction;
-  dep: Reduction;
+  /** The transport's end (after the limiter): Σ influx (concentration form only), Σ limited, max |ξ − ξ at the last solve|, Σ Δξ. */
+  transport: Reduction;
+  /** max |ξ − ξ at the last solve| alone (stepStats). */
   dxi: Reduction;
-  f1: Reduction;
-  f0: Reduction;
-  src: Reduction;
-  psiMaxPot: Reduction;
+  /** The potential stage's end: the per-row sums of f1, f0, source (n = rows) and max ψ for the device loop's shifts. */
+  potential: Reduction;
+  /** Each species' influx, after all of them (null without species). */
+  speciesInflux: Reduction | null;
+  /** Each species' Σã and max ã for the check (null without species). */
+  speciesCheck: Reduction | null;
 }
 
 /** A transported species on the GPU: its field, per-cell influx, uniforms, kernels and reductions. */
@@ -176,9 +182,8 @@ interface GpuSpecies {
   asm: Kernel;
   influx: Kernel;
   pack: Kernel;
-  redInflux: Reduction;
-  redSum: Reduction;
-  redMax: Reduction;
+  /** Its influx buffer (Σ into stats[slot] by Reductions_.speciesInflux). */
+  influxBuf: GPUBuffer;
   /** Its first stats slot (influx; Σã and max ã follow). */
   slot: number;
 }
@@ -335,7 +340,6 @@ export class WebGpuBackend implements Backend {
     this.nstat = Math.ceil((gpSlot + (kc.gp ? GP_STATS : 0)) / 4) * 4;
     this.stats = ctx.storage(this.nstat, 'stats');
     this.statsRead = ctx.readback(this.nstat * 4, 'stats.read');
-    const partials = ctx.storage(MAX_PARTIALS, 'partials');
     this.fieldGroups = partialsFor(N);
     const fieldPartials = ctx.storage(9 * this.fieldGroups, 'fields.partials');
     this.fieldsOut = ctx.storage(NFIELDS, 'fields.out');
@@ -380,7 +384,7 @@ export class WebGpuBackend implements Backend {
         L,
         kc.mechanics,
         { xi: this.xi, psi: this.psi, psiEff: psiEff!, view: this.phaseProps! },
-        partials,
+        ctx.storage(MAX_PARTIALS, 'mech.partials'),
       );
     this.pcg.addSlot('u', uSg, GATE.STEP);
     this.k = {
@@ -422,22 +426,37 @@ export class WebGpuBackend implements Backend {
       tip: kernel(ctx, 'reduceTip', [grid, tip, this.xi, rowTip, props, loop], { GATE: GATE.CHECK }),
       fieldsFinal: kernel(ctx, 'reduceFieldsFinal', [final, fieldPartials, rowTip, this.fieldsOut, loop], { GATE: GATE.CHECK }),
     };
-    const R = (n: number, mode: ReduceMode, a: GPUBuffer, b: GPUBuffer | null, slot: number, gate: number = GATE.STEP) =>
-      new Reduction(ctx, n, mode, a, b, partials, this.stats, slot, loop, gate);
+    const R = (label: string, chs: ReduceChannel[], gate: number = GATE.STEP) => new Reduction(ctx, chs, this.stats, loop, gate, label);
+    const psiMax: ReduceChannel = { n: N, mode: ReduceMode.Max, a: this.psi, slot: ST.PSIMAX };
+    const dxi: ReduceChannel = { n: N, mode: ReduceMode.MaxAbsDiff, a: this.xi, b: this.xiSolve, slot: ST.DXI };
     this.red = {
-      rate: R(N, ReduceMode.Max, rate, null, ST.RATE),
-      stiff: R(N, ReduceMode.Max, stiff, null, ST.STIFF),
-      psiMax: R(N, ReduceMode.Max, this.psi, null, ST.PSIMAX),
-      lim: R(N, ReduceMode.Sum, lim, null, ST.LIM),
-      influx: R(N, ReduceMode.Sum, infl, null, ST.INFLUX),
-      // Σ Δξ after the limiter (the step's deposit: Faradaic current, migration share)
-      dep: R(N, ReduceMode.Sum, this.dxi, null, ST.DEP),
-      dxi: R(N, ReduceMode.MaxAbsDiff, this.xi, this.xiSolve, ST.DXI),
-      f1: R(rows, ReduceMode.Sum, rowF1, null, ST.F1, GATE.POTENTIAL),
-      f0: R(rows, ReduceMode.Sum, rowF0, null, ST.F0, GATE.POTENTIAL),
-      src: R(rows, ReduceMode.Sum, rowSrc, null, ST.SRC, GATE.POTENTIAL),
-      // the device loop takes max ψ once per potential solve (ψ changes nowhere else)
-      psiMaxPot: R(N, ReduceMode.Max, this.psi, null, ST.PSIMAX, GATE.POTENTIAL),
+      phase: R('red.phase', [
+        { n: N, mode: ReduceMode.Max, a: rate, slot: ST.RATE },
+        { n: N, mode: ReduceMode.Max, a: stiff, slot: ST.STIFF },
+      ]),
+      psiMax: R('red.psiMax', [psiMax]),
+      // after the limiter (it leaves the influx alone): the grand-potential form has its own influx (gp-transport.ts)
+      transport: R('red.transport', [
+        ...(kc.gp ? [] : [{ n: N, mode: ReduceMode.Sum, a: infl, slot: ST.INFLUX }]),
+        { n: N, mode: ReduceMode.Sum, a: lim, slot: ST.LIM },
+        dxi,
+        // Σ Δξ after the limiter (the step's deposit: Faradaic current, migration share)
+        { n: N, mode: ReduceMode.Sum, a: this.dxi, slot: ST.DEP },
+      ]),
+      dxi: R('red.dxi', [dxi]),
+      potential: R(
+        'red.potential',
+        [
+          { n: rows, mode: ReduceMode.Sum, a: rowF1, slot: ST.F1 },
+          { n: rows, mode: ReduceMode.Sum, a: rowF0, slot: ST.F0 },
+          { n: rows, mode: ReduceMode.Sum, a: rowSrc, slot: ST.SRC },
+          // the device loop takes max ψ once per potential solve (ψ changes nowhere else)
+          psiMax,
+        ],
+        GATE.POTENTIAL,
+      ),
+      speciesInflux: null,
+      speciesCheck: null,
     };
     // each species: D(1 − h(ξⁿ⁺¹)) from the committed ξ (the limiter writes ξⁿ⁺¹ to xi), ψ
     // re-padded and shifted with its drift factor, the SG assembly with sink 0 on ã, then ã = M u
@@ -465,12 +484,25 @@ export class WebGpuBackend implements Backend {
         }),
         influx: kernel(ctx, 'transportInflux', [grid, influx, uSg, aux, field, spInflux, this.dxi, this.xiNew, loop], { GATE: GATE.STEP }),
         pack: kernel(ctx, 'speciesPack', [grid, packU, field, props, this.phaseProps!, loop], { GATE: GATE.STEP }),
-        redInflux: R(N, ReduceMode.Sum, spInflux, null, slot),
-        redSum: R(N, ReduceMode.Sum, field, null, slot + 1, GATE.CHECK),
-        redMax: R(N, ReduceMode.Max, field, null, slot + 2, GATE.CHECK),
+        influxBuf: spInflux,
         slot,
       };
     });
+    if (this.species.length) {
+      // (a species' influx buffer is written by its own influx kernel only: reduced after the last species)
+      this.red.speciesInflux = R(
+        'red.species.influx',
+        this.species.map((sp) => ({ n: N, mode: ReduceMode.Sum, a: sp.influxBuf, slot: sp.slot })),
+      );
+      this.red.speciesCheck = R(
+        'red.species.check',
+        this.species.flatMap((sp) => [
+          { n: N, mode: ReduceMode.Sum, a: sp.field, slot: sp.slot + 1 },
+          { n: N, mode: ReduceMode.Max, a: sp.field, slot: sp.slot + 2 },
+        ]),
+        GATE.CHECK,
+      );
+    }
     if (kc.gp) {
       this.gpT = new GpGpuTransport({
         ctx,
@@ -487,7 +519,6 @@ export class WebGpuBackend implements Backend {
         c: this.c,
         padPsi,
         props,
-        partials,
         stats: this.stats,
         slot: gpSlot,
         encodeShift: (pass) => {
@@ -516,8 +547,7 @@ export class WebGpuBackend implements Backend {
         dxi: this.dxi,
         rateAbs: rate,
         stiff,
-        redRate: this.red.rate,
-        redStiff: this.red.stiff,
+        redPhase: this.red.phase,
         ghostXi: this.k.ghostXi,
         loop,
         padded: P,
@@ -575,10 +605,7 @@ export class WebGpuBackend implements Backend {
         rec.run(k.asmPot, N);
         this.pcg.encodeSolve(rec, 'psi', iterations);
         rec.run(k.flux, L.rows);
-        red.f1.record(rec);
-        red.f0.record(rec);
-        red.src.record(rec);
-        red.psiMaxPot.record(rec);
+        red.potential.record(rec);
       },
       recordStep: (rec, budget) => {
         ctx.stage = 'phase';
@@ -586,8 +613,7 @@ export class WebGpuBackend implements Backend {
         else {
           rec.run(k.ghostXi, P);
           rec.run(k.phase, N);
-          red.rate.record(rec);
-          red.stiff.record(rec);
+          red.phase.record(rec);
         }
         ctx.stage = 'transport';
         rec.run(k.coefD, N);
@@ -596,11 +622,8 @@ export class WebGpuBackend implements Backend {
         rec.run(k.asmTr, N);
         this.pcg.encodeSolve(rec, 'u', budget('u'));
         rec.run(k.influx, N);
-        red.influx.record(rec);
         rec.run(k.limit, N);
-        red.lim.record(rec);
-        red.dxi.record(rec);
-        red.dep.record(rec);
+        red.transport.record(rec);
         for (const sp of this.species) {
           const slot = `species:${sp.name}`;
           rec.run(sp.coef, N);
@@ -609,17 +632,14 @@ export class WebGpuBackend implements Backend {
           rec.run(sp.asm, N);
           this.pcg.encodeSolve(rec, slot, budget(slot));
           rec.run(sp.influx, N);
-          sp.redInflux.record(rec);
           rec.run(sp.pack, N);
         }
+        red.speciesInflux?.record(rec);
         ctx.stage = 'check';
         rec.run(k.fields, this.fieldGroups);
         rec.run(k.tip, L.rows);
         rec.runGroups(k.fieldsFinal, 1);
-        for (const sp of this.species) {
-          sp.redSum.record(rec);
-          sp.redMax.record(rec);
-        }
+        red.speciesCheck?.record(rec);
       },
       collectorFlux: (f1, f0, src) => this.collectorFrom(f1, f0, src),
       loopTouched: () => {
@@ -862,11 +882,8 @@ export class WebGpuBackend implements Backend {
     this.submit(
       (pass) => {
         ctx.run(pass, k.flux, L.rows);
-        red.f1.encode(pass);
-        red.f0.encode(pass);
-        red.src.encode(pass);
-        // max ψ for the device loop's transport shift (ψ changes only here)
-        red.psiMaxPot.encode(pass);
+        // (with max ψ for the device loop's transport shift: ψ changes only here)
+        red.potential.encode(pass);
       },
       (enc) => {
         this.ctx.copy(enc, this.xi, 0, this.xiSolve, 0, N * 4);
@@ -925,8 +942,7 @@ export class WebGpuBackend implements Backend {
     this.submit((pass) => {
       ctx.run(pass, k.ghostXi, paddedCells(L));
       ctx.run(pass, k.phase, L.N);
-      red.rate.encode(pass);
-      red.stiff.encode(pass);
+      red.phase.encode(pass);
     });
     this.cacheFresh = false;
     return null;
@@ -945,11 +961,8 @@ export class WebGpuBackend implements Backend {
     this.submit(
       (pass) => {
         ctx.run(pass, k.influx, N);
-        red.influx.encode(pass);
         ctx.run(pass, k.limit, N);
-        red.lim.encode(pass);
-        red.dxi.encode(pass);
-        red.dep.encode(pass);
+        red.transport.encode(pass);
       },
       (enc) => this.copyStats(enc),
     );
@@ -961,11 +974,10 @@ export class WebGpuBackend implements Backend {
       solves.push(await this.solveSpecies(`species:${sp.name}`, sp.coef, sp.shift, sp.asm, tol, maxIter));
       this.submit((pass) => {
         ctx.run(pass, sp.influx, N);
-        sp.redInflux.encode(pass);
         ctx.run(pass, sp.pack, N);
       });
     }
-    const ss = this.species.length ? await this.readAfter() : s;
+    const ss = red.speciesInflux ? await this.readAfter((pass) => red.speciesInflux!.encode(pass)) : s;
     return {
       iterations: r.iterations,
       residual: r.residual,
@@ -992,9 +1004,7 @@ export class WebGpuBackend implements Backend {
     this.submit(
       (pass) => {
         ctx.run(pass, k.limit, L.N);
-        red.lim.encode(pass);
-        red.dxi.encode(pass);
-        red.dep.encode(pass);
+        red.transport.encode(pass);
       },
       (enc) => this.copyStats(enc),
     );
@@ -1020,12 +1030,9 @@ export class WebGpuBackend implements Backend {
     this.gpT.setSource(src);
   }
 
-  /** The stats buffer after the work submitted so far. */
-  private async readAfter(): Promise<Float32Array> {
-    this.submit(
-      () => undefined,
-      (enc) => this.copyStats(enc),
-    );
+  /** The stats buffer after the work submitted so far and `record`. */
+  private async readAfter(record: (pass: GPUComputePassEncoder) => void): Promise<Float32Array> {
+    this.submit(record, (enc) => this.copyStats(enc));
     return this.readStats();
   }
 
@@ -1108,19 +1115,11 @@ export class WebGpuBackend implements Backend {
       species: [],
       ...(this.gpT ? { sumMetal: await this.gpT.metal() } : {}),
     };
-    if (!this.species.length) return out;
+    if (!this.red.speciesCheck) return out;
     // the species: Σã (host cells hold 0) and max ã; a non-finite ã makes its sum non-finite and
     // counts as one non-finite cell per species (the CPU counts the cells)
-    this.submit(
-      (pass) => {
-        for (const sp of this.species) {
-          sp.redSum.encode(pass);
-          sp.redMax.encode(pass);
-        }
-      },
-      (enc) => this.copyStats(enc),
-    );
-    const sa = await this.readStats();
+    const check = this.red.speciesCheck;
+    const sa = await this.readAfter((pass) => check.encode(pass));
     for (const sp of this.species) if (!Number.isFinite(sa[sp.slot + 1])) nonFinite += 1;
     return { ...out, nonFinite, species: this.species.map((sp) => ({ sum: sa[sp.slot + 1], max: inf(sa[sp.slot + 2]) })) };
   }

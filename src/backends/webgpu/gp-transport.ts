@@ -36,7 +36,6 @@ export interface GpGpuHost {
   c: GPUBuffer;
   padPsi: GPUBuffer;
   props: GPUBuffer;
-  partials: GPUBuffer;
   /** A stats buffer with room for GpStats slots from `slot` on. */
   stats: GPUBuffer;
   slot: number;
@@ -73,7 +72,8 @@ export class GpGpuTransport {
   private src: GPUBuffer;
   private params: GPUBuffer;
   private k: { old: Kernel; coef: Kernel; residual: Kernel; update: Kernel; conc: Kernel; metal: Kernel };
-  private red: { fsq: Reduction; scl: Reduction; influx: Reduction; metal: Reduction };
+  /** ‖F‖², ‖scale‖², the influx (one group, after the residual pass) and the metal. */
+  private red: { residual: Reduction; metal: Reduction };
 
   constructor(private h: GpGpuHost) {
     const { ctx, L, kc, bc, pcg, grid } = h;
@@ -102,13 +102,20 @@ export class GpGpuTransport {
       conc: kernel(ctx, 'gpConc', [grid, p, h.xiNew, this.w, h.props, h.c]),
       metal: kernel(ctx, 'gpMetal', [grid, p, h.xi, this.w, h.props, metal]),
     };
-    const R = (mode: ReduceMode, a: GPUBuffer, b: GPUBuffer | null, slot: number) =>
-      new Reduction(ctx, N, mode, a, b, h.partials, h.stats, h.slot + slot, h.loop, h.gate);
     this.red = {
-      fsq: R(ReduceMode.Dot, pcg.rhs, pcg.rhs, 0),
-      scl: R(ReduceMode.Dot, scl, scl, 1),
-      influx: R(ReduceMode.Sum, infl, null, 2),
-      metal: R(ReduceMode.Sum, metal, null, 3),
+      residual: new Reduction(
+        ctx,
+        [
+          { n: N, mode: ReduceMode.Dot, a: pcg.rhs, b: pcg.rhs, slot: h.slot },
+          { n: N, mode: ReduceMode.Dot, a: scl, b: scl, slot: h.slot + 1 },
+          { n: N, mode: ReduceMode.Sum, a: infl, slot: h.slot + 2 },
+        ],
+        h.stats,
+        h.loop,
+        h.gate,
+        'gp.red.residual',
+      ),
+      metal: new Reduction(ctx, [{ n: N, mode: ReduceMode.Sum, a: metal, slot: h.slot + 3 }], h.stats, h.loop, h.gate, 'gp.red.metal'),
     };
     ctx.write(this.src, new Float32Array(N));
   }
@@ -165,9 +172,7 @@ export class GpGpuTransport {
         (pass) => {
           ctx.run(pass, k.coef, N);
           ctx.run(pass, k.residual, N);
-          red.fsq.encode(pass);
-          red.scl.encode(pass);
-          red.influx.encode(pass);
+          red.residual.encode(pass);
         },
         (enc) => h.copyStats(enc),
       );

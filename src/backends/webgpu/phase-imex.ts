@@ -40,11 +40,10 @@ export interface GpuImexBindings {
   aux: GPUBuffer;
   xiNew: GPUBuffer;
   dxi: GPUBuffer;
-  /** Per cell |rate| and stiffness, and their max reductions into the stage statistics. */
+  /** Per cell |rate| and stiffness, and their max reductions into the stage statistics (one group). */
   rateAbs: GPUBuffer;
   stiff: GPUBuffer;
-  redRate: Reduction;
-  redStiff: Reduction;
+  redPhase: Reduction;
   /** The loop uniform (the ghost kernel's gate). */
   loop: GPUBuffer;
   /** The ghost kernel of ξ (ξ → padXi), and the number of padded cells. */
@@ -127,8 +126,7 @@ export class GpuImexPhase {
     const { b, L } = this;
     rec.run(this.kUpdate, L.N);
     rec.run(this.kFinish, L.N);
-    b.redRate.record(rec);
-    b.redStiff.record(rec);
+    b.redPhase.record(rec);
   }
 
   /**

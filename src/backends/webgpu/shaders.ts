@@ -66,8 +66,9 @@ export const MODULES = {
   transportInflux: [GRID, LOOP, 'transport_influx.wgsl'],
   transportLimit: [GRID, LOOP, 'transport_limit.wgsl'],
   speciesPack: [GRID, LOOP, 'species_pack.wgsl'],
-  reduceStage1: [GRID, LOOP, 'reduce_stage1.wgsl'],
-  reduceStage2: [GRID, LOOP, 'reduce_stage2.wgsl'],
+  // the reductions into the stage statistics, several channels per dispatch (reduce.ts)
+  reduceStage1: [GRID, LOOP, 'common/reduce.wgsl', 'reduce_stage1.wgsl'],
+  reduceStage2: [GRID, LOOP, 'common/reduce.wgsl', 'reduce_stage2.wgsl'],
   reduceFields: [GRID, LOOP, 'reduce_fields.wgsl'],
   reduceFieldsFinal: [GRID, LOOP, 'reduce_fields_final.wgsl'],
   reduceTip: [GRID, LOOP, 'reduce_tip.wgsl'],

@@ -103,9 +103,9 @@ export const BINDINGS: Record<ModuleName, BindingTable> = {
   transportLimit: ['u', 'u', 'rw', 'r', 'rw', 'w', 'w', 'w', 'r', 'u'],
   // grid, params, species field (host cells zeroed in place), props, phase props (lane z read and written)
   speciesPack: ['u', 'u', 'rw', 'r', 'rw', 'u'],
-  // params, a, b (Dot and MaxAbsDiff only), partials
-  reduceStage1: (c) => ['u', 'r', c.MODE === 0 || c.MODE === 3 ? 'r' : '-', 'w', 'u'],
-  // params, partials, scalar slots (a few written)
+  // channel table, seven input slots (those the K channels read; reduce.ts gives each its channel's n as extent), partials
+  reduceStage1: (c) => ['u', ...reduceSlotsRead(c).map((r): Access => (r ? 'r' : '-')), 'w', 'u'],
+  // channel table, partials, scalar slots (a few written)
   reduceStage2: ['u', 'r', 'rw', 'u'],
   // grid, params, ξ, c̃, ∂ξ/∂t → partials; props
   reduceFields: ['u', 'u', 'r', 'r', 'r', 'w', 'r', 'u'],
@@ -149,6 +149,22 @@ export const BINDINGS: Record<ModuleName, BindingTable> = {
   // policy and control constants, cases → results (test probe)
   policyProbe: ['u', 'u', 'r', 'w'],
 };
+
+/**
+ * The input slots x0 … x6 of shaders/reduce_stage1.wgsl that its K channels read: channel i
+ * reads slot IN<i>, and slot IN<i> + 1 in MODE<i> 0 (Dot) and 3 (MaxAbsDiff); the others are
+ * bound (to any buffer) but untouched.
+ */
+function reduceSlotsRead(c: Constants): boolean[] {
+  const read = new Array<boolean>(7).fill(false);
+  for (let i = 0; i < (c.K ?? 1); i++) {
+    const s = c[`IN${i}`] ?? 0;
+    const mode = c[`MODE${i}`] ?? 1;
+    read[s] = true;
+    if (mode === 0 || mode === 3) read[s + 1] = true;
+  }
+  return read;
+}
 
 /** The bindings of `name` under override constants `c`. */
 export function bindingsOf(name: ModuleName, c: Constants = {}): readonly Access[] {

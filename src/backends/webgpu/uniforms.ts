@@ -70,9 +70,9 @@ export const UNIFORMS = {
   FinalParams: { parts: 'u32', rows: 'u32' },
   /** shaders/reduce_tip.wgsl */
   TipParams: { dx: 'f32' },
-  /** shaders/reduce_stage1.wgsl: elements, partials (= invocations doing work) */
+  /** shaders/mech/reduce_stage1.wgsl: elements, partials (= invocations doing work) */
   Reduce1Params: { n: 'u32', parts: 'u32' },
-  /** shaders/reduce_stage2.wgsl: number of partials, the result slot */
+  /** shaders/mech/reduce_stage2.wgsl: number of partials, the result slot */
   Reduce2Params: { n: 'u32', slot: 'u32' },
   /**
    * The device-side time loop's state (shaders/common/loop.wgsl, loop.ts): its gates first, then
