@@ -21,23 +21,12 @@ import { parseScenario } from '../../src/model/scenario.ts';
 import { DriveControl, type ControlState } from '../../src/solver/control.ts';
 import { nextDt, policyConstants, potentialDue, snapTolerance, stepDt, stepRejected } from '../../src/solver/policy.ts';
 import { probeWebGpu } from './webgpu-env.ts';
+import { mulberry32 } from '../rng.ts';
 
 const probe = await probeWebGpu();
 const IN = 32,
   OUT = 20;
 const f32 = Math.fround;
-
-/** Deterministic uniform numbers in [0, 1) (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function runProbe(policy: ArrayBuffer, control: ArrayBuffer, cases: Float32Array): Promise<Float32Array> {
   const { adapter } = await acquireAdapter();
@@ -97,7 +86,7 @@ describe.runIf(probe.ok)(`device twins of the time-step policy${probe.ok ? '' : 
       rejectDxi: f32(p.rejectDxi),
     };
     const pfTol = f32(p.resolveXiTol);
-    const r = rng(20260);
+    const r = mulberry32(20260);
     const U = (lo: number, hi: number) => lo + (hi - lo) * r();
     const logU = (lo: number, hi: number) => f32(10 ** U(lo, hi));
     const n = 4000;

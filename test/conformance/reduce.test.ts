@@ -13,27 +13,16 @@ import { Recorder } from '../../src/backends/webgpu/recorder.ts';
 import { groupPartialsFor, ReduceMode, Reduction, type ReduceChannel } from '../../src/backends/webgpu/reduce.ts';
 import { packUniform, UNIFORMS } from '../../src/backends/webgpu/uniforms.ts';
 import { probeWebGpu } from './webgpu-env.ts';
+import { mulberry32 } from '../rng.ts';
 
 const probe = await probeWebGpu();
 const WG = 64;
 const f32 = Math.fround;
 const GATE_STEP = 0;
 
-/** Deterministic uniform numbers in [0, 1) (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Values over many magnitudes and both signs, so that a different summation order changes the f32 sum. */
 function values(n: number, seed: number): Float32Array {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   return Float32Array.from({ length: n }, () => (r() < 0.5 ? -1 : 1) * 10 ** (6 * r() - 3));
 }
 

@@ -13,21 +13,15 @@ import { parseScenario, ScenarioError, type Scenario } from '../../src/model/sce
 import { loadScenario } from '../../src/io/load.ts';
 import { canonicalJson, scenarioToInput } from '../../src/io/checkpoint.ts';
 import { tmp } from './helpers.ts';
+import { mulberry32 } from '../rng.ts';
 
 const SEED = 20240611;
 const N_DIRECT = 3000;
 const N_FILES = 1000;
 
-/** mulberry32: small, seeded, good enough for test-case generation. */
+/** Seeded helpers over mulberry32 (test/rng.ts). */
 function makeRng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   return {
     next,
     int: (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1)),
