@@ -182,6 +182,8 @@ export class GpuDeviceLoop implements DeviceLoop {
   private history = new Map<string, number[]>();
   /** The most iterations one IMEX sweep took, by step (from the records, for the phase budget). */
   private phaseMax = new Map<number, number>();
+  /** The slots whose solve in the record being accounted ran out of its budget. */
+  private exhausted = new Set<string>();
   private raised = new Map<string, number>();
   private maxIter = new Map<string, number>();
   private settings: LoopSettings | null = null;
@@ -292,6 +294,8 @@ export class GpuDeviceLoop implements DeviceLoop {
   }
 
   private noteIterations(slot: string, iterations: number): void {
+    // (a solve that ran out of its budget reports the budget, not what it needs: its replay reports that)
+    if (this.exhausted.has(slot)) return;
     let h = this.history.get(slot);
     if (!h) this.history.set(slot, (h = []));
     h.push(Math.max(1, iterations));
@@ -579,6 +583,11 @@ export class GpuDeviceLoop implements DeviceLoop {
   /** Budgets follow the iterations the records report. */
   private account(r: LoopRecord): void {
     if (!r.tookStep && !r.potential) return;
+    this.exhausted = new Set(
+      Object.entries(r.codes)
+        .filter(([, c]) => c === Outcome.Exhausted)
+        .map(([slot]) => slot),
+    );
     if (r.tookStep) {
       this.noteIterations('u', r.transport.iterations);
       for (const [m, sp] of r.transport.species.entries()) this.noteIterations(this.p.pcg.slotNames[2 + m], sp.iterations);
