@@ -182,8 +182,6 @@ export class GpuDeviceLoop implements DeviceLoop {
   private history = new Map<string, number[]>();
   /** The most iterations one IMEX sweep took, by step (from the records, for the phase budget). */
   private phaseMax = new Map<number, number>();
-  /** The slots whose solve in the record being accounted ran out of its budget. */
-  private exhausted = new Set<string>();
   private raised = new Map<string, number>();
   private maxIter = new Map<string, number>();
   private settings: LoopSettings | null = null;
@@ -294,12 +292,10 @@ export class GpuDeviceLoop implements DeviceLoop {
   }
 
   private noteIterations(slot: string, iterations: number): void {
-    // (a solve that ran out of its budget reports the budget, not what it needs: its replay reports that)
-    if (this.exhausted.has(slot)) return;
     let h = this.history.get(slot);
     if (!h) this.history.set(slot, (h = []));
     h.push(Math.max(1, iterations));
-    if (h.length > 16) h.shift();
+    if (h.length > BUDGET_WINDOW) h.shift();
   }
 
   async rewind(_step: number): Promise<void> {
@@ -583,28 +579,26 @@ export class GpuDeviceLoop implements DeviceLoop {
   /** Budgets follow the iterations the records report. */
   private account(r: LoopRecord): void {
     if (!r.tookStep && !r.potential) return;
-    this.exhausted = new Set(
-      Object.entries(r.codes)
-        .filter(([, c]) => c === Outcome.Exhausted)
-        .map(([slot]) => slot),
-    );
+    // (a solve that ran out of its budget reports the budget, not what it needs: its replay reports that)
+    const note = (slot: string, iterations: number) => {
+      if (r.codes[slot] !== Outcome.Exhausted) this.noteIterations(slot, iterations);
+    };
     if (r.tookStep) {
-      this.noteIterations('u', r.transport.iterations);
-      for (const [m, sp] of r.transport.species.entries()) this.noteIterations(this.p.pcg.slotNames[2 + m], sp.iterations);
+      note('u', r.transport.iterations);
+      for (const [m, sp] of r.transport.species.entries()) note(this.p.pcg.slotNames[2 + m], sp.iterations);
       // (the IMEX sweeps: the budget is per sweep, from the most iterations one of them took)
       if (this.phaseSlot !== undefined) {
-        this.noteIterations('phase', this.phaseMax.get(r.step) ?? r.phase?.iterations ?? 1);
+        note('phase', this.phaseMax.get(r.step) ?? r.phase?.iterations ?? 1);
         this.phaseMax.delete(r.step);
       }
     }
-    if (r.potential) this.noteIterations('psi', r.potential.iterations);
+    if (r.potential) note('psi', r.potential.iterations);
     if (r.decided) {
       this.decisions.push(r.solved);
       if (this.decisions.length > POT_WINDOW) this.decisions.shift();
     }
     // a raised budget lasts until the solves are back within the ordinary one
-    for (const [s, b] of this.raised)
-      if ((this.history.get(s) ?? []).slice(-BUDGET_WINDOW).every((i) => i + 2 < b / 2)) this.raised.delete(s);
+    for (const [s, b] of this.raised) if ((this.history.get(s) ?? []).every((i) => i + 2 < b / 2)) this.raised.delete(s);
   }
 
   private parse(w: Uint32Array, tag: number, start: LoopStart, k: number): { record: LoopRecord; flags: number } | null {
