@@ -397,6 +397,8 @@ function withLegacySettings(raw: Record<string, unknown>): Record<string, unknow
   const s = structuredClone(raw);
   const num = s.numerics as Record<string, unknown> | undefined;
   if (num && !('phase' in num)) num.phase = 'explicit';
+  // (checkpoints from before the option ran every IMEX solve on the multigrid preconditioner)
+  if (num && !('phasePreconditioner' in num)) num.phasePreconditioner = 'multigrid';
   const control = s.control as Record<string, unknown> | null | undefined;
   if (control && !('dtMax' in control)) control.dtMax = 1e3;
   return s;
@@ -504,6 +506,7 @@ export function readCheckpointFile(path: string, ptr?: { step: number; time: num
     // the IMEX stage's own settings do nothing in an explicit run: take them as they resolve
     num.imexSweeps = scenario.numerics.imexSweeps;
     num.phaseTol = scenario.numerics.phaseTol;
+    num.phasePreconditioner = scenario.numerics.phasePreconditioner;
   }
   if (canonicalJson(scenario) !== canonicalJson(stored)) throw bad('its scenario resolves differently with this version of lidendrite');
 

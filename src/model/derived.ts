@@ -69,9 +69,10 @@ export interface Coefficients {
    * The semi-implicit phase stage (numerics.phase = "imex", docs/imex-phase.md); absent: the
    * explicit stage. K: the implicit gradient stiffness (multiplies L_σκ0; the largest eigenvalue
    * of the anisotropic flux Jacobian, anisoStiffness()); sweeps: defect-correction sweeps per
-   * step (1 = the plain linearly implicit step); tol, maxIter: the MG-PCG of each sweep.
+   * step (1 = the plain linearly implicit step); tol, maxIter: the PCG of each sweep; precond:
+   * its preconditioner (numerics.phasePreconditioner, "auto" resolved by imexPreconditioner()).
    */
-  imex?: { K: number; sweeps: number; tol: number; maxIter: number };
+  imex?: { K: number; sweeps: number; tol: number; maxIter: number; precond: ImexPreconditioner };
 }
 
 export function coefficients(s: Scenario): Coefficients {
@@ -113,10 +114,37 @@ export function coefficients(s: Scenario): Coefficients {
             sweeps: s.numerics.imexSweeps,
             tol: s.numerics.phaseTol,
             maxIter: 200,
+            precond: imexPreconditioner(s).precond,
           },
         }
       : {}),
   };
+}
+
+/** The IMEX sweeps' preconditioner: one multigrid V-cycle, or two damped Jacobi sweeps from zero. */
+export type ImexPreconditioner = 'multigrid' | 'jacobi';
+
+/**
+ * "auto" takes the Jacobi sweeps while ρ ≤ this. Two Jacobi sweeps cost 2 passes an iteration
+ * where a V-cycle costs 2T + 4 (12 at 800²) and ~3× the bytes; on hong2018 at ρ ≈ 2 the
+ * sweeps need ~2× the V-cycle's iterations, and their count grows like √ρ: past ρ ≈ 8 they
+ * would need more than ~4×, which the bytes no longer repay (docs/imex-phase.md §5).
+ */
+export const IMEX_JACOBI_MAX_RHO = 8;
+
+/**
+ * The IMEX operator I + (dt/2)(diag(S) + L_σκ0·K·(−Δ_h)) at the largest step (numerics.dtMax):
+ * ρ = dims·dtMax·L_σκ0·K/dx², its gradient part's diagonal over the identity. Where the
+ * reaction slope S is small the Jacobi-preconditioned spectrum spreads over about 1 + ρ : 1, so
+ * the Jacobi sweeps' iteration count grows like √ρ; the V-cycle's does not depend on it.
+ */
+export function imexPreconditioner(s: Scenario): { rho: number; precond: ImexPreconditioner } {
+  const p = atTemperature(s.parameters);
+  const K = anisoStiffness(s.grid.dims, s.anisotropy.delta, s.anisotropy.omega);
+  const dxUm = s.grid.dx / UM;
+  const rho = (s.grid.dims * s.numerics.dtMax * ((p.Lsigma * p.kappa0) / (UM * UM)) * K) / (dxUm * dxUm);
+  const choice = s.numerics.phasePreconditioner;
+  return { rho, precond: choice === 'auto' ? (rho <= IMEX_JACOBI_MAX_RHO ? 'jacobi' : 'multigrid') : choice };
 }
 
 /**
@@ -170,6 +198,16 @@ export function derivedGroups(s: Scenario): DerivedGroup[] {
       meaning: 'effective exchange current density',
     },
     { symbol: 'L_σW/L_η', value: k.mobW / k.Leta, unit: '', meaning: 'interface relaxation over reaction rate' },
+    ...(k.imex
+      ? [
+          {
+            symbol: 'ρ = d·dtMax·L_σκ0K/dx²',
+            value: imexPreconditioner(s).rho,
+            unit: '',
+            meaning: `IMEX operator's gradient stiffness at dtMax: phase solves preconditioned by ${k.imex.precond} (auto: jacobi while ρ ≤ ${IMEX_JACOBI_MAX_RHO})`,
+          },
+        ]
+      : []),
     ...switchGroups(s, p, k),
     ...(k.mechanics ? mechanicsGroups(k.mechanics, p) : []),
   ];

@@ -372,8 +372,17 @@ export const scenarioSchema = z
         phase: z.enum(['explicit', 'imex'], { message: 'numerics.phase must be "explicit" or "imex"' }).optional(),
         /** IMEX: defect-correction sweeps per step (1: the plain linearly implicit step). */
         imexSweeps: z.number().int().min(1).max(8).default(2),
-        /** IMEX: relative tolerance of each sweep's MG-PCG solve. */
+        /** IMEX: relative tolerance of each sweep's PCG solve. */
         phaseTol: num(1e-14, 1e-2).default(1e-6),
+        /**
+         * IMEX: the preconditioner of the sweeps' solves (docs/imex-phase.md §5): "multigrid" (one
+         * V-cycle), "jacobi" (two damped Jacobi sweeps, the multigrid's fine-level pre-smoothing) or
+         * "auto" (jacobi while the operator's gradient part at dtMax is at most 8 times its identity,
+         * derived.ts IMEX_JACOBI_MAX_RHO; multigrid above).
+         */
+        phasePreconditioner: z
+          .enum(['auto', 'multigrid', 'jacobi'], { message: 'numerics.phasePreconditioner must be "auto", "multigrid" or "jacobi"' })
+          .default('auto'),
         safety: num(0.05, 1).default(0.8),
         maxSteps: posInt(1e9).default(5e7),
         /** Steps between stability checks (NaN/Inf, ξ and c̃ ranges) and in-memory rollback copies; null: 1 on the CPU, 10 on GPUs. */

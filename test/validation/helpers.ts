@@ -132,7 +132,10 @@ export class ImexStepper implements Stepper {
     c: Float64Array,
     psi: Float64Array,
   ) {
-    const kk: Coefficients = { ...k, imex: k.imex ?? { K: anisoStiffness(k.dims, k.delta, k.omega), sweeps: 2, tol: 1e-6, maxIter: 200 } };
+    const kk: Coefficients = {
+      ...k,
+      imex: k.imex ?? { K: anisoStiffness(k.dims, k.delta, k.omega), sweeps: 2, tol: 1e-6, maxIter: 200, precond: 'multigrid' },
+    };
     const sh = (a: Float64Array) => {
       const b = sharedF64(a.length);
       b.set(a);

@@ -232,6 +232,12 @@ export interface MultigridOptions {
   overCorrect?: number;
   /** 'V' (default) or 'W' (each coarse level twice: grid-independent convergence with piecewise-constant aggregates). */
   cycle?: 'V' | 'W';
+  /**
+   * The fine level's pre-smoothing alone (`sweeps` damped Jacobi sweeps from zero, z = p(D⁻¹A)D⁻¹r:
+   * symmetric, and positive definite for ω·λmax(D⁻¹A) < 2), no coarse levels: the IMEX phase
+   * solves' "jacobi" preconditioner (Coefficients.imex.precond).
+   */
+  jacobiOnly?: boolean;
 }
 
 /**
@@ -247,6 +253,8 @@ export class Multigrid {
   readonly nCoarse: number;
   /** Coarse visits per level: 1 (V-cycle) or 2 (W-cycle). */
   readonly gamma: number;
+  /** No coarse levels: vcycle() is the fine level's pre-smoothing (MultigridOptions.jacobiOnly). */
+  readonly jacobiOnly: boolean;
   /** Dense Cholesky factor (lower, row-major) of the coarsest operator. */
   readonly chol: Float64Array;
   private e: Float64Array;
@@ -278,6 +286,8 @@ export class Multigrid {
     this.omega = o.omega ?? 2 / 3;
     this.overCorrect = o.overCorrect ?? 1;
     this.gamma = o.cycle === 'W' ? 2 : 1;
+    this.jacobiOnly = o.jacobiOnly ?? false;
+    if (this.jacobiOnly && this.sweeps < 2) throw new Error(`multigrid: jacobiOnly needs at least 2 sweeps (got ${this.sweeps})`);
     if (!(Number.isInteger(this.sweeps) && this.sweeps >= 1))
       throw new Error(`multigrid: sweeps must be a positive integer (got ${this.sweeps})`);
     const levels: Level[] = [makeLevel(op, rIn)];
@@ -285,7 +295,7 @@ export class Multigrid {
     for (;;) {
       const N = cur.n[0] * cur.n[1] * cur.n[2];
       const canCoarsen = cur.n.slice(0, cur.dims).some((v) => v > 1);
-      if (N <= COARSEST_CELLS || !canCoarsen) break;
+      if (this.jacobiOnly || N <= COARSEST_CELLS || !canCoarsen) break;
       cur = makeOp(cur.dims, coarseShape(cur), cur.periodic);
       levels.push(makeLevel(cur, null));
     }
@@ -305,13 +315,21 @@ export class Multigrid {
     levels.forEach((L, l) => {
       const nx = L.op.n[0];
       this.tDiag.push(exec.task('mgDiag', { op: L.op, diag: L.diag }, L.rows, L.N));
+      const smooths = l < levels.length - 1 || this.jacobiOnly;
+      if (smooths) {
+        this.tZero.push(exec.task('mgJacobiZero', { nx, b: L.b, diag: L.diag, x: L.x, omega }, L.rows, L.N));
+        const jac = (src: Float64Array, dst: Float64Array) =>
+          exec.task('mgJacobi', { op: L.op, b: L.b, diag: L.diag, src, dst, r: L.r, omega }, L.rows, L.N);
+        this.tJac.push([jac(L.x, L.t), jac(L.t, L.x)]);
+      }
+      if (l === 0 && smooths) {
+        const last = (src: Float64Array) =>
+          exec.task('mgJacobiDot', { op: L.op, b: L.b, diag: L.diag, src, dst: this.zOut, r: L.r, omega, part: this.rz }, L.rows, L.N);
+        this.tLast = [last(L.x), last(L.t)];
+      }
       if (l === levels.length - 1) return;
       const C = levels[l + 1];
       this.tCoarsen.push(exec.task('mgCoarsen', { f: L.op, c: C.op }, C.rows, L.N));
-      this.tZero.push(exec.task('mgJacobiZero', { nx, b: L.b, diag: L.diag, x: L.x, omega }, L.rows, L.N));
-      const jac = (src: Float64Array, dst: Float64Array) =>
-        exec.task('mgJacobi', { op: L.op, b: L.b, diag: L.diag, src, dst, r: L.r, omega }, L.rows, L.N);
-      this.tJac.push([jac(L.x, L.t), jac(L.t, L.x)]);
       const restrict = (src: Float64Array) =>
         exec.task('mgRestrict', { op: L.op, src, b: L.b, r: L.r, cb: C.b, cx: C.op.n[0], cy: C.op.n[1] }, C.rows, L.N);
       this.tRestrict.push([restrict(L.x), restrict(L.t)]);
@@ -321,11 +339,6 @@ export class Multigrid {
         [prolong(C.x, L.x), prolong(C.x, L.t)],
         [prolong(C.t, L.x), prolong(C.t, L.t)],
       ]);
-      if (l === 0) {
-        const last = (src: Float64Array) =>
-          exec.task('mgJacobiDot', { op: L.op, b: L.b, diag: L.diag, src, dst: this.zOut, r: L.r, omega, part: this.rz }, L.rows, L.N);
-        this.tLast = [last(L.x), last(L.t)];
-      }
     });
   }
 
@@ -334,7 +347,7 @@ export class Multigrid {
     const { exec, levels } = this;
     for (let l = 0; l < levels.length - 1; l++) exec.run(this.tCoarsen[l]);
     for (let l = 0; l < levels.length; l++) exec.run(this.tDiag[l]);
-    this.factorCoarsest();
+    if (!this.jacobiOnly) this.factorCoarsest();
   }
 
   private factorCoarsest(): void {
@@ -360,6 +373,17 @@ export class Multigrid {
    */
   vcycle(): void {
     const { exec, levels } = this;
+    if (this.jacobiOnly) {
+      // the pre-smoothing of visit(0), its last sweep with the dot (the sweeps from zero)
+      exec.run(this.tZero[0]);
+      let c = 0;
+      for (let s = 2; s < this.sweeps; s++) {
+        exec.run(this.tJac[0][c]);
+        c ^= 1;
+      }
+      exec.run(this.tLast[c]);
+      return;
+    }
     if (levels.length === 1) {
       choleskySolve(this.chol, this.nCoarse, levels[0].b, this.zOut);
       exec.run(this.tDot);

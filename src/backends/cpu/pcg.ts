@@ -8,7 +8,7 @@
  */
 import type { Exec, Task } from './exec.ts';
 import { SerialExec } from './exec.ts';
-import { Multigrid } from './multigrid.ts';
+import { Multigrid, type MultigridOptions } from './multigrid.ts';
 import { applyOp, type StencilOp } from './operator.ts';
 import { sharedF64 } from './shared.ts';
 
@@ -149,6 +149,8 @@ export class Pcg {
     op: StencilOp,
     b: Float64Array,
     x: Float64Array,
+    /** The preconditioner's options (default: one V-cycle; `jacobiOnly`: the IMEX phase's "jacobi"). */
+    mgOptions: MultigridOptions = {},
   ) {
     const N = x.length;
     const nx = op.n[0];
@@ -160,7 +162,7 @@ export class Pcg {
     this.partA = sharedF64(rows);
     this.partB = sharedF64(rows);
     const { r, z, p, q, partA, partB } = this;
-    this.mg = new Multigrid(exec, op, r, z, partA);
+    this.mg = new Multigrid(exec, op, r, z, partA, mgOptions);
     this.tInit = exec.task('pcgInit', { op, x, b, r, q, rr: partA, bb: partB }, rows, N);
     this.tApplyDot = exec.task('pcgApplyDot', { op, p, q, part: partA }, rows, N);
     this.tUpdate = exec.task('pcgUpdate', { nx, x, r, p, q, part: partA }, rows, N);

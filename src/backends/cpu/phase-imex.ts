@@ -249,7 +249,7 @@ export class ImexPhase {
     this.tRhs = exec.task('imexRhs', { nx, noiseSigma: k.noiseSigma, xi: f.xi, rate, delta, rhs, corr, props }, rows, N);
     this.tUpdate = exec.task('imexUpdate', { nx, xi: f.xi, delta, corr, xiStar }, rows, N);
     this.tFinish = exec.task('imexFinish', { nx, xi: f.xi, delta, out: f.out, rowMaxRate: f.rowMaxRate, props }, rows, N);
-    this.pcg = new Pcg(exec, op, rhs, corr);
+    this.pcg = new Pcg(exec, op, rhs, corr, { jacobiOnly: imex.precond === 'jacobi' });
   }
 
   /**
