@@ -33,6 +33,7 @@ const VARIANTS: Partial<Record<ModuleName, Record<string, number>[]>> = {
     { STAGE: 2, DOT: 0 },
   ],
   mgRestrict: [{ PRE: 0 }, { PRE: 1 }],
+  cgUpdate: [{ JACOBI: 0 }, { JACOBI: 1 }, { JACOBI: 1, START: 1 }],
   elasticStress: [{ MODE: 0 }, { MODE: 1 }, { MODE: 2 }],
   elasticForce: [
     { MODE: 0, RESID: 0 },

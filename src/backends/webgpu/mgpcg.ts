@@ -33,6 +33,11 @@
  * (levels 800², 400², 200², 100²; tail 50² … 7²): cg_matvec, cg_update, per level a restriction
  * and a post-smoothing pass (two on the fine level), the tail; plus T + 1 for the set-up and
  * 2T + 4 for the start of a solve, and 1 for its report.
+ * A slot added with `precond: 'jacobi'` (the IMEX phase solves' "jacobi", the CPU's
+ * MultigridOptions.jacobiOnly) is preconditioned by the fine level's pre-smoothing alone, the two
+ * damped Jacobi sweeps from zero that cg_update already forms (JACOBI: it also writes the r·z
+ * partials): 2 dispatches per iteration (cg_matvec, cg_update) on any grid, no set-up, 3 for the
+ * start (cg_init, cg_start, cg_update START: z₀ and r₀·z₀) and 1 for the report.
  * The level buffers are shared by every solve slot (the stages solve one system at a time); each
  * slot has its own solution vector, status, parameters and coarse factor.
  */
@@ -74,6 +79,15 @@ export enum Outcome {
 const ST_CONVERGED = 1;
 const P_SECTIONS = 7;
 
+/** A solve slot's preconditioner: one V-cycle, or its fine level's two pre-smoothing sweeps alone. */
+export type Preconditioner = 'multigrid' | 'jacobi';
+
+/** Options of a solve slot (MgPcg.addSlot). */
+export interface SlotOptions {
+  /** Default 'multigrid'. */
+  precond?: Preconditioner;
+}
+
 export interface PcgShape {
   dims: 2 | 3;
   n: [number, number, number];
@@ -112,6 +126,8 @@ interface Slot {
   tol: number;
   maxIter: number;
   gate: number;
+  /** Preconditioned by the two Jacobi sweeps alone (no multigrid kernels, no set-up). */
+  jacobi: boolean;
   k: {
     init: Kernel;
     start: Kernel;
@@ -120,6 +136,8 @@ interface Slot {
     reportAcc: Kernel | null;
     matvec: Kernel;
     update: Kernel;
+    /** A jacobi slot's first direction (cg_update START: z₀ and r₀·z₀). */
+    jacobiStart: Kernel | null;
     coarsen: Kernel[];
     tailCoarsen: Kernel | null;
     /** The fine level's restriction with its pre-smoothing (a solve's first direction). */
@@ -271,21 +289,27 @@ export class MgPcg {
     return this.coarsest[0] * this.coarsest[1] * this.coarsest[2];
   }
 
-  /** Dispatches of one recorded CG iteration. */
-  get dispatchesPerIteration(): number {
+  /** Dispatches of one recorded CG iteration of solve `name`. */
+  dispatchesPerIteration(name: string): number {
+    if (this.slot(name).jacobi) return 2;
     return this.tail ? 2 * this.T + 4 : 3;
   }
 
   /**
    * Registers a solve kind: `x` is its solution vector (solved in place, warm start = its
-   * content); `gate` the loop gate that opens it (Gates.g index; the stage-by-stage path opens all).
+   * content); `gate` the loop gate that opens it (Gates.g index; the stage-by-stage path opens
+   * all); `opts.precond` its preconditioner (default: the V-cycle).
    */
-  addSlot(name: string, x: GPUBuffer, gate: number): void {
-    const { ctx, levels, tail, label } = this;
+  addSlot(name: string, x: GPUBuffer, gate: number, opts: SlotOptions = {}): void {
+    const jacobi = (opts.precond ?? 'multigrid') === 'jacobi';
+    // (a jacobi slot creates none of the multigrid's kernels: it reads only the fine level)
+    const tail = jacobi ? null : this.tail;
+    const { ctx, levels, label } = this;
     if (this.slots.has(name)) throw new Error(`MgPcg: solve ${name} added twice`);
     if (this.slots.size >= MAX_SLOTS) throw new Error(`MgPcg: at most ${MAX_SLOTS} solves`);
     const index = this.slots.size;
-    const Nc = this.coarseCells;
+    // (a jacobi slot never reads its snapshot or factor: placeholders of one cell)
+    const Nc = jacobi ? 1 : this.coarseCells;
     const params = ctx.uniform(this.paramsData(1e-9, 100, gate, index), `${label}.${name}.params`);
     const status = ctx.storage(CG.WORDS, `${label}.${name}.status`);
     const L0 = levels[0];
@@ -327,6 +351,7 @@ export class MgPcg {
       }
     }
     const grid1 = tail ? next(0).grid : L0.grid;
+    const upd = [L0.grid, params, this.op, x, this.r2, this.p2, this.q, this.z, this.parts, status];
     const slot: Slot = {
       name,
       index,
@@ -337,12 +362,14 @@ export class MgPcg {
       factor,
       snapshot,
       snapshotRead: ctx.readback(16 * Nc, `${label}.${name}.snapshotRead`),
-      // with a tail the device factors the coarsest level at every set-up (mg_tail_coarsen.wgsl)
-      factored: tail !== null,
+      // with a tail the device factors the coarsest level at every set-up (mg_tail_coarsen.wgsl);
+      // a jacobi slot has no coarse level to factor
+      factored: tail !== null || jacobi,
       G: null,
       tol: 1e-9,
       maxIter: 100,
       gate,
+      jacobi,
       history: [],
       k: {
         init: kernel(ctx, 'cgInit', [L0.grid, this.gates, params, this.op, this.rhs, x, this.r2, this.parts], cpt, { 6: hb }),
@@ -350,10 +377,8 @@ export class MgPcg {
         report: kernel(ctx, 'cgReport', [params, this.parts, status, this.reports], {}, { 3: 16 }),
         reportAcc: null,
         matvec: kernel(ctx, 'cgMatvec', [L0.grid, params, this.op, this.z, this.p2, this.q, this.parts, status], cpt, { 4: hb }),
-        update: kernel(ctx, 'cgUpdate', [L0.grid, params, this.op, x, this.r2, this.p2, this.q, this.z, this.parts, status], cpt, {
-          4: hb,
-          5: hb,
-        }),
+        update: kernel(ctx, 'cgUpdate', upd, { ...cpt, JACOBI: jacobi ? 1 : 0 }, { 4: hb, 5: hb }),
+        jacobiStart: jacobi ? kernel(ctx, 'cgUpdate', upd, { ...cpt, JACOBI: 1, START: 1 }, { 4: hb, 5: hb }) : null,
         coarsen,
         tailCoarsen: tail
           ? kernel(ctx, 'mgTailCoarsen', [L0.grid, tail.params, this.gates, params, tail.op, this.dense!, factor, status])
@@ -388,7 +413,7 @@ export class MgPcg {
     };
     if (tail) {
       slot.k.tail = kernel(ctx, 'mgTail', [L0.grid, tail.params, tail.op, tail.b, tail.x, tail.s, slot.factor, status]);
-    } else {
+    } else if (!jacobi) {
       slot.k.direct = kernel(ctx, 'mgDirect', [L0.grid, params, this.r2, slot.factor, this.z, status, this.parts], {}, { 2: hb });
     }
     this.slots.set(name, slot);
@@ -432,6 +457,7 @@ export class MgPcg {
   /** Records the multigrid set-up of the operator in `op` (coarse operators, the coarsest's snapshot). */
   encodeBuild(rec: Recorder, name: string): void {
     const s = this.slot(name);
+    if (s.jacobi) return;
     const { levels } = this;
     for (let l = 0; l < s.k.coarsen.length; l++) {
       const nextN = l + 1 < levels.length ? levels[l + 1].N : this.tailFirstCells;
@@ -484,7 +510,9 @@ export class MgPcg {
 
   /** Records the first direction: z = M⁻¹ r₀ and r·z. */
   encodeFirstDirection(rec: Recorder, name: string): void {
-    this.encodeVcycle(rec, this.slot(name), true);
+    const s = this.slot(name);
+    if (s.k.jacobiStart) rec.runGroups(s.k.jacobiStart, this.groups);
+    else this.encodeVcycle(rec, s, true);
   }
 
   /** Records `count` CG iterations (each a no-op once the solve has ended). */
@@ -493,7 +521,8 @@ export class MgPcg {
     for (let i = 0; i < count; i++) {
       rec.runGroups(s.k.matvec, this.groups);
       rec.runGroups(s.k.update, this.groups);
-      this.encodeVcycle(rec, s, false);
+      // (a jacobi slot's z and r·z come from cg_update)
+      if (!s.jacobi) this.encodeVcycle(rec, s, false);
     }
   }
 
@@ -558,7 +587,7 @@ export class MgPcg {
     return [...this.slot(name).history];
   }
 
-  /** Whether solve `name` has a coarse factor (from a stage-by-stage solve or a refresh). */
+  /** Whether solve `name` has a coarse factor (from a stage-by-stage solve or a refresh; a jacobi slot needs none: true). */
   hasFactor(name: string): boolean {
     return this.slot(name).factored;
   }
@@ -586,7 +615,7 @@ export class MgPcg {
     if (!opts.reuseSetup) this.encodeBuild(rec, name);
     this.encodeStart(rec, name);
     // without a tail the host factors the coarsest level (the fine one) from its snapshot
-    const host = !this.tail;
+    const host = !this.tail && !s.jacobi;
     if (host) rec.copy(s.snapshot, 0, s.snapshotRead, 0, 16 * this.coarseCells);
     let st = await this.readStatus(s, rec);
     if (st[CG.STAT] === ST_CONVERGED) {

@@ -4,7 +4,8 @@
  * I + (dt/2)(diag(S) + L_σκ0·K·(−Δ_h)) (phase_imex_op.wgsl) and `sweeps` solves of
  * (I + (dt/2)A)Δ = dt·F(ξⁿ + δ/2) + ν − δ (phase_imex_rhs.wgsl, the midpoint state by
  * phase_imex_update.wgsl and the ghost kernel), each through the MG-PCG's solve slot 'phase'
- * (mgpcg.ts, the potential's and the transport's solver). Then ξⁿ⁺¹ = ξⁿ + δ, Δξ = δ and |δ|/dt
+ * (mgpcg.ts, the potential's and the transport's solver; preconditioned by its V-cycle or, with
+ * Coefficients.imex.precond "jacobi", by the two Jacobi sweeps alone, no set-up). Then ξⁿ⁺¹ = ξⁿ + δ, Δξ = δ and |δ|/dt
  * (phase_imex_finish.wgsl), and the max reductions of the rate and the stiffness. Every kernel is
  * gated and reads the step's dt, 1/dt, dt/dx² and noise from the loop uniform, so the same
  * recording serves both paths: on the device loop (record(): the later sweeps reuse the first
@@ -96,7 +97,8 @@ export class GpuImexPhase {
     this.kUpdate = kernel(ctx, 'phaseImexUpdate', [b.grid, b.xi, corr, delta, xiStar, b.loop], G);
     this.kGhostStar = kernel(ctx, 'ghosts', [b.grid, b.bcXi, xiStar, b.padXi, b.loop], G);
     this.kFinish = kernel(ctx, 'phaseImexFinish', [b.grid, b.loop, b.xi, delta, b.props, b.xiNew, b.dxi, b.rateAbs], G);
-    pcg.addSlot('phase', corr, gate);
+    // (the preconditioner numerics.phasePreconditioner resolved to: "jacobi" has no set-up and 2 dispatches per iteration)
+    pcg.addSlot('phase', corr, gate, { precond: this.imex.precond });
   }
 
   /** The solve's tolerance and iteration limit (numerics.imexTol, imexMaxIter). */
@@ -131,7 +133,7 @@ export class GpuImexPhase {
 
   /**
    * The device loop's step (loop.ts): every sweep with `budget` recorded CG iterations, the
-   * first with the multigrid set-up, the later ones on it (encodeResolve: the operator is the
+   * first with the multigrid set-up (none for "jacobi"), the later ones on it (encodeResolve: the operator is the
    * first sweep's); one report for the stage in the solve slot 'phase' (iterations summed, the
    * worse outcome, the most iterations of one sweep).
    */

@@ -120,8 +120,9 @@ export const BINDINGS: Record<ModuleName, BindingTable> = {
   cgStart: ['u', 'u', 'r', 'rw'],
   // grid, params, op, z, p (both halves: one read, one written), q, partials (read and written), status
   cgMatvec: ['u', 'u', 'r', 'r', 'rw', 'w', 'rw', 'rw'],
-  // grid, params, op, x (in place), r (one half read, one written), p, q, z, partials, status
-  cgUpdate: ['u', 'u', 'r', 'rw', 'rw', 'r', 'r', 'w', 'rw', 'rw'],
+  // grid, params, op, x (in place), r (one half read, one written), p, q, z, partials, status;
+  // START (a jacobi solve's first direction): r₀ read, z and the r·z partials written, the status read
+  cgUpdate: (c) => (c.START ? ['u', 'u', 'r', '-', 'r', '-', '-', 'w', 'w', 'r'] : ['u', 'u', 'r', 'rw', 'rw', 'r', 'r', 'w', 'rw', 'rw']),
   // params, partials, status, the loop's reports
   cgReport: ['u', 'r', 'rw', 'rw'],
   // grid, coarse grid, op, b, x (PRE: the pre-smoothed x written, else read) → coarse b; status
