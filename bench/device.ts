@@ -293,12 +293,20 @@ function skippedWork(
       rs = k('mgRestrict'),
       tl = k('mgTail'),
       po = k('mgPost');
-    if (!mv.dispatches || !tl.dispatches) continue;
+    if (!mv.dispatches) continue;
     // one CG iteration: the matrix-vector product, the update and one V-cycle (per level a
-    // restriction and a post-smoothing pass, the tail), as the window recorded them
+    // restriction and a post-smoothing pass, the tail), as the window recorded them; a "jacobi"
+    // slot's (the IMEX phase's option: no V-cycle, its first direction counted as cgUpdate.start)
+    // is the first two
+    const vcycle = tl.dispatches
+      ? {
+          bytes: (rs.bytes + tl.bytes + po.bytes) / tl.dispatches,
+          dispatches: (rs.dispatches + tl.dispatches + po.dispatches) / tl.dispatches,
+        }
+      : { bytes: 0, dispatches: 0 };
     const perIter = {
-      bytes: mv.bytes / mv.dispatches + up.bytes / up.dispatches + (rs.bytes + tl.bytes + po.bytes) / tl.dispatches,
-      dispatches: 2 + (rs.dispatches + tl.dispatches + po.dispatches) / tl.dispatches,
+      bytes: mv.bytes / mv.dispatches + up.bytes / up.dispatches + vcycle.bytes,
+      dispatches: 2 + vcycle.dispatches,
     };
     const skip = { dispatches: idle * perIter.dispatches, bytes: idle * perIter.bytes };
     const st = window.stages[stage];

@@ -3,7 +3,7 @@
 //   the partial sum of p_i·q.
 // p_i is written into the parity half i % 2 of p2 (p_{i−1} is read from the other half, so the
 // neighbours' p_i are formed on the fly without a race). r·z_{i−1} is finished here from the
-// partials of the last V-cycle (every workgroup sums them in the same order); workgroup 0 keeps
+// partials of the last V-cycle (a jacobi slot: of cg_update; every workgroup sums them in the same order); workgroup 0 keeps
 // it for the next iteration's β and for cg_update's α, and records i. The solve is frozen — this
 // kernel and the rest of the iteration do nothing — when iteration i − 1 ended it (converged:
 // ‖r_{i−1}‖/‖b‖ ≤ tol, from the partials of r·r; or breakdown, limit, inactive).

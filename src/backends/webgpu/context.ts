@@ -152,7 +152,7 @@ export class GpuContext {
     c.dispatches++;
     if (groups === 1) c.singleGroup++;
     c.bytesMoved += k.bytes;
-    const key = `${this.stage}/${k.name}`;
+    const key = `${this.stage}/${k.tally ?? k.name}`;
     const t = this.kernelTally.get(key);
     if (t) {
       t.dispatches++;
@@ -369,6 +369,8 @@ export class GpuContext {
 /** A pipeline with its (fixed) bind group, and the bytes one dispatch of it moves (traffic.ts). */
 export interface Kernel {
   name: ModuleName;
+  /** The name its dispatches are counted under (default `name`): a variant counted apart, e.g. "cgUpdate.start". */
+  tally?: string;
   pipeline: GPUComputePipeline;
   group: GPUBindGroup;
   bytes: number;

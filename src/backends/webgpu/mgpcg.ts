@@ -378,7 +378,10 @@ export class MgPcg {
         reportAcc: null,
         matvec: kernel(ctx, 'cgMatvec', [L0.grid, params, this.op, this.z, this.p2, this.q, this.parts, status], cpt, { 4: hb }),
         update: kernel(ctx, 'cgUpdate', upd, { ...cpt, JACOBI: jacobi ? 1 : 0 }, { 4: hb, 5: hb }),
-        jacobiStart: jacobi ? kernel(ctx, 'cgUpdate', upd, { ...cpt, JACOBI: 1, START: 1 }, { 4: hb, 5: hb }) : null,
+        // (counted apart from the iterations' cg_update: bench/device.ts models an iteration's bytes from them)
+        jacobiStart: jacobi
+          ? { ...kernel(ctx, 'cgUpdate', upd, { ...cpt, JACOBI: 1, START: 1 }, { 4: hb, 5: hb }), tally: 'cgUpdate.start' }
+          : null,
         coarsen,
         tailCoarsen: tail
           ? kernel(ctx, 'mgTailCoarsen', [L0.grid, tail.params, this.gates, params, tail.op, this.dense!, factor, status])
