@@ -377,7 +377,7 @@ export class MgPcg {
         report: kernel(ctx, 'cgReport', [params, this.parts, status, this.reports], {}, { 3: 16 }),
         reportAcc: null,
         matvec: kernel(ctx, 'cgMatvec', [L0.grid, params, this.op, this.z, this.p2, this.q, this.parts, status], cpt, { 4: hb }),
-        update: kernel(ctx, 'cgUpdate', upd, { ...cpt, JACOBI: jacobi ? 1 : 0 }, { 4: hb, 5: hb }),
+        update: kernel(ctx, 'cgUpdate', upd, jacobi ? { ...cpt, JACOBI: 1 } : cpt, { 4: hb, 5: hb }),
         // (counted apart from the iterations' cg_update: bench/device.ts models an iteration's bytes from them)
         jacobiStart: jacobi
           ? { ...kernel(ctx, 'cgUpdate', upd, { ...cpt, JACOBI: 1, START: 1 }, { 4: hb, 5: hb }), tally: 'cgUpdate.start' }
