@@ -22,7 +22,7 @@ import { makeLayout } from '../src/backends/layout.ts';
 import { gridNeeds, WebGpuBackend, type WebGpuOptions } from '../src/backends/webgpu/backend.ts';
 import { combineCounts, zeroCounts, type CountSnapshot, type GpuCounts } from '../src/backends/webgpu/context.ts';
 import { acquireAdapter, limitsFor } from '../src/backends/webgpu/device.ts';
-import { coefficients, stabilityLimits } from '../src/model/derived.ts';
+import { coefficients, imexPreconditioner, stabilityLimits } from '../src/model/derived.ts';
 import { initialProps } from '../src/model/initial.ts';
 import { parseScenario, type Scenario } from '../src/model/scenario.ts';
 import { makeBCs } from '../src/backends/layout.ts';
@@ -343,6 +343,8 @@ export interface CaseResult {
   budgetReplays: number;
   potentialItersPerSolve: number | null;
   transportItersPerStep: number | null;
+  /** IMEX: the phase solves' iterations per step (all sweeps) and their preconditioner (numerics.phasePreconditioner resolved, ρ). */
+  phase?: { itersPerStep: number; precond: string; rho: number };
   /** Per coupled step: the totals and each stage. */
   total: StageRow;
   stages: StageRow[];
@@ -421,10 +423,12 @@ async function runCase(which: 'hong' | '3d', path: StepPath, spec: CaseSpec, o: 
     const idle0 = idleOf();
     const step0 = sim.step;
     const iters0 = { ...sim.iterationTotals };
+    const phaseIters0 = sim.phaseIterations;
     t = now();
     await to(step0 + spec.steps);
     await b.drain();
     const iters1 = sim.iterationTotals;
+    const phaseIters = sim.phaseIterations - phaseIters0;
     const potIters = iters1.potential - iters0.potential,
       trIters = iters1.transport - iters0.transport;
     const wall = now() - t;
@@ -483,6 +487,9 @@ async function runCase(which: 'hong' | '3d', path: StepPath, spec: CaseSpec, o: 
       budgetReplays: sim.budgetReplays - replays0,
       potentialItersPerSolve: potentialSolves ? potIters / potentialSolves : null,
       transportItersPerStep: trIters / spec.steps,
+      ...(s.numerics.phase === 'imex'
+        ? { phase: { itersPerStep: phaseIters / spec.steps, precond: coefficients(s).imex?.precond ?? '', rho: imexPreconditioner(s).rho } }
+        : {}),
       total: tot,
       stages,
       kernels,
@@ -580,7 +587,7 @@ function report(r: CaseResult, m: GpuModel): string {
     `${r.scenario} ${r.grid} (${r.cells} cells, ${r.multigridLevels} multigrid levels), ${PATH_NAME[r.path]}: ${r.steps} steps measured after ${r.cpuWarmSteps ? `${r.cpuWarmSteps} on the CPU reference + ` : ''}${r.warmSteps}, mean dt ${r.meanDt.toExponential(3)} s`,
   );
   lines.push(
-    `  solves in the window: ${r.potentialSolves} potential (${fx(r.potentialItersPerSolve ?? NaN)} its/solve${r.path === 'loop' ? `; ${r.potentialStops} loop runs stopped where one was due and not recorded; ${r.budgetReplays} replays of an exhausted budget` : ''}), transport ${fx(r.transportItersPerStep ?? NaN)} its/step`,
+    `  solves in the window: ${r.potentialSolves} potential (${fx(r.potentialItersPerSolve ?? NaN)} its/solve${r.path === 'loop' ? `; ${r.potentialStops} loop runs stopped where one was due and not recorded; ${r.budgetReplays} replays of an exhausted budget` : ''}), transport ${fx(r.transportItersPerStep ?? NaN)} its/step${r.phase ? `, IMEX phase ${fx(r.phase.itersPerStep)} its/step (${r.phase.precond} preconditioner, ρ = ${fx(r.phase.rho, 2)})` : ''}`,
   );
   lines.push(stageTable(r).replace(/^/gm, '  '));
   lines.push(

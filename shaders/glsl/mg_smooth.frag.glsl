@@ -1,6 +1,7 @@
 // Damped Jacobi sweep of the aggregation multigrid (src/backends/cpu/multigrid.ts,
 // shaders/mech/mg_smooth.wgsl): xout = x + ω (b − A x)/diag(A). FIRST2: the first two sweeps from
-// a zero guess in one pass (the first, x = ω b/diag, formed on the fly where the second needs it).
+// a zero guess in one pass (the first, x = ω b/diag, formed on the fly where the second needs it);
+// on the fine level alone, the IMEX phase solves' "jacobi" preconditioner (GlMultigrid.jacobi).
 uniform sampler2D uB;
 uniform sampler2D uDiag;
 uniform sampler2D uX;

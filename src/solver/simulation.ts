@@ -1081,14 +1081,18 @@ export class Simulation {
     return this.forcedHere ? 'forced' : 'exact';
   }
 
-  /** Advances to exactly time t (the last step is shortened to land on t). */
+  /**
+   * Advances to exactly time t (the last step is shortened to land on t). `onStep` runs after
+   * each step taken (not after an advance() that rolled back and took none).
+   */
   async runTo(t: number, onStep?: () => void): Promise<void> {
     const eps = 1e-12 * Math.max(1, t);
     while (this.time < t - eps && !this.stopped) {
       if (this.step >= this.scenario.numerics.maxSteps)
         throw new SolverError(`numerics.maxSteps = ${this.scenario.numerics.maxSteps} reached at t = ${this.time} s`, this.step, this.time);
+      const before = this.step;
       await this.advance(t - this.time);
-      onStep?.();
+      if (this.step === before + 1) onStep?.();
     }
   }
 

@@ -37,6 +37,7 @@ import {
 } from '../conformance/body.ts';
 import { GP_CASES, gpConservation, gpMigrationFront, gpMms, gpNernst } from '../conformance/gp-body.ts';
 import { checkNoise } from './webgl-noise.ts';
+import { imexPreconditionerChoice } from './webgl-imex-precond.ts';
 import { PERIODIC_CASE, voltageStep } from './webgl-switches.ts';
 
 type Name = 'webgpu' | 'webgl';
@@ -112,6 +113,11 @@ describe.each(SUBJECTS)('backend $name against the f64 CPU reference', (sub) => 
   if (name === 'webgl') {
     it.skipIf(!sub.available)(`coefficients clamp ξ to [0, 1]${skipped}`, () => clampedCoefficients(sub));
     it.skipIf(!sub.available)(`setVoltage between steps${skipped}`, () => voltageStep(sub));
+    it.skipIf(!sub.available)(
+      `IMEX phase preconditioner: jacobi and multigrid take the reference's iterations${skipped}`,
+      () => imexPreconditionerChoice(sub),
+      300_000,
+    );
     for (const dims of [2, 3] as const) {
       it.skipIf(!sub.available)(`mechanics known answers: Eshelby ${dims}D${skipped}`, () => mechanicsEshelby(sub, dims), 600_000);
       it.skipIf(!sub.available)(

@@ -302,9 +302,10 @@ export class Multigrid {
     this.levels = levels;
     const last = levels[levels.length - 1];
     this.nCoarse = last.N;
-    this.chol = new Float64Array(last.N * last.N);
-    this.e = new Float64Array(last.N);
-    this.col = new Float64Array(last.N);
+    // (jacobiOnly: the fine level is the last one and has no direct solve)
+    this.chol = new Float64Array(this.jacobiOnly ? 0 : last.N * last.N);
+    this.e = new Float64Array(this.jacobiOnly ? 0 : last.N);
+    this.col = new Float64Array(this.jacobiOnly ? 0 : last.N);
     this.cur = new Int8Array(levels.length);
     this.defineTasks();
     this.tDot = exec.task('rowDot', { nx: op.n[0], x: rIn, y: zOut, part: rz }, levels[0].rows, levels[0].N);

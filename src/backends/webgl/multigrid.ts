@@ -7,7 +7,10 @@
  * - cycle: V (γ = 1) or W (γ = 2, each coarse level visited twice: S²(R C P S²)^γ, the CPU's order);
  * - coarsest level (≤ 128 cells): the operator is read back once per solve, factored in f64 on
  *   the host (src/backends/webgpu/coarse.ts, shared) and G = L⁻¹ uploaded; the cycle applies
- *   A⁻¹ = GᵀG in two passes.
+ *   A⁻¹ = GᵀG in two passes;
+ * - "jacobi" (the IMEX phase solves' cheap preconditioner, Coefficients.imex.precond): the fine
+ *   level's pre-smoothing alone, the first pass of a cycle, with only the fine diagonal set up
+ *   (buildFine, jacobi; the CPU's MultigridOptions.jacobiOnly).
  */
 import { coarseInverseFactor } from '../webgpu/coarse.ts';
 import type { GlContext, Target, Uniforms } from './context.ts';
@@ -62,7 +65,7 @@ export class GlMultigrid {
     this.coarseT = ctx.target(last.g.w, last.g.h);
   }
 
-  /** The cycle's result z = M⁻¹ b0 (level 0's correction). */
+  /** The cycle's (or jacobi()'s) result z = M⁻¹ b0 (level 0's correction). */
   get z(): Target {
     return this.levels[0].xo;
   }
@@ -78,6 +81,12 @@ export class GlMultigrid {
       this.ctx.run('diag', L[l].diag, this.u(L[l].g, { uOp: L[l].op }));
       this.ctx.run('coarsen', L[l + 1].op, this.u(L[l].g, { uOp: L[l].op, uGridC: gridUniforms(L[l + 1].g).uGrid }));
     }
+  }
+
+  /** The fine diagonal alone: all that jacobi() needs (no coarse operators, no factor). */
+  buildFine(): void {
+    const L0 = this.levels[0];
+    this.ctx.run('diag', L0.diag, this.u(L0.g, { uOp: L0.op }));
   }
 
   /** Reads the coarsest operator back, factors it on the host and uploads G = L⁻¹. */
@@ -101,6 +110,21 @@ export class GlMultigrid {
     this.visit(0, b0);
   }
 
+  /**
+   * z = the fine level's pre-smoothing alone, two damped Jacobi sweeps from zero (x1 = ω b0/diag,
+   * z = x1 + ω (b0 − A x1)/diag): symmetric, and positive definite while ω·λmax(D⁻¹A) < 2. Needs
+   * buildFine() (or build() on a hierarchy of more than one level) for the operator in `op`.
+   */
+  jacobi(b0: Target): void {
+    this.preSmooth(0, b0);
+  }
+
+  /** Level l's two pre-smoothing sweeps from a zero guess into its correction xo (one pass). */
+  private preSmooth(l: number, b: Target): void {
+    const L = this.levels[l];
+    this.ctx.run('smoothFirst2', L.xo, this.u(L.g, { uOp: L.op, uB: b, uDiag: L.diag, uX: L.xs }));
+  }
+
   private visit(l: number, b0: Target): void {
     const { ctx, levels } = this;
     const nl = levels.length;
@@ -114,7 +138,7 @@ export class GlMultigrid {
     }
     const C = levels[l + 1];
     const cg = gridUniforms(C.g);
-    ctx.run('smoothFirst2', L.xo, this.u(L.g, { uOp: L.op, uB: b, uDiag: L.diag, uX: L.xs }));
+    this.preSmooth(l, b);
     for (let k = 0; k < this.gamma; k++) {
       ctx.run('restrict', C.b, this.u(L.g, { uOp: L.op, uB: b, uX: L.xo, uGridC: cg.uGrid }));
       this.visit(l + 1, b0);

@@ -3,8 +3,9 @@
  * src/backends/webgpu/elastic-cg.ts (and of the CPU's pcg.ts). GlCg is the CG loop for an operator
  * given by hooks (apply, initial residual, preconditioner and its set-up) on scalar fields
  * (channel r) or on vector fields (all four channels: the displacement of the mechanics stage,
- * elasticity.ts); GlPcg is the scalar face-weight system of the potential and the transport with
- * one aggregation-multigrid V-cycle (multigrid.ts).
+ * elasticity.ts); GlPcg is the scalar face-weight system of the potential, the transport and the
+ * IMEX phase sweeps with one aggregation-multigrid V-cycle (multigrid.ts), or the IMEX phase's two
+ * Jacobi sweeps (the cycle's fine pre-smoothing alone).
  * - CG scalars stay on the GPU: dot products are pyramid reductions into a 1×1 texture, and the
  *   scalar step (α, β, the convergence test, a status word that freezes the iterate once done;
  *   shaders/glsl/cg_scalar.frag) runs as a pass on a 4×1 texture, so the host records a batch of
@@ -184,13 +185,23 @@ export class GlCg {
   }
 }
 
-/** A scalar face-weight system (potential, transport) with one aggregation-multigrid V-cycle. */
+/** A GlPcg solve's preconditioner: one V-cycle, or the fine level's two Jacobi sweeps (GlMultigrid.jacobi). */
+export type GlPreconditioner = 'multigrid' | 'jacobi';
+
+/**
+ * A scalar face-weight system (potential, transport, the IMEX phase sweeps) preconditioned by one
+ * aggregation-multigrid V-cycle, or, per solve, by the fine level's two damped Jacobi sweeps alone
+ * (the IMEX phase's "jacobi", Coefficients.imex.precond: no coarse operators, no coarsest factor).
+ */
 export class GlPcg {
   /** The fine operator and right-hand side: the stages assemble into them. */
   readonly op: Target;
   readonly rhs: Target;
   readonly mg: GlMultigrid;
   private cg: GlCg;
+  private precond: GlPreconditioner = 'multigrid';
+  /** The preconditioner the set-up in place was built for (null: none yet). */
+  private builtFor: GlPreconditioner | null = null;
 
   constructor(ctx: GlContext, fine: GridShape, reducer: Reducer) {
     this.mg = new GlMultigrid(ctx, fine, 'V');
@@ -198,13 +209,21 @@ export class GlPcg {
     this.op = this.mg.op;
     this.rhs = this.cg.rhs;
     const u = (extra: Uniforms) => ({ ...gridUniforms(fine), ...extra });
+    const jacobi = () => this.precond === 'jacobi';
     this.cg.op = {
-      build: () => this.mg.build(),
-      prepare: () => this.mg.factorCoarsest(),
+      build: () => {
+        if (jacobi()) this.mg.buildFine();
+        else this.mg.build();
+        this.builtFor = this.precond;
+      },
+      prepare: () => {
+        if (!jacobi()) this.mg.factorCoarsest();
+      },
       apply: (p, q) => ctx.run('applyA', q, u({ uOp: this.op, uB: this.rhs, uX: p })),
       residual: (x, b, out) => ctx.run('residual', out, u({ uOp: this.op, uB: b, uX: x })),
       precondition: (r) => {
-        this.mg.cycle(r);
+        if (jacobi()) this.mg.jacobi(r);
+        else this.mg.cycle(r);
         return this.mg.z;
       },
     };
@@ -219,9 +238,19 @@ export class GlPcg {
 
   /**
    * Solves A x = b (relative tolerance on ‖r‖/‖b‖, like the CPU) for the system whose solution
-   * (and warm start) is x; `pre` assembles op, rhs and the warm start first.
+   * (and warm start) is x; `pre` assembles op, rhs and the warm start first. `precond` (default
+   * 'multigrid'): the preconditioner of this solve; `sameOperator` keeps the set-up of the
+   * previous solve, unless that one was built for the other preconditioner.
    */
-  solve(x: PingPong, tol: number, maxIter: number, pre: () => void, opts: { sameOperator?: boolean } = {}): SolveReport {
-    return this.cg.solve(x, tol, maxIter, pre, opts);
+  solve(
+    x: PingPong,
+    tol: number,
+    maxIter: number,
+    pre: () => void,
+    opts: { sameOperator?: boolean; precond?: GlPreconditioner } = {},
+  ): SolveReport {
+    this.precond = opts.precond ?? 'multigrid';
+    const same = opts.sameOperator === true && this.builtFor === this.precond;
+    return this.cg.solve(x, tol, maxIter, pre, { sameOperator: same });
   }
 }

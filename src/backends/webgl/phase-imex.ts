@@ -5,8 +5,10 @@
  * operator I + (dt/2)(diag(S) + L_σκ0·K·(−Δ_h)) (imexOp) and `sweeps` solves of
  * (I + (dt/2)A)Δ = dt·F(ξⁿ + δ/2) + ν − δ (imexRhs; the midpoint state by imexStar and the ghost
  * pass; δ += Δ by imexUpdate) through the backend's GlPcg — the potential's and the transport's
- * PCG, whose iteration count and convergence flag come from its CG scalars; the sweeps after the
- * first keep the first sweep's hierarchy and coarsest factor (same operator). Then the phase
+ * PCG, whose iteration count and convergence flag come from its CG scalars — preconditioned as
+ * kc.imex.precond says, like the CPU: one V-cycle ("multigrid"), or the V-cycle's fine
+ * pre-smoothing alone ("jacobi": two damped Jacobi sweeps from zero, only the fine diagonal set
+ * up); the sweeps after the first keep the first sweep's set-up (same operator). Then the phase
  * output (ξⁿ + δ, δ, |δ|/dt, stiffness) in the explicit stage's layout (imexFinish), so the
  * transport and the statistics read it unchanged; the transport takes g from the first rate
  * texture (gTexture).
@@ -126,7 +128,7 @@ export class GlImexPhase {
           }
           ctx.run('copy', this.corr.cur, h.gu({ uA: this.zero }));
         },
-        { sameOperator: !first },
+        { sameOperator: !first, precond: imex.precond },
       );
       iterations += r.iterations;
       residual = Math.max(residual, r.residual);

@@ -100,6 +100,12 @@ const POT_RARE = 8;
 const POT_WINDOW = 64;
 /** Solves a budget looks back on (Loop.budget). */
 const BUDGET_WINDOW = 4;
+/**
+ * Budget of a slot's first solve, with no count to go by: a cold solve from the initial guess
+ * (the potential from the initial ψ takes ~20 iterations at 96², more on finer grids). Generous:
+ * what it does not need returns at once, once per process, where running out costs a replay.
+ */
+const COLD_BUDGET = 48;
 
 /** What the backend gives its loop: buffers, kernels and the recording of its stages. */
 export interface LoopParts {
@@ -275,12 +281,13 @@ export class GpuDeviceLoop implements DeviceLoop {
    * raised budget while it lasts). The window is short so that a run's cold first solve (the
    * potential from its initial guess: several times a warm one) stops setting the budget after a
    * few solves; the margin is 100 % for a slot's first two solves (from a cold start), 50 % while
-   * the history is shorter than the window, 25 % after.
+   * the history is shorter than the window, 25 % after. With no history: COLD_BUDGET.
    */
   private budget(slot: string): number {
     const h = this.history.get(slot) ?? this.p.pcg.historyOf(slot);
     const max = this.maxIter.get(slot) ?? 1000;
-    const recent = h.length ? Math.max(...h.slice(-BUDGET_WINDOW)) : 8;
+    if (!h.length) return Math.max(1, Math.min(max, COLD_BUDGET, this.tuning.budgetCap ?? Infinity), this.raised.get(slot) ?? 0);
+    const recent = Math.max(...h.slice(-BUDGET_WINDOW));
     const margin =
       h.length < 2
         ? Math.max(4, recent)
