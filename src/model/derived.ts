@@ -126,9 +126,10 @@ export type ImexPreconditioner = 'multigrid' | 'jacobi';
 
 /**
  * "auto" takes the Jacobi sweeps while ρ ≤ this. Two Jacobi sweeps cost 2 passes an iteration
- * where a V-cycle costs 2T + 4 (12 at 800²) and ~3× the bytes; on hong2018 at ρ ≈ 2 the
- * sweeps need ~2× the V-cycle's iterations, and their count grows like √ρ: past ρ ≈ 8 they
- * would need more than ~4×, which the bytes no longer repay (docs/imex-phase.md §5).
+ * where a V-cycle costs 2T + 4 (12 at 800²) and ~3× the bytes; on hong2018 the sweeps need 2.1×
+ * the V-cycle's iterations at ρ ≈ 2.1 (dt ≈ 20 ms) and 2.6× at ρ = 5.2 (dt = 50 ms), a ratio that
+ * grows like √ρ: past ρ ≈ 8 they would need more than ~4×, which the bytes no longer repay
+ * (docs/imex-phase.md §6).
  */
 export const IMEX_JACOBI_MAX_RHO = 8;
 

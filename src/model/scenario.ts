@@ -375,7 +375,7 @@ export const scenarioSchema = z
         /** IMEX: relative tolerance of each sweep's PCG solve. */
         phaseTol: num(1e-14, 1e-2).default(1e-6),
         /**
-         * IMEX: the preconditioner of the sweeps' solves (docs/imex-phase.md §5): "multigrid" (one
+         * IMEX: the preconditioner of the sweeps' solves (docs/imex-phase.md §6): "multigrid" (one
          * V-cycle), "jacobi" (two damped Jacobi sweeps, the multigrid's fine-level pre-smoothing) or
          * "auto" (jacobi while the operator's gradient part at dtMax is at most 8 times its identity,
          * derived.ts IMEX_JACOBI_MAX_RHO; multigrid above).
