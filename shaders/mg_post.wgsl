@@ -1,18 +1,16 @@
 // Post-smoothing of the V-cycle (src/backends/cpu/multigrid.ts), damped Jacobi ω = 2/3 with the
-// diagonal formed from op (diagAt), in one or two passes (STAGE):
+// diagonal formed from op (diagAt), in one pass:
 //   x' = xin + SCALE·P xc (piecewise-constant prolongation of the coarse correction, formed on
 //        the fly),
 //   s  = x' + ω (b − A x')/diag    (the first sweep),
-//   out = s + ω (b − A s)/diag     (the second sweep);
-//   STAGE 0: out = s (prolongation + first sweep); 1: out = xin + ω (b − A xin)/diag (the second
-//   sweep of the first stage's s); 2: out = the second sweep of s in one pass, s formed on the fly
-//   where the second sweep reads it (the cell and its neighbours: 5 (2D) to 7 (3D) first sweeps
-//   per cell, which is why the fine level keeps two passes, mgpcg.ts).
-// The one-pass form repeats the two-pass expressions in the same order (a cell's s is formed by
-// every invocation that reads it, always alike), so its numbers are theirs. applyA
-// (common/stencil.wgsl) then runs in three modes through xv: it records the cells it reads (REC),
-// applies A to x' (PROLONG), or to the s values formed for the recorded cells, in the order it
-// reads them (OUT).
+//   out = s + ω (b − A s)/diag     (the second sweep),
+// s formed on the fly where the second sweep reads it (the cell and its neighbours: 5 (2D) to 7
+// (3D) first sweeps per cell, from cache, instead of a second pass and a level-sized vector
+// through memory; every level, the fine one included, mgpcg.ts). The one-pass form repeats the
+// two-pass expressions in the same order (a cell's s is formed by every invocation that reads it,
+// always alike), so its numbers are the two passes'. applyA (common/stencil.wgsl) runs in three
+// modes through xv: it records the cells it reads (REC), applies A to x' (PROLONG), or to the s
+// values formed for the recorded cells, in the order it reads them (OUT).
 // LEVEL0: the fine level (b = the CG residual, parity half of r2). DOT (fine level, CPT cells per
 // invocation): out is z = M⁻¹ r, and each workgroup writes its partial sum of r·z into the
 // iteration's parity section of `parts` (cg_matvec finishes it). Skipped once the solve has ended
@@ -20,7 +18,6 @@
 
 override OMEGA: f32 = 0.6666667;
 override SCALE: f32 = 1.0;
-override STAGE: u32 = 2u;
 override LEVEL0: bool = false;
 override DOT: bool = false;
 
@@ -47,7 +44,6 @@ var<private> readAt: array<u32, STENCIL_READS>;
 var<private> readVal: array<f32, STENCIL_READS>;
 
 fn xv(q: u32) -> f32 {
-  if (STAGE == 1u) { return xin[q]; }
   if (mode == MODE_PROLONG) {
     let nx = grid.n.x;
     let ny = grid.n.y;
@@ -66,14 +62,14 @@ fn xv(q: u32) -> f32 {
   return readVal[k];
 }
 
-// one sweep at cell q from the vector xv gives (STAGE 0: x', 1: xin)
+// the first sweep at cell q (from x')
 fn sweep(q: u32, bOff: u32) -> f32 {
   mode = MODE_PROLONG;
   return xv(q) + (OMEGA * (b[bOff + q] - applyA(q))) / diagAt(q);
 }
 
-// both sweeps at cell c (STAGE 2)
-fn bothSweeps(c: u32, bOff: u32) -> f32 {
+// both sweeps at cell c
+fn post(c: u32, bOff: u32) -> f32 {
   mode = MODE_REC;
   nRead = 0u;
   _ = applyA(c);
@@ -92,11 +88,6 @@ fn bothSweeps(c: u32, bOff: u32) -> f32 {
   mode = MODE_OUT;
   nRead = 0u;
   return s + (OMEGA * (b[bOff + c] - applyA(c))) / diagAt(c);
-}
-
-fn post(c: u32, bOff: u32) -> f32 {
-  if (STAGE == 2u) { return bothSweeps(c, bOff); }
-  return sweep(c, bOff);
 }
 
 var<workgroup> wstate: u32;

@@ -27,11 +27,7 @@ const VARIANTS: Partial<Record<ModuleName, Record<string, number>[]>> = {
       ),
     },
   ],
-  mgPost: [
-    { STAGE: 0, DOT: 0 },
-    { STAGE: 1, DOT: 1 },
-    { STAGE: 2, DOT: 0 },
-  ],
+  mgPost: [{ DOT: 0 }, { DOT: 1 }],
   mgRestrict: [{ PRE: 0 }, { PRE: 1 }],
   cgUpdate: [{ JACOBI: 0 }, { JACOBI: 1 }, { JACOBI: 1, START: 1 }],
   elasticStress: [{ MODE: 0 }, { MODE: 1 }, { MODE: 2 }],
@@ -93,15 +89,14 @@ describe('WebGPU binding table (traffic.ts) against the WGSL declarations', () =
     const N = 4 * 1000;
     const sizes = [32, 16, N, N, N, N, N, N, 4 * N, 256];
     expect(dispatchBytes('transportLimit', {}, sizes)).toBe(2 * N + N + 2 * N + 3 * N + 4 * N);
-    // mg_post: the fine level's second sweep with r·z (STAGE 1, DOT) reads op, b, x in, writes x
-    // out and the partials, status read; the coarse correction (a quarter of the cells in 2D) is
-    // read by the prolongation (STAGE 0, 2) only
+    // mg_post (prolongation and both sweeps) reads op, b, x in and the coarse correction (a
+    // quarter of the cells in 2D), writes x out, status read; on the fine level (DOT) also the
+    // r·z partials
     const P = 64;
     const post = [32, 32, 32, 4 * N, N, N, N / 4, N, 64, P];
-    expect(dispatchBytes('mgPost', { STAGE: 1, DOT: 1 }, post)).toBe(4 * N + 3 * N + 64 + P);
-    expect(dispatchBytes('mgPost', { STAGE: 0, DOT: 0 }, post)).toBe(4 * N + 3 * N + N / 4 + 64);
-    expect(dispatchBytes('mgPost', { STAGE: 2, DOT: 0 }, post)).toBe(4 * N + 3 * N + N / 4 + 64);
-    expect(() => dispatchBytes('mgPost', { STAGE: 1, DOT: 1 }, [16, 64])).toThrow(/10 bindings in the table, 2 bound/);
+    expect(dispatchBytes('mgPost', { DOT: 0 }, post)).toBe(4 * N + 3 * N + N / 4 + 64);
+    expect(dispatchBytes('mgPost', { DOT: 1 }, post)).toBe(4 * N + 3 * N + N / 4 + 64 + P);
+    expect(() => dispatchBytes('mgPost', { DOT: 1 }, [16, 64])).toThrow(/10 bindings in the table, 2 bound/);
     // mg_restrict with the pre-smoothing (PRE) writes x, without it reads x: the same bytes
     const rs = [32, 32, 4 * N, N, N, N / 4, 64];
     expect(dispatchBytes('mgRestrict', { PRE: 1 }, rs)).toBe(dispatchBytes('mgRestrict', { PRE: 0 }, rs));

@@ -18,21 +18,23 @@
  *   r·r in cg_matvec; they are fused into the matrix-vector product (cg_matvec), the vector
  *   updates (cg_update, which also does the fine level's pre-smoothing) and the last smoothing
  *   sweep (mg_post.wgsl, DOT);
- * - one pass per coarser level and direction: its pre-smoothing is formed inside the restriction
- *   from it (mg_restrict.wgsl, PRE), the prolongation and both post-smoothing sweeps are one pass
- *   (mg_post.wgsl, STAGE 2); the on-the-fly forms repeat the separate passes' expressions, so the
- *   numbers are theirs. The fine level keeps two post-smoothing passes (prolongation + first
- *   sweep, second sweep + r·z): in one pass each cell would form its neighbours' first sweeps
- *   again (5 in 2D, 7 in 3D), more arithmetic than the pass it saves costs on the largest level.
+ * - one pass per level and direction: its pre-smoothing is formed inside the restriction from it
+ *   (mg_restrict.wgsl, PRE; the fine level's in cg_update), the prolongation and both
+ *   post-smoothing sweeps are one pass (mg_post.wgsl; on the fine level with r·z, DOT);
+ *   the on-the-fly forms repeat the separate passes' expressions, so the numbers are theirs. In
+ *   that one pass each cell forms its neighbours' first sweeps again (5 in 2D, 7 in 3D): cache
+ *   reads and arithmetic, where the two passes it replaces on the fine level cost a launch and a
+ *   round trip of a level-sized vector through memory (the cheaper on a bandwidth-bound GPU;
+ *   not measured on one here);
  * A solve is recorded with a budget of iterations (the host's choice; the device loop takes the
  * previous solves' counts plus a margin). Its status on the device (common/cg_state.wgsl) freezes
  * everything once it has converged, broken down or hit maxIter, so the result does not depend on
  * the budget or on where the command buffers are cut; a solve still running when the recorded
  * iterations end reports "exhausted" and the host retries it with a larger budget.
- * Dispatches per iteration: 2T + 4 with T the levels outside the tail (T ≥ 1), e.g. 12 at 800²
+ * Dispatches per iteration: 2T + 3 with T the levels outside the tail (T ≥ 1), e.g. 11 at 800²
  * (levels 800², 400², 200², 100²; tail 50² … 7²): cg_matvec, cg_update, per level a restriction
- * and a post-smoothing pass (two on the fine level), the tail; plus T + 1 for the set-up and
- * 2T + 4 for the start of a solve, and 1 for its report.
+ * and a post-smoothing pass, the tail; plus T + 1 for the set-up and 2T + 3 for the start of a
+ * solve, and 1 for its report.
  * A slot added with `precond: 'jacobi'` (the IMEX phase solves' "jacobi", the CPU's
  * MultigridOptions.jacobiOnly) is preconditioned by the fine level's pre-smoothing alone, the two
  * damped Jacobi sweeps from zero that cg_update already forms (JACOBI: it also writes the r·z
@@ -101,7 +103,7 @@ interface Level {
   op: GPUBuffer;
   /**
    * b: right-hand side; x: the pre-smoothed correction; s: the post-smoothed one, the level's
-   * result (level 0: r2, z, z; its first post sweep goes to s0).
+   * result (level 0: r2, s0, z).
    */
   b: GPUBuffer;
   x: GPUBuffer;
@@ -144,9 +146,8 @@ interface Slot {
     restrictPre0: Kernel | null;
     restrict: Kernel[];
     post: Kernel[];
-    /** The fine level's post-smoothing: prolongation + first sweep, then the second with r·z. */
-    post0: Kernel | null;
-    postDot: Kernel | null;
+    /** The fine level's prolongation and post-smoothing with r·z: z = M⁻¹ r. */
+    postFine: Kernel | null;
     tail: Kernel | null;
     direct: Kernel | null;
   };
@@ -241,7 +242,7 @@ export class MgPcg {
         grid: ctx.uniform(gridData(s, periodic, dims), `${label}.L${l}.grid`),
         op: l === 0 ? this.op : ctx.storage(4 * lN, `${label}.L${l}.op`),
         b: l === 0 ? this.r2 : ctx.storage(lN, `${label}.L${l}.b`),
-        x: l === 0 ? this.z : ctx.storage(lN, `${label}.L${l}.x`),
+        x: l === 0 ? this.s0 : ctx.storage(lN, `${label}.L${l}.x`),
         s: l === 0 ? this.z : ctx.storage(lN, `${label}.L${l}.s`),
       });
     });
@@ -292,7 +293,7 @@ export class MgPcg {
   /** Dispatches of one recorded CG iteration of solve `name`. */
   dispatchesPerIteration(name: string): number {
     if (this.slot(name).jacobi) return 2;
-    return this.tail ? 2 * this.T + 4 : 3;
+    return this.tail ? 2 * this.T + 3 : 3;
   }
 
   /**
@@ -339,19 +340,16 @@ export class MgPcg {
         // the coarser levels' pre-smoothing is formed in their restriction (the fine level's in cg_update)
         const pre = l > 0 ? 1 : 0;
         restrict.push(kernel(ctx, 'mgRestrict', [Lv.grid, C.grid, Lv.op, Lv.b, Lv.x, C.b, status], { LEVEL0: l0, PRE: pre }, lv0(l)));
-        // (the fine level's post-smoothing is post0 + postDot, below)
+        // (the fine level's post-smoothing is postFine, below)
         if (l > 0)
           post.push(
-            kernel(ctx, 'mgPost', [Lv.grid, C.grid, params, Lv.op, Lv.b, Lv.x, C.x, Lv.s, status, this.dummyW], {
-              STAGE: 2,
-              LEVEL0: 0,
-              DOT: 0,
-            }),
+            kernel(ctx, 'mgPost', [Lv.grid, C.grid, params, Lv.op, Lv.b, Lv.x, C.x, Lv.s, status, this.dummyW], { LEVEL0: 0, DOT: 0 }),
           );
       }
     }
     const grid1 = tail ? next(0).grid : L0.grid;
-    const upd = [L0.grid, params, this.op, x, this.r2, this.p2, this.q, this.z, this.parts, status];
+    // cg_update's z: a jacobi slot's is z = M⁻¹ r itself, a V-cycle's the fine pre-smoothing (L0.x)
+    const upd = [L0.grid, params, this.op, x, this.r2, this.p2, this.q, jacobi ? this.z : L0.x, this.parts, status];
     const slot: Slot = {
       name,
       index,
@@ -391,22 +389,12 @@ export class MgPcg {
           : null,
         restrict,
         post,
-        post0: tail
+        postFine: tail
           ? kernel(
               ctx,
               'mgPost',
-              [L0.grid, grid1, params, this.op, this.r2, this.z, next(0).x, this.s0, status, this.dummyW],
-              { STAGE: 0, LEVEL0: 1, DOT: 0 },
-              { 4: hb },
-            )
-          : null,
-        // (the coarse correction is bound but not read by the second sweep)
-        postDot: tail
-          ? kernel(
-              ctx,
-              'mgPost',
-              [L0.grid, grid1, params, this.op, this.r2, this.s0, next(0).x, this.z, status, this.parts],
-              { STAGE: 1, LEVEL0: 1, DOT: 1, ...cpt },
+              [L0.grid, grid1, params, this.op, this.r2, L0.x, next(0).x, this.z, status, this.parts],
+              { LEVEL0: 1, DOT: 1, ...cpt },
               { 4: hb },
             )
           : null,
@@ -493,8 +481,7 @@ export class MgPcg {
   /**
    * z = M⁻¹ r of the current iteration (the fine level's pre-smoothing already done by cg_update
    * unless `withPre`, where the fine restriction does it): per level one restriction (with the
-   * level's pre-smoothing) down, the tail, one post-smoothing pass (with the prolongation) up, two
-   * on the fine level.
+   * level's pre-smoothing) down, the tail, one post-smoothing pass (with the prolongation) up.
    */
   private encodeVcycle(rec: Recorder, s: Slot, withPre: boolean): void {
     const { levels } = this;
@@ -507,8 +494,7 @@ export class MgPcg {
     for (let l = 1; l < levels.length; l++) rec.run(s.k.restrict[l], coarseCells(l));
     rec.runGroups(s.k.tail!, 1);
     for (let l = levels.length - 1; l >= 1; l--) rec.run(s.k.post[l - 1], levels[l].N);
-    rec.run(s.k.post0!, levels[0].N);
-    rec.runGroups(s.k.postDot!, this.groups);
+    rec.runGroups(s.k.postFine!, this.groups);
   }
 
   /** Records the first direction: z = M⁻¹ r₀ and r·z. */

@@ -3,7 +3,7 @@
  * backend counts the bytes a dispatch moves (GpuContext counters, the benchmark's bytes per cell
  * and its modelled time). Per binding: 'u' a uniform (not counted), 'r' read once, 'w' written
  * once, 'rw' read and written once, '-' bound but untouched in this variant (override constants
- * select what a kernel does, e.g. mg_post.wgsl's STAGE and DOT).
+ * select what a kernel does, e.g. mg_post.wgsl's DOT).
  * Counting rule (docs/webgpu-backend.md, "Counting"): a dispatch moves the byte size of every
  * 'r'/'w' binding once and every 'rw' binding twice — stencil neighbours are assumed to come
  * from cache, a level-sized buffer counts its own level, and a binding whose kernel touches only
@@ -127,9 +127,8 @@ export const BINDINGS: Record<ModuleName, BindingTable> = {
   cgReport: ['u', 'r', 'rw', 'rw'],
   // grid, coarse grid, op, b, x (PRE: the pre-smoothed x written, else read) → coarse b; status
   mgRestrict: (c) => ['u', 'u', 'r', 'r', c.PRE ? 'w' : 'r', 'w', 'r'],
-  // grid, coarse grid, params, op, b, x in, coarse correction (not read by STAGE 1: the second sweep alone), x out, status,
-  // partials (DOT)
-  mgPost: (c) => ['u', 'u', 'u', 'r', 'r', 'r', c.STAGE === 1 ? '-' : 'r', 'w', 'r', c.DOT ? 'w' : '-'],
+  // grid, coarse grid, params, op, b, x in, coarse correction, x out, status, partials (DOT)
+  mgPost: (c) => ['u', 'u', 'u', 'r', 'r', 'r', 'r', 'w', 'r', c.DOT ? 'w' : '-'],
   // fine grid, coarse grid, fine op → coarse op; gates, params
   mgCoarsen: ['u', 'u', 'r', 'w', 'u', 'u'],
   // grid, tail level table, tail op, b, x, s (each read and written through the passes), factor, status
