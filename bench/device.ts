@@ -289,15 +289,19 @@ function skippedWork(
   for (const [stage, idle] of iters) {
     const k = (name: string) => window.kernels[`${stage}/${name}`] ?? { dispatches: 0, bytes: 0 };
     const mv = k('cgMatvec'),
-      up = k('cgUpdate'),
+      cg = k('cgUpdate'),
+      fused = k('mgRestrict.cg'),
       rs = k('mgRestrict'),
       tl = k('mgTail'),
       po = k('mgPost');
     if (!mv.dispatches) continue;
-    // one CG iteration: the matrix-vector product, the update and one V-cycle (per level a
-    // restriction and a post-smoothing pass, the tail), as the window recorded them; a "jacobi"
-    // slot's (the IMEX phase's option: no V-cycle, its first direction counted as cgUpdate.start)
-    // is the first two
+    // one CG iteration, as the window recorded them: the matrix-vector product, the update (with
+    // a multigrid tail fused into the fine restriction, mgRestrict.cg; else cg_update) and the
+    // rest of one V-cycle: the coarser levels' restrictions (the fine one of a solve's first
+    // direction is counted apart, mgRestrict.start, so every V-cycle recorded has T − 1), the
+    // tail, one post-smoothing pass per level; a "jacobi" slot's (the IMEX phase's option: no
+    // V-cycle, its first direction counted as cgUpdate.start) is the first two
+    const up = { dispatches: cg.dispatches + fused.dispatches, bytes: cg.bytes + fused.bytes };
     const vcycle = tl.dispatches
       ? {
           bytes: (rs.bytes + tl.bytes + po.bytes) / tl.dispatches,

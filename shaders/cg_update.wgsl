@@ -1,15 +1,16 @@
 // Second kernel of CG iteration i (src/backends/cpu/pcg.ts), fine level, CPT cells per invocation:
 //   α = r·z_{i−1} / p_i·Ap_i (p·Ap finished here from cg_matvec's partials), x += α p_i,
-//   r_i = r_{i−1} − α q into the parity half i % 2 of r2, the partial sums of r_i·r_i,
-// and, fused, the V-cycle's fine-level pre-smoothing (mg_restrict.wgsl's PRE: two sweeps from zero on r_i,
-// the same numbers: r_i at the neighbours is formed on the fly from r_{i−1} and q).
-// Workgroup 0 records the iteration's status: frozen (cg_matvec found the solve ended), the
-// iteration limit (i > maxIter), breakdown (p·Ap ≤ 0 or not a number), else running and
-// counted.
-// JACOBI: those two sweeps are the whole preconditioner (a 'jacobi' solve slot, mgpcg.ts; the
-// CPU's MultigridOptions.jacobiOnly): z = M⁻¹ r_i, and each workgroup also writes its partial sum
-// of r_i·z into the iteration's parity section of `parts` (in a V-cycle mg_post.wgsl's DOT pass
-// does; cg_matvec finishes it), so an iteration is cg_matvec + this kernel.
+//   r_i = r_{i−1} − α q into the parity half i % 2 of r2, the partial sums of r_i·r_i;
+// workgroup 0 records the iteration's status (common/cg_step.wgsl: frozen, the iteration limit,
+// breakdown, else running and counted). Used where no restriction follows: a V-cycle of a grid
+// without a multigrid tail (its V-cycle is mg_direct.wgsl) and a 'jacobi' slot; a V-cycle with a
+// tail does this update in its fine restriction (mg_restrict.wgsl, CGUPD, the same expressions).
+// JACOBI: the preconditioner is the fine level's pre-smoothing alone (a 'jacobi' solve slot,
+// mgpcg.ts; the CPU's MultigridOptions.jacobiOnly): z = M⁻¹ r_i = two damped Jacobi sweeps from
+// zero on r_i (r_i at the neighbours formed on the fly from r_{i−1} and q; the expressions of
+// mg_restrict.wgsl's pre-smoothing), and each workgroup also writes its partial sum of r_i·z into
+// the iteration's parity section of `parts` (cg_matvec finishes it), so an iteration is
+// cg_matvec + this kernel.
 // START (with JACOBI): a jacobi solve's first direction, z₀ = the two sweeps on r₀ (parity half 0,
 // cg_init) and the partials of r₀·z₀; no CG update and no status written. Skipped unless
 // cg_start left the solve running (not converged at the start, gate open).
@@ -40,7 +41,7 @@ fn rNew(k: u32) -> f32 {
 // the first sweep from zero, where the second needs it
 fn xv(k: u32) -> f32 { return (OMEGA * rNew(k)) / diagAt(k); }
 
-var<workgroup> wi: array<u32, 3>;
+var<workgroup> wi: u32;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
@@ -50,40 +51,13 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   var status = ST_RUNNING;
   if (START) {
     // iteration 0's status (cg_start's verdict; CG_CNT_B is 0)
-    if (lid.x == 0u) { wi[0] = st[CG_STAT]; }
-    status = workgroupUniformLoad(&wi[0]);
+    if (lid.x == 0u) { wi = st[CG_STAT]; }
+    status = workgroupUniformLoad(&wi);
   } else {
-    if (lid.x == 0u) {
-      let i0 = st[CG_CNT_A];
-      wi[0] = i0;
-      wi[1] = st[CG_MVF];
-      wi[2] = st[CG_RZ + ((i0 - 1u) & 1u)];
-    }
-    i = workgroupUniformLoad(&wi[0]);
-    let mvFrozen = workgroupUniformLoad(&wi[1]) != 0u;
-    let rz = bitcast<f32>(workgroupUniformLoad(&wi[2]));
-    let lead = g == 0u && lid.x == 0u;
-    if (mvFrozen) {
-      status = ST_FROZEN;
-    } else if (i > sp.maxIter) {
-      status = ST_LIMIT;
-    } else {
-      var a = 0.0;
-      for (var j = lid.x; j < sp.groups; j += WG) { a += parts[P_PQ * sp.groups + j]; }
-      let pq = groupSum(a, lid.x);
-      if (!(pq > 0.0) || isNanF(pq)) { status = ST_BREAKDOWN; }
-      alpha = rz / pq;
-    }
-    if (lead) {
-      st[CG_STAT + (i & 1u)] = status;
-      st[CG_CNT_B] = i;
-      if (st[CG_END] == 0u) {
-        if (status == ST_BREAKDOWN) { st[CG_END] = OUT_BREAKDOWN; }
-        if (status == ST_LIMIT) { st[CG_END] = OUT_LIMIT; }
-      }
-      // (a breakdown counts its iteration, as the CPU's does)
-      if (status == ST_RUNNING || status == ST_BREAKDOWN) { st[CG_DONE] = i; }
-    }
+    let v = cgStep(g, lid.x);
+    i = v.i;
+    status = v.status;
+    alpha = v.alpha;
   }
   if (status != ST_RUNNING || g >= sp.groups) { return; }
   let N = grid.n.w;
@@ -104,9 +78,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         r2[rCur + c] = r;
         rr += r * r;
       }
-      let zc = xv(c) + (OMEGA * (r - applyA(c))) / diagAt(c);
-      z[c] = zc;
-      rz += r * zc;
+      if (JACOBI) {
+        let zc = xv(c) + (OMEGA * (r - applyA(c))) / diagAt(c);
+        z[c] = zc;
+        rz += r * zc;
+      }
     }
   }
   if (!START) {

@@ -28,7 +28,7 @@ const VARIANTS: Partial<Record<ModuleName, Record<string, number>[]>> = {
     },
   ],
   mgPost: [{ DOT: 0 }, { DOT: 1 }],
-  mgRestrict: [{ PRE: 0 }, { PRE: 1 }],
+  mgRestrict: [{ LEVEL0: 0 }, { LEVEL0: 1 }, { LEVEL0: 1, CGUPD: 1 }],
   cgUpdate: [{ JACOBI: 0 }, { JACOBI: 1 }, { JACOBI: 1, START: 1 }],
   elasticStress: [{ MODE: 0 }, { MODE: 1 }, { MODE: 2 }],
   elasticForce: [
@@ -97,10 +97,22 @@ describe('WebGPU binding table (traffic.ts) against the WGSL declarations', () =
     expect(dispatchBytes('mgPost', { DOT: 0 }, post)).toBe(4 * N + 3 * N + N / 4 + 64);
     expect(dispatchBytes('mgPost', { DOT: 1 }, post)).toBe(4 * N + 3 * N + N / 4 + 64 + P);
     expect(() => dispatchBytes('mgPost', { DOT: 1 }, [16, 64])).toThrow(/10 bindings in the table, 2 bound/);
-    // mg_restrict with the pre-smoothing (PRE) writes x, without it reads x: the same bytes
-    const rs = [32, 32, 4 * N, N, N, N / 4, 64];
-    expect(dispatchBytes('mgRestrict', { PRE: 1 }, rs)).toBe(dispatchBytes('mgRestrict', { PRE: 0 }, rs));
-    expect(dispatchBytes('mgRestrict', { PRE: 1 }, rs)).toBe(4 * N + 2 * N + N / 4 + 64);
+    // mg_restrict reads op and b, writes the pre-smoothed x and the coarse b (a quarter of the
+    // cells in 2D), reads the status; the CG update's bindings (placeholders) count nothing
+    const rs = [32, 32, 4 * N, N, N, N / 4, 64, 32, 16, 16, 16];
+    expect(dispatchBytes('mgRestrict', { LEVEL0: 1 }, rs)).toBe(4 * N + 2 * N + N / 4 + 64);
+    // with the CG update fused (CGUPD): r2 one half read and one written (extent N), x, the
+    // solution vector in place, p_i and q read (extent 2N), the partials and the status read and
+    // written
+    const fused = [32, 32, 4 * N, N, N, N / 4, 64, 32, N, 2 * N, P];
+    const fusedBytes = dispatchBytes('mgRestrict', { LEVEL0: 1, CGUPD: 1 }, fused);
+    expect(fusedBytes).toBe(4 * N + 2 * N + N + N / 4 + 2 * 64 + 2 * N + 2 * N + 2 * P);
+    // cg_update without its sweeps (z unused); the separate passes it replaces (cg_update writing
+    // the pre-smoothed x, then the restriction reading it and r_i) moved op, r_i, x and the status once more
+    const update = dispatchBytes('cgUpdate', {}, [32, 16, 4 * N, N, N, N, N, N, P, 64]);
+    expect(update).toBe(4 * N + 2 * N + 2 * N + N + N + 2 * P + 2 * 64);
+    const formerPair = update + N + (4 * N + N + N + N / 4 + 64);
+    expect(formerPair - fusedBytes).toBe(4 * N + N + N + 64);
     // a multi-channel reduction's first pass reads the slots its channels use (each at its own
     // extent) and writes the partials; the unread slots (bound to any buffer) count nothing
     // (potential: three row sums and max ψ; transport: Σ, Σ, max |a − b| on two slots, Σ; x5, x6 unread)

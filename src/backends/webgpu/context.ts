@@ -249,11 +249,11 @@ export class GpuContext {
     else this.device.queue.writeBuffer(buf, offset, data);
   }
 
-  bind(pipeline: GPUComputePipeline, buffers: GPUBuffer[], label?: string): GPUBindGroup {
+  bind(pipeline: GPUComputePipeline, buffers: Binding[], label?: string): GPUBindGroup {
     return this.device.createBindGroup({
       label,
       layout: pipeline.getBindGroupLayout(0),
-      entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
+      entries: buffers.map((b, binding) => ({ binding, resource: isRange(b) ? b : { buffer: b } })),
     });
   }
 
@@ -377,14 +377,30 @@ export interface Kernel {
 }
 
 /**
+ * What a binding binds: a whole buffer, or a range of one (offset a multiple of 256 bytes, the
+ * default minStorageBufferOffsetAlignment; ranges of one buffer bound together must not overlap
+ * where one is written).
+ */
+export type Binding = GPUBuffer | BufferRange;
+export interface BufferRange {
+  buffer: GPUBuffer;
+  offset: number;
+  size: number;
+}
+
+function isRange(b: Binding): b is BufferRange {
+  return 'buffer' in b;
+}
+
+/**
  * A kernel of module `name` bound to `buffers` (binding i = buffers[i]). `extents[i]`, when
  * given, is the number of bytes of binding i one access of the kernel touches (default: the whole
- * buffer), for the traffic count.
+ * buffer or range), for the traffic count.
  */
 export function kernel(
   ctx: GpuContext,
   name: ModuleName,
-  buffers: GPUBuffer[],
+  buffers: Binding[],
   constants: Constants = {},
   extents: Record<number, number> = {},
 ): Kernel {

@@ -14,38 +14,43 @@
  * - the levels of at most TAIL_CELLS cells run in one workgroup, in one dispatch per V-cycle
  *   (mg_tail.wgsl) and one per set-up (mg_tail_coarsen.wgsl);
  * - the dot products are finished redundantly in every workgroup of the kernel that needs them
- *   (one partial per workgroup of the producer, common/group_sum.wgsl): p·Ap in cg_update, r·z and
- *   r·r in cg_matvec; they are fused into the matrix-vector product (cg_matvec), the vector
- *   updates (cg_update, which also does the fine level's pre-smoothing) and the last smoothing
- *   sweep (mg_post.wgsl, DOT);
+ *   (one partial per workgroup of the producer, common/group_sum.wgsl): p·Ap in the update
+ *   (common/cg_step.wgsl), r·z and r·r in cg_matvec; they are fused into the matrix-vector
+ *   product (cg_matvec), the vector updates and the last smoothing sweep (mg_post.wgsl, DOT);
  * - one pass per level and direction: its pre-smoothing is formed inside the restriction from it
- *   (mg_restrict.wgsl, PRE; the fine level's in cg_update), the prolongation and both
- *   post-smoothing sweeps are one pass (mg_post.wgsl; on the fine level with r·z, DOT);
- *   the on-the-fly forms repeat the separate passes' expressions, so the numbers are theirs. In
- *   that one pass each cell forms its neighbours' first sweeps again (5 in 2D, 7 in 3D): cache
- *   reads and arithmetic, where the two passes it replaces on the fine level cost a launch and a
- *   round trip of a level-sized vector through memory (the cheaper on a bandwidth-bound GPU;
- *   not measured on one here);
+ *   (mg_restrict.wgsl), the prolongation and both post-smoothing sweeps are one pass
+ *   (mg_post.wgsl; on the fine level with r·z, DOT); in a CG iteration the fine level's
+ *   restriction also does the vector updates (mg_restrict.wgsl CGUPD: x += αp, r_i, r·r; r_i
+ *   formed on the fly where the pre-smoothing reads it), one dispatch where cg_update and the
+ *   restriction were two; the on-the-fly forms repeat the separate passes' expressions, so the
+ *   numbers are theirs. In the post-smoothing pass each cell forms its neighbours' first sweeps
+ *   again (5 in 2D, 7 in 3D), in a restriction the neighbours' pre-smoothing (and with CGUPD
+ *   their r_i): cache reads and arithmetic, where the passes they replace on the fine level cost
+ *   a launch and a round trip of a level-sized vector through memory (the cheaper on a
+ *   bandwidth-bound GPU; not measured on one here);
  * A solve is recorded with a budget of iterations (the host's choice; the device loop takes the
  * previous solves' counts plus a margin). Its status on the device (common/cg_state.wgsl) freezes
  * everything once it has converged, broken down or hit maxIter, so the result does not depend on
  * the budget or on where the command buffers are cut; a solve still running when the recorded
  * iterations end reports "exhausted" and the host retries it with a larger budget.
- * Dispatches per iteration: 2T + 3 with T the levels outside the tail (T ≥ 1), e.g. 11 at 800²
- * (levels 800², 400², 200², 100²; tail 50² … 7²): cg_matvec, cg_update, per level a restriction
- * and a post-smoothing pass, the tail; plus T + 1 for the set-up and 2T + 3 for the start of a
- * solve, and 1 for its report.
+ * Dispatches per iteration: 2T + 2 with T the levels outside the tail (T ≥ 1), e.g. 10 at 800²
+ * (levels 800², 400², 200², 100²; tail 50² … 7²): cg_matvec, the fine restriction with the
+ * update, per coarser level a restriction, the tail, per level a post-smoothing pass; plus T + 1
+ * for the set-up and 2T + 3 for the start of a solve (cg_init, cg_start, a V-cycle whose fine
+ * restriction is restrictPre0), and 1 for its report. A grid without a tail: 3 (cg_matvec,
+ * cg_update, mg_direct).
  * A slot added with `precond: 'jacobi'` (the IMEX phase solves' "jacobi", the CPU's
  * MultigridOptions.jacobiOnly) is preconditioned by the fine level's pre-smoothing alone, the two
- * damped Jacobi sweeps from zero that cg_update already forms (JACOBI: it also writes the r·z
- * partials): 2 dispatches per iteration (cg_matvec, cg_update) on any grid, no set-up, 3 for the
- * start (cg_init, cg_start, cg_update START: z₀ and r₀·z₀) and 1 for the report.
+ * damped Jacobi sweeps from zero, formed by cg_update (JACOBI, with the r·z partials; the
+ * expressions of mg_restrict's pre-smoothing): 2 dispatches per iteration (cg_matvec, cg_update)
+ * on any grid, no set-up, 3 for the start (cg_init, cg_start, cg_update START: z₀ and r₀·z₀) and
+ * 1 for the report.
  * The level buffers are shared by every solve slot (the stages solve one system at a time); each
  * slot has its own solution vector, status, parameters and coarse factor.
  */
 import type { SolveReport } from '../backend.ts';
 import { coarseInverseFactor } from './coarse.ts';
-import { gridData, kernel, type GpuContext, type Kernel } from './context.ts';
+import { gridData, kernel, type BufferRange, type GpuContext, type Kernel } from './context.ts';
 import { Recorder } from './recorder.ts';
 import { packUniform } from './uniforms.ts';
 
@@ -137,13 +142,18 @@ interface Slot {
     /** The report of a further solve in the same step (ACC: adds to the first one's, encodeResolve). */
     reportAcc: Kernel | null;
     matvec: Kernel;
+    /**
+     * The CG update: with a multigrid tail fused into the fine restriction (mg_restrict CGUPD,
+     * counted as "mgRestrict.cg"), else cg_update (a jacobi slot's with its sweeps, JACOBI).
+     */
     update: Kernel;
     /** A jacobi slot's first direction (cg_update START: z₀ and r₀·z₀). */
     jacobiStart: Kernel | null;
     coarsen: Kernel[];
     tailCoarsen: Kernel | null;
-    /** The fine level's restriction with its pre-smoothing (a solve's first direction). */
+    /** The fine level's restriction with its pre-smoothing in a solve's first direction (counted as "mgRestrict.start"). */
     restrictPre0: Kernel | null;
+    /** Per level l ≥ 1 outside the tail (restrict[l − 1]): its restriction with its pre-smoothing. */
     restrict: Kernel[];
     post: Kernel[];
     /** The fine level's prolongation and post-smoothing with r·z: z = M⁻¹ r. */
@@ -198,15 +208,20 @@ export class MgPcg {
   private r2: GPUBuffer;
   private z: GPUBuffer;
   private s0: GPUBuffer;
-  private p2: GPUBuffer;
-  private q: GPUBuffer;
+  /** cg_matvec's outputs in one buffer: p (two parity halves), then q = A p at qOff (mg_restrict CGUPD binds both at once). */
+  private pq: GPUBuffer;
+  private qOff: number;
+  private p2: BufferRange;
+  private q: BufferRange;
   private parts: GPUBuffer;
   private tail: { op: GPUBuffer; b: GPUBuffer; x: GPUBuffer; s: GPUBuffer; params: GPUBuffer; first: number } | null = null;
   private slots = new Map<string, Slot>();
   /** Every solve's report (iterations, residual, outcome, solved: 4 words per slot, in the order added), for the device loop. */
   readonly reports: GPUBuffer;
-  /** Placeholder bound where a kernel variant writes nothing. */
+  /** Placeholders bound where a kernel variant touches nothing (distinct: writable bindings must not alias). */
   private dummyW: GPUBuffer;
+  private dummyW2: GPUBuffer;
+  private dummyR: GPUBuffer;
 
   constructor(
     private ctx: GpuContext,
@@ -222,9 +237,14 @@ export class MgPcg {
     this.r2 = ctx.storage(2 * N, `${label}.r2`);
     this.z = ctx.storage(N, `${label}.z`);
     this.s0 = ctx.storage(N, `${label}.s0`);
-    this.p2 = ctx.storage(2 * N, `${label}.p2`);
-    this.q = ctx.storage(N, `${label}.q`);
+    // (q's own binding starts at a multiple of 256 bytes, WebGPU's default minStorageBufferOffsetAlignment)
+    this.qOff = Math.ceil((2 * N) / 64) * 64;
+    this.pq = ctx.storage(this.qOff + N, `${label}.pq`);
+    this.p2 = { buffer: this.pq, offset: 0, size: 8 * N };
+    this.q = { buffer: this.pq, offset: 4 * this.qOff, size: 4 * N };
     this.dummyW = ctx.storage(4, `${label}.unusedW`);
+    this.dummyW2 = ctx.storage(4, `${label}.unusedW2`);
+    this.dummyR = ctx.storage(4, `${label}.unusedR`);
     this.reports = ctx.storage(4 * MAX_SLOTS, `${label}.reports`);
     const block = N <= COARSEST_CELLS ? Math.max(ctx.wg, COARSEST_CELLS) : blockCells(N, ctx.wg);
     this.cpt = Math.max(1, block / ctx.wg);
@@ -293,7 +313,7 @@ export class MgPcg {
   /** Dispatches of one recorded CG iteration of solve `name`. */
   dispatchesPerIteration(name: string): number {
     if (this.slot(name).jacobi) return 2;
-    return this.tail ? 2 * this.T + 3 : 3;
+    return this.tail ? 2 * this.T + 2 : 3;
   }
 
   /**
@@ -317,7 +337,6 @@ export class MgPcg {
     const cpt = { CPT: this.cpt };
     // r2 and p2 hold two parity halves: a kernel touches one half per access (traffic count)
     const hb = 4 * L0.N;
-    const lv0 = (l: number): Record<number, number> => (l === 0 ? { 3: hb } : {});
     const common = { gates: this.gates, params };
     const coarsen: Kernel[] = [];
     const restrict: Kernel[] = [];
@@ -331,25 +350,37 @@ export class MgPcg {
     // the coarsest level's operator snapshot (host factor: grids without a tail) and its factor G = L⁻¹
     const snapshot = ctx.storage(4 * Nc, `${label}.${name}.snapshot`);
     const factor = ctx.storage(Nc * Nc, `${label}.${name}.factor`);
+    // mg_restrict's bindings of the CG update (CGUPD), placeholders in its other variants
+    const noUpdate = [params, this.dummyW, this.dummyR, this.dummyW2];
     if (tail) {
       for (let l = 0; l < levels.length; l++) {
         const Lv = levels[l];
         const C = next(l);
-        const l0 = l === 0 ? 1 : 0;
         coarsen.push(kernel(ctx, 'mgCoarsen', [Lv.grid, C.grid, Lv.op, C.op, common.gates, common.params]));
-        // the coarser levels' pre-smoothing is formed in their restriction (the fine level's in cg_update)
-        const pre = l > 0 ? 1 : 0;
-        restrict.push(kernel(ctx, 'mgRestrict', [Lv.grid, C.grid, Lv.op, Lv.b, Lv.x, C.b, status], { LEVEL0: l0, PRE: pre }, lv0(l)));
-        // (the fine level's post-smoothing is postFine, below)
-        if (l > 0)
-          post.push(
-            kernel(ctx, 'mgPost', [Lv.grid, C.grid, params, Lv.op, Lv.b, Lv.x, C.x, Lv.s, status, this.dummyW], { LEVEL0: 0, DOT: 0 }),
-          );
+        // (the fine level's restriction is the iteration's update or restrictPre0, its post-smoothing postFine: below)
+        if (l === 0) continue;
+        restrict.push(kernel(ctx, 'mgRestrict', [Lv.grid, C.grid, Lv.op, Lv.b, Lv.x, C.b, status, ...noUpdate]));
+        post.push(
+          kernel(ctx, 'mgPost', [Lv.grid, C.grid, params, Lv.op, Lv.b, Lv.x, C.x, Lv.s, status, this.dummyW], { LEVEL0: 0, DOT: 0 }),
+        );
       }
     }
     const grid1 = tail ? next(0).grid : L0.grid;
-    // cg_update's z: a jacobi slot's is z = M⁻¹ r itself, a V-cycle's the fine pre-smoothing (L0.x)
-    const upd = [L0.grid, params, this.op, x, this.r2, this.p2, this.q, jacobi ? this.z : L0.x, this.parts, status];
+    // cg_update's z: a jacobi slot's z = M⁻¹ r (JACOBI), unused in a V-cycle without a tail (mg_direct forms z)
+    const upd = [L0.grid, params, this.op, x, this.r2, this.p2, this.q, jacobi ? this.z : this.dummyW, this.parts, status];
+    // a V-cycle with a tail: the update fused into the fine restriction (r2 and p: one half read, one written / read; q read)
+    const update = tail
+      ? {
+          ...kernel(
+            ctx,
+            'mgRestrict',
+            [L0.grid, grid1, this.op, this.r2, L0.x, next(0).b, status, params, x, this.pq, this.parts],
+            { LEVEL0: 1, CGUPD: 1, QOFF: this.qOff },
+            { 3: hb, 9: 2 * hb },
+          ),
+          tally: 'mgRestrict.cg',
+        }
+      : kernel(ctx, 'cgUpdate', upd, jacobi ? { ...cpt, JACOBI: 1 } : cpt, { 4: hb, 5: hb });
     const slot: Slot = {
       name,
       index,
@@ -375,7 +406,7 @@ export class MgPcg {
         report: kernel(ctx, 'cgReport', [params, this.parts, status, this.reports], {}, { 3: 16 }),
         reportAcc: null,
         matvec: kernel(ctx, 'cgMatvec', [L0.grid, params, this.op, this.z, this.p2, this.q, this.parts, status], cpt, { 4: hb }),
-        update: kernel(ctx, 'cgUpdate', upd, jacobi ? { ...cpt, JACOBI: 1 } : cpt, { 4: hb, 5: hb }),
+        update,
         // (counted apart from the iterations' cg_update: bench/device.ts models an iteration's bytes from them)
         jacobiStart: jacobi
           ? { ...kernel(ctx, 'cgUpdate', upd, { ...cpt, JACOBI: 1, START: 1 }, { 4: hb, 5: hb }), tally: 'cgUpdate.start' }
@@ -385,7 +416,16 @@ export class MgPcg {
           ? kernel(ctx, 'mgTailCoarsen', [L0.grid, tail.params, this.gates, params, tail.op, this.dense!, factor, status])
           : null,
         restrictPre0: tail
-          ? kernel(ctx, 'mgRestrict', [L0.grid, grid1, this.op, this.r2, L0.x, next(0).b, status], { LEVEL0: 1, PRE: 1 }, { 3: hb })
+          ? {
+              ...kernel(
+                ctx,
+                'mgRestrict',
+                [L0.grid, grid1, this.op, this.r2, L0.x, next(0).b, status, ...noUpdate],
+                { LEVEL0: 1 },
+                { 3: hb },
+              ),
+              tally: 'mgRestrict.start',
+            }
           : null,
         restrict,
         post,
@@ -479,19 +519,20 @@ export class MgPcg {
   }
 
   /**
-   * z = M⁻¹ r of the current iteration (the fine level's pre-smoothing already done by cg_update
-   * unless `withPre`, where the fine restriction does it): per level one restriction (with the
-   * level's pre-smoothing) down, the tail, one post-smoothing pass (with the prolongation) up.
+   * z = M⁻¹ r of the current iteration: per level one restriction (with the level's
+   * pre-smoothing) down, the tail, one post-smoothing pass (with the prolongation) up. The fine
+   * level's restriction is the iteration's update (mg_restrict CGUPD, recorded by
+   * encodeIterations) unless `first`, a solve's first direction (restrictPre0).
    */
-  private encodeVcycle(rec: Recorder, s: Slot, withPre: boolean): void {
+  private encodeVcycle(rec: Recorder, s: Slot, first: boolean): void {
     const { levels } = this;
     if (!this.tail) {
       rec.runGroups(s.k.direct!, 1);
       return;
     }
     const coarseCells = (l: number) => (l + 1 < levels.length ? levels[l + 1].N : this.tailFirstCells);
-    rec.run(withPre ? s.k.restrictPre0! : s.k.restrict[0], coarseCells(0));
-    for (let l = 1; l < levels.length; l++) rec.run(s.k.restrict[l], coarseCells(l));
+    if (first) rec.run(s.k.restrictPre0!, coarseCells(0));
+    for (let l = 1; l < levels.length; l++) rec.run(s.k.restrict[l - 1], coarseCells(l));
     rec.runGroups(s.k.tail!, 1);
     for (let l = levels.length - 1; l >= 1; l--) rec.run(s.k.post[l - 1], levels[l].N);
     rec.runGroups(s.k.postFine!, this.groups);
@@ -509,6 +550,7 @@ export class MgPcg {
     const s = this.slot(name);
     for (let i = 0; i < count; i++) {
       rec.runGroups(s.k.matvec, this.groups);
+      // (a V-cycle slot with a tail: the update, the fine pre-smoothing and restriction in one pass)
       rec.runGroups(s.k.update, this.groups);
       // (a jacobi slot's z and r·z come from cg_update)
       if (!s.jacobi) this.encodeVcycle(rec, s, false);

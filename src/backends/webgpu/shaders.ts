@@ -42,6 +42,7 @@ const STENCIL = 'common/stencil.wgsl';
 const GSUM = 'common/group_sum.wgsl';
 const CG = 'common/cg_state.wgsl';
 const TAIL = 'common/tail.wgsl';
+const CG_STEP = 'common/cg_step.wgsl';
 const LOOP = 'common/loop.wgsl';
 const ELASTIC = 'common/elastic.wgsl';
 const MECH_SLOTS = 'mech/cg_slots.wgsl';
@@ -76,9 +77,9 @@ export const MODULES = {
   cgInit: [GRID, LOOP, GSUM, CG, STENCIL, 'cg_init.wgsl'],
   cgStart: [GRID, LOOP, GSUM, CG, 'cg_start.wgsl'],
   cgMatvec: [GRID, LOOP, GSUM, CG, STENCIL, 'cg_matvec.wgsl'],
-  cgUpdate: [GRID, LOOP, GSUM, CG, STENCIL, 'cg_update.wgsl'],
+  cgUpdate: [GRID, LOOP, GSUM, CG, STENCIL, CG_STEP, 'cg_update.wgsl'],
   cgReport: [GRID, LOOP, GSUM, CG, 'cg_report.wgsl'],
-  mgRestrict: [GRID, LOOP, CG, STENCIL, 'mg_restrict.wgsl'],
+  mgRestrict: [GRID, LOOP, GSUM, CG, STENCIL, CG_STEP, 'mg_restrict.wgsl'],
   mgPost: [GRID, LOOP, GSUM, CG, STENCIL, 'mg_post.wgsl'],
   mgCoarsen: [GRID, LOOP, CG, 'mg_coarsen.wgsl'],
   mgTail: [GRID, LOOP, CG, TAIL, 'mg_tail.wgsl'],

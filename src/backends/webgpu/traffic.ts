@@ -120,13 +120,18 @@ export const BINDINGS: Record<ModuleName, BindingTable> = {
   cgStart: ['u', 'u', 'r', 'rw'],
   // grid, params, op, z, p (both halves: one read, one written), q, partials (read and written), status
   cgMatvec: ['u', 'u', 'r', 'r', 'rw', 'w', 'rw', 'rw'],
-  // grid, params, op, x (in place), r (one half read, one written), p, q, z, partials, status;
+  // grid, params, op, x (in place), r (one half read, one written), p, q, z (JACOBI), partials, status;
   // START (a jacobi solve's first direction): r₀ read, z and the r·z partials written, the status read
-  cgUpdate: (c) => (c.START ? ['u', 'u', 'r', '-', 'r', '-', '-', 'w', 'w', 'r'] : ['u', 'u', 'r', 'rw', 'rw', 'r', 'r', 'w', 'rw', 'rw']),
+  cgUpdate: (c) =>
+    c.START ? ['u', 'u', 'r', '-', 'r', '-', '-', 'w', 'w', 'r'] : ['u', 'u', 'r', 'rw', 'rw', 'r', 'r', c.JACOBI ? 'w' : '-', 'rw', 'rw'],
   // params, partials, status, the loop's reports
   cgReport: ['u', 'r', 'rw', 'rw'],
-  // grid, coarse grid, op, b, x (PRE: the pre-smoothed x written, else read) → coarse b; status
-  mgRestrict: (c) => ['u', 'u', 'r', 'r', c.PRE ? 'w' : 'r', 'w', 'r'],
+  // grid, coarse grid, op, b, x (the pre-smoothed x written) → coarse b; status; params, solution
+  // vector, p and q, partials: CGUPD (the CG update fused in) reads and writes b (r2: one half
+  // read, one written), the solution vector, the partials and the status, and reads p_i and q
+  // (the extent of pq: two halves' worth); the other variants leave the last four untouched
+  mgRestrict: (c) =>
+    c.CGUPD ? ['u', 'u', 'r', 'rw', 'w', 'w', 'rw', 'u', 'rw', 'r', 'rw'] : ['u', 'u', 'r', 'r', 'w', 'w', 'r', 'u', '-', '-', '-'],
   // grid, coarse grid, params, op, b, x in, coarse correction, x out, status, partials (DOT)
   mgPost: (c) => ['u', 'u', 'u', 'r', 'r', 'r', 'r', 'w', 'r', c.DOT ? 'w' : '-'],
   // fine grid, coarse grid, fine op → coarse op; gates, params
