@@ -169,7 +169,10 @@ export function resultsFile(name: string, quick: boolean, out = '', dir = result
 
 export function writeJson(file: string, doc: unknown): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, JSON.stringify(doc, null, 2) + '\n');
+  // (atomic: a file interrupted mid-write never replaces a complete one)
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, JSON.stringify(doc, null, 2) + '\n');
+  fs.renameSync(tmp, file);
   console.log(`wrote ${path.relative(process.cwd(), file)}`);
 }
 
