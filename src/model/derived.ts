@@ -126,10 +126,12 @@ export type ImexPreconditioner = 'multigrid' | 'jacobi';
 
 /**
  * "auto" takes the Jacobi sweeps while ρ ≤ this. Two Jacobi sweeps cost 2 passes an iteration
- * where a V-cycle costs 2T + 4 (12 at 800²) and ~3× the bytes; on hong2018 the sweeps need 2.1×
- * the V-cycle's iterations at ρ ≈ 2.1 (dt ≈ 20 ms) and 2.6× at ρ = 5.2 (dt = 50 ms), a ratio that
- * grows like √ρ: past ρ ≈ 8 they would need more than ~4×, which the bytes no longer repay
- * (docs/imex-phase.md §6).
+ * where a V-cycle costs 2T + 2 on the GPU (10 at 800²); on hong2018 the sweeps need 2.1× the
+ * V-cycle's iterations at ρ ≈ 2.1 (dt ≈ 20 ms) and 2.6× at ρ = 5.2 (dt = 50 ms), a ratio that
+ * grows like √ρ. The threshold was set where that ratio reaches ~4×, when a V-cycle iteration
+ * moved ~2× a Jacobi iteration's bytes plus its set-up; since the fused V-cycle passes it moves
+ * ~1.5× (114–125 against 76 bytes per cell, bench/results/device), so the sweeps win on launches
+ * (grids where dispatches dominate, as 800²) more than on bytes (docs/imex-phase.md §6).
  */
 export const IMEX_JACOBI_MAX_RHO = 8;
 
