@@ -160,6 +160,18 @@ export function resultsDir(sub = ''): string {
   return path.join(path.dirname(fileURLToPath(import.meta.url)), 'results', sub);
 }
 
+/**
+ * The value of `--out`: a results file, checked when the options are read (a run can take an
+ * hour; a directory or a missing parent must not fail only when it writes at the end).
+ */
+export function parseOut(v: string | undefined): string {
+  if (!v) throw new Error('bench: --out needs a file path (e.g. --out results.json)');
+  const file = path.resolve(v);
+  if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw new Error(`bench: --out must name a file, and ${v} is a directory`);
+  if (!fs.existsSync(path.dirname(file))) throw new Error(`bench: --out ${v}: its folder ${path.dirname(file)} does not exist`);
+  return v;
+}
+
 /** <dir>/<name>-<hostname>[-quick].json, or `out` when given; dir defaults to bench/results. */
 export function resultsFile(name: string, quick: boolean, out = '', dir = resultsDir()): string {
   if (out) return path.resolve(out);

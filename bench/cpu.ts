@@ -8,7 +8,19 @@
 import * as os from 'node:os';
 import { createBackend } from '../src/backends/create.ts';
 import { Simulation } from '../src/solver/simulation.ts';
-import { benchScenario, formatTable, instrument, loadNote, M, machine, parseList, parseSize, resultsFile, writeJson } from './common.ts';
+import {
+  benchScenario,
+  formatTable,
+  instrument,
+  loadNote,
+  M,
+  machine,
+  parseList,
+  parseOut,
+  parseSize,
+  resultsFile,
+  writeJson,
+} from './common.ts';
 
 export { benchScenario } from './common.ts';
 
@@ -109,7 +121,7 @@ function parseArgs(argv: string[]): Options {
         if (!(Number.isInteger(o.repeat) && o.repeat >= 1)) throw new Error('bench: --repeat must be a positive integer');
         break;
       case '--out':
-        o.out = val() ?? '';
+        o.out = parseOut(val());
         break;
       case '--no-write':
         o.out = null;

@@ -37,6 +37,7 @@ import {
   gridName,
   machine,
   parseList,
+  parseOut,
   parsePositive,
   resultsDir,
   writeJson,
@@ -199,7 +200,7 @@ export function parseDeviceArgs(argv: string[]): Options {
         break;
       }
       case '--out':
-        o.out = val() ?? '';
+        o.out = parseOut(val());
         break;
       case '--no-write':
         o.out = null;

@@ -43,6 +43,7 @@ import {
   M,
   machine,
   parseList,
+  parseOut,
   parsePositive,
   parseSize,
   resultsDir,
@@ -159,7 +160,7 @@ function parseArgs(argv: string[]): Options {
         break;
       }
       case '--out':
-        o.out = val() ?? '';
+        o.out = parseOut(val());
         break;
       case '--no-write':
         o.out = null;

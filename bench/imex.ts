@@ -19,7 +19,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compareSchemes, formatComparison, type SchemeComparison } from '../src/analysis/scheme-compare.ts';
-import { eachArg, formatTable, loadNote, machine, parseList, parsePositive, resultsFile, writeJson } from './common.ts';
+import { eachArg, formatTable, loadNote, machine, parseList, parseOut, parsePositive, resultsFile, writeJson } from './common.ts';
 
 export const IMEX_BENCH_HELP = `  --cases LIST       hong2018, front1d, default (default: all three)
   --hong-until S     simulated seconds of hong2018 (default 2)
@@ -50,7 +50,7 @@ function parseArgs(argv: string[]): Options {
     } else if (key === '--hong-until') o.hongUntil = parsePositive(val(), '--hong-until');
     else if (key === '--threads') o.threads = parsePositive(val(), '--threads', true);
     else if (key === '--quick') o.quick = true;
-    else if (key === '--out') o.out = val() ?? '';
+    else if (key === '--out') o.out = parseOut(val());
     else if (key === '--no-write') o.out = null;
     else throw new Error(`bench imex: unknown option "${raw}"`);
   });

@@ -15,7 +15,7 @@ import { WebGpuBackend } from '../src/backends/webgpu/backend.ts';
 import { coefficients } from '../src/model/derived.ts';
 import { initialProps } from '../src/model/initial.ts';
 import { Simulation } from '../src/solver/simulation.ts';
-import { eachArg, formatTable, machine, parseList, parsePositive, resultsFile, writeJson } from './common.ts';
+import { eachArg, formatTable, machine, parseList, parseOut, parsePositive, resultsFile, writeJson } from './common.ts';
 import { hongCase } from './device.ts';
 
 export const TOLERANCE_BENCH_HELP = `  --n N              hong2018 on N×N cells at its dx (default 96)
@@ -40,7 +40,7 @@ function parseArgs(argv: string[]): Options {
     else if (key === '--warm') o.warm = parsePositive(val(), '--warm', true);
     else if (key === '--dt') o.dt = parsePositive(val(), '--dt');
     else if (key === '--tols') o.tols = parseList(val(), '--tols').map((t) => parsePositive(t, '--tols'));
-    else if (key === '--out') o.out = val() ?? '';
+    else if (key === '--out') o.out = parseOut(val());
     else if (key === '--no-write') o.out = null;
     else throw new Error(`bench tolerance: unknown option "${raw}"`);
   });
@@ -58,7 +58,13 @@ const maxDiff = (a: Float64Array, b: Float64Array) => a.reduce((m, v, i) => Math
 const sum = (a: Float64Array) => a.reduce((m, v) => m + v, 0);
 
 export async function runToleranceBench(argv: string[]): Promise<number> {
-  const o = parseArgs(argv);
+  let o: Options;
+  try {
+    o = parseArgs(argv);
+  } catch (e) {
+    console.error((e as Error).message);
+    return 2;
+  }
   const s = hongCase(o.n);
   const L = makeLayout(s);
   const step = o.warm + 1;
