@@ -29,5 +29,7 @@ describe.each(SUBJECTS)('grand-potential known answers on backend $name', (subje
   it.skipIf(!subject.available)(`lithium is conserved to the Newton tolerance${skipped}`, () => gpConservation(subject));
   it.skipIf(!subject.available)(`Nernst equilibrium of (1′) with w${skipped}`, () => gpNernst(subject));
   it.skipIf(!subject.available)(`migration-limited flat front${skipped}`, () => gpMigrationFront(subject));
-  it.skipIf(!subject.available)(`manufactured solution of (2′): order 2${skipped}`, () => gpMms(subject));
+  // (400 steps at 64×32: ~150 s on WebGPU/SwiftShader here, where the fused V-cycle passes' redundant
+  // arithmetic is paid on a CPU; the limit holds on a machine four times slower)
+  it.skipIf(!subject.available)(`manufactured solution of (2′): order 2${skipped}`, { timeout: 1_200_000 }, () => gpMms(subject));
 });
