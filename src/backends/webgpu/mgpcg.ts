@@ -26,8 +26,9 @@
  *   numbers are theirs. In the post-smoothing pass each cell forms its neighbours' first sweeps
  *   again (5 in 2D, 7 in 3D), in a restriction the neighbours' pre-smoothing (and with CGUPD
  *   their r_i): cache reads and arithmetic, where the passes they replace on the fine level cost
- *   a launch and a round trip of a level-sized vector through memory (the cheaper on a
- *   bandwidth-bound GPU; not measured on one here);
+ *   a launch and a round trip of a level-sized vector through memory (expected the cheaper on a
+ *   bandwidth-bound GPU, not measured on one here; on SwiftShader, a CPU, the arithmetic costs
+ *   ~1.5–1.8× the time);
  * A solve is recorded with a budget of iterations (the host's choice; the device loop takes the
  * previous solves' counts plus a margin). Its status on the device (common/cg_state.wgsl) freezes
  * everything once it has converged, broken down or hit maxIter, so the result does not depend on
