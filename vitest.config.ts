@@ -6,7 +6,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     pool: 'forks',
     // two test files at a time: the suite is mostly single-threaded work (CPU reference, SwiftShader
-    // in Node, headless Chromium) and takes ~33 min on 2 cores this way (README)
+    // in Node, headless Chromium) and takes 30–33 min on 2 cores this way (README)
     maxWorkers: 2,
     testTimeout: 600_000,
     hookTimeout: 600_000,
