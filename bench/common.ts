@@ -172,6 +172,16 @@ export function parseOut(v: string | undefined): string {
   return v;
 }
 
+/** A suite's options from its parser, or null once the parser's refusal is printed (the suite then exits 2). */
+export function optionsOrReport<T>(parse: (argv: string[]) => T, argv: string[]): T | null {
+  try {
+    return parse(argv);
+  } catch (e) {
+    console.error((e as Error).message);
+    return null;
+  }
+}
+
 /** <dir>/<name>-<hostname>[-quick].json, or `out` when given; dir defaults to bench/results. */
 export function resultsFile(name: string, quick: boolean, out = '', dir = resultsDir()): string {
   if (out) return path.resolve(out);

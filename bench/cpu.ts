@@ -15,6 +15,7 @@ import {
   loadNote,
   M,
   machine,
+  optionsOrReport,
   parseList,
   parseOut,
   parseSize,
@@ -218,13 +219,8 @@ function table(results: BenchResult[]): string {
 }
 
 export async function runCpuBench(argv: string[]): Promise<number> {
-  let o: Options;
-  try {
-    o = parseArgs(argv);
-  } catch (e) {
-    console.error((e as Error).message);
-    return 2;
-  }
+  const o = optionsOrReport(parseArgs, argv);
+  if (!o) return 2;
   const m = machine();
   console.log(`CPU benchmark: ${m.cpuModel}, ${m.availableParallelism} cores available, Node ${m.node}`);
   console.log(

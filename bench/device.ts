@@ -36,6 +36,7 @@ import {
   formatTable,
   gridName,
   machine,
+  optionsOrReport,
   parseList,
   parseOut,
   parsePositive,
@@ -658,13 +659,8 @@ function slug(s: string): string {
 }
 
 export async function runDeviceBench(argv: string[]): Promise<number> {
-  let o: Options;
-  try {
-    o = parseDeviceArgs(argv);
-  } catch (e) {
-    console.error((e as Error).message);
-    return 2;
-  }
+  const o = optionsOrReport(parseDeviceArgs, argv);
+  if (!o) return 2;
   const started = new Date().toISOString();
   const tStart = now();
   let adapterText = '';

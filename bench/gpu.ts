@@ -42,6 +42,7 @@ import {
   loadNote,
   M,
   machine,
+  optionsOrReport,
   parseList,
   parseOut,
   parsePositive,
@@ -792,13 +793,8 @@ function ratios(results: SizeResult[], grids: string[]): Ratio[] {
 // ---------------------------------------------------------------------------------------------
 
 export async function runGpuBench(argv: string[]): Promise<number> {
-  let o: Options;
-  try {
-    o = parseArgs(argv);
-  } catch (e) {
-    console.error((e as Error).message);
-    return 2;
-  }
+  const o = optionsOrReport(parseArgs, argv);
+  if (!o) return 2;
   const m = machine();
   const started = new Date().toISOString();
   const tStart = now();

@@ -19,7 +19,18 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compareSchemes, formatComparison, type SchemeComparison } from '../src/analysis/scheme-compare.ts';
-import { eachArg, formatTable, loadNote, machine, parseList, parseOut, parsePositive, resultsFile, writeJson } from './common.ts';
+import {
+  eachArg,
+  formatTable,
+  loadNote,
+  machine,
+  optionsOrReport,
+  parseList,
+  parseOut,
+  parsePositive,
+  resultsFile,
+  writeJson,
+} from './common.ts';
 
 export const IMEX_BENCH_HELP = `  --cases LIST       hong2018, front1d, default (default: all three)
   --hong-until S     simulated seconds of hong2018 (default 2)
@@ -102,13 +113,8 @@ function caseInput(c: Case, o: Options): { input: Record<string, unknown>; until
 }
 
 export async function runImexBench(argv: string[]): Promise<number> {
-  let o: Options;
-  try {
-    o = parseArgs(argv);
-  } catch (e) {
-    console.error((e as Error).message);
-    return 2;
-  }
+  const o = optionsOrReport(parseArgs, argv);
+  if (!o) return 2;
   const m = machine();
   console.log(`Phase-stage benchmark (explicit vs IMEX), CPU backend, ${o.threads} thread(s): ${m.cpuModel}, Node ${m.node}`);
   const note = loadNote();

@@ -15,7 +15,7 @@ import { WebGpuBackend } from '../src/backends/webgpu/backend.ts';
 import { coefficients } from '../src/model/derived.ts';
 import { initialProps } from '../src/model/initial.ts';
 import { Simulation } from '../src/solver/simulation.ts';
-import { eachArg, formatTable, machine, parseList, parseOut, parsePositive, resultsFile, writeJson } from './common.ts';
+import { eachArg, formatTable, machine, optionsOrReport, parseList, parseOut, parsePositive, resultsFile, writeJson } from './common.ts';
 import { hongCase } from './device.ts';
 
 export const TOLERANCE_BENCH_HELP = `  --n N              hong2018 on N×N cells at its dx (default 96)
@@ -58,13 +58,8 @@ const maxDiff = (a: Float64Array, b: Float64Array) => a.reduce((m, v, i) => Math
 const sum = (a: Float64Array) => a.reduce((m, v) => m + v, 0);
 
 export async function runToleranceBench(argv: string[]): Promise<number> {
-  let o: Options;
-  try {
-    o = parseArgs(argv);
-  } catch (e) {
-    console.error((e as Error).message);
-    return 2;
-  }
+  const o = optionsOrReport(parseArgs, argv);
+  if (!o) return 2;
   const s = hongCase(o.n);
   const L = makeLayout(s);
   const step = o.warm + 1;

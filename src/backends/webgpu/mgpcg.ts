@@ -311,12 +311,6 @@ export class MgPcg {
     return this.coarsest[0] * this.coarsest[1] * this.coarsest[2];
   }
 
-  /** Dispatches of one recorded CG iteration of solve `name`. */
-  dispatchesPerIteration(name: string): number {
-    if (this.slot(name).jacobi) return 2;
-    return this.tail ? 2 * this.T + 2 : 3;
-  }
-
   /**
    * Registers a solve kind: `x` is its solution vector (solved in place, warm start = its
    * content); `gate` the loop gate that opens it (Gates.g index; the stage-by-stage path opens
