@@ -53,6 +53,10 @@ fn main() {
       ring[rec + R_FLAGS] = ring[rec + R_FLAGS] | F_PAUSED;
     }
   }
+  // the good state is saved at this boundary (the save stage's copies, gate G_SAVE, after its
+  // potential solve): the record says so, and the host keeps the state it has applied up to here
+  // as the good one (Simulation.applyRecord); a failed solve here cancels both (pot_end.wgsl)
+  if (ls.gSave != 0u) { ring[rec + R_FLAGS] = ring[rec + R_FLAGS] | F_SAVED; }
   ls.gPotential = select(0u, 1u, due);
   ls.gStep = ls.running;
   if (ls.running == 0u) { ls.gCheck = 0u; return; }

@@ -1,6 +1,6 @@
 // The device loop, after a boundary's potential solve (src/backends/webgpu/loop.ts): its report
 // and the face currents into the ring record, the solve counters of the step policy, and a halt
-// (with the coming step's gate closed) when the solve did not converge — exhausted (the host
+// (with the coming step's gate and the boundary's save closed) when the solve did not converge — exhausted (the host
 // retries with a larger budget) or failed (an instability). One invocation; nothing happens when
 // no solve was due.
 
@@ -31,6 +31,9 @@ fn main() {
     ls.running = 0u;
     ls.gStep = 0u;
     ls.gCheck = 0u;
+    // (no save of a state whose ψ did not converge: a replay or rollback returns to the last good one)
+    ls.gSave = 0u;
+    ring[rec + R_FLAGS] = ring[rec + R_FLAGS] & ~F_SAVED;
     ring[rec + R_HALT] = ls.halt;
   }
 }

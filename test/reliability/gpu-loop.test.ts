@@ -11,7 +11,10 @@
  *   the segment ends and the controller's voltage follows the CPU's.
  * - A solve that does not converge (an iteration limit the device reaches) and a NaN in ξ are
  *   found from the step records (the NaN with the stage-by-stage path's message); the run rolls
- *   back to the good state on the device, halves dt and goes on. A step the policy rejects (policy.ts,
+ *   back to the good state on the device, halves dt and goes on. The host keeps the state of the
+ *   boundary where the device saved (the records say where): a NaN put in after the first check
+ *   rolls back to step 10 at step 10's time, a budget exhausted after it replays from there with
+ *   no bit changed, and a run continued from a snapshot replays from its first boundary. A step the policy rejects (policy.ts,
  *   stepRejected, evaluated in loop_end) is redone at the step its rate allows.
  * - The short circuit is seen on the device at the first check that finds the metal at the
  *   contact position, and stops the run there: at the CPU's step and time.
@@ -21,7 +24,7 @@
  * Skipped, with the reason, when no WebGPU adapter exists (test/conformance/webgpu-env.ts).
  */
 import { describe, expect, it } from 'vitest';
-import type { Backend, DeviceLoop, LoopStart } from '../../src/backends/backend.ts';
+import type { Backend, DeviceLoop, LoopRecord, LoopStart } from '../../src/backends/backend.ts';
 import { createBackend } from '../../src/backends/create.ts';
 import { MECH_NO_LOOP, type WebGpuBackend } from '../../src/backends/webgpu/backend.ts';
 import { parseScenario, type Scenario } from '../../src/model/scenario.ts';
@@ -152,11 +155,11 @@ function maxDiff(a: Float64Array, b: Float64Array): number {
 
 /**
  * Wraps the backend's device loop: `before` may change a run's start (the settings, the step
- * limit), `after` sees the records of each run.
+ * limit), `after` sees the records of each run (the last step, all of them).
  */
 function wrapLoop(
   backend: WebGpuBackend,
-  hooks: { before?: (start: LoopStart) => LoopStart; after?: (last: number) => Promise<void> },
+  hooks: { before?: (start: LoopStart) => LoopStart; after?: (last: number, records: LoopRecord[]) => Promise<void> },
 ): Backend {
   const inner = backend.loop!;
   const loop: DeviceLoop = {
@@ -167,7 +170,7 @@ function wrapLoop(
     rewind: (s) => inner.rewind(s),
     run: async (start) => {
       const recs = await inner.run(hooks.before ? hooks.before(start) : start);
-      if (recs.length && hooks.after) await hooks.after(recs[recs.length - 1].step);
+      if (recs.length && hooks.after) await hooks.after(recs[recs.length - 1].step, recs);
       return recs;
     },
   };
@@ -407,62 +410,155 @@ describe.skipIf(!probe.ok)(`WebGPU device loop (${probe.ok ? probe.description :
     expect(gpu.at).toBe(gpu.time);
   });
 
-  it('a NaN put into ξ is found from the records as the stage-by-stage path finds it; the run rolls back on the device, halves dt and goes on', {
+  it('a run continued from a snapshot (a resume, a CPU warm-up) keeps its first boundary as the good state: budgets exhausted before any check are replayed from there, changing no bit', {
     timeout: 600_000,
   }, async () => {
     const s = parseScenario(BASE);
-    const AT = 8;
-    const CELL = 5 + 32 * 3; // (i, j) = (5, 3): centre (1.375, 0.875) µm
-    const inject = async (gpu: WebGpuBackend) => {
-      const f = await gpu.read();
-      f.xi[CELL] = NaN;
-      await gpu.init({ xi: f.xi, c: f.c, psi: f.psi });
+    const AT = 5;
+    // the first AT steps on the CPU reference, whose state the WebGPU runs continue from
+    const cpu = (await createBackend('cpu', s, { threads: 1 })).backend;
+    let state: ReturnType<Simulation['snapshot']>;
+    let fields: Awaited<ReturnType<Backend['read']>>;
+    try {
+      const ref = new Simulation(s, cpu);
+      await ref.start();
+      while (ref.step < AT) await ref.advanceTo(Infinity, { stepLimit: AT });
+      state = ref.snapshot();
+      fields = await cpu.read();
+    } finally {
+      await cpu.dispose();
+    }
+    const continued = async (budgetCap: number | null) => {
+      const b = await webgpu(s);
+      try {
+        b.loop!.tuning.budgetCap = budgetCap;
+        const sim = new Simulation(s, b);
+        await sim.start();
+        await sim.restore(state, fields);
+        while (sim.time < s.time.end * (1 - 1e-12)) await sim.advanceTo(s.time.end);
+        const f = await b.read();
+        return {
+          step: sim.step,
+          time: sim.time,
+          retries: sim.retries,
+          replays: sim.budgetReplays,
+          fields: { xi: f.xi, c: f.c, psi: f.psi },
+        };
+      } finally {
+        await b.dispose();
+      }
     };
-    // the device loop: whole runs, the first one ending at step AT, the NaN put in after it
+    const free = await continued(null);
+    // (2 recorded iterations: the continued run's first solves run out before its first check)
+    const capped = await continued(2);
+    expect(free.replays).toBe(0);
+    expect(capped.replays).toBeGreaterThan(0);
+    expect({ step: capped.step, time: capped.time, retries: capped.retries }).toEqual({ step: free.step, time: free.time, retries: 0 });
+    expect(differingCells(free as Run, capped as Run), 'cells differing between the capped and the free budget').toBe(0);
+  });
+
+  it('a budget exhausted after the first device save (step 10) is replayed from that save, changing no bit', {
+    timeout: 600_000,
+  }, async () => {
+    const s = parseScenario(BASE);
+    const ref = await run(s, await webgpu(s), 'whole runs');
+    expect(ref.step).toBeGreaterThan(14);
+    // whole runs, the first ending at step 12; from the next run on, 2 recorded iterations per
+    // solve: its solves run out past the save and the interval is replayed from it
     const gpu = await webgpu(s);
-    let injected = 0;
+    let capped = false;
     const b = wrapLoop(gpu, {
-      before: (start) => (injected === 0 && start.step < AT ? { ...start, stepLimit: Math.min(start.stepLimit, AT) } : start),
-      after: async (last) => {
-        if (injected > 0 || last !== AT) return;
-        injected++;
-        await inject(gpu);
+      before: (start) => {
+        if (start.step >= 12 && !capped) {
+          capped = true;
+          gpu.loop!.tuning.budgetCap = 2;
+        }
+        return capped ? start : { ...start, stepLimit: Math.min(start.stepLimit, 12) };
       },
     });
-    const r = await run(s, b, 'whole runs');
-    expect(injected).toBe(1);
-    // the stage-by-stage path (the backend's loop hidden), the NaN put in after step AT
-    const ref = await webgpu(s);
-    const sim = new Simulation(s, new Proxy(ref, { get: (t, k) => (k === 'loop' ? undefined : Reflect.get(t, k, t)) }));
-    try {
-      await sim.start();
-      let done = false;
-      while (sim.time < 0.02 * (1 - 1e-12)) {
-        await sim.advance(0.02 - sim.time);
-        if (!done && sim.step === AT) {
-          done = true;
-          await inject(ref);
-        }
-      }
-    } finally {
-      await ref.dispose();
-    }
-    expect(r.retries).toBe(1);
-    expect(sim.retries).toBe(1);
-    expect(r.events).toHaveLength(1);
-    const [e, want] = [r.events[0], sim.events[0]];
-    // the step after the NaN fails: its transport solve meets it first (as on the CPU path), and
-    // the cell named is the first non-finite one of ξ then (the phase stage spread it)
-    expect(e.step).toBe(AT + 1);
-    expect({ step: e.step, back: e.rolledBackTo.step, kind: e.kind }).toEqual({
-      step: want.step,
-      back: want.rolledBackTo.step,
-      kind: want.kind,
+    const events: Simulation['events'] = [];
+    const r = await run(s, b, 'whole runs', (sim) => {
+      sim.onInstability = (e) => events.push(e);
     });
-    const shape = (m: string) => m.replace(/\(t = [^)]*\)/, '(t)').replace(/residual [^ ]+/, 'residual');
-    expect(shape(e.reason)).toBe(shape(want.reason));
-    expect(e.reason).toMatch(/ field xi \(ξ\) = NaN \(not finite\) at cell \(i, j, k\) = \(\d+, \d+, 0\)/);
-    expect(r.time).toBeCloseTo(0.02, 14);
-    for (const k of ['xi', 'c', 'psi'] as const) expect(r.fields[k].every(Number.isFinite), k).toBe(true);
+    expect(capped).toBe(true);
+    expect(r.replays).toBeGreaterThan(0);
+    expect(events, 'replays are not instabilities').toEqual([]);
+    expect({ step: r.step, solves: r.solves, time: r.time, retries: r.retries }).toEqual({
+      step: ref.step,
+      solves: ref.solves,
+      time: ref.time,
+      retries: 0,
+    });
+    expect(differingCells(ref, r), 'cells differing from the uncapped run').toBe(0);
   });
+
+  // AT = 8: before the first stability check (every 10 steps on WebGPU), back to the run's start;
+  // AT = 14: after the good state was saved on the device at step 10, back to step 10 (the host
+  // learns of each device save from the step records and keeps the state it applied with it)
+  for (const AT of [8, 14])
+    it(`a NaN put into ξ after step ${AT} is found from the records as the stage-by-stage path finds it; the run rolls back to the same good state on the device, halves dt and goes on`, {
+      timeout: 600_000,
+    }, async () => {
+      const s = parseScenario(BASE);
+      const CELL = 5 + 32 * 3; // (i, j) = (5, 3): centre (1.375, 0.875) µm
+      const inject = async (gpu: WebGpuBackend) => {
+        const f = await gpu.read();
+        f.xi[CELL] = NaN;
+        await gpu.init({ xi: f.xi, c: f.c, psi: f.psi });
+      };
+      // the device loop: whole runs, the first one ending at step AT, the NaN put in after it
+      const gpu = await webgpu(s);
+      let injected = 0;
+      // the time of each step the loop took, from its records (0: the run's start)
+      const stepTimes = new Map<number, number>([[0, 0]]);
+      const b = wrapLoop(gpu, {
+        before: (start) => (injected === 0 && start.step < AT ? { ...start, stepLimit: Math.min(start.stepLimit, AT) } : start),
+        after: async (last, records) => {
+          for (const q of records) if (q.tookStep) stepTimes.set(q.step, q.time);
+          if (injected > 0 || last !== AT) return;
+          injected++;
+          await inject(gpu);
+        },
+      });
+      const r = await run(s, b, 'whole runs');
+      expect(injected).toBe(1);
+      // the stage-by-stage path (the backend's loop hidden), the NaN put in after step AT
+      const ref = await webgpu(s);
+      const sim = new Simulation(s, new Proxy(ref, { get: (t, k) => (k === 'loop' ? undefined : Reflect.get(t, k, t)) }));
+      try {
+        await sim.start();
+        let done = false;
+        while (sim.time < 0.02 * (1 - 1e-12)) {
+          await sim.advance(0.02 - sim.time);
+          if (!done && sim.step === AT) {
+            done = true;
+            await inject(ref);
+          }
+        }
+      } finally {
+        await ref.dispose();
+      }
+      expect(r.retries).toBe(1);
+      expect(sim.retries).toBe(1);
+      expect(r.events).toHaveLength(1);
+      const [e, want] = [r.events[0], sim.events[0]];
+      // the step after the NaN fails: its transport solve meets it first (as on the CPU path), and
+      // the cell named is the first non-finite one of ξ then (the phase stage spread it)
+      expect(e.step).toBe(AT + 1);
+      expect({ step: e.step, back: e.rolledBackTo.step, kind: e.kind }).toEqual({
+        step: want.step,
+        back: want.rolledBackTo.step,
+        kind: want.kind,
+      });
+      expect(e.rolledBackTo.step).toBe(AT < 10 ? 0 : 10);
+      // back to the time the loop had reached at that step (the stage-by-stage run, which lands
+      // on no output time, took other steps; a landed step's record holds the df64 of the target)
+      const back = stepTimes.get(e.rolledBackTo.step)!;
+      expect(Math.abs(e.rolledBackTo.time - back)).toBeLessThanOrEqual(1e-12 * back);
+      const shape = (m: string) => m.replace(/\(t = [^)]*\)/, '(t)').replace(/residual [^ ]+/, 'residual');
+      expect(shape(e.reason)).toBe(shape(want.reason));
+      expect(e.reason).toMatch(/ field xi \(ξ\) = NaN \(not finite\) at cell \(i, j, k\) = \(\d+, \d+, 0\)/);
+      expect(r.time).toBeCloseTo(0.02, 14);
+      for (const k of ['xi', 'c', 'psi'] as const) expect(r.fields[k].every(Number.isFinite), k).toBe(true);
+    });
 });
