@@ -14,7 +14,8 @@
  *   back to the good state on the device, halves dt and goes on. The host keeps the state of the
  *   boundary where the device saved (the records say where): a NaN put in after the first check
  *   rolls back to step 10 at step 10's time, a budget exhausted after it replays from there with
- *   no bit changed, and a run continued from a snapshot replays from its first boundary. A step the policy rejects (policy.ts,
+ *   no bit changed, a run continued from a snapshot replays from its first boundary, and a
+ *   potential solve that fails at a saving boundary makes no copy (the rollback finds the start). A step the policy rejects (policy.ts,
  *   stepRejected, evaluated in loop_end) is redone at the step its rate allows.
  * - The short circuit is seen on the device at the first check that finds the metal at the
  *   contact position, and stops the run there: at the CPU's step and time.
@@ -27,6 +28,7 @@ import { describe, expect, it } from 'vitest';
 import type { Backend, DeviceLoop, LoopRecord, LoopStart } from '../../src/backends/backend.ts';
 import { createBackend } from '../../src/backends/create.ts';
 import { MECH_NO_LOOP, type WebGpuBackend } from '../../src/backends/webgpu/backend.ts';
+import { initialFields } from '../../src/model/initial.ts';
 import { parseScenario, type Scenario } from '../../src/model/scenario.ts';
 import { Simulation } from '../../src/solver/simulation.ts';
 import { probeWebGpu } from '../conformance/webgpu-env.ts';
@@ -159,7 +161,7 @@ function maxDiff(a: Float64Array, b: Float64Array): number {
  */
 function wrapLoop(
   backend: WebGpuBackend,
-  hooks: { before?: (start: LoopStart) => LoopStart; after?: (last: number, records: LoopRecord[]) => Promise<void> },
+  hooks: { before?: (start: LoopStart) => LoopStart | Promise<LoopStart>; after?: (last: number, records: LoopRecord[]) => Promise<void> },
 ): Backend {
   const inner = backend.loop!;
   const loop: DeviceLoop = {
@@ -169,7 +171,7 @@ function wrapLoop(
     raiseBudgets: (r) => inner.raiseBudgets(r),
     rewind: (s) => inner.rewind(s),
     run: async (start) => {
-      const recs = await inner.run(hooks.before ? hooks.before(start) : start);
+      const recs = await inner.run(hooks.before ? await hooks.before(start) : start);
       if (recs.length && hooks.after) await hooks.after(recs[recs.length - 1].step, recs);
       return recs;
     },
@@ -490,6 +492,42 @@ describe.skipIf(!probe.ok)(`WebGPU device loop (${probe.ok ? probe.description :
       retries: 0,
     });
     expect(differingCells(ref, r), 'cells differing from the uncapped run').toBe(0);
+  });
+
+  it('a potential solve that fails where the device would save (after a passed check) leaves the earlier good state in place', {
+    timeout: 600_000,
+  }, async () => {
+    const s = parseScenario(BASE);
+    const gpu = await webgpu(s);
+    let faulty = 0;
+    let back: { xi: Float64Array; c: Float64Array } | null = null;
+    // run 1 ends at step 10, whose check passes, so run 2 saves at its first boundary; there its
+    // potential solve (forced, one iteration allowed) fails: no copy is made, and the rollback
+    // returns to the run's start, whose ξ and c are the initial fields
+    const b = wrapLoop(gpu, {
+      before: async (start) => {
+        if (faulty === 0 && start.step < 10) return { ...start, stepLimit: Math.min(start.stepLimit, 10) };
+        if (faulty === 0) {
+          faulty++;
+          return { ...start, forced: true, settings: { ...start.settings, potentialMaxIter: 1 } };
+        }
+        if (!back) {
+          const f = await gpu.read();
+          back = { xi: f.xi, c: f.c };
+        }
+        return start;
+      },
+    });
+    const r = await run(s, b, 'whole runs');
+    expect(faulty).toBe(1);
+    expect(r.events).toHaveLength(1);
+    expect(r.events[0].reason).toMatch(/^potential solver did not converge in step 11 /);
+    expect(r.events[0].rolledBackTo).toEqual({ step: 0, time: 0 });
+    const init = initialFields(s);
+    const moved = (a: Float64Array, want: Float64Array) => a.reduce((n, v, i) => n + (Object.is(v, Math.fround(want[i])) ? 0 : 1), 0);
+    expect(back, 'the fields read after the rollback').not.toBeNull();
+    expect({ xi: moved(back!.xi, init.xi), c: moved(back!.c, init.c) }, 'cells differing from the initial fields').toEqual({ xi: 0, c: 0 });
+    expect(r.time).toBeCloseTo(0.02, 14);
   });
 
   // AT = 8: before the first stability check (every 10 steps on WebGPU), back to the run's start;
