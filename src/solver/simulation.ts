@@ -889,9 +889,14 @@ export class Simulation {
       this.solvedHere = false;
       this.forcedHere = false;
       this.checkedHere = false;
+      if (r.phase) this.phaseIterations += r.phase.iterations;
+      const exhausted = r.halt === LOOP_HALT.EXHAUSTED && Object.entries(r.codes).some(([s, c]) => s !== 'psi' && c === OUTCOME_EXHAUSTED);
+      // the IMEX phase stage comes first in a step: where its solve failed (not ran out of its
+      // budget: a replay), stepOnce throws before the step is counted, at the time and step
+      // before it; so does this (the rollback's event, the final error's step and message)
+      if (!exhausted && r.phase && !r.phase.converged) throw this.phaseFailure(r.phase, this.step + 1);
       const tr = r.transport;
       this.lastTr = tr;
-      if (r.phase) this.phaseIterations += r.phase.iterations;
       this.iterationTotals.transport += tr.iterations;
       this.limitedTotal += tr.limited;
       this.influxTotal += tr.influx;
@@ -905,9 +910,7 @@ export class Simulation {
       this.stepsSinceSolve++;
       this.sinceSave++;
       if (r.step !== this.step) throw new Error(`device loop: record of step ${r.step} where the Simulation is at step ${this.step}`);
-      const exhausted = r.halt === LOOP_HALT.EXHAUSTED && Object.entries(r.codes).some(([s, c]) => s !== 'psi' && c === OUTCOME_EXHAUSTED);
       if (exhausted) throw this.exhaustedError();
-      if (r.phase && !r.phase.converged) throw this.phaseFailure(r.phase, this.step);
       this.checkTransport(tr);
       if (!Number.isFinite(r.maxRate)) throw this.deviceInstability(`non-finite max |∂ξ/∂t| = ${r.maxRate}`);
       if (r.halt === LOOP_HALT.REJECT)

@@ -21,6 +21,8 @@
  *   contact position, and stops the run there: at the CPU's step and time.
  * - The IMEX phase stage runs on the loop too (its sweeps' solves recorded with budgets, reported
  *   together): batching and a capped budget change no bit, and it takes the CPU backend's steps.
+ *   A phase solve that fails (a NaN in ξ) is reported as on the stage-by-stage path: at the step
+ *   and time before the failed step, which neither path counts.
  * - With the mechanics stage (not on the loop yet) the backend has no loop and logs why.
  * Skipped, with the reason, when no WebGPU adapter exists (test/conformance/webgpu-env.ts).
  */
@@ -599,4 +601,62 @@ describe.skipIf(!probe.ok)(`WebGPU device loop (${probe.ok ? probe.description :
       expect(r.time).toBeCloseTo(0.02, 14);
       for (const k of ['xi', 'c', 'psi'] as const) expect(r.fields[k].every(Number.isFinite), k).toBe(true);
     });
+
+  it('an IMEX phase solve that fails (a NaN put into ξ after step 8) is reported as the stage-by-stage path reports it: at the step before the failed one, at its time', {
+    timeout: 600_000,
+  }, async () => {
+    const s = parseScenario(IMEX);
+    const AT = 8;
+    const CELL = 5 + 32 * 3;
+    const inject = async (gpu: WebGpuBackend) => {
+      const f = await gpu.read();
+      f.xi[CELL] = NaN;
+      await gpu.init({ xi: f.xi, c: f.c, psi: f.psi });
+    };
+    // the device loop: whole runs, the first one ending at step AT, the NaN put in after it
+    const gpu = await webgpu(s);
+    let injected = 0;
+    let atTime = NaN;
+    const b = wrapLoop(gpu, {
+      before: (start) => (injected === 0 && start.step < AT ? { ...start, stepLimit: Math.min(start.stepLimit, AT) } : start),
+      after: async (last, records) => {
+        if (injected > 0 || last !== AT) return;
+        injected++;
+        atTime = records[records.length - 1].time;
+        await inject(gpu);
+      },
+    });
+    const r = await run(s, b, 'whole runs');
+    expect(injected).toBe(1);
+    // the stage-by-stage path (the backend's loop hidden), the NaN put in after step AT
+    const ref = await webgpu(s);
+    const sim = new Simulation(s, new Proxy(ref, { get: (t, k) => (k === 'loop' ? undefined : Reflect.get(t, k, t)) }));
+    let refAt = NaN;
+    try {
+      await sim.start();
+      while (sim.step < AT) await sim.advance(0.02 - sim.time);
+      refAt = sim.time;
+      await inject(ref);
+      while (sim.events.length === 0) await sim.advance(0.02 - sim.time);
+    } finally {
+      await ref.dispose();
+    }
+    expect(sim.events).toHaveLength(1);
+    expect(r.events).toHaveLength(1);
+    const [e, want] = [r.events[0], sim.events[0]];
+    // the phase stage meets the NaN first, in step AT + 1; the stage-by-stage path has not
+    // counted that step when its solve fails: the failure is at step AT, at step AT's time
+    expect(want.reason).toMatch(new RegExp(`^IMEX phase solver did not converge in step ${AT + 1} `));
+    expect(want.step).toBe(AT);
+    expect(want.time).toBe(refAt);
+    expect({ step: e.step, back: e.rolledBackTo.step, kind: e.kind }).toEqual({
+      step: want.step,
+      back: want.rolledBackTo.step,
+      kind: want.kind,
+    });
+    expect(e.time).toBe(atTime);
+    expect(e.reason).toBe(want.reason.replace(`(t = ${refAt} s)`, `(t = ${atTime} s)`));
+    expect(r.time).toBeCloseTo(0.02, 14);
+    for (const k of ['xi', 'c', 'psi'] as const) expect(r.fields[k].every(Number.isFinite), k).toBe(true);
+  });
 });
