@@ -740,6 +740,10 @@ export class Simulation {
     await this.returnToGood(g);
     this.retries = retries + 1;
     this.dt = Math.min(failedDt / 2, err.details.dtRetry ?? Infinity);
+    // a device loop's budget replay of the retried interval (replay()) returns to the good state
+    // too: it must take the retry's first step, not the one that failed (the stage-by-stage path
+    // has no replays: it goes on with this dt)
+    this.good = { ...g, state: { ...g.state, dt: this.dt } };
     const ev: InstabilityEvent = {
       kind: err.details.dtRetry !== undefined ? 'rejected' : 'instability',
       step: err.step,

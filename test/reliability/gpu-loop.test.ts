@@ -15,7 +15,9 @@
  *   boundary where the device saved (the records say where): a NaN put in after the first check
  *   rolls back to step 10 at step 10's time, a budget exhausted after it replays from there with
  *   no bit changed, a run continued from a snapshot replays from its first boundary, and a
- *   potential solve that fails at a saving boundary makes no copy (the rollback finds the start). A step the policy rejects (policy.ts,
+ *   potential solve that fails at a saving boundary makes no copy (the rollback finds the start).
+ *   A budget exhausted in the interval retried after a rollback replays it with the retry's
+ *   halved step: the same steps, events and bits as with no cap. A step the policy rejects (policy.ts,
  *   stepRejected, evaluated in loop_end) is redone at the step its rate allows.
  * - The short circuit is seen on the device at the first check that finds the metal at the
  *   contact position, and stops the run there: at the CPU's step and time.
@@ -658,5 +660,57 @@ describe.skipIf(!probe.ok)(`WebGPU device loop (${probe.ok ? probe.description :
     expect(e.reason).toBe(want.reason.replace(`(t = ${refAt} s)`, `(t = ${atTime} s)`));
     expect(r.time).toBeCloseTo(0.02, 14);
     for (const k of ['xi', 'c', 'psi'] as const) expect(r.fields[k].every(Number.isFinite), k).toBe(true);
+  });
+
+  it("a budget exhausted in the interval retried after a rollback is replayed with the retry's halved step: the same steps, events and bits as without the cap", {
+    timeout: 600_000,
+  }, async () => {
+    // (to the first output time: the first 10 of BASE's ~20 steps)
+    const s = parseScenario({ ...BASE, time: { end: '0.01 s', output: '0.01 s' } });
+    const AT = 8;
+    const CELL = 5 + 32 * 3;
+    // whole runs, the first ending at step AT, a NaN put into ξ after it: the next run fails and
+    // rolls back to the start with dt halved; with `cap`, every solve of the retried interval
+    // then has 2 recorded iterations, so it runs out and the interval is replayed
+    const nanRun = async (cap: boolean) => {
+      const gpu = await webgpu(s);
+      let injected = 0;
+      let capped = false;
+      const b = wrapLoop(gpu, {
+        before: (start) => {
+          if (injected === 0) return start.step < AT ? { ...start, stepLimit: Math.min(start.stepLimit, AT) } : start;
+          if (cap && !capped && start.step === 0) {
+            capped = true;
+            gpu.loop!.tuning.budgetCap = 2;
+          }
+          return start;
+        },
+        after: async (last) => {
+          if (injected > 0 || last !== AT) return;
+          injected++;
+          const f = await gpu.read();
+          f.xi[CELL] = NaN;
+          await gpu.init({ xi: f.xi, c: f.c, psi: f.psi });
+        },
+      });
+      const r = await run(s, b, 'whole runs');
+      expect(injected).toBe(1);
+      expect(capped).toBe(cap);
+      return r;
+    };
+    const free = await nanRun(false);
+    const capped = await nanRun(true);
+    expect(free.replays).toBe(0);
+    expect(capped.replays).toBeGreaterThan(0);
+    const ev = (r: Run) => r.events.map((e) => ({ step: e.step, back: e.rolledBackTo.step, dtRetry: e.dtRetry, attempt: e.attempt }));
+    expect(ev(free)).toHaveLength(1);
+    expect(ev(capped)).toEqual(ev(free));
+    expect({ step: capped.step, solves: capped.solves, time: capped.time, retries: capped.retries }).toEqual({
+      step: free.step,
+      solves: free.solves,
+      time: free.time,
+      retries: 1,
+    });
+    expect(differingCells(free, capped), 'cells differing between the capped and the free budget').toBe(0);
   });
 });
