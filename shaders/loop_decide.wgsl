@@ -53,6 +53,18 @@ fn main() {
       ring[rec + R_FLAGS] = ring[rec + R_FLAGS] | F_PAUSED;
     }
   }
+  // the last row of the run's schedule table (loop.ts: the segments from the one in force on,
+  // at most 256) with a finite end: a step from here may end on that end, where the controller's
+  // update needs the next segment (a new segment: the block reset, the dt cap), which the table
+  // does not hold. Stop here, after the boundary's decision (as a pause); the host continues
+  // with a table from this segment on. (A 1-row table has nothing to stop before: loop_end stops
+  // past it.) Until 2026-12-07 the step crossed the end with the old segment's update.
+  if (ls.running != 0u && ls.segCount > 1u && ls.segLocal + 1u >= ls.segCount) {
+    if (bitcast<f32>(schedule[ls.segLocal].z) < NO_LIMIT_HI) {
+      ls.running = 0u;
+      ring[rec + R_FLAGS] = ring[rec + R_FLAGS] | F_LIMIT;
+    }
+  }
   // the good state is saved at this boundary (the save stage's copies, gate G_SAVE, after its
   // potential solve): the record says so, and the host keeps the state it has applied up to here
   // as the good one (Simulation.applyRecord); a failed solve here cancels both (pot_end.wgsl)

@@ -140,7 +140,8 @@ fn main() {
       let end = vec2<f32>(bitcast<f32>(e.z), bitcast<f32>(e.w));
       if (end.x >= NO_LIMIT_HI || dfToF32(dfSub(end, t)) > epsAt(t)) { break; }
       if (local + 1u >= ls.segCount) {
-        // past the table: the loop stops here, the host continues with a new table
+        // past the table (only a 1-row one: loop_decide stops a longer one at its last row):
+        // the loop stops here, the host continues with a new table
         ls.running = 0u;
         flags = flags | F_LIMIT;
         break;

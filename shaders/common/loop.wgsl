@@ -78,6 +78,6 @@ const F_CHECKED: u32 = 32u;    // the stability check ran after the step (and pa
 const F_CHANGED: u32 = 64u;    // the controller changed the voltage
 const F_NEWSEG: u32 = 128u;    // a schedule segment began
 const F_PAUSED: u32 = 256u;    // the loop paused at this boundary (checkpoint)
-const F_LIMIT: u32 = 512u;     // the loop reached its step limit
+const F_LIMIT: u32 = 512u;     // the loop reached its step limit, or the end of its schedule table (loop_decide, loop_end)
 const F_CONTACT: u32 = 1024u;  // the checked fields reach the counter electrode (the short circuit)
 const F_NEEDPOT: u32 = 2048u;  // the loop stopped at this boundary undecided: a potential solve is due and was not recorded here

@@ -8,7 +8,8 @@
  *   (the loop stops where another is due) give the same fields, steps, solves and time.
  * - The loop takes the CPU backend's steps (same count, same solves, step times within the f32
  *   difference of the rates), also under a galvanostatic plate/strip schedule, where it lands on
- *   the segment ends and the controller's voltage follows the CPU's.
+ *   the segment ends and the controller's voltage follows the CPU's. A schedule longer than the
+ *   table a run gets changes no bit (the run stops before a step could cross the table's end).
  * - A solve that does not converge (an iteration limit the device reaches) and a NaN in ξ are
  *   found from the step records (the NaN with the stage-by-stage path's message); the run rolls
  *   back to the good state on the device, halves dt and goes on. The host keeps the state of the
@@ -712,5 +713,45 @@ describe.skipIf(!probe.ok)(`WebGPU device loop (${probe.ok ? probe.description :
       retries: 1,
     });
     expect(differingCells(free, capped), 'cells differing between the capped and the free budget').toBe(0);
+  });
+
+  it("the end of the run's schedule table (a drive schedule longer than the table the host hands the loop) changes no bit: the loop stops before a step could cross it", {
+    timeout: 600_000,
+  }, async () => {
+    // plate, strip, plate 0.4 ms each; one output at the end (no landing at the segment ends)
+    const s = parseScenario({
+      ...GALVANOSTATIC,
+      time: { end: '0.0012 s', output: '0.0012 s' },
+      control: {
+        ...GALVANOSTATIC.control,
+        schedule: [
+          { mode: 'galvanostatic', current: '20 mA/cm^2', duration: 0.0004 },
+          { mode: 'galvanostatic', current: '-20 mA/cm^2', duration: 0.0004 },
+          { mode: 'galvanostatic', current: '20 mA/cm^2', duration: 0.0004 },
+        ],
+      },
+    });
+    const full = await run(s, await webgpu(s), 'whole runs');
+    // the host hands the loop at most 256 segments (Simulation, SCHEDULE_TABLE); here 2, so that
+    // a run in the strip segment reaches its table's end at 0.8 ms
+    const gpu = await webgpu(s);
+    let cut = 0;
+    const b = wrapLoop(gpu, {
+      before: (start) => {
+        if (!start.control || start.control.table.length <= 2) return start;
+        cut++;
+        return { ...start, control: { ...start.control, table: start.control.table.slice(0, 2) } };
+      },
+    });
+    const short = await run(s, b, 'whole runs');
+    expect(cut).toBeGreaterThan(1);
+    expect({ step: short.step, solves: short.solves, time: short.time, voltage: short.voltage, retries: short.retries }).toEqual({
+      step: full.step,
+      solves: full.solves,
+      time: full.time,
+      voltage: full.voltage,
+      retries: full.retries,
+    });
+    expect(differingCells(full, short), 'cells differing from the run with the whole schedule').toBe(0);
   });
 });
