@@ -48,6 +48,7 @@ import { customModel, modelTime, type GpuModel, type Modelled } from './model.ts
 export const DEVICE_BENCH_HELP = `  --cases LIST       hong, 3d (default both)
   --paths LIST       stages (stage by stage: before), loop (the device loop: after); default both
   --phase P          imex (default: the scenarios' default) or explicit; both run on the device loop
+  --phase-precond P  the IMEX phase solve's preconditioner: auto (default: the scenario's rule, by ρ), jacobi or multigrid
   --steps-per-s R    hong2018: steps per simulated second assumed to 400 s (default: measured by npm run bench -- imex
                      at dx = 0.25 µm, bench/results/imex-vm.json: 29.5 IMEX, 286.5 explicit)
   --hong N[,W,S]     hong2018 on N×N cells (same dx; default 800): W warm-up steps (default 48), S measured steps (default 64:
@@ -106,6 +107,8 @@ interface Options {
   requireHardware: boolean;
   /** Steps run on the CPU reference before the WebGPU backend takes the state over (0: none). */
   cpuWarm: number;
+  /** numerics.phasePreconditioner of both cases ('auto': the scenario's rule). */
+  phasePrecond: 'auto' | 'jacobi' | 'multigrid';
 }
 
 function parseCase(v: string | undefined, what: string, base: CaseSpec): CaseSpec {
@@ -123,6 +126,7 @@ export function parseDeviceArgs(argv: string[]): Options {
     cases: ['hong', '3d'],
     paths: ['stages', 'loop'],
     phase: 'imex',
+    phasePrecond: 'auto',
     stepsPerSecond: null,
     // (defaults for a GPU, where a 800² step takes milliseconds: past the dt ramp and the early
     // budgets, wider while a solve has fewer than 4 solves behind it; SwiftShader needs ~90 s per 800² step: --cpu-warm)
@@ -176,6 +180,13 @@ export function parseDeviceArgs(argv: string[]): Options {
         o.phase = v;
         break;
       }
+      case '--phase-precond': {
+        const v = val();
+        if (v !== 'auto' && v !== 'jacobi' && v !== 'multigrid')
+          throw new Error(`bench device: --phase-precond takes auto, jacobi or multigrid (got "${v}")`);
+        o.phasePrecond = v;
+        break;
+      }
       case '--hong':
         o.hong = parseCase(val(), '--hong', o.hong);
         break;
@@ -214,9 +225,9 @@ export function parseDeviceArgs(argv: string[]): Options {
   return o;
 }
 
-/** The scenario with numerics.phase set. */
-function withPhase(s: Scenario, phase: 'explicit' | 'imex'): Scenario {
-  return { ...s, numerics: { ...s.numerics, phase } };
+/** The scenario with numerics.phase (and, unless 'auto', numerics.phasePreconditioner) set. */
+function withPhase(s: Scenario, phase: 'explicit' | 'imex', precond: Options['phasePrecond'] = 'auto'): Scenario {
+  return { ...s, numerics: { ...s.numerics, phase, ...(precond === 'auto' ? {} : { phasePreconditioner: precond }) } };
 }
 
 /** examples/hong2018 on an N×N grid at its dx (the Li layer keeps its share), ending at 400 s. */
@@ -377,7 +388,7 @@ export interface CaseResult {
 const now = () => performance.now() / 1000;
 
 async function runCase(which: 'hong' | '3d', path: StepPath, spec: CaseSpec, o: Options): Promise<CaseResult> {
-  const s = withPhase(which === 'hong' ? hongCase(spec.n) : benchScenario([spec.n, spec.n, spec.n]), o.phase);
+  const s = withPhase(which === 'hong' ? hongCase(spec.n) : benchScenario([spec.n, spec.n, spec.n]), o.phase, o.phasePrecond);
   const L = makeLayout(s);
   const cells = cellsOf(s.grid.n.slice(0, s.grid.dims));
   const wopts: WebGpuOptions = { dawnFlags: o.dawnFlags, ...(o.workgroup ? { workgroupSize: o.workgroup } : {}) };
