@@ -16,7 +16,8 @@
  *   boundary where the device saved (the records say where): a NaN put in after the first check
  *   rolls back to step 10 at step 10's time, a budget exhausted after it replays from there with
  *   no bit changed, a run continued from a snapshot replays from its first boundary, and a
- *   potential solve that fails at a saving boundary makes no copy (the rollback finds the start).
+ *   potential solve that fails at a saving boundary makes no copy (the rollback finds the start);
+ *   a budget raised after a solve ran out holds until the replay has passed that solve.
  *   A budget exhausted in the interval retried after a rollback replays it with the retry's
  *   halved step: the same steps, events and bits as with no cap. A step the policy rejects (policy.ts,
  *   stepRejected, evaluated in loop_end) is redone at the step its rate allows.
@@ -533,6 +534,40 @@ describe.skipIf(!probe.ok)(`WebGPU device loop (${probe.ok ? probe.description :
     expect(back, 'the fields read after the rollback').not.toBeNull();
     expect({ xi: moved(back!.xi, init.xi), c: moved(back!.c, init.c) }, 'cells differing from the initial fields').toEqual({ xi: 0, c: 0 });
     expect(r.time).toBeCloseTo(0.02, 14);
+  });
+
+  it('a potential solve that runs out at a saving boundary is replayed with a budget that holds until past it: the run goes on', {
+    timeout: 600_000,
+  }, async () => {
+    // (known-answers' V2 disc, one step per call: the solve at boundary 10, after the first
+    // check, needs over twice its warm budget; a raise dropped by the warm solves replayed before
+    // it ran out there again, replay after replay)
+    const s = parseScenario({
+      name: 'gpu-loop-raise',
+      grid: { dims: 2, n: [32, 32], dx: '0.25 um' },
+      time: { end: 0.2, output: 0.2 },
+      voltage: 0,
+      parameters: { Leta: 1e-12 },
+      boundary: { xi: { x0: { type: 'noflux' }, x1: { type: 'noflux' } } },
+      initial: { nuclei: [{ center: ['4 um', '4 um'], radius: '2.5 um' }], concentration: 'uniform' },
+    });
+    const b = await webgpu(s);
+    const sim = new Simulation(s, b);
+    try {
+      await sim.start();
+      let calls = 0;
+      while (sim.time < 0.2 * (1 - 1e-12) && calls < 100) {
+        await sim.advance(0.2 - sim.time);
+        calls++;
+      }
+      expect(sim.budgetReplays).toBeGreaterThan(0);
+      expect(sim.budgetReplays).toBeLessThanOrEqual(4);
+      expect(sim.retries).toBe(0);
+      expect(sim.time).toBeCloseTo(0.2, 12);
+      expect(calls).toBeLessThan(100);
+    } finally {
+      await b.dispose();
+    }
   });
 
   // AT = 8: before the first stability check (every 10 steps on WebGPU), back to the run's start;

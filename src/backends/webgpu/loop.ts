@@ -189,6 +189,8 @@ export class GpuDeviceLoop implements DeviceLoop {
   /** The most iterations one IMEX sweep took, by step (from the records, for the phase budget). */
   private phaseMax = new Map<number, number>();
   private raised = new Map<string, number>();
+  /** Per raised slot, the step of the record whose solve ran out (the raise holds at least until past it). */
+  private raisedAt = new Map<string, number>();
   private maxIter = new Map<string, number>();
   private settings: LoopSettings | null = null;
   private policy: GPUBuffer;
@@ -268,6 +270,7 @@ export class GpuDeviceLoop implements DeviceLoop {
       if (!rep || code !== Outcome.Exhausted) return;
       const max = this.maxIter.get(slot) ?? 1000;
       this.raised.set(slot, Math.min(max, Math.max(2 * this.budget(slot), rep.iterations + 4)));
+      this.raisedAt.set(slot, Math.max(r.step, this.raisedAt.get(slot) ?? 0));
     };
     const codes = r.codes;
     bump('u', r.transport, codes.u ?? 0);
@@ -604,8 +607,16 @@ export class GpuDeviceLoop implements DeviceLoop {
       this.decisions.push(r.solved);
       if (this.decisions.length > POT_WINDOW) this.decisions.shift();
     }
-    // a raised budget lasts until the solves are back within the ordinary one
-    for (const [s, b] of this.raised) if ((this.history.get(s) ?? []).every((i) => i + 2 < b / 2)) this.raised.delete(s);
+    // a raised budget lasts until the solves are back within the ordinary one, and at least until
+    // the replay has passed the record whose solve ran out: the warm solves before it would drop
+    // it, and that solve would run out again at the same budget, replay after replay
+    for (const [s, b] of this.raised) {
+      if (r.step <= (this.raisedAt.get(s) ?? -1)) continue;
+      if ((this.history.get(s) ?? []).every((i) => i + 2 < b / 2)) {
+        this.raised.delete(s);
+        this.raisedAt.delete(s);
+      }
+    }
   }
 
   private parse(w: Uint32Array, tag: number, start: LoopStart, k: number): { record: LoopRecord; flags: number } | null {
