@@ -320,7 +320,16 @@ describe.skipIf(missing !== null)(`page instruments (headless Chromium)${missing
     await page.mouse.down();
     await page.mouse.move(c.x + c.width / 2 + 120, c.y + c.height / 2 + 40, { steps: 6 });
     await page.mouse.up();
-    await page.waitForFunction(() => location.hash.includes('&cam='));
+    // the link is written 300 ms after the camera last moved: on a loaded machine the drag's
+    // steps can be further apart, so an intermediate camera may be in the link first; wait for
+    // the link to hold the camera the view has now
+    await page.waitForFunction(() => {
+      const cam = window.lidendriteApp!.status().camera;
+      const m = /&cam=([^&]+)/.exec(location.hash);
+      if (!cam || !m) return false;
+      const v = m[1].split(',').map(Number);
+      return v.length === 6 && v.every((x, q) => Math.abs(x - cam[q]) <= 1e-5 * Math.max(1, Math.abs(cam[q])));
+    });
     const st = await status(page);
     expect(st.backend).toBe('cpu');
     expect(st.camera).not.toEqual(cam0);
