@@ -4,8 +4,9 @@
  * - Batching changes no bit: one step per call, whole runs, 3-step batches with one in flight,
  *   a capped iteration budget (solves run out of recorded iterations, the interval is replayed
  *   with a larger budget), the CLI's pauses at checkpoint times (where the host takes some
- *   boundary decisions itself) and the potential solve recorded only at a run's first boundary
- *   (the loop stops where another is due) give the same fields, steps, solves and time.
+ *   boundary decisions itself), the potential solve recorded only at a run's first boundary
+ *   (the loop stops where another is due) and a ring of 8 records (runs longer than the ring wrap
+ *   it) give the same fields, steps, solves and time.
  * - The loop takes the CPU backend's steps (same count, same solves, step times within the f32
  *   difference of the rates), also under a galvanostatic plate/strip schedule, where it lands on
  *   the segment ends and the controller's voltage follows the CPU's. A schedule longer than the
@@ -70,7 +71,14 @@ const GALVANOSTATIC = {
   },
 };
 
-type Mode = 'one step per call' | 'whole runs' | '3-step batches' | 'capped budget' | 'checkpoint pauses' | 'potential at run starts';
+type Mode =
+  | 'one step per call'
+  | 'whole runs'
+  | '3-step batches'
+  | 'capped budget'
+  | 'checkpoint pauses'
+  | 'potential at run starts'
+  | 'an 8-record ring';
 
 /** Checkpoint interval of the 'checkpoint pauses' mode (the CLI's stepping, src/cli/run-loop.ts). */
 const CK_EVERY = 0.004;
@@ -199,23 +207,38 @@ describe.skipIf(!probe.ok)(`WebGPU device loop (${probe.ok ? probe.description :
     }
   });
 
-  it('batching changes no bit: one step per call, whole runs, 3-step batches, a capped budget with replays, checkpoint pauses, the potential recorded at run starts only', {
+  it('batching changes no bit: one step per call, whole runs, 3-step batches, a capped budget with replays, checkpoint pauses, the potential recorded at run starts only, a ring that wraps', {
     timeout: 900_000,
   }, async () => {
     const s = parseScenario(BASE);
     const ref = await run(s, await webgpu(s), 'one step per call');
     expect(ref.step).toBeGreaterThan(10);
     expect(ref.retries).toBe(0);
-    for (const mode of ['whole runs', '3-step batches', 'capped budget', 'checkpoint pauses', 'potential at run starts'] as const) {
-      const b = await webgpu(s);
-      if (mode === '3-step batches') Object.assign(b.loop!.tuning, { batchSteps: 3, inFlight: 1 });
+    const modes = [
+      'whole runs',
+      '3-step batches',
+      'capped budget',
+      'checkpoint pauses',
+      'potential at run starts',
+      'an 8-record ring',
+    ] as const;
+    for (const mode of modes) {
+      const gpu = await webgpu(s);
+      // (a run of more than 8 steps wraps the ring, as one of more than RING_RECORDS steps does
+      // with the default: the device's record index and the host's two-range copy go round)
+      let longest = 0;
+      const b =
+        mode === 'an 8-record ring' ? wrapLoop(gpu, { after: async (_, recs) => void (longest = Math.max(longest, recs.length)) }) : gpu;
+      if (mode === 'an 8-record ring') gpu.loop!.tuning.ringRecords = 8;
+      if (mode === '3-step batches') Object.assign(gpu.loop!.tuning, { batchSteps: 3, inFlight: 1 });
       // (2 recorded iterations: every first solve of a slot runs out and is replayed)
-      if (mode === 'capped budget') b.loop!.tuning.budgetCap = 2;
+      if (mode === 'capped budget') gpu.loop!.tuning.budgetCap = 2;
       // (the potential recorded only at a run's first boundary: every other solve stops the run
       // undecided and the next one starts there)
-      if (mode === 'potential at run starts') b.loop!.tuning.potential = 'first';
+      if (mode === 'potential at run starts') gpu.loop!.tuning.potential = 'first';
       const r = await run(s, b, mode);
-      if (mode === 'potential at run starts') expect(b.loop!.potentialStops, 'runs stopped where a solve was due').toBeGreaterThan(0);
+      if (mode === 'potential at run starts') expect(gpu.loop!.potentialStops, 'runs stopped where a solve was due').toBeGreaterThan(0);
+      if (mode === 'an 8-record ring') expect(longest, 'records of the longest loop run').toBeGreaterThan(8);
       expect({ mode, step: r.step, solves: r.solves, time: r.time, retries: r.retries }).toEqual({
         mode,
         step: ref.step,

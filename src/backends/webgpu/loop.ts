@@ -86,13 +86,16 @@ export const RING_RECORDS = 1024;
  * the loop stops where the device finds a solve due at another, and the next run starts there),
  * or 'auto': 'first' while solves are rare (at most one in POT_RARE of the recent decisions, with
  * batches of a quarter of the mean interval between solves, so that a stop leaves few recorded
- * steps idle), else 'every'. None of them changes a result.
+ * steps idle), else 'every'; (tests) the records of the ring a run uses, at most RING_RECORDS, so
+ * that a short run wraps it as a run of more than RING_RECORDS steps does. None of them changes a
+ * result.
  */
 export interface LoopTuning {
   batchSteps: number;
   inFlight: number;
   budgetCap: number | null;
   potential: 'every' | 'first' | 'auto';
+  ringRecords: number;
 }
 
 /** 'auto' records the potential only at a run's start while at most 1 in POT_RARE decisions solved (of at least POT_WINDOW / 4). */
@@ -196,7 +199,7 @@ export class GpuDeviceLoop implements DeviceLoop {
   private policy: GPUBuffer;
   private control: GPUBuffer;
   private schedule: GPUBuffer;
-  readonly tuning: LoopTuning = { batchSteps: 64, inFlight: 2, budgetCap: null, potential: 'auto' };
+  readonly tuning: LoopTuning = { batchSteps: 64, inFlight: 2, budgetCap: null, potential: 'auto', ringRecords: RING_RECORDS };
 
   /** The report slot of the IMEX phase stage's solves (absent: the explicit stage). */
   private readonly phaseSlot: number | undefined;
@@ -361,6 +364,7 @@ export class GpuDeviceLoop implements DeviceLoop {
     this.recordedBoundaries.clear();
     const tag = (this.tag = (this.tag + 1) >>> 0);
     const limit = start.stepLimit;
+    const ring = this.ringRecords();
     this.writeLoop(this.startValues(start, tag, limit));
     // the first record: the boundary the run starts at (its decision, solve and save, when made on the device)
     const head = new Uint32Array(REC);
@@ -414,9 +418,9 @@ export class GpuDeviceLoop implements DeviceLoop {
         const ahead = recorded - (parsed - 1);
         const toTarget = Number.isFinite(start.target) ? Math.ceil((start.target - lastTime) / Math.max(lastDt, 1e-30)) + 1 : Infinity;
         const wallLeft = start.wallMs === undefined || performance.now() - t0 < start.wallMs;
-        const n = Math.min(this.batchSteps(), room, Math.max(1, toTarget - ahead), RING_RECORDS / 4);
+        const n = Math.min(this.batchSteps(), room, Math.max(1, toTarget - ahead), ring / 4);
         if (n > 0 && wallLeft && inFlight.length < this.tuning.inFlight) {
-          inFlight.push(this.recordBatch(recorded, n, this.potentialEverywhere()));
+          inFlight.push(this.recordBatch(recorded, n, this.potentialEverywhere(), ring));
           recorded += n;
           continue;
         }
@@ -435,6 +439,14 @@ export class GpuDeviceLoop implements DeviceLoop {
     for (const k of this.recordedSteps.keys()) this.accountIdle(k, null);
     for (const k of this.recordedBoundaries.keys()) this.accountIdle(k, null);
     return out;
+  }
+
+  /** The records of the ring a run uses (LoopTuning.ringRecords: a multiple of 4, 8 … RING_RECORDS). */
+  private ringRecords(): number {
+    const r = this.tuning.ringRecords;
+    if (!Number.isInteger(r) || r < 8 || r > RING_RECORDS || r % 4 !== 0)
+      throw new Error(`loop tuning ringRecords must be a multiple of 4 from 8 to ${RING_RECORDS}, got ${r}`);
+    return r;
   }
 
   /** Whether the coming batches record the potential solve at every boundary (LoopTuning.potential). */
@@ -456,9 +468,10 @@ export class GpuDeviceLoop implements DeviceLoop {
 
   /**
    * Records n steps (run-relative steps from+1 … from+n) and the ring copy of their records; the
-   * potential solve at every boundary, or (potentialEverywhere false) only at the run's first.
+   * potential solve at every boundary, or (potentialEverywhere false) only at the run's first;
+   * `ring`: the records of the ring the run uses (the device's ringCap).
    */
-  private recordBatch(from: number, n: number, potentialEverywhere: boolean): Batch {
+  private recordBatch(from: number, n: number, potentialEverywhere: boolean, ring: number): Batch {
     const { ctx, pcg } = this.p;
     const rec = new Recorder(ctx, this.p.maxDispatches());
     const iters = new Map<string, number>();
@@ -488,8 +501,8 @@ export class GpuDeviceLoop implements DeviceLoop {
     const count = last - first + 1;
     const bytes = count * REC * 4;
     const staging = this.stagingBuffer(bytes);
-    const p0 = first % RING_RECORDS;
-    const fit = Math.min(count, RING_RECORDS - p0);
+    const p0 = first % ring;
+    const fit = Math.min(count, ring - p0);
     ctx.stage = 'loop';
     rec.copy(this.ring, p0 * REC * 4, staging, 0, fit * REC * 4);
     if (fit < count) rec.copy(this.ring, 0, staging, fit * REC * 4, (count - fit) * REC * 4);
@@ -536,7 +549,7 @@ export class GpuDeviceLoop implements DeviceLoop {
     v.pauseLo = pause[1];
     v.pauseArmed = s.pauseAt !== null ? 1 : 0;
     v.ringPos = 0;
-    v.ringCap = RING_RECORDS;
+    v.ringCap = this.ringRecords();
     v.checkEvery = s.checkEvery;
     v.segmentDt = s.settings.segmentDt;
     v.segCount = 0;
