@@ -12,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { createBackend } from '../../src/backends/create.ts';
 import { parseScenario, type ScenarioInput } from '../../src/model/scenario.ts';
 import { Simulation } from '../../src/solver/simulation.ts';
+import { v2Disc } from '../fixtures/v2-disc.ts';
 import { probeWebGpu } from './webgpu-env.ts';
 
 const probe = await probeWebGpu();
@@ -28,15 +29,7 @@ const TOL = { cpu: { v2: 0.03, v6: 1e-6 }, webgpu: { v2: 0.03, v6: 2e-3 } };
 for (const b of BACKENDS) {
   describe.runIf(b.available)(`known answers on backend '${b.name}'${b.available ? '' : ` (skipped: ${b.why})`}`, () => {
     it('V2: a disc shrinks as R² = R0² − 2L_σκ0 t', async () => {
-      const s = parseScenario({
-        name: 'ka-v2',
-        grid: { dims: 2, n: [32, 32], dx: '0.25 um' },
-        time: { end: 2, output: 2 },
-        voltage: 0,
-        parameters: { Leta: 1e-12 },
-        boundary: { xi: { x0: { type: 'noflux' }, x1: { type: 'noflux' } } },
-        initial: { nuclei: [{ center: ['4 um', '4 um'], radius: '2.5 um' }], concentration: 'uniform' },
-      } satisfies ScenarioInput);
+      const s = parseScenario(v2Disc('ka-v2', 2));
       const { backend } = await createBackend(b.name, s, { threads: 2 });
       const sim = new Simulation(s, backend);
       const ts: number[] = [],

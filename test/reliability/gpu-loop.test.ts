@@ -39,6 +39,7 @@ import { initialFields } from '../../src/model/initial.ts';
 import { parseScenario, type Scenario } from '../../src/model/scenario.ts';
 import { Simulation } from '../../src/solver/simulation.ts';
 import { probeWebGpu } from '../conformance/webgpu-env.ts';
+import { v2Disc } from '../fixtures/v2-disc.ts';
 import { smallScenario } from './helpers.ts';
 
 const probe = await probeWebGpu();
@@ -163,6 +164,18 @@ function differingCells(a: Run, b: Run): number {
   return n;
 }
 
+/** The run's counts equal `ref`'s (steps, solves, time) with `retries` rollbacks, and no cell differs. */
+function expectSameRun(r: Run, ref: Run, retries: number, what: string): void {
+  expect({ what, step: r.step, solves: r.solves, time: r.time, retries: r.retries }).toEqual({
+    what,
+    step: ref.step,
+    solves: ref.solves,
+    time: ref.time,
+    retries,
+  });
+  expect(differingCells(ref, r), `${what}: cells differing`).toBe(0);
+}
+
 function maxDiff(a: Float64Array, b: Float64Array): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
@@ -239,14 +252,7 @@ describe.skipIf(!probe.ok)(`WebGPU device loop (${probe.ok ? probe.description :
       const r = await run(s, b, mode);
       if (mode === 'potential at run starts') expect(gpu.loop!.potentialStops, 'runs stopped where a solve was due').toBeGreaterThan(0);
       if (mode === 'an 8-record ring') expect(longest, 'records of the longest loop run').toBeGreaterThan(8);
-      expect({ mode, step: r.step, solves: r.solves, time: r.time, retries: r.retries }).toEqual({
-        mode,
-        step: ref.step,
-        solves: ref.solves,
-        time: ref.time,
-        retries: 0,
-      });
-      expect(differingCells(ref, r), `${mode}: cells differing from one step per call`).toBe(0);
+      expectSameRun(r, ref, 0, `${mode} against one step per call`);
       if (mode === 'capped budget') expect(r.replays).toBeGreaterThan(0);
       else expect(r.replays).toBe(0);
     }
@@ -268,14 +274,7 @@ describe.skipIf(!probe.ok)(`WebGPU device loop (${probe.ok ? probe.description :
       // (2 recorded iterations per sweep: the phase solves run out and the interval is replayed)
       if (mode === 'capped budget') b.loop!.tuning.budgetCap = 2;
       const r = await run(s, b, mode);
-      expect({ mode, step: r.step, solves: r.solves, time: r.time, retries: r.retries }).toEqual({
-        mode,
-        step: ref.step,
-        solves: ref.solves,
-        time: ref.time,
-        retries: 0,
-      });
-      expect(differingCells(ref, r), `${mode}: cells differing from one step per call`).toBe(0);
+      expectSameRun(r, ref, 0, `${mode} against one step per call`);
       if (mode === 'capped budget') expect(r.replays).toBeGreaterThan(0);
       else {
         expect(r.replays).toBe(0);
@@ -514,13 +513,7 @@ describe.skipIf(!probe.ok)(`WebGPU device loop (${probe.ok ? probe.description :
     expect(capped).toBe(true);
     expect(r.replays).toBeGreaterThan(0);
     expect(events, 'replays are not instabilities').toEqual([]);
-    expect({ step: r.step, solves: r.solves, time: r.time, retries: r.retries }).toEqual({
-      step: ref.step,
-      solves: ref.solves,
-      time: ref.time,
-      retries: 0,
-    });
-    expect(differingCells(ref, r), 'cells differing from the uncapped run').toBe(0);
+    expectSameRun(r, ref, 0, 'the capped run against the uncapped one');
   });
 
   it('a potential solve that fails where the device would save (after a passed check) leaves the earlier good state in place', {
@@ -565,15 +558,7 @@ describe.skipIf(!probe.ok)(`WebGPU device loop (${probe.ok ? probe.description :
     // (known-answers' V2 disc, one step per call: the solve at boundary 10, after the first
     // check, needs over twice its warm budget; a raise dropped by the warm solves replayed before
     // it ran out there again, replay after replay)
-    const s = parseScenario({
-      name: 'gpu-loop-raise',
-      grid: { dims: 2, n: [32, 32], dx: '0.25 um' },
-      time: { end: 0.2, output: 0.2 },
-      voltage: 0,
-      parameters: { Leta: 1e-12 },
-      boundary: { xi: { x0: { type: 'noflux' }, x1: { type: 'noflux' } } },
-      initial: { nuclei: [{ center: ['4 um', '4 um'], radius: '2.5 um' }], concentration: 'uniform' },
-    });
+    const s = parseScenario(v2Disc('gpu-loop-raise', 0.2));
     const b = await webgpu(s);
     const sim = new Simulation(s, b);
     try {
@@ -764,13 +749,7 @@ describe.skipIf(!probe.ok)(`WebGPU device loop (${probe.ok ? probe.description :
     const ev = (r: Run) => r.events.map((e) => ({ step: e.step, back: e.rolledBackTo.step, dtRetry: e.dtRetry, attempt: e.attempt }));
     expect(ev(free)).toHaveLength(1);
     expect(ev(capped)).toEqual(ev(free));
-    expect({ step: capped.step, solves: capped.solves, time: capped.time, retries: capped.retries }).toEqual({
-      step: free.step,
-      solves: free.solves,
-      time: free.time,
-      retries: 1,
-    });
-    expect(differingCells(free, capped), 'cells differing between the capped and the free budget').toBe(0);
+    expectSameRun(capped, free, 1, 'the capped budget against the free one');
   });
 
   it("the end of the run's schedule table (a drive schedule longer than the table the host hands the loop) changes no bit: the loop stops before a step could cross it", {
