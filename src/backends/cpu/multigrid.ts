@@ -10,7 +10,7 @@
  * symmetric positive-definite preconditioner (ω·λmax(D⁻¹A) ≤ 2ω < 2). Its weight is the
  * smoothing optimum of the 5/7-point stencil where it matters (smoothingOmega: 2/3 in 2D,
  * 6/7 in 3D, where 2/3 leaves the 3D stencil's high frequencies damped by 7/9 a sweep instead of
- * 5/7: docs/numerics-notes.md, "Multigrid smoother weight"). Jacobi is order-independent, so
+ * 5/7: docs/numerics-notes.md §3). Jacobi is order-independent, so
  * threaded and GPU versions give the same result as this one.
  * Coarsest level (≤ 128 cells or no longer coarsenable): dense Cholesky.
  *

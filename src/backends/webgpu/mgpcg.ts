@@ -3,8 +3,9 @@
  * read-back inside a solve; the twin of src/backends/cpu/pcg.ts + multigrid.ts:
  * - hierarchy: 2×2(×2) aggregates, Galerkin PᵀAP with the coarse faces halved, coarsening while
  *   the level has more than 128 cells (the CPU's rule, so both have the same levels);
- * - smoother: damped Jacobi (ω = smoothingOmega: 2/3 in 2D, 6/7 in 3D; the shaders' OMEGA), 2 sweeps before and 2 after (symmetric V-cycle), the
- *   diagonal formed from the operator where a sweep needs it (no diagonal buffer, no pass);
+ * - smoother: damped Jacobi (ω = smoothingOmega, src/backends/smoother.ts: 2/3 in 2D, 6/7 in 3D;
+ *   the shaders' override OMEGA), 2 sweeps before and 2 after (symmetric V-cycle), the diagonal
+ *   formed from the operator where a sweep needs it (no diagonal buffer, no pass);
  * - coarsest level (≤ 128 cells): a direct solve x = Gᵀ(G b) with G = L⁻¹. On a grid with a tail
  *   (more than 128 cells) it is factored on the device at every set-up, in the tail's one
  *   workgroup (mg_tail_coarsen.wgsl: f32 Cholesky, then G; a factor kept across solves was
