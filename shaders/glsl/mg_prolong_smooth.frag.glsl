@@ -8,7 +8,7 @@ uniform sampler2D uXc;     // coarse correction
 uniform vec4 uGridC;       // coarse grid
 uniform vec2 uTexC;
 
-const float OMEGA = 0.6666667;
+uniform float uOmega;  // the weight ω (GlMultigrid: smoothingOmega of the dimension; 2/3 for jacobi and the elasticity)
 
 float xv(vec3 c) {
   vec3 a = floor((c + 0.5) * 0.5);
@@ -18,6 +18,6 @@ float xv(vec3 c) {
 
 void main() {
   vec3 c = thisCell();
-  float r = xv(c) + (OMEGA * (at(uB, c).r - applyA(c))) / at(uDiag, c).r;
+  float r = xv(c) + (uOmega * (at(uB, c).r - applyA(c))) / at(uDiag, c).r;
   gl_FragColor = vec4(r, 0.0, 0.0, 0.0);
 }

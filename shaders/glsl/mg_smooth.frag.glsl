@@ -6,11 +6,11 @@ uniform sampler2D uB;
 uniform sampler2D uDiag;
 uniform sampler2D uX;
 
-const float OMEGA = 0.6666667;
+uniform float uOmega;  // the weight ω (GlMultigrid: smoothingOmega of the dimension; 2/3 for jacobi and the elasticity)
 
 float xv(vec3 c) {
 #ifdef FIRST2
-  return (OMEGA * at(uB, c).r) / at(uDiag, c).r;
+  return (uOmega * at(uB, c).r) / at(uDiag, c).r;
 #else
   return at(uX, c).r;
 #endif
@@ -19,6 +19,6 @@ float xv(vec3 c) {
 
 void main() {
   vec3 c = thisCell();
-  float r = xv(c) + (OMEGA * (at(uB, c).r - applyA(c))) / at(uDiag, c).r;
+  float r = xv(c) + (uOmega * (at(uB, c).r - applyA(c))) / at(uDiag, c).r;
   gl_FragColor = vec4(r, 0.0, 0.0, 0.0);
 }

@@ -6,9 +6,12 @@
  * d terms of an aggregate add up, faces inside an aggregate vanish, and the faces between two
  * aggregates add up. It is exact for any coefficient contrast (no averaging rule to choose),
  * which is why the iteration count stays flat from σ_s/σ_l = 1e3 to 1e7 (test V5).
- * Smoother: damped Jacobi (ω = 2/3), the same number of sweeps before and after, so the
- * V-cycle is a symmetric positive-definite preconditioner. Jacobi is order-independent,
- * so threaded and GPU versions give the same result as this one.
+ * Smoother: damped Jacobi, the same number of sweeps before and after, so the V-cycle is a
+ * symmetric positive-definite preconditioner (ω·λmax(D⁻¹A) ≤ 2ω < 2). Its weight is the
+ * smoothing optimum of the 5/7-point stencil where it matters (smoothingOmega: 2/3 in 2D,
+ * 6/7 in 3D, where 2/3 leaves the 3D stencil's high frequencies damped by 7/9 a sweep instead of
+ * 5/7: docs/numerics-notes.md §3). Jacobi is order-independent, so
+ * threaded and GPU versions give the same result as this one.
  * Coarsest level (≤ 128 cells or no longer coarsenable): dense Cholesky.
  *
  * Threading: every step is a row kernel (exec.ts). Coarsening and restriction run per coarse
@@ -21,6 +24,7 @@
 import { choleskyInPlace, choleskySolve } from '../cholesky.ts';
 import type { Exec, Task } from './exec.ts';
 import { SerialExec } from './exec.ts';
+import { smoothingOmega } from '../smoother.ts';
 import { applyOp, diagonal, makeOp, type StencilOp } from './operator.ts';
 import { sharedF64 } from './shared.ts';
 
@@ -228,6 +232,7 @@ function makeLevel(op: StencilOp, b: Float64Array | null): Level {
 
 export interface MultigridOptions {
   sweeps?: number;
+  /** The damped-Jacobi weight (default: smoothingOmega of the grid's dimension; 2/3 with jacobiOnly). */
   omega?: number;
   overCorrect?: number;
   /** 'V' (default) or 'W' (each coarse level twice: grid-independent convergence with piecewise-constant aggregates). */
@@ -283,10 +288,10 @@ export class Multigrid {
     o: MultigridOptions = {},
   ) {
     this.sweeps = o.sweeps ?? 2;
-    this.omega = o.omega ?? 2 / 3;
+    this.jacobiOnly = o.jacobiOnly ?? false;
+    this.omega = o.omega ?? (this.jacobiOnly ? 2 / 3 : smoothingOmega(op.dims));
     this.overCorrect = o.overCorrect ?? 1;
     this.gamma = o.cycle === 'W' ? 2 : 1;
-    this.jacobiOnly = o.jacobiOnly ?? false;
     if (this.jacobiOnly && this.sweeps < 2) throw new Error(`multigrid: jacobiOnly needs at least 2 sweeps (got ${this.sweeps})`);
     if (!(Number.isInteger(this.sweeps) && this.sweeps >= 1))
       throw new Error(`multigrid: sweeps must be a positive integer (got ${this.sweeps})`);
@@ -428,7 +433,7 @@ export class Multigrid {
 export type Hierarchy = Multigrid;
 
 /** Builds the hierarchy for op (rebuild whenever the coefficients change). Serial. */
-export function buildHierarchy(op: StencilOp, sweeps = 2, omega = 2 / 3, overCorrect = 1): Hierarchy {
+export function buildHierarchy(op: StencilOp, sweeps = 2, omega = smoothingOmega(op.dims), overCorrect = 1): Hierarchy {
   const N = op.n[0] * op.n[1] * op.n[2];
   const H = new Multigrid(new SerialExec(), op, sharedF64(N), sharedF64(N), sharedF64(op.n[1] * op.n[2]), { sweeps, omega, overCorrect });
   H.build();

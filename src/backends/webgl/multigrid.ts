@@ -3,7 +3,8 @@
  * src/backends/webgpu/elastic-multigrid.ts (and of the CPU's multigrid.ts):
  * - hierarchy: 2×2(×2) aggregates, Galerkin PᵀAP with the coarse faces halved, coarsening while a
  *   level has more than 128 cells (the CPU's rule, so all backends have the same levels);
- * - smoother: damped Jacobi ω = 2/3, 2 sweeps before and 2 after each coarse correction;
+ * - smoother: damped Jacobi (ω: the constructor's, GlPcg passes smoothingOmega: 2/3 in 2D, 6/7
+ *   in 3D; the elasticity's W-cycle and jacobi() 2/3), 2 sweeps before and 2 after each coarse correction;
  * - cycle: V (γ = 1) or W (γ = 2, each coarse level visited twice: S²(R C P S²)^γ, the CPU's order);
  * - coarsest level (≤ 128 cells): the operator is read back once per solve, factored in f64 on
  *   the host (src/backends/webgpu/coarse.ts, shared) and G = L⁻¹ uploaded; the cycle applies
@@ -34,6 +35,8 @@ export class GlMultigrid {
   readonly op: Target;
   /** Coarse visits per level: 1 (V-cycle) or 2 (W-cycle). */
   readonly gamma: number;
+  /** The cycle's damped-Jacobi weight (the smoothing programs' uOmega); jacobi() uses 2/3. */
+  readonly omega: number;
   private G: Target;
   private coarseT: Target;
 
@@ -41,8 +44,10 @@ export class GlMultigrid {
     private ctx: GlContext,
     fine: GridShape,
     cycle: 'V' | 'W' = 'V',
+    omega = 2 / 3,
   ) {
     this.gamma = cycle === 'W' ? 2 : 1;
+    this.omega = omega;
     let g = fine;
     for (;;) {
       this.levels.push({
@@ -116,13 +121,13 @@ export class GlMultigrid {
    * buildFine() (or build() on a hierarchy of more than one level) for the operator in `op`.
    */
   jacobi(b0: Target): void {
-    this.preSmooth(0, b0);
+    this.preSmooth(0, b0, 2 / 3);
   }
 
   /** Level l's two pre-smoothing sweeps from a zero guess into its correction xo (one pass). */
-  private preSmooth(l: number, b: Target): void {
+  private preSmooth(l: number, b: Target, omega: number): void {
     const L = this.levels[l];
-    this.ctx.run('smoothFirst2', L.xo, this.u(L.g, { uOp: L.op, uB: b, uDiag: L.diag, uX: L.xs }));
+    this.ctx.run('smoothFirst2', L.xo, this.u(L.g, { uOp: L.op, uB: b, uDiag: L.diag, uX: L.xs, uOmega: omega }));
   }
 
   private visit(l: number, b0: Target): void {
@@ -138,16 +143,16 @@ export class GlMultigrid {
     }
     const C = levels[l + 1];
     const cg = gridUniforms(C.g);
-    this.preSmooth(l, b);
+    this.preSmooth(l, b, this.omega);
     for (let k = 0; k < this.gamma; k++) {
       ctx.run('restrict', C.b, this.u(L.g, { uOp: L.op, uB: b, uX: L.xo, uGridC: cg.uGrid }));
       this.visit(l + 1, b0);
       ctx.run(
         'prolongSmooth',
         L.xs,
-        this.u(L.g, { uOp: L.op, uB: b, uDiag: L.diag, uX: L.xo, uXc: C.xo, uGridC: cg.uGrid, uTexC: cg.uTex }),
+        this.u(L.g, { uOp: L.op, uB: b, uDiag: L.diag, uX: L.xo, uXc: C.xo, uGridC: cg.uGrid, uTexC: cg.uTex, uOmega: this.omega }),
       );
-      ctx.run('smooth', L.xo, this.u(L.g, { uOp: L.op, uB: b, uDiag: L.diag, uX: L.xs }));
+      ctx.run('smooth', L.xo, this.u(L.g, { uOp: L.op, uB: b, uDiag: L.diag, uX: L.xs, uOmega: this.omega }));
     }
   }
 }

@@ -17,6 +17,7 @@
 import type { SolveReport } from '../backend.ts';
 import type { GlContext, Target, Uniforms } from './context.ts';
 import { gridUniforms, type GridShape } from './grid.ts';
+import { smoothingOmega } from '../smoother.ts';
 import { GlMultigrid } from './multigrid.ts';
 import { type Reducer, Term } from './reduce.ts';
 
@@ -204,7 +205,7 @@ export class GlPcg {
   private builtFor: GlPreconditioner | null = null;
 
   constructor(ctx: GlContext, fine: GridShape, reducer: Reducer) {
-    this.mg = new GlMultigrid(ctx, fine, 'V');
+    this.mg = new GlMultigrid(ctx, fine, 'V', smoothingOmega(fine.dims));
     this.cg = new GlCg(ctx, fine, reducer);
     this.op = this.mg.op;
     this.rhs = this.cg.rhs;

@@ -3,8 +3,9 @@
  * read-back inside a solve; the twin of src/backends/cpu/pcg.ts + multigrid.ts:
  * - hierarchy: 2×2(×2) aggregates, Galerkin PᵀAP with the coarse faces halved, coarsening while
  *   the level has more than 128 cells (the CPU's rule, so both have the same levels);
- * - smoother: damped Jacobi ω = 2/3, 2 sweeps before and 2 after (symmetric V-cycle), the
- *   diagonal formed from the operator where a sweep needs it (no diagonal buffer, no pass);
+ * - smoother: damped Jacobi (ω = smoothingOmega, src/backends/smoother.ts: 2/3 in 2D, 6/7 in 3D;
+ *   the shaders' override OMEGA), 2 sweeps before and 2 after (symmetric V-cycle), the diagonal
+ *   formed from the operator where a sweep needs it (no diagonal buffer, no pass);
  * - coarsest level (≤ 128 cells): a direct solve x = Gᵀ(G b) with G = L⁻¹. On a grid with a tail
  *   (more than 128 cells) it is factored on the device at every set-up, in the tail's one
  *   workgroup (mg_tail_coarsen.wgsl: f32 Cholesky, then G; a factor kept across solves was
@@ -50,6 +51,7 @@
  * slot has its own solution vector, status, parameters and coarse factor.
  */
 import type { SolveReport } from '../backend.ts';
+import { smoothingOmega } from '../smoother.ts';
 import { coarseInverseFactor } from './coarse.ts';
 import { gridData, kernel, type BufferRange, type GpuContext, type Kernel } from './context.ts';
 import { Recorder } from './recorder.ts';
@@ -206,6 +208,8 @@ export class MgPcg {
   readonly cpt: number;
   /** Seconds spent factoring coarsest levels on the host (cumulative). */
   hostFactorTime = 0;
+  /** The V-cycle's damped-Jacobi weight (the CPU's smoothingOmega; a jacobi slot keeps the shaders' 2/3). */
+  readonly omega: number;
   private r2: GPUBuffer;
   private z: GPUBuffer;
   private s0: GPUBuffer;
@@ -233,6 +237,7 @@ export class MgPcg {
   ) {
     const { dims, periodic } = shape;
     const N = shape.n[0] * shape.n[1] * shape.n[2];
+    this.omega = smoothingOmega(dims);
     this.op = ctx.storage(4 * N, `${label}.op0`);
     this.rhs = ctx.storage(N, `${label}.rhs`);
     this.r2 = ctx.storage(2 * N, `${label}.r2`);
@@ -354,9 +359,13 @@ export class MgPcg {
         coarsen.push(kernel(ctx, 'mgCoarsen', [Lv.grid, C.grid, Lv.op, C.op, common.gates, common.params]));
         // (the fine level's restriction is the iteration's update or restrictPre0, its post-smoothing postFine: below)
         if (l === 0) continue;
-        restrict.push(kernel(ctx, 'mgRestrict', [Lv.grid, C.grid, Lv.op, Lv.b, Lv.x, C.b, status, ...noUpdate]));
+        restrict.push(kernel(ctx, 'mgRestrict', [Lv.grid, C.grid, Lv.op, Lv.b, Lv.x, C.b, status, ...noUpdate], { OMEGA: this.omega }));
         post.push(
-          kernel(ctx, 'mgPost', [Lv.grid, C.grid, params, Lv.op, Lv.b, Lv.x, C.x, Lv.s, status, this.dummyW], { LEVEL0: 0, DOT: 0 }),
+          kernel(ctx, 'mgPost', [Lv.grid, C.grid, params, Lv.op, Lv.b, Lv.x, C.x, Lv.s, status, this.dummyW], {
+            LEVEL0: 0,
+            DOT: 0,
+            OMEGA: this.omega,
+          }),
         );
       }
     }
@@ -370,7 +379,7 @@ export class MgPcg {
             ctx,
             'mgRestrict',
             [L0.grid, grid1, this.op, this.r2, L0.x, next(0).b, status, params, x, this.pq, this.parts],
-            { LEVEL0: 1, CGUPD: 1, QOFF: this.qOff },
+            { LEVEL0: 1, CGUPD: 1, QOFF: this.qOff, OMEGA: this.omega },
             { 3: hb, 9: 2 * hb },
           ),
           tally: 'mgRestrict.cg',
@@ -416,7 +425,7 @@ export class MgPcg {
                 ctx,
                 'mgRestrict',
                 [L0.grid, grid1, this.op, this.r2, L0.x, next(0).b, status, ...noUpdate],
-                { LEVEL0: 1 },
+                { LEVEL0: 1, OMEGA: this.omega },
                 { 3: hb },
               ),
               tally: 'mgRestrict.start',
@@ -429,7 +438,7 @@ export class MgPcg {
               ctx,
               'mgPost',
               [L0.grid, grid1, params, this.op, this.r2, L0.x, next(0).x, this.z, status, this.parts],
-              { LEVEL0: 1, DOT: 1, ...cpt },
+              { LEVEL0: 1, DOT: 1, OMEGA: this.omega, ...cpt },
               { 4: hb },
             )
           : null,
@@ -438,7 +447,9 @@ export class MgPcg {
       },
     };
     if (tail) {
-      slot.k.tail = kernel(ctx, 'mgTail', [L0.grid, tail.params, tail.op, tail.b, tail.x, tail.s, slot.factor, status]);
+      slot.k.tail = kernel(ctx, 'mgTail', [L0.grid, tail.params, tail.op, tail.b, tail.x, tail.s, slot.factor, status], {
+        OMEGA: this.omega,
+      });
     } else if (!jacobi) {
       slot.k.direct = kernel(ctx, 'mgDirect', [L0.grid, params, this.r2, slot.factor, this.z, status, this.parts], {}, { 2: hb });
     }
