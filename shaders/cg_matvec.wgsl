@@ -10,7 +10,7 @@
 
 @group(0) @binding(0) var<uniform> grid: Grid;
 @group(0) @binding(1) var<uniform> sp: SolveParams;
-@group(0) @binding(2) var<storage, read> op: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> op: array<OpCell>;   // common/op_faces.wgsl or op_uniform.wgsl
 @group(0) @binding(3) var<storage, read> z: array<f32>;
 @group(0) @binding(4) var<storage, read_write> p2: array<f32>;
 @group(0) @binding(5) var<storage, read_write> q: array<f32>;

@@ -1,8 +1,12 @@
 // IMEX phase stage (docs/imex-phase.md; the twin of imexOperatorK, src/backends/cpu/phase-imex.ts):
 // the operator I + h·(diag(S) + L_σκ0·K·(−Δ_h)), h = dt/2, in the face-weight form of
-// common/stencil.wgsl, op[c] = (d, w+x, w+y, w+z), for GpuPcg:
+// common/stencil.wgsl, for GpuPcg:
 //   d = 1 + max(h·S, −floor) + the boundary and host faces; w = W on a face between two
-//   non-host cells (W = h·L_σκ0·K/dx²).
+//   non-host cells (W = h·L_σκ0·K/dx²), else 0.
+// Stored in one of two forms (the included common/op_*.wgsl, opPack): op_faces.wgsl's
+// op[c] = (d, w+x, w+y, w+z) where the slot's V-cycle coarsens it (module phaseImexOp), or, with
+// the Jacobi sweeps, op_uniform.wgsl's d per cell (−1 for a host cell) and W at op[N]
+// (phaseImexOpU): 4 bytes per cell for every kernel that reads it instead of 16.
 // A Dirichlet face of ξ fixes ξ, so the increment is 0 there (weight 2W on the diagonal);
 // no-flux and contact faces are no-flux for the increment; periodic faces wrap. A host cell is
 // the identity row with no faces; a face between a non-host cell and a host cell adds W to the
@@ -19,7 +23,7 @@
 @group(0) @binding(2) var<uniform> io: ImexOpParams;
 @group(0) @binding(3) var<storage, read> stab: array<f32>;
 @group(0) @binding(4) var<storage, read> props: array<vec4<f32>>;
-@group(0) @binding(5) var<storage, read_write> op: array<vec4<f32>>;
+@group(0) @binding(5) var<storage, read_write> op: array<OpCell>;
 @group(0) @binding(6) var<uniform> lstate: Loop;   // gate GATE, dt and dt/dx²
 
 override GATE: u32 = 15u;
@@ -36,8 +40,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   if (c >= grid.n.w) { return; }
   let h = 0.5 * lstate.dt;
   let W = io.wScale * lstate.sgScale;
+  if (OP_UNIFORM && c == 0u) { op[grid.n.w] = opPack(W, vec3<f32>(0.0), false); }
   if (isHost(c)) {
-    op[c] = vec4<f32>(1.0, 0.0, 0.0, 0.0);
+    op[c] = opPack(1.0, vec3<f32>(0.0), true);
     return;
   }
   let p = cellAt(c, grid.n);
@@ -59,5 +64,5 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
       d += W;
     }
   }
-  op[c] = vec4<f32>(d, w.x, w.y, w.z);
+  op[c] = opPack(d, w, false);
 }

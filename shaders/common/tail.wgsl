@@ -23,7 +23,7 @@ fn tGrid(l: u32) -> Grid {
   return Grid(tN(l), grid.p);
 }
 
-// diagAt of common/stencil.wgsl on tail level l (same order of additions)
+// diagAt of common/op_faces.wgsl on tail level l (same order of additions)
 fn tDiag(l: u32, c: u32) -> f32 {
   let g = tGrid(l);
   let o0 = tOff(l);

@@ -8,14 +8,21 @@
  * - its iterations are the CPU reference's (the same preconditioner in f64: two damped Jacobi
  *   sweeps) within one per sweep, step by step, on both paths;
  * - a "multigrid" run of the same case does record the V-cycle's kernels in the phase stage (the
- *   counters tell the two apart).
+ *   counters tell the two apart);
+ * - the operator stored in its uniform-weight form (d per cell and one face weight, the default
+ *   with the Jacobi sweeps: WebGpuOptions.phaseOperator, common/op_uniform.wgsl) gives the general
+ *   form's numbers bit for bit, with host cells on both sides of faces, walls and periodic axes,
+ *   stage by stage and on the device loop, and its kernels move 12 bytes per cell less per op read.
  * Skipped, with the reason, when no WebGPU adapter exists (test/conformance/webgpu-env.ts).
  */
 import { describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/backends/backend.ts';
 import { createBackend } from '../../src/backends/create.ts';
-import type { WebGpuBackend } from '../../src/backends/webgpu/backend.ts';
+import { makeBCs, makeLayout } from '../../src/backends/layout.ts';
+import { WebGpuBackend } from '../../src/backends/webgpu/backend.ts';
+import type { OpForm } from '../../src/backends/webgpu/mgpcg.ts';
 import { coefficients } from '../../src/model/derived.ts';
+import { initialProps } from '../../src/model/initial.ts';
 import { parseScenario, type Scenario } from '../../src/model/scenario.ts';
 import { Simulation } from '../../src/solver/simulation.ts';
 import { lockstep } from '../conformance/body.ts';
@@ -56,6 +63,31 @@ function expectJacobiDispatches(gpu: WebGpuBackend, solves: number): void {
   // (cg_update: every recorded iteration's; each solve's first direction is counted apart)
   expect(k.get('cgUpdate'), 'phase/cgUpdate: one per recorded iteration').toBe(k.get('cgMatvec'));
   expect(k.get('cgUpdate.start'), 'phase/cgUpdate.start: one per sweep').toBe(solves);
+}
+
+/** A WebGPU backend whose IMEX phase operator is stored in the given form. */
+function webgpuForm(s: Scenario, phaseOperator: OpForm): Promise<WebGpuBackend> {
+  return WebGpuBackend.create(makeLayout(s), coefficients(s), makeBCs(s), { props: initialProps(s), phaseOperator });
+}
+
+/** The first index where two field sets differ bit for bit (field name and cell), or null. */
+function firstDifference(a: Record<string, Float64Array | undefined>, b: Record<string, Float64Array | undefined>): string | null {
+  expect(Object.keys(b).sort()).toEqual(Object.keys(a).sort());
+  for (const k of Object.keys(a)) {
+    const x = a[k]!,
+      y = b[k]!;
+    if (x.length !== y.length) return `${k}: lengths ${x.length}, ${y.length}`;
+    for (let i = 0; i < x.length; i++) if (!Object.is(x[i], y[i])) return `${k}[${i}]: ${x[i]} vs ${y[i]}`;
+  }
+  return null;
+}
+
+/** Bytes per dispatch of each phase-stage kernel (GpuContext counters). */
+function phaseBytes(gpu: WebGpuBackend): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [k, v] of Object.entries(gpu.counters().kernels))
+    if (k.startsWith('phase/') && v.dispatches) out.set(k.slice(6), v.bytes / v.dispatches);
+  return out;
 }
 
 async function webgpu(s: Scenario): Promise<WebGpuBackend> {
@@ -161,6 +193,62 @@ describe.skipIf(!probe.ok)(
       } finally {
         await cpu.dispose();
         await gpu.dispose();
+      }
+    });
+    it("the uniform-weight operator form gives the general form's numbers bit for bit, 12 bytes per cell less per op read", {
+      timeout: 600_000,
+    }, async () => {
+      // host cells (pillars: faces between two hosts, a host and the electrolyte, the collector
+      // wall), and a periodic axis; 2D on the device loop, 3D stage by stage
+      const host = (dims: 2 | 3): Scenario =>
+        parseScenario(
+          smallScenario({
+            name: `gpu-imex-form-${dims}d`,
+            grid: dims === 2 ? { dims, n: [32, 16], dx: '0.25 um' } : { dims, n: [8, 8, 6], dx: '0.5 um' },
+            time: { end: '0.008 s', output: '0.008 s' },
+            initial: { layer: '1 um' },
+            boundary: { lateral: 'periodic' },
+            host: { geometry: { pillars: { width: '1 um', height: '2 um', spacing: '2 um' } }, lithiophilic: true },
+            output: { png: false },
+            numerics: { phase: 'imex', phasePreconditioner: 'jacobi', potentialTol: 1e-12, transportTol: 1e-10 },
+          }),
+        );
+      const s2 = host(2);
+      expect(
+        initialProps(s2)?.some((v, i) => i % 4 === 3 && v > 0.5),
+        'the case has host cells',
+      ).toBe(true);
+      const loop: Record<OpForm, { its: number[]; f: Record<string, Float64Array | undefined>; bytes: Map<string, number> }> = {} as never;
+      for (const form of ['faces', 'uniform'] as const) {
+        const gpu = await webgpuForm(s2, form);
+        try {
+          expect(gpu.loop).toBeDefined();
+          const its = await stepIterations(s2, gpu);
+          loop[form] = { its, f: await gpu.read(), bytes: phaseBytes(gpu) };
+        } finally {
+          await gpu.dispose();
+        }
+      }
+      console.log(`[device loop] phase iterations per step: faces ${loop.faces.its.join(',')} | uniform ${loop.uniform.its.join(',')}`);
+      expect(loop.uniform.its.length).toBeGreaterThan(2);
+      expect(loop.uniform.its).toEqual(loop.faces.its);
+      expect(firstDifference(loop.faces.f, loop.uniform.f), 'device loop: the fields').toBeNull();
+      // the kernels that read (or write) op: 16 N bytes of it in the general form, 4 (N + 1) in the uniform one
+      const N = makeLayout(s2).N;
+      for (const k of ['phaseImexOp', 'cgInit', 'cgMatvec', 'cgUpdate', 'cgUpdate.start'])
+        expect(loop.faces.bytes.get(k)! - loop.uniform.bytes.get(k)!, k).toBe(16 * N - 4 * (N + 1));
+      expect(loop.uniform.bytes.get('cgStart')).toBe(loop.faces.bytes.get('cgStart'));
+
+      const s3 = host(3);
+      const [a, b] = [await webgpuForm(s3, 'faces'), await webgpuForm(s3, 'uniform')];
+      try {
+        const [A, B] = await lockstep(s3, a, b, 4, 2e-3);
+        expect(B.ph.map((p) => p.iterations)).toEqual(A.ph.map((p) => p.iterations));
+        expect(B.ph.every((p) => p.iterations > 0)).toBe(true);
+        expect(firstDifference(A.fields, B.fields), 'stage by stage: the fields').toBeNull();
+      } finally {
+        await a.dispose();
+        await b.dispose();
       }
     });
   },

@@ -30,6 +30,7 @@ const VARIANTS: Partial<Record<ModuleName, Record<string, number>[]>> = {
   mgPost: [{ DOT: 0 }, { DOT: 1 }],
   mgRestrict: [{ LEVEL0: 0 }, { LEVEL0: 1 }, { LEVEL0: 1, CGUPD: 1 }],
   cgUpdate: [{ JACOBI: 0 }, { JACOBI: 1 }, { JACOBI: 1, START: 1 }],
+  cgUpdateU: [{ JACOBI: 1 }, { JACOBI: 1, START: 1 }],
   elasticStress: [{ MODE: 0 }, { MODE: 1 }, { MODE: 2 }],
   elasticForce: [
     { MODE: 0, RESID: 0 },

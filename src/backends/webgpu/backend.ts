@@ -37,7 +37,7 @@ import { BC_DIRICHLET, type BCSet, type FieldBC, type Layout } from '../layout.t
 import { speciesBC } from '../species.ts';
 import { bcData, gridData, kernel, GpuContext, type CountSnapshot, type Kernel } from './context.ts';
 import { acquireAdapter, limitsFor, type AcquireOptions, type GridNeeds } from './device.ts';
-import { MgPcg } from './mgpcg.ts';
+import { MgPcg, type OpForm } from './mgpcg.ts';
 import { GpuDeviceLoop } from './loop.ts';
 import { MAX_DISPATCHES_PER_BUFFER, Recorder } from './recorder.ts';
 import { GpuElasticity, mechanicsBytes } from './elasticity.ts';
@@ -70,6 +70,13 @@ export interface WebGpuOptions extends AcquireOptions {
    * null/absent: a uniform (1, 1, 1, 0) field (the base model).
    */
   props?: Float32Array | null;
+  /**
+   * How the IMEX phase operator is stored when its solves use the Jacobi sweeps (mgpcg.ts
+   * OpForm): 'uniform' (default: d per cell and the one face weight, 4 bytes per cell) or
+   * 'faces' (the general (d, w+x, w+y, w+z), 16 bytes per cell). The two give the same numbers
+   * (test/reliability/gpu-imex-jacobi.test.ts compares them); with the V-cycle it is always 'faces'.
+   */
+  phaseOperator?: OpForm;
 }
 
 /** The loop's gates (shaders/common/loop.wgsl, G_*): which gate lets a kernel run. */
@@ -276,7 +283,7 @@ export class WebGpuBackend implements Backend {
     ctx.sleepWait = isNode && (opts.sleepWait ?? software);
     try {
       device.pushErrorScope('validation');
-      const b = new WebGpuBackend(ctx, L, k, bc, description, notes, opts.props ?? null);
+      const b = new WebGpuBackend(ctx, L, k, bc, description, notes, opts.props ?? null, opts.phaseOperator ?? 'uniform');
       b.isSoftware = software;
       if (opts.checkEvery) b.checkEvery = Math.max(1, Math.floor(opts.checkEvery));
       if (opts.maxDispatchesPerSubmit) b.maxDispatches = Math.max(1, Math.floor(opts.maxDispatchesPerSubmit));
@@ -297,6 +304,7 @@ export class WebGpuBackend implements Backend {
     description: string,
     notes: string[],
     propsIn: Float32Array | null,
+    phaseOperator: OpForm,
   ) {
     this.device = `WebGPU (${description}; f32, workgroup ${ctx.wg})`;
     this.notes = notes;
@@ -532,7 +540,7 @@ export class WebGpuBackend implements Backend {
       });
     }
     if (kc.imex) {
-      this.imex = new GpuImexPhase(ctx, L, kc, this.pcg, GATE.STEP, {
+      this.imex = new GpuImexPhase(ctx, L, kc, this.pcg, GATE.STEP, phaseOperator, {
         grid,
         bcXi: bXi,
         phaseParams: u.phase,

@@ -46,14 +46,16 @@
  * damped Jacobi sweeps from zero, formed by cg_update (JACOBI, with the r·z partials; the
  * expressions of mg_restrict's pre-smoothing): 2 dispatches per iteration (cg_matvec, cg_update)
  * on any grid, no set-up, 3 for the start (cg_init, cg_start, cg_update START: z₀ and r₀·z₀) and
- * 1 for the report.
+ * 1 for the report. Such a slot may take its operator in the uniform-weight form (`op: 'uniform'`,
+ * OpForm: d per cell and one face weight, 4 bytes per cell where the general form reads 16; its
+ * fine kernels are the *U modules, counted under the plain names), the IMEX phase operator's.
  * The level buffers are shared by every solve slot (the stages solve one system at a time); each
  * slot has its own solution vector, status, parameters and coarse factor.
  */
 import type { SolveReport } from '../backend.ts';
 import { smoothingOmega } from '../smoother.ts';
 import { coarseInverseFactor } from './coarse.ts';
-import { gridData, kernel, type BufferRange, type GpuContext, type Kernel } from './context.ts';
+import { gridData, kernel, type Binding, type BufferRange, type Constants, type GpuContext, type Kernel } from './context.ts';
 import { Recorder } from './recorder.ts';
 import { packUniform } from './uniforms.ts';
 
@@ -92,10 +94,20 @@ const P_SECTIONS = 7;
 /** A solve slot's preconditioner: one V-cycle, or its fine level's two pre-smoothing sweeps alone. */
 export type Preconditioner = 'multigrid' | 'jacobi';
 
+/**
+ * How a slot's operator is stored in `op`: 'faces', (d, w+x, w+y, w+z) per cell
+ * (common/op_faces.wgsl), or 'uniform', d per cell (−1 for a host cell) and one face weight W at
+ * op[N], a face weighing W between two non-host cells and 0 elsewhere (common/op_uniform.wgsl:
+ * the IMEX phase operator; 4 bytes per cell read where 'faces' reads 16, the same numbers).
+ */
+export type OpForm = 'faces' | 'uniform';
+
 /** Options of a solve slot (MgPcg.addSlot). */
 export interface SlotOptions {
   /** Default 'multigrid'. */
   precond?: Preconditioner;
+  /** Default 'faces'; 'uniform' needs the 'jacobi' preconditioner (the V-cycle coarsens the general form). */
+  op?: OpForm;
 }
 
 export interface PcgShape {
@@ -200,6 +212,8 @@ export class MgPcg {
   readonly levels: Level[] = [];
   /** The fine operator and right-hand side: assembled into by the stages. */
   readonly op: GPUBuffer;
+  /** `op` as a uniform-weight operator's N + 1 floats (OpForm 'uniform'): what its assembler and its slot's kernels bind. */
+  readonly opUniform: BufferRange;
   readonly rhs: GPUBuffer;
   /** Levels outside the tail (≥ 1; the fine level is one of them). */
   readonly T: number;
@@ -239,6 +253,7 @@ export class MgPcg {
     const N = shape.n[0] * shape.n[1] * shape.n[2];
     this.omega = smoothingOmega(dims);
     this.op = ctx.storage(4 * N, `${label}.op0`);
+    this.opUniform = { buffer: this.op, offset: 0, size: 4 * (N + 1) };
     this.rhs = ctx.storage(N, `${label}.rhs`);
     this.r2 = ctx.storage(2 * N, `${label}.r2`);
     this.z = ctx.storage(N, `${label}.z`);
@@ -319,10 +334,26 @@ export class MgPcg {
   /**
    * Registers a solve kind: `x` is its solution vector (solved in place, warm start = its
    * content); `gate` the loop gate that opens it (Gates.g index; the stage-by-stage path opens
-   * all); `opts.precond` its preconditioner (default: the V-cycle).
+   * all); `opts.precond` its preconditioner (default: the V-cycle); `opts.op` the form its
+   * operator is assembled in (default 'faces').
    */
   addSlot(name: string, x: GPUBuffer, gate: number, opts: SlotOptions = {}): void {
     const jacobi = (opts.precond ?? 'multigrid') === 'jacobi';
+    const uniform = (opts.op ?? 'faces') === 'uniform';
+    if (uniform && !jacobi) throw new Error(`MgPcg: solve ${name}: a uniform-weight operator needs the 'jacobi' preconditioner`);
+    // the fine-level kernels on the slot's operator form (the *U modules: the same kernels through
+    // common/op_uniform.wgsl, counted under the same names)
+    const op: Binding = uniform ? this.opUniform : this.op;
+    const fine = <M extends 'cgInit' | 'cgMatvec' | 'cgUpdate'>(
+      m: M,
+      buffers: Binding[],
+      c: Constants,
+      ext: Record<number, number>,
+      tally?: string,
+    ): Kernel => {
+      const k = kernel(ctx, uniform ? (`${m}U` as const) : m, buffers, c, ext);
+      return { ...k, tally: tally ?? m };
+    };
     // (a jacobi slot creates none of the multigrid's kernels: it reads only the fine level)
     const tail = jacobi ? null : this.tail;
     const { ctx, levels, label } = this;
@@ -371,7 +402,7 @@ export class MgPcg {
     }
     const grid1 = tail ? next(0).grid : L0.grid;
     // cg_update's z: a jacobi slot's z = M⁻¹ r (JACOBI), unused in a V-cycle without a tail (mg_direct forms z)
-    const upd = [L0.grid, params, this.op, x, this.r2, this.p2, this.q, jacobi ? this.z : this.dummyW, this.parts, status];
+    const upd = [L0.grid, params, op, x, this.r2, this.p2, this.q, jacobi ? this.z : this.dummyW, this.parts, status];
     // a V-cycle with a tail: the update fused into the fine restriction (r2 and p: one half read, one written / read; q read)
     const update = tail
       ? {
@@ -384,7 +415,7 @@ export class MgPcg {
           ),
           tally: 'mgRestrict.cg',
         }
-      : kernel(ctx, 'cgUpdate', upd, jacobi ? { ...cpt, JACOBI: 1 } : cpt, { 4: hb, 5: hb });
+      : fine('cgUpdate', upd, jacobi ? { ...cpt, JACOBI: 1 } : cpt, { 4: hb, 5: hb });
     const slot: Slot = {
       name,
       index,
@@ -405,16 +436,14 @@ export class MgPcg {
       jacobi,
       history: [],
       k: {
-        init: kernel(ctx, 'cgInit', [L0.grid, this.gates, params, this.op, this.rhs, x, this.r2, this.parts], cpt, { 6: hb }),
+        init: fine('cgInit', [L0.grid, this.gates, params, op, this.rhs, x, this.r2, this.parts], cpt, { 6: hb }),
         start: kernel(ctx, 'cgStart', [this.gates, params, this.parts, status]),
         report: kernel(ctx, 'cgReport', [params, this.parts, status, this.reports], {}, { 3: 16 }),
         reportAcc: null,
-        matvec: kernel(ctx, 'cgMatvec', [L0.grid, params, this.op, this.z, this.p2, this.q, this.parts, status], cpt, { 4: hb }),
+        matvec: fine('cgMatvec', [L0.grid, params, op, this.z, this.p2, this.q, this.parts, status], cpt, { 4: hb }),
         update,
         // (counted apart from the iterations' cg_update: bench/device.ts models an iteration's bytes from them)
-        jacobiStart: jacobi
-          ? { ...kernel(ctx, 'cgUpdate', upd, { ...cpt, JACOBI: 1, START: 1 }, { 4: hb, 5: hb }), tally: 'cgUpdate.start' }
-          : null,
+        jacobiStart: jacobi ? fine('cgUpdate', upd, { ...cpt, JACOBI: 1, START: 1 }, { 4: hb, 5: hb }, 'cgUpdate.start') : null,
         coarsen,
         tailCoarsen: tail
           ? kernel(ctx, 'mgTailCoarsen', [L0.grid, tail.params, this.gates, params, tail.op, this.dense!, factor, status])

@@ -17,7 +17,7 @@ import type { Coefficients } from '../../model/derived.ts';
 import type { SolveReport } from '../backend.ts';
 import type { Layout } from '../layout.ts';
 import { kernel, type GpuContext, type Kernel } from './context.ts';
-import type { MgPcg } from './mgpcg.ts';
+import type { MgPcg, OpForm } from './mgpcg.ts';
 import { Recorder } from './recorder.ts';
 import type { Reduction } from './reduce.ts';
 import { packUniform } from './uniforms.ts';
@@ -69,6 +69,8 @@ export class GpuImexPhase {
     kc: Coefficients,
     private pcg: MgPcg,
     gate: number,
+    /** The operator's form with the Jacobi sweeps (WebGpuOptions.phaseOperator; the V-cycle's is 'faces'). */
+    opForm: OpForm,
     private b: GpuImexBindings,
   ) {
     if (!kc.imex) throw new Error('GpuImexPhase: the coefficients have no imex section (numerics.phase is not "imex")');
@@ -90,7 +92,13 @@ export class GpuImexPhase {
       kernel(ctx, 'phaseImexRate', [b.grid, b.phaseParams, u, b.padXi, b.c, b.psi, b.props, rate, stab, b.stiff, b.aux, b.loop], G);
     this.kRate0 = rateK(first(1, 'imex.rate.first', 'ImexRateParams'));
     this.kRate1 = rateK(first(0, 'imex.rate', 'ImexRateParams'));
-    this.kOp = kernel(ctx, 'phaseImexOp', [b.grid, b.bcXi, uOp, stab, b.props, pcg.op, b.loop], G);
+    // the operator's form: with the Jacobi sweeps d per cell and the one face weight (4 bytes per
+    // cell for every kernel that reads it: the op kernel, cg_init, cg_matvec, cg_update), with
+    // the V-cycle (which coarsens it) (d, w+x, w+y, w+z); the same numbers (mgpcg.ts, OpForm)
+    const uniform = this.imex.precond === 'jacobi' && opForm === 'uniform';
+    this.kOp = uniform
+      ? { ...kernel(ctx, 'phaseImexOpU', [b.grid, b.bcXi, uOp, stab, b.props, pcg.opUniform, b.loop], G), tally: 'phaseImexOp' }
+      : kernel(ctx, 'phaseImexOp', [b.grid, b.bcXi, uOp, stab, b.props, pcg.op, b.loop], G);
     const rhsK = (u: GPUBuffer) => kernel(ctx, 'phaseImexRhs', [b.grid, u, b.xi, rate, b.props, delta, pcg.rhs, corr, b.loop], G);
     this.kRhs0 = rhsK(first(1, 'imex.rhs.first', 'ImexRhsParams'));
     this.kRhs1 = rhsK(first(0, 'imex.rhs', 'ImexRhsParams'));
@@ -98,7 +106,7 @@ export class GpuImexPhase {
     this.kGhostStar = kernel(ctx, 'ghosts', [b.grid, b.bcXi, xiStar, b.padXi, b.loop], G);
     this.kFinish = kernel(ctx, 'phaseImexFinish', [b.grid, b.loop, b.xi, delta, b.props, b.xiNew, b.dxi, b.rateAbs], G);
     // (the preconditioner numerics.phasePreconditioner resolved to: "jacobi" has no set-up and 2 dispatches per iteration)
-    pcg.addSlot('phase', corr, gate, { precond: this.imex.precond });
+    pcg.addSlot('phase', corr, gate, { precond: this.imex.precond, op: uniform ? 'uniform' : 'faces' });
   }
 
   /** The solve's tolerance and iteration limit (numerics.imexTol, imexMaxIter). */

@@ -38,7 +38,13 @@ function nodeReader(): ShaderReader {
 
 const GRID = 'common/grid.wgsl';
 const BC = 'common/bc.wgsl';
-const STENCIL = 'common/stencil.wgsl';
+// the face-weight stencil read through an operator storage form: the general one (op_faces:
+// (d, w+x, w+y, w+z) per cell) or, in the *U modules, the uniform-weight one (op_uniform: d per
+// cell and one face weight, the IMEX phase operator with its Jacobi sweeps)
+const OP_FACES = 'common/op_faces.wgsl';
+const OP_UNIFORM = 'common/op_uniform.wgsl';
+const STENCIL = [OP_FACES, 'common/stencil.wgsl'] as const;
+const STENCIL_U = [OP_UNIFORM, 'common/stencil.wgsl'] as const;
 const GSUM = 'common/group_sum.wgsl';
 const CG = 'common/cg_state.wgsl';
 const TAIL = 'common/tail.wgsl';
@@ -55,7 +61,8 @@ export const MODULES = {
   phase: [GRID, LOOP, 'common/noise.wgsl', 'common/phase_flux.wgsl', 'phase.wgsl'],
   // the IMEX phase stage (phase-imex.ts), gated: stage by stage and on the device loop
   phaseImexRate: [GRID, LOOP, 'common/phase_flux.wgsl', 'phase_imex_rate.wgsl'],
-  phaseImexOp: [GRID, LOOP, BC, 'phase_imex_op.wgsl'],
+  phaseImexOp: [GRID, LOOP, BC, OP_FACES, 'phase_imex_op.wgsl'],
+  phaseImexOpU: [GRID, LOOP, BC, OP_UNIFORM, 'phase_imex_op.wgsl'],
   phaseImexRhs: [GRID, LOOP, 'common/noise.wgsl', 'phase_imex_rhs.wgsl'],
   phaseImexUpdate: [GRID, LOOP, 'phase_imex_update.wgsl'],
   phaseImexFinish: [GRID, LOOP, 'phase_imex_finish.wgsl'],
@@ -74,13 +81,17 @@ export const MODULES = {
   reduceFieldsFinal: [GRID, LOOP, 'reduce_fields_final.wgsl'],
   reduceTip: [GRID, LOOP, 'reduce_tip.wgsl'],
   // the sync-free MG-PCG (mgpcg.ts)
-  cgInit: [GRID, LOOP, GSUM, CG, STENCIL, 'cg_init.wgsl'],
+  cgInit: [GRID, LOOP, GSUM, CG, ...STENCIL, 'cg_init.wgsl'],
   cgStart: [GRID, LOOP, GSUM, CG, 'cg_start.wgsl'],
-  cgMatvec: [GRID, LOOP, GSUM, CG, STENCIL, 'cg_matvec.wgsl'],
-  cgUpdate: [GRID, LOOP, GSUM, CG, STENCIL, CG_STEP, 'cg_update.wgsl'],
+  cgMatvec: [GRID, LOOP, GSUM, CG, ...STENCIL, 'cg_matvec.wgsl'],
+  cgUpdate: [GRID, LOOP, GSUM, CG, ...STENCIL, CG_STEP, 'cg_update.wgsl'],
+  // the same kernels on a uniform-weight operator (a slot added with op: 'uniform', mgpcg.ts)
+  cgInitU: [GRID, LOOP, GSUM, CG, ...STENCIL_U, 'cg_init.wgsl'],
+  cgMatvecU: [GRID, LOOP, GSUM, CG, ...STENCIL_U, 'cg_matvec.wgsl'],
+  cgUpdateU: [GRID, LOOP, GSUM, CG, ...STENCIL_U, CG_STEP, 'cg_update.wgsl'],
   cgReport: [GRID, LOOP, GSUM, CG, 'cg_report.wgsl'],
-  mgRestrict: [GRID, LOOP, GSUM, CG, STENCIL, CG_STEP, 'mg_restrict.wgsl'],
-  mgPost: [GRID, LOOP, GSUM, CG, STENCIL, 'mg_post.wgsl'],
+  mgRestrict: [GRID, LOOP, GSUM, CG, ...STENCIL, CG_STEP, 'mg_restrict.wgsl'],
+  mgPost: [GRID, LOOP, GSUM, CG, ...STENCIL, 'mg_post.wgsl'],
   mgCoarsen: [GRID, LOOP, CG, 'mg_coarsen.wgsl'],
   mgTail: [GRID, LOOP, CG, TAIL, 'mg_tail.wgsl'],
   mgTailCoarsen: [GRID, LOOP, CG, TAIL, 'mg_tail_coarsen.wgsl'],
@@ -100,9 +111,9 @@ export const MODULES = {
   elasticSplit: [GRID, 'elastic_split.wgsl'],
   elasticCoupling: [GRID, ELASTIC, 'elastic_coupling.wgsl'],
   // its host-driven CG and W-cycle multigrid (elastic-cg.ts, elastic-multigrid.ts, elastic-reduce.ts)
-  mechMgSmooth: [GRID, STENCIL, 'mech/mg_smooth.wgsl'],
-  mechMgProlongSmooth: [GRID, STENCIL, 'mech/mg_prolong_smooth.wgsl'],
-  mechMgRestrict: [GRID, STENCIL, 'mech/mg_restrict.wgsl'],
+  mechMgSmooth: [GRID, ...STENCIL, 'mech/mg_smooth.wgsl'],
+  mechMgProlongSmooth: [GRID, ...STENCIL, 'mech/mg_prolong_smooth.wgsl'],
+  mechMgRestrict: [GRID, ...STENCIL, 'mech/mg_restrict.wgsl'],
   mechMgCoarsen: [GRID, 'mech/mg_coarsen.wgsl'],
   mechMgDiag: [GRID, 'mech/mg_diag.wgsl'],
   mechMgCoarseApply: [GRID, 'mech/mg_coarse_apply.wgsl'],

@@ -20,6 +20,18 @@ export type Access = 'u' | 'r' | 'w' | 'rw' | '-';
 /** Bindings of a module in binding order, possibly depending on its override constants. */
 export type BindingTable = readonly Access[] | ((c: Constants) => readonly Access[]);
 
+// grid, gates, solve params, op, b, x → r (parity half 0), partials
+const CG_INIT: readonly Access[] = ['u', 'u', 'u', 'r', 'r', 'r', 'w', 'w'];
+// grid, params, op, z, p (both halves: one read, one written), q, partials (read and written), status
+const CG_MATVEC: readonly Access[] = ['u', 'u', 'r', 'r', 'rw', 'w', 'rw', 'rw'];
+// grid, params, op, x (in place), r (one half read, one written), p, q, z (JACOBI), partials, status;
+// START (a jacobi solve's first direction): r₀ read, z and the r·z partials written, the status read
+function cgUpdateTable(c: Constants): readonly Access[] {
+  return c.START
+    ? ['u', 'u', 'r', '-', 'r', '-', '-', 'w', 'w', 'r']
+    : ['u', 'u', 'r', 'rw', 'rw', 'r', 'r', c.JACOBI ? 'w' : '-', 'rw', 'rw'];
+}
+
 export const BINDINGS: Record<ModuleName, BindingTable> = {
   // (every stage kernel ends with the loop uniform: its gate and the step's parameters, common/loop.wgsl)
   // grid, bc, field, padded copy
@@ -29,8 +41,10 @@ export const BINDINGS: Record<ModuleName, BindingTable> = {
   // the IMEX phase stage (phase-imex.ts; gated: stage by stage and on the device loop)
   // grid, phase params, rate params, padded ξ (or ξ*), c̃, ψ, props → rate, S, stiffness, aux.w (g); loop
   phaseImexRate: ['u', 'u', 'u', 'r', 'r', 'r', 'r', 'w', 'w', 'w', 'rw', 'u'],
-  // grid, bc, params, S, props → operator; loop
+  // grid, bc, params, S, props → operator; loop (U: the uniform-weight form, op_uniform.wgsl, bound
+  // as its N + 1 floats: 4 bytes per cell written where the general form writes 16)
   phaseImexOp: ['u', 'u', 'u', 'r', 'r', 'w', 'u'],
+  phaseImexOpU: ['u', 'u', 'u', 'r', 'r', 'w', 'u'],
   // grid, params, ξ, rate, props, δ → rhs, correction (zeroed); loop
   phaseImexRhs: ['u', 'u', 'r', 'r', 'r', 'rw', 'w', 'w', 'u'],
   // grid, ξ, correction, δ (in place) → ξ*; loop
@@ -113,17 +127,18 @@ export const BINDINGS: Record<ModuleName, BindingTable> = {
   reduceFieldsFinal: ['u', 'r', 'r', 'w', 'u'],
   // grid, params, ξ → per-row tip; props
   reduceTip: ['u', 'u', 'r', 'w', 'r', 'u'],
-  // --- the sync-free MG-PCG (mgpcg.ts); `st` is a solve's status (a few words, counted whole)
-  // grid, gates, solve params, op, b, x → r (parity half 0), partials
-  cgInit: ['u', 'u', 'u', 'r', 'r', 'r', 'w', 'w'],
+  // --- the sync-free MG-PCG (mgpcg.ts); `st` is a solve's status (a few words, counted whole).
+  // The *U modules are the same kernels on a uniform-weight operator (a slot added with op:
+  // 'uniform', common/op_uniform.wgsl): the same table, op bound as its N + 1 floats (4 bytes per
+  // cell where the general form's (d, w+x, w+y, w+z) are 16)
+  cgInit: CG_INIT,
+  cgInitU: CG_INIT,
   // gates, solve params, partials → status
   cgStart: ['u', 'u', 'r', 'rw'],
-  // grid, params, op, z, p (both halves: one read, one written), q, partials (read and written), status
-  cgMatvec: ['u', 'u', 'r', 'r', 'rw', 'w', 'rw', 'rw'],
-  // grid, params, op, x (in place), r (one half read, one written), p, q, z (JACOBI), partials, status;
-  // START (a jacobi solve's first direction): r₀ read, z and the r·z partials written, the status read
-  cgUpdate: (c) =>
-    c.START ? ['u', 'u', 'r', '-', 'r', '-', '-', 'w', 'w', 'r'] : ['u', 'u', 'r', 'rw', 'rw', 'r', 'r', c.JACOBI ? 'w' : '-', 'rw', 'rw'],
+  cgMatvec: CG_MATVEC,
+  cgMatvecU: CG_MATVEC,
+  cgUpdate: cgUpdateTable,
+  cgUpdateU: cgUpdateTable,
   // params, partials, status, the loop's reports
   cgReport: ['u', 'r', 'rw', 'rw'],
   // grid, coarse grid, op, b, x (the pre-smoothed x written) → coarse b; status; params, solution
