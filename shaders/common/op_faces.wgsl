@@ -27,7 +27,7 @@ fn opPack(d: f32, w: vec3<f32>, host: bool) -> OpCell {
   return select(vec4<f32>(d, w), vec4<f32>(1.0, 0.0, 0.0, 0.0), host);
 }
 
-// The full diagonal d_c + Σ_faces w_f of cell c (the CPU's diagonal(); the twin of its former pass mg_diag.wgsl),
+// The full diagonal d_c + Σ_faces w_f of cell c (the CPU's diagonal(); mech/mg_diag.wgsl stores it for the elastic multigrid),
 // formed where a smoother needs it instead of being stored: it reads the same op entries as
 // applyA (common/stencil.wgsl), so a sweep moves no extra bytes.
 fn diagAt(c: u32) -> f32 {

@@ -115,7 +115,7 @@ export const MODULES = {
   mechMgProlongSmooth: [GRID, ...STENCIL, 'mech/mg_prolong_smooth.wgsl'],
   mechMgRestrict: [GRID, ...STENCIL, 'mech/mg_restrict.wgsl'],
   mechMgCoarsen: [GRID, 'mech/mg_coarsen.wgsl'],
-  mechMgDiag: [GRID, 'mech/mg_diag.wgsl'],
+  mechMgDiag: [GRID, OP_FACES, 'mech/mg_diag.wgsl'],
   mechMgCoarseApply: [GRID, 'mech/mg_coarse_apply.wgsl'],
   mechCgVec: [GRID, MECH_SLOTS, 'mech/cg_vec.wgsl'],
   mechReduceStage1: [GRID, 'mech/reduce_stage1.wgsl'],
